@@ -1,0 +1,5 @@
+export type { Clock, TimerHandle } from "./clock.js";
+export { SimulatedClock, SystemClock } from "./clock.js";
+export type { LogSink } from "./log.js";
+export { LogBuffer, silentSink, stderrSink } from "./log.js";
+export { hashString, mixSeeds, SeededRandom } from "./random.js";

@@ -1,0 +1,203 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { EngineRequest, RequestListener } from "../engine/engine-request.js";
+import { type FaultType, injectedError } from "../faults.js";
+import type { GenerateInput, ModelServer } from "../model-server.js";
+import { messageText, renderChatML } from "../tokens/chat-template.js";
+import { ChunkWriter, completedBody, type ResponseShape } from "./completion-bodies.js";
+import {
+  badRequest,
+  errorTypeForStatus,
+  maxTokensTooLarge,
+  modelNotFound,
+  type OpenAiError,
+  openAiError,
+  promptTooLong,
+} from "./openai-errors.js";
+import { SERVER_HEADER, sendError } from "./replies.js";
+import { isOpenAiError, readJsonBody } from "./request-body.js";
+import { type GenerationRequest, parseGenerationRequest } from "./request-validation.js";
+
+/**
+ * POST /v1/chat/completions and /v1/completions: validate as vLLM does, tokenize, hand the request
+ * to the engine, and answer either with one JSON body or as server-sent events token by token.
+ */
+export function generationHandler(server: ModelServer, kind: "chat" | "completion") {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const prepared = prepare(server, kind, request);
+    if (isOpenAiError(prepared)) return sendError(reply, prepared);
+    const fault = server.faults.draw();
+    if (fault) {
+      const handled = applyFault(server, fault, reply);
+      if (handled) return handled;
+    }
+    const shape: ResponseShape = {
+      kind,
+      id: server.nextRequestId(kind === "chat" ? "chatcmpl" : "cmpl"),
+      created: Math.floor(server.options.clock.now() / 1000),
+      model: prepared.request.model ?? (server.modelNames[0] as string),
+      promptTokens: prepared.input.promptTokenIds.length,
+      promptTokensDetails: server.options.enablePromptTokensDetails,
+    };
+    const cutAfter = fault === "stream_abort" ? server.faults.abortAfterTokens : undefined;
+    if (prepared.request.stream) return stream(server, prepared, shape, reply, cutAfter);
+    return respondOnce(server, prepared, shape, reply, cutAfter);
+  };
+}
+
+interface Prepared {
+  request: GenerationRequest;
+  input: GenerateInput;
+}
+
+function prepare(server: ModelServer, kind: "chat" | "completion", request: FastifyRequest): Prepared | OpenAiError {
+  const body = readJsonBody(request);
+  if (isOpenAiError(body)) return body;
+  const parsed = parseGenerationRequest(kind, body);
+  if (isOpenAiError(parsed)) return parsed;
+  if (parsed.model !== undefined && !server.servesModel(parsed.model)) return modelNotFound(parsed.model);
+
+  const { promptTokenIds, echoText } = tokenizePrompt(server, parsed);
+  const maxModelLen = server.maxModelLen;
+  if (promptTokenIds.length >= maxModelLen) return promptTooLong(maxModelLen, promptTokenIds.length);
+  if (parsed.maxTokens !== undefined && parsed.maxTokens + promptTokenIds.length > maxModelLen) {
+    return maxTokensTooLarge(parsed.maxTokens, maxModelLen, promptTokenIds.length);
+  }
+  const role = server.options.role;
+  const remoteDecode = parsed.kvTransferParams?.do_remote_decode === true && role !== "decode";
+  const remotePrefill = parsed.kvTransferParams?.do_remote_prefill === true && role !== "prefill";
+  if (remoteDecode && parsed.stream) return badRequest("Prefill does not support streaming");
+  return {
+    request: parsed,
+    input: {
+      promptTokenIds,
+      echoText,
+      maxTokens: parsed.maxTokens ?? maxModelLen - promptTokenIds.length,
+      ignoreEos: parsed.ignoreEos,
+      minTokens: parsed.minTokens,
+      stop: parsed.stop,
+      stopTokenIds: parsed.stopTokenIds,
+      seed: parsed.seed,
+      remoteDecode,
+      remotePrefill,
+    },
+  };
+}
+
+function tokenizePrompt(
+  server: ModelServer,
+  request: GenerationRequest,
+): { promptTokenIds: number[]; echoText: string } {
+  const { tokenizer } = server;
+  if (request.kind === "chat") {
+    const prompt = renderChatML(request.messages, {
+      addGenerationPrompt: request.addGenerationPrompt,
+      enableThinking: request.enableThinking,
+    });
+    const lastUser = [...request.messages].reverse().find((message) => message.role === "user");
+    return { promptTokenIds: tokenizer.encode(prompt), echoText: messageText(lastUser?.content) };
+  }
+  if (Array.isArray(request.prompt)) {
+    return { promptTokenIds: request.prompt, echoText: tokenizer.decode(request.prompt, true) };
+  }
+  const text = request.prompt ?? "";
+  return { promptTokenIds: tokenizer.encode(text), echoText: text };
+}
+
+/** An injected fault that answers before the engine sees the request; undefined lets it run. */
+function applyFault(server: ModelServer, fault: FaultType, reply: FastifyReply): FastifyReply | undefined {
+  if (fault === "connection_reset") {
+    reply.hijack();
+    reply.raw.socket?.destroy();
+    return reply;
+  }
+  const error = injectedError(fault, server.modelNames[0] as string);
+  if (!error) return undefined;
+  return sendError(reply, openAiError(error.status, errorTypeForStatus(error.status), error.message, error.param));
+}
+
+function kvTransferParamsFor(server: ModelServer, blocks: readonly number[]): Record<string, unknown> {
+  return {
+    do_remote_decode: false,
+    do_remote_prefill: true,
+    remote_engine_id: `vllm-sim-${server.options.host}-${server.options.port}`,
+    remote_block_ids: blocks,
+    remote_host: server.options.host,
+    remote_port: server.options.port,
+    tp_size: 1,
+  };
+}
+
+function respondOnce(
+  server: ModelServer,
+  prepared: Prepared,
+  shape: ResponseShape,
+  reply: FastifyReply,
+  cutAfter: number | undefined,
+): Promise<FastifyReply> {
+  return new Promise((resolve) => {
+    let transferBlocks: number[] = [];
+    const listener: RequestListener = {
+      onToken(engineRequest) {
+        if (engineRequest.spec.remoteDecode) transferBlocks = [...engineRequest.blocks];
+        if (cutAfter !== undefined && engineRequest.numOutputTokens >= cutAfter) {
+          server.engine.abort(engineRequest);
+          reply.hijack();
+          reply.raw.socket?.destroy();
+          resolve(reply);
+        }
+      },
+      onFinish(engineRequest) {
+        if (engineRequest.finishReason === "abort") return;
+        const kvParams = engineRequest.spec.remoteDecode ? kvTransferParamsFor(server, transferBlocks) : null;
+        resolve(
+          reply
+            .code(200)
+            .header("server", SERVER_HEADER)
+            .send(completedBody(shape, engineRequest, kvParams)),
+        );
+      },
+    };
+    const engineRequest = server.generate(shape.id, prepared.input, listener);
+    abortWhenClientLeaves(server, reply, engineRequest);
+  });
+}
+
+function stream(
+  server: ModelServer,
+  prepared: Prepared,
+  shape: ResponseShape,
+  reply: FastifyReply,
+  cutAfter: number | undefined,
+): FastifyReply {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", server: SERVER_HEADER });
+  const writer = new ChunkWriter(shape, prepared.request.includeUsage, prepared.request.continuousUsageStats);
+  raw.write(writer.opening());
+  const listener: RequestListener = {
+    onToken(engineRequest, _tokenId, text) {
+      if (cutAfter !== undefined && engineRequest.numOutputTokens > cutAfter) {
+        server.engine.abort(engineRequest);
+        raw.destroy();
+        return;
+      }
+      const frame = writer.token(engineRequest, text);
+      if (frame) raw.write(frame);
+    },
+    onFinish(engineRequest) {
+      if (engineRequest.finishReason === "abort") return;
+      raw.end(writer.closing(engineRequest));
+    },
+  };
+  const engineRequest = server.generate(shape.id, prepared.input, listener);
+  abortWhenClientLeaves(server, reply, engineRequest);
+  return reply;
+}
+
+/** A client that disconnects early aborts its request, freeing the KV blocks (vLLM does the same). */
+function abortWhenClientLeaves(server: ModelServer, reply: FastifyReply, engineRequest: EngineRequest): void {
+  // The response's own 'close' (not the socket's: keep-alive sockets outlive many requests).
+  reply.raw.once("close", () => {
+    if (engineRequest.isActive) server.engine.abort(engineRequest);
+  });
+}

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from "fastify";
+import type { ModelServer } from "../model-server.js";
+import { renderChatML } from "../tokens/chat-template.js";
+import { badRequest, modelNotFound } from "./openai-errors.js";
+import { sendError, sendJson } from "./replies.js";
+import { isOpenAiError, readJsonBody } from "./request-body.js";
+
+/** GET /v1/models, POST /tokenize, GET /health, GET /version, GET /metrics — vLLM's shapes. */
+export function registerModelRoutes(app: FastifyInstance, server: ModelServer): void {
+  const created = Math.floor(server.options.clock.now() / 1000);
+
+  app.get("/v1/models", async (_request, reply) =>
+    sendJson(reply, {
+      object: "list",
+      data: server.modelNames.map((name) => ({
+        id: name,
+        object: "model",
+        created,
+        owned_by: "vllm",
+        root: server.options.model,
+        parent: null,
+        max_model_len: server.maxModelLen,
+        permission: [
+          {
+            id: `modelperm-${server.nextRequestId("perm").slice(5)}`,
+            object: "model_permission",
+            created,
+            allow_create_engine: false,
+            allow_sampling: true,
+            allow_logprobs: true,
+            allow_search_indices: false,
+            allow_view: true,
+            allow_fine_tuning: false,
+            organization: "*",
+            group: null,
+            is_blocking: false,
+          },
+        ],
+      })),
+    }),
+  );
+
+  app.post("/tokenize", async (request, reply) => {
+    const body = readJsonBody(request);
+    if (isOpenAiError(body)) return sendError(reply, body);
+    if (typeof body.model === "string" && !server.servesModel(body.model))
+      return sendError(reply, modelNotFound(body.model));
+    let text: string;
+    if (Array.isArray(body.messages)) {
+      text = renderChatML(body.messages, {
+        addGenerationPrompt: body.add_generation_prompt !== false,
+        enableThinking:
+          (body.chat_template_kwargs as { enable_thinking?: boolean } | undefined)?.enable_thinking !== false,
+      });
+    } else if (typeof body.prompt === "string") {
+      text = body.prompt;
+    } else {
+      return sendError(reply, badRequest("Either `prompt` (a string) or `messages` is required."));
+    }
+    const tokens = server.tokenizer.encode(text);
+    return sendJson(reply, { count: tokens.length, max_model_len: server.maxModelLen, tokens, token_strs: null });
+  });
+
+  app.get("/health", async (_request, reply) => reply.code(200).header("server", "uvicorn").send());
+  app.get("/version", async (_request, reply) => sendJson(reply, { version: "0.11.0" }));
+  app.get("/metrics", async (_request, reply) =>
+    reply
+      .code(200)
+      .header("content-type", server.metrics.registry.contentType)
+      .header("server", "uvicorn")
+      .send(await server.metrics.exposition()),
+  );
+}

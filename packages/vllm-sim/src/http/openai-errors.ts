@@ -1,0 +1,72 @@
+import { pythonRepr, pythonTuple } from "./python-repr.js";
+
+/**
+ * vLLM's error responses. The flat ErrorResponse shape of vLLM ≤ 0.10.0 — the one captured behind
+ * Istio when the gateway dropped the body (GIE issue #934), matching the seed's 400 "Field required".
+ */
+export interface OpenAiError {
+  status: number;
+  body: { object: "error"; message: string; type: string; param: string | null; code: number };
+}
+
+export function openAiError(status: number, type: string, message: string, param: string | null = null): OpenAiError {
+  return { status, body: { object: "error", message, type, param, code: status } };
+}
+
+/** One pydantic validation error, as FastAPI reports it. */
+export interface ValidationIssue {
+  type: string;
+  loc: Array<string | number>;
+  msg: string;
+  input: unknown;
+  ctx?: Record<string, string>;
+}
+
+/** vLLM's RequestValidationError handler: 400, type "Bad Request", message = str(exc.errors()). */
+export function validationError(issues: readonly ValidationIssue[]): OpenAiError {
+  const rendered = issues.map((issue) => {
+    const ctx = issue.ctx ? `, 'ctx': ${pythonRepr(issue.ctx)}` : "";
+    return `{'type': ${pythonRepr(issue.type)}, 'loc': ${pythonTuple(issue.loc)}, 'msg': ${pythonRepr(issue.msg)}, 'input': ${pythonRepr(issue.input)}${ctx}}`;
+  });
+  return openAiError(400, "Bad Request", `[${rendered.join(", ")}]`);
+}
+
+export const missingBody = (): OpenAiError =>
+  validationError([{ type: "missing", loc: ["body"], msg: "Field required", input: null }]);
+
+export const invalidJson = (position: number, reason: string): OpenAiError =>
+  validationError([
+    { type: "json_invalid", loc: ["body", position], msg: "JSON decode error", input: {}, ctx: { error: reason } },
+  ]);
+
+export const modelNotFound = (model: string): OpenAiError =>
+  openAiError(404, "NotFoundError", `The model \`${model}\` does not exist.`, "model");
+
+export const badRequest = (message: string, param: string | null = null): OpenAiError =>
+  openAiError(400, "BadRequestError", message, param);
+
+export function promptTooLong(maxModelLen: number, promptTokens: number): OpenAiError {
+  return badRequest(
+    `This model's maximum context length is ${maxModelLen} tokens. However, your request has ${promptTokens} input tokens. Please reduce the length of the input messages.`,
+  );
+}
+
+export function maxTokensTooLarge(maxTokens: number, maxModelLen: number, promptTokens: number): OpenAiError {
+  return badRequest(
+    `'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ${maxModelLen} tokens and your request has ${promptTokens} input tokens (${maxTokens} > ${maxModelLen} - ${promptTokens}).`,
+  );
+}
+
+export const payloadTooLarge = (limit: number): OpenAiError =>
+  openAiError(413, "RequestEntityTooLarge", `Request body exceeds the limit of ${limit} bytes.`);
+
+/** OpenAI error type names by status, as llm-d-inference-sim maps them. */
+export function errorTypeForStatus(status: number): string {
+  if (status === 400) return "BadRequestError";
+  if (status === 401) return "AuthenticationError";
+  if (status === 403) return "PermissionDeniedError";
+  if (status === 404) return "NotFoundError";
+  if (status === 429) return "RateLimitError";
+  if (status >= 500) return "InternalServerError";
+  return "APIConnectionError";
+}

@@ -1,0 +1,231 @@
+import { mixSeeds } from "@testbed/common";
+import { EngineCore } from "./engine/engine-core.js";
+import type { EngineRequest, RequestListener } from "./engine/engine-request.js";
+import { kvTransferSeconds, StepTimingModel } from "./engine/step-timing.js";
+import { FaultInjector } from "./faults.js";
+import { findGpuProfile, GPU_PROFILES, type GpuProfile } from "./hardware/gpu-profiles.js";
+import { GiB, type KvSizing, sizeKvCache } from "./hardware/kv-cache-sizing.js";
+import { findModelArchitecture, MODEL_ARCHITECTURES, type ModelArchitecture } from "./hardware/model-architectures.js";
+import { KvBlockPool } from "./kv/kv-block-pool.js";
+import { KvCacheManager } from "./kv/kv-cache-manager.js";
+import { VllmMetrics } from "./metrics/vllm-metrics.js";
+import { servedModelNames, type VllmSimOptions } from "./options.js";
+import { IncrementalDetokenizer } from "./tokens/incremental-detokenizer.js";
+import { type Qwen3Tokenizer, qwen3Tokenizer } from "./tokens/qwen3-tokenizer.js";
+import { ResponsePlanner } from "./tokens/response-planner.js";
+import { VllmLogger } from "./vllm-log.js";
+
+/** Start-up refused, with the message vLLM (or the simulator) would print. */
+export class StartupError extends Error {}
+
+export interface GenerateInput {
+  promptTokenIds: number[];
+  echoText: string;
+  maxTokens: number;
+  ignoreEos: boolean;
+  minTokens: number;
+  stop: string[];
+  stopTokenIds: number[];
+  seed: number | undefined;
+  remoteDecode: boolean;
+  remotePrefill: boolean;
+}
+
+/**
+ * One simulated vLLM instance without its HTTP front: the model's shape, the GPU, the KV cache
+ * sized from GPU bytes, the tokenizer, the engine loop, metrics and fault injection.
+ */
+export class ModelServer {
+  readonly modelNames: string[];
+  readonly maxModelLen: number;
+  readonly tokenizer: Qwen3Tokenizer;
+  readonly engine: EngineCore;
+  readonly metrics: VllmMetrics;
+  readonly faults: FaultInjector;
+  readonly log: VllmLogger;
+  private readonly planner: ResponsePlanner;
+  private requestCounter = 0;
+
+  constructor(
+    readonly options: VllmSimOptions,
+    readonly architecture: ModelArchitecture,
+    readonly gpu: GpuProfile,
+    readonly sizing: KvSizing,
+  ) {
+    this.modelNames = servedModelNames(options);
+    this.maxModelLen = options.maxModelLen ?? architecture.maxPositionEmbeddings;
+    this.log = new VllmLogger(options.log, () => options.clock.now());
+    this.tokenizer = qwen3Tokenizer();
+    this.planner = new ResponsePlanner(this.tokenizer, options.mode, options.seed);
+    this.faults = new FaultInjector(mixSeeds(options.seed, 0xfa17));
+    this.faults.configure({
+      rate: options.failureInjectionRate / 100,
+      types: options.failureTypes as FaultInjector["current"]["types"],
+    });
+    this.metrics = new VllmMetrics({
+      modelName: this.modelNames[0] as string,
+      maxModelLen: this.maxModelLen,
+      cacheConfig: this.cacheConfigLabels(),
+      maxLoras: 1,
+    });
+    const pool = new KvBlockPool(sizing.numGpuBlocks);
+    const kv = new KvCacheManager(pool, options.blockSize, options.enablePrefixCaching);
+    const timing = new StepTimingModel({
+      model: architecture,
+      gpu,
+      parameterCount: sizing.parameterCount,
+      dtypeBytes: sizing.dtypeBytes,
+      kvBytesPerToken: sizing.bytesPerToken,
+    });
+    const link = {
+      bandwidthBytesPerSecond: options.kvTransferBandwidthGBps * 1e9,
+      latencySeconds: options.kvTransferLatencyMs / 1000,
+    };
+    this.engine = new EngineCore(
+      {
+        maxNumSeqs: options.maxNumSeqs,
+        maxNumBatchedTokens: options.maxNumBatchedTokens,
+        maxModelLen: this.maxModelLen,
+        timeScale: options.timeScale,
+        clock: options.clock,
+        remoteKvSeconds: (tokens) => kvTransferSeconds(link, tokens, sizing.bytesPerToken),
+      },
+      kv,
+      timing,
+      this.metrics,
+    );
+    this.metrics.attach({
+      numRunning: () => this.engine.numRunning,
+      numWaiting: () => this.engine.numWaiting,
+      kvCacheUsage: () => pool.usage(),
+    });
+  }
+
+  /** Resolve the model and GPU, size the KV cache, and refuse to start as vLLM would. */
+  static create(options: VllmSimOptions): ModelServer {
+    const architecture = findModelArchitecture(options.model);
+    if (!architecture) {
+      const known = MODEL_ARCHITECTURES.map((model) => model.id).join(", ");
+      throw new StartupError(`unknown model ${options.model}: the simulator knows ${known}`);
+    }
+    const gpu = findGpuProfile(options.gpu);
+    if (!gpu) {
+      throw new StartupError(`unknown GPU ${options.gpu}: choose one of ${GPU_PROFILES.map((g) => g.key).join(", ")}`);
+    }
+    const maxModelLen = options.maxModelLen ?? architecture.maxPositionEmbeddings;
+    if (maxModelLen > architecture.maxPositionEmbeddings) {
+      throw new StartupError(
+        `User-specified max_model_len (${maxModelLen}) is greater than the derived max_model_len (max_position_embeddings=${architecture.maxPositionEmbeddings} in model's config.json).`,
+      );
+    }
+    const sizing = sizeKvCache({
+      model: architecture,
+      gpu,
+      gpuMemoryUtilization: options.gpuMemoryUtilization,
+      blockSize: options.blockSize,
+      maxModelLen,
+      maxNumSeqs: options.maxNumSeqs,
+      maxNumBatchedTokens: options.maxNumBatchedTokens,
+      kvCacheMemoryBytes: options.kvCacheMemoryBytes,
+      numGpuBlocksOverride: options.numGpuBlocksOverride,
+    });
+    return new ModelServer(options, architecture, gpu, sizing);
+  }
+
+  /** The lines vLLM prints while loading the model and profiling memory. */
+  logStartup(): void {
+    const { sizing, gpu, architecture } = this;
+    if (sizing.dtypeFallbackFrom) {
+      this.log.warning(
+        "model.py:1682",
+        `Your device '${gpu.deviceName}' (with compute capability ${gpu.computeCapability}) doesn't support torch.${sizing.dtypeFallbackFrom}. Falling back to torch.${sizing.dtype} for compatibility.`,
+      );
+      this.log.warning("model.py:1733", `Casting torch.${sizing.dtypeFallbackFrom} to torch.${sizing.dtype}.`);
+    }
+    this.log.info("model.py:1510", `Using max model len ${this.maxModelLen}`);
+    if (!this.options.enablePrefixCaching) this.log.info("vllm_sim", "Prefix caching is disabled.");
+    this.log.info("gpu_model_runner.py:2602", `Starting to load model ${architecture.id}...`);
+    this.log.info(
+      "gpu_model_runner.py:2653",
+      `Model loading took ${(sizing.weightBytes / GiB).toFixed(4)} GiB and 0.000000 seconds`,
+    );
+    this.log.info("gpu_worker.py:298", `Available KV cache memory: ${(sizing.availableKvBytes / GiB).toFixed(2)} GiB`);
+    if (this.options.numGpuBlocksOverride !== undefined) {
+      this.log.info(
+        "kv_cache_utils.py:1050",
+        `Overriding num_gpu_blocks=${sizing.profiledNumGpuBlocks} with num_gpu_blocks_override=${sizing.numGpuBlocks}`,
+      );
+    }
+    this.log.info(
+      "kv_cache_utils.py:1087",
+      `GPU KV cache size: ${sizing.kvCacheTokens.toLocaleString("en-US")} tokens`,
+    );
+    this.log.info(
+      "kv_cache_utils.py:1091",
+      `Maximum concurrency for ${this.maxModelLen.toLocaleString("en-US")} tokens per request: ${sizing.maxConcurrency.toFixed(2)}x`,
+    );
+  }
+
+  servesModel(name: string): boolean {
+    return this.modelNames.includes(name);
+  }
+
+  /** A request id in vLLM's style (`chatcmpl-<32 hex>`), deterministic for the pod's seed. */
+  nextRequestId(prefix: string): string {
+    const n = ++this.requestCounter;
+    const hex = [1, 2, 3, 4].map((lane) => mixSeeds(this.options.seed, n, lane).toString(16).padStart(8, "0"));
+    return `${prefix}-${hex.join("")}`;
+  }
+
+  generate(id: string, input: GenerateInput, listener: RequestListener): EngineRequest {
+    const plannedOutput = this.planner.plan({
+      promptTokenIds: input.promptTokenIds,
+      echoText: input.echoText,
+      maxTokens: input.maxTokens,
+      ignoreEos: input.ignoreEos,
+      requestSeed: input.seed,
+    });
+    return this.engine.add({
+      id,
+      promptTokenIds: input.promptTokenIds,
+      plannedOutput,
+      maxTokens: input.maxTokens,
+      ignoreEos: input.ignoreEos,
+      minTokens: input.minTokens,
+      stopTokenIds: input.stopTokenIds,
+      detokenizer: new IncrementalDetokenizer(this.tokenizer, input.stop),
+      remoteDecode: input.remoteDecode,
+      remotePrefill: input.remotePrefill,
+      listener,
+    });
+  }
+
+  /** vllm:cache_config_info labels: Python's str() of vLLM's CacheConfig fields. */
+  private cacheConfigLabels(): Record<string, string> {
+    const { options, sizing } = this;
+    const py = (value: unknown) =>
+      value === undefined || value === null
+        ? "None"
+        : typeof value === "boolean"
+          ? value
+            ? "True"
+            : "False"
+          : String(value);
+    return {
+      block_size: String(options.blockSize),
+      cache_dtype: "auto",
+      calculate_kv_scales: "False",
+      cpu_offload_gb: "0",
+      enable_prefix_caching: py(options.enablePrefixCaching),
+      gpu_memory_utilization: String(options.gpuMemoryUtilization),
+      is_attention_free: "False",
+      kv_cache_memory_bytes: py(options.kvCacheMemoryBytes),
+      num_cpu_blocks: "None",
+      num_gpu_blocks: String(sizing.numGpuBlocks),
+      num_gpu_blocks_override: py(options.numGpuBlocksOverride),
+      prefix_caching_hash_algo: "sha256",
+      sliding_window: "None",
+      swap_space: "4",
+    };
+  }
+}

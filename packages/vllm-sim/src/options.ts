@@ -1,0 +1,90 @@
+import { type Clock, type LogSink, SystemClock, stderrSink } from "@testbed/common";
+import type { ResponseMode } from "./tokens/response-planner.js";
+
+export type PodRole = "prefill" | "decode" | "both";
+
+/** Everything a vllm-sim pod can be told. Flag names follow vLLM's where vLLM has the flag. */
+export interface VllmSimOptions {
+  host: string;
+  port: number;
+  /** --model: the Hugging Face id whose architecture is simulated. */
+  model: string;
+  /** --served-model-name: names the API answers to (default: the model id). */
+  servedModelName: string[];
+  gpu: string;
+  gpuMemoryUtilization: number;
+  blockSize: number;
+  /** Default: the model's max_position_embeddings (40960 for Qwen3). */
+  maxModelLen: number | undefined;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  /** Off by default, as on the seed's RHOAI vLLM until --enable-prefix-caching was added (Bug 4). */
+  enablePrefixCaching: boolean;
+  kvCacheMemoryBytes: number | undefined;
+  numGpuBlocksOverride: number | undefined;
+  enablePromptTokensDetails: boolean;
+  sslCertfile: string | undefined;
+  sslKeyfile: string | undefined;
+  role: PodRole;
+  /** 1 = real GPU timing, 0 = as fast as possible. */
+  timeScale: number;
+  seed: number;
+  mode: ResponseMode;
+  /** llm-d routing sidecar listening here, in front of vLLM on `port` (the topology uses 8000 → 8001). */
+  sidecarPort: number | undefined;
+  /** The sidecar reaches prefill pods over HTTPS (llm-d's --prefiller-use-tls). */
+  prefillerUseTls: boolean;
+  /** Fault injection: percentage (0–100) of requests that fail, as llm-d-inference-sim's flag. */
+  failureInjectionRate: number;
+  failureTypes: string[];
+  /** Modelled NIXL link between prefill and decode pods. */
+  kvTransferBandwidthGBps: number;
+  kvTransferLatencyMs: number;
+  /** Largest request body accepted before answering 413. */
+  maxRequestBodyBytes: number;
+  /** Not flags: injected by the embedding program. */
+  clock: Clock;
+  log: LogSink;
+}
+
+export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
+  host: "127.0.0.1",
+  port: 8000,
+  model: "Qwen/Qwen3-0.6B",
+  servedModelName: [],
+  gpu: "t4",
+  gpuMemoryUtilization: 0.9,
+  blockSize: 16,
+  maxModelLen: undefined,
+  maxNumSeqs: 256,
+  maxNumBatchedTokens: 2048,
+  enablePrefixCaching: false,
+  kvCacheMemoryBytes: undefined,
+  numGpuBlocksOverride: undefined,
+  enablePromptTokensDetails: false,
+  sslCertfile: undefined,
+  sslKeyfile: undefined,
+  role: "both",
+  timeScale: 1,
+  seed: 0,
+  mode: "random",
+  sidecarPort: undefined,
+  prefillerUseTls: false,
+  failureInjectionRate: 0,
+  failureTypes: [],
+  kvTransferBandwidthGBps: 1.5,
+  kvTransferLatencyMs: 1,
+  maxRequestBodyBytes: 32 * 1024 * 1024,
+  clock: new SystemClock(),
+  log: stderrSink,
+};
+
+/** Explicit options over defaults; the one place defaults are applied. */
+export function resolveOptions(options: Partial<VllmSimOptions>): VllmSimOptions {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  return { ...DEFAULT_OPTIONS, ...defined };
+}
+
+export function servedModelNames(options: VllmSimOptions): string[] {
+  return options.servedModelName.length > 0 ? options.servedModelName : [options.model];
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import type { LogSink } from "@testbed/common";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { Agent, request as httpRequest } from "undici";
+import type { HttpsMaterial } from "../http/app.js";
+import { buildDecodeBody, buildPrefillBody } from "./nixl-v2.js";
+
+/**
+ * llm-d's routing sidecar, which sits in front of vLLM in a decode pod (port 8000 → vLLM on 8001).
+ * With no `x-prefiller-host-port` header it is a plain reverse proxy. With one (set by the EPP's
+ * prefill-header-handler) it runs the NIXL v2 exchange: ask the prefill pod for one token with
+ * `do_remote_decode`, then send the original request to local vLLM with the prefill pod's
+ * `kv_transfer_params`, so the decode pod pulls the KV instead of computing the prompt.
+ */
+export interface RoutingSidecarOptions {
+  host: string;
+  port: number;
+  /** Local vLLM, e.g. https://127.0.0.1:8001. */
+  decoderUrl: string;
+  prefillerUseTls: boolean;
+  https: HttpsMaterial | undefined;
+  log: LogSink;
+}
+
+export interface RoutingSidecar {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "host",
+  "content-length",
+]);
+
+export async function startRoutingSidecar(options: RoutingSidecarOptions): Promise<RoutingSidecar> {
+  // Pods present certificates for their Service names, not their IPs: the sidecar skips verification,
+  // as llm-d's --decoder-tls-insecure-skip-verify / --prefiller-tls-insecure-skip-verify deployments do.
+  const dispatcher = new Agent({ connect: { rejectUnauthorized: false }, keepAliveTimeout: 30_000 });
+  const app = (options.https
+    ? Fastify({ logger: false, https: options.https, forceCloseConnections: true })
+    : Fastify({ logger: false, forceCloseConnections: true })) as unknown as FastifyInstance;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string", bodyLimit: 64 * 1024 * 1024 }, (_r, body, done) =>
+    done(null, body),
+  );
+
+  const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
+    options.log(JSON.stringify({ level, ts: new Date().toISOString(), logger: "proxy server", msg, ...fields }));
+
+  const forward = async (request: FastifyRequest, reply: FastifyReply, body: string | undefined) => {
+    const upstream = await httpRequest(`${options.decoderUrl}${request.url}`, {
+      method: request.method as "GET",
+      headers: forwardableHeaders(request),
+      body: body === undefined || body === "" ? null : body,
+      dispatcher,
+    });
+    reply.code(upstream.statusCode);
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      if (!HOP_BY_HOP.has(name) && value !== undefined) reply.header(name, value);
+    }
+    return reply.send(upstream.body);
+  };
+
+  const disaggregated = async (request: FastifyRequest, reply: FastifyReply) => {
+    const prefiller = prefillerTarget(request);
+    const raw = typeof request.body === "string" ? request.body : "";
+    if (!prefiller) return forward(request, reply, raw);
+    let original: Record<string, unknown>;
+    try {
+      original = JSON.parse(raw) as Record<string, unknown>;
+    } catch (error) {
+      return reply
+        .code(400)
+        .send({ object: "error", message: String(error), type: "BadRequestError", param: "", code: 400 });
+    }
+    const requestId = randomUUID();
+    log("info", "running NIXL protocol V2", { url: prefiller, "x-request-id": requestId });
+    const scheme = options.prefillerUseTls ? "https" : "http";
+    let prefill: Awaited<ReturnType<typeof httpRequest>>;
+    try {
+      prefill = await httpRequest(`${scheme}://${prefiller}${request.url}`, {
+        method: "POST",
+        headers: { ...forwardableHeaders(request), "content-type": "application/json", "x-request-id": requestId },
+        body: JSON.stringify(buildPrefillBody(original)),
+        dispatcher,
+      });
+    } catch (error) {
+      log("error", "failed to reach prefiller", { url: prefiller, error: String(error) });
+      return reply
+        .code(502)
+        .send({ object: "error", message: String(error), type: "BadGateway", param: "", code: 502 });
+    }
+    const prefillText = await prefill.body.text();
+    if (prefill.statusCode < 200 || prefill.statusCode > 299) {
+      log("error", "prefill request failed", { code: prefill.statusCode });
+      return reply.code(prefill.statusCode).send();
+    }
+    let kvTransferParams: unknown;
+    try {
+      kvTransferParams = (JSON.parse(prefillText) as { kv_transfer_params?: unknown }).kv_transfer_params;
+    } catch {
+      kvTransferParams = undefined;
+    }
+    if (kvTransferParams === undefined)
+      log("info", "warning: missing 'kv_transfer_params' field in prefiller response");
+    request.headers["x-request-id"] = requestId;
+    return forward(request, reply, JSON.stringify(buildDecodeBody(original, kvTransferParams)));
+  };
+
+  app.get("/health", async (_request, reply) => reply.code(200).send());
+  app.post("/v1/chat/completions", disaggregated);
+  app.post("/v1/completions", disaggregated);
+  app.all("/*", async (request, reply) =>
+    forward(request, reply, typeof request.body === "string" ? request.body : undefined),
+  );
+  app.setErrorHandler((error: Error, _request, reply) => {
+    log("error", "proxy error", { error: error.message });
+    return reply.code(502).send({ object: "error", message: error.message, type: "BadGateway", param: "", code: 502 });
+  });
+
+  await app.listen({ host: options.host, port: options.port });
+  const scheme = options.https ? "https" : "http";
+  const url = `${scheme}://${options.host}:${(app.server.address() as AddressInfo).port}`;
+  log("info", "starting proxy server", { addr: url, decoder: options.decoderUrl, connector: "nixlv2" });
+  return {
+    url,
+    app,
+    async close() {
+      await app.close();
+      await dispatcher.close();
+    },
+  };
+}
+
+/** `x-prefiller-host-port`, or the older `x-prefiller-url` with its scheme stripped. */
+function prefillerTarget(request: FastifyRequest): string | undefined {
+  const hostPort = request.headers["x-prefiller-host-port"];
+  if (typeof hostPort === "string" && hostPort !== "") return hostPort;
+  const url = request.headers["x-prefiller-url"];
+  if (typeof url === "string" && url !== "") return url.replace(/^https?:\/\//, "");
+  return undefined;
+}
+
+function forwardableHeaders(request: FastifyRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (HOP_BY_HOP.has(name) || value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}

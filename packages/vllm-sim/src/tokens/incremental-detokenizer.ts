@@ -1,0 +1,60 @@
+import type { Qwen3Tokenizer } from "./qwen3-tokenizer.js";
+
+/**
+ * Turns generated token ids into text one token at a time, as vLLM's output processor does:
+ * special tokens are skipped, a byte-level piece of a multi-byte character is held back until the
+ * character is complete, and stop strings end the text (the stop string itself is not returned).
+ */
+export class IncrementalDetokenizer {
+  text = "";
+  /** The stop string that ended generation, if one did. */
+  stoppedOn: string | undefined;
+  private pending: number[] = [];
+  private readonly longestStop: number;
+
+  constructor(
+    private readonly tokenizer: Qwen3Tokenizer,
+    private readonly stop: readonly string[] = [],
+    private readonly specialTokenFloor = 151_643,
+  ) {
+    this.longestStop = stop.reduce((longest, s) => Math.max(longest, s.length), 0);
+  }
+
+  /** Append one token; returns the new text it contributes (possibly empty). */
+  push(tokenId: number): string {
+    if (this.stoppedOn !== undefined) return "";
+    if (tokenId >= this.specialTokenFloor && this.pending.length === 0) return "";
+    const piece = this.pending.length === 0 ? this.tokenizer.tokenText(tokenId) : undefined;
+    let delta: string;
+    if (piece !== undefined) {
+      delta = piece;
+    } else {
+      this.pending.push(tokenId);
+      const decoded = this.tokenizer.decode(this.pending, true);
+      if (decoded.endsWith("\uFFFD")) return "";
+      this.pending = [];
+      delta = decoded;
+    }
+    return this.appendChecked(delta);
+  }
+
+  private appendChecked(delta: string): string {
+    const before = this.text.length;
+    this.text += delta;
+    if (this.longestStop === 0) return delta;
+    const searchFrom = Math.max(0, before - this.longestStop + 1);
+    let cut = -1;
+    for (const stop of this.stop) {
+      if (stop === "") continue;
+      const at = this.text.indexOf(stop, searchFrom);
+      if (at !== -1 && (cut === -1 || at < cut)) {
+        cut = at;
+        this.stoppedOn = stop;
+      }
+    }
+    if (cut === -1) return delta;
+    const emitted = this.text.slice(before, Math.max(before, cut));
+    this.text = this.text.slice(0, cut);
+    return emitted;
+  }
+}
