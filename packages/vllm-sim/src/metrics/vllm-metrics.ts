@@ -140,8 +140,13 @@ export class VllmMetrics implements EngineObserver {
       },
     });
 
-    const counter = (name: string, help: string) =>
-      new Counter({ name, help, labelNames, registers }).labels(this.labels);
+    // Children are created at start-up, as prometheus_client does on .labels(), so every series
+    // is exposed (at 0) before the first request — dashboards and rate() need them.
+    const counter = (name: string, help: string) => {
+      const child = new Counter({ name, help, labelNames, registers }).labels(this.labels);
+      child.inc(0);
+      return child;
+    };
     this.preemptions = counter("vllm:num_preemptions_total", "Cumulative number of preemption from the engine.");
     this.promptTokens = counter("vllm:prompt_tokens_total", "Number of prefill tokens processed.");
     this.generationTokens = counter("vllm:generation_tokens_total", "Number of generation tokens processed.");
@@ -159,11 +164,18 @@ export class VllmMetrics implements EngineObserver {
       labelNames: ["model_name", "engine", "finished_reason"],
       registers,
     });
-    const successFor = (finished_reason: string) => success.labels({ ...this.labels, finished_reason });
+    const successFor = (finished_reason: string) => {
+      const child = success.labels({ ...this.labels, finished_reason });
+      child.inc(0);
+      return child;
+    };
     this.success = { stop: successFor("stop"), length: successFor("length"), abort: successFor("abort") };
 
-    const histogram = (name: string, help: string, buckets: number[]) =>
-      new Histogram({ name, help, buckets, labelNames, registers }).labels(this.labels);
+    const histogram = (name: string, help: string, buckets: number[]) => {
+      const metric = new Histogram({ name, help, buckets, labelNames, registers });
+      metric.zero(this.labels);
+      return metric.labels(this.labels);
+    };
     const tokenBuckets = oneTwoFiveBuckets(config.maxModelLen);
     this.iterationTokens = histogram(
       "vllm:iteration_tokens_total",
