@@ -1,0 +1,47 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** A server under test in its own process (so the load generator does not share its core). */
+export interface ChildServer {
+  url: string;
+  process: ChildProcess;
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+export function startChildServer(script: string, env: Record<string, string> = {}): Promise<ChildServer> {
+  const file = fileURLToPath(new URL(`./servers/${script}`, import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", file], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+    child.stdout?.on("data", (data) => {
+      output += data;
+      const match = /READY (\S+)/.exec(output);
+      if (!match) return;
+      resolve({
+        url: match[1] as string,
+        process: child,
+        rssBytes: () => readRss(child.pid as number),
+        stop: () =>
+          new Promise((done) => {
+            child.removeAllListeners("exit");
+            child.once("exit", () => done());
+            child.kill("SIGTERM");
+          }),
+      });
+    });
+  });
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+function readRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return kib * 1024;
+}

@@ -1,0 +1,2 @@
+// `npm run bench`: every benchmark in turn. Each prints its figures beside a baseline measured in the same run.
+await import("./vllm-sim-throughput.js");

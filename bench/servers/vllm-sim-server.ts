@@ -1,0 +1,11 @@
+import { silentSink } from "@testbed/common";
+import { startVllmSim } from "@testbed/vllm-sim";
+
+// One simulated pod for the benchmarks. TIME_SCALE (default 0) and MAX_NUM_SEQS come from the environment.
+const pod = await startVllmSim({
+  port: 0,
+  timeScale: Number(process.env.TIME_SCALE ?? 0),
+  maxNumSeqs: Number(process.env.MAX_NUM_SEQS ?? 256),
+  log: silentSink,
+});
+process.stdout.write(`READY ${pod.url}\n`);
