@@ -1,5 +1,5 @@
 import { silentSink } from "@testbed/common";
-import { type VllmSimHandle, startVllmSim } from "@testbed/vllm-sim";
+import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -53,7 +53,11 @@ describe("official openai client against vllm-sim", () => {
   });
 
   it("gets a text completion", async () => {
-    const completion = await client.completions.create({ model: "Qwen/Qwen3-0.6B", prompt: "Hello world", max_tokens: 7 });
+    const completion = await client.completions.create({
+      model: "Qwen/Qwen3-0.6B",
+      prompt: "Hello world",
+      max_tokens: 7,
+    });
     expect(completion.object).toBe("text_completion");
     expect(completion.usage?.completion_tokens).toBe(7);
   });

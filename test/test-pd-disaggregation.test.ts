@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { silentSink } from "@testbed/common";
-import { type VllmSimHandle, startVllmSim } from "@testbed/vllm-sim";
+import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -38,7 +38,11 @@ async function metric(pod: VllmSimHandle, name: string): Promise<number> {
   return Number(line?.split(" ").at(-1));
 }
 
-const question = { model: "Qwen/Qwen3-0.6B", messages: [{ role: "user", content: "Explain prefill. ".repeat(30) }], max_tokens: 8 };
+const question = {
+  model: "Qwen/Qwen3-0.6B",
+  messages: [{ role: "user", content: "Explain prefill. ".repeat(30) }],
+  max_tokens: 8,
+};
 
 describe("prefill/decode disaggregation through the routing sidecar", () => {
   it("serves HTTPS on the pod and on the sidecar", () => {
@@ -99,9 +103,13 @@ describe("prefill/decode disaggregation through the routing sidecar", () => {
   });
 
   it("passes the prefill pod's failure status back without a body", async () => {
-    const response = await chat(decode.podUrl, { ...question, model: "wrong" }, {
-      "x-prefiller-host-port": prefill.url.replace("https://", ""),
-    });
+    const response = await chat(
+      decode.podUrl,
+      { ...question, model: "wrong" },
+      {
+        "x-prefiller-host-port": prefill.url.replace("https://", ""),
+      },
+    );
     expect(response.status).toBe(404);
     expect(response.text).toBe("");
   });

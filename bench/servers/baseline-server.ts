@@ -11,7 +11,11 @@ const canned = {
   choices: [
     {
       index: 0,
-      message: { role: "assistant", content: "Each block of the KV cache holds sixteen tokens of keys.", tool_calls: [] },
+      message: {
+        role: "assistant",
+        content: "Each block of the KV cache holds sixteen tokens of keys.",
+        tool_calls: [],
+      },
       logprobs: null,
       finish_reason: "length",
       stop_reason: null,

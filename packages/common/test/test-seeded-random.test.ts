@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SeededRandom, hashString, mixSeeds } from "../src/random.js";
+import { hashString, mixSeeds, SeededRandom } from "../src/random.js";
 
 describe("SeededRandom", () => {
   it("repeats the same sequence for the same seed and differs for another", () => {

@@ -1,4 +1,5 @@
 import { mixSeeds } from "@testbed/common";
+import { compositeObserver } from "./engine/composite-observer.js";
 import { EngineCore } from "./engine/engine-core.js";
 import type { EngineRequest, RequestListener } from "./engine/engine-request.js";
 import { kvTransferSeconds, StepTimingModel } from "./engine/step-timing.js";
@@ -8,6 +9,7 @@ import { GiB, type KvSizing, sizeKvCache } from "./hardware/kv-cache-sizing.js";
 import { findModelArchitecture, MODEL_ARCHITECTURES, type ModelArchitecture } from "./hardware/model-architectures.js";
 import { KvBlockPool } from "./kv/kv-block-pool.js";
 import { KvCacheManager } from "./kv/kv-cache-manager.js";
+import { EngineStatsLogger } from "./metrics/engine-stats-logger.js";
 import { VllmMetrics } from "./metrics/vllm-metrics.js";
 import { servedModelNames, type VllmSimOptions } from "./options.js";
 import { IncrementalDetokenizer } from "./tokens/incremental-detokenizer.js";
@@ -44,6 +46,9 @@ export class ModelServer {
   readonly faults: FaultInjector;
   readonly log: VllmLogger;
   private readonly planner: ResponsePlanner;
+  private readonly statsLogger: EngineStatsLogger;
+  /** Wall-clock seconds the tokenizer took to load, reported as vLLM's model loading time. */
+  private readonly loadSeconds: number;
   private requestCounter = 0;
 
   constructor(
@@ -55,7 +60,9 @@ export class ModelServer {
     this.modelNames = servedModelNames(options);
     this.maxModelLen = options.maxModelLen ?? architecture.maxPositionEmbeddings;
     this.log = new VllmLogger(options.log, () => options.clock.now());
+    const loadStart = performance.now();
     this.tokenizer = qwen3Tokenizer();
+    this.loadSeconds = (performance.now() - loadStart) / 1000;
     this.planner = new ResponsePlanner(this.tokenizer, options.mode, options.seed);
     this.faults = new FaultInjector(mixSeeds(options.seed, 0xfa17));
     this.faults.configure({
@@ -81,6 +88,12 @@ export class ModelServer {
       bandwidthBytesPerSecond: options.kvTransferBandwidthGBps * 1e9,
       latencySeconds: options.kvTransferLatencyMs / 1000,
     };
+    const load = {
+      numRunning: () => this.engine.numRunning,
+      numWaiting: () => this.engine.numWaiting,
+      kvCacheUsage: () => pool.usage(),
+    };
+    this.statsLogger = new EngineStatsLogger(this.log, options.clock, load);
     this.engine = new EngineCore(
       {
         maxNumSeqs: options.maxNumSeqs,
@@ -92,13 +105,15 @@ export class ModelServer {
       },
       kv,
       timing,
-      this.metrics,
+      compositeObserver([this.metrics, this.statsLogger]),
     );
-    this.metrics.attach({
-      numRunning: () => this.engine.numRunning,
-      numWaiting: () => this.engine.numWaiting,
-      kvCacheUsage: () => pool.usage(),
-    });
+    this.metrics.attach(load);
+    this.statsLogger.start();
+  }
+
+  /** Stop background timers (the periodic stats line). */
+  close(): void {
+    this.statsLogger.stop();
   }
 
   /** Resolve the model and GPU, size the KV cache, and refuse to start as vLLM would. */
@@ -147,7 +162,7 @@ export class ModelServer {
     this.log.info("gpu_model_runner.py:2602", `Starting to load model ${architecture.id}...`);
     this.log.info(
       "gpu_model_runner.py:2653",
-      `Model loading took ${(sizing.weightBytes / GiB).toFixed(4)} GiB and 0.000000 seconds`,
+      `Model loading took ${(sizing.weightBytes / GiB).toFixed(4)} GiB and ${this.loadSeconds.toFixed(6)} seconds`,
     );
     this.log.info("gpu_worker.py:298", `Available KV cache memory: ${(sizing.availableKvBytes / GiB).toFixed(2)} GiB`);
     if (this.options.numGpuBlocksOverride !== undefined) {

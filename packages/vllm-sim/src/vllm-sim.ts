@@ -50,6 +50,7 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
     async close() {
       await sidecar?.close();
       await app.close();
+      server.close();
     },
   };
 }

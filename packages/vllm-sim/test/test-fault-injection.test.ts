@@ -9,7 +9,8 @@ describe("fault injection and metric steering (admin API)", () => {
   it("fails exactly the next N requests with the chosen error, then recovers", async () => {
     await put("/admin/faults", { next: { count: 2, type: "rate_limit" } });
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await postJson(app, "/v1/chat/completions", { ...hi, max_tokens: 1 })).statusCode);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await postJson(app, "/v1/chat/completions", { ...hi, max_tokens: 1 })).statusCode);
     expect(statuses).toEqual([429, 429, 200, 200]);
     const faults = (await app.inject({ method: "GET", url: "/admin/faults" })).json();
     expect(faults.injected).toEqual({ rate_limit: 2 });
@@ -26,7 +27,8 @@ describe("fault injection and metric steering (admin API)", () => {
     const run = async () => {
       const pod = testApp({ seed: 42, failureInjectionRate: 50, failureTypes: ["server_error"] });
       const statuses = [];
-      for (let i = 0; i < 20; i++) statuses.push((await postJson(pod.app, "/v1/chat/completions", { ...hi, max_tokens: 1 })).statusCode);
+      for (let i = 0; i < 20; i++)
+        statuses.push((await postJson(pod.app, "/v1/chat/completions", { ...hi, max_tokens: 1 })).statusCode);
       await pod.app.close();
       return statuses;
     };

@@ -52,7 +52,11 @@ describe("vLLM metrics exposition", () => {
     const running = families.get("vllm:num_requests_running")?.metrics[0];
     expect(running?.labels).toEqual({ model_name: "Qwen/Qwen3-0.6B", engine: "0" });
     const cacheConfig = families.get("vllm:cache_config_info")?.metrics[0]?.labels ?? {};
-    expect(cacheConfig).toMatchObject({ block_size: "16", enable_prefix_caching: "True", gpu_memory_utilization: "0.9" });
+    expect(cacheConfig).toMatchObject({
+      block_size: "16",
+      enable_prefix_caching: "True",
+      gpu_memory_utilization: "0.9",
+    });
     expect(Number(cacheConfig.num_gpu_blocks)).toBeGreaterThan(5900);
     const reasons = families.get("vllm:request_success_total")?.metrics.map((m) => m.labels?.finished_reason);
     expect(reasons).toEqual(["stop", "length", "abort"]);
@@ -61,15 +65,42 @@ describe("vLLM metrics exposition", () => {
   it("uses vLLM's TTFT buckets and 1-2-5 token buckets up to max_model_len", async () => {
     const families = await scrape();
     const ttft = families.get("vllm:time_to_first_token_seconds")?.metrics[0]?.buckets ?? {};
-    expect(Object.keys(ttft).map((le) => (le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le))).sort((a, b) => a - b)).toEqual([
-      0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560,
+    expect(
+      Object.keys(ttft)
+        .map((le) => (le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le)))
+        .sort((a, b) => a - b),
+    ).toEqual([
+      0.001,
+      0.005,
+      0.01,
+      0.02,
+      0.04,
+      0.06,
+      0.08,
+      0.1,
+      0.25,
+      0.5,
+      0.75,
+      1,
+      2.5,
+      5,
+      7.5,
+      10,
+      20,
+      40,
+      80,
+      160,
+      640,
+      2560,
       Number.POSITIVE_INFINITY,
     ]);
     expect(oneTwoFiveBuckets(40960)).toEqual([1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000]);
   });
 
   it("counts tokens, successes and prefix-cache queries and hits as requests complete", async () => {
-    const messages = [{ role: "user", content: "A shared system prompt that is long enough to fill blocks. ".repeat(8) }];
+    const messages = [
+      { role: "user", content: "A shared system prompt that is long enough to fill blocks. ".repeat(8) },
+    ];
     await postJson(app, "/v1/chat/completions", { messages, max_tokens: 4 });
     await postJson(app, "/v1/chat/completions", { messages, max_tokens: 4 });
     await postJson(app, "/v1/chat/completions", { ...hi, max_tokens: 1000, stop: ["."] });

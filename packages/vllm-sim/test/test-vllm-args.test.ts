@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { VllmArgsError, parseVllmArgs } from "../src/vllm-args.js";
+import { parseVllmArgs, VllmArgsError } from "../src/vllm-args.js";
 
 describe("vLLM-style arguments", () => {
   it("reads vLLM's flag names in both --flag value and --flag=value forms", () => {
@@ -48,17 +48,31 @@ describe("vLLM-style arguments", () => {
   });
 
   it("takes `vllm serve MODEL`'s positional model", () => {
-    expect(parseVllmArgs(["Qwen/Qwen3-8B", "--port", "9000"]).options).toMatchObject({ model: "Qwen/Qwen3-8B", port: 9000 });
+    expect(parseVllmArgs(["Qwen/Qwen3-8B", "--port", "9000"]).options).toMatchObject({
+      model: "Qwen/Qwen3-8B",
+      port: 9000,
+    });
   });
 
   it("rejects bad values with argparse-style messages", () => {
-    expect(() => parseVllmArgs(["--port", "eighty"])).toThrow(new VllmArgsError("argument --port: invalid int value: 'eighty'"));
+    expect(() => parseVllmArgs(["--port", "eighty"])).toThrow(
+      new VllmArgsError("argument --port: invalid int value: 'eighty'"),
+    );
     expect(() => parseVllmArgs(["--block-size", "12"])).toThrow(/invalid choice: '12'/);
     expect(() => parseVllmArgs(["--role", "chef"])).toThrow(/invalid choice: 'chef'/);
   });
 
   it("reads the simulator's own flags", () => {
-    const { options } = parseVllmArgs(["--role", "prefill", "--time-scale", "0", "--gpu", "l4", "--sidecar-port", "8000"]);
+    const { options } = parseVllmArgs([
+      "--role",
+      "prefill",
+      "--time-scale",
+      "0",
+      "--gpu",
+      "l4",
+      "--sidecar-port",
+      "8000",
+    ]);
     expect(options).toMatchObject({ role: "prefill", timeScale: 0, gpu: "l4", sidecarPort: 8000 });
   });
 });
