@@ -1,3 +1,5 @@
+export type { CertificateSubject, PemKeyPair } from "./certificates.js";
+export { CertificateAuthority, createSelfSignedCertificate } from "./certificates.js";
 export type { Clock, TimerHandle } from "./clock.js";
 export { SimulatedClock, SystemClock } from "./clock.js";
 export type { LogSink } from "./log.js";

@@ -1,0 +1,129 @@
+import "reflect-metadata"; // @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs it
+import { webcrypto } from "node:crypto";
+import * as x509 from "@peculiar/x509";
+
+/**
+ * X.509 certificates for the testbed's TLS: the self-signed certificate the EPP makes when it has
+ * no --cert-path (Bug 3), and a small certificate authority that signs serving certificates
+ * (the cluster's service CA). PEM in, PEM out.
+ */
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+// RSA 2048 rather than the real EPP's 4096: the same kind of certificate, generated in a fraction of the time.
+const RSA: webcrypto.RsaHashedKeyGenParams = {
+  name: "RSASSA-PKCS1-v1_5",
+  hash: "SHA-256",
+  publicExponent: new Uint8Array([1, 0, 1]),
+  modulusLength: 2048,
+};
+const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+const DAY_MS = 86_400_000;
+
+export interface PemKeyPair {
+  cert: string;
+  key: string;
+}
+
+export interface CertificateSubject {
+  /** Distinguished name, e.g. "O=Inference Ext" or "CN=qwen3-0-6b-epp-service.my-first-model.svc". */
+  name: string;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  validDays?: number;
+  /** Start of validity; default now. Set in the past to make expired certificates for tests. */
+  notBefore?: Date;
+}
+
+async function keyPair(): Promise<CryptoKeyPair> {
+  return (await webcrypto.subtle.generateKey(RSA, true, ["sign", "verify"])) as CryptoKeyPair;
+}
+
+async function pemKey(key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", key));
+  return `-----BEGIN PRIVATE KEY-----\n${der
+    .toString("base64")
+    .replace(/(.{64})/g, "$1\n")
+    .trim()}\n-----END PRIVATE KEY-----\n`;
+}
+
+function serial(): string {
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString("hex")
+    .replace(/^[89a-f]/, "1");
+}
+
+function validity(subject: CertificateSubject): { notBefore: Date; notAfter: Date } {
+  const notBefore = subject.notBefore ?? new Date();
+  return { notBefore, notAfter: new Date(notBefore.getTime() + (subject.validDays ?? 3650) * DAY_MS) };
+}
+
+function serverExtensions(subject: CertificateSubject): x509.Extension[] {
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    new x509.ExtendedKeyUsageExtension([SERVER_AUTH]),
+  ];
+  const names = [
+    ...(subject.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
+    ...(subject.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
+  ];
+  if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));
+  return extensions;
+}
+
+/** A self-signed serving certificate (what the EPP generates: O=Inference Ext, 10 years). */
+export async function createSelfSignedCertificate(subject: CertificateSubject): Promise<PemKeyPair> {
+  const keys = await keyPair();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: subject.name,
+    ...validity(subject),
+    keys,
+    signingAlgorithm: RSA,
+    extensions: serverExtensions(subject),
+  });
+  return { cert: cert.toString("pem"), key: await pemKey(keys.privateKey) };
+}
+
+/** A certificate authority that can sign serving certificates. */
+export class CertificateAuthority {
+  private constructor(
+    readonly certPem: string,
+    private readonly cert: x509.X509Certificate,
+    private readonly keys: CryptoKeyPair,
+  ) {}
+
+  static async create(name: string, validDays = 3650): Promise<CertificateAuthority> {
+    const keys = await keyPair();
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(),
+      name,
+      ...validity({ name, validDays }),
+      keys,
+      signingAlgorithm: RSA,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ],
+    });
+    return new CertificateAuthority(cert.toString("pem"), cert, keys);
+  }
+
+  async issue(subject: CertificateSubject): Promise<PemKeyPair> {
+    const keys = await keyPair();
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: subject.name,
+      issuer: this.cert.subject,
+      ...validity(subject),
+      publicKey: keys.publicKey,
+      signingKey: this.keys.privateKey,
+      signingAlgorithm: RSA,
+      extensions: serverExtensions(subject),
+    });
+    return { cert: cert.toString("pem"), key: await pemKey(keys.privateKey) };
+  }
+}

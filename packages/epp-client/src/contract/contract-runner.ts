@@ -1,0 +1,76 @@
+import { EppClient, type EppConnectionOptions } from "../epp-client.js";
+import { CONTRACT_CASES, type ContractCase, ContractFailure } from "./contract-cases.js";
+import type { ContractPool } from "./contract-pool.js";
+
+export interface ContractResult {
+  id: string;
+  title: string;
+  status: "pass" | "fail" | "skip";
+  detail: string;
+  ms: number;
+}
+
+export interface ContractRun {
+  epp: EppConnectionOptions;
+  pool: ContractPool;
+  /** What the EPP under test is configured for; cases needing more are skipped. */
+  capabilities: { pd: boolean; buffered: boolean };
+  settleMs?: number;
+  only?: string[];
+  cases?: readonly ContractCase[];
+}
+
+/** Run the contract cases in order against one EPP. Failures are results, not exceptions. */
+export async function runContract(run: ContractRun): Promise<ContractResult[]> {
+  const client = new EppClient(run.epp);
+  const results: ContractResult[] = [];
+  try {
+    for (const testCase of run.cases ?? CONTRACT_CASES) {
+      if (run.only && !run.only.includes(testCase.id)) continue;
+      if (testCase.needs && !run.capabilities[testCase.needs]) {
+        results.push({
+          id: testCase.id,
+          title: testCase.title,
+          status: "skip",
+          detail: `needs --${testCase.needs}`,
+          ms: 0,
+        });
+        continue;
+      }
+      const started = performance.now();
+      try {
+        await testCase.run({ client, pool: run.pool, settleMs: run.settleMs ?? 3000 });
+        results.push({
+          id: testCase.id,
+          title: testCase.title,
+          status: "pass",
+          detail: "",
+          ms: performance.now() - started,
+        });
+      } catch (error) {
+        const detail = error instanceof ContractFailure ? error.message : `error: ${(error as Error).message}`;
+        results.push({
+          id: testCase.id,
+          title: testCase.title,
+          status: "fail",
+          detail,
+          ms: performance.now() - started,
+        });
+      }
+    }
+  } finally {
+    client.close();
+  }
+  return results;
+}
+
+export function formatContractReport(results: readonly ContractResult[]): string {
+  const lines = results.map((r) => {
+    const mark = r.status === "pass" ? "PASS" : r.status === "fail" ? "FAIL" : "SKIP";
+    const detail = r.detail ? ` — ${r.detail}` : "";
+    return `${mark}  ${r.id.padEnd(28)} ${r.title}${detail}`;
+  });
+  const count = (status: ContractResult["status"]) => results.filter((r) => r.status === status).length;
+  lines.push("", `${count("pass")} passed, ${count("fail")} failed, ${count("skip")} skipped`);
+  return lines.join("\n");
+}

@@ -1,0 +1,48 @@
+import * as grpc from "@grpc/grpc-js";
+import { type ExtProcClient, extProcService } from "@testbed/protocol";
+import { ExtProcSession } from "./ext-proc-session.js";
+
+/**
+ * A connection to an Endpoint Picker, as a gateway holds one: plaintext or TLS (verified against a
+ * CA, with an SNI/name override, or not verified at all), opening one ext_proc session per request.
+ */
+export interface EppConnectionOptions {
+  /** host:port */
+  address: string;
+  tls?: {
+    /** PEM of the CA that must have signed the EPP's certificate. */
+    caPem?: string;
+    /** Name to verify the certificate against (Envoy's SNI), e.g. qwen3-0-6b-epp-service.my-first-model.svc. */
+    serverName?: string;
+    insecureSkipVerify?: boolean;
+  };
+}
+
+export class EppClient {
+  private readonly client: ExtProcClient;
+
+  constructor(readonly options: EppConnectionOptions) {
+    const { Client } = extProcService();
+    const channelOptions: grpc.ChannelOptions = {};
+    let credentials = grpc.credentials.createInsecure();
+    if (options.tls) {
+      const root = options.tls.caPem ? Buffer.from(options.tls.caPem) : null;
+      credentials = grpc.credentials.createSsl(
+        root,
+        null,
+        null,
+        options.tls.insecureSkipVerify ? { rejectUnauthorized: false } : {},
+      );
+      if (options.tls.serverName) channelOptions["grpc.ssl_target_name_override"] = options.tls.serverName;
+    }
+    this.client = new Client(options.address, credentials, channelOptions) as unknown as ExtProcClient;
+  }
+
+  session(): ExtProcSession {
+    return new ExtProcSession(this.client.Process());
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,69 @@
+import type * as grpc from "@grpc/grpc-js";
+import type { ProcessingRequest, ProcessingResponse } from "@testbed/protocol";
+
+/**
+ * One ext_proc stream from the gateway's side, with an awaitable inbox: send the phases of an HTTP
+ * request and read the processor's answers in order. The stream's end and errors arrive through
+ * the same inbox, so a caller never misses them.
+ */
+export type SessionEvent =
+  | { kind: "response"; response: ProcessingResponse }
+  | { kind: "end" }
+  | { kind: "error"; code: number; details: string };
+
+export class ExtProcSession {
+  private readonly inbox: SessionEvent[] = [];
+  private waiter: ((event: SessionEvent) => void) | undefined;
+  private done = false;
+
+  constructor(private readonly call: grpc.ClientDuplexStream<ProcessingRequest, ProcessingResponse>) {
+    call.on("data", (response: ProcessingResponse) => this.push({ kind: "response", response }));
+    call.on("end", () => this.push({ kind: "end" }));
+    call.on("error", (error: grpc.ServiceError) =>
+      this.push({ kind: "error", code: error.code, details: error.details }),
+    );
+  }
+
+  send(message: ProcessingRequest): void {
+    if (!this.done) this.call.write(message);
+  }
+
+  /** The next answer, the end of the stream, or an error; rejects after `timeoutMs` of silence. */
+  next(timeoutMs = 10_000): Promise<SessionEvent> {
+    const queued = this.inbox.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new Error(`no ext_proc message within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiter = (event) => {
+        clearTimeout(timer);
+        resolve(event);
+      };
+    });
+  }
+
+  /** Close our side of the stream (Envoy half-closes when the HTTP exchange is over). */
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.call.end();
+  }
+
+  cancel(): void {
+    this.done = true;
+    this.call.cancel();
+  }
+
+  private push(event: SessionEvent): void {
+    if (event.kind !== "response") this.done = true;
+    const waiter = this.waiter;
+    if (waiter) {
+      this.waiter = undefined;
+      waiter(event);
+    } else {
+      this.inbox.push(event);
+    }
+  }
+}

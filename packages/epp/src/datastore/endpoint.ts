@@ -1,0 +1,37 @@
+/**
+ * One model-server pod in the InferencePool, as the EPP sees it: where it is, its labels (for
+ * filters such as prefill-filter), and the metrics last scraped from its /metrics.
+ */
+export interface EndpointMetrics {
+  /** vllm:num_requests_waiting */
+  waitingQueueSize: number;
+  /** vllm:num_requests_running */
+  runningRequests: number;
+  /** vllm:kv_cache_usage_perc, 0..1 */
+  kvCacheUsage: number;
+  /** From vllm:cache_config_info, when exposed. */
+  blockSize?: number;
+  numGpuBlocks?: number;
+  /** Clock time (ms) of the last successful scrape; undefined before the first. */
+  updatedAt?: number;
+}
+
+export interface Endpoint {
+  /** namespace/name of the pod, e.g. my-first-model/qwen3-0-6b-kserve-decode-0. */
+  namespacedName: string;
+  address: string;
+  port: number;
+  labels: Record<string, string>;
+  ready: boolean;
+  metrics: EndpointMetrics;
+  /** False when the last scrape is older than the staleness threshold (metrics unknown). */
+  metricsFresh: boolean;
+}
+
+export function hostPort(endpoint: Pick<Endpoint, "address" | "port">): string {
+  return `${endpoint.address}:${endpoint.port}`;
+}
+
+export function emptyMetrics(): EndpointMetrics {
+  return { waitingQueueSize: 0, runningRequests: 0, kvCacheUsage: 0 };
+}

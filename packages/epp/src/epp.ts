@@ -1,0 +1,194 @@
+import { readFile } from "node:fs/promises";
+import type { Server as HttpServer } from "node:http";
+import * as grpc from "@grpc/grpc-js";
+import { SeededRandom } from "@testbed/common";
+import {
+  EXT_PROC_SERVICE_NAME,
+  extProcService,
+  HealthService,
+  type ProcessingRequest,
+  type ProcessingResponse,
+} from "@testbed/protocol";
+import { Datastore } from "./datastore/datastore.js";
+import { hostPort } from "./datastore/endpoint.js";
+import { MetricsScraper } from "./datastore/metrics-scraper.js";
+import { type EndpointSource, StaticEndpointSource } from "./discovery/endpoint-source.js";
+import { parseEndpointList, parseEndpointsYaml } from "./discovery/endpoints-file.js";
+import { EppLogger } from "./epp-log.js";
+import { ExtProcStream } from "./handlers/ext-proc-stream.js";
+import { RequestRouter } from "./handlers/request-router.js";
+import { EppMetrics } from "./metrics/epp-metrics.js";
+import { startMetricsServer } from "./metrics/metrics-server.js";
+import { type EppOptions, resolveEppOptions } from "./options.js";
+import { loadEndpointPickerConfig, type SchedulerConfig } from "./scheduling/config/endpoint-picker-config.js";
+import type { PluginContext } from "./scheduling/framework.js";
+import type { PrefixCacheScorer } from "./scheduling/plugins/prefix-cache-scorer.js";
+import { PluginRegistry } from "./scheduling/plugins/registry.js";
+import { Scheduler } from "./scheduling/scheduler.js";
+import { servingCertificate } from "./tls/serving-certificate.js";
+
+export interface EppHandle {
+  /** host:port of the ext_proc server. */
+  grpcAddress: string;
+  healthAddress: string;
+  metricsUrl: string;
+  /** The certificate the ext_proc port presents (PEM), and whether it is self-signed. */
+  certificatePem: string | undefined;
+  selfSigned: boolean;
+  datastore: Datastore;
+  /** The static endpoint source, when the EPP built one from flags (tests replace the pool through it). */
+  endpoints: StaticEndpointSource | undefined;
+  config: SchedulerConfig;
+  close(): Promise<void>;
+}
+
+/** Start an Endpoint Picker: ext_proc on the gRPC port, health on the health port, metrics over HTTP. */
+export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHandle> {
+  const resolved = resolveEppOptions(options);
+  const log = new EppLogger(resolved.log, () => resolved.clock.now(), resolved.verbosity);
+  const { source, staticSource } = await endpointSource(resolved);
+  const caPem = resolved.modelServerMetricsCaFile
+    ? await readFile(resolved.modelServerMetricsCaFile, "utf8")
+    : undefined;
+  const scraper = new MetricsScraper({
+    intervalMs: resolved.refreshMetricsIntervalMs,
+    port: resolved.modelServerMetricsPort,
+    path: resolved.modelServerMetricsPath,
+    scheme: resolved.modelServerMetricsScheme,
+    caPem,
+    clock: resolved.clock,
+  });
+  const datastore = new Datastore(source, scraper, resolved.clock, resolved.metricsStalenessThresholdMs);
+
+  let metrics: EppMetrics | undefined;
+  const context: PluginContext = {
+    random: new SeededRandom(resolved.randomSeed),
+    now: () => resolved.clock.now(),
+    events: {
+      pdDecision: (model, decision) =>
+        metrics?.pdDecisions.inc({ model_name: model || "unknown", decision_type: decision }),
+    },
+  };
+  const configSource = resolved.configFile ?? (resolved.configText !== undefined ? "--config-text" : "default config");
+  const configText = resolved.configFile ? await readFile(resolved.configFile, "utf8") : resolved.configText;
+  const config = loadEndpointPickerConfig(configText, configSource, new PluginRegistry(), context);
+  log.info("setup", "Loaded EndpointPickerConfig", {
+    source: configSource,
+    profiles: [...config.profiles.keys()],
+    plugins: [...config.plugins.values()].map((p) => `${p.name}/${p.type}`),
+  });
+  const prefixScorers = [...config.plugins.values()].filter(
+    (p): p is PrefixCacheScorer => p.type === "prefix-cache-scorer",
+  );
+  metrics = new EppMetrics(
+    resolved.poolName,
+    () => datastore.all(),
+    () => prefixScorers.reduce((n, p) => n + p.index.size, 0),
+  );
+  datastore.onRemoved((endpoint) => {
+    for (const scorer of prefixScorers) scorer.index.removeEndpoint(hostPort(endpoint));
+  });
+  const eppMetrics = metrics;
+  const scheduler = new Scheduler(config, (point, type, name, seconds) =>
+    eppMetrics.pluginDuration.observe({ extension_point: point, plugin_type: type, plugin_name: name }, seconds),
+  );
+  const router = new RequestRouter({ datastore, scheduler: () => ({ scheduler, config }), metrics, log });
+
+  const certificate = resolved.secureServing ? await servingCertificate(resolved.certPath) : undefined;
+  const extProc = new grpc.Server();
+  const { definition } = extProcService();
+  extProc.addService(definition, {
+    Process: (call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) =>
+      new ExtProcStream(call, {
+        router,
+        metrics: eppMetrics,
+        log,
+        defaultBodyMode: resolved.extProcBodyMode,
+        responseHeaderPlugins: () => config.responseHeaders,
+      }),
+  });
+  const credentials = certificate
+    ? grpc.ServerCredentials.createSsl(
+        null,
+        [{ cert_chain: Buffer.from(certificate.cert), private_key: Buffer.from(certificate.key) }],
+        false,
+      )
+    : grpc.ServerCredentials.createInsecure();
+  log.info("setup", "gRPC server starting", { name: "ext-proc" });
+  const grpcPort = await bind(extProc, resolved.host, resolved.grpcPort, credentials);
+  log.info("setup", "gRPC server listening", { name: "ext-proc", port: grpcPort });
+
+  const health = new HealthService({
+    "": "SERVING",
+    liveness: "SERVING",
+    readiness: "SERVING",
+    [EXT_PROC_SERVICE_NAME]: "SERVING",
+  });
+  const healthServer = new grpc.Server();
+  healthServer.addService(health.definition(), health.handlers());
+  log.info("setup", "gRPC server starting", { name: "health" });
+  const healthPort = await bind(
+    healthServer,
+    resolved.host,
+    resolved.grpcHealthPort,
+    grpc.ServerCredentials.createInsecure(),
+  );
+  log.info("setup", "gRPC server listening", { name: "health", port: healthPort });
+
+  const metricsServer = await startMetricsServer(metrics.registry, resolved.host, resolved.metricsPort);
+  log.info("controller-runtime.metrics", "Serving metrics server", {
+    bindAddress: `${resolved.host}:${metricsServer.port}`,
+    secure: false,
+  });
+
+  return {
+    grpcAddress: `${resolved.host}:${grpcPort}`,
+    healthAddress: `${resolved.host}:${healthPort}`,
+    metricsUrl: `http://${resolved.host}:${metricsServer.port}/metrics`,
+    certificatePem: certificate?.cert,
+    selfSigned: certificate?.selfSigned ?? false,
+    datastore,
+    endpoints: staticSource,
+    config,
+    async close() {
+      await Promise.all([shutdown(extProc), shutdown(healthServer), closeHttp(metricsServer.server), scraper.close()]);
+    },
+  };
+}
+
+async function endpointSource(
+  options: EppOptions,
+): Promise<{ source: EndpointSource; staticSource?: StaticEndpointSource }> {
+  if (options.endpointSource) return { source: options.endpointSource };
+  let specs = options.endpoints ? parseEndpointList(options.endpoints) : [];
+  if (options.endpointsFile)
+    specs = parseEndpointsYaml(await readFile(options.endpointsFile, "utf8"), options.endpointsFile);
+  const staticSource = new StaticEndpointSource(specs);
+  return { source: staticSource, staticSource };
+}
+
+function bind(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) =>
+    server.bindAsync(`${host}:${port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+}
+
+function shutdown(server: grpc.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 1000);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function closeHttp(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}

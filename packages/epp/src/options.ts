@@ -1,0 +1,71 @@
+import { type Clock, type LogSink, SystemClock, stderrSink } from "@testbed/common";
+import type { BodySendMode } from "@testbed/protocol";
+import type { EndpointSource } from "./discovery/endpoint-source.js";
+
+/** Everything an EPP can be told. Flag names are the real EPP's unless marked testbed-only. */
+export interface EppOptions {
+  /** Address to bind (testbed-only; the real EPP binds every interface). */
+  host: string;
+  grpcPort: number;
+  grpcHealthPort: number;
+  metricsPort: number;
+  poolName: string;
+  poolNamespace: string;
+  /** TLS on the ext_proc port. Without certPath the EPP makes a self-signed certificate (Bug 3). */
+  secureServing: boolean;
+  /** Directory with tls.crt and tls.key. */
+  certPath: string | undefined;
+  configFile: string | undefined;
+  configText: string | undefined;
+  refreshMetricsIntervalMs: number;
+  metricsStalenessThresholdMs: number;
+  verbosity: number;
+  /** Static discovery (testbed-only flags, llm-d's no-Kubernetes formats). */
+  endpoints: string | undefined;
+  endpointsFile: string | undefined;
+  modelServerMetricsPort: number;
+  modelServerMetricsPath: string;
+  modelServerMetricsScheme: "http" | "https";
+  /** Verify model servers' metrics certificates against this CA (testbed-only; default: skip verification). */
+  modelServerMetricsCaFile: string | undefined;
+  /** Body mode assumed when Envoy does not send protocol_config (testbed-only). */
+  extProcBodyMode: BodySendMode;
+  /** Seed for tie-breaking and random pickers (testbed-only), so runs are reproducible. */
+  randomSeed: number;
+  /** Library-only: where endpoints come from (overrides the flags), the clock, the log. */
+  endpointSource: EndpointSource | undefined;
+  clock: Clock;
+  log: LogSink;
+}
+
+export const DEFAULT_EPP_OPTIONS: Readonly<EppOptions> = {
+  host: "127.0.0.1",
+  grpcPort: 9002,
+  grpcHealthPort: 9003,
+  metricsPort: 9090,
+  poolName: "",
+  poolNamespace: "default",
+  secureServing: true,
+  certPath: undefined,
+  configFile: undefined,
+  configText: undefined,
+  refreshMetricsIntervalMs: 50,
+  metricsStalenessThresholdMs: 2000,
+  verbosity: 1,
+  endpoints: undefined,
+  endpointsFile: undefined,
+  modelServerMetricsPort: 0,
+  modelServerMetricsPath: "/metrics",
+  modelServerMetricsScheme: "http",
+  modelServerMetricsCaFile: undefined,
+  extProcBodyMode: "FULL_DUPLEX_STREAMED",
+  randomSeed: 0,
+  endpointSource: undefined,
+  clock: new SystemClock(),
+  log: stderrSink,
+};
+
+export function resolveEppOptions(options: Partial<EppOptions>): EppOptions {
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  return { ...DEFAULT_EPP_OPTIONS, ...defined };
+}

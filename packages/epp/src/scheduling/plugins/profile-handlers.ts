@@ -1,0 +1,67 @@
+import { hostPort } from "../../datastore/endpoint.js";
+import type { ProfileHandler } from "../framework.js";
+import type { PluginDefinition } from "./plugin-definition.js";
+import { PREFIX_MATCH_STATE, type PrefixMatchState } from "./prefix-cache-scorer.js";
+
+/**
+ * Profile handlers decide which scheduling profiles run for a request.
+ *
+ * single-profile-handler runs the one profile there is.
+ *
+ * pd-profile-handler (llm-d, seed era) runs `decode` first; then, if the part of the prompt the
+ * chosen decode pod has NOT cached — approximated in characters as (1 − prefix hit ratio) × prompt
+ * length — exceeds `threshold`, it also runs `prefill`. `threshold: 0` disaggregates every request
+ * that is not fully cached. Decode is the primary profile: its pod is where the request goes.
+ */
+export const singleProfileHandler: PluginDefinition = {
+  type: "single-profile-handler",
+  create(name, parameters): ProfileHandler {
+    parameters.done();
+    return {
+      type: "single-profile-handler",
+      name,
+      pick(_cycle, _request, profiles, results) {
+        if (Object.keys(results).length > 0) return [];
+        return [...profiles.values()];
+      },
+      processResults(_cycle, _request, results) {
+        return { profileResults: results, primaryProfileName: Object.keys(results)[0] ?? "default" };
+      },
+    };
+  },
+};
+
+export type PdDecision = "decode-only" | "prefill-decode";
+
+export const pdProfileHandler: PluginDefinition = {
+  type: "pd-profile-handler",
+  create(name, parameters, context): ProfileHandler {
+    const threshold = parameters.number("threshold", 100, { min: 0 });
+    parameters.number("hashBlockSize", 64, { min: 1, integer: true });
+    const decodeProfile = parameters.string("decodeProfile", "decode");
+    const prefillProfile = parameters.string("prefillProfile", "prefill");
+    parameters.done();
+    return {
+      type: "pd-profile-handler",
+      name,
+      pick(cycle, request, profiles, results) {
+        const decode = profiles.get(decodeProfile);
+        if (!(decodeProfile in results)) return decode ? [decode] : [];
+        if (prefillProfile in results) return [];
+        const target = results[decodeProfile]?.targetEndpoints[0];
+        if (!target) return [];
+        const match = cycle.read<PrefixMatchState>(PREFIX_MATCH_STATE);
+        const hitRatio =
+          match && match.totalBlocks > 0 ? (match.matched.get(hostPort(target)) ?? 0) / match.totalBlocks : 0;
+        const nonCachedChars = (1 - hitRatio) * request.prompt.length;
+        const disaggregate = nonCachedChars > threshold;
+        context.events?.pdDecision(request.targetModel, disaggregate ? "prefill-decode" : "decode-only");
+        const prefill = profiles.get(prefillProfile);
+        return disaggregate && prefill ? [prefill] : [];
+      },
+      processResults(_cycle, _request, results) {
+        return { profileResults: results, primaryProfileName: decodeProfile };
+      },
+    };
+  },
+};

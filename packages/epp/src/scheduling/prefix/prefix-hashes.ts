@@ -1,0 +1,54 @@
+import type { InferenceRequest } from "../framework.js";
+
+/**
+ * The approximate prefix index's view of a request: its text cut into fixed-size character blocks,
+ * each hashed together with the previous block's hash (h0 = hash(model)), so a block only matches
+ * when everything before it matched too. Trailing partial blocks are dropped and at most
+ * `maxBlocks` are hashed. (The real EPP uses xxhash64; any good chained hash gives the same matches.)
+ */
+export function prefixHashes(model: string, text: string, blockChars: number, maxBlocks: number): number[] {
+  const hashes: number[] = [];
+  let previous = hashText(model, 0);
+  const blocks = Math.min(Math.floor(text.length / blockChars), maxBlocks);
+  for (let i = 0; i < blocks; i++) {
+    previous = hashText(text.slice(i * blockChars, (i + 1) * blockChars), previous);
+    hashes.push(previous);
+  }
+  return hashes;
+}
+
+/** 53-bit hash of a string, seeded with the previous hash. */
+function hashText(text: string, seed: number): number {
+  let low = (seed % 2 ** 32) ^ 0x811c9dc5;
+  let high = Math.floor(seed / 2 ** 32) ^ 0x9e3779b9;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    low = Math.imul(low ^ code, 0x01000193);
+    high = Math.imul(high ^ code, 0x5bd1e995);
+    high ^= low >>> 13;
+  }
+  low = Math.imul(low ^ (low >>> 16), 0x85ebca6b);
+  high = Math.imul(high ^ (high >>> 15), 0xc2b2ae35);
+  return (high & 0x1fffff) * 2 ** 32 + (low >>> 0);
+}
+
+/**
+ * The text the real EPP hashes: for chat completions, Go's json.Marshal of the messages (role and
+ * content, with <, > and & escaped as Go does); for completions, the prompt.
+ */
+export function prefixText(body: Record<string, unknown>): string {
+  if (Array.isArray(body.messages)) {
+    const messages = body.messages.map((message) => {
+      const { role, content } = (message ?? {}) as { role?: unknown; content?: unknown };
+      return role === undefined || role === "" ? { content } : { role, content };
+    });
+    return JSON.stringify(messages).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  }
+  if (typeof body.prompt === "string") return body.prompt;
+  if (body.prompt !== undefined) return JSON.stringify(body.prompt);
+  return "";
+}
+
+export function requestPrefixHashes(request: InferenceRequest, blockChars: number, maxBlocks: number): number[] {
+  return prefixHashes(request.targetModel, request.prompt, blockChars, maxBlocks);
+}

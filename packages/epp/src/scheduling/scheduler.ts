@@ -1,0 +1,105 @@
+import { type Endpoint, hostPort } from "../datastore/endpoint.js";
+import type { SchedulerConfig } from "./config/endpoint-picker-config.js";
+import {
+  CycleState,
+  type InferenceRequest,
+  type ProfileResults,
+  type SchedulingProfile,
+  type SchedulingResult,
+  type ScoredEndpoint,
+} from "./framework.js";
+
+/**
+ * One scheduling cycle: ask the profile handler which profiles to run, run each (filters, then
+ * weighted scorers, then the picker), repeat until the handler is done, and let it name the
+ * primary result. Records every candidate's per-scorer scores so a decision can be explained.
+ */
+export interface ProfileTrace {
+  profile: string;
+  /** Per candidate: each scorer's raw score and the weighted total. */
+  candidates: Array<{ endpoint: string; scores: Record<string, number>; total: number }>;
+  picked: string[];
+}
+
+export interface SchedulingOutcome {
+  result: SchedulingResult;
+  trace: ProfileTrace[];
+}
+
+/** Timing hook for inference_extension_plugin_duration_seconds. */
+export type PluginTimer = (extensionPoint: string, pluginType: string, pluginName: string, seconds: number) => void;
+
+export class Scheduler {
+  constructor(
+    private readonly config: SchedulerConfig,
+    private readonly timePlugin: PluginTimer = () => {},
+  ) {}
+
+  schedule(request: InferenceRequest, candidates: Endpoint[]): SchedulingOutcome {
+    const cycle = new CycleState();
+    const results: ProfileResults = {};
+    const trace: ProfileTrace[] = [];
+    const handler = this.config.profileHandler;
+    for (let round = 0; round < 10; round++) {
+      const next = handler.pick(cycle, request, this.config.profiles, results);
+      if (next.length === 0) break;
+      for (const profile of next) {
+        const { picked, profileTrace } = this.runProfile(profile, cycle, request, candidates);
+        results[profile.name] = picked.length > 0 ? { targetEndpoints: picked } : null;
+        trace.push(profileTrace);
+      }
+    }
+    return { result: handler.processResults(cycle, request, results), trace };
+  }
+
+  private runProfile(profile: SchedulingProfile, cycle: CycleState, request: InferenceRequest, candidates: Endpoint[]) {
+    let endpoints = candidates;
+    for (const filter of profile.filters) {
+      endpoints = this.timed("Filter", filter.type, filter.name, () => filter.filter(cycle, request, endpoints));
+    }
+    const perScorer: Record<string, Map<Endpoint, number>> = {};
+    for (const { scorer } of profile.scorers) {
+      perScorer[scorer.name] = this.timed("Scorer", scorer.type, scorer.name, () =>
+        scorer.score(cycle, request, endpoints),
+      );
+    }
+    const scored: ScoredEndpoint[] = endpoints.map((endpoint) => {
+      let total = 0;
+      for (const { scorer, weight } of profile.scorers)
+        total += weight * clamp(perScorer[scorer.name]?.get(endpoint) ?? 0);
+      return { endpoint, score: total };
+    });
+    const picked =
+      endpoints.length === 0
+        ? []
+        : this.timed("Picker", profile.picker.type, profile.picker.name, () => profile.picker.pick(cycle, scored))
+            .targetEndpoints;
+    const profileTrace: ProfileTrace = {
+      profile: profile.name,
+      candidates: scored.map(({ endpoint, score }) => ({
+        endpoint: hostPort(endpoint),
+        scores: Object.fromEntries(
+          Object.entries(perScorer).map(([name, scores]) => [name, round3(scores.get(endpoint) ?? 0)]),
+        ),
+        total: round3(score),
+      })),
+      picked: picked.map(hostPort),
+    };
+    return { picked, profileTrace };
+  }
+
+  private timed<T>(point: string, type: string, name: string, run: () => T): T {
+    const start = performance.now();
+    const value = run();
+    this.timePlugin(point, type, name, (performance.now() - start) / 1000);
+    return value;
+  }
+}
+
+function clamp(score: number): number {
+  return Math.min(1, Math.max(0, score));
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

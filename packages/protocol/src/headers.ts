@@ -1,0 +1,35 @@
+import type { HeaderMap, HeaderValue, HeaderValueOption } from "./ext-proc-types.js";
+
+/** A header's value, whichever of `value` or `raw_value` the sender filled (Envoy now sends raw_value). */
+export function headerValueText(header: HeaderValue): string {
+  if (header.raw_value && header.raw_value.length > 0) return Buffer.from(header.raw_value).toString("utf8");
+  return header.value ?? "";
+}
+
+/** HeaderMap → lower-cased name → value (repeated headers joined with ", "). */
+export function headerMapToRecord(map: HeaderMap | undefined): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const header of map?.headers ?? []) {
+    const name = header.key.toLowerCase();
+    const value = headerValueText(header);
+    record[name] = name in record ? `${record[name]}, ${value}` : value;
+  }
+  return record;
+}
+
+/** A header map as Envoy builds it: every value in raw_value. */
+export function headerMapFrom(headers: Record<string, string>): HeaderMap {
+  return {
+    headers: Object.entries(headers).map(([key, value]) => ({ key, raw_value: Buffer.from(value, "utf8") })),
+  };
+}
+
+/** A header to set, overwriting any previous value (what the EPP sends). */
+export function setHeader(key: string, value: string): HeaderValueOption {
+  return { header: { key, raw_value: Buffer.from(value, "utf8") }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" };
+}
+
+/** Pseudo-headers (`:path`) and the hop-by-hop headers a proxy owns, which processors may not copy back. */
+export function isSystemHeader(name: string): boolean {
+  return name.startsWith(":") || name === "host" || name === "content-length" || name === "transfer-encoding";
+}

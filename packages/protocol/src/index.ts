@@ -1,0 +1,26 @@
+export type { HeadersReply } from "./ext-proc-builders.js";
+export {
+  immediateResponse,
+  requestBodyMessage,
+  requestBodyResponse,
+  requestHeadersMessage,
+  requestHeadersResponse,
+  requestTrailersMessage,
+  requestTrailersResponse,
+  responseBodyMessage,
+  responseBodyResponse,
+  responseHeadersMessage,
+  responseHeadersResponse,
+  responseTrailersMessage,
+  responseTrailersResponse,
+  streamedBodyChunk,
+} from "./ext-proc-builders.js";
+export type { ExtProcClient, ExtProcHandlers } from "./ext-proc-service.js";
+export { EXT_PROC_METHOD_PATH, EXT_PROC_SERVICE_NAME, extProcService } from "./ext-proc-service.js";
+export type * from "./ext-proc-types.js";
+export { headerMapFrom, headerMapToRecord, headerValueText, isSystemHeader, setHeader } from "./headers.js";
+export type { ServingStatus } from "./health-service.js";
+export { HealthService } from "./health-service.js";
+export { httpStatusName, httpStatusNumber } from "./http-status.js";
+export { LOADER_OPTIONS, loadProto, lookup, PROTO_DIR } from "./proto-loader.js";
+export { fromStruct, fromValue, toStruct, toValue } from "./struct.js";
