@@ -1,3 +1,5 @@
+import { contractCommand } from "./commands/contract.js";
+import { eppCommand } from "./commands/epp.js";
 import { vllmSimCommand } from "./commands/vllm-sim.js";
 
 /** A sub-command of `testbed`: a name, one line of help, and a runner returning the exit code. */
@@ -7,7 +9,7 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-const COMMANDS: readonly Command[] = [vllmSimCommand];
+const COMMANDS: readonly Command[] = [vllmSimCommand, eppCommand, contractCommand];
 
 function usage(): string {
   const lines = ["usage: testbed <command> [flags]", "", "commands:"];

@@ -76,7 +76,7 @@ export function parseEppArgs(argv: readonly string[]): ParsedEppArgs {
     ]),
   );
   // Go accepts -flag as well as --flag; node's parser wants long options with two dashes.
-  const normalized = argv.map((arg) => (/^-[a-z][a-z-]+(=|$)/.test(arg) ? `-${arg}` : arg));
+  const normalized = argv.map((arg) => (/^-[a-z][a-z-]*(=|$)/.test(arg) && arg !== "-h" ? `-${arg}` : arg));
   const { tokens } = parseArgs({
     args: normalized,
     options: { ...declared, help: { type: "boolean", short: "h" } },
@@ -89,7 +89,7 @@ export function parseEppArgs(argv: readonly string[]): ParsedEppArgs {
   let help = false;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
-    if (!token || token.kind !== "option") continue;
+    if (token?.kind !== "option") continue;
     if (token.name === "help") {
       help = true;
       continue;

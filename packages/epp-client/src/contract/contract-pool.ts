@@ -29,6 +29,23 @@ export const DEFAULT_POOL: readonly PoolPodSpec[] = [
   { host: "127.0.0.14", port: 8000, role: "decode" },
 ];
 
+/** llm-d's endpoints.yaml (file-discovery plugin, no-Kubernetes mode) for a pool's pods. */
+export function endpointsYaml(specs: readonly PoolPodSpec[]): string {
+  return stringify({
+    endpoints: specs.map((spec, index) => ({
+      name: podName(spec, index),
+      namespace: "default",
+      address: spec.host,
+      port: String(spec.port),
+      labels: { "llm-d.ai/role": spec.role },
+    })),
+  });
+}
+
+function podName(spec: PoolPodSpec, index: number): string {
+  return `contract-${spec.role}-${index}`;
+}
+
 export class ContractPool {
   private constructor(readonly pods: PoolPod[]) {}
 
@@ -43,7 +60,7 @@ export class ContractPool {
           log: silentSink,
         });
         const port = Number(new URL(handle.url).port);
-        return { ...spec, port, name: `contract-${spec.role}-${index}`, hostPort: `${spec.host}:${port}`, handle };
+        return { ...spec, port, name: podName(spec, index), hostPort: `${spec.host}:${port}`, handle };
       }),
     );
     return new ContractPool(pods);
@@ -67,17 +84,9 @@ export class ContractPool {
     );
   }
 
-  /** llm-d's endpoints.yaml for the no-Kubernetes EPP (file-discovery plugin). */
+  /** llm-d's endpoints.yaml for the pods as started. */
   endpointsYaml(): string {
-    return stringify({
-      endpoints: this.pods.map((pod) => ({
-        name: pod.name,
-        namespace: "default",
-        address: pod.host,
-        port: String(pod.port),
-        labels: { "llm-d.ai/role": pod.role },
-      })),
-    });
+    return endpointsYaml(this.pods);
   }
 
   async close(): Promise<void> {

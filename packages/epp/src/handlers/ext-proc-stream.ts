@@ -90,22 +90,23 @@ export class ExtProcStream {
     });
     switch (message.request) {
       case "request_headers":
-        return this.onRequestHeaders(message);
+        this.onRequestHeaders(message);
+        return;
       case "request_body":
-        return this.onRequestBody(asBuffer(message.request_body?.body), message.request_body?.end_of_stream === true);
+        this.onRequestBody(asBuffer(message.request_body?.body), message.request_body?.end_of_stream === true);
+        return;
       case "request_trailers":
         if (this.exchange === "one-reply-per-message") this.send(requestTrailersResponse());
         return;
       case "response_headers":
-        return this.onResponseHeaders(
+        this.onResponseHeaders(
           headerMapToRecord(message.response_headers?.headers),
           message.response_headers?.end_of_stream === true,
         );
+        return;
       case "response_body":
-        return this.onResponseBody(
-          asBuffer(message.response_body?.body),
-          message.response_body?.end_of_stream === true,
-        );
+        this.onResponseBody(asBuffer(message.response_body?.body), message.response_body?.end_of_stream === true);
+        return;
       case "response_trailers":
         this.send(responseTrailersResponse());
         this.finish();
@@ -139,12 +140,18 @@ export class ExtProcStream {
   private routeAndAnswer(body: Buffer): void {
     const { router, metrics } = this.parts;
     const request = router.parse(this.requestHeaders, body, this.requestId);
-    if (isInferenceError(request)) return this.fail(request, "");
+    if (isInferenceError(request)) {
+      this.fail(request, "");
+      return;
+    }
     const labels = { model_name: request.targetModel, target_model_name: request.targetModel };
     metrics.requests.inc(labels);
     metrics.requestSizes.observe(labels, body.length);
     const decision = router.route(request, this.subsetHint);
-    if (isInferenceError(decision)) return this.fail(decision, request.targetModel);
+    if (isInferenceError(decision)) {
+      this.fail(decision, request.targetModel);
+      return;
+    }
     this.decision = decision;
     metrics.runningRequests.inc({ model_name: request.targetModel });
     this.streamingResponse = request.body.stream === true;
