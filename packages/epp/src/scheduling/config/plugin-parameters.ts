@@ -61,6 +61,13 @@ export class PluginParameters {
     return value as Record<string, unknown>;
   }
 
+  list(key: string): unknown[] | undefined {
+    const value = this.take(key);
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) this.fail(key, `must be a list, got ${describe(value)}`);
+    return value;
+  }
+
   /** Refuse keys no reader asked for. Call after reading every parameter. */
   done(): void {
     for (const key of Object.keys(this.raw)) {

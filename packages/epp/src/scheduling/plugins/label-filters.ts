@@ -60,7 +60,7 @@ export const byLabelSelector: PluginDefinition = {
   type: "by-label-selector",
   create(name, parameters) {
     const matchLabels = (parameters.object("matchLabels") ?? {}) as Record<string, string>;
-    const rawExpressions = parameters.object("matchExpressions") as unknown;
+    const rawExpressions = parameters.list("matchExpressions");
     parameters.done();
     const expressions = readExpressions(rawExpressions);
     return labelFilter("by-label-selector", name, (e) => {

@@ -1,0 +1,147 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CertificateAuthority, LogBuffer, silentSink } from "@testbed/common";
+import { chatBody, EppClient, routeOnce } from "@testbed/epp-client";
+import { HealthService } from "@testbed/protocol";
+import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { StaticEndpointSource } from "../src/discovery/endpoint-source.js";
+import { type EppHandle, startEpp } from "../src/epp.js";
+import type { EppOptions } from "../src/options.js";
+
+const SERVICE_NAME = "qwen3-0-6b-epp-service.my-first-model.svc";
+let pod: VllmSimHandle;
+let ca: CertificateAuthority;
+const started: EppHandle[] = [];
+
+async function epp(options: Partial<EppOptions> = {}): Promise<EppHandle> {
+  const port = Number(new URL(pod.url).port);
+  const handle = await startEpp({
+    grpcPort: 0,
+    grpcHealthPort: 0,
+    metricsPort: 0,
+    poolName: "qwen3-0-6b-inference-pool",
+    endpoints: `127.0.0.1:${port}`,
+    log: silentSink,
+    ...options,
+  });
+  started.push(handle);
+  return handle;
+}
+
+function check(address: string, service: string): Promise<string> {
+  const client = HealthService.client(address);
+  return new Promise((resolve, reject) =>
+    client.Check({ service }, (error, response) => {
+      client.close();
+      if (error) reject(error);
+      else resolve(response?.status ?? "");
+    }),
+  );
+}
+
+beforeAll(async () => {
+  pod = await startVllmSim({ port: 0, timeScale: 0, log: silentSink });
+  ca = await CertificateAuthority.create("CN=openshift-service-serving-signer");
+});
+afterAll(async () => {
+  await Promise.all(started.map((e) => e.close()));
+  await pod.close();
+});
+
+describe("EPP TLS (the seed's Bug 3)", () => {
+  it("with --secure-serving and no --cert-path presents a self-signed certificate that a CA-verifying gateway rejects", async () => {
+    const handle = await epp();
+    expect(handle.selfSigned).toBe(true);
+    const strict = new EppClient({ address: handle.grpcAddress, tls: { caPem: ca.certPem, serverName: SERVICE_NAME } });
+    await expect(routeOnce(strict, chatBody())).rejects.toThrow(/gRPC 14/);
+    strict.close();
+  });
+
+  it("with --cert-path serves the mounted service-CA certificate, which the gateway accepts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "epp-tls-"));
+    const pair = await ca.issue({ name: `CN=${SERVICE_NAME}`, dnsNames: [SERVICE_NAME] });
+    await writeFile(join(dir, "tls.crt"), pair.cert);
+    await writeFile(join(dir, "tls.key"), pair.key);
+    const handle = await epp({ certPath: dir });
+    expect(handle.selfSigned).toBe(false);
+    const client = new EppClient({ address: handle.grpcAddress, tls: { caPem: ca.certPem, serverName: SERVICE_NAME } });
+    const result = await routeOnce(client, chatBody());
+    expect(result.destination).toBe(pod.url.replace("http://", ""));
+    client.close();
+  });
+
+  it("serves plaintext with --secure-serving=false", async () => {
+    const handle = await epp({ secureServing: false });
+    const client = new EppClient({ address: handle.grpcAddress });
+    expect((await routeOnce(client, chatBody())).destination).toBeDefined();
+    client.close();
+  });
+});
+
+describe("EPP health, metrics and logs", () => {
+  it("answers gRPC health for the real EPP's service names, and SERVICE_UNKNOWN for others", async () => {
+    const handle = await epp({ secureServing: false });
+    for (const service of ["", "liveness", "readiness", "envoy.service.ext_proc.v3.ExternalProcessor"]) {
+      expect(await check(handle.healthAddress, service)).toBe("SERVING");
+    }
+    expect(await check(handle.healthAddress, "something.else")).toBe("SERVICE_UNKNOWN");
+  });
+
+  it("exposes GIE's metrics with the pool's name, fed by scraping the vLLM pod", async () => {
+    const handle = await epp({ secureServing: false });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const client = new EppClient({ address: handle.grpcAddress });
+    await routeOnce(client, chatBody());
+    client.close();
+    const text = await (await fetch(handle.metricsUrl)).text();
+    expect(text).toContain('inference_pool_ready_pods{name="qwen3-0-6b-inference-pool"} 1');
+    expect(text).toContain(
+      'inference_objective_request_total{model_name="Qwen/Qwen3-0.6B",target_model_name="Qwen/Qwen3-0.6B"} 1',
+    );
+    expect(text).toContain('inference_extension_scheduler_attempts_total{status="success"} 1');
+    expect(text).toMatch(
+      /inference_extension_plugin_duration_seconds_count\{extension_point="Scorer",plugin_type="queue-scorer",plugin_name="queue-scorer"\} 1/,
+    );
+    expect(text).toMatch(
+      /inference_pool_per_pod_queue_size\{name="qwen3-0-6b-inference-pool",model_server_pod="endpoint-0"\} 0/,
+    );
+    expect(handle.datastore.candidates()[0]?.metricsFresh).toBe(true);
+  });
+
+  it("logs `gRPC server listening` like the real EPP, and one line per decision at -v=3", async () => {
+    const logs = new LogBuffer();
+    const handle = await epp({ secureServing: false, verbosity: 3, log: logs.sink });
+    const client = new EppClient({ address: handle.grpcAddress });
+    await routeOnce(client, chatBody());
+    client.close();
+    expect(logs.lines).toContainEqual(
+      expect.stringMatching(/\tINFO\tsetup\tgRPC server listening\t\{"name": "ext-proc", "port": \d+\}$/),
+    );
+    const decisions = logs.lines.filter((line) => line.includes("Scheduling decision"));
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatch(/"queue-scorer": 1, "kv-cache-utilization-scorer": 1, "prefix-cache-scorer": 0/);
+  });
+
+  it("treats an unreachable pod's metrics as unknown once they are older than the staleness threshold", async () => {
+    const source = new StaticEndpointSource([
+      { namespacedName: "default/gone", address: "127.0.0.1", port: 1, labels: {}, ready: true },
+    ]);
+    const handle = await epp({ secureServing: false, endpointSource: source, metricsStalenessThresholdMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(handle.datastore.candidates()[0]?.metricsFresh).toBe(false);
+  });
+
+  it("answers 503 when the pool has no ready endpoint", async () => {
+    const source = new StaticEndpointSource([]);
+    const handle = await epp({ secureServing: false, endpointSource: source });
+    const client = new EppClient({ address: handle.grpcAddress });
+    const result = await routeOnce(client, chatBody());
+    client.close();
+    expect(result.immediate).toEqual({
+      status: 503,
+      body: "inference error: ServiceUnavailable - failed to find endpoint candidates for serving the request",
+    });
+  });
+});
