@@ -1,2 +1,3 @@
 // `npm run bench`: every benchmark in turn. Each prints its figures beside a baseline measured in the same run.
 await import("./vllm-sim-throughput.js");
+await import("./epp-decisions.js");

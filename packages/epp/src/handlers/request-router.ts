@@ -65,7 +65,7 @@ export class RequestRouter {
 
     const { scheduler, config } = this.parts.scheduler();
     const started = performance.now();
-    const { result, trace } = scheduler.schedule(request, candidates);
+    const { result, trace } = scheduler.schedule(request, candidates, log.verbosity >= 3);
     metrics.schedulerDuration.observe((performance.now() - started) / 1000);
     const targets = result.profileResults[result.primaryProfileName]?.targetEndpoints ?? [];
     const target = targets[0];

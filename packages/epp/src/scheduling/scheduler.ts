@@ -35,7 +35,8 @@ export class Scheduler {
     private readonly timePlugin: PluginTimer = () => {},
   ) {}
 
-  schedule(request: InferenceRequest, candidates: Endpoint[]): SchedulingOutcome {
+  /** `explain` records every candidate's scores (for the decision log); it costs time, so only when logging. */
+  schedule(request: InferenceRequest, candidates: Endpoint[], explain = true): SchedulingOutcome {
     const cycle = new CycleState();
     const results: ProfileResults = {};
     const trace: ProfileTrace[] = [];
@@ -44,15 +45,21 @@ export class Scheduler {
       const next = handler.pick(cycle, request, this.config.profiles, results);
       if (next.length === 0) break;
       for (const profile of next) {
-        const { picked, profileTrace } = this.runProfile(profile, cycle, request, candidates);
+        const { picked, profileTrace } = this.runProfile(profile, cycle, request, candidates, explain);
         results[profile.name] = picked.length > 0 ? { targetEndpoints: picked } : null;
-        trace.push(profileTrace);
+        if (profileTrace) trace.push(profileTrace);
       }
     }
     return { result: handler.processResults(cycle, request, results), trace };
   }
 
-  private runProfile(profile: SchedulingProfile, cycle: CycleState, request: InferenceRequest, candidates: Endpoint[]) {
+  private runProfile(
+    profile: SchedulingProfile,
+    cycle: CycleState,
+    request: InferenceRequest,
+    candidates: Endpoint[],
+    explain: boolean,
+  ) {
     let endpoints = candidates;
     for (const filter of profile.filters) {
       endpoints = this.timed("Filter", filter.type, filter.name, () => filter.filter(cycle, request, endpoints));
@@ -74,6 +81,7 @@ export class Scheduler {
         ? []
         : this.timed("Picker", profile.picker.type, profile.picker.name, () => profile.picker.pick(cycle, scored))
             .targetEndpoints;
+    if (!explain) return { picked, profileTrace: undefined };
     const profileTrace: ProfileTrace = {
       profile: profile.name,
       candidates: scored.map(({ endpoint, score }) => ({

@@ -1,0 +1,36 @@
+import * as grpc from "@grpc/grpc-js";
+import {
+  extProcService,
+  type ProcessingRequest,
+  type ProcessingResponse,
+  requestHeadersResponse,
+  setHeader,
+  streamedBodyChunk,
+} from "@testbed/protocol";
+
+// The baseline: a trivial full-duplex ext_proc server that routes every request to one fixed
+// endpoint and streams the body straight back — the cost of the protocol without any scheduling.
+const server = new grpc.Server();
+server.addService(extProcService().definition, {
+  Process(call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) {
+    const chunks: Buffer[] = [];
+    call.on("data", (message: ProcessingRequest) => {
+      if (message.request !== "request_body") return;
+      chunks.push(Buffer.from(message.request_body?.body ?? []));
+      if (!message.request_body?.end_of_stream) return;
+      const body = Buffer.concat(chunks);
+      call.write(
+        requestHeadersResponse({
+          setHeaders: [setHeader("x-gateway-destination-endpoint", "127.0.0.1:8000")],
+          clearRouteCache: true,
+        }),
+      );
+      call.write(streamedBodyChunk("request_body", body, true));
+    });
+    call.on("end", () => call.end());
+  },
+});
+server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) => {
+  if (error) throw error;
+  process.stdout.write(`READY 127.0.0.1:${port}\n`);
+});

@@ -1,0 +1,14 @@
+import { silentSink } from "@testbed/common";
+import { startEpp } from "@testbed/epp";
+
+// The testbed's EPP over the pool in ENDPOINTS, plaintext, default config. Prints READY host:port.
+const epp = await startEpp({
+  grpcPort: 0,
+  grpcHealthPort: 0,
+  metricsPort: 0,
+  secureServing: false,
+  endpoints: process.env.ENDPOINTS,
+  verbosity: 0,
+  log: silentSink,
+});
+process.stdout.write(`READY ${epp.grpcAddress}\n`);
