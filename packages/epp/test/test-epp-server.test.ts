@@ -30,6 +30,12 @@ async function epp(options: Partial<EppOptions> = {}): Promise<EppHandle> {
   return handle;
 }
 
+/** Poll until `done` holds (scrapes run on their own 50 ms timer); fail after 5 s. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 250 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (!done()) throw new Error("condition not reached within 5 s");
+}
+
 function check(address: string, service: string): Promise<string> {
   const client = HealthService.client(address);
   return new Promise((resolve, reject) =>
@@ -91,7 +97,7 @@ describe("EPP health, metrics and logs", () => {
 
   it("exposes GIE's metrics with the pool's name, fed by scraping the vLLM pod", async () => {
     const handle = await epp({ secureServing: false });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => handle.datastore.candidates()[0]?.metricsFresh === true);
     const client = new EppClient({ address: handle.grpcAddress });
     await routeOnce(client, chatBody());
     client.close();
@@ -107,7 +113,6 @@ describe("EPP health, metrics and logs", () => {
     expect(text).toMatch(
       /inference_pool_per_pod_queue_size\{name="qwen3-0-6b-inference-pool",model_server_pod="endpoint-0"\} 0/,
     );
-    expect(handle.datastore.candidates()[0]?.metricsFresh).toBe(true);
   });
 
   it("logs `gRPC server listening` like the real EPP, and one line per decision at -v=3", async () => {

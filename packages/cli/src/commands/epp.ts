@@ -21,8 +21,9 @@ export const eppCommand: Command = {
     }
     for (const flag of parsed.ignored) process.stderr.write(`testbed epp: flag not modelled, ignoring: ${flag}\n`);
     try {
+      const shutdown = waitForShutdownSignal();
       const epp = await startEpp(parsed.options);
-      await waitForShutdownSignal();
+      await shutdown;
       await epp.close();
       return 0;
     } catch (error) {

@@ -35,8 +35,10 @@ export const vllmSimCommand: Command = {
       stderrSink(`WARNING vllm-sim: accepted but not modelled, ignoring: ${flag}`);
     }
     try {
+      // Listen for Ctrl-C before starting, so a signal during start-up still shuts down cleanly.
+      const shutdown = waitForShutdownSignal();
       const pod = await startVllmSim(parsed.options);
-      await waitForShutdownSignal();
+      await shutdown;
       await pod.close();
       return 0;
     } catch (error) {

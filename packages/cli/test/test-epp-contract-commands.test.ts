@@ -1,0 +1,96 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+// `testbed epp` and `testbed contract` as separate processes, the way a user runs them against any EPP.
+const bin = fileURLToPath(new URL("../bin/testbed.mjs", import.meta.url));
+const PODS = "127.0.0.21:18000,127.0.0.22:18000,127.0.0.23:18000,127.0.0.24:18000";
+const children: Array<ReturnType<typeof spawn>> = [];
+afterAll(() => {
+  for (const child of children) child.kill("SIGTERM");
+});
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Start `testbed epp` and resolve with its ext_proc port once it logs `gRPC server listening`. */
+function startEppProcess(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "epp", ...args]);
+    children.push(child);
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      const match = /gRPC server listening\t\{"name": "ext-proc", "port": (\d+)\}/.exec(stderr);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on("exit", (code) => reject(new Error(`testbed epp exited ${code}: ${stderr}`)));
+  });
+}
+
+describe("testbed epp + testbed contract", () => {
+  it("runs the contract suite from the command line against a separately started EPP, and passes", async () => {
+    const yaml = await run(["contract", "--pods", PODS, "--print-endpoints-yaml"]);
+    expect(yaml.stdout).toContain("address: 127.0.0.21");
+    const dir = await mkdtemp(join(tmpdir(), "contract-"));
+    await writeFile(join(dir, "endpoints.yaml"), yaml.stdout);
+    const port = await startEppProcess([
+      "--endpoints-file",
+      join(dir, "endpoints.yaml"),
+      "--grpc-port=0",
+      "--grpc-health-port=0",
+      "--metrics-port=0",
+    ]);
+    const result = await run([
+      "contract",
+      "--epp",
+      `127.0.0.1:${port}`,
+      "--insecure-skip-verify",
+      "--buffered",
+      "--pods",
+      PODS,
+    ]);
+    expect(result.stdout).toMatch(/14 passed, 0 failed, 1 skipped/);
+    expect(result.code).toBe(0);
+  });
+
+  it("refuses an invalid EndpointPickerConfig, naming the file and the field", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "epp-config-"));
+    const file = join(dir, "epp.yaml");
+    await writeFile(
+      file,
+      "plugins:\n- type: queue-scorer\nschedulingProfiles:\n- name: default\n  plugins:\n  - pluginRef: kv\n",
+    );
+    const result = await run([
+      "epp",
+      "--config-file",
+      file,
+      "--grpc-port=0",
+      "--grpc-health-port=0",
+      "--metrics-port=0",
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}: schedulingProfiles[0].plugins[0].pluginRef: no plugin named "kv"`);
+  });
+
+  it("requires a TLS choice for the contract run", async () => {
+    const result = await run(["contract", "--epp", "127.0.0.1:1"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--tls-ca FILE, --insecure-skip-verify or --plaintext");
+  });
+});
