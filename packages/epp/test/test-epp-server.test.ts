@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CertificateAuthority, LogBuffer, silentSink } from "@testbed/common";
 import { chatBody, EppClient, routeOnce } from "@testbed/epp-client";
 import { HealthService } from "@testbed/protocol";
@@ -83,6 +84,42 @@ describe("EPP TLS (the seed's Bug 3)", () => {
     const client = new EppClient({ address: handle.grpcAddress });
     expect((await routeOnce(client, chatBody())).destination).toBeDefined();
     client.close();
+  });
+});
+
+describe("scraping model servers over HTTPS", () => {
+  const fixture = (name: string) => fileURLToPath(new URL(`../../vllm-sim/test/fixtures/${name}`, import.meta.url));
+
+  it("verifies the pods' certificates against --model-server-metrics-ca-file, and never trusts others", async () => {
+    const secure = await startVllmSim({
+      port: 0,
+      timeScale: 0,
+      log: silentSink,
+      sslCertfile: fixture("pod-tls.crt"),
+      sslKeyfile: fixture("pod-tls.key"),
+    });
+    const port = Number(new URL(secure.url).port);
+    const dir = await mkdtemp(join(tmpdir(), "epp-ca-"));
+    await writeFile(join(dir, "wrong-ca.crt"), ca.certPem);
+    const pool = () =>
+      new StaticEndpointSource([
+        { namespacedName: "default/tls-pod", address: "127.0.0.1", port, labels: {}, ready: true },
+      ]);
+    const trusting = await epp({
+      secureServing: false,
+      endpointSource: pool(),
+      modelServerMetricsScheme: "https",
+      modelServerMetricsCaFile: fixture("pod-tls.crt"),
+    });
+    const distrusting = await epp({
+      secureServing: false,
+      endpointSource: pool(),
+      modelServerMetricsScheme: "https",
+      modelServerMetricsCaFile: join(dir, "wrong-ca.crt"),
+    });
+    await until(() => trusting.datastore.candidates()[0]?.metricsFresh === true);
+    expect(distrusting.datastore.candidates()[0]?.metricsFresh).toBe(false);
+    await secure.close();
   });
 });
 

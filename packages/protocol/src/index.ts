@@ -22,5 +22,11 @@ export { headerMapFrom, headerMapToRecord, headerValueText, isSystemHeader, setH
 export type { ServingStatus } from "./health-service.js";
 export { HealthService } from "./health-service.js";
 export { httpStatusName, httpStatusNumber } from "./http-status.js";
+export {
+  AUTHORIZATION_SERVICE_NAME,
+  authorizationService,
+  RATE_LIMIT_SERVICE_NAME,
+  rateLimitService,
+} from "./kuadrant-services.js";
 export { LOADER_OPTIONS, loadProto, lookup, PROTO_DIR } from "./proto-loader.js";
 export { fromStruct, fromValue, toStruct, toValue } from "./struct.js";
