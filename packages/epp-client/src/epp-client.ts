@@ -38,6 +38,11 @@ export class EppClient {
     this.client = new Client(options.address, credentials, channelOptions) as unknown as ExtProcClient;
   }
 
+  /** Whether the channel has a usable connection now (a gateway reuses it, else it connects anew). */
+  get connected(): boolean {
+    return this.client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY;
+  }
+
   session(): ExtProcSession {
     return new ExtProcSession(this.client.Process());
   }

@@ -35,8 +35,8 @@ import { isInferenceError, REQUEST_ID_HEADER, type RequestRouter, type RoutingDe
  * BUFFERED / STREAMED (older EPPs): every message gets exactly one answer; the routing header and
  * metadata ride on the answer to the last request_body message.
  *
- * The mode comes from `protocol_config` on the first message when Envoy sends it, else from the
- * EPP's configured default.
+ * The mode of each direction comes from `protocol_config` on the first message when Envoy sends it
+ * (request_body_mode, response_body_mode), else from the EPP's configured default.
  */
 export const DESTINATION_HEADER = "x-gateway-destination-endpoint";
 export const LB_METADATA_NAMESPACE = "envoy.lb";
@@ -57,6 +57,8 @@ export interface StreamParts {
 
 export class ExtProcStream {
   private exchange: Exchange | undefined;
+  /** The response direction may use another body mode than the request (Envoy sends both in protocol_config). */
+  private responseExchange: Exchange | undefined;
   private requestHeaders: Record<string, string> = {};
   private requestId = "";
   private generatedRequestId = false;
@@ -84,6 +86,7 @@ export class ExtProcStream {
   private onMessage(message: ProcessingRequest): void {
     if (this.closed) return;
     this.exchange ??= exchangeFor(message.protocol_config?.request_body_mode ?? this.parts.defaultBodyMode);
+    this.responseExchange ??= exchangeFor(message.protocol_config?.response_body_mode ?? this.parts.defaultBodyMode);
     this.parts.log.verbose(4, "ext-proc", "Received message", {
       phase: message.request,
       "x-request-id": this.requestId,
@@ -196,7 +199,7 @@ export class ExtProcStream {
   private onResponseBody(chunk: Buffer, endOfStream: boolean): void {
     this.responseBytes += chunk.length;
     this.responseTail = (this.responseTail + chunk.toString("utf8")).slice(-65_536);
-    if (this.exchange === "one-reply-per-message") {
+    if (this.responseExchange === "one-reply-per-message") {
       this.send(responseBodyResponse());
     } else if (this.streamingResponse) {
       this.send(streamedBodyChunk("response_body", chunk, endOfStream));

@@ -1,0 +1,179 @@
+/**
+ * The subset of Envoy's v3 bootstrap the gateway runs, with Envoy's own (snake_case) field names,
+ * so a real Envoy config — or the mesh controller's output, or an EnvoyFilter patch merged into it —
+ * is plain data here. Only modelled fields are typed; others are reported by the config reader.
+ */
+export type HeaderSendMode = "DEFAULT" | "SEND" | "SKIP";
+export type BodySendMode = "NONE" | "STREAMED" | "BUFFERED" | "BUFFERED_PARTIAL" | "FULL_DUPLEX_STREAMED";
+
+export interface SocketAddress {
+  address: string;
+  port_value: number;
+}
+
+export interface DataSource {
+  filename?: string;
+  inline_string?: string;
+}
+
+export interface ProcessingMode {
+  request_header_mode?: HeaderSendMode;
+  response_header_mode?: HeaderSendMode;
+  request_body_mode?: BodySendMode;
+  response_body_mode?: BodySendMode;
+  request_trailer_mode?: HeaderSendMode;
+  response_trailer_mode?: HeaderSendMode;
+}
+
+export interface GrpcService {
+  envoy_grpc?: { cluster_name: string; authority?: string };
+  /** Seconds. */
+  timeout?: number;
+}
+
+/** envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor */
+export interface ExternalProcessorConfig {
+  grpc_service?: GrpcService;
+  failure_mode_allow?: boolean;
+  processing_mode?: ProcessingMode;
+  /** Seconds; Envoy's default is 0.2 s. */
+  message_timeout?: number;
+  allow_mode_override?: boolean;
+  metadata_options?: {
+    forwarding_namespaces?: { untyped?: string[] };
+    receiving_namespaces?: { untyped?: string[] };
+  };
+}
+
+/** envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute */
+export interface ExtProcPerRoute {
+  disabled?: boolean;
+  overrides?: {
+    processing_mode?: ProcessingMode;
+    grpc_service?: GrpcService;
+    failure_mode_allow?: boolean;
+  };
+}
+
+export interface HttpFilter {
+  name: string;
+  typed_config?: { "@type"?: string } & Record<string, unknown>;
+  disabled?: boolean;
+}
+
+export interface HeaderMatcher {
+  name: string;
+  string_match?: {
+    exact?: string;
+    prefix?: string;
+    suffix?: string;
+    contains?: string;
+    safe_regex?: { regex: string };
+  };
+  exact_match?: string;
+  prefix_match?: string;
+  present_match?: boolean;
+  invert_match?: boolean;
+}
+
+export interface RouteMatch {
+  prefix?: string;
+  path?: string;
+  safe_regex?: { regex: string };
+  path_separated_prefix?: string;
+  headers?: HeaderMatcher[];
+  case_sensitive?: boolean;
+}
+
+export interface RetryPolicy {
+  retry_on?: string;
+  num_retries?: number;
+}
+
+export interface RouteAction {
+  cluster?: string;
+  weighted_clusters?: { clusters: Array<{ name: string; weight: number }> };
+  prefix_rewrite?: string;
+  /** Seconds; 0 disables. Envoy's default is 15 s. */
+  timeout?: number;
+  retry_policy?: RetryPolicy;
+}
+
+export interface Route {
+  name?: string;
+  match: RouteMatch;
+  route?: RouteAction;
+  direct_response?: { status: number; body?: DataSource };
+  typed_per_filter_config?: Record<string, ({ "@type"?: string } & Record<string, unknown>) | undefined>;
+}
+
+export interface VirtualHost {
+  name: string;
+  domains: string[];
+  routes: Route[];
+}
+
+export interface RouteConfiguration {
+  name?: string;
+  virtual_hosts: VirtualHost[];
+}
+
+export interface HttpConnectionManager {
+  stat_prefix?: string;
+  route_config: RouteConfiguration;
+  http_filters: HttpFilter[];
+}
+
+export interface TlsCertificate {
+  certificate_chain?: DataSource;
+  private_key?: DataSource;
+}
+
+export interface DownstreamTlsContext {
+  common_tls_context?: { tls_certificates?: TlsCertificate[] };
+}
+
+export interface UpstreamTlsContext {
+  sni?: string;
+  common_tls_context?: {
+    validation_context?: { trusted_ca?: DataSource; match_typed_subject_alt_names?: unknown[] };
+    tls_certificates?: TlsCertificate[];
+  };
+  /** Testbed reading of Istio's DestinationRule insecureSkipVerify: no verification at all. */
+  insecure_skip_verify?: boolean;
+}
+
+export interface Listener {
+  name: string;
+  address: { socket_address: SocketAddress };
+  http_connection_manager: HttpConnectionManager;
+  tls?: DownstreamTlsContext;
+}
+
+export type ClusterType = "STATIC" | "STRICT_DNS" | "LOGICAL_DNS" | "EDS" | "ORIGINAL_DST";
+
+export interface OverrideHostSource {
+  metadata?: { key: string; path: Array<{ key: string }> };
+  header?: string;
+}
+
+export interface Cluster {
+  name: string;
+  type: ClusterType;
+  /** Seconds. */
+  connect_timeout?: number;
+  endpoints: SocketAddress[];
+  original_dst_lb_config?: { use_http_header?: boolean; http_header_name?: string };
+  /** Istio's override-host policy for InferencePools, with its fallback. */
+  override_host?: { sources: OverrideHostSource[]; fallback: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST" };
+  lb_policy?: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST" | "CLUSTER_PROVIDED";
+  tls?: UpstreamTlsContext;
+  /** The cluster speaks HTTP/2 (gRPC clusters such as the EPP's). */
+  http2?: boolean;
+}
+
+export interface GatewayConfig {
+  admin?: { address: { socket_address: SocketAddress } };
+  listeners: Listener[];
+  clusters: Cluster[];
+}

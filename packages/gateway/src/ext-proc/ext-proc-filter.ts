@@ -1,0 +1,356 @@
+import type { ExtProcSession } from "@testbed/epp-client";
+import {
+  type BodyMutation,
+  fromStruct,
+  httpStatusNumber,
+  type ProcessingRequest,
+  type ProcessingResponse,
+  requestBodyMessage,
+  requestHeadersMessage,
+  requestTrailersMessage,
+  responseBodyMessage,
+  responseHeadersMessage,
+  responseTrailersMessage,
+} from "@testbed/protocol";
+import type { ProcessingMode } from "../config/envoy-types.js";
+import type { EffectiveExtProc } from "./ext-proc-merge.js";
+import type { ExtProcStats } from "./ext-proc-stats.js";
+import type { GrpcClusterClient, ProcessorStream } from "./grpc-cluster-client.js";
+import { applyHeaderMutation } from "./header-mutations.js";
+
+/**
+ * One request's run through the ext_proc filter, with Envoy's semantics for every mode:
+ *
+ * - headers SEND/SKIP; bodies NONE, BUFFERED / BUFFERED_PARTIAL (one message, one answer), STREAMED
+ *   (one answer per chunk, each may replace its chunk) and FULL_DUPLEX_STREAMED, where "a copy of
+ *   the data is dispatched to the external processor and the original data is drained": upstream
+ *   gets only the streamed_response chunks that come back.
+ * - failure_mode_allow: when the stream fails (no such cluster, no connection, TLS refused, gRPC
+ *   error) or a message times out, either continue with whatever body is still held (fail open —
+ *   in FULL_DUPLEX nothing is, which is the seed's Bug 1) or answer 500 / 504 (fail closed).
+ * - header mutations under Envoy's default rules, clear_route_cache, `envoy.lb` dynamic metadata,
+ *   immediate responses, and response-side mode_override when allowed.
+ *
+ * The upstream request is held until the request phase is over, so routing reads the final headers.
+ */
+export interface RequestState {
+  /** Request headers, lower-case, with :method, :path, :authority, :scheme. */
+  headers: Record<string, string>;
+  /** The body to send upstream; null once a full-duplex stream drained it. */
+  body: Buffer | null;
+  /** Dynamic metadata received from the processor, by namespace. */
+  metadata: Record<string, Record<string, unknown>>;
+  clearRouteCache: boolean;
+}
+
+export interface LocalReply {
+  status: number;
+  body: string;
+  details: string;
+  headers?: Record<string, string>;
+}
+
+export type PhaseOutcome = { action: "continue" } | { action: "reply"; reply: LocalReply };
+
+const CONTINUE: PhaseOutcome = { action: "continue" };
+const CHUNK_BYTES = 65_536;
+
+class StreamFailure extends Error {
+  constructor(
+    readonly grpcCode: number,
+    message: string,
+    readonly timeout = false,
+  ) {
+    super(message);
+  }
+}
+
+export class ExtProcFilterRun {
+  private stream: ProcessorStream | undefined;
+  private failed = false;
+  private readonly mode: Required<ProcessingMode>;
+
+  constructor(
+    private readonly config: EffectiveExtProc,
+    private readonly clientFor: (clusterName: string) => GrpcClusterClient | undefined,
+    private readonly stats: ExtProcStats,
+  ) {
+    this.mode = { ...config.mode };
+  }
+
+  get active(): boolean {
+    return this.config.enabled && !this.failed;
+  }
+
+  // ---- request phase ----------------------------------------------------------------------------
+
+  async requestPhase(state: RequestState): Promise<PhaseOutcome> {
+    if (!this.config.enabled) return CONTINUE;
+    const body = state.body ?? Buffer.alloc(0);
+    const bodyMode = this.mode.request_body_mode;
+    const sendsBody = bodyMode !== "NONE" && body.length > 0;
+    try {
+      if (this.mode.request_header_mode === "SEND") {
+        this.send(requestHeadersMessage(state.headers, !sendsBody, this.protocol()));
+        if (bodyMode !== "FULL_DUPLEX_STREAMED") {
+          const reply = this.apply(await this.next(), "request_headers", state);
+          if (reply) return reply;
+        }
+      }
+      if (!sendsBody) {
+        if (bodyMode === "FULL_DUPLEX_STREAMED" && this.mode.request_header_mode === "SEND") {
+          const reply = this.apply(await this.next(), "request_headers", state);
+          if (reply) return reply;
+        }
+        return CONTINUE;
+      }
+      if (bodyMode === "FULL_DUPLEX_STREAMED") return await this.fullDuplexRequestBody(state, body);
+      if (bodyMode === "STREAMED") return await this.streamedRequestBody(state, body);
+      // BUFFERED and BUFFERED_PARTIAL: the whole (held) body in one message, one answer.
+      this.send(requestBodyMessage(body, true));
+      return this.apply(await this.next(), "request_body", state) ?? CONTINUE;
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  private async streamedRequestBody(state: RequestState, body: Buffer): Promise<PhaseOutcome> {
+    const out: Buffer[] = [];
+    const chunks = split(body);
+    for (const [index, chunk] of chunks.entries()) {
+      this.send(requestBodyMessage(chunk, index === chunks.length - 1));
+      const response = await this.next();
+      const reply = this.apply(response, "request_body", state);
+      if (reply) return reply;
+      out.push(replacedBody(response.request_body?.response?.body_mutation, chunk));
+    }
+    state.body = Buffer.concat(out);
+    return CONTINUE;
+  }
+
+  private async fullDuplexRequestBody(state: RequestState, body: Buffer): Promise<PhaseOutcome> {
+    // Drained: from here on, upstream only gets what the processor streams back.
+    state.body = null;
+    const chunks = split(body);
+    for (const [index, chunk] of chunks.entries()) {
+      this.send(requestBodyMessage(chunk, index === chunks.length - 1 && this.mode.request_trailer_mode !== "SEND"));
+    }
+    if (this.mode.request_trailer_mode === "SEND") this.send(requestTrailersMessage());
+    const returned: Buffer[] = [];
+    for (;;) {
+      const response = await this.next();
+      if (response.response === "request_headers") {
+        const reply = this.apply(response, "request_headers", state);
+        if (reply) return reply;
+        continue;
+      }
+      const reply = this.apply(response, "request_body", state);
+      if (reply) return reply;
+      const streamed = response.request_body?.response?.body_mutation?.streamed_response;
+      if (streamed) returned.push(Buffer.from(streamed.body ?? []));
+      if (streamed?.end_of_stream) break;
+    }
+    state.body = Buffer.concat(returned);
+    return CONTINUE;
+  }
+
+  // ---- response phase ---------------------------------------------------------------------------
+
+  /** Response headers through the processor; mutates `headers` in place. */
+  async responseHeaders(headers: Record<string, string>, endOfStream: boolean): Promise<PhaseOutcome> {
+    if (!this.active || this.mode.response_header_mode !== "SEND") return CONTINUE;
+    try {
+      this.send(responseHeadersMessage(headers, endOfStream));
+      const response = await this.next();
+      if (response.immediate_response) return { action: "reply", reply: immediateReply(response) };
+      this.countRejected(applyHeaderMutation(headers, response.response_headers?.response?.header_mutation));
+      if (this.config.allowModeOverride && response.mode_override) {
+        const override = response.mode_override;
+        if (override.response_body_mode) this.mode.response_body_mode = override.response_body_mode;
+        if (override.response_trailer_mode) this.mode.response_trailer_mode = override.response_trailer_mode;
+      }
+      return CONTINUE;
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  /** Whether the response body must pass through the processor. */
+  get processesResponseBody(): boolean {
+    return this.active && this.mode.response_body_mode !== "NONE";
+  }
+
+  /**
+   * The response body through the processor. `chunks` yields the upstream's body as it arrives;
+   * `write` sends to the client. Full duplex and STREAMED forward chunk by chunk (SSE keeps flowing);
+   * BUFFERED waits for the whole body.
+   */
+  async responseBody(chunks: AsyncIterable<Buffer>, write: (chunk: Buffer) => void): Promise<void> {
+    const bodyMode = this.mode.response_body_mode;
+    try {
+      if (bodyMode === "FULL_DUPLEX_STREAMED") {
+        await this.fullDuplexResponseBody(chunks, write);
+      } else if (bodyMode === "STREAMED") {
+        for await (const chunk of chunks) {
+          this.send(responseBodyMessage(chunk, false));
+          const response = await this.next();
+          write(replacedBody(response.response_body?.response?.body_mutation, chunk));
+        }
+        this.send(responseBodyMessage(Buffer.alloc(0), true));
+        write(replacedBody((await this.next()).response_body?.response?.body_mutation, Buffer.alloc(0)));
+      } else {
+        const all: Buffer[] = [];
+        for await (const chunk of chunks) all.push(chunk);
+        const body = Buffer.concat(all);
+        this.send(responseBodyMessage(body, true));
+        write(replacedBody((await this.next()).response_body?.response?.body_mutation, body));
+      }
+      if (this.mode.response_trailer_mode === "SEND") {
+        this.send(responseTrailersMessage());
+        if (bodyMode !== "FULL_DUPLEX_STREAMED") await this.next();
+      }
+    } catch (error) {
+      // Mid-response there is no local reply left to send: pass the rest through, as fail-open does.
+      this.fail(error);
+      for await (const chunk of chunks) write(chunk);
+    }
+  }
+
+  private async fullDuplexResponseBody(chunks: AsyncIterable<Buffer>, write: (chunk: Buffer) => void): Promise<void> {
+    const pump = (async () => {
+      for await (const chunk of chunks) this.send(responseBodyMessage(chunk, false));
+      this.send(responseBodyMessage(Buffer.alloc(0), true));
+    })();
+    for (;;) {
+      const response = await this.next();
+      const streamed = response.response_body?.response?.body_mutation?.streamed_response;
+      if (!streamed) continue;
+      const body = Buffer.from(streamed.body ?? []);
+      if (body.length > 0) write(body);
+      if (streamed.end_of_stream) break;
+    }
+    await pump;
+  }
+
+  /** The HTTP exchange is over: close the stream (Envoy half-closes). */
+  finish(): void {
+    if (!this.stream) return;
+    this.stream.session.end();
+    this.stream.done({ ok: !this.failed });
+    this.stats.inc("streams_closed");
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------------------
+
+  private send(message: ProcessingRequest): void {
+    this.stream ??= this.open();
+    this.stream.session.send(message);
+    this.stats.inc("stream_msgs_sent");
+  }
+
+  private open(): ProcessorStream {
+    const clusterName = this.config.clusterName ?? "";
+    const client = this.clientFor(clusterName);
+    if (!client) throw new StreamFailure(14, `cluster ${clusterName} not found`);
+    const stream = client.open();
+    if (!stream) throw new StreamFailure(14, `no healthy upstream in ${clusterName}`);
+    this.stats.inc("streams_started");
+    return stream;
+  }
+
+  private async next(): Promise<ProcessingResponse> {
+    if (!this.stream) throw new StreamFailure(14, "no stream");
+    let event: Awaited<ReturnType<ExtProcSession["next"]>>;
+    try {
+      event = await this.stream.session.next(this.config.messageTimeoutSeconds * 1000);
+    } catch {
+      this.stats.inc("message_timeouts");
+      throw new StreamFailure(4, "message timeout", true);
+    }
+    if (event.kind === "error") throw new StreamFailure(event.code, event.details);
+    if (event.kind === "end") throw new StreamFailure(14, "stream closed by the processor");
+    this.stats.inc("stream_msgs_received");
+    return event.response;
+  }
+
+  /** Apply an answer to the request state; a LocalReply when the processor answered the client itself. */
+  private apply(
+    response: ProcessingResponse,
+    phase: "request_headers" | "request_body",
+    state: RequestState,
+  ): PhaseOutcome | undefined {
+    if (response.immediate_response) return { action: "reply", reply: immediateReply(response) };
+    const common = response[phase]?.response;
+    if (!common && response.response !== phase) this.stats.inc("spurious_msgs_received");
+    this.countRejected(applyHeaderMutation(state.headers, common?.header_mutation));
+    if (common?.clear_route_cache) state.clearRouteCache = true;
+    if (response.dynamic_metadata) {
+      for (const [namespace, value] of Object.entries(fromStruct(response.dynamic_metadata))) {
+        if (this.receives(namespace)) state.metadata[namespace] = value as Record<string, unknown>;
+      }
+    }
+    if (this.config.allowModeOverride && response.mode_override && phase === "request_headers") {
+      const override = response.mode_override;
+      if (override.response_header_mode) this.mode.response_header_mode = override.response_header_mode;
+      if (override.response_body_mode) this.mode.response_body_mode = override.response_body_mode;
+    }
+    return undefined;
+  }
+
+  private receives(namespace: string): boolean {
+    const receiving = this.config.receivingNamespaces;
+    return receiving === undefined || receiving.includes(namespace);
+  }
+
+  private countRejected(count: number): void {
+    for (let i = 0; i < count; i++) this.stats.inc("rejected_header_mutations");
+  }
+
+  private protocol() {
+    return { requestBodyMode: this.mode.request_body_mode, responseBodyMode: this.mode.response_body_mode };
+  }
+
+  private fail(error: unknown): PhaseOutcome {
+    const failure = error instanceof StreamFailure ? error : new StreamFailure(2, String(error));
+    this.failed = true;
+    this.stream?.done({ ok: false, error: failure.message });
+    this.stream?.session.cancel();
+    this.stats.inc("streams_failed");
+    if (this.config.failureModeAllow) {
+      this.stats.inc("failure_mode_allowed");
+      return CONTINUE;
+    }
+    if (failure.timeout)
+      return { action: "reply", reply: { status: 504, body: "", details: "ext_proc_error_message_timeout" } };
+    return {
+      action: "reply",
+      reply: { status: 500, body: "", details: `ext_proc_error_gRPC_error_${failure.grpcCode}` },
+    };
+  }
+}
+
+function immediateReply(response: ProcessingResponse): LocalReply {
+  const immediate = response.immediate_response ?? {};
+  const headers: Record<string, string> = {};
+  applyHeaderMutation(headers, immediate.headers);
+  return {
+    status: httpStatusNumber(immediate.status?.code) || 200,
+    body: Buffer.from(immediate.body ?? []).toString("utf8"),
+    details: immediate.details ? `ext_proc_immediate_response{${immediate.details}}` : "ext_proc_immediate_response",
+    headers,
+  };
+}
+
+function replacedBody(mutation: BodyMutation | undefined, original: Buffer): Buffer {
+  if (!mutation) return original;
+  if (mutation.clear_body) return Buffer.alloc(0);
+  if (mutation.body !== undefined) return Buffer.from(mutation.body);
+  return original;
+}
+
+function split(body: Buffer): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let offset = 0; offset < body.length; offset += CHUNK_BYTES)
+    chunks.push(body.subarray(offset, offset + CHUNK_BYTES));
+  return chunks;
+}

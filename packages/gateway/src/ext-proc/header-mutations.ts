@@ -1,0 +1,44 @@
+import { type HeaderMutation, headerValueText } from "@testbed/protocol";
+
+/**
+ * Applies a processor's header mutation the way Envoy's default mutation rules allow: `host`,
+ * `:authority`, `:scheme`, `:method` and `x-envoy-*` headers cannot be changed (the attempt is
+ * counted as rejected_header_mutations). Returns how many changes were refused.
+ */
+export function applyHeaderMutation(headers: Record<string, string>, mutation: HeaderMutation | undefined): number {
+  let rejected = 0;
+  for (const option of mutation?.set_headers ?? []) {
+    const name = option.header.key.toLowerCase();
+    if (isProtected(name)) {
+      rejected++;
+      continue;
+    }
+    const value = headerValueText(option.header);
+    // The legacy `append` flag wins when present; else append_action, whose default appends.
+    const action =
+      option.append !== undefined
+        ? option.append.value
+          ? "APPEND_IF_EXISTS_OR_ADD"
+          : "OVERWRITE_IF_EXISTS_OR_ADD"
+        : (option.append_action ?? "APPEND_IF_EXISTS_OR_ADD");
+    const exists = name in headers;
+    if (action === "ADD_IF_ABSENT" && exists) continue;
+    if (action === "OVERWRITE_IF_EXISTS" && !exists) continue;
+    headers[name] = action === "APPEND_IF_EXISTS_OR_ADD" && exists ? `${headers[name]},${value}` : value;
+  }
+  for (const raw of mutation?.remove_headers ?? []) {
+    const name = raw.toLowerCase();
+    if (isProtected(name) || name.startsWith(":")) {
+      rejected++;
+      continue;
+    }
+    delete headers[name];
+  }
+  return rejected;
+}
+
+function isProtected(name: string): boolean {
+  return (
+    name === "host" || name === ":authority" || name === ":scheme" || name === ":method" || name.startsWith("x-envoy")
+  );
+}

@@ -1,0 +1,159 @@
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { type Clock, LogBuffer, type LogSink, SystemClock, stderrSink } from "@testbed/common";
+import { formatAccessLog } from "./access-log.js";
+import { startAdminServer } from "./admin/admin-server.js";
+import { readGatewayConfig } from "./config/config-reader.js";
+import type { GatewayConfig, Listener } from "./config/envoy-types.js";
+import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
+import { GatewayRuntime } from "./gateway-runtime.js";
+import { handleRequest } from "./request-handler.js";
+import { readDataSource } from "./upstream/tls-options.js";
+
+/**
+ * An Envoy-like gateway pod running an Envoy v3 bootstrap. Listeners serve HTTP/1.1 or HTTPS;
+ * `update(config)` swaps the config live (requests in flight finish on the config they started
+ * with); the admin listener serves /clusters, /stats, /config_dump and /ready.
+ */
+export interface GatewayOptions {
+  meshProfile: MeshProfile;
+  /** Where access log lines go besides the in-memory ring (default stdout, like istio-proxy). */
+  accessLogSink: LogSink;
+  /** Warnings about unmodelled config fields. */
+  log: LogSink;
+  clock: Clock;
+}
+
+export interface GatewayHandle {
+  /** listener name → base URL (http[s]://host:port). */
+  listenerUrls: Record<string, string>;
+  adminUrl: string | undefined;
+  accessLog: LogBuffer;
+  warnings: string[];
+  runtime(): GatewayRuntime;
+  update(config: string | Record<string, unknown>): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const stdoutSink: LogSink = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+export async function startGateway(
+  config: string | Record<string, unknown>,
+  options: Partial<GatewayOptions> = {},
+): Promise<GatewayHandle> {
+  const settings: GatewayOptions = {
+    meshProfile: "ossm-3.2",
+    accessLogSink: stdoutSink,
+    log: stderrSink,
+    clock: new SystemClock(),
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  };
+  const accessLog = new LogBuffer(10_000);
+  let { config: current, warnings } = readGatewayConfig(config);
+  let raw = typeof config === "string" ? undefined : config;
+  let runtime = new GatewayRuntime(current, undefined, warnings);
+  for (const warning of warnings) settings.log(`[warning] ${warning}`);
+
+  const servers = new Map<string, { server: Server; url: string; listener: Listener }>();
+  const serve = async (listener: Listener) => {
+    const handler = (request: Parameters<typeof handleRequest>[1], response: Parameters<typeof handleRequest>[2]) => {
+      const pinned = runtime;
+      const listenerRuntime = pinned.listeners.get(listener.name);
+      if (!listenerRuntime) {
+        response.writeHead(404).end();
+        return;
+      }
+      void handleRequest(
+        {
+          runtime: pinned,
+          listener: listenerRuntime,
+          meshProfile: settings.meshProfile,
+          now: () => settings.clock.now(),
+          accessLog: (entry) => {
+            const line = formatAccessLog(entry);
+            accessLog.sink(line);
+            settings.accessLogSink(line);
+          },
+        },
+        request,
+        response,
+      );
+    };
+    const certificate = listener.tls?.common_tls_context?.tls_certificates?.[0];
+    const server = certificate
+      ? createHttpsServer(
+          {
+            cert: readDataSource(certificate.certificate_chain ?? {}),
+            key: readDataSource(certificate.private_key ?? {}),
+          },
+          handler,
+        )
+      : createHttpServer(handler);
+    server.keepAliveTimeout = 60_000;
+    const { address, port_value } = listener.address.socket_address;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port_value, address === "0.0.0.0" ? undefined : address, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    servers.set(listener.name, { server, url: `${certificate ? "https" : "http"}://${address}:${port}`, listener });
+  };
+  for (const listener of current.listeners) await serve(listener);
+
+  const admin = current.admin
+    ? await startAdminServer(
+        () => runtime,
+        () => raw ?? current,
+        current.admin.address.socket_address,
+      )
+    : undefined;
+
+  const listenerUrls = () => Object.fromEntries([...servers].map(([name, s]) => [name, s.url]));
+  const handle: GatewayHandle = {
+    listenerUrls: listenerUrls(),
+    adminUrl:
+      admin && current.admin ? `http://${current.admin.address.socket_address.address}:${admin.port}` : undefined,
+    accessLog,
+    warnings,
+    runtime: () => runtime,
+    async update(next) {
+      const read = readGatewayConfig(next);
+      const nextRuntime = new GatewayRuntime(read.config, runtime, read.warnings);
+      const previous = runtime;
+      runtime = nextRuntime;
+      current = read.config;
+      raw = typeof next === "string" ? undefined : next;
+      warnings = read.warnings;
+      for (const listener of read.config.listeners) if (!servers.has(listener.name)) await serve(listener);
+      for (const [name, entry] of servers) {
+        if (!read.config.listeners.some((l) => l.name === name)) {
+          entry.server.close();
+          servers.delete(name);
+        }
+      }
+      handle.listenerUrls = listenerUrls();
+      // Let requests pinned to the old runtime finish before its pools close.
+      setTimeout(() => previous.close(), 30_000).unref();
+      return read.warnings;
+    },
+    async close() {
+      await Promise.all(
+        [...servers.values()].map(
+          ({ server }) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
+      if (admin) await new Promise<void>((resolve) => admin.server.close(() => resolve()));
+      runtime.close();
+    },
+  };
+  return handle;
+}
+
+export type { GatewayConfig };

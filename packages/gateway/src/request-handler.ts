@@ -1,0 +1,305 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import type { AccessLogEntry } from "./access-log.js";
+import { readPerRoute } from "./ext-proc/ext-proc-config.js";
+import { ExtProcFilterRun, type LocalReply, type RequestState } from "./ext-proc/ext-proc-filter.js";
+import { effectiveExtProc, type MeshProfile } from "./ext-proc/ext-proc-merge.js";
+import type { GatewayRuntime, ListenerRuntime } from "./gateway-runtime.js";
+import { type RouteMatchResult, rewritePath } from "./routing/route-table.js";
+import type { UpstreamAttempt } from "./upstream/http-upstream.js";
+import { failureBody, failureDetails, type UpstreamFailure } from "./upstream/upstream-failure.js";
+
+/**
+ * One downstream request through the gateway, in Envoy's order: route, HTTP filters (ext_proc) on
+ * the request, re-route if a filter cleared the route cache, pick a host (override host / round
+ * robin / original destination), send upstream with retries, then the response back through the
+ * filters, streamed to the client. Writes one access log line at the end.
+ */
+export interface HandlerContext {
+  runtime: GatewayRuntime;
+  listener: ListenerRuntime;
+  meshProfile: MeshProfile;
+  accessLog: (entry: AccessLogEntry) => void;
+  now: () => number;
+}
+
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "upgrade",
+  "proxy-connection",
+  "te",
+  "trailer",
+]);
+/** Istio's gateways name themselves in local replies and upstream responses. */
+const SERVER = "istio-envoy";
+
+export async function handleRequest(
+  context: HandlerContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const started = context.now();
+  const tls = (request.socket as TLSSocket).encrypted === true;
+  const headers = requestHeaders(request, tls);
+  const log: AccessLogEntry = {
+    startTime: new Date(started),
+    method: request.method ?? "GET",
+    path: headers[":path"] ?? "/",
+    protocol: `HTTP/${request.httpVersion}`,
+    responseCode: 0,
+    responseFlags: [],
+    responseCodeDetails: "",
+    bytesReceived: 0,
+    bytesSent: 0,
+    durationMs: 0,
+    forwardedFor: headers["x-forwarded-for"],
+    userAgent: headers["user-agent"],
+    requestId: headers["x-request-id"],
+    authority: headers[":authority"],
+    downstreamLocalAddress: `${request.socket.localAddress}:${request.socket.localPort}`,
+    downstreamRemoteAddress: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
+    requestedServerName: tls
+      ? ((request.socket as TLSSocket & { servername?: string }).servername ?? undefined)
+      : undefined,
+  };
+  let extProc: ExtProcFilterRun | undefined;
+  const finish = () => {
+    extProc?.finish();
+    log.durationMs = context.now() - started;
+    context.accessLog(log);
+  };
+  try {
+    const body = await readBody(request);
+    log.bytesReceived = body.length;
+    let match = context.listener.routes.match(headers);
+    if (!match) return localReply(response, log, { status: 404, body: "", details: "route_not_found" }, ["NR"], finish);
+    log.routeName = match.routeName;
+    if (match.route.direct_response) {
+      const direct = match.route.direct_response;
+      return localReply(
+        response,
+        log,
+        { status: direct.status, body: direct.body?.inline_string ?? "", details: "direct_response" },
+        [],
+        finish,
+      );
+    }
+
+    const state: RequestState = { headers, body, metadata: {}, clearRouteCache: false };
+    const base = context.listener.extProc;
+    if (base) {
+      const perRoute = readPerRoute(match.route, `route ${match.routeName}`);
+      extProc = new ExtProcFilterRun(
+        effectiveExtProc(base, perRoute, context.meshProfile),
+        (name) => context.runtime.clusters.get(name)?.grpc,
+        context.listener.extProcStats,
+      );
+      const outcome = await extProc.requestPhase(state);
+      if (outcome.action === "reply") return localReply(response, log, outcome.reply, [], finish);
+      if (state.clearRouteCache) {
+        match = context.listener.routes.match(state.headers) ?? match;
+        log.routeName = match.routeName;
+      }
+    }
+    await forward(context, match, state, response, log, extProc, finish);
+  } catch (error) {
+    if (!response.headersSent) {
+      localReply(
+        response,
+        log,
+        { status: 500, body: "", details: `gateway_error{${(error as Error).message}}` },
+        [],
+        finish,
+      );
+    } else {
+      response.destroy();
+      finish();
+    }
+  }
+}
+
+async function forward(
+  context: HandlerContext,
+  match: RouteMatchResult,
+  state: RequestState,
+  response: ServerResponse,
+  log: AccessLogEntry,
+  extProc: ExtProcFilterRun | undefined,
+  finish: () => void,
+): Promise<void> {
+  const action = match.route.route;
+  const clusterName = action?.cluster ?? action?.weighted_clusters?.clusters[0]?.name ?? "";
+  const entry = context.runtime.clusters.get(clusterName);
+  log.upstreamCluster = clusterName;
+  if (!entry)
+    return localReply(
+      response,
+      log,
+      { status: 503, body: "no healthy upstream", details: "cluster_not_found" },
+      ["NC"],
+      finish,
+    );
+
+  const path = state.headers[":path"] ?? "/";
+  let upstreamPath = path;
+  if (action?.prefix_rewrite !== undefined && match.matchedPrefix !== undefined) {
+    upstreamPath = rewritePath(path, match.matchedPrefix, action.prefix_rewrite);
+    state.headers["x-envoy-original-path"] = path;
+  }
+  const upstreamHeaders = outgoingHeaders(state.headers, state.body);
+  const retryOn = action?.retry_policy?.retry_on ?? "";
+  const retries = /connect-failure|reset|5xx|gateway-error/.test(retryOn)
+    ? (action?.retry_policy?.num_retries ?? 1)
+    : 0;
+  const connectTimeoutMs = (entry.runtime.config.connect_timeout ?? 5) * 1000;
+
+  let attempt: UpstreamAttempt | undefined;
+  let lastFailure: UpstreamFailure | undefined;
+  const sentAt = context.now();
+  for (let tries = 0; tries <= retries; tries++) {
+    const host = entry.runtime.choose({ headers: state.headers, metadata: state.metadata });
+    if (!host) {
+      entry.runtime.stats.inc("upstream_cx_none_healthy");
+      lastFailure = { status: 503, flag: "UH", resetReason: "" };
+      break;
+    }
+    log.upstreamHost = host.hostPort;
+    if (tries > 0) entry.runtime.stats.inc("upstream_rq_retry");
+    attempt = await entry.http.send(
+      host,
+      { method: state.headers[":method"] ?? "GET", path: upstreamPath, headers: upstreamHeaders, body: state.body },
+      connectTimeoutMs,
+    );
+    if (attempt.ok) break;
+    lastFailure = attempt.failure;
+  }
+  if (!attempt?.ok) {
+    const failure = lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
+    const retried = retries > 0 && failure.flag !== "UH";
+    log.transportFailureReason = failure.transportFailure;
+    const flags = retried ? [failure.flag, "URX"] : [failure.flag];
+    return localReply(
+      response,
+      log,
+      { status: failure.status, body: failureBody(failure, retried), details: failureDetails(failure) },
+      flags,
+      finish,
+    );
+  }
+
+  const upstream = attempt.response;
+  log.upstreamLocalAddress = attempt.localAddress;
+  log.upstreamServiceTimeMs = context.now() - sentAt;
+  const responseHeaders = upstreamResponseHeaders(upstream.headers, upstream.statusCode ?? 502);
+  responseHeaders["x-envoy-upstream-service-time"] = String(Math.round(log.upstreamServiceTimeMs));
+  if (extProc) {
+    const outcome = await extProc.responseHeaders(responseHeaders, upstream.headers["content-length"] === "0");
+    if (outcome.action === "reply") {
+      upstream.resume();
+      return localReply(response, log, outcome.reply, [], finish);
+    }
+  }
+  const status = Number(responseHeaders[":status"] ?? upstream.statusCode);
+  delete responseHeaders[":status"];
+  log.responseCode = status;
+  log.responseCodeDetails = "via_upstream";
+  const rewritesBody = extProc?.processesResponseBody === true;
+  if (rewritesBody) delete responseHeaders["content-length"];
+  response.writeHead(status, responseHeaders);
+  const write = (chunk: Buffer) => {
+    log.bytesSent += chunk.length;
+    response.write(chunk);
+  };
+  response.once("close", () => {
+    if (!response.writableFinished) {
+      log.responseFlags.push("DC");
+      upstream.destroy();
+    }
+  });
+  try {
+    if (rewritesBody && extProc) await extProc.responseBody(upstream, write);
+    else for await (const chunk of upstream) write(chunk as Buffer);
+    response.end();
+  } catch {
+    if (!log.responseFlags.includes("DC")) log.responseFlags.push("UC");
+    response.destroy();
+  }
+  finish();
+}
+
+function localReply(
+  response: ServerResponse,
+  log: AccessLogEntry,
+  reply: LocalReply,
+  flags: string[],
+  finish: () => void,
+): void {
+  log.responseCode = reply.status;
+  log.responseFlags.push(...flags);
+  log.responseCodeDetails = reply.details;
+  const body = Buffer.from(reply.body, "utf8");
+  log.bytesSent = body.length;
+  if (!response.headersSent) {
+    response.writeHead(reply.status, {
+      ...(body.length > 0 ? { "content-type": "text/plain" } : {}),
+      ...reply.headers,
+      "content-length": String(body.length),
+      server: SERVER,
+    });
+  }
+  response.end(body);
+  finish();
+}
+
+/** The request's headers as Envoy holds them: lower-case, pseudo-headers, x-request-id, x-forwarded-*. */
+function requestHeaders(request: IncomingMessage, tls: boolean): Record<string, string> {
+  const headers: Record<string, string> = {
+    ":method": request.method ?? "GET",
+    ":path": request.url ?? "/",
+    ":authority": request.headers.host ?? "",
+    ":scheme": tls ? "https" : "http",
+  };
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || name === "host") continue;
+    headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const remote = request.socket.remoteAddress ?? "";
+  headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]},${remote}` : remote;
+  headers["x-forwarded-proto"] = tls ? "https" : "http";
+  headers["x-request-id"] ??= randomUUID();
+  headers["x-envoy-external-address"] = remote;
+  return headers;
+}
+
+/** Upstream request headers: no pseudo-headers or hop-by-hop headers; Content-Length for the body actually sent. */
+function outgoingHeaders(headers: Record<string, string>, body: Buffer | null): Record<string, string> {
+  const out: Record<string, string> = { host: headers[":authority"] ?? "" };
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith(":") || HOP_BY_HOP.has(name) || name === "content-length") continue;
+    out[name] = value;
+  }
+  if (body !== null) out["content-length"] = String(body.length);
+  return out;
+}
+
+function upstreamResponseHeaders(headers: IncomingMessage["headers"], status: number): Record<string, string> {
+  const out: Record<string, string> = { ":status": String(status) };
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  out.server = SERVER;
+  return out;
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}

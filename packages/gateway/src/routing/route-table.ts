@@ -1,0 +1,99 @@
+import type { HeaderMatcher, Route, RouteConfiguration, VirtualHost } from "../config/envoy-types.js";
+
+/**
+ * Envoy's route matching: pick the virtual host by :authority (exact, then wildcard, then "*"),
+ * then the first route whose path match (prefix, path, safe_regex, path_separated_prefix) and
+ * header matchers all hold. Also the prefix rewrite Gateway API's ReplacePrefixMatch becomes.
+ */
+export interface RouteMatchResult {
+  virtualHost: VirtualHost;
+  route: Route;
+  /** %ROUTE_NAME%: the route's name, or "-". */
+  routeName: string;
+  /** Where the route's path matcher stopped (for prefix_rewrite). */
+  matchedPrefix: string | undefined;
+}
+
+export class RouteTable {
+  private readonly regexes = new Map<string, RegExp>();
+
+  constructor(private readonly config: RouteConfiguration) {}
+
+  match(headers: Record<string, string>): RouteMatchResult | undefined {
+    const virtualHost = this.virtualHost(headers[":authority"] ?? "");
+    if (!virtualHost) return undefined;
+    const path = (headers[":path"] ?? "/").split("?")[0] ?? "/";
+    for (const route of virtualHost.routes) {
+      const matchedPrefix = this.pathMatches(route, path);
+      if (matchedPrefix === false) continue;
+      if (!(route.match.headers ?? []).every((matcher) => headerMatches(matcher, headers))) continue;
+      return { virtualHost, route, routeName: route.name ?? "-", matchedPrefix: matchedPrefix ?? undefined };
+    }
+    return undefined;
+  }
+
+  private virtualHost(authority: string): VirtualHost | undefined {
+    const host = authority.toLowerCase();
+    const bare = host.replace(/:\d+$/, "");
+    const hosts = this.config.virtual_hosts;
+    return (
+      hosts.find((v) => v.domains.some((d) => d.toLowerCase() === host || d.toLowerCase() === bare)) ??
+      hosts.find((v) => v.domains.some((d) => d.startsWith("*.") && bare.endsWith(d.slice(1).toLowerCase()))) ??
+      hosts.find((v) => v.domains.includes("*"))
+    );
+  }
+
+  /** false when the path does not match; the matched prefix (or null) when it does. */
+  private pathMatches(route: Route, path: string): string | null | false {
+    const { match } = route;
+    const caseSensitive = match.case_sensitive !== false;
+    const fold = (text: string) => (caseSensitive ? text : text.toLowerCase());
+    if (match.prefix !== undefined) return fold(path).startsWith(fold(match.prefix)) ? match.prefix : false;
+    if (match.path !== undefined) return fold(path) === fold(match.path) ? null : false;
+    if (match.path_separated_prefix !== undefined) {
+      const prefix = match.path_separated_prefix;
+      return path === prefix || path.startsWith(`${prefix}/`) ? prefix : false;
+    }
+    if (match.safe_regex !== undefined) {
+      let regex = this.regexes.get(match.safe_regex.regex);
+      if (!regex) {
+        regex = new RegExp(`^(?:${match.safe_regex.regex})$`);
+        this.regexes.set(match.safe_regex.regex, regex);
+      }
+      return regex.test(path) ? null : false;
+    }
+    return false;
+  }
+}
+
+function headerMatches(matcher: HeaderMatcher, headers: Record<string, string>): boolean {
+  const value = headers[matcher.name.toLowerCase()];
+  let result: boolean;
+  if (matcher.present_match !== undefined) result = (value !== undefined) === matcher.present_match;
+  else if (value === undefined) result = false;
+  else if (matcher.exact_match !== undefined) result = value === matcher.exact_match;
+  else if (matcher.prefix_match !== undefined) result = value.startsWith(matcher.prefix_match);
+  else if (matcher.string_match) {
+    const m = matcher.string_match;
+    result =
+      (m.exact === undefined || value === m.exact) &&
+      (m.prefix === undefined || value.startsWith(m.prefix)) &&
+      (m.suffix === undefined || value.endsWith(m.suffix)) &&
+      (m.contains === undefined || value.includes(m.contains)) &&
+      (m.safe_regex === undefined || new RegExp(`^(?:${m.safe_regex.regex})$`).test(value));
+  } else result = true;
+  return matcher.invert_match ? !result : result;
+}
+
+/**
+ * Replace the matched prefix. When the rewrite ends in "/" and the rest begins with one, they are
+ * joined with a single slash — Gateway API's ReplacePrefixMatch semantics, which Istio implements.
+ */
+export function rewritePath(path: string, matchedPrefix: string, rewrite: string): string {
+  const rest = path.slice(matchedPrefix.length);
+  if (rewrite.endsWith("/") && rest.startsWith("/")) return `${rewrite}${rest.slice(1)}`;
+  if (rewrite === "/" && rest === "") return "/";
+  if (!rewrite.endsWith("/") && rest !== "" && !rest.startsWith("/") && !rest.startsWith("?"))
+    return `${rewrite}/${rest}`;
+  return `${rewrite}${rest}`;
+}

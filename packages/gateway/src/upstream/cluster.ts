@@ -1,0 +1,94 @@
+import type { Cluster } from "../config/envoy-types.js";
+import { ClusterStats, HostStats } from "./cluster-stats.js";
+
+/**
+ * A cluster as the gateway runs it: its hosts with their stats, and how a host is chosen —
+ * round robin over STATIC endpoints; ORIGINAL_DST from a header; or Istio's override-host policy
+ * for InferencePools, which takes the host the EPP named (envoy.lb metadata or a header) and falls
+ * back to round robin when nobody named one (why Bug 2 looks like 25/25/25/25).
+ */
+export interface UpstreamHost {
+  address: string;
+  port: number;
+  hostPort: string;
+  stats: HostStats;
+}
+
+export interface HostChoiceInput {
+  headers: Record<string, string>;
+  /** Dynamic metadata by namespace (e.g. envoy.lb → {x-gateway-destination-endpoint}). */
+  metadata: Record<string, Record<string, unknown>>;
+}
+
+export class ClusterRuntime {
+  readonly stats = new ClusterStats();
+  readonly hosts = new Map<string, UpstreamHost>();
+  private roundRobin = 0;
+
+  constructor(readonly config: Cluster) {
+    for (const endpoint of config.endpoints) this.host(endpoint.address, endpoint.port_value);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** The host for this request, or undefined when there is none (no healthy upstream). */
+  choose(input: HostChoiceInput): UpstreamHost | undefined {
+    if (this.config.type === "ORIGINAL_DST") return this.originalDestination(input);
+    const override = this.config.override_host ? this.overrideHost(input) : undefined;
+    if (override) return override;
+    return this.nextRoundRobin();
+  }
+
+  private originalDestination(input: HostChoiceInput): UpstreamHost | undefined {
+    const header = this.config.original_dst_lb_config?.use_http_header
+      ? (this.config.original_dst_lb_config.http_header_name ?? "x-envoy-original-dst-host").toLowerCase()
+      : undefined;
+    const value = header ? input.headers[header] : undefined;
+    const parsed = value ? parseHostPort(value.split(",")[0] ?? "") : undefined;
+    return parsed ? this.host(parsed.address, parsed.port) : undefined;
+  }
+
+  private overrideHost(input: HostChoiceInput): UpstreamHost | undefined {
+    for (const source of this.config.override_host?.sources ?? []) {
+      let value: unknown;
+      if (source.metadata) {
+        value = input.metadata[source.metadata.key];
+        for (const step of source.metadata.path) value = (value as Record<string, unknown> | undefined)?.[step.key];
+      } else if (source.header) {
+        value = input.headers[source.header.toLowerCase()];
+      }
+      if (typeof value !== "string" || value === "") continue;
+      for (const candidate of value.split(",")) {
+        const host = this.hosts.get(candidate.trim());
+        if (host) return host;
+      }
+    }
+    return undefined;
+  }
+
+  private nextRoundRobin(): UpstreamHost | undefined {
+    const hosts = [...this.hosts.values()];
+    if (hosts.length === 0) return undefined;
+    const host = hosts[this.roundRobin % hosts.length];
+    this.roundRobin++;
+    return host;
+  }
+
+  /** The host record for an address, created on first use (ORIGINAL_DST hosts are dynamic). */
+  host(address: string, port: number): UpstreamHost {
+    const hostPort = `${address}:${port}`;
+    let host = this.hosts.get(hostPort);
+    if (!host) {
+      host = { address, port, hostPort, stats: new HostStats() };
+      this.hosts.set(hostPort, host);
+    }
+    return host;
+  }
+}
+
+function parseHostPort(value: string): { address: string; port: number } | undefined {
+  const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(value.trim());
+  return match ? { address: match[1] as string, port: Number(match[2]) } : undefined;
+}

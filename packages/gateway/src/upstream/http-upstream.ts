@@ -1,0 +1,145 @@
+import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
+import { type UpstreamTlsOptions, upstreamTlsOptions } from "./tls-options.js";
+import { classifyConnectError, type UpstreamFailure } from "./upstream-failure.js";
+
+/**
+ * Sends one request to one upstream host over a keep-alive pool, counting Envoy's connection and
+ * request stats as it goes: a new connection is cx_total; one that fails before it is usable is
+ * cx_connect_fail (and an ssl.* stat when the TLS handshake is what failed).
+ */
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** null: send no body at all (FULL_DUPLEX drained it). */
+  body: Buffer | null;
+}
+
+export type UpstreamAttempt =
+  | { ok: true; response: IncomingMessage; request: ClientRequest; localAddress: string }
+  | { ok: false; failure: UpstreamFailure };
+
+export class UpstreamConnector {
+  private readonly agents = new Map<string, HttpAgent>();
+  private readonly tls: UpstreamTlsOptions | undefined;
+
+  constructor(private readonly cluster: ClusterRuntime) {
+    this.tls = cluster.config.tls ? upstreamTlsOptions(cluster.config.tls) : undefined;
+  }
+
+  send(host: UpstreamHost, upstream: UpstreamRequest, connectTimeoutMs: number): Promise<UpstreamAttempt> {
+    const { cluster } = this;
+    const stats = host.stats.values;
+    stats.rq_total++;
+    stats.rq_active++;
+    cluster.stats.inc("upstream_rq_total");
+    cluster.stats.inc("upstream_rq_active");
+    return new Promise((resolve) => {
+      let connected = false;
+      let settled = false;
+      const settle = (attempt: UpstreamAttempt) => {
+        if (settled) return;
+        settled = true;
+        if (!attempt.ok) {
+          stats.rq_active--;
+          stats.rq_error++;
+          cluster.stats.values.upstream_rq_active--;
+        }
+        resolve(attempt);
+      };
+      const options = {
+        host: host.address,
+        port: host.port,
+        method: upstream.method,
+        path: upstream.path,
+        headers: upstream.headers,
+        agent: this.agent(host),
+        ...(this.tls
+          ? { servername: this.tls.servername, rejectUnauthorized: this.tls.rejectUnauthorized, ca: this.tls.ca }
+          : {}),
+      };
+      const request = (this.tls ? httpsRequest : httpRequest)(options);
+      request.on("socket", (socket) => {
+        if (request.reusedSocket) {
+          connected = true;
+          return;
+        }
+        stats.cx_total++;
+        cluster.stats.inc("upstream_cx_total");
+        // connect_timeout covers the TCP (and TLS) handshake only, never a slow response.
+        const timer = setTimeout(
+          () => request.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
+          connectTimeoutMs,
+        );
+        socket.once("close", () => clearTimeout(timer));
+        socket.once(this.tls ? "secureConnect" : "connect", () => {
+          clearTimeout(timer);
+          connected = true;
+          stats.cx_active++;
+          cluster.stats.inc("upstream_cx_active");
+          if (this.tls) cluster.stats.inc("ssl.handshake");
+          socket.once("close", () => {
+            stats.cx_active--;
+            cluster.stats.values.upstream_cx_active--;
+          });
+        });
+      });
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        if (!connected) {
+          stats.cx_connect_fail++;
+          cluster.stats.inc("upstream_cx_connect_fail");
+          const { tls, transportFailure } = classifyConnectError(error);
+          if (tls) cluster.stats.inc(`ssl.${tls}`);
+          settle({
+            ok: false,
+            failure: {
+              status: 503,
+              flag: "UF",
+              resetReason: "remote connection failure",
+              ...(transportFailure ? { transportFailure } : {}),
+            },
+          });
+        } else {
+          settle({ ok: false, failure: { status: 503, flag: "UC", resetReason: "connection termination" } });
+        }
+      });
+      request.on("response", (response) => {
+        const local = request.socket ? `${request.socket.localAddress}:${request.socket.localPort}` : "-";
+        response.once("end", () => this.finish(host, response.statusCode ?? 0));
+        response.once("error", () => this.finish(host, 0));
+        settle({ ok: true, response, request, localAddress: local });
+      });
+      if (upstream.body === null || upstream.body.length === 0) request.end();
+      else request.end(upstream.body);
+    });
+  }
+
+  close(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  private finish(host: UpstreamHost, status: number): void {
+    const stats = host.stats.values;
+    stats.rq_active--;
+    this.cluster.stats.values.upstream_rq_active--;
+    if (status >= 200 && status < 500) stats.rq_success++;
+    else stats.rq_error++;
+    if (status >= 200 && status < 300) this.cluster.stats.inc("upstream_rq_2xx");
+    else if (status >= 400 && status < 500) this.cluster.stats.inc("upstream_rq_4xx");
+    else if (status >= 500) this.cluster.stats.inc("upstream_rq_5xx");
+  }
+
+  private agent(host: UpstreamHost): HttpAgent {
+    let agent = this.agents.get(host.hostPort);
+    if (!agent) {
+      agent = this.tls
+        ? new HttpsAgent({ keepAlive: true, maxSockets: 1024 })
+        : new HttpAgent({ keepAlive: true, maxSockets: 1024 });
+      this.agents.set(host.hostPort, agent);
+    }
+    return agent;
+  }
+}

@@ -1,0 +1,183 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CertificateAuthority, silentSink } from "@testbed/common";
+import { type EppHandle, startEpp } from "@testbed/epp";
+import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GatewayHandle, startGateway } from "../src/gateway.js";
+import {
+  EPP_CLUSTER,
+  EPP_SNI,
+  ISTIO_BASE_FILTER,
+  ISTIO_ROUTE_OVERRIDE,
+  istioLikeConfig,
+  POOL_CLUSTER,
+  SEED_HTTP_FILTER_PATCH,
+  SERVICE_CLUSTER,
+} from "./istio-like-config.js";
+
+// Bug states A–D of reference/four-bugs-model.md, reproduced at the gateway from hand-written
+// Istio-shaped Envoy configs, with four vllm-sim pods and the testbed's EPP. Each state is the
+// previous one plus the seed's fix; no switch anywhere names a bug.
+let pods: VllmSimHandle[];
+let ca: CertificateAuthority;
+let selfSignedEpp: EppHandle;
+let servingEpp: EppHandle;
+const gateways: GatewayHandle[] = [];
+
+const CHAT = "/my-first-model/qwen3-0-6b/v1/chat/completions";
+const chatBody = JSON.stringify({
+  model: "Qwen/Qwen3-0.6B",
+  messages: [{ role: "user", content: "Hi" }],
+  max_tokens: 5,
+});
+
+beforeAll(async () => {
+  pods = await Promise.all(Array.from({ length: 4 }, () => startVllmSim({ port: 0, timeScale: 0, log: silentSink })));
+  ca = await CertificateAuthority.create("CN=openshift-service-serving-signer");
+  const endpoints = pods.map((p) => p.url.replace("http://", "")).join(",");
+  selfSignedEpp = await startEpp({ grpcPort: 0, grpcHealthPort: 0, metricsPort: 0, endpoints, log: silentSink });
+  const dir = await mkdtemp(join(tmpdir(), "kserve-tls-"));
+  const pair = await ca.issue({ name: `CN=${EPP_SNI}`, dnsNames: [EPP_SNI] });
+  await writeFile(join(dir, "tls.crt"), pair.cert);
+  await writeFile(join(dir, "tls.key"), pair.key);
+  servingEpp = await startEpp({
+    grpcPort: 0,
+    grpcHealthPort: 0,
+    metricsPort: 0,
+    endpoints,
+    certPath: dir,
+    log: silentSink,
+  });
+});
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.close()));
+  await Promise.all([selfSignedEpp.close(), servingEpp.close(), ...pods.map((p) => p.close())]);
+});
+
+async function gateway(
+  parts: { baseFilter: Record<string, unknown>; routeOverride: Record<string, unknown> | undefined; epp: EppHandle },
+  meshProfile: "ossm-3.2" | "upstream" = "ossm-3.2",
+) {
+  const config = istioLikeConfig({
+    ...parts,
+    pods: pods.map((p) => p.url.replace("http://", "")),
+    epp: parts.epp.grpcAddress,
+    eppCaPem: ca.certPem,
+  });
+  const handle = await startGateway(config, { meshProfile, accessLogSink: silentSink, log: silentSink });
+  gateways.push(handle);
+  return handle;
+}
+
+function url(handle: GatewayHandle, path: string): string {
+  return `${Object.values(handle.listenerUrls)[0]}${path}`;
+}
+
+async function chat(handle: GatewayHandle) {
+  const response = await fetch(url(handle, CHAT), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: chatBody,
+  });
+  return {
+    status: response.status,
+    body: await response.text(),
+    marked: response.headers.get("x-went-into-resp-headers"),
+  };
+}
+
+async function clusterStat(handle: GatewayHandle, cluster: string, stat: string): Promise<number> {
+  const text = await (await fetch(`${handle.adminUrl}/clusters`)).text();
+  const lines = text
+    .split("\n")
+    .filter(
+      (l) =>
+        l.startsWith(`${cluster}::`) && l.endsWith(`::${stat}::${l.split("::").pop()}`) && l.includes(`::${stat}::`),
+    );
+  return lines.reduce((sum, l) => sum + Number(l.split("::").pop()), 0);
+}
+
+/** Which pod served each request, from the access log's %UPSTREAM_HOST%. */
+function upstreamHosts(handle: GatewayHandle): string[] {
+  return handle.accessLog.lines.filter((l) => l.includes(CHAT)).map((l) => /" "([^"]+)" outbound/.exec(l)?.[1] ?? "-");
+}
+
+describe("the seed's bugs, state by state, at the gateway", () => {
+  it("A (as shipped): POST loses its body — 400 Field required; GET works; the EPP is never contacted", async () => {
+    const g = await gateway({ baseFilter: ISTIO_BASE_FILTER, routeOverride: ISTIO_ROUTE_OVERRIDE, epp: selfSignedEpp });
+    const response = await chat(g);
+    expect(response.status).toBe(400);
+    expect(response.body).toContain("'msg': 'Field required'");
+    const models = await fetch(url(g, "/my-first-model/qwen3-0-6b/v1/models"));
+    expect(models.status).toBe(200);
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(0);
+    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+    expect(stats).toContain("http.outbound_0.0.0.0_80.ext_proc.failure_mode_allowed: 1");
+    const line = g.accessLog.lines.find((l) => l.includes(CHAT)) ?? "";
+    expect(line).toMatch(/"POST \/my-first-model\/qwen3-0-6b\/v1\/chat\/completions HTTP\/1\.1" 400 - via_upstream/);
+    expect(line).toContain(POOL_CLUSTER);
+    expect(g.accessLog.lines.find((l) => l.includes("/v1/models"))).toContain(SERVICE_CLUSTER);
+  });
+
+  it("B (EnvoyFilter on HTTP_ROUTE, body STREAMED): 200s, round robin 25/25/25/25, EPP cx_total still 0", async () => {
+    const streamedOverride = {
+      "@type": ISTIO_ROUTE_OVERRIDE["@type"],
+      overrides: {
+        ...ISTIO_ROUTE_OVERRIDE.overrides,
+        processing_mode: { request_header_mode: "SEND", response_header_mode: "SEND", request_body_mode: "STREAMED" },
+      },
+    };
+    const g = await gateway({ baseFilter: ISTIO_BASE_FILTER, routeOverride: streamedOverride, epp: selfSignedEpp });
+    for (let i = 0; i < 40; i++) expect((await chat(g)).status).toBe(200);
+    const counts = new Map<string, number>();
+    for (const host of upstreamHosts(g)) counts.set(host, (counts.get(host) ?? 0) + 1);
+    expect([...counts.values()]).toEqual([10, 10, 10, 10]);
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(0);
+  });
+
+  it("C (EnvoyFilter on HTTP_FILTER): the EPP is contacted, but its self-signed certificate fails every time", async () => {
+    const g = await gateway({
+      baseFilter: { ...ISTIO_BASE_FILTER, ...SEED_HTTP_FILTER_PATCH },
+      routeOverride: ISTIO_ROUTE_OVERRIDE,
+      epp: selfSignedEpp,
+    });
+    for (let i = 0; i < 5; i++) {
+      const response = await chat(g);
+      expect(response.status).toBe(200);
+      expect(response.marked).toBeNull();
+    }
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(5);
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_connect_fail")).toBe(5);
+    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+    expect(stats).toContain(`cluster.${EPP_CLUSTER}.ssl.fail_verify_error: 5`);
+  });
+
+  it("D (scheduler --cert-path): TLS succeeds, the EPP routes every request and marks the response", async () => {
+    const g = await gateway({
+      baseFilter: { ...ISTIO_BASE_FILTER, ...SEED_HTTP_FILTER_PATCH },
+      routeOverride: ISTIO_ROUTE_OVERRIDE,
+      epp: servingEpp,
+    });
+    for (let i = 0; i < 5; i++) {
+      const response = await chat(g);
+      expect(response.status).toBe(200);
+      expect(response.marked).toBe("true");
+    }
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_connect_fail")).toBe(0);
+    expect(await clusterStat(g, EPP_CLUSTER, "rq_total")).toBe(5);
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(1);
+  });
+
+  it("under the upstream mesh profile the as-shipped config already routes through the EPP", async () => {
+    const g = await gateway(
+      { baseFilter: ISTIO_BASE_FILTER, routeOverride: ISTIO_ROUTE_OVERRIDE, epp: servingEpp },
+      "upstream",
+    );
+    const response = await chat(g);
+    expect(response.status).toBe(200);
+    expect(response.marked).toBe("true");
+    expect(JSON.parse(response.body).usage.prompt_tokens).toBe(9);
+  });
+});
