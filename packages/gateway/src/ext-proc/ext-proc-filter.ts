@@ -7,10 +7,8 @@ import {
   type ProcessingResponse,
   requestBodyMessage,
   requestHeadersMessage,
-  requestTrailersMessage,
   responseBodyMessage,
   responseHeadersMessage,
-  responseTrailersMessage,
 } from "@testbed/protocol";
 import type { ProcessingMode } from "../config/envoy-types.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
@@ -74,6 +72,8 @@ export class ExtProcFilterRun {
     private readonly config: EffectiveExtProc,
     private readonly clientFor: (clusterName: string) => GrpcClusterClient | undefined,
     private readonly stats: ExtProcStats,
+    /** Envoy's buffer limit (per_connection_buffer_limit_bytes, 1 MiB by default): BUFFERED bodies above it get 413. */
+    private readonly bufferLimitBytes = 1024 * 1024,
   ) {
     this.mode = { ...config.mode };
   }
@@ -91,7 +91,7 @@ export class ExtProcFilterRun {
     const sendsBody = bodyMode !== "NONE" && body.length > 0;
     try {
       if (this.mode.request_header_mode === "SEND") {
-        this.send(requestHeadersMessage(state.headers, !sendsBody, this.protocol()));
+        this.send(requestHeadersMessage(state.headers, !sendsBody));
         if (bodyMode !== "FULL_DUPLEX_STREAMED") {
           const reply = this.apply(await this.next(), "request_headers", state);
           if (reply) return reply;
@@ -106,9 +106,23 @@ export class ExtProcFilterRun {
       }
       if (bodyMode === "FULL_DUPLEX_STREAMED") return await this.fullDuplexRequestBody(state, body);
       if (bodyMode === "STREAMED") return await this.streamedRequestBody(state, body);
-      // BUFFERED and BUFFERED_PARTIAL: the whole (held) body in one message, one answer.
+      // BUFFERED: the whole body in one message, one answer; BUFFERED_PARTIAL sends what fits.
+      if (bodyMode === "BUFFERED" && body.length > this.bufferLimitBytes) {
+        return {
+          action: "reply",
+          reply: { status: 413, body: "Payload Too Large", details: "request_payload_too_large" },
+        };
+      }
+      if (bodyMode === "BUFFERED_PARTIAL" && body.length > this.bufferLimitBytes) {
+        this.send(requestBodyMessage(body.subarray(0, this.bufferLimitBytes), false));
+        return this.apply(await this.next(), "request_body", state) ?? CONTINUE;
+      }
       this.send(requestBodyMessage(body, true));
-      return this.apply(await this.next(), "request_body", state) ?? CONTINUE;
+      const response = await this.next();
+      const reply = this.apply(response, "request_body", state);
+      if (reply) return reply;
+      state.body = replacedBody(response.request_body?.response?.body_mutation, body);
+      return CONTINUE;
     } catch (error) {
       return this.fail(error);
     }
@@ -131,11 +145,9 @@ export class ExtProcFilterRun {
   private async fullDuplexRequestBody(state: RequestState, body: Buffer): Promise<PhaseOutcome> {
     // Drained: from here on, upstream only gets what the processor streams back.
     state.body = null;
+    // HTTP/1.1 requests carry no trailers, so the last chunk ends the stream even with trailer mode SEND.
     const chunks = split(body);
-    for (const [index, chunk] of chunks.entries()) {
-      this.send(requestBodyMessage(chunk, index === chunks.length - 1 && this.mode.request_trailer_mode !== "SEND"));
-    }
-    if (this.mode.request_trailer_mode === "SEND") this.send(requestTrailersMessage());
+    for (const [index, chunk] of chunks.entries()) this.send(requestBodyMessage(chunk, index === chunks.length - 1));
     const returned: Buffer[] = [];
     for (;;) {
       const response = await this.next();
@@ -205,10 +217,6 @@ export class ExtProcFilterRun {
         this.send(responseBodyMessage(body, true));
         write(replacedBody((await this.next()).response_body?.response?.body_mutation, body));
       }
-      if (this.mode.response_trailer_mode === "SEND") {
-        this.send(responseTrailersMessage());
-        if (bodyMode !== "FULL_DUPLEX_STREAMED") await this.next();
-      }
     } catch (error) {
       // Mid-response there is no local reply left to send: pass the rest through, as fail-open does.
       this.fail(error);
@@ -243,7 +251,14 @@ export class ExtProcFilterRun {
   // ---- plumbing ---------------------------------------------------------------------------------
 
   private send(message: ProcessingRequest): void {
-    this.stream ??= this.open();
+    if (!this.stream) {
+      this.stream = this.open();
+      // Current Envoy tells the processor the body modes on the first message of every stream.
+      message.protocol_config = {
+        request_body_mode: this.mode.request_body_mode,
+        response_body_mode: this.mode.response_body_mode,
+      };
+    }
     this.stream.session.send(message);
     this.stats.inc("stream_msgs_sent");
   }
@@ -304,10 +319,6 @@ export class ExtProcFilterRun {
 
   private countRejected(count: number): void {
     for (let i = 0; i < count; i++) this.stats.inc("rejected_header_mutations");
-  }
-
-  private protocol() {
-    return { requestBodyMode: this.mode.request_body_mode, responseBodyMode: this.mode.response_body_mode };
   }
 
   private fail(error: unknown): PhaseOutcome {

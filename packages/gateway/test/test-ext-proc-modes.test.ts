@@ -1,0 +1,186 @@
+import { silentSink } from "@testbed/common";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type GatewayHandle, startGateway } from "../src/gateway.js";
+import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
+import { type SimpleConfigParts, simpleConfig } from "./simple-config.js";
+import { startTestProcessor, type TestProcessor } from "./test-processor.js";
+
+// The ext_proc filter's modes × failure settings, against an in-test processor and an echo upstream.
+let processor: TestProcessor;
+let upstream: EchoUpstream;
+const gateways: GatewayHandle[] = [];
+
+beforeAll(async () => {
+  processor = await startTestProcessor();
+  upstream = await startEchoUpstream();
+});
+beforeEach(() => {
+  processor.behaviour = "answer";
+  processor.received.length = 0;
+});
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.close()));
+  await processor.close();
+  await upstream.close();
+});
+
+async function gatewayWith(parts: Partial<SimpleConfigParts>): Promise<GatewayHandle> {
+  const g = await startGateway(
+    simpleConfig({ upstream: [upstream.hostPort], processor: processor.address, ...parts }),
+    {
+      accessLogSink: silentSink,
+      log: silentSink,
+    },
+  );
+  gateways.push(g);
+  return g;
+}
+
+async function post(g: GatewayHandle, body: string) {
+  const response = await fetch(`${Object.values(g.listenerUrls)[0]}/v1/echo`, {
+    method: "POST",
+    headers: { "content-type": "text/plain" },
+    body,
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    text,
+    headers: response.headers,
+    echoed: response.status === 200 ? JSON.parse(text) : undefined,
+  };
+}
+
+const phases = () => processor.received.map((m) => m.request);
+
+describe("ext_proc processing modes", () => {
+  it("headers SEND, body NONE: only headers go to the processor; its header mutation reaches upstream", async () => {
+    const g = await gatewayWith({ mode: { request_header_mode: "SEND", response_header_mode: "SKIP" } });
+    const response = await post(g, "hello");
+    expect(response.echoed.headers["x-processed"]).toBe("true");
+    expect(response.echoed.body).toBe("hello");
+    expect(phases()).toEqual(["request_headers"]);
+  });
+
+  it("sends protocol_config with the body modes on the first message", async () => {
+    const g = await gatewayWith({ mode: { request_header_mode: "SEND", request_body_mode: "BUFFERED" } });
+    await post(g, "hello");
+    expect(processor.received[0]?.protocol_config).toEqual({
+      request_body_mode: "BUFFERED",
+      response_body_mode: "NONE",
+    });
+  });
+
+  it("BUFFERED: one body message with end_of_stream, and a body mutation replaces the body", async () => {
+    processor.behaviour = "uppercase";
+    const g = await gatewayWith({
+      mode: { request_header_mode: "SKIP", response_header_mode: "SKIP", request_body_mode: "BUFFERED" },
+    });
+    const response = await post(g, "make me loud");
+    expect(response.echoed.body).toBe("MAKE ME LOUD");
+    expect(processor.received.map((m) => [m.request, m.request_body?.end_of_stream])).toEqual([["request_body", true]]);
+  });
+
+  it("BUFFERED over the buffer limit answers 413", async () => {
+    const g = await gatewayWith({ mode: { request_header_mode: "SKIP", request_body_mode: "BUFFERED" } });
+    const response = await post(g, "x".repeat(1024 * 1024 + 1));
+    expect(response.status).toBe(413);
+  });
+
+  it("STREAMED: a 1 MB body goes in several messages, each answered, and arrives intact", async () => {
+    const g = await gatewayWith({
+      mode: { request_header_mode: "SKIP", response_header_mode: "SKIP", request_body_mode: "STREAMED" },
+    });
+    const body = "abcdefghij".repeat(100_000);
+    const response = await post(g, body);
+    expect(response.echoed.body.length).toBe(body.length);
+    expect(response.echoed.body).toBe(body);
+    expect(phases().length).toBeGreaterThan(10);
+  });
+
+  it("FULL_DUPLEX_STREAMED: upstream gets exactly what the processor streams back (here, upper-cased)", async () => {
+    processor.behaviour = "uppercase";
+    const g = await gatewayWith({
+      mode: {
+        request_header_mode: "SEND",
+        response_header_mode: "SKIP",
+        request_body_mode: "FULL_DUPLEX_STREAMED",
+        request_trailer_mode: "SEND",
+      },
+    });
+    const response = await post(g, "drained and replaced");
+    expect(response.echoed.body).toBe("DRAINED AND REPLACED");
+    expect(response.echoed.headers["content-length"]).toBe(String("DRAINED AND REPLACED".length));
+    expect(phases()).toEqual(["request_headers", "request_body"]);
+    expect(processor.received[1]?.request_body?.end_of_stream).toBe(true);
+  });
+
+  it("refuses a base filter with FULL_DUPLEX_STREAMED but no trailer SEND, as Envoy does", async () => {
+    await expect(gatewayWith({ mode: { request_body_mode: "FULL_DUPLEX_STREAMED" } })).rejects.toThrow(
+      /request_trailer_mode has to be set to SEND/,
+    );
+  });
+
+  it("response headers and a FULL_DUPLEX response body go through the processor", async () => {
+    processor.behaviour = "uppercase";
+    const g = await gatewayWith({
+      mode: {
+        request_header_mode: "SKIP",
+        response_header_mode: "SEND",
+        response_body_mode: "FULL_DUPLEX_STREAMED",
+        response_trailer_mode: "SEND",
+      },
+    });
+    const response = await post(g, "quiet");
+    expect(response.headers.get("x-response-processed")).toBe("true");
+    expect(response.text).toContain('"BODY":"QUIET"');
+  });
+
+  it("an immediate response answers the client without going upstream", async () => {
+    processor.behaviour = "deny";
+    const before = upstream.requests.length;
+    const g = await gatewayWith({ mode: { request_header_mode: "SEND" } });
+    const response = await post(g, "x");
+    expect(response.status).toBe(403);
+    expect(response.text).toBe("denied by test processor");
+    expect(upstream.requests.length).toBe(before);
+  });
+});
+
+describe("ext_proc failures", () => {
+  it.each([
+    ["no processor cluster", "", "answer", false, 500, "ext_proc_error_gRPC_error_14"],
+    ["no processor cluster, fail open", "", "answer", true, 200, "via_upstream"],
+    ["processor errors", undefined, "error", false, 500, "ext_proc_error_gRPC_error_13"],
+    ["processor errors, fail open", undefined, "error", true, 200, "via_upstream"],
+    ["processor silent", undefined, "silent", false, 504, "ext_proc_error_message_timeout"],
+    ["processor silent, fail open", undefined, "silent", true, 200, "via_upstream"],
+  ] as const)("%s → %i", async (_name, processorAddress, behaviour, allow, status, details) => {
+    processor.behaviour = behaviour;
+    const g = await gatewayWith({
+      processor: processorAddress ?? processor.address,
+      mode: { request_header_mode: "SEND" },
+      failureModeAllow: allow,
+      messageTimeout: "0.2s",
+    });
+    const response = await post(g, "payload");
+    expect(response.status).toBe(status);
+    if (status === 200) expect(response.echoed.body).toBe("payload");
+    const line = g.accessLog.lines.at(-1) ?? "";
+    expect(line).toContain(` ${status} - ${details} `);
+    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+    expect(stats).toContain(`http.test.ext_proc.failure_mode_allowed: ${allow ? 1 : 0}`);
+    expect(stats).toContain("http.test.ext_proc.streams_failed: 1");
+  });
+
+  it("fail-open after a FULL_DUPLEX body was drained sends upstream no body at all", async () => {
+    const g = await gatewayWith({
+      processor: "",
+      mode: { request_header_mode: "SKIP", request_body_mode: "FULL_DUPLEX_STREAMED", request_trailer_mode: "SEND" },
+      failureModeAllow: true,
+    });
+    const response = await post(g, '{"model":"x"}');
+    expect(response.status).toBe(200);
+    expect(response.echoed.body).toBe("");
+  });
+});
