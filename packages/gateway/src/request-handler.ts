@@ -155,6 +155,9 @@ async function forward(
     ? (action?.retry_policy?.num_retries ?? 1)
     : 0;
   const connectTimeoutMs = (entry.runtime.config.connect_timeout ?? 5) * 1000;
+  // Envoy's route timeout (15 s unless the route says otherwise; 0 disables — Istio's choice) covers
+  // the whole upstream response.
+  const timeoutMs = (action?.timeout ?? 15) * 1000;
 
   let attempt: UpstreamAttempt | undefined;
   let lastFailure: UpstreamFailure | undefined;
@@ -168,17 +171,21 @@ async function forward(
     }
     log.upstreamHost = host.hostPort;
     if (tries > 0) entry.runtime.stats.inc("upstream_rq_retry");
-    attempt = await entry.http.send(
-      host,
-      { method: state.headers[":method"] ?? "GET", path: upstreamPath, headers: upstreamHeaders, body: state.body },
-      connectTimeoutMs,
-    );
+    const remaining = timeoutMs > 0 ? Math.max(1, timeoutMs - (context.now() - sentAt)) : 0;
+    const upstreamRequest = {
+      method: state.headers[":method"] ?? "GET",
+      path: upstreamPath,
+      headers: upstreamHeaders,
+      body: state.body,
+    };
+    attempt = await entry.http.send(host, upstreamRequest, connectTimeoutMs, remaining);
     if (attempt.ok) break;
     lastFailure = attempt.failure;
+    if (lastFailure.flag === "UT") break;
   }
   if (!attempt?.ok) {
     const failure = lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
-    const retried = retries > 0 && failure.flag !== "UH";
+    const retried = retries > 0 && failure.flag !== "UH" && failure.flag !== "UT";
     log.transportFailureReason = failure.transportFailure;
     const flags = retried ? [failure.flag, "URX"] : [failure.flag];
     return localReply(
@@ -215,16 +222,28 @@ async function forward(
   };
   response.once("close", () => {
     if (!response.writableFinished) {
-      log.responseFlags.push("DC");
+      if (!log.responseFlags.includes("UT")) log.responseFlags.push("DC");
       upstream.destroy();
     }
   });
+  const bodyDeadline =
+    timeoutMs > 0
+      ? setTimeout(
+          () => {
+            log.responseFlags.push("UT");
+            upstream.destroy();
+            response.destroy();
+          },
+          Math.max(1, timeoutMs - (context.now() - sentAt)),
+        )
+      : undefined;
+  response.once("close", () => clearTimeout(bodyDeadline));
   try {
     if (rewritesBody && extProc) await extProc.responseBody(upstream, write);
     else for await (const chunk of upstream) write(chunk as Buffer);
     response.end();
   } catch {
-    if (!log.responseFlags.includes("DC")) log.responseFlags.push("UC");
+    if (!log.responseFlags.includes("DC") && !log.responseFlags.includes("UT")) log.responseFlags.push("UC");
     response.destroy();
   }
   finish();

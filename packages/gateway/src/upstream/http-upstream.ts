@@ -29,7 +29,13 @@ export class UpstreamConnector {
     this.tls = cluster.config.tls ? upstreamTlsOptions(cluster.config.tls) : undefined;
   }
 
-  send(host: UpstreamHost, upstream: UpstreamRequest, connectTimeoutMs: number): Promise<UpstreamAttempt> {
+  /** `deadlineMs` (the route timeout, 0 = none) bounds the wait for response headers. */
+  send(
+    host: UpstreamHost,
+    upstream: UpstreamRequest,
+    connectTimeoutMs: number,
+    deadlineMs = 0,
+  ): Promise<UpstreamAttempt> {
     const { cluster } = this;
     const stats = host.stats.values;
     stats.rq_total++;
@@ -61,6 +67,17 @@ export class UpstreamConnector {
           : {}),
       };
       const request = (this.tls ? httpsRequest : httpRequest)(options);
+      if (deadlineMs > 0) {
+        const deadline = setTimeout(() => {
+          if (settled) return;
+          stats.rq_timeout++;
+          cluster.stats.inc("upstream_rq_timeout");
+          settle({ ok: false, failure: { status: 504, flag: "UT", resetReason: "" } });
+          request.destroy();
+        }, deadlineMs);
+        request.once("response", () => clearTimeout(deadline));
+        request.once("error", () => clearTimeout(deadline));
+      }
       request.on("socket", (socket) => {
         if (request.reusedSocket) {
           connected = true;

@@ -1,0 +1,226 @@
+import { fileURLToPath } from "node:url";
+import { CertificateAuthority, silentSink } from "@testbed/common";
+import { type EppHandle, startEpp } from "@testbed/epp";
+import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GatewayHandle, startGateway } from "../src/gateway.js";
+import { simpleConfig } from "./simple-config.js";
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../vllm-sim/test/fixtures/${name}`, import.meta.url));
+const chat = JSON.stringify({ model: "Qwen/Qwen3-0.6B", messages: [{ role: "user", content: "Hi" }], max_tokens: 5 });
+const gateways: GatewayHandle[] = [];
+let httpsPod: VllmSimHandle;
+let slowPod: VllmSimHandle;
+
+beforeAll(async () => {
+  httpsPod = await startVllmSim({
+    port: 0,
+    timeScale: 0,
+    log: silentSink,
+    sslCertfile: fixture("pod-tls.crt"),
+    sslKeyfile: fixture("pod-tls.key"),
+  });
+  slowPod = await startVllmSim({ port: 0, timeScale: 1, log: silentSink });
+});
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.close()));
+  await Promise.all([httpsPod.close(), slowPod.close()]);
+});
+
+async function gatewayWith(parts: Parameters<typeof simpleConfig>[0]): Promise<GatewayHandle> {
+  const g = await startGateway(simpleConfig(parts), { accessLogSink: silentSink, log: silentSink });
+  gateways.push(g);
+  return g;
+}
+
+async function post(g: GatewayHandle, body = chat) {
+  const response = await fetch(`${Object.values(g.listenerUrls)[0]}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  return { status: response.status, text: await response.text(), line: g.accessLog.lines.at(-1) ?? "" };
+}
+
+const hostPort = (pod: VllmSimHandle) => pod.url.replace(/^https?:\/\//, "");
+
+describe("upstream failures, answered like Envoy", () => {
+  it("connection refused: 503 UF with Envoy's body, and with retries UF,URX", async () => {
+    const plain = await post(await gatewayWith({ upstream: ["127.0.0.1:1"] }));
+    expect(plain.status).toBe(503);
+    expect(plain.text).toBe(
+      "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure",
+    );
+    expect(plain.line).toContain(" 503 UF upstream_reset_before_response_started{remote_connection_failure} ");
+    const retried = await post(await gatewayWith({ upstream: ["127.0.0.1:1"], retries: 2 }));
+    expect(retried.text).toMatch(
+      /^upstream connect error or disconnect\/reset before headers\. retried and the latest reset reason: remote connection failure$/,
+    );
+    expect(retried.line).toContain(" 503 UF,URX ");
+  });
+
+  it("no endpoints: 503 UH no healthy upstream", async () => {
+    const response = await post(await gatewayWith({ upstream: [] }));
+    expect(response.status).toBe(503);
+    expect(response.text).toBe("no healthy upstream");
+    expect(response.line).toContain(" 503 UH no_healthy_upstream ");
+  });
+
+  it("an HTTPS pod whose certificate the CA did not sign: UF,URX with the TLS_error reason, cx_connect_fail and ssl.fail_verify_error", async () => {
+    const other = await CertificateAuthority.create("CN=some-other-ca");
+    const g = await gatewayWith({ upstream: [hostPort(httpsPod)], upstreamTls: { caPem: other.certPem }, retries: 1 });
+    const response = await post(g);
+    expect(response.status).toBe(503);
+    expect(response.text).toContain(
+      "transport failure reason: TLS_error:|268435581:SSL_routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end",
+    );
+    expect(response.line).toContain(
+      '"TLS_error:|268435581:SSL_routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end"',
+    );
+    const clusters = await (await fetch(`${g.adminUrl}/clusters`)).text();
+    expect(clusters).toContain(`backend::${hostPort(httpsPod)}::cx_connect_fail::2`);
+    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+    expect(stats).toContain("cluster.backend.ssl.fail_verify_error: 2");
+  });
+
+  it("the right CA and SNI: 200 over HTTPS, one connection reused (keep-alive)", async () => {
+    const g = await gatewayWith({
+      upstream: [hostPort(httpsPod)],
+      upstreamTls: {
+        caPem: await import("node:fs").then((fs) => fs.readFileSync(fixture("pod-tls.crt"), "utf8")),
+        sni: "localhost",
+      },
+    });
+    for (let i = 0; i < 3; i++) expect((await post(g)).status).toBe(200);
+    const clusters = await (await fetch(`${g.adminUrl}/clusters`)).text();
+    expect(clusters).toContain(`backend::${hostPort(httpsPod)}::cx_total::1`);
+    expect(clusters).toContain(`backend::${hostPort(httpsPod)}::rq_success::3`);
+  });
+
+  it("insecureSkipVerify accepts any certificate", async () => {
+    expect(
+      (await post(await gatewayWith({ upstream: [hostPort(httpsPod)], upstreamTls: { insecure: true } }))).status,
+    ).toBe(200);
+  });
+
+  it("a route timeout shorter than the response: 504 UT upstream request timeout", async () => {
+    const g = await gatewayWith({ upstream: [hostPort(slowPod)], routeTimeout: "0.05s" });
+    const response = await post(
+      g,
+      JSON.stringify({
+        model: "Qwen/Qwen3-0.6B",
+        messages: [{ role: "user", content: "Hi" }],
+        max_tokens: 200,
+        ignore_eos: true,
+      }),
+    );
+    expect(response.status).toBe(504);
+    expect(response.text).toBe("upstream request timeout");
+    expect(response.line).toContain(" 504 UT upstream_response_timeout ");
+  });
+});
+
+describe("streaming through the gateway and the EPP", () => {
+  let epp: EppHandle;
+  beforeAll(async () => {
+    epp = await startEpp({
+      grpcPort: 0,
+      grpcHealthPort: 0,
+      metricsPort: 0,
+      secureServing: false,
+      endpoints: hostPort(slowPod),
+      log: silentSink,
+    });
+  });
+  afterAll(() => epp.close());
+
+  it("delivers SSE token by token through a FULL_DUPLEX ext_proc exchange, not buffered", async () => {
+    const g = await gatewayWith({
+      upstream: [hostPort(slowPod)],
+      processor: epp.grpcAddress,
+      mode: {
+        request_header_mode: "SEND",
+        response_header_mode: "SEND",
+        request_body_mode: "FULL_DUPLEX_STREAMED",
+        response_body_mode: "FULL_DUPLEX_STREAMED",
+        request_trailer_mode: "SEND",
+        response_trailer_mode: "SEND",
+      },
+    });
+    const response = await fetch(`${Object.values(g.listenerUrls)[0]}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "Qwen/Qwen3-0.6B",
+        messages: [{ role: "user", content: "Hi" }],
+        max_tokens: 30,
+        ignore_eos: true,
+        stream: true,
+      }),
+    });
+    expect(response.headers.get("x-went-into-resp-headers")).toBe("true");
+    const reader = response.body?.getReader();
+    let reads = 0;
+    let text = "";
+    for (;;) {
+      const { done, value } = (await reader?.read()) ?? { done: true, value: undefined };
+      if (done) break;
+      reads++;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect((text.match(/"delta":\{"content"/g) ?? []).length).toBe(30);
+    expect(reads).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe("the EPP's own e2e Envoy config runs unchanged (ORIGINAL_DST reading x-gateway-destination-endpoint)", () => {
+  it("routes each request to the pod the EPP names in the header", async () => {
+    const pods = await Promise.all([0, 1].map(() => startVllmSim({ port: 0, timeScale: 0, log: silentSink })));
+    const epp = await startEpp({
+      grpcPort: 0,
+      grpcHealthPort: 0,
+      metricsPort: 0,
+      secureServing: false,
+      endpoints: pods.map(hostPort).join(","),
+      log: silentSink,
+    });
+    const config = simpleConfig({
+      upstream: [],
+      clusterType: "ORIGINAL_DST",
+      processor: epp.grpcAddress,
+      mode: {
+        request_header_mode: "SEND",
+        response_header_mode: "SEND",
+        request_body_mode: "FULL_DUPLEX_STREAMED",
+        response_body_mode: "FULL_DUPLEX_STREAMED",
+        request_trailer_mode: "SEND",
+        response_trailer_mode: "SEND",
+      },
+    }) as { static_resources: { clusters: Array<Record<string, unknown>> } };
+    Object.assign(config.static_resources.clusters[0] as Record<string, unknown>, {
+      lb_policy: "CLUSTER_PROVIDED",
+      original_dst_lb_config: { use_http_header: true, http_header_name: "x-gateway-destination-endpoint" },
+      load_assignment: undefined,
+    });
+    delete (config.static_resources.clusters[0] as Record<string, unknown>).load_assignment;
+    const g = await startGateway(config, { accessLogSink: silentSink, log: silentSink });
+    try {
+      const response = await post(g);
+      expect(response.status).toBe(200);
+      const served = /" "([^"]+)" backend/.exec(response.line)?.[1];
+      expect(pods.map(hostPort)).toContain(served);
+      const json = (await (await fetch(`${g.adminUrl}/clusters?format=json`)).json()) as {
+        cluster_statuses: Array<{ name: string }>;
+      };
+      expect(json.cluster_statuses.map((c) => c.name)).toEqual(["backend", "processor"]);
+      const dump = await (await fetch(`${g.adminUrl}/config_dump`)).json();
+      expect(JSON.stringify(dump)).toContain("x-gateway-destination-endpoint");
+      expect(await (await fetch(`${g.adminUrl}/ready`)).text()).toBe("LIVE\n");
+    } finally {
+      await g.close();
+      await epp.close();
+      await Promise.all(pods.map((p) => p.close()));
+    }
+  });
+});
