@@ -1,7 +1,24 @@
-import type { ExternalProcessorConfig, GatewayConfig, Listener } from "./config/envoy-types.js";
+import { EppClient } from "@testbed/epp-client";
+import { GatewayConfigError } from "./config/config-error.js";
+import { duration } from "./config/config-reader.js";
+import type { GatewayConfig, HttpFilter, Listener } from "./config/envoy-types.js";
 import { EXT_PROC_FILTER_NAME, readExternalProcessor } from "./ext-proc/ext-proc-config.js";
+import { ExtProcFilterFactory } from "./ext-proc/ext-proc-filter-factory.js";
+import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
 import { ExtProcStats } from "./ext-proc/ext-proc-stats.js";
 import { GrpcClusterClient } from "./ext-proc/grpc-cluster-client.js";
+import type { HttpFilterFactory } from "./filters/http-filter.js";
+import { UnaryGrpcClient } from "./filters/unary-grpc-client.js";
+import {
+  authorizationClientConstructor,
+  EXT_AUTHZ_FILTER_NAME,
+  ExtAuthzFilterFactory,
+} from "./kuadrant-filters/ext-authz-filter.js";
+import {
+  RATE_LIMIT_FILTER_NAME,
+  RateLimitFilterFactory,
+  rateLimitClientConstructor,
+} from "./kuadrant-filters/rate-limit-filter.js";
 import { RouteTable } from "./routing/route-table.js";
 import { ClusterRuntime } from "./upstream/cluster.js";
 import { UpstreamConnector } from "./upstream/http-upstream.js";
@@ -9,22 +26,67 @@ import { UpstreamConnector } from "./upstream/http-upstream.js";
 /**
  * Everything one version of the config turns into: clusters with their connection pools and
  * stats, and per listener its route table and HTTP filter chain. `update(config)` builds a new
- * runtime; requests already running keep the one they started with. Cluster stats carry over
- * between versions for clusters of the same name, as Envoy keeps them across config updates.
+ * runtime; requests already running keep the one they started with. Stats carry over between
+ * versions for clusters and listeners of the same name, as Envoy keeps them across updates.
  */
-export interface ClusterEntry {
-  runtime: ClusterRuntime;
-  http: UpstreamConnector;
-  grpc: GrpcClusterClient;
+export class ClusterEntry {
+  readonly http: UpstreamConnector;
+  private extProcClient: GrpcClusterClient<EppClient> | undefined;
+  private authzClient: GrpcClusterClient<UnaryGrpcClient> | undefined;
+  private rateLimitClient: GrpcClusterClient<UnaryGrpcClient> | undefined;
+
+  constructor(readonly runtime: ClusterRuntime) {
+    this.http = new UpstreamConnector(runtime);
+  }
+
+  get extProc(): GrpcClusterClient<EppClient> {
+    this.extProcClient ??= new GrpcClusterClient(this.runtime, (address, tls) =>
+      tls
+        ? new EppClient({
+            address,
+            tls: {
+              ...(tls.ca ? { caPem: tls.ca } : {}),
+              ...(tls.servername ? { serverName: tls.servername } : {}),
+              insecureSkipVerify: !tls.rejectUnauthorized,
+            },
+          })
+        : new EppClient({ address }),
+    );
+    return this.extProcClient;
+  }
+
+  get authorization(): GrpcClusterClient<UnaryGrpcClient> {
+    this.authzClient ??= new GrpcClusterClient(
+      this.runtime,
+      (address, tls) => new UnaryGrpcClient(authorizationClientConstructor(), address, tls),
+    );
+    return this.authzClient;
+  }
+
+  get rateLimit(): GrpcClusterClient<UnaryGrpcClient> {
+    this.rateLimitClient ??= new GrpcClusterClient(
+      this.runtime,
+      (address, tls) => new UnaryGrpcClient(rateLimitClientConstructor(), address, tls),
+    );
+    return this.rateLimitClient;
+  }
+
+  close(): void {
+    this.http.close();
+    this.extProcClient?.close();
+    this.authzClient?.close();
+    this.rateLimitClient?.close();
+  }
 }
 
 export interface ListenerRuntime {
   config: Listener;
   routes: RouteTable;
-  /** The base ext_proc filter, when the chain has one. */
-  extProc: ExternalProcessorConfig | undefined;
+  filters: HttpFilterFactory[];
   extProcStats: ExtProcStats;
   statPrefix: string;
+  /** Whether the chain has an ext_proc filter (its stats are then listed). */
+  hasExtProc: boolean;
 }
 
 export class GatewayRuntime {
@@ -35,49 +97,84 @@ export class GatewayRuntime {
     readonly config: GatewayConfig,
     previous: GatewayRuntime | undefined,
     warnings: string[],
+    readonly meshProfile: MeshProfile,
   ) {
     for (const cluster of config.clusters) {
       const runtime = new ClusterRuntime(cluster);
       const old = previous?.clusters.get(cluster.name)?.runtime;
       if (old) inheritStats(runtime, old);
-      this.clusters.set(cluster.name, {
-        runtime,
-        http: new UpstreamConnector(runtime),
-        grpc: new GrpcClusterClient(runtime),
-      });
+      this.clusters.set(cluster.name, new ClusterEntry(runtime));
     }
     config.listeners.forEach((listener, index) => {
       const hcm = listener.http_connection_manager;
-      const statPrefix = hcm.stat_prefix ?? listener.name;
-      let extProc: ExternalProcessorConfig | undefined;
+      const extProcStats = previous?.listeners.get(listener.name)?.extProcStats ?? new ExtProcStats();
+      const filters: HttpFilterFactory[] = [];
       hcm.http_filters.forEach((filter, filterIndex) => {
         const path = `static_resources.listeners[${index}].http_connection_manager.http_filters[${filterIndex}]`;
-        if (
-          filter.name === EXT_PROC_FILTER_NAME ||
-          String(filter.typed_config?.["@type"] ?? "").endsWith("ExternalProcessor")
-        ) {
-          if (!filter.disabled) extProc = readExternalProcessor(filter, path);
-        } else if (filter.name !== "envoy.filters.http.router") {
+        const factory = this.filterFactory(filter, path, extProcStats);
+        if (factory) filters.push(factory);
+        else if (filter.name !== "envoy.filters.http.router")
           warnings.push(`${path}: filter ${filter.name} is not modelled by the testbed gateway, skipped`);
-        }
       });
-      const previousStats = previous?.listeners.get(listener.name)?.extProcStats;
       this.listeners.set(listener.name, {
         config: listener,
         routes: new RouteTable(hcm.route_config),
-        extProc,
-        extProcStats: previousStats ?? new ExtProcStats(),
-        statPrefix,
+        filters,
+        extProcStats,
+        statPrefix: hcm.stat_prefix ?? listener.name,
+        hasExtProc: filters.some((f) => f.name === EXT_PROC_FILTER_NAME),
       });
     });
   }
 
-  close(): void {
-    for (const entry of this.clusters.values()) {
-      entry.http.close();
-      entry.grpc.close();
+  private filterFactory(filter: HttpFilter, path: string, extProcStats: ExtProcStats): HttpFilterFactory | undefined {
+    if (filter.disabled) return undefined;
+    const type = String(filter.typed_config?.["@type"] ?? "");
+    if (filter.name === EXT_PROC_FILTER_NAME || type.endsWith(".ExternalProcessor")) {
+      return new ExtProcFilterFactory(readExternalProcessor(filter, path), extProcStats, this.meshProfile);
     }
+    const typed = (filter.typed_config ?? {}) as Record<string, unknown>;
+    if (filter.name === EXT_AUTHZ_FILTER_NAME || type.endsWith(".ExtAuthz")) {
+      return new ExtAuthzFilterFactory(
+        {
+          clusterName: clusterOf(typed.grpc_service, `${path}.typed_config.grpc_service`),
+          timeoutMs: timeoutOf(typed.grpc_service, 0.2, `${path}.typed_config.grpc_service.timeout`),
+          failureModeAllow: typed.failure_mode_allow === true,
+          statusOnError: Number((typed.status_on_error as { code?: number } | undefined)?.code ?? 403),
+        },
+        (name) => this.clusters.get(name)?.authorization,
+      );
+    }
+    if (filter.name === RATE_LIMIT_FILTER_NAME || type.endsWith(".ratelimit.v3.RateLimit")) {
+      const service = (typed.rate_limit_service ?? {}) as Record<string, unknown>;
+      return new RateLimitFilterFactory(
+        {
+          domain: String(typed.domain ?? ""),
+          clusterName: clusterOf(service.grpc_service, `${path}.typed_config.rate_limit_service.grpc_service`),
+          timeoutMs: typed.timeout !== undefined ? duration(typed.timeout, `${path}.typed_config.timeout`) * 1000 : 20,
+          failureModeDeny: typed.failure_mode_deny === true,
+        },
+        (name) => this.clusters.get(name)?.rateLimit,
+      );
+    }
+    return undefined;
   }
+
+  close(): void {
+    for (const entry of this.clusters.values()) entry.close();
+  }
+}
+
+function clusterOf(grpcService: unknown, path: string): string {
+  const name = (grpcService as { envoy_grpc?: { cluster_name?: unknown } } | undefined)?.envoy_grpc?.cluster_name;
+  if (typeof name !== "string" || name === "")
+    throw new GatewayConfigError(`${path}.envoy_grpc.cluster_name`, "is required");
+  return name;
+}
+
+function timeoutOf(grpcService: unknown, fallbackSeconds: number, path: string): number {
+  const timeout = (grpcService as { timeout?: unknown } | undefined)?.timeout;
+  return (timeout === undefined ? fallbackSeconds : duration(timeout, path)) * 1000;
 }
 
 function inheritStats(next: ClusterRuntime, old: ClusterRuntime): void {

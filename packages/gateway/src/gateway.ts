@@ -54,7 +54,7 @@ export async function startGateway(
   const accessLog = new LogBuffer(10_000);
   let { config: current, warnings } = readGatewayConfig(config);
   let raw = typeof config === "string" ? undefined : config;
-  let runtime = new GatewayRuntime(current, undefined, warnings);
+  let runtime = new GatewayRuntime(current, undefined, warnings, settings.meshProfile);
   for (const warning of warnings) settings.log(`[warning] ${warning}`);
 
   const servers = new Map<string, { server: Server; url: string; listener: Listener }>();
@@ -70,7 +70,6 @@ export async function startGateway(
         {
           runtime: pinned,
           listener: listenerRuntime,
-          meshProfile: settings.meshProfile,
           now: () => settings.clock.now(),
           accessLog: (entry) => {
             const line = formatAccessLog(entry);
@@ -121,7 +120,7 @@ export async function startGateway(
     runtime: () => runtime,
     async update(next) {
       const read = readGatewayConfig(next);
-      const nextRuntime = new GatewayRuntime(read.config, runtime, read.warnings);
+      const nextRuntime = new GatewayRuntime(read.config, runtime, read.warnings, settings.meshProfile);
       const previous = runtime;
       runtime = nextRuntime;
       current = read.config;

@@ -2,16 +2,16 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { AccessLogEntry } from "./access-log.js";
-import { readPerRoute } from "./ext-proc/ext-proc-config.js";
-import { ExtProcFilterRun, type LocalReply, type RequestState } from "./ext-proc/ext-proc-filter.js";
-import { effectiveExtProc, type MeshProfile } from "./ext-proc/ext-proc-merge.js";
+import type { LocalReply, RequestState } from "./ext-proc/ext-proc-filter.js";
+import type { FilterRun } from "./filters/http-filter.js";
 import type { GatewayRuntime, ListenerRuntime } from "./gateway-runtime.js";
 import { type RouteMatchResult, rewritePath } from "./routing/route-table.js";
 import type { UpstreamAttempt } from "./upstream/http-upstream.js";
 import { failureBody, failureDetails, type UpstreamFailure } from "./upstream/upstream-failure.js";
 
 /**
- * One downstream request through the gateway, in Envoy's order: route, HTTP filters (ext_proc) on
+ * One downstream request through the gateway, in Envoy's order: route, HTTP filters (ext_authz,
+ * ratelimit, ext_proc) on
  * the request, re-route if a filter cleared the route cache, pick a host (override host / round
  * robin / original destination), send upstream with retries, then the response back through the
  * filters, streamed to the client. Writes one access log line at the end.
@@ -19,7 +19,6 @@ import { failureBody, failureDetails, type UpstreamFailure } from "./upstream/up
 export interface HandlerContext {
   runtime: GatewayRuntime;
   listener: ListenerRuntime;
-  meshProfile: MeshProfile;
   accessLog: (entry: AccessLogEntry) => void;
   now: () => number;
 }
@@ -65,9 +64,9 @@ export async function handleRequest(
       ? ((request.socket as TLSSocket & { servername?: string }).servername ?? undefined)
       : undefined,
   };
-  let extProc: ExtProcFilterRun | undefined;
+  let filters: FilterRun[] = [];
   const finish = () => {
-    extProc?.finish();
+    for (const filter of filters) filter.complete?.({ status: log.responseCode, responseTail: "" });
     log.durationMs = context.now() - started;
     context.accessLog(log);
   };
@@ -89,22 +88,27 @@ export async function handleRequest(
     }
 
     const state: RequestState = { headers, body, metadata: {}, clearRouteCache: false };
-    const base = context.listener.extProc;
-    if (base) {
-      const perRoute = readPerRoute(match.route, `route ${match.routeName}`);
-      extProc = new ExtProcFilterRun(
-        effectiveExtProc(base, perRoute, context.meshProfile),
-        (name) => context.runtime.clusters.get(name)?.grpc,
-        context.listener.extProcStats,
-      );
-      const outcome = await extProc.requestPhase(state);
-      if (outcome.action === "reply") return localReply(response, log, outcome.reply, [], finish);
-      if (state.clearRouteCache) {
-        match = context.listener.routes.match(state.headers) ?? match;
-        log.routeName = match.routeName;
-      }
+    const downstream = {
+      remoteAddress: request.socket.remoteAddress ?? "",
+      localAddress: log.downstreamLocalAddress,
+      tls,
+    };
+    const route = match.route;
+    filters = context.listener.filters
+      .map((factory) =>
+        factory.create({ runtime: context.runtime, route, routeName: match?.routeName ?? "-", downstream }),
+      )
+      .filter((run): run is FilterRun => run !== undefined);
+    for (const filter of filters) {
+      const outcome = await filter.requestPhase(state);
+      if (outcome.action === "reply")
+        return localReply(response, log, outcome.reply, outcome.reply.flags ?? [], finish);
     }
-    await forward(context, match, state, response, log, extProc, finish);
+    if (state.clearRouteCache) {
+      match = context.listener.routes.match(state.headers) ?? match;
+      log.routeName = match.routeName;
+    }
+    await forward(context, match, state, response, log, filters, finish);
   } catch (error) {
     if (!response.headersSent) {
       localReply(
@@ -127,7 +131,7 @@ async function forward(
   state: RequestState,
   response: ServerResponse,
   log: AccessLogEntry,
-  extProc: ExtProcFilterRun | undefined,
+  filters: FilterRun[],
   finish: () => void,
 ): Promise<void> {
   const action = match.route.route;
@@ -202,18 +206,23 @@ async function forward(
   log.upstreamServiceTimeMs = context.now() - sentAt;
   const responseHeaders = upstreamResponseHeaders(upstream.headers, upstream.statusCode ?? 502);
   responseHeaders["x-envoy-upstream-service-time"] = String(Math.round(log.upstreamServiceTimeMs));
-  if (extProc) {
-    const outcome = await extProc.responseHeaders(responseHeaders, upstream.headers["content-length"] === "0");
+  // Encoder filters run in reverse chain order.
+  const encoders = [...filters].reverse();
+  for (const filter of encoders) {
+    const outcome = (await filter.responseHeaders?.(responseHeaders, upstream.headers["content-length"] === "0")) ?? {
+      action: "continue",
+    };
     if (outcome.action === "reply") {
       upstream.resume();
-      return localReply(response, log, outcome.reply, [], finish);
+      return localReply(response, log, outcome.reply, outcome.reply.flags ?? [], finish);
     }
   }
   const status = Number(responseHeaders[":status"] ?? upstream.statusCode);
   delete responseHeaders[":status"];
   log.responseCode = status;
   log.responseCodeDetails = "via_upstream";
-  const rewritesBody = extProc?.processesResponseBody === true;
+  const bodyFilter = encoders.find((filter) => filter.processesResponseBody === true);
+  const rewritesBody = bodyFilter !== undefined;
   if (rewritesBody) delete responseHeaders["content-length"];
   response.writeHead(status, responseHeaders);
   const write = (chunk: Buffer) => {
@@ -239,7 +248,7 @@ async function forward(
       : undefined;
   response.once("close", () => clearTimeout(bodyDeadline));
   try {
-    if (rewritesBody && extProc) await extProc.responseBody(upstream, write);
+    if (bodyFilter?.responseBody) await bodyFilter.responseBody(upstream, write);
     else for await (const chunk of upstream) write(chunk as Buffer);
     response.end();
   } catch {

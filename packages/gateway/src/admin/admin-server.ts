@@ -75,7 +75,7 @@ export function statsText(runtime: GatewayRuntime): string {
     );
   }
   for (const listener of runtime.listeners.values()) {
-    if (!listener.extProc) continue;
+    if (!listener.hasExtProc) continue;
     for (const stat of EXT_PROC_STAT_NAMES)
       lines.push(`http.${listener.statPrefix}.ext_proc.${stat}: ${listener.extProcStats.values[stat]}`);
   }

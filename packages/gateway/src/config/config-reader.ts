@@ -238,6 +238,7 @@ function readRoute(raw: unknown, path: string, warnings: string[]): Route {
       ...(action.retry_policy !== undefined
         ? { retry_policy: object(action.retry_policy, `${path}.route.retry_policy`) as RetryPolicy }
         : {}),
+      ...(action.rate_limits !== undefined ? { rate_limits: action.rate_limits as unknown[] } : {}),
       ...(action.weighted_clusters !== undefined
         ? { weighted_clusters: action.weighted_clusters as { clusters: Array<{ name: string; weight: number }> } }
         : {}),

@@ -97,6 +97,8 @@ export interface RouteAction {
   /** Seconds; 0 disables. Envoy's default is 15 s. */
   timeout?: number;
   retry_policy?: RetryPolicy;
+  /** Global rate limit descriptors (actions) for envoy.filters.http.ratelimit. */
+  rate_limits?: unknown[];
 }
 
 export interface Route {

@@ -1,4 +1,4 @@
-import type { ExtProcSession } from "@testbed/epp-client";
+import type { EppClient, ExtProcSession } from "@testbed/epp-client";
 import {
   type BodyMutation,
   fromStruct,
@@ -11,9 +11,17 @@ import {
   responseHeadersMessage,
 } from "@testbed/protocol";
 import type { ProcessingMode } from "../config/envoy-types.js";
+import type { FilterRun } from "../filters/http-filter.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
-import type { GrpcClusterClient, ProcessorStream } from "./grpc-cluster-client.js";
+import type { GrpcCall, GrpcClusterClient } from "./grpc-cluster-client.js";
+
+/** An open ext_proc stream on a processor cluster. */
+interface ProcessorStream {
+  session: ExtProcSession;
+  call: GrpcCall<EppClient>;
+}
+
 import { applyHeaderMutation } from "./header-mutations.js";
 
 /**
@@ -46,6 +54,8 @@ export interface LocalReply {
   body: string;
   details: string;
   headers?: Record<string, string>;
+  /** Response flags for the access log (UAEX, RL, RLSE …). */
+  flags?: string[];
 }
 
 export type PhaseOutcome = { action: "continue" } | { action: "reply"; reply: LocalReply };
@@ -63,14 +73,14 @@ class StreamFailure extends Error {
   }
 }
 
-export class ExtProcFilterRun {
+export class ExtProcFilterRun implements FilterRun {
   private stream: ProcessorStream | undefined;
   private failed = false;
   private readonly mode: Required<ProcessingMode>;
 
   constructor(
     private readonly config: EffectiveExtProc,
-    private readonly clientFor: (clusterName: string) => GrpcClusterClient | undefined,
+    private readonly clientFor: (clusterName: string) => GrpcClusterClient<EppClient> | undefined,
     private readonly stats: ExtProcStats,
     /** Envoy's buffer limit (per_connection_buffer_limit_bytes, 1 MiB by default): BUFFERED bodies above it get 413. */
     private readonly bufferLimitBytes = 1024 * 1024,
@@ -241,10 +251,10 @@ export class ExtProcFilterRun {
   }
 
   /** The HTTP exchange is over: close the stream (Envoy half-closes). */
-  finish(): void {
+  complete(): void {
     if (!this.stream) return;
     this.stream.session.end();
-    this.stream.done({ ok: !this.failed });
+    this.stream.call.done({ ok: !this.failed });
     this.stats.inc("streams_closed");
   }
 
@@ -267,10 +277,10 @@ export class ExtProcFilterRun {
     const clusterName = this.config.clusterName ?? "";
     const client = this.clientFor(clusterName);
     if (!client) throw new StreamFailure(14, `cluster ${clusterName} not found`);
-    const stream = client.open();
-    if (!stream) throw new StreamFailure(14, `no healthy upstream in ${clusterName}`);
+    const call = client.open();
+    if (!call) throw new StreamFailure(14, `no healthy upstream in ${clusterName}`);
     this.stats.inc("streams_started");
-    return stream;
+    return { session: call.client.session(), call };
   }
 
   private async next(): Promise<ProcessingResponse> {
@@ -324,7 +334,7 @@ export class ExtProcFilterRun {
   private fail(error: unknown): PhaseOutcome {
     const failure = error instanceof StreamFailure ? error : new StreamFailure(2, String(error));
     this.failed = true;
-    this.stream?.done({ ok: false, error: failure.message });
+    this.stream?.call.done({ ok: false, error: failure.message });
     this.stream?.session.cancel();
     this.stats.inc("streams_failed");
     if (this.config.failureModeAllow) {

@@ -1,28 +1,41 @@
-import { EppClient, type ExtProcSession } from "@testbed/epp-client";
 import type { ClusterRuntime, UpstreamHost } from "../upstream/cluster.js";
-import { upstreamTlsOptions } from "../upstream/tls-options.js";
+import { type UpstreamTlsOptions, upstreamTlsOptions } from "../upstream/tls-options.js";
 
 /**
- * The ext_proc filter's gRPC connection to a processor cluster (the EPP's), counted the way Envoy
- * counts it on that cluster: a stream on a live connection is just rq_total; with no live connection
- * a new one is attempted (cx_total), and a failed handshake is cx_connect_fail plus an ssl.* stat.
- * This is what the seed reads with `/clusters | grep epp` — cx_total 0 (Bug 2), cx_connect_fail (Bug 3).
+ * A filter's gRPC connection to a service cluster (the EPP's, Authorino's, Limitador's), counted
+ * the way Envoy counts it on that cluster: a call on a live connection is just rq_total; with no
+ * live connection a new one is attempted (cx_total), and a failed handshake is cx_connect_fail plus
+ * an ssl.* stat. This is what the seed reads with `/clusters | grep epp` — cx_total 0 (Bug 2),
+ * cx_connect_fail on every request (Bug 3).
  */
-export interface ProcessorStream {
-  session: ExtProcSession;
+export interface GrpcConnection {
+  readonly connected: boolean;
+  close(): void;
+}
+
+export type ConnectionFactory<C extends GrpcConnection> = (hostPort: string, tls: UpstreamTlsOptions | undefined) => C;
+
+export interface GrpcCall<C> {
+  client: C;
   host: UpstreamHost;
-  /** Call once the stream is over: ok = the processor answered normally. */
+  /** Call once the call is over: ok = the service answered normally. */
   done(outcome: { ok: boolean; error?: string }): void;
 }
 
-export class GrpcClusterClient {
-  private client: EppClient | undefined;
+const CONNECT_FAILURE =
+  /No connection established|failed to connect|Connection dropped|ECONNREFUSED|certificate|handshake|self.signed/i;
+
+export class GrpcClusterClient<C extends GrpcConnection> {
+  private client: C | undefined;
   private clientHost: UpstreamHost | undefined;
-  private clientVerified = false;
+  private verified = false;
 
-  constructor(private readonly cluster: ClusterRuntime) {}
+  constructor(
+    private readonly cluster: ClusterRuntime,
+    private readonly connect: ConnectionFactory<C>,
+  ) {}
 
-  open(): ProcessorStream | undefined {
+  open(): GrpcCall<C> | undefined {
     const host = this.cluster.choose({ headers: {}, metadata: {} });
     if (!host) {
       this.cluster.stats.inc("upstream_cx_none_healthy");
@@ -31,9 +44,10 @@ export class GrpcClusterClient {
     const stats = host.stats.values;
     if (!this.client || this.clientHost !== host || !this.client.connected) {
       this.client?.close();
-      this.client = this.newClient(host);
+      const tls = this.cluster.config.tls ? upstreamTlsOptions(this.cluster.config.tls) : undefined;
+      this.client = this.connect(host.hostPort, tls);
       this.clientHost = host;
-      this.clientVerified = false;
+      this.verified = false;
       stats.cx_total++;
       this.cluster.stats.inc("upstream_cx_total");
     }
@@ -41,10 +55,9 @@ export class GrpcClusterClient {
     stats.rq_total++;
     stats.rq_active++;
     this.cluster.stats.inc("upstream_rq_total");
-    const session = client.session();
     let finished = false;
     return {
-      session,
+      client,
       host,
       done: ({ ok, error }) => {
         if (finished) return;
@@ -52,17 +65,15 @@ export class GrpcClusterClient {
         stats.rq_active--;
         if (ok) {
           stats.rq_success++;
-          this.markConnected(host);
+          if (!this.verified) {
+            this.verified = true;
+            stats.cx_active = 1;
+            if (this.cluster.config.tls) this.cluster.stats.inc("ssl.handshake");
+          }
           return;
         }
         stats.rq_error++;
-        if (
-          error &&
-          /No connection established|failed to connect|Connection dropped|ECONNREFUSED|certificate|handshake/i.test(
-            error,
-          ) &&
-          !this.clientVerified
-        ) {
+        if (error && CONNECT_FAILURE.test(error) && !this.verified) {
           stats.cx_connect_fail++;
           this.cluster.stats.inc("upstream_cx_connect_fail");
           if (/certificate|self.signed|verify/i.test(error)) this.cluster.stats.inc("ssl.fail_verify_error");
@@ -76,26 +87,5 @@ export class GrpcClusterClient {
   close(): void {
     this.client?.close();
     this.client = undefined;
-  }
-
-  private markConnected(host: UpstreamHost): void {
-    if (this.clientVerified) return;
-    this.clientVerified = true;
-    host.stats.values.cx_active = 1;
-    if (this.cluster.config.tls) this.cluster.stats.inc("ssl.handshake");
-  }
-
-  private newClient(host: UpstreamHost): EppClient {
-    const tls = this.cluster.config.tls;
-    if (!tls) return new EppClient({ address: host.hostPort });
-    const options = upstreamTlsOptions(tls);
-    return new EppClient({
-      address: host.hostPort,
-      tls: {
-        ...(options.ca ? { caPem: options.ca } : {}),
-        ...(options.servername ? { serverName: options.servername } : {}),
-        insecureSkipVerify: !options.rejectUnauthorized,
-      },
-    });
   }
 }

@@ -1,0 +1,23 @@
+import type { ExternalProcessorConfig } from "../config/envoy-types.js";
+import type { FilterContext, FilterRun, HttpFilterFactory } from "../filters/http-filter.js";
+import { EXT_PROC_FILTER_NAME, readPerRoute } from "./ext-proc-config.js";
+import { ExtProcFilterRun } from "./ext-proc-filter.js";
+import { effectiveExtProc, type MeshProfile } from "./ext-proc-merge.js";
+import type { ExtProcStats } from "./ext-proc-stats.js";
+
+/** envoy.filters.http.ext_proc in the chain: the base config, merged per route under the mesh profile. */
+export class ExtProcFilterFactory implements HttpFilterFactory {
+  readonly name = EXT_PROC_FILTER_NAME;
+
+  constructor(
+    readonly base: ExternalProcessorConfig,
+    private readonly stats: ExtProcStats,
+    private readonly meshProfile: MeshProfile,
+  ) {}
+
+  create(context: FilterContext): FilterRun {
+    const perRoute = readPerRoute(context.route, `route ${context.routeName}`);
+    const effective = effectiveExtProc(this.base, perRoute, this.meshProfile);
+    return new ExtProcFilterRun(effective, (name) => context.runtime.clusters.get(name)?.extProc, this.stats);
+  }
+}

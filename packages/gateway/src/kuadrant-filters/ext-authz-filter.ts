@@ -1,0 +1,125 @@
+import {
+  authorizationService,
+  fromStruct,
+  type HeaderValueOption,
+  headerValueText,
+  httpStatusNumber,
+} from "@testbed/protocol";
+import type { GrpcClusterClient } from "../ext-proc/grpc-cluster-client.js";
+import type {
+  FilterContext,
+  FilterRun,
+  HttpFilterFactory,
+  PhaseOutcome,
+  RequestState,
+} from "../filters/http-filter.js";
+import type { UnaryGrpcClient } from "../filters/unary-grpc-client.js";
+
+/**
+ * envoy.filters.http.ext_authz over gRPC (what Kuadrant's AuthPolicy puts in front of a route,
+ * answered by Authorino): ask Check; on OK add its headers and keep its dynamic metadata for the
+ * filters after; on a denial answer the client with the denial's status, headers and body (UAEX);
+ * if the service cannot be reached, fail open or answer 403 (UAEX), per failure_mode_allow.
+ */
+export const EXT_AUTHZ_FILTER_NAME = "envoy.filters.http.ext_authz";
+export const EXT_AUTHZ_METADATA_NAMESPACE = "envoy.filters.http.ext_authz";
+
+export interface ExtAuthzConfig {
+  clusterName: string;
+  timeoutMs: number;
+  failureModeAllow: boolean;
+  statusOnError: number;
+}
+
+interface CheckResponse {
+  status?: { code?: number; message?: string };
+  denied_response?: { status?: { code?: string | number }; headers?: HeaderValueOption[]; body?: string };
+  ok_response?: { headers?: HeaderValueOption[]; headers_to_remove?: string[] };
+  dynamic_metadata?: Parameters<typeof fromStruct>[0];
+}
+
+export class ExtAuthzFilterFactory implements HttpFilterFactory {
+  readonly name = EXT_AUTHZ_FILTER_NAME;
+
+  constructor(
+    readonly config: ExtAuthzConfig,
+    private readonly clientFor: (cluster: string) => GrpcClusterClient<UnaryGrpcClient> | undefined,
+  ) {}
+
+  create(context: FilterContext): FilterRun | undefined {
+    const perRoute = context.route.typed_per_filter_config?.[EXT_AUTHZ_FILTER_NAME] as
+      | { disabled?: boolean; check_settings?: { context_extensions?: Record<string, string> } }
+      | undefined;
+    if (perRoute?.disabled) return undefined;
+    return { requestPhase: (state) => this.check(state, context, perRoute?.check_settings?.context_extensions ?? {}) };
+  }
+
+  private async check(
+    state: RequestState,
+    context: FilterContext,
+    contextExtensions: Record<string, string>,
+  ): Promise<PhaseOutcome> {
+    const client = this.clientFor(this.config.clusterName);
+    const call = client?.open();
+    if (!call) return this.onError();
+    const headers = state.headers;
+    const request = {
+      attributes: {
+        source: { principal: "", service: "" },
+        request: {
+          http: {
+            id: headers["x-request-id"] ?? "",
+            method: headers[":method"] ?? "GET",
+            headers,
+            path: headers[":path"] ?? "/",
+            host: headers[":authority"] ?? "",
+            scheme: headers[":scheme"] ?? "http",
+            protocol: "HTTP/1.1",
+            size: String(state.body?.length ?? 0),
+          },
+        },
+        context_extensions: contextExtensions,
+      },
+    };
+    let response: CheckResponse;
+    try {
+      response = await call.client.call<typeof request, CheckResponse>("Check", request, this.config.timeoutMs);
+      call.done({ ok: true });
+    } catch (error) {
+      call.done({ ok: false, error: String((error as Error).message) });
+      return this.onError();
+    }
+    if ((response.status?.code ?? 0) !== 0) {
+      const denied = response.denied_response ?? {};
+      const replyHeaders: Record<string, string> = {};
+      for (const option of denied.headers ?? [])
+        replyHeaders[option.header.key.toLowerCase()] = headerValueText(option.header);
+      return {
+        action: "reply",
+        reply: {
+          status: httpStatusNumber(denied.status?.code) || 403,
+          body: denied.body ?? "",
+          headers: replyHeaders,
+          details: "ext_authz_denied",
+          flags: ["UAEX"],
+        },
+      };
+    }
+    for (const option of response.ok_response?.headers ?? [])
+      headers[option.header.key.toLowerCase()] = headerValueText(option.header);
+    for (const name of response.ok_response?.headers_to_remove ?? []) delete headers[name.toLowerCase()];
+    if (response.dynamic_metadata) state.metadata[EXT_AUTHZ_METADATA_NAMESPACE] = fromStruct(response.dynamic_metadata);
+    void context;
+    return { action: "continue" };
+  }
+
+  private onError(): PhaseOutcome {
+    if (this.config.failureModeAllow) return { action: "continue" };
+    return {
+      action: "reply",
+      reply: { status: this.config.statusOnError, body: "", details: "ext_authz_error", flags: ["UAEX"] },
+    };
+  }
+}
+
+export const authorizationClientConstructor = () => authorizationService().Client;

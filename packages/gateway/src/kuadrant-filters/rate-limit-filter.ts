@@ -1,0 +1,148 @@
+import { rateLimitService } from "@testbed/protocol";
+import type { GrpcClusterClient } from "../ext-proc/grpc-cluster-client.js";
+import type {
+  FilterContext,
+  FilterRun,
+  HttpFilterFactory,
+  PhaseOutcome,
+  RequestState,
+} from "../filters/http-filter.js";
+import type { UnaryGrpcClient } from "../filters/unary-grpc-client.js";
+
+/**
+ * envoy.filters.http.ratelimit (global rate limiting, answered by Limitador): build descriptors from
+ * the route's `rate_limits` actions, ask ShouldRateLimit; OVER_LIMIT answers 429 (RL) with the
+ * service's X-RateLimit headers; when the service fails, continue — or answer 500 (RLSE) when
+ * failure_mode_deny is set.
+ */
+export const RATE_LIMIT_FILTER_NAME = "envoy.filters.http.ratelimit";
+
+export interface RateLimitConfig {
+  domain: string;
+  clusterName: string;
+  timeoutMs: number;
+  failureModeDeny: boolean;
+}
+
+type Descriptor = { entries: Array<{ key: string; value: string }> };
+
+interface RateLimitAction {
+  generic_key?: { descriptor_key?: string; descriptor_value: string };
+  request_headers?: { header_name: string; descriptor_key: string; skip_if_absent?: boolean };
+  metadata?: {
+    descriptor_key: string;
+    metadata_key: { key: string; path: Array<{ key: string }> };
+    default_value?: string;
+  };
+  remote_address?: Record<string, never>;
+}
+
+interface RateLimitResponse {
+  overall_code?: string;
+  response_headers_to_add?: Array<{ key: string; value?: string; raw_value?: Uint8Array }>;
+}
+
+export class RateLimitFilterFactory implements HttpFilterFactory {
+  readonly name = RATE_LIMIT_FILTER_NAME;
+
+  constructor(
+    readonly config: RateLimitConfig,
+    private readonly clientFor: (cluster: string) => GrpcClusterClient<UnaryGrpcClient> | undefined,
+  ) {}
+
+  create(context: FilterContext): FilterRun | undefined {
+    const rateLimits = (context.route.route as { rate_limits?: Array<{ actions?: RateLimitAction[] }> } | undefined)
+      ?.rate_limits;
+    if (!rateLimits || rateLimits.length === 0) return undefined;
+    let responseHeaders: Record<string, string> = {};
+    return {
+      requestPhase: async (state) => {
+        const outcome = await this.check(state, context, rateLimits);
+        responseHeaders = outcome.headers;
+        return outcome.phase;
+      },
+      responseHeaders: async (headers) => {
+        Object.assign(headers, responseHeaders);
+        return { action: "continue" };
+      },
+    };
+  }
+
+  private async check(state: RequestState, context: FilterContext, rateLimits: Array<{ actions?: RateLimitAction[] }>) {
+    const descriptors = rateLimits
+      .map((limit) => descriptorFor(limit.actions ?? [], state, context))
+      .filter((d): d is Descriptor => d !== undefined);
+    if (descriptors.length === 0) return { phase: { action: "continue" } as PhaseOutcome, headers: {} };
+    const call = this.clientFor(this.config.clusterName)?.open();
+    if (!call) return { phase: this.onError(), headers: {} };
+    let response: RateLimitResponse;
+    try {
+      response = await call.client.call(
+        "ShouldRateLimit",
+        { domain: this.config.domain, descriptors },
+        this.config.timeoutMs,
+      );
+      call.done({ ok: true });
+    } catch (error) {
+      call.done({ ok: false, error: String((error as Error).message) });
+      return { phase: this.onError(), headers: {} };
+    }
+    const headers: Record<string, string> = {};
+    for (const header of response.response_headers_to_add ?? []) {
+      headers[header.key.toLowerCase()] = header.raw_value?.length
+        ? Buffer.from(header.raw_value).toString()
+        : (header.value ?? "");
+    }
+    if (response.overall_code === "OVER_LIMIT") {
+      return {
+        phase: {
+          action: "reply",
+          reply: { status: 429, body: "", headers, details: "request_rate_limited", flags: ["RL"] },
+        } as PhaseOutcome,
+        headers,
+      };
+    }
+    return { phase: { action: "continue" } as PhaseOutcome, headers };
+  }
+
+  private onError(): PhaseOutcome {
+    if (!this.config.failureModeDeny) return { action: "continue" };
+    return { action: "reply", reply: { status: 500, body: "", details: "rate_limiter_error", flags: ["RLSE"] } };
+  }
+}
+
+/** One descriptor from a rate_limits entry; undefined when an action cannot produce its entry (Envoy skips it). */
+function descriptorFor(
+  actions: RateLimitAction[],
+  state: RequestState,
+  context: FilterContext,
+): Descriptor | undefined {
+  const entries: Descriptor["entries"] = [];
+  for (const action of actions) {
+    if (action.generic_key) {
+      entries.push({
+        key: action.generic_key.descriptor_key ?? "generic_key",
+        value: action.generic_key.descriptor_value,
+      });
+    } else if (action.request_headers) {
+      const value = state.headers[action.request_headers.header_name.toLowerCase()];
+      if (value === undefined) {
+        if (action.request_headers.skip_if_absent) continue;
+        return undefined;
+      }
+      entries.push({ key: action.request_headers.descriptor_key, value });
+    } else if (action.metadata) {
+      let value: unknown = state.metadata[action.metadata.metadata_key.key];
+      for (const step of action.metadata.metadata_key.path)
+        value = (value as Record<string, unknown> | undefined)?.[step.key];
+      const text = value === undefined || value === null ? action.metadata.default_value : String(value);
+      if (text === undefined) return undefined;
+      entries.push({ key: action.metadata.descriptor_key, value: text });
+    } else if (action.remote_address) {
+      entries.push({ key: "remote_address", value: context.downstream.remoteAddress });
+    }
+  }
+  return entries.length > 0 ? { entries } : undefined;
+}
+
+export const rateLimitClientConstructor = () => rateLimitService().Client;

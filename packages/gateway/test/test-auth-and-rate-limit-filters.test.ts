@@ -1,0 +1,208 @@
+import * as grpc from "@grpc/grpc-js";
+import { silentSink } from "@testbed/common";
+import { authorizationService, rateLimitService, setHeader, toStruct } from "@testbed/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GatewayHandle, startGateway } from "../src/gateway.js";
+import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
+
+// The ext_authz and ratelimit filters (the slots Kuadrant's Authorino and Limitador fill) against
+// in-test gRPC services: API-key denial, identity metadata flowing into rate-limit descriptors, 429.
+let upstream: EchoUpstream;
+let services: grpc.Server;
+let servicesAddress: string;
+const hitsByUser = new Map<string, number>();
+const gateways: GatewayHandle[] = [];
+
+beforeAll(async () => {
+  upstream = await startEchoUpstream();
+  services = new grpc.Server();
+  services.addService(authorizationService().definition, {
+    Check(
+      call: grpc.ServerUnaryCall<{ attributes: { request: { http: { headers: Record<string, string> } } } }, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) {
+      const auth = call.request.attributes.request.http.headers.authorization;
+      if (auth !== "Bearer alice-key") {
+        callback(null, {
+          status: { code: 16 },
+          denied_response: {
+            status: { code: 401 },
+            headers: [
+              setHeader("www-authenticate", 'Bearer realm="api-keys"'),
+              setHeader("x-ext-auth-reason", "credential not found"),
+            ],
+          },
+        });
+        return;
+      }
+      callback(null, {
+        status: { code: 0 },
+        ok_response: { headers: [setHeader("x-auth-user", "alice")] },
+        dynamic_metadata: toStruct({ identity: { userid: "alice", tier: "free" } }),
+      });
+    },
+  });
+  services.addService(rateLimitService().definition, {
+    ShouldRateLimit(
+      call: grpc.ServerUnaryCall<{ descriptors: Array<{ entries: Array<{ key: string; value: string }> }> }, unknown>,
+      callback: grpc.sendUnaryData<unknown>,
+    ) {
+      const user = call.request.descriptors[0]?.entries.find((e) => e.key === "userid")?.value ?? "?";
+      const hits = (hitsByUser.get(user) ?? 0) + 1;
+      hitsByUser.set(user, hits);
+      const remaining = Math.max(0, 2 - hits);
+      callback(null, {
+        overall_code: hits > 2 ? "OVER_LIMIT" : "OK",
+        response_headers_to_add: [{ key: "X-RateLimit-Remaining", value: String(remaining) }],
+      });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    services.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
+  servicesAddress = `127.0.0.1:${port}`;
+});
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.close()));
+  services.forceShutdown();
+  await upstream.close();
+});
+
+function config(authzAddress: string, rateLimitAddress: string): Record<string, unknown> {
+  const cluster = (name: string, hostPort: string, http2 = true) => {
+    const [address, port] = hostPort.split(":");
+    return {
+      name,
+      type: "STATIC",
+      ...(http2 ? { http2_protocol_options: {} } : {}),
+      load_assignment: {
+        cluster_name: name,
+        endpoints: [
+          { lb_endpoints: [{ endpoint: { address: { socket_address: { address, port_value: Number(port) } } } }] },
+        ],
+      },
+    };
+  };
+  return {
+    admin: { address: { socket_address: { address: "127.0.0.1", port_value: 0 } } },
+    static_resources: {
+      listeners: [
+        {
+          name: "maas",
+          address: { socket_address: { address: "127.0.0.1", port_value: 0 } },
+          filter_chains: [
+            {
+              filters: [
+                {
+                  name: "envoy.filters.network.http_connection_manager",
+                  typed_config: {
+                    stat_prefix: "maas",
+                    route_config: {
+                      virtual_hosts: [
+                        {
+                          name: "all",
+                          domains: ["*"],
+                          routes: [
+                            {
+                              name: "model",
+                              match: { prefix: "/" },
+                              route: {
+                                cluster: "backend",
+                                rate_limits: [
+                                  {
+                                    actions: [
+                                      { generic_key: { descriptor_key: "limit", descriptor_value: "free-requests" } },
+                                      {
+                                        metadata: {
+                                          descriptor_key: "userid",
+                                          metadata_key: {
+                                            key: "envoy.filters.http.ext_authz",
+                                            path: [{ key: "identity" }, { key: "userid" }],
+                                          },
+                                        },
+                                      },
+                                    ],
+                                  },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      ],
+                    },
+                    http_filters: [
+                      {
+                        name: "envoy.filters.http.ext_authz",
+                        typed_config: {
+                          grpc_service: { envoy_grpc: { cluster_name: "authorino" }, timeout: "1s" },
+                          transport_api_version: "V3",
+                        },
+                      },
+                      {
+                        name: "envoy.filters.http.ratelimit",
+                        typed_config: {
+                          domain: "maas",
+                          timeout: "1s",
+                          rate_limit_service: { grpc_service: { envoy_grpc: { cluster_name: "limitador" } } },
+                        },
+                      },
+                      { name: "envoy.filters.http.router" },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+      clusters: [
+        cluster("backend", upstream.hostPort, false),
+        cluster("authorino", authzAddress),
+        cluster("limitador", rateLimitAddress),
+      ],
+    },
+  };
+}
+
+async function gateway(authz = servicesAddress, rateLimit = servicesAddress) {
+  const g = await startGateway(config(authz, rateLimit), { accessLogSink: silentSink, log: silentSink });
+  gateways.push(g);
+  return g;
+}
+
+const get = (g: GatewayHandle, key?: string) =>
+  fetch(`${Object.values(g.listenerUrls)[0]}/v1/models`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+
+describe("ext_authz and ratelimit filters", () => {
+  it("denies a request without a valid key with the service's 401 and headers, flagged UAEX", async () => {
+    const g = await gateway();
+    const response = await get(g);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="api-keys"');
+    expect(response.headers.get("x-ext-auth-reason")).toBe("credential not found");
+    expect(g.accessLog.lines.at(-1)).toContain(" 401 UAEX ext_authz_denied ");
+  });
+
+  it("passes a valid key with the identity's headers, counts it under its userid, and answers 429 RL over the limit", async () => {
+    const g = await gateway();
+    const first = await get(g, "alice-key");
+    expect(first.status).toBe(200);
+    expect(((await first.json()) as { headers: Record<string, string> }).headers["x-auth-user"]).toBe("alice");
+    expect(first.headers.get("x-ratelimit-remaining")).toBe("1");
+    expect((await get(g, "alice-key")).status).toBe(200);
+    const limited = await get(g, "alice-key");
+    expect(limited.status).toBe(429);
+    expect(g.accessLog.lines.at(-1)).toContain(" 429 RL request_rate_limited ");
+    expect(hitsByUser.get("alice")).toBe(3);
+  });
+
+  it("answers 403 UAEX when the authorization service is unreachable, and lets requests through when the limiter is", async () => {
+    const noAuthz = await gateway("127.0.0.1:1");
+    const denied = await get(noAuthz, "alice-key");
+    expect(denied.status).toBe(403);
+    expect(noAuthz.accessLog.lines.at(-1)).toContain(" 403 UAEX ext_authz_error ");
+    hitsByUser.clear();
+    const noLimiter = await gateway(servicesAddress, "127.0.0.1:1");
+    expect((await get(noLimiter, "alice-key")).status).toBe(200);
+  });
+});
