@@ -1,3 +1,4 @@
 // `npm run bench`: every benchmark in turn. Each prints its figures beside a baseline measured in the same run.
 await import("./vllm-sim-throughput.js");
 await import("./epp-decisions.js");
+await import("./gateway-overhead.js");

@@ -1,5 +1,6 @@
 import { contractCommand } from "./commands/contract.js";
 import { eppCommand } from "./commands/epp.js";
+import { gatewayCommand } from "./commands/gateway.js";
 import { vllmSimCommand } from "./commands/vllm-sim.js";
 
 /** A sub-command of `testbed`: a name, one line of help, and a runner returning the exit code. */
@@ -9,7 +10,7 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-const COMMANDS: readonly Command[] = [vllmSimCommand, eppCommand, contractCommand];
+const COMMANDS: readonly Command[] = [vllmSimCommand, eppCommand, gatewayCommand, contractCommand];
 
 function usage(): string {
   const lines = ["usage: testbed <command> [flags]", "", "commands:"];
