@@ -12,3 +12,6 @@ const epp = await startEpp({
   log: silentSink,
 });
 process.stdout.write(`READY ${epp.grpcAddress}\n`);
+
+// Exit cleanly on SIGTERM so `node --cpu-prof` can write its profile.
+process.on("SIGTERM", () => process.exit(0));

@@ -99,3 +99,6 @@ const gateway = await startGateway(
   { accessLogSink: silentSink, log: silentSink },
 );
 process.stdout.write(`READY ${Object.values(gateway.listenerUrls)[0]}\n`);
+
+// Exit cleanly on SIGTERM so `node --cpu-prof` can write its profile.
+process.on("SIGTERM", () => process.exit(0));

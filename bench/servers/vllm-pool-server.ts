@@ -7,3 +7,6 @@ const pods = await Promise.all(
   Array.from({ length: size }, () => startVllmSim({ port: 0, timeScale: 0, log: silentSink })),
 );
 process.stdout.write(`READY ${pods.map((pod) => pod.url.replace("http://", "")).join(",")}\n`);
+
+// Exit cleanly on SIGTERM so `node --cpu-prof` can write its profile.
+process.on("SIGTERM", () => process.exit(0));

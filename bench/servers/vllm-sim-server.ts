@@ -9,3 +9,6 @@ const pod = await startVllmSim({
   log: silentSink,
 });
 process.stdout.write(`READY ${pod.url}\n`);
+
+// Exit cleanly on SIGTERM so `node --cpu-prof` can write its profile.
+process.on("SIGTERM", () => process.exit(0));
