@@ -38,9 +38,10 @@ export class EppClient {
     this.client = new Client(options.address, credentials, channelOptions) as unknown as ExtProcClient;
   }
 
-  /** Whether the channel has a usable connection now (a gateway reuses it, else it connects anew). */
-  get connected(): boolean {
-    return this.client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY;
+  /** False once the channel has failed (TRANSIENT_FAILURE) or closed: a gateway then connects anew. */
+  get usable(): boolean {
+    const state = this.client.getChannel().getConnectivityState(false);
+    return state !== grpc.connectivityState.TRANSIENT_FAILURE && state !== grpc.connectivityState.SHUTDOWN;
   }
 
   session(): ExtProcSession {

@@ -187,3 +187,24 @@ describe("EPP health, metrics and logs", () => {
     });
   });
 });
+
+describe("malformed ext_proc input", () => {
+  it("answers a header without a key with an Internal immediate response and keeps serving", async () => {
+    const handle = await epp({ secureServing: false });
+    const client = new EppClient({ address: handle.grpcAddress });
+    const session = client.session();
+    session.send({
+      request_headers: {
+        headers: { headers: [{ key: undefined as unknown as string, value: "x" }] },
+        end_of_stream: false,
+      },
+    });
+    session.send({ request_body: { body: Buffer.from("{not json"), end_of_stream: true } });
+    const event = await session.next();
+    expect(event.kind).toBe("response");
+    expect(event.kind === "response" && event.response.immediate_response).toBeTruthy();
+    session.end();
+    expect((await routeOnce(client, chatBody())).destination).toBeDefined();
+    client.close();
+  });
+});

@@ -78,3 +78,13 @@ describe("P/D scheduling with the seed's EndpointPickerConfig", () => {
     expect(chosen.size).toBe(4);
   });
 });
+
+describe("pd-profile-handler threshold 0", () => {
+  it("disaggregates every request, even one whose prompt the decode pod has fully cached", () => {
+    const ctx = context();
+    const scheduler = new Scheduler(load(SEED_PD_CONFIG, ctx));
+    const prompt = "The same question, asked again and again, word for word. ".repeat(8);
+    for (let i = 0; i < 3; i++) schedule(scheduler, prompt);
+    expect(ctx.decisions).toEqual(["prefill-decode", "prefill-decode", "prefill-decode"]);
+  });
+});

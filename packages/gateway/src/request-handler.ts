@@ -66,7 +66,7 @@ export async function handleRequest(
   };
   let filters: FilterRun[] = [];
   const finish = () => {
-    for (const filter of filters) filter.complete?.({ status: log.responseCode, responseTail: "" });
+    for (const filter of filters) filter.complete?.({ status: log.responseCode });
     log.durationMs = context.now() - started;
     context.accessLog(log);
   };
@@ -114,7 +114,7 @@ export async function handleRequest(
       localReply(
         response,
         log,
-        { status: 500, body: "", details: `gateway_error{${(error as Error).message}}` },
+        { status: 500, body: "", details: `gateway_error{${(error as Error).message.replace(/\s/g, "_")}}` },
         [],
         finish,
       );
@@ -248,7 +248,9 @@ async function forward(
       : undefined;
   response.once("close", () => clearTimeout(bodyDeadline));
   try {
-    if (bodyFilter?.responseBody) await bodyFilter.responseBody(upstream, write);
+    const length = upstream.headers["content-length"];
+    if (bodyFilter?.responseBody)
+      await bodyFilter.responseBody(upstream, write, length === undefined ? undefined : Number(length));
     else for await (const chunk of upstream) write(chunk as Buffer);
     response.end();
   } catch {

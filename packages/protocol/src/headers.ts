@@ -10,7 +10,8 @@ export function headerValueText(header: HeaderValue): string {
 export function headerMapToRecord(map: HeaderMap | undefined): Record<string, string> {
   const record: Record<string, string> = {};
   for (const header of map?.headers ?? []) {
-    const name = header.key.toLowerCase();
+    const name = (header.key ?? "").toLowerCase();
+    if (name === "") continue;
     const value = headerValueText(header);
     record[name] = name in record ? `${record[name]}, ${value}` : value;
   }

@@ -21,7 +21,7 @@ import {
 import type { EppLogger } from "../epp-log.js";
 import type { EppMetrics } from "../metrics/epp-metrics.js";
 import type { ResponseHeadersPlugin } from "../scheduling/framework.js";
-import type { InferenceError } from "./inference-error.js";
+import { InferenceError } from "./inference-error.js";
 import { isInferenceError, REQUEST_ID_HEADER, type RequestRouter, type RoutingDecision } from "./request-router.js";
 
 /**
@@ -77,7 +77,20 @@ export class ExtProcStream {
     private readonly call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>,
     private readonly parts: StreamParts,
   ) {
-    call.on("data", (message: ProcessingRequest) => this.onMessage(message));
+    call.on("data", (message: ProcessingRequest) => {
+      try {
+        this.onMessage(message);
+      } catch (error) {
+        // A malformed message must never take the EPP down: answer it and end this stream only.
+        this.fail(
+          new InferenceError(
+            "Internal",
+            `failed to process ${message.request ?? "message"}: ${(error as Error).message}`,
+          ),
+          "",
+        );
+      }
+    });
     call.on("end", () => this.close());
     call.on("error", () => this.close());
     call.on("cancelled", () => this.close());

@@ -14,10 +14,10 @@ export function clustersText(runtime: GatewayRuntime): string {
     const name = cluster.name;
     lines.push(
       `${name}::observability_name::${name}`,
-      `${name}::default_priority::max_connections::4294967295`,
-      `${name}::default_priority::max_pending_requests::4294967295`,
-      `${name}::default_priority::max_requests::4294967295`,
-      `${name}::default_priority::max_retries::4294967295`,
+      `${name}::default_priority::max_connections::1024`,
+      `${name}::default_priority::max_pending_requests::1024`,
+      `${name}::default_priority::max_requests::1024`,
+      `${name}::default_priority::max_retries::3`,
       `${name}::high_priority::max_connections::1024`,
       `${name}::high_priority::max_pending_requests::1024`,
       `${name}::high_priority::max_requests::1024`,

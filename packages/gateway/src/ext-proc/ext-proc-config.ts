@@ -34,6 +34,12 @@ export function readExternalProcessor(filter: HttpFilter, path: string): Externa
       "If the ext_proc filter has the request_body_mode set to FULL_DUPLEX_STREAMED, then the request_trailer_mode has to be set to SEND",
     );
   }
+  if (mode?.response_body_mode === "FULL_DUPLEX_STREAMED" && mode.response_trailer_mode !== "SEND") {
+    throw new GatewayConfigError(
+      `${path}.typed_config.processing_mode`,
+      "If the ext_proc filter has the response_body_mode set to FULL_DUPLEX_STREAMED, then the response_trailer_mode has to be set to SEND",
+    );
+  }
   return config;
 }
 

@@ -207,54 +207,100 @@ export class ExtProcFilterRun implements FilterRun {
    * `write` sends to the client. Full duplex and STREAMED forward chunk by chunk (SSE keeps flowing);
    * BUFFERED waits for the whole body.
    */
-  async responseBody(chunks: AsyncIterable<Buffer>, write: (chunk: Buffer) => void): Promise<void> {
+  async responseBody(
+    chunks: AsyncIterable<Buffer>,
+    write: (chunk: Buffer) => void,
+    contentLength?: number,
+  ): Promise<void> {
     const bodyMode = this.mode.response_body_mode;
+    const marked = withEndOfStream(chunks, contentLength);
+    if (bodyMode === "FULL_DUPLEX_STREAMED") return this.fullDuplexResponseBody(marked, write);
+    if (bodyMode === "STREAMED") return this.streamedResponseBody(marked, write);
+    const all: Buffer[] = [];
+    for await (const chunk of chunks) all.push(chunk);
+    const body = Buffer.concat(all);
     try {
-      if (bodyMode === "FULL_DUPLEX_STREAMED") {
-        await this.fullDuplexResponseBody(chunks, write);
-      } else if (bodyMode === "STREAMED") {
-        for await (const chunk of chunks) {
-          this.send(responseBodyMessage(chunk, false));
-          const response = await this.next();
-          write(replacedBody(response.response_body?.response?.body_mutation, chunk));
-        }
-        this.send(responseBodyMessage(Buffer.alloc(0), true));
-        write(replacedBody((await this.next()).response_body?.response?.body_mutation, Buffer.alloc(0)));
-      } else {
-        const all: Buffer[] = [];
-        for await (const chunk of chunks) all.push(chunk);
-        const body = Buffer.concat(all);
-        this.send(responseBodyMessage(body, true));
-        write(replacedBody((await this.next()).response_body?.response?.body_mutation, body));
-      }
+      this.send(responseBodyMessage(body, true));
+      write(replacedBody((await this.next()).response_body?.response?.body_mutation, body));
     } catch (error) {
-      // Mid-response there is no local reply left to send: pass the rest through, as fail-open does.
-      this.fail(error);
-      for await (const chunk of chunks) write(chunk);
+      this.failMidResponse(error);
+      write(body);
     }
   }
 
-  private async fullDuplexResponseBody(chunks: AsyncIterable<Buffer>, write: (chunk: Buffer) => void): Promise<void> {
+  /** One answer per chunk; after a fail-open failure the rest passes through untouched. */
+  private async streamedResponseBody(
+    chunks: AsyncIterable<{ chunk: Buffer; last: boolean }>,
+    write: (chunk: Buffer) => void,
+  ): Promise<void> {
+    let passthrough = false;
+    for await (const { chunk, last } of chunks) {
+      if (passthrough) {
+        write(chunk);
+        continue;
+      }
+      try {
+        this.send(responseBodyMessage(chunk, last));
+        write(replacedBody((await this.next()).response_body?.response?.body_mutation, chunk));
+      } catch (error) {
+        this.failMidResponse(error);
+        passthrough = true;
+        write(chunk);
+      }
+    }
+  }
+
+  /**
+   * Chunks go out as the upstream produces them and come back as the processor streams them.
+   * The message timeout only runs once everything has been sent (SSE may pause longer between
+   * tokens). If the processor fails and failure is allowed, the rest of the body passes through;
+   * if the upstream breaks, the error reaches the request handler, which resets the client.
+   */
+  private async fullDuplexResponseBody(
+    chunks: AsyncIterable<{ chunk: Buffer; last: boolean }>,
+    write: (chunk: Buffer) => void,
+  ): Promise<void> {
+    let passthrough = false;
+    let pumpDone = false;
+    let pumpError: unknown;
     const pump = (async () => {
-      for await (const chunk of chunks) this.send(responseBodyMessage(chunk, false));
-      this.send(responseBodyMessage(Buffer.alloc(0), true));
-    })();
-    for (;;) {
-      const response = await this.next();
-      const streamed = response.response_body?.response?.body_mutation?.streamed_response;
-      if (!streamed) continue;
-      const body = Buffer.from(streamed.body ?? []);
-      if (body.length > 0) write(body);
-      if (streamed.end_of_stream) break;
+      for await (const { chunk, last } of chunks) {
+        if (passthrough) write(chunk);
+        else this.send(responseBodyMessage(chunk, last));
+      }
+    })().then(
+      () => {
+        pumpDone = true;
+      },
+      (error: unknown) => {
+        pumpError = error;
+        pumpDone = true;
+        this.stream?.session.cancel();
+      },
+    );
+    try {
+      for (;;) {
+        const response = await this.nextWhile(() => !pumpDone);
+        const streamed = response.response_body?.response?.body_mutation?.streamed_response;
+        if (!streamed) continue;
+        const body = Buffer.from(streamed.body ?? []);
+        if (body.length > 0) write(body);
+        if (streamed.end_of_stream) break;
+      }
+    } catch (error) {
+      if (pumpError) throw pumpError;
+      this.failMidResponse(error);
+      passthrough = true;
     }
     await pump;
+    if (pumpError) throw pumpError;
   }
 
   /** The HTTP exchange is over: close the stream (Envoy half-closes). */
   complete(): void {
-    if (!this.stream) return;
+    if (!this.stream || this.failed) return;
     this.stream.session.end();
-    this.stream.call.done({ ok: !this.failed });
+    this.stream.call.done({ ok: true });
     this.stats.inc("streams_closed");
   }
 
@@ -289,13 +335,23 @@ export class ExtProcFilterRun implements FilterRun {
     try {
       event = await this.stream.session.next(this.config.messageTimeoutSeconds * 1000);
     } catch {
-      this.stats.inc("message_timeouts");
       throw new StreamFailure(4, "message timeout", true);
     }
     if (event.kind === "error") throw new StreamFailure(event.code, event.details);
     if (event.kind === "end") throw new StreamFailure(14, "stream closed by the processor");
     this.stats.inc("stream_msgs_received");
     return event.response;
+  }
+
+  /** next(), but a timeout while `waiting()` still holds is not a failure: keep waiting. */
+  private async nextWhile(waiting: () => boolean): Promise<ProcessingResponse> {
+    for (;;) {
+      try {
+        return await this.next();
+      } catch (error) {
+        if (!(error instanceof StreamFailure && error.timeout && waiting())) throw error;
+      }
+    }
   }
 
   /** Apply an answer to the request state; a LocalReply when the processor answered the client itself. */
@@ -336,17 +392,28 @@ export class ExtProcFilterRun implements FilterRun {
     this.failed = true;
     this.stream?.call.done({ ok: false, error: failure.message });
     this.stream?.session.cancel();
-    this.stats.inc("streams_failed");
+    // Envoy counts a per-message timeout as message_timeouts, a broken stream as streams_failed.
+    this.stats.inc(failure.timeout ? "message_timeouts" : "streams_failed");
     if (this.config.failureModeAllow) {
       this.stats.inc("failure_mode_allowed");
       return CONTINUE;
     }
-    if (failure.timeout)
-      return { action: "reply", reply: { status: 504, body: "", details: "ext_proc_error_message_timeout" } };
+    if (failure.timeout) {
+      return {
+        action: "reply",
+        reply: { status: 504, body: "", details: "ext_proc_error_per-message_timeout_exceeded" },
+      };
+    }
     return {
       action: "reply",
       reply: { status: 500, body: "", details: `ext_proc_error_gRPC_error_${failure.grpcCode}` },
     };
+  }
+
+  /** A failure once the response is under way: no local reply is possible any more. */
+  private failMidResponse(error: unknown): void {
+    const outcome = this.fail(error);
+    if (outcome.action === "reply") throw error;
   }
 }
 
@@ -355,9 +422,12 @@ function immediateReply(response: ProcessingResponse): LocalReply {
   const headers: Record<string, string> = {};
   applyHeaderMutation(headers, immediate.headers);
   return {
-    status: httpStatusNumber(immediate.status?.code) || 200,
+    // Envoy answers 200 for a status it cannot use (below 200).
+    status: Math.max(200, httpStatusNumber(immediate.status?.code)),
     body: Buffer.from(immediate.body ?? []).toString("utf8"),
-    details: immediate.details ? `ext_proc_immediate_response{${immediate.details}}` : "ext_proc_immediate_response",
+    details: immediate.details
+      ? `ext_proc_immediate_response{${immediate.details.replace(/\s/g, "_")}}`
+      : "ext_proc_immediate_response",
     headers,
   };
 }
@@ -367,6 +437,24 @@ function replacedBody(mutation: BodyMutation | undefined, original: Buffer): Buf
   if (mutation.clear_body) return Buffer.alloc(0);
   if (mutation.body !== undefined) return Buffer.from(mutation.body);
   return original;
+}
+
+/**
+ * Mark the chunk that ends the body, as Envoy's HTTP/1.1 codec does: with a Content-Length the chunk
+ * that completes it carries end_of_stream; otherwise (chunked) an empty chunk follows at the end.
+ */
+async function* withEndOfStream(
+  chunks: AsyncIterable<Buffer>,
+  contentLength: number | undefined,
+): AsyncIterable<{ chunk: Buffer; last: boolean }> {
+  let received = 0;
+  for await (const chunk of chunks) {
+    received += chunk.length;
+    const last = contentLength !== undefined && received >= contentLength;
+    yield { chunk, last };
+    if (last) return;
+  }
+  if (contentLength === undefined || received < contentLength) yield { chunk: Buffer.alloc(0), last: true };
 }
 
 function split(body: Buffer): Buffer[] {

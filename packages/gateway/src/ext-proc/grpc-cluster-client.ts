@@ -9,7 +9,8 @@ import { type UpstreamTlsOptions, upstreamTlsOptions } from "../upstream/tls-opt
  * cx_connect_fail on every request (Bug 3).
  */
 export interface GrpcConnection {
-  readonly connected: boolean;
+  /** False once the channel is in TRANSIENT_FAILURE or SHUTDOWN: a new connection must be attempted. */
+  readonly usable: boolean;
   close(): void;
 }
 
@@ -25,10 +26,15 @@ export interface GrpcCall<C> {
 const CONNECT_FAILURE =
   /No connection established|failed to connect|Connection dropped|ECONNREFUSED|certificate|handshake|self.signed/i;
 
+interface HostConnection<C> {
+  client: C;
+  /** The connection has carried a successful call (so later failures are not connect failures). */
+  verified: boolean;
+}
+
 export class GrpcClusterClient<C extends GrpcConnection> {
-  private client: C | undefined;
-  private clientHost: UpstreamHost | undefined;
-  private verified = false;
+  /** One connection per host, shared by concurrent calls, replaced only once it is broken. */
+  private readonly connections = new Map<string, HostConnection<C>>();
 
   constructor(
     private readonly cluster: ClusterRuntime,
@@ -42,16 +48,17 @@ export class GrpcClusterClient<C extends GrpcConnection> {
       return undefined;
     }
     const stats = host.stats.values;
-    if (!this.client || this.clientHost !== host || !this.client.connected) {
-      this.client?.close();
+    let connection = this.connections.get(host.hostPort);
+    if (!connection || !connection.client.usable) {
+      connection?.client.close();
       const tls = this.cluster.config.tls ? upstreamTlsOptions(this.cluster.config.tls) : undefined;
-      this.client = this.connect(host.hostPort, tls);
-      this.clientHost = host;
-      this.verified = false;
+      connection = { client: this.connect(host.hostPort, tls), verified: false };
+      this.connections.set(host.hostPort, connection);
       stats.cx_total++;
       this.cluster.stats.inc("upstream_cx_total");
     }
-    const client = this.client;
+    const current = connection;
+    const client = current.client;
     stats.rq_total++;
     stats.rq_active++;
     this.cluster.stats.inc("upstream_rq_total");
@@ -65,27 +72,33 @@ export class GrpcClusterClient<C extends GrpcConnection> {
         stats.rq_active--;
         if (ok) {
           stats.rq_success++;
-          if (!this.verified) {
-            this.verified = true;
-            stats.cx_active = 1;
+          if (!current.verified) {
+            current.verified = true;
+            stats.cx_active++;
             if (this.cluster.config.tls) this.cluster.stats.inc("ssl.handshake");
           }
           return;
         }
         stats.rq_error++;
-        if (error && CONNECT_FAILURE.test(error) && !this.verified) {
+        // A connection that never carried a call and failed to establish is one connect failure.
+        if (
+          error &&
+          CONNECT_FAILURE.test(error) &&
+          !current.verified &&
+          this.connections.get(host.hostPort) === current
+        ) {
           stats.cx_connect_fail++;
           this.cluster.stats.inc("upstream_cx_connect_fail");
           if (/certificate|self.signed|verify/i.test(error)) this.cluster.stats.inc("ssl.fail_verify_error");
           client.close();
-          if (this.client === client) this.client = undefined;
+          this.connections.delete(host.hostPort);
         }
       },
     };
   }
 
   close(): void {
-    this.client?.close();
-    this.client = undefined;
+    for (const connection of this.connections.values()) connection.client.close();
+    this.connections.clear();
   }
 }

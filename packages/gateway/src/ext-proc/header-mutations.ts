@@ -8,19 +8,20 @@ import { type HeaderMutation, headerValueText } from "@testbed/protocol";
 export function applyHeaderMutation(headers: Record<string, string>, mutation: HeaderMutation | undefined): number {
   let rejected = 0;
   for (const option of mutation?.set_headers ?? []) {
+    if (!option.header?.key) continue;
     const name = option.header.key.toLowerCase();
     if (isProtected(name)) {
       rejected++;
       continue;
     }
     const value = headerValueText(option.header);
-    // The legacy `append` flag wins when present; else append_action, whose default appends.
+    // The legacy `append` flag wins when present; an unset append_action falls back to it (false): overwrite.
     const action =
       option.append !== undefined
         ? option.append.value
           ? "APPEND_IF_EXISTS_OR_ADD"
           : "OVERWRITE_IF_EXISTS_OR_ADD"
-        : (option.append_action ?? "APPEND_IF_EXISTS_OR_ADD");
+        : (option.append_action ?? "OVERWRITE_IF_EXISTS_OR_ADD");
     const exists = name in headers;
     if (action === "ADD_IF_ABSENT" && exists) continue;
     if (action === "OVERWRITE_IF_EXISTS" && !exists) continue;

@@ -13,9 +13,9 @@ export interface FilterRun {
   responseHeaders?(headers: Record<string, string>, endOfStream: boolean): Promise<PhaseOutcome>;
   /** True when the response body must pass through this filter. */
   readonly processesResponseBody?: boolean;
-  responseBody?(chunks: AsyncIterable<Buffer>, write: (chunk: Buffer) => void): Promise<void>;
-  /** The exchange is over (status and the response body's tail, for filters that count usage). */
-  complete?(outcome: { status: number; responseTail: string }): void;
+  responseBody?(chunks: AsyncIterable<Buffer>, write: (chunk: Buffer) => void, contentLength?: number): Promise<void>;
+  /** The exchange is over. */
+  complete?(outcome: { status: number }): void;
 }
 
 export interface FilterContext {

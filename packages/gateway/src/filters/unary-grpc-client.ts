@@ -21,8 +21,9 @@ export class UnaryGrpcClient implements GrpcConnection {
     this.client = new Client(hostPort, credentials, options);
   }
 
-  get connected(): boolean {
-    return this.client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY;
+  get usable(): boolean {
+    const state = this.client.getChannel().getConnectivityState(false);
+    return state !== grpc.connectivityState.TRANSIENT_FAILURE && state !== grpc.connectivityState.SHUTDOWN;
   }
 
   call<Req, Res>(method: string, request: Req, timeoutMs: number): Promise<Res> {

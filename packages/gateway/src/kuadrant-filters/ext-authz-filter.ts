@@ -51,14 +51,10 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
       | { disabled?: boolean; check_settings?: { context_extensions?: Record<string, string> } }
       | undefined;
     if (perRoute?.disabled) return undefined;
-    return { requestPhase: (state) => this.check(state, context, perRoute?.check_settings?.context_extensions ?? {}) };
+    return { requestPhase: (state) => this.check(state, perRoute?.check_settings?.context_extensions ?? {}) };
   }
 
-  private async check(
-    state: RequestState,
-    context: FilterContext,
-    contextExtensions: Record<string, string>,
-  ): Promise<PhaseOutcome> {
+  private async check(state: RequestState, contextExtensions: Record<string, string>): Promise<PhaseOutcome> {
     const client = this.clientFor(this.config.clusterName);
     const call = client?.open();
     if (!call) return this.onError();
@@ -109,7 +105,6 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
       headers[option.header.key.toLowerCase()] = headerValueText(option.header);
     for (const name of response.ok_response?.headers_to_remove ?? []) delete headers[name.toLowerCase()];
     if (response.dynamic_metadata) state.metadata[EXT_AUTHZ_METADATA_NAMESPACE] = fromStruct(response.dynamic_metadata);
-    void context;
     return { action: "continue" };
   }
 

@@ -124,8 +124,8 @@ export class UpstreamConnector {
       });
       request.on("response", (response) => {
         const local = request.socket ? `${request.socket.localAddress}:${request.socket.localPort}` : "-";
-        response.once("end", () => this.finish(host, response.statusCode ?? 0));
-        response.once("error", () => this.finish(host, 0));
+        // 'close' comes once whether the body ended, failed, or was destroyed (DC, UT).
+        response.once("close", () => this.finish(host, response.complete ? (response.statusCode ?? 0) : 0));
         settle({ ok: true, response, request, localAddress: local });
       });
       if (upstream.body === null || upstream.body.length === 0) request.end();

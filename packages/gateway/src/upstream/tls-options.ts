@@ -9,15 +9,13 @@ export interface UpstreamTlsOptions {
   ca?: string;
   servername?: string;
   rejectUnauthorized: boolean;
-  /** Name the certificate must match: the SNI when set, else the host address. */
-  verifyName?: string;
 }
 
 export function upstreamTlsOptions(context: UpstreamTlsContext): UpstreamTlsOptions {
   const trusted = context.common_tls_context?.validation_context?.trusted_ca;
   return {
     ...(trusted ? { ca: readDataSource(trusted) } : {}),
-    ...(context.sni ? { servername: context.sni, verifyName: context.sni } : {}),
+    ...(context.sni ? { servername: context.sni } : {}),
     rejectUnauthorized: context.insecure_skip_verify !== true,
   };
 }

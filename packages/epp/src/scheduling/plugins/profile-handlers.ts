@@ -10,8 +10,8 @@ import { PREFIX_MATCH_STATE, type PrefixMatchState } from "./prefix-cache-scorer
  *
  * pd-profile-handler (llm-d, seed era) runs `decode` first; then, if the part of the prompt the
  * chosen decode pod has NOT cached — approximated in characters as (1 − prefix hit ratio) × prompt
- * length — exceeds `threshold`, it also runs `prefill`. `threshold: 0` disaggregates every request
- * that is not fully cached. Decode is the primary profile: its pod is where the request goes.
+ * length — exceeds `threshold`, it also runs `prefill`. `threshold: 0` disaggregates every request.
+ * Decode is the primary profile: its pod is where the request goes.
  */
 export const singleProfileHandler: PluginDefinition = {
   type: "single-profile-handler",
@@ -54,7 +54,8 @@ export const pdProfileHandler: PluginDefinition = {
         const hitRatio =
           match && match.totalBlocks > 0 ? (match.matched.get(hostPort(target)) ?? 0) / match.totalBlocks : 0;
         const nonCachedChars = (1 - hitRatio) * request.prompt.length;
-        const disaggregate = nonCachedChars > threshold;
+        // threshold 0 disaggregates every request, whatever is cached.
+        const disaggregate = threshold === 0 || nonCachedChars > threshold;
         context.events?.pdDecision(request.targetModel, disaggregate ? "prefill-decode" : "decode-only");
         const prefill = profiles.get(prefillProfile);
         return disaggregate && prefill ? [prefill] : [];

@@ -1,0 +1,101 @@
+import { silentSink } from "@testbed/common";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyHeaderMutation } from "../src/ext-proc/header-mutations.js";
+import { type GatewayHandle, startGateway } from "../src/gateway.js";
+import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
+import { simpleConfig } from "./simple-config.js";
+import { startTestProcessor, type TestProcessor } from "./test-processor.js";
+
+// Regressions found in review, each pinned by the behaviour it broke.
+let processor: TestProcessor;
+let upstream: EchoUpstream;
+const gateways: GatewayHandle[] = [];
+beforeAll(async () => {
+  processor = await startTestProcessor();
+  upstream = await startEchoUpstream();
+});
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.close()));
+  await processor.close();
+  await upstream.close();
+});
+
+describe("review regressions", () => {
+  it("concurrent first requests share one connection to the processor instead of killing each other's streams", async () => {
+    const g = await startGateway(
+      simpleConfig({
+        upstream: [upstream.hostPort],
+        processor: processor.address,
+        mode: { request_header_mode: "SEND" },
+      }),
+      {
+        accessLogSink: silentSink,
+        log: silentSink,
+      },
+    );
+    gateways.push(g);
+    const base = Object.values(g.listenerUrls)[0];
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/x`).then((r) => r.status)));
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const clusters = await (await fetch(`${g.adminUrl}/clusters`)).text();
+    expect(clusters).toContain(`processor::${processor.address}::cx_total::1`);
+    expect(clusters).toContain(`processor::${processor.address}::rq_success::20`);
+  });
+
+  it("a header mutation without append settings overwrites (Envoy's legacy append flag defaults to false)", () => {
+    const headers: Record<string, string> = { "user-agent": "client" };
+    applyHeaderMutation(headers, { set_headers: [{ header: { key: "user-agent", value: "processor" } }] });
+    expect(headers["user-agent"]).toBe("processor");
+    applyHeaderMutation(headers, {
+      set_headers: [{ header: { key: "x-a", value: "1" } }, { header: { key: "", value: "ignored" } }],
+    });
+    expect(headers["x-a"]).toBe("1");
+  });
+
+  it("refuses a base filter with a FULL_DUPLEX_STREAMED response body but no response trailer SEND", async () => {
+    await expect(
+      startGateway(
+        simpleConfig({
+          upstream: [upstream.hostPort],
+          processor: processor.address,
+          mode: { response_body_mode: "FULL_DUPLEX_STREAMED" },
+        }),
+        { log: silentSink },
+      ),
+    ).rejects.toThrow(/response_trailer_mode has to be set to SEND/);
+  });
+
+  it("returns rq_active to 0 when the client goes away mid-response", async () => {
+    const { startVllmSim } = await import("@testbed/vllm-sim");
+    const pod = await startVllmSim({ port: 0, timeScale: 1, log: silentSink });
+    const g = await startGateway(simpleConfig({ upstream: [pod.url.replace("http://", "")] }), {
+      accessLogSink: silentSink,
+      log: silentSink,
+    });
+    gateways.push(g);
+    const controller = new AbortController();
+    const response = await fetch(`${Object.values(g.listenerUrls)[0]}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "Qwen/Qwen3-0.6B",
+        messages: [{ role: "user", content: "Hi" }],
+        max_tokens: 500,
+        ignore_eos: true,
+        stream: true,
+      }),
+      signal: controller.signal,
+    });
+    await response.body?.getReader().read();
+    controller.abort();
+    const host = pod.url.replace("http://", "");
+    let clusters = "";
+    for (let i = 0; i < 100; i++) {
+      clusters = await (await fetch(`${g.adminUrl}/clusters`)).text();
+      if (clusters.includes(`backend::${host}::rq_active::0`)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(clusters).toContain(`backend::${host}::rq_active::0`);
+    await pod.close();
+  });
+});
