@@ -118,4 +118,54 @@ describe("live config updates", () => {
     expect(second.requests.map((r) => r.path)).toEqual(["/two"]);
     expect(await fetch(`${base}/direct`).then((r) => r.text())).toBe("direct ok");
   });
+
+  it("lets a streaming request that started before the update finish on the old config", async () => {
+    const { startVllmSim } = await import("@testbed/vllm-sim");
+    const pod = await startVllmSim({ port: 0, timeScale: 1, log: silentSink });
+    const other = await startEchoUpstream();
+    const g = await startGateway(simpleConfig({ upstream: [pod.url.replace("http://", "")] }), {
+      accessLogSink: silentSink,
+      log: silentSink,
+    });
+    cleanups.push(
+      () => g.close(),
+      () => pod.close(),
+      () => other.close(),
+    );
+    const base = Object.values(g.listenerUrls)[0];
+    const streaming = fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "Qwen/Qwen3-0.6B",
+        messages: [{ role: "user", content: "Hi" }],
+        max_tokens: 40,
+        ignore_eos: true,
+        stream: true,
+      }),
+    });
+    const response = await streaming;
+    await g.update(simpleConfig({ upstream: [other.hostPort] }));
+    const text = await response.text();
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect((text.match(/"delta":\{"content"/g) ?? []).length).toBe(40);
+    await fetch(`${base}/after`).then((r) => r.text());
+    expect(other.requests.map((r) => r.path)).toEqual(["/after"]);
+  });
+
+  it("answers 404 NR when no route matches", async () => {
+    const upstream = await startEchoUpstream();
+    const config = simpleConfig({ upstream: [upstream.hostPort] }) as {
+      static_resources: { listeners: Array<Record<string, unknown>> };
+    };
+    const text = JSON.stringify(config).replace('"match":{"prefix":"/"}', '"match":{"prefix":"/only"}');
+    const g = await startGateway(JSON.parse(text), { accessLogSink: silentSink, log: silentSink });
+    cleanups.push(
+      () => g.close(),
+      () => upstream.close(),
+    );
+    const response = await fetch(`${Object.values(g.listenerUrls)[0]}/elsewhere`);
+    expect(response.status).toBe(404);
+    expect(g.accessLog.lines.at(-1)).toContain(" 404 NR route_not_found ");
+  });
 });

@@ -447,14 +447,16 @@ async function* withEndOfStream(
   chunks: AsyncIterable<Buffer>,
   contentLength: number | undefined,
 ): AsyncIterable<{ chunk: Buffer; last: boolean }> {
+  // Never leave the loop early: that would destroy the upstream response and its keep-alive socket.
   let received = 0;
+  let ended = false;
   for await (const chunk of chunks) {
     received += chunk.length;
-    const last = contentLength !== undefined && received >= contentLength;
+    const last = !ended && contentLength !== undefined && received >= contentLength;
+    if (last) ended = true;
     yield { chunk, last };
-    if (last) return;
   }
-  if (contentLength === undefined || received < contentLength) yield { chunk: Buffer.alloc(0), last: true };
+  if (!ended) yield { chunk: Buffer.alloc(0), last: true };
 }
 
 function split(body: Buffer): Buffer[] {

@@ -49,7 +49,7 @@ export class GrpcClusterClient<C extends GrpcConnection> {
     }
     const stats = host.stats.values;
     let connection = this.connections.get(host.hostPort);
-    if (!connection || !connection.client.usable) {
+    if (!connection?.client.usable) {
       connection?.client.close();
       const tls = this.cluster.config.tls ? upstreamTlsOptions(this.cluster.config.tls) : undefined;
       connection = { client: this.connect(host.hostPort, tls), verified: false };
