@@ -126,13 +126,20 @@ export async function startGateway(
       current = read.config;
       raw = typeof next === "string" ? undefined : next;
       warnings = read.warnings;
-      for (const listener of read.config.listeners) if (!servers.has(listener.name)) await serve(listener);
+      // A listener that is gone, or whose address or TLS changed, is closed; new ones are started.
       for (const [name, entry] of servers) {
-        if (!read.config.listeners.some((l) => l.name === name)) {
+        const next = read.config.listeners.find((l) => l.name === name);
+        if (
+          !next ||
+          JSON.stringify([next.address, next.tls]) !== JSON.stringify([entry.listener.address, entry.listener.tls])
+        ) {
+          entry.server.closeAllConnections();
           entry.server.close();
           servers.delete(name);
         }
       }
+      for (const listener of read.config.listeners) if (!servers.has(listener.name)) await serve(listener);
+      handle.warnings = read.warnings;
       handle.listenerUrls = listenerUrls();
       // Let requests pinned to the old runtime finish before its pools close.
       setTimeout(() => previous.close(), 30_000).unref();

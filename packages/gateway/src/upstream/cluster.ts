@@ -7,6 +7,8 @@ import { ClusterStats, HostStats } from "./cluster-stats.js";
  * for InferencePools, which takes the host the EPP named (envoy.lb metadata or a header) and falls
  * back to round robin when nobody named one (why Bug 2 looks like 25/25/25/25).
  */
+const MAX_DYNAMIC_HOSTS = 1024;
+
 export interface UpstreamHost {
   address: string;
   port: number;
@@ -24,6 +26,7 @@ export class ClusterRuntime {
   readonly stats = new ClusterStats();
   readonly hosts = new Map<string, UpstreamHost>();
   private roundRobin = 0;
+  private readonly removalListeners: Array<(hostPort: string) => void> = [];
 
   constructor(readonly config: Cluster) {
     for (const endpoint of config.endpoints) this.host(endpoint.address, endpoint.port_value);
@@ -76,15 +79,28 @@ export class ClusterRuntime {
     return host;
   }
 
-  /** The host record for an address, created on first use (ORIGINAL_DST hosts are dynamic). */
+  /**
+   * The host record for an address, created on first use. ORIGINAL_DST hosts are dynamic: the
+   * oldest are dropped beyond MAX_DYNAMIC_HOSTS, as Envoy cleans up unused original-destination hosts.
+   */
   host(address: string, port: number): UpstreamHost {
     const hostPort = `${address}:${port}`;
     let host = this.hosts.get(hostPort);
     if (!host) {
       host = { address, port, hostPort, stats: new HostStats() };
       this.hosts.set(hostPort, host);
+      if (this.config.type === "ORIGINAL_DST" && this.hosts.size > MAX_DYNAMIC_HOSTS) {
+        const oldest = this.hosts.keys().next().value as string;
+        this.hosts.delete(oldest);
+        for (const listener of this.removalListeners) listener(oldest);
+      }
     }
     return host;
+  }
+
+  /** Called with host:port when a dynamic host is dropped (pools close its connections). */
+  onHostRemoved(listener: (hostPort: string) => void): void {
+    this.removalListeners.push(listener);
   }
 }
 

@@ -27,6 +27,10 @@ export class UpstreamConnector {
 
   constructor(private readonly cluster: ClusterRuntime) {
     this.tls = cluster.config.tls ? upstreamTlsOptions(cluster.config.tls) : undefined;
+    cluster.onHostRemoved((hostPort) => {
+      this.agents.get(hostPort)?.destroy();
+      this.agents.delete(hostPort);
+    });
   }
 
   /** `deadlineMs` (the route timeout, 0 = none) bounds the wait for response headers. */
