@@ -225,8 +225,10 @@ async function forward(
   const rewritesBody = bodyFilter !== undefined;
   if (rewritesBody) delete responseHeaders["content-length"];
   response.writeHead(status, responseHeaders);
+  const observers = filters.filter((filter) => filter.observeResponseChunk !== undefined);
   const write = (chunk: Buffer) => {
     log.bytesSent += chunk.length;
+    for (const observer of observers) observer.observeResponseChunk?.(chunk);
     response.write(chunk);
   };
   response.once("close", () => {

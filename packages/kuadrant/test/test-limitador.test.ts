@@ -103,6 +103,18 @@ describe("Limitador", () => {
     expect(limitador.shouldRateLimit("t", user, 39).overLimit).toBe(false);
   });
 
+  it("counts reported usage even past the limit, so the next check is refused", () => {
+    const limitador = new LimitadorEngine(new SimulatedClock());
+    limitador.setLimits(
+      parseLimitsFile(`- {namespace: t, max_value: 100, seconds: 60, conditions: [], variables: []}`, "t.yaml"),
+    );
+    const any = [{ entries: [{ key: "k", value: "v" }] }];
+    expect(limitador.shouldRateLimit("t", any, 0).overLimit).toBe(false);
+    expect(limitador.report("t", any, 150).overLimit).toBe(false);
+    expect(limitador.peek("t", any)[0]?.remaining).toBe(0);
+    expect(limitador.shouldRateLimit("t", any, 0).overLimit).toBe(true);
+  });
+
   it("increments every matching limit, so the most restrictive one applies, and reports draft-03 headers", () => {
     const clock = new SimulatedClock();
     const limitador = new LimitadorEngine(clock);

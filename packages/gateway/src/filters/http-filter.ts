@@ -14,6 +14,8 @@ export interface FilterRun {
   /** True when the response body must pass through this filter. */
   readonly processesResponseBody?: boolean;
   responseBody?(chunks: AsyncIterable<Buffer>, write: (chunk: Buffer) => void, contentLength?: number): Promise<void>;
+  /** Each chunk of the response body on its way to the client (filters that count usage read it). */
+  observeResponseChunk?(chunk: Buffer): void;
   /** The exchange is over. */
   complete?(outcome: { status: number }): void;
 }

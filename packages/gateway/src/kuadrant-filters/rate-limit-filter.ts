@@ -14,6 +14,11 @@ import type { UnaryGrpcClient } from "../filters/unary-grpc-client.js";
  * the route's `rate_limits` actions, ask ShouldRateLimit; OVER_LIMIT answers 429 (RL) with the
  * service's X-RateLimit headers; when the service fails, continue — or answer 500 (RLSE) when
  * failure_mode_deny is set.
+ *
+ * Token limits (Kuadrant's TokenRateLimitPolicy): a `rate_limits` entry with `apply_on_stream_done:
+ * true` is checked before the request with hits_addend 0 (Limitador counts it as 1) and, when the
+ * response is complete, charged `usage.total_tokens` from the response body — JSON or the SSE usage
+ * chunk — so the request after the budget is spent gets 429.
  */
 export const RATE_LIMIT_FILTER_NAME = "envoy.filters.http.ratelimit";
 
@@ -37,6 +42,12 @@ interface RateLimitAction {
   remote_address?: Record<string, never>;
 }
 
+interface RateLimitEntry {
+  actions?: RateLimitAction[];
+  /** Charge the response's token usage once the stream is done (token limits). */
+  apply_on_stream_done?: boolean;
+}
+
 interface RateLimitResponse {
   overall_code?: string;
   response_headers_to_add?: Array<{ key: string; value?: string; raw_value?: Uint8Array }>;
@@ -51,12 +62,17 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
   ) {}
 
   create(context: FilterContext): FilterRun | undefined {
-    const rateLimits = (context.route.route as { rate_limits?: Array<{ actions?: RateLimitAction[] }> } | undefined)
-      ?.rate_limits;
+    const rateLimits = (context.route.route as { rate_limits?: RateLimitEntry[] } | undefined)?.rate_limits;
     if (!rateLimits || rateLimits.length === 0) return undefined;
     let responseHeaders: Record<string, string> = {};
+    let tokenDescriptors: Descriptor[] = [];
+    let tail = "";
     return {
       requestPhase: async (state) => {
+        tokenDescriptors = rateLimits
+          .filter((limit) => limit.apply_on_stream_done)
+          .map((limit) => descriptorFor(limit.actions ?? [], state, context))
+          .filter((d): d is Descriptor => d !== undefined);
         const outcome = await this.check(state, context, rateLimits);
         responseHeaders = outcome.headers;
         return outcome.phase;
@@ -65,10 +81,37 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
         Object.assign(headers, responseHeaders);
         return { action: "continue" };
       },
+      observeResponseChunk: (chunk) => {
+        if (tokenDescriptors.length > 0) tail = (tail + chunk.toString("utf8")).slice(-16_384);
+      },
+      complete: () => this.chargeTokens(tokenDescriptors, tail),
     };
   }
 
-  private async check(state: RequestState, context: FilterContext, rateLimits: Array<{ actions?: RateLimitAction[] }>) {
+  /** After the response: spend the tokens it used against the token limits. */
+  private chargeTokens(descriptors: Descriptor[], responseTail: string): void {
+    const tokens = totalTokens(responseTail);
+    if (descriptors.length === 0 || tokens === undefined || tokens <= 0) return;
+    const call = this.clientFor(this.config.clusterName)?.open();
+    if (!call) return;
+    call.client
+      .call(
+        "ShouldRateLimit",
+        // A per-descriptor hits_addend marks usage that already happened (Envoy's apply_on_stream_done).
+        {
+          domain: this.config.domain,
+          descriptors: descriptors.map((d) => ({ ...d, hits_addend: { value: tokens } })),
+          hits_addend: tokens,
+        },
+        this.config.timeoutMs,
+      )
+      .then(
+        () => call.done({ ok: true }),
+        (error: Error) => call.done({ ok: false, error: error.message }),
+      );
+  }
+
+  private async check(state: RequestState, context: FilterContext, rateLimits: RateLimitEntry[]) {
     const descriptors = rateLimits
       .map((limit) => descriptorFor(limit.actions ?? [], state, context))
       .filter((d): d is Descriptor => d !== undefined);
@@ -143,6 +186,26 @@ function descriptorFor(
     }
   }
   return entries.length > 0 ? { entries } : undefined;
+}
+
+/** usage.total_tokens from a JSON response, or from the last SSE chunk that carries usage. */
+export function totalTokens(text: string): number | undefined {
+  const candidates = text.includes("data: ")
+    ? text
+        .split("\n")
+        .filter((line) => line.startsWith("data: {"))
+        .map((line) => line.slice(6))
+    : [text.slice(text.indexOf("{"))];
+  for (const candidate of candidates.reverse()) {
+    if (!candidate.includes('"usage"')) continue;
+    try {
+      const usage = (JSON.parse(candidate) as { usage?: { total_tokens?: number } }).usage;
+      if (typeof usage?.total_tokens === "number") return usage.total_tokens;
+    } catch {
+      // a truncated tail carries no usage
+    }
+  }
+  return undefined;
 }
 
 export const rateLimitClientConstructor = () => rateLimitService().Client;

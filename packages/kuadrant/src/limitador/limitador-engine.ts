@@ -48,7 +48,26 @@ export class LimitadorEngine {
   }
 
   shouldRateLimit(namespace: string, descriptors: Descriptor[], hitsAddend: number): RateLimitDecision {
-    const hits = hitsAddend > 0 ? hitsAddend : 1;
+    return this.evaluate(namespace, descriptors, hitsAddend > 0 ? hitsAddend : 1, true);
+  }
+
+  /** Count hits that already happened (usage reported after a response), even past the limit. */
+  report(namespace: string, descriptors: Descriptor[], hitsAddend: number): RateLimitDecision {
+    return this.evaluate(namespace, descriptors, hitsAddend > 0 ? hitsAddend : 1, true, true);
+  }
+
+  /** The current counters for these descriptors, without counting a hit (for admin and tests). */
+  peek(namespace: string, descriptors: Descriptor[]): LimitStatus[] {
+    return this.evaluate(namespace, descriptors, 0, false).statuses;
+  }
+
+  private evaluate(
+    namespace: string,
+    descriptors: Descriptor[],
+    hits: number,
+    count: boolean,
+    force = false,
+  ): RateLimitDecision {
     const now = this.clock.now();
     const applicable: Array<{ limit: LimitDefinition; key: string }> = [];
     for (const descriptor of descriptors) {
@@ -65,11 +84,13 @@ export class LimitadorEngine {
       if (counter && counter.expiresAt <= now) counter = undefined;
       return { limit, key, counter };
     });
-    const overLimit = current.some(({ limit, counter }) => (counter?.value ?? 0) + hits > limit.maxValue);
+    // A report is never refused: the usage it carries has already happened.
+    const overLimit =
+      count && !force && current.some(({ limit, counter }) => (counter?.value ?? 0) + hits > limit.maxValue);
     const statuses: LimitStatus[] = [];
     for (const { limit, key, counter } of current) {
       let next = counter;
-      if (!overLimit) {
+      if (count && (force || !overLimit)) {
         next = counter ?? { value: 0, expiresAt: now + limit.seconds * 1000 };
         next.value += hits;
         this.counters.set(key, next);

@@ -30,7 +30,7 @@ export interface LimitadorHandle {
 
 interface ShouldRateLimitRequest {
   domain?: string;
-  descriptors?: Descriptor[];
+  descriptors?: Array<Descriptor & { hits_addend?: { value?: string | number } | null }>;
   hits_addend?: number;
 }
 
@@ -51,7 +51,12 @@ export async function startLimitador(options: Partial<LimitadorOptions> = {}): P
     ) {
       try {
         const { domain = "", descriptors = [], hits_addend = 0 } = call.request;
-        const decision = engine.shouldRateLimit(domain, descriptors, Number(hits_addend));
+        // Descriptors carrying their own hits_addend report usage that already happened (tokens
+        // after a response): it is counted even past the limit, so the next request is refused.
+        const report = descriptors.some((d) => d.hits_addend !== undefined && d.hits_addend !== null);
+        const decision = report
+          ? engine.report(domain, descriptors, Number(hits_addend))
+          : engine.shouldRateLimit(domain, descriptors, Number(hits_addend));
         callback(null, {
           overall_code: decision.overLimit ? "OVER_LIMIT" : "OK",
           ...(headersEnabled

@@ -1,0 +1,64 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/**
+ * API keys as Authorino reads them: Kubernetes Secrets with data key `api_key` (base64, or
+ * `stringData`), the labels an AuthConfig's selector matches (plus
+ * `authorino.kuadrant.io/managed-by: authorino`), and the annotation `secret.kuadrant.io/user-id`.
+ * The Secret itself becomes `auth.identity`. Keys are compared in constant time and never logged.
+ */
+export interface KubernetesSecret {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+}
+
+export const MANAGED_BY_LABEL = "authorino.kuadrant.io/managed-by";
+
+interface IndexedKey {
+  digest: Buffer;
+  secret: KubernetesSecret;
+  namespace: string;
+}
+
+export class ApiKeyStore {
+  private keys: IndexedKey[] = [];
+
+  setSecrets(secrets: readonly KubernetesSecret[]): void {
+    this.keys = secrets
+      .map((secret) => ({ secret, key: secretKey(secret) }))
+      .filter((entry): entry is { secret: KubernetesSecret; key: string } => entry.key !== undefined)
+      .map(({ secret, key }) => ({ digest: digest(key), secret, namespace: secret.metadata.namespace ?? "default" }));
+  }
+
+  /** The Secret whose key equals `presented` and whose labels match, or undefined. */
+  find(
+    presented: string,
+    matchLabels: Record<string, string>,
+    namespace: string | undefined,
+  ): KubernetesSecret | undefined {
+    const wanted = digest(presented);
+    let found: KubernetesSecret | undefined;
+    // Compare against every candidate, so the time taken does not reveal which key was close.
+    for (const entry of this.keys) {
+      if (namespace !== undefined && entry.namespace !== namespace) continue;
+      if (!labelsMatch(entry.secret, matchLabels)) continue;
+      if (timingSafeEqual(entry.digest, wanted) && !found) found = entry.secret;
+    }
+    return found;
+  }
+}
+
+function secretKey(secret: KubernetesSecret): string | undefined {
+  if (secret.stringData?.api_key !== undefined) return secret.stringData.api_key;
+  if (secret.data?.api_key !== undefined) return Buffer.from(secret.data.api_key, "base64").toString("utf8");
+  return undefined;
+}
+
+function digest(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+function labelsMatch(secret: KubernetesSecret, matchLabels: Record<string, string>): boolean {
+  const labels = secret.metadata.labels ?? {};
+  return Object.entries(matchLabels).every(([key, value]) => labels[key] === value);
+}

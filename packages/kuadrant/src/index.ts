@@ -1,0 +1,14 @@
+export type { KubernetesSecret } from "./authorino/api-key-secrets.js";
+export { ApiKeyStore, MANAGED_BY_LABEL } from "./authorino/api-key-secrets.js";
+export type { AuthConfig } from "./authorino/auth-config.js";
+export { AuthConfigError, readAuthConfig } from "./authorino/auth-config.js";
+export type { AuthDecision, AuthRequest } from "./authorino/authorino-engine.js";
+export { AuthorinoEngine } from "./authorino/authorino-engine.js";
+export type { AuthorinoHandle, AuthorinoOptions } from "./authorino/authorino-server.js";
+export { startAuthorino } from "./authorino/authorino-server.js";
+export type { LimitDefinition } from "./limitador/limit-definitions.js";
+export { LimitsFileError, parseLimitsFile, readLimit } from "./limitador/limit-definitions.js";
+export type { Descriptor, RateLimitDecision } from "./limitador/limitador-engine.js";
+export { LimitadorEngine } from "./limitador/limitador-engine.js";
+export type { LimitadorHandle, LimitadorOptions } from "./limitador/limitador-server.js";
+export { startLimitador } from "./limitador/limitador-server.js";

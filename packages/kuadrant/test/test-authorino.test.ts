@@ -1,0 +1,98 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AuthorinoEngine } from "../src/authorino/authorino-engine.js";
+import { select } from "../src/authorino/selectors.js";
+import { maasAuthConfig, SECRETS } from "./fixtures.js";
+
+function engine() {
+  const authorino = new AuthorinoEngine();
+  authorino.setAuthConfigs([maasAuthConfig]);
+  authorino.setSecrets(SECRETS);
+  return authorino;
+}
+const request = (headers: Record<string, string>, path = "/my-first-model/qwen3-0-6b/v1/models") => ({
+  host: "maas.testbed.local",
+  method: "GET",
+  path,
+  headers,
+});
+
+describe("Authorino API-key authentication", () => {
+  it("answers a request without a key with 401, WWW-Authenticate naming the rule, and 'credential not found'", () => {
+    expect(engine().check(request({}))).toEqual({
+      allowed: false,
+      status: 401,
+      reason: "credential not found",
+      headers: { "www-authenticate": 'Bearer realm="api-key-users"', "x-ext-auth-reason": "credential not found" },
+    });
+  });
+
+  it("answers a wrong key with 401 'the API Key provided is invalid'", () => {
+    const decision = engine().check(request({ authorization: "Bearer not-a-key" }));
+    expect(decision).toMatchObject({
+      allowed: false,
+      status: 401,
+      headers: { "x-ext-auth-reason": "the API Key provided is invalid" },
+    });
+  });
+
+  it("accepts a valid key and passes the identity on as a header and as dynamic metadata", () => {
+    const decision = engine().check(request({ authorization: "Bearer premium-key-bob-0123456789" }));
+    expect(decision).toMatchObject({
+      allowed: true,
+      headers: { "x-auth-user": "bob" },
+      metadata: { identity: { userid: "bob", tier: "premium" } },
+    });
+  });
+
+  it("answers 403 when an authorization rule fails (a tier MaaS does not know)", () => {
+    expect(engine().check(request({ authorization: "Bearer platinum-key-mallory-0123456789" }))).toMatchObject({
+      allowed: false,
+      status: 403,
+    });
+  });
+
+  it("reads GJSON selectors with escaped dots", () => {
+    expect(select({ a: { "b.c": { d: 1 } } }, "a.b\\.c.d")).toBe(1);
+  });
+
+  it("never lets a random header set through without a valid key", () => {
+    const authorino = engine();
+    const valid = new Set(SECRETS.map((s) => Buffer.from(s.data?.api_key ?? "", "base64").toString()));
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom("authorization", "x-api-key", "cookie", "apikey", "x-forwarded-user", "user-agent"),
+          fc.string(),
+        ),
+        (headers) => {
+          const presented = headers.authorization?.startsWith("Bearer ")
+            ? headers.authorization.slice(7).trim()
+            : undefined;
+          fc.pre(presented === undefined || !valid.has(presented));
+          expect(authorino.check(request(headers)).allowed).toBe(false);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("gives each valid key its own tier, whatever else the request carries", () => {
+    const authorino = engine();
+    const keys = SECRETS.filter((s) => s.metadata.labels?.["maas.opendatahub.io/tier"] !== "platinum");
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...keys),
+        fc.dictionary(fc.constantFrom("x-tier", "x-user", "cookie"), fc.string()),
+        (secret, extra) => {
+          const key = Buffer.from(secret.data?.api_key ?? "", "base64").toString();
+          const decision = authorino.check(request({ ...extra, authorization: `Bearer ${key}` }));
+          expect(decision.allowed && decision.metadata.identity?.tier).toBe(
+            secret.metadata.labels?.["maas.opendatahub.io/tier"],
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
