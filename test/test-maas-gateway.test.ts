@@ -4,7 +4,6 @@ import {
   type AuthorinoHandle,
   type LimitadorHandle,
   parseLimitsFile,
-  readAuthConfig,
   startAuthorino,
   startLimitador,
 } from "@testbed/kuadrant";
