@@ -1,6 +1,7 @@
 import { contractCommand } from "./commands/contract.js";
 import { eppCommand } from "./commands/epp.js";
 import { gatewayCommand } from "./commands/gateway.js";
+import { authorinoCommand, limitadorCommand, maasCommand } from "./commands/kuadrant.js";
 import { vllmSimCommand } from "./commands/vllm-sim.js";
 
 /** A sub-command of `testbed`: a name, one line of help, and a runner returning the exit code. */
@@ -10,7 +11,15 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-const COMMANDS: readonly Command[] = [vllmSimCommand, eppCommand, gatewayCommand, contractCommand];
+const COMMANDS: readonly Command[] = [
+  vllmSimCommand,
+  eppCommand,
+  gatewayCommand,
+  authorinoCommand,
+  limitadorCommand,
+  maasCommand,
+  contractCommand,
+];
 
 function usage(): string {
   const lines = ["usage: testbed <command> [flags]", "", "commands:"];

@@ -12,6 +12,8 @@ export type { Descriptor, RateLimitDecision } from "./limitador/limitador-engine
 export { LimitadorEngine } from "./limitador/limitador-engine.js";
 export type { LimitadorHandle, LimitadorOptions } from "./limitador/limitador-server.js";
 export { startLimitador } from "./limitador/limitador-server.js";
+export type { MaasApiOptions } from "./policies/maas-api.js";
+export { buildMaasApi, startMaasApi } from "./policies/maas-api.js";
 export type { MaasTier } from "./policies/maas-defaults.js";
 export { MAAS_TIERS, maasPolicies, mintApiKey } from "./policies/maas-defaults.js";
 export { PredicateError, parsePredicate } from "./policies/predicates.js";

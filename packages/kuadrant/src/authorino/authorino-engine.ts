@@ -27,6 +27,7 @@ export type AuthDecision =
 
 export class AuthorinoEngine {
   private configs: AuthConfig[] = [];
+  private secrets: KubernetesSecret[] = [];
   readonly keys = new ApiKeyStore();
 
   setAuthConfigs(configs: AuthConfig[]): void {
@@ -34,7 +35,14 @@ export class AuthorinoEngine {
   }
 
   setSecrets(secrets: readonly KubernetesSecret[]): void {
-    this.keys.setSecrets(secrets);
+    this.secrets = [...secrets];
+    this.keys.setSecrets(this.secrets);
+  }
+
+  /** Add (or replace, by namespace/name) one API-key Secret, as minting a key does. */
+  addSecret(secret: KubernetesSecret): void {
+    const id = (s: KubernetesSecret) => `${s.metadata.namespace ?? "default"}/${s.metadata.name}`;
+    this.setSecrets([...this.secrets.filter((s) => id(s) !== id(secret)), secret]);
   }
 
   check(request: AuthRequest): AuthDecision {
