@@ -9,7 +9,7 @@ import {
 } from "@testbed/kuadrant";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { maasAuthConfig, SECRETS } from "../packages/kuadrant/test/fixtures.js";
+import { apiKeySecret, maasAuthConfig, SECRETS } from "../packages/kuadrant/test/fixtures.js";
 
 // The seed's production door end to end: gateway → Authorino (API keys) → Limitador (tier request
 // limits and token limits) → vLLM, all over the real protocols.
@@ -179,6 +179,9 @@ describe("maas-gateway: API keys, tier limits and token limits", () => {
     }
     expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
     expect(statuses[20]).toBe(429);
+    const limited = await chat("premium-key-bob-0123456789", 1);
+    expect(await limited.text()).toBe("Too Many Requests\n");
+    expect(limited.headers.get("x-envoy-ratelimited")).toBe("true");
     expect(remaining).toBe("19");
     expect(gateway.accessLog.lines.at(-1)).toContain(" 429 RL request_rate_limited ");
   });
@@ -210,6 +213,40 @@ describe("maas-gateway: API keys, tier limits and token limits", () => {
     // 81 + 39 = 120: reported usage counts even past the budget, which is now spent.
     expect(await charged(100)).toBe(100);
     expect((await chat("free-key-alice-0123456789", 30)).status).toBe(429);
+  });
+
+  it("charges a streamed response's usage chunk against the token budget", async () => {
+    authorino.engine.addSecret(apiKeySecret("dave", "free", "free-key-dave-0123456789"));
+    const response = await fetch(`${base()}/my-first-model/qwen3-0-6b/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer free-key-dave-0123456789" },
+      body: JSON.stringify({
+        model: "Qwen/Qwen3-0.6B",
+        messages: [{ role: "user", content: "Hi" }],
+        max_tokens: 50,
+        ignore_eos: true,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('"total_tokens":59');
+    const descriptors = [
+      {
+        entries: [
+          { key: "limit.tokens", value: "1" },
+          { key: "tier", value: "free" },
+          { key: "userid", value: "dave" },
+        ],
+      },
+    ];
+    let used = 0;
+    for (let i = 0; i < 200 && used < 60; i++) {
+      used = 100 - (limitador.engine.peek("maas-gateway", descriptors)[0]?.remaining ?? 100);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // 1 for the check before the request, 59 reported from the stream's usage chunk.
+    expect(used).toBe(60);
   });
 
   it("keeps serving when Limitador is down (the ratelimit filter fails open)", async () => {

@@ -68,7 +68,7 @@ afterAll(async () => {
   await upstream.close();
 });
 
-function config(authzAddress: string, rateLimitAddress: string): Record<string, unknown> {
+function config(authzAddress: string, rateLimitAddress: string, failureModeDeny = false): Record<string, unknown> {
   const cluster = (name: string, hostPort: string, http2 = true) => {
     const [address, port] = hostPort.split(":");
     return {
@@ -143,6 +143,7 @@ function config(authzAddress: string, rateLimitAddress: string): Record<string, 
                         typed_config: {
                           domain: "maas",
                           timeout: "1s",
+                          failure_mode_deny: failureModeDeny,
                           rate_limit_service: { grpc_service: { envoy_grpc: { cluster_name: "limitador" } } },
                         },
                       },
@@ -164,8 +165,11 @@ function config(authzAddress: string, rateLimitAddress: string): Record<string, 
   };
 }
 
-async function gateway(authz = servicesAddress, rateLimit = servicesAddress) {
-  const g = await startGateway(config(authz, rateLimit), { accessLogSink: silentSink, log: silentSink });
+async function gateway(authz = servicesAddress, rateLimit = servicesAddress, failureModeDeny = false) {
+  const g = await startGateway(config(authz, rateLimit, failureModeDeny), {
+    accessLogSink: silentSink,
+    log: silentSink,
+  });
   gateways.push(g);
   return g;
 }
@@ -204,5 +208,11 @@ describe("ext_authz and ratelimit filters", () => {
     hitsByUser.clear();
     const noLimiter = await gateway(servicesAddress, "127.0.0.1:1");
     expect((await get(noLimiter, "alice-key")).status).toBe(200);
+  });
+
+  it("answers 500 RLSE when the limiter is unreachable and failure_mode_deny is set", async () => {
+    const strict = await gateway(servicesAddress, "127.0.0.1:1", true);
+    expect((await get(strict, "alice-key")).status).toBe(500);
+    expect(strict.accessLog.lines.at(-1)).toContain(" 500 RLSE rate_limiter_error ");
   });
 });

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { readAuthConfig } from "../src/authorino/auth-config.js";
 import { AuthorinoEngine } from "../src/authorino/authorino-engine.js";
 import { select } from "../src/authorino/selectors.js";
 import { maasAuthConfig, SECRETS } from "./fixtures.js";
@@ -49,6 +50,57 @@ describe("Authorino API-key authentication", () => {
     expect(engine().check(request({ authorization: "Bearer platinum-key-mallory-0123456789" }))).toMatchObject({
       allowed: false,
       status: 403,
+    });
+  });
+
+  it("selects the AuthConfig by host, and lets requests through when its path condition does not apply", () => {
+    const authorino = new AuthorinoEngine();
+    authorino.setAuthConfigs([
+      readAuthConfig(
+        {
+          kind: "AuthConfig",
+          metadata: { name: "models-only", namespace: "openshift-ingress" },
+          spec: {
+            hosts: ["maas.testbed.local"],
+            when: [{ selector: "request.url_path", operator: "matches", value: "^/my-first-model/" }],
+            authentication: {
+              keys: {
+                apiKey: { selector: { matchLabels: { app: "maas" } }, allNamespaces: true },
+                credentials: { customHeader: { name: "X-Api-Key" } },
+              },
+            },
+          },
+        },
+        "models-only.yaml",
+      ),
+      readAuthConfig(
+        {
+          kind: "AuthConfig",
+          metadata: { name: "query-keys" },
+          spec: {
+            hosts: ["other.testbed.local"],
+            authentication: {
+              keys: {
+                apiKey: { selector: { matchLabels: { app: "maas" } }, allNamespaces: true },
+                credentials: { queryString: { name: "api_key" } },
+              },
+            },
+          },
+        },
+        "query-keys.yaml",
+      ),
+    ]);
+    authorino.setSecrets(SECRETS);
+    expect(authorino.check(request({}, "/healthz")).allowed).toBe(true);
+    expect(authorino.check(request({})).allowed).toBe(false);
+    expect(authorino.check(request({ "x-api-key": "free-key-alice-0123456789" })).allowed).toBe(true);
+    expect(
+      authorino.check({ ...request({}, "/v1/models?api_key=free-key-alice-0123456789"), host: "other.testbed.local" })
+        .allowed,
+    ).toBe(true);
+    expect(authorino.check({ ...request({}), host: "unknown.testbed.local" })).toMatchObject({
+      allowed: false,
+      status: 404,
     });
   });
 

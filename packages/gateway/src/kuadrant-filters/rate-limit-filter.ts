@@ -140,7 +140,14 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
       return {
         phase: {
           action: "reply",
-          reply: { status: 429, body: "", headers, details: "request_rate_limited", flags: ["RL"] },
+          // Kuadrant's wasm-shim answers with this body; Envoy marks the reply x-envoy-ratelimited.
+          reply: {
+            status: 429,
+            body: "Too Many Requests\n",
+            headers: { ...headers, "x-envoy-ratelimited": "true" },
+            details: "request_rate_limited",
+            flags: ["RL"],
+          },
         } as PhaseOutcome,
         headers,
       };
