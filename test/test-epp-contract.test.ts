@@ -1,40 +1,12 @@
 import { silentSink } from "@testbed/common";
-import { type EppHandle, StaticEndpointSource, startEpp } from "@testbed/epp";
+import { type EppHandle, SEED_PD_CONFIG_TEXT, StaticEndpointSource, startEpp } from "@testbed/epp";
 import { ContractPool, type ContractResult, formatContractReport, runContract } from "@testbed/epp-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The EPP contract suite against our own EPP: once with the default EndpointPickerConfig (and the
 // older buffered exchange), once with the seed's P/D config. Same cases `testbed contract` runs
 // against any EPP, including the real one.
-const PD_CONFIG = `
-plugins:
-- type: prefill-header-handler
-- type: prefill-filter
-- type: decode-filter
-- type: max-score-picker
-- type: queue-scorer
-- type: prefix-cache-scorer
-- type: pd-profile-handler
-  parameters:
-    threshold: 0
-schedulingProfiles:
-- name: prefill
-  plugins:
-  - pluginRef: prefill-filter
-  - pluginRef: queue-scorer
-    weight: 1.0
-  - pluginRef: prefix-cache-scorer
-    weight: 3.0
-  - pluginRef: max-score-picker
-- name: decode
-  plugins:
-  - pluginRef: decode-filter
-  - pluginRef: queue-scorer
-    weight: 1.0
-  - pluginRef: prefix-cache-scorer
-    weight: 3.0
-  - pluginRef: max-score-picker
-`;
+const PD_CONFIG = SEED_PD_CONFIG_TEXT;
 
 let pool: ContractPool;
 const epps: EppHandle[] = [];

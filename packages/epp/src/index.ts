@@ -17,6 +17,7 @@ export { DEFAULT_EPP_OPTIONS, resolveEppOptions } from "./options.js";
 export { ConfigError } from "./scheduling/config/config-error.js";
 export { DEFAULT_CONFIG_TEXT } from "./scheduling/config/default-config.js";
 export { loadEndpointPickerConfig } from "./scheduling/config/endpoint-picker-config.js";
+export { SEED_PD_CONFIG_TEXT } from "./scheduling/config/seed-configs.js";
 export { TEST_SELECTION_HEADER } from "./scheduling/plugins/header-based-testing-filter.js";
 export type { PluginDefinition } from "./scheduling/plugins/plugin-definition.js";
 export { PREFILLER_HEADER } from "./scheduling/plugins/prefill-header-handler.js";

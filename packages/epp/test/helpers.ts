@@ -41,32 +41,4 @@ export function chatRequest(content: string, headers: Record<string, string> = {
   return { requestId: "r", targetModel: body.model, headers, body, prompt: prefixText(body) };
 }
 
-/** The seed's P/D EndpointPickerConfig (Bug 4 fix), verbatim. */
-export const SEED_PD_CONFIG = `plugins:
-- type: prefill-header-handler
-- type: prefill-filter
-- type: decode-filter
-- type: max-score-picker
-- type: queue-scorer
-- type: prefix-cache-scorer
-- type: pd-profile-handler
-  parameters:
-    threshold: 0
-schedulingProfiles:
-- name: prefill
-  plugins:
-  - pluginRef: prefill-filter
-  - pluginRef: queue-scorer
-    weight: 1.0
-  - pluginRef: prefix-cache-scorer
-    weight: 3.0
-  - pluginRef: max-score-picker
-- name: decode
-  plugins:
-  - pluginRef: decode-filter
-  - pluginRef: queue-scorer
-    weight: 1.0
-  - pluginRef: prefix-cache-scorer
-    weight: 3.0
-  - pluginRef: max-score-picker
-`;
+export { SEED_PD_CONFIG_TEXT as SEED_PD_CONFIG } from "../src/scheduling/config/seed-configs.js";
