@@ -17,7 +17,12 @@ function driver(address: string): Promise<{ latencies: number[]; errors: number 
   const file = fileURLToPath(new URL("./epp-load-driver.ts", import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", file], {
-      env: { ...process.env, ADDRESS: address, DURATION_MS: String(DURATION_MS), CONCURRENCY: String(CONCURRENCY_PER_DRIVER) },
+      env: {
+        ...process.env,
+        ADDRESS: address,
+        DURATION_MS: String(DURATION_MS),
+        CONCURRENCY: String(CONCURRENCY_PER_DRIVER),
+      },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let output = "";
@@ -36,7 +41,8 @@ function driver(address: string): Promise<{ latencies: number[]; errors: number 
 async function drive(address: string) {
   const results = await Promise.all(Array.from({ length: DRIVERS }, () => driver(address)));
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  const quantile = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
   return {
     perSecond: latencies.length / (DURATION_MS / 1000),
     p50: quantile(0.5),

@@ -1,4 +1,4 @@
-import { EppClient, chatBody, routeOnce } from "@testbed/epp-client";
+import { chatBody, EppClient, routeOnce } from "@testbed/epp-client";
 
 // One load-generating process for the EPP benchmark: CONCURRENCY sessions against ADDRESS for
 // DURATION_MS after a 1 s warm-up. Prints RESULT <json> with the latencies it measured.

@@ -89,8 +89,19 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     for (const scorer of prefixScorers) scorer.index.removeEndpoint(hostPort(endpoint));
   });
   const eppMetrics = metrics;
+  // One histogram child per plugin and extension point, made once: label lookups are not free per request.
+  const pluginTimers = new Map<string, { observe(seconds: number): void }>();
+  const pluginTimer = (point: string, type: string, name: string) => {
+    const key = `${point}/${type}/${name}`;
+    let timer = pluginTimers.get(key);
+    if (!timer) {
+      timer = eppMetrics.pluginDuration.labels({ extension_point: point, plugin_type: type, plugin_name: name });
+      pluginTimers.set(key, timer);
+    }
+    return timer;
+  };
   const scheduler = new Scheduler(config, (point, type, name, seconds) =>
-    eppMetrics.pluginDuration.observe({ extension_point: point, plugin_type: type, plugin_name: name }, seconds),
+    pluginTimer(point, type, name).observe(seconds),
   );
   const router = new RequestRouter({ datastore, scheduler: () => ({ scheduler, config }), metrics, log });
 

@@ -100,10 +100,12 @@ export class ExtProcStream {
     if (this.closed) return;
     this.exchange ??= exchangeFor(message.protocol_config?.request_body_mode ?? this.parts.defaultBodyMode);
     this.responseExchange ??= exchangeFor(message.protocol_config?.response_body_mode ?? this.parts.defaultBodyMode);
-    this.parts.log.verbose(4, "ext-proc", "Received message", {
-      phase: message.request,
-      "x-request-id": this.requestId,
-    });
+    if (this.parts.log.verbosity >= 4) {
+      this.parts.log.verbose(4, "ext-proc", "Received message", {
+        phase: message.request,
+        "x-request-id": this.requestId,
+      });
+    }
     switch (message.request) {
       case "request_headers":
         this.onRequestHeaders(message);
