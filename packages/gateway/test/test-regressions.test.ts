@@ -99,3 +99,17 @@ describe("review regressions", () => {
     await pod.close();
   });
 });
+
+describe("token usage from a response's tail", () => {
+  it("finds usage.total_tokens at the end of a large JSON body, and in SSE usage chunks", async () => {
+    const { totalTokens } = await import("../src/kuadrant-filters/rate-limit-filter.js");
+    const json = JSON.stringify({
+      choices: [{ message: { content: "x".repeat(40_000) } }],
+      usage: { prompt_tokens: 9, total_tokens: 5009, completion_tokens: 5000 },
+    });
+    expect(totalTokens(json.slice(-16_384))).toBe(5009);
+    const sse =
+      'data: {"choices":[{"delta":{"content":"data: tricky"}}]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":9,"total_tokens":59,"completion_tokens":50}}\n\ndata: [DONE]\n\n';
+    expect(totalTokens(sse)).toBe(59);
+  });
+});

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { readAuthConfig } from "../src/authorino/auth-config.js";
 import { AuthorinoEngine } from "../src/authorino/authorino-engine.js";
 import { select } from "../src/authorino/selectors.js";
-import { maasAuthConfig, SECRETS } from "./fixtures.js";
+import { apiKeySecret, maasAuthConfig, SECRETS } from "./fixtures.js";
 
 function engine() {
   const authorino = new AuthorinoEngine();
@@ -102,6 +102,40 @@ describe("Authorino API-key authentication", () => {
       allowed: false,
       status: 404,
     });
+  });
+
+  it("refuses AuthConfigs it cannot enforce instead of letting everything through", () => {
+    const config = (authorization: unknown) => ({
+      kind: "AuthConfig",
+      metadata: { name: "x" },
+      spec: { hosts: ["*"], authorization },
+    });
+    expect(() => readAuthConfig(config({ sar: { kubernetesSubjectAccessReview: {} } }), "x.yaml")).toThrow(
+      /only patternMatching authorization is modelled/,
+    );
+    expect(() =>
+      readAuthConfig(
+        config({ bad: { patternMatching: { patterns: [{ selector: "a", operator: "matches", value: "(" }] } } }),
+        "x.yaml",
+      ),
+    ).toThrow(/invalid regular expression/);
+  });
+
+  it("ignores Secrets Authorino does not manage, and keys past their expiry", () => {
+    const now = Date.UTC(2026, 10, 27);
+    const authorino = new AuthorinoEngine(() => now);
+    authorino.setAuthConfigs([maasAuthConfig]);
+    const unmanaged = apiKeySecret("eve", "free", "unmanaged-key-0123456789");
+    delete unmanaged.metadata.labels?.["authorino.kuadrant.io/managed-by"];
+    const expired = apiKeySecret("frank", "free", "expired-key-0123456789");
+    expired.metadata.annotations = {
+      ...expired.metadata.annotations,
+      "maas.opendatahub.io/expires-at": String(now / 1000 - 1),
+    };
+    authorino.setSecrets([unmanaged, expired, ...SECRETS]);
+    expect(authorino.check(request({ authorization: "Bearer unmanaged-key-0123456789" })).allowed).toBe(false);
+    expect(authorino.check(request({ authorization: "Bearer expired-key-0123456789" })).allowed).toBe(false);
+    expect(authorino.check(request({ authorization: "Bearer free-key-alice-0123456789" })).allowed).toBe(true);
   });
 
   it("reads GJSON selectors with escaped dots", () => {

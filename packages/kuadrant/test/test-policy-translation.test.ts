@@ -93,6 +93,19 @@ describe("Kuadrant policy translation (MaaS defaults)", () => {
     expect(translated.limits.filter((l) => l.seconds === 60).map((l) => l.maxValue)).toEqual([100, 50_000, 100_000]);
   });
 
+  it("refuses a key whose tier MaaS does not know (403), so it cannot escape every limit", () => {
+    const s = setup();
+    const { key, secret } = mintApiKey("mallory", "free");
+    secret.metadata.labels = { ...secret.metadata.labels, "maas.opendatahub.io/tier": "platinum" };
+    s.authorino.addSecret(secret);
+    expect(
+      s.authorino.check({ host: "maas.local", method: "GET", path: "/", headers: { authorization: `Bearer ${key}` } }),
+    ).toMatchObject({
+      allowed: false,
+      status: 403,
+    });
+  });
+
   it("one tier's key never gets another tier's limits", () => {
     const s = setup();
     expect(requestsAllowed("premium", s)).toBe(20);

@@ -195,24 +195,14 @@ function descriptorFor(
   return entries.length > 0 ? { entries } : undefined;
 }
 
-/** usage.total_tokens from a JSON response, or from the last SSE chunk that carries usage. */
-export function totalTokens(text: string): number | undefined {
-  const candidates = text.includes("data: ")
-    ? text
-        .split("\n")
-        .filter((line) => line.startsWith("data: {"))
-        .map((line) => line.slice(6))
-    : [text.slice(text.indexOf("{"))];
-  for (const candidate of candidates.reverse()) {
-    if (!candidate.includes('"usage"')) continue;
-    try {
-      const usage = (JSON.parse(candidate) as { usage?: { total_tokens?: number } }).usage;
-      if (typeof usage?.total_tokens === "number") return usage.total_tokens;
-    } catch {
-      // a truncated tail carries no usage
-    }
-  }
-  return undefined;
+/**
+ * usage.total_tokens of a response, from the tail of its body: the last `"total_tokens": N` — the
+ * usage object of a JSON body, or the usage chunk of an SSE stream (later chunks carry the final count).
+ */
+export function totalTokens(tail: string): number | undefined {
+  const matches = [...tail.matchAll(/"total_tokens"\s*:\s*(\d+)/g)];
+  const last = matches.at(-1);
+  return last ? Number(last[1]) : undefined;
 }
 
 export const rateLimitClientConstructor = () => rateLimitService().Client;

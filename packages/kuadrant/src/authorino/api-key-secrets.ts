@@ -13,6 +13,8 @@ export interface KubernetesSecret {
 }
 
 export const MANAGED_BY_LABEL = "authorino.kuadrant.io/managed-by";
+/** Testbed annotation for keys minted with a lifetime (maas-api tokens): unix seconds. */
+export const EXPIRES_AT_ANNOTATION = "maas.opendatahub.io/expires-at";
 
 interface IndexedKey {
   digest: Buffer;
@@ -30,18 +32,21 @@ export class ApiKeyStore {
       .map(({ secret, key }) => ({ digest: digest(key), secret, namespace: secret.metadata.namespace ?? "default" }));
   }
 
-  /** The Secret whose key equals `presented` and whose labels match, or undefined. */
+  /** The live Secret whose key equals `presented` and whose labels match, or undefined. */
   find(
     presented: string,
     matchLabels: Record<string, string>,
     namespace: string | undefined,
+    nowMs = Date.now(),
   ): KubernetesSecret | undefined {
     const wanted = digest(presented);
     let found: KubernetesSecret | undefined;
     // Compare against every candidate, so the time taken does not reveal which key was close.
     for (const entry of this.keys) {
       if (namespace !== undefined && entry.namespace !== namespace) continue;
-      if (!labelsMatch(entry.secret, matchLabels)) continue;
+      if (!labelsMatch(entry.secret, { ...matchLabels, [MANAGED_BY_LABEL]: "authorino" })) continue;
+      const expiresAt = Number(entry.secret.metadata.annotations?.[EXPIRES_AT_ANNOTATION] ?? Number.POSITIVE_INFINITY);
+      if (expiresAt * 1000 <= nowMs) continue;
       if (timingSafeEqual(entry.digest, wanted) && !found) found = entry.secret;
     }
     return found;

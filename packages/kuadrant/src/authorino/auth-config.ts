@@ -57,6 +57,7 @@ export function readAuthConfig(raw: unknown, source: string): AuthConfig {
     (spec.authentication ?? {}) as Record<string, Record<string, unknown>>,
   )) {
     const path = `${source}: spec.authentication.${ruleName}`;
+    if (typeof rule !== "object" || rule === null) throw new AuthConfigError(`${path}: must be a map`);
     const apiKey = rule.apiKey as
       | { selector?: { matchLabels?: Record<string, string> }; allNamespaces?: boolean }
       | undefined;
@@ -69,13 +70,18 @@ export function readAuthConfig(raw: unknown, source: string): AuthConfig {
     });
   }
   const authorization = Object.entries(
-    (spec.authorization ?? {}) as Record<string, { patternMatching?: { patterns?: unknown[] } }>,
-  ).map(([ruleName, rule]) => ({
-    name: ruleName,
-    patterns: (rule.patternMatching?.patterns ?? []).map((p, i) =>
-      readPattern(p, `${source}: spec.authorization.${ruleName}.patternMatching.patterns[${i}]`),
-    ),
-  }));
+    (spec.authorization ?? {}) as Record<string, { patternMatching?: { patterns?: unknown[] } } | null>,
+  ).map(([ruleName, rule]) => {
+    const path = `${source}: spec.authorization.${ruleName}`;
+    // An authorization rule the testbed cannot evaluate must not silently allow everything.
+    if (!rule?.patternMatching) throw new AuthConfigError(`${path}: only patternMatching authorization is modelled`);
+    return {
+      name: ruleName,
+      patterns: (rule.patternMatching.patterns ?? []).map((p, i) =>
+        readPattern(p, `${path}.patternMatching.patterns[${i}]`),
+      ),
+    };
+  });
   const success = ((spec.response as Record<string, unknown> | undefined)?.success ?? {}) as {
     headers?: Record<string, { plain?: ResponseValue; json?: { properties?: Record<string, ResponseValue> } }>;
     filters?: Record<string, { json?: { properties?: Record<string, ResponseValue> } }>;
@@ -100,7 +106,7 @@ export function readAuthConfig(raw: unknown, source: string): AuthConfig {
 }
 
 function readCredentials(raw: unknown, path: string): ApiKeyRule["credentials"] {
-  const credentials = (raw ?? { authorizationHeader: { prefix: "APIKEY" } }) as {
+  const credentials = (raw ?? { authorizationHeader: { prefix: "Bearer" } }) as {
     authorizationHeader?: { prefix?: string };
     customHeader?: { name?: string };
     queryString?: { name?: string };
@@ -108,18 +114,23 @@ function readCredentials(raw: unknown, path: string): ApiKeyRule["credentials"] 
   if (credentials.customHeader?.name) return { in: "custom_header", name: credentials.customHeader.name.toLowerCase() };
   if (credentials.queryString?.name) return { in: "query", name: credentials.queryString.name };
   if (credentials.authorizationHeader)
-    return { in: "authorization_header", prefix: credentials.authorizationHeader.prefix ?? "APIKEY" };
+    return { in: "authorization_header", prefix: credentials.authorizationHeader.prefix ?? "Bearer" };
   throw new AuthConfigError(`${path}: needs authorizationHeader, customHeader or queryString`);
 }
 
 function readPattern(raw: unknown, path: string): Pattern {
   const pattern = (raw ?? {}) as Partial<Pattern>;
   if (typeof pattern.selector !== "string") throw new AuthConfigError(`${path}.selector: is required`);
-  if (!OPERATORS.includes(pattern.operator as PatternOperator))
+  if (!OPERATORS.includes(pattern.operator as PatternOperator)) {
     throw new AuthConfigError(`${path}.operator: must be one of ${OPERATORS.join(", ")}`);
-  return {
-    selector: pattern.selector,
-    operator: pattern.operator as PatternOperator,
-    value: String(pattern.value ?? ""),
-  };
+  }
+  const value = String(pattern.value ?? "");
+  if (pattern.operator === "matches") {
+    try {
+      new RegExp(value);
+    } catch {
+      throw new AuthConfigError(`${path}.value: invalid regular expression ${JSON.stringify(value)}`);
+    }
+  }
+  return { selector: pattern.selector, operator: pattern.operator as PatternOperator, value };
 }

@@ -30,6 +30,8 @@ export class AuthorinoEngine {
   private secrets: KubernetesSecret[] = [];
   readonly keys = new ApiKeyStore();
 
+  constructor(private readonly now: () => number = () => Date.now()) {}
+
   setAuthConfigs(configs: AuthConfig[]): void {
     this.configs = configs;
   }
@@ -71,7 +73,12 @@ export class AuthorinoEngine {
       const credential = readCredential(rule.credentials, request.headers, query);
       if (rule.credentials.in === "authorization_header") challenge = `${rule.credentials.prefix} realm="${rule.name}"`;
       if (credential === undefined) continue;
-      const secret = this.keys.find(credential, rule.matchLabels, rule.allNamespaces ? undefined : config.namespace);
+      const secret = this.keys.find(
+        credential,
+        rule.matchLabels,
+        rule.allNamespaces ? undefined : config.namespace,
+        this.now(),
+      );
       if (secret) {
         identity = secret;
         break;

@@ -50,7 +50,10 @@ export async function startAuthorino(options: Partial<AuthorinoOptions> = {}): P
           headers,
         });
         if (!decision.allowed) {
-          log(`authorino: denied ${http.method ?? ""} ${http.path ?? ""} ${decision.status} ${decision.reason}`);
+          // The path without its query string: a key may travel as a query parameter.
+          log(
+            `authorino: denied ${http.method ?? ""} ${(http.path ?? "").split("?")[0]} ${decision.status} ${decision.reason}`,
+          );
           callback(null, {
             status: { code: GRPC_CODE_FOR_STATUS[decision.status] ?? 7, message: decision.reason },
             denied_response: {

@@ -13,6 +13,8 @@ export interface Descriptor {
 
 export interface LimitStatus {
   limit: LimitDefinition;
+  /** Hits counted in the current window (may exceed max_value after a report). */
+  used: number;
   remaining: number;
   resetSeconds: number;
 }
@@ -33,6 +35,7 @@ interface Counter {
 export class LimitadorEngine {
   private limits: LimitDefinition[] = [];
   private readonly counters = new Map<string, Counter>();
+  private created = 0;
 
   constructor(private readonly clock: Clock) {}
 
@@ -41,6 +44,13 @@ export class LimitadorEngine {
     this.limits = limits;
     const ids = new Set(limits.map((l) => l.id));
     for (const key of this.counters.keys()) if (!ids.has(key.split("\u0000")[0] as string)) this.counters.delete(key);
+  }
+
+  /** Store a new counter; every 1,000 new counters, expired ones are swept so the map stays bounded. */
+  private addCounter(key: string, counter: Counter, now: number): void {
+    this.counters.set(key, counter);
+    if (++this.created % 1000 !== 0) return;
+    for (const [name, existing] of this.counters) if (existing.expiresAt <= now) this.counters.delete(name);
   }
 
   get definitions(): readonly LimitDefinition[] {
@@ -76,12 +86,17 @@ export class LimitadorEngine {
         if (limit.namespace !== namespace || !matches(limit, entries)) continue;
         const values = limit.variables.map((v) => entries.get(v));
         if (values.some((v) => v === undefined)) continue;
-        applicable.push({ limit, key: [limit.id, ...values].join("\u0000") });
+        const key = [limit.id, ...values].join("\u0000");
+        // Several descriptors reaching the same counter count it once.
+        if (!applicable.some((a) => a.key === key)) applicable.push({ limit, key });
       }
     }
     const current = applicable.map(({ limit, key }) => {
       let counter = this.counters.get(key);
-      if (counter && counter.expiresAt <= now) counter = undefined;
+      if (counter && counter.expiresAt <= now) {
+        this.counters.delete(key);
+        counter = undefined;
+      }
       return { limit, key, counter };
     });
     // A report is never refused: the usage it carries has already happened.
@@ -93,12 +108,13 @@ export class LimitadorEngine {
       if (count && (force || !overLimit)) {
         next = counter ?? { value: 0, expiresAt: now + limit.seconds * 1000 };
         next.value += hits;
-        this.counters.set(key, next);
+        if (!counter) this.addCounter(key, next, now);
       }
       const value = next?.value ?? 0;
       const expiresAt = next?.expiresAt ?? now + limit.seconds * 1000;
       statuses.push({
         limit,
+        used: value,
         remaining: Math.max(0, limit.maxValue - value),
         resetSeconds: Math.max(0, Math.ceil((expiresAt - now) / 1000)),
       });

@@ -54,8 +54,9 @@ export async function startLimitador(options: Partial<LimitadorOptions> = {}): P
         // Descriptors carrying their own hits_addend report usage that already happened (tokens
         // after a response): it is counted even past the limit, so the next request is refused.
         const report = descriptors.some((d) => d.hits_addend !== undefined && d.hits_addend !== null);
+        const reported = Number(descriptors.find((d) => d.hits_addend)?.hits_addend?.value ?? hits_addend);
         const decision = report
-          ? engine.report(domain, descriptors, Number(hits_addend))
+          ? engine.report(domain, descriptors, reported)
           : engine.shouldRateLimit(domain, descriptors, Number(hits_addend));
         callback(null, {
           overall_code: decision.overLimit ? "OVER_LIMIT" : "OK",

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { KubernetesSecret } from "../authorino/api-key-secrets.js";
+import { EXPIRES_AT_ANNOTATION, type KubernetesSecret } from "../authorino/api-key-secrets.js";
 import type { PolicyObject } from "./translate-policies.js";
 
 /**
@@ -44,6 +44,19 @@ export function maasPolicies(gateway = { name: "maas-gateway", namespace: "opens
               credentials: { authorizationHeader: { prefix: "Bearer" } },
             },
           },
+          authorization: {
+            "known-tier": {
+              patternMatching: {
+                patterns: [
+                  {
+                    selector: "auth.identity.metadata.labels.maas\\.opendatahub\\.io/tier",
+                    operator: "matches",
+                    value: `^(${MAAS_TIERS.join("|")})$`,
+                  },
+                ],
+              },
+            },
+          },
           response: {
             success: {
               filters: {
@@ -76,21 +89,28 @@ export function maasPolicies(gateway = { name: "maas-gateway", namespace: "opens
   ];
 }
 
-/** A new API key for a user in a tier, and the Secret (in namespace tier-<tier>) that holds it. */
+/**
+ * A new API key for a user in a tier, and the Secret (in namespace tier-<tier>) that holds it; with
+ * `expiresAt` (unix seconds) the key stops working then, as maas-api's tokens do.
+ */
 export function mintApiKey(
   user: string,
   tier: MaasTier,
-  key = `maas_${tier}_${randomBytes(16).toString("hex")}`,
+  options: { key?: string; expiresAt?: number } = {},
 ): { key: string; secret: KubernetesSecret } {
+  const key = options.key ?? `maas_${tier}_${randomBytes(16).toString("hex")}`;
   if (!MAAS_TIERS.includes(tier)) throw new Error(`unknown tier ${tier}; choose ${MAAS_TIERS.join(", ")}`);
   return {
     key,
     secret: {
       metadata: {
-        name: `${user}-api-key`,
+        name: `${user}-api-key-${randomBytes(3).toString("hex")}`,
         namespace: `tier-${tier}`,
         labels: { app: "maas", "authorino.kuadrant.io/managed-by": "authorino", [TIER_LABEL]: tier },
-        annotations: { [USER_ANNOTATION]: user },
+        annotations: {
+          [USER_ANNOTATION]: user,
+          ...(options.expiresAt !== undefined ? { [EXPIRES_AT_ANNOTATION]: String(options.expiresAt) } : {}),
+        },
       },
       data: { api_key: Buffer.from(key).toString("base64") },
     },

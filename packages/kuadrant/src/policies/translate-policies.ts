@@ -83,9 +83,16 @@ function authConfigFor(policy: PolicyObject, hosts: string[], source: string): R
       hosts,
       authentication,
       ...(rules.authorization ? { authorization: rules.authorization } : {}),
-      ...(rules.response ? { response: rules.response } : {}),
+      ...(rules.response ? { response: authConfigResponse(rules.response as Record<string, unknown>) } : {}),
     },
   };
+}
+
+/** AuthPolicy's response.success.filters are an AuthConfig's response.success.dynamicMetadata. */
+function authConfigResponse(response: Record<string, unknown>): Record<string, unknown> {
+  const success = (response.success ?? {}) as Record<string, unknown>;
+  const { filters, ...rest } = success;
+  return { ...response, success: { ...rest, ...(filters ? { dynamicMetadata: filters } : {}) } };
 }
 
 function translateLimit(
@@ -96,7 +103,9 @@ function translateLimit(
   tokens: boolean,
   path: string,
 ) {
-  const key = `limit.${policy.metadata.name}__${shortHash(`${policy.metadata.namespace}/${policy.metadata.name}/${name}`)}`;
+  // kuadrant-operator's identifier: limit.<limit name>__<first 8 hex of sha256("<ns>/<policy>/<limit>")>.
+  const namespace = policy.metadata.namespace ?? "default";
+  const key = `limit.${name.replace(/[^A-Za-z0-9_]/g, "_")}__${shortHash(`${namespace}/${policy.metadata.name}/${name}`)}`;
   const comparisons: Comparison[] = (spec.when ?? []).flatMap((w, i) =>
     parsePredicate(w.predicate ?? "", `${path}.when[${i}].predicate`),
   );
