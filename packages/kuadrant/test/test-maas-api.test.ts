@@ -8,11 +8,11 @@ import { translatePolicies } from "../src/policies/translate-policies.js";
 
 describe("maas-api: getting a key", () => {
   const gateway = { name: "maas-gateway", namespace: "openshift-ingress" };
-  const authorino = new AuthorinoEngine();
+  const clock = new SimulatedClock(Date.UTC(2026, 10, 27));
+  const authorino = new AuthorinoEngine(() => clock.now());
   authorino.setAuthConfigs(
     translatePolicies(maasPolicies(gateway), gateway).authConfigs.map((c) => readAuthConfig(c, "auth")),
   );
-  const clock = new SimulatedClock(Date.UTC(2026, 10, 27));
   const app = buildMaasApi({
     models: [{ id: "Qwen/Qwen3-0.6B", url: "https://maas/my-first-model/qwen3-0-6b" }],
     onKey: (s) => authorino.addSecret(s),
@@ -36,6 +36,21 @@ describe("maas-api: getting a key", () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(decision).toMatchObject({ allowed: true, metadata: { identity: { userid: "alice", tier: "premium" } } });
+  });
+
+  it("mints keys that stop working at their expiration", async () => {
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/tokens",
+      payload: { user: "bob", tier: "free", expiration: "1m" },
+    });
+    const { token } = response.json();
+    const check = () =>
+      authorino.check({ host: "maas", method: "GET", path: "/", headers: { authorization: `Bearer ${token}` } });
+    clock.advance(59_000);
+    expect(check().allowed).toBe(true);
+    clock.advance(1_000);
+    expect(check()).toMatchObject({ allowed: false, status: 401 });
   });
 
   it("refuses a bad tier or user with 400", async () => {

@@ -32,11 +32,10 @@ export function buildMaasApi(options: Omit<MaasApiOptions, "host" | "port">): Fa
     const seconds = durationSeconds(expiration);
     if (seconds === undefined)
       return reply.code(400).send({ error: `expiration ${JSON.stringify(expiration)} is not a duration such as 4h` });
-    const { key, secret } = mintApiKey(body.user, body.tier as MaasTier);
+    const expiresAt = Math.floor(options.clock.now() / 1000) + seconds;
+    const { key, secret } = mintApiKey(body.user, body.tier as MaasTier, { expiresAt });
     options.onKey(secret);
-    return reply
-      .code(201)
-      .send({ token: key, expiration, expiresAt: Math.floor(options.clock.now() / 1000) + seconds });
+    return reply.code(201).send({ token: key, expiration, expiresAt });
   });
   app.get("/v1/models", async () => ({
     object: "list",
