@@ -9,6 +9,7 @@ import {
 } from "@testbed/kuadrant";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { staticCluster } from "../packages/gateway/test/simple-config.js";
 import { apiKeySecret, maasAuthConfig, SECRETS } from "../packages/kuadrant/test/fixtures.js";
 
 // The seed's production door end to end: gateway → Authorino (API keys) → Limitador (tier request
@@ -36,20 +37,6 @@ const identity = (key: string) => ({
 });
 
 function config(): Record<string, unknown> {
-  const cluster = (name: string, hostPort: string, http2: boolean) => {
-    const [address, port] = hostPort.split(":");
-    return {
-      name,
-      type: "STATIC",
-      ...(http2 ? { http2_protocol_options: {} } : {}),
-      load_assignment: {
-        cluster_name: name,
-        endpoints: [
-          { lb_endpoints: [{ endpoint: { address: { socket_address: { address, port_value: Number(port) } } } }] },
-        ],
-      },
-    };
-  };
   return {
     static_resources: {
       listeners: [
@@ -122,9 +109,9 @@ function config(): Record<string, unknown> {
         },
       ],
       clusters: [
-        cluster("model", pod.url.replace("http://", ""), false),
-        cluster("authorino", authorino.address, true),
-        cluster("limitador", limitador.address, true),
+        staticCluster("model", pod.url.replace("http://", ""), false),
+        staticCluster("authorino", authorino.address, true),
+        staticCluster("limitador", limitador.address, true),
       ],
     },
   };

@@ -1,12 +1,7 @@
+export * from "./client.js";
 export type { ContractCase, ContractContext } from "./contract/contract-cases.js";
 export { CONTRACT_CASES, ContractFailure, chatBody, routeOnce } from "./contract/contract-cases.js";
 export type { PoolPod, PoolPodSpec } from "./contract/contract-pool.js";
 export { ContractPool, DEFAULT_POOL, endpointsYaml } from "./contract/contract-pool.js";
 export type { ContractResult, ContractRun } from "./contract/contract-runner.js";
 export { formatContractReport, runContract } from "./contract/contract-runner.js";
-export type { EppConnectionOptions } from "./epp-client.js";
-export { EppClient } from "./epp-client.js";
-export type { RequestPhaseInput, RequestPhaseResult, ResponsePhaseResult } from "./exchange.js";
-export { runRequestPhase, runResponsePhase } from "./exchange.js";
-export type { SessionEvent } from "./ext-proc-session.js";
-export { ExtProcSession } from "./ext-proc-session.js";

@@ -1,4 +1,4 @@
-import { EppClient } from "@testbed/epp-client";
+import { EppClient } from "@testbed/epp-client/client";
 import { GatewayConfigError } from "./config/config-error.js";
 import { duration } from "./config/config-reader.js";
 import type { GatewayConfig, HttpFilter, Listener } from "./config/envoy-types.js";

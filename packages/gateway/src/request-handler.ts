@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { HOP_BY_HOP_HEADERS } from "@testbed/common";
 import type { AccessLogEntry } from "./access-log.js";
 import type { LocalReply, RequestState } from "./ext-proc/ext-proc-filter.js";
 import type { FilterRun } from "./filters/http-filter.js";
@@ -23,15 +24,6 @@ export interface HandlerContext {
   now: () => number;
 }
 
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "upgrade",
-  "proxy-connection",
-  "te",
-  "trailer",
-]);
 /** Istio's gateways name themselves in local replies and upstream responses. */
 const SERVER = "istio-envoy";
 
@@ -310,7 +302,7 @@ function requestHeaders(request: IncomingMessage, tls: boolean): Record<string, 
 function outgoingHeaders(headers: Record<string, string>, body: Buffer | null): Record<string, string> {
   const out: Record<string, string> = { host: headers[":authority"] ?? "" };
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(":") || HOP_BY_HOP.has(name) || name === "content-length") continue;
+    if (name.startsWith(":") || HOP_BY_HOP_HEADERS.has(name) || name === "content-length") continue;
     out[name] = value;
   }
   if (body !== null) out["content-length"] = String(body.length);
@@ -320,7 +312,7 @@ function outgoingHeaders(headers: Record<string, string>, body: Buffer | null): 
 function upstreamResponseHeaders(headers: IncomingMessage["headers"], status: number): Record<string, string> {
   const out: Record<string, string> = { ":status": String(status) };
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP_HEADERS.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(",") : value;
   }
   out.server = SERVER;

@@ -21,6 +21,19 @@ const socket = (hostPort: string) => {
   return { socket_address: { address, port_value: Number(port) } };
 };
 
+/** A STATIC cluster of one host; gRPC services (ext_proc, ext_authz, ratelimit) need `http2`. */
+export function staticCluster(name: string, hostPort: string, http2 = true): Record<string, unknown> {
+  return {
+    name,
+    type: "STATIC",
+    ...(http2 ? { http2_protocol_options: {} } : {}),
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(hostPort) } }] }],
+    },
+  };
+}
+
 export function simpleConfig(parts: SimpleConfigParts): Record<string, unknown> {
   const filters: unknown[] = [];
   if (parts.processor !== undefined) {

@@ -4,6 +4,7 @@ import { authorizationService, rateLimitService, setHeader, toStruct } from "@te
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
+import { staticCluster } from "./simple-config.js";
 
 // The ext_authz and ratelimit filters (the slots Kuadrant's Authorino and Limitador fill) against
 // in-test gRPC services: API-key denial, identity metadata flowing into rate-limit descriptors, 429.
@@ -69,20 +70,6 @@ afterAll(async () => {
 });
 
 function config(authzAddress: string, rateLimitAddress: string, failureModeDeny = false): Record<string, unknown> {
-  const cluster = (name: string, hostPort: string, http2 = true) => {
-    const [address, port] = hostPort.split(":");
-    return {
-      name,
-      type: "STATIC",
-      ...(http2 ? { http2_protocol_options: {} } : {}),
-      load_assignment: {
-        cluster_name: name,
-        endpoints: [
-          { lb_endpoints: [{ endpoint: { address: { socket_address: { address, port_value: Number(port) } } } }] },
-        ],
-      },
-    };
-  };
   return {
     admin: { address: { socket_address: { address: "127.0.0.1", port_value: 0 } } },
     static_resources: {
@@ -157,9 +144,9 @@ function config(authzAddress: string, rateLimitAddress: string, failureModeDeny 
         },
       ],
       clusters: [
-        cluster("backend", upstream.hostPort, false),
-        cluster("authorino", authzAddress),
-        cluster("limitador", rateLimitAddress),
+        staticCluster("backend", upstream.hostPort, false),
+        staticCluster("authorino", authzAddress),
+        staticCluster("limitador", rateLimitAddress),
       ],
     },
   };

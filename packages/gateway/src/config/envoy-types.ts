@@ -3,8 +3,10 @@
  * so a real Envoy config — or the mesh controller's output, or an EnvoyFilter patch merged into it —
  * is plain data here. Only modelled fields are typed; others are reported by the config reader.
  */
-export type HeaderSendMode = "DEFAULT" | "SEND" | "SKIP";
-export type BodySendMode = "NONE" | "STREAMED" | "BUFFERED" | "BUFFERED_PARTIAL" | "FULL_DUPLEX_STREAMED";
+import type { BodySendMode, HeaderSendMode, ProcessingMode } from "@testbed/protocol";
+
+// The ext_proc processing mode is the same message in the filter config and on the wire.
+export type { BodySendMode, HeaderSendMode, ProcessingMode };
 
 export interface SocketAddress {
   address: string;
@@ -14,15 +16,6 @@ export interface SocketAddress {
 export interface DataSource {
   filename?: string;
   inline_string?: string;
-}
-
-export interface ProcessingMode {
-  request_header_mode?: HeaderSendMode;
-  response_header_mode?: HeaderSendMode;
-  request_body_mode?: BodySendMode;
-  response_body_mode?: BodySendMode;
-  request_trailer_mode?: HeaderSendMode;
-  response_trailer_mode?: HeaderSendMode;
 }
 
 export interface GrpcService {

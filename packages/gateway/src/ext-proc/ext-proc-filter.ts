@@ -1,4 +1,4 @@
-import type { EppClient, ExtProcSession } from "@testbed/epp-client";
+import type { EppClient, ExtProcSession } from "@testbed/epp-client/client";
 import {
   type BodyMutation,
   fromStruct,

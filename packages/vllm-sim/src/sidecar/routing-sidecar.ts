@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import type { LogSink } from "@testbed/common";
+import { HOP_BY_HOP_HEADERS, type LogSink } from "@testbed/common";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Agent, request as httpRequest } from "undici";
 import type { HttpsMaterial } from "../http/app.js";
@@ -29,17 +29,8 @@ export interface RoutingSidecar {
   close(): Promise<void>;
 }
 
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "upgrade",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "host",
-  "content-length",
-]);
+/** Headers the sidecar does not copy: connection-level ones, and host/content-length it sets itself. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length"]);
 
 export async function startRoutingSidecar(options: RoutingSidecarOptions): Promise<RoutingSidecar> {
   // Pods present certificates for their Service names, not their IPs: the sidecar skips verification,
@@ -65,7 +56,7 @@ export async function startRoutingSidecar(options: RoutingSidecarOptions): Promi
     });
     reply.code(upstream.statusCode);
     for (const [name, value] of Object.entries(upstream.headers)) {
-      if (!HOP_BY_HOP.has(name) && value !== undefined) reply.header(name, value);
+      if (!NOT_FORWARDED.has(name) && value !== undefined) reply.header(name, value);
     }
     return reply.send(upstream.body);
   };
@@ -153,7 +144,7 @@ function prefillerTarget(request: FastifyRequest): string | undefined {
 function forwardableHeaders(request: FastifyRequest): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (HOP_BY_HOP.has(name) || value === undefined) continue;
+    if (NOT_FORWARDED.has(name) || value === undefined) continue;
     headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return headers;
