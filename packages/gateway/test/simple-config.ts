@@ -21,6 +21,16 @@ const socket = (hostPort: string) => {
   return { socket_address: { address, port_value: Number(port) } };
 };
 
+/** The processing mode the EPP requires: every phase sent, bodies full-duplex streamed. */
+export const EPP_PROCESSING_MODE = {
+  request_header_mode: "SEND",
+  response_header_mode: "SEND",
+  request_body_mode: "FULL_DUPLEX_STREAMED",
+  response_body_mode: "FULL_DUPLEX_STREAMED",
+  request_trailer_mode: "SEND",
+  response_trailer_mode: "SEND",
+};
+
 /** A STATIC cluster of one host; gRPC services (ext_proc, ext_authz, ratelimit) need `http2`. */
 export function staticCluster(name: string, hostPort: string, http2 = true): Record<string, unknown> {
   return {

@@ -4,7 +4,7 @@ import { type EppHandle, startEpp } from "@testbed/epp";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
-import { simpleConfig } from "./simple-config.js";
+import { EPP_PROCESSING_MODE, simpleConfig } from "./simple-config.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../vllm-sim/test/fixtures/${name}`, import.meta.url));
 const chat = JSON.stringify({ model: "Qwen/Qwen3-0.6B", messages: [{ role: "user", content: "Hi" }], max_tokens: 5 });
@@ -138,14 +138,7 @@ describe("streaming through the gateway and the EPP", () => {
     const g = await gatewayWith({
       upstream: [hostPort(slowPod)],
       processor: epp.grpcAddress,
-      mode: {
-        request_header_mode: "SEND",
-        response_header_mode: "SEND",
-        request_body_mode: "FULL_DUPLEX_STREAMED",
-        response_body_mode: "FULL_DUPLEX_STREAMED",
-        request_trailer_mode: "SEND",
-        response_trailer_mode: "SEND",
-      },
+      mode: EPP_PROCESSING_MODE,
     });
     const response = await fetch(`${Object.values(g.listenerUrls)[0]}/v1/chat/completions`, {
       method: "POST",
@@ -189,14 +182,7 @@ describe("the EPP's own e2e Envoy config runs unchanged (ORIGINAL_DST reading x-
       upstream: [],
       clusterType: "ORIGINAL_DST",
       processor: epp.grpcAddress,
-      mode: {
-        request_header_mode: "SEND",
-        response_header_mode: "SEND",
-        request_body_mode: "FULL_DUPLEX_STREAMED",
-        response_body_mode: "FULL_DUPLEX_STREAMED",
-        request_trailer_mode: "SEND",
-        response_trailer_mode: "SEND",
-      },
+      mode: EPP_PROCESSING_MODE,
     }) as { static_resources: { clusters: Array<Record<string, unknown>> } };
     Object.assign(config.static_resources.clusters[0] as Record<string, unknown>, {
       lb_policy: "CLUSTER_PROVIDED",
