@@ -1,0 +1,95 @@
+import type { Clock, LogSink } from "@testbed/common";
+import type { ObjectStore, WatchEvent } from "../store/object-store.js";
+
+/** What every controller is given: the store it reconciles, time, and where to log. */
+export interface ControllerContext {
+  store: ObjectStore;
+  clock: Clock;
+  log: LogSink;
+}
+
+export interface Controller {
+  readonly name: string;
+  start(context: ControllerContext): void;
+  stop(): void;
+}
+
+/**
+ * The work queue every controller runs on, as controller-runtime's: watch events enqueue object
+ * keys, one reconcile runs at a time, a key enqueued while queued runs once, and a failed reconcile
+ * is retried with backoff (it is logged, never thrown into the store).
+ */
+export class ReconcileQueue {
+  private readonly queued = new Set<string>();
+  private running = false;
+  private stopped = false;
+  private readonly retries = new Map<string, number>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private readonly name: string,
+    private readonly reconcile: (key: string) => Promise<void> | void,
+    private readonly log: LogSink,
+  ) {}
+
+  enqueue(key: string): void {
+    if (this.stopped) return;
+    this.queued.add(key);
+    if (!this.running) void this.drain();
+  }
+
+  /** Resolves when nothing is queued or running. */
+  async idle(): Promise<void> {
+    while (this.running || this.queued.size > 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.queued.clear();
+    for (const timer of this.timers) clearTimeout(timer);
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queued.size > 0 && !this.stopped) {
+        const key = this.queued.values().next().value as string;
+        this.queued.delete(key);
+        try {
+          await this.reconcile(key);
+          this.retries.delete(key);
+        } catch (error) {
+          this.retryLater(key, error as Error);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private retryLater(key: string, error: Error): void {
+    const attempt = (this.retries.get(key) ?? 0) + 1;
+    this.retries.set(key, attempt);
+    const delayMs = Math.min(5_000, 10 * 2 ** attempt);
+    this.log(`${this.name}: reconcile ${key} failed (attempt ${attempt}, retry in ${delayMs}ms): ${error.message}`);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.enqueue(key);
+    }, delayMs);
+    timer.unref?.();
+    this.timers.add(timer);
+  }
+}
+
+/** `namespace/name` of the object in an event — the usual queue key. */
+export function eventKey(event: WatchEvent): string {
+  const { namespace, name } = event.object.metadata;
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+export function splitKey(key: string): { namespace: string | undefined; name: string } {
+  const slash = key.indexOf("/");
+  return slash < 0
+    ? { namespace: undefined, name: key }
+    : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}

@@ -1,0 +1,14 @@
+export type { Controller, ControllerContext } from "./controllers/controller.js";
+export { eventKey, ReconcileQueue, splitKey } from "./controllers/controller.js";
+export type { EnvoyConfig } from "./controllers/mesh-config-hub.js";
+export { MeshConfigHub } from "./controllers/mesh-config-hub.js";
+export { addressFor, detectPrivilegedPorts, servingPort, setPrivilegedPorts } from "./network/ports.js";
+export { ApiError, alreadyExists, invalid, notFound } from "./store/api-error.js";
+export type { KindInfo } from "./store/kinds.js";
+export { apiVersionOf, KINDS, kindFor, kindKey, resolveResource } from "./store/kinds.js";
+export type { Condition, KubeObject, ObjectMeta, OwnerReference } from "./store/kube-object.js";
+export { controllerReference, groupOf, setCondition } from "./store/kube-object.js";
+export type { LabelSelector, Requirement } from "./store/label-selector.js";
+export { matchesSelector, parseSelector, SelectorError, selectorFromObject } from "./store/label-selector.js";
+export type { ListOptions, WatchEvent, WatchEventType } from "./store/object-store.js";
+export { ObjectStore, objectId } from "./store/object-store.js";

@@ -1,0 +1,318 @@
+import { isDeepStrictEqual } from "node:util";
+import { type Clock, SystemClock } from "@testbed/common";
+import { ApiError, alreadyExists, invalid, notFound } from "./api-error.js";
+import { KINDS, type KindInfo, kindFor, kindKey } from "./kinds.js";
+import type { KubeObject } from "./kube-object.js";
+import { type LabelSelector, matchesSelector } from "./label-selector.js";
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
+
+export interface WatchEvent {
+  type: WatchEventType;
+  /** Kind key (`Pod`, `apps/Deployment`, …). */
+  key: string;
+  object: KubeObject;
+}
+
+export type WatchHandler = (event: WatchEvent) => void;
+
+export interface ListOptions {
+  namespace?: string;
+  selector?: LabelSelector;
+}
+
+/** Fields that are the object's identity or bookkeeping rather than its desired state. */
+const NON_SPEC_FIELDS = new Set(["apiVersion", "kind", "metadata", "status"]);
+
+/**
+ * etcd and the API server's storage layer in one: objects by kind, namespace and name, with
+ * resourceVersion (one counter for the whole store), generation (bumped when the desired state
+ * changes), owner-reference garbage collection, finalizers and watch. Callers always get copies.
+ */
+export class ObjectStore {
+  private readonly objects = new Map<string, Map<string, KubeObject>>();
+  private readonly watchers = new Set<WatchHandler>();
+  private readonly pending: WatchEvent[] = [];
+  private delivering = false;
+  private revision = 0;
+  private uidCounter = 0;
+
+  constructor(private readonly clock: Clock = new SystemClock()) {}
+
+  /** The kind an object claims to be, or an error naming its apiVersion/kind. */
+  kindOf(object: Pick<KubeObject, "apiVersion" | "kind">): KindInfo {
+    const info = kindFor(object.apiVersion ?? "", object.kind ?? "");
+    if (!info) {
+      throw new ApiError("BadRequest", `no matches for kind "${object.kind}" in version "${object.apiVersion}"`);
+    }
+    return info;
+  }
+
+  get(key: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    const found = this.bucket(key).get(objectId(namespace, name));
+    return found ? structuredClone(found) : undefined;
+  }
+
+  /** Like get, but a missing object is a NotFound error. */
+  require(key: string, namespace: string | undefined, name: string): KubeObject {
+    const found = this.get(key, namespace, name);
+    if (!found) throw notFound(resourceName(key), name);
+    return found;
+  }
+
+  list(key: string, options: ListOptions = {}): KubeObject[] {
+    const result: KubeObject[] = [];
+    for (const object of this.bucket(key).values()) {
+      if (options.namespace !== undefined && object.metadata.namespace !== options.namespace) continue;
+      if (options.selector && !matchesSelector(options.selector, object.metadata.labels)) continue;
+      result.push(structuredClone(object));
+    }
+    return result.sort(byNamespaceAndName);
+  }
+
+  create(input: KubeObject): KubeObject {
+    const info = this.kindOf(input);
+    const object = structuredClone(input);
+    this.checkIdentity(info, object);
+    const key = kindKey(info);
+    const id = objectId(object.metadata.namespace, object.metadata.name);
+    if (this.bucket(key).has(id)) throw alreadyExists(`${info.plural}${groupSuffix(info)}`, object.metadata.name);
+    object.metadata.uid = object.metadata.uid ?? this.nextUid();
+    object.metadata.creationTimestamp = this.now();
+    object.metadata.generation = 1;
+    object.metadata.resourceVersion = this.nextRevision();
+    this.bucket(key).set(id, object);
+    this.emit("ADDED", key, object);
+    return structuredClone(object);
+  }
+
+  /**
+   * Replace an object's desired state (everything but status). A resourceVersion in the input must
+   * match the stored one (optimistic concurrency); without one the write is unconditional.
+   */
+  update(input: KubeObject): KubeObject {
+    const info = this.kindOf(input);
+    const key = kindKey(info);
+    const current = this.storedOrThrow(info, input.metadata.namespace, input.metadata.name);
+    this.checkVersion(info, input, current);
+    const next = structuredClone(input);
+    next.metadata = {
+      ...next.metadata,
+      uid: current.metadata.uid,
+      creationTimestamp: current.metadata.creationTimestamp,
+      deletionTimestamp: current.metadata.deletionTimestamp,
+      generation: current.metadata.generation,
+    };
+    next.status = current.status;
+    if (isDeepStrictEqual(withoutVolatile(next), withoutVolatile(current))) return structuredClone(current);
+    if (!isDeepStrictEqual(desiredState(next), desiredState(current))) {
+      next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    }
+    return this.store(key, next);
+  }
+
+  /** Write the status subresource only. */
+  updateStatus(key: string, namespace: string | undefined, name: string, status: unknown): KubeObject {
+    const current = this.bucket(key).get(objectId(namespace, name));
+    if (!current) throw notFound(resourceName(key), name);
+    if (isDeepStrictEqual(current.status, status)) return structuredClone(current);
+    return this.store(key, { ...structuredClone(current), status: structuredClone(status) });
+  }
+
+  /**
+   * Delete an object. With finalizers it only gets a deletionTimestamp until they are removed;
+   * objects it owns are deleted after it (background cascading, as the garbage collector does).
+   */
+  delete(key: string, namespace: string | undefined, name: string): KubeObject {
+    const current = this.bucket(key).get(objectId(namespace, name));
+    if (!current) throw notFound(resourceName(key), name);
+    const finalizers = (current.metadata as { finalizers?: string[] }).finalizers ?? [];
+    if (finalizers.length > 0) {
+      if (current.metadata.deletionTimestamp) return structuredClone(current);
+      const marked = structuredClone(current);
+      marked.metadata.deletionTimestamp = this.now();
+      return this.store(key, marked);
+    }
+    this.bucket(key).delete(objectId(namespace, name));
+    const removed = { ...current, metadata: { ...current.metadata, resourceVersion: this.nextRevision() } };
+    this.emit("DELETED", key, removed);
+    this.collectDependents(current);
+    return structuredClone(removed);
+  }
+
+  /** Every object of every kind (the API server's discovery and `oc get all` use this). */
+  all(): KubeObject[] {
+    return [...this.objects.values()].flatMap((bucket) => [...bucket.values()].map((o) => structuredClone(o)));
+  }
+
+  /** Receive every change from now on. Events are delivered in order, after the write returns. */
+  watch(handler: WatchHandler): () => void {
+    this.watchers.add(handler);
+    return () => this.watchers.delete(handler);
+  }
+
+  /** Resolves once every queued watch event has been delivered. */
+  async settled(): Promise<void> {
+    while (this.pending.length > 0 || this.delivering) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  private store(key: string, object: KubeObject): KubeObject {
+    object.metadata.resourceVersion = this.nextRevision();
+    this.bucket(key).set(objectId(object.metadata.namespace, object.metadata.name), object);
+    const finalizers = (object.metadata as { finalizers?: string[] }).finalizers ?? [];
+    if (object.metadata.deletionTimestamp && finalizers.length === 0) {
+      return this.delete(key, object.metadata.namespace, object.metadata.name);
+    }
+    this.emit("MODIFIED", key, object);
+    return structuredClone(object);
+  }
+
+  private collectDependents(owner: KubeObject): void {
+    for (const [key, bucket] of this.objects) {
+      for (const object of [...bucket.values()]) {
+        const owned = object.metadata.ownerReferences?.some((ref) => ref.uid === owner.metadata.uid);
+        if (owned && bucket.has(objectId(object.metadata.namespace, object.metadata.name))) {
+          this.delete(key, object.metadata.namespace, object.metadata.name);
+        }
+      }
+    }
+  }
+
+  private checkIdentity(info: KindInfo, object: KubeObject): void {
+    if (!object.metadata || typeof object.metadata !== "object") {
+      throw invalid(info.kind, "", [{ field: "metadata", message: "Required value" }]);
+    }
+    const name = object.metadata.name;
+    if (!name && object.metadata.generateName) object.metadata.name = `${object.metadata.generateName}${this.suffix()}`;
+    if (!object.metadata.name) {
+      throw invalid(info.kind, "", [
+        { field: "metadata.name", message: "Required value: name or generateName is required" },
+      ]);
+    }
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(object.metadata.name) || object.metadata.name.length > 253) {
+      throw invalid(info.kind, object.metadata.name, [
+        {
+          field: "metadata.name",
+          message: `Invalid value: "${object.metadata.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+        },
+      ]);
+    }
+    if (!info.namespaced) {
+      delete object.metadata.namespace;
+      return;
+    }
+    object.metadata.namespace = object.metadata.namespace ?? "default";
+    const namespace = object.metadata.namespace;
+    if (!this.bucket("Namespace").has(objectId(undefined, namespace))) {
+      throw notFound("namespaces", namespace);
+    }
+    if (this.bucket("Namespace").get(objectId(undefined, namespace))?.metadata.deletionTimestamp) {
+      throw new ApiError("Conflict", `namespace ${namespace} is being terminated`);
+    }
+  }
+
+  private checkVersion(info: KindInfo, input: KubeObject, current: KubeObject): void {
+    const wanted = input.metadata.resourceVersion;
+    if (wanted !== undefined && wanted !== "" && wanted !== current.metadata.resourceVersion) {
+      throw new ApiError(
+        "Conflict",
+        `Operation cannot be fulfilled on ${info.plural}${groupSuffix(info)} "${input.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    }
+  }
+
+  private storedOrThrow(info: KindInfo, namespace: string | undefined, name: string): KubeObject {
+    const ns = info.namespaced ? (namespace ?? "default") : undefined;
+    const current = this.bucket(kindKey(info)).get(objectId(ns, name));
+    if (!current) throw notFound(`${info.plural}${groupSuffix(info)}`, name);
+    return current;
+  }
+
+  private emit(type: WatchEventType, key: string, object: KubeObject): void {
+    this.pending.push({ type, key, object: structuredClone(object) });
+    if (!this.delivering) queueMicrotask(() => this.deliver());
+  }
+
+  private deliver(): void {
+    if (this.delivering) return;
+    this.delivering = true;
+    try {
+      for (let event = this.pending.shift(); event; event = this.pending.shift()) {
+        for (const handler of [...this.watchers]) {
+          try {
+            handler(event);
+          } catch (error) {
+            // A watcher's bug must not stop the others from seeing the event.
+            process.emitWarning(`watch handler failed: ${(error as Error).stack ?? error}`);
+          }
+        }
+      }
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  private bucket(key: string): Map<string, KubeObject> {
+    let bucket = this.objects.get(key);
+    if (!bucket) {
+      bucket = new Map();
+      this.objects.set(key, bucket);
+    }
+    return bucket;
+  }
+
+  private nextRevision(): string {
+    this.revision += 1;
+    return String(this.revision);
+  }
+
+  /** Deterministic UIDs (a run is reproducible from its seed), shaped like Kubernetes' UUIDs. */
+  private nextUid(): string {
+    this.uidCounter += 1;
+    const hex = this.uidCounter.toString(16).padStart(12, "0");
+    return `7e57bed0-0000-4000-8000-${hex}`;
+  }
+
+  private suffix(): string {
+    const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+    let n = this.revision * 7919 + 104729;
+    let out = "";
+    for (let i = 0; i < 5; i++) {
+      out += alphabet[n % alphabet.length];
+      n = Math.floor(n / alphabet.length) + i * 31;
+    }
+    return out;
+  }
+
+  private now(): string {
+    return new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+}
+
+export function objectId(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+function resourceName(key: string): string {
+  const info = KINDS.find((k) => kindKey(k) === key);
+  return info ? `${info.plural}${groupSuffix(info)}` : key;
+}
+
+function groupSuffix(info: KindInfo): string {
+  return info.group === "" ? "" : `.${info.group}`;
+}
+
+function desiredState(object: KubeObject): unknown {
+  return Object.fromEntries(Object.entries(object).filter(([field]) => !NON_SPEC_FIELDS.has(field)));
+}
+
+function withoutVolatile(object: KubeObject): unknown {
+  const { resourceVersion: _rv, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}
+
+function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
+  const left = objectId(a.metadata.namespace, a.metadata.name);
+  const right = objectId(b.metadata.namespace, b.metadata.name);
+  return left < right ? -1 : left > right ? 1 : 0;
+}
