@@ -1,0 +1,318 @@
+import { isDeepStrictEqual } from "node:util";
+import { hashString } from "@testbed/common";
+import { type Condition, controllerReference, type KubeObject, setCondition } from "../store/kube-object.js";
+import type { ObjectStore, WatchEvent } from "../store/object-store.js";
+import { type Controller, type ControllerContext, eventKey, ReconcileQueue, splitKey } from "./controller.js";
+
+const DEPLOYMENT = "apps/Deployment";
+const POD = "Pod";
+/** Kubernetes' "safe" alphabet for generated names: no vowels, no look-alike characters. */
+const SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+/**
+ * The Deployment controller and the ReplicaSet controller folded into one: a Deployment's pods are
+ * created directly (no ReplicaSet objects), named `<deployment>-<pod-template-hash>-<suffix>` as
+ * if a ReplicaSet had made them, and rolled with the RollingUpdate strategy's defaults (maxSurge
+ * 25% rounded up, maxUnavailable 25% rounded down): new-template pods first, an old pod removed
+ * only once a new one is Ready. Pod status belongs to the kubelet; this controller only reads it.
+ */
+export class DeploymentController implements Controller {
+  readonly name = "deployment-controller";
+  private queue: ReconcileQueue | undefined;
+  private unwatch: (() => void) | undefined;
+  private context: ControllerContext | undefined;
+
+  start(context: ControllerContext): void {
+    this.context = context;
+    this.queue = new ReconcileQueue(this.name, (key) => this.reconcile(key), context.log);
+    this.unwatch = context.store.watch((event) => this.onEvent(event));
+    for (const deployment of context.store.list(DEPLOYMENT)) {
+      this.queue.enqueue(`${deployment.metadata.namespace}/${deployment.metadata.name}`);
+    }
+  }
+
+  stop(): void {
+    this.unwatch?.();
+    this.queue?.stop();
+  }
+
+  /** Resolves when no reconcile is queued or running. */
+  async idle(): Promise<void> {
+    await this.queue?.idle();
+  }
+
+  private onEvent(event: WatchEvent): void {
+    if (event.key === DEPLOYMENT) this.queue?.enqueue(eventKey(event));
+    if (event.key !== POD) return;
+    const owner = event.object.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === "Deployment");
+    if (owner) this.queue?.enqueue(`${event.object.metadata.namespace}/${owner.name}`);
+  }
+
+  private reconcile(key: string): void {
+    const context = this.context;
+    if (!context) return;
+    const { namespace, name } = splitKey(key);
+    const deployment = context.store.get(DEPLOYMENT, namespace, name);
+    // A deleted Deployment's pods go with it through their owner references.
+    if (!deployment || deployment.metadata.deletionTimestamp) return;
+    const rollout = new Rollout(context.store, deployment);
+    rollout.converge();
+    const status = rollout.status(deployment.status?.conditions, timestamp(context.clock.now()));
+    if (!isDeepStrictEqual(status, deployment.status)) context.store.updateStatus(DEPLOYMENT, namespace, name, status);
+  }
+}
+
+/** One reconcile of one Deployment: its pods split by template hash, and the moves that follow. */
+class Rollout {
+  private readonly replicas: number;
+  private readonly hash: string;
+  private readonly maxSurge: number;
+  private readonly maxUnavailable: number;
+  private current: KubeObject[] = [];
+  private old: KubeObject[] = [];
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly deployment: KubeObject,
+  ) {
+    this.replicas = Math.max(0, Number(deployment.spec?.replicas ?? 1));
+    this.hash = podTemplateHash(deployment.spec?.template ?? {});
+    const limits = rollingLimits(deployment.spec?.strategy, this.replicas);
+    this.maxSurge = limits.maxSurge;
+    this.maxUnavailable = limits.maxUnavailable;
+    this.observe();
+  }
+
+  converge(): void {
+    if (this.deployment.spec?.strategy?.type === "Recreate") this.recreate();
+    else this.rollingUpdate();
+  }
+
+  status(previous: Condition[] | undefined, now: string): Record<string, unknown> {
+    this.observe();
+    const all = [...this.current, ...this.old];
+    const ready = all.filter(isPodReady).length;
+    const updated = this.current.length;
+    const unavailable = Math.max(0, this.replicas - ready);
+    const available = ready >= this.replicas - this.maxUnavailable;
+    const complete = updated === this.replicas && this.old.length === 0 && ready >= this.replicas;
+    const replicaSet = `${this.deployment.metadata.name}-${this.hash}`;
+    let conditions = setCondition(
+      previous,
+      available
+        ? {
+            type: "Available",
+            status: "True",
+            reason: "MinimumReplicasAvailable",
+            message: "Deployment has minimum availability.",
+          }
+        : {
+            type: "Available",
+            status: "False",
+            reason: "MinimumReplicasUnavailable",
+            message: "Deployment does not have minimum availability.",
+          },
+      now,
+    );
+    conditions = setCondition(
+      conditions,
+      complete
+        ? {
+            type: "Progressing",
+            status: "True",
+            reason: "NewReplicaSetAvailable",
+            message: `ReplicaSet "${replicaSet}" has successfully progressed.`,
+          }
+        : {
+            type: "Progressing",
+            status: "True",
+            reason: "ReplicaSetUpdated",
+            message: `ReplicaSet "${replicaSet}" is progressing.`,
+          },
+      now,
+    );
+    // The API omits zero counts (omitempty), so `-o jsonpath='{.status.readyReplicas}'` prints nothing at zero.
+    return withoutZeros({
+      observedGeneration: this.deployment.metadata.generation ?? 1,
+      replicas: all.length,
+      updatedReplicas: updated,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      unavailableReplicas: unavailable,
+      conditions,
+    });
+  }
+
+  /** Pods this Deployment owns, not being deleted, split into the current template and older ones. */
+  private observe(): void {
+    const uid = this.deployment.metadata.uid;
+    const owned = this.store
+      .list(POD, { namespace: this.deployment.metadata.namespace })
+      .filter((pod) => pod.metadata.ownerReferences?.some((ref) => ref.uid === uid && ref.controller))
+      .filter((pod) => !pod.metadata.deletionTimestamp);
+    this.current = owned.filter((pod) => pod.metadata.labels?.["pod-template-hash"] === this.hash);
+    this.old = owned.filter((pod) => pod.metadata.labels?.["pod-template-hash"] !== this.hash);
+  }
+
+  private recreate(): void {
+    if (this.old.length > 0) {
+      this.deletePods(this.old);
+      return;
+    }
+    this.scaleCurrentTo(this.replicas);
+  }
+
+  private rollingUpdate(): void {
+    if (this.old.length === 0) {
+      this.scaleCurrentTo(this.replicas);
+      return;
+    }
+    // Surge: new pods while the total stays within replicas + maxSurge.
+    const room = this.replicas + this.maxSurge - (this.current.length + this.old.length);
+    const missing = this.replicas - this.current.length;
+    const toCreate = Math.min(room, missing);
+    if (toCreate > 0) this.createPods(toCreate);
+    else if (missing < 0) this.deletePods(rankForDeletion(this.current).slice(0, -missing));
+    this.observe();
+    this.retireOldPods();
+  }
+
+  /**
+   * Old pods go as availability allows, as the Deployment controller does it: first unready old
+   * pods (they serve nobody) while the new ones are not short, then Ready old pods down to
+   * replicas - maxUnavailable Ready pods in all.
+   */
+  private retireOldPods(): void {
+    const minAvailable = this.replicas - this.maxUnavailable;
+    const newUnavailable = this.current.filter((pod) => !isPodReady(pod)).length;
+    const cleanup = this.current.length + this.old.length - minAvailable - newUnavailable;
+    if (cleanup > 0) this.deletePods(this.old.filter((pod) => !isPodReady(pod)).slice(0, cleanup));
+    const ready = [...this.current, ...this.old].filter(isPodReady).length;
+    const removable = Math.min(ready - minAvailable, this.old.length);
+    if (removable > 0) this.deletePods(rankForDeletion(this.old).slice(0, removable));
+  }
+
+  private scaleCurrentTo(target: number): void {
+    if (this.current.length < target) this.createPods(target - this.current.length);
+    if (this.current.length > target)
+      this.deletePods(rankForDeletion(this.current).slice(0, this.current.length - target));
+  }
+
+  private createPods(count: number): void {
+    for (let i = 0; i < count; i++) this.store.create(this.newPod());
+    this.observe();
+  }
+
+  private deletePods(pods: KubeObject[]): void {
+    for (const pod of pods) {
+      try {
+        this.store.delete(POD, pod.metadata.namespace, pod.metadata.name);
+      } catch {
+        // Already gone (deleted by someone else between list and delete): nothing left to do.
+      }
+    }
+    this.observe();
+  }
+
+  private newPod(): KubeObject {
+    const template = this.deployment.spec?.template ?? {};
+    const prefix = `${this.deployment.metadata.name}-${this.hash}-`;
+    const labels: Record<string, string> = { ...(template.metadata?.labels ?? {}), "pod-template-hash": this.hash };
+    const annotations = template.metadata?.annotations;
+    return {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: this.freeName(prefix),
+        generateName: prefix,
+        namespace: this.deployment.metadata.namespace,
+        labels,
+        ...(annotations ? { annotations: structuredClone(annotations) } : {}),
+        ownerReferences: [controllerReference(this.deployment)],
+      },
+      spec: structuredClone(template.spec ?? {}),
+    };
+  }
+
+  /** A deterministic 5-character suffix: the first candidate in a seeded sequence that is not taken. */
+  private freeName(prefix: string): string {
+    const namespace = this.deployment.metadata.namespace;
+    for (let attempt = 0; ; attempt++) {
+      const name = prefix + suffixFor(`${this.deployment.metadata.uid}/${prefix}`, attempt);
+      if (!this.store.get(POD, namespace, name)) return name;
+    }
+  }
+}
+
+/**
+ * The pod-template-hash as Kubernetes writes it: a 32-bit hash of the template, its decimal digits
+ * mapped through the safe alphabet (so it reads like `7c9d5b8f46`), padded to ten characters.
+ */
+export function podTemplateHash(template: unknown): string {
+  const digits = String(hashString(canonicalJson(template))).padStart(10, "0");
+  return [...digits].map((digit) => SAFE_ALPHABET[digit.charCodeAt(0) % SAFE_ALPHABET.length]).join("");
+}
+
+export function isPodReady(pod: KubeObject): boolean {
+  const conditions = (pod.status?.conditions ?? []) as Condition[];
+  return conditions.some((c) => c.type === "Ready" && c.status === "True");
+}
+
+function suffixFor(seed: string, attempt: number): string {
+  let n = hashString(`${seed}#${attempt}`);
+  let out = "";
+  for (let i = 0; i < 5; i++) {
+    out += SAFE_ALPHABET[n % SAFE_ALPHABET.length];
+    n = Math.floor(n / SAFE_ALPHABET.length);
+  }
+  return out;
+}
+
+/** JSON with sorted keys, so equal templates hash equally whatever order their fields were written in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** Which pods go first when scaling down: unready before ready, then the newest (as the ReplicaSet controller ranks). */
+function rankForDeletion(pods: KubeObject[]): KubeObject[] {
+  return [...pods].sort((a, b) => {
+    const readiness = Number(isPodReady(a)) - Number(isPodReady(b));
+    if (readiness !== 0) return readiness;
+    const age = (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "");
+    if (age !== 0) return age;
+    return b.metadata.name.localeCompare(a.metadata.name);
+  });
+}
+
+/** maxSurge / maxUnavailable as counts (ints or percentages; defaults 25%). Both zero would deadlock, so surge 1. */
+function rollingLimits(
+  strategy: { rollingUpdate?: { maxSurge?: unknown; maxUnavailable?: unknown } } | undefined,
+  replicas: number,
+): { maxSurge: number; maxUnavailable: number } {
+  const maxSurge = resolveIntOrPercent(strategy?.rollingUpdate?.maxSurge ?? "25%", replicas, Math.ceil);
+  const maxUnavailable = resolveIntOrPercent(strategy?.rollingUpdate?.maxUnavailable ?? "25%", replicas, Math.floor);
+  return { maxSurge: maxSurge === 0 && maxUnavailable === 0 ? 1 : maxSurge, maxUnavailable };
+}
+
+function resolveIntOrPercent(value: unknown, total: number, round: (x: number) => number): number {
+  if (typeof value === "number") return Math.max(0, Math.floor(value));
+  const percent = /^(\d+)%$/.exec(String(value));
+  if (percent?.[1]) return round((Number(percent[1]) * total) / 100);
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? Math.max(0, Math.floor(parsed)) : 0;
+}
+
+function withoutZeros(status: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(status).filter(([, value]) => value !== 0));
+}
+
+function timestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
