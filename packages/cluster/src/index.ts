@@ -1,7 +1,30 @@
+export type { ApiServerHandle, ApiServerOptions } from "./api/api-server.js";
+export { startApiServer } from "./api/api-server.js";
+export { KUBERNETES_VERSION } from "./api/discovery.js";
+export { mergePatch } from "./api/patch.js";
+export type { ExecResult, LogOptions, PodAccess } from "./api/pod-access.js";
+export { collectionPath, objectPath } from "./api/resource-path.js";
+export type { ServerAddress } from "./api/server-address.js";
+export {
+  clearServerAddress,
+  readServerAddress,
+  serverAddressFile,
+  testbedHome,
+  writeServerAddress,
+} from "./api/server-address.js";
 export type { Controller, ControllerContext } from "./controllers/controller.js";
 export { eventKey, ReconcileQueue, splitKey } from "./controllers/controller.js";
 export type { EnvoyConfig } from "./controllers/mesh-config-hub.js";
 export { MeshConfigHub } from "./controllers/mesh-config-hub.js";
+export type { ApplyAction, ApplyOptions, ApplyResult } from "./manifests/apply-manifests.js";
+export { applyManifests, mergeForApply, objectReference } from "./manifests/apply-manifests.js";
+export { loadManifests, manifestFiles, readStdin } from "./manifests/load-manifests.js";
+export type { ManifestSource } from "./manifests/manifest-error.js";
+export { describeSource, ManifestError } from "./manifests/manifest-error.js";
+export type { ManifestTarget } from "./manifests/manifest-target.js";
+export { storeTarget } from "./manifests/manifest-target.js";
+export type { Manifest } from "./manifests/parse-manifests.js";
+export { parseManifests } from "./manifests/parse-manifests.js";
 export { addressFor, detectPrivilegedPorts, servingPort, setPrivilegedPorts } from "./network/ports.js";
 export { ApiError, alreadyExists, invalid, notFound } from "./store/api-error.js";
 export type { KindInfo } from "./store/kinds.js";
@@ -12,3 +35,4 @@ export type { LabelSelector, Requirement } from "./store/label-selector.js";
 export { matchesSelector, parseSelector, SelectorError, selectorFromObject } from "./store/label-selector.js";
 export type { ListOptions, WatchEvent, WatchEventType } from "./store/object-store.js";
 export { ObjectStore, objectId } from "./store/object-store.js";
+export { validateObject } from "./store/validation.js";

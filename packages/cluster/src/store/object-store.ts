@@ -4,6 +4,7 @@ import { ApiError, alreadyExists, invalid, notFound } from "./api-error.js";
 import { KINDS, type KindInfo, kindFor, kindKey } from "./kinds.js";
 import type { KubeObject } from "./kube-object.js";
 import { type LabelSelector, matchesSelector } from "./label-selector.js";
+import { validateObject } from "./validation.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -72,6 +73,7 @@ export class ObjectStore {
 
   create(input: KubeObject): KubeObject {
     const info = this.kindOf(input);
+    checkValid(info, input);
     const object = structuredClone(input);
     this.checkIdentity(info, object);
     const key = kindKey(info);
@@ -92,6 +94,7 @@ export class ObjectStore {
    */
   update(input: KubeObject): KubeObject {
     const info = this.kindOf(input);
+    checkValid(info, input);
     const key = kindKey(info);
     const current = this.storedOrThrow(info, input.metadata.namespace, input.metadata.name);
     this.checkVersion(info, input, current);
@@ -103,7 +106,10 @@ export class ObjectStore {
       deletionTimestamp: current.metadata.deletionTimestamp,
       generation: current.metadata.generation,
     };
-    next.status = current.status;
+    if (next.metadata.deletionTimestamp === undefined) delete next.metadata.deletionTimestamp;
+    // Status belongs to the status subresource; an absent one must stay absent so a no-op update is one.
+    if (current.status === undefined) delete next.status;
+    else next.status = current.status;
     if (isDeepStrictEqual(withoutVolatile(next), withoutVolatile(current))) return structuredClone(current);
     if (!isDeepStrictEqual(desiredState(next), desiredState(current))) {
       next.metadata.generation = (current.metadata.generation ?? 1) + 1;
@@ -300,6 +306,12 @@ function resourceName(key: string): string {
 
 function groupSuffix(info: KindInfo): string {
   return info.group === "" ? "" : `.${info.group}`;
+}
+
+/** Refuse an object the API server's validation would refuse (422 Invalid with every cause). */
+function checkValid(info: KindInfo, object: KubeObject): void {
+  const causes = validateObject(object);
+  if (causes.length > 0) throw invalid(info.kind, object.metadata?.name ?? "", causes);
 }
 
 function desiredState(object: KubeObject): unknown {

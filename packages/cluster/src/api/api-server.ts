@@ -1,0 +1,139 @@
+/**
+ * The Kubernetes-style REST API over the object store, on loopback: core and group paths,
+ * namespaced and cluster-scoped resources, the status subresource, patches, discovery, /version,
+ * and pod logs/exec through the kubelet. Every failure is answered with a Status; nothing a client
+ * sends can take the server down.
+ */
+import { PassThrough } from "node:stream";
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
+import { ApiError } from "../store/api-error.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { coreVersions, groupList, KUBERNETES_VERSION, resourceList } from "./discovery.js";
+import type { PodAccess } from "./pod-access.js";
+import { parseExecRequest, parseTailLines, requirePodAccess, resolveContainer } from "./pod-handlers.js";
+import { handleResource } from "./resource-handlers.js";
+import { parseApiPath, type ResourcePath } from "./resource-path.js";
+
+export interface ApiServerOptions {
+  store: ObjectStore;
+  /** Loopback only (default 127.0.0.1). */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  podAccess?: PodAccess;
+}
+
+export interface ApiServerHandle {
+  url: string;
+  close(): Promise<void>;
+}
+
+type Query = Record<string, string | undefined>;
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServerHandle> {
+  // forceCloseConnections: `oc logs -f` streams and keep-alive sockets must not hold up shutdown.
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, forceCloseConnections: true });
+  // Bodies are parsed by the handlers so malformed JSON becomes a Kubernetes Status.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+  app.setErrorHandler((error, _request, reply) => sendError(reply, error));
+  app.setNotFoundHandler((_request, reply) => sendError(reply, notFoundPath()));
+  app.get("/version", async () => KUBERNETES_VERSION);
+  app.get("/api", async () => coreVersions());
+  app.get("/apis", async () => groupList());
+  app.get("/healthz", async (_request, reply) => reply.type("text/plain").send("ok"));
+  app.route({
+    method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    url: "/*",
+    handler: (request, reply) => route(options, request, reply),
+  });
+  const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
+  return { url: address, close: () => app.close() };
+}
+
+async function route(options: ApiServerOptions, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const pathname = new URL(request.url, "http://api").pathname;
+  const target = parseApiPath(pathname);
+  if (target.type === "group") {
+    const list = resourceList(target.group, target.version);
+    if (!list || request.method !== "GET") return sendError(reply, notFoundPath());
+    return reply.send(list);
+  }
+  if (target.type === "unknown") return sendError(reply, notFoundPath());
+  const path = target.path;
+  const query = request.query as Query;
+  if (path.info.kind === "Pod" && path.subresource === "log" && request.method === "GET") {
+    return streamLogs(options, path, query, reply);
+  }
+  if (path.info.kind === "Pod" && path.subresource === "exec" && request.method === "POST") {
+    return execInPod(options, path, request, reply);
+  }
+  const result = handleResource(options.store, {
+    method: request.method,
+    path,
+    query,
+    body: request.body as string | undefined,
+    contentType: request.headers["content-type"],
+  });
+  return reply.code(result.status).send(result.body);
+}
+
+async function streamLogs(
+  options: ApiServerOptions,
+  path: ResourcePath,
+  query: Query,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const namespace = path.namespace as string;
+  const pod = path.name as string;
+  const container = resolveContainer(options.store, namespace, pod, query.container);
+  const access = requirePodAccess(options.podAccess);
+  const lines = await access.logs(namespace, pod, container, { tailLines: parseTailLines(query.tailLines) });
+  const text = lines.map((line) => `${line}\n`).join("");
+  reply.type("text/plain; charset=utf-8");
+  if (query.follow !== "true") return reply.send(text);
+  const stream = new PassThrough();
+  stream.write(text);
+  const unsubscribe = access.followLogs(namespace, pod, container, (line) => stream.write(`${line}\n`));
+  // The client hanging up (Ctrl-C on `oc logs -f`) ends the subscription.
+  reply.raw.on("close", () => {
+    unsubscribe();
+    stream.end();
+  });
+  return reply.send(stream);
+}
+
+async function execInPod(
+  options: ApiServerOptions,
+  path: ResourcePath,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const exec = parseExecRequest(request.body as string | undefined);
+  const namespace = path.namespace as string;
+  const pod = path.name as string;
+  const container = resolveContainer(options.store, namespace, pod, exec.container);
+  const result = await requirePodAccess(options.podAccess).exec(namespace, pod, container, exec.command);
+  return reply.send(result);
+}
+
+function notFoundPath(): ApiError {
+  return new ApiError("NotFound", "the server could not find the requested resource");
+}
+
+function sendError(reply: FastifyReply, error: unknown): FastifyReply {
+  const apiError = toApiError(error);
+  return reply.code(apiError.code).type("application/json").send(apiError.toStatus());
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const failure = error as { statusCode?: number; message?: string; code?: string };
+  if (failure.statusCode === 413) return new ApiError("BadRequest", "the request body is too large");
+  if (failure.statusCode === 415)
+    return new ApiError("UnsupportedMediaType", failure.message ?? "unsupported media type");
+  if (failure.statusCode !== undefined && failure.statusCode >= 400 && failure.statusCode < 500) {
+    return new ApiError("BadRequest", failure.message ?? "bad request");
+  }
+  return new ApiError("InternalError", `Internal error occurred: ${failure.message ?? String(error)}`);
+}

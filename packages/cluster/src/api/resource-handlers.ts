@@ -1,0 +1,168 @@
+/**
+ * The REST verbs on stored objects, free of HTTP: each takes the parsed path and request and returns
+ * a status code and body, or throws an ApiError the server turns into a Status.
+ */
+import { ApiError } from "../store/api-error.js";
+import { type KindInfo, kindKey } from "../store/kinds.js";
+import type { KubeObject } from "../store/kube-object.js";
+import { type LabelSelector, parseSelector, SelectorError } from "../store/label-selector.js";
+import type { ObjectStore } from "../store/object-store.js";
+import { applyPatch, patchTypeOf } from "./patch.js";
+import { methodNotAllowed, type ResourcePath } from "./resource-path.js";
+
+export interface ResourceRequest {
+  method: string;
+  path: ResourcePath;
+  query: Record<string, string | undefined>;
+  /** The raw body text (parsed here, so malformed JSON is a Status, not a crash). */
+  body: string | undefined;
+  contentType: string | undefined;
+}
+
+export interface ResourceResponse {
+  status: number;
+  body: unknown;
+}
+
+export function handleResource(store: ObjectStore, request: ResourceRequest): ResourceResponse {
+  const { method, path } = request;
+  if (path.subresource !== undefined && path.subresource !== "status") {
+    throw new ApiError("NotFound", "the server could not find the requested resource");
+  }
+  if (path.name === undefined) {
+    if (method === "GET") return { status: 200, body: listObjects(store, path, request.query) };
+    if (method === "POST") return { status: 201, body: createObject(store, path, parseBody(request.body)) };
+    throw methodNotAllowed(method);
+  }
+  if (method === "GET")
+    return { status: 200, body: served(path, store.require(kindKey(path.info), path.namespace, path.name)) };
+  if (method === "PUT") return { status: 200, body: replaceObject(store, path, parseBody(request.body)) };
+  if (method === "PATCH") return { status: 200, body: patchObject(store, path, request) };
+  if (method === "DELETE" && path.subresource === undefined) {
+    return { status: 200, body: served(path, store.delete(kindKey(path.info), path.namespace, path.name)) };
+  }
+  throw methodNotAllowed(method);
+}
+
+function listObjects(store: ObjectStore, path: ResourcePath, query: ResourceRequest["query"]): unknown {
+  const items = store
+    .list(kindKey(path.info), { namespace: path.namespace, selector: selectorOf(query.labelSelector) })
+    .map((object) => served(path, object));
+  return {
+    kind: `${path.info.kind}List`,
+    apiVersion: groupVersion(path),
+    metadata: { resourceVersion: latestVersion(items) },
+    items,
+  };
+}
+
+function selectorOf(text: string | undefined): LabelSelector {
+  try {
+    return parseSelector(text);
+  } catch (error) {
+    if (error instanceof SelectorError) throw new ApiError("BadRequest", error.message);
+    throw error;
+  }
+}
+
+function createObject(store: ObjectStore, path: ResourcePath, body: KubeObject): unknown {
+  const object = identify(path, body);
+  return served(path, store.create(object));
+}
+
+function replaceObject(store: ObjectStore, path: ResourcePath, body: KubeObject): unknown {
+  const object = identify(path, body);
+  if (object.metadata.name !== path.name) {
+    throw new ApiError(
+      "BadRequest",
+      `the name of the object (${object.metadata.name}) does not match the name on the URL (${path.name})`,
+    );
+  }
+  if (path.subresource === "status") {
+    return served(path, store.updateStatus(kindKey(path.info), path.namespace, path.name, object.status));
+  }
+  return served(path, store.update(object));
+}
+
+function patchObject(store: ObjectStore, path: ResourcePath, request: ResourceRequest): unknown {
+  const type = patchTypeOf(request.contentType);
+  const patch = parseJson(request.body);
+  const current = store.require(kindKey(path.info), path.namespace, path.name as string);
+  const patched = applyPatch(current, patch, type);
+  if (!isObject(patched)) throw new ApiError("BadRequest", "the patched object is not an object");
+  const object = identify(path, patched as KubeObject);
+  if (object.metadata.name !== path.name) {
+    throw new ApiError("Invalid", `metadata.name: Invalid value: "${object.metadata.name}": field is immutable`);
+  }
+  if (path.subresource === "status") {
+    return served(path, store.updateStatus(kindKey(path.info), path.namespace, path.name, object.status));
+  }
+  return served(path, store.update(object));
+}
+
+/** Fill kind/apiVersion/namespace from the URL and refuse a body that names another one. */
+function identify(path: ResourcePath, body: KubeObject): KubeObject {
+  const info: KindInfo = path.info;
+  const expectedVersion = groupVersion(path);
+  const object = { ...body, apiVersion: body.apiVersion ?? expectedVersion, kind: body.kind ?? info.kind };
+  if (object.kind !== info.kind) {
+    throw new ApiError(
+      "BadRequest",
+      `the kind in the data (${object.kind}) does not match the expected kind (${info.kind})`,
+    );
+  }
+  if (object.apiVersion !== expectedVersion) {
+    throw new ApiError(
+      "BadRequest",
+      `the API version in the data (${object.apiVersion}) does not match the expected API version (${expectedVersion})`,
+    );
+  }
+  if (!isObject(object.metadata)) return object;
+  object.metadata = { ...object.metadata };
+  if (!info.namespaced) return object;
+  if (object.metadata.namespace !== undefined && object.metadata.namespace !== path.namespace) {
+    throw new ApiError(
+      "BadRequest",
+      "the namespace of the provided object does not match the namespace sent on the request",
+    );
+  }
+  object.metadata.namespace = path.namespace;
+  return object;
+}
+
+function parseBody(text: string | undefined): KubeObject {
+  const value = parseJson(text);
+  if (!isObject(value))
+    throw new ApiError("BadRequest", "the object provided is unrecognized: the body must be a JSON object");
+  return value as KubeObject;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined || text.trim() === "") throw new ApiError("BadRequest", "the request body is empty");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(
+      "BadRequest",
+      `the object provided is unrecognized: json parse error: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** The object as the requested version presents it (versions of one kind share a schema here). */
+function served(path: ResourcePath, object: KubeObject): KubeObject {
+  return { ...object, apiVersion: groupVersion(path) };
+}
+
+function groupVersion(path: ResourcePath): string {
+  return path.info.group === "" ? path.version : `${path.info.group}/${path.version}`;
+}
+
+function latestVersion(items: KubeObject[]): string {
+  const versions = items.map((item) => Number(item.metadata.resourceVersion ?? 0));
+  return String(Math.max(0, ...versions));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
