@@ -82,7 +82,7 @@ export function matchesSelector(selector: LabelSelector, labels: Record<string, 
         return !present || !requirement.values.includes(value ?? "");
       case "Exists":
         return present;
-      case "DoesNotExist":
+      default:
         return !present;
     }
   });

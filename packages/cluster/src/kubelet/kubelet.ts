@@ -1,0 +1,179 @@
+import type { Controller, ControllerContext } from "../controllers/controller.js";
+import { isPodReady } from "../discovery/inference-pool-source.js";
+import type { KubeObject } from "../store/kube-object.js";
+import { matchesSelector, selectorFromObject } from "../store/label-selector.js";
+import type { ObjectStore, WatchEvent } from "../store/object-store.js";
+import { ContainerLogs } from "./container-logs.js";
+import { NodeScheduler } from "./node-scheduler.js";
+import { type Node, PodNetwork } from "./pod-network.js";
+import { PodWorker, type PodWorkerDeps } from "./pod-worker.js";
+import type { ClusterServices, ContainerImage, ExecResult } from "./runtimes/container-runtime.js";
+
+export const KUBELET_FINALIZER = "testbed.io/kubelet";
+
+export interface KubeletOptions {
+  services: Omit<ClusterServices, "store">;
+  images: readonly ContainerImage[];
+  nodes: Node[];
+  /** Third octet of pod addresses (see pod-network.ts). */
+  subnet: number;
+  stateDir: string;
+  restartBackoffMs: number;
+  probePeriodMs: number;
+}
+
+/**
+ * The nodes' kubelets in one: binds each new Pod to a node (see node-scheduler.ts), gives it an
+ * address, runs it with a PodWorker, and on deletion stops it and releases the finalizer so the
+ * API server can remove it. Also the back end of `oc logs` and `oc exec`.
+ */
+export class Kubelet implements Controller {
+  readonly name = "kubelet";
+  readonly logs = new ContainerLogs();
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly scheduler: NodeScheduler;
+  private readonly network: PodNetwork;
+  private store: ObjectStore | undefined;
+  private unwatch: (() => void) | undefined;
+
+  constructor(private readonly options: KubeletOptions) {
+    this.scheduler = new NodeScheduler(options.nodes);
+    this.network = new PodNetwork(options.subnet);
+  }
+
+  start(context: ControllerContext): void {
+    this.store = context.store;
+    this.unwatch = context.store.watch((event) => this.onEvent(event));
+    for (const pod of context.store.list("Pod")) this.onEvent({ type: "ADDED", key: "Pod", object: pod });
+  }
+
+  stop(): void {
+    this.unwatch?.();
+  }
+
+  /** Stop every pod (testbed shutdown); the store keeps the objects. */
+  async shutdown(): Promise<void> {
+    this.stop();
+    await Promise.all([...this.workers.values()].map((worker) => worker.terminate()));
+    this.workers.clear();
+  }
+
+  nodes(): Node[] {
+    return this.scheduler.nodes;
+  }
+
+  readLogs(namespace: string, pod: string, container: string | undefined, tailLines?: number): string[] {
+    const worker = this.requireWorker(namespace, pod);
+    return this.logs.read(worker.key, this.containerOf(worker, container), tailLines);
+  }
+
+  followLogs(namespace: string, pod: string, container: string | undefined, onLine: (line: string) => void): () => void {
+    const worker = this.requireWorker(namespace, pod);
+    return this.logs.follow(worker.key, this.containerOf(worker, container), onLine);
+  }
+
+  exec(namespace: string, pod: string, container: string | undefined, command: string[]): Promise<ExecResult> {
+    return this.requireWorker(namespace, pod).exec(container, command);
+  }
+
+  private onEvent(event: WatchEvent): void {
+    if (event.key === "Secret" || event.key === "ConfigMap") {
+      for (const worker of this.workers.values()) worker.volumeSourceChanged(event.object);
+      return;
+    }
+    if (event.key !== "Pod") return;
+    const pod = event.object;
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    if (event.type === "DELETED" || pod.metadata.deletionTimestamp) {
+      void this.stopPod(key, pod, event.type !== "DELETED");
+      return;
+    }
+    if (!this.workers.has(key) && !pod.spec?.nodeName) this.admit(key, pod);
+  }
+
+  private admit(key: string, pod: KubeObject): void {
+    const store = this.store as ObjectStore;
+    const node = this.scheduler.place(pod);
+    if (!node) return;
+    const podIP = this.network.allocate(node);
+    const bound = store.update({
+      ...pod,
+      metadata: { ...pod.metadata, finalizers: [...new Set([...((pod.metadata as { finalizers?: string[] }).finalizers ?? []), KUBELET_FINALIZER])] } as KubeObject["metadata"],
+      spec: { ...pod.spec, nodeName: node.name },
+    });
+    const worker = new PodWorker(bound, node, podIP, this.workerDeps(store));
+    this.workers.set(key, worker);
+    worker.run().catch((error) => {
+      process.emitWarning(`pod ${key} failed to start: ${(error as Error).stack ?? error}`);
+    });
+  }
+
+  private async stopPod(key: string, pod: KubeObject, releaseFinalizer: boolean): Promise<void> {
+    const worker = this.workers.get(key);
+    if (worker) {
+      this.workers.delete(key);
+      await worker.terminate();
+      this.scheduler.release(worker.node);
+      this.network.release(worker.node, worker.podIP);
+      this.logs.forget(key);
+    }
+    if (!releaseFinalizer) return;
+    const store = this.store as ObjectStore;
+    const current = store.get("Pod", pod.metadata.namespace, pod.metadata.name);
+    const finalizers = (current?.metadata as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+    if (current && finalizers.includes(KUBELET_FINALIZER)) {
+      store.update({
+        ...current,
+        metadata: { ...current.metadata, finalizers: finalizers.filter((f) => f !== KUBELET_FINALIZER) } as KubeObject["metadata"],
+      });
+    }
+  }
+
+  private workerDeps(store: ObjectStore): PodWorkerDeps {
+    return {
+      services: { ...this.options.services, store },
+      images: this.options.images,
+      logs: this.logs,
+      stateDir: this.options.stateDir,
+      restartBackoffMs: this.options.restartBackoffMs,
+      probePeriodMs: this.options.probePeriodMs,
+      resolveHost: (host) => resolveServiceHost(store, host),
+    };
+  }
+
+  private requireWorker(namespace: string, pod: string): PodWorker {
+    const worker = this.workers.get(`${namespace}/${pod}`);
+    if (!worker) throw new PodAccessError(404, `pods "${pod}" not found`);
+    return worker;
+  }
+
+  private containerOf(worker: PodWorker, container: string | undefined): string {
+    if (container === undefined) return worker.defaultContainerName() ?? "";
+    if (!worker.containerNames().includes(container)) {
+      throw new PodAccessError(400, `container ${container} is not valid for pod ${worker.key.split("/")[1]}`);
+    }
+    return container;
+  }
+}
+
+export class PodAccessError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Cluster DNS for Services: `<svc>.<ns>.svc[.cluster.local]` → a Ready pod the Service selects. */
+function resolveServiceHost(store: ObjectStore, host: string): string | undefined {
+  const match = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(host);
+  if (!match?.[1] || !match[2]) return undefined;
+  const service = store.get("Service", match[2], match[1]);
+  if (!service?.spec?.selector) return undefined;
+  const selector = selectorFromObject(service.spec.selector);
+  const pod = store
+    .list("Pod", { namespace: match[2] })
+    .find((p) => matchesSelector(selector, p.metadata.labels) && isPodReady(p) && p.status?.podIP);
+  return pod?.status?.podIP;
+}

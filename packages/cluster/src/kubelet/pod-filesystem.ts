@@ -1,0 +1,62 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, posix } from "node:path";
+
+/**
+ * A pod's view of files, on the host: every pod gets a directory, and container paths map onto
+ * it — a volume mount (`/var/run/kserve/tls` ← Secret) onto the volume's directory, anything else
+ * onto `<pod dir>/rootfs/<path>`. So `--cert-path /var/run/kserve/tls` in a manifest means what it
+ * means in the seed: the directory where the pod's TLS Secret is mounted.
+ */
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+}
+
+export class PodFilesystem {
+  private readonly mounts: Array<{ mountPath: string; hostPath: string }> = [];
+
+  constructor(readonly root: string) {
+    mkdirSync(join(root, "rootfs"), { recursive: true });
+  }
+
+  /** The host directory of a named volume (created on first use). */
+  volumeDir(volume: string): string {
+    const dir = join(this.root, "volumes", volume);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /** Write a volume's files (Secret/ConfigMap keys → file names). */
+  writeVolume(volume: string, files: Record<string, string | Buffer>): void {
+    const dir = this.volumeDir(volume);
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  }
+
+  mount(mountPath: string, volume: string): void {
+    const normalized = posix.normalize(mountPath).replace(/\/$/, "");
+    this.mounts.push({ mountPath: normalized, hostPath: this.volumeDir(volume) });
+    // Longest mount first, so /var/run/secrets/kubernetes.io/serviceaccount beats /var/run.
+    this.mounts.sort((a, b) => b.mountPath.length - a.mountPath.length);
+  }
+
+  /** Host path of a container path. Relative paths are taken from the container's root. */
+  resolve(containerPath: string): string {
+    const path = posix.normalize(posix.isAbsolute(containerPath) ? containerPath : `/${containerPath}`);
+    for (const { mountPath, hostPath } of this.mounts) {
+      if (path === mountPath) return hostPath;
+      if (path.startsWith(`${mountPath}/`)) return join(hostPath, path.slice(mountPath.length + 1));
+    }
+    return join(this.root, "rootfs", path);
+  }
+
+  /** Write a file at a container path (the storage initializer uses this). */
+  writeFile(containerPath: string, content: string): void {
+    const hostPath = this.resolve(containerPath);
+    mkdirSync(posix.dirname(hostPath), { recursive: true });
+    writeFileSync(hostPath, content);
+  }
+
+  remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,294 @@
+import { join } from "node:path";
+import { recordEvent } from "../store/events.js";
+import type { KubeObject } from "../store/kube-object.js";
+import { containerArgv, containerEnv } from "./command-line.js";
+import type { ContainerLogs } from "./container-logs.js";
+import { execCommon } from "./exec-commands.js";
+import { PodFilesystem } from "./pod-filesystem.js";
+import { startPodLifecycle } from "./pod-lifecycle.js";
+import type { Node } from "./pod-network.js";
+import { buildPodStatus, type ContainerRecord } from "./pod-status.js";
+import { mountVolumes, refreshVolumes, VolumeMountError } from "./pod-volumes.js";
+import { runProbe } from "./probes.js";
+import {
+  type ClusterServices,
+  type ContainerImage,
+  type ContainerSpec,
+  ContainerStartError,
+  type ExecResult,
+  repositoryName,
+} from "./runtimes/container-runtime.js";
+
+export interface PodWorkerDeps {
+  services: ClusterServices;
+  images: readonly ContainerImage[];
+  logs: ContainerLogs;
+  stateDir: string;
+  /** First restart delay; doubles per restart up to 5 minutes, as the kubelet's back-off. */
+  restartBackoffMs: number;
+  probePeriodMs: number;
+  resolveHost(host: string): string | undefined;
+}
+
+const MAX_BACKOFF_MS = 300_000;
+
+/** Runs one pod: volumes, init containers, native sidecars, containers, probes, restarts, status. */
+export class PodWorker {
+  private readonly lifecycle = startPodLifecycle();
+  private readonly containers = new Map<string, ContainerRecord>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly fs: PodFilesystem;
+  private readonly startTime = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  private statusQueued = false;
+  private stopping = false;
+
+  constructor(
+    private pod: KubeObject,
+    readonly node: Node,
+    readonly podIP: string,
+    private readonly deps: PodWorkerDeps,
+  ) {
+    this.fs = new PodFilesystem(join(deps.stateDir, "pods", `${pod.metadata.namespace}_${pod.metadata.name}`));
+    for (const spec of (pod.spec?.initContainers ?? []) as ContainerSpec[]) {
+      this.containers.set(spec.name, newRecord(spec, spec.restartPolicy === "Always" ? "sidecar" : "init"));
+    }
+    for (const spec of (pod.spec?.containers ?? []) as ContainerSpec[]) this.containers.set(spec.name, newRecord(spec, "main"));
+  }
+
+  get key(): string {
+    return `${this.pod.metadata.namespace}/${this.pod.metadata.name}`;
+  }
+
+  containerNames(): string[] {
+    return [...this.containers.values()].filter((c) => c.kind !== "init").map((c) => c.spec.name);
+  }
+
+  async run(): Promise<void> {
+    this.lifecycle.send({ type: "SCHEDULED" });
+    this.event("Normal", "Scheduled", `Successfully assigned ${this.key} to ${this.node.name}`, "default-scheduler");
+    this.writeStatus();
+    await this.mountWithRetry();
+    for (const record of this.containers.values()) {
+      if (this.stopping) return;
+      if (record.kind === "init") {
+        await this.runToCompletion(record);
+      } else if (record.kind === "sidecar") await this.startContainer(record);
+    }
+    if (this.stopping) return;
+    this.lifecycle.send({ type: "INITIALIZED" });
+    await Promise.all([...this.containers.values()].filter((c) => c.kind === "main").map((c) => this.startContainer(c)));
+  }
+
+  async terminate(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.lifecycle.send({ type: "DELETE" });
+    for (const timer of this.timers) clearTimeout(timer);
+    for (const record of this.containers.values()) {
+      if (record.running) this.event("Normal", "Killing", `Stopping container ${record.spec.name}`);
+    }
+    await Promise.all(
+      [...this.containers.values()].map(async (record) => {
+        const running = record.running;
+        record.running = undefined;
+        await running?.stop().catch(() => {});
+      }),
+    );
+    this.lifecycle.send({ type: "STOPPED" });
+    this.lifecycle.stop();
+    this.fs.remove();
+  }
+
+  /** The Secret or ConfigMap behind some of this pod's volumes changed. */
+  volumeSourceChanged(changed: KubeObject): void {
+    if (!this.stopping) refreshVolumes(this.pod, this.deps.services.store, this.fs, changed);
+  }
+
+  async exec(containerName: string | undefined, argv: string[]): Promise<ExecResult> {
+    const record = containerName ? this.containers.get(containerName) : this.defaultContainer();
+    if (!record || record.kind === "init") {
+      return { stdout: "", stderr: `error: container ${containerName} is not valid for pod ${this.pod.metadata.name}\n`, exitCode: 1 };
+    }
+    if (!record.running) {
+      return { stdout: "", stderr: `error: unable to upgrade connection: container not found ("${record.spec.name}")\n`, exitCode: 1 };
+    }
+    const specific = await record.running.exec?.(argv);
+    if (specific) return specific;
+    return execCommon(argv, {
+      podIP: this.podIP,
+      env: containerEnv(record.spec.env),
+      fs: this.fs,
+      resolveHost: this.deps.resolveHost,
+      kill: (code) => void this.containerExited(record, record.generation, code, "killed by exec"),
+    });
+  }
+
+  defaultContainerName(): string | undefined {
+    return this.defaultContainer()?.spec.name;
+  }
+
+  private defaultContainer(): ContainerRecord | undefined {
+    const annotated = this.pod.metadata.annotations?.["kubectl.kubernetes.io/default-container"];
+    const main = [...this.containers.values()].filter((c) => c.kind === "main");
+    return main.find((c) => c.spec.name === annotated) ?? main[0];
+  }
+
+  private async mountWithRetry(): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        mountVolumes(this.pod, this.deps.services.store, this.fs);
+        return;
+      } catch (error) {
+        if (!(error instanceof VolumeMountError)) throw error;
+        if (attempt === 0 || attempt % 20 === 0) this.event("Warning", "FailedMount", error.message);
+        await this.sleep(Math.min(1_000, 25 * 2 ** attempt));
+      }
+    }
+  }
+
+  /** Resolves when the init container exits 0; failures are retried with back-off meanwhile. */
+  private runToCompletion(record: ContainerRecord): Promise<number> {
+    return new Promise((resolve) => {
+      record.onExit = resolve;
+      void this.startContainer(record);
+    });
+  }
+
+  private async startContainer(record: ContainerRecord): Promise<void> {
+    if (this.stopping) return;
+    const image = this.deps.images.find((candidate) => candidate.matches(repositoryName(record.spec.image)));
+    const generation = ++record.generation;
+    if (!image) {
+      record.state = { waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${record.spec.image}"` } };
+      this.event("Warning", "Failed", `Failed to pull image "${record.spec.image}": the testbed runs offline and has no program for this image`);
+      this.writeStatus();
+      return;
+    }
+    this.event("Normal", "Pulled", `Container image "${record.spec.image}" already present on machine`);
+    const env = containerEnv(record.spec.env);
+    const log = this.deps.logs.sink(this.key, record.spec.name);
+    try {
+      record.running = await image.start({
+        pod: this.pod,
+        container: record.spec,
+        argv: containerArgv(record.spec.command, record.spec.args, env),
+        env,
+        podIP: this.podIP,
+        node: this.node,
+        fs: this.fs,
+        log,
+        cluster: this.deps.services,
+        exited: (code, message) => void this.containerExited(record, generation, code, message),
+      });
+    } catch (error) {
+      const code = error instanceof ContainerStartError ? error.exitCode : 1;
+      log((error as Error).message);
+      await this.containerExited(record, generation, code, (error as Error).message);
+      return;
+    }
+    if (this.stopping) {
+      await record.running.stop();
+      return;
+    }
+    record.state = { running: { startedAt: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") } };
+    record.ready = !record.spec.readinessProbe;
+    this.event("Normal", "Started", `Started container ${record.spec.name}`);
+    this.writeStatus();
+    if (record.spec.readinessProbe && record.kind !== "init") this.probeLoop(record, generation, true);
+  }
+
+  private async containerExited(record: ContainerRecord, generation: number, code: number, message: string): Promise<void> {
+    if (this.stopping || generation !== record.generation) return;
+    const running = record.running;
+    record.running = undefined;
+    record.generation++;
+    await running?.stop().catch(() => {});
+    const finishedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const terminated = { exitCode: code, reason: code === 0 ? "Completed" : "Error", message, finishedAt };
+    record.ready = false;
+    if (record.kind === "init" && code === 0) {
+      record.state = { terminated };
+      this.writeStatus();
+      record.onExit?.(0);
+      return;
+    }
+    record.lastState = { terminated };
+    const delay = Math.min(MAX_BACKOFF_MS, this.deps.restartBackoffMs * 2 ** record.restartCount);
+    record.restartCount++;
+    record.state = { waiting: { reason: "CrashLoopBackOff", message: `back-off ${formatDelay(delay)} restarting failed container=${record.spec.name} pod=${this.pod.metadata.name}` } };
+    this.event("Warning", "BackOff", `Back-off restarting failed container ${record.spec.name} in pod ${this.pod.metadata.name}`);
+    this.writeStatus();
+    // An init container keeps its onExit: the pod's start-up resumes when a retry completes.
+    this.after(delay, () => void this.startContainer(record));
+  }
+
+  private probeLoop(record: ContainerRecord, generation: number, starting: boolean): void {
+    const probe = record.spec.readinessProbe;
+    if (!probe || this.stopping || generation !== record.generation) return;
+    let failures = 0;
+    const tick = async () => {
+      if (this.stopping || generation !== record.generation) return;
+      const ok = await runProbe(probe, this.podIP, record.spec);
+      if (this.stopping || generation !== record.generation) return;
+      failures = ok ? 0 : failures + 1;
+      const threshold = probe.failureThreshold ?? 3;
+      const ready = ok || (record.ready && failures < threshold);
+      if (ready !== record.ready) {
+        record.ready = ready;
+        if (!ready) this.event("Warning", "Unhealthy", `Readiness probe failed for container ${record.spec.name}`);
+        this.writeStatus();
+      }
+      // Poll quickly until first ready, so pods come up in milliseconds; then at the probe period.
+      this.after(record.ready || !starting ? this.deps.probePeriodMs : 20, tick);
+      if (record.ready) starting = false;
+    };
+    void tick();
+  }
+
+  private writeStatus(): void {
+    if (this.statusQueued) return;
+    this.statusQueued = true;
+    queueMicrotask(() => {
+      this.statusQueued = false;
+      if (this.lifecycle.state() === "terminated") return;
+      const status = buildPodStatus({
+        phase: this.lifecycle.state(),
+        containers: [...this.containers.values()],
+        podIP: this.podIP,
+        hostIP: `127.${this.node.octet}.0.1`,
+        startTime: this.startTime,
+        previous: this.pod.status,
+      });
+      try {
+        this.pod = this.deps.services.store.updateStatus("Pod", this.pod.metadata.namespace, this.pod.metadata.name, status);
+      } catch {
+        // The pod is gone; its worker is being torn down.
+      }
+    });
+  }
+
+  private event(type: "Normal" | "Warning", reason: string, message: string, component = "kubelet"): void {
+    recordEvent(this.deps.services.store, this.pod, type, reason, message, component);
+  }
+
+  private after(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.after(ms, resolve));
+  }
+}
+
+function newRecord(spec: ContainerSpec, kind: ContainerRecord["kind"]): ContainerRecord {
+  return { spec, kind, state: { waiting: { reason: kind === "main" ? "PodInitializing" : "ContainerCreating" } }, ready: false, restartCount: 0, generation: 0 };
+}
+
+function formatDelay(ms: number): string {
+  const seconds = ms / 1000;
+  return seconds >= 60 ? `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s` : `${seconds}s`;
+}

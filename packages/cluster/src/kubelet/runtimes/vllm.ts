@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from "node:fs";
+import { hashString } from "@testbed/common";
+import { type PodRole, parseVllmArgs, StartupError, startVllmSim, VllmArgsError } from "@testbed/vllm-sim";
+import { type ContainerImage, type ContainerContext, ContainerStartError } from "./container-runtime.js";
+import { MODEL_MARKER } from "./storage-initializer.js";
+
+/**
+ * A vLLM image (`vllm-cuda-rhel9`, `vllm-openai`, `llm-d-inference-sim`, …) runs the simulator with
+ * the container's own `vllm serve` command line: the model comes from the directory the storage
+ * initializer filled, certificate paths resolve inside the pod, the GPU is the node's, and the
+ * address is the pod's IP.
+ */
+export const vllmImage: ContainerImage = {
+  name: "vllm",
+  matches: (repository) => repository.includes("vllm") || repository === "llm-d-inference-sim",
+  async start(context) {
+    const options = vllmOptions(context);
+    try {
+      const pod = await startVllmSim(options);
+      return { stop: () => pod.close() };
+    } catch (error) {
+      if (error instanceof StartupError) throw new ContainerStartError(error.message, 1);
+      if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+        throw new ContainerStartError(`[Errno 98] error while attempting to bind on address: address already in use`, 1);
+      }
+      throw error;
+    }
+  },
+};
+
+function vllmOptions(context: ContainerContext) {
+  const args = dropServeCommand(context.argv);
+  let parsed: ReturnType<typeof parseVllmArgs>;
+  try {
+    parsed = parseVllmArgs(args);
+  } catch (error) {
+    if (error instanceof VllmArgsError) throw new ContainerStartError(`vllm serve: error: ${error.message}`, 2);
+    throw error;
+  }
+  for (const flag of parsed.ignored) context.log(`WARNING vllm-sim: accepted but not modelled, ignoring: ${flag}`);
+  const options = parsed.options;
+  if (!context.node.gpuProfile) throw new ContainerStartError("RuntimeError: No CUDA GPUs are available", 1);
+  return {
+    ...options,
+    model: resolveModel(context, options.model),
+    host: context.podIP,
+    gpu: context.node.gpuProfile,
+    sslCertfile: options.sslCertfile ? context.fs.resolve(options.sslCertfile) : undefined,
+    sslKeyfile: options.sslKeyfile ? context.fs.resolve(options.sslKeyfile) : undefined,
+    role: podRole(context),
+    timeScale: context.cluster.timeScale,
+    seed: hashString(`${context.cluster.seed}/${context.pod.metadata.name}`),
+    clock: context.cluster.clock,
+    log: context.log,
+  };
+}
+
+/** `vllm serve MODEL …` and `python -m vllm.entrypoints.openai.api_server …` both leave the flags. */
+function dropServeCommand(argv: string[]): string[] {
+  if (argv[0]?.endsWith("vllm") && argv[1] === "serve") return argv.slice(2);
+  const moduleIndex = argv.indexOf("-m");
+  if (moduleIndex >= 0 && argv[moduleIndex + 1]?.startsWith("vllm.")) return argv.slice(moduleIndex + 2);
+  return argv[0]?.startsWith("-") ? argv : argv.slice(1);
+}
+
+/** A model path inside the pod names the model the storage initializer put there. */
+function resolveModel(context: ContainerContext, model: string | undefined): string | undefined {
+  if (!model?.startsWith("/")) return model;
+  const marker = context.fs.resolve(`${model}/${MODEL_MARKER}`);
+  if (!existsSync(marker)) {
+    throw new ContainerStartError(
+      `OSError: Can't load the configuration of '${model}'. The directory is empty: was the storage initializer run?`,
+      1,
+    );
+  }
+  return readFileSync(marker, "utf8").trim();
+}
+
+function podRole(context: ContainerContext): PodRole {
+  const role = context.pod.metadata.labels?.["llm-d.ai/role"];
+  return role === "prefill" || role === "decode" ? role : "both";
+}
