@@ -14,6 +14,11 @@ export {
 } from "./api/server-address.js";
 export type { Controller, ControllerContext } from "./controllers/controller.js";
 export { eventKey, ReconcileQueue, splitKey } from "./controllers/controller.js";
+export { DeploymentController, isPodReady, podTemplateHash } from "./controllers/deployment-controller.js";
+export { LlmInferenceServiceController } from "./controllers/kserve/llmisvc-controller.js";
+export type { ChildNames } from "./controllers/kserve/names.js";
+export { childNames, LLMISVC_KEY } from "./controllers/kserve/names.js";
+export { DEFAULT_PD_SCHEDULER_CONFIG, DEFAULT_SCHEDULER_CONFIG } from "./controllers/kserve/scheduler-configs.js";
 export type { EnvoyConfig } from "./controllers/mesh-config-hub.js";
 export { MeshConfigHub } from "./controllers/mesh-config-hub.js";
 export type { ApplyAction, ApplyOptions, ApplyResult } from "./manifests/apply-manifests.js";

@@ -1,0 +1,43 @@
+import type { KubeObject } from "../../store/kube-object.js";
+import { schedulerDeployment, workloadDeployment } from "./deployments.js";
+import { schedulerDestinationRule, workloadDestinationRule } from "./destination-rules.js";
+import { httpRoute } from "./http-route.js";
+import { inferencePool } from "./inference-pool.js";
+import { enginePodMonitor, schedulerServiceMonitor } from "./monitors.js";
+import { childNames } from "./names.js";
+import { eppService, schedulerServiceAccount, workloadService } from "./services.js";
+import type { LlmisvcSpec } from "./spec.js";
+
+export interface DesiredChildren {
+  /** Objects this service owns alone (controller reference; deleted with it). */
+  owned: KubeObject[];
+  /** Per-namespace objects shared by every service in the namespace (created once, left alone after). */
+  shared: KubeObject[];
+}
+
+/** Everything KServe creates for one LLMInferenceService, in the order it creates them. */
+export function desiredChildren(name: string, namespace: string, spec: LlmisvcSpec): DesiredChildren {
+  const owned: KubeObject[] = [
+    workloadDeployment(name, namespace, spec, spec.prefill ? "decode" : "both"),
+    ...(spec.prefill ? [workloadDeployment(name, namespace, spec, "prefill")] : []),
+    workloadService(name, namespace),
+    workloadDestinationRule(name, namespace),
+  ];
+  const shared: KubeObject[] = [enginePodMonitor(namespace)];
+  const router = spec.router;
+  if (router?.scheduler) {
+    owned.push(
+      schedulerServiceAccount(name, namespace),
+      schedulerDeployment(name, namespace, spec),
+      eppService(name, namespace),
+      inferencePool(name, namespace),
+      schedulerDestinationRule(name, namespace),
+    );
+    shared.push(schedulerServiceMonitor(namespace));
+  }
+  if (router?.managedRoute) {
+    const pool = router.scheduler ? childNames(name).inferencePool : router.poolRef;
+    owned.push(httpRoute({ name, namespace, gateways: router.gateways, pool, userSpec: router.managedRoute.spec }));
+  }
+  return { owned, shared };
+}

@@ -1,0 +1,39 @@
+import type { KubeObject } from "../../store/kube-object.js";
+import { childNames, ownedObjectLabels, SERVICE_CA_PATH } from "./names.js";
+
+/**
+ * The mesh's TLS settings towards the EPP and the workload Service: SIMPLE TLS verified against
+ * OpenShift's service CA. A peer whose certificate that CA did not sign (an EPP started without
+ * `--cert-path`, serving its own self-signed certificate) fails the handshake — the seed's Bug 3.
+ */
+export function schedulerDestinationRule(name: string, namespace: string): KubeObject {
+  const names = childNames(name);
+  const host = `${names.eppService}.${namespace}.svc.cluster.local`;
+  return destinationRule(names.schedulerRule, namespace, name, host, { sni: host });
+}
+
+export function workloadDestinationRule(name: string, namespace: string): KubeObject {
+  const names = childNames(name);
+  return destinationRule(
+    names.workloadServiceRule,
+    namespace,
+    name,
+    `${names.workloadService}.${namespace}.svc.cluster.local`,
+    {},
+  );
+}
+
+function destinationRule(
+  ruleName: string,
+  namespace: string,
+  owner: string,
+  host: string,
+  extra: Record<string, string>,
+): KubeObject {
+  return {
+    apiVersion: "networking.istio.io/v1",
+    kind: "DestinationRule",
+    metadata: { name: ruleName, namespace, labels: ownedObjectLabels(owner, "llminferenceservice-router") },
+    spec: { host, trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: SERVICE_CA_PATH, ...extra } } },
+  };
+}

@@ -1,0 +1,25 @@
+import type { KubeObject } from "../../store/kube-object.js";
+import { childNames, ownedObjectLabels, workloadSelector } from "./names.js";
+
+/**
+ * The InferencePool (inference.networking.x-k8s.io/v1alpha2, the API RHOAI 3.2 installs). Its
+ * selector leaves out `llm-d.ai/role`, so prefill and decode pods are both endpoints and the
+ * EndpointPickerConfig alone decides which role a request lands on.
+ */
+export function inferencePool(name: string, namespace: string): KubeObject {
+  const names = childNames(name);
+  return {
+    apiVersion: "inference.networking.x-k8s.io/v1alpha2",
+    kind: "InferencePool",
+    metadata: {
+      name: names.inferencePool,
+      namespace,
+      labels: ownedObjectLabels(name, "llminferenceservice-router-scheduler"),
+    },
+    spec: {
+      selector: workloadSelector(name),
+      targetPortNumber: 8000,
+      extensionRef: { group: "", kind: "Service", name: names.eppService, portNumber: 9002, failureMode: "FailOpen" },
+    },
+  };
+}
