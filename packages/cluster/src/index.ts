@@ -14,7 +14,7 @@ export {
 } from "./api/server-address.js";
 export type { Controller, ControllerContext } from "./controllers/controller.js";
 export { eventKey, ReconcileQueue, splitKey } from "./controllers/controller.js";
-export { DeploymentController, isPodReady, podTemplateHash } from "./controllers/deployment-controller.js";
+export { DeploymentController, podTemplateHash } from "./controllers/deployment-controller.js";
 export { LlmInferenceServiceController } from "./controllers/kserve/llmisvc-controller.js";
 export type { ChildNames } from "./controllers/kserve/names.js";
 export { childNames, LLMISVC_KEY } from "./controllers/kserve/names.js";

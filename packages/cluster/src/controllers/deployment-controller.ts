@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { hashString } from "@testbed/common";
+import { isPodReady } from "../discovery/inference-pool-source.js";
 import { type Condition, controllerReference, type KubeObject, setCondition } from "../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { type Controller, type ControllerContext, eventKey, ReconcileQueue, splitKey } from "./controller.js";
@@ -251,11 +252,6 @@ class Rollout {
 export function podTemplateHash(template: unknown): string {
   const digits = String(hashString(canonicalJson(template))).padStart(10, "0");
   return [...digits].map((digit) => SAFE_ALPHABET[digit.charCodeAt(0) % SAFE_ALPHABET.length]).join("");
-}
-
-export function isPodReady(pod: KubeObject): boolean {
-  const conditions = (pod.status?.conditions ?? []) as Condition[];
-  return conditions.some((c) => c.type === "Ready" && c.status === "True");
 }
 
 function suffixFor(seed: string, attempt: number): string {
