@@ -2,6 +2,7 @@ import { contractCommand } from "./commands/contract.js";
 import { eppCommand } from "./commands/epp.js";
 import { gatewayCommand } from "./commands/gateway.js";
 import { authorinoCommand, limitadorCommand, maasCommand } from "./commands/kuadrant.js";
+import { upCommand } from "./commands/up.js";
 import { vllmSimCommand } from "./commands/vllm-sim.js";
 
 /** A sub-command of `testbed`: a name, one line of help, and a runner returning the exit code. */
@@ -12,6 +13,7 @@ export interface Command {
 }
 
 const COMMANDS: readonly Command[] = [
+  upCommand,
   vllmSimCommand,
   eppCommand,
   gatewayCommand,

@@ -1,4 +1,5 @@
 import type { Controller, ControllerContext } from "../controllers/controller.js";
+import { ApiError, notFound } from "../store/api-error.js";
 import { isPodReady } from "../discovery/inference-pool-source.js";
 import type { KubeObject } from "../store/kube-object.js";
 import { matchesSelector, selectorFromObject } from "../store/label-selector.js";
@@ -143,25 +144,16 @@ export class Kubelet implements Controller {
 
   private requireWorker(namespace: string, pod: string): PodWorker {
     const worker = this.workers.get(`${namespace}/${pod}`);
-    if (!worker) throw new PodAccessError(404, `pods "${pod}" not found`);
+    if (!worker) throw notFound("pods", pod);
     return worker;
   }
 
   private containerOf(worker: PodWorker, container: string | undefined): string {
     if (container === undefined) return worker.defaultContainerName() ?? "";
     if (!worker.containerNames().includes(container)) {
-      throw new PodAccessError(400, `container ${container} is not valid for pod ${worker.key.split("/")[1]}`);
+      throw new ApiError("BadRequest", `container ${container} is not valid for pod ${worker.key.split("/")[1]}`);
     }
     return container;
-  }
-}
-
-export class PodAccessError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
   }
 }
 

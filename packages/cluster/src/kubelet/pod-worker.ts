@@ -59,8 +59,9 @@ export class PodWorker {
     return `${this.pod.metadata.namespace}/${this.pod.metadata.name}`;
   }
 
+  /** Every container name, init containers included (their logs stay readable after they finish). */
   containerNames(): string[] {
-    return [...this.containers.values()].filter((c) => c.kind !== "init").map((c) => c.spec.name);
+    return [...this.containers.keys()];
   }
 
   async run(): Promise<void> {

@@ -43,6 +43,7 @@ export const KINDS: readonly KindInfo[] = [
   kind("networking.istio.io", ["v1alpha3"], "EnvoyFilter", "envoyfilters"),
   kind("networking.istio.io", ["v1", "v1beta1", "v1alpha3"], "DestinationRule", "destinationrules", ["dr"]),
   kind("kuadrant.io", ["v1"], "AuthPolicy", "authpolicies"),
+  kind("authorino.kuadrant.io", ["v1beta3"], "AuthConfig", "authconfigs"),
   kind("kuadrant.io", ["v1"], "RateLimitPolicy", "ratelimitpolicies"),
   kind("kuadrant.io", ["v1alpha1"], "TokenRateLimitPolicy", "tokenratelimitpolicies"),
   kind("monitoring.coreos.com", ["v1"], "ServiceMonitor", "servicemonitors"),

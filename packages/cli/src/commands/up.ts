@@ -1,0 +1,138 @@
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  clearServerAddress,
+  gatewayAddress,
+  type MeshProfile,
+  notReady,
+  startTestbed,
+  type TestbedHandle,
+  writeServerAddress,
+} from "@testbed/cluster";
+import { stderrSink } from "@testbed/common";
+import type { Command } from "../main.js";
+import { waitForShutdownSignal } from "../shutdown.js";
+
+export const DEFAULT_TOPOLOGY = fileURLToPath(new URL("../../../../topologies/rhoai-3.2", import.meta.url));
+
+const USAGE = `usage: testbed up [flags]
+
+Start the simulated cluster in the foreground (Ctrl-C stops it) and apply a topology.
+
+flags:
+  --topology DIR           manifests to apply (default: topologies/rhoai-3.2, the seed's cluster as shipped)
+  --mesh-profile PROFILE   ossm-3.2 (default: Istio 1.26.2 as OSSM 3.2 ships it) or upstream (Envoy's own per-route rules)
+  --time-scale X           vLLM latency: 1 = real T4 timing (default), 0 = as fast as possible
+  --seed N                 seed for every random choice (default 0)
+  --api-port PORT          API server port on 127.0.0.1 (default 6443; 0 = any free port)
+  --subnet N               third octet of pod addresses, 0-255 (default 18: pods are 127.<node>.18.<n>)
+  --isolation MODE         in-process (default); 'process' (a child process per pod) is not available yet
+  -h, --help`;
+
+/** `testbed up`: the whole seed cluster on loopback, then a short guide to the first commands. */
+export const upCommand: Command = {
+  name: "up",
+  summary: "start the simulated cluster (the RHOAI 3.2 topology, bugs included) in the foreground",
+  async run(argv) {
+    let values: Record<string, string | boolean | undefined>;
+    try {
+      ({ values } = parseArgs({
+        args: argv,
+        options: {
+          topology: { type: "string" },
+          "mesh-profile": { type: "string", default: "ossm-3.2" },
+          "time-scale": { type: "string", default: "1" },
+          seed: { type: "string", default: "0" },
+          "api-port": { type: "string", default: "6443" },
+          subnet: { type: "string", default: "18" },
+          isolation: { type: "string", default: "in-process" },
+          help: { type: "boolean", short: "h" },
+        },
+      }));
+    } catch (error) {
+      process.stderr.write(`testbed up: ${(error as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const problem = checkFlags(values);
+    if (problem) {
+      process.stderr.write(`testbed up: ${problem}\n`);
+      return 2;
+    }
+    const shutdown = waitForShutdownSignal();
+    const started = Date.now();
+    let testbed: TestbedHandle;
+    try {
+      testbed = await startTestbed({
+        topology: (values.topology as string | undefined) ?? DEFAULT_TOPOLOGY,
+        meshProfile: values["mesh-profile"] as MeshProfile,
+        timeScale: Number(values["time-scale"]),
+        seed: Number(values.seed),
+        apiPort: Number(values["api-port"]),
+        subnet: Number(values.subnet),
+        log: stderrSink,
+      });
+    } catch (error) {
+      process.stderr.write(`testbed up: ${(error as Error).message}\n`);
+      if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+        process.stderr.write("Is another testbed running? Stop it, or pass --api-port 0 and --subnet N.\n");
+      }
+      return 1;
+    }
+    writeServerAddress(testbed.api.url);
+    try {
+      await testbed.waitUntilReady(30_000);
+    } catch {
+      process.stderr.write(`warning: still starting: ${notReady(testbed.store).join(", ")}\n`);
+    }
+    process.stdout.write(banner(testbed, Date.now() - started));
+    const signal = await shutdown;
+    process.stderr.write(`\n${signal}: stopping the testbed…\n`);
+    clearServerAddress();
+    await testbed.close();
+    return 0;
+  },
+};
+
+function checkFlags(values: Record<string, string | boolean | undefined>): string | undefined {
+  if (values["mesh-profile"] !== "ossm-3.2" && values["mesh-profile"] !== "upstream") {
+    return `--mesh-profile must be ossm-3.2 or upstream, got ${values["mesh-profile"]}`;
+  }
+  if (values.isolation !== "in-process") {
+    return `--isolation ${values.isolation} is not available yet; only in-process runs pods today`;
+  }
+  const timeScale = Number(values["time-scale"]);
+  if (!Number.isFinite(timeScale) || timeScale < 0) return `--time-scale must be a number ≥ 0, got ${values["time-scale"]}`;
+  const subnet = Number(values.subnet);
+  if (!Number.isInteger(subnet) || subnet < 0 || subnet > 255) return `--subnet must be 0-255, got ${values.subnet}`;
+  const port = Number(values["api-port"]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return `--api-port must be a port number, got ${values["api-port"]}`;
+  return undefined;
+}
+
+function banner(testbed: TestbedHandle, elapsedMs: number): string {
+  const gateways = testbed.store.list("gateway.networking.k8s.io/Gateway");
+  const pods = testbed.store.list("Pod");
+  const lines = [
+    "",
+    `testbed is up in ${(elapsedMs / 1000).toFixed(1)} s: ${pods.length} pods, mesh profile ${testbed.options.meshProfile}, API server ${testbed.api.url}`,
+    "",
+    "Gateways:",
+    ...gateways.map((g) => `  ${g.metadata.name.padEnd(24)} https://${gatewayAddress(g) ?? "<pending>"}`),
+    "",
+    "Try (in another terminal):",
+    "  npx testbed oc get pods -A",
+    "  export GW=$(npx testbed oc get gateway openshift-ai-inference -n openshift-ingress -o jsonpath='{.status.addresses[0].value}')",
+    '  curl -sk "https://$GW/my-first-model/qwen3-0-6b/v1/models"',
+    '  curl -sk -X POST "https://$GW/my-first-model/qwen3-0-6b/v1/chat/completions" -H "Content-Type: application/json" \\',
+    `    -d '{"model":"Qwen/Qwen3-0.6B","messages":[{"role":"user","content":"Hi"}],"max_tokens":20}'`,
+    "",
+    "As shipped, RHOAI 3.2 has four bugs: that POST answers 400 \"Field required\". The README walks through the fixes.",
+    "Ctrl-C stops the testbed.",
+    "",
+  ];
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,120 @@
+import type { TranslatedPolicies } from "@testbed/kuadrant";
+import { isPodReady } from "../../discovery/inference-pool-source.js";
+import type { KubeObject } from "../../store/kube-object.js";
+import { matchesSelector, selectorFromObject } from "../../store/label-selector.js";
+import type { ObjectStore } from "../../store/object-store.js";
+
+export const AUTH_CLUSTER = "kuadrant-auth-service";
+export const RATELIMIT_CLUSTER = "kuadrant-ratelimit-service";
+const HCM = "envoy.filters.network.http_connection_manager";
+
+/**
+ * The EnvoyFilter Kuadrant puts next to a Gateway it enforces policies on, in the Gateway's
+ * namespace and selecting the Gateway's pods: two clusters (Authorino's and Limitador's gRPC
+ * services, named as kuadrant-operator names them), the ext_authz and ratelimit HTTP filters
+ * placed first (so the order is ext_authz → ratelimit → ext_proc → router), and the policies'
+ * rate_limits on every route. It goes through the mesh's EnvoyFilter machinery like any user's.
+ */
+export function kuadrantEnvoyFilter(gateway: KubeObject, translated: TranslatedPolicies, store: ObjectStore): KubeObject {
+  const listener = { filterChain: { filter: { name: HCM } } };
+  const patches: Array<Record<string, unknown>> = [
+    clusterPatch(AUTH_CLUSTER, serviceEndpoints(store, "kuadrant-system", "authorino-authorization", 50051)),
+    clusterPatch(RATELIMIT_CLUSTER, serviceEndpoints(store, "kuadrant-system", "limitador-limitador", 8081)),
+  ];
+  if (translated.rateLimits.length > 0) {
+    patches.push({
+      applyTo: "HTTP_FILTER",
+      match: { context: "GATEWAY", listener },
+      patch: {
+        operation: "INSERT_FIRST",
+        value: {
+          name: "envoy.filters.http.ratelimit",
+          typed_config: {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit",
+            domain: translated.domain,
+            failure_mode_deny: true,
+            timeout: "1s",
+            rate_limit_service: {
+              grpc_service: { envoy_grpc: { cluster_name: RATELIMIT_CLUSTER } },
+              transport_api_version: "V3",
+            },
+          },
+        },
+      },
+    });
+    patches.push({
+      applyTo: "HTTP_ROUTE",
+      match: { context: "GATEWAY" },
+      patch: { operation: "MERGE", value: { route: { rate_limits: translated.rateLimits } } },
+    });
+  }
+  if (translated.authConfigs.length > 0) {
+    patches.push({
+      applyTo: "HTTP_FILTER",
+      match: { context: "GATEWAY", listener },
+      patch: {
+        operation: "INSERT_FIRST",
+        value: {
+          name: "envoy.filters.http.ext_authz",
+          typed_config: {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
+            grpc_service: { envoy_grpc: { cluster_name: AUTH_CLUSTER }, timeout: "1s" },
+            transport_api_version: "V3",
+            failure_mode_allow: false,
+          },
+        },
+      },
+    });
+  }
+  return {
+    apiVersion: "networking.istio.io/v1alpha3",
+    kind: "EnvoyFilter",
+    metadata: {
+      name: `kuadrant-${gateway.metadata.name}`,
+      namespace: gateway.metadata.namespace,
+      labels: { "kuadrant.io/managed": "true" },
+    },
+    spec: {
+      workloadSelector: { labels: { "gateway.networking.k8s.io/gateway-name": gateway.metadata.name } },
+      configPatches: patches,
+    },
+  };
+}
+
+function clusterPatch(name: string, endpoints: string[]): Record<string, unknown> {
+  return {
+    applyTo: "CLUSTER",
+    match: { context: "GATEWAY" },
+    patch: {
+      operation: "ADD",
+      value: {
+        name,
+        type: "STATIC",
+        connect_timeout: "1s",
+        http2_protocol_options: {},
+        load_assignment: {
+          cluster_name: name,
+          endpoints: [
+            {
+              lb_endpoints: endpoints.map((address) => {
+                const [ip, port] = address.split(":");
+                return { endpoint: { address: { socket_address: { address: ip, port_value: Number(port) } } } };
+              }),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Ready pods behind a Service (by name suffix, as the operator's deployments are named after their CR). */
+function serviceEndpoints(store: ObjectStore, namespace: string, serviceSuffix: string, port: number): string[] {
+  const service = store.list("Service", { namespace }).find((s) => s.metadata.name.endsWith(serviceSuffix));
+  if (!service?.spec?.selector) return [];
+  const selector = selectorFromObject(service.spec.selector);
+  return store
+    .list("Pod", { namespace })
+    .filter((pod) => matchesSelector(selector, pod.metadata.labels) && isPodReady(pod) && pod.status?.podIP)
+    .map((pod) => `${pod.status.podIP}:${port}`);
+}
