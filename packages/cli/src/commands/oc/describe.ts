@@ -41,6 +41,8 @@ function mapLines(label: string, map: Record<string, string> | undefined, separa
 export function titleCase(key: string): string {
   const special: Record<string, string> = { uid: "UID", apiVersion: "API Version", url: "URL", ip: "IP" };
   if (special[key]) return special[key];
+  // Map keys that are not field names (label keys, `@type`) print as they are.
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key)) return key;
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
