@@ -41,3 +41,15 @@ export { matchesSelector, parseSelector, SelectorError, selectorFromObject } fro
 export type { ListOptions, WatchEvent, WatchEventType } from "./store/object-store.js";
 export { ObjectStore, objectId } from "./store/object-store.js";
 export { validateObject } from "./store/validation.js";
+export type { MeshControllerOptions } from "./controllers/mesh/mesh-controller.js";
+export { MeshController } from "./controllers/mesh/mesh-controller.js";
+export type { GatewayGeneration, GenerateOptions, ListenerReport } from "./controllers/mesh/gateway-config.js";
+export { generateGatewayConfig } from "./controllers/mesh/gateway-config.js";
+export type { EnvoyFilterApplication, EnvoyFilterOutcome } from "./controllers/mesh/envoy-filter/apply-envoy-filters.js";
+export { applyEnvoyFilters } from "./controllers/mesh/envoy-filter/apply-envoy-filters.js";
+export type { EnvoyFilterTarget } from "./controllers/mesh/envoy-filter/envoy-filter-selection.js";
+export { protoMerge } from "./controllers/mesh/envoy-filter/proto-merge.js";
+export type { MeshSnapshot } from "./controllers/mesh/mesh-snapshot.js";
+export { snapshotFromObjects, snapshotFromStore } from "./controllers/mesh/mesh-snapshot.js";
+export { gatewayPodLabels } from "./controllers/mesh/gateway-deployment.js";
+export { outboundCluster, serviceFqdn, shadowServiceName } from "./controllers/mesh/names.js";

@@ -1,0 +1,181 @@
+import type { KubeObject } from "../../store/kube-object.js";
+import { upstreamTransportSocket } from "./destination-rules.js";
+import { type Endpoint, loadAssignment, readyPods, resolveTargetPort, serviceEndpoints } from "./endpoints.js";
+import { type InferencePoolView, readInferencePool } from "./inference-pools.js";
+import type { MeshSnapshot } from "./mesh-snapshot.js";
+import { outboundCluster, POOL_NAME_LABEL, SHADOW_SERVICE_PORT, serviceFqdn } from "./names.js";
+
+/**
+ * The gateway's clusters, as istiod gives every gateway a cluster per Service port in the mesh:
+ * `outbound|<port>||<svc>.<ns>.svc.cluster.local`, STATIC here (endpoints inlined from Ready pods
+ * rather than sent over EDS), HTTP/2 for gRPC/h2c ports, upstream TLS from DestinationRules. Each
+ * InferencePool adds its shadow-Service cluster with Istio's override-host load balancing.
+ */
+const CONNECT_TIMEOUT = "10s";
+const HTTP2_APP_PROTOCOLS = new Set(["grpc", "grpc-web", "http2", "kubernetes.io/h2c"]);
+const HTTP2_NAME_PREFIXES = ["grpc", "http2", "grpc-web"];
+
+interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: unknown;
+  protocol?: string;
+  appProtocol?: string;
+}
+
+export function generateClusters(snapshot: MeshSnapshot): Record<string, unknown>[] {
+  const clusters: Record<string, unknown>[] = [];
+  for (const service of snapshot.services) {
+    // Shadow Services are generated from their pools (below), with the pool's load balancing.
+    if (service.metadata.labels?.[POOL_NAME_LABEL]) continue;
+    for (const port of servicePorts(service)) clusters.push(serviceCluster(snapshot, service, port));
+  }
+  for (const pool of snapshot.inferencePools) clusters.push(poolCluster(snapshot, readInferencePool(pool)));
+  return clusters.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+}
+
+function servicePorts(service: KubeObject): ServicePort[] {
+  return ((service.spec?.ports ?? []) as ServicePort[]).filter(
+    (p) => Number.isInteger(Number(p.port)) && (p.protocol ?? "TCP") === "TCP",
+  );
+}
+
+/** Istio's protocol selection: appProtocol first, then the port name's prefix (`grpc`, `grpc-health`). */
+export function speaksHttp2(port: ServicePort): boolean {
+  if (port.appProtocol) return HTTP2_APP_PROTOCOLS.has(port.appProtocol.toLowerCase());
+  const prefix = (port.name ?? "").toLowerCase().split("-")[0] ?? "";
+  return HTTP2_NAME_PREFIXES.includes(prefix);
+}
+
+function serviceCluster(snapshot: MeshSnapshot, service: KubeObject, port: ServicePort): Record<string, unknown> {
+  const fqdn = serviceFqdn(service.metadata.name, service.metadata.namespace ?? "default");
+  const name = outboundCluster(Number(port.port), fqdn);
+  return staticCluster(
+    name,
+    serviceEndpoints(snapshot, service, { port: Number(port.port), targetPort: port.targetPort }),
+    {
+      http2: speaksHttp2(port),
+      transportSocket: upstreamTransportSocket(snapshot, fqdn, Number(port.port)),
+    },
+  );
+}
+
+function staticCluster(
+  name: string,
+  endpoints: Endpoint[],
+  options: { http2: boolean; transportSocket: Record<string, unknown> | undefined },
+): Record<string, unknown> {
+  return {
+    name,
+    type: "STATIC",
+    connect_timeout: CONNECT_TIMEOUT,
+    load_assignment: loadAssignment(name, endpoints),
+    ...(options.http2
+      ? {
+          typed_extension_protocol_options: {
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+              "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+              explicit_http_config: { http2_protocol_options: {} },
+            },
+          },
+        }
+      : {}),
+    ...(options.transportSocket ? { transport_socket: options.transportSocket } : {}),
+  };
+}
+
+/** The pool's cluster: its Ready pods on the target port, host chosen by the EPP, round robin otherwise. */
+export function poolCluster(snapshot: MeshSnapshot, pool: InferencePoolView): Record<string, unknown> {
+  const fqdn = serviceFqdn(pool.shadowName, pool.namespace);
+  const name = outboundCluster(SHADOW_SERVICE_PORT, fqdn);
+  const endpoints =
+    pool.targetPort === undefined
+      ? []
+      : readyPods(snapshot, pool.namespace, pool.selector).map((pod) => ({
+          address: String(pod.status.podIP),
+          port: pool.targetPort as number,
+          podName: pod.metadata.name,
+        }));
+  return {
+    ...staticCluster(name, endpoints, { http2: false, transportSocket: poolTransportSocket(snapshot, pool, fqdn) }),
+    load_balancing_policy: overrideHostPolicy(),
+  };
+}
+
+/** Istio's InferencePool policy: the host the EPP named in envoy.lb metadata, else round robin. */
+function overrideHostPolicy(): Record<string, unknown> {
+  return {
+    policies: [
+      {
+        typed_extension_config: {
+          name: "envoy.load_balancing_policies.override_host",
+          typed_config: {
+            "@type": "type.googleapis.com/envoy.extensions.load_balancing_policies.override_host.v3.OverrideHost",
+            override_host_sources: [
+              { metadata: { key: "envoy.lb", path: [{ key: "x-gateway-destination-endpoint" }] } },
+            ],
+            fallback_policy: {
+              policies: [
+                {
+                  typed_extension_config: {
+                    name: "envoy.load_balancing_policies.round_robin",
+                    typed_config: {
+                      "@type": "type.googleapis.com/envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin",
+                    },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * The pool cluster's TLS (KServe's vLLM serves HTTPS on the pool's port). Our rule: a
+ * DestinationRule for the shadow host itself wins; otherwise the pool borrows the TLS of a Service in
+ * its namespace that fronts the same pods on the same port — its selector is a subset of the pool's
+ * (or it selects every Ready pool pod) and one of its ports targets the pool's target port — so
+ * KServe's `<name>-kserve-workload-svc` DestinationRule applies to the pool's traffic too.
+ */
+function poolTransportSocket(
+  snapshot: MeshSnapshot,
+  pool: InferencePoolView,
+  shadowFqdn: string,
+): Record<string, unknown> | undefined {
+  const own = upstreamTransportSocket(snapshot, shadowFqdn, SHADOW_SERVICE_PORT);
+  if (own || pool.targetPort === undefined) return own;
+  const poolPods = readyPods(snapshot, pool.namespace, pool.selector);
+  for (const service of snapshot.services) {
+    if (service.metadata.namespace !== pool.namespace || service.metadata.labels?.[POOL_NAME_LABEL]) continue;
+    if (!frontsPoolPods(service, pool, poolPods)) continue;
+    const port = servicePorts(service).find((p) => targetsPort(p, pool.targetPort as number, poolPods));
+    if (!port) continue;
+    const socket = upstreamTransportSocket(
+      snapshot,
+      serviceFqdn(service.metadata.name, pool.namespace),
+      Number(port.port),
+    );
+    if (socket) return socket;
+  }
+  return undefined;
+}
+
+function frontsPoolPods(service: KubeObject, pool: InferencePoolView, poolPods: KubeObject[]): boolean {
+  const selector = Object.entries((service.spec?.selector ?? {}) as Record<string, string>);
+  if (selector.length === 0) return false;
+  if (selector.every(([key, value]) => pool.selector[key] === value)) return true;
+  return poolPods.length > 0 && poolPods.every((pod) => selector.every(([k, v]) => pod.metadata.labels?.[k] === v));
+}
+
+function targetsPort(port: ServicePort, target: number, poolPods: KubeObject[]): boolean {
+  const sample = poolPods[0];
+  const resolved = sample
+    ? resolveTargetPort(port.targetPort, Number(port.port), sample)
+    : typeof port.targetPort === "string" && !/^\d+$/.test(port.targetPort)
+      ? undefined
+      : Number(port.targetPort ?? port.port);
+  return resolved === target;
+}

@@ -1,0 +1,66 @@
+import type { InferencePoolView } from "./inference-pools.js";
+import { outboundCluster, serviceFqdn } from "./names.js";
+
+/**
+ * The ext_proc wiring Istio 1.26 adds for InferencePools. The BASE filter goes on a gateway's HTTP
+ * connection manager when any of its routes targets a pool: cluster `dummy` (a cluster Istio never
+ * defines), headers SKIP, fail-open, 1000 s message timeout, `envoy.lb` metadata both ways. Each
+ * pool route then carries an ExtProcPerRoute override naming the real EPP cluster, headers SEND and
+ * bodies FULL_DUPLEX_STREAMED. Trailer modes SEND arrived only in Istio 1.28 (istio PR #57041), so
+ * the `ossm-3.2` profile leaves them out and `upstream` sets them.
+ */
+export type MeshProfile = "ossm-3.2" | "upstream";
+
+export const EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
+export const EXT_PROC_TYPE = "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor";
+export const EXT_PROC_PER_ROUTE_TYPE = "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute";
+export const ROUTER_FILTER = "envoy.filters.http.router";
+const ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
+const EPP_GRPC_TIMEOUT = "10s";
+
+export function baseExtProcFilter(): Record<string, unknown> {
+  return {
+    name: EXT_PROC_FILTER,
+    typed_config: {
+      "@type": EXT_PROC_TYPE,
+      grpc_service: { envoy_grpc: { cluster_name: "dummy" }, timeout: "10s" },
+      failure_mode_allow: true,
+      processing_mode: { request_header_mode: "SKIP", response_header_mode: "SKIP" },
+      message_timeout: "1000s",
+      metadata_options: {
+        forwarding_namespaces: { untyped: ["envoy.lb"] },
+        receiving_namespaces: { untyped: ["envoy.lb"] },
+      },
+    },
+  };
+}
+
+export function routerFilter(): Record<string, unknown> {
+  return { name: ROUTER_FILTER, typed_config: { "@type": ROUTER_TYPE } };
+}
+
+/** The EPP's cluster for a pool, or undefined when the pool names no endpoint picker. */
+export function endpointPickerCluster(pool: InferencePoolView): string | undefined {
+  const ref = pool.endpointPicker;
+  return ref ? outboundCluster(ref.port, serviceFqdn(ref.name, pool.namespace)) : undefined;
+}
+
+/** typed_per_filter_config["envoy.filters.http.ext_proc"] for a route to the pool. */
+export function extProcPerRoute(pool: InferencePoolView, profile: MeshProfile): Record<string, unknown> | undefined {
+  const cluster = endpointPickerCluster(pool);
+  if (!cluster) return undefined;
+  return {
+    "@type": EXT_PROC_PER_ROUTE_TYPE,
+    overrides: {
+      grpc_service: { envoy_grpc: { cluster_name: cluster }, timeout: EPP_GRPC_TIMEOUT },
+      failure_mode_allow: pool.endpointPicker?.failureMode === "FailOpen",
+      processing_mode: {
+        request_header_mode: "SEND",
+        response_header_mode: "SEND",
+        request_body_mode: "FULL_DUPLEX_STREAMED",
+        response_body_mode: "FULL_DUPLEX_STREAMED",
+        ...(profile === "upstream" ? { request_trailer_mode: "SEND", response_trailer_mode: "SEND" } : {}),
+      },
+    },
+  };
+}

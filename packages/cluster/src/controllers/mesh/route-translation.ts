@@ -1,0 +1,142 @@
+import type { KubeObject } from "../../store/kube-object.js";
+import { type BackendProblem, type ResolvedBackend, resolveBackend } from "./backends.js";
+import { EXT_PROC_FILTER, extProcPerRoute, type MeshProfile } from "./ext-proc.js";
+import type { InferencePoolView } from "./inference-pools.js";
+import type { MeshSnapshot } from "./mesh-snapshot.js";
+
+/**
+ * HTTPRoute rules → Envoy routes, as Istio translates them: one Envoy route per match, named after
+ * the rule (`rule.name`, else `<ns>.<route>.<ruleIndex>`); PathPrefix → path_separated_prefix
+ * ("/" stays a plain prefix), Exact → path, RegularExpression → safe_regex; header and method
+ * matches → header matchers; URLRewrite ReplacePrefixMatch → prefix_rewrite; timeouts.request →
+ * timeout (Istio's default 0s = none) and Istio's default retry policy. A rule whose backends all
+ * fail to resolve answers 500 directly. Query-parameter matches are not modelled by the gateway
+ * and are left out.
+ */
+export interface TranslatedRoute {
+  envoy: Record<string, unknown>;
+  /** Gateway API precedence: path kind (Exact 3 > Prefix 2 > Regex 1), path length, method, headers. */
+  rank: [number, number, number, number];
+  pool: InferencePoolView | undefined;
+}
+
+export interface RouteTranslation {
+  routes: TranslatedRoute[];
+  problems: BackendProblem[];
+}
+
+const ISTIO_RETRY_POLICY = {
+  retry_on: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
+  num_retries: 2,
+  retriable_status_codes: [503],
+};
+
+interface RuleMatch {
+  path?: { type?: string; value?: string };
+  headers?: Array<{ type?: string; name: string; value: string }>;
+  method?: string;
+}
+
+export function translateHttpRoute(snapshot: MeshSnapshot, route: KubeObject, profile: MeshProfile): RouteTranslation {
+  const namespace = route.metadata.namespace ?? "default";
+  const routes: TranslatedRoute[] = [];
+  const problems: BackendProblem[] = [];
+  ((route.spec?.rules ?? []) as Array<Record<string, unknown>>).forEach((rule, index) => {
+    const name =
+      typeof rule.name === "string" && rule.name !== "" ? rule.name : `${namespace}.${route.metadata.name}.${index}`;
+    const resolved = ((rule.backendRefs ?? []) as Array<Record<string, unknown>>).map((ref) =>
+      resolveBackend(snapshot, namespace, ref),
+    );
+    problems.push(...resolved.filter((r): r is BackendProblem => !r.ok));
+    const backends = resolved.filter((r): r is ResolvedBackend => r.ok && r.weight > 0);
+    const pool = backends.find((b) => b.pool)?.pool;
+    const matches = ((rule.matches ?? []) as RuleMatch[]).length > 0 ? (rule.matches as RuleMatch[]) : [{}];
+    for (const match of matches) {
+      routes.push({
+        envoy: envoyRoute(name, match, rule, backends, pool, profile),
+        rank: rank(match),
+        pool,
+      });
+    }
+  });
+  return { routes, problems };
+}
+
+function envoyRoute(
+  name: string,
+  match: RuleMatch,
+  rule: Record<string, unknown>,
+  backends: ResolvedBackend[],
+  pool: InferencePoolView | undefined,
+  profile: MeshProfile,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { name, match: envoyMatch(match) };
+  if (backends.length === 0) {
+    out.direct_response = { status: 500 };
+    return out;
+  }
+  out.route = routeAction(match, rule, backends);
+  const perRoute = pool ? extProcPerRoute(pool, profile) : undefined;
+  if (perRoute) out.typed_per_filter_config = { [EXT_PROC_FILTER]: perRoute };
+  return out;
+}
+
+function envoyMatch(match: RuleMatch): Record<string, unknown> {
+  const type = match.path?.type ?? "PathPrefix";
+  const value = match.path?.value ?? "/";
+  const out: Record<string, unknown> = {};
+  if (type === "Exact") out.path = value;
+  else if (type === "RegularExpression") out.safe_regex = { regex: value };
+  else if (value === "/" || value === "") out.prefix = "/";
+  else out.path_separated_prefix = value.replace(/\/+$/, "");
+  const headers = (match.headers ?? []).map((h) => ({
+    name: h.name.toLowerCase(),
+    string_match: h.type === "RegularExpression" ? { safe_regex: { regex: h.value } } : { exact: h.value },
+  }));
+  if (match.method) headers.push({ name: ":method", string_match: { exact: match.method } });
+  if (headers.length > 0) out.headers = headers;
+  return out;
+}
+
+function routeAction(
+  match: RuleMatch,
+  rule: Record<string, unknown>,
+  backends: ResolvedBackend[],
+): Record<string, unknown> {
+  const action: Record<string, unknown> =
+    backends.length === 1
+      ? { cluster: backends[0]?.cluster }
+      : { weighted_clusters: { clusters: backends.map((b) => ({ name: b.cluster, weight: b.weight })) } };
+  for (const filter of (rule.filters ?? []) as Array<Record<string, unknown>>) {
+    if (filter.type !== "URLRewrite") continue;
+    const rewrite = (filter.urlRewrite ?? {}) as {
+      path?: { type?: string; replacePrefixMatch?: string };
+      hostname?: string;
+    };
+    const isPrefixMatch = (match.path?.type ?? "PathPrefix") === "PathPrefix";
+    if (rewrite.path?.type === "ReplacePrefixMatch" && isPrefixMatch) {
+      action.prefix_rewrite = rewrite.path.replacePrefixMatch ?? "/";
+    }
+    if (rewrite.hostname) action.host_rewrite_literal = rewrite.hostname;
+  }
+  const timeouts = (rule.timeouts ?? {}) as { request?: string };
+  action.timeout = timeouts.request ? envoyDuration(timeouts.request) : "0s";
+  action.retry_policy = structuredClone(ISTIO_RETRY_POLICY);
+  return action;
+}
+
+/** Gateway API durations ("10s", "1m30s", "500ms", "1h") as Envoy's seconds form ("90s"). */
+export function envoyDuration(value: string): string {
+  const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  let seconds = 0;
+  for (const [, amount, unit] of value.matchAll(/(\d+)(ms|h|m|s)/g)) {
+    seconds += Number(amount) * (units[unit as string] ?? 0);
+  }
+  return `${Number(seconds.toFixed(3))}s`;
+}
+
+function rank(match: RuleMatch): [number, number, number, number] {
+  const type = match.path?.type ?? "PathPrefix";
+  const kind = type === "Exact" ? 3 : type === "RegularExpression" ? 1 : 2;
+  return [kind, (match.path?.value ?? "/").length, match.method ? 1 : 0, match.headers?.length ?? 0];
+}
