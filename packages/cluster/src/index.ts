@@ -15,12 +15,34 @@ export {
 export type { Controller, ControllerContext } from "./controllers/controller.js";
 export { eventKey, ReconcileQueue, splitKey } from "./controllers/controller.js";
 export { DeploymentController, podTemplateHash } from "./controllers/deployment-controller.js";
+export { IngressCertificateController } from "./controllers/ingress-certificates.js";
 export { LlmInferenceServiceController } from "./controllers/kserve/llmisvc-controller.js";
 export type { ChildNames } from "./controllers/kserve/names.js";
 export { childNames, LLMISVC_KEY } from "./controllers/kserve/names.js";
 export { DEFAULT_PD_SCHEDULER_CONFIG, DEFAULT_SCHEDULER_CONFIG } from "./controllers/kserve/scheduler-configs.js";
+export { KuadrantController } from "./controllers/kuadrant/kuadrant-controller.js";
+export type {
+  EnvoyFilterApplication,
+  EnvoyFilterOutcome,
+} from "./controllers/mesh/envoy-filter/apply-envoy-filters.js";
+export { applyEnvoyFilters } from "./controllers/mesh/envoy-filter/apply-envoy-filters.js";
+export type { EnvoyFilterTarget } from "./controllers/mesh/envoy-filter/envoy-filter-selection.js";
+export { protoMerge } from "./controllers/mesh/envoy-filter/proto-merge.js";
+export type { GatewayGeneration, GenerateOptions, ListenerReport } from "./controllers/mesh/gateway-config.js";
+export { generateGatewayConfig } from "./controllers/mesh/gateway-config.js";
+export { gatewayPodLabels } from "./controllers/mesh/gateway-deployment.js";
+export type { MeshControllerOptions } from "./controllers/mesh/mesh-controller.js";
+export { MeshController } from "./controllers/mesh/mesh-controller.js";
+export type { MeshSnapshot } from "./controllers/mesh/mesh-snapshot.js";
+export { snapshotFromObjects, snapshotFromStore } from "./controllers/mesh/mesh-snapshot.js";
+export { outboundCluster, serviceFqdn, shadowServiceName } from "./controllers/mesh/names.js";
 export type { EnvoyConfig } from "./controllers/mesh-config-hub.js";
 export { MeshConfigHub } from "./controllers/mesh-config-hub.js";
+export { SERVING_CERT_ANNOTATION, ServiceCaController } from "./controllers/service-ca.js";
+export { InferencePoolEndpointSource, isPodReady } from "./discovery/inference-pool-source.js";
+export { KUBELET_FINALIZER, Kubelet } from "./kubelet/kubelet.js";
+export { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
+export { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
 export type { ApplyAction, ApplyOptions, ApplyResult } from "./manifests/apply-manifests.js";
 export { applyManifests, mergeForApply, objectReference } from "./manifests/apply-manifests.js";
 export { loadManifests, manifestFiles, readStdin } from "./manifests/load-manifests.js";
@@ -41,15 +63,5 @@ export { matchesSelector, parseSelector, SelectorError, selectorFromObject } fro
 export type { ListOptions, WatchEvent, WatchEventType } from "./store/object-store.js";
 export { ObjectStore, objectId } from "./store/object-store.js";
 export { validateObject } from "./store/validation.js";
-export type { MeshControllerOptions } from "./controllers/mesh/mesh-controller.js";
-export { MeshController } from "./controllers/mesh/mesh-controller.js";
-export type { GatewayGeneration, GenerateOptions, ListenerReport } from "./controllers/mesh/gateway-config.js";
-export { generateGatewayConfig } from "./controllers/mesh/gateway-config.js";
-export type { EnvoyFilterApplication, EnvoyFilterOutcome } from "./controllers/mesh/envoy-filter/apply-envoy-filters.js";
-export { applyEnvoyFilters } from "./controllers/mesh/envoy-filter/apply-envoy-filters.js";
-export type { EnvoyFilterTarget } from "./controllers/mesh/envoy-filter/envoy-filter-selection.js";
-export { protoMerge } from "./controllers/mesh/envoy-filter/proto-merge.js";
-export type { MeshSnapshot } from "./controllers/mesh/mesh-snapshot.js";
-export { snapshotFromObjects, snapshotFromStore } from "./controllers/mesh/mesh-snapshot.js";
-export { gatewayPodLabels } from "./controllers/mesh/gateway-deployment.js";
-export { outboundCluster, serviceFqdn, shadowServiceName } from "./controllers/mesh/names.js";
+export type { MeshProfile, TestbedHandle, TestbedOptions } from "./testbed.js";
+export { DEFAULT_TESTBED_OPTIONS, gatewayAddress, notReady, startTestbed } from "./testbed.js";

@@ -105,11 +105,13 @@ function checkFlags(values: Record<string, string | boolean | undefined>): strin
     return `--isolation ${values.isolation} is not available yet; only in-process runs pods today`;
   }
   const timeScale = Number(values["time-scale"]);
-  if (!Number.isFinite(timeScale) || timeScale < 0) return `--time-scale must be a number ≥ 0, got ${values["time-scale"]}`;
+  if (!Number.isFinite(timeScale) || timeScale < 0)
+    return `--time-scale must be a number ≥ 0, got ${values["time-scale"]}`;
   const subnet = Number(values.subnet);
   if (!Number.isInteger(subnet) || subnet < 0 || subnet > 255) return `--subnet must be 0-255, got ${values.subnet}`;
   const port = Number(values["api-port"]);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return `--api-port must be a port number, got ${values["api-port"]}`;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return `--api-port must be a port number, got ${values["api-port"]}`;
   return undefined;
 }
 
@@ -130,7 +132,7 @@ function banner(testbed: TestbedHandle, elapsedMs: number): string {
     '  curl -sk -X POST "https://$GW/my-first-model/qwen3-0-6b/v1/chat/completions" -H "Content-Type: application/json" \\',
     `    -d '{"model":"Qwen/Qwen3-0.6B","messages":[{"role":"user","content":"Hi"}],"max_tokens":20}'`,
     "",
-    "As shipped, RHOAI 3.2 has four bugs: that POST answers 400 \"Field required\". The README walks through the fixes.",
+    'As shipped, RHOAI 3.2 has four bugs: that POST answers 400 "Field required". The README walks through the fixes.',
     "Ctrl-C stops the testbed.",
     "",
   ];

@@ -10,6 +10,12 @@ import { type Controller, type ControllerContext, ReconcileQueue } from "./contr
  * does not exist, it is issued here from the testbed's ingress CA, for the listener's hostname (or
  * `*.apps.testbed.local`) and `localhost`. A Secret the user provides is never touched.
  */
+interface GatewayListener {
+  protocol?: string;
+  hostname?: string;
+  tls?: { certificateRefs?: Array<{ name: string; namespace?: string }> };
+}
+
 export class IngressCertificateController implements Controller {
   readonly name = "ingress-certificates";
   private queue: ReconcileQueue | undefined;
@@ -43,12 +49,12 @@ export class IngressCertificateController implements Controller {
     const [namespace, name] = key.split("/") as [string, string];
     const gateway = store.get("gateway.networking.k8s.io/Gateway", namespace, name);
     if (!gateway) return;
-    for (const listener of (gateway.spec?.listeners ?? []) as Array<Record<string, any>>) {
+    for (const listener of (gateway.spec?.listeners ?? []) as GatewayListener[]) {
       if (listener.protocol !== "HTTPS") continue;
-      for (const ref of (listener.tls?.certificateRefs ?? []) as Array<{ name: string; namespace?: string }>) {
+      for (const ref of listener.tls?.certificateRefs ?? []) {
         const secretNamespace = ref.namespace ?? namespace;
         if (store.get("Secret", secretNamespace, ref.name)) continue;
-        await this.issue(store, gateway, secretNamespace, ref.name, listener.hostname as string | undefined);
+        await this.issue(store, gateway, secretNamespace, ref.name, listener.hostname);
       }
     }
   }
@@ -68,8 +74,18 @@ export class IngressCertificateController implements Controller {
       kind: "Secret",
       type: "kubernetes.io/tls",
       metadata: { name: secretName, namespace, labels: { "testbed.io/issued-by": "ingress-certificates" } },
-      data: { "tls.crt": Buffer.from(pair.cert).toString("base64"), "tls.key": Buffer.from(pair.key).toString("base64") },
+      data: {
+        "tls.crt": Buffer.from(pair.cert).toString("base64"),
+        "tls.key": Buffer.from(pair.key).toString("base64"),
+      },
     });
-    recordEvent(store, gateway, "Normal", "CertificateIssued", `Issued ${namespace}/${secretName} from the testbed ingress CA`, "ingress-certificates");
+    recordEvent(
+      store,
+      gateway,
+      "Normal",
+      "CertificateIssued",
+      `Issued ${namespace}/${secretName} from the testbed ingress CA`,
+      "ingress-certificates",
+    );
   }
 }

@@ -1,8 +1,8 @@
 import { CertificateAuthority } from "@testbed/common";
+import { SERVICE_CA_CONFIGMAP } from "../kubelet/pod-volumes.js";
 import { recordEvent } from "../store/events.js";
 import type { KubeObject } from "../store/kube-object.js";
 import type { ObjectStore } from "../store/object-store.js";
-import { SERVICE_CA_CONFIGMAP } from "../kubelet/pod-volumes.js";
 import { type Controller, type ControllerContext, ReconcileQueue } from "./controller.js";
 
 /** OpenShift's annotation: "sign a serving certificate for this Service into this Secret". */
@@ -33,11 +33,14 @@ export class ServiceCaController implements Controller {
     const store = context.store;
     this.queue = new ReconcileQueue(this.name, (key) => this.reconcile(store, key), context.log);
     this.unwatch = store.watch((event) => {
-      if (event.key === "Namespace" && event.type !== "DELETED") this.queue?.enqueue(`ns:${event.object.metadata.name}`);
+      if (event.key === "Namespace" && event.type !== "DELETED")
+        this.queue?.enqueue(`ns:${event.object.metadata.name}`);
       if (event.key === "Service" || (event.key === "Secret" && event.type === "DELETED")) {
         const namespace = event.object.metadata.namespace ?? "";
         const secret =
-          event.key === "Service" ? event.object.metadata.annotations?.[SERVING_CERT_ANNOTATION] : event.object.metadata.name;
+          event.key === "Service"
+            ? event.object.metadata.annotations?.[SERVING_CERT_ANNOTATION]
+            : event.object.metadata.name;
         if (secret) this.queue?.enqueue(`secret:${namespace}/${secret}`);
       }
     });
@@ -64,7 +67,8 @@ export class ServiceCaController implements Controller {
   }
 
   private publishBundle(store: ObjectStore, namespace: string): void {
-    if (!store.get("Namespace", undefined, namespace) || store.get("ConfigMap", namespace, SERVICE_CA_CONFIGMAP)) return;
+    if (!store.get("Namespace", undefined, namespace) || store.get("ConfigMap", namespace, SERVICE_CA_CONFIGMAP))
+      return;
     store.create({
       apiVersion: "v1",
       kind: "ConfigMap",
@@ -82,7 +86,10 @@ export class ServiceCaController implements Controller {
       .list("Service", { namespace })
       .filter((service) => service.metadata.annotations?.[SERVING_CERT_ANNOTATION] === secretName);
     if (services.length === 0) return;
-    const dnsNames = services.flatMap((s) => [`${s.metadata.name}.${namespace}.svc`, `${s.metadata.name}.${namespace}.svc.cluster.local`]);
+    const dnsNames = services.flatMap((s) => [
+      `${s.metadata.name}.${namespace}.svc`,
+      `${s.metadata.name}.${namespace}.svc.cluster.local`,
+    ]);
     const existing = store.get("Secret", namespace, secretName);
     if (existing && sameNames(existing, dnsNames)) return;
     const pair = await this.authority.issue({ name: `CN=${dnsNames[0]}`, dnsNames });
@@ -104,10 +111,18 @@ export class ServiceCaController implements Controller {
         "tls.key": Buffer.from(pair.key).toString("base64"),
       },
     };
-    if (existing) store.update({ ...secret, metadata: { ...existing.metadata, annotations: secret.metadata.annotations } });
+    if (existing)
+      store.update({ ...secret, metadata: { ...existing.metadata, annotations: secret.metadata.annotations } });
     else store.create(secret);
     for (const service of services) {
-      recordEvent(store, service, "Normal", "ServingCertUpdated", `Created serving certificate secret ${secretName}`, "service-ca");
+      recordEvent(
+        store,
+        service,
+        "Normal",
+        "ServingCertUpdated",
+        `Created serving certificate secret ${secretName}`,
+        "service-ca",
+      );
     }
   }
 }

@@ -54,7 +54,9 @@ export class InferencePoolEndpointSource implements EndpointSource {
     if (selector.length === 0 || port === undefined) return [];
     return this.store
       .list("Pod", { namespace: this.pool.namespace })
-      .filter((pod) => matchesSelector(selector, pod.metadata.labels) && pod.status?.podIP && !pod.metadata.deletionTimestamp)
+      .filter(
+        (pod) => matchesSelector(selector, pod.metadata.labels) && pod.status?.podIP && !pod.metadata.deletionTimestamp,
+      )
       .map((pod) => ({
         namespacedName: `${pod.metadata.namespace}/${pod.metadata.name}`,
         address: pod.status.podIP as string,

@@ -30,7 +30,11 @@ export async function execCommon(argv: string[], environment: ExecEnvironment): 
     case "ls":
       return ls(args, environment);
     case "env":
-      return ok(`${Object.entries(environment.env).map(([k, v]) => `${k}=${v}`).join("\n")}\n`);
+      return ok(
+        `${Object.entries(environment.env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join("\n")}\n`,
+      );
     case "echo":
       return ok(`${args.join(" ")}\n`);
     case "kill":
@@ -59,7 +63,15 @@ interface CurlRequest {
 }
 
 function parseCurl(args: string[]): CurlRequest | string {
-  const parsed: CurlRequest = { url: "", method: undefined, headers: {}, data: undefined, silent: false, includeHeaders: false, fail: false };
+  const parsed: CurlRequest = {
+    url: "",
+    method: undefined,
+    headers: {},
+    data: undefined,
+    silent: false,
+    includeHeaders: false,
+    fail: false,
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? "";
     const next = () => args[++i] ?? "";
@@ -93,7 +105,10 @@ async function curl(args: string[], environment: ExecEnvironment): Promise<ExecR
   if (typeof parsed === "string") return { stdout: "", stderr: `${parsed}\n`, exitCode: 2 };
   const explicitScheme = /^[a-z]+:\/\//i.test(parsed.url);
   const url = new URL(explicitScheme ? parsed.url : `http://${parsed.url}`);
-  const host = url.hostname === "localhost" || url.hostname === "127.0.0.1" ? environment.podIP : environment.resolveHost(url.hostname);
+  const host =
+    url.hostname === "localhost" || url.hostname === "127.0.0.1"
+      ? environment.podIP
+      : environment.resolveHost(url.hostname);
   if (!host) return { stdout: "", stderr: `curl: (6) Could not resolve host: ${url.hostname}\n`, exitCode: 6 };
   const defaultPort = url.protocol === "https:" ? 443 : 80;
   const port = servingPort(url.port ? Number(url.port) : defaultPort);
@@ -109,20 +124,38 @@ async function curl(args: string[], environment: ExecEnvironment): Promise<ExecR
       }
     }
     const message = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-    return { stdout: "", stderr: parsed.silent ? "" : `curl: (7) Failed to connect to ${url.hostname} port ${port}: ${message}\n`, exitCode: 7 };
+    return {
+      stdout: "",
+      stderr: parsed.silent ? "" : `curl: (7) Failed to connect to ${url.hostname} port ${port}: ${message}\n`,
+      exitCode: 7,
+    };
   }
 }
 
 async function send(url: string, parsed: CurlRequest): Promise<ExecResult> {
   const method = parsed.method ?? (parsed.data !== undefined ? "POST" : "GET");
-  const headers = { ...(parsed.data !== undefined ? { "content-type": "application/x-www-form-urlencoded" } : {}), ...parsed.headers };
-  const response = await request(url, { method: method as "GET", headers, body: parsed.data ?? null, dispatcher: insecure });
+  const headers = {
+    ...(parsed.data !== undefined ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+    ...parsed.headers,
+  };
+  const response = await request(url, {
+    method: method as "GET",
+    headers,
+    body: parsed.data ?? null,
+    dispatcher: insecure,
+  });
   const body = await response.body.text();
   if (parsed.fail && response.statusCode >= 400) {
-    return { stdout: "", stderr: parsed.silent ? "" : `curl: (22) The requested URL returned error: ${response.statusCode}\n`, exitCode: 22 };
+    return {
+      stdout: "",
+      stderr: parsed.silent ? "" : `curl: (22) The requested URL returned error: ${response.statusCode}\n`,
+      exitCode: 22,
+    };
   }
   const head = parsed.includeHeaders
-    ? `HTTP/1.1 ${response.statusCode}\r\n${Object.entries(response.headers).map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n`
+    ? `HTTP/1.1 ${response.statusCode}\r\n${Object.entries(response.headers)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join("\r\n")}\r\n\r\n`
     : "";
   return { stdout: head + body, stderr: "", exitCode: 0 };
 }
@@ -132,7 +165,11 @@ function cat(args: string[], environment: ExecEnvironment): ExecResult {
   for (const path of args) {
     const hostPath = environment.fs.resolve(path);
     if (!existsSync(hostPath) || statSync(hostPath).isDirectory()) {
-      return { stdout, stderr: `cat: ${path}: ${existsSync(hostPath) ? "Is a directory" : "No such file or directory"}\n`, exitCode: 1 };
+      return {
+        stdout,
+        stderr: `cat: ${path}: ${existsSync(hostPath) ? "Is a directory" : "No such file or directory"}\n`,
+        exitCode: 1,
+      };
     }
     stdout += readFileSync(hostPath, "utf8");
   }
@@ -142,9 +179,15 @@ function cat(args: string[], environment: ExecEnvironment): ExecResult {
 function ls(args: string[], environment: ExecEnvironment): ExecResult {
   const path = args.find((arg) => !arg.startsWith("-")) ?? "/";
   const hostPath = environment.fs.resolve(path);
-  if (!existsSync(hostPath)) return { stdout: "", stderr: `ls: cannot access '${path}': No such file or directory\n`, exitCode: 2 };
+  if (!existsSync(hostPath))
+    return { stdout: "", stderr: `ls: cannot access '${path}': No such file or directory\n`, exitCode: 2 };
   if (!statSync(hostPath).isDirectory()) return ok(`${path}\n`);
-  return ok(readdirSync(hostPath).sort().map((name) => `${name}\n`).join(""));
+  return ok(
+    readdirSync(hostPath)
+      .sort()
+      .map((name) => `${name}\n`)
+      .join(""),
+  );
 }
 
 function kill(args: string[], environment: ExecEnvironment): ExecResult {

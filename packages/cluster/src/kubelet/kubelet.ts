@@ -1,6 +1,6 @@
 import type { Controller, ControllerContext } from "../controllers/controller.js";
-import { ApiError, notFound } from "../store/api-error.js";
 import { isPodReady } from "../discovery/inference-pool-source.js";
+import { ApiError, notFound } from "../store/api-error.js";
 import type { KubeObject } from "../store/kube-object.js";
 import { matchesSelector, selectorFromObject } from "../store/label-selector.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
@@ -68,7 +68,12 @@ export class Kubelet implements Controller {
     return this.logs.read(worker.key, this.containerOf(worker, container), tailLines);
   }
 
-  followLogs(namespace: string, pod: string, container: string | undefined, onLine: (line: string) => void): () => void {
+  followLogs(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    onLine: (line: string) => void,
+  ): () => void {
     const worker = this.requireWorker(namespace, pod);
     return this.logs.follow(worker.key, this.containerOf(worker, container), onLine);
   }
@@ -99,7 +104,12 @@ export class Kubelet implements Controller {
     const podIP = this.network.allocate(node);
     const bound = store.update({
       ...pod,
-      metadata: { ...pod.metadata, finalizers: [...new Set([...((pod.metadata as { finalizers?: string[] }).finalizers ?? []), KUBELET_FINALIZER])] } as KubeObject["metadata"],
+      metadata: {
+        ...pod.metadata,
+        finalizers: [
+          ...new Set([...((pod.metadata as { finalizers?: string[] }).finalizers ?? []), KUBELET_FINALIZER]),
+        ],
+      } as KubeObject["metadata"],
       spec: { ...pod.spec, nodeName: node.name },
     });
     const worker = new PodWorker(bound, node, podIP, this.workerDeps(store));
@@ -125,7 +135,10 @@ export class Kubelet implements Controller {
     if (current && finalizers.includes(KUBELET_FINALIZER)) {
       store.update({
         ...current,
-        metadata: { ...current.metadata, finalizers: finalizers.filter((f) => f !== KUBELET_FINALIZER) } as KubeObject["metadata"],
+        metadata: {
+          ...current.metadata,
+          finalizers: finalizers.filter((f) => f !== KUBELET_FINALIZER),
+        } as KubeObject["metadata"],
       });
     }
   }

@@ -18,8 +18,18 @@ export const DEFAULT_SUBNET = 18;
 
 /** Four CPU workers and four T4 GPU workers (g4dn.xlarge: one T4 each), like the seed's ROSA cluster grown to 4 GPUs. */
 export function defaultNodes(): Node[] {
-  const cpu = [0, 1, 2, 3].map((i) => ({ name: `ip-10-0-${20 + i}-11.ec2.internal`, gpus: 0, gpuProfile: "", octet: 0 }));
-  const gpu = [0, 1, 2, 3].map((i) => ({ name: `ip-10-0-${40 + i}-17.ec2.internal`, gpus: 1, gpuProfile: "t4", octet: 0 }));
+  const cpu = [0, 1, 2, 3].map((i) => ({
+    name: `ip-10-0-${20 + i}-11.ec2.internal`,
+    gpus: 0,
+    gpuProfile: "",
+    octet: 0,
+  }));
+  const gpu = [0, 1, 2, 3].map((i) => ({
+    name: `ip-10-0-${40 + i}-17.ec2.internal`,
+    gpus: 1,
+    gpuProfile: "t4",
+    octet: 0,
+  }));
   // Interleave so GPU nodes get the seed's octets 129 and 131 first.
   const ordered = [cpu[0], gpu[0], cpu[1], gpu[1], cpu[2], gpu[2], cpu[3], gpu[3]] as Node[];
   return ordered.map((node, index) => ({ ...node, octet: 128 + index }));
@@ -30,7 +40,8 @@ export class PodNetwork {
   private readonly released = new Map<string, number[]>();
 
   constructor(private readonly subnet = DEFAULT_SUBNET) {
-    if (!Number.isInteger(subnet) || subnet < 0 || subnet > 255) throw new Error(`pod subnet octet out of range: ${subnet}`);
+    if (!Number.isInteger(subnet) || subnet < 0 || subnet > 255)
+      throw new Error(`pod subnet octet out of range: ${subnet}`);
   }
 
   /** The next free address on a node; freed addresses are reused after the fresh ones run out. */

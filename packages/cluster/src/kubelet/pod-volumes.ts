@@ -56,7 +56,8 @@ export function refreshVolumes(pod: KubeObject, store: ObjectStore, fs: PodFiles
       }
     }
   }
-  if (changed.kind === "ConfigMap" && changed.metadata.name === SERVICE_CA_CONFIGMAP) writeServiceAccount(namespace, store, fs);
+  if (changed.kind === "ConfigMap" && changed.metadata.name === SERVICE_CA_CONFIGMAP)
+    writeServiceAccount(namespace, store, fs);
 }
 
 function writeVolume(volume: VolumeSpec, namespace: string, store: ObjectStore, fs: PodFilesystem): void {
@@ -101,6 +102,8 @@ function writeServiceAccount(namespace: string, store: ObjectStore, fs: PodFiles
   fs.writeVolume(SERVICE_ACCOUNT_VOLUME, {
     namespace,
     token: "testbed-service-account-token",
-    ...(serviceCa?.["service-ca.crt"] ? { "service-ca.crt": serviceCa["service-ca.crt"], "ca.crt": serviceCa["service-ca.crt"] } : {}),
+    ...(serviceCa?.["service-ca.crt"]
+      ? { "service-ca.crt": serviceCa["service-ca.crt"], "ca.crt": serviceCa["service-ca.crt"] }
+      : {}),
   });
 }

@@ -52,7 +52,8 @@ export class PodWorker {
     for (const spec of (pod.spec?.initContainers ?? []) as ContainerSpec[]) {
       this.containers.set(spec.name, newRecord(spec, spec.restartPolicy === "Always" ? "sidecar" : "init"));
     }
-    for (const spec of (pod.spec?.containers ?? []) as ContainerSpec[]) this.containers.set(spec.name, newRecord(spec, "main"));
+    for (const spec of (pod.spec?.containers ?? []) as ContainerSpec[])
+      this.containers.set(spec.name, newRecord(spec, "main"));
   }
 
   get key(): string {
@@ -77,7 +78,9 @@ export class PodWorker {
     }
     if (this.stopping) return;
     this.lifecycle.send({ type: "INITIALIZED" });
-    await Promise.all([...this.containers.values()].filter((c) => c.kind === "main").map((c) => this.startContainer(c)));
+    await Promise.all(
+      [...this.containers.values()].filter((c) => c.kind === "main").map((c) => this.startContainer(c)),
+    );
   }
 
   async terminate(): Promise<void> {
@@ -108,10 +111,18 @@ export class PodWorker {
   async exec(containerName: string | undefined, argv: string[]): Promise<ExecResult> {
     const record = containerName ? this.containers.get(containerName) : this.defaultContainer();
     if (!record || record.kind === "init") {
-      return { stdout: "", stderr: `error: container ${containerName} is not valid for pod ${this.pod.metadata.name}\n`, exitCode: 1 };
+      return {
+        stdout: "",
+        stderr: `error: container ${containerName} is not valid for pod ${this.pod.metadata.name}\n`,
+        exitCode: 1,
+      };
     }
     if (!record.running) {
-      return { stdout: "", stderr: `error: unable to upgrade connection: container not found ("${record.spec.name}")\n`, exitCode: 1 };
+      return {
+        stdout: "",
+        stderr: `error: unable to upgrade connection: container not found ("${record.spec.name}")\n`,
+        exitCode: 1,
+      };
     }
     const specific = await record.running.exec?.(argv);
     if (specific) return specific;
@@ -160,8 +171,14 @@ export class PodWorker {
     const image = this.deps.images.find((candidate) => candidate.matches(repositoryName(record.spec.image)));
     const generation = ++record.generation;
     if (!image) {
-      record.state = { waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${record.spec.image}"` } };
-      this.event("Warning", "Failed", `Failed to pull image "${record.spec.image}": the testbed runs offline and has no program for this image`);
+      record.state = {
+        waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${record.spec.image}"` },
+      };
+      this.event(
+        "Warning",
+        "Failed",
+        `Failed to pull image "${record.spec.image}": the testbed runs offline and has no program for this image`,
+      );
       this.writeStatus();
       return;
     }
@@ -198,7 +215,12 @@ export class PodWorker {
     if (record.spec.readinessProbe && record.kind !== "init") this.probeLoop(record, generation, true);
   }
 
-  private async containerExited(record: ContainerRecord, generation: number, code: number, message: string): Promise<void> {
+  private async containerExited(
+    record: ContainerRecord,
+    generation: number,
+    code: number,
+    message: string,
+  ): Promise<void> {
     if (this.stopping || generation !== record.generation) return;
     const running = record.running;
     record.running = undefined;
@@ -216,8 +238,17 @@ export class PodWorker {
     record.lastState = { terminated };
     const delay = Math.min(MAX_BACKOFF_MS, this.deps.restartBackoffMs * 2 ** record.restartCount);
     record.restartCount++;
-    record.state = { waiting: { reason: "CrashLoopBackOff", message: `back-off ${formatDelay(delay)} restarting failed container=${record.spec.name} pod=${this.pod.metadata.name}` } };
-    this.event("Warning", "BackOff", `Back-off restarting failed container ${record.spec.name} in pod ${this.pod.metadata.name}`);
+    record.state = {
+      waiting: {
+        reason: "CrashLoopBackOff",
+        message: `back-off ${formatDelay(delay)} restarting failed container=${record.spec.name} pod=${this.pod.metadata.name}`,
+      },
+    };
+    this.event(
+      "Warning",
+      "BackOff",
+      `Back-off restarting failed container ${record.spec.name} in pod ${this.pod.metadata.name}`,
+    );
     this.writeStatus();
     // An init container keeps its onExit: the pod's start-up resumes when a retry completes.
     this.after(delay, () => void this.startContainer(record));
@@ -261,7 +292,12 @@ export class PodWorker {
         previous: this.pod.status,
       });
       try {
-        this.pod = this.deps.services.store.updateStatus("Pod", this.pod.metadata.namespace, this.pod.metadata.name, status);
+        this.pod = this.deps.services.store.updateStatus(
+          "Pod",
+          this.pod.metadata.namespace,
+          this.pod.metadata.name,
+          status,
+        );
       } catch {
         // The pod is gone; its worker is being torn down.
       }
@@ -286,7 +322,14 @@ export class PodWorker {
 }
 
 function newRecord(spec: ContainerSpec, kind: ContainerRecord["kind"]): ContainerRecord {
-  return { spec, kind, state: { waiting: { reason: kind === "main" ? "PodInitializing" : "ContainerCreating" } }, ready: false, restartCount: 0, generation: 0 };
+  return {
+    spec,
+    kind,
+    state: { waiting: { reason: kind === "main" ? "PodInitializing" : "ContainerCreating" } },
+    ready: false,
+    restartCount: 0,
+    generation: 0,
+  };
 }
 
 function formatDelay(ms: number): string {

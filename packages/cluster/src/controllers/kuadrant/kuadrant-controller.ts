@@ -123,7 +123,12 @@ export class KuadrantController implements Controller {
       conditions,
       error
         ? { type: "Enforced", status: "False", reason: "Unknown", message: `${policy.kind} is not enforced` }
-        : { type: "Enforced", status: "True", reason: "Enforced", message: `${policy.kind} has been successfully enforced` },
+        : {
+            type: "Enforced",
+            status: "True",
+            reason: "Enforced",
+            message: `${policy.kind} has been successfully enforced`,
+          },
       now,
     );
     const status = { observedGeneration: policy.metadata.generation, conditions };
@@ -146,7 +151,10 @@ function targets(policy: KubeObject, gateway: KubeObject): boolean {
 
 function translationError(policy: KubeObject, gateway: KubeObject): string | undefined {
   try {
-    translatePolicies([policy as PolicyObject], { name: gateway.metadata.name, namespace: gateway.metadata.namespace ?? "default" });
+    translatePolicies([policy as PolicyObject], {
+      name: gateway.metadata.name,
+      namespace: gateway.metadata.namespace ?? "default",
+    });
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -171,7 +179,12 @@ function applyObject(store: ObjectStore, key: string, object: KubeObject): void 
     store.create(object);
     return;
   }
-  const next = { ...current, ...object, metadata: { ...current.metadata, labels: object.metadata.labels }, status: current.status };
+  const next = {
+    ...current,
+    ...object,
+    metadata: { ...current.metadata, labels: object.metadata.labels },
+    status: current.status,
+  };
   if (!isDeepStrictEqual(next, current)) store.update(next);
 }
 

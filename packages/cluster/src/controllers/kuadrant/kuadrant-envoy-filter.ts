@@ -15,7 +15,11 @@ const HCM = "envoy.filters.network.http_connection_manager";
  * placed first (so the order is ext_authz → ratelimit → ext_proc → router), and the policies'
  * rate_limits on every route. It goes through the mesh's EnvoyFilter machinery like any user's.
  */
-export function kuadrantEnvoyFilter(gateway: KubeObject, translated: TranslatedPolicies, store: ObjectStore): KubeObject {
+export function kuadrantEnvoyFilter(
+  gateway: KubeObject,
+  translated: TranslatedPolicies,
+  store: ObjectStore,
+): KubeObject {
   const listener = { filterChain: { filter: { name: HCM } } };
   const patches: Array<Record<string, unknown>> = [
     clusterPatch(AUTH_CLUSTER, serviceEndpoints(store, "kuadrant-system", "authorino-authorization", 50051)),

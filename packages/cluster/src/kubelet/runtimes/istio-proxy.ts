@@ -47,9 +47,11 @@ class ProxyAgent {
 
   /** Configs are applied one at a time, in the order they were pushed. */
   apply(config: EnvoyConfig): Promise<void> {
-    this.pending = this.pending.then(() => this.applyNow(config)).catch((error) => {
-      this.context.log(`error\tenvoy config\tgateway config rejected: ${(error as Error).message}`);
-    });
+    this.pending = this.pending
+      .then(() => this.applyNow(config))
+      .catch((error) => {
+        this.context.log(`error\tenvoy config\tgateway config rejected: ${(error as Error).message}`);
+      });
     return this.pending;
   }
 
@@ -97,7 +99,8 @@ export function localizeConfig(config: EnvoyConfig, podIP: string, fs: PodFilesy
     const socket = node.socket_address as { address?: string; port_value?: number } | undefined;
     if (socket && (socket.address === "0.0.0.0" || socket.address === "127.0.0.1" || socket.address === "::")) {
       socket.address = podIP;
-      if (typeof socket.port_value === "number" && socket.port_value > 0) socket.port_value = servingPort(socket.port_value);
+      if (typeof socket.port_value === "number" && socket.port_value > 0)
+        socket.port_value = servingPort(socket.port_value);
     }
     if (typeof node.filename === "string" && node.filename.startsWith("/")) node.filename = fs.resolve(node.filename);
   });

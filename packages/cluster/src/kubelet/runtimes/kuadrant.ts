@@ -8,7 +8,7 @@ import {
   startAuthorino,
   startLimitador,
 } from "@testbed/kuadrant";
-import { parseSelector, matchesSelector } from "../../store/label-selector.js";
+import { matchesSelector, parseSelector } from "../../store/label-selector.js";
 import { type ContainerImage, ContainerStartError } from "./container-runtime.js";
 
 const AUTHORINO_PORT = 50051;
@@ -22,7 +22,9 @@ export const authorinoImage: ContainerImage = {
   matches: (repository) => repository === "authorino",
   async start(context) {
     const selectorFlag = context.argv.find((arg) => arg.startsWith("--secret-label-selectors="));
-    const secretSelector = parseSelector(selectorFlag?.split("=").slice(1).join("=") ?? "authorino.kuadrant.io/managed-by=authorino");
+    const secretSelector = parseSelector(
+      selectorFlag?.split("=").slice(1).join("=") ?? "authorino.kuadrant.io/managed-by=authorino",
+    );
     const store = context.cluster.store;
     const authorino = await startAuthorino({ host: context.podIP, port: AUTHORINO_PORT, log: context.log });
     const sync = () => {
@@ -31,7 +33,9 @@ export const authorinoImage: ContainerImage = {
         try {
           configs.push(readAuthConfig(object, `AuthConfig ${object.metadata.namespace}/${object.metadata.name}`));
         } catch (error) {
-          context.log(`{"level":"error","msg":"invalid AuthConfig ${object.metadata.namespace}/${object.metadata.name}: ${(error as Error).message}"}`);
+          context.log(
+            `{"level":"error","msg":"invalid AuthConfig ${object.metadata.namespace}/${object.metadata.name}: ${(error as Error).message}"}`,
+          );
         }
       }
       authorino.engine.setAuthConfigs(configs);
@@ -67,7 +71,8 @@ export const limitadorImage: ContainerImage = {
     };
     const positional = args.filter((arg, i) => !arg.startsWith("--") && !args[i - 1]?.startsWith("--"));
     const file = positional[0];
-    if (!file) throw new ContainerStartError("error: the following required arguments were not provided: <LIMITS_FILE>", 2);
+    if (!file)
+      throw new ContainerStartError("error: the following required arguments were not provided: <LIMITS_FILE>", 2);
     const hostPath = context.fs.resolve(file);
     const load = () => parseLimitsFile(readFileSync(hostPath, "utf8"), file);
     let limits: ReturnType<typeof load>;

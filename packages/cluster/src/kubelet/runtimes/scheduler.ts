@@ -1,5 +1,5 @@
-import { EppArgsError, parseEppArgs, startEpp } from "@testbed/epp";
 import { hashString } from "@testbed/common";
+import { EppArgsError, parseEppArgs, startEpp } from "@testbed/epp";
 import { InferencePoolEndpointSource } from "../../discovery/inference-pool-source.js";
 import { type ContainerImage, ContainerStartError } from "./container-runtime.js";
 
@@ -19,7 +19,8 @@ export const schedulerImage: ContainerImage = {
     try {
       parsed = parseEppArgs(args);
     } catch (error) {
-      if (error instanceof EppArgsError) throw new ContainerStartError(`flag provided but not defined: ${error.message}`, 2);
+      if (error instanceof EppArgsError)
+        throw new ContainerStartError(`flag provided but not defined: ${error.message}`, 2);
       throw error;
     }
     const options = parsed.options;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { hashString } from "@testbed/common";
 import { type PodRole, parseVllmArgs, StartupError, startVllmSim, VllmArgsError } from "@testbed/vllm-sim";
-import { type ContainerImage, type ContainerContext, ContainerStartError } from "./container-runtime.js";
+import { type ContainerContext, type ContainerImage, ContainerStartError } from "./container-runtime.js";
 import { MODEL_MARKER } from "./storage-initializer.js";
 
 /**
@@ -21,7 +21,10 @@ export const vllmImage: ContainerImage = {
     } catch (error) {
       if (error instanceof StartupError) throw new ContainerStartError(error.message, 1);
       if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-        throw new ContainerStartError(`[Errno 98] error while attempting to bind on address: address already in use`, 1);
+        throw new ContainerStartError(
+          `[Errno 98] error while attempting to bind on address: address already in use`,
+          1,
+        );
       }
       throw error;
     }

@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Clock, type LogSink, SystemClock, silentSink } from "@testbed/common";
+import { type ApiServerHandle, startApiServer } from "./api/api-server.js";
+import type { Controller } from "./controllers/controller.js";
+import { DeploymentController } from "./controllers/deployment-controller.js";
+import { IngressCertificateController } from "./controllers/ingress-certificates.js";
+import { LlmInferenceServiceController } from "./controllers/kserve/llmisvc-controller.js";
+import { KuadrantController } from "./controllers/kuadrant/kuadrant-controller.js";
+import { MeshController } from "./controllers/mesh/mesh-controller.js";
+import { MeshConfigHub } from "./controllers/mesh-config-hub.js";
+import { ServiceCaController } from "./controllers/service-ca.js";
+import { isPodReady } from "./discovery/inference-pool-source.js";
+import { Kubelet } from "./kubelet/kubelet.js";
+import { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
+import { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
+import { type ApplyResult, applyManifests } from "./manifests/apply-manifests.js";
+import { loadManifests } from "./manifests/load-manifests.js";
+import { detectPrivilegedPorts } from "./network/ports.js";
+import type { KubeObject } from "./store/kube-object.js";
+import { ObjectStore } from "./store/object-store.js";
+
+export type MeshProfile = "ossm-3.2" | "upstream";
+
+export interface TestbedOptions {
+  /** Directory of manifests applied at start (e.g. topologies/rhoai-3.2); none = an empty cluster. */
+  topology: string | undefined;
+  meshProfile: MeshProfile;
+  /** vLLM latency scale: 1 = real T4 timing, 0 = as fast as possible. */
+  timeScale: number;
+  seed: number;
+  /** API server address; port 0 picks a free one. */
+  apiHost: string;
+  apiPort: number;
+  /** Third octet of pod addresses, so several testbeds (test files) can share a machine. */
+  subnet: number;
+  restartBackoffMs: number;
+  probePeriodMs: number;
+  clock: Clock;
+  /** Control-plane messages (reconcile failures). */
+  log: LogSink;
+}
+
+export const DEFAULT_TESTBED_OPTIONS: TestbedOptions = {
+  topology: undefined,
+  meshProfile: "ossm-3.2",
+  timeScale: 1,
+  seed: 0,
+  apiHost: "127.0.0.1",
+  apiPort: 6443,
+  subnet: DEFAULT_SUBNET,
+  restartBackoffMs: 10_000,
+  probePeriodMs: 2_000,
+  clock: new SystemClock(),
+  log: silentSink,
+};
+
+export interface TestbedHandle {
+  store: ObjectStore;
+  hub: MeshConfigHub;
+  kubelet: Kubelet;
+  api: ApiServerHandle;
+  applied: ApplyResult[];
+  options: TestbedOptions;
+  /** Resolves when every pod is Ready and every Gateway has an address (or rejects after timeoutMs). */
+  waitUntilReady(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole simulated cluster in this process: object store and API server, the controllers
+ * (service CA, ingress certificates, Deployments, KServe, mesh, Kuadrant), and the kubelet that
+ * runs pods on loopback addresses. With a topology, its manifests are applied as `oc apply -f` would.
+ */
+export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Promise<TestbedHandle> {
+  const options: TestbedOptions = { ...DEFAULT_TESTBED_OPTIONS, ...definedOnly(overrides) };
+  await detectPrivilegedPorts();
+  const stateDir = mkdtempSync(join(tmpdir(), "testbed-"));
+  const store = new ObjectStore(options.clock);
+  const hub = new MeshConfigHub();
+  const kubelet = new Kubelet({
+    services: {
+      hub,
+      meshProfile: options.meshProfile,
+      clock: options.clock,
+      timeScale: options.timeScale,
+      seed: options.seed,
+    },
+    images: TESTBED_IMAGES,
+    nodes: defaultNodes(),
+    subnet: options.subnet,
+    stateDir,
+    restartBackoffMs: options.restartBackoffMs,
+    probePeriodMs: options.probePeriodMs,
+  });
+  const [serviceCa, ingress] = await Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
+  const controllers: Controller[] = [
+    serviceCa,
+    ingress,
+    new DeploymentController(),
+    new LlmInferenceServiceController(),
+    new MeshController({ hub, meshProfile: options.meshProfile }),
+    new KuadrantController(),
+    kubelet,
+  ];
+  const context = { store, clock: options.clock, log: options.log };
+  for (const controller of controllers) controller.start(context);
+  const api = await startApiServer({
+    store,
+    host: options.apiHost,
+    port: options.apiPort,
+    podAccess: {
+      logs: (namespace, pod, container, logOptions) =>
+        kubelet.readLogs(namespace, pod, container, logOptions.tailLines),
+      followLogs: (namespace, pod, container, onLine) => kubelet.followLogs(namespace, pod, container, onLine),
+      exec: (namespace, pod, container, command) => kubelet.exec(namespace, pod, container, command),
+    },
+  });
+  const applied = options.topology ? await applyManifests(store, await loadManifests(options.topology)) : [];
+
+  return {
+    store,
+    hub,
+    kubelet,
+    api,
+    applied,
+    options,
+    waitUntilReady: (timeoutMs = 30_000) => waitUntilReady(store, timeoutMs),
+    async close() {
+      await api.close();
+      for (const controller of controllers) controller.stop();
+      await kubelet.shutdown();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitUntilReady(store: ObjectStore, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const waiting = notReady(store);
+    if (waiting.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${waiting.join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** What keeps the testbed from being ready: pods not Ready, Deployments short of replicas, Gateways without address. */
+export function notReady(store: ObjectStore): string[] {
+  const waiting: string[] = [];
+  for (const deployment of store.list("apps/Deployment")) {
+    const wanted = deployment.spec?.replicas ?? 1;
+    if ((deployment.status?.readyReplicas ?? 0) < wanted || (deployment.status?.updatedReplicas ?? 0) < wanted) {
+      waiting.push(`deployment/${deployment.metadata.name}`);
+    }
+  }
+  for (const pod of store.list("Pod")) {
+    if (!isPodReady(pod) && !pod.metadata.deletionTimestamp) waiting.push(`pod/${pod.metadata.name}`);
+  }
+  for (const gateway of store.list("gateway.networking.k8s.io/Gateway")) {
+    if (!gatewayAddress(gateway)) waiting.push(`gateway/${gateway.metadata.name}`);
+  }
+  return waiting;
+}
+
+export function gatewayAddress(gateway: KubeObject): string | undefined {
+  return gateway.status?.addresses?.[0]?.value;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
