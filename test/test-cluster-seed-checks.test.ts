@@ -1,0 +1,288 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { startTestbed, type TestbedHandle } from "@testbed/cluster";
+import { Agent, request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runOc } from "../packages/cli/src/commands/oc/index.js";
+import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
+
+// The seed's section 5 checks, run with `oc` → `testbed oc` against the rhoai-3.2 topology as
+// shipped: everything is up, and Bug 1 is there (chat POST 400 "Field required", /v1/models 200).
+let testbed: TestbedHandle;
+const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+
+beforeAll(async () => {
+  testbed = await startTestbed({
+    topology: DEFAULT_TOPOLOGY,
+    apiPort: 0,
+    timeScale: 0,
+    subnet: 201,
+    restartBackoffMs: 100,
+    probePeriodMs: 200,
+  });
+  await testbed.waitUntilReady(20_000);
+}, 30_000);
+afterAll(async () => {
+  await testbed?.close();
+});
+
+async function oc(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runOc([`--server=${testbed.api.url}`, ...argv], {
+    out: (text) => {
+      out += text;
+    },
+    err: (text) => {
+      err += text;
+    },
+    readStdin: async () => "",
+    env: {},
+    now: () => Date.now(),
+  });
+  return { code, out, err };
+}
+
+const rows = (table: string) => table.trim().split("\n").slice(1);
+
+async function curl(method: "GET" | "POST", url: string, body?: string) {
+  const response = await request(url, {
+    method,
+    dispatcher: insecure,
+    ...(body ? { body, headers: { "content-type": "application/json" } } : {}),
+  });
+  return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+}
+
+const CHAT = JSON.stringify({ model: "Qwen/Qwen3-0.6B", messages: [{ role: "user", content: "Hi" }], max_tokens: 5 });
+
+describe("the seed's checks against the as-shipped topology", () => {
+  it("check 1: the three gateway pods are 1/1 Running", async () => {
+    const { code, out } = await oc("get", "pods", "-A", "-l", "gateway.networking.k8s.io/gateway-name");
+    expect(code).toBe(0);
+    const lines = rows(out);
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line).toMatch(/^openshift-ingress\s+\S+\s+1\/1\s+Running\s+0\s+/);
+  });
+
+  it("check 2: every Gateway has an address", async () => {
+    const { out } = await oc("get", "gateway", "-A");
+    const lines = rows(out);
+    expect(lines.map((l) => l.split(/\s+/)[1]).sort()).toEqual([
+      "data-science-gateway",
+      "maas-gateway",
+      "openshift-ai-inference",
+    ]);
+    for (const line of lines) expect(line).toMatch(/\s127\.\d+\.201\.\d+(:\d+)?\s+True\s/);
+  });
+
+  it("check 3: routes are attached and Accepted", async () => {
+    const { out } = await oc(
+      "get",
+      "httproute",
+      "-A",
+      "-o",
+      'jsonpath={range .items[*]}{.metadata.name}={.status.parents[*].conditions[?(@.type=="Accepted")].status}{"\\n"}{end}',
+    );
+    expect(out.trim().split("\n").sort()).toEqual(["maas-model-route=True", "qwen3-0-6b-kserve-route=True"]);
+  });
+
+  it("check 4: the InferencePool exists and is Accepted", async () => {
+    const { out } = await oc("get", "inferencepool.inference.networking.x-k8s.io", "-A");
+    expect(out).toMatch(/my-first-model\s+qwen3-0-6b-inference-pool/);
+    const accepted = await oc(
+      "get",
+      "inferencepool",
+      "qwen3-0-6b-inference-pool",
+      "-n",
+      "my-first-model",
+      "-o",
+      'jsonpath={.status.parent[0].conditions[?(@.type=="Accepted")].status}',
+    );
+    expect(accepted.out).toBe("True");
+  });
+
+  it("check 5: the EPP runs and logs its ext-proc listener", async () => {
+    const pods = await oc("get", "pods", "-n", "my-first-model");
+    expect(pods.out.split("\n").find((l) => l.includes("scheduler"))).toMatch(/1\/1\s+Running/);
+    const logs = await oc("logs", "-n", "my-first-model", "deploy/qwen3-0-6b-kserve-router-scheduler", "--tail=20");
+    expect(logs.code).toBe(0);
+    // zap's console encoder separates the message from its fields with a tab.
+    expect(logs.out).toMatch(/gRPC server listening\s\{"name": "ext-proc", "port": 9002\}/);
+  });
+
+  it("check 6: two prefill and two decode vLLM pods run", async () => {
+    const { out } = await oc(
+      "get",
+      "pods",
+      "-n",
+      "my-first-model",
+      "-l",
+      "serving.kserve.io/inferenceservice=qwen3-0-6b",
+    );
+    const lines = rows(out);
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(line).toMatch(/\s(1\/1|2\/2)\s+Running\s/);
+    const roles = await oc(
+      "get",
+      "pods",
+      "-n",
+      "my-first-model",
+      "-l",
+      "llm-d.ai/role",
+      "-o",
+      "jsonpath={.items[*].metadata.labels.llm-d\\.ai/role}",
+    );
+    expect(roles.out.split(" ").sort()).toEqual(["decode", "decode", "prefill", "prefill"]);
+  });
+
+  it("check 7: no body-mode EnvoyFilter yet (only Kuadrant's, for maas-gateway)", async () => {
+    const { out } = await oc("get", "envoyfilter", "-n", "openshift-ingress");
+    expect(out).not.toContain("fix-extproc-body-mode");
+    expect(out).toContain("kuadrant-maas-gateway");
+  });
+
+  it("check 8: Envoy has never connected to the EPP (cx_total 0)", async () => {
+    const pod = await oc(
+      "get",
+      "pods",
+      "-n",
+      "openshift-ingress",
+      "-l",
+      "gateway.networking.k8s.io/gateway-name=openshift-ai-inference",
+      "-o",
+      "jsonpath={.items[0].metadata.name}",
+    );
+    const clusters = await oc(
+      "exec",
+      "-n",
+      "openshift-ingress",
+      pod.out,
+      "-c",
+      "istio-proxy",
+      "--",
+      "pilot-agent",
+      "request",
+      "GET",
+      "/clusters",
+    );
+    expect(clusters.code).toBe(0);
+    const epp = clusters.out.split("\n").filter((l) => /epp-service.*cx_total/.test(l));
+    expect(epp.length).toBeGreaterThan(0);
+    for (const line of epp) expect(line).toMatch(/::cx_total::0$/);
+  });
+
+  it("checks 9 and 10: the scheduler runs with --secure-serving but no --cert-path, and a single default profile", async () => {
+    const { out } = await oc(
+      "get",
+      "pods",
+      "-n",
+      "my-first-model",
+      "-l",
+      "app=qwen3-0-6b-kserve-router-scheduler",
+      "-o",
+      "jsonpath={.items[0].spec.containers[0].args}",
+    );
+    const args = JSON.parse(out) as string[]; // what `| python3 -m json.tool` parses
+    expect(args).toContain("--secure-serving");
+    expect(args).not.toContain("--cert-path");
+    const config = args[args.indexOf("--config-text") + 1] ?? "";
+    expect(config).toContain("name: default");
+    expect(config).not.toContain("pd-profile-handler");
+  });
+
+  it("check 11: prefix caching is off in VLLM_ADDITIONAL_ARGS", async () => {
+    const { out } = await oc(
+      "get",
+      "pods",
+      "-n",
+      "my-first-model",
+      "-l",
+      "serving.kserve.io/inferenceservice=qwen3-0-6b",
+      "-o",
+      "jsonpath={range .items[*]}{.metadata.name}: {.spec.containers[0].env}",
+    );
+    expect(out).toContain("VLLM_ADDITIONAL_ARGS");
+    expect(out).not.toContain("enable-prefix-caching");
+  });
+
+  it("check 12: vLLM's /metrics answers inside the pod", async () => {
+    const pod = await oc(
+      "get",
+      "pods",
+      "-n",
+      "my-first-model",
+      "-l",
+      "serving.kserve.io/inferenceservice=qwen3-0-6b",
+      "-o",
+      "jsonpath={.items[0].metadata.name}",
+    );
+    const metrics = await oc("exec", "-n", "my-first-model", pod.out, "--", "curl", "-s", "localhost:8000/metrics");
+    expect(metrics.code).toBe(0);
+    expect(
+      metrics.out
+        .split("\n")
+        .filter((l) => l.includes("prefix_cache"))
+        .join("\n"),
+    ).toContain("vllm:prefix_cache_hits_total");
+  });
+
+  it("check 13 and the access log: /v1/models works, chat POST gets Bug 1's 400 Field required", async () => {
+    const gw = await oc(
+      "get",
+      "gateway",
+      "openshift-ai-inference",
+      "-n",
+      "openshift-ingress",
+      "-o",
+      "jsonpath={.status.addresses[0].value}",
+    );
+    const models = await curl("GET", `https://${gw.out}/my-first-model/qwen3-0-6b/v1/models`);
+    expect(models.status).toBe(200);
+    expect(JSON.parse(models.body).data[0].id).toBe("Qwen/Qwen3-0.6B");
+    const chat = await curl("POST", `https://${gw.out}/my-first-model/qwen3-0-6b/v1/chat/completions`, CHAT);
+    expect(chat.status).toBe(400);
+    expect(chat.body).toContain("Field required");
+    expect(chat.headers["x-went-into-resp-headers"]).toBeUndefined();
+
+    const pod = await oc(
+      "get",
+      "pods",
+      "-n",
+      "openshift-ingress",
+      "-l",
+      "gateway.networking.k8s.io/gateway-name=openshift-ai-inference",
+      "-o",
+      "jsonpath={.items[0].metadata.name}",
+    );
+    const log = await oc("logs", "-n", "openshift-ingress", pod.out, "-c", "istio-proxy", "--tail=5");
+    const lines = log.out.trim().split("\n");
+    const modelsLine = lines.find((l) => l.includes('"GET /my-first-model/qwen3-0-6b/v1/models'));
+    const chatLine = lines.find((l) => l.includes('"POST /my-first-model/qwen3-0-6b/v1/chat/completions'));
+    expect(modelsLine).toMatch(/ 200 - via_upstream /);
+    expect(modelsLine).toContain("outbound|8000||qwen3-0-6b-kserve-workload-svc.my-first-model.svc.cluster.local");
+    expect(chatLine).toMatch(/ 400 - via_upstream /);
+    expect(chatLine).toContain(
+      "outbound|54321||qwen3-0-6b-inference-pool-ip-a5e07bf3.my-first-model.svc.cluster.local",
+    );
+  });
+
+  it("the testbed binary answers the seed's jsonpath command verbatim", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        "packages/cli/bin/testbed.mjs",
+        "oc",
+        "get",
+        "gateway",
+        "openshift-ai-inference",
+        "-n",
+        "openshift-ingress",
+        "-o",
+        "jsonpath={.status.addresses[0].value}",
+      ],
+      { env: { ...process.env, TESTBED_SERVER: testbed.api.url } },
+    );
+    expect(stdout).toMatch(/^127\.\d+\.201\.\d+(:8443)?$/);
+  });
+});
