@@ -4,6 +4,7 @@ import { ApiError, alreadyExists, invalid, notFound } from "./api-error.js";
 import { KINDS, type KindInfo, kindFor, kindKey } from "./kinds.js";
 import type { KubeObject } from "./kube-object.js";
 import { type LabelSelector, matchesSelector } from "./label-selector.js";
+import { ServiceIpAllocator } from "./service-ips.js";
 import { validateObject } from "./validation.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -37,6 +38,7 @@ export class ObjectStore {
   private delivering = false;
   private revision = 0;
   private uidCounter = 0;
+  private readonly serviceIps = new ServiceIpAllocator();
 
   constructor(private readonly clock: Clock = new SystemClock()) {}
 
@@ -79,6 +81,7 @@ export class ObjectStore {
     const key = kindKey(info);
     const id = objectId(object.metadata.namespace, object.metadata.name);
     if (this.bucket(key).has(id)) throw alreadyExists(`${info.plural}${groupSuffix(info)}`, object.metadata.name);
+    if (key === "Service") this.assignClusterIp(object);
     object.metadata.uid = object.metadata.uid ?? this.nextUid();
     object.metadata.creationTimestamp = this.now();
     object.metadata.generation = 1;
@@ -140,6 +143,7 @@ export class ObjectStore {
       return this.store(key, marked);
     }
     this.bucket(key).delete(objectId(namespace, name));
+    if (key === "Service") this.serviceIps.release(current);
     const removed = { ...current, metadata: { ...current.metadata, resourceVersion: this.nextRevision() } };
     this.emit("DELETED", key, removed);
     this.collectDependents(current);
@@ -181,6 +185,16 @@ export class ObjectStore {
           this.delete(key, object.metadata.namespace, object.metadata.name);
         }
       }
+    }
+  }
+
+  private assignClusterIp(service: KubeObject): void {
+    try {
+      this.serviceIps.assign(service);
+    } catch (error) {
+      throw invalid("Service", service.metadata.name, [
+        { field: "spec.clusterIPs", message: `Invalid value: ${(error as Error).message}` },
+      ]);
     }
   }
 
