@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import type { KubeObject } from "../../store/kube-object.js";
+import { type KubeObject, setCondition } from "../../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type Controller, type ControllerContext, ReconcileQueue } from "../controller.js";
 import type { MeshConfigHub } from "../mesh-config-hub.js";
@@ -129,19 +129,17 @@ export class MeshController implements Controller {
       const controllerName = String(gatewayClass.spec?.controllerName ?? "");
       if (!MESH_CONTROLLER_NAMES.includes(controllerName)) continue;
       ours.set(gatewayClass.metadata.name, controllerName);
-      const conditions = [
-        ...((gatewayClass.status?.conditions ?? []) as Array<{ type: string }>).filter((c) => c.type !== "Accepted"),
+      const conditions = setCondition(
+        gatewayClass.status?.conditions,
         {
           type: "Accepted",
           status: "True",
           reason: "Accepted",
           message: "Handled by Istio controller",
           observedGeneration: gatewayClass.metadata.generation ?? 1,
-          lastTransitionTime:
-            (gatewayClass.status?.conditions ?? []).find((c: { type: string }) => c.type === "Accepted")
-              ?.lastTransitionTime ?? now,
         },
-      ];
+        now,
+      );
       store.updateStatus(GATEWAY_CLASS, undefined, gatewayClass.metadata.name, {
         ...(gatewayClass.status ?? {}),
         conditions,
