@@ -1,0 +1,150 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SystemClock, silentSink } from "@testbed/common";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
+import { isPodReady } from "../src/discovery/inference-pool-source.js";
+import { Kubelet } from "../src/kubelet/kubelet.js";
+import { defaultNodes } from "../src/kubelet/pod-network.js";
+import { TESTBED_IMAGES } from "../src/kubelet/runtimes/images.js";
+import type { KubeObject } from "../src/store/kube-object.js";
+import { ObjectStore } from "../src/store/object-store.js";
+
+// The kubelet runs real components: a vLLM pod here is vllm-sim on the pod's own loopback address.
+const NS = "kubelet-test";
+let store: ObjectStore;
+let kubelet: Kubelet;
+
+beforeAll(() => {
+  store = new ObjectStore();
+  store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
+  kubelet = new Kubelet({
+    services: { hub: new MeshConfigHub(), meshProfile: "ossm-3.2", clock: new SystemClock(), timeScale: 0, seed: 1 },
+    images: TESTBED_IMAGES,
+    nodes: defaultNodes(),
+    subnet: 202,
+    stateDir: mkdtempSync(join(tmpdir(), "kubelet-test-")),
+    restartBackoffMs: 50,
+    probePeriodMs: 100,
+  });
+  kubelet.start({ store, clock: new SystemClock(), log: silentSink });
+});
+afterAll(async () => {
+  await kubelet.shutdown();
+});
+
+function vllmPod(name: string, extraArgs = "", image = "registry.redhat.io/rhaiis/vllm-cuda-rhel9:3.2.5"): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: NS, labels: { app: name } },
+    spec: {
+      initContainers: [
+        { name: "storage-initializer", image: "quay.io/modh/kserve-storage-initializer:rhoai-3.2", args: ["hf://Qwen/Qwen3-0.6B", "/mnt/models"] },
+      ],
+      containers: [
+        {
+          name: "main",
+          image,
+          command: ["/bin/bash", "-c"],
+          args: ['eval "vllm serve /mnt/models --served-model-name qwen --port 8000 ${VLLM_ADDITIONAL_ARGS}"'],
+          env: [{ name: "VLLM_ADDITIONAL_ARGS", value: `--max-model-len 4096 ${extraArgs}` }],
+          ports: [{ containerPort: 8000, name: "http" }],
+          resources: { limits: { "nvidia.com/gpu": "1" } },
+          readinessProbe: { httpGet: { path: "/health", port: "http" } },
+          volumeMounts: [{ name: "model-cache", mountPath: "/mnt/models" }],
+        },
+      ],
+      volumes: [{ name: "model-cache", emptyDir: {} }],
+    },
+  };
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const pod = (name: string) => store.get("Pod", NS, name);
+const mainStatus = (name: string) => pod(name)?.status?.containerStatuses?.[0];
+
+describe("Kubelet", () => {
+  it("runs a vLLM pod on its own loopback IP: init container, readiness, logs and exec", async () => {
+    store.create(vllmPod("vllm-a"));
+    const ready = await until("vllm-a Ready", () => {
+      const current = pod("vllm-a");
+      return current && isPodReady(current) ? current : undefined;
+    });
+    expect(ready.spec.nodeName).toMatch(/^ip-10-0-4\d-17\.ec2\.internal$/); // a GPU node
+    expect(ready.status.podIP).toMatch(/^127\.(129|131|133|135)\.202\.\d+$/);
+    expect(ready.status.initContainerStatuses[0].state.terminated.exitCode).toBe(0);
+    expect(ready.metadata.finalizers).toContain("testbed.io/kubelet");
+
+    const models = await kubelet.exec(NS, "vllm-a", undefined, ["curl", "-s", "localhost:8000/v1/models"]);
+    expect(models.exitCode).toBe(0);
+    // The storage initializer put Qwen/Qwen3-0.6B in /mnt/models; vLLM serves it as "qwen".
+    expect(JSON.parse(models.stdout).data[0]).toMatchObject({ id: "qwen", root: "Qwen/Qwen3-0.6B" });
+    expect(kubelet.readLogs(NS, "vllm-a", "storage-initializer").join("\n")).toContain("hf://Qwen/Qwen3-0.6B");
+    expect(kubelet.readLogs(NS, "vllm-a", "main").join("\n")).toMatch(/max_model_len|Starting vLLM API server/);
+    expect(() => kubelet.readLogs(NS, "vllm-a", "nope")).toThrow(/container nope is not valid for pod vllm-a/);
+  });
+
+  it("restarts a killed container and counts the restart", async () => {
+    await until("vllm-a Ready", () => (isPodReady(pod("vllm-a") as KubeObject) ? true : undefined));
+    const killed = await kubelet.exec(NS, "vllm-a", "main", ["kill", "-9", "1"]);
+    expect(killed.exitCode).toBe(0);
+    const restarted = await until("restart", () => {
+      const status = mainStatus("vllm-a");
+      return status?.restartCount === 1 && status.ready ? status : undefined;
+    });
+    expect(restarted.lastState.terminated.exitCode).toBe(137);
+  });
+
+  it("puts a container whose flags vLLM rejects into CrashLoopBackOff", async () => {
+    store.create(vllmPod("vllm-bad", "--block-size 7"));
+    const crashing = await until("CrashLoopBackOff twice", () => {
+      const status = mainStatus("vllm-bad");
+      return status?.restartCount >= 2 && status.state.waiting?.reason === "CrashLoopBackOff" ? status : undefined;
+    });
+    expect(crashing.lastState.terminated.exitCode).toBe(2);
+    expect(crashing.lastState.terminated.message).toMatch(/block-size/);
+    expect(isPodReady(pod("vllm-bad") as KubeObject)).toBe(false);
+  });
+
+  it("cannot pull an image it has no program for, offline", async () => {
+    store.create(vllmPod("unknown-image", "", "docker.io/library/nginx:latest"));
+    const waiting = await until("ImagePullBackOff", () => {
+      const status = mainStatus("unknown-image");
+      return status?.state.waiting?.reason === "ImagePullBackOff" ? status : undefined;
+    });
+    expect(waiting.ready).toBe(false);
+  });
+
+  it("waits for a missing Secret volume, then starts when it appears", async () => {
+    const withSecret = vllmPod("needs-secret");
+    withSecret.spec.volumes.push({ name: "tls", secret: { secretName: "late-secret" } });
+    withSecret.spec.containers[0].volumeMounts.push({ name: "tls", mountPath: "/var/run/kserve/tls" });
+    store.create(withSecret);
+    await until("FailedMount event", () =>
+      store.list("Event", { namespace: NS }).find((e) => e.reason === "FailedMount" && String(e.message).includes("late-secret")),
+    );
+    expect(isPodReady(pod("needs-secret") as KubeObject)).toBe(false);
+    store.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "late-secret", namespace: NS }, data: { "a.txt": Buffer.from("hello").toString("base64") } });
+    await until("needs-secret Ready", () => (isPodReady(pod("needs-secret") as KubeObject) ? true : undefined));
+    const file = await kubelet.exec(NS, "needs-secret", "main", ["cat", "/var/run/kserve/tls/a.txt"]);
+    expect(file.stdout).toBe("hello");
+  });
+
+  it("stops a deleted pod, releases its finalizer and frees its address", async () => {
+    const ip = pod("vllm-a")?.status.podIP as string;
+    store.delete("Pod", NS, "vllm-a");
+    await until("vllm-a gone", () => (pod("vllm-a") ? undefined : true));
+    await expect(fetch(`http://${ip}:8000/health`)).rejects.toThrow();
+  });
+});
