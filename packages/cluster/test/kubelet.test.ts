@@ -41,7 +41,11 @@ function vllmPod(name: string, extraArgs = "", image = "registry.redhat.io/rhaii
     metadata: { name, namespace: NS, labels: { app: name } },
     spec: {
       initContainers: [
-        { name: "storage-initializer", image: "quay.io/modh/kserve-storage-initializer:rhoai-3.2", args: ["hf://Qwen/Qwen3-0.6B", "/mnt/models"] },
+        {
+          name: "storage-initializer",
+          image: "quay.io/modh/kserve-storage-initializer:rhoai-3.2",
+          args: ["hf://Qwen/Qwen3-0.6B", "/mnt/models"],
+        },
       ],
       containers: [
         {
@@ -132,10 +136,17 @@ describe("Kubelet", () => {
     withSecret.spec.containers[0].volumeMounts.push({ name: "tls", mountPath: "/var/run/kserve/tls" });
     store.create(withSecret);
     await until("FailedMount event", () =>
-      store.list("Event", { namespace: NS }).find((e) => e.reason === "FailedMount" && String(e.message).includes("late-secret")),
+      store
+        .list("Event", { namespace: NS })
+        .find((e) => e.reason === "FailedMount" && String(e.message).includes("late-secret")),
     );
     expect(isPodReady(pod("needs-secret") as KubeObject)).toBe(false);
-    store.create({ apiVersion: "v1", kind: "Secret", metadata: { name: "late-secret", namespace: NS }, data: { "a.txt": Buffer.from("hello").toString("base64") } });
+    store.create({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "late-secret", namespace: NS },
+      data: { "a.txt": Buffer.from("hello").toString("base64") },
+    });
     await until("needs-secret Ready", () => (isPodReady(pod("needs-secret") as KubeObject) ? true : undefined));
     const file = await kubelet.exec(NS, "needs-secret", "main", ["cat", "/var/run/kserve/tls/a.txt"]);
     expect(file.stdout).toBe("hello");

@@ -2,17 +2,13 @@ import { SimulatedClock } from "@testbed/common";
 import { readGatewayConfig } from "@testbed/gateway";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { cluster, effectiveOnRoute, endpointsOf } from "../src/controllers/mesh/fixtures/config-inspection.js";
-import {
-  readyStatus,
-  SEED_ENVOY_FILTER_YAML,
-  seedClusterObjects,
-} from "../src/controllers/mesh/fixtures/seed-cluster.js";
 import { MeshController } from "../src/controllers/mesh/mesh-controller.js";
 import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
 import { setPrivilegedPorts } from "../src/network/ports.js";
 import type { KubeObject } from "../src/store/kube-object.js";
 import { ObjectStore } from "../src/store/object-store.js";
+import { cluster, effectiveOnRoute, endpointsOf } from "./fixtures/config-inspection.js";
+import { readyStatus, SEED_ENVOY_FILTER_YAML, seedClusterObjects } from "./fixtures/seed-cluster.js";
 
 const GW_KEY = "openshift-ingress/openshift-ai-inference";
 const POOL_CLUSTER = "outbound|54321||qwen3-0-6b-inference-pool-ip-a5e07bf3.my-first-model.svc.cluster.local";

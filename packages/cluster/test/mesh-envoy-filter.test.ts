@@ -3,20 +3,13 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { applyEnvoyFilters } from "../src/controllers/mesh/envoy-filter/apply-envoy-filters.js";
 import { protoMerge } from "../src/controllers/mesh/envoy-filter/proto-merge.js";
-import {
-  cluster,
-  clusters,
-  effectiveOnRoute,
-  httpFilters,
-  route,
-  routes,
-} from "../src/controllers/mesh/fixtures/config-inspection.js";
-import { SEED_ENVOY_FILTER_YAML, seedClusterObjects } from "../src/controllers/mesh/fixtures/seed-cluster.js";
 import { generateGatewayConfig } from "../src/controllers/mesh/gateway-config.js";
 import { gatewayPodLabels } from "../src/controllers/mesh/gateway-deployment.js";
 import { snapshotFromObjects } from "../src/controllers/mesh/mesh-snapshot.js";
 import type { EnvoyConfig } from "../src/controllers/mesh-config-hub.js";
 import type { KubeObject } from "../src/store/kube-object.js";
+import { cluster, clusters, effectiveOnRoute, httpFilters, route, routes } from "./fixtures/config-inspection.js";
+import { SEED_ENVOY_FILTER_YAML, seedClusterObjects } from "./fixtures/seed-cluster.js";
 
 const EPP_CLUSTER = "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local";
 const CHAT = "my-first-model.qwen3-0-6b-kserve-route.1";

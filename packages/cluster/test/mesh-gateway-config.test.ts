@@ -1,5 +1,8 @@
 import { readGatewayConfig } from "@testbed/gateway";
 import { describe, expect, it } from "vitest";
+import { generateGatewayConfig } from "../src/controllers/mesh/gateway-config.js";
+import { type MeshSnapshot, snapshotFromObjects } from "../src/controllers/mesh/mesh-snapshot.js";
+import type { KubeObject } from "../src/store/kube-object.js";
 import {
   cluster,
   clusters,
@@ -9,17 +12,8 @@ import {
   listener,
   route,
   routes,
-} from "../src/controllers/mesh/fixtures/config-inspection.js";
-import {
-  kserveRoute,
-  SERVICE_CA,
-  seedClusterObjects,
-  TEST_CERT,
-  TEST_KEY,
-} from "../src/controllers/mesh/fixtures/seed-cluster.js";
-import { generateGatewayConfig } from "../src/controllers/mesh/gateway-config.js";
-import { type MeshSnapshot, snapshotFromObjects } from "../src/controllers/mesh/mesh-snapshot.js";
-import type { KubeObject } from "../src/store/kube-object.js";
+} from "./fixtures/config-inspection.js";
+import { kserveRoute, SERVICE_CA, seedClusterObjects, TEST_CERT, TEST_KEY } from "./fixtures/seed-cluster.js";
 
 const POOL_CLUSTER = "outbound|54321||qwen3-0-6b-inference-pool-ip-a5e07bf3.my-first-model.svc.cluster.local";
 const SERVICE_CLUSTER = "outbound|8000||qwen3-0-6b-kserve-workload-svc.my-first-model.svc.cluster.local";

@@ -2,7 +2,7 @@ import { X509Certificate } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { silentSink, SystemClock } from "@testbed/common";
+import { SystemClock, silentSink } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { ServiceCaController } from "../src/controllers/service-ca.js";
 import { containerArgv } from "../src/kubelet/command-line.js";
@@ -14,7 +14,9 @@ describe("container command lines", () => {
     const env = { VLLM_ADDITIONAL_ARGS: "--enable-prefix-caching --block-size=16", PORT: "8001" };
     const argv = containerArgv(
       ["/bin/bash", "-c"],
-      ['eval "vllm serve /mnt/models --port $(PORT) ${VLLM_ADDITIONAL_ARGS} --ssl-certfile /var/run/kserve/tls/tls.crt"'],
+      [
+        'eval "vllm serve /mnt/models --port $(PORT) ${VLLM_ADDITIONAL_ARGS} --ssl-certfile /var/run/kserve/tls/tls.crt"',
+      ],
       env,
     );
     expect(argv).toEqual([
@@ -31,7 +33,10 @@ describe("container command lines", () => {
   });
 
   it("leaves exec-form arguments unsplit and unknown $(VAR) references as written", () => {
-    expect(containerArgv(undefined, ["--config-text", "a: b\nc: $(NOPE)"], {})).toEqual(["--config-text", "a: b\nc: $(NOPE)"]);
+    expect(containerArgv(undefined, ["--config-text", "a: b\nc: $(NOPE)"], {})).toEqual([
+      "--config-text",
+      "a: b\nc: $(NOPE)",
+    ]);
   });
 });
 
@@ -57,7 +62,11 @@ describe("service CA", () => {
       store.create({
         apiVersion: "v1",
         kind: "Service",
-        metadata: { name, namespace: "ns1", annotations: { "service.beta.openshift.io/serving-cert-secret-name": "shared-certs" } },
+        metadata: {
+          name,
+          namespace: "ns1",
+          annotations: { "service.beta.openshift.io/serving-cert-secret-name": "shared-certs" },
+        },
         spec: { selector: { app: name }, ports: [{ port: 8000 }] },
       });
     }
@@ -65,11 +74,15 @@ describe("service CA", () => {
     await controller.idle();
     await store.settled();
     await controller.idle();
-    const bundle = store.get("ConfigMap", "ns1", "openshift-service-ca.crt")?.data?.["service-ca.crt"] as string;
+    const bundle = (store.get("ConfigMap", "ns1", "openshift-service-ca.crt")?.data as Record<string, string>)[
+      "service-ca.crt"
+    ] as string;
     expect(bundle).toContain("BEGIN CERTIFICATE");
     const secret = store.get("Secret", "ns1", "shared-certs");
     expect(secret?.type).toBe("kubernetes.io/tls");
-    const cert = new X509Certificate(Buffer.from(secret?.data["tls.crt"], "base64"));
+    const cert = new X509Certificate(
+      Buffer.from((secret?.data as Record<string, string>)["tls.crt"] as string, "base64"),
+    );
     expect(cert.subjectAltName).toContain("DNS:workload-svc.ns1.svc.cluster.local");
     expect(cert.subjectAltName).toContain("DNS:epp-service.ns1.svc.cluster.local");
     expect(cert.verify(new X509Certificate(bundle).publicKey)).toBe(true);

@@ -52,9 +52,7 @@ export async function handleRequest(
     authority: headers[":authority"],
     downstreamLocalAddress: `${request.socket.localAddress}:${request.socket.localPort}`,
     downstreamRemoteAddress: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
-    requestedServerName: tls
-      ? ((request.socket as TLSSocket & { servername?: string }).servername ?? undefined)
-      : undefined,
+    requestedServerName: tls ? sniOf(request.socket as TLSSocket) : undefined,
   };
   let filters: FilterRun[] = [];
   const finish = () => {
@@ -326,4 +324,10 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     request.on("end", () => resolve(Buffer.concat(chunks)));
     request.on("error", reject);
   });
+}
+
+/** Node reports `servername: false` when the client sent no SNI (e.g. curl to an IP); Envoy logs "-". */
+function sniOf(socket: TLSSocket): string | undefined {
+  const servername = (socket as TLSSocket & { servername?: string | false }).servername;
+  return typeof servername === "string" && servername !== "" ? servername : undefined;
 }

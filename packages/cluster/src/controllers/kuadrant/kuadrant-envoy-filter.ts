@@ -48,7 +48,8 @@ export function kuadrantEnvoyFilter(
     });
     patches.push({
       applyTo: "HTTP_ROUTE",
-      match: { context: "GATEWAY" },
+      // Only routes that forward: a direct-response route with rate_limits merged in would be invalid.
+      match: { context: "GATEWAY", routeConfiguration: { vhost: { route: { action: "ROUTE" } } } },
       patch: { operation: "MERGE", value: { route: { rate_limits: translated.rateLimits } } },
     });
   }
