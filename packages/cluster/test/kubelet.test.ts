@@ -52,6 +52,7 @@ function vllmPod(name: string, extraArgs = "", image = "registry.redhat.io/rhaii
           name: "main",
           image,
           command: ["/bin/bash", "-c"],
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, as in KServe's preset.
           args: ['eval "vllm serve /mnt/models --served-model-name qwen --port 8000 ${VLLM_ADDITIONAL_ARGS}"'],
           env: [{ name: "VLLM_ADDITIONAL_ARGS", value: `--max-model-len 4096 ${extraArgs}` }],
           ports: [{ containerPort: 8000, name: "http" }],

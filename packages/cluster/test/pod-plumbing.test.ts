@@ -9,16 +9,15 @@ import { containerArgv } from "../src/kubelet/command-line.js";
 import { PodFilesystem } from "../src/kubelet/pod-filesystem.js";
 import { ObjectStore } from "../src/store/object-store.js";
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, as in KServe's preset.
+const PRESET_SCRIPT =
+  'eval "vllm serve /mnt/models --port $(PORT) ${VLLM_ADDITIONAL_ARGS} --ssl-certfile /var/run/kserve/tls/tls.crt"';
+
 describe("container command lines", () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell variable references, as in KServe's preset.
   it("runs KServe's shell preset the way bash would: eval, ${VAR} word splitting, $(VAR) references", () => {
     const env = { VLLM_ADDITIONAL_ARGS: "--enable-prefix-caching --block-size=16", PORT: "8001" };
-    const argv = containerArgv(
-      ["/bin/bash", "-c"],
-      [
-        'eval "vllm serve /mnt/models --port $(PORT) ${VLLM_ADDITIONAL_ARGS} --ssl-certfile /var/run/kserve/tls/tls.crt"',
-      ],
-      env,
-    );
+    const argv = containerArgv(["/bin/bash", "-c"], [PRESET_SCRIPT], env);
     expect(argv).toEqual([
       "vllm",
       "serve",
@@ -74,15 +73,13 @@ describe("service CA", () => {
     await controller.idle();
     await store.settled();
     await controller.idle();
-    const bundle = (store.get("ConfigMap", "ns1", "openshift-service-ca.crt")?.data as Record<string, string>)[
-      "service-ca.crt"
-    ] as string;
+    const configMap = store.get("ConfigMap", "ns1", "openshift-service-ca.crt");
+    const bundle = ((configMap?.data ?? {}) as Record<string, string>)["service-ca.crt"] as string;
     expect(bundle).toContain("BEGIN CERTIFICATE");
     const secret = store.get("Secret", "ns1", "shared-certs");
     expect(secret?.type).toBe("kubernetes.io/tls");
-    const cert = new X509Certificate(
-      Buffer.from((secret?.data as Record<string, string>)["tls.crt"] as string, "base64"),
-    );
+    const data = (secret?.data ?? {}) as Record<string, string>;
+    const cert = new X509Certificate(Buffer.from(data["tls.crt"] as string, "base64"));
     expect(cert.subjectAltName).toContain("DNS:workload-svc.ns1.svc.cluster.local");
     expect(cert.subjectAltName).toContain("DNS:epp-service.ns1.svc.cluster.local");
     expect(cert.verify(new X509Certificate(bundle).publicKey)).toBe(true);

@@ -11,7 +11,8 @@ export class ServiceIpAllocator {
   private readonly used = new Set<string>();
 
   assign(service: KubeObject): void {
-    const spec = (service.spec ??= {}) as { clusterIP?: string; clusterIPs?: string[]; type?: string };
+    if (!service.spec) service.spec = {};
+    const spec = service.spec as { clusterIP?: string; clusterIPs?: string[]; type?: string };
     if (spec.type === "ExternalName") return;
     if (spec.clusterIP === "None") {
       spec.clusterIPs = ["None"];
