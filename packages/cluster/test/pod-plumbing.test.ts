@@ -9,8 +9,8 @@ import { containerArgv } from "../src/kubelet/command-line.js";
 import { PodFilesystem } from "../src/kubelet/pod-filesystem.js";
 import { ObjectStore } from "../src/store/object-store.js";
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, as in KServe's preset.
 const PRESET_SCRIPT =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, as in KServe's preset.
   'eval "vllm serve /mnt/models --port $(PORT) ${VLLM_ADDITIONAL_ARGS} --ssl-certfile /var/run/kserve/tls/tls.crt"';
 
 describe("container command lines", () => {
