@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Clock, type LogSink, SystemClock, silentSink } from "@testbed/common";
+import { qwen3Tokenizer } from "@testbed/vllm-sim";
 import { type ApiServerHandle, startApiServer } from "./api/api-server.js";
 import type { Controller } from "./controllers/controller.js";
 import { DeploymentController } from "./controllers/deployment-controller.js";
@@ -94,7 +95,11 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     restartBackoffMs: options.restartBackoffMs,
     probePeriodMs: options.probePeriodMs,
   });
-  const [serviceCa, ingress] = await Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
+  const authorities = Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
+  // While the CA keys are generated on the thread pool, load the Qwen3 tokenizer every vLLM pod
+  // shares (the node "pre-pulling the image"), so the pods do not wait for it later.
+  qwen3Tokenizer();
+  const [serviceCa, ingress] = await authorities;
   const controllers: Controller[] = [
     serviceCa,
     ingress,
@@ -159,7 +164,10 @@ export function notReady(store: ObjectStore): string[] {
     if (!isPodReady(pod) && !pod.metadata.deletionTimestamp) waiting.push(`pod/${pod.metadata.name}`);
   }
   for (const gateway of store.list("gateway.networking.k8s.io/Gateway")) {
-    if (!gatewayAddress(gateway)) waiting.push(`gateway/${gateway.metadata.name}`);
+    const programmed = (gateway.status?.conditions ?? []).some(
+      (c: { type: string; status: string }) => c.type === "Programmed" && c.status === "True",
+    );
+    if (!gatewayAddress(gateway) || !programmed) waiting.push(`gateway/${gateway.metadata.name}`);
   }
   return waiting;
 }

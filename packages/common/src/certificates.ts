@@ -19,6 +19,13 @@ const RSA: webcrypto.RsaHashedKeyGenParams = {
   publicExponent: new Uint8Array([1, 0, 1]),
   modulusLength: 2048,
 };
+// ECDSA P-256 for the testbed's own ingress CA: no real component's key type to match, and a key
+// takes about a millisecond instead of RSA's hundreds, which keeps `testbed up` fast.
+const ECDSA_KEY: webcrypto.EcKeyGenParams = { name: "ECDSA", namedCurve: "P-256" };
+const ECDSA_SIGNATURE: webcrypto.EcdsaParams = { name: "ECDSA", hash: "SHA-256" };
+
+export type KeyAlgorithm = "RSA-2048" | "ECDSA-P256";
+
 const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
 const DAY_MS = 86_400_000;
 
@@ -37,8 +44,13 @@ export interface CertificateSubject {
   notBefore?: Date;
 }
 
-async function keyPair(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(RSA, true, ["sign", "verify"])) as CryptoKeyPair;
+async function keyPair(algorithm: KeyAlgorithm = "RSA-2048"): Promise<CryptoKeyPair> {
+  const params = algorithm === "RSA-2048" ? RSA : ECDSA_KEY;
+  return (await webcrypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
+}
+
+function signatureFor(algorithm: KeyAlgorithm): webcrypto.RsaHashedKeyGenParams | webcrypto.EcdsaParams {
+  return algorithm === "RSA-2048" ? RSA : ECDSA_SIGNATURE;
 }
 
 async function pemKey(key: CryptoKey): Promise<string> {
@@ -88,32 +100,37 @@ export async function createSelfSignedCertificate(subject: CertificateSubject): 
   return { cert: cert.toString("pem"), key: await pemKey(keys.privateKey) };
 }
 
-/** A certificate authority that can sign serving certificates. */
+/** A certificate authority that can sign serving certificates (its certificates use its key algorithm). */
 export class CertificateAuthority {
   private constructor(
     readonly certPem: string,
     private readonly cert: x509.X509Certificate,
     private readonly keys: CryptoKeyPair,
+    readonly keyAlgorithm: KeyAlgorithm,
   ) {}
 
-  static async create(name: string, validDays = 3650): Promise<CertificateAuthority> {
-    const keys = await keyPair();
+  static async create(
+    name: string,
+    options: { validDays?: number; keyAlgorithm?: KeyAlgorithm } = {},
+  ): Promise<CertificateAuthority> {
+    const keyAlgorithm = options.keyAlgorithm ?? "RSA-2048";
+    const keys = await keyPair(keyAlgorithm);
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: serial(),
       name,
-      ...validity({ name, validDays }),
+      ...validity({ name, validDays: options.validDays ?? 3650 }),
       keys,
-      signingAlgorithm: RSA,
+      signingAlgorithm: signatureFor(keyAlgorithm),
       extensions: [
         new x509.BasicConstraintsExtension(true, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       ],
     });
-    return new CertificateAuthority(cert.toString("pem"), cert, keys);
+    return new CertificateAuthority(cert.toString("pem"), cert, keys, keyAlgorithm);
   }
 
   async issue(subject: CertificateSubject): Promise<PemKeyPair> {
-    const keys = await keyPair();
+    const keys = await keyPair(this.keyAlgorithm);
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serial(),
       subject: subject.name,
@@ -121,7 +138,7 @@ export class CertificateAuthority {
       ...validity(subject),
       publicKey: keys.publicKey,
       signingKey: this.keys.privateKey,
-      signingAlgorithm: RSA,
+      signingAlgorithm: signatureFor(this.keyAlgorithm),
       extensions: serverExtensions(subject),
     });
     return { cert: cert.toString("pem"), key: await pemKey(keys.privateKey) };

@@ -1,4 +1,4 @@
-export type { CertificateSubject, PemKeyPair } from "./certificates.js";
+export type { CertificateSubject, KeyAlgorithm, PemKeyPair } from "./certificates.js";
 export { CertificateAuthority, createSelfSignedCertificate } from "./certificates.js";
 export type { Clock, TimerHandle } from "./clock.js";
 export { SimulatedClock, SystemClock } from "./clock.js";

@@ -24,7 +24,9 @@ export class IngressCertificateController implements Controller {
   constructor(private readonly authority: CertificateAuthority) {}
 
   static async create(): Promise<IngressCertificateController> {
-    return new IngressCertificateController(await CertificateAuthority.create("CN=ingress-operator@1764547200"));
+    return new IngressCertificateController(
+      await CertificateAuthority.create("CN=ingress-operator@1764547200", { keyAlgorithm: "ECDSA-P256" }),
+    );
   }
 
   start(context: ControllerContext): void {

@@ -40,6 +40,7 @@ export class PodWorker {
   readonly fs: PodFilesystem;
   private readonly startTime = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
   private statusQueued = false;
+  private wakeMount: (() => void) | undefined;
   private stopping = false;
 
   constructor(
@@ -103,9 +104,11 @@ export class PodWorker {
     this.fs.remove();
   }
 
-  /** The Secret or ConfigMap behind some of this pod's volumes changed. */
+  /** A Secret or ConfigMap changed: refresh the volumes it backs, and retry a mount that was waiting for it. */
   volumeSourceChanged(changed: KubeObject): void {
-    if (!this.stopping) refreshVolumes(this.pod, this.deps.services.store, this.fs, changed);
+    if (this.stopping) return;
+    refreshVolumes(this.pod, this.deps.services.store, this.fs, changed);
+    this.wakeMount?.();
   }
 
   async exec(containerName: string | undefined, argv: string[]): Promise<ExecResult> {
@@ -153,7 +156,12 @@ export class PodWorker {
       } catch (error) {
         if (!(error instanceof VolumeMountError)) throw error;
         if (attempt === 0 || attempt % 20 === 0) this.event("Warning", "FailedMount", error.message);
-        await this.sleep(Math.min(1_000, 25 * 2 ** attempt));
+        // Retry when a Secret/ConfigMap appears (the kubelet's informers), or after a back-off.
+        await new Promise<void>((resolve) => {
+          this.wakeMount = resolve;
+          this.after(Math.min(2_000, 25 * 2 ** attempt), resolve);
+        });
+        this.wakeMount = undefined;
       }
     }
   }
@@ -314,10 +322,6 @@ export class PodWorker {
       fn();
     }, ms);
     this.timers.add(timer);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.after(ms, resolve));
   }
 }
 
