@@ -76,7 +76,7 @@ export class ObjectStore {
   create(input: KubeObject): KubeObject {
     const info = this.kindOf(input);
     checkValid(info, input);
-    const object = structuredClone(input);
+    const object = foldStringData(structuredClone(input));
     this.checkIdentity(info, object);
     const key = kindKey(info);
     const id = objectId(object.metadata.namespace, object.metadata.name);
@@ -101,7 +101,7 @@ export class ObjectStore {
     const key = kindKey(info);
     const current = this.storedOrThrow(info, input.metadata.namespace, input.metadata.name);
     this.checkVersion(info, input, current);
-    const next = structuredClone(input);
+    const next = foldStringData(structuredClone(input));
     next.metadata = {
       ...next.metadata,
       uid: current.metadata.uid,
@@ -341,4 +341,15 @@ function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
   const left = objectId(a.metadata.namespace, a.metadata.name);
   const right = objectId(b.metadata.namespace, b.metadata.name);
   return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** A Secret's write-only `stringData` is merged into `data` (base64) on write, as the API server does. */
+function foldStringData(object: KubeObject): KubeObject {
+  if (object.kind !== "Secret" || !object.stringData || typeof object.stringData !== "object") return object;
+  const data = { ...((object.data ?? {}) as Record<string, string>) };
+  for (const [key, value] of Object.entries(object.stringData as Record<string, string>)) {
+    data[key] = Buffer.from(String(value), "utf8").toString("base64");
+  }
+  const { stringData: _written, ...rest } = object;
+  return { ...rest, data } as KubeObject;
 }

@@ -74,10 +74,10 @@ export const limitadorImage: ContainerImage = {
     if (!file)
       throw new ContainerStartError("error: the following required arguments were not provided: <LIMITS_FILE>", 2);
     const hostPath = context.fs.resolve(file);
-    const load = () => parseLimitsFile(readFileSync(hostPath, "utf8"), file);
-    let limits: ReturnType<typeof load>;
+    let loadedText = readFileSync(hostPath, "utf8");
+    let limits: ReturnType<typeof parseLimitsFile>;
     try {
-      limits = load();
+      limits = parseLimitsFile(loadedText, file);
     } catch (error) {
       throw new ContainerStartError(`Failed to load limits file: ${(error as Error).message}`, 1);
     }
@@ -89,13 +89,21 @@ export const limitadorImage: ContainerImage = {
       clock: context.cluster.clock,
       log: context.log,
     });
-    const watcher = watch(dirname(hostPath), () => {
+    const reload = () => {
+      const text = readFileSync(hostPath, "utf8");
+      if (text === loadedText) return;
       try {
-        limitador.setLimits(load());
+        const next = parseLimitsFile(text, file);
+        limitador.setLimits(next);
+        loadedText = text;
+        context.log(`INFO limitador: reloaded ${next.length} limits from ${file}`);
       } catch (error) {
         context.log(`ERROR limitador: keeping the previous limits: ${(error as Error).message}`);
       }
-    });
+    };
+    const watcher = watch(dirname(hostPath), reload);
+    // The file may have changed while the server was starting, before the watcher existed.
+    reload();
     return {
       async stop() {
         watcher.close();
