@@ -47,9 +47,21 @@ function launch(args: string[], readyPattern: RegExp): Promise<Launch> {
   });
 }
 
+/** Resident memory of a process and its children (the pod processes under --isolation process). */
 function readRssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const own = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // No children file on this kernel: count the process alone.
+  }
+  return own + children.reduce((total, child) => total + readRssKiB(child), 0);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -66,12 +78,20 @@ for (let run = 0; run < RUNS; run++) {
   );
 }
 
+const isolated = await launch(
+  ["up", "--isolation", "process", "--api-port", "0", "--subnet", "250", "--time-scale", "0"],
+  /testbed is up in ([\d.]+) s/,
+);
+
 console.log(`\ntestbed up (rhoai-3.2: 10 pods, 3 gateways), median of ${RUNS} runs`);
 console.log(
   `  start → every pod Ready      ${median(topology.map((l) => l.readyMs)).toFixed(0)} ms (target < 1500 ms)`,
 );
 console.log(`  launch → banner (incl. Node)  ${median(topology.map((l) => l.launchToBannerMs)).toFixed(0)} ms`);
 console.log(`  RSS of the testbed           ${median(topology.map((l) => l.rssMiB)).toFixed(0)} MiB`);
+console.log(
+  `testbed up --isolation process (one run): every pod Ready in ${isolated.readyMs.toFixed(0)} ms, RSS of all processes ${isolated.rssMiB.toFixed(0)} MiB`,
+);
 console.log(`baseline: one vllm-sim pod`);
 console.log(`  launch → listening            ${median(baseline.map((l) => l.launchToBannerMs)).toFixed(0)} ms`);
 console.log(`  RSS                           ${median(baseline.map((l) => l.rssMiB)).toFixed(0)} MiB`);

@@ -38,6 +38,8 @@ export interface TestbedOptions {
   subnet: number;
   restartBackoffMs: number;
   probePeriodMs: number;
+  /** `in-process`: every pod in this process; `process`: each pod in its own Node process (all cores, crash isolation). */
+  isolation: "in-process" | "process";
   clock: Clock;
   /** Control-plane messages (reconcile failures). */
   log: LogSink;
@@ -53,6 +55,7 @@ export const DEFAULT_TESTBED_OPTIONS: TestbedOptions = {
   subnet: DEFAULT_SUBNET,
   restartBackoffMs: 10_000,
   probePeriodMs: 2_000,
+  isolation: "in-process",
   clock: new SystemClock(),
   log: silentSink,
 };
@@ -94,6 +97,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     stateDir,
     restartBackoffMs: options.restartBackoffMs,
     probePeriodMs: options.probePeriodMs,
+    isolation: options.isolation,
   });
   const authorities = Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
   // While the CA keys are generated on the thread pool, load the Qwen3 tokenizer every vLLM pod

@@ -26,7 +26,8 @@ flags:
   --seed N                 seed for every random choice (default 0)
   --api-port PORT          API server port on 127.0.0.1 (default 6443; 0 = any free port)
   --subnet N               third octet of pod addresses, 0-255 (default 18: pods are 127.<node>.18.<n>)
-  --isolation MODE         in-process (default); 'process' (a child process per pod) is not available yet
+  --isolation MODE         in-process (default: every pod in this process, starts in about a second) or
+                           process (each pod in its own Node process: all cores, crash isolation, more memory)
   -h, --help`;
 
 /** `testbed up`: the whole seed cluster on loopback, then a short guide to the first commands. */
@@ -73,6 +74,7 @@ export const upCommand: Command = {
         seed: Number(values.seed),
         apiPort: Number(values["api-port"]),
         subnet: Number(values.subnet),
+        isolation: values.isolation as "in-process" | "process",
         log: stderrSink,
       });
     } catch (error) {
@@ -101,8 +103,8 @@ function checkFlags(values: Record<string, string | boolean | undefined>): strin
   if (values["mesh-profile"] !== "ossm-3.2" && values["mesh-profile"] !== "upstream") {
     return `--mesh-profile must be ossm-3.2 or upstream, got ${values["mesh-profile"]}`;
   }
-  if (values.isolation !== "in-process") {
-    return `--isolation ${values.isolation} is not available yet; only in-process runs pods today`;
+  if (values.isolation !== "in-process" && values.isolation !== "process") {
+    return `--isolation must be in-process or process, got ${values.isolation}`;
   }
   const timeScale = Number(values["time-scale"]);
   if (!Number.isFinite(timeScale) || timeScale < 0)
@@ -120,7 +122,7 @@ function banner(testbed: TestbedHandle, elapsedMs: number): string {
   const pods = testbed.store.list("Pod");
   const lines = [
     "",
-    `testbed is up in ${(elapsedMs / 1000).toFixed(1)} s: ${pods.length} pods, mesh profile ${testbed.options.meshProfile}, API server ${testbed.api.url}`,
+    `testbed is up in ${(elapsedMs / 1000).toFixed(1)} s: ${pods.length} pods (${testbed.options.isolation}), mesh profile ${testbed.options.meshProfile}, API server ${testbed.api.url}`,
     "",
     "Gateways:",
     ...gateways.map((g) => `  ${g.metadata.name.padEnd(24)} https://${gatewayAddress(g) ?? "<pending>"}`),

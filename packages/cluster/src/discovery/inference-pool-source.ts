@@ -3,7 +3,7 @@ import type { EndpointSource, EndpointSpec } from "@testbed/epp";
 import { kindKey } from "../store/kinds.js";
 import type { KubeObject } from "../store/kube-object.js";
 import { matchesSelector, selectorFromObject } from "../store/label-selector.js";
-import type { ObjectStore } from "../store/object-store.js";
+import type { StoreView } from "../store/store-view.js";
 
 /**
  * The EPP's view of its pool, as the real EPP's pod reconciler builds it: the InferencePool's
@@ -17,7 +17,7 @@ export class InferencePoolEndpointSource implements EndpointSource {
   private readonly poolKey: string;
 
   constructor(
-    private readonly store: ObjectStore,
+    private readonly store: StoreView,
     private readonly pool: { group: string; namespace: string; name: string },
   ) {
     this.poolKey = kindKey({ group: pool.group, kind: "InferencePool" });

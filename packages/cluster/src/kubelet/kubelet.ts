@@ -8,6 +8,7 @@ import { ContainerLogs } from "./container-logs.js";
 import { NodeScheduler } from "./node-scheduler.js";
 import { type Node, PodNetwork } from "./pod-network.js";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker.js";
+import { PodProcess } from "./process/pod-process.js";
 import type { ClusterServices, ContainerImage, ExecResult } from "./runtimes/container-runtime.js";
 
 export const KUBELET_FINALIZER = "testbed.io/kubelet";
@@ -21,6 +22,8 @@ export interface KubeletOptions {
   stateDir: string;
   restartBackoffMs: number;
   probePeriodMs: number;
+  /** `in-process` (default): containers run in this process; `process`: each pod gets its own Node process. */
+  isolation?: "in-process" | "process";
 }
 
 /**
@@ -32,6 +35,7 @@ export class Kubelet implements Controller {
   readonly name = "kubelet";
   readonly logs = new ContainerLogs();
   private readonly workers = new Map<string, PodWorker>();
+  private readonly podProcesses = new Map<string, PodProcess>();
   private readonly scheduler: NodeScheduler;
   private readonly network: PodNetwork;
   private store: ObjectStore | undefined;
@@ -57,6 +61,8 @@ export class Kubelet implements Controller {
     this.stop();
     await Promise.all([...this.workers.values()].map((worker) => worker.terminate()));
     this.workers.clear();
+    for (const podProcess of this.podProcesses.values()) podProcess.close();
+    this.podProcesses.clear();
   }
 
   nodes(): Node[] {
@@ -76,6 +82,11 @@ export class Kubelet implements Controller {
   ): () => void {
     const worker = this.requireWorker(namespace, pod);
     return this.logs.follow(worker.key, this.containerOf(worker, container), onLine);
+  }
+
+  /** The OS process id of a pod's own process under `--isolation process` (undefined in process). */
+  podProcessId(namespace: string, pod: string): number | undefined {
+    return this.podProcesses.get(`${namespace}/${pod}`)?.pid;
   }
 
   exec(namespace: string, pod: string, container: string | undefined, command: string[]): Promise<ExecResult> {
@@ -112,7 +123,7 @@ export class Kubelet implements Controller {
       } as KubeObject["metadata"],
       spec: { ...pod.spec, nodeName: node.name },
     });
-    const worker = new PodWorker(bound, node, podIP, this.workerDeps(store));
+    const worker = new PodWorker(bound, node, podIP, this.workerDeps(store, key));
     this.workers.set(key, worker);
     worker.run().catch((error) => {
       process.emitWarning(`pod ${key} failed to start: ${(error as Error).stack ?? error}`);
@@ -124,6 +135,8 @@ export class Kubelet implements Controller {
     if (worker) {
       this.workers.delete(key);
       await worker.terminate();
+      this.podProcesses.get(key)?.close();
+      this.podProcesses.delete(key);
       this.scheduler.release(worker.node);
       this.network.release(worker.node, worker.podIP);
       this.logs.forget(key);
@@ -143,9 +156,25 @@ export class Kubelet implements Controller {
     }
   }
 
-  private workerDeps(store: ObjectStore): PodWorkerDeps {
+  private workerDeps(store: ObjectStore, podKey: string): PodWorkerDeps {
+    const services = { ...this.options.services, store };
     return {
-      services: { ...this.options.services, store },
+      store,
+      services,
+      launch: (image, context) => {
+        if (this.options.isolation !== "process") return image.start(context);
+        let podProcess = this.podProcesses.get(podKey);
+        if (!podProcess?.alive) {
+          podProcess = new PodProcess(context.pod, {
+            ...services,
+            fs: context.fs,
+            podIP: context.podIP,
+            node: context.node,
+          });
+          this.podProcesses.set(podKey, podProcess);
+        }
+        return podProcess.launch(image, context);
+      },
       images: this.options.images,
       logs: this.logs,
       stateDir: this.options.stateDir,

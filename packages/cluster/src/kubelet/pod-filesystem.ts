@@ -33,10 +33,19 @@ export class PodFilesystem {
   }
 
   mount(mountPath: string, volume: string): void {
+    this.mountHostPath(mountPath, this.volumeDir(volume));
+  }
+
+  /** Mount a host directory (a pod process rebuilds its parent's mount table this way). */
+  mountHostPath(mountPath: string, hostPath: string): void {
     const normalized = posix.normalize(mountPath).replace(/\/$/, "");
-    this.mounts.push({ mountPath: normalized, hostPath: this.volumeDir(volume) });
+    this.mounts.push({ mountPath: normalized, hostPath });
     // Longest mount first, so /var/run/secrets/kubernetes.io/serviceaccount beats /var/run.
     this.mounts.sort((a, b) => b.mountPath.length - a.mountPath.length);
+  }
+
+  mountTable(): Array<{ mountPath: string; hostPath: string }> {
+    return this.mounts.map((mount) => ({ ...mount }));
   }
 
   /** Host path of a container path. Relative paths are taken from the container's root. */

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { recordEvent } from "../store/events.js";
 import type { KubeObject } from "../store/kube-object.js";
+import type { ObjectStore } from "../store/object-store.js";
 import { containerArgv, containerEnv } from "./command-line.js";
 import type { ContainerLogs } from "./container-logs.js";
 import { execCommon } from "./exec-commands.js";
@@ -12,15 +13,20 @@ import { mountVolumes, refreshVolumes, VolumeMountError } from "./pod-volumes.js
 import { runProbe } from "./probes.js";
 import {
   type ClusterServices,
+  type ContainerContext,
   type ContainerImage,
   type ContainerSpec,
   ContainerStartError,
   type ExecResult,
+  type RunningContainer,
   repositoryName,
 } from "./runtimes/container-runtime.js";
 
 export interface PodWorkerDeps {
+  store: ObjectStore;
   services: ClusterServices;
+  /** Start a container's program: in this process, or in the pod's own process (`--isolation process`). */
+  launch(image: ContainerImage, context: ContainerContext): Promise<RunningContainer>;
   images: readonly ContainerImage[];
   logs: ContainerLogs;
   stateDir: string;
@@ -107,7 +113,7 @@ export class PodWorker {
   /** A Secret or ConfigMap changed: refresh the volumes it backs, and retry a mount that was waiting for it. */
   volumeSourceChanged(changed: KubeObject): void {
     if (this.stopping) return;
-    refreshVolumes(this.pod, this.deps.services.store, this.fs, changed);
+    refreshVolumes(this.pod, this.deps.store, this.fs, changed);
     this.wakeMount?.();
   }
 
@@ -151,7 +157,7 @@ export class PodWorker {
   private async mountWithRetry(): Promise<void> {
     for (let attempt = 0; !this.stopping; attempt++) {
       try {
-        mountVolumes(this.pod, this.deps.services.store, this.fs);
+        mountVolumes(this.pod, this.deps.store, this.fs);
         return;
       } catch (error) {
         if (!(error instanceof VolumeMountError)) throw error;
@@ -194,7 +200,7 @@ export class PodWorker {
     const env = containerEnv(record.spec.env);
     const log = this.deps.logs.sink(this.key, record.spec.name);
     try {
-      record.running = await image.start({
+      record.running = await this.deps.launch(image, {
         pod: this.pod,
         container: record.spec,
         argv: containerArgv(record.spec.command, record.spec.args, env),
@@ -300,12 +306,7 @@ export class PodWorker {
         previous: this.pod.status,
       });
       try {
-        this.pod = this.deps.services.store.updateStatus(
-          "Pod",
-          this.pod.metadata.namespace,
-          this.pod.metadata.name,
-          status,
-        );
+        this.pod = this.deps.store.updateStatus("Pod", this.pod.metadata.namespace, this.pod.metadata.name, status);
       } catch {
         // The pod is gone; its worker is being torn down.
       }
@@ -313,7 +314,7 @@ export class PodWorker {
   }
 
   private event(type: "Normal" | "Warning", reason: string, message: string, component = "kubelet"): void {
-    recordEvent(this.deps.services.store, this.pod, type, reason, message, component);
+    recordEvent(this.deps.store, this.pod, type, reason, message, component);
   }
 
   private after(ms: number, fn: () => void): void {

@@ -1,7 +1,7 @@
 import type { Clock, LogSink } from "@testbed/common";
 import type { MeshConfigHub } from "../../controllers/mesh-config-hub.js";
 import type { KubeObject } from "../../store/kube-object.js";
-import type { ObjectStore } from "../../store/object-store.js";
+import type { StoreView } from "../../store/store-view.js";
 import type { PodFilesystem } from "../pod-filesystem.js";
 import type { Node } from "../pod-network.js";
 
@@ -30,7 +30,7 @@ export interface Probe {
 
 /** What the cluster offers the programs running in pods. */
 export interface ClusterServices {
-  store: ObjectStore;
+  store: StoreView;
   hub: MeshConfigHub;
   meshProfile: "ossm-3.2" | "upstream";
   clock: Clock;

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { type GatewayHandle, startGateway } from "@testbed/gateway";
+import type { GatewayHandle } from "@testbed/gateway";
 import type { EnvoyConfig } from "../../controllers/mesh-config-hub.js";
 import { servingPort } from "../../network/ports.js";
 import type { PodFilesystem } from "../pod-filesystem.js";
@@ -76,6 +76,7 @@ class ProxyAgent {
     if (this.closed) return;
     const localized = localizeConfig(config, this.context.podIP, this.context.fs);
     if (!this.gateway) {
+      const { startGateway } = await import("@testbed/gateway");
       this.gateway = await startGateway(localized, {
         meshProfile: this.context.cluster.meshProfile,
         accessLogSink: this.context.log,

@@ -1,13 +1,6 @@
 import { readFileSync, watch } from "node:fs";
 import { dirname } from "node:path";
-import {
-  type AuthConfig,
-  type KubernetesSecret,
-  parseLimitsFile,
-  readAuthConfig,
-  startAuthorino,
-  startLimitador,
-} from "@testbed/kuadrant";
+import type { AuthConfig, KubernetesSecret } from "@testbed/kuadrant";
 import { matchesSelector, parseSelector } from "../../store/label-selector.js";
 import { type ContainerImage, ContainerStartError } from "./container-runtime.js";
 
@@ -25,6 +18,7 @@ export const authorinoImage: ContainerImage = {
     const secretSelector = parseSelector(
       selectorFlag?.split("=").slice(1).join("=") ?? "authorino.kuadrant.io/managed-by=authorino",
     );
+    const { readAuthConfig, startAuthorino } = await import("@testbed/kuadrant");
     const store = context.cluster.store;
     const authorino = await startAuthorino({ host: context.podIP, port: AUTHORINO_PORT, log: context.log });
     const sync = () => {
@@ -73,6 +67,7 @@ export const limitadorImage: ContainerImage = {
     const file = positional[0];
     if (!file)
       throw new ContainerStartError("error: the following required arguments were not provided: <LIMITS_FILE>", 2);
+    const { parseLimitsFile, startLimitador } = await import("@testbed/kuadrant");
     const hostPath = context.fs.resolve(file);
     let loadedText = readFileSync(hostPath, "utf8");
     let limits: ReturnType<typeof parseLimitsFile>;

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startRoutingSidecar } from "@testbed/vllm-sim";
 import { type ContainerImage, ContainerStartError } from "./container-runtime.js";
 
 /**
@@ -34,6 +33,7 @@ export const routingSidecarImage: ContainerImage = {
             key: readFileSync(context.fs.resolve(`${certPath}/tls.key`)),
           }
         : undefined;
+    const { startRoutingSidecar } = await import("@testbed/vllm-sim");
     const decoderScheme = values["decoder-use-tls"] === "true" ? "https" : "http";
     const sidecar = await startRoutingSidecar({
       host: context.podIP,

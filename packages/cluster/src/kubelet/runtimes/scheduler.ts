@@ -1,5 +1,4 @@
 import { hashString } from "@testbed/common";
-import { EppArgsError, parseEppArgs, startEpp } from "@testbed/epp";
 import { InferencePoolEndpointSource } from "../../discovery/inference-pool-source.js";
 import { type ContainerImage, ContainerStartError } from "./container-runtime.js";
 
@@ -13,6 +12,7 @@ export const schedulerImage: ContainerImage = {
   name: "llm-d-inference-scheduler",
   matches: (repository) => repository.includes("inference-scheduler") || repository === "epp",
   async start(context) {
+    const { EppArgsError, parseEppArgs, startEpp } = await import("@testbed/epp");
     const poolGroup = flagValue(context.argv, "pool-group") ?? "inference.networking.x-k8s.io";
     const args = withoutFlag(context.argv, "pool-group");
     let parsed: ReturnType<typeof parseEppArgs>;

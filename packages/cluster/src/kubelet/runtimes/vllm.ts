@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { hashString } from "@testbed/common";
-import { type PodRole, parseVllmArgs, StartupError, startVllmSim, VllmArgsError } from "@testbed/vllm-sim";
+import type { PodRole } from "@testbed/vllm-sim";
 import { type ContainerContext, type ContainerImage, ContainerStartError } from "./container-runtime.js";
 import { MODEL_MARKER } from "./storage-initializer.js";
 
@@ -14,7 +14,10 @@ export const vllmImage: ContainerImage = {
   name: "vllm",
   matches: (repository) => repository.includes("vllm") || repository === "llm-d-inference-sim",
   async start(context) {
-    const options = vllmOptions(context);
+    // Loaded on first use, so a pod process (`--isolation process`) loads only its own program.
+    const vllm = await import("@testbed/vllm-sim");
+    const options = vllmOptions(context, vllm);
+    const { StartupError, startVllmSim } = vllm;
     try {
       const pod = await startVllmSim(options);
       return { stop: () => pod.close() };
@@ -31,13 +34,13 @@ export const vllmImage: ContainerImage = {
   },
 };
 
-function vllmOptions(context: ContainerContext) {
+function vllmOptions(context: ContainerContext, vllm: typeof import("@testbed/vllm-sim")) {
   const args = dropServeCommand(context.argv);
-  let parsed: ReturnType<typeof parseVllmArgs>;
+  let parsed: ReturnType<typeof vllm.parseVllmArgs>;
   try {
-    parsed = parseVllmArgs(args);
+    parsed = vllm.parseVllmArgs(args);
   } catch (error) {
-    if (error instanceof VllmArgsError) throw new ContainerStartError(`vllm serve: error: ${error.message}`, 2);
+    if (error instanceof vllm.VllmArgsError) throw new ContainerStartError(`vllm serve: error: ${error.message}`, 2);
     throw error;
   }
   for (const flag of parsed.ignored) context.log(`WARNING vllm-sim: accepted but not modelled, ignoring: ${flag}`);
