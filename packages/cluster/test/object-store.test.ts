@@ -89,6 +89,23 @@ describe("ObjectStore", () => {
     expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(["DELETED owner", "DELETED child"]);
   });
 
+  it("updates an object in place whatever namespace the body names (none on a namespaced kind, one on a cluster-scoped kind)", () => {
+    const store = storeWithNamespace();
+    store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } });
+    store.create({ ...configMap("a", { k: "v" }), metadata: { name: "a", namespace: "default" } });
+    store.update({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" }, data: { k: "w" } });
+    store.update({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "my-first-model", namespace: "elsewhere", labels: { team: "ai" } },
+    });
+    expect(store.list("ConfigMap").map((c) => [c.metadata.namespace, c.data])).toEqual([["default", { k: "w" }]]);
+    const namespaces = store.list("Namespace").filter((n) => n.metadata.name === "my-first-model");
+    expect(namespaces).toHaveLength(1);
+    expect(namespaces[0]?.metadata.namespace).toBeUndefined();
+    expect(namespaces[0]?.metadata.labels).toEqual({ team: "ai" });
+  });
+
   it("holds an object with finalizers until they are removed", () => {
     const store = storeWithNamespace();
     const created = store.create({

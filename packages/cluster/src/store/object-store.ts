@@ -102,13 +102,17 @@ export class ObjectStore {
     const current = this.storedOrThrow(info, input.metadata.namespace, input.metadata.name);
     this.checkVersion(info, input, current);
     const next = foldStringData(structuredClone(input));
+    // The stored object's identity, not the body's: a namespace on a cluster-scoped kind (or a missing
+    // one on a namespaced kind) must not file the object under a second id.
     next.metadata = {
       ...next.metadata,
+      namespace: current.metadata.namespace,
       uid: current.metadata.uid,
       creationTimestamp: current.metadata.creationTimestamp,
       deletionTimestamp: current.metadata.deletionTimestamp,
       generation: current.metadata.generation,
     };
+    if (next.metadata.namespace === undefined) delete next.metadata.namespace;
     if (next.metadata.deletionTimestamp === undefined) delete next.metadata.deletionTimestamp;
     // Status belongs to the status subresource; an absent one must stay absent so a no-op update is one.
     if (current.status === undefined) delete next.status;
