@@ -153,6 +153,28 @@ describe("Kubelet", () => {
     expect(file.stdout).toBe("hello");
   });
 
+  it("binds a pod changed before the kubelet saw it being added, without a watch handler failing", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on("warning", onWarning);
+    try {
+      const created = store.create({ ...vllmPod("relabelled", "", "example.com/no-such-image:1") });
+      // Both writes land before the ADDED event is delivered, so that event carries a stale copy.
+      store.update({ ...created, metadata: { ...created.metadata, labels: { app: "relabelled", tier: "x" } } });
+      store.create({ ...vllmPod("short-lived", "", "example.com/no-such-image:1") });
+      store.delete("Pod", NS, "short-lived");
+      await store.settled();
+      await until("relabelled bound", () => pod("relabelled")?.spec?.nodeName);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(pod("relabelled")?.metadata.labels).toEqual({ app: "relabelled", tier: "x" });
+      expect(pod("short-lived")).toBeUndefined();
+      expect(warnings.filter((message) => message.includes("watch handler failed"))).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+      store.delete("Pod", NS, "relabelled");
+    }
+  });
+
   it("stops a deleted pod, releases its finalizer and frees its address", async () => {
     const ip = pod("vllm-a")?.status.podIP as string;
     store.delete("Pod", NS, "vllm-a");

@@ -102,27 +102,44 @@ export class Kubelet implements Controller {
     const pod = event.object;
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     if (event.type === "DELETED" || pod.metadata.deletionTimestamp) {
-      void this.stopPod(key, pod, event.type !== "DELETED");
+      this.stopPod(key, pod, event.type !== "DELETED").catch((error) => {
+        process.emitWarning(`pod ${key} did not stop cleanly: ${(error as Error).stack ?? error}`);
+      });
       return;
     }
     if (!this.workers.has(key) && !pod.spec?.nodeName) this.admit(key, pod);
   }
 
-  private admit(key: string, pod: KubeObject): void {
+  /**
+   * Binds the pod as it is stored now: the event's copy may be stale (changed or deleted since), and
+   * binding from it would throw into the store's watch loop and strand the node slot and address.
+   */
+  private admit(key: string, announced: KubeObject): void {
     const store = this.store as ObjectStore;
+    const pod = store.get("Pod", announced.metadata.namespace, announced.metadata.name);
+    if (!pod || pod.metadata.deletionTimestamp || pod.spec?.nodeName) return;
     const node = this.scheduler.place(pod);
     if (!node) return;
-    const podIP = this.network.allocate(node);
-    const bound = store.update({
-      ...pod,
-      metadata: {
-        ...pod.metadata,
-        finalizers: [
-          ...new Set([...((pod.metadata as { finalizers?: string[] }).finalizers ?? []), KUBELET_FINALIZER]),
-        ],
-      } as KubeObject["metadata"],
-      spec: { ...pod.spec, nodeName: node.name },
-    });
+    let podIP: string | undefined;
+    let bound: KubeObject;
+    try {
+      podIP = this.network.allocate(node);
+      bound = store.update({
+        ...pod,
+        metadata: {
+          ...pod.metadata,
+          finalizers: [
+            ...new Set([...((pod.metadata as { finalizers?: string[] }).finalizers ?? []), KUBELET_FINALIZER]),
+          ],
+        } as KubeObject["metadata"],
+        spec: { ...pod.spec, nodeName: node.name },
+      });
+    } catch (error) {
+      this.scheduler.release(node);
+      if (podIP) this.network.release(node, podIP);
+      process.emitWarning(`pod ${key} cannot be bound to ${node.name}: ${(error as Error).message}`);
+      return;
+    }
     const worker = new PodWorker(bound, node, podIP, this.workerDeps(store, key));
     this.workers.set(key, worker);
     worker.run().catch((error) => {
