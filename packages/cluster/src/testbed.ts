@@ -115,18 +115,32 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
   ];
   const context = { store, clock: options.clock, log: options.log };
   for (const controller of controllers) controller.start(context);
-  const api = await startApiServer({
-    store,
-    host: options.apiHost,
-    port: options.apiPort,
-    podAccess: {
-      logs: (namespace, pod, container, logOptions) =>
-        kubelet.readLogs(namespace, pod, container, logOptions.tailLines),
-      followLogs: (namespace, pod, container, onLine) => kubelet.followLogs(namespace, pod, container, onLine),
-      exec: (namespace, pod, container, command) => kubelet.exec(namespace, pod, container, command),
-    },
-  });
-  const applied = options.topology ? await applyManifests(store, await loadManifests(options.topology)) : [];
+  let api: ApiServerHandle | undefined;
+  const stop = async () => {
+    await api?.close();
+    for (const controller of controllers) controller.stop();
+    await kubelet.shutdown();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  let applied: ApplyResult[];
+  try {
+    api = await startApiServer({
+      store,
+      host: options.apiHost,
+      port: options.apiPort,
+      podAccess: {
+        logs: (namespace, pod, container, logOptions) =>
+          kubelet.readLogs(namespace, pod, container, logOptions.tailLines),
+        followLogs: (namespace, pod, container, onLine) => kubelet.followLogs(namespace, pod, container, onLine),
+        exec: (namespace, pod, container, command) => kubelet.exec(namespace, pod, container, command),
+      },
+    });
+    applied = options.topology ? await applyManifests(store, await loadManifests(options.topology)) : [];
+  } catch (error) {
+    // A taken port or a bad topology: release what started, or the server and pods keep the process alive.
+    await stop();
+    throw error;
+  }
 
   return {
     store,
@@ -136,12 +150,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     applied,
     options,
     waitUntilReady: (timeoutMs = 30_000) => waitUntilReady(store, timeoutMs),
-    async close() {
-      await api.close();
-      for (const controller of controllers) controller.stop();
-      await kubelet.shutdown();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
+    close: stop,
   };
 }
 
