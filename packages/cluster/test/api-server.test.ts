@@ -153,6 +153,9 @@ describe("API server", () => {
     expect(malformed.body).toMatchObject({ kind: "Status", reason: "BadRequest" });
     const badSelector = await call("GET", `${CM_PATH}?labelSelector=${encodeURIComponent("a in b")}`);
     expect(badSelector.body.reason).toBe("BadRequest");
+    const badEscape = await call("GET", "/api/v1/namespaces/%E0%A4%A/configmaps");
+    expect(badEscape.status).toBe(400);
+    expect(badEscape.body).toMatchObject({ kind: "Status", reason: "BadRequest" });
     const unknown = await call("GET", "/apis/example.com/v1/widgets");
     expect(unknown.status).toBe(404);
     const wrongNamespace = await call("POST", CM_PATH, { metadata: { name: "z", namespace: "other" } });

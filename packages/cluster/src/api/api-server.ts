@@ -32,7 +32,13 @@ type Query = Record<string, string | undefined>;
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServerHandle> {
   // forceCloseConnections: `oc logs -f` streams and keep-alive sockets must not hold up shutdown.
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, forceCloseConnections: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 16 * 1024 * 1024,
+    forceCloseConnections: true,
+    // Fastify answers a malformed URL (`%E0%A4%A`) itself; it too must be a Kubernetes Status.
+    frameworkErrors: (error, _request, reply) => sendError(reply, error),
+  });
   // Bodies are parsed by the handlers so malformed JSON becomes a Kubernetes Status.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
