@@ -345,6 +345,28 @@ describe("LLMInferenceService as shipped (topologies/rhoai-3.2)", () => {
     ]);
   });
 
+  it("lays spec.router.scheduler.pool.spec over the preset InferencePool (FailClose), and keeps it on reconcile", async () => {
+    const service = asShipped();
+    service.spec.router.scheduler.pool = { spec: { extensionRef: { failureMode: "FailClose" } } };
+    const { store, settle } = await withService(service);
+    const key = "inference.networking.x-k8s.io/InferencePool";
+    const pool = store.require(key, NS, `${N}-inference-pool`);
+    expect(pool.spec.extensionRef).toEqual({
+      group: "",
+      kind: "Service",
+      name: `${N}-epp-service`,
+      portNumber: 9002,
+      failureMode: "FailClose",
+    });
+    // A hand edit of the child is put back to what the LLMInferenceService says.
+    store.update({
+      ...pool,
+      spec: { ...pool.spec, extensionRef: { ...pool.spec.extensionRef, failureMode: "FailOpen" } },
+    });
+    await settle();
+    expect(store.require(key, NS, `${N}-inference-pool`).spec.extensionRef.failureMode).toBe("FailClose");
+  });
+
   it("writes two DestinationRules that verify the peers against the service CA", async () => {
     const { store } = await withService();
     const ca = "/var/run/secrets/kubernetes.io/serviceaccount/service-ca.crt";

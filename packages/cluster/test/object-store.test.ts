@@ -133,3 +133,14 @@ describe("ObjectStore", () => {
     expect(() => parseSelector("a b c")).toThrow(/unable to parse/);
   });
 });
+
+describe("ObjectStore namespaces", () => {
+  it("deletes a namespace's objects with it", () => {
+    const store = storeWithNamespace();
+    store.create(configMap("a", {}));
+    store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "other" } });
+    store.create({ ...configMap("b", {}), metadata: { name: "b", namespace: "other" } });
+    store.delete("Namespace", undefined, "my-first-model");
+    expect(store.list("ConfigMap").map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(["other/b"]);
+  });
+});

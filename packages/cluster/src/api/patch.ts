@@ -59,6 +59,8 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return structuredClone(patch);
   const result: Record<string, unknown> = isPlainObject(target) ? structuredClone(target) : {};
   for (const [key, value] of Object.entries(patch)) {
+    // A "__proto__" member would set the prototype instead of a field: JSON objects never need it.
+    if (key === "__proto__") continue;
     if (value === null) delete result[key];
     else result[key] = mergePatch(result[key], value);
   }

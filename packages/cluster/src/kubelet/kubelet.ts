@@ -36,6 +36,7 @@ export class Kubelet implements Controller {
   readonly logs = new ContainerLogs();
   private readonly workers = new Map<string, PodWorker>();
   private readonly podProcesses = new Map<string, PodProcess>();
+  private readonly stopping = new Map<string, Promise<void>>();
   private readonly scheduler: NodeScheduler;
   private readonly network: PodNetwork;
   private store: ObjectStore | undefined;
@@ -147,7 +148,16 @@ export class Kubelet implements Controller {
     });
   }
 
-  private async stopPod(key: string, pod: KubeObject, releaseFinalizer: boolean): Promise<void> {
+  /** One stop per pod: a second deletion event waits for the first stop instead of releasing the finalizer early. */
+  private stopPod(key: string, pod: KubeObject, releaseFinalizer: boolean): Promise<void> {
+    const pending = this.stopping.get(key);
+    if (pending) return pending.then(() => (releaseFinalizer ? this.releaseFinalizer(pod) : undefined));
+    const stop = this.stopWorker(key).then(() => (releaseFinalizer ? this.releaseFinalizer(pod) : undefined));
+    this.stopping.set(key, stop);
+    return stop.finally(() => this.stopping.delete(key));
+  }
+
+  private async stopWorker(key: string): Promise<void> {
     const worker = this.workers.get(key);
     if (worker) {
       this.workers.delete(key);
@@ -158,7 +168,9 @@ export class Kubelet implements Controller {
       this.network.release(worker.node, worker.podIP);
       this.logs.forget(key);
     }
-    if (!releaseFinalizer) return;
+  }
+
+  private releaseFinalizer(pod: KubeObject): void {
     const store = this.store as ObjectStore;
     const current = store.get("Pod", pod.metadata.namespace, pod.metadata.name);
     const finalizers = (current?.metadata as { finalizers?: string[] } | undefined)?.finalizers ?? [];

@@ -95,6 +95,7 @@ export class PodWorker {
     this.stopping = true;
     this.lifecycle.send({ type: "DELETE" });
     for (const timer of this.timers) clearTimeout(timer);
+    this.wakeMount?.(); // a pod waiting for a Secret stops waiting
     for (const record of this.containers.values()) {
       if (record.running) this.event("Normal", "Killing", `Stopping container ${record.spec.name}`);
     }

@@ -151,7 +151,21 @@ export class ObjectStore {
     const removed = { ...current, metadata: { ...current.metadata, resourceVersion: this.nextRevision() } };
     this.emit("DELETED", key, removed);
     this.collectDependents(current);
+    if (key === "Namespace") this.collectNamespace(name);
     return structuredClone(removed);
+  }
+
+  /**
+   * The namespace controller's job, simplified: a deleted Namespace takes its objects with it
+   * (objects with finalizers, such as running pods, go once their finalizers are released).
+   */
+  private collectNamespace(namespace: string): void {
+    for (const [key, bucket] of this.objects) {
+      for (const object of [...bucket.values()]) {
+        if (object.metadata.namespace !== namespace) continue;
+        if (bucket.has(objectId(namespace, object.metadata.name))) this.delete(key, namespace, object.metadata.name);
+      }
+    }
   }
 
   /** Every object of every kind (the API server's discovery and `oc get all` use this). */

@@ -30,7 +30,7 @@ export function desiredChildren(name: string, namespace: string, spec: LlmisvcSp
       schedulerServiceAccount(name, namespace),
       schedulerDeployment(name, namespace, spec),
       eppService(name, namespace),
-      inferencePool(name, namespace),
+      inferencePool(name, namespace, router.scheduler.poolSpec),
       schedulerDestinationRule(name, namespace),
     );
     shared.push(schedulerServiceMonitor(namespace));

@@ -30,7 +30,7 @@ export interface RouterSpec {
   routeRefs: string[];
   gateways: ParentGateway[];
   /** Present when KServe runs the scheduler (`scheduler: {}` or with a template). */
-  scheduler: { template: PodSpec | undefined } | undefined;
+  scheduler: { template: PodSpec | undefined; poolSpec: Record<string, unknown> | undefined } | undefined;
   /** An existing InferencePool the user named (`scheduler.pool.ref`); then no scheduler is created. */
   poolRef: string | undefined;
 }
@@ -92,7 +92,12 @@ function router(value: unknown, namespace: string): RouterSpec | undefined {
     routeRefs,
     gateways: gatewayRefs(gateway?.refs, namespace),
     scheduler:
-      scheduler && !poolRef ? { template: podSpec(scheduler.template, "spec.router.scheduler.template") } : undefined,
+      scheduler && !poolRef
+        ? {
+            template: podSpec(scheduler.template, "spec.router.scheduler.template"),
+            poolSpec: pool ? record(pool.spec, "spec.router.scheduler.pool.spec") : undefined,
+          }
+        : undefined,
     poolRef: poolRef?.name as string | undefined,
   };
 }
