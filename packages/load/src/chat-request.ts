@@ -1,0 +1,139 @@
+import { performance } from "node:perf_hooks";
+import { request } from "undici";
+import { insecureAgent } from "./insecure-agent.js";
+import { SseFrames } from "./sse-frames.js";
+import type { RequestRecord } from "./types.js";
+
+/** The EPP's response-phase mark: present only when the gateway's ext_proc reached the EPP. */
+const EPP_HEADER = "x-went-into-resp-headers";
+
+export interface ChatCall {
+  index: number;
+  url: string;
+  body: Record<string, unknown>;
+  stream: boolean;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+/** Send one chat completion and time it; never throws (a failed connection is status 0). */
+export async function sendChat(call: ChatCall): Promise<RequestRecord> {
+  const started = performance.now();
+  try {
+    const response = await request(call.url, {
+      method: "POST",
+      dispatcher: insecureAgent(),
+      headers: { "content-type": "application/json", ...call.headers },
+      body: JSON.stringify(call.body),
+      signal: AbortSignal.timeout(call.timeoutMs),
+    });
+    const headers = flattenHeaders(response.headers);
+    const base = {
+      index: call.index,
+      status: response.statusCode,
+      headers,
+      throughEpp: headers[EPP_HEADER] === "true",
+    };
+    const ok = response.statusCode >= 200 && response.statusCode < 300;
+    if (ok && call.stream && (headers["content-type"] ?? "").includes("text/event-stream")) {
+      const timing = await readStream(response.body, started);
+      return { ...base, ...timing, wallMs: performance.now() - started };
+    }
+    const text = await response.body.text();
+    const wallMs = performance.now() - started;
+    if (!ok) return { ...base, wallMs, error: errorMessage(text) };
+    return { ...base, wallMs, ...usageOf(parseJson(text)) };
+  } catch (error) {
+    return {
+      index: call.index,
+      status: 0,
+      error: describeFailure(error),
+      wallMs: performance.now() - started,
+      throughEpp: false,
+      headers: {},
+    };
+  }
+}
+
+interface StreamTiming {
+  ttftMs?: number;
+  itlMs: number[];
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+/** TTFT at the first frame carrying text; ITL as the gaps between frames carrying text; usage from the last frame. */
+async function readStream(body: AsyncIterable<Buffer>, started: number): Promise<StreamTiming> {
+  const frames = new SseFrames();
+  const decoder = new TextDecoder();
+  const timing: StreamTiming = { itlMs: [] };
+  let lastTokenAt: number | undefined;
+  const onPayload = (payload: string, at: number) => {
+    if (payload === "[DONE]") return;
+    const chunk = parseJson(payload);
+    Object.assign(timing, usageOf(chunk));
+    if (!carriesText(chunk)) return;
+    if (lastTokenAt === undefined) timing.ttftMs = at - started;
+    else timing.itlMs.push(at - lastTokenAt);
+    lastTokenAt = at;
+  };
+  for await (const chunk of body) {
+    const at = performance.now();
+    for (const payload of frames.push(decoder.decode(chunk, { stream: true }))) onPayload(payload, at);
+  }
+  for (const payload of frames.flush()) onPayload(payload, performance.now());
+  return timing;
+}
+
+function carriesText(chunk: unknown): boolean {
+  const choices = (chunk as { choices?: Array<{ delta?: { content?: unknown }; text?: unknown }> })?.choices;
+  if (!Array.isArray(choices)) return false;
+  return choices.some((choice) => {
+    const text = choice.delta?.content ?? choice.text;
+    return typeof text === "string" && text !== "";
+  });
+}
+
+function usageOf(body: unknown): { promptTokens?: number; completionTokens?: number } {
+  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } })?.usage;
+  if (!usage || typeof usage !== "object") return {};
+  const out: { promptTokens?: number; completionTokens?: number } = {};
+  if (typeof usage.prompt_tokens === "number") out.promptTokens = usage.prompt_tokens;
+  if (typeof usage.completion_tokens === "number") out.completionTokens = usage.completion_tokens;
+  return out;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** OpenAI's `error.message`, FastAPI's `detail`, else the start of the body. */
+function errorMessage(text: string): string {
+  const body = parseJson(text) as { error?: { message?: unknown } | string; detail?: unknown; message?: unknown };
+  if (body && typeof body === "object") {
+    if (typeof body.error === "object" && typeof body.error?.message === "string") return body.error.message;
+    if (typeof body.error === "string") return body.error;
+    if (typeof body.message === "string") return body.message;
+    if (body.detail !== undefined) return JSON.stringify(body.detail).slice(0, 300);
+  }
+  return text.trim().slice(0, 300);
+}
+
+function describeFailure(error: unknown): string {
+  const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = err.cause?.code ?? err.code;
+  const message = err.cause?.message ?? err.message ?? String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}

@@ -1,0 +1,36 @@
+import { request } from "undici";
+import { insecureAgent } from "./insecure-agent.js";
+
+export const GATEWAY_NAMESPACE = "openshift-ingress";
+export const DEFAULT_CHAT_PATH = "/my-first-model/qwen3-0-6b/v1/chat/completions";
+
+/** Why a Gateway gives no address: missing, or not yet programmed. */
+export class GatewayAddressError extends Error {
+  override name = "GatewayAddressError";
+}
+
+/** `status.addresses[0].value` of a Gateway, as `oc get gateway NAME -n openshift-ingress -o jsonpath=…` prints it. */
+export async function gatewayAddress(apiUrl: string, name: string, namespace = GATEWAY_NAMESPACE): Promise<string> {
+  const url = `${apiUrl.replace(/\/$/, "")}/apis/gateway.networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/gateways/${encodeURIComponent(name)}`;
+  let response: Awaited<ReturnType<typeof request>>;
+  try {
+    response = await request(url, { dispatcher: insecureAgent(), signal: AbortSignal.timeout(5_000) });
+  } catch (error) {
+    throw new GatewayAddressError(`cannot reach the testbed API server at ${apiUrl}: ${(error as Error).message}`);
+  }
+  const body = (await response.body.json()) as {
+    message?: string;
+    status?: { addresses?: Array<{ value?: string }> };
+  };
+  if (response.statusCode !== 200) {
+    throw new GatewayAddressError(body.message ?? `GET gateway ${namespace}/${name}: HTTP ${response.statusCode}`);
+  }
+  const address = body.status?.addresses?.[0]?.value;
+  if (!address) throw new GatewayAddressError(`gateway ${namespace}/${name} has no address yet (not Programmed)`);
+  return address;
+}
+
+/** The chat URL behind a gateway address: `https://<address><path>`. */
+export function gatewayUrl(address: string, path = DEFAULT_CHAT_PATH): string {
+  return `https://${address}${path.startsWith("/") ? path : `/${path}`}`;
+}
