@@ -25,6 +25,8 @@ export { histogramDelta, histogramOf, histogramPercentiles, histogramQuantile, h
 export { percentiles } from "./percentiles.js";
 export type { PodMetrics } from "./pod-metrics.js";
 export { fetchPodMetrics, LATENCY_METRICS } from "./pod-metrics.js";
+export type { ProgressBar } from "./progress-bar.js";
+export { progressBar } from "./progress-bar.js";
 export type { Sample } from "./prometheus-text.js";
 export { parsePrometheusText, sumOf } from "./prometheus-text.js";
 export { PROMPT_WORDS } from "./prompt-words.js";
