@@ -46,7 +46,12 @@ function latencyLines(summary: LoadSummary, cluster: ClusterReport | undefined):
     const cells = [values.p50, values.p90, values.p99, values.mean].map((v) => v.toFixed(2).padStart(10));
     lines.push(`${label.padEnd(18)}${cells.join("")}`);
   }
-  if (!summary.wall.ttft) lines.push("(TTFT and ITL are measured with --stream)");
+  if (cluster?.simulated) {
+    lines.push(
+      "(simulated: the vLLM pods' own histograms over the run, interpolated inside buckets as histogram_quantile)",
+    );
+  }
+  if (!summary.wall.ttft) lines.push("(wall TTFT and ITL are measured on streamed requests: --stream)");
   return lines;
 }
 
