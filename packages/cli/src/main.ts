@@ -2,6 +2,7 @@ import { contractCommand } from "./commands/contract.js";
 import { eppCommand } from "./commands/epp.js";
 import { gatewayCommand } from "./commands/gateway.js";
 import { authorinoCommand, limitadorCommand, maasCommand } from "./commands/kuadrant.js";
+import { loadCommand } from "./commands/load.js";
 import { ocCommand } from "./commands/oc/index.js";
 import { upCommand } from "./commands/up.js";
 import { vllmSimCommand } from "./commands/vllm-sim.js";
@@ -16,6 +17,7 @@ export interface Command {
 const COMMANDS: readonly Command[] = [
   upCommand,
   ocCommand,
+  loadCommand,
   vllmSimCommand,
   eppCommand,
   gatewayCommand,
