@@ -1,0 +1,139 @@
+/** A parsed, validated scenario: what `scenarios/README.md` ("Format") describes, with defaults filled in. */
+import type { MeshProfile } from "@testbed/cluster";
+
+export interface Scenario {
+  name: string;
+  title: string;
+  description: string;
+  /** The file it came from (for messages). */
+  file: string;
+  /** Absolute directory of the topology's manifests. */
+  topology: string;
+  meshProfile: MeshProfile;
+  seed: number;
+  timeScale: number;
+  setup: Step[];
+  steps: Step[];
+}
+
+export interface Step {
+  title?: string;
+  action: Action;
+  expect: Expectations;
+}
+
+export type Action =
+  | { kind: "note"; text: string }
+  | { kind: "apply"; file: string; settle: boolean }
+  | {
+      kind: "patch";
+      resource: string;
+      namespace?: string;
+      type: "json" | "merge";
+      patch: string;
+      source: string;
+      settle: boolean;
+    }
+  | { kind: "delete"; resource?: string; file?: string; namespace?: string; settle: boolean }
+  | { kind: "wait"; for: "ready"; timeoutSeconds: number }
+  | { kind: "pause"; seconds: number }
+  | { kind: "oc"; argv: string[]; grep?: RegExp }
+  | {
+      kind: "exec";
+      namespace: string;
+      selector?: string;
+      pod?: string;
+      container?: string;
+      command: string[];
+      grep?: RegExp;
+    }
+  | {
+      kind: "request";
+      target: Target;
+      method: string;
+      path: string;
+      body?: string;
+      headers: Record<string, string>;
+      repeat: number;
+    }
+  | { kind: "load"; target: Target; path: string; load: LoadSpec; namespace: string }
+  | { kind: "check" }
+  | { kind: "table"; table: "before-after" }
+  | { kind: "phase"; name: string; seed: PhaseFigures; form: "auto" | "pods" | "roles" };
+
+export type ActionKind = Action["kind"];
+
+/** Where a request or a load run goes: a Gateway's address, or a URL. */
+export type Target = { gateway: string; namespace: string; apiKey?: string } | { url: string; apiKey?: string };
+
+export interface LoadSpec {
+  requests: number;
+  concurrency?: number;
+  rate?: number;
+  model: string;
+  stream: boolean;
+  workload:
+    | { type: "shared-prefix"; prefixTokens: number; suffixTokens: number; outputTokens: number }
+    | { type: "random"; promptTokens: number; outputTokens: number };
+}
+
+/** The seed's figures for a phase, printed beside the measured ones. */
+export interface PhaseFigures {
+  distribution?: string;
+  cacheHits?: string;
+  epp?: string;
+}
+
+export interface Range {
+  min?: number;
+  max?: number;
+  equals?: number;
+}
+
+export interface GroupBounds {
+  /** How many pods of the group served at least one request. */
+  pods?: Range;
+  /** Every pod's share of the group's requests is at least this. */
+  minShare?: number;
+  /** Every pod's share of the group's requests is at most this. */
+  maxShare?: number;
+  /** The busiest pod's share. */
+  maxPodShare?: Range;
+}
+
+export type PodGroup = "all" | "decode" | "prefill";
+
+export interface ClustersCheck {
+  gateway: string;
+  namespace: string;
+  cluster: string;
+  stat: string;
+  range: Range;
+}
+
+export interface EppMetricCheck {
+  name: string;
+  labels: Record<string, string>;
+  namespace?: string;
+  range: Range;
+}
+
+export interface Expectations {
+  exitCode?: number;
+  contains?: string[];
+  notContains?: string[];
+  matches?: RegExp[];
+  notMatches?: RegExp[];
+  /** Every response's status is one of these. */
+  status?: number[];
+  /** Responses per status, exactly (load steps). */
+  statusCounts?: Record<string, number>;
+  bodyContains?: string[];
+  bodyNotContains?: string[];
+  header?: Record<string, string>;
+  distribution?: Partial<Record<PodGroup, GroupBounds>>;
+  cacheHitRate?: Range;
+  throughEpp?: Range;
+  clusters?: ClustersCheck[];
+  eppMetric?: EppMetricCheck[];
+}

@@ -1,0 +1,81 @@
+/** `request:` one curl-like request (or `repeat` of them) through a gateway, certificates unchecked like `curl -k`. */
+import { request } from "undici";
+import { checkResponses, type ResponseRecord, tally } from "../checks/request-checks.js";
+import { joinCommandLine } from "../command-line.js";
+import type { Action, Expectations } from "../model.js";
+import { type RunContext, StepError, targetUrl } from "../run-context.js";
+import type { StepOutcome } from "./step-outcome.js";
+
+type RequestAction = Extract<Action, { kind: "request" }>;
+
+export async function runRequest(
+  context: RunContext,
+  action: RequestAction,
+  expect: Expectations,
+): Promise<StepOutcome> {
+  const url = targetUrl(context, action.target, action.path);
+  const headers = requestHeaders(action);
+  const responses: ResponseRecord[] = [];
+  for (let i = 0; i < action.repeat; i++) responses.push(await send(context, url, action, headers));
+  const first = responses[0]!;
+  const summary =
+    responses.length === 1 ? `HTTP ${first.status}` : `${responses.length} responses: ${tally(statuses(responses))}`;
+  return {
+    action: curlLine(url, action, headers),
+    output: `${summary}\n${first.body.trimEnd()}`,
+    expectations: checkResponses(expect, responses),
+    measurements: {
+      statuses: responses.map((response) => response.status),
+      throughEpp: responses.filter((response) => response.headers["x-went-into-resp-headers"] === "true").length,
+    },
+  };
+}
+
+function requestHeaders(action: RequestAction): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (action.body !== undefined) headers["content-type"] = "application/json";
+  if (action.target.apiKey) headers.authorization = `Bearer ${action.target.apiKey}`;
+  return { ...headers, ...action.headers };
+}
+
+async function send(
+  context: RunContext,
+  url: string,
+  action: RequestAction,
+  headers: Record<string, string>,
+): Promise<ResponseRecord> {
+  try {
+    const response = await request(url, {
+      method: action.method as "GET",
+      headers,
+      body: action.body,
+      dispatcher: context.insecure,
+    });
+    return { status: response.statusCode, headers: flatHeaders(response.headers), body: await response.body.text() };
+  } catch (error) {
+    throw new StepError(`${action.method} ${url}: ${(error as Error).message}`);
+  }
+}
+
+function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return flat;
+}
+
+function statuses(responses: ResponseRecord[]): string[] {
+  return responses.map((response) => String(response.status));
+}
+
+/** The equivalent command a participant would type. */
+function curlLine(url: string, action: RequestAction, headers: Record<string, string>): string {
+  const argv = ["curl", "-sk"];
+  if (action.method !== (action.body === undefined ? "GET" : "POST")) argv.push("-X", action.method);
+  argv.push(url);
+  for (const [name, value] of Object.entries(headers)) argv.push("-H", `${name}: ${value}`);
+  if (action.body !== undefined) argv.push("-d", action.body);
+  const repeat = action.repeat > 1 ? ` (×${action.repeat})` : "";
+  return `${joinCommandLine(argv)}${repeat}`;
+}
