@@ -2,6 +2,7 @@
  * The part of @testbed/load a `load:` step uses (notes/load-api.md). Injected, so tests can run
  * load steps against a stub and the runner does not depend on how the generator measures.
  */
+import { measureRun, runLoad } from "@testbed/load";
 
 export interface LoadRunOptions {
   url: string;
@@ -52,8 +53,7 @@ export interface LoadLibrary {
   ): Promise<ClusterMeasurement>;
 }
 
-/** The real generator, loaded on first use (a scenario without load steps does not need it). */
+/** The real generator. */
 export async function defaultLoadLibrary(): Promise<LoadLibrary> {
-  const specifier = "@testbed/load";
-  return (await import(specifier)) as LoadLibrary;
+  return { runLoad, measureRun };
 }

@@ -12,12 +12,16 @@ export interface Scenario {
   meshProfile: MeshProfile;
   seed: number;
   timeScale: number;
+  /** Kubelet back-off before restarting a crashed container (CrashLoopBackOff); default 0.2 s. */
+  restartBackoffMs: number;
   setup: Step[];
   steps: Step[];
 }
 
 export interface Step {
   title?: string;
+  /** Text shown with the step (a `note:` beside its action). */
+  note?: string;
   action: Action;
   expect: Expectations;
 }
@@ -35,7 +39,13 @@ export type Action =
       settle: boolean;
     }
   | { kind: "delete"; resource?: string; file?: string; namespace?: string; settle: boolean }
-  | { kind: "wait"; for: "ready"; timeoutSeconds: number }
+  | {
+      kind: "wait";
+      for: "ready" | "settled" | "notReady";
+      timeoutSeconds: number;
+      namespace?: string;
+      selector?: string;
+    }
   | { kind: "pause"; seconds: number }
   | { kind: "oc"; argv: string[]; grep?: RegExp }
   | {
@@ -43,6 +53,8 @@ export type Action =
       namespace: string;
       selector?: string;
       pod?: string;
+      /** Run in every Ready pod the selector matches, not only the first. */
+      allPods: boolean;
       container?: string;
       command: string[];
       grep?: RegExp;

@@ -16,7 +16,18 @@ import type { Scenario, Step } from "./model.js";
 import { parseStep } from "./parse-steps.js";
 import { REPOSITORY_ROOT, topologyPath } from "./repository.js";
 
-const TOP_LEVEL = ["name", "title", "description", "topology", "meshProfile", "seed", "timeScale", "setup", "steps"];
+const TOP_LEVEL = [
+  "name",
+  "title",
+  "description",
+  "topology",
+  "meshProfile",
+  "seed",
+  "timeScale",
+  "restartBackoffSeconds",
+  "setup",
+  "steps",
+];
 
 export function loadScenario(file: string): Scenario {
   return parseScenario(readFileSync(file, "utf8"), file);
@@ -72,6 +83,7 @@ function fromValue(value: unknown, file: string): Scenario {
     meshProfile,
     seed: value.seed === undefined ? 0 : asNumber(value.seed, ["seed"], { integer: true, min: 0 }),
     timeScale: optionalNumber(value, "timeScale", [], { min: 0 }) ?? 0,
+    restartBackoffMs: (optionalNumber(value, "restartBackoffSeconds", [], { min: 0 }) ?? 0.2) * 1000,
     setup: stepList(value.setup, "setup"),
     steps: stepList(value.steps, "steps"),
   };

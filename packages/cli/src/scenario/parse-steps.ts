@@ -42,7 +42,10 @@ export const DEFAULT_MODEL = "Qwen/Qwen3-0.6B";
 
 export function parseStep(value: unknown, path: FieldPath): Step {
   const map = asMap(value, path);
-  const actionKeys = Object.keys(map).filter((key) => key !== "title" && key !== "expect");
+  let actionKeys = Object.keys(map).filter((key) => key !== "title" && key !== "expect");
+  // `note:` beside another action is text shown with that step.
+  const withNote = actionKeys.length > 1 && actionKeys.includes("note");
+  if (withNote) actionKeys = actionKeys.filter((key) => key !== "note");
   if (actionKeys.length === 0 && map.expect === undefined) {
     fail(path, `a step needs one of: ${Object.keys(ACTIONS).join(", ")}, expect`);
   }
@@ -57,6 +60,7 @@ export function parseStep(value: unknown, path: FieldPath): Step {
   }
   return {
     title: optionalString(map, "title", path),
+    note: withNote ? asString(map.note, [...path, "note"]).trim() : undefined,
     action,
     expect: parseExpectations(map.expect, action.kind, [...path, "expect"]),
   };
@@ -121,18 +125,37 @@ function parseDelete(value: unknown, path: FieldPath): Action {
   };
 }
 
-/** `wait: ready`, `wait: {for: ready, timeoutSeconds: 60}`, or `wait: {seconds: 2}` (a plain pause). */
+/**
+ * `wait: ready` (every pod Ready, every Gateway programmed), `wait: settled` (the control plane stopped
+ * writing, ready or not), `wait: {for: notReady, namespace, selector}` (a matching pod is not Ready),
+ * each with `timeoutSeconds`; or `wait: {seconds: 2}` (a plain pause).
+ */
 function parseWait(value: unknown, path: FieldPath): Action {
-  if (value === "ready") return { kind: "wait", for: "ready", timeoutSeconds: 30 };
+  if (value === "ready" || value === "settled") return { kind: "wait", for: value, timeoutSeconds: 30 };
   const map = asMap(value, path);
-  onlyKeys(map, ["for", "timeoutSeconds", "seconds"], path);
+  onlyKeys(map, ["for", "timeoutSeconds", "seconds", "namespace", "selector"], path);
   if (map.seconds !== undefined) {
     if (map.for !== undefined) fail(path, "give `for` or `seconds`, not both");
     return { kind: "pause", seconds: asNumber(map.seconds, [...path, "seconds"], { min: 0 }) };
   }
   const condition = asString(requireKey(map, "for", path), [...path, "for"]);
-  if (condition !== "ready") fail([...path, "for"], `unknown condition "${condition}" (expected ready)`);
-  return { kind: "wait", for: "ready", timeoutSeconds: optionalNumber(map, "timeoutSeconds", path, { min: 0 }) ?? 30 };
+  const timeoutSeconds = optionalNumber(map, "timeoutSeconds", path, { min: 0 }) ?? 30;
+  if (condition === "notReady") {
+    return {
+      kind: "wait",
+      for: condition,
+      namespace: asString(requireKey(map, "namespace", path), [...path, "namespace"]),
+      selector: asString(requireKey(map, "selector", path), [...path, "selector"]),
+      timeoutSeconds,
+    };
+  }
+  if (map.namespace !== undefined || map.selector !== undefined) {
+    fail(path, "`namespace` and `selector` go with `for: notReady`");
+  }
+  if (condition !== "ready" && condition !== "settled") {
+    fail([...path, "for"], `unknown condition "${condition}" (expected ready, settled or notReady)`);
+  }
+  return { kind: "wait", for: condition, timeoutSeconds };
 }
 
 /** `oc: get pods -n x` (a command line, `oc` optional) or `oc: {command: …, grep: …}` or a list of words. */
@@ -168,7 +191,7 @@ function commandWords(value: unknown, path: FieldPath): string[] {
 
 function parseExec(value: unknown, path: FieldPath): Action {
   const map = asMap(value, path);
-  onlyKeys(map, ["namespace", "selector", "pod", "container", "command", "grep"], path);
+  onlyKeys(map, ["namespace", "selector", "pod", "allPods", "container", "command", "grep"], path);
   if ((map.selector === undefined) === (map.pod === undefined)) fail(path, "give exactly one of `selector` and `pod`");
   const command = requireKey(map, "command", path);
   const argv = commandWords(command, [...path, "command"]);
@@ -177,6 +200,7 @@ function parseExec(value: unknown, path: FieldPath): Action {
     namespace: asString(requireKey(map, "namespace", path), [...path, "namespace"]),
     selector: optionalString(map, "selector", path),
     pod: optionalString(map, "pod", path),
+    allPods: optionalBoolean(map, "allPods", path) ?? false,
     container: optionalString(map, "container", path),
     command: argv,
     grep: map.grep === undefined ? undefined : regex(map.grep, [...path, "grep"]),

@@ -24,6 +24,7 @@ export function setupText(results: StepResult[]): string {
 
 export function stepText(result: StepResult, prefix = ""): string {
   const lines = [`\n── ${prefix}${result.index}. ${result.title} ${"─".repeat(Math.max(3, 70 - result.title.length))}`];
+  if (result.note) lines.push(...result.note.split("\n").map((line) => `  ${line}`));
   if (result.action) lines.push(...result.action.split("\n").map((line) => `$ ${line.replace(/^\$ /, "")}`));
   if (result.output) lines.push(...trimmed(result.output).map((line) => `  ${line}`));
   for (const expectation of result.expectations) lines.push(expectationLine(expectation));

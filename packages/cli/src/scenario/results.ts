@@ -13,6 +13,7 @@ export interface StepResult {
   index: number;
   kind: string;
   title: string;
+  note?: string;
   /** The command or action, as a participant would type or read it. */
   action?: string;
   output?: string;

@@ -36,7 +36,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     seed,
     apiPort: 0,
     subnet: options.subnet,
-    restartBackoffMs: 200,
+    restartBackoffMs: scenario.restartBackoffMs,
     probePeriodMs: 100,
   });
   const insecure = new Agent({ connect: { rejectUnauthorized: false } });

@@ -7,8 +7,9 @@ import { runApply, runDelete, runExec, runOcStep, runPatch } from "./steps/comma
 import { runLoadStep } from "./steps/load-step.js";
 import { runPhase, runTable } from "./steps/phase-steps.js";
 import { runRequest } from "./steps/request-step.js";
-import { settle, sleep } from "./steps/settle.js";
+import { sleep } from "./steps/settle.js";
 import type { StepOutcome } from "./steps/step-outcome.js";
+import { runWait } from "./steps/wait-step.js";
 
 export async function runStep(
   context: RunContext,
@@ -29,6 +30,7 @@ export async function runStep(
     index,
     kind: step.action.kind,
     title: step.title ?? defaultTitle(step, outcome),
+    note: step.note,
     action: outcome.action,
     output: outcome.output,
     expectations: outcome.expectations,
@@ -50,11 +52,8 @@ async function runAction(context: RunContext, step: Step, index: number): Promis
       return runPatch(context, action, expect);
     case "delete":
       return runDelete(context, action, expect);
-    case "wait": {
-      const notReady = await settle(context.testbed, action.timeoutSeconds * 1000);
-      if (notReady) throw new StepError(notReady);
-      return { action: "wait until every pod is Ready and every Gateway programmed", expectations: [] };
-    }
+    case "wait":
+      return runWait(context, action);
     case "pause":
       await sleep(action.seconds * 1000);
       return { action: `sleep ${action.seconds}`, expectations: [] };

@@ -16,13 +16,18 @@ export interface CheckOutcome {
   result: ExpectationResult;
 }
 
-/** The Ready pods matching a selector, by name (the first is the one a command runs in). */
-export function readyPods(context: RunContext, namespace: string | undefined, selector: string): KubeObject[] {
+/** The pods a selector matches (being deleted excluded), by name. */
+export function matchingPods(context: RunContext, namespace: string | undefined, selector: string): KubeObject[] {
   const parsed = parseSelector(selector);
   return context.testbed.store
     .list("Pod", namespace ? { namespace } : {})
-    .filter((pod) => isPodReady(pod) && !pod.metadata.deletionTimestamp && matchesSelector(parsed, pod.metadata.labels))
+    .filter((pod) => !pod.metadata.deletionTimestamp && matchesSelector(parsed, pod.metadata.labels))
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+}
+
+/** The Ready ones (the first is the one a command runs in). */
+export function readyPods(context: RunContext, namespace: string | undefined, selector: string): KubeObject[] {
+  return matchingPods(context, namespace, selector).filter(isPodReady);
 }
 
 export async function checkClusters(context: RunContext, check: ClustersCheck): Promise<CheckOutcome> {

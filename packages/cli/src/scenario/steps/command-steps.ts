@@ -68,20 +68,31 @@ export async function runOcStep(context: RunContext, action: ActionOf<"oc">, exp
   };
 }
 
-/** `oc exec` in the first Ready pod the selector matches (or the named pod). */
+/** `oc exec` in the first Ready pod the selector matches (the named pod; with `allPods`, each of them). */
 export async function runExec(context: RunContext, action: ActionOf<"exec">, expect: Expectations) {
-  const pod = action.pod ?? readyPods(context, action.namespace, action.selector!)[0]?.metadata.name;
-  if (!pod) throw new StepError(`no Ready pod in ${action.namespace} matches ${action.selector}`);
+  const matching = action.pod ? [action.pod] : readyPods(context, action.namespace, action.selector!).map(podName);
+  if (matching.length === 0) throw new StepError(`no Ready pod in ${action.namespace} matches ${action.selector}`);
+  const pods = action.allPods ? matching : matching.slice(0, 1);
   const container = action.container ? ["-c", action.container] : [];
-  const argv = ["exec", "-n", action.namespace, pod, ...container, "--", ...action.command];
-  const outcome = await context.oc(argv);
-  const stdout = action.grep ? grepLines(outcome.out, action.grep) : outcome.out;
   const grep = action.grep ? ` | grep -E '${action.grep.source}'` : "";
-  return {
-    action: `oc ${joinCommandLine(argv)}${grep}`,
-    output: combined({ ...outcome, out: stdout }),
-    expectations: checkOutput(expect, outcome.code, stdout),
-  };
+  const actions: string[] = [];
+  const outputs: string[] = [];
+  let stdout = "";
+  let code = 0;
+  for (const pod of pods) {
+    const argv = ["exec", "-n", action.namespace, pod, ...container, "--", ...action.command];
+    const outcome = await context.oc(argv);
+    const out = action.grep ? grepLines(outcome.out, action.grep) : outcome.out;
+    actions.push(`oc ${joinCommandLine(argv)}${grep}`);
+    outputs.push(combined({ ...outcome, out }));
+    stdout += out;
+    if (code === 0) code = outcome.code;
+  }
+  return { action: actions.join("\n"), output: outputs.join("\n"), expectations: checkOutput(expect, code, stdout) };
+}
+
+function podName(pod: { metadata: { name: string } }): string {
+  return pod.metadata.name;
 }
 
 function grepLines(text: string, pattern: RegExp): string {

@@ -21,7 +21,7 @@ export async function settle(testbed: TestbedHandle, timeoutMs = 30_000): Promis
 }
 
 /** Resolves once the store has seen no change for `quietMs` (or after MAX_QUIET_WAIT_MS). */
-function quiet(store: ObjectStore, quietMs: number): Promise<void> {
+export function quiet(store: ObjectStore, quietMs = QUIET_MS): Promise<void> {
   return new Promise((resolve) => {
     const started = Date.now();
     let timer: NodeJS.Timeout;
