@@ -24,7 +24,9 @@ describe("scenario format validation", () => {
   });
 
   it("reports a missing required field under its step", () => {
-    const error = errorOf("steps:\n  - load:\n      gateway: openshift-ai-inference\n      workload: {type: random, promptTokens: 5, outputTokens: 1}\n");
+    const error = errorOf(
+      "steps:\n  - load:\n      gateway: openshift-ai-inference\n      workload: {type: random, promptTokens: 5, outputTokens: 1}\n",
+    );
     expect(error.message).toContain(`${FILE}: steps[0].load.requests`);
     expect(error.message).toContain("required field is missing");
   });
