@@ -92,7 +92,7 @@ describe("testbed scenario run on the rhoai-3.2 topology", () => {
 
   it("sees Bug 1's 400 Field required, then 200 once the HTTP_ROUTE EnvoyFilter is applied", () => {
     expect(step(2)).toMatchObject({ title: "Bug 1: the body disappears", ok: true });
-    expect(step(2).measurements).toEqual({ statuses: [400], throughEpp: 0 });
+    expect(step(2).measurements).toEqual({ statuses: [400], throughEpp: 0, cutShort: 0 });
     expect(step(3).output).toBe("envoyfilter.networking.istio.io/fix-extproc-body-mode created");
     expect(step(4).expectations).toEqual([
       { check: "status", expected: "200", measured: "200 ×2", ok: true },

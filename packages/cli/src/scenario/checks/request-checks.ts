@@ -6,6 +6,8 @@ export interface ResponseRecord {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /** Why the body ended early, when it did. */
+  cut?: string;
 }
 
 export function checkResponses(expect: Expectations, responses: ResponseRecord[]): ExpectationResult[] {

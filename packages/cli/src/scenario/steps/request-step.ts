@@ -22,11 +22,12 @@ export async function runRequest(
     responses.length === 1 ? `HTTP ${first.status}` : `${responses.length} responses: ${tally(statuses(responses))}`;
   return {
     action: curlLine(url, action, headers),
-    output: `${summary}\n${first.body.trimEnd()}`,
+    output: `${summary}\n${first.body.trimEnd()}${first.cut ? `\n(the connection closed before the end: ${first.cut})` : ""}`,
     expectations: checkResponses(expect, responses),
     measurements: {
       statuses: responses.map((response) => response.status),
       throughEpp: responses.filter((response) => response.headers["x-went-into-resp-headers"] === "true").length,
+      cutShort: responses.filter((response) => response.cut !== undefined).length,
     },
   };
 }
@@ -51,9 +52,20 @@ async function send(
       body: action.body,
       dispatcher: context.insecure,
     });
-    return { status: response.statusCode, headers: flatHeaders(response.headers), body: await response.body.text() };
+    return { status: response.statusCode, headers: flatHeaders(response.headers), ...(await readBody(response.body)) };
   } catch (error) {
     throw new StepError(`${action.method} ${url}: ${(error as Error).message}`);
+  }
+}
+
+/** A stream cut mid-way (a pod dying) is a finding, not a failure to send: keep what arrived. */
+async function readBody(body: AsyncIterable<Buffer>): Promise<{ body: string; cut?: string }> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of body) chunks.push(chunk);
+    return { body: Buffer.concat(chunks).toString("utf8") };
+  } catch (error) {
+    return { body: Buffer.concat(chunks).toString("utf8"), cut: (error as Error).message };
   }
 }
 
