@@ -4,6 +4,7 @@ import { gatewayCommand } from "./commands/gateway.js";
 import { authorinoCommand, limitadorCommand, maasCommand } from "./commands/kuadrant.js";
 import { loadCommand } from "./commands/load.js";
 import { ocCommand } from "./commands/oc/index.js";
+import { scenarioCommand } from "./commands/scenario.js";
 import { upCommand } from "./commands/up.js";
 import { vllmSimCommand } from "./commands/vllm-sim.js";
 
@@ -18,6 +19,7 @@ const COMMANDS: readonly Command[] = [
   upCommand,
   ocCommand,
   loadCommand,
+  scenarioCommand,
   vllmSimCommand,
   eppCommand,
   gatewayCommand,

@@ -1,0 +1,21 @@
+import { expect } from "vitest";
+import { loadScenario } from "../packages/cli/src/scenario/parse-scenario.js";
+import type { ScenarioReport } from "../packages/cli/src/scenario/results.js";
+import { runScenario } from "../packages/cli/src/scenario/run-scenario.js";
+
+/** Run a shipped scenario on its own testbed and subnet; every expectation in it must hold. */
+export async function runShipped(name: string, subnet: number, seed?: number): Promise<ScenarioReport> {
+  const report = await runScenario(loadScenario(`scenarios/${name}.yaml`), {
+    subnet,
+    ...(seed === undefined ? {} : { seed }),
+  });
+  const failed = [...report.setup, ...report.steps].flatMap((step) => [
+    ...(step.error ? [`${step.title}: ${step.error}`] : []),
+    ...step.expectations
+      .filter((e) => !e.ok)
+      .map((e) => `${step.title}: ${e.check}: expected ${e.expected}, measured ${e.measured}`),
+  ]);
+  expect(failed).toEqual([]);
+  expect(report.summary.ok).toBe(true);
+  return report;
+}

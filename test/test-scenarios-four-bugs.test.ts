@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { runShipped } from "./run-shipped-scenario.js";
+
+// Every shipped scenario is an acceptance test (see run-shipped-scenario.ts). This file: the four
+// bugs one by one, and the whole journey.
+
+describe("the four bugs, one scenario each", () => {
+  it("01-body-required", async () => {
+    await runShipped("01-body-required", 231);
+  }, 60_000);
+  it("02-epp-never-contacted", async () => {
+    await runShipped("02-epp-never-contacted", 232);
+  }, 60_000);
+  it("03-tls-self-signed", async () => {
+    await runShipped("03-tls-self-signed", 233);
+  }, 60_000);
+  it("04-pd-config", async () => {
+    await runShipped("04-pd-config", 234);
+  }, 60_000);
+});
+
+describe("the journey", () => {
+  it("ends with the seed's Before and After table, measured, the same for a seed on every run", async () => {
+    const first = await runShipped("journey", 235);
+    const phases = first.phases.map((p) => [p.name, p.distribution, p.cacheHits, p.epp]);
+    expect(phases[0]).toEqual(["Before all fixes", "25 / 25 / 25 / 25", "0%", "Dead"]);
+    expect(phases[1]?.[2]).toBe("0%");
+    expect(phases[1]?.[3]).toBe("Working");
+    expect(phases[2]?.[1]).toMatch(/^Prefill \d+\/\d+, Decode (100\/0|0\/100)$/);
+    expect(Number.parseInt(String(phases[2]?.[2]), 10)).toBeGreaterThanOrEqual(80);
+    expect(phases[2]?.[3]).toBe("Full");
+    const second = await runShipped("journey", 236);
+    expect(second.phases.map((p) => [p.name, p.distribution, p.cacheHits, p.epp])).toEqual(phases);
+  }, 120_000);
+});

@@ -1,0 +1,15 @@
+import { describe, it } from "vitest";
+import { runShipped } from "./run-shipped-scenario.js";
+
+// The other shipped scenarios, each on its own testbed and subnet: every expectation must hold.
+describe("shipped scenarios", () => {
+  it("maas", async () => {
+    await runShipped("maas", 237);
+  }, 60_000);
+  it("upstream-mesh", async () => {
+    await runShipped("upstream-mesh", 238);
+  }, 60_000);
+  it("failures", async () => {
+    await runShipped("failures", 239);
+  }, 60_000);
+});
