@@ -3,3 +3,4 @@ await import("./vllm-sim-throughput.js");
 await import("./epp-decisions.js");
 await import("./gateway-overhead.js");
 await import("./testbed-up.js");
+await import("./journey.js");
