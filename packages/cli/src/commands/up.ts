@@ -11,6 +11,7 @@ import {
 } from "@testbed/cluster";
 import { stderrSink } from "@testbed/common";
 import type { Command } from "../main.js";
+import { startPrometheusIfInstalled } from "../observability/prometheus-option.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
 export const DEFAULT_TOPOLOGY = fileURLToPath(new URL("../../../../topologies/rhoai-3.2", import.meta.url));
@@ -28,6 +29,7 @@ flags:
   --subnet N               third octet of pod addresses, 0-255 (default 18: pods are 127.<node>.18.<n>)
   --isolation MODE         in-process (default: every pod in this process, starts in about a second) or
                            process (each pod in its own Node process: all cores, crash isolation, more memory)
+  --prometheus             also start Prometheus (if installed) on 127.0.0.1:9091, scraping every vLLM pod and the EPP
   -h, --help`;
 
 /** `testbed up`: the whole seed cluster on loopback, then a short guide to the first commands. */
@@ -47,6 +49,7 @@ export const upCommand: Command = {
           "api-port": { type: "string", default: "6443" },
           subnet: { type: "string", default: "18" },
           isolation: { type: "string", default: "in-process" },
+          prometheus: { type: "boolean" },
           help: { type: "boolean", short: "h" },
         },
       }));
@@ -90,9 +93,19 @@ export const upCommand: Command = {
     } catch {
       process.stderr.write(`warning: still starting: ${notReady(testbed.store).join(", ")}\n`);
     }
+    const prometheus = values.prometheus
+      ? await startPrometheusIfInstalled({
+          apiUrl: testbed.api.url,
+          watch: (handler) => testbed.store.watch(handler),
+          pathEnv: process.env.PATH,
+          warn: (line) => process.stderr.write(`${line}\n`),
+        })
+      : undefined;
     process.stdout.write(banner(testbed, Date.now() - started));
+    if (prometheus) process.stdout.write(`Prometheus: ${prometheus.url} (scraping the vLLM pods and the EPP)\n\n`);
     const signal = await shutdown;
     process.stderr.write(`\n${signal}: stopping the testbed…\n`);
+    await prometheus?.stop();
     clearServerAddress();
     await testbed.close();
     return 0;
