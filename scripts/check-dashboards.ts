@@ -186,11 +186,29 @@ async function checkQueries(url: string): Promise<number> {
       ]);
     }
   }
+  for (const { dashboard } of loadDashboards()) {
+    for (const variable of dashboard.templating?.list ?? []) {
+      const values = await variableValues(url, String((variable.query as { query?: string } | undefined)?.query));
+      if (values.length === 0) failures++;
+      const row = [dashboard.title, `variable $${variable.name}`, "var", String(values.length), String(values.length)];
+      rows.push([...row, (values[0] ?? "-").slice(0, 12), values.length > 0 ? "ok" : "EMPTY"]);
+    }
+  }
   printTable(rows);
   console.log(
     `\n${rows.length - 1 - failures}/${rows.length - 1} queries returned data${failures ? `; ${failures} did not` : ""}`,
   );
   return failures === 0 ? 0 : 1;
+}
+
+/** A Grafana `label_values(selector, label)` variable's values, as Grafana asks Prometheus for them. */
+async function variableValues(url: string, query: string): Promise<string[]> {
+  const match = /^label_values\((.*),\s*([A-Za-z_]+)\)$/.exec(query);
+  if (!match) return [];
+  const selector = concreteQuery(match[1]!);
+  const response = await fetch(`${url}/api/v1/label/${match[2]}/values?match[]=${encodeURIComponent(selector)}`);
+  const body = (await response.json()) as { status: string; data?: string[] };
+  return body.status === "success" ? (body.data ?? []) : [];
 }
 
 function printTable(rows: string[][]): void {
