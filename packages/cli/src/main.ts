@@ -1,9 +1,11 @@
+import { certsCommand } from "./commands/certs.js";
 import { contractCommand } from "./commands/contract.js";
 import { eppCommand } from "./commands/epp.js";
 import { gatewayCommand } from "./commands/gateway.js";
 import { authorinoCommand, limitadorCommand, maasCommand } from "./commands/kuadrant.js";
 import { loadCommand } from "./commands/load.js";
 import { ocCommand } from "./commands/oc/index.js";
+import { renderCommand } from "./commands/render.js";
 import { scenarioCommand } from "./commands/scenario.js";
 import { upCommand } from "./commands/up.js";
 import { vllmSimCommand } from "./commands/vllm-sim.js";
@@ -20,6 +22,7 @@ const COMMANDS: readonly Command[] = [
   ocCommand,
   loadCommand,
   scenarioCommand,
+  renderCommand,
   vllmSimCommand,
   eppCommand,
   gatewayCommand,
@@ -27,6 +30,7 @@ const COMMANDS: readonly Command[] = [
   limitadorCommand,
   maasCommand,
   contractCommand,
+  certsCommand,
 ];
 
 function usage(): string {

@@ -65,3 +65,5 @@ export { ObjectStore, objectId } from "./store/object-store.js";
 export { validateObject } from "./store/validation.js";
 export type { MeshProfile, TestbedHandle, TestbedOptions } from "./testbed.js";
 export { DEFAULT_TESTBED_OPTIONS, gatewayAddress, notReady, startTestbed } from "./testbed.js";
+export { containerArgv, containerEnv } from "./kubelet/command-line.js";
+export { repositoryName } from "./kubelet/runtimes/container-runtime.js";

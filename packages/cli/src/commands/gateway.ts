@@ -1,10 +1,12 @@
+import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { GatewayConfigError, startGateway } from "@testbed/gateway";
 import type { Command } from "../main.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
-const USAGE = `usage: testbed gateway --config envoy.yaml [--mesh-profile ossm-3.2|upstream]
+const USAGE = `usage: testbed gateway --config envoy.yaml [--mesh-profile ossm-3.2|upstream] [--watch]
 
 Runs an Envoy-like gateway from an Envoy v3 bootstrap (YAML or JSON). Access log lines (Istio's
 format) go to stdout; warnings about fields the testbed does not model go to stderr.
@@ -12,7 +14,9 @@ format) go to stdout; warnings about fields the testbed does not model go to std
   --config FILE          the Envoy bootstrap
   --mesh-profile NAME    how ExtProcPerRoute merges with the base ext_proc filter:
                          ossm-3.2 (default; a route override only fills fields the base leaves
-                         at default) or upstream (Envoy: the route's settings win)`;
+                         at default) or upstream (Envoy: the route's settings win)
+  --watch                reload the config when the file changes (requests in flight finish on
+                         the old one), as istiod pushes a new config to Envoy`;
 
 /** `testbed gateway`: an Envoy-like gateway pod in the foreground. */
 export const gatewayCommand: Command = {
@@ -24,6 +28,7 @@ export const gatewayCommand: Command = {
       options: {
         config: { type: "string" },
         "mesh-profile": { type: "string" },
+        watch: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -44,7 +49,9 @@ export const gatewayCommand: Command = {
       for (const [name, url] of Object.entries(gateway.listenerUrls))
         process.stderr.write(`listener ${name} on ${url}\n`);
       if (gateway.adminUrl) process.stderr.write(`admin on ${gateway.adminUrl}\n`);
+      const stopWatching = values.watch ? watchConfig(values.config, gateway) : () => {};
       await shutdown;
+      stopWatching();
       await gateway.close();
       return 0;
     } catch (error) {
@@ -56,3 +63,35 @@ export const gatewayCommand: Command = {
     }
   },
 };
+
+/**
+ * Reload the bootstrap when its file changes (docker compose's way of applying an EnvoyFilter:
+ * render the config again). A config that does not read is reported and the running one kept.
+ */
+function watchConfig(file: string, gateway: Awaited<ReturnType<typeof startGateway>>): () => void {
+  let last = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const reload = async () => {
+    try {
+      const text = await readFile(file, "utf8");
+      if (text === last) return;
+      last = text;
+      const warnings = await gateway.update(text);
+      process.stderr.write(`config reloaded from ${file}${warnings.length ? ` (${warnings.length} warnings)` : ""}\n`);
+    } catch (error) {
+      process.stderr.write(`testbed gateway: ${file}: keeping the running config: ${(error as Error).message}\n`);
+    }
+  };
+  void readFile(file, "utf8").then((text) => {
+    last = text;
+  });
+  // Watch the directory: editors and `docker compose` bind mounts replace the file rather than write it.
+  const watcher = watch(dirname(file), () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void reload(), 100);
+  });
+  return () => {
+    clearTimeout(timer);
+    watcher.close();
+  };
+}

@@ -1,0 +1,101 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { renderCompose } from "../compose/render-compose.js";
+import type { Command } from "../main.js";
+
+const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+
+const USAGE = `usage: testbed render compose [--fixes N] [--apply FILE]... [--mesh-profile P] [--out DIR] [--check]
+
+Runs the topology embedded, applies the seed's first N fixes (0 = as shipped, the default; 1 = the HTTP_ROUTE
+EnvoyFilter; 2 = the HTTP_FILTER EnvoyFilter; 3 = + the scheduler TLS patch; 4 = + the P/D config and prefix
+caching) and any --apply manifests, then writes docker-compose.yml and deploy/compose/** under DIR (default:
+the repository). --check compares instead of writing and exits 1 when a file differs (CI keeps the committed
+compose files in sync with the embedded testbed this way).`;
+
+/** `testbed render compose`: the docker compose form of the embedded testbed. */
+export const renderCommand: Command = {
+  name: "render",
+  summary: "render docker-compose.yml and the containers' configs from the embedded testbed",
+  async run(argv) {
+    let parsed: ReturnType<typeof parse>;
+    try {
+      parsed = parse(argv);
+    } catch (error) {
+      process.stderr.write(`testbed render: ${(error as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (parsed.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const files = await renderCompose({
+      root: ROOT,
+      topology: "topologies/rhoai-3.2",
+      meshProfile: parsed.meshProfile,
+      fixes: parsed.fixes,
+      apply: parsed.apply,
+      subnet: 252,
+    });
+    if (parsed.check) return check(files, parsed.out);
+    for (const [path, content] of files) {
+      const target = join(parsed.out, path);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, content);
+      process.stdout.write(`wrote ${path}\n`);
+    }
+    return 0;
+  },
+};
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      fixes: { type: "string", default: "0" },
+      apply: { type: "string", multiple: true },
+      "mesh-profile": { type: "string", default: "ossm-3.2" },
+      out: { type: "string" },
+      check: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return { help: true } as ReturnType<typeof validated>;
+  return validated(values, positionals);
+}
+
+function validated(values: Record<string, unknown>, positionals: string[]) {
+  if (positionals[0] !== "compose" || positionals.length !== 1) throw new Error("the only target is `compose`");
+  const fixes = Number(values.fixes);
+  if (!Number.isInteger(fixes) || fixes < 0 || fixes > 4) throw new Error(`--fixes must be 0-4, got ${values.fixes}`);
+  const meshProfile = values["mesh-profile"];
+  if (meshProfile !== "ossm-3.2" && meshProfile !== "upstream") throw new Error(`--mesh-profile ${meshProfile}?`);
+  const apply = (values.apply as string[] | undefined) ?? [];
+  const missing = apply.find((file) => !existsSync(join(ROOT, file)));
+  if (missing) throw new Error(`--apply ${missing}: no such file in the repository`);
+  return {
+    help: false,
+    fixes,
+    apply,
+    meshProfile: meshProfile as "ossm-3.2" | "upstream",
+    out: (values.out as string | undefined) ?? ROOT,
+    check: values.check === true,
+  };
+}
+
+function check(files: Map<string, string>, out: string): number {
+  const stale = [...files].filter(([path, content]) => {
+    const target = join(out, path);
+    return !existsSync(target) || readFileSync(target, "utf8") !== content;
+  });
+  for (const [path] of stale) process.stderr.write(`out of date: ${path}\n`);
+  if (stale.length > 0) {
+    process.stderr.write("run `npx testbed render compose` and commit the result\n");
+    return 1;
+  }
+  process.stdout.write(`${files.size} files in sync with the embedded testbed\n`);
+  return 0;
+}

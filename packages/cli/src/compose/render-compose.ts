@@ -1,0 +1,261 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  applyManifests,
+  isPodReady,
+  type KubeObject,
+  loadManifests,
+  matchesSelector,
+  mergePatch,
+  type ObjectStore,
+  SERVING_CERT_ANNOTATION,
+  selectorFromObject,
+  startTestbed,
+  type TestbedHandle,
+} from "@testbed/cluster";
+import { silentSink } from "@testbed/common";
+import jsonPatch from "fast-json-patch";
+import { parse, stringify } from "yaml";
+import { COMPOSE_SUBNET, composeAddress, rewriteAddresses } from "./compose-addresses.js";
+import {
+  authorinoService,
+  type ComposeService,
+  gatewayService,
+  IMAGE,
+  limitadorService,
+  schedulerService,
+  serviceName,
+  vllmService,
+} from "./compose-services.js";
+import { composeGatewayConfig } from "./gateway-config.js";
+import { observabilityServices, realEppGatewayConfig, realEppServices } from "./profiles.js";
+
+/** The seed's fixes in order, as `--fixes N` applies the first N. */
+interface Fix {
+  apply?: string;
+  patch?: { type: "json" | "merge"; file: string };
+}
+
+const FIXES: readonly Fix[] = [
+  { apply: "manifests/07-envoyfilter-fix-extproc-body-route.yaml" },
+  { apply: "manifests/08-envoyfilter-fix-extproc-body.yaml" },
+  { patch: { type: "json", file: "manifests/09-scheduler-tls-patch.json" } },
+  { patch: { type: "merge", file: "manifests/11-pd-config-patch.yaml" } },
+];
+const GATEWAYS = ["openshift-ai-inference", "maas-gateway"];
+const LLMISVC = { key: "serving.kserve.io/LLMInferenceService", namespace: "my-first-model", name: "qwen3-0-6b" };
+
+export interface RenderOptions {
+  /** Repository root: topology, manifests and output paths are relative to it. */
+  root: string;
+  topology: string;
+  meshProfile: "ossm-3.2" | "upstream";
+  /** Apply the seed's first N fixes (0–4) before rendering. */
+  fixes: number;
+  /** More manifests to apply (e.g. manifests/10-…-maas.yaml, manifests/20-maas-api-keys.yaml). */
+  apply: string[];
+  /** Third octet for the embedded run (its pods' addresses are mapped to 10.x.18.y). */
+  subnet: number;
+}
+
+/**
+ * `testbed render compose`: run the topology embedded, apply the fixes asked for, and write what
+ * docker compose needs to run the same cluster as containers — the compose file, every gateway's
+ * Envoy config as the mesh controller generated it, the EPP's pool, Authorino's and Limitador's
+ * configs. Same controllers, same configs: what compose runs is what the embedded testbed runs.
+ * Returns file path (relative to the root) → content.
+ */
+export async function renderCompose(options: RenderOptions): Promise<Map<string, string>> {
+  const testbed = await startTestbed({
+    topology: join(options.root, options.topology),
+    meshProfile: options.meshProfile,
+    apiPort: 0,
+    timeScale: 0,
+    subnet: options.subnet,
+    probePeriodMs: 100,
+    log: silentSink,
+  });
+  try {
+    await testbed.waitUntilReady(30_000);
+    await applyFixes(testbed, options);
+    return renderFiles(testbed, options);
+  } finally {
+    await testbed.close();
+  }
+}
+
+async function applyFixes(testbed: TestbedHandle, options: RenderOptions): Promise<void> {
+  const steps: Fix[] = [...FIXES.slice(0, options.fixes), ...options.apply.map((apply) => ({ apply }))];
+  for (const step of steps) {
+    if (step.apply) await applyManifests(testbed.store, await loadManifests(join(options.root, step.apply)));
+    if (step.patch)
+      patchService(testbed.store, step.patch.type, readFileSync(join(options.root, step.patch.file), "utf8"));
+    await testbed.store.settled();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await testbed.waitUntilReady(30_000);
+  }
+}
+
+function patchService(store: ObjectStore, type: "json" | "merge", text: string): void {
+  const current = store.require(LLMISVC.key, LLMISVC.namespace, LLMISVC.name);
+  // A merge patch file may be YAML, as `oc patch -p` accepts.
+  const patch = type === "json" ? JSON.parse(text) : (parse(text) as Record<string, unknown>);
+  const next =
+    type === "json"
+      ? (jsonPatch.applyPatch(structuredClone(current), patch, true, false).newDocument as KubeObject)
+      : (mergePatch(current, patch) as KubeObject);
+  store.update(next);
+}
+
+function renderFiles(testbed: TestbedHandle, options: RenderOptions): Map<string, string> {
+  const store = testbed.store;
+  const files = new Map<string, string>();
+  const services: Record<string, ComposeService> = { certs: certsService(store) };
+  const byDeployment = new Map<string, number>();
+  for (const pod of store.list("Pod").filter((p) => isPodReady(p))) {
+    const owner = pod.metadata.ownerReferences?.find((ref) => ref.kind === "Deployment")?.name ?? "";
+    const index = byDeployment.get(owner) ?? 0;
+    byDeployment.set(owner, index + 1);
+    const service = serviceFor(pod, options.meshProfile);
+    if (service) services[serviceName(pod, index)] = service;
+  }
+  for (const gateway of GATEWAYS) {
+    const config = testbed.hub.current(`openshift-ingress/${gateway}`);
+    if (!config) continue;
+    const secrets = certificateSecrets(store, gateway);
+    const rendered = composeGatewayConfig(config, secrets);
+    files.set(`deploy/compose/gateways/${gateway}.yaml`, header("gateway") + stringify(rendered));
+    if (gateway === "openshift-ai-inference") {
+      files.set(
+        "deploy/compose/gateways/real-epp-gateway.yaml",
+        header("real-epp gateway") + stringify(realEppGatewayConfig(rendered)),
+      );
+    }
+  }
+  files.set("deploy/compose/epp/real-epp-config.yaml", header("real EPP") + schedulerConfigText(store));
+  files.set("deploy/compose/epp/endpoints.yaml", header("epp") + stringify(eppEndpoints(store)));
+  files.set("deploy/compose/kuadrant/authorino.yaml", header("kuadrant") + authorinoConfig(store));
+  const limits = store.get("ConfigMap", "kuadrant-system", "limits-config-limitador")?.data as
+    | Record<string, string>
+    | undefined;
+  files.set("deploy/compose/kuadrant/limits.yaml", header("kuadrant") + (limits?.["limitador-config.yaml"] ?? "[]\n"));
+  Object.assign(services, observabilityServices(), realEppServices(store));
+  const compose = {
+    services,
+    networks: { testbed: { ipam: { config: [{ subnet: COMPOSE_SUBNET }] } } },
+    volumes: { "service-ca": {}, "serving-certs": {}, "ingress-certs": {}, "prometheus-data": {} },
+  };
+  files.set("docker-compose.yml", composeHeader(options) + stringify(compose, { lineWidth: 0 }));
+  return files;
+}
+
+function serviceFor(pod: KubeObject, meshProfile: string): ComposeService | undefined {
+  const images = ((pod.spec?.containers ?? []) as Array<{ image: string }>).map((c) => c.image).join(" ");
+  const gateway = pod.metadata.labels?.["gateway.networking.k8s.io/gateway-name"];
+  if (gateway) return GATEWAYS.includes(gateway) ? gatewayService(pod, gateway, meshProfile) : undefined;
+  if (images.includes("inference-scheduler")) return schedulerService(pod);
+  if (images.includes("vllm")) return vllmService(pod);
+  if (images.includes("authorino")) return authorinoService(pod);
+  if (images.includes("limitador")) return limitadorService(pod);
+  return undefined;
+}
+
+/** The pool as the EPP's file discovery reads it: the InferencePool's Ready pods at their compose addresses. */
+function eppEndpoints(store: ObjectStore): Record<string, unknown> {
+  const pool = store.get(
+    "inference.networking.x-k8s.io/InferencePool",
+    LLMISVC.namespace,
+    `${LLMISVC.name}-inference-pool`,
+  );
+  const selector = selectorFromObject(pool?.spec?.selector);
+  const pods = store
+    .list("Pod", { namespace: LLMISVC.namespace })
+    .filter((pod) => selector.length > 0 && matchesSelector(selector, pod.metadata.labels) && isPodReady(pod));
+  return {
+    endpoints: pods.map((pod) => ({
+      name: pod.metadata.name,
+      namespace: pod.metadata.namespace,
+      address: composeAddress(pod.status?.podIP as string),
+      port: String(pool?.spec?.targetPortNumber ?? 8000),
+      labels: { "llm-d.ai/role": pod.metadata.labels?.["llm-d.ai/role"] ?? "both" },
+    })),
+  };
+}
+
+/** Authorino's config: the AuthConfigs the Kuadrant controller made, and the API-key Secrets it would read. */
+function authorinoConfig(store: ObjectStore): string {
+  const authConfigs = store.list("authorino.kuadrant.io/AuthConfig").map(stripServerFields);
+  const secrets = store
+    .list("Secret")
+    .filter((secret) => secret.metadata.labels?.["authorino.kuadrant.io/managed-by"] === "authorino")
+    .map(stripServerFields);
+  const documents = [...authConfigs, ...secrets];
+  return documents.length === 0 ? "[]\n" : documents.map((d) => stringify(rewriteAddresses(d))).join("---\n");
+}
+
+function stripServerFields(object: KubeObject): Record<string, unknown> {
+  const {
+    uid: _u,
+    resourceVersion: _r,
+    generation: _g,
+    creationTimestamp: _c,
+    ownerReferences: _o,
+    ...metadata
+  } = object.metadata;
+  const { status: _s, ...rest } = object;
+  return { ...rest, metadata };
+}
+
+/** The scheduler's EndpointPickerConfig (its --config-text), for the real EPP's --config-file. */
+function schedulerConfigText(store: ObjectStore): string {
+  const scheduler = store
+    .list("Pod", { namespace: LLMISVC.namespace })
+    .find((pod) => pod.metadata.labels?.app === `${LLMISVC.name}-kserve-router-scheduler`);
+  const args = (scheduler?.spec?.containers?.[0]?.args ?? []) as string[];
+  const index = args.indexOf("--config-text");
+  return index >= 0 ? (args[index + 1] ?? "") : "";
+}
+
+function certificateSecrets(store: ObjectStore, gateway: string): string[] {
+  const object = store.get("gateway.networking.k8s.io/Gateway", "openshift-ingress", gateway);
+  return ((object?.spec?.listeners ?? []) as Array<{ tls?: { certificateRefs?: Array<{ name: string }> } }>).flatMap(
+    (listener) => (listener.tls?.certificateRefs ?? []).map((ref) => ref.name),
+  );
+}
+
+/** The one-shot service that writes the certificates every other service mounts. */
+function certsService(store: ObjectStore): ComposeService {
+  const services = store
+    .list("Service")
+    .filter((service) => service.metadata.annotations?.[SERVING_CERT_ANNOTATION])
+    .map((service) => `${service.metadata.name}.${service.metadata.namespace}`);
+  const ingress = GATEWAYS.flatMap((gateway) => certificateSecrets(store, gateway));
+  return {
+    image: IMAGE,
+    build: ".",
+    command: [
+      "certs",
+      "--out",
+      "/out",
+      ...services.flatMap((s) => ["--service", s]),
+      ...ingress.flatMap((i) => ["--ingress", i]),
+    ],
+    volumes: ["service-ca:/out", "serving-certs:/out/serving", "ingress-certs:/out/ingress"],
+  };
+}
+
+function header(what: string): string {
+  return `# Rendered by \`npx testbed render compose\` from the embedded testbed (${what}); re-render rather than edit.\n`;
+}
+
+function composeHeader(options: RenderOptions): string {
+  return [
+    "# The testbed as containers: one service per pod of the rhoai-3.2 topology, on static addresses that mirror",
+    "# the embedded pods (127.129.18.21 there is 10.129.18.21 here). Rendered by `npx testbed render compose`",
+    `# (fixes applied: ${options.fixes}${options.apply.length ? `, plus ${options.apply.join(", ")}` : ""}); re-render rather than edit.`,
+    "#   docker compose build && docker compose up -d        the cluster as shipped (all four bugs)",
+    "#   docker compose --profile observability up -d         + Prometheus (:9090) and Grafana (:3000)",
+    "#   docker compose --profile real-epp up -d              + the real llm-d EPP behind its own gateway (:8445)",
+    "",
+  ].join("\n");
+}
