@@ -25,10 +25,14 @@ export function observabilityServices(): Record<string, Record<string, unknown>>
     grafana: {
       image: "grafana/grafana:12.1.1",
       profiles: ["observability"],
-      environment: { GF_AUTH_ANONYMOUS_ENABLED: "true", GF_AUTH_ANONYMOUS_ORG_ROLE: "Admin" },
+      environment: {
+        GF_AUTH_ANONYMOUS_ENABLED: "true",
+        GF_AUTH_ANONYMOUS_ORG_ROLE: "Admin",
+        PROMETHEUS_URL: "http://prometheus:9090",
+      },
       volumes: [
         "./deploy/observability/grafana/provisioning:/etc/grafana/provisioning:ro",
-        "./deploy/observability/grafana/dashboards:/var/lib/grafana/dashboards:ro",
+        "./deploy/observability/dashboards:/var/lib/grafana/dashboards:ro",
       ],
       ports: ["3000:3000"],
       depends_on: ["prometheus"],
