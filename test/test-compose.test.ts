@@ -125,4 +125,20 @@ describe("docker-compose.yml", () => {
       expect.arrayContaining(["prometheus", "grafana", "epp-real", "openshift-ai-inference"]),
     );
   });
+
+  it("has a Prometheus config that promtool accepts, when Prometheus is installed", () => {
+    try {
+      execFileSync("promtool", ["--version"], { stdio: "ignore" });
+    } catch {
+      return; // no Prometheus on CI machines; the sync check above still covers the file
+    }
+    const output = execFileSync(
+      "promtool",
+      ["check", "config", `${ROOT}/deploy/observability/prometheus-compose.yml`],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(output).toContain("SUCCESS");
+  });
 });

@@ -16,6 +16,8 @@ import {
 import { silentSink } from "@testbed/common";
 import jsonPatch from "fast-json-patch";
 import { parse, stringify } from "yaml";
+import { renderPrometheusConfig } from "../observability/prometheus-config.js";
+import { scrapeTargets } from "../observability/scrape-targets.js";
 import { COMPOSE_SUBNET, composeAddress, rewriteAddresses } from "./compose-addresses.js";
 import {
   authorinoService,
@@ -139,6 +141,7 @@ function renderFiles(testbed: TestbedHandle, options: RenderOptions): Map<string
     | Record<string, string>
     | undefined;
   files.set("deploy/compose/kuadrant/limits.yaml", header("kuadrant") + (limits?.["limitador-config.yaml"] ?? "[]\n"));
+  files.set("deploy/observability/prometheus-compose.yml", prometheusConfig(store, services));
   Object.assign(services, observabilityServices(), realEppServices(store));
   const compose = {
     services,
@@ -204,6 +207,33 @@ function stripServerFields(object: KubeObject): Record<string, unknown> {
   } = object.metadata;
   const { status: _s, ...rest } = object;
   return { ...rest, metadata };
+}
+
+/**
+ * Prometheus for the observability profile: the scrape config `testbed up --prometheus` generates, with
+ * compose addresses, and each target's `pod` label set to its compose service.
+ */
+function prometheusConfig(store: ObjectStore, services: Record<string, ComposeService>): string {
+  const serviceAt = new Map(
+    Object.entries(services).map(([name, service]) => [
+      (service.networks as { testbed?: { ipv4_address?: string } } | undefined)?.testbed?.ipv4_address,
+      name,
+    ]),
+  );
+  const pods = store
+    .list("Pod")
+    .filter((pod) => isPodReady(pod) && pod.status?.podIP)
+    .map((pod) => ({ ...pod, status: { ...pod.status, podIP: composeAddress(pod.status?.podIP as string) } }));
+  const targets = scrapeTargets(pods as never).map((target) => {
+    const name = serviceAt.get(target.address.split(":")[0]);
+    return name ? { ...target, labels: { ...target.labels, pod: name } } : target;
+  });
+  return renderPrometheusConfig(targets, {
+    header: [
+      "Prometheus for `docker compose --profile observability up`, rendered by `npx testbed render compose`: the",
+      "same jobs and target labels as `testbed up --prometheus`, at compose addresses; pod = the compose service.",
+    ].join("\n"),
+  });
 }
 
 /** The scheduler's EndpointPickerConfig (its --config-text), for the real EPP's --config-file. */
