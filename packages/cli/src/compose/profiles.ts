@@ -71,22 +71,20 @@ export function realEppServices(store: ObjectStore): Record<string, Record<strin
   const contractPods = [...byRole("prefill"), ...byRole("decode")].join(",");
   return {
     "epp-real": {
-      image: "ghcr.io/llm-d/llm-d-inference-scheduler:v0.2.0",
+      // An llm-d EPP with the file-discovery plugin (llm-d-router's no-Kubernetes mode); pick the image with REAL_EPP_IMAGE.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own variable substitution.
+      image: "${REAL_EPP_IMAGE:-ghcr.io/llm-d/llm-d-router:latest}",
       profiles: ["real-epp"],
       command: [
-        "--pool-name",
-        "qwen3-0-6b-inference-pool",
-        "--pool-namespace",
-        "my-first-model",
-        "--grpc-port",
-        "9002",
-        "--grpc-health-port",
-        "9003",
-        "--secure-serving",
-        "--cert-path",
-        "/var/run/kserve/tls",
-        "--config-file",
-        "/etc/testbed/epp/real-epp-config.yaml",
+        "--config-file=/etc/testbed/epp/real-epp-config.yaml",
+        "--pool-name=file-discovery",
+        "--pool-namespace=default",
+        "--grpc-port=9002",
+        "--grpc-health-port=9003",
+        "--metrics-port=9090",
+        "--secure-serving=true",
+        "--cert-path=/var/run/kserve/tls",
+        "--v=2",
       ],
       volumes: ["./deploy/compose/epp:/etc/testbed/epp:ro", "serving-certs:/var/run/kserve/tls:ro"],
       networks: { testbed: { ipv4_address: REAL_EPP } },

@@ -236,14 +236,27 @@ function prometheusConfig(store: ObjectStore, services: Record<string, ComposeSe
   });
 }
 
-/** The scheduler's EndpointPickerConfig (its --config-text), for the real EPP's --config-file. */
+/**
+ * The real EPP's --config-file: the scheduler's own EndpointPickerConfig (its --config-text) plus
+ * llm-d's file-discovery plugin reading the same endpoints file, as its no-Kubernetes mode wants.
+ */
 function schedulerConfigText(store: ObjectStore): string {
   const scheduler = store
     .list("Pod", { namespace: LLMISVC.namespace })
     .find((pod) => pod.metadata.labels?.app === `${LLMISVC.name}-kserve-router-scheduler`);
   const args = (scheduler?.spec?.containers?.[0]?.args ?? []) as string[];
   const index = args.indexOf("--config-text");
-  return index >= 0 ? (args[index + 1] ?? "") : "";
+  const config = (parse(index >= 0 ? (args[index + 1] ?? "") : "") ?? {}) as { plugins?: unknown[] };
+  const discovery = {
+    type: "file-discovery",
+    name: "file-discovery",
+    parameters: { path: "/etc/testbed/epp/endpoints.yaml", watchFile: true },
+  };
+  return stringify({
+    ...config,
+    plugins: [discovery, ...(config.plugins ?? [])],
+    dataLayer: { discovery: { pluginRef: "file-discovery" } },
+  });
 }
 
 function certificateSecrets(store: ObjectStore, gateway: string): string[] {
