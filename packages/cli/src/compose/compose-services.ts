@@ -121,6 +121,7 @@ export function authorinoService(pod: KubeObject): ComposeService {
       "50051",
     ]),
     volumes: ["./deploy/compose/kuadrant:/etc/testbed/kuadrant:ro"],
+    healthcheck: tcpHealthcheck(50051),
   };
 }
 
@@ -138,6 +139,7 @@ export function limitadorService(pod: KubeObject): ComposeService {
       "DRAFT_VERSION_03",
     ]),
     volumes: ["./deploy/compose/kuadrant:/etc/testbed/kuadrant:ro"],
+    healthcheck: tcpHealthcheck(8081),
   };
 }
 
@@ -156,5 +158,11 @@ function withoutFlag(argv: string[], flag: string): string[] {
 /** The image has Node but no curl: probe with a one-line Node script. */
 function healthcheck(scheme: "http" | "https", port: number, path: string): Record<string, unknown> {
   const script = `require('${scheme}').get({host:'127.0.0.1',port:${port},path:'${path}',rejectUnauthorized:false},r=>process.exit(r.statusCode<400?0:1)).on('error',()=>process.exit(1))`;
+  return { test: ["CMD", "node", "-e", script], interval: "5s", timeout: "3s", retries: 12, start_period: "10s" };
+}
+
+/** gRPC services: a TCP connect is the check (the kubelet's tcpSocket probe in the topology). */
+function tcpHealthcheck(port: number): Record<string, unknown> {
+  const script = `require('net').connect(${port},'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))`;
   return { test: ["CMD", "node", "-e", script], interval: "5s", timeout: "3s", retries: 12, start_period: "10s" };
 }
