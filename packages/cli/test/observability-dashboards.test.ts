@@ -93,6 +93,7 @@ describe("metricNamesIn", () => {
   });
 
   it("concreteQuery turns template variables into match-all regexes", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax inside a PromQL string.
     expect(concreteQuery('rate(x{pod=~"$pod", m=~"${model_name}"}[$__rate_interval])')).toBe(
       'rate(x{pod=~".*", m=~".*"}[1m])',
     );
