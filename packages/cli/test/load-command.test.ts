@@ -1,4 +1,6 @@
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentSink } from "@testbed/common";
@@ -115,6 +117,24 @@ describe("testbed load", () => {
     const run = await load(["--server", "http://127.0.0.1:1", "--requests", "1"]);
     expect(run.code).toBe(1);
     expect(run.err).toContain("cannot reach the testbed API server at http://127.0.0.1:1");
+  });
+
+  it("exits 1, without a stack trace, when the server given is not a testbed API server (not JSON)", async () => {
+    const notApi = createServer((_request, response) => response.end("<html>hello</html>"));
+    await new Promise<void>((resolve) => notApi.listen(0, "127.0.0.1", resolve));
+    const server = `http://127.0.0.1:${(notApi.address() as AddressInfo).port}`;
+    try {
+      const gateway = await load(["--server", server, "--requests", "1"]);
+      expect(gateway.code).toBe(1);
+      expect(gateway.err).toContain(`${server} does not answer like the testbed API server (HTTP 200`);
+      // --url with --server: the pods' listing fails the same way before any request is sent.
+      const pods = await load(["--url", chatUrl, "--server", server, "--requests", "1"]);
+      expect(pods.code).toBe(1);
+      expect(pods.err).toContain("not a JSON object: '<html>hello</html>'");
+      expect(pods.out).toBe("");
+    } finally {
+      await new Promise((resolve) => notApi.close(resolve));
+    }
   });
 
   it("--help prints the flags", async () => {

@@ -1,4 +1,5 @@
 import { request } from "undici";
+import { readApiJson } from "./api-json.js";
 import { histogramDelta, histogramPercentiles, histogramSum } from "./histograms.js";
 import { insecureAgent } from "./insecure-agent.js";
 import { fetchPodMetrics, LATENCY_METRICS } from "./pod-metrics.js";
@@ -26,7 +27,7 @@ export async function listPodTargets(apiUrl: string, namespace: string, selector
   } catch (error) {
     throw new Error(`cannot reach the testbed API server at ${apiUrl}: ${(error as Error).message}`);
   }
-  const body = (await response.body.json()) as PodList & { message?: string };
+  const body = (await readApiJson(response, apiUrl)) as PodList & { message?: string };
   if (response.statusCode !== 200) {
     throw new Error(`listing pods in ${namespace}: HTTP ${response.statusCode} ${body.message ?? ""}`.trim());
   }

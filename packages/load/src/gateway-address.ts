@@ -1,4 +1,5 @@
 import { request } from "undici";
+import { readApiJson } from "./api-json.js";
 import { insecureAgent } from "./insecure-agent.js";
 
 export const GATEWAY_NAMESPACE = "openshift-ingress";
@@ -18,10 +19,12 @@ export async function gatewayAddress(apiUrl: string, name: string, namespace = G
   } catch (error) {
     throw new GatewayAddressError(`cannot reach the testbed API server at ${apiUrl}: ${(error as Error).message}`);
   }
-  const body = (await response.body.json()) as {
-    message?: string;
-    status?: { addresses?: Array<{ value?: string }> };
-  };
+  let body: { message?: string; status?: { addresses?: Array<{ value?: string }> } };
+  try {
+    body = (await readApiJson(response, apiUrl)) as typeof body;
+  } catch (error) {
+    throw new GatewayAddressError((error as Error).message);
+  }
   if (response.statusCode !== 200) {
     throw new GatewayAddressError(body.message ?? `GET gateway ${namespace}/${name}: HTTP ${response.statusCode}`);
   }
