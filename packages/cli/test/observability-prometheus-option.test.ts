@@ -1,4 +1,13 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -104,6 +113,31 @@ describe("testbed up --prometheus", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^prometheus: not started, continuing without it: prometheus exited with code 3/);
     expect(lines[0]).toContain('err="bad flag"');
+  });
+
+  it("an API server that does not answer: a warning, nothing started, no work directory left behind", async () => {
+    const bin = binDir("unused", FAKE_PROMETHEUS);
+    const temp = mkdtempSync(join(dir, "tmp-"));
+    const previous = process.env.TMPDIR;
+    process.env.TMPDIR = temp; // where startEmbeddedPrometheus makes its work directory
+    const lines: string[] = [];
+    try {
+      const started = await startPrometheusIfInstalled({
+        apiUrl: "http://127.0.0.1:1",
+        watch: () => () => {},
+        pathEnv: bin,
+        warn: (line) => lines.push(line),
+        listen: "127.0.0.1:0",
+      });
+      expect(started).toBeUndefined();
+    } finally {
+      if (previous === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previous;
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^prometheus: not started, continuing without it: /);
+    expect(readdirSync(temp)).toEqual([]);
+    expect(existsSync(join(bin, "calls.log"))).toBe(false);
   });
 
   it("writes the config from the API server's pods, regenerates it and sends SIGHUP when pods change, stops on close", async () => {

@@ -37,12 +37,14 @@ export async function startEmbeddedPrometheus(options: EmbeddedPrometheusOptions
   const configFile = join(workDir, "prometheus.yml");
   const render = async () =>
     renderPrometheusConfig(scrapeTargets(await fetchPods(options.apiUrl)), { scrapeInterval: options.scrapeInterval });
-  let written = await render();
-  writeFileSync(configFile, written);
+  let written: string;
   let prometheus: LocalPrometheus;
   try {
+    written = await render();
+    writeFileSync(configFile, written);
     prometheus = await startLocalPrometheus({ binary: options.binary, configFile, workDir, listen: options.listen });
   } catch (error) {
+    // Nothing runs yet: the API server did not list the pods, or Prometheus did not start.
     rmSync(workDir, { recursive: true, force: true });
     throw error;
   }
