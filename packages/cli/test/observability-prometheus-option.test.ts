@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -113,6 +114,8 @@ describe("testbed up --prometheus", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^prometheus: not started, continuing without it: prometheus exited with code 3/);
     expect(lines[0]).toContain('err="bad flag"');
+    // The log file is the child's output only: this process keeps no descriptor on it.
+    expect(openDescriptorsOn("prometheus.log")).toEqual([]);
   });
 
   it("an API server that does not answer: a warning, nothing started, no work directory left behind", async () => {
@@ -184,6 +187,19 @@ describe("testbed up --prometheus", () => {
     expect(notify).toBeUndefined();
   });
 });
+
+/** Files named `name` this process holds open, deleted or not (Linux: the links in /proc/self/fd). */
+function openDescriptorsOn(name: string): string[] {
+  return readdirSync("/proc/self/fd")
+    .map((fd) => {
+      try {
+        return readlinkSync(join("/proc/self/fd", fd));
+      } catch {
+        return ""; // closed since the listing
+      }
+    })
+    .filter((target) => target.replace(/ \(deleted\)$/, "").endsWith(`/${name}`));
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, openSync, readFileSync } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 
 /** Where `testbed up --prometheus` serves Prometheus: 9091, next to (not on) Prometheus' own default 9090. */
@@ -56,6 +56,8 @@ export async function startLocalPrometheus(options: LocalPrometheusOptions): Pro
     ],
     { stdio: ["ignore", log, log] },
   );
+  // The child has its own copy of the descriptor; ours would stay open for the life of `testbed up`.
+  closeSync(log);
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => resolve(code));
     child.once("error", () => resolve(-1));
