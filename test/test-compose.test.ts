@@ -1,8 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
+import { renderCommand } from "../packages/cli/src/commands/render.js";
 import { renderCompose } from "../packages/cli/src/compose/render-compose.js";
 
 // The docker compose form is rendered from the embedded testbed; these checks keep the committed files
@@ -141,4 +144,27 @@ describe("docker-compose.yml", () => {
     );
     expect(output).toContain("SUCCESS");
   });
+});
+
+describe("testbed render compose", () => {
+  it("exits 1 with the manifest's error, not a stack trace, when an --apply file does not parse", async () => {
+    const bad = join(mkdtempSync(join(tmpdir(), "render-apply-")), "broken.yaml");
+    writeFileSync(bad, "kind: [\n");
+    const out = mkdtempSync(join(tmpdir(), "render-out-"));
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
+      stderr.push(String(text));
+      return true;
+    });
+    try {
+      const code = await renderCommand.run(["compose", "--apply", relative(ROOT, bad), "--out", out]);
+      expect(code).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(stderr.join("")).toMatch(
+      /^testbed render: error validating ".*broken\.yaml" \(document 1\): error parsing YAML/,
+    );
+    expect(existsSync(join(out, "docker-compose.yml"))).toBe(false);
+  }, 60_000);
 });

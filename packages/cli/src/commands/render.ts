@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { ApiError, ManifestError } from "@testbed/cluster";
 import { renderCompose } from "../compose/render-compose.js";
 import type { Command } from "../main.js";
 
@@ -31,14 +32,22 @@ export const renderCommand: Command = {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const files = await renderCompose({
-      root: ROOT,
-      topology: "topologies/rhoai-3.2",
-      meshProfile: parsed.meshProfile,
-      fixes: parsed.fixes,
-      apply: parsed.apply,
-      subnet: 252,
-    });
+    let files: Map<string, string>;
+    try {
+      files = await renderCompose({
+        root: ROOT,
+        topology: "topologies/rhoai-3.2",
+        meshProfile: parsed.meshProfile,
+        fixes: parsed.fixes,
+        apply: parsed.apply,
+        subnet: 252,
+      });
+    } catch (error) {
+      // An --apply manifest that does not parse or that the API server refuses: as `oc apply` says it.
+      if (!(error instanceof ManifestError || error instanceof ApiError)) throw error;
+      process.stderr.write(`testbed render: ${error.message}\n`);
+      return 1;
+    }
     if (parsed.check) return check(files, parsed.out);
     for (const [path, content] of files) {
       const target = join(parsed.out, path);
