@@ -31,6 +31,24 @@ describe("scenario format validation", () => {
     expect(error.message).toContain("required field is missing");
   });
 
+  it.each([
+    ["rate: 0", "random, promptTokens: 5, outputTokens: 1", "steps[0].load.rate (line 2): must be greater than 0"],
+    ["rate: 1", "random, promptTokens: 0, outputTokens: 1", "steps[0].load.workload.promptTokens"],
+    ["rate: 1", "random, promptTokens: 5, outputTokens: 0", "steps[0].load.workload.outputTokens"],
+    ["rate: 1", "shared-prefix, prefixTokens: 8, suffixTokens: 0, outputTokens: 1", "load.workload.suffixTokens"],
+  ])("rejects a load the load generator would refuse (%s, %s)", (pace, workload, field) => {
+    const error = errorOf(`steps:\n  - load: {gateway: g, requests: 1, ${pace}, workload: {type: ${workload}}}\n`);
+    expect(error.message).toContain(field);
+  });
+
+  it("accepts an empty shared prefix", () => {
+    const scenario = parseScenario(
+      "steps:\n  - load: {gateway: g, requests: 1, workload: {type: shared-prefix, prefixTokens: 0, suffixTokens: 4, outputTokens: 1}}\n",
+      FILE,
+    );
+    expect(scenario.steps[0]?.action).toMatchObject({ load: { workload: { prefixTokens: 0, suffixTokens: 4 } } });
+  });
+
   it("rejects a regular expression that does not compile", () => {
     const error = errorOf("steps:\n  - oc: get pods\n    expect: {matches: 'cx_total::(0'}\n");
     expect(error.message).toMatch(/steps\[0\]\.expect\.matches \(line 3\): bad regular expression/);

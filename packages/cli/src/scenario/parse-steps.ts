@@ -252,7 +252,7 @@ function parseLoad(value: unknown, path: FieldPath): Action {
   const load: LoadSpec = {
     requests: asNumber(requireKey(map, "requests", path), [...path, "requests"], { integer: true, min: 1 }),
     concurrency: optionalNumber(map, "concurrency", path, { integer: true, min: 1 }),
-    rate: optionalNumber(map, "rate", path, { min: 0 }),
+    rate: loadRate(map, path),
     model: optionalString(map, "model", path) ?? DEFAULT_MODEL,
     stream: optionalBoolean(map, "stream", path) ?? false,
     workload: parseWorkload(requireKey(map, "workload", path), [...path, "workload"]),
@@ -266,15 +266,23 @@ function parseLoad(value: unknown, path: FieldPath): Action {
   };
 }
 
+/** Requests started per second: an open loop at rate 0 would never start one. */
+function loadRate(map: Record<string, unknown>, path: FieldPath): number | undefined {
+  const rate = optionalNumber(map, "rate", path, { min: 0 });
+  if (rate === 0) fail([...path, "rate"], "must be greater than 0");
+  return rate;
+}
+
+/** Token counts as @testbed/load accepts them: only the shared prefix may be empty. */
 function parseWorkload(value: unknown, path: FieldPath): LoadSpec["workload"] {
   const map = asMap(value, path);
   const type = asString(requireKey(map, "type", path), [...path, "type"]);
-  const tokens = (key: string) => asNumber(requireKey(map, key, path), [...path, key], { integer: true, min: 0 });
+  const tokens = (key: string, min = 1) => asNumber(requireKey(map, key, path), [...path, key], { integer: true, min });
   if (type === "shared-prefix") {
     onlyKeys(map, ["type", "prefixTokens", "suffixTokens", "outputTokens"], path);
     return {
       type,
-      prefixTokens: tokens("prefixTokens"),
+      prefixTokens: tokens("prefixTokens", 0),
       suffixTokens: tokens("suffixTokens"),
       outputTokens: tokens("outputTokens"),
     };
