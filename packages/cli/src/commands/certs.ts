@@ -40,18 +40,31 @@ export const certsCommand: Command = {
       return 0;
     }
     const services = values.service ?? [];
-    const malformed = services.find((service) => !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(service));
-    if (!values.out || malformed !== undefined) {
-      process.stderr.write(
-        `${malformed ? `testbed certs: --service ${malformed}: expected NAME.NAMESPACE\n` : ""}${USAGE}\n`,
-      );
+    const ingresses = values.ingress ?? [];
+    const problem = flagProblem(services, ingresses);
+    if (!values.out || problem) {
+      process.stderr.write(`${problem ? `testbed certs: ${problem}\n` : ""}${USAGE}\n`);
       return 2;
     }
-    await writeCertificates(values.out, services, values.ingress ?? []);
+    try {
+      await writeCertificates(values.out, services, ingresses);
+    } catch (error) {
+      process.stderr.write(`testbed certs: ${(error as Error).message}\n`);
+      return 1;
+    }
     process.stdout.write(`certificates written to ${values.out}\n`);
     return 0;
   },
 };
+
+/** Services are NAME.NAMESPACE; ingress names become directory names, so only Secret names pass. */
+function flagProblem(services: string[], ingresses: string[]): string | undefined {
+  const service = services.find((name) => !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(name));
+  if (service !== undefined) return `--service ${service}: expected NAME.NAMESPACE`;
+  const ingress = ingresses.find((name) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name));
+  if (ingress !== undefined) return `--ingress ${ingress}: expected a Secret name`;
+  return undefined;
+}
 
 export async function writeCertificates(out: string, services: string[], ingresses: string[]): Promise<void> {
   const serviceCa = await CertificateAuthority.create("CN=openshift-service-serving-signer");

@@ -49,11 +49,16 @@ export const renderCommand: Command = {
       return 1;
     }
     if (parsed.check) return check(files, parsed.out);
-    for (const [path, content] of files) {
-      const target = join(parsed.out, path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, content);
-      process.stdout.write(`wrote ${path}\n`);
+    try {
+      for (const [path, content] of files) {
+        const target = join(parsed.out, path);
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, content);
+        process.stdout.write(`wrote ${path}\n`);
+      }
+    } catch (error) {
+      process.stderr.write(`testbed render: cannot write under ${parsed.out}: ${(error as Error).message}\n`);
+      return 1;
     }
     return 0;
   },

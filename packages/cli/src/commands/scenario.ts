@@ -102,13 +102,20 @@ async function runCommand(argv: string[]): Promise<number> {
       timeScale ?? scenario.timeScale,
     ),
   );
-  const report = await runScenario(scenario, {
-    seed,
-    timeScale,
-    subnet: Number(values.subnet),
-    onSetup: (results) => write(setupText(results)),
-    onStep: (result) => write(stepText(result)),
-  });
+  let report: Awaited<ReturnType<typeof runScenario>>;
+  try {
+    report = await runScenario(scenario, {
+      seed,
+      timeScale,
+      subnet: Number(values.subnet),
+      onSetup: (results) => write(setupText(results)),
+      onStep: (result) => write(stepText(result)),
+    });
+  } catch (error) {
+    // The testbed itself could not start or become ready (a taken subnet, a broken topology).
+    process.stderr.write(`testbed scenario run: ${(error as Error).message}\n`);
+    return 1;
+  }
   if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else write(summaryText(report));
   return report.summary.ok ? 0 : 1;

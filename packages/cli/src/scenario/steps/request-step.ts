@@ -51,6 +51,9 @@ async function send(
       headers,
       body: action.body,
       dispatcher: context.insecure,
+      // A gateway that hangs fails the step after 30 s instead of stalling the run.
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
     });
     return { status: response.statusCode, headers: flatHeaders(response.headers), ...(await readBody(response.body)) };
   } catch (error) {
