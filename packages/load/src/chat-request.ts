@@ -60,6 +60,8 @@ interface StreamTiming {
   itlMs: number[];
   promptTokens?: number;
   completionTokens?: number;
+  /** Set when the stream stopped before `data: [DONE]` (a pod dying mid-answer): the status stays 200. */
+  error?: string;
 }
 
 /** TTFT at the first frame carrying text; ITL as the gaps between frames carrying text; usage from the last frame. */
@@ -68,20 +70,32 @@ async function readStream(body: AsyncIterable<Buffer>, started: number): Promise
   const decoder = new TextDecoder();
   const timing: StreamTiming = { itlMs: [] };
   let lastTokenAt: number | undefined;
+  let done = false;
+  let tokens = 0;
   const onPayload = (payload: string, at: number) => {
-    if (payload === "[DONE]") return;
+    if (payload === "[DONE]") {
+      done = true;
+      return;
+    }
     const chunk = parseJson(payload);
     Object.assign(timing, usageOf(chunk));
     if (!carriesText(chunk)) return;
     if (lastTokenAt === undefined) timing.ttftMs = at - started;
     else timing.itlMs.push(at - lastTokenAt);
     lastTokenAt = at;
+    tokens++;
   };
-  for await (const chunk of body) {
-    const at = performance.now();
-    for (const payload of frames.push(decoder.decode(chunk, { stream: true }))) onPayload(payload, at);
+  let failure: string | undefined;
+  try {
+    for await (const chunk of body) {
+      const at = performance.now();
+      for (const payload of frames.push(decoder.decode(chunk, { stream: true }))) onPayload(payload, at);
+    }
+    for (const payload of frames.flush()) onPayload(payload, performance.now());
+  } catch (error) {
+    failure = describeFailure(error);
   }
-  for (const payload of frames.flush()) onPayload(payload, performance.now());
+  if (!done) timing.error = `stream cut after ${tokens} token frames${failure ? `: ${failure}` : ""}`;
   return timing;
 }
 

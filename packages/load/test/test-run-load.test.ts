@@ -20,6 +20,20 @@ afterAll(async () => {
 const random: Workload = { type: "random", promptTokens: 64, outputTokens: 6 };
 
 describe("runLoad against a vllm-sim pod", () => {
+  it("a stream the pod cuts mid-answer keeps its 200 and says where it stopped", async () => {
+    const armed = await fetch(`${pod.url}/admin/faults`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ next: { count: 1, type: "stream_abort" }, abortAfterTokens: 2 }),
+    });
+    expect(armed.status).toBeLessThan(300);
+    const { records } = await runLoad({ url: chatUrl, requests: 2, stream: true, workload: random });
+    expect(records[0]?.status).toBe(200);
+    expect(records[0]?.error).toMatch(/^stream cut after [12] token frames/);
+    expect(records[0]?.ttftMs).toBeDefined();
+    expect(records[1]?.error).toBeUndefined();
+  });
+
   it("closed loop: every request answers 200 with exactly outputTokens tokens, records in index order", async () => {
     const progress: number[] = [];
     const { records, summary } = await runLoad({
