@@ -98,6 +98,7 @@ describe("testbed load", () => {
     [["--workload", "chat"], "--workload must be shared-prefix or random, got 'chat'"],
     [["--prompt-tokens", "10"], "--prompt-tokens is for --workload random"],
     [["--url", "x", "--gateway", "g"], "--url and --gateway are exclusive"],
+    [["--url", "https://h/v1/chat/completions", "--path", "/other"], "--path goes with --gateway"],
     [["--url", "example.com/v1"], "url must be http:// or https://"],
     [["--bogus"], "Unknown option '--bogus'"],
   ])("exits 2 on bad flags %j", async (argv, message) => {

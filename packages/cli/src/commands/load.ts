@@ -190,6 +190,9 @@ function loadOptions(values: Values): Omit<LoadOptions, "url"> {
   if (values.rate !== undefined && values.concurrency !== undefined) {
     throw new UsageError("--rate and --concurrency are exclusive: choose an open or a closed loop");
   }
+  if (values.url !== undefined && values.path !== undefined) {
+    throw new UsageError("--path goes with --gateway; with --url, give the whole endpoint URL");
+  }
   const type = (values.workload as string | undefined) ?? "shared-prefix";
   const outputTokens = integer(values, "output-tokens", 64);
   let workload: Workload;
