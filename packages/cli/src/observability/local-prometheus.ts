@@ -58,8 +58,14 @@ export async function startLocalPrometheus(options: LocalPrometheusOptions): Pro
   );
   // The child has its own copy of the descriptor; ours would stay open for the life of `testbed up`.
   closeSync(log);
+  // If `testbed up` dies without its Ctrl-C path (an uncaught error), Prometheus must not outlive it.
+  const killWithUs = () => child.kill("SIGKILL");
+  process.once("exit", killWithUs);
   const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => resolve(code));
+    child.once("exit", (code) => {
+      process.off("exit", killWithUs);
+      resolve(code);
+    });
     child.once("error", () => resolve(-1));
   });
   try {
@@ -80,7 +86,7 @@ async function waitReady(url: string, exited: Promise<number | null>, timeoutMs:
   while (Date.now() < deadline) {
     if (gone !== undefined) throw new Error(`prometheus exited with code ${gone} before it was ready`);
     try {
-      const response = await fetch(`${url}/-/ready`);
+      const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
       await response.body?.cancel();
       if (response.ok) return;
     } catch {

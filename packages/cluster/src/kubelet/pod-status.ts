@@ -22,6 +22,8 @@ interface StatusInput {
   hostIP: string;
   startTime: string;
   previous: Record<string, unknown> | undefined;
+  /** The current time, for conditions that change now. */
+  now: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export function buildPodStatus(input: StatusInput): Record<string, unknown> {
   const initialized = input.phase === "running" || input.phase === "terminating";
   const sidecarsReady = init.filter((c) => c.kind === "sidecar").every((c) => c.ready);
   const containersReady = initialized && main.every((c) => c.ready) && sidecarsReady;
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const now = input.now;
   const previousConditions = (input.previous?.conditions ?? []) as Array<Record<string, unknown>>;
   const condition = (type: string, ok: boolean, reason?: string) => {
     const status = ok ? "True" : "False";

@@ -44,7 +44,7 @@ export class PodWorker {
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   readonly fs: PodFilesystem;
-  private readonly startTime = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  private readonly startTime: string;
   private statusQueued = false;
   private wakeMount: (() => void) | undefined;
   private stopping = false;
@@ -55,6 +55,7 @@ export class PodWorker {
     readonly podIP: string,
     private readonly deps: PodWorkerDeps,
   ) {
+    this.startTime = this.timestamp();
     this.fs = new PodFilesystem(join(deps.stateDir, "pods", `${pod.metadata.namespace}_${pod.metadata.name}`));
     for (const spec of (pod.spec?.initContainers ?? []) as ContainerSpec[]) {
       this.containers.set(spec.name, newRecord(spec, spec.restartPolicy === "Always" ? "sidecar" : "init"));
@@ -223,7 +224,7 @@ export class PodWorker {
       await record.running.stop();
       return;
     }
-    record.state = { running: { startedAt: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") } };
+    record.state = { running: { startedAt: this.timestamp() } };
     record.ready = !record.spec.readinessProbe;
     this.event("Normal", "Started", `Started container ${record.spec.name}`);
     this.writeStatus();
@@ -241,7 +242,7 @@ export class PodWorker {
     record.running = undefined;
     record.generation++;
     await running?.stop().catch(() => {});
-    const finishedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const finishedAt = this.timestamp();
     const terminated = { exitCode: code, reason: code === 0 ? "Completed" : "Error", message, finishedAt };
     record.ready = false;
     if (record.kind === "init" && code === 0) {
@@ -305,6 +306,7 @@ export class PodWorker {
         hostIP: `127.${this.node.octet}.0.1`,
         startTime: this.startTime,
         previous: this.pod.status,
+        now: this.timestamp(),
       });
       try {
         this.pod = this.deps.store.updateStatus("Pod", this.pod.metadata.namespace, this.pod.metadata.name, status);
@@ -312,6 +314,11 @@ export class PodWorker {
         // The pod is gone; its worker is being torn down.
       }
     });
+  }
+
+  /** Kubernetes' timestamp format, from the testbed's clock (a run under a simulated clock is reproducible). */
+  private timestamp(): string {
+    return new Date(this.deps.services.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
   }
 
   private event(type: "Normal" | "Warning", reason: string, message: string, component = "kubelet"): void {
