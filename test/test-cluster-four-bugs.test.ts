@@ -1,86 +1,36 @@
 import { readFileSync } from "node:fs";
-import { startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { SEED_PD_CONFIG_TEXT } from "@testbed/epp";
-import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runOc } from "../packages/cli/src/commands/oc/index.js";
-import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
+import {
+  CHAT_PATH,
+  chatBody,
+  eppStat,
+  type SeedTestbed,
+  send as sendRequest,
+  startSeedTestbed,
+} from "./seed-testbed.js";
 
 // The seed's section 4 in order, on the as-shipped topology, with the seed's own manifests and
 // patches applied through `testbed oc`: each bug shows its symptom, each fix removes it and
 // uncovers the next (states A–E of reference/four-bugs-model.md).
-let testbed: TestbedHandle;
+let cluster: SeedTestbed;
 let gateway = "";
-const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 const NS = "my-first-model";
 
 beforeAll(async () => {
-  testbed = await startTestbed({
-    topology: DEFAULT_TOPOLOGY,
-    apiPort: 0,
-    timeScale: 0,
-    subnet: 203,
-    restartBackoffMs: 100,
-    probePeriodMs: 100,
-  });
-  await testbed.waitUntilReady(20_000);
-  gateway = (
-    await oc(
-      "get",
-      "gateway",
-      "openshift-ai-inference",
-      "-n",
-      "openshift-ingress",
-      "-o",
-      "jsonpath={.status.addresses[0].value}",
-    )
-  ).out;
+  cluster = await startSeedTestbed(203);
+  gateway = await cluster.gatewayAddress("openshift-ai-inference");
 }, 30_000);
 afterAll(async () => {
-  await testbed?.close();
+  await cluster?.close();
 });
 
-async function oc(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runOc([`--server=${testbed.api.url}`, ...argv], {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    readStdin: async () => "",
-    env: {},
-    now: () => Date.now(),
-  });
-  return { code, out, err };
-}
-
-async function chat(content: string) {
-  const response = await request(`https://${gateway}/my-first-model/qwen3-0-6b/v1/chat/completions`, {
-    method: "POST",
-    dispatcher: insecure,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model: "Qwen/Qwen3-0.6B", messages: [{ role: "user", content }], max_tokens: 5 }),
-  });
-  return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
-}
+const oc = (...argv: string[]) => cluster.oc(...argv);
+const chat = (content: string) => sendRequest(`https://${gateway}${CHAT_PATH}`, { body: chatBody(content) });
 
 /** Send n chats; return their statuses, whether the EPP answered, and the pods that served them (from the access log). */
 async function send(n: number, prompt: (i: number) => string) {
-  const gatewayPod = (
-    await oc(
-      "get",
-      "pods",
-      "-n",
-      "openshift-ingress",
-      "-l",
-      "gateway.networking.k8s.io/gateway-name=openshift-ai-inference",
-      "-o",
-      "jsonpath={.items[0].metadata.name}",
-    )
-  ).out;
+  const gatewayPod = await cluster.gatewayPod("openshift-ai-inference");
   const before = (await oc("logs", "-n", "openshift-ingress", gatewayPod, "-c", "istio-proxy")).out
     .trim()
     .split("\n").length;
@@ -104,39 +54,12 @@ async function send(n: number, prompt: (i: number) => string) {
 }
 
 async function eppCounters(): Promise<{ cxTotal: number; cxConnectFail: number; rqTotal: number }> {
-  const pod = (
-    await oc(
-      "get",
-      "pods",
-      "-n",
-      "openshift-ingress",
-      "-l",
-      "gateway.networking.k8s.io/gateway-name=openshift-ai-inference",
-      "-o",
-      "jsonpath={.items[0].metadata.name}",
-    )
-  ).out;
-  const clusters = (
-    await oc(
-      "exec",
-      "-n",
-      "openshift-ingress",
-      pod,
-      "-c",
-      "istio-proxy",
-      "--",
-      "pilot-agent",
-      "request",
-      "GET",
-      "/clusters",
-    )
-  ).out;
-  const sum = (stat: string) =>
-    clusters
-      .split("\n")
-      .filter((l) => l.startsWith("outbound|9002||qwen3-0-6b-epp-service") && l.includes(`::${stat}::`))
-      .reduce((total, l) => total + Number(l.split("::").pop()), 0);
-  return { cxTotal: sum("cx_total"), cxConnectFail: sum("cx_connect_fail"), rqTotal: sum("rq_total") };
+  const clusters = await cluster.envoyAdmin("openshift-ai-inference", "/clusters");
+  return {
+    cxTotal: eppStat(clusters, "cx_total"),
+    cxConnectFail: eppStat(clusters, "cx_connect_fail"),
+    rqTotal: eppStat(clusters, "rq_total"),
+  };
 }
 
 async function podMetric(pod: string, metric: string): Promise<number> {
@@ -147,16 +70,15 @@ async function podMetric(pod: string, metric: string): Promise<number> {
     .reduce((total, l) => total + Number(l.split(" ").pop()), 0);
 }
 
-const waitReady = () => testbed.waitUntilReady(30_000);
+const waitReady = () => cluster.testbed.waitUntilReady(30_000);
 
 describe("the four bugs, in the seed's order", () => {
   it("A, as shipped: chat POST 400 Field required, /v1/models 200, EPP never contacted", async () => {
     const response = await chat("Hi");
     expect(response.status).toBe(400);
     expect(response.body).toContain("Field required");
-    const models = await request(`https://${gateway}/my-first-model/qwen3-0-6b/v1/models`, { dispatcher: insecure });
-    expect(models.statusCode).toBe(200);
-    await models.body.dump();
+    const models = await sendRequest(`https://${gateway}/my-first-model/qwen3-0-6b/v1/models`);
+    expect(models.status).toBe(200);
     expect(await eppCounters()).toMatchObject({ cxTotal: 0 });
   });
 

@@ -1,15 +1,11 @@
-import { startTestbed, type TestbedHandle } from "@testbed/cluster";
-import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runOc } from "../packages/cli/src/commands/oc/index.js";
-import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
+import { chatBody, type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
 
 // The seed's second door (Step 5, "Way 2"): maas-gateway with Kuadrant's AuthPolicy and
 // RateLimitPolicy, configured by the Kuadrant controller through Authorino, Limitador and an
 // EnvoyFilter — and, as the seed notes, still without the body-mode fix.
-let testbed: TestbedHandle;
+let cluster: SeedTestbed;
 let maas = "";
-const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 
 const API_KEY_SECRET = `
 apiVersion: v1
@@ -28,69 +24,20 @@ stringData:
 `;
 
 beforeAll(async () => {
-  testbed = await startTestbed({
-    topology: DEFAULT_TOPOLOGY,
-    apiPort: 0,
-    timeScale: 0,
-    subnet: 204,
-    restartBackoffMs: 100,
-    probePeriodMs: 100,
-  });
-  await testbed.waitUntilReady(20_000);
-  maas = (
-    await oc(
-      "",
-      "get",
-      "gateway",
-      "maas-gateway",
-      "-n",
-      "openshift-ingress",
-      "-o",
-      "jsonpath={.status.addresses[0].value}",
-    )
-  ).out;
+  cluster = await startSeedTestbed(204);
+  maas = await cluster.gatewayAddress("maas-gateway");
 }, 30_000);
 afterAll(async () => {
-  await testbed?.close();
+  await cluster?.close();
 });
 
-async function oc(stdin: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runOc([`--server=${testbed.api.url}`, ...argv], {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    readStdin: async () => stdin,
-    env: {},
-    now: () => Date.now(),
-  });
-  return { code, out, err };
-}
-
-async function call(method: "GET" | "POST", path: string, key?: string) {
-  const response = await request(`https://${maas}/my-first-model/qwen3-0-6b${path}`, {
+const oc = (stdin: string, ...argv: string[]) => cluster.ocWithStdin(stdin, ...argv);
+const call = (method: "GET" | "POST", path: string, key?: string) =>
+  send(`https://${maas}/my-first-model/qwen3-0-6b${path}`, {
     method,
-    dispatcher: insecure,
-    headers: {
-      "content-type": "application/json",
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-    },
-    ...(method === "POST"
-      ? {
-          body: JSON.stringify({
-            model: "Qwen/Qwen3-0.6B",
-            messages: [{ role: "user", content: "Hi" }],
-            max_tokens: 5,
-          }),
-        }
-      : {}),
+    ...(method === "POST" ? { body: chatBody() } : {}),
+    ...(key ? { apiKey: key } : {}),
   });
-  return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
-}
 
 describe("maas-gateway", () => {
   it("has its policies accepted and enforced by the Kuadrant controller", async () => {

@@ -1,58 +1,25 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { startTestbed, type TestbedHandle } from "@testbed/cluster";
-import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runOc } from "../packages/cli/src/commands/oc/index.js";
-import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
+import { type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
 
 // The seed's section 5 checks, run with `oc` → `testbed oc` against the rhoai-3.2 topology as
 // shipped: everything is up, and Bug 1 is there (chat POST 400 "Field required", /v1/models 200).
-let testbed: TestbedHandle;
-const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+// The check commands stay as the seed writes them (hence some repetition).
+let cluster: SeedTestbed;
 
 beforeAll(async () => {
-  testbed = await startTestbed({
-    topology: DEFAULT_TOPOLOGY,
-    apiPort: 0,
-    timeScale: 0,
-    subnet: 201,
-    restartBackoffMs: 100,
-    probePeriodMs: 200,
-  });
-  await testbed.waitUntilReady(20_000);
+  cluster = await startSeedTestbed(201, { probePeriodMs: 200 });
 }, 30_000);
 afterAll(async () => {
-  await testbed?.close();
+  await cluster?.close();
 });
 
-async function oc(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runOc([`--server=${testbed.api.url}`, ...argv], {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    readStdin: async () => "",
-    env: {},
-    now: () => Date.now(),
-  });
-  return { code, out, err };
-}
+const oc = (...argv: string[]) => cluster.oc(...argv);
 
 const rows = (table: string) => table.trim().split("\n").slice(1);
 
-async function curl(method: "GET" | "POST", url: string, body?: string) {
-  const response = await request(url, {
-    method,
-    dispatcher: insecure,
-    ...(body ? { body, headers: { "content-type": "application/json" } } : {}),
-  });
-  return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
-}
+const curl = (method: "GET" | "POST", url: string, body?: string) => send(url, { method, ...(body ? { body } : {}) });
 
 const CHAT = JSON.stringify({ model: "Qwen/Qwen3-0.6B", messages: [{ role: "user", content: "Hi" }], max_tokens: 5 });
 
@@ -281,7 +248,7 @@ describe("the seed's checks against the as-shipped topology", () => {
         "-o",
         "jsonpath={.status.addresses[0].value}",
       ],
-      { env: { ...process.env, TESTBED_SERVER: testbed.api.url } },
+      { env: { ...process.env, TESTBED_SERVER: cluster.testbed.api.url } },
     );
     expect(stdout).toMatch(/^127\.\d+\.201\.\d+(:8443)?$/);
   });
