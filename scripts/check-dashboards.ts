@@ -10,7 +10,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { gatewayAddress, startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { runLoad } from "@testbed/load";
-import { runOc } from "../packages/cli/src/commands/oc/index.js";
+import { captureOc } from "../packages/cli/src/commands/oc/index.js";
 import { dashboardQueries, loadDashboards } from "../packages/cli/src/observability/dashboards.js";
 import { startEmbeddedPrometheus } from "../packages/cli/src/observability/embedded-prometheus.js";
 import { fetchPods } from "../packages/cli/src/observability/fetch-pods.js";
@@ -67,19 +67,7 @@ try {
 process.exit(exitCode);
 
 async function oc(...argv: string[]): Promise<string> {
-  let out = "";
-  let err = "";
-  const code = await runOc([`--server=${testbed.api.url}`, ...argv], {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    readStdin: async () => "",
-    env: {},
-    now: () => Date.now(),
-  });
+  const { code, out, err } = await captureOc(testbed.api.url, argv);
   if (code !== 0) throw new Error(`oc ${argv.join(" ")}: ${err}`);
   return out;
 }

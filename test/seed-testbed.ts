@@ -1,6 +1,6 @@
 import { startTestbed, type TestbedHandle, type TestbedOptions } from "@testbed/cluster";
 import { Agent, request } from "undici";
-import { runOc } from "../packages/cli/src/commands/oc/index.js";
+import { captureOc } from "../packages/cli/src/commands/oc/index.js";
 import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
 
 /**
@@ -8,11 +8,9 @@ import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
  * run in process against it (the CLI's own code path, output captured), and the seed's requests
  * through a gateway. Each test file passes a distinct subnet so files can run side by side.
  */
-export interface OcResult {
-  code: number;
-  out: string;
-  err: string;
-}
+export type { CapturedOc as OcResult } from "../packages/cli/src/commands/oc/index.js";
+
+import type { CapturedOc as OcResult } from "../packages/cli/src/commands/oc/index.js";
 
 export interface SeedTestbed {
   testbed: TestbedHandle;
@@ -43,23 +41,7 @@ export async function startSeedTestbed(subnet: number, options: Partial<TestbedO
     ...options,
   });
   await testbed.waitUntilReady(20_000);
-  const ocWithStdin = async (stdin: string, ...argv: string[]): Promise<OcResult> => {
-    let out = "";
-    let err = "";
-    // --server first: anything after `--` belongs to the command run by `oc exec`.
-    const code = await runOc([`--server=${testbed.api.url}`, ...argv], {
-      out: (text) => {
-        out += text;
-      },
-      err: (text) => {
-        err += text;
-      },
-      readStdin: async () => stdin,
-      env: {},
-      now: () => Date.now(),
-    });
-    return { code, out, err };
-  };
+  const ocWithStdin = (stdin: string, ...argv: string[]): Promise<OcResult> => captureOc(testbed.api.url, argv, stdin);
   const oc = (...argv: string[]) => ocWithStdin("", ...argv);
   const gatewayPod = async (name: string) =>
     (

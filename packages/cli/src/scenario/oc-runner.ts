@@ -1,35 +1,15 @@
 /** Steps run the real `testbed oc` in process against the scenario's own API server. */
 import { existsSync } from "node:fs";
 import { isAbsolute } from "node:path";
-import { runOc } from "../commands/oc/index.js";
+import { type CapturedOc, captureOc } from "../commands/oc/index.js";
 import { repositoryPath } from "./repository.js";
 
-export interface OcOutcome {
-  code: number;
-  out: string;
-  err: string;
-}
+export type OcOutcome = CapturedOc;
 
 export type OcRunner = (argv: readonly string[]) => Promise<OcOutcome>;
 
 export function ocRunner(apiUrl: string): OcRunner {
-  return async (argv) => {
-    let out = "";
-    let err = "";
-    // --server goes first: after `--` (exec) it would become part of the pod's command.
-    const code = await runOc([`--server=${apiUrl}`, ...withRepositoryFiles(argv)], {
-      out: (text) => {
-        out += text;
-      },
-      err: (text) => {
-        err += text;
-      },
-      readStdin: async () => "",
-      env: {},
-      now: () => Date.now(),
-    });
-    return { code, out, err };
-  };
+  return (argv) => captureOc(apiUrl, withRepositoryFiles(argv));
 }
 
 /** `-f manifests/x.yaml` is relative to the repository, wherever the scenario is run from. */

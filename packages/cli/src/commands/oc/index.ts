@@ -58,6 +58,33 @@ export async function runOc(argv: readonly string[], io: OcIo): Promise<number> 
   }
 }
 
+export interface CapturedOc {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/**
+ * `testbed oc` in process against one API server, output captured (scenarios, tests and scripts use
+ * it). --server goes first: after `--` (exec) it would become part of the pod's command.
+ */
+export async function captureOc(server: string, argv: readonly string[], stdin = ""): Promise<CapturedOc> {
+  let out = "";
+  let err = "";
+  const code = await runOc([`--server=${server}`, ...argv], {
+    out: (text) => {
+      out += text;
+    },
+    err: (text) => {
+      err += text;
+    },
+    readStdin: async () => stdin,
+    env: {},
+    now: () => Date.now(),
+  });
+  return { code, out, err };
+}
+
 export function processIo(): OcIo {
   return {
     out: (text) => process.stdout.write(text),
