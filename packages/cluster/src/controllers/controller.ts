@@ -15,6 +15,41 @@ export interface Controller {
 }
 
 /**
+ * The shape the testbed's controllers share: store events and the initial list become queue keys,
+ * and one key is reconciled at a time. A subclass says which keys an event enqueues and how to
+ * reconcile one key; start, stop and idle are here.
+ */
+export abstract class QueuedController implements Controller {
+  abstract readonly name: string;
+  protected context: ControllerContext | undefined;
+  private queue: ReconcileQueue | undefined;
+  private unwatch: (() => void) | undefined;
+
+  start(context: ControllerContext): void {
+    this.context = context;
+    this.queue = new ReconcileQueue(this.name, (key) => this.reconcile(key, context), context.log);
+    this.unwatch = context.store.watch((event) => {
+      for (const key of this.keysFor(event, context)) this.queue?.enqueue(key);
+    });
+    for (const key of this.initialKeys(context)) this.queue.enqueue(key);
+  }
+
+  stop(): void {
+    this.unwatch?.();
+    this.queue?.stop();
+  }
+
+  /** Resolves when no reconcile is queued or running. */
+  idle(): Promise<void> {
+    return this.queue?.idle() ?? Promise.resolve();
+  }
+
+  protected abstract keysFor(event: WatchEvent, context: ControllerContext): Iterable<string>;
+  protected abstract initialKeys(context: ControllerContext): Iterable<string>;
+  protected abstract reconcile(key: string, context: ControllerContext): Promise<void> | void;
+}
+
+/**
  * The work queue every controller runs on, as controller-runtime's: watch events enqueue object
  * keys, one reconcile runs at a time, a key enqueued while queued runs once, and a failed reconcile
  * is retried with backoff (it is logged, never thrown into the store).

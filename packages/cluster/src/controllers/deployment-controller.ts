@@ -3,7 +3,7 @@ import { hashString } from "@testbed/common";
 import { isPodReady } from "../discovery/inference-pool-source.js";
 import { type Condition, controllerReference, type KubeObject, setCondition } from "../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
-import { type Controller, type ControllerContext, eventKey, ReconcileQueue, splitKey } from "./controller.js";
+import { type ControllerContext, eventKey, QueuedController, splitKey } from "./controller.js";
 
 const DEPLOYMENT = "apps/Deployment";
 const POD = "Pod";
@@ -17,41 +17,21 @@ const SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
  * 25% rounded up, maxUnavailable 25% rounded down): new-template pods first, an old pod removed
  * only once a new one is Ready. Pod status belongs to the kubelet; this controller only reads it.
  */
-export class DeploymentController implements Controller {
+export class DeploymentController extends QueuedController {
   readonly name = "deployment-controller";
-  private queue: ReconcileQueue | undefined;
-  private unwatch: (() => void) | undefined;
-  private context: ControllerContext | undefined;
 
-  start(context: ControllerContext): void {
-    this.context = context;
-    this.queue = new ReconcileQueue(this.name, (key) => this.reconcile(key), context.log);
-    this.unwatch = context.store.watch((event) => this.onEvent(event));
-    for (const deployment of context.store.list(DEPLOYMENT)) {
-      this.queue.enqueue(`${deployment.metadata.namespace}/${deployment.metadata.name}`);
-    }
+  protected initialKeys(context: ControllerContext): string[] {
+    return context.store.list(DEPLOYMENT).map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
   }
 
-  stop(): void {
-    this.unwatch?.();
-    this.queue?.stop();
-  }
-
-  /** Resolves when no reconcile is queued or running. */
-  async idle(): Promise<void> {
-    await this.queue?.idle();
-  }
-
-  private onEvent(event: WatchEvent): void {
-    if (event.key === DEPLOYMENT) this.queue?.enqueue(eventKey(event));
-    if (event.key !== POD) return;
+  protected keysFor(event: WatchEvent): string[] {
+    if (event.key === DEPLOYMENT) return [eventKey(event)];
+    if (event.key !== POD) return [];
     const owner = event.object.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === "Deployment");
-    if (owner) this.queue?.enqueue(`${event.object.metadata.namespace}/${owner.name}`);
+    return owner ? [`${event.object.metadata.namespace}/${owner.name}`] : [];
   }
 
-  private reconcile(key: string): void {
-    const context = this.context;
-    if (!context) return;
+  protected reconcile(key: string, context: ControllerContext): void {
     const { namespace, name } = splitKey(key);
     const deployment = context.store.get(DEPLOYMENT, namespace, name);
     // A deleted Deployment's pods go with it through their owner references.

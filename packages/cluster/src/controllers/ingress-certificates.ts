@@ -1,8 +1,8 @@
 import { CertificateAuthority } from "@testbed/common";
 import { recordEvent } from "../store/events.js";
 import type { KubeObject } from "../store/kube-object.js";
-import type { ObjectStore } from "../store/object-store.js";
-import { type Controller, type ControllerContext, ReconcileQueue } from "./controller.js";
+import type { ObjectStore, WatchEvent } from "../store/object-store.js";
+import { type ControllerContext, eventKey, QueuedController } from "./controller.js";
 
 /**
  * The testbed's ingress certificate issuer (what OpenShift's ingress operator and cert-manager do
@@ -10,18 +10,20 @@ import { type Controller, type ControllerContext, ReconcileQueue } from "./contr
  * does not exist, it is issued here from the testbed's ingress CA, for the listener's hostname (or
  * `*.apps.testbed.local`) and `localhost`. A Secret the user provides is never touched.
  */
+const GATEWAY = "gateway.networking.k8s.io/Gateway";
+
 interface GatewayListener {
   protocol?: string;
   hostname?: string;
   tls?: { certificateRefs?: Array<{ name: string; namespace?: string }> };
 }
 
-export class IngressCertificateController implements Controller {
+export class IngressCertificateController extends QueuedController {
   readonly name = "ingress-certificates";
-  private queue: ReconcileQueue | undefined;
-  private unwatch: (() => void) | undefined;
 
-  constructor(private readonly authority: CertificateAuthority) {}
+  constructor(private readonly authority: CertificateAuthority) {
+    super();
+  }
 
   static async create(): Promise<IngressCertificateController> {
     return new IngressCertificateController(
@@ -29,27 +31,18 @@ export class IngressCertificateController implements Controller {
     );
   }
 
-  start(context: ControllerContext): void {
+  protected initialKeys(context: ControllerContext): string[] {
+    return context.store.list(GATEWAY).map((gateway) => `${gateway.metadata.namespace}/${gateway.metadata.name}`);
+  }
+
+  protected keysFor(event: WatchEvent): string[] {
+    return event.key === GATEWAY && event.type !== "DELETED" ? [eventKey(event)] : [];
+  }
+
+  protected async reconcile(key: string, context: ControllerContext): Promise<void> {
     const store = context.store;
-    this.queue = new ReconcileQueue(this.name, (key) => this.reconcile(store, key), context.log);
-    this.unwatch = store.watch((event) => {
-      if (event.key === "gateway.networking.k8s.io/Gateway" && event.type !== "DELETED") {
-        this.queue?.enqueue(`${event.object.metadata.namespace}/${event.object.metadata.name}`);
-      }
-    });
-    for (const gateway of store.list("gateway.networking.k8s.io/Gateway")) {
-      this.queue.enqueue(`${gateway.metadata.namespace}/${gateway.metadata.name}`);
-    }
-  }
-
-  stop(): void {
-    this.unwatch?.();
-    this.queue?.stop();
-  }
-
-  private async reconcile(store: ObjectStore, key: string): Promise<void> {
     const [namespace, name] = key.split("/") as [string, string];
-    const gateway = store.get("gateway.networking.k8s.io/Gateway", namespace, name);
+    const gateway = store.get(GATEWAY, namespace, name);
     if (!gateway) return;
     for (const listener of (gateway.spec?.listeners ?? []) as GatewayListener[]) {
       if (listener.protocol !== "HTTPS") continue;

@@ -2,8 +2,8 @@ import { CertificateAuthority } from "@testbed/common";
 import { SERVICE_CA_CONFIGMAP } from "../kubelet/pod-volumes.js";
 import { recordEvent } from "../store/events.js";
 import type { KubeObject } from "../store/kube-object.js";
-import type { ObjectStore } from "../store/object-store.js";
-import { type Controller, type ControllerContext, ReconcileQueue } from "./controller.js";
+import type { ObjectStore, WatchEvent } from "../store/object-store.js";
+import { type ControllerContext, QueuedController } from "./controller.js";
 
 /** OpenShift's annotation: "sign a serving certificate for this Service into this Secret". */
 export const SERVING_CERT_ANNOTATION = "service.beta.openshift.io/serving-cert-secret-name";
@@ -18,52 +18,41 @@ const SIGNED_BY_ANNOTATION = "service.beta.openshift.io/originating-service-name
  *   `<svc>.<ns>.svc.cluster.local`. When several Services name the same Secret (KServe's workload and
  *   EPP Services share `<n>-kserve-self-signed-certs`), the certificate covers all their names.
  */
-export class ServiceCaController implements Controller {
+export class ServiceCaController extends QueuedController {
   readonly name = "service-ca";
-  private queue: ReconcileQueue | undefined;
-  private unwatch: (() => void) | undefined;
 
-  constructor(readonly authority: CertificateAuthority) {}
+  constructor(readonly authority: CertificateAuthority) {
+    super();
+  }
 
   static async create(): Promise<ServiceCaController> {
     return new ServiceCaController(await CertificateAuthority.create("CN=openshift-service-serving-signer@1764547200"));
   }
 
-  start(context: ControllerContext): void {
-    const store = context.store;
-    this.queue = new ReconcileQueue(this.name, (key) => this.reconcile(store, key), context.log);
-    this.unwatch = store.watch((event) => {
-      if (event.key === "Namespace" && event.type !== "DELETED")
-        this.queue?.enqueue(`ns:${event.object.metadata.name}`);
-      if (event.key === "Service" || (event.key === "Secret" && event.type === "DELETED")) {
-        const namespace = event.object.metadata.namespace ?? "";
-        const secret =
-          event.key === "Service"
-            ? event.object.metadata.annotations?.[SERVING_CERT_ANNOTATION]
-            : event.object.metadata.name;
-        if (secret) this.queue?.enqueue(`secret:${namespace}/${secret}`);
-      }
-    });
-    for (const namespace of store.list("Namespace")) this.queue.enqueue(`ns:${namespace.metadata.name}`);
-    for (const service of store.list("Service")) {
+  /** Keys: `ns:<namespace>` (publish the CA bundle there), `secret:<namespace>/<secret>` (issue it). */
+  protected initialKeys(context: ControllerContext): string[] {
+    const bundles = context.store.list("Namespace").map((namespace) => `ns:${namespace.metadata.name}`);
+    const secrets = context.store.list("Service").flatMap((service) => {
       const secret = service.metadata.annotations?.[SERVING_CERT_ANNOTATION];
-      if (secret) this.queue.enqueue(`secret:${service.metadata.namespace}/${secret}`);
-    }
+      return secret ? [`secret:${service.metadata.namespace}/${secret}`] : [];
+    });
+    return [...bundles, ...secrets];
   }
 
-  stop(): void {
-    this.unwatch?.();
-    this.queue?.stop();
+  protected keysFor(event: WatchEvent): string[] {
+    if (event.key === "Namespace" && event.type !== "DELETED") return [`ns:${event.object.metadata.name}`];
+    if (event.key !== "Service" && !(event.key === "Secret" && event.type === "DELETED")) return [];
+    const secret =
+      event.key === "Service"
+        ? event.object.metadata.annotations?.[SERVING_CERT_ANNOTATION]
+        : event.object.metadata.name;
+    return secret ? [`secret:${event.object.metadata.namespace ?? ""}/${secret}`] : [];
   }
 
-  idle(): Promise<void> {
-    return this.queue?.idle() ?? Promise.resolve();
-  }
-
-  private async reconcile(store: ObjectStore, key: string): Promise<void> {
-    if (key.startsWith("ns:")) return this.publishBundle(store, key.slice(3));
+  protected async reconcile(key: string, context: ControllerContext): Promise<void> {
+    if (key.startsWith("ns:")) return this.publishBundle(context.store, key.slice(3));
     const [namespace, name] = key.slice("secret:".length).split("/") as [string, string];
-    await this.issueSecret(store, namespace, name);
+    await this.issueSecret(context.store, namespace, name);
   }
 
   private publishBundle(store: ObjectStore, namespace: string): void {

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { KubeObject } from "../../store/kube-object.js";
 import type { WatchEvent } from "../../store/object-store.js";
-import { type Controller, type ControllerContext, eventKey, ReconcileQueue, splitKey } from "../controller.js";
+import { type ControllerContext, eventKey, QueuedController, splitKey } from "../controller.js";
 import { syncChildren } from "./child-sync.js";
 import { desiredChildren } from "./desired-children.js";
 import { LLMISVC_KEY } from "./names.js";
@@ -22,51 +22,33 @@ const GATEWAY = "gateway.networking.k8s.io/Gateway";
  * (a spec change rewrites the affected Deployment templates; the Deployment controller rolls their
  * pods), recreates children someone deletes, and reports readiness and the URL in status.
  */
-export class LlmInferenceServiceController implements Controller {
+export class LlmInferenceServiceController extends QueuedController {
   readonly name = "llmisvc-controller";
-  private queue: ReconcileQueue | undefined;
-  private unwatch: (() => void) | undefined;
-  private context: ControllerContext | undefined;
 
-  start(context: ControllerContext): void {
-    this.context = context;
-    this.queue = new ReconcileQueue(this.name, (key) => this.reconcile(key), context.log);
-    this.unwatch = context.store.watch((event) => this.onEvent(event));
-    this.enqueueAll();
+  protected initialKeys(context: ControllerContext): string[] {
+    return this.allServices(context);
   }
 
-  stop(): void {
-    this.unwatch?.();
-    this.queue?.stop();
-  }
-
-  /** Resolves when no reconcile is queued or running. */
-  async idle(): Promise<void> {
-    await this.queue?.idle();
-  }
-
-  private onEvent(event: WatchEvent): void {
-    if (event.key === LLMISVC_KEY) {
-      this.queue?.enqueue(eventKey(event));
-      return;
-    }
+  protected keysFor(event: WatchEvent, context: ControllerContext): string[] {
+    if (event.key === LLMISVC_KEY) return [eventKey(event)];
     const owner = event.object.metadata.ownerReferences?.find(
       (ref) => ref.controller && ref.kind === "LLMInferenceService",
     );
-    if (owner) this.queue?.enqueue(`${event.object.metadata.namespace}/${owner.name}`);
+    const keys = owner ? [`${event.object.metadata.namespace}/${owner.name}`] : [];
     // A gateway's address is every attached service's URL; gateways live in another namespace.
-    if (event.key === GATEWAY) this.enqueueAll();
-    else if (NAMESPACE_WIDE_KINDS.has(event.key)) this.enqueueAll(event.object.metadata.namespace);
+    if (event.key === GATEWAY) keys.push(...this.allServices(context));
+    else if (NAMESPACE_WIDE_KINDS.has(event.key))
+      keys.push(...this.allServices(context, event.object.metadata.namespace));
+    return keys;
   }
 
-  private enqueueAll(namespace?: string): void {
-    const services = this.context?.store.list(LLMISVC_KEY, namespace === undefined ? {} : { namespace }) ?? [];
-    for (const service of services) this.queue?.enqueue(`${service.metadata.namespace}/${service.metadata.name}`);
+  private allServices(context: ControllerContext, namespace?: string): string[] {
+    return context.store
+      .list(LLMISVC_KEY, namespace === undefined ? {} : { namespace })
+      .map((service) => `${service.metadata.namespace}/${service.metadata.name}`);
   }
 
-  private reconcile(key: string): void {
-    const context = this.context;
-    if (!context) return;
+  protected reconcile(key: string, context: ControllerContext): void {
     const { namespace, name } = splitKey(key);
     const service = context.store.get(LLMISVC_KEY, namespace, name);
     // Children of a deleted service go with it through their owner references.

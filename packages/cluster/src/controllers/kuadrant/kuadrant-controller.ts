@@ -4,12 +4,13 @@ import { stringify } from "yaml";
 import { recordEvent } from "../../store/events.js";
 import type { KubeObject } from "../../store/kube-object.js";
 import { controllerReference, setCondition } from "../../store/kube-object.js";
-import type { ObjectStore } from "../../store/object-store.js";
-import { type Controller, type ControllerContext, ReconcileQueue } from "../controller.js";
+import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
+import { type ControllerContext, QueuedController } from "../controller.js";
 import { kuadrantEnvoyFilter } from "./kuadrant-envoy-filter.js";
 
 const POLICY_KINDS = ["kuadrant.io/AuthPolicy", "kuadrant.io/RateLimitPolicy", "kuadrant.io/TokenRateLimitPolicy"];
 const GATEWAY = "gateway.networking.k8s.io/Gateway";
+const ALL = "all";
 export const KUADRANT_NAMESPACE = "kuadrant-system";
 export const LIMITS_CONFIGMAP = "limits-config-limitador";
 export const LIMITS_FILE = "limitador-config.yaml";
@@ -25,34 +26,24 @@ export const LIMITS_FILE = "limitador-config.yaml";
  * and report Accepted/Enforced on each policy. A policy that cannot be translated gets
  * Accepted=False with the reason; the others still apply.
  */
-export class KuadrantController implements Controller {
+export class KuadrantController extends QueuedController {
   readonly name = "kuadrant";
-  private queue: ReconcileQueue | undefined;
-  private unwatch: (() => void) | undefined;
 
-  start(context: ControllerContext): void {
+  protected initialKeys(): string[] {
+    return [ALL];
+  }
+
+  /** Policies, Gateways and Kuadrant's own pods (their addresses go into the EnvoyFilters) trigger one pass. */
+  protected keysFor(event: WatchEvent): string[] {
+    const relevant =
+      POLICY_KINDS.includes(event.key) ||
+      event.key === GATEWAY ||
+      (event.key === "Pod" && event.object.metadata.namespace === KUADRANT_NAMESPACE);
+    return relevant ? [ALL] : [];
+  }
+
+  protected reconcile(_pass: string, context: ControllerContext): void {
     const store = context.store;
-    this.queue = new ReconcileQueue(this.name, () => this.reconcile(store), context.log);
-    this.unwatch = store.watch((event) => {
-      const relevant =
-        POLICY_KINDS.includes(event.key) ||
-        event.key === GATEWAY ||
-        (event.key === "Pod" && event.object.metadata.namespace === KUADRANT_NAMESPACE);
-      if (relevant) this.queue?.enqueue("all");
-    });
-    this.queue.enqueue("all");
-  }
-
-  stop(): void {
-    this.unwatch?.();
-    this.queue?.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.queue?.idle() ?? Promise.resolve();
-  }
-
-  private reconcile(store: ObjectStore): void {
     if (!store.get("Namespace", undefined, KUADRANT_NAMESPACE)) return;
     const policies = POLICY_KINDS.flatMap((key) => store.list(key));
     const limits: LimitDefinition[] = [];

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { type KubeObject, setCondition } from "../../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
-import { type Controller, type ControllerContext, ReconcileQueue } from "../controller.js";
+import { type ControllerContext, QueuedController } from "../controller.js";
 import type { MeshConfigHub } from "../mesh-config-hub.js";
 import { applyEnvoyFilters, type EnvoyFilterOutcome } from "./envoy-filter/apply-envoy-filters.js";
 import type { MeshProfile } from "./ext-proc.js";
@@ -48,47 +48,30 @@ const POOL_ALPHA = `${POOL_GROUP_ALPHA}/InferencePool`;
 const POOL_V1 = `${POOL_GROUP_V1}/InferencePool`;
 const TRIGGERS = new Set([...Object.keys(WATCHED_KINDS), "apps/Deployment"]);
 
-export class MeshController implements Controller {
+export class MeshController extends QueuedController {
   readonly name = "mesh-controller";
   readonly meshProfile: MeshProfile;
   private readonly hub: MeshConfigHub;
   private readonly rootNamespace: string;
   private readonly published = new Map<string, string>();
   private readonly reported = new Set<string>();
-  private queue: ReconcileQueue | undefined;
-  private unwatch: (() => void) | undefined;
-  private context: ControllerContext | undefined;
-
   constructor(options: MeshControllerOptions) {
+    super();
     this.hub = options.hub;
     this.meshProfile = options.meshProfile ?? "ossm-3.2";
     this.rootNamespace = options.rootNamespace ?? ROOT_NAMESPACE;
   }
 
-  start(context: ControllerContext): void {
-    this.context = context;
-    this.queue = new ReconcileQueue(this.name, () => this.reconcile(), context.log);
-    this.unwatch = context.store.watch((event) => this.onEvent(event));
-    this.queue.enqueue(PASS);
+  protected initialKeys(): string[] {
+    return [PASS];
   }
 
-  stop(): void {
-    this.unwatch?.();
-    this.queue?.stop();
+  /** Every relevant change queues the one full pass (a burst of changes coalesces into one). */
+  protected keysFor(event: WatchEvent): string[] {
+    return TRIGGERS.has(event.key) ? [PASS] : [];
   }
 
-  /** Resolves when no pass is queued or running. */
-  async idle(): Promise<void> {
-    await this.queue?.idle();
-  }
-
-  private onEvent(event: WatchEvent): void {
-    if (TRIGGERS.has(event.key)) this.queue?.enqueue(PASS);
-  }
-
-  private reconcile(): void {
-    const context = this.context;
-    if (!context) return;
+  protected reconcile(_pass: string, context: ControllerContext): void {
     const { store } = context;
     const now = new Date(context.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
     const classes = this.ourClasses(store.list(GATEWAY_CLASS), store, now);
