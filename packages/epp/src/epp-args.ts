@@ -15,6 +15,11 @@ const FLAGS: Record<string, { key: keyof EppOptions; kind: Kind; help: string; t
   "metrics-port": { key: "metricsPort", kind: "int", help: "Prometheus metrics port (9090)" },
   "pool-name": { key: "poolName", kind: "string", help: "InferencePool name" },
   "pool-namespace": { key: "poolNamespace", kind: "string", help: "InferencePool namespace (default)" },
+  "pool-group": {
+    key: "poolGroup",
+    kind: "string",
+    help: "InferencePool API group (inference.networking.x-k8s.io; inference.networking.k8s.io for v1)",
+  },
   "secure-serving": { key: "secureServing", kind: "bool", help: "TLS on the ext_proc port (true)" },
   "cert-path": { key: "certPath", kind: "string", help: "directory with tls.crt and tls.key (else self-signed)" },
   "config-file": { key: "configFile", kind: "string", help: "EndpointPickerConfig file" },

@@ -11,6 +11,8 @@ export interface EppOptions {
   metricsPort: number;
   poolName: string;
   poolNamespace: string;
+  /** Which InferencePool API the pool is read from (KServe passes it; RHOAI 3.2 installs v1alpha2). */
+  poolGroup: string;
   /** TLS on the ext_proc port. Without certPath the EPP makes a self-signed certificate (Bug 3). */
   secureServing: boolean;
   /** Directory with tls.crt and tls.key. */
@@ -45,6 +47,7 @@ export const DEFAULT_EPP_OPTIONS: Readonly<EppOptions> = {
   metricsPort: 9090,
   poolName: "",
   poolNamespace: "default",
+  poolGroup: "inference.networking.x-k8s.io",
   secureServing: true,
   certPath: undefined,
   configFile: undefined,

@@ -81,7 +81,7 @@ export function vllmService(pod: KubeObject): ComposeService {
 /** The scheduler, with the pod's args; its pool comes from an endpoints file (llm-d's file discovery). */
 export function schedulerService(pod: KubeObject): ComposeService {
   const main = containers(pod)[0] as ContainerSpec;
-  const args = withoutFlag(containerArgv(main.command, main.args, containerEnv(main.env)), "--pool-group");
+  const args = containerArgv(main.command, main.args, containerEnv(main.env));
   return {
     ...base(pod, ["epp", ...args, "--endpoints-file", "/etc/testbed/epp/endpoints.yaml", "--host", "0.0.0.0"]),
     volumes: ["./deploy/compose/epp:/etc/testbed/epp:ro", "serving-certs:/var/run/kserve/tls:ro"],
@@ -148,11 +148,6 @@ function modelId(pod: KubeObject): string {
   const init = initContainers(pod).find((c) => repositoryOf(c.image).includes("storage-initializer"));
   const uri = init?.args?.[0] ?? "hf://Qwen/Qwen3-0.6B";
   return uri.replace(/^[a-z0-9]+:\/\//, "");
-}
-
-function withoutFlag(argv: string[], flag: string): string[] {
-  const index = argv.indexOf(flag);
-  return index < 0 ? argv : [...argv.slice(0, index), ...argv.slice(index + 2)];
 }
 
 /** The image has Node but no curl: probe with a one-line Node script. */

@@ -13,11 +13,9 @@ export const schedulerImage: ContainerImage = {
   matches: (repository) => repository.includes("inference-scheduler") || repository === "epp",
   async start(context) {
     const { EppArgsError, parseEppArgs, startEpp } = await import("@testbed/epp");
-    const poolGroup = flagValue(context.argv, "pool-group") ?? "inference.networking.x-k8s.io";
-    const args = withoutFlag(context.argv, "pool-group");
     let parsed: ReturnType<typeof parseEppArgs>;
     try {
-      parsed = parseEppArgs(args);
+      parsed = parseEppArgs(context.argv);
     } catch (error) {
       if (error instanceof EppArgsError)
         throw new ContainerStartError(`flag provided but not defined: ${error.message}`, 2);
@@ -27,7 +25,7 @@ export const schedulerImage: ContainerImage = {
     const namespace = options.poolNamespace ?? context.pod.metadata.namespace ?? "default";
     if (!options.poolName) throw new ContainerStartError("required flag --pool-name not set", 1);
     const source = new InferencePoolEndpointSource(context.cluster.store, {
-      group: poolGroup,
+      group: options.poolGroup ?? "inference.networking.x-k8s.io",
       namespace,
       name: options.poolName,
     });
@@ -55,27 +53,3 @@ export const schedulerImage: ContainerImage = {
     }
   },
 };
-
-function flagValue(argv: string[], name: string): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (arg === `--${name}` || arg === `-${name}`) return argv[i + 1];
-    const prefix = arg.startsWith(`--${name}=`) ? `--${name}=` : arg.startsWith(`-${name}=`) ? `-${name}=` : undefined;
-    if (prefix) return arg.slice(prefix.length);
-  }
-  return undefined;
-}
-
-function withoutFlag(argv: string[], name: string): string[] {
-  const result: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? "";
-    if (arg === `--${name}` || arg === `-${name}`) {
-      i++;
-      continue;
-    }
-    if (arg.startsWith(`--${name}=`) || arg.startsWith(`-${name}=`)) continue;
-    result.push(arg);
-  }
-  return result;
-}
