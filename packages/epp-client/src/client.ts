@@ -4,5 +4,5 @@ export type { EppConnectionOptions } from "./epp-client.js";
 export { EppClient } from "./epp-client.js";
 export type { RequestPhaseInput, RequestPhaseResult, ResponsePhaseResult } from "./exchange.js";
 export { runRequestPhase, runResponsePhase } from "./exchange.js";
-export type { SessionEvent } from "./ext-proc-session.js";
+export type { ProcessingCall, SessionEvent } from "./ext-proc-session.js";
 export { ExtProcSession } from "./ext-proc-session.js";

@@ -1,5 +1,17 @@
-import type * as grpc from "@grpc/grpc-js";
 import type { ProcessingRequest, ProcessingResponse } from "@testbed/protocol";
+
+/**
+ * The bidirectional call a session runs on: a grpc-js ClientDuplexStream (the contract suite's
+ * client), or the gateway's own gRPC stream on its HTTP/2 connection to the EPP.
+ */
+export interface ProcessingCall {
+  write(message: ProcessingRequest): unknown;
+  end(): void;
+  cancel(): void;
+  on(event: "data", listener: (response: ProcessingResponse) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  on(event: "error", listener: (error: { code: number; details: string }) => void): unknown;
+}
 
 /**
  * One ext_proc stream from the gateway's side, with an awaitable inbox: send the phases of an HTTP
@@ -16,12 +28,10 @@ export class ExtProcSession {
   private waiter: ((event: SessionEvent) => void) | undefined;
   private done = false;
 
-  constructor(private readonly call: grpc.ClientDuplexStream<ProcessingRequest, ProcessingResponse>) {
-    call.on("data", (response: ProcessingResponse) => this.push({ kind: "response", response }));
+  constructor(private readonly call: ProcessingCall) {
+    call.on("data", (response) => this.push({ kind: "response", response }));
     call.on("end", () => this.push({ kind: "end" }));
-    call.on("error", (error: grpc.ServiceError) =>
-      this.push({ kind: "error", code: error.code, details: error.details }),
-    );
+    call.on("error", (error) => this.push({ kind: "error", code: error.code, details: error.details }));
   }
 
   send(message: ProcessingRequest): void {

@@ -1,4 +1,3 @@
-import { EppClient } from "@testbed/epp-client/client";
 import { GatewayConfigError } from "./config/config-error.js";
 import { duration } from "./config/config-reader.js";
 import type { GatewayConfig, HttpFilter, Listener } from "./config/envoy-types.js";
@@ -6,19 +5,10 @@ import { EXT_PROC_FILTER_NAME, readExternalProcessor } from "./ext-proc/ext-proc
 import { ExtProcFilterFactory } from "./ext-proc/ext-proc-filter-factory.js";
 import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
 import { ExtProcStats } from "./ext-proc/ext-proc-stats.js";
-import { GrpcClusterClient } from "./ext-proc/grpc-cluster-client.js";
 import type { HttpFilterFactory } from "./filters/http-filter.js";
-import { UnaryGrpcClient } from "./filters/unary-grpc-client.js";
-import {
-  authorizationClientConstructor,
-  EXT_AUTHZ_FILTER_NAME,
-  ExtAuthzFilterFactory,
-} from "./kuadrant-filters/ext-authz-filter.js";
-import {
-  RATE_LIMIT_FILTER_NAME,
-  RateLimitFilterFactory,
-  rateLimitClientConstructor,
-} from "./kuadrant-filters/rate-limit-filter.js";
+import { GrpcClusterClient } from "./grpc/grpc-cluster-client.js";
+import { EXT_AUTHZ_FILTER_NAME, ExtAuthzFilterFactory } from "./kuadrant-filters/ext-authz-filter.js";
+import { RATE_LIMIT_FILTER_NAME, RateLimitFilterFactory } from "./kuadrant-filters/rate-limit-filter.js";
 import { RouteTable } from "./routing/route-table.js";
 import { ClusterRuntime } from "./upstream/cluster.js";
 import { UpstreamConnector } from "./upstream/http-upstream.js";
@@ -31,51 +21,21 @@ import { UpstreamConnector } from "./upstream/http-upstream.js";
  */
 export class ClusterEntry {
   readonly http: UpstreamConnector;
-  private extProcClient: GrpcClusterClient<EppClient> | undefined;
-  private authzClient: GrpcClusterClient<UnaryGrpcClient> | undefined;
-  private rateLimitClient: GrpcClusterClient<UnaryGrpcClient> | undefined;
+  private grpcClient: GrpcClusterClient | undefined;
 
   constructor(readonly runtime: ClusterRuntime) {
     this.http = new UpstreamConnector(runtime);
   }
 
-  get extProc(): GrpcClusterClient<EppClient> {
-    this.extProcClient ??= new GrpcClusterClient(this.runtime, (address, tls) =>
-      tls
-        ? new EppClient({
-            address,
-            tls: {
-              ...(tls.ca ? { caPem: tls.ca } : {}),
-              ...(tls.servername ? { serverName: tls.servername } : {}),
-              insecureSkipVerify: !tls.rejectUnauthorized,
-            },
-          })
-        : new EppClient({ address }),
-    );
-    return this.extProcClient;
-  }
-
-  get authorization(): GrpcClusterClient<UnaryGrpcClient> {
-    this.authzClient ??= new GrpcClusterClient(
-      this.runtime,
-      (address, tls) => new UnaryGrpcClient(authorizationClientConstructor(), address, tls),
-    );
-    return this.authzClient;
-  }
-
-  get rateLimit(): GrpcClusterClient<UnaryGrpcClient> {
-    this.rateLimitClient ??= new GrpcClusterClient(
-      this.runtime,
-      (address, tls) => new UnaryGrpcClient(rateLimitClientConstructor(), address, tls),
-    );
-    return this.rateLimitClient;
+  /** gRPC calls to this cluster (ext_proc, ext_authz, ratelimit), on its HTTP/2 connections. */
+  get grpc(): GrpcClusterClient {
+    this.grpcClient ??= new GrpcClusterClient(this.runtime);
+    return this.grpcClient;
   }
 
   close(): void {
     this.http.close();
-    this.extProcClient?.close();
-    this.authzClient?.close();
-    this.rateLimitClient?.close();
+    this.grpcClient?.close();
   }
 }
 
@@ -142,7 +102,7 @@ export class GatewayRuntime {
           failureModeAllow: typed.failure_mode_allow === true,
           statusOnError: Number((typed.status_on_error as { code?: number } | undefined)?.code ?? 403),
         },
-        (name) => this.clusters.get(name)?.authorization,
+        (name) => this.clusters.get(name)?.grpc,
       );
     }
     if (filter.name === RATE_LIMIT_FILTER_NAME || type.endsWith(".ratelimit.v3.RateLimit")) {
@@ -154,7 +114,7 @@ export class GatewayRuntime {
           timeoutMs: typed.timeout !== undefined ? duration(typed.timeout, `${path}.typed_config.timeout`) * 1000 : 20,
           failureModeDeny: typed.failure_mode_deny === true,
         },
-        (name) => this.clusters.get(name)?.rateLimit,
+        (name) => this.clusters.get(name)?.grpc,
       );
     }
     return undefined;

@@ -18,6 +18,6 @@ export class ExtProcFilterFactory implements HttpFilterFactory {
   create(context: FilterContext): FilterRun {
     const perRoute = readPerRoute(context.route, `route ${context.routeName}`);
     const effective = effectiveExtProc(this.base, perRoute, this.meshProfile);
-    return new ExtProcFilterRun(effective, (name) => context.runtime.clusters.get(name)?.extProc, this.stats);
+    return new ExtProcFilterRun(effective, (name) => context.runtime.clusters.get(name)?.grpc, this.stats);
   }
 }

@@ -1,6 +1,7 @@
-import type { EppClient, ExtProcSession } from "@testbed/epp-client/client";
+import { ExtProcSession } from "@testbed/epp-client/client";
 import {
   type BodyMutation,
+  extProcService,
   fromStruct,
   httpStatusNumber,
   type ProcessingRequest,
@@ -12,17 +13,24 @@ import {
 } from "@testbed/protocol";
 import type { ProcessingMode } from "../config/envoy-types.js";
 import type { FilterRun } from "../filters/http-filter.js";
+import type { GrpcMethod } from "../grpc/envoy-grpc-stream.js";
+import type { GrpcCall, GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
-import type { GrpcCall, GrpcClusterClient } from "./grpc-cluster-client.js";
+import { applyHeaderMutation } from "./header-mutations.js";
 
 /** An open ext_proc stream on a processor cluster. */
 interface ProcessorStream {
   session: ExtProcSession;
-  call: GrpcCall<EppClient>;
+  call: GrpcCall;
 }
 
-import { applyHeaderMutation } from "./header-mutations.js";
+let processMethod: GrpcMethod<ProcessingRequest, ProcessingResponse> | undefined;
+/** ExternalProcessor.Process: its path and (de)serializers, from the service definition. */
+function extProcProcess(): GrpcMethod<ProcessingRequest, ProcessingResponse> {
+  processMethod ??= extProcService().definition.Process as GrpcMethod<ProcessingRequest, ProcessingResponse>;
+  return processMethod;
+}
 
 /**
  * One request's run through the ext_proc filter, with Envoy's semantics for every mode:
@@ -80,7 +88,7 @@ export class ExtProcFilterRun implements FilterRun {
 
   constructor(
     private readonly config: EffectiveExtProc,
-    private readonly clientFor: (clusterName: string) => GrpcClusterClient<EppClient> | undefined,
+    private readonly clientFor: (clusterName: string) => GrpcClusterClient | undefined,
     private readonly stats: ExtProcStats,
     /** Envoy's buffer limit (per_connection_buffer_limit_bytes, 1 MiB by default): BUFFERED bodies above it get 413. */
     private readonly bufferLimitBytes = 1024 * 1024,
@@ -326,7 +334,7 @@ export class ExtProcFilterRun implements FilterRun {
     const call = client.open();
     if (!call) throw new StreamFailure(14, `no healthy upstream in ${clusterName}`);
     this.stats.inc("streams_started");
-    return { session: call.client.session(), call };
+    return { session: new ExtProcSession(call.connection.stream(extProcProcess())), call };
   }
 
   private async next(): Promise<ProcessingResponse> {
@@ -390,7 +398,7 @@ export class ExtProcFilterRun implements FilterRun {
   private fail(error: unknown): PhaseOutcome {
     const failure = error instanceof StreamFailure ? error : new StreamFailure(2, String(error));
     this.failed = true;
-    this.stream?.call.done({ ok: false, error: failure.message });
+    this.stream?.call.done({ ok: false });
     this.stream?.session.cancel();
     // Envoy counts a per-message timeout as message_timeouts, a broken stream as streams_failed.
     this.stats.inc(failure.timeout ? "message_timeouts" : "streams_failed");

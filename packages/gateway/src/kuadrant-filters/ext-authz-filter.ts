@@ -5,7 +5,6 @@ import {
   headerValueText,
   httpStatusNumber,
 } from "@testbed/protocol";
-import type { GrpcClusterClient } from "../ext-proc/grpc-cluster-client.js";
 import type {
   FilterContext,
   FilterRun,
@@ -13,7 +12,8 @@ import type {
   PhaseOutcome,
   RequestState,
 } from "../filters/http-filter.js";
-import type { UnaryGrpcClient } from "../filters/unary-grpc-client.js";
+import type { GrpcMethod } from "../grpc/envoy-grpc-stream.js";
+import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
 
 /**
  * envoy.filters.http.ext_authz over gRPC (what Kuadrant's AuthPolicy puts in front of a route,
@@ -43,7 +43,7 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
 
   constructor(
     readonly config: ExtAuthzConfig,
-    private readonly clientFor: (cluster: string) => GrpcClusterClient<UnaryGrpcClient> | undefined,
+    private readonly clientFor: (cluster: string) => GrpcClusterClient | undefined,
   ) {}
 
   create(context: FilterContext): FilterRun | undefined {
@@ -79,10 +79,10 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     };
     let response: CheckResponse;
     try {
-      response = await call.client.call<typeof request, CheckResponse>("Check", request, this.config.timeoutMs);
+      response = await call.connection.unary(authorizationCheck(), request, this.config.timeoutMs);
       call.done({ ok: true });
-    } catch (error) {
-      call.done({ ok: false, error: String((error as Error).message) });
+    } catch {
+      call.done({ ok: false });
       return this.onError();
     }
     if ((response.status?.code ?? 0) !== 0) {
@@ -117,4 +117,9 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
   }
 }
 
-export const authorizationClientConstructor = () => authorizationService().Client;
+let checkMethod: GrpcMethod<unknown, CheckResponse> | undefined;
+/** Authorization.Check: its path and (de)serializers, from the service definition. */
+function authorizationCheck(): GrpcMethod<unknown, CheckResponse> {
+  checkMethod ??= authorizationService().definition.Check as GrpcMethod<unknown, CheckResponse>;
+  return checkMethod;
+}

@@ -1,5 +1,4 @@
 import { rateLimitService } from "@testbed/protocol";
-import type { GrpcClusterClient } from "../ext-proc/grpc-cluster-client.js";
 import type {
   FilterContext,
   FilterRun,
@@ -7,7 +6,8 @@ import type {
   PhaseOutcome,
   RequestState,
 } from "../filters/http-filter.js";
-import type { UnaryGrpcClient } from "../filters/unary-grpc-client.js";
+import type { GrpcMethod } from "../grpc/envoy-grpc-stream.js";
+import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
 
 /**
  * envoy.filters.http.ratelimit (global rate limiting, answered by Limitador): build descriptors from
@@ -58,7 +58,7 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
 
   constructor(
     readonly config: RateLimitConfig,
-    private readonly clientFor: (cluster: string) => GrpcClusterClient<UnaryGrpcClient> | undefined,
+    private readonly clientFor: (cluster: string) => GrpcClusterClient | undefined,
   ) {}
 
   create(context: FilterContext): FilterRun | undefined {
@@ -94,9 +94,9 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
     if (descriptors.length === 0 || tokens === undefined || tokens <= 0) return;
     const call = this.clientFor(this.config.clusterName)?.open();
     if (!call) return;
-    call.client
-      .call(
-        "ShouldRateLimit",
+    call.connection
+      .unary(
+        shouldRateLimit(),
         // A per-descriptor hits_addend marks usage that already happened (Envoy's apply_on_stream_done).
         {
           domain: this.config.domain,
@@ -107,7 +107,7 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
       )
       .then(
         () => call.done({ ok: true }),
-        (error: Error) => call.done({ ok: false, error: error.message }),
+        () => call.done({ ok: false }),
       );
   }
 
@@ -120,14 +120,14 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
     if (!call) return { phase: this.onError(), headers: {} };
     let response: RateLimitResponse;
     try {
-      response = await call.client.call(
-        "ShouldRateLimit",
+      response = await call.connection.unary(
+        shouldRateLimit(),
         { domain: this.config.domain, descriptors },
         this.config.timeoutMs,
       );
       call.done({ ok: true });
-    } catch (error) {
-      call.done({ ok: false, error: String((error as Error).message) });
+    } catch {
+      call.done({ ok: false });
       return { phase: this.onError(), headers: {} };
     }
     const headers: Record<string, string> = {};
@@ -205,4 +205,9 @@ export function totalTokens(tail: string): number | undefined {
   return last ? Number(last[1]) : undefined;
 }
 
-export const rateLimitClientConstructor = () => rateLimitService().Client;
+let shouldRateLimitMethod: GrpcMethod<unknown, RateLimitResponse> | undefined;
+/** RateLimitService.ShouldRateLimit: its path and (de)serializers, from the service definition. */
+function shouldRateLimit(): GrpcMethod<unknown, RateLimitResponse> {
+  shouldRateLimitMethod ??= rateLimitService().definition.ShouldRateLimit as GrpcMethod<unknown, RateLimitResponse>;
+  return shouldRateLimitMethod;
+}

@@ -1,0 +1,114 @@
+import { type ClientHttp2Session, connect } from "node:http2";
+import type { UpstreamTlsOptions } from "../upstream/tls-options.js";
+import { EnvoyGrpcStream, type GrpcMethod } from "./envoy-grpc-stream.js";
+import { GrpcCallError, GrpcCode } from "./grpc-status.js";
+
+/** What the cluster client counts about a connection's life. */
+export interface ConnectionEvents {
+  /** TCP (and TLS) handshake done. */
+  connected(): void;
+  /** The connection never came up: refused, timed out, or the TLS handshake failed. */
+  connectFailed(error: NodeJS.ErrnoException): void;
+  /** A connection that was up has closed. */
+  closed(): void;
+}
+
+export interface ConnectionSettings {
+  tls?: UpstreamTlsOptions;
+  /** The cluster's connect_timeout, for the TCP and TLS handshake only. */
+  connectTimeoutMs: number;
+}
+
+/**
+ * One HTTP/2 connection from the gateway to a host of a gRPC service cluster (the EPP, Authorino,
+ * Limitador), carrying every call as a stream, as Envoy's `envoy_grpc` client uses the cluster's
+ * HTTP/2 connection pool. Plaintext (h2c) or TLS with the cluster's CA, SNI and verification.
+ */
+export class EnvoyGrpcConnection {
+  private readonly session: ClientHttp2Session;
+  private state: "connecting" | "ready" | "closed" = "connecting";
+
+  constructor(hostPort: string, settings: ConnectionSettings, events: ConnectionEvents) {
+    const tls = settings.tls;
+    this.session = connect(
+      `${tls ? "https" : "http"}://${hostPort}`,
+      tls
+        ? {
+            ...(tls.ca ? { ca: tls.ca } : {}),
+            ...(tls.servername ? { servername: tls.servername } : {}),
+            rejectUnauthorized: tls.rejectUnauthorized,
+          }
+        : {},
+    );
+    const timer = setTimeout(
+      () => this.session.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
+      settings.connectTimeoutMs,
+    );
+    this.session.once("connect", () => {
+      clearTimeout(timer);
+      this.state = "ready";
+      events.connected();
+    });
+    this.session.on("error", (error: NodeJS.ErrnoException) => {
+      if (this.state === "connecting") events.connectFailed(error);
+    });
+    // After a GOAWAY no new call may start here; the cluster client then connects anew.
+    this.session.once("goaway", () => this.markClosed(events));
+    this.session.once("close", () => {
+      clearTimeout(timer);
+      this.markClosed(events);
+    });
+  }
+
+  /** False once the connection failed or closed: the next call needs a new connection. */
+  get usable(): boolean {
+    return this.state !== "closed" && !this.session.closed && !this.session.destroyed;
+  }
+
+  /** A streaming call (ext_proc Process). */
+  stream<Request, Response>(method: GrpcMethod<Request, Response>): EnvoyGrpcStream<Request, Response> {
+    return new EnvoyGrpcStream(this.session, method);
+  }
+
+  /** A unary call (ext_authz Check, ratelimit ShouldRateLimit) with a deadline, sent as grpc-timeout. */
+  unary<Request, Response>(
+    method: GrpcMethod<Request, Response>,
+    request: Request,
+    timeoutMs: number,
+  ): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      const call = new EnvoyGrpcStream(this.session, method, {
+        "grpc-timeout": `${Math.max(1, Math.ceil(timeoutMs))}m`,
+      });
+      let response: Response | undefined;
+      const deadline = setTimeout(() => {
+        reject(new GrpcCallError(GrpcCode.DEADLINE_EXCEEDED, "Deadline exceeded"));
+        call.cancel();
+      }, timeoutMs);
+      call.on("data", (message: Response) => {
+        response ??= message;
+      });
+      call.on("end", () => {
+        clearTimeout(deadline);
+        if (response === undefined) reject(new GrpcCallError(GrpcCode.INTERNAL, "no response message"));
+        else resolve(response);
+      });
+      call.on("error", (error: GrpcCallError) => {
+        clearTimeout(deadline);
+        reject(error);
+      });
+      call.write(request);
+      call.end();
+    });
+  }
+
+  /** Let the calls under way finish, then close. */
+  close(): void {
+    this.session.close();
+  }
+
+  private markClosed(events: ConnectionEvents): void {
+    if (this.state === "ready") events.closed();
+    this.state = "closed";
+  }
+}

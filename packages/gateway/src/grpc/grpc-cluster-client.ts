@@ -1,0 +1,100 @@
+import type { ClusterRuntime, UpstreamHost } from "../upstream/cluster.js";
+import { upstreamTlsOptions } from "../upstream/tls-options.js";
+import { classifyConnectError } from "../upstream/upstream-failure.js";
+import { EnvoyGrpcConnection } from "./envoy-grpc-connection.js";
+
+/** Envoy's default connect_timeout for a cluster that sets none. */
+const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
+
+export interface GrpcCall {
+  connection: EnvoyGrpcConnection;
+  host: UpstreamHost;
+  /** Call once the call is over: ok = the service answered normally. */
+  done(outcome: { ok: boolean }): void;
+}
+
+/**
+ * A filter's gRPC client for a service cluster (the EPP's, Authorino's, Limitador's), counted the
+ * way Envoy counts it on that cluster: one HTTP/2 connection per host shared by all calls; a call
+ * is rq_total; a new connection is cx_total, and one that never comes up is cx_connect_fail plus
+ * an ssl.* stat when the TLS handshake failed. This is what the seed reads with
+ * `/clusters | grep epp` — cx_total 0 (Bug 2), cx_connect_fail on every request (Bug 3).
+ */
+export class GrpcClusterClient {
+  private readonly connections = new Map<string, EnvoyGrpcConnection>();
+
+  constructor(private readonly cluster: ClusterRuntime) {}
+
+  open(): GrpcCall | undefined {
+    const host = this.cluster.choose({ headers: {}, metadata: {} });
+    if (!host) {
+      this.cluster.stats.inc("upstream_cx_none_healthy");
+      return undefined;
+    }
+    let connection = this.connections.get(host.hostPort);
+    if (!connection?.usable) {
+      connection?.close();
+      connection = this.connect(host);
+      this.connections.set(host.hostPort, connection);
+    }
+    const stats = host.stats.values;
+    stats.rq_total++;
+    stats.rq_active++;
+    this.cluster.stats.inc("upstream_rq_total");
+    let finished = false;
+    return {
+      connection,
+      host,
+      done: ({ ok }) => {
+        if (finished) return;
+        finished = true;
+        stats.rq_active--;
+        if (ok) stats.rq_success++;
+        else stats.rq_error++;
+      },
+    };
+  }
+
+  close(): void {
+    for (const connection of this.connections.values()) connection.close();
+    this.connections.clear();
+  }
+
+  private connect(host: UpstreamHost): EnvoyGrpcConnection {
+    const stats = host.stats.values;
+    const clusterStats = this.cluster.stats;
+    const tls = this.cluster.config.tls ? upstreamTlsOptions(this.cluster.config.tls) : undefined;
+    stats.cx_total++;
+    clusterStats.inc("upstream_cx_total");
+    const forget = () => {
+      if (this.connections.get(host.hostPort) === connection) this.connections.delete(host.hostPort);
+    };
+    const connection: EnvoyGrpcConnection = new EnvoyGrpcConnection(
+      host.hostPort,
+      {
+        ...(tls ? { tls } : {}),
+        connectTimeoutMs: (this.cluster.config.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000,
+      },
+      {
+        connected: () => {
+          stats.cx_active++;
+          clusterStats.inc("upstream_cx_active");
+          if (tls) clusterStats.inc("ssl.handshake");
+        },
+        connectFailed: (error) => {
+          stats.cx_connect_fail++;
+          clusterStats.inc("upstream_cx_connect_fail");
+          const { tls: tlsFailure } = classifyConnectError(error);
+          if (tlsFailure) clusterStats.inc(`ssl.${tlsFailure}`);
+          forget();
+        },
+        closed: () => {
+          stats.cx_active--;
+          clusterStats.values.upstream_cx_active--;
+          forget();
+        },
+      },
+    );
+    return connection;
+  }
+}
