@@ -95,7 +95,7 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
     const message = headers["grpc-message"];
     this.status ??= {
       code: Number.isInteger(code) ? code : GrpcCode.UNKNOWN,
-      details: typeof message === "string" ? decodeURIComponent(message) : "",
+      details: typeof message === "string" ? percentDecoded(message) : "",
     };
   }
 
@@ -125,12 +125,25 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
 
   /** The stream closed without a grpc-status: a reset, a broken connection, or a server that just stopped. */
   private statusWithoutTrailers(): Status {
-    if (this.transportError) return { code: GrpcCode.UNAVAILABLE, details: this.transportError.message };
     const reset = this.stream?.rstCode ?? constants.NGHTTP2_NO_ERROR;
     if (reset === constants.NGHTTP2_REFUSED_STREAM) return { code: GrpcCode.UNAVAILABLE, details: "stream refused" };
+    // Node reports the server's RST_STREAM as ERR_HTTP2_STREAM_ERROR; any other error is the
+    // connection's (refused, TLS, dropped), which is UNAVAILABLE.
+    const serverReset = (this.transportError as NodeJS.ErrnoException | undefined)?.code === "ERR_HTTP2_STREAM_ERROR";
+    if (this.transportError && !serverReset)
+      return { code: GrpcCode.UNAVAILABLE, details: this.transportError.message };
     if (reset !== constants.NGHTTP2_NO_ERROR) {
       return { code: GrpcCode.INTERNAL, details: `Received RST_STREAM with code ${reset}` };
     }
     return { code: GrpcCode.UNKNOWN, details: "the server closed the stream without a grpc-status" };
+  }
+}
+
+/** grpc-message is percent-encoded; a malformed encoding is kept as sent rather than thrown away. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
