@@ -196,10 +196,12 @@ async function forward(
   log.upstreamServiceTimeMs = context.now() - sentAt;
   const responseHeaders = upstreamResponseHeaders(upstream.headers, upstream.statusCode ?? 502);
   responseHeaders["x-envoy-upstream-service-time"] = String(Math.round(log.upstreamServiceTimeMs));
+  const length = upstream.headers["content-length"];
+  const body = { chunks: upstream, contentLength: length === undefined ? undefined : Number(length) };
   // Encoder filters run in reverse chain order.
   const encoders = [...filters].reverse();
   for (const filter of encoders) {
-    const outcome = (await filter.responseHeaders?.(responseHeaders, upstream.headers["content-length"] === "0")) ?? {
+    const outcome = (await filter.responseHeaders?.(responseHeaders, length === "0", body)) ?? {
       action: "continue",
     };
     if (outcome.action === "reply") {
@@ -240,9 +242,7 @@ async function forward(
       : undefined;
   response.once("close", () => clearTimeout(bodyDeadline));
   try {
-    const length = upstream.headers["content-length"];
-    if (bodyFilter?.responseBody)
-      await bodyFilter.responseBody(upstream, write, length === undefined ? undefined : Number(length));
+    if (bodyFilter?.responseBody) await bodyFilter.responseBody(upstream, write, body.contentLength);
     else for await (const chunk of upstream) write(chunk as Buffer);
     response.end();
   } catch {

@@ -136,6 +136,29 @@ describe("ext_proc processing modes", () => {
     expect(response.text).toContain('"BODY":"QUIET"');
   });
 
+  it("FULL_DUPLEX response: the body follows the headers without waiting for their answer, so a processor that holds its answers until end_of_stream still works", async () => {
+    processor.behaviour = "hold-response";
+    const g = await gatewayWith({
+      mode: {
+        request_header_mode: "SKIP",
+        response_header_mode: "SEND",
+        response_body_mode: "FULL_DUPLEX_STREAMED",
+        response_trailer_mode: "SEND",
+      },
+      messageTimeout: "0.5s",
+    });
+    const response = await post(g, "held");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-response-processed")).toBe("true");
+    expect(response.echoed.body).toBe("held");
+    const [first, ...rest] = phases();
+    expect(first).toBe("response_headers");
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.every((phase) => phase === "response_body")).toBe(true);
+    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+    expect(stats).toContain("http.test.ext_proc.message_timeouts: 0");
+  });
+
   it("an immediate response answers the client without going upstream", async () => {
     processor.behaviour = "deny";
     const before = upstream.requests.length;

@@ -17,9 +17,12 @@ import {
 /**
  * An in-test ext_proc server with switchable behaviour, recording every message it receives.
  * `behaviour` decides the answers: a well-behaved processor for any mode (adds `x-processed: true`,
- * optionally upper-cases bodies), one that never answers, one that answers 403 at once, one that errors.
+ * optionally upper-cases bodies), one that never answers, one that answers 403 at once, one that errors,
+ * and one that, in a full-duplex response, holds every answer until the body's end_of_stream has
+ * arrived (allowed by Envoy's FULL_DUPLEX_STREAMED contract: "buffer the entire message, including
+ * the headers … before sending back any response").
  */
-export type Behaviour = "answer" | "silent" | "deny" | "error" | "uppercase";
+export type Behaviour = "answer" | "silent" | "deny" | "error" | "uppercase" | "hold-response";
 
 export interface TestProcessor {
   address: string;
@@ -35,6 +38,7 @@ export async function startTestProcessor(): Promise<TestProcessor> {
     Process(call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) {
       let fullDuplexRequest = false;
       let fullDuplexResponse = false;
+      const heldResponse: ProcessingResponse[] = [];
       call.on("data", (message: ProcessingRequest) => {
         processor.received.push(message);
         if (message.protocol_config) {
@@ -83,15 +87,19 @@ export async function startTestProcessor(): Promise<TestProcessor> {
           case "request_trailers":
             if (!fullDuplexRequest) call.write(requestTrailersResponse());
             return;
-          case "response_headers":
-            call.write(responseHeadersResponse({ setHeaders: [setHeader("x-response-processed", "true")] }));
+          case "response_headers": {
+            const answer = responseHeadersResponse({ setHeaders: [setHeader("x-response-processed", "true")] });
+            if (behaviour === "hold-response" && fullDuplexResponse) heldResponse.push(answer);
+            else call.write(answer);
             return;
+          }
           case "response_body": {
             const body = Buffer.from(message.response_body?.body ?? []);
-            if (fullDuplexResponse)
-              call.write(
-                streamedBodyChunk("response_body", transform(body), message.response_body?.end_of_stream === true),
-              );
+            const eos = message.response_body?.end_of_stream === true;
+            if (fullDuplexResponse && behaviour === "hold-response") {
+              heldResponse.push(streamedBodyChunk("response_body", body, eos));
+              if (eos) for (const answer of heldResponse.splice(0)) call.write(answer);
+            } else if (fullDuplexResponse) call.write(streamedBodyChunk("response_body", transform(body), eos));
             else
               call.write(
                 behaviour === "uppercase"

@@ -12,12 +12,13 @@ import {
   responseHeadersMessage,
 } from "@testbed/protocol";
 import type { ProcessingMode } from "../config/envoy-types.js";
-import type { FilterRun } from "../filters/http-filter.js";
+import type { FilterRun, ResponseBodySource } from "../filters/http-filter.js";
 import type { GrpcMethod } from "../grpc/envoy-grpc-stream.js";
 import type { GrpcCall, GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
 import { applyHeaderMutation } from "./header-mutations.js";
+import { ResponseBodyPump } from "./response-body-pump.js";
 
 /** An open ext_proc stream on a processor cluster. */
 interface ProcessorStream {
@@ -83,6 +84,7 @@ class StreamFailure extends Error {
 
 export class ExtProcFilterRun implements FilterRun {
   private stream: ProcessorStream | undefined;
+  private responsePump: ResponseBodyPump | undefined;
   private failed = false;
   private readonly mode: Required<ProcessingMode>;
 
@@ -186,12 +188,27 @@ export class ExtProcFilterRun implements FilterRun {
 
   // ---- response phase ---------------------------------------------------------------------------
 
-  /** Response headers through the processor; mutates `headers` in place. */
-  async responseHeaders(headers: Record<string, string>, endOfStream: boolean): Promise<PhaseOutcome> {
+  /**
+   * Response headers through the processor; mutates `headers` in place. In full duplex the body
+   * follows at once (see ResponseBodyPump) unless the filter allows a mode_override, which could
+   * not apply to chunks already sent.
+   */
+  async responseHeaders(
+    headers: Record<string, string>,
+    endOfStream: boolean,
+    body?: ResponseBodySource,
+  ): Promise<PhaseOutcome> {
     if (!this.active || this.mode.response_header_mode !== "SEND") return CONTINUE;
     try {
       this.send(responseHeadersMessage(headers, endOfStream));
-      const response = await this.next();
+      const pipelined =
+        body &&
+        !endOfStream &&
+        this.mode.response_body_mode === "FULL_DUPLEX_STREAMED" &&
+        !this.config.allowModeOverride;
+      const pump = pipelined ? this.startResponsePump(body) : undefined;
+      // A full-duplex processor may hold the headers' answer until the whole body has arrived.
+      const response = pump ? await this.nextWhile(() => !pump.done) : await this.next();
       if (response.immediate_response) return { action: "reply", reply: immediateReply(response) };
       this.countRejected(applyHeaderMutation(headers, response.response_headers?.response?.header_mutation));
       if (this.config.allowModeOverride && response.mode_override) {
@@ -205,9 +222,9 @@ export class ExtProcFilterRun implements FilterRun {
     }
   }
 
-  /** Whether the response body must pass through the processor. */
+  /** Whether the response body must pass through this filter (also once a pump took it over). */
   get processesResponseBody(): boolean {
-    return this.active && this.mode.response_body_mode !== "NONE";
+    return this.responsePump !== undefined || (this.active && this.mode.response_body_mode !== "NONE");
   }
 
   /**
@@ -220,10 +237,12 @@ export class ExtProcFilterRun implements FilterRun {
     write: (chunk: Buffer) => void,
     contentLength?: number,
   ): Promise<void> {
+    if (this.responsePump) return this.fullDuplexResponseBody(this.responsePump, write);
     const bodyMode = this.mode.response_body_mode;
-    const marked = withEndOfStream(chunks, contentLength);
-    if (bodyMode === "FULL_DUPLEX_STREAMED") return this.fullDuplexResponseBody(marked, write);
-    if (bodyMode === "STREAMED") return this.streamedResponseBody(marked, write);
+    if (bodyMode === "FULL_DUPLEX_STREAMED") {
+      return this.fullDuplexResponseBody(this.startResponsePump({ chunks, contentLength }), write);
+    }
+    if (bodyMode === "STREAMED") return this.streamedResponseBody(withEndOfStream(chunks, contentLength), write);
     const all: Buffer[] = [];
     for await (const chunk of chunks) all.push(chunk);
     const body = Buffer.concat(all);
@@ -258,37 +277,30 @@ export class ExtProcFilterRun implements FilterRun {
     }
   }
 
-  /**
-   * Chunks go out as the upstream produces them and come back as the processor streams them.
-   * The message timeout only runs once everything has been sent (SSE may pause longer between
-   * tokens). If the processor fails and failure is allowed, the rest of the body passes through;
-   * if the upstream breaks, the error reaches the request handler, which resets the client.
-   */
-  private async fullDuplexResponseBody(
-    chunks: AsyncIterable<{ chunk: Buffer; last: boolean }>,
-    write: (chunk: Buffer) => void,
-  ): Promise<void> {
-    let passthrough = false;
-    let pumpDone = false;
-    let pumpError: unknown;
-    const pump = (async () => {
-      for await (const { chunk, last } of chunks) {
-        if (passthrough) write(chunk);
-        else this.send(responseBodyMessage(chunk, last));
-      }
-    })().then(
-      () => {
-        pumpDone = true;
+  private startResponsePump({ chunks, contentLength }: ResponseBodySource): ResponseBodyPump {
+    this.responsePump = new ResponseBodyPump(
+      withEndOfStream(chunks, contentLength),
+      (chunk, last) => {
+        if (this.failed) return false;
+        this.send(responseBodyMessage(chunk, last));
+        return true;
       },
-      (error: unknown) => {
-        pumpError = error;
-        pumpDone = true;
-        this.stream?.session.cancel();
-      },
+      () => this.stream?.session.cancel(),
     );
+    return this.responsePump;
+  }
+
+  /**
+   * Chunks come back as the processor streams them. The message timeout only runs once everything
+   * has been sent (SSE may pause longer between tokens). If the processor fails and failure is
+   * allowed, the rest of the body passes through; if the upstream breaks, the error reaches the
+   * request handler, which resets the client.
+   */
+  private async fullDuplexResponseBody(pump: ResponseBodyPump, write: (chunk: Buffer) => void): Promise<void> {
     try {
-      for (;;) {
-        const response = await this.nextWhile(() => !pumpDone);
+      // Already out of the exchange (a fail-open failure on the headers): pass the body through.
+      while (!this.failed) {
+        const response = await this.nextWhile(() => !pump.done);
         const streamed = response.response_body?.response?.body_mutation?.streamed_response;
         if (!streamed) continue;
         const body = Buffer.from(streamed.body ?? []);
@@ -296,12 +308,12 @@ export class ExtProcFilterRun implements FilterRun {
         if (streamed.end_of_stream) break;
       }
     } catch (error) {
-      if (pumpError) throw pumpError;
+      if (pump.error) throw pump.error;
       this.failMidResponse(error);
-      passthrough = true;
     }
-    await pump;
-    if (pumpError) throw pumpError;
+    if (this.failed) pump.passThrough(write);
+    await pump.finished;
+    if (pump.error) throw pump.error;
   }
 
   /** The HTTP exchange is over: close the stream (Envoy half-closes). */

@@ -8,9 +8,19 @@ import type { GatewayRuntime } from "../gateway-runtime.js";
  * chain order before the router; response phases run in reverse order, as Envoy's encoder filters do.
  * ext_authz → ratelimit → ext_proc is the chain a Kuadrant-protected InferencePool route sees.
  */
+/** The upstream response body, offered with the response headers to a filter that streams it early. */
+export interface ResponseBodySource {
+  chunks: AsyncIterable<Buffer>;
+  contentLength?: number | undefined;
+}
+
 export interface FilterRun {
   requestPhase(state: RequestState): Promise<PhaseOutcome>;
-  responseHeaders?(headers: Record<string, string>, endOfStream: boolean): Promise<PhaseOutcome>;
+  responseHeaders?(
+    headers: Record<string, string>,
+    endOfStream: boolean,
+    body?: ResponseBodySource,
+  ): Promise<PhaseOutcome>;
   /** True when the response body must pass through this filter. */
   readonly processesResponseBody?: boolean;
   responseBody?(chunks: AsyncIterable<Buffer>, write: (chunk: Buffer) => void, contentLength?: number): Promise<void>;

@@ -1,4 +1,6 @@
 import { type ClientHttp2Session, connect } from "node:http2";
+import { type Socket, connect as tcpConnect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import type { UpstreamTlsOptions } from "../upstream/tls-options.js";
 import { EnvoyGrpcStream, type GrpcMethod } from "./envoy-grpc-stream.js";
 import { GrpcCallError, GrpcCode } from "./grpc-status.js";
@@ -30,16 +32,9 @@ export class EnvoyGrpcConnection {
 
   constructor(hostPort: string, settings: ConnectionSettings, events: ConnectionEvents) {
     const tls = settings.tls;
-    this.session = connect(
-      `${tls ? "https" : "http"}://${hostPort}`,
-      tls
-        ? {
-            ...(tls.ca ? { ca: tls.ca } : {}),
-            ...(tls.servername ? { servername: tls.servername } : {}),
-            rejectUnauthorized: tls.rejectUnauthorized,
-          }
-        : {},
-    );
+    this.session = connect(`${tls ? "https" : "http"}://${hostPort}`, {
+      createConnection: () => openSocket(hostPort, tls),
+    });
     const timer = setTimeout(
       () => this.session.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
       settings.connectTimeoutMs,
@@ -111,4 +106,26 @@ export class EnvoyGrpcConnection {
     if (this.state === "ready") events.closed();
     this.state = "closed";
   }
+}
+
+/**
+ * The connection's socket, with Nagle's algorithm off as Envoy sets TCP_NODELAY on upstream
+ * connections: small gRPC messages must not wait for the previous one's ACK.
+ */
+function openSocket(hostPort: string, tls: UpstreamTlsOptions | undefined): Socket {
+  const split = hostPort.lastIndexOf(":");
+  const host = hostPort.slice(0, split);
+  const port = Number(hostPort.slice(split + 1));
+  const socket = tls
+    ? tlsConnect({
+        host,
+        port,
+        ALPNProtocols: ["h2"],
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...(tls.servername ? { servername: tls.servername } : {}),
+        rejectUnauthorized: tls.rejectUnauthorized,
+      })
+    : tcpConnect({ host, port });
+  socket.setNoDelay(true);
+  return socket;
 }
