@@ -7,6 +7,8 @@ export interface ChildServer {
   url: string;
   process: ChildProcess;
   rssBytes(): number;
+  /** CPU time the process has used so far (user + system), in seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export function startChildServer(script: string, env: Record<string, string> = {
         url: match[1] as string,
         process: child,
         rssBytes: () => readRss(child.pid as number),
+        cpuSeconds: () => readCpuSeconds(child.pid as number),
         stop: () =>
           new Promise((done) => {
             child.removeAllListeners("exit");
@@ -44,4 +47,12 @@ function readRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return kib * 1024;
+}
+
+/** utime + stime of a process, from /proc (Linux; clock ticks of 1/100 s). */
+function readCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) start after the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
