@@ -2,18 +2,18 @@ import type { Route } from "../config/envoy-types.js";
 import type { LocalReply, PhaseOutcome, RequestState } from "../ext-proc/ext-proc-filter.js";
 import type { GatewayRuntime } from "../gateway-runtime.js";
 
-/**
- * An HTTP filter in the connection manager's chain, as the gateway runs it: a factory per
- * http_filters entry (made once per config), and a run per request. The request phase runs in
- * chain order before the router; response phases run in reverse order, as Envoy's encoder filters do.
- * ext_authz → ratelimit → ext_proc is the chain a Kuadrant-protected InferencePool route sees.
- */
 /** The upstream response body, offered with the response headers to a filter that streams it early. */
 export interface ResponseBodySource {
   chunks: AsyncIterable<Buffer>;
   contentLength?: number | undefined;
 }
 
+/**
+ * An HTTP filter in the connection manager's chain, as the gateway runs it: a factory per
+ * http_filters entry (made once per config), and a run per request. The request phase runs in
+ * chain order before the router; response phases run in reverse order, as Envoy's encoder filters do.
+ * ext_authz → ratelimit → ext_proc is the chain a Kuadrant-protected InferencePool route sees.
+ */
 export interface FilterRun {
   requestPhase(state: RequestState): Promise<PhaseOutcome>;
   responseHeaders?(
