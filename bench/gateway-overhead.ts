@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import autocannon from "autocannon";
 import { type ChildServer, startChildServer } from "./child-server.js";
 
@@ -30,13 +31,20 @@ async function load(url: string, connections = 32, servers: Record<string, Child
     });
   await run(); // warm-up
   const cpuBefore = Object.values(servers).map((server) => server.cpuSeconds());
+  const loadGeneratorBefore = process.cpuUsage();
   const result = await run();
-  const cpuMicrosPerRequest = Object.entries(servers).map(
-    ([name, server], i) =>
-      `${name} ${Math.round(((server.cpuSeconds() - (cpuBefore[i] ?? 0)) * 1e6) / Math.max(1, result["2xx"]))} µs`,
-  );
+  const requests = Math.max(1, result["2xx"]);
+  const loadGenerator = process.cpuUsage(loadGeneratorBefore);
+  const micros: Array<[string, number]> = Object.entries(servers).map(([name, server], i) => [
+    name,
+    ((server.cpuSeconds() - (cpuBefore[i] ?? 0)) * 1e6) / requests,
+  ]);
+  micros.push(["load generator", (loadGenerator.user + loadGenerator.system) / requests]);
+  const total = micros.reduce((sum, [, us]) => sum + us, 0);
+  // What the machine's cores could serve if every process were busy all the time.
+  const ceiling = (availableParallelism() * 1e6) / total;
   return {
-    cpu: cpuMicrosPerRequest.join(", "),
+    cpu: `${micros.map(([name, us]) => `${name} ${Math.round(us)} µs`).join(", ")}; all cores busy would allow ${ceiling.toFixed(0)} req/s`,
     perSecond: result["2xx"] / DURATION_SECONDS,
     p50: result.latency.p50,
     p99: result.latency.p99,
