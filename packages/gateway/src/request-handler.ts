@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { HOP_BY_HOP_HEADERS } from "@testbed/common";
 import type { AccessLogEntry } from "./access-log.js";
-import type { LocalReply, RequestState } from "./ext-proc/ext-proc-filter.js";
-import type { FilterRun } from "./filters/http-filter.js";
+import type { LocalReply, PhaseOutcome, RequestState } from "./ext-proc/ext-proc-filter.js";
+import { type FilterRun, UpstreamResetError } from "./filters/http-filter.js";
 import type { GatewayRuntime, ListenerRuntime } from "./gateway-runtime.js";
 import { type RouteMatchResult, rewritePath } from "./routing/route-table.js";
 import type { UpstreamAttempt } from "./upstream/http-upstream.js";
@@ -201,9 +201,15 @@ async function forward(
   // Encoder filters run in reverse chain order.
   const encoders = [...filters].reverse();
   for (const filter of encoders) {
-    const outcome = (await filter.responseHeaders?.(responseHeaders, length === "0", body)) ?? {
-      action: "continue",
-    };
+    let outcome: PhaseOutcome;
+    try {
+      outcome = (await filter.responseHeaders?.(responseHeaders, length === "0", body)) ?? { action: "continue" };
+    } catch (error) {
+      if (!(error instanceof UpstreamResetError)) throw error;
+      log.responseFlags.push("UC");
+      response.destroy();
+      return finish();
+    }
     if (outcome.action === "reply") {
       upstream.resume();
       return localReply(response, log, outcome.reply, outcome.reply.flags ?? [], finish);

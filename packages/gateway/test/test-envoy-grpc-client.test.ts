@@ -569,6 +569,14 @@ describe("EnvoyGrpcStream against a plain HTTP/2 server", () => {
     expect(result.error?.details).toBe("100% broken");
   });
 
+  it("an empty grpc-status is unreadable: UNKNOWN (2), never OK", async () => {
+    const address = await startHttp2Server((stream) =>
+      stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "" }, { endStream: true }),
+    );
+    const result = await callOn(address);
+    expect(result.error?.code).toBe(GrpcCode.UNKNOWN);
+  });
+
   it("several messages then trailers with grpc-status 0 → every message, then end", async () => {
     const address = await startHttp2Server((stream) => {
       stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
@@ -855,6 +863,27 @@ describe("GrpcClusterClient stats", () => {
     await second?.connection.unary(checkMethod, checkRequest("b"), 2000);
     second?.done({ ok: true });
     expect(stats).toMatchObject({ cx_total: 2, cx_active: 1, cx_connect_fail: 0, rq_success: 2 });
+  });
+
+  it("after a GOAWAY the connection takes no new call but stays active until its last stream is over", async () => {
+    let held: http2.ServerHttp2Stream | undefined;
+    const address = await startHttp2Server((stream) => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" });
+      held = stream;
+      stream.session?.goaway();
+    });
+    const cluster = clusterOn(Number(address.split(":")[1]));
+    const client = clientFor(cluster);
+    const call = client.open();
+    if (!call) throw new Error("no host");
+    const stream = call.connection.stream(processMethod);
+    const outcome = outcomeOf(stream);
+    await vi.waitFor(() => expect(call.connection.usable).toBe(false));
+    expect(hostStats(cluster).cx_active).toBe(1);
+    held?.end();
+    stream.end();
+    await within(outcome, 3000, "the last stream");
+    await vi.waitFor(() => expect(hostStats(cluster).cx_active).toBe(0));
   });
 
   it("the server is force-shut down: a call under way fails, cx_active drops, a new connection to the restarted server works", async () => {

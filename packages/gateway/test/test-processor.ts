@@ -20,9 +20,10 @@ import {
  * optionally upper-cases bodies), one that never answers, one that answers 403 at once, one that errors,
  * and one that, in a full-duplex response, holds every answer until the body's end_of_stream has
  * arrived (allowed by Envoy's FULL_DUPLEX_STREAMED contract: "buffer the entire message, including
- * the headers … before sending back any response").
+ * the headers … before sending back any response"), and one that breaks that contract by echoing
+ * response body chunks before it answers the response headers.
  */
-export type Behaviour = "answer" | "silent" | "deny" | "error" | "uppercase" | "hold-response";
+export type Behaviour = "answer" | "silent" | "deny" | "error" | "uppercase" | "hold-response" | "body-before-headers";
 
 export interface TestProcessor {
   address: string;
@@ -89,7 +90,8 @@ export async function startTestProcessor(): Promise<TestProcessor> {
             return;
           case "response_headers": {
             const answer = responseHeadersResponse({ setHeaders: [setHeader("x-response-processed", "true")] });
-            if (behaviour === "hold-response" && fullDuplexResponse) heldResponse.push(answer);
+            const holds = behaviour === "hold-response" || behaviour === "body-before-headers";
+            if (holds && fullDuplexResponse) heldResponse.push(answer);
             else call.write(answer);
             return;
           }
@@ -98,6 +100,9 @@ export async function startTestProcessor(): Promise<TestProcessor> {
             const eos = message.response_body?.end_of_stream === true;
             if (fullDuplexResponse && behaviour === "hold-response") {
               heldResponse.push(streamedBodyChunk("response_body", body, eos));
+              if (eos) for (const answer of heldResponse.splice(0)) call.write(answer);
+            } else if (fullDuplexResponse && behaviour === "body-before-headers") {
+              call.write(streamedBodyChunk("response_body", body, eos));
               if (eos) for (const answer of heldResponse.splice(0)) call.write(answer);
             } else if (fullDuplexResponse) call.write(streamedBodyChunk("response_body", transform(body), eos));
             else

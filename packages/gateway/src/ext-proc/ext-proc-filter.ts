@@ -12,7 +12,7 @@ import {
   responseHeadersMessage,
 } from "@testbed/protocol";
 import type { ProcessingMode } from "../config/envoy-types.js";
-import type { FilterRun, ResponseBodySource } from "../filters/http-filter.js";
+import { type FilterRun, type ResponseBodySource, UpstreamResetError } from "../filters/http-filter.js";
 import type { GrpcMethod } from "../grpc/envoy-grpc-stream.js";
 import type { GrpcCall, GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
@@ -86,6 +86,10 @@ export class ExtProcFilterRun implements FilterRun {
   private stream: ProcessorStream | undefined;
   private responsePump: ResponseBodyPump | undefined;
   private failed = false;
+  /** The processor is out of the exchange without a failure (an immediate response, a spurious message). */
+  private detached = false;
+  /** When the last message went to the processor: Envoy re-arms its message timer on every send. */
+  private lastSentAt = 0;
   private readonly mode: Required<ProcessingMode>;
 
   constructor(
@@ -199,17 +203,27 @@ export class ExtProcFilterRun implements FilterRun {
     body?: ResponseBodySource,
   ): Promise<PhaseOutcome> {
     if (!this.active || this.mode.response_header_mode !== "SEND") return CONTINUE;
+    let pump: ResponseBodyPump | undefined;
     try {
       this.send(responseHeadersMessage(headers, endOfStream));
-      const pipelined =
+      if (
         body &&
+        !body.claimed &&
         !endOfStream &&
         this.mode.response_body_mode === "FULL_DUPLEX_STREAMED" &&
-        !this.config.allowModeOverride;
-      const pump = pipelined ? this.startResponsePump(body) : undefined;
-      // A full-duplex processor may hold the headers' answer until the whole body has arrived.
-      const response = pump ? await this.nextWhile(() => !pump.done) : await this.next();
-      if (response.immediate_response) return { action: "reply", reply: immediateReply(response) };
+        !this.config.allowModeOverride
+      ) {
+        pump = this.startResponsePump(body);
+      }
+      // A full-duplex processor may hold the headers' answer while the body flows in; the message
+      // timeout then counts from the last chunk sent.
+      const response = pump ? await this.nextSinceLastSend() : await this.next();
+      if (response.immediate_response) {
+        this.detached = true;
+        pump?.discard();
+        return { action: "reply", reply: immediateReply(response) };
+      }
+      if (pump && response.response !== "response_headers") return this.dropSpurious();
       this.countRejected(applyHeaderMutation(headers, response.response_headers?.response?.header_mutation));
       if (this.config.allowModeOverride && response.mode_override) {
         const override = response.mode_override;
@@ -218,7 +232,14 @@ export class ExtProcFilterRun implements FilterRun {
       }
       return CONTINUE;
     } catch (error) {
-      return this.fail(error);
+      if (pump?.error) {
+        // The upstream broke, not the processor: leave the stream and let the router reset the client.
+        this.detach();
+        throw new UpstreamResetError(String(pump.error));
+      }
+      const outcome = this.fail(error);
+      if (outcome.action === "reply") pump?.discard();
+      return outcome;
     }
   }
 
@@ -277,11 +298,12 @@ export class ExtProcFilterRun implements FilterRun {
     }
   }
 
-  private startResponsePump({ chunks, contentLength }: ResponseBodySource): ResponseBodyPump {
+  private startResponsePump(source: ResponseBodySource): ResponseBodyPump {
+    source.claimed = true;
     this.responsePump = new ResponseBodyPump(
-      withEndOfStream(chunks, contentLength),
+      withEndOfStream(source.chunks, source.contentLength),
       (chunk, last) => {
-        if (this.failed) return false;
+        if (this.failed || this.detached) return false;
         this.send(responseBodyMessage(chunk, last));
         return true;
       },
@@ -299,7 +321,7 @@ export class ExtProcFilterRun implements FilterRun {
   private async fullDuplexResponseBody(pump: ResponseBodyPump, write: (chunk: Buffer) => void): Promise<void> {
     try {
       // Already out of the exchange (a fail-open failure on the headers): pass the body through.
-      while (!this.failed) {
+      while (!this.failed && !this.detached) {
         const response = await this.nextWhile(() => !pump.done);
         const streamed = response.response_body?.response?.body_mutation?.streamed_response;
         if (!streamed) continue;
@@ -311,7 +333,7 @@ export class ExtProcFilterRun implements FilterRun {
       if (pump.error) throw pump.error;
       this.failMidResponse(error);
     }
-    if (this.failed) pump.passThrough(write);
+    if (this.failed || this.detached) pump.passThrough(write);
     await pump.finished;
     if (pump.error) throw pump.error;
   }
@@ -336,6 +358,7 @@ export class ExtProcFilterRun implements FilterRun {
       };
     }
     this.stream.session.send(message);
+    this.lastSentAt = performance.now();
     this.stats.inc("stream_msgs_sent");
   }
 
@@ -349,11 +372,11 @@ export class ExtProcFilterRun implements FilterRun {
     return { session: new ExtProcSession(call.connection.stream(extProcProcess())), call };
   }
 
-  private async next(): Promise<ProcessingResponse> {
+  private async next(timeoutMs = this.config.messageTimeoutSeconds * 1000): Promise<ProcessingResponse> {
     if (!this.stream) throw new StreamFailure(14, "no stream");
     let event: Awaited<ReturnType<ExtProcSession["next"]>>;
     try {
-      event = await this.stream.session.next(this.config.messageTimeoutSeconds * 1000);
+      event = await this.stream.session.next(timeoutMs);
     } catch {
       throw new StreamFailure(4, "message timeout", true);
     }
@@ -361,6 +384,33 @@ export class ExtProcFilterRun implements FilterRun {
     if (event.kind === "end") throw new StreamFailure(14, "stream closed by the processor");
     this.stats.inc("stream_msgs_received");
     return event.response;
+  }
+
+  /** next(), with the message timeout counted from the last message sent rather than from now. */
+  private async nextSinceLastSend(): Promise<ProcessingResponse> {
+    const timeoutMs = this.config.messageTimeoutSeconds * 1000;
+    for (;;) {
+      try {
+        return await this.next(Math.max(1, timeoutMs - (performance.now() - this.lastSentAt)));
+      } catch (error) {
+        const stillRunning = performance.now() - this.lastSentAt < timeoutMs;
+        if (!(error instanceof StreamFailure && error.timeout && stillRunning)) throw error;
+      }
+    }
+  }
+
+  /** A message out of order: Envoy counts it, closes the stream and goes on without the processor. */
+  private dropSpurious(): PhaseOutcome {
+    this.stats.inc("spurious_msgs_received");
+    this.detach();
+    return CONTINUE;
+  }
+
+  /** Leave the stream without a processor failure. */
+  private detach(): void {
+    this.detached = true;
+    this.stream?.session.cancel();
+    this.stream?.call.done({ ok: true });
   }
 
   /** next(), but a timeout while `waiting()` still holds is not a failure: keep waiting. */

@@ -4,6 +4,7 @@
  * wait for the headers' answer before streaming the body ("the client will send body and trailers
  * to the server as they arrive"). If the processor fails and failure is allowed, the chunks that
  * follow go to the client untouched; ones that arrive before the client side is ready are held.
+ * After a local reply the rest of the body is read and dropped.
  */
 export class ResponseBodyPump {
   done = false;
@@ -37,6 +38,16 @@ export class ResponseBodyPump {
   passThrough(write: (chunk: Buffer) => void): void {
     this.sink = write;
     for (const chunk of this.held.splice(0)) write(chunk);
+  }
+
+  /** The client got a local reply: drop what is held and whatever still comes. */
+  discard(): void {
+    this.passThrough(() => {});
+  }
+
+  /** Bytes waiting for passThrough(). */
+  get heldBytes(): number {
+    return this.held.reduce((sum, chunk) => sum + chunk.length, 0);
   }
 
   private pass(chunk: Buffer): void {

@@ -6,7 +6,12 @@ import type { GatewayRuntime } from "../gateway-runtime.js";
 export interface ResponseBodySource {
   chunks: AsyncIterable<Buffer>;
   contentLength?: number | undefined;
+  /** Set by the filter that started reading the body: only one may. */
+  claimed?: boolean;
 }
+
+/** The upstream response broke while a filter held its headers: Envoy resets the client (UC). */
+export class UpstreamResetError extends Error {}
 
 /**
  * An HTTP filter in the connection manager's chain, as the gateway runs it: a factory per

@@ -28,36 +28,41 @@ export interface ConnectionSettings {
  */
 export class EnvoyGrpcConnection {
   private readonly session: ClientHttp2Session;
-  private state: "connecting" | "ready" | "closed" = "connecting";
+  private state: "connecting" | "ready" | "draining" | "closed" = "connecting";
+  private readonly connectTimer: NodeJS.Timeout;
 
   constructor(hostPort: string, settings: ConnectionSettings, events: ConnectionEvents) {
     const tls = settings.tls;
     this.session = connect(`${tls ? "https" : "http"}://${hostPort}`, {
       createConnection: () => openSocket(hostPort, tls),
     });
-    const timer = setTimeout(
+    this.connectTimer = setTimeout(
       () => this.session.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
       settings.connectTimeoutMs,
     );
     this.session.once("connect", () => {
-      clearTimeout(timer);
+      clearTimeout(this.connectTimer);
       this.state = "ready";
       events.connected();
     });
     this.session.on("error", (error: NodeJS.ErrnoException) => {
       if (this.state === "connecting") events.connectFailed(error);
     });
-    // After a GOAWAY no new call may start here; the cluster client then connects anew.
-    this.session.once("goaway", () => this.markClosed(events));
+    // After a GOAWAY no new call may start here (the cluster client connects anew), but the
+    // connection stays active until the calls on it are over and it closes.
+    this.session.once("goaway", () => {
+      if (this.state === "ready") this.state = "draining";
+    });
     this.session.once("close", () => {
-      clearTimeout(timer);
-      this.markClosed(events);
+      clearTimeout(this.connectTimer);
+      if (this.state === "ready" || this.state === "draining") events.closed();
+      this.state = "closed";
     });
   }
 
   /** False once the connection failed or closed: the next call needs a new connection. */
   get usable(): boolean {
-    return this.state !== "closed" && !this.session.closed && !this.session.destroyed;
+    return (this.state === "connecting" || this.state === "ready") && !this.session.closed && !this.session.destroyed;
   }
 
   /** A streaming call (ext_proc Process). */
@@ -99,12 +104,8 @@ export class EnvoyGrpcConnection {
 
   /** Let the calls under way finish, then close. */
   close(): void {
+    clearTimeout(this.connectTimer);
     this.session.close();
-  }
-
-  private markClosed(events: ConnectionEvents): void {
-    if (this.state === "ready") events.closed();
-    this.state = "closed";
   }
 }
 

@@ -91,10 +91,11 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
   }
 
   private readStatus(headers: IncomingHttpHeaders): void {
-    const code = Number(headers["grpc-status"]);
+    const status = String(headers["grpc-status"] ?? "");
     const message = headers["grpc-message"];
     this.status ??= {
-      code: Number.isInteger(code) ? code : GrpcCode.UNKNOWN,
+      // An empty or non-numeric grpc-status cannot be read: UNKNOWN, never OK.
+      code: /^\d+$/.test(status) ? Number(status) : GrpcCode.UNKNOWN,
       details: typeof message === "string" ? percentDecoded(message) : "",
     };
   }
