@@ -391,7 +391,8 @@ export class ExtProcFilterRun implements FilterRun {
     const timeoutMs = this.config.messageTimeoutSeconds * 1000;
     for (;;) {
       try {
-        return await this.next(Math.max(1, timeoutMs - (performance.now() - this.lastSentAt)));
+        // Whole milliseconds: timers of one duration share a list in Node.
+        return await this.next(Math.max(1, Math.ceil(timeoutMs - (performance.now() - this.lastSentAt))));
       } catch (error) {
         const stillRunning = performance.now() - this.lastSentAt < timeoutMs;
         if (!(error instanceof StreamFailure && error.timeout && stillRunning)) throw error;
