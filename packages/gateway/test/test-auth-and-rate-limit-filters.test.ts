@@ -23,6 +23,7 @@ beforeAll(async () => {
       callback: grpc.sendUnaryData<unknown>,
     ) {
       const auth = call.request.attributes.request.http.headers.authorization;
+      if (auth === "Bearer slow-key") return; // never answers: the gateway's deadline ends the call
       if (auth !== "Bearer alice-key") {
         callback(null, {
           status: { code: 16 },
@@ -195,6 +196,18 @@ describe("ext_authz and ratelimit filters", () => {
     hitsByUser.clear();
     const noLimiter = await gateway(servicesAddress, "127.0.0.1:1");
     expect((await get(noLimiter, "alice-key")).status).toBe(200);
+  });
+
+  it("a Check past the grpc_service timeout: 403 UAEX, counted as a timeout on the service's cluster", async () => {
+    const g = await gateway();
+    const response = await get(g, "slow-key");
+    expect(response.status).toBe(403);
+    expect(g.accessLog.lines.at(-1)).toContain(" 403 UAEX ext_authz_error ");
+    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+    expect(stats).toContain("cluster.authorino.upstream_rq_timeout: 1");
+    expect(stats).toContain("cluster.authorino.upstream_rq_active: 0");
+    const clusters = await (await fetch(`${g.adminUrl}/clusters`)).text();
+    expect(clusters).toMatch(/authorino::127\.0\.0\.1:\d+::rq_timeout::1/);
   });
 
   it("answers 500 RLSE when the limiter is unreachable and failure_mode_deny is set", async () => {

@@ -9,8 +9,8 @@ const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
 export interface GrpcCall {
   connection: EnvoyGrpcConnection;
   host: UpstreamHost;
-  /** Call once the call is over: ok = the service answered normally. */
-  done(outcome: { ok: boolean }): void;
+  /** Call once the call is over: ok = the service answered normally; timedOut = its deadline passed. */
+  done(outcome: { ok: boolean; timedOut?: boolean }): void;
 }
 
 /**
@@ -38,19 +38,26 @@ export class GrpcClusterClient {
       this.connections.set(host.hostPort, connection);
     }
     const stats = host.stats.values;
+    const clusterStats = this.cluster.stats;
     stats.rq_total++;
     stats.rq_active++;
-    this.cluster.stats.inc("upstream_rq_total");
+    clusterStats.inc("upstream_rq_total");
+    clusterStats.inc("upstream_rq_active");
     let finished = false;
     return {
       connection,
       host,
-      done: ({ ok }) => {
+      done: ({ ok, timedOut }) => {
         if (finished) return;
         finished = true;
         stats.rq_active--;
+        clusterStats.values.upstream_rq_active--;
         if (ok) stats.rq_success++;
         else stats.rq_error++;
+        if (timedOut) {
+          stats.rq_timeout++;
+          clusterStats.inc("upstream_rq_timeout");
+        }
       },
     };
   }

@@ -46,3 +46,8 @@ export class GrpcCallError extends Error {
     super(`${code} ${details}`);
   }
 }
+
+/** Whether a call failed because its deadline passed (what a cluster counts as rq_timeout). */
+export function isDeadlineExceeded(error: unknown): boolean {
+  return error instanceof GrpcCallError && error.code === GrpcCode.DEADLINE_EXCEEDED;
+}

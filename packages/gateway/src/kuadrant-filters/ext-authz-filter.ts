@@ -14,6 +14,7 @@ import type {
 } from "../filters/http-filter.js";
 import type { GrpcMethod } from "../grpc/envoy-grpc-stream.js";
 import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
+import { isDeadlineExceeded } from "../grpc/grpc-status.js";
 
 /**
  * envoy.filters.http.ext_authz over gRPC (what Kuadrant's AuthPolicy puts in front of a route,
@@ -81,8 +82,8 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     try {
       response = await call.connection.unary(authorizationCheck(), request, this.config.timeoutMs);
       call.done({ ok: true });
-    } catch {
-      call.done({ ok: false });
+    } catch (error) {
+      call.done({ ok: false, timedOut: isDeadlineExceeded(error) });
       return this.onError();
     }
     if ((response.status?.code ?? 0) !== 0) {

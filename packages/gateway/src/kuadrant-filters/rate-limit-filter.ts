@@ -8,6 +8,7 @@ import type {
 } from "../filters/http-filter.js";
 import type { GrpcMethod } from "../grpc/envoy-grpc-stream.js";
 import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
+import { isDeadlineExceeded } from "../grpc/grpc-status.js";
 
 /**
  * envoy.filters.http.ratelimit (global rate limiting, answered by Limitador): build descriptors from
@@ -107,7 +108,7 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
       )
       .then(
         () => call.done({ ok: true }),
-        () => call.done({ ok: false }),
+        (error: unknown) => call.done({ ok: false, timedOut: isDeadlineExceeded(error) }),
       );
   }
 
@@ -126,8 +127,8 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
         this.config.timeoutMs,
       );
       call.done({ ok: true });
-    } catch {
-      call.done({ ok: false });
+    } catch (error) {
+      call.done({ ok: false, timedOut: isDeadlineExceeded(error) });
       return { phase: this.onError(), headers: {} };
     }
     const headers: Record<string, string> = {};
