@@ -60,9 +60,7 @@ export class GatewayRuntime {
     readonly meshProfile: MeshProfile,
   ) {
     for (const cluster of config.clusters) {
-      const runtime = new ClusterRuntime(cluster);
-      const old = previous?.clusters.get(cluster.name)?.runtime;
-      if (old) inheritStats(runtime, old);
+      const runtime = new ClusterRuntime(cluster, previous?.clusters.get(cluster.name)?.runtime);
       this.clusters.set(cluster.name, new ClusterEntry(runtime));
     }
     config.listeners.forEach((listener, index) => {
@@ -135,12 +133,4 @@ function clusterOf(grpcService: unknown, path: string): string {
 function timeoutOf(grpcService: unknown, fallbackSeconds: number, path: string): number {
   const timeout = (grpcService as { timeout?: unknown } | undefined)?.timeout;
   return (timeout === undefined ? fallbackSeconds : duration(timeout, path)) * 1000;
-}
-
-function inheritStats(next: ClusterRuntime, old: ClusterRuntime): void {
-  Object.assign(next.stats.values, old.stats.values);
-  for (const [hostPort, host] of old.hosts) {
-    const target = next.hosts.get(hostPort);
-    if (target) Object.assign(target.stats.values, host.stats.values);
-  }
 }

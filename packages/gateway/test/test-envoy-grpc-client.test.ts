@@ -834,6 +834,23 @@ describe("GrpcClusterClient stats", () => {
     expect(cluster.stats.values["ssl.fail_verify_error"]).toBe(0);
   });
 
+  it("across a config update the versions share their stats: the old version's connection closing is seen by the new", async () => {
+    const { port } = await startGrpcServer(answeringCheck);
+    const oldVersion = clusterOn(port);
+    const oldClient = clientFor(oldVersion);
+    const call = oldClient.open();
+    if (!call) throw new Error("no host");
+    await call.connection.unary(checkMethod, checkRequest("a"), 2000);
+    call.done({ ok: true });
+    const newVersion = new ClusterRuntime(oldVersion.config, oldVersion);
+    expect(hostStats(newVersion)).toBe(hostStats(oldVersion));
+    expect(newVersion.stats).toBe(oldVersion.stats);
+    expect(hostStats(newVersion)).toMatchObject({ cx_total: 1, cx_active: 1, rq_success: 1 });
+    oldClient.close();
+    await vi.waitFor(() => expect(hostStats(newVersion).cx_active).toBe(0));
+    expect(newVersion.stats.values.upstream_cx_active).toBe(0);
+  });
+
   it("no host in the cluster: open() is undefined and counts upstream_cx_none_healthy", () => {
     const cluster = new ClusterRuntime({ name: "empty", type: "STATIC", http2: true, endpoints: [] });
     expect(clientFor(cluster).open()).toBeUndefined();

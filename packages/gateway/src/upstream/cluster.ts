@@ -23,12 +23,24 @@ export interface HostChoiceInput {
 }
 
 export class ClusterRuntime {
-  readonly stats = new ClusterStats();
+  readonly stats: ClusterStats;
   readonly hosts = new Map<string, UpstreamHost>();
   private roundRobin = 0;
   private readonly removalListeners: Array<(hostPort: string) => void> = [];
+  private readonly inheritedHostStats = new Map<string, HostStats>();
 
-  constructor(readonly config: Cluster) {
+  /**
+   * `previous` is the same cluster in the config version before: its stats objects are shared,
+   * not copied, so connections and requests still running on the old version keep counting
+   * into the same cx_active / rq_active as Envoy's stats, which live by name across updates.
+   */
+  constructor(
+    readonly config: Cluster,
+    previous?: ClusterRuntime,
+  ) {
+    this.stats = previous?.stats ?? new ClusterStats();
+    // Only the stats objects are kept, not the old runtime (versions must not chain in memory).
+    for (const [hostPort, host] of previous?.hosts ?? []) this.inheritedHostStats.set(hostPort, host.stats);
     for (const endpoint of config.endpoints) this.host(endpoint.address, endpoint.port_value);
   }
 
@@ -87,7 +99,7 @@ export class ClusterRuntime {
     const hostPort = `${address}:${port}`;
     let host = this.hosts.get(hostPort);
     if (!host) {
-      host = { address, port, hostPort, stats: new HostStats() };
+      host = { address, port, hostPort, stats: this.inheritedHostStats.get(hostPort) ?? new HostStats() };
       this.hosts.set(hostPort, host);
       if (this.config.type === "ORIGINAL_DST" && this.hosts.size > MAX_DYNAMIC_HOSTS) {
         const oldest = this.hosts.keys().next().value as string;
