@@ -1,5 +1,5 @@
 import { silentSink } from "@testbed/common";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
 import { type SimpleConfigParts, simpleConfig } from "./simple-config.js";
@@ -157,6 +157,16 @@ describe("ext_proc processing modes", () => {
     expect(rest.every((phase) => phase === "response_body")).toBe(true);
     const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
     expect(stats).toContain("http.test.ext_proc.message_timeouts: 0");
+  });
+
+  it("at the end of the exchange the stream is half-closed then reset, as Envoy does: a processor that never ends its side keeps nothing open", async () => {
+    processor.behaviour = "keep-open";
+    const before = processor.cancelled;
+    const g = await gatewayWith({ mode: { request_header_mode: "SEND" } });
+    for (let i = 0; i < 3; i++) expect((await post(g, `r${i}`)).status).toBe(200);
+    await vi.waitFor(() => expect(processor.cancelled - before).toBe(3));
+    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+    expect(stats).toContain("http.test.ext_proc.streams_closed: 3");
   });
 
   it("an immediate response answers the client without going upstream", async () => {

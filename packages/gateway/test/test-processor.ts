@@ -21,19 +21,36 @@ import {
  * and one that, in a full-duplex response, holds every answer until the body's end_of_stream has
  * arrived (allowed by Envoy's FULL_DUPLEX_STREAMED contract: "buffer the entire message, including
  * the headers … before sending back any response"), and one that breaks that contract by echoing
- * response body chunks before it answers the response headers.
+ * response body chunks before it answers the response headers; "keep-open" answers like "answer"
+ * but never ends its side of the stream.
  */
-export type Behaviour = "answer" | "silent" | "deny" | "error" | "uppercase" | "hold-response" | "body-before-headers";
+export type Behaviour =
+  | "answer"
+  | "silent"
+  | "deny"
+  | "error"
+  | "uppercase"
+  | "hold-response"
+  | "body-before-headers"
+  | "keep-open";
 
 export interface TestProcessor {
   address: string;
   received: ProcessingRequest[];
+  /** Streams the gateway reset (RST_STREAM) rather than just half-closed. */
+  cancelled: number;
   behaviour: Behaviour;
   close(): Promise<void>;
 }
 
 export async function startTestProcessor(): Promise<TestProcessor> {
-  const processor: TestProcessor = { address: "", received: [], behaviour: "answer", close: async () => {} };
+  const processor: TestProcessor = {
+    address: "",
+    received: [],
+    cancelled: 0,
+    behaviour: "answer",
+    close: async () => {},
+  };
   const server = new grpc.Server();
   server.addService(extProcService().definition, {
     Process(call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) {
@@ -118,7 +135,10 @@ export async function startTestProcessor(): Promise<TestProcessor> {
             return;
         }
       });
-      call.on("end", () => call.end());
+      call.on("end", () => {
+        if (processor.behaviour !== "keep-open") call.end();
+      });
+      call.on("cancelled", () => processor.cancelled++);
       call.on("error", () => {});
     },
   });

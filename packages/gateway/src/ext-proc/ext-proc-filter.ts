@@ -338,10 +338,14 @@ export class ExtProcFilterRun implements FilterRun {
     if (pump.error) throw pump.error;
   }
 
-  /** The HTTP exchange is over: close the stream (Envoy half-closes). */
+  /**
+   * The HTTP exchange is over: close the stream as Envoy does, half-close then reset, so a
+   * processor that never ends its side does not keep the stream open.
+   */
   complete(): void {
     if (!this.stream || this.failed) return;
     this.stream.session.end();
+    this.stream.session.cancel();
     this.stream.call.done({ ok: true });
     this.stats.inc("streams_closed");
   }
