@@ -159,14 +159,35 @@ describe("ext_proc processing modes", () => {
     expect(stats).toContain("http.test.ext_proc.message_timeouts: 0");
   });
 
-  it("at the end of the exchange the stream is half-closed then reset, as Envoy does: a processor that never ends its side keeps nothing open", async () => {
+  it("at the end of the exchange the stream is half-closed, then reset if the processor does not end its side: nothing stays open", async () => {
     processor.behaviour = "keep-open";
-    const before = processor.cancelled;
+    const before = processor.streamsClosed;
     const g = await gatewayWith({ mode: { request_header_mode: "SEND" } });
     for (let i = 0; i < 3; i++) expect((await post(g, `r${i}`)).status).toBe(200);
-    await vi.waitFor(() => expect(processor.cancelled - before).toBe(3));
+    // The processor never ends its side: only the gateway's reset closes these streams.
+    await vi.waitFor(() => expect(processor.streamsClosed - before).toBe(3), { timeout: 5000 });
     const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
     expect(stats).toContain("http.test.ext_proc.streams_closed: 3");
+  });
+
+  it("1,200 requests in a row keep their processor connection: streams are not reset when the processor closes them itself", async () => {
+    // Node's HTTP/2 server drops a connection whose client resets ~1,000 streams in a burst
+    // (rapid-reset protection), which would turn into ext_proc_error_gRPC_error_14 here.
+    const g = await gatewayWith({ mode: { request_header_mode: "SEND" } });
+    const statuses = new Map<number, number>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 1200) {
+          next++;
+          const status = (await post(g, "x")).status;
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }
+      }),
+    );
+    expect(Object.fromEntries(statuses)).toEqual({ 200: 1200 });
+    const clusters = await (await fetch(`${g.adminUrl}/clusters`)).text();
+    expect(clusters).toMatch(/processor::[\d.:]+::cx_total::1\n/);
   });
 
   it("an immediate response answers the client without going upstream", async () => {

@@ -37,8 +37,8 @@ export type Behaviour =
 export interface TestProcessor {
   address: string;
   received: ProcessingRequest[];
-  /** Streams the gateway reset (RST_STREAM) rather than just half-closed. */
-  cancelled: number;
+  /** Streams that are over on the server's side, however they ended (grpc-js reports every close as "cancelled"). */
+  streamsClosed: number;
   behaviour: Behaviour;
   close(): Promise<void>;
 }
@@ -47,7 +47,7 @@ export async function startTestProcessor(): Promise<TestProcessor> {
   const processor: TestProcessor = {
     address: "",
     received: [],
-    cancelled: 0,
+    streamsClosed: 0,
     behaviour: "answer",
     close: async () => {},
   };
@@ -138,7 +138,7 @@ export async function startTestProcessor(): Promise<TestProcessor> {
       call.on("end", () => {
         if (processor.behaviour !== "keep-open") call.end();
       });
-      call.on("cancelled", () => processor.cancelled++);
+      call.on("cancelled", () => processor.streamsClosed++);
       call.on("error", () => {});
     },
   });

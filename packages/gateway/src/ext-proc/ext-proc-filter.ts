@@ -13,7 +13,7 @@ import {
 } from "@testbed/protocol";
 import type { ProcessingMode } from "../config/envoy-types.js";
 import { type FilterRun, type ResponseBodySource, UpstreamResetError } from "../filters/http-filter.js";
-import type { GrpcMethod } from "../grpc/envoy-grpc-stream.js";
+import type { EnvoyGrpcStream, GrpcMethod } from "../grpc/envoy-grpc-stream.js";
 import type { GrpcCall, GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
@@ -23,8 +23,12 @@ import { ResponseBodyPump } from "./response-body-pump.js";
 /** An open ext_proc stream on a processor cluster. */
 interface ProcessorStream {
   session: ExtProcSession;
+  grpcStream: EnvoyGrpcStream<ProcessingRequest, ProcessingResponse>;
   call: GrpcCall;
 }
+
+/** How long a processor has to end its side once the exchange is over, before the stream is reset. */
+const RESET_GRACE_MS = 1000;
 
 let processMethod: GrpcMethod<ProcessingRequest, ProcessingResponse> | undefined;
 /** ExternalProcessor.Process: its path and (de)serializers, from the service definition. */
@@ -339,13 +343,13 @@ export class ExtProcFilterRun implements FilterRun {
   }
 
   /**
-   * The HTTP exchange is over: close the stream as Envoy does, half-close then reset, so a
-   * processor that never ends its side does not keep the stream open.
+   * The HTTP exchange is over: close the stream as Envoy does, half-close then reset (see
+   * resetUnlessClosedWithin), so a processor that never ends its side does not keep it open.
    */
   complete(): void {
     if (!this.stream || this.failed) return;
     this.stream.session.end();
-    this.stream.session.cancel();
+    this.stream.grpcStream.resetUnlessClosedWithin(RESET_GRACE_MS);
     this.stream.call.done({ ok: true });
     this.stats.inc("streams_closed");
   }
@@ -373,7 +377,8 @@ export class ExtProcFilterRun implements FilterRun {
     const call = client.open();
     if (!call) throw new StreamFailure(14, `no healthy upstream in ${clusterName}`);
     this.stats.inc("streams_started");
-    return { session: new ExtProcSession(call.connection.stream(extProcProcess())), call };
+    const grpcStream = call.connection.stream(extProcProcess());
+    return { session: new ExtProcSession(grpcStream), grpcStream, call };
   }
 
   private async next(timeoutMs = this.config.messageTimeoutSeconds * 1000): Promise<ProcessingResponse> {

@@ -79,6 +79,20 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
     this.stream?.close(constants.NGHTTP2_CANCEL);
   }
 
+  /**
+   * Reset the stream if the server has not ended it within `graceMs`. Envoy resets right after
+   * half-closing; here the server gets a moment to close first, because Node's HTTP/2 server takes
+   * a client that resets every stream for a rapid-reset attack (CVE-2023-44487) and drops the
+   * whole connection.
+   */
+  resetUnlessClosedWithin(graceMs: number): void {
+    if (this.finished) return;
+    const timer = setTimeout(() => this.cancel(), graceMs);
+    timer.unref();
+    this.once("end", () => clearTimeout(timer));
+    this.once("error", () => clearTimeout(timer));
+  }
+
   private onResponseHeaders(headers: IncomingHttpHeaders): void {
     const httpStatus = Number(headers[":status"]);
     if (headers["grpc-status"] !== undefined) {
