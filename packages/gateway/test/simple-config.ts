@@ -91,15 +91,7 @@ export function simpleConfig(parts: SimpleConfigParts): Record<string, unknown> 
     },
   ];
   if (parts.processor !== undefined && parts.processor !== "") {
-    clusters.push({
-      name: "processor",
-      type: "STATIC",
-      http2_protocol_options: {},
-      load_assignment: {
-        cluster_name: "processor",
-        endpoints: [{ lb_endpoints: [{ endpoint: { address: socket(parts.processor) } }] }],
-      },
-    });
+    clusters.push(staticCluster("processor", parts.processor));
   }
   return {
     admin: { address: { socket_address: { address: "127.0.0.1", port_value: 0 } } },

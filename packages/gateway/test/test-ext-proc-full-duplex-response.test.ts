@@ -88,6 +88,20 @@ afterAll(async () => {
 });
 
 describe("full-duplex response body, around the response headers' answer", () => {
+  it("the body follows the headers without waiting for their answer, so a processor that holds its answers until end_of_stream still works", async () => {
+    processor.behaviour = "hold-response";
+    const g = await gatewayWith({ messageTimeout: "0.5s" });
+    const response = await fetch(url(g, "/json"));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-response-processed")).toBe("true");
+    expect(await response.text()).toBe('{"answer":42}');
+    const [first, ...rest] = processor.received.map((m) => m.request);
+    expect(first).toBe("response_headers");
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.every((phase) => phase === "response_body")).toBe(true);
+    expect(await stats(g)).toContain("http.test.ext_proc.message_timeouts: 0");
+  });
+
   it("a silent processor times out from the last message sent; fail open then delivers the whole stream", async () => {
     processor.behaviour = "silent";
     const g = await gatewayWith({ failureModeAllow: true, messageTimeout: "0.2s" });

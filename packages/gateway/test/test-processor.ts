@@ -37,8 +37,8 @@ export type Behaviour =
 export interface TestProcessor {
   address: string;
   received: ProcessingRequest[];
-  /** Streams that are over on the server's side, however they ended (grpc-js reports every close as "cancelled"). */
-  streamsClosed: number;
+  /** Streams opened under "keep-open" that are now closed (only the gateway can have closed them). */
+  keptOpenStreamsClosed: number;
   behaviour: Behaviour;
   close(): Promise<void>;
 }
@@ -47,7 +47,7 @@ export async function startTestProcessor(): Promise<TestProcessor> {
   const processor: TestProcessor = {
     address: "",
     received: [],
-    streamsClosed: 0,
+    keptOpenStreamsClosed: 0,
     behaviour: "answer",
     close: async () => {},
   };
@@ -57,6 +57,8 @@ export async function startTestProcessor(): Promise<TestProcessor> {
       let fullDuplexRequest = false;
       let fullDuplexResponse = false;
       const heldResponse: ProcessingResponse[] = [];
+      // Fixed when the stream opens, so streams of earlier tests closing late are not counted.
+      const keepOpen = processor.behaviour === "keep-open";
       call.on("data", (message: ProcessingRequest) => {
         processor.received.push(message);
         if (message.protocol_config) {
@@ -136,9 +138,12 @@ export async function startTestProcessor(): Promise<TestProcessor> {
         }
       });
       call.on("end", () => {
-        if (processor.behaviour !== "keep-open") call.end();
+        if (!keepOpen) call.end();
       });
-      call.on("cancelled", () => processor.streamsClosed++);
+      // grpc-js reports every close as "cancelled"; a keep-open stream closes only when reset.
+      call.on("cancelled", () => {
+        if (keepOpen) processor.keptOpenStreamsClosed++;
+      });
       call.on("error", () => {});
     },
   });

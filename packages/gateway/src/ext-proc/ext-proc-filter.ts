@@ -13,7 +13,7 @@ import {
 } from "@testbed/protocol";
 import type { ProcessingMode } from "../config/envoy-types.js";
 import { type FilterRun, type ResponseBodySource, UpstreamResetError } from "../filters/http-filter.js";
-import type { EnvoyGrpcStream, GrpcMethod } from "../grpc/envoy-grpc-stream.js";
+import { type EnvoyGrpcStream, lazyMethod } from "../grpc/envoy-grpc-stream.js";
 import type { GrpcCall, GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
@@ -30,12 +30,8 @@ interface ProcessorStream {
 /** How long a processor has to end its side once the exchange is over, before the stream is reset. */
 const RESET_GRACE_MS = 1000;
 
-let processMethod: GrpcMethod<ProcessingRequest, ProcessingResponse> | undefined;
-/** ExternalProcessor.Process: its path and (de)serializers, from the service definition. */
-function extProcProcess(): GrpcMethod<ProcessingRequest, ProcessingResponse> {
-  processMethod ??= extProcService().definition.Process as GrpcMethod<ProcessingRequest, ProcessingResponse>;
-  return processMethod;
-}
+/** ExternalProcessor.Process. */
+const extProcProcess = lazyMethod<ProcessingRequest, ProcessingResponse>(() => extProcService().definition.Process);
 
 /**
  * One request's run through the ext_proc filter, with Envoy's semantics for every mode:

@@ -1,7 +1,7 @@
 import { type ClientHttp2Session, connect } from "node:http2";
 import { type Socket, connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import type { UpstreamTlsOptions } from "../upstream/tls-options.js";
+import { nodeTlsOptions, type UpstreamTlsOptions } from "../upstream/tls-options.js";
 import { EnvoyGrpcStream, type GrpcMethod } from "./envoy-grpc-stream.js";
 import { GrpcCallError, GrpcCode } from "./grpc-status.js";
 
@@ -13,6 +13,11 @@ export interface ConnectionEvents {
   connectFailed(error: NodeJS.ErrnoException): void;
   /** A connection that was up has closed. */
   closed(): void;
+}
+
+export interface HostAddress {
+  address: string;
+  port: number;
 }
 
 export interface ConnectionSettings {
@@ -31,10 +36,11 @@ export class EnvoyGrpcConnection {
   private state: "connecting" | "ready" | "draining" | "closed" = "connecting";
   private readonly connectTimer: NodeJS.Timeout;
 
-  constructor(hostPort: string, settings: ConnectionSettings, events: ConnectionEvents) {
+  constructor(host: HostAddress, settings: ConnectionSettings, events: ConnectionEvents) {
     const tls = settings.tls;
-    this.session = connect(`${tls ? "https" : "http"}://${hostPort}`, {
-      createConnection: () => openSocket(hostPort, tls),
+    const authority = host.address.includes(":") ? `[${host.address}]:${host.port}` : `${host.address}:${host.port}`;
+    this.session = connect(`${tls ? "https" : "http"}://${authority}`, {
+      createConnection: () => openSocket(host, tls),
     });
     this.connectTimer = setTimeout(
       () => this.session.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
@@ -113,20 +119,10 @@ export class EnvoyGrpcConnection {
  * The connection's socket, with Nagle's algorithm off as Envoy sets TCP_NODELAY on upstream
  * connections: small gRPC messages must not wait for the previous one's ACK.
  */
-function openSocket(hostPort: string, tls: UpstreamTlsOptions | undefined): Socket {
-  const split = hostPort.lastIndexOf(":");
-  const host = hostPort.slice(0, split);
-  const port = Number(hostPort.slice(split + 1));
+function openSocket({ address, port }: HostAddress, tls: UpstreamTlsOptions | undefined): Socket {
   const socket = tls
-    ? tlsConnect({
-        host,
-        port,
-        ALPNProtocols: ["h2"],
-        ...(tls.ca ? { ca: tls.ca } : {}),
-        ...(tls.servername ? { servername: tls.servername } : {}),
-        rejectUnauthorized: tls.rejectUnauthorized,
-      })
-    : tcpConnect({ host, port });
+    ? tlsConnect({ host: address, port, ALPNProtocols: ["h2"], ...nodeTlsOptions(tls) })
+    : tcpConnect({ host: address, port });
   socket.setNoDelay(true);
   return socket;
 }

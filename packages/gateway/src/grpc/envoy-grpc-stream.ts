@@ -10,6 +10,15 @@ export interface GrpcMethod<Request, Response> {
   responseDeserialize(bytes: Buffer): Response;
 }
 
+/** A method of a service definition, looked up on first use (loading its .proto is not free). */
+export function lazyMethod<Request, Response>(lookup: () => unknown): () => GrpcMethod<Request, Response> {
+  let method: GrpcMethod<Request, Response> | undefined;
+  return () => {
+    method ??= lookup() as GrpcMethod<Request, Response>;
+    return method;
+  };
+}
+
 interface Status {
   code: number;
   details: string;

@@ -1,7 +1,9 @@
 import type { ClusterRuntime, UpstreamHost } from "../upstream/cluster.js";
-import { upstreamTlsOptions } from "../upstream/tls-options.js";
+import { type UpstreamTlsOptions, upstreamTlsOptions } from "../upstream/tls-options.js";
 import { classifyConnectError } from "../upstream/upstream-failure.js";
 import { EnvoyGrpcConnection } from "./envoy-grpc-connection.js";
+import type { GrpcMethod } from "./envoy-grpc-stream.js";
+import { GrpcCallError, GrpcCode, isDeadlineExceeded } from "./grpc-status.js";
 
 /** Envoy's default connect_timeout for a cluster that sets none. */
 const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
@@ -22,8 +24,12 @@ export interface GrpcCall {
  */
 export class GrpcClusterClient {
   private readonly connections = new Map<string, EnvoyGrpcConnection>();
+  /** Read once: the CA may come from a file. */
+  private readonly tls: UpstreamTlsOptions | undefined;
 
-  constructor(private readonly cluster: ClusterRuntime) {}
+  constructor(private readonly cluster: ClusterRuntime) {
+    this.tls = cluster.config.tls ? upstreamTlsOptions(cluster.config.tls) : undefined;
+  }
 
   open(): GrpcCall | undefined {
     const host = this.cluster.choose({ headers: {}, metadata: {} });
@@ -62,6 +68,27 @@ export class GrpcClusterClient {
     };
   }
 
+  /**
+   * One unary call on a host of the cluster, counted (a passed deadline as rq_timeout). Rejects
+   * with the call's GrpcCallError, or UNAVAILABLE when the cluster has no host.
+   */
+  async unary<Request, Response>(
+    method: GrpcMethod<Request, Response>,
+    request: Request,
+    timeoutMs: number,
+  ): Promise<Response> {
+    const call = this.open();
+    if (!call) throw new GrpcCallError(GrpcCode.UNAVAILABLE, "no healthy upstream");
+    try {
+      const response = await call.connection.unary(method, request, timeoutMs);
+      call.done({ ok: true });
+      return response;
+    } catch (error) {
+      call.done({ ok: false, timedOut: isDeadlineExceeded(error) });
+      throw error;
+    }
+  }
+
   close(): void {
     for (const connection of this.connections.values()) connection.close();
     this.connections.clear();
@@ -70,14 +97,14 @@ export class GrpcClusterClient {
   private connect(host: UpstreamHost): EnvoyGrpcConnection {
     const stats = host.stats.values;
     const clusterStats = this.cluster.stats;
-    const tls = this.cluster.config.tls ? upstreamTlsOptions(this.cluster.config.tls) : undefined;
+    const tls = this.tls;
     stats.cx_total++;
     clusterStats.inc("upstream_cx_total");
     const forget = () => {
       if (this.connections.get(host.hostPort) === connection) this.connections.delete(host.hostPort);
     };
     const connection: EnvoyGrpcConnection = new EnvoyGrpcConnection(
-      host.hostPort,
+      host,
       {
         ...(tls ? { tls } : {}),
         connectTimeoutMs: (this.cluster.config.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000,

@@ -12,9 +12,8 @@ import type {
   PhaseOutcome,
   RequestState,
 } from "../filters/http-filter.js";
-import type { GrpcMethod } from "../grpc/envoy-grpc-stream.js";
+import { lazyMethod } from "../grpc/envoy-grpc-stream.js";
 import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
-import { isDeadlineExceeded } from "../grpc/grpc-status.js";
 
 /**
  * envoy.filters.http.ext_authz over gRPC (what Kuadrant's AuthPolicy puts in front of a route,
@@ -57,8 +56,7 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
 
   private async check(state: RequestState, contextExtensions: Record<string, string>): Promise<PhaseOutcome> {
     const client = this.clientFor(this.config.clusterName);
-    const call = client?.open();
-    if (!call) return this.onError();
+    if (!client) return this.onError();
     const headers = state.headers;
     const request = {
       attributes: {
@@ -80,10 +78,8 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     };
     let response: CheckResponse;
     try {
-      response = await call.connection.unary(authorizationCheck(), request, this.config.timeoutMs);
-      call.done({ ok: true });
-    } catch (error) {
-      call.done({ ok: false, timedOut: isDeadlineExceeded(error) });
+      response = await client.unary(authorizationCheck(), request, this.config.timeoutMs);
+    } catch {
       return this.onError();
     }
     if ((response.status?.code ?? 0) !== 0) {
@@ -118,9 +114,5 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
   }
 }
 
-let checkMethod: GrpcMethod<unknown, CheckResponse> | undefined;
-/** Authorization.Check: its path and (de)serializers, from the service definition. */
-function authorizationCheck(): GrpcMethod<unknown, CheckResponse> {
-  checkMethod ??= authorizationService().definition.Check as GrpcMethod<unknown, CheckResponse>;
-  return checkMethod;
-}
+/** Authorization.Check. */
+const authorizationCheck = lazyMethod<unknown, CheckResponse>(() => authorizationService().definition.Check);

@@ -6,9 +6,8 @@ import type {
   PhaseOutcome,
   RequestState,
 } from "../filters/http-filter.js";
-import type { GrpcMethod } from "../grpc/envoy-grpc-stream.js";
+import { lazyMethod } from "../grpc/envoy-grpc-stream.js";
 import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
-import { isDeadlineExceeded } from "../grpc/grpc-status.js";
 
 /**
  * envoy.filters.http.ratelimit (global rate limiting, answered by Limitador): build descriptors from
@@ -93,23 +92,16 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
   private chargeTokens(descriptors: Descriptor[], responseTail: string): void {
     const tokens = totalTokens(responseTail);
     if (descriptors.length === 0 || tokens === undefined || tokens <= 0) return;
-    const call = this.clientFor(this.config.clusterName)?.open();
-    if (!call) return;
-    call.connection
-      .unary(
-        shouldRateLimit(),
-        // A per-descriptor hits_addend marks usage that already happened (Envoy's apply_on_stream_done).
-        {
-          domain: this.config.domain,
-          descriptors: descriptors.map((d) => ({ ...d, hits_addend: { value: tokens } })),
-          hits_addend: tokens,
-        },
-        this.config.timeoutMs,
-      )
-      .then(
-        () => call.done({ ok: true }),
-        (error: unknown) => call.done({ ok: false, timedOut: isDeadlineExceeded(error) }),
-      );
+    // A per-descriptor hits_addend marks usage that already happened (Envoy's apply_on_stream_done).
+    const request = {
+      domain: this.config.domain,
+      descriptors: descriptors.map((d) => ({ ...d, hits_addend: { value: tokens } })),
+      hits_addend: tokens,
+    };
+    // Nobody waits for this answer; a failure is counted on the cluster and otherwise dropped.
+    this.clientFor(this.config.clusterName)
+      ?.unary(shouldRateLimit(), request, this.config.timeoutMs)
+      .catch(() => {});
   }
 
   private async check(state: RequestState, context: FilterContext, rateLimits: RateLimitEntry[]) {
@@ -117,18 +109,16 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
       .map((limit) => descriptorFor(limit.actions ?? [], state, context))
       .filter((d): d is Descriptor => d !== undefined);
     if (descriptors.length === 0) return { phase: { action: "continue" } as PhaseOutcome, headers: {} };
-    const call = this.clientFor(this.config.clusterName)?.open();
-    if (!call) return { phase: this.onError(), headers: {} };
+    const client = this.clientFor(this.config.clusterName);
+    if (!client) return { phase: this.onError(), headers: {} };
     let response: RateLimitResponse;
     try {
-      response = await call.connection.unary(
+      response = await client.unary(
         shouldRateLimit(),
         { domain: this.config.domain, descriptors },
         this.config.timeoutMs,
       );
-      call.done({ ok: true });
-    } catch (error) {
-      call.done({ ok: false, timedOut: isDeadlineExceeded(error) });
+    } catch {
       return { phase: this.onError(), headers: {} };
     }
     const headers: Record<string, string> = {};
@@ -206,9 +196,5 @@ export function totalTokens(tail: string): number | undefined {
   return last ? Number(last[1]) : undefined;
 }
 
-let shouldRateLimitMethod: GrpcMethod<unknown, RateLimitResponse> | undefined;
-/** RateLimitService.ShouldRateLimit: its path and (de)serializers, from the service definition. */
-function shouldRateLimit(): GrpcMethod<unknown, RateLimitResponse> {
-  shouldRateLimitMethod ??= rateLimitService().definition.ShouldRateLimit as GrpcMethod<unknown, RateLimitResponse>;
-  return shouldRateLimitMethod;
-}
+/** RateLimitService.ShouldRateLimit. */
+const shouldRateLimit = lazyMethod<unknown, RateLimitResponse>(() => rateLimitService().definition.ShouldRateLimit);

@@ -1,7 +1,7 @@
 import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
-import { type UpstreamTlsOptions, upstreamTlsOptions } from "./tls-options.js";
+import { nodeTlsOptions, type UpstreamTlsOptions, upstreamTlsOptions } from "./tls-options.js";
 import { classifyConnectError, type UpstreamFailure } from "./upstream-failure.js";
 
 /**
@@ -66,16 +66,7 @@ export class UpstreamConnector {
         path: upstream.path,
         headers: upstream.headers,
         agent: this.agent(host),
-        ...(this.tls
-          ? {
-              servername: this.tls.servername,
-              rejectUnauthorized: this.tls.rejectUnauthorized,
-              ca: this.tls.ca,
-              // Envoy verifies the chain against the CA but not the host name unless SAN matchers
-              // are configured, so a pod reached by IP with a Service-named certificate passes.
-              checkServerIdentity: () => undefined,
-            }
-          : {}),
+        ...(this.tls ? nodeTlsOptions(this.tls) : {}),
       };
       const request = (this.tls ? httpsRequest : httpRequest)(options);
       if (deadlineMs > 0) {
