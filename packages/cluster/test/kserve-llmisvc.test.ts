@@ -116,7 +116,11 @@ describe("LLMInferenceService as shipped (topologies/rhoai-3.2)", () => {
     expect(list("ServiceAccount")).toEqual([`${N}-epp-sa`]);
     expect(list("inference.networking.x-k8s.io/InferencePool")).toEqual([`${N}-inference-pool`]);
     expect(list("gateway.networking.k8s.io/HTTPRoute")).toEqual([`${N}-kserve-route`]);
-    expect(list("networking.istio.io/DestinationRule")).toEqual([`${N}-kserve-scheduler`, `${N}-kserve-workload-svc`]);
+    expect(list("networking.istio.io/DestinationRule")).toEqual([
+      `${N}-kserve-scheduler`,
+      `${N}-kserve-workload`,
+      `${N}-kserve-workload-svc`,
+    ]);
     expect(list("monitoring.coreos.com/ServiceMonitor")).toEqual(["kserve-llm-isvc-scheduler"]);
     const owner = store.require(LLMISVC, NS, N);
     const deployment = store.require(DEPLOY, NS, `${N}-kserve`);
@@ -367,7 +371,7 @@ describe("LLMInferenceService as shipped (topologies/rhoai-3.2)", () => {
     expect(store.require(key, NS, `${N}-inference-pool`).spec.extensionRef.failureMode).toBe("FailClose");
   });
 
-  it("writes two DestinationRules that verify the peers against the service CA", async () => {
+  it("writes three DestinationRules that verify the peers against the service CA (EPP, pool pods, workload Service)", async () => {
     const { store } = await withService();
     const ca = "/var/run/secrets/kubernetes.io/serviceaccount/service-ca.crt";
     const scheduler = store.require("networking.istio.io/DestinationRule", NS, `${N}-kserve-scheduler`);
@@ -379,6 +383,12 @@ describe("LLMInferenceService as shipped (topologies/rhoai-3.2)", () => {
     const workload = store.require("networking.istio.io/DestinationRule", NS, `${N}-kserve-workload-svc`);
     expect(workload.spec).toEqual({
       host: `${N}-kserve-workload-svc.${NS}.svc.cluster.local`,
+      trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: ca } },
+    });
+    // The pool's pods, on the shadow Service Istio makes for the pool.
+    const pool = store.require("networking.istio.io/DestinationRule", NS, `${N}-kserve-workload`);
+    expect(pool.spec).toEqual({
+      host: `${N}-inference-pool-ip-a5e07bf3.${NS}.svc.cluster.local`,
       trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: ca } },
     });
     const monitor = store.require("monitoring.coreos.com/ServiceMonitor", NS, "kserve-llm-isvc-scheduler");

@@ -1,6 +1,6 @@
 import type { KubeObject } from "../../store/kube-object.js";
 import { schedulerDeployment, workloadDeployment } from "./deployments.js";
-import { schedulerDestinationRule, workloadDestinationRule } from "./destination-rules.js";
+import { poolDestinationRule, schedulerDestinationRule, workloadDestinationRule } from "./destination-rules.js";
 import { httpRoute } from "./http-route.js";
 import { inferencePool } from "./inference-pool.js";
 import { enginePodMonitor, schedulerServiceMonitor } from "./monitors.js";
@@ -32,6 +32,7 @@ export function desiredChildren(name: string, namespace: string, spec: LlmisvcSp
       eppService(name, namespace),
       inferencePool(name, namespace, router.scheduler.poolSpec),
       schedulerDestinationRule(name, namespace),
+      poolDestinationRule(name, namespace),
     );
     shared.push(schedulerServiceMonitor(namespace));
   }

@@ -1,24 +1,34 @@
 import type { KubeObject } from "../../store/kube-object.js";
+import { serviceFqdn, shadowServiceName } from "../mesh/names.js";
 import { childNames, ownedObjectLabels, SERVICE_CA_PATH } from "./names.js";
 
 /**
- * The mesh's TLS settings towards the EPP and the workload Service: SIMPLE TLS verified against
+ * The mesh's TLS settings towards the EPP, the workload Service and the pool's pods: SIMPLE TLS verified against
  * OpenShift's service CA. A peer whose certificate that CA did not sign (an EPP started without
  * `--cert-path`, serving its own self-signed certificate) fails the handshake — the seed's Bug 3.
  */
 export function schedulerDestinationRule(name: string, namespace: string): KubeObject {
   const names = childNames(name);
-  const host = `${names.eppService}.${namespace}.svc.cluster.local`;
+  const host = serviceFqdn(names.eppService, namespace);
   return destinationRule(names.schedulerRule, namespace, name, host, { sni: host });
 }
 
 export function workloadDestinationRule(name: string, namespace: string): KubeObject {
   const names = childNames(name);
+  return destinationRule(names.workloadServiceRule, namespace, name, serviceFqdn(names.workloadService, namespace), {});
+}
+
+/**
+ * `<name>-kserve-workload`: the same TLS for traffic the InferencePool sends to the vLLM pods, on
+ * the pool's shadow Service (the host Istio gives the pool), since vLLM serves HTTPS there too.
+ */
+export function poolDestinationRule(name: string, namespace: string): KubeObject {
+  const names = childNames(name);
   return destinationRule(
-    names.workloadServiceRule,
+    names.workloadRule,
     namespace,
     name,
-    `${names.workloadService}.${namespace}.svc.cluster.local`,
+    serviceFqdn(shadowServiceName(names.inferencePool), namespace),
     {},
   );
 }

@@ -28,6 +28,7 @@ export interface ChildNames {
   route: string;
   tlsSecret: string;
   schedulerRule: string;
+  workloadRule: string;
   workloadServiceRule: string;
 }
 
@@ -43,6 +44,7 @@ export function childNames(name: string): ChildNames {
     route: `${name}-kserve-route`,
     tlsSecret: `${name}-kserve-self-signed-certs`,
     schedulerRule: `${name}-kserve-scheduler`,
+    workloadRule: `${name}-kserve-workload`,
     workloadServiceRule: `${name}-kserve-workload-svc`,
   };
 }

@@ -1,6 +1,6 @@
 import type { KubeObject } from "../../store/kube-object.js";
 import { upstreamTransportSocket } from "./destination-rules.js";
-import { type Endpoint, loadAssignment, readyPods, resolveTargetPort, serviceEndpoints } from "./endpoints.js";
+import { type Endpoint, loadAssignment, readyPods, serviceEndpoints } from "./endpoints.js";
 import { type InferencePoolView, readInferencePool } from "./inference-pools.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
 import { outboundCluster, POOL_NAME_LABEL, SHADOW_SERVICE_PORT, serviceFqdn } from "./names.js";
@@ -97,7 +97,10 @@ export function poolCluster(snapshot: MeshSnapshot, pool: InferencePoolView): Re
           podName: pod.metadata.name,
         }));
   return {
-    ...staticCluster(name, endpoints, { http2: false, transportSocket: poolTransportSocket(snapshot, pool, fqdn) }),
+    ...staticCluster(name, endpoints, {
+      http2: false,
+      transportSocket: upstreamTransportSocket(snapshot, fqdn, SHADOW_SERVICE_PORT),
+    }),
     load_balancing_policy: overrideHostPolicy(),
   };
 }
@@ -131,51 +134,4 @@ function overrideHostPolicy(): Record<string, unknown> {
       },
     ],
   };
-}
-
-/**
- * The pool cluster's TLS (KServe's vLLM serves HTTPS on the pool's port). Our rule: a
- * DestinationRule for the shadow host itself wins; otherwise the pool borrows the TLS of a Service in
- * its namespace that fronts the same pods on the same port — its selector is a subset of the pool's
- * (or it selects every Ready pool pod) and one of its ports targets the pool's target port — so
- * KServe's `<name>-kserve-workload-svc` DestinationRule applies to the pool's traffic too.
- */
-function poolTransportSocket(
-  snapshot: MeshSnapshot,
-  pool: InferencePoolView,
-  shadowFqdn: string,
-): Record<string, unknown> | undefined {
-  const own = upstreamTransportSocket(snapshot, shadowFqdn, SHADOW_SERVICE_PORT);
-  if (own || pool.targetPort === undefined) return own;
-  const poolPods = readyPods(snapshot, pool.namespace, pool.selector);
-  for (const service of snapshot.services) {
-    if (service.metadata.namespace !== pool.namespace || service.metadata.labels?.[POOL_NAME_LABEL]) continue;
-    if (!frontsPoolPods(service, pool, poolPods)) continue;
-    const port = servicePorts(service).find((p) => targetsPort(p, pool.targetPort as number, poolPods));
-    if (!port) continue;
-    const socket = upstreamTransportSocket(
-      snapshot,
-      serviceFqdn(service.metadata.name, pool.namespace),
-      Number(port.port),
-    );
-    if (socket) return socket;
-  }
-  return undefined;
-}
-
-function frontsPoolPods(service: KubeObject, pool: InferencePoolView, poolPods: KubeObject[]): boolean {
-  const selector = Object.entries((service.spec?.selector ?? {}) as Record<string, string>);
-  if (selector.length === 0) return false;
-  if (selector.every(([key, value]) => pool.selector[key] === value)) return true;
-  return poolPods.length > 0 && poolPods.every((pod) => selector.every(([k, v]) => pod.metadata.labels?.[k] === v));
-}
-
-function targetsPort(port: ServicePort, target: number, poolPods: KubeObject[]): boolean {
-  const sample = poolPods[0];
-  const resolved = sample
-    ? resolveTargetPort(port.targetPort, Number(port.port), sample)
-    : typeof port.targetPort === "string" && !/^\d+$/.test(port.targetPort)
-      ? undefined
-      : Number(port.targetPort ?? port.port);
-  return resolved === target;
 }
