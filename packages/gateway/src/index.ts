@@ -4,7 +4,12 @@ export { clustersJson, clustersText, statsText } from "./admin/admin-server.js";
 export { GatewayConfigError } from "./config/config-error.js";
 export { readGatewayConfig } from "./config/config-reader.js";
 export type * from "./config/envoy-types.js";
-export { EXT_PROC_FILTER_NAME, EXT_PROC_PER_ROUTE_TYPE, EXT_PROC_TYPE } from "./ext-proc/ext-proc-config.js";
+export {
+  EXT_PROC_FILTER_NAME,
+  EXT_PROC_PER_ROUTE_TYPE,
+  EXT_PROC_TYPE,
+  readExternalProcessor,
+} from "./ext-proc/ext-proc-config.js";
 export type { EffectiveExtProc, MeshProfile } from "./ext-proc/ext-proc-merge.js";
 export { effectiveExtProc } from "./ext-proc/ext-proc-merge.js";
 export type { GatewayHandle, GatewayOptions } from "./gateway.js";

@@ -1,6 +1,11 @@
-import { GatewayConfigError, readGatewayConfig } from "@testbed/gateway";
+import {
+  EXT_PROC_FILTER_NAME,
+  GatewayConfigError,
+  type HttpFilter,
+  readExternalProcessor,
+  readGatewayConfig,
+} from "@testbed/gateway";
 import { connectionManagersOf, filterChainsOf, httpFiltersOf, listenersOf } from "./envoy-filter/config-walk.js";
-import { EXT_PROC_FILTER } from "./ext-proc.js";
 
 /**
  * Would the gateway (Envoy) accept this config? The gateway's own reader decides structure; on top
@@ -25,20 +30,18 @@ export function checkGatewayConfig(config: Json): ConfigVerdict {
   return { error: extProcModeError(config), warnings };
 }
 
+/** Envoy's ext_proc rules, as the gateway's reader of the filter applies them. */
 function extProcModeError(config: Json): string | undefined {
-  for (const listener of listenersOf(structuredClone(config))) {
+  for (const listener of listenersOf(config)) {
     for (const chain of filterChainsOf(listener)) {
       for (const hcm of connectionManagersOf(chain)) {
         for (const filter of httpFiltersOf(hcm)) {
-          if (filter.name !== EXT_PROC_FILTER || filter.disabled === true) continue;
-          const mode = ((filter.typed_config as Json | undefined)?.processing_mode ?? {}) as Record<string, string>;
-          for (const direction of ["request", "response"]) {
-            if (
-              mode[`${direction}_body_mode`] === "FULL_DUPLEX_STREAMED" &&
-              mode[`${direction}_trailer_mode`] !== "SEND"
-            ) {
-              return `listener ${String(listener.name)}: If the ext_proc filter has the ${direction}_body_mode set to FULL_DUPLEX_STREAMED, then the ${direction}_trailer_mode has to be set to SEND`;
-            }
+          if (filter.name !== EXT_PROC_FILTER_NAME || filter.disabled === true) continue;
+          try {
+            readExternalProcessor(filter as unknown as HttpFilter, `listener ${String(listener.name)}`);
+          } catch (error) {
+            if (error instanceof GatewayConfigError) return error.message;
+            throw error;
           }
         }
       }

@@ -1,3 +1,4 @@
+import { EXT_PROC_FILTER_NAME, EXT_PROC_PER_ROUTE_TYPE, EXT_PROC_TYPE, type MeshProfile } from "@testbed/gateway";
 import type { InferencePoolView } from "./inference-pools.js";
 import { outboundCluster, serviceFqdn } from "./names.js";
 
@@ -9,18 +10,13 @@ import { outboundCluster, serviceFqdn } from "./names.js";
  * bodies FULL_DUPLEX_STREAMED. Trailer modes SEND arrived only in Istio 1.28 (istio PR #57041), so
  * the `ossm-3.2` profile leaves them out and `upstream` sets them.
  */
-export type MeshProfile = "ossm-3.2" | "upstream";
-
-export const EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
-export const EXT_PROC_TYPE = "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor";
-export const EXT_PROC_PER_ROUTE_TYPE = "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute";
 export const ROUTER_FILTER = "envoy.filters.http.router";
 const ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
 const EPP_GRPC_TIMEOUT = "10s";
 
 export function baseExtProcFilter(): Record<string, unknown> {
   return {
-    name: EXT_PROC_FILTER,
+    name: EXT_PROC_FILTER_NAME,
     typed_config: {
       "@type": EXT_PROC_TYPE,
       grpc_service: { envoy_grpc: { cluster_name: "dummy" }, timeout: "10s" },

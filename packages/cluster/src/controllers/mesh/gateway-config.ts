@@ -1,9 +1,10 @@
+import type { MeshProfile } from "@testbed/gateway";
 import type { KubeObject } from "../../store/kube-object.js";
 import type { EnvoyConfig } from "../mesh-config-hub.js";
 import { istioAccessLog } from "./access-log.js";
 import type { BackendProblem } from "./backends.js";
 import { generateClusters } from "./clusters.js";
-import { baseExtProcFilter, type MeshProfile, routerFilter } from "./ext-proc.js";
+import { baseExtProcFilter, routerFilter } from "./ext-proc.js";
 import type { InferencePoolView } from "./inference-pools.js";
 import { listenerTls } from "./listener-tls.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";

@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from "node:util";
+import type { MeshProfile } from "@testbed/gateway";
 import { type KubeObject, setCondition } from "../../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, QueuedController } from "../controller.js";
 import type { MeshConfigHub } from "../mesh-config-hub.js";
 import { applyEnvoyFilters, type EnvoyFilterOutcome } from "./envoy-filter/apply-envoy-filters.js";
-import type { MeshProfile } from "./ext-proc.js";
 import { type GatewayGeneration, gatewayKey, generateGatewayConfig } from "./gateway-config.js";
 import { gatewayDeployment, gatewayPodLabels, gatewayService } from "./gateway-deployment.js";
 import { readInferencePool } from "./inference-pools.js";

@@ -1,6 +1,7 @@
+import { EXT_PROC_FILTER_NAME, type MeshProfile } from "@testbed/gateway";
 import type { KubeObject } from "../../store/kube-object.js";
 import { type BackendProblem, type ResolvedBackend, resolveBackend } from "./backends.js";
-import { EXT_PROC_FILTER, extProcPerRoute, type MeshProfile } from "./ext-proc.js";
+import { extProcPerRoute } from "./ext-proc.js";
 import type { InferencePoolView } from "./inference-pools.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
 
@@ -77,7 +78,7 @@ function envoyRoute(
   }
   out.route = routeAction(match, rule, backends);
   const perRoute = pool ? extProcPerRoute(pool, profile) : undefined;
-  if (perRoute) out.typed_per_filter_config = { [EXT_PROC_FILTER]: perRoute };
+  if (perRoute) out.typed_per_filter_config = { [EXT_PROC_FILTER_NAME]: perRoute };
   return out;
 }
 

@@ -46,7 +46,8 @@ export function applyEnvoyFilters(
       rejected.set(attempt.failure.filter, attempt.failure.message);
       continue;
     }
-    const culprit = baseValid && active.length > 0 ? firstBreakingFilter(config, active, target) : undefined;
+    const culprit =
+      baseValid && active.length > 0 ? firstBreakingFilter(config, active, target, attempt.config) : undefined;
     if (culprit) {
       rejected.set(culprit.filter, culprit.message);
       continue;
@@ -63,6 +64,8 @@ function outcome(filter: KubeObject, attempt: Attempt, rejected: Map<KubeObject,
 }
 
 function applyAll(config: EnvoyConfig, filters: KubeObject[], target: EnvoyFilterTarget): Attempt {
+  // Nothing to patch: the freshly generated config is used as it is.
+  if (filters.length === 0) return { config, changes: new Map() };
   const result = structuredClone(config);
   const changes = new Map<KubeObject, number>();
   for (const filter of filters) {
@@ -100,13 +103,17 @@ function applyAll(config: EnvoyConfig, filters: KubeObject[], target: EnvoyFilte
   return { config: result, changes };
 }
 
-/** Grow the active list one filter at a time; the first whose addition breaks the config is the culprit. */
+/**
+ * When the config with every active filter (`patched`) would be rejected, grow the active list one
+ * filter at a time; the first whose addition breaks the config is the culprit.
+ */
 function firstBreakingFilter(
   config: EnvoyConfig,
   active: KubeObject[],
   target: EnvoyFilterTarget,
+  patched: EnvoyConfig,
 ): { filter: KubeObject; message: string } | undefined {
-  if (checkGatewayConfig(applyAll(config, active, target).config).error === undefined) return undefined;
+  if (checkGatewayConfig(patched).error === undefined) return undefined;
   for (let count = 1; count <= active.length; count++) {
     const error = checkGatewayConfig(applyAll(config, active.slice(0, count), target).config).error;
     if (error !== undefined) {
