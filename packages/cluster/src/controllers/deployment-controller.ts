@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { hashString } from "@testbed/common";
 import { isPodReady } from "../discovery/inference-pool-source.js";
-import { type Condition, controllerReference, type KubeObject, setCondition } from "../store/kube-object.js";
+import { type Condition, controllerReference, type KubeObject, kubeTime, setCondition } from "../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { type ControllerContext, eventKey, QueuedController, splitKey } from "./controller.js";
 
@@ -38,7 +38,7 @@ export class DeploymentController extends QueuedController {
     if (!deployment || deployment.metadata.deletionTimestamp) return;
     const rollout = new Rollout(context.store, deployment);
     rollout.converge();
-    const status = rollout.status(deployment.status?.conditions, timestamp(context.clock.now()));
+    const status = rollout.status(deployment.status?.conditions, kubeTime(context.clock.now()));
     if (!isDeepStrictEqual(status, deployment.status)) context.store.updateStatus(DEPLOYMENT, namespace, name, status);
   }
 }
@@ -287,8 +287,4 @@ function resolveIntOrPercent(value: unknown, total: number, round: (x: number) =
 
 function withoutZeros(status: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(status).filter(([, value]) => value !== 0));
-}
-
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

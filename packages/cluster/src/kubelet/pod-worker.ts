@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { recordEvent } from "../store/events.js";
-import type { KubeObject } from "../store/kube-object.js";
+import { type KubeObject, kubeTime } from "../store/kube-object.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { containerArgv, containerEnv } from "./command-line.js";
 import type { ContainerLogs } from "./container-logs.js";
@@ -318,7 +318,7 @@ export class PodWorker {
 
   /** Kubernetes' timestamp format, from the testbed's clock (a run under a simulated clock is reproducible). */
   private timestamp(): string {
-    return new Date(this.deps.services.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    return kubeTime(this.deps.services.clock.now());
   }
 
   private event(type: "Normal" | "Warning", reason: string, message: string, component = "kubelet"): void {

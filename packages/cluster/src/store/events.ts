@@ -16,7 +16,7 @@ export function recordEvent(
   const namespace = involved.metadata.namespace ?? "default";
   if (!store.get("Namespace", undefined, namespace)) return;
   const name = `${involved.metadata.name}.${eventSuffix(reason, message)}`;
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const now = store.now();
   try {
     const existing = store.get("Event", namespace, name);
     if (existing) {

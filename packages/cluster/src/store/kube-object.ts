@@ -77,3 +77,8 @@ export function setCondition(conditions: Condition[] | undefined, next: Conditio
   else list.push(merged);
   return list;
 }
+
+/** Kubernetes' timestamp format (RFC 3339, whole seconds) for a time in milliseconds. */
+export function kubeTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { type Clock, SystemClock } from "@testbed/common";
 import { ApiError, alreadyExists, invalid, notFound } from "./api-error.js";
 import { KINDS, type KindInfo, kindFor, kindKey } from "./kinds.js";
-import type { KubeObject } from "./kube-object.js";
+import { type KubeObject, kubeTime } from "./kube-object.js";
 import { type LabelSelector, matchesSelector } from "./label-selector.js";
 import { ServiceIpAllocator } from "./service-ips.js";
 import { validateObject } from "./validation.js";
@@ -322,8 +322,9 @@ export class ObjectStore {
     return out;
   }
 
-  private now(): string {
-    return new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  /** Now, in Kubernetes' format, from the store's clock (the testbed's). */
+  now(): string {
+    return kubeTime(this.clock.now());
   }
 }
 

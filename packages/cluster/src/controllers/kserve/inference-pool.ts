@@ -1,3 +1,4 @@
+import { mergePatch } from "../../api/patch.js";
 import type { KubeObject } from "../../store/kube-object.js";
 import { childNames, ownedObjectLabels, workloadSelector } from "./names.js";
 
@@ -5,7 +6,7 @@ import { childNames, ownedObjectLabels, workloadSelector } from "./names.js";
  * The InferencePool (inference.networking.x-k8s.io/v1alpha2, the API RHOAI 3.2 installs). Its
  * selector leaves out `llm-d.ai/role`, so prefill and decode pods are both endpoints and the
  * EndpointPickerConfig alone decides which role a request lands on. `spec.router.scheduler.pool.spec`
- * is merged over the preset field by field (e.g. `extensionRef.failureMode: FailClose`).
+ * is merged over the preset as a JSON merge patch (e.g. `extensionRef.failureMode: FailClose`).
  */
 export function inferencePool(name: string, namespace: string, userSpec?: Record<string, unknown>): KubeObject {
   const names = childNames(name);
@@ -17,28 +18,13 @@ export function inferencePool(name: string, namespace: string, userSpec?: Record
       namespace,
       labels: ownedObjectLabels(name, "llminferenceservice-router-scheduler"),
     },
-    spec: mergeObjects(
+    spec: mergePatch(
       {
         selector: workloadSelector(name),
         targetPortNumber: 8000,
         extensionRef: { group: "", kind: "Service", name: names.eppService, portNumber: 9002, failureMode: "FailOpen" },
       },
       userSpec ?? {},
-    ),
+    ) as Record<string, unknown>,
   };
-}
-
-/** Maps merge key by key; anything else in `over` replaces what `base` has. */
-function mergeObjects(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const result: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const current = result[key];
-    const bothMaps = isMap(current) && isMap(value);
-    result[key] = bothMaps ? mergeObjects(current, value) : structuredClone(value);
-  }
-  return result;
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import type { KubeObject } from "../../store/kube-object.js";
+import { type KubeObject, kubeTime } from "../../store/kube-object.js";
 import type { WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, eventKey, QueuedController, splitKey } from "../controller.js";
 import { syncChildren } from "./child-sync.js";
@@ -60,7 +60,7 @@ export class LlmInferenceServiceController extends QueuedController {
   private desiredStatus(context: ControllerContext, service: KubeObject): Record<string, unknown> {
     const { namespace = "default", name } = service.metadata;
     const generation = service.metadata.generation ?? 1;
-    const now = new Date(context.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const now = kubeTime(context.clock.now());
     const result = readSpec(service);
     if (!result.ok) {
       context.log(`${this.name}: ${namespace}/${name}: invalid spec: ${result.message}`);

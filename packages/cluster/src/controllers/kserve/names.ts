@@ -9,7 +9,7 @@ export const LLMISVC_KEY = "serving.kserve.io/LLMInferenceService";
 /** The mount path and file names every TLS-serving container of the service uses. */
 export const TLS_MOUNT_PATH = "/var/run/kserve/tls";
 export const SERVICE_CA_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/service-ca.crt";
-export const SERVING_CERT_ANNOTATION = "service.beta.openshift.io/serving-cert-secret-name";
+export { SERVING_CERT_ANNOTATION } from "../service-ca.js";
 
 export const DEFAULT_GATEWAY = { name: "openshift-ai-inference", namespace: "openshift-ingress" } as const;
 

@@ -3,7 +3,7 @@ import { type LimitDefinition, type PolicyObject, translatePolicies } from "@tes
 import { stringify } from "yaml";
 import { recordEvent } from "../../store/events.js";
 import type { KubeObject } from "../../store/kube-object.js";
-import { controllerReference, setCondition } from "../../store/kube-object.js";
+import { setCondition } from "../../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, QueuedController } from "../controller.js";
 import { kuadrantEnvoyFilter } from "./kuadrant-envoy-filter.js";
@@ -102,7 +102,7 @@ export class KuadrantController extends QueuedController {
   }
 
   private setPolicyStatus(store: ObjectStore, policy: KubeObject, error: string | undefined): void {
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const now = store.now();
     let conditions = setCondition(
       policy.status?.conditions,
       error
@@ -188,5 +188,3 @@ function prune(store: ObjectStore, key: string, wanted: Set<string>): void {
     }
   }
 }
-
-export { controllerReference };

@@ -1,6 +1,6 @@
 import type { KubeObject } from "../../store/kube-object.js";
 import { findObject, type MeshSnapshot } from "./mesh-snapshot.js";
-import { POOL_GROUP_ALPHA, POOL_GROUP_V1, serviceFqdn, shadowServiceName } from "./names.js";
+import { POOL_GROUP_ALPHA, POOL_GROUP_V1, shadowServiceName } from "./names.js";
 
 /**
  * One InferencePool read the same way from either API version:
@@ -83,8 +83,4 @@ export function endpointPickerService(snapshot: MeshSnapshot, pool: InferencePoo
   const ref = pool.endpointPicker;
   if (ref?.group !== "" || ref.kind !== "Service") return undefined;
   return findObject(snapshot.services, pool.namespace, ref.name);
-}
-
-export function endpointPickerFqdn(pool: InferencePoolView): string | undefined {
-  return pool.endpointPicker ? serviceFqdn(pool.endpointPicker.name, pool.namespace) : undefined;
 }

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { MeshProfile } from "@testbed/gateway";
-import { type KubeObject, setCondition } from "../../store/kube-object.js";
+import { type KubeObject, kubeTime, setCondition } from "../../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, QueuedController } from "../controller.js";
 import type { MeshConfigHub } from "../mesh-config-hub.js";
@@ -73,7 +73,7 @@ export class MeshController extends QueuedController {
 
   protected reconcile(_pass: string, context: ControllerContext): void {
     const { store } = context;
-    const now = new Date(context.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const now = kubeTime(context.clock.now());
     const classes = this.ourClasses(store.list(GATEWAY_CLASS), store, now);
     const gateways = store
       .list(GATEWAY)
