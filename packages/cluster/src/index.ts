@@ -1,7 +1,7 @@
 export type { ApiServerHandle, ApiServerOptions } from "./api/api-server.js";
 export { startApiServer } from "./api/api-server.js";
 export { KUBERNETES_VERSION } from "./api/discovery.js";
-export { mergePatch } from "./api/patch.js";
+export { applyPatch, mergePatch } from "./api/patch.js";
 export type { ExecResult, LogOptions, PodAccess } from "./api/pod-access.js";
 export { collectionPath, objectPath } from "./api/resource-path.js";
 export type { ServerAddress } from "./api/server-address.js";

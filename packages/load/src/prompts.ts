@@ -1,5 +1,5 @@
+import { mixSeeds, SeededRandom } from "@testbed/common";
 import { PROMPT_WORDS } from "./prompt-words.js";
-import { type Random, seededRandom } from "./random.js";
 import type { Workload } from "./types.js";
 
 /** A chat message as the OpenAI API takes it. */
@@ -18,11 +18,11 @@ const REQUEST_STREAM = 2;
  * words; for random, one user message of the request's own words. Each word is one Qwen3 token.
  */
 export function buildMessages(workload: Workload, seed: number, index: number): PromptMessage[] {
-  const own = seededRandom(seed, REQUEST_STREAM, index);
+  const own = new SeededRandom(mixSeeds(seed, REQUEST_STREAM, index));
   if (workload.type === "random") {
     return [{ role: "user", content: words(own, workload.promptTokens) }];
   }
-  const shared = seededRandom(seed, PREFIX_STREAM);
+  const shared = new SeededRandom(mixSeeds(seed, PREFIX_STREAM));
   const messages: PromptMessage[] = [];
   if (workload.prefixTokens > 0) messages.push({ role: "system", content: words(shared, workload.prefixTokens) });
   messages.push({ role: "user", content: words(own, workload.suffixTokens) });
@@ -37,10 +37,10 @@ export function buildPrompt(workload: Workload, seed: number, index: number): st
 }
 
 /** `count` words, the first capitalised, separated by single spaces: `count` tokens for Qwen3. */
-function words(random: Random, count: number): string {
+function words(random: SeededRandom, count: number): string {
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
-    const word = PROMPT_WORDS[Math.floor(random() * PROMPT_WORDS.length)] as string;
+    const word = random.pick(PROMPT_WORDS);
     out.push(i === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word);
   }
   return out.join(" ");

@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   applyManifests,
+  applyPatch,
   isPodReady,
   type KubeObject,
   loadManifests,
   matchesSelector,
-  mergePatch,
   type ObjectStore,
   SERVING_CERT_ANNOTATION,
   selectorFromObject,
@@ -14,7 +14,6 @@ import {
   type TestbedHandle,
 } from "@testbed/cluster";
 import { silentSink } from "@testbed/common";
-import jsonPatch from "fast-json-patch";
 import { parse, stringify } from "yaml";
 import { renderPrometheusConfig } from "../observability/prometheus-config.js";
 import { scrapeTargets } from "../observability/scrape-targets.js";
@@ -102,11 +101,7 @@ function patchService(store: ObjectStore, type: "json" | "merge", text: string):
   const current = store.require(LLMISVC.key, LLMISVC.namespace, LLMISVC.name);
   // A merge patch file may be YAML, as `oc patch -p` accepts.
   const patch = type === "json" ? JSON.parse(text) : (parse(text) as Record<string, unknown>);
-  const next =
-    type === "json"
-      ? (jsonPatch.applyPatch(structuredClone(current), patch, true, false).newDocument as KubeObject)
-      : (mergePatch(current, patch) as KubeObject);
-  store.update(next);
+  store.update(applyPatch(current, patch, type) as KubeObject);
 }
 
 function renderFiles(testbed: TestbedHandle, options: RenderOptions): Map<string, string> {
