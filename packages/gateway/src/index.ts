@@ -11,6 +11,6 @@ export {
   readExternalProcessor,
 } from "./ext-proc/ext-proc-config.js";
 export type { EffectiveExtProc, MeshProfile } from "./ext-proc/ext-proc-merge.js";
-export { effectiveExtProc } from "./ext-proc/ext-proc-merge.js";
+export { effectiveExtProc, isMeshProfile } from "./ext-proc/ext-proc-merge.js";
 export type { GatewayHandle, GatewayOptions } from "./gateway.js";
 export { startGateway } from "./gateway.js";

@@ -1,5 +1,5 @@
 export type { ChatCall } from "./chat-request.js";
-export { sendChat } from "./chat-request.js";
+export { flattenHeaders, sendChat } from "./chat-request.js";
 export {
   clusterReport,
   DEFAULT_NAMESPACE,

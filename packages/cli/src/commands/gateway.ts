@@ -2,7 +2,7 @@ import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { GatewayConfigError, startGateway } from "@testbed/gateway";
+import { GatewayConfigError, isMeshProfile, startGateway } from "@testbed/gateway";
 import type { Command } from "../main.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
@@ -38,7 +38,7 @@ export const gatewayCommand: Command = {
       return 0;
     }
     const profile = values["mesh-profile"] ?? "ossm-3.2";
-    if (!values.config || (profile !== "ossm-3.2" && profile !== "upstream")) {
+    if (!values.config || !isMeshProfile(profile)) {
       process.stderr.write(`${USAGE}\n`);
       return 2;
     }

@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ApiError, ManifestError } from "@testbed/cluster";
+import { isMeshProfile } from "@testbed/gateway";
 import { renderCompose } from "../compose/render-compose.js";
 import type { Command } from "../main.js";
-
-const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+import { REPOSITORY_ROOT } from "../scenario/repository.js";
 
 const USAGE = `usage: testbed render compose [--fixes N] [--apply FILE]... [--mesh-profile P] [--out DIR] [--check]
 
@@ -35,7 +34,7 @@ export const renderCommand: Command = {
     let files: Map<string, string>;
     try {
       files = await renderCompose({
-        root: ROOT,
+        root: REPOSITORY_ROOT,
         topology: "topologies/rhoai-3.2",
         meshProfile: parsed.meshProfile,
         fixes: parsed.fixes,
@@ -86,16 +85,16 @@ function validated(values: Record<string, unknown>, positionals: string[]) {
   const fixes = Number(values.fixes);
   if (!Number.isInteger(fixes) || fixes < 0 || fixes > 4) throw new Error(`--fixes must be 0-4, got ${values.fixes}`);
   const meshProfile = values["mesh-profile"];
-  if (meshProfile !== "ossm-3.2" && meshProfile !== "upstream") throw new Error(`--mesh-profile ${meshProfile}?`);
+  if (!isMeshProfile(meshProfile)) throw new Error(`--mesh-profile ${meshProfile}?`);
   const apply = (values.apply as string[] | undefined) ?? [];
-  const missing = apply.find((file) => !existsSync(join(ROOT, file)));
+  const missing = apply.find((file) => !existsSync(join(REPOSITORY_ROOT, file)));
   if (missing) throw new Error(`--apply ${missing}: no such file in the repository`);
   return {
     help: false,
     fixes,
     apply,
-    meshProfile: meshProfile as "ossm-3.2" | "upstream",
-    out: (values.out as string | undefined) ?? ROOT,
+    meshProfile,
+    out: (values.out as string | undefined) ?? REPOSITORY_ROOT,
     check: values.check === true,
   };
 }

@@ -1,10 +1,9 @@
-import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import type { Command } from "../main.js";
 import { ScenarioError } from "../scenario/fields.js";
-import { loadScenario } from "../scenario/parse-scenario.js";
+import { displayName, loadScenario } from "../scenario/parse-scenario.js";
 import { headerText, setupText, stepText, summaryText } from "../scenario/report-text.js";
-import { listScenarios, REPOSITORY_ROOT, scenarioFile } from "../scenario/repository.js";
+import { listScenarios, scenarioFile } from "../scenario/repository.js";
 import { runScenario } from "../scenario/run-scenario.js";
 
 /** Scenario runs use their own pod subnet, so one can run beside `testbed up` (subnet 18). */
@@ -97,7 +96,7 @@ async function runCommand(argv: string[]): Promise<number> {
   };
   write(
     headerText(
-      { ...scenario, topology: shortPath(scenario.topology) },
+      { ...scenario, topology: displayName(scenario.topology) },
       seed ?? scenario.seed,
       timeScale ?? scenario.timeScale,
     ),
@@ -129,9 +128,4 @@ function checkFlags(values: Record<string, string | boolean | undefined>, positi
   const subnet = Number(values.subnet);
   if (!Number.isInteger(subnet) || subnet < 0 || subnet > 255) return "--subnet must be an integer 0-255";
   return undefined;
-}
-
-function shortPath(path: string): string {
-  const inside = relative(REPOSITORY_ROOT, path);
-  return inside.startsWith("..") ? path : inside;
 }

@@ -10,6 +10,7 @@ import {
   writeServerAddress,
 } from "@testbed/cluster";
 import { stderrSink } from "@testbed/common";
+import { isMeshProfile } from "@testbed/gateway";
 import type { Command } from "../main.js";
 import { startPrometheusIfInstalled } from "../observability/prometheus-option.js";
 import { waitForShutdownSignal } from "../shutdown.js";
@@ -113,7 +114,7 @@ export const upCommand: Command = {
 };
 
 function checkFlags(values: Record<string, string | boolean | undefined>): string | undefined {
-  if (values["mesh-profile"] !== "ossm-3.2" && values["mesh-profile"] !== "upstream") {
+  if (!isMeshProfile(values["mesh-profile"])) {
     return `--mesh-profile must be ossm-3.2 or upstream, got ${values["mesh-profile"]}`;
   }
   if (values.isolation !== "in-process" && values.isolation !== "process") {

@@ -14,6 +14,7 @@ import {
   type TestbedHandle,
 } from "@testbed/cluster";
 import { silentSink } from "@testbed/common";
+import type { MeshProfile } from "@testbed/gateway";
 import { parse, stringify } from "yaml";
 import { renderPrometheusConfig } from "../observability/prometheus-config.js";
 import { scrapeTargets } from "../observability/scrape-targets.js";
@@ -50,7 +51,7 @@ export interface RenderOptions {
   /** Repository root: topology, manifests and output paths are relative to it. */
   root: string;
   topology: string;
-  meshProfile: "ossm-3.2" | "upstream";
+  meshProfile: MeshProfile;
   /** Apply the seed's first N fixes (0–4) before rendering. */
   fixes: number;
   /** More manifests to apply (e.g. manifests/10-…-maas.yaml, manifests/20-maas-api-keys.yaml). */

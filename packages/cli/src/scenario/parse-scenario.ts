@@ -1,6 +1,7 @@
 /** A scenario file → a validated Scenario, or a ScenarioError naming the file, the field and its line. */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, relative } from "node:path";
+import { isMeshProfile } from "@testbed/gateway";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import {
   asNumber,
@@ -68,7 +69,7 @@ function fromValue(value: unknown, file: string): Scenario {
   const topology = topologyPath(optionalString(value, "topology", []) ?? "rhoai-3.2");
   if (!existsSync(topology)) fail(["topology"], `no such topology: ${optionalString(value, "topology", [])}`);
   const meshProfile = optionalString(value, "meshProfile", []) ?? "ossm-3.2";
-  if (meshProfile !== "ossm-3.2" && meshProfile !== "upstream") {
+  if (!isMeshProfile(meshProfile)) {
     fail(["meshProfile"], `expected ossm-3.2 or upstream, got "${meshProfile}"`);
   }
   if (!Array.isArray(value.steps))

@@ -2,18 +2,18 @@
  * A load run's figures in the seed's "Before and After" vocabulary: pod distribution
  * ("25 / 25 / 25 / 25" or "Prefill 46/54, Decode 100/0"), cache hits ("86%") and EPP status.
  */
-import type { PodDelta } from "./load-library.js";
+import type { PodCounters } from "@testbed/load";
 import type { PodGroup } from "./model.js";
 
 export interface LoadMeasurement {
   requests: number;
   byStatus: Record<string, number>;
   throughEppShare: number;
-  pods: PodDelta[];
+  pods: PodCounters[];
   cacheHitRate: number | undefined;
 }
 
-export function podsIn(measurement: LoadMeasurement, group: PodGroup): PodDelta[] {
+export function podsIn(measurement: LoadMeasurement, group: PodGroup): PodCounters[] {
   const pods = group === "all" ? measurement.pods : measurement.pods.filter((pod) => pod.role === group);
   return [...pods].sort((a, b) => a.pod.localeCompare(b.pod));
 }
@@ -57,7 +57,7 @@ function roleOrder(a: string, b: string): number {
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
-function percentages(pods: PodDelta[]): number[] {
+function percentages(pods: PodCounters[]): number[] {
   const total = pods.reduce((sum, pod) => sum + pod.requests, 0);
   return pods.map((pod) => (total === 0 ? 0 : Math.round((pod.requests / total) * 100)));
 }

@@ -1,7 +1,6 @@
 /** What the step executors share during one run. */
 import { gatewayAddress, type TestbedHandle } from "@testbed/cluster";
 import type { Agent } from "undici";
-import type { LoadLibrary } from "./load-library.js";
 import type { Target } from "./model.js";
 import type { OcRunner } from "./oc-runner.js";
 import type { LoadMeasurement } from "./phase.js";
@@ -10,7 +9,6 @@ import type { PhaseRecord } from "./results.js";
 export interface RunContext {
   testbed: TestbedHandle;
   oc: OcRunner;
-  loadLibrary(): Promise<LoadLibrary>;
   seed: number;
   /** Requests to gateways skip certificate verification, like `curl -k`. */
   insecure: Agent;

@@ -5,7 +5,6 @@
  */
 import { startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { Agent } from "undici";
-import { defaultLoadLibrary, type LoadLibrary } from "./load-library.js";
 import type { Scenario } from "./model.js";
 import { ocRunner } from "./oc-runner.js";
 import { displayName } from "./parse-scenario.js";
@@ -19,7 +18,6 @@ export interface RunOptions {
   timeScale?: number;
   /** Third octet of the pods' loopback addresses; concurrent runs need distinct ones. */
   subnet: number;
-  loadLibrary?: () => Promise<LoadLibrary>;
   /** Called as the run goes, so a terminal shows each step as it finishes. */
   onSetup?(results: StepResult[]): void;
   onStep?(result: StepResult): void;
@@ -43,7 +41,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   try {
     await testbed.waitUntilReady(30_000);
     const startupMs = Date.now() - started;
-    const context = runContext(testbed, insecure, seed, options);
+    const context = runContext(testbed, insecure, seed);
     const setup = await runSteps(context, scenario.setup);
     options.onSetup?.(setup.results);
     const steps = await runSteps(context, scenario.steps, options.onStep);
@@ -85,18 +83,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   }
 }
 
-function runContext(testbed: TestbedHandle, insecure: Agent, seed: number, options: RunOptions): RunContext {
-  let library: Promise<LoadLibrary> | undefined;
+function runContext(testbed: TestbedHandle, insecure: Agent, seed: number): RunContext {
   return {
     testbed,
     oc: ocRunner(testbed.api.url),
     insecure,
     seed,
     phases: [],
-    loadLibrary: () => {
-      library ??= (options.loadLibrary ?? defaultLoadLibrary)();
-      return library;
-    },
   };
 }
 

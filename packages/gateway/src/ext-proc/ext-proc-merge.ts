@@ -18,6 +18,10 @@ import type {
  */
 export type MeshProfile = "upstream" | "ossm-3.2";
 
+export function isMeshProfile(value: unknown): value is MeshProfile {
+  return value === "upstream" || value === "ossm-3.2";
+}
+
 /** The settings one request's ext_proc filter runs with. */
 export interface EffectiveExtProc {
   enabled: boolean;

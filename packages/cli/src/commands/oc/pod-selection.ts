@@ -4,7 +4,7 @@
  * container (the `kubectl.kubernetes.io/default-container` annotation, else the first) with the
  * same notice kubectl prints when a pod has several.
  */
-import { type KubeObject, selectorFromObject } from "@testbed/cluster";
+import { isPodReady, type KubeObject, selectorFromObject } from "@testbed/cluster";
 import { type OcContext, resolveKind } from "./context.js";
 import { OcError } from "./errors.js";
 
@@ -30,10 +30,7 @@ export async function selectPod(context: OcContext, reference: string): Promise<
 /** Lower is better: running and ready pods first, terminating ones last. */
 function rank(pod: KubeObject): number {
   if (pod.metadata.deletionTimestamp) return 3;
-  const ready = (pod.status?.conditions ?? []).some(
-    (c: { type: string; status: string }) => c.type === "Ready" && c.status === "True",
-  );
-  if (pod.status?.phase === "Running") return ready ? 0 : 1;
+  if (pod.status?.phase === "Running") return isPodReady(pod) ? 0 : 1;
   return 2;
 }
 

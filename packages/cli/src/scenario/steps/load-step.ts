@@ -1,4 +1,5 @@
 /** `load:` the load generator against a gateway, measured on the vLLM pods (per-pod deltas by role). */
+import { measureRun, runLoad } from "@testbed/load";
 import { checkLoad } from "../checks/load-checks.js";
 import { percent } from "../checks/range.js";
 import type { Action, Expectations } from "../model.js";
@@ -14,14 +15,13 @@ export async function runLoadStep(
   expect: Expectations,
   position: number,
 ): Promise<StepOutcome> {
-  const library = await context.loadLibrary();
   const url = targetUrl(context, action.target, action.path);
   const { load } = action;
-  let run: Awaited<ReturnType<typeof library.runLoad>> | undefined;
-  const cluster = await library.measureRun(
+  let run: Awaited<ReturnType<typeof runLoad>> | undefined;
+  const cluster = await measureRun(
     context.testbed.api.url,
     async () => {
-      run = await library.runLoad({
+      run = await runLoad({
         url,
         model: load.model,
         requests: load.requests,
@@ -41,13 +41,7 @@ export async function runLoadStep(
     requests: run.summary.total,
     byStatus: run.summary.byStatus,
     throughEppShare: run.summary.throughEppShare,
-    pods: cluster.pods.map(({ pod, role, requests, prefixHits, prefixQueries }) => ({
-      pod,
-      role,
-      requests,
-      prefixHits,
-      prefixQueries,
-    })),
+    pods: cluster.pods,
     cacheHitRate: cluster.cacheHitRate,
   };
   context.lastLoad = measurement;

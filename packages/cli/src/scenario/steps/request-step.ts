@@ -1,4 +1,5 @@
 /** `request:` one curl-like request (or `repeat` of them) through a gateway, certificates unchecked like `curl -k`. */
+import { flattenHeaders } from "@testbed/load";
 import { request } from "undici";
 import { checkResponses, type ResponseRecord, tally } from "../checks/request-checks.js";
 import { joinCommandLine } from "../command-line.js";
@@ -55,7 +56,11 @@ async function send(
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
-    return { status: response.statusCode, headers: flatHeaders(response.headers), ...(await readBody(response.body)) };
+    return {
+      status: response.statusCode,
+      headers: flattenHeaders(response.headers),
+      ...(await readBody(response.body)),
+    };
   } catch (error) {
     throw new StepError(`${action.method} ${url}: ${(error as Error).message}`);
   }
@@ -70,14 +75,6 @@ async function readBody(body: AsyncIterable<Buffer>): Promise<{ body: string; cu
   } catch (error) {
     return { body: Buffer.concat(chunks).toString("utf8"), cut: (error as Error).message };
   }
-}
-
-function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return flat;
 }
 
 function statuses(responses: ResponseRecord[]): string[] {
