@@ -1,6 +1,8 @@
 /**
  * Just enough of Prometheus' text exposition format to read vLLM's /metrics: samples with their
- * labels. Comments (# HELP, # TYPE) and blank lines are skipped.
+ * labels. Comments (# HELP, # TYPE) and blank lines are skipped. Not parse-prometheus-text-format
+ * (which the EPP uses for its gauges): it drops the labels, _sum and _count of a histogram whose
+ * series carry labels besides `le`, and every vLLM histogram does.
  */
 export interface Sample {
   name: string;

@@ -4,6 +4,7 @@
  * from the EPP's Prometheus endpoint on :9090.
  */
 import { isPodReady, type KubeObject, matchesSelector, parseSelector } from "@testbed/cluster";
+import { parsePrometheusText, type Sample } from "@testbed/load";
 import { request } from "undici";
 import type { ClustersCheck, EppMetricCheck } from "../model.js";
 import type { ExpectationResult } from "../results.js";
@@ -86,7 +87,7 @@ export async function checkEppMetric(context: RunContext, check: EppMetricCheck)
   const labels = Object.entries(check.labels).map(([key, value]) => `${key}="${value}"`);
   return {
     action: `GET ${pod.metadata.name}:9090/metrics | grep ${check.name}${labels.length ? `{${labels.join(",")}}` : ""}`,
-    output: samples.map((sample) => sample.line).join("\n"),
+    output: samples.map(sampleLine).join("\n"),
     result: {
       check: `eppMetric ${check.name}`,
       expected: rangeText(check.range),
@@ -96,22 +97,15 @@ export async function checkEppMetric(context: RunContext, check: EppMetricCheck)
   };
 }
 
-interface Sample {
-  line: string;
-  value: number;
+/** The samples of `name` whose labels include the wanted ones. */
+function metricSamples(text: string, name: string, wanted: Record<string, string>): Sample[] {
+  return parsePrometheusText(text).filter(
+    (sample) => sample.name === name && Object.entries(wanted).every(([key, value]) => sample.labels[key] === value),
+  );
 }
 
-/** Prometheus text format: `name{a="b",…} value` lines whose labels include the wanted ones. */
-export function metricSamples(text: string, name: string, wanted: Record<string, string>): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split("\n")) {
-    const match = /^([A-Za-z_:][\w:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const labels: Record<string, string> = {};
-    for (const label of (match[3] ?? "").matchAll(/([\w]+)="((?:[^"\\]|\\.)*)"/g)) labels[label[1]!] = label[2]!;
-    if (Object.entries(wanted).every(([key, value]) => labels[key] === value)) {
-      samples.push({ line, value: Number(match[4]) });
-    }
-  }
-  return samples;
+/** A sample as the exposition prints it. */
+function sampleLine(sample: Sample): string {
+  const labels = Object.entries(sample.labels).map(([key, value]) => `${key}="${value}"`);
+  return `${sample.name}${labels.length ? `{${labels.join(",")}}` : ""} ${sample.value}`;
 }
