@@ -3,7 +3,7 @@
 # laptop, so the image needs no build step of its own.
 FROM node:20-slim
 WORKDIR /testbed
-# The workspace manifests first, so `npm ci` is cached until a dependency changes.
+# `npm ci` links the workspace packages, so it needs packages/ itself: any change there re-runs it.
 COPY package.json package-lock.json ./
 COPY packages ./packages
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

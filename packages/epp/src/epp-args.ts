@@ -18,7 +18,7 @@ const FLAGS: Record<string, { key: keyof EppOptions; kind: Kind; help: string; t
   "pool-group": {
     key: "poolGroup",
     kind: "string",
-    help: "InferencePool API group (inference.networking.x-k8s.io; inference.networking.k8s.io for v1)",
+    help: "InferencePool API group (default inference.networking.k8s.io, the v1 API; KServe passes inference.networking.x-k8s.io for v1alpha2)",
   },
   "secure-serving": { key: "secureServing", kind: "bool", help: "TLS on the ext_proc port (true)" },
   "cert-path": { key: "certPath", kind: "string", help: "directory with tls.crt and tls.key (else self-signed)" },

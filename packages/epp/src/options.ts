@@ -47,7 +47,7 @@ export const DEFAULT_EPP_OPTIONS: Readonly<EppOptions> = {
   metricsPort: 9090,
   poolName: "",
   poolNamespace: "default",
-  poolGroup: "inference.networking.x-k8s.io",
+  poolGroup: "inference.networking.k8s.io",
   secureServing: true,
   certPath: undefined,
   configFile: undefined,

@@ -20,16 +20,27 @@ interface IndexedKey {
   digest: Buffer;
   secret: KubernetesSecret;
   namespace: string;
+  /** When the key stops working (unix ms); Infinity for keys without a lifetime. */
+  expiresAtMs: number;
 }
 
 export class ApiKeyStore {
   private keys: IndexedKey[] = [];
 
+  /** Index the Secrets Authorino watches: those labelled managed-by authorino that carry an api_key. */
   setSecrets(secrets: readonly KubernetesSecret[]): void {
-    this.keys = secrets
-      .map((secret) => ({ secret, key: secretKey(secret) }))
-      .filter((entry): entry is { secret: KubernetesSecret; key: string } => entry.key !== undefined)
-      .map(({ secret, key }) => ({ digest: digest(key), secret, namespace: secret.metadata.namespace ?? "default" }));
+    this.keys = [];
+    for (const secret of secrets) {
+      const key = secretKey(secret);
+      if (key === undefined || !labelsMatch(secret, { [MANAGED_BY_LABEL]: "authorino" })) continue;
+      const expiresAt = Number(secret.metadata.annotations?.[EXPIRES_AT_ANNOTATION] ?? Number.POSITIVE_INFINITY);
+      this.keys.push({
+        digest: digest(key),
+        secret,
+        namespace: secret.metadata.namespace ?? "default",
+        expiresAtMs: expiresAt * 1000,
+      });
+    }
   }
 
   /** The live Secret whose key equals `presented` and whose labels match, or undefined. */
@@ -44,9 +55,7 @@ export class ApiKeyStore {
     // Compare against every candidate, so the time taken does not reveal which key was close.
     for (const entry of this.keys) {
       if (namespace !== undefined && entry.namespace !== namespace) continue;
-      if (!labelsMatch(entry.secret, { ...matchLabels, [MANAGED_BY_LABEL]: "authorino" })) continue;
-      const expiresAt = Number(entry.secret.metadata.annotations?.[EXPIRES_AT_ANNOTATION] ?? Number.POSITIVE_INFINITY);
-      if (expiresAt * 1000 <= nowMs) continue;
+      if (entry.expiresAtMs <= nowMs || !labelsMatch(entry.secret, matchLabels)) continue;
       if (timingSafeEqual(entry.digest, wanted) && !found) found = entry.secret;
     }
     return found;

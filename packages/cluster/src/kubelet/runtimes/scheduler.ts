@@ -25,7 +25,7 @@ export const schedulerImage: ContainerImage = {
     const namespace = options.poolNamespace ?? context.pod.metadata.namespace ?? "default";
     if (!options.poolName) throw new ContainerStartError("required flag --pool-name not set", 1);
     const source = new InferencePoolEndpointSource(context.cluster.store, {
-      group: options.poolGroup ?? "inference.networking.x-k8s.io",
+      group: options.poolGroup ?? "inference.networking.k8s.io",
       namespace,
       name: options.poolName,
     });
