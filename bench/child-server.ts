@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { readCpuSeconds, readRssBytes } from "./process-stats.js";
 
 /** A server under test in its own process (so the load generator does not share its core). */
 export interface ChildServer {
@@ -29,7 +29,7 @@ export function startChildServer(script: string, env: Record<string, string> = {
       resolve({
         url: match[1] as string,
         process: child,
-        rssBytes: () => readRss(child.pid as number),
+        rssBytes: () => readRssBytes(child.pid as number),
         cpuSeconds: () => readCpuSeconds(child.pid as number),
         stop: () =>
           new Promise((done) => {
@@ -40,19 +40,4 @@ export function startChildServer(script: string, env: Record<string, string> = {
       });
     });
   });
-}
-
-/** Resident set size of a process, from /proc (Linux). */
-function readRss(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return kib * 1024;
-}
-
-/** utime + stime of a process, from /proc (Linux; clock ticks of 1/100 s). */
-function readCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may contain spaces) start after the last ")".
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

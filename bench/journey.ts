@@ -2,6 +2,7 @@
 // Baseline in the same run: the `01-body-required` scenario (a testbed start, a handful of requests).
 import { loadScenario } from "../packages/cli/src/scenario/parse-scenario.js";
 import { runScenario } from "../packages/cli/src/scenario/run-scenario.js";
+import { median } from "./process-stats.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -11,7 +12,6 @@ async function wallMs(name: string, subnet: number): Promise<{ ms: number; ok: b
   return { ms: performance.now() - started, ok: report.summary.ok };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const journey: number[] = [];
 const baseline: number[] = [];
 let allHeld = true;

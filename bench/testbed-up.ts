@@ -2,10 +2,11 @@
 // figure, which excludes Node/tsx loading), the whole launch-to-banner time, and the RSS of the
 // default topology. Target: under 1.5 s to Ready. Baseline in the same run: one vllm-sim pod.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, readRssBytes } from "./process-stats.js";
 
 const CLI = fileURLToPath(new URL("../packages/cli/bin/testbed.mjs", import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -32,7 +33,7 @@ function launch(args: string[], readyPattern: RegExp): Promise<Launch> {
       const launchToBannerMs = performance.now() - started;
       // Let the pods settle for a moment, then read the resident set of the whole testbed process.
       setTimeout(() => {
-        const rssMiB = readRssKiB(child.pid as number) / 1024;
+        const rssMiB = readRssBytes(child.pid as number) / 1024 / 1024;
         child.off("exit", failed);
         child.once("exit", () =>
           resolve({ readyMs: match[1] ? Number(match[1]) * 1000 : launchToBannerMs, launchToBannerMs, rssMiB }),
@@ -46,25 +47,6 @@ function launch(args: string[], readyPattern: RegExp): Promise<Launch> {
     child.once("exit", failed);
   });
 }
-
-/** Resident memory of a process and its children (the pod processes under --isolation process). */
-function readRssKiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const own = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // No children file on this kernel: count the process alone.
-  }
-  return own + children.reduce((total, child) => total + readRssKiB(child), 0);
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 const baseline: Launch[] = [];
 const topology: Launch[] = [];
