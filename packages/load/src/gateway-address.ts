@@ -3,6 +3,8 @@ import { readApiJson } from "./api-json.js";
 import { insecureAgent } from "./insecure-agent.js";
 
 export const GATEWAY_NAMESPACE = "openshift-ingress";
+/** The gateway the seed sends inference through. */
+export const DEFAULT_GATEWAY = "openshift-ai-inference";
 export const DEFAULT_CHAT_PATH = "/my-first-model/qwen3-0-6b/v1/chat/completions";
 
 /** Why a Gateway gives no address: missing, or not yet programmed. */

@@ -16,6 +16,7 @@ export {
 export { formatReport } from "./format-report.js";
 export {
   DEFAULT_CHAT_PATH,
+  DEFAULT_GATEWAY,
   GATEWAY_NAMESPACE,
   GatewayAddressError,
   gatewayAddress,

@@ -5,6 +5,7 @@ import {
   type ClusterSnapshot,
   clusterReport,
   DEFAULT_CHAT_PATH,
+  DEFAULT_GATEWAY,
   DEFAULT_MODEL,
   DEFAULT_NAMESPACE,
   DEFAULT_SELECTOR,
@@ -21,8 +22,6 @@ import {
   type Workload,
 } from "@testbed/load";
 import type { Command } from "../main.js";
-
-const DEFAULT_GATEWAY = "openshift-ai-inference";
 
 const USAGE = `usage: testbed load [flags]
 

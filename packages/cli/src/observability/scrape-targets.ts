@@ -1,3 +1,4 @@
+import { POD_METRICS_PORT, ROLE_LABEL } from "@testbed/load";
 /**
  * Which pods Prometheus scrapes, and with which labels: every vLLM pod (they carry `llm-d.ai/role`)
  * on its port 8000 over TLS — on decode pods that is the routing sidecar, which proxies /metrics to
@@ -20,9 +21,7 @@ export interface PodView {
   status?: { podIP?: string };
 }
 
-export const VLLM_METRICS_PORT = 8000;
 export const EPP_METRICS_PORT = 9090;
-const ROLE_LABEL = "llm-d.ai/role";
 
 /** Scrape targets for the pods, sorted by job then pod name so the rendered file is stable. */
 export function scrapeTargets(pods: PodView[]): ScrapeTarget[] {
@@ -36,7 +35,7 @@ export function scrapeTargets(pods: PodView[]): ScrapeTarget[] {
     if (role) {
       targets.push({
         job: "vllm",
-        address: `${ip}:${VLLM_METRICS_PORT}`,
+        address: `${ip}:${POD_METRICS_PORT}`,
         labels: { namespace, pod: pod.metadata.name, role },
       });
       continue;

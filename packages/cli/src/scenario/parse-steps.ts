@@ -1,5 +1,6 @@
 /** One step of a scenario: exactly one action key, plus `title:` and `expect:`. */
 import { existsSync, readFileSync } from "node:fs";
+import { DEFAULT_CHAT_PATH, DEFAULT_GATEWAY, DEFAULT_MODEL, DEFAULT_NAMESPACE, GATEWAY_NAMESPACE } from "@testbed/load";
 import { splitCommandLine } from "./command-line.js";
 import {
   asMap,
@@ -36,9 +37,6 @@ const ACTIONS: Record<string, ActionParser> = {
   table: parseTable,
   phase: parsePhase,
 };
-
-export const DEFAULT_CHAT_PATH = "/my-first-model/qwen3-0-6b/v1/chat/completions";
-export const DEFAULT_MODEL = "Qwen/Qwen3-0.6B";
 
 export function parseStep(value: unknown, path: FieldPath): Step {
   const map = asMap(value, path);
@@ -214,8 +212,8 @@ function parseTarget(map: YamlMap, path: FieldPath): Target {
     return { url: asString(map.url, [...path, "url"]), apiKey };
   }
   return {
-    gateway: optionalString(map, "gateway", path) ?? "openshift-ai-inference",
-    namespace: optionalString(map, "gatewayNamespace", path) ?? "openshift-ingress",
+    gateway: optionalString(map, "gateway", path) ?? DEFAULT_GATEWAY,
+    namespace: optionalString(map, "gatewayNamespace", path) ?? GATEWAY_NAMESPACE,
     apiKey,
   };
 }
@@ -262,7 +260,7 @@ function parseLoad(value: unknown, path: FieldPath): Action {
     target: parseTarget(map, path),
     path: optionalString(map, "path", path) ?? (map.url === undefined ? DEFAULT_CHAT_PATH : ""),
     load,
-    namespace: optionalString(map, "namespace", path) ?? "my-first-model",
+    namespace: optionalString(map, "namespace", path) ?? DEFAULT_NAMESPACE,
   };
 }
 
