@@ -17,6 +17,7 @@ import { fetchPods } from "../packages/cli/src/observability/fetch-pods.js";
 import { planPrometheus } from "../packages/cli/src/observability/prometheus-option.js";
 import { concreteQuery } from "../packages/cli/src/observability/promql-names.js";
 import { scrapeTargets } from "../packages/cli/src/observability/scrape-targets.js";
+import { settle as settleCluster } from "../packages/cli/src/scenario/steps/settle.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const NS = "my-first-model";
@@ -83,10 +84,10 @@ async function applySeedFixes(handle: TestbedHandle): Promise<void> {
   await settle(handle);
 }
 
+/** As a scenario step waits after a change; fails when the cluster does not come back Ready. */
 async function settle(handle: TestbedHandle): Promise<void> {
-  await sleep(300);
-  await handle.store.settled();
-  await handle.waitUntilReady(30_000);
+  const notReady = await settleCluster(handle);
+  if (notReady) throw new Error(notReady);
 }
 
 /** Until Prometheus' active targets are exactly the current pods' and every one is up. */

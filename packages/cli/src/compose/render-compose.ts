@@ -18,6 +18,7 @@ import type { MeshProfile } from "@testbed/gateway";
 import { parse, stringify } from "yaml";
 import { renderPrometheusConfig } from "../observability/prometheus-config.js";
 import { scrapeTargets } from "../observability/scrape-targets.js";
+import { settle } from "../scenario/steps/settle.js";
 import { COMPOSE_SUBNET, composeAddress, rewriteAddresses } from "./compose-addresses.js";
 import {
   authorinoService,
@@ -92,9 +93,8 @@ async function applyFixes(testbed: TestbedHandle, options: RenderOptions): Promi
     if (step.apply) await applyManifests(testbed.store, await loadManifests(join(options.root, step.apply)));
     if (step.patch)
       patchService(testbed.store, step.patch.type, readFileSync(join(options.root, step.patch.file), "utf8"));
-    await testbed.store.settled();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await testbed.waitUntilReady(30_000);
+    const notReady = await settle(testbed);
+    if (notReady) throw new Error(`after ${step.apply ?? step.patch?.file}: ${notReady}`);
   }
 }
 
