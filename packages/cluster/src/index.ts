@@ -39,7 +39,7 @@ export { outboundCluster, serviceFqdn, shadowServiceName } from "./controllers/m
 export type { EnvoyConfig } from "./controllers/mesh-config-hub.js";
 export { MeshConfigHub } from "./controllers/mesh-config-hub.js";
 export { SERVING_CERT_ANNOTATION, ServiceCaController } from "./controllers/service-ca.js";
-export { InferencePoolEndpointSource, isPodReady } from "./discovery/inference-pool-source.js";
+export { InferencePoolEndpointSource } from "./discovery/inference-pool-source.js";
 export { containerArgv, containerEnv } from "./kubelet/command-line.js";
 export { KUBELET_FINALIZER, Kubelet } from "./kubelet/kubelet.js";
 export { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
@@ -59,7 +59,7 @@ export { ApiError, alreadyExists, invalid, notFound } from "./store/api-error.js
 export type { KindInfo } from "./store/kinds.js";
 export { apiVersionOf, KINDS, kindFor, kindKey, resolveResource } from "./store/kinds.js";
 export type { Condition, KubeObject, ObjectMeta, OwnerReference } from "./store/kube-object.js";
-export { controllerReference, groupOf, setCondition } from "./store/kube-object.js";
+export { controllerReference, groupOf, isPodReady, setCondition } from "./store/kube-object.js";
 export type { LabelSelector, Requirement } from "./store/label-selector.js";
 export { matchesSelector, parseSelector, SelectorError, selectorFromObject } from "./store/label-selector.js";
 export type { ListOptions, WatchEvent, WatchEventType } from "./store/object-store.js";

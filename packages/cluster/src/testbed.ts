@@ -12,7 +12,6 @@ import { KuadrantController } from "./controllers/kuadrant/kuadrant-controller.j
 import { MeshController } from "./controllers/mesh/mesh-controller.js";
 import { MeshConfigHub } from "./controllers/mesh-config-hub.js";
 import { ServiceCaController } from "./controllers/service-ca.js";
-import { isPodReady } from "./discovery/inference-pool-source.js";
 import { Kubelet } from "./kubelet/kubelet.js";
 import { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
 import { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
@@ -20,6 +19,7 @@ import { type ApplyResult, applyManifests } from "./manifests/apply-manifests.js
 import { loadManifests } from "./manifests/load-manifests.js";
 import { detectPrivilegedPorts } from "./network/ports.js";
 import type { KubeObject } from "./store/kube-object.js";
+import { isPodReady } from "./store/kube-object.js";
 import { ObjectStore } from "./store/object-store.js";
 
 export type MeshProfile = "ossm-3.2" | "upstream";

@@ -1,7 +1,13 @@
 import { isDeepStrictEqual } from "node:util";
 import { hashString } from "@testbed/common";
-import { isPodReady } from "../discovery/inference-pool-source.js";
-import { type Condition, controllerReference, type KubeObject, kubeTime, setCondition } from "../store/kube-object.js";
+import {
+  type Condition,
+  controllerReference,
+  isPodReady,
+  type KubeObject,
+  kubeTime,
+  setCondition,
+} from "../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { type ControllerContext, eventKey, QueuedController, splitKey } from "./controller.js";
 

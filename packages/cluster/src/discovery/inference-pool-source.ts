@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { EndpointSource, EndpointSpec } from "@testbed/epp";
 import { kindKey } from "../store/kinds.js";
-import type { KubeObject } from "../store/kube-object.js";
+import { isPodReady, type KubeObject } from "../store/kube-object.js";
 import { matchesSelector, selectorFromObject } from "../store/label-selector.js";
 import type { StoreView } from "../store/store-view.js";
 
@@ -73,9 +73,4 @@ function targetPort(pool: KubeObject): number | undefined {
   if (typeof spec.targetPortNumber === "number") return spec.targetPortNumber;
   const first = Array.isArray(spec.targetPorts) ? spec.targetPorts[0] : undefined;
   return typeof first?.number === "number" ? first.number : undefined;
-}
-
-export function isPodReady(pod: KubeObject): boolean {
-  const conditions = (pod.status?.conditions ?? []) as Array<{ type: string; status: string }>;
-  return conditions.some((c) => c.type === "Ready" && c.status === "True");
 }

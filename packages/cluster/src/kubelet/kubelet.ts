@@ -1,7 +1,7 @@
 import type { Controller, ControllerContext } from "../controllers/controller.js";
-import { isPodReady } from "../discovery/inference-pool-source.js";
 import { ApiError, notFound } from "../store/api-error.js";
 import type { KubeObject } from "../store/kube-object.js";
+import { isPodReady } from "../store/kube-object.js";
 import { matchesSelector, selectorFromObject } from "../store/label-selector.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { ContainerLogs } from "./container-logs.js";

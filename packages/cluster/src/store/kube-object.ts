@@ -82,3 +82,9 @@ export function setCondition(conditions: Condition[] | undefined, next: Conditio
 export function kubeTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
+
+/** The pod's Ready condition is True. */
+export function isPodReady(pod: KubeObject): boolean {
+  const conditions = (pod.status?.conditions ?? []) as Array<{ type?: string; status?: string }>;
+  return conditions.some((c) => c.type === "Ready" && c.status === "True");
+}

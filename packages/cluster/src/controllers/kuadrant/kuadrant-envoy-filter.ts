@@ -1,6 +1,6 @@
 import type { TranslatedPolicies } from "@testbed/kuadrant";
-import { isPodReady } from "../../discovery/inference-pool-source.js";
 import type { KubeObject } from "../../store/kube-object.js";
+import { isPodReady } from "../../store/kube-object.js";
 import { matchesSelector, selectorFromObject } from "../../store/label-selector.js";
 import type { ObjectStore } from "../../store/object-store.js";
 

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../store/kube-object.js";
+import { isPodReady, type KubeObject } from "../../store/kube-object.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
 
 /**
@@ -11,10 +11,9 @@ export interface Endpoint {
   podName: string;
 }
 
-export function isPodReady(pod: KubeObject): boolean {
-  if (pod.metadata.deletionTimestamp || !pod.status?.podIP) return false;
-  const conditions = (pod.status?.conditions ?? []) as Array<{ type?: string; status?: string }>;
-  return conditions.some((c) => c.type === "Ready" && c.status === "True");
+/** A pod an endpoint may point at: Ready, with an IP, and not being deleted. */
+export function isServingPod(pod: KubeObject): boolean {
+  return !pod.metadata.deletionTimestamp && Boolean(pod.status?.podIP) && isPodReady(pod);
 }
 
 /** Ready pods whose labels carry every selector entry; an empty selector selects nothing (as for Services). */
@@ -26,7 +25,7 @@ export function readyPods(
   const wanted = Object.entries(selector);
   if (wanted.length === 0) return [];
   return snapshot.pods
-    .filter((pod) => pod.metadata.namespace === namespace && isPodReady(pod))
+    .filter((pod) => pod.metadata.namespace === namespace && isServingPod(pod))
     .filter((pod) => wanted.every(([key, value]) => pod.metadata.labels?.[key] === value))
     .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 }

@@ -1,6 +1,6 @@
 import { addressFor } from "../../../network/ports.js";
 import { type Condition, type KubeObject, setCondition } from "../../../store/kube-object.js";
-import { isPodReady } from "../endpoints.js";
+import { isServingPod } from "../endpoints.js";
 import type { GatewayGeneration, ListenerReport } from "../gateway-config.js";
 import type { MeshSnapshot } from "../mesh-snapshot.js";
 import { GATEWAY_GROUP, GATEWAY_NAME_LABEL, gatewayDeploymentName, serviceFqdn } from "../names.js";
@@ -14,7 +14,7 @@ import { GATEWAY_GROUP, GATEWAY_NAME_LABEL, gatewayDeploymentName, serviceFqdn }
 export function readyGatewayPod(snapshot: MeshSnapshot, gateway: KubeObject): KubeObject | undefined {
   return snapshot.pods
     .filter((pod) => pod.metadata.namespace === gateway.metadata.namespace)
-    .filter((pod) => pod.metadata.labels?.[GATEWAY_NAME_LABEL] === gateway.metadata.name && isPodReady(pod))
+    .filter((pod) => pod.metadata.labels?.[GATEWAY_NAME_LABEL] === gateway.metadata.name && isServingPod(pod))
     .sort((a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""))[0];
 }
 
