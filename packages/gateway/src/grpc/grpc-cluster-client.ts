@@ -1,6 +1,6 @@
 import type { ClusterRuntime, UpstreamHost } from "../upstream/cluster.js";
 import { type UpstreamTlsOptions, upstreamTlsOptions } from "../upstream/tls-options.js";
-import { classifyConnectError } from "../upstream/upstream-failure.js";
+import { UpstreamAccounting } from "../upstream/upstream-accounting.js";
 import { EnvoyGrpcConnection } from "./envoy-grpc-connection.js";
 import type { GrpcMethod } from "./envoy-grpc-stream.js";
 import { GrpcCallError, GrpcCode, isDeadlineExceeded } from "./grpc-status.js";
@@ -43,12 +43,8 @@ export class GrpcClusterClient {
       connection = this.connect(host);
       this.connections.set(host.hostPort, connection);
     }
-    const stats = host.stats.values;
-    const clusterStats = this.cluster.stats;
-    stats.rq_total++;
-    stats.rq_active++;
-    clusterStats.inc("upstream_rq_total");
-    clusterStats.inc("upstream_rq_active");
+    const account = new UpstreamAccounting(this.cluster, host);
+    account.requestStarted();
     let finished = false;
     return {
       connection,
@@ -56,14 +52,7 @@ export class GrpcClusterClient {
       done: ({ ok, timedOut }) => {
         if (finished) return;
         finished = true;
-        stats.rq_active--;
-        clusterStats.values.upstream_rq_active--;
-        if (ok) stats.rq_success++;
-        else stats.rq_error++;
-        if (timedOut) {
-          stats.rq_timeout++;
-          clusterStats.inc("upstream_rq_timeout");
-        }
+        account.requestFinished(ok, timedOut);
       },
     };
   }
@@ -95,36 +84,25 @@ export class GrpcClusterClient {
   }
 
   private connect(host: UpstreamHost): EnvoyGrpcConnection {
-    const stats = host.stats.values;
-    const clusterStats = this.cluster.stats;
-    const tls = this.tls;
-    stats.cx_total++;
-    clusterStats.inc("upstream_cx_total");
+    const account = new UpstreamAccounting(this.cluster, host);
+    account.connectStarted();
     const forget = () => {
       if (this.connections.get(host.hostPort) === connection) this.connections.delete(host.hostPort);
     };
     const connection: EnvoyGrpcConnection = new EnvoyGrpcConnection(
       host,
       {
-        ...(tls ? { tls } : {}),
+        ...(this.tls ? { tls: this.tls } : {}),
         connectTimeoutMs: (this.cluster.config.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000,
       },
       {
-        connected: () => {
-          stats.cx_active++;
-          clusterStats.inc("upstream_cx_active");
-          if (tls) clusterStats.inc("ssl.handshake");
-        },
+        connected: () => account.connected(this.tls !== undefined),
         connectFailed: (error) => {
-          stats.cx_connect_fail++;
-          clusterStats.inc("upstream_cx_connect_fail");
-          const { tls: tlsFailure } = classifyConnectError(error);
-          if (tlsFailure) clusterStats.inc(`ssl.${tlsFailure}`);
+          account.connectFailed(error);
           forget();
         },
         closed: () => {
-          stats.cx_active--;
-          clusterStats.values.upstream_cx_active--;
+          account.closed();
           forget();
         },
       },

@@ -2,7 +2,8 @@ import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type In
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
 import { nodeTlsOptions, type UpstreamTlsOptions, upstreamTlsOptions } from "./tls-options.js";
-import { classifyConnectError, type UpstreamFailure } from "./upstream-failure.js";
+import { UpstreamAccounting } from "./upstream-accounting.js";
+import type { UpstreamFailure } from "./upstream-failure.js";
 
 /**
  * Sends one request to one upstream host over a keep-alive pool, counting Envoy's connection and
@@ -40,23 +41,15 @@ export class UpstreamConnector {
     connectTimeoutMs: number,
     deadlineMs = 0,
   ): Promise<UpstreamAttempt> {
-    const { cluster } = this;
-    const stats = host.stats.values;
-    stats.rq_total++;
-    stats.rq_active++;
-    cluster.stats.inc("upstream_rq_total");
-    cluster.stats.inc("upstream_rq_active");
+    const account = new UpstreamAccounting(this.cluster, host);
+    account.requestStarted();
     return new Promise((resolve) => {
       let connected = false;
       let settled = false;
-      const settle = (attempt: UpstreamAttempt) => {
+      const settle = (attempt: UpstreamAttempt, timedOut = false) => {
         if (settled) return;
         settled = true;
-        if (!attempt.ok) {
-          stats.rq_active--;
-          stats.rq_error++;
-          cluster.stats.values.upstream_rq_active--;
-        }
+        if (!attempt.ok) account.requestFinished(false, timedOut);
         resolve(attempt);
       };
       const options = {
@@ -72,9 +65,7 @@ export class UpstreamConnector {
       if (deadlineMs > 0) {
         const deadline = setTimeout(() => {
           if (settled) return;
-          stats.rq_timeout++;
-          cluster.stats.inc("upstream_rq_timeout");
-          settle({ ok: false, failure: { status: 504, flag: "UT", resetReason: "" } });
+          settle({ ok: false, failure: { status: 504, flag: "UT", resetReason: "" } }, true);
           request.destroy();
         }, deadlineMs);
         request.once("response", () => clearTimeout(deadline));
@@ -85,8 +76,7 @@ export class UpstreamConnector {
           connected = true;
           return;
         }
-        stats.cx_total++;
-        cluster.stats.inc("upstream_cx_total");
+        account.connectStarted();
         // connect_timeout covers the TCP (and TLS) handshake only, never a slow response.
         const timer = setTimeout(
           () => request.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
@@ -96,21 +86,13 @@ export class UpstreamConnector {
         socket.once(this.tls ? "secureConnect" : "connect", () => {
           clearTimeout(timer);
           connected = true;
-          stats.cx_active++;
-          cluster.stats.inc("upstream_cx_active");
-          if (this.tls) cluster.stats.inc("ssl.handshake");
-          socket.once("close", () => {
-            stats.cx_active--;
-            cluster.stats.values.upstream_cx_active--;
-          });
+          account.connected(this.tls !== undefined);
+          socket.once("close", () => account.closed());
         });
       });
       request.on("error", (error: NodeJS.ErrnoException) => {
         if (!connected) {
-          stats.cx_connect_fail++;
-          cluster.stats.inc("upstream_cx_connect_fail");
-          const { tls, transportFailure } = classifyConnectError(error);
-          if (tls) cluster.stats.inc(`ssl.${tls}`);
+          const { transportFailure } = account.connectFailed(error);
           settle({
             ok: false,
             failure: {
@@ -127,7 +109,7 @@ export class UpstreamConnector {
       request.on("response", (response) => {
         const local = request.socket ? `${request.socket.localAddress}:${request.socket.localPort}` : "-";
         // 'close' comes once whether the body ended, failed, or was destroyed (DC, UT).
-        response.once("close", () => this.finish(host, response.complete ? (response.statusCode ?? 0) : 0));
+        response.once("close", () => this.finish(account, response.complete ? (response.statusCode ?? 0) : 0));
         settle({ ok: true, response, request, localAddress: local });
       });
       if (upstream.body === null || upstream.body.length === 0) request.end();
@@ -140,12 +122,8 @@ export class UpstreamConnector {
     this.agents.clear();
   }
 
-  private finish(host: UpstreamHost, status: number): void {
-    const stats = host.stats.values;
-    stats.rq_active--;
-    this.cluster.stats.values.upstream_rq_active--;
-    if (status >= 200 && status < 500) stats.rq_success++;
-    else stats.rq_error++;
+  private finish(account: UpstreamAccounting, status: number): void {
+    account.requestFinished(status >= 200 && status < 500);
     if (status >= 200 && status < 300) this.cluster.stats.inc("upstream_rq_2xx");
     else if (status >= 400 && status < 500) this.cluster.stats.inc("upstream_rq_4xx");
     else if (status >= 500) this.cluster.stats.inc("upstream_rq_5xx");
