@@ -3,6 +3,7 @@ import { ApiError } from "../../store/api-error.js";
 import { kindKey } from "../../store/kinds.js";
 import { controllerReference, type KubeObject, type OwnerReference } from "../../store/kube-object.js";
 import type { ObjectStore } from "../../store/object-store.js";
+import { layDesired } from "../desired-objects.js";
 import type { DesiredChildren } from "./desired-children.js";
 
 /** Kinds whose objects an LLMInferenceService owns; anything of these kinds it controls but no longer wants is deleted. */
@@ -14,9 +15,6 @@ export const OWNED_KINDS = [
   "gateway.networking.k8s.io/HTTPRoute",
   "networking.istio.io/DestinationRule",
 ] as const;
-
-/** Fields other controllers fill in on a Service (IP allocation); a desired spec that omits them keeps them. */
-const ALLOCATED_SERVICE_FIELDS = ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy"];
 
 /**
  * Makes the store hold exactly the desired children: creates the missing ones (including ones
@@ -54,7 +52,7 @@ function applyOwned(store: ObjectStore, desired: KubeObject, reference: OwnerRef
   if (controller && controller.uid !== reference.uid) {
     return `${desired.kind} "${name}" is controlled by ${controller.kind} "${controller.name}"`;
   }
-  const next = mergeManaged(existing, desired, reference);
+  const next = layDesired(existing, withOwner(desired, reference));
   if (!isDeepStrictEqual(next, existing)) store.update(next);
   return undefined;
 }
@@ -76,27 +74,6 @@ function pruneUnwanted(store: ObjectStore, owner: KubeObject, wanted: KubeObject
       }
     }
   }
-}
-
-/** The existing object with the controller's desired state laid over it; labels and annotations others added stay. */
-function mergeManaged(existing: KubeObject, desired: KubeObject, reference: OwnerReference): KubeObject {
-  const next = structuredClone(existing);
-  if (desired.metadata.labels) next.metadata.labels = { ...existing.metadata.labels, ...desired.metadata.labels };
-  if (desired.metadata.annotations) {
-    next.metadata.annotations = { ...existing.metadata.annotations, ...desired.metadata.annotations };
-  }
-  const others = (existing.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== reference.uid);
-  next.metadata.ownerReferences = [reference, ...others];
-  for (const [field, value] of Object.entries(desired)) {
-    if (field === "apiVersion" || field === "kind" || field === "metadata" || field === "status") continue;
-    next[field] = structuredClone(value);
-  }
-  if (existing.kind === "Service" && existing.spec && next.spec) {
-    for (const field of ALLOCATED_SERVICE_FIELDS) {
-      if (next.spec[field] === undefined && existing.spec[field] !== undefined) next.spec[field] = existing.spec[field];
-    }
-  }
-  return next;
 }
 
 function withOwner(object: KubeObject, reference: OwnerReference): KubeObject {

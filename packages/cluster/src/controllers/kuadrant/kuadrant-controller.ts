@@ -6,6 +6,7 @@ import type { KubeObject } from "../../store/kube-object.js";
 import { setCondition } from "../../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, QueuedController } from "../controller.js";
+import { applyDesired } from "../desired-objects.js";
 import { kuadrantEnvoyFilter } from "./kuadrant-envoy-filter.js";
 
 const POLICY_KINDS = ["kuadrant.io/AuthPolicy", "kuadrant.io/RateLimitPolicy", "kuadrant.io/TokenRateLimitPolicy"];
@@ -68,7 +69,7 @@ export class KuadrantController extends QueuedController {
       }
       const filter = kuadrantEnvoyFilter(gateway, translated, store);
       wantedFilters.add(`${filter.metadata.namespace}/${filter.metadata.name}`);
-      applyObject(store, "networking.istio.io/EnvoyFilter", filter);
+      applyDesired(store, filter);
     }
     this.writeLimits(store, limits);
     prune(store, "authorino.kuadrant.io/AuthConfig", wantedAuthConfigs);
@@ -84,7 +85,7 @@ export class KuadrantController extends QueuedController {
         labels: { "kuadrant.io/managed": "true", "testbed.io/gateway": gateway.metadata.name },
       },
     };
-    applyObject(store, "authorino.kuadrant.io/AuthConfig", object);
+    applyDesired(store, object);
     return `${KUADRANT_NAMESPACE}/${object.metadata.name}`;
   }
 
@@ -162,21 +163,6 @@ function limitsFileEntry(limit: LimitDefinition): Record<string, unknown> {
     conditions: limit.conditions.map((c) => `descriptors[0]["${c.key}"] ${c.operator} "${c.value}"`),
     variables: limit.variables.map((key) => `descriptors[0]["${key}"]`),
   };
-}
-
-function applyObject(store: ObjectStore, key: string, object: KubeObject): void {
-  const current = store.get(key, object.metadata.namespace, object.metadata.name);
-  if (!current) {
-    store.create(object);
-    return;
-  }
-  const next = {
-    ...current,
-    ...object,
-    metadata: { ...current.metadata, labels: object.metadata.labels },
-    status: current.status,
-  };
-  if (!isDeepStrictEqual(next, current)) store.update(next);
 }
 
 /** Remove objects this controller made earlier that no policy asks for any more. */

@@ -3,6 +3,7 @@ import type { MeshProfile } from "@testbed/gateway";
 import { type KubeObject, kubeTime, setCondition } from "../../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, QueuedController } from "../controller.js";
+import { applyDesired } from "../desired-objects.js";
 import type { MeshConfigHub } from "../mesh-config-hub.js";
 import { applyEnvoyFilters, type EnvoyFilterOutcome } from "./envoy-filter/apply-envoy-filters.js";
 import { type GatewayGeneration, gatewayKey, generateGatewayConfig } from "./gateway-config.js";
@@ -17,7 +18,6 @@ import {
   POOL_GROUP_V1,
   ROOT_NAMESPACE,
 } from "./names.js";
-import { ensureObject } from "./owned-objects.js";
 import { shadowService } from "./shadow-service.js";
 import { envoyFilterStatus } from "./status/envoy-filter-status.js";
 import { gatewayStatus, readyGatewayPod } from "./status/gateway-status.js";
@@ -96,7 +96,7 @@ export class MeshController extends QueuedController {
   /** One object the mesh owns; a refusal is logged and does not stop the other gateways' programming. */
   private ensure(store: ObjectStore, desired: KubeObject): void {
     try {
-      ensureObject(store, desired);
+      applyDesired(store, desired);
     } catch (error) {
       const note = `${desired.kind} ${desired.metadata.namespace}/${desired.metadata.name}: ${(error as Error).message}`;
       if (this.reported.has(note)) return;
