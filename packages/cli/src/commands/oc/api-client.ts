@@ -29,8 +29,9 @@ export class ServerUnreachableError extends Error {
     cause: string,
   ) {
     super(
-      `The connection to the server ${hostOf(address.url)} was refused (${cause}) - is the testbed running? ` +
-        `Start it with \`npx testbed up\` (server address from ${describeSource(address)}).`,
+      // kubectl's sentence as it prints it, then the testbed's hint on a line of its own.
+      `The connection to the server ${hostOf(address.url)} was refused - did you specify the right host or port?\n` +
+        `(${cause}) Is the testbed running? Start it with \`npx testbed up\` (server address from ${describeSource(address)}).`,
     );
   }
 }

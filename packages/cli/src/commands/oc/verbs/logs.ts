@@ -7,7 +7,13 @@ import { selectContainer, selectPod } from "../pod-selection.js";
 export async function logsVerb(context: OcContext): Promise<number> {
   const { args, io } = context;
   const [reference, positionalContainer] = args.positionals;
-  if (!reference) throw new OcError("expected POD or TYPE/NAME is a required argument for the logs command");
+  if (!reference) {
+    throw new OcError(
+      "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n" +
+        "POD or TYPE/NAME is a required argument for the logs command\n" +
+        "See 'oc logs -h' for help and examples",
+    );
+  }
   const tailText = flag(args, "tail");
   const tail = tailText === undefined ? undefined : Number(tailText);
   if (tail !== undefined && !Number.isInteger(tail))
