@@ -16,6 +16,7 @@ import { type EndpointSource, StaticEndpointSource } from "./discovery/endpoint-
 import { parseEndpointList, parseEndpointsYaml } from "./discovery/endpoints-file.js";
 import { EppLogger } from "./epp-log.js";
 import { ExtProcStream } from "./handlers/ext-proc-stream.js";
+import { GrpcStreamServer, type StreamingMethod } from "./handlers/grpc-stream-server.js";
 import { RequestRouter } from "./handlers/request-router.js";
 import { EppMetrics } from "./metrics/epp-metrics.js";
 import { startMetricsServer } from "./metrics/metrics-server.js";
@@ -106,10 +107,10 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
   const router = new RequestRouter({ datastore, scheduler: () => ({ scheduler, config }), metrics, log });
 
   const certificate = resolved.secureServing ? await servingCertificate(resolved.certPath) : undefined;
-  const extProc = new grpc.Server();
-  const { definition } = extProcService();
-  extProc.addService(definition, {
-    Process: (call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) =>
+  const extProc = new GrpcStreamServer(certificate ? { tls: certificate } : {});
+  extProc.addMethod(
+    extProcService().definition.Process as StreamingMethod<ProcessingRequest, ProcessingResponse>,
+    (call) =>
       new ExtProcStream(call, {
         router,
         metrics: eppMetrics,
@@ -117,16 +118,9 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
         defaultBodyMode: resolved.extProcBodyMode,
         responseHeaderPlugins: () => config.responseHeaders,
       }),
-  });
-  const credentials = certificate
-    ? grpc.ServerCredentials.createSsl(
-        null,
-        [{ cert_chain: Buffer.from(certificate.cert), private_key: Buffer.from(certificate.key) }],
-        false,
-      )
-    : grpc.ServerCredentials.createInsecure();
+  );
   log.info("setup", "gRPC server starting", { name: "ext-proc" });
-  const grpcPort = await bind(extProc, resolved.host, resolved.grpcPort, credentials);
+  const grpcPort = await extProc.listen(resolved.host, resolved.grpcPort);
   log.info("setup", "gRPC server listening", { name: "ext-proc", port: grpcPort });
 
   const health = new HealthService({
@@ -162,7 +156,7 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     endpoints: staticSource,
     config,
     async close() {
-      await Promise.all([shutdown(extProc), shutdown(healthServer), closeHttp(metricsServer.server), scraper.close()]);
+      await Promise.all([extProc.close(), shutdown(healthServer), closeHttp(metricsServer.server), scraper.close()]);
     },
   };
 }

@@ -5,8 +5,15 @@ import { CertificateAuthority, createSelfSignedCertificate, type PemKeyPair } fr
 import {
   authorizationService,
   extProcService,
+  frameMessage,
+  GrpcCallError,
+  GrpcCode,
+  GrpcFramingError,
+  GrpcMessageDecoder,
+  grpcCodeForHttpStatus,
   headerMapToRecord,
   immediateResponse,
+  MAX_MESSAGE_BYTES,
   type ProcessingRequest,
   type ProcessingResponse,
   requestHeadersMessage,
@@ -17,8 +24,6 @@ import type { UpstreamTlsContext } from "../src/config/envoy-types.js";
 import { type ConnectionEvents, EnvoyGrpcConnection } from "../src/grpc/envoy-grpc-connection.js";
 import type { EnvoyGrpcStream, GrpcMethod } from "../src/grpc/envoy-grpc-stream.js";
 import { GrpcClusterClient } from "../src/grpc/grpc-cluster-client.js";
-import { frameMessage, GrpcFramingError, GrpcMessageDecoder, MAX_MESSAGE_BYTES } from "../src/grpc/grpc-framing.js";
-import { GrpcCallError, GrpcCode, grpcCodeForHttpStatus } from "../src/grpc/grpc-status.js";
 import { ClusterRuntime } from "../src/upstream/cluster.js";
 
 // The gateway's own gRPC client (Envoy's envoy_grpc): framing, status mapping, streams and unary

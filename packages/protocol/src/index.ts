@@ -18,6 +18,15 @@ export {
 export type { ExtProcClient, ExtProcHandlers } from "./ext-proc-service.js";
 export { EXT_PROC_METHOD_PATH, EXT_PROC_SERVICE_NAME, extProcService } from "./ext-proc-service.js";
 export type * from "./ext-proc-types.js";
+export { frameMessage, GrpcFramingError, GrpcMessageDecoder, MAX_MESSAGE_BYTES } from "./grpc/grpc-framing.js";
+export {
+  GrpcCallError,
+  GrpcCode,
+  grpcCodeForHttpStatus,
+  grpcMessageDecoded,
+  grpcMessageEncoded,
+  isDeadlineExceeded,
+} from "./grpc/grpc-status.js";
 export { headerMapFrom, headerMapToRecord, headerValueText, isSystemHeader, setHeader } from "./headers.js";
 export type { ServingStatus } from "./health-service.js";
 export { HealthService } from "./health-service.js";

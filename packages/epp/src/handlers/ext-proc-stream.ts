@@ -1,4 +1,3 @@
-import type * as grpc from "@grpc/grpc-js";
 import {
   type BodySendMode,
   fromStruct,
@@ -55,6 +54,14 @@ export interface StreamParts {
   responseHeaderPlugins: () => ResponseHeadersPlugin[];
 }
 
+/** The server's side of ExternalProcessor.Process (a ServerStreamCall; grpc-js's duplex call fits too). */
+export interface ProcessCall {
+  on(event: "data", listener: (message: ProcessingRequest) => void): unknown;
+  on(event: "end" | "error" | "cancelled", listener: () => void): unknown;
+  write(response: ProcessingResponse): unknown;
+  end(): void;
+}
+
 export class ExtProcStream {
   private exchange: Exchange | undefined;
   /** The response direction may use another body mode than the request (Envoy sends both in protocol_config). */
@@ -74,7 +81,7 @@ export class ExtProcStream {
   private closed = false;
 
   constructor(
-    private readonly call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>,
+    private readonly call: ProcessCall,
     private readonly parts: StreamParts,
   ) {
     call.on("data", (message: ProcessingRequest) => {

@@ -1,9 +1,9 @@
 import { type ClientHttp2Session, connect } from "node:http2";
 import { type Socket, connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import { GrpcCallError, GrpcCode } from "@testbed/protocol";
 import { nodeTlsOptions, type UpstreamTlsOptions } from "../upstream/tls-options.js";
 import { EnvoyGrpcStream, type GrpcMethod } from "./envoy-grpc-stream.js";
-import { GrpcCallError, GrpcCode } from "./grpc-status.js";
 
 /** What the cluster client counts about a connection's life. */
 export interface ConnectionEvents {

@@ -1,7 +1,14 @@
 import { EventEmitter } from "node:events";
 import { type ClientHttp2Session, type ClientHttp2Stream, constants, type IncomingHttpHeaders } from "node:http2";
-import { frameMessage, GrpcFramingError, GrpcMessageDecoder } from "./grpc-framing.js";
-import { GrpcCallError, GrpcCode, grpcCodeForHttpStatus } from "./grpc-status.js";
+import {
+  frameMessage,
+  GrpcCallError,
+  GrpcCode,
+  GrpcFramingError,
+  GrpcMessageDecoder,
+  grpcCodeForHttpStatus,
+  grpcMessageDecoded,
+} from "@testbed/protocol";
 
 /** What a call needs to know of its method: grpc-js's MethodDefinition has these fields. */
 export interface GrpcMethod<Request, Response> {
@@ -119,7 +126,7 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
     this.status ??= {
       // An empty or non-numeric grpc-status cannot be read: UNKNOWN, never OK.
       code: /^\d+$/.test(status) ? Number(status) : GrpcCode.UNKNOWN,
-      details: typeof message === "string" ? percentDecoded(message) : "",
+      details: typeof message === "string" ? grpcMessageDecoded(message) : "",
     };
   }
 
@@ -160,14 +167,5 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
       return { code: GrpcCode.INTERNAL, details: `Received RST_STREAM with code ${reset}` };
     }
     return { code: GrpcCode.UNKNOWN, details: "the server closed the stream without a grpc-status" };
-  }
-}
-
-/** grpc-message is percent-encoded; a malformed encoding is kept as sent rather than thrown away. */
-function percentDecoded(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }

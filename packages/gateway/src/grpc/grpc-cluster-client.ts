@@ -1,9 +1,9 @@
+import { GrpcCallError, GrpcCode, isDeadlineExceeded } from "@testbed/protocol";
 import type { ClusterRuntime, UpstreamHost } from "../upstream/cluster.js";
 import { type UpstreamTlsOptions, upstreamTlsOptions } from "../upstream/tls-options.js";
 import { UpstreamAccounting } from "../upstream/upstream-accounting.js";
 import { EnvoyGrpcConnection } from "./envoy-grpc-connection.js";
 import type { GrpcMethod } from "./envoy-grpc-stream.js";
-import { GrpcCallError, GrpcCode, isDeadlineExceeded } from "./grpc-status.js";
 
 /** Envoy's default connect_timeout for a cluster that sets none. */
 const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;

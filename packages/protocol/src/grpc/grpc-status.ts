@@ -1,8 +1,9 @@
-/** The gRPC status codes the gateway's client produces itself. */
+/** The gRPC status codes the testbed's own gRPC client (gateway) and server (EPP) produce. */
 export const GrpcCode = {
   OK: 0,
   CANCELLED: 1,
   UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   PERMISSION_DENIED: 7,
   RESOURCE_EXHAUSTED: 8,
@@ -50,4 +51,28 @@ export class GrpcCallError extends Error {
 /** Whether a call failed because its deadline passed (what a cluster counts as rq_timeout). */
 export function isDeadlineExceeded(error: unknown): boolean {
   return error instanceof GrpcCallError && error.code === GrpcCode.DEADLINE_EXCEEDED;
+}
+
+/**
+ * grpc-message is percent-encoded (PROTOCOL-HTTP2.md): every byte outside printable ASCII, and
+ * "%" itself, as %XX of its UTF-8 encoding.
+ */
+export function grpcMessageEncoded(text: string): string {
+  let out = "";
+  for (const byte of Buffer.from(text, "utf8")) {
+    out +=
+      byte >= 0x20 && byte <= 0x7e && byte !== 0x25
+        ? String.fromCharCode(byte)
+        : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+/** The reverse; a malformed encoding is kept as sent rather than thrown away. */
+export function grpcMessageDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
