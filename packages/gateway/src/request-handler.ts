@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { HOP_BY_HOP_HEADERS } from "@testbed/common";
 import type { AccessLogEntry } from "./access-log.js";
@@ -148,7 +148,6 @@ async function forward(
   const retries = /connect-failure|reset|5xx|gateway-error/.test(retryOn)
     ? (action?.retry_policy?.num_retries ?? 1)
     : 0;
-  const connectTimeoutMs = (entry.runtime.config.connect_timeout ?? 5) * 1000;
   // Envoy's route timeout (15 s unless the route says otherwise; 0 disables — Istio's choice) covers
   // the whole upstream response.
   const timeoutMs = (action?.timeout ?? 15) * 1000;
@@ -172,7 +171,7 @@ async function forward(
       headers: upstreamHeaders,
       body: state.body,
     };
-    attempt = await entry.http.send(host, upstreamRequest, connectTimeoutMs, remaining);
+    attempt = await entry.http.send(host, upstreamRequest, remaining);
     if (attempt.ok) break;
     lastFailure = attempt.failure;
     if (lastFailure.flag === "UT") break;
@@ -191,12 +190,12 @@ async function forward(
     );
   }
 
-  const upstream = attempt.response;
+  const { headers: upstreamHeadersIn, statusCode, body: upstream } = attempt.response;
   log.upstreamLocalAddress = attempt.localAddress;
   log.upstreamServiceTimeMs = context.now() - sentAt;
-  const responseHeaders = upstreamResponseHeaders(upstream.headers, upstream.statusCode ?? 502);
+  const responseHeaders = upstreamResponseHeaders(upstreamHeadersIn, statusCode);
   responseHeaders["x-envoy-upstream-service-time"] = String(Math.round(log.upstreamServiceTimeMs));
-  const length = upstream.headers["content-length"];
+  const length = upstreamHeadersIn["content-length"];
   const body = { chunks: upstream, contentLength: length === undefined ? undefined : Number(length) };
   // Encoder filters run in reverse chain order.
   const encoders = [...filters].reverse();
@@ -211,11 +210,11 @@ async function forward(
       return finish();
     }
     if (outcome.action === "reply") {
-      upstream.resume();
+      upstream.discard();
       return localReply(response, log, outcome.reply, outcome.reply.flags ?? [], finish);
     }
   }
-  const status = Number(responseHeaders[":status"] ?? upstream.statusCode);
+  const status = Number(responseHeaders[":status"] ?? statusCode);
   delete responseHeaders[":status"];
   log.responseCode = status;
   log.responseCodeDetails = "via_upstream";
@@ -249,7 +248,7 @@ async function forward(
   response.once("close", () => clearTimeout(bodyDeadline));
   try {
     if (bodyFilter?.responseBody) await bodyFilter.responseBody(upstream, write, body.contentLength);
-    else for await (const chunk of upstream) write(chunk as Buffer);
+    else for await (const chunk of upstream) write(chunk);
     response.end();
   } catch {
     if (!log.responseFlags.includes("DC") && !log.responseFlags.includes("UT")) log.responseFlags.push("UC");
@@ -313,7 +312,7 @@ function outgoingHeaders(headers: Record<string, string>, body: Buffer | null): 
   return out;
 }
 
-function upstreamResponseHeaders(headers: IncomingMessage["headers"], status: number): Record<string, string> {
+function upstreamResponseHeaders(headers: IncomingHttpHeaders, status: number): Record<string, string> {
   const out: Record<string, string> = { ":status": String(status) };
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || HOP_BY_HOP_HEADERS.has(name)) continue;

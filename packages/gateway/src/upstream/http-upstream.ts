@@ -1,12 +1,14 @@
-import { type ClientRequest, Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { IncomingHttpHeaders } from "node:http";
+import type { Dispatcher } from "undici";
 import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
+import { Http1ConnectionPool, type PooledConnection } from "./http1-connection-pool.js";
 import { nodeTlsOptions, type UpstreamTlsOptions, upstreamTlsOptions } from "./tls-options.js";
 import { UpstreamAccounting } from "./upstream-accounting.js";
+import { UpstreamBody } from "./upstream-body.js";
 import type { UpstreamFailure } from "./upstream-failure.js";
 
 /**
- * Sends one request to one upstream host over a keep-alive pool, counting Envoy's connection and
+ * Sends one request to one upstream host over its keep-alive pool, counting Envoy's connection and
  * request stats as it goes: a new connection is cx_total; one that fails before it is usable is
  * cx_connect_fail (and an ssl.* stat when the TLS handshake is what failed).
  */
@@ -18,108 +20,111 @@ export interface UpstreamRequest {
   body: Buffer | null;
 }
 
+export interface UpstreamResponse {
+  statusCode: number;
+  /** Lower-case names, as received. */
+  headers: IncomingHttpHeaders;
+  body: UpstreamBody;
+}
+
 export type UpstreamAttempt =
-  | { ok: true; response: IncomingMessage; request: ClientRequest; localAddress: string }
+  | { ok: true; response: UpstreamResponse; localAddress: string }
   | { ok: false; failure: UpstreamFailure };
 
 export class UpstreamConnector {
-  private readonly agents = new Map<string, HttpAgent>();
+  private readonly pools = new Map<string, Http1ConnectionPool>();
   private readonly tls: UpstreamTlsOptions | undefined;
 
   constructor(private readonly cluster: ClusterRuntime) {
     this.tls = cluster.config.tls ? upstreamTlsOptions(cluster.config.tls) : undefined;
     cluster.onHostRemoved((hostPort) => {
-      this.agents.get(hostPort)?.destroy();
-      this.agents.delete(hostPort);
+      this.pools.get(hostPort)?.close();
+      this.pools.delete(hostPort);
     });
   }
 
   /** `deadlineMs` (the route timeout, 0 = none) bounds the wait for response headers. */
-  send(
-    host: UpstreamHost,
-    upstream: UpstreamRequest,
-    connectTimeoutMs: number,
-    deadlineMs = 0,
-  ): Promise<UpstreamAttempt> {
+  send(host: UpstreamHost, upstream: UpstreamRequest, deadlineMs = 0): Promise<UpstreamAttempt> {
     const account = new UpstreamAccounting(this.cluster, host);
     account.requestStarted();
+    const pool = this.pool(host);
+    const connection = pool.acquire();
     return new Promise((resolve) => {
-      let connected = false;
       let settled = false;
+      let response: UpstreamResponse | undefined;
+      let controller: Dispatcher.DispatchController | undefined;
       const settle = (attempt: UpstreamAttempt, timedOut = false) => {
         if (settled) return;
         settled = true;
+        clearTimeout(deadline);
         if (!attempt.ok) account.requestFinished(false, timedOut);
         resolve(attempt);
       };
-      const options = {
-        host: host.address,
-        port: host.port,
-        method: upstream.method,
-        path: upstream.path,
-        headers: upstream.headers,
-        agent: this.agent(host),
-        ...(this.tls ? nodeTlsOptions(this.tls) : {}),
-      };
-      const request = (this.tls ? httpsRequest : httpRequest)(options);
-      if (deadlineMs > 0) {
-        const deadline = setTimeout(() => {
+      const deadline =
+        deadlineMs > 0
+          ? setTimeout(() => {
+              settle({ ok: false, failure: { status: 504, flag: "UT", resetReason: "" } }, true);
+              controller?.abort(new Error("upstream request timeout"));
+            }, deadlineMs)
+          : undefined;
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart: (started) => {
+          controller = started;
+          if (settled) started.abort(new Error("upstream request timeout"));
+        },
+        onResponseStart: (started, statusCode, headers) => {
           if (settled) return;
-          settle({ ok: false, failure: { status: 504, flag: "UT", resetReason: "" } }, true);
-          request.destroy();
-        }, deadlineMs);
-        request.once("response", () => clearTimeout(deadline));
-        request.once("error", () => clearTimeout(deadline));
-      }
-      request.on("socket", (socket) => {
-        if (request.reusedSocket) {
-          connected = true;
-          return;
-        }
-        account.connectStarted();
-        // connect_timeout covers the TCP (and TLS) handshake only, never a slow response.
-        const timer = setTimeout(
-          () => request.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
-          connectTimeoutMs,
-        );
-        socket.once("close", () => clearTimeout(timer));
-        socket.once(this.tls ? "secureConnect" : "connect", () => {
-          clearTimeout(timer);
-          connected = true;
-          account.connected(this.tls !== undefined);
-          socket.once("close", () => account.closed());
-        });
-      });
-      request.on("error", (error: NodeJS.ErrnoException) => {
-        if (!connected) {
-          const { transportFailure } = account.connectFailed(error);
-          settle({
-            ok: false,
-            failure: {
-              status: 503,
-              flag: "UF",
-              resetReason: "remote connection failure",
-              ...(transportFailure ? { transportFailure } : {}),
-            },
+          const body = new UpstreamBody({
+            pause: () => started.pause(),
+            resume: () => started.resume(),
+            abort: (reason) => started.abort(reason),
           });
-        } else {
-          settle({ ok: false, failure: { status: 503, flag: "UC", resetReason: "connection termination" } });
-        }
-      });
-      request.on("response", (response) => {
-        const local = request.socket ? `${request.socket.localAddress}:${request.socket.localPort}` : "-";
-        // 'close' comes once whether the body ended, failed, or was destroyed (DC, UT).
-        response.once("close", () => this.finish(account, response.complete ? (response.statusCode ?? 0) : 0));
-        settle({ ok: true, response, request, localAddress: local });
-      });
-      if (upstream.body === null || upstream.body.length === 0) request.end();
-      else request.end(upstream.body);
+          response = { statusCode, headers, body };
+          // The body's end, failure or destruction closes the request's accounting once (DC, UT, UC).
+          body.onClose(() => this.finish(account, body.complete ? statusCode : 0));
+          settle({ ok: true, response, localAddress: connection.localAddress });
+        },
+        onResponseData: (_controller, chunk) => response?.body.push(chunk),
+        onResponseEnd: () => {
+          response?.body.end();
+          pool.release(connection);
+        },
+        onResponseError: (_controller, error) => {
+          pool.release(connection);
+          if (response) {
+            response.body.fail(error);
+            return;
+          }
+          settle(this.failure(connection));
+        },
+      };
+      connection.client.dispatch(
+        { path: upstream.path, method: upstream.method, headers: upstream.headers, body: upstream.body },
+        handler,
+      );
     });
   }
 
   close(): void {
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
+    for (const pool of this.pools.values()) pool.close();
+    this.pools.clear();
+  }
+
+  /** A request that got no response: the connection never came up (UF), or broke before the headers (UC). */
+  private failure(connection: PooledConnection): UpstreamAttempt {
+    const connectFailure = connection.connectFailure;
+    if (connectFailure) {
+      return {
+        ok: false,
+        failure: {
+          status: 503,
+          flag: "UF",
+          resetReason: "remote connection failure",
+          ...(connectFailure.transportFailure ? { transportFailure: connectFailure.transportFailure } : {}),
+        },
+      };
+    }
+    return { ok: false, failure: { status: 503, flag: "UC", resetReason: "connection termination" } };
   }
 
   private finish(account: UpstreamAccounting, status: number): void {
@@ -129,14 +134,27 @@ export class UpstreamConnector {
     else if (status >= 500) this.cluster.stats.inc("upstream_rq_5xx");
   }
 
-  private agent(host: UpstreamHost): HttpAgent {
-    let agent = this.agents.get(host.hostPort);
-    if (!agent) {
-      agent = this.tls
-        ? new HttpsAgent({ keepAlive: true, maxSockets: 1024 })
-        : new HttpAgent({ keepAlive: true, maxSockets: 1024 });
-      this.agents.set(host.hostPort, agent);
+  private pool(host: UpstreamHost): Http1ConnectionPool {
+    let pool = this.pools.get(host.hostPort);
+    if (!pool) {
+      const tls = this.tls;
+      const account = new UpstreamAccounting(this.cluster, host);
+      pool = new Http1ConnectionPool(
+        {
+          origin: `${tls ? "https" : "http"}://${host.address.includes(":") ? `[${host.address}]` : host.address}:${host.port}`,
+          // connect_timeout covers the TCP (and TLS) handshake only, never a slow response.
+          connectTimeoutMs: (this.cluster.config.connect_timeout ?? 5) * 1000,
+          ...(tls ? { tls: nodeTlsOptions(tls) } : {}),
+        },
+        {
+          connectStarted: () => account.connectStarted(),
+          connected: () => account.connected(tls !== undefined),
+          connectFailed: (error) => account.connectFailed(error),
+          closed: () => account.closed(),
+        },
+      );
+      this.pools.set(host.hostPort, pool);
     }
-    return agent;
+    return pool;
   }
 }

@@ -1,0 +1,98 @@
+import type { Socket } from "node:net";
+import { buildConnector, Client } from "undici";
+import type { classifyConnectError } from "./upstream-failure.js";
+
+/** What the pool reports about its connections (Envoy's cx_* counting). */
+export interface ConnectionEvents {
+  connectStarted(): void;
+  connected(): void;
+  connectFailed(error: NodeJS.ErrnoException): ReturnType<typeof classifyConnectError>;
+  closed(): void;
+}
+
+export interface PoolOptions {
+  /** http://host:port or https://host:port */
+  origin: string;
+  connectTimeoutMs: number;
+  /** Node TLS connect options (CA, SNI, verification) for an https origin. */
+  tls?: Record<string, unknown>;
+}
+
+/**
+ * One upstream HTTP/1.1 connection: an undici Client, which holds exactly one socket and opens a
+ * new one when it is used again after the old one closed.
+ */
+export class PooledConnection {
+  /** ip:port of our end of the socket (%UPSTREAM_LOCAL_ADDRESS%). */
+  localAddress = "-";
+  /** Why the last connect attempt failed, if it did — cleared when a request starts. */
+  connectFailure: (ReturnType<typeof classifyConnectError> & { error: Error }) | undefined;
+  readonly client: Client;
+
+  constructor(options: PoolOptions, events: ConnectionEvents) {
+    const connect = buildConnector({
+      timeout: options.connectTimeoutMs,
+      ...(options.tls ?? {}),
+    } as buildConnector.BuildOptions);
+    this.client = new Client(options.origin, {
+      pipelining: 1,
+      // Envoy's route timeout (the router's timer) bounds a response, never the client library.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      // Envoy keeps an idle upstream connection for an hour.
+      keepAliveTimeout: 3_600_000,
+      keepAliveMaxTimeout: 3_600_000,
+      connect: (connectOptions, callback) => {
+        events.connectStarted();
+        connect(connectOptions, (error, socket) => {
+          if (error || !socket) {
+            const failure = events.connectFailed(error as NodeJS.ErrnoException);
+            this.connectFailure = { ...failure, error: error ?? new Error("no socket") };
+            callback(error ?? new Error("no socket"), null);
+            return;
+          }
+          const local = socket as Socket;
+          this.localAddress = `${local.localAddress}:${local.localPort}`;
+          events.connected();
+          socket.once("close", () => events.closed());
+          callback(null, socket);
+        });
+      },
+    });
+  }
+}
+
+/**
+ * Envoy's HTTP/1.1 connection pool for one upstream host: a request takes a ready connection or
+ * opens a new one, and gives it back when its response is over — one request per connection at a
+ * time, no pipelining.
+ */
+export class Http1ConnectionPool {
+  private readonly ready: PooledConnection[] = [];
+  private readonly all = new Set<PooledConnection>();
+  private closed = false;
+
+  constructor(
+    private readonly options: PoolOptions,
+    private readonly events: ConnectionEvents,
+  ) {}
+
+  acquire(): PooledConnection {
+    const connection = this.ready.pop() ?? new PooledConnection(this.options, this.events);
+    this.all.add(connection);
+    connection.connectFailure = undefined;
+    return connection;
+  }
+
+  release(connection: PooledConnection): void {
+    if (this.closed) connection.client.destroy().catch(() => {});
+    else this.ready.push(connection);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const connection of this.all) connection.client.destroy().catch(() => {});
+    this.all.clear();
+    this.ready.length = 0;
+  }
+}

@@ -1,0 +1,123 @@
+/** How a body holds back its connection: pause/resume reading, or abort the exchange. */
+export interface BodyFlow {
+  pause(): void;
+  resume(): void;
+  abort(reason: Error): void;
+}
+
+/** Past this many queued bytes the connection stops reading until the consumer catches up. */
+const HIGH_WATER_BYTES = 64 * 1024;
+
+/** The response body broke or was destroyed before its end. */
+export class UpstreamBodyError extends Error {}
+
+/**
+ * An upstream response body as it arrives: chunks queue here until the router (or a filter) reads
+ * them with `for await`, and the connection pauses while too much is queued, so a slow client
+ * slows the upstream as Envoy's flow control does. Leaving the loop early destroys the body (the
+ * connection is then closed, as with a reset); `discard()` reads the rest and drops it, which keeps
+ * the connection reusable.
+ */
+export class UpstreamBody implements AsyncIterable<Buffer> {
+  /** The whole body arrived. */
+  complete = false;
+  private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private paused = false;
+  private ended = false;
+  private failure: Error | undefined;
+  private discarding = false;
+  private wake: (() => void) | undefined;
+  private readonly closeListeners: Array<() => void> = [];
+
+  constructor(private readonly flow: BodyFlow) {}
+
+  // ---- the connection's side ----
+
+  push(chunk: Buffer): void {
+    if (this.ended || this.discarding) return;
+    this.queue.push(chunk);
+    this.queuedBytes += chunk.length;
+    if (!this.paused && this.queuedBytes > HIGH_WATER_BYTES) {
+      this.paused = true;
+      this.flow.pause();
+    }
+    this.notify();
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.complete = true;
+    this.close();
+  }
+
+  fail(error: Error): void {
+    if (this.ended) return;
+    this.failure = error;
+    this.close();
+  }
+
+  // ---- the reader's side ----
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    try {
+      for (;;) {
+        const chunk = this.queue.shift();
+        if (chunk) {
+          this.queuedBytes -= chunk.length;
+          if (this.paused && this.queuedBytes <= HIGH_WATER_BYTES / 2) {
+            this.paused = false;
+            this.flow.resume();
+          }
+          yield chunk;
+          continue;
+        }
+        if (this.failure) throw this.failure;
+        if (this.ended) return;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+      }
+    } finally {
+      // The reader left before the end: nobody will read the rest.
+      if (!this.ended) this.destroy();
+    }
+  }
+
+  /** Read the rest of the body and drop it. */
+  discard(): void {
+    this.discarding = true;
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    if (this.paused) {
+      this.paused = false;
+      this.flow.resume();
+    }
+  }
+
+  /** Abort the exchange: the connection is closed and the body ends in an error. */
+  destroy(): void {
+    if (this.ended) return;
+    const error = new UpstreamBodyError("upstream response destroyed");
+    this.fail(error);
+    this.flow.abort(error);
+  }
+
+  /** Called once when the body ends, fails or is destroyed. */
+  onClose(listener: () => void): void {
+    if (this.ended) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  private close(): void {
+    this.ended = true;
+    this.notify();
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
