@@ -305,7 +305,9 @@ function requestHeaders(request: IncomingMessage, tls: boolean): Record<string, 
 function outgoingHeaders(headers: Record<string, string>, body: Buffer | null): Record<string, string> {
   const out: Record<string, string> = { host: headers[":authority"] ?? "" };
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(":") || HOP_BY_HOP_HEADERS.has(name) || name === "content-length") continue;
+    // Expect: Envoy answers "100 Continue" itself and strips the header (proxy_100_continue unset).
+    if (name.startsWith(":") || HOP_BY_HOP_HEADERS.has(name) || name === "content-length" || name === "expect")
+      continue;
     out[name] = value;
   }
   if (body !== null) out["content-length"] = String(body.length);

@@ -4,6 +4,7 @@ import { type EppHandle, startEpp } from "@testbed/epp";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
+import { startEchoUpstream } from "./echo-upstream.js";
 import { EPP_PROCESSING_MODE, simpleConfig } from "./simple-config.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../vllm-sim/test/fixtures/${name}`, import.meta.url));
@@ -120,6 +121,90 @@ describe("upstream failures, answered like Envoy", () => {
   });
 });
 
+describe("the upstream connection pool (Envoy's HTTP/1.1 pool: one request per connection at a time)", () => {
+  /** The cluster's host counters from /clusters, by name. */
+  async function hostCounters(g: GatewayHandle, host: string): Promise<Record<string, number>> {
+    const text = await (await fetch(`${g.adminUrl}/clusters`)).text();
+    const counters: Record<string, number> = {};
+    for (const line of text.split("\n")) {
+      const match = new RegExp(`^backend::${host.replace(/\./g, "\\.")}::(\\w+)::(\\d+)$`).exec(line);
+      if (match?.[1] && match[2]) counters[match[1]] = Number(match[2]);
+    }
+    return counters;
+  }
+
+  it("opens a connection per concurrent request, then reuses them: cx_total stays at the peak", async () => {
+    const g = await gatewayWith({ upstream: [hostPort(slowPod)] });
+    const slow = JSON.stringify({
+      model: "Qwen/Qwen3-0.6B",
+      messages: [{ role: "user", content: "Hi" }],
+      max_tokens: 3,
+    });
+    const statuses = await Promise.all([post(g, slow), post(g, slow), post(g, slow)]);
+    expect(statuses.map((r) => r.status)).toEqual([200, 200, 200]);
+    for (let i = 0; i < 3; i++) expect((await post(g, slow)).status).toBe(200);
+    const counters = await hostCounters(g, hostPort(slowPod));
+    expect(counters.cx_total).toBe(3);
+    expect(counters.cx_active).toBe(3);
+    expect(counters.rq_total).toBe(6);
+    expect(counters.rq_success).toBe(6);
+    expect(counters.rq_active).toBe(0);
+  });
+
+  it("a connection the upstream closed while idle is replaced on the next request, which succeeds", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((_request, response) => response.end("{}"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const upstream = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const g = await gatewayWith({ upstream: [upstream] });
+      expect((await post(g)).status).toBe(200);
+      // The upstream drops its idle keep-alive connection, as uvicorn does after its timeout.
+      server.closeIdleConnections();
+      await until(async () => (await hostCounters(g, upstream)).cx_active === 0);
+      expect((await post(g)).status).toBe(200);
+      const counters = await hostCounters(g, upstream);
+      expect(counters.cx_total).toBe(2);
+      expect(counters.rq_success).toBe(2);
+      expect(counters.rq_error).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("Expect: 100-continue is answered by the gateway and not sent upstream", async () => {
+    const echo = await startEchoUpstream();
+    try {
+      const g = await gatewayWith({ upstream: [echo.hostPort] });
+      const url = new URL(`${Object.values(g.listenerUrls)[0]}/v1/chat/completions`);
+      const { request } = await import("node:http");
+      const status = await new Promise<number>((resolve, reject) => {
+        const outgoing = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: "POST",
+            path: url.pathname,
+            headers: { expect: "100-continue", "content-type": "application/json" },
+          },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        outgoing.on("continue", () => outgoing.end(chat));
+        outgoing.on("error", reject);
+      });
+      expect(status).toBe(200);
+      expect(echo.requests[0]?.headers.expect).toBeUndefined();
+      expect(echo.requests[0]?.body).toBe(chat);
+    } finally {
+      await echo.close();
+    }
+  });
+});
+
 describe("streaming through the gateway and the EPP", () => {
   let epp: EppHandle;
   beforeAll(async () => {
@@ -210,3 +295,11 @@ describe("the EPP's own e2e Envoy config runs unchanged (ORIGINAL_DST reading x-
     }
   });
 });
+
+async function until(done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("condition not reached within 2 s");
+}

@@ -49,7 +49,7 @@ export class UpstreamConnector {
     account.requestStarted();
     const pool = this.pool(host);
     const connection = pool.acquire();
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let settled = false;
       let response: UpstreamResponse | undefined;
       let controller: Dispatcher.DispatchController | undefined;
@@ -98,10 +98,18 @@ export class UpstreamConnector {
           settle(this.failure(connection));
         },
       };
-      connection.client.dispatch(
-        { path: upstream.path, method: upstream.method, headers: upstream.headers, body: upstream.body },
-        handler,
-      );
+      try {
+        connection.client.dispatch(
+          { path: upstream.path, method: upstream.method, headers: upstream.headers, body: upstream.body },
+          handler,
+        );
+      } catch (error) {
+        // A request undici refuses to send (a header it cannot write): nothing went out.
+        pool.release(connection);
+        clearTimeout(deadline);
+        account.requestFinished(false);
+        reject(error);
+      }
     });
   }
 
