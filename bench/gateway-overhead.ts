@@ -9,8 +9,12 @@ import { type ChildServer, startChildServer } from "./child-server.js";
  * added p50/p99 latency, and the CPU each process used per request under load (the machine's cores
  * are shared, so that is where the throughput goes). Targets (issue 4): ≥ 50% of direct throughput without ext_proc, ≥ 30% with;
  * added p50 ≤ 1 ms without and ≤ 3 ms with ext_proc.
+ *
+ * A shared machine drifts by ±20% within a minute, so the three loads run back to back in each of
+ * BENCH_ROUNDS rounds and every ratio compares loads of the same round; the summary is the median.
  */
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const body = JSON.stringify({
   model: "Qwen/Qwen3-0.6B",
   messages: [{ role: "user", content: "Hi" }],
@@ -20,16 +24,16 @@ const body = JSON.stringify({
 
 /** Load `url`; with `servers`, also the CPU each used per request during the measured run. */
 async function load(url: string, connections = 32, servers: Record<string, ChildServer> = {}) {
-  const run = () =>
+  const run = (duration = DURATION_SECONDS) =>
     autocannon({
       url: `${url}/v1/chat/completions`,
       method: "POST",
       headers: { "content-type": "application/json" },
       body,
       connections,
-      duration: DURATION_SECONDS,
+      duration,
     });
-  await run(); // warm-up
+  await run(Math.min(DURATION_SECONDS, 3)); // warm-up
   const cpuBefore = Object.values(servers).map((server) => server.cpuSeconds());
   const loadGeneratorBefore = process.cpuUsage();
   const result = await run();
@@ -52,39 +56,79 @@ async function load(url: string, connections = 32, servers: Record<string, Child
   };
 }
 
+type Load = Awaited<ReturnType<typeof load>>;
+
 const pod = await startChildServer("vllm-sim-server.ts");
 const podHostPort = pod.url.replace("http://", "");
-// Throughput under saturation (32 connections), and latency unloaded (one connection at a time),
-// where the difference is what the gateway adds rather than queueing on a shared 2-core machine.
-const direct = await load(pod.url, 32, { "vllm-sim": pod });
-const directUnloaded = await load(pod.url, 1);
 
-const plainGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort });
-const plain = await load(plainGateway.url, 32, { gateway: plainGateway, "vllm-sim": pod });
-const plainUnloaded = await load(plainGateway.url, 1);
-await plainGateway.stop();
+/** One round under saturation (32 connections): direct, through the gateway, through gateway + EPP. */
+async function saturatedRound(): Promise<{ direct: Load; plain: Load; withEpp: Load }> {
+  const direct = await load(pod.url, 32, { "vllm-sim": pod });
+  const plainGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort });
+  const plain = await load(plainGateway.url, 32, { gateway: plainGateway, "vllm-sim": pod });
+  await plainGateway.stop();
+  const epp = await startChildServer("epp-server.ts", { ENDPOINTS: podHostPort });
+  const eppGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort, EPP: epp.url });
+  const withEpp = await load(eppGateway.url, 32, { gateway: eppGateway, epp, "vllm-sim": pod });
+  await eppGateway.stop();
+  await epp.stop();
+  return { direct, plain, withEpp };
+}
 
-const epp = await startChildServer("epp-server.ts", { ENDPOINTS: podHostPort });
-const eppGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort, EPP: epp.url });
-const withEpp = await load(eppGateway.url, 32, { gateway: eppGateway, epp, "vllm-sim": pod });
-const withEppUnloaded = await load(eppGateway.url, 1);
-await eppGateway.stop();
-await epp.stop();
+/** Latency unloaded (one connection at a time): what the gateway adds rather than queueing on 2 cores. */
+async function unloadedLatency(): Promise<{ direct: Load; plain: Load; withEpp: Load }> {
+  const direct = await load(pod.url, 1);
+  const plainGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort });
+  const plain = await load(plainGateway.url, 1);
+  await plainGateway.stop();
+  const epp = await startChildServer("epp-server.ts", { ENDPOINTS: podHostPort });
+  const eppGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort, EPP: epp.url });
+  const withEpp = await load(eppGateway.url, 1);
+  await eppGateway.stop();
+  await epp.stop();
+  return { direct, plain, withEpp };
+}
+
+const percent = (part: Load, whole: Load) => (part.perSecond / whole.perSecond) * 100;
+const rounds: Array<{ direct: Load; plain: Load; withEpp: Load }> = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  const result = await saturatedRound();
+  rounds.push(result);
+  const { direct, plain, withEpp } = result;
+  console.log(
+    `round ${round}/${ROUNDS}: direct ${direct.perSecond.toFixed(0)} req/s; gateway ${plain.perSecond.toFixed(0)} ` +
+      `(${percent(plain, direct).toFixed(0)}%); gateway + EPP ${withEpp.perSecond.toFixed(0)} (${percent(withEpp, direct).toFixed(0)}%)` +
+      `; errors ${direct.errors + plain.errors + withEpp.errors}`,
+  );
+}
+const unloaded = await unloadedLatency();
 await pod.stop();
 
-const describe = (name: string, r: typeof direct) =>
-  `${name}: ${r.perSecond.toFixed(0)} req/s (${((r.perSecond / direct.perSecond) * 100).toFixed(0)}% of direct), ` +
-  `p50 ${r.p50} ms (+${(r.p50 - direct.p50).toFixed(1)}), p99 ${r.p99} ms (+${(r.p99 - direct.p99).toFixed(1)}), errors ${r.errors}`;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
+/** The median of a ratio over the rounds, its range, and the round it came from (for its CPU figures). */
+function summary(pick: (round: (typeof rounds)[number]) => Load) {
+  const ratios = rounds.map((round) => percent(pick(round), round.direct));
+  const middle = median(ratios);
+  const round = rounds[ratios.indexOf(middle)] ?? rounds[0];
+  const range = `${Math.min(...ratios).toFixed(0)}–${Math.max(...ratios).toFixed(0)}%`;
+  return { text: `${middle.toFixed(0)}% of direct (rounds ${range})`, load: round ? pick(round) : undefined };
+}
+const report = (name: string, pick: (round: (typeof rounds)[number]) => Load, target: string) => {
+  const { text, load: middle } = summary(pick);
+  console.log(`${name}: median ${text}; target ${target}`);
+  if (!middle) return;
+  console.log(`  median round: ${middle.perSecond.toFixed(0)} req/s, p50 ${middle.p50} ms, p99 ${middle.p99} ms`);
+  console.log(`  CPU per request: ${middle.cpu}`);
+};
+const directs = rounds.map((round) => round.direct.perSecond);
 console.log(
-  `direct to vllm-sim: ${direct.perSecond.toFixed(0)} req/s, p50 ${direct.p50} ms, p99 ${direct.p99} ms, errors ${direct.errors}`,
+  `direct to vllm-sim: ${Math.min(...directs).toFixed(0)}–${Math.max(...directs).toFixed(0)} req/s over ${ROUNDS} rounds; ` +
+    `CPU per request: ${rounds[0]?.direct.cpu}`,
 );
-console.log(`  CPU per request: ${direct.cpu}`);
-console.log(`${describe("gateway, no ext_proc", plain)}; target ≥ 50%`);
-console.log(`  CPU per request: ${plain.cpu}`);
-console.log(`${describe("gateway + EPP (full-duplex ext_proc)", withEpp)}; target ≥ 30%`);
-console.log(`  CPU per request: ${withEpp.cpu}`);
-const added = (r: typeof direct) =>
-  `p50 +${(r.p50 - directUnloaded.p50).toFixed(1)} ms, p99 +${(r.p99 - directUnloaded.p99).toFixed(1)} ms`;
+report("gateway, no ext_proc", (round) => round.plain, "≥ 50%");
+report("gateway + EPP (full-duplex ext_proc)", (round) => round.withEpp, "≥ 30%");
+const added = (r: Load) =>
+  `p50 +${(r.p50 - unloaded.direct.p50).toFixed(1)} ms, p99 +${(r.p99 - unloaded.direct.p99).toFixed(1)} ms`;
 console.log(
-  `unloaded (1 connection): direct p50 ${directUnloaded.p50} ms; gateway ${added(plainUnloaded)} (target ≤ 1 ms); gateway + EPP ${added(withEppUnloaded)} (target ≤ 3 ms)`,
+  `unloaded (1 connection): direct p50 ${unloaded.direct.p50} ms; gateway ${added(unloaded.plain)} (target ≤ 1 ms); gateway + EPP ${added(unloaded.withEpp)} (target ≤ 3 ms)`,
 );

@@ -2,7 +2,8 @@ import type { HeaderMap, HeaderValue, HeaderValueOption } from "./ext-proc-types
 
 /** A header's value, whichever of `value` or `raw_value` the sender filled (Envoy now sends raw_value). */
 export function headerValueText(header: HeaderValue): string {
-  if (header.raw_value && header.raw_value.length > 0) return Buffer.from(header.raw_value).toString("utf8");
+  const raw = header.raw_value;
+  if (raw && raw.length > 0) return (Buffer.isBuffer(raw) ? raw : Buffer.from(raw)).toString("utf8");
   return header.value ?? "";
 }
 
