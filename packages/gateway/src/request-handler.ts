@@ -204,13 +204,15 @@ async function forward(
     try {
       outcome = (await filter.responseHeaders?.(responseHeaders, length === "0", body)) ?? { action: "continue" };
     } catch (error) {
+      upstream.destroy();
       if (!(error instanceof UpstreamResetError)) throw error;
       log.responseFlags.push("UC");
       response.destroy();
       return finish();
     }
     if (outcome.action === "reply") {
-      upstream.discard();
+      // The client gets a local reply instead: Envoy resets the upstream request still under way.
+      upstream.destroy();
       return localReply(response, log, outcome.reply, outcome.reply.flags ?? [], finish);
     }
   }
@@ -221,7 +223,13 @@ async function forward(
   const bodyFilter = encoders.find((filter) => filter.processesResponseBody === true);
   const rewritesBody = bodyFilter !== undefined;
   if (rewritesBody) delete responseHeaders["content-length"];
-  response.writeHead(status, responseHeaders);
+  try {
+    response.writeHead(status, responseHeaders);
+  } catch (error) {
+    // Headers Node cannot write (a filter set a malformed value): no response, no upstream either.
+    upstream.destroy();
+    throw error;
+  }
   const observers = filters.filter((filter) => filter.observeResponseChunk !== undefined);
   const write = (chunk: Buffer) => {
     log.bytesSent += chunk.length;

@@ -120,6 +120,14 @@ describe("full-duplex response body, around the response headers' answer", () =>
     expect(response.status).toBe(500);
     expect(await response.text()).toBe("");
     expect(g.accessLog.lines.at(-1)).toContain(" 500 - ext_proc_error_gRPC_error_13 ");
+    // The upstream response was still under way: Envoy resets it (and closes its HTTP/1.1
+    // connection) rather than reading the rest for nobody.
+    const clusters = async () => (await fetch(`${g.adminUrl}/clusters`)).text();
+    for (let i = 0; i < 50 && !(await clusters()).includes(`backend::${upstreamHostPort}::cx_active::0`); i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const text = await clusters();
+    expect(text).toContain(`backend::${upstreamHostPort}::cx_active::0`);
+    expect(text).toContain(`backend::${upstreamHostPort}::rq_error::1`);
   });
 
   it("the upstream breaking while the headers' answer is pending resets the client (UC), no ext_proc failure", async () => {

@@ -52,6 +52,19 @@ describe("review regressions", () => {
     expect(headers["x-a"]).toBe("1");
   });
 
+  it("refuses and counts a header mutation no HTTP codec could send (CR/LF in the value, a space in the name)", () => {
+    const headers: Record<string, string> = {};
+    const rejected = applyHeaderMutation(headers, {
+      set_headers: [
+        { header: { key: "x-split", raw_value: Buffer.from("a\r\nx-injected: 1") } },
+        { header: { key: "bad name", value: "v" } },
+        { header: { key: "X-Fine", value: "ok" } },
+      ],
+    });
+    expect(rejected).toBe(2);
+    expect(headers).toEqual({ "x-fine": "ok" });
+  });
+
   it("refuses a base filter with a FULL_DUPLEX_STREAMED response body but no response trailer SEND", async () => {
     await expect(
       startGateway(

@@ -173,6 +173,83 @@ describe("the upstream connection pool (Envoy's HTTP/1.1 pool: one request per c
     }
   });
 
+  it("a route timeout resets its exchange and closes that connection without opening another", async () => {
+    const g = await gatewayWith({ upstream: [hostPort(slowPod)], routeTimeout: "0.05s" });
+    const long = JSON.stringify({
+      model: "Qwen/Qwen3-0.6B",
+      messages: [{ role: "user", content: "Hi" }],
+      max_tokens: 200,
+    });
+    expect((await post(g, long)).status).toBe(504);
+    await until(async () => (await hostCounters(g, hostPort(slowPod))).cx_active === 0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const counters = await hostCounters(g, hostPort(slowPod));
+    expect(counters.cx_total).toBe(1);
+    expect(counters.cx_active).toBe(0);
+    expect(counters.rq_timeout).toBe(1);
+    expect(counters.rq_active).toBe(0);
+  });
+
+  it("skips a 103 Early Hints and relays the final response", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((_request, response) => {
+      response.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+      response.writeHead(200, { "content-type": "application/json" }).end('{"final":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const upstream = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const g = await gatewayWith({ upstream: [upstream] });
+      const response = await post(g);
+      expect(response.status).toBe(200);
+      expect(response.text).toBe('{"final":true}');
+      expect((await hostCounters(g, upstream)).rq_success).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("sends the cluster's SNI whatever the Host header, and keeps one connection when the Host changes", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { createServer } = await import("node:https");
+    const names: Array<string | false> = [];
+    const server = createServer(
+      { cert: readFileSync(fixture("pod-tls.crt")), key: readFileSync(fixture("pod-tls.key")) },
+      (_request, response) => response.end("{}"),
+    );
+    server.on("secureConnection", (socket) =>
+      names.push((socket as { servername?: string | false }).servername ?? false),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const upstream = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const g = await gatewayWith({ upstream: [upstream], upstreamTls: { insecure: true, sni: "configured.sni" } });
+      const url = `${Object.values(g.listenerUrls)[0]}/v1/chat/completions`;
+      for (const host of ["a.example", "b.example"]) {
+        const { request } = await import("node:http");
+        const status = await new Promise<number>((resolve, reject) => {
+          const outgoing = request(
+            url,
+            { method: "POST", headers: { host, "content-type": "application/json" } },
+            (r) => {
+              r.resume();
+              resolve(r.statusCode ?? 0);
+            },
+          );
+          outgoing.on("error", reject);
+          outgoing.end(chat);
+        });
+        expect(status).toBe(200);
+      }
+      expect(names).toEqual(["configured.sni"]);
+      expect((await hostCounters(g, upstream)).cx_total).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it("Expect: 100-continue is answered by the gateway and not sent upstream", async () => {
     const echo = await startEchoUpstream();
     try {

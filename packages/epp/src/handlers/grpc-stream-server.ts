@@ -228,8 +228,9 @@ function earlyAbort(stream: ServerHttp2Stream, httpStatus: number, code: number,
   if (!stream.endAfterHeaders) stream.close(constants.NGHTTP2_NO_ERROR);
 }
 
-/** "/pkg.Service/Method" → ["pkg.Service", "Method"]; [undefined] when it is not of that shape. */
+/** "/pkg.Service/Method" → ["pkg.Service", "Method"], split at the last "/" as grpc-go does; [undefined] without one. */
 function splitMethodPath(path: string): [string | undefined, string | undefined] {
-  const match = /^\/([^/]+)\/([^/]+)$/.exec(path);
-  return match ? [match[1], match[2]] : [undefined, undefined];
+  const name = path.startsWith("/") ? path.slice(1) : path;
+  const slash = name.lastIndexOf("/");
+  return slash < 0 ? [undefined, undefined] : [name.slice(0, slash), name.slice(slash + 1)];
 }

@@ -3,7 +3,8 @@ import { type HeaderMutation, headerValueText } from "@testbed/protocol";
 /**
  * Applies a processor's header mutation the way Envoy's default mutation rules allow: `host`,
  * `:authority`, `:scheme`, `:method` and `x-envoy-*` headers cannot be changed (the attempt is
- * counted as rejected_header_mutations). Returns how many changes were refused.
+ * counted as rejected_header_mutations), and neither can a name or value no HTTP codec could send
+ * (a value with CR, LF or NUL; a name outside the token characters). Returns how many changes were refused.
  */
 export function applyHeaderMutation(headers: Record<string, string>, mutation: HeaderMutation | undefined): number {
   let rejected = 0;
@@ -15,6 +16,10 @@ export function applyHeaderMutation(headers: Record<string, string>, mutation: H
       continue;
     }
     const value = headerValueText(option.header);
+    if (!isSendable(name, value)) {
+      rejected++;
+      continue;
+    }
     // The legacy `append` flag wins when present; an unset append_action falls back to it (false): overwrite.
     const action =
       option.append !== undefined
@@ -42,4 +47,9 @@ function isProtected(name: string): boolean {
   return (
     name === "host" || name === ":authority" || name === ":scheme" || name === ":method" || name.startsWith("x-envoy")
   );
+}
+
+/** RFC 9110 token characters for names (a pseudo-header's leading ":" aside); no CR, LF or NUL in values. */
+function isSendable(name: string, value: string): boolean {
+  return /^:?[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name) && !/[\r\n\0]/.test(value);
 }

@@ -4,7 +4,7 @@
  * wait for the headers' answer before streaming the body ("the client will send body and trailers
  * to the server as they arrive"). If the processor fails and failure is allowed, the chunks that
  * follow go to the client untouched; ones that arrive before the client side is ready are held.
- * After a local reply the rest of the body is read and dropped.
+ * After a local reply the body is dropped (the router resets the upstream).
  */
 export class ResponseBodyPump {
   done = false;

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { Dispatcher } from "undici";
+import { type Dispatcher, errors } from "undici";
 import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
 import { Http1ConnectionPool, type PooledConnection } from "./http1-connection-pool.js";
 import { nodeTlsOptions, type UpstreamTlsOptions, upstreamTlsOptions } from "./tls-options.js";
@@ -73,7 +73,8 @@ export class UpstreamConnector {
           if (settled) started.abort(new Error("upstream request timeout"));
         },
         onResponseStart: (started, statusCode, headers) => {
-          if (settled) return;
+          // 1xx (103 Early Hints …) are not the response; the final one follows on the same request.
+          if (settled || statusCode < 200) return;
           const body = new UpstreamBody({
             pause: () => started.pause(),
             resume: () => started.resume(),
@@ -90,26 +91,34 @@ export class UpstreamConnector {
           pool.release(connection);
         },
         onResponseError: (_controller, error) => {
-          pool.release(connection);
+          // A reset exchange closes its HTTP/1.1 connection, as Envoy's does; left in the pool,
+          // undici would reconnect at once to retry the aborted request before dropping it.
+          pool.drop(connection);
           if (response) {
             response.body.fail(error);
-            return;
+          } else if (!controller && isInvalidArgument(error)) {
+            // A request undici refuses to write (a header value it cannot send): nothing went out.
+            clearTimeout(deadline);
+            settled = true;
+            account.requestFinished(false);
+            reject(error);
+          } else {
+            settle(this.failure(connection));
           }
-          settle(this.failure(connection));
         },
       };
-      try {
-        connection.client.dispatch(
-          { path: upstream.path, method: upstream.method, headers: upstream.headers, body: upstream.body },
-          handler,
-        );
-      } catch (error) {
-        // A request undici refuses to send (a header it cannot write): nothing went out.
-        pool.release(connection);
-        clearTimeout(deadline);
-        account.requestFinished(false);
-        reject(error);
-      }
+      connection.client.dispatch(
+        {
+          path: upstream.path,
+          method: upstream.method,
+          headers: upstream.headers,
+          body: upstream.body,
+          // One name per pool: otherwise undici takes it from each Host header and reconnects when it
+          // changes (undici's Request reads this option; its types leave it out).
+          servername: host.address,
+        } as Dispatcher.DispatchOptions,
+        handler,
+      );
     });
   }
 
@@ -165,4 +174,8 @@ export class UpstreamConnector {
     }
     return pool;
   }
+}
+
+function isInvalidArgument(error: Error): boolean {
+  return error instanceof errors.InvalidArgumentError || error instanceof errors.NotSupportedError;
 }

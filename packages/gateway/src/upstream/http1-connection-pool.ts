@@ -30,10 +30,10 @@ export class PooledConnection {
   readonly client: Client;
 
   constructor(options: PoolOptions, events: ConnectionEvents) {
-    const connect = buildConnector({
-      timeout: options.connectTimeoutMs,
-      ...(options.tls ?? {}),
-    } as buildConnector.BuildOptions);
+    // undici's own connect timer is coarse (it fired up to a second late); the cluster's is kept here.
+    const connect = buildConnector({ timeout: 0, ...(options.tls ?? {}) } as buildConnector.BuildOptions);
+    // The cluster's SNI, or none: never one derived from a request's Host header.
+    const servername = options.tls?.servername as string | undefined;
     this.client = new Client(options.origin, {
       pipelining: 1,
       // Envoy's route timeout (the router's timer) bounds a response, never the client library.
@@ -44,7 +44,10 @@ export class PooledConnection {
       keepAliveMaxTimeout: 3_600_000,
       connect: (connectOptions, callback) => {
         events.connectStarted();
-        connect(connectOptions, (error, socket) => {
+        let timer: NodeJS.Timeout | undefined;
+        // The connector returns the socket it is opening (its type says void).
+        const opening = connect({ ...connectOptions, servername }, (error, socket) => {
+          clearTimeout(timer);
           if (error || !socket) {
             const failure = events.connectFailed(error as NodeJS.ErrnoException);
             this.connectFailure = { ...failure, error: error ?? new Error("no socket") };
@@ -57,6 +60,11 @@ export class PooledConnection {
           socket.once("close", () => events.closed());
           callback(null, socket);
         });
+        timer = setTimeout(
+          () =>
+            (opening as unknown as Socket).destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
+          options.connectTimeoutMs,
+        );
       },
     });
   }
@@ -87,6 +95,12 @@ export class Http1ConnectionPool {
   release(connection: PooledConnection): void {
     if (this.closed) connection.client.destroy().catch(() => {});
     else this.ready.push(connection);
+  }
+
+  /** Close a connection whose exchange broke, and forget it. */
+  drop(connection: PooledConnection): void {
+    this.all.delete(connection);
+    connection.client.destroy().catch(() => {});
   }
 
   close(): void {

@@ -13,10 +13,9 @@ export class UpstreamBodyError extends Error {}
 
 /**
  * An upstream response body as it arrives: chunks queue here until the router (or a filter) reads
- * them with `for await`, and the connection pauses while too much is queued, so a slow client
- * slows the upstream as Envoy's flow control does. Leaving the loop early destroys the body (the
- * connection is then closed, as with a reset); `discard()` reads the rest and drops it, which keeps
- * the connection reusable.
+ * them with `for await`, and the connection stops reading while too much is queued, so a reader
+ * that falls behind (a processor taking its time) holds the upstream back. Leaving the loop early
+ * destroys the body: the exchange is reset and its connection closed.
  */
 export class UpstreamBody implements AsyncIterable<Buffer> {
   /** The whole body arrived. */
@@ -26,7 +25,6 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   private paused = false;
   private ended = false;
   private failure: Error | undefined;
-  private discarding = false;
   private wake: (() => void) | undefined;
   private readonly closeListeners: Array<() => void> = [];
 
@@ -35,7 +33,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   // ---- the connection's side ----
 
   push(chunk: Buffer): void {
-    if (this.ended || this.discarding) return;
+    if (this.ended) return;
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
     if (!this.paused && this.queuedBytes > HIGH_WATER_BYTES) {
@@ -81,17 +79,6 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     } finally {
       // The reader left before the end: nobody will read the rest.
       if (!this.ended) this.destroy();
-    }
-  }
-
-  /** Read the rest of the body and drop it. */
-  discard(): void {
-    this.discarding = true;
-    this.queue.length = 0;
-    this.queuedBytes = 0;
-    if (this.paused) {
-      this.paused = false;
-      this.flow.resume();
     }
   }
 
