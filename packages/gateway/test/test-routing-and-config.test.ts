@@ -84,6 +84,22 @@ describe("Envoy config reading", () => {
     expect(() => readGatewayConfig("static_resources:\n  listeners: [\n")).toThrow(/invalid YAML/);
   });
 
+  it("reads circuit_breakers max_connections, and refuses one that is not a positive integer", () => {
+    const config = simpleConfig({ upstream: ["127.0.0.1:1"] }) as {
+      static_resources: { clusters: Array<Record<string, unknown>> };
+    };
+    const cluster = config.static_resources.clusters[0] as Record<string, unknown>;
+    cluster.circuit_breakers = { thresholds: [{ max_connections: 8 }] };
+    expect(readGatewayConfig(config).config.clusters[0]?.max_connections).toBe(8);
+    cluster.circuit_breakers = { thresholds: [{ max_connections: 0 }] };
+    expect(() => readGatewayConfig(config)).toThrow(
+      new GatewayConfigError(
+        "static_resources.clusters[0].circuit_breakers.thresholds[0].max_connections",
+        "must be a positive integer, got 0",
+      ),
+    );
+  });
+
   it("reads durations in Envoy's forms", () => {
     const config = simpleConfig({ upstream: ["127.0.0.1:1"], routeTimeout: "0.5s" });
     const route =

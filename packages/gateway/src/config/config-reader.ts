@@ -315,7 +315,24 @@ function readCluster(raw: unknown, path: string, warnings: string[]): Cluster {
     JSON.stringify(cluster.typed_extension_protocol_options ?? {}).includes("http2_protocol_options")
   )
     result.http2 = true;
+  const maxConnections = readMaxConnections(cluster.circuit_breakers, `${path}.circuit_breakers`);
+  if (maxConnections !== undefined) result.max_connections = maxConnections;
   return result;
+}
+
+/** The DEFAULT priority's max_connections; the other thresholds are accepted and not modelled. */
+function readMaxConnections(raw: unknown, path: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const thresholds = list(object(raw, path).thresholds ?? [], `${path}.thresholds`);
+  const first = thresholds[0] === undefined ? {} : object(thresholds[0], `${path}.thresholds[0]`);
+  if (first.max_connections === undefined) return undefined;
+  const value = Number(first.max_connections);
+  if (!Number.isInteger(value) || value < 1)
+    throw new GatewayConfigError(
+      `${path}.thresholds[0].max_connections`,
+      `must be a positive integer, got ${String(first.max_connections)}`,
+    );
+  return value;
 }
 
 function readEndpoints(raw: unknown, path: string): SocketAddress[] {

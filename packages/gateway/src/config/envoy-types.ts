@@ -165,6 +165,8 @@ export interface Cluster {
   tls?: UpstreamTlsContext;
   /** The cluster speaks HTTP/2 (gRPC clusters such as the EPP's). */
   http2?: boolean;
+  /** circuit_breakers.thresholds[0].max_connections (Envoy's default 1024); applied per host here. */
+  max_connections?: number;
 }
 
 export interface GatewayConfig {

@@ -43,12 +43,31 @@ export class UpstreamConnector {
     });
   }
 
-  /** `deadlineMs` (the route timeout, 0 = none) bounds the wait for response headers. */
-  send(host: UpstreamHost, upstream: UpstreamRequest, deadlineMs = 0): Promise<UpstreamAttempt> {
+  /** `deadlineMs` (the route timeout, 0 = none) bounds the wait for a connection and for the response headers. */
+  async send(host: UpstreamHost, upstream: UpstreamRequest, deadlineMs = 0): Promise<UpstreamAttempt> {
     const account = new UpstreamAccounting(this.cluster, host);
     account.requestStarted();
     const pool = this.pool(host);
-    const connection = pool.acquire();
+    const startedAt = performance.now();
+    const lease = pool.acquire();
+    const connection = "connection" in lease ? lease.connection : await waitWithin(pool, lease, deadlineMs);
+    if (!connection) {
+      account.requestFinished(false, true);
+      return { ok: false, failure: { status: 504, flag: "UT", resetReason: "" } };
+    }
+    const remaining = deadlineMs > 0 ? Math.max(1, deadlineMs - (performance.now() - startedAt)) : 0;
+    return this.exchange(pool, connection, account, host, upstream, remaining);
+  }
+
+  /** One request on one connection, from dispatch to the response headers (the body follows in the response). */
+  private exchange(
+    pool: Http1ConnectionPool,
+    connection: PooledConnection,
+    account: UpstreamAccounting,
+    host: UpstreamHost,
+    upstream: UpstreamRequest,
+    deadlineMs: number,
+  ): Promise<UpstreamAttempt> {
     return new Promise((resolve, reject) => {
       let settled = false;
       let response: UpstreamResponse | undefined;
@@ -169,6 +188,7 @@ export class UpstreamConnector {
           connectFailed: (error) => account.connectFailed(error),
           closed: () => account.closed(),
         },
+        this.cluster.config.max_connections,
       );
       this.pools.set(host.hostPort, pool);
     }
@@ -178,4 +198,25 @@ export class UpstreamConnector {
 
 function isInvalidArgument(error: Error): boolean {
   return error instanceof errors.InvalidArgumentError || error instanceof errors.NotSupportedError;
+}
+
+/** The connection a waiting request gets, or undefined when its route timeout passes first. */
+function waitWithin(
+  pool: Http1ConnectionPool,
+  lease: { wait: Promise<PooledConnection>; cancel: () => void },
+  deadlineMs: number,
+): Promise<PooledConnection | undefined> {
+  if (deadlineMs <= 0) return lease.wait;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      lease.cancel();
+      // Handed over just before the timer ran: give it back rather than lose it.
+      void lease.wait.then((connection) => pool.release(connection));
+      resolve(undefined);
+    }, deadlineMs);
+    void lease.wait.then((connection) => {
+      clearTimeout(timer);
+      resolve(connection);
+    });
+  });
 }

@@ -70,37 +70,57 @@ export class PooledConnection {
   }
 }
 
+/** At most this many connections to one host, as node's Agent had (maxSockets) and Envoy's default circuit breaker (max_connections 1024). */
+export const MAX_CONNECTIONS_PER_HOST = 1024;
+
 /**
  * Envoy's HTTP/1.1 connection pool for one upstream host: a request takes a ready connection or
  * opens a new one, and gives it back when its response is over — one request per connection at a
- * time, no pipelining.
+ * time, no pipelining. At the connection limit, requests wait in order for one to come back.
  */
 export class Http1ConnectionPool {
   private readonly ready: PooledConnection[] = [];
   private readonly all = new Set<PooledConnection>();
+  private readonly waiting: Array<(connection: PooledConnection) => void> = [];
   private closed = false;
 
   constructor(
     private readonly options: PoolOptions,
     private readonly events: ConnectionEvents,
+    private readonly maxConnections = MAX_CONNECTIONS_PER_HOST,
   ) {}
 
-  acquire(): PooledConnection {
-    const connection = this.ready.pop() ?? new PooledConnection(this.options, this.events);
-    this.all.add(connection);
-    connection.connectFailure = undefined;
-    return connection;
+  /**
+   * A connection for one request: at once when one is ready or may be opened, else when one comes
+   * back. `cancel` takes a request out of the wait (its route timeout fired).
+   */
+  acquire(): { connection: PooledConnection } | { wait: Promise<PooledConnection>; cancel: () => void } {
+    const connection = this.ready.pop() ?? (this.all.size < this.maxConnections ? this.open() : undefined);
+    if (connection) return { connection: this.lend(connection) };
+    let take: ((connection: PooledConnection) => void) | undefined;
+    const wait = new Promise<PooledConnection>((resolve) => {
+      take = (connection) => resolve(this.lend(connection));
+      this.waiting.push(take);
+    });
+    return {
+      wait,
+      cancel: () => {
+        const index = take ? this.waiting.indexOf(take) : -1;
+        if (index >= 0) this.waiting.splice(index, 1);
+      },
+    };
   }
 
   release(connection: PooledConnection): void {
     if (this.closed) connection.client.destroy().catch(() => {});
-    else this.ready.push(connection);
+    else this.handOver(connection);
   }
 
-  /** Close a connection whose exchange broke, and forget it. */
+  /** Close a connection whose exchange broke, and forget it (a waiting request may open another). */
   drop(connection: PooledConnection): void {
     this.all.delete(connection);
     connection.client.destroy().catch(() => {});
+    if (!this.closed && this.waiting.length > 0) this.handOver(this.open());
   }
 
   close(): void {
@@ -108,5 +128,22 @@ export class Http1ConnectionPool {
     for (const connection of this.all) connection.client.destroy().catch(() => {});
     this.all.clear();
     this.ready.length = 0;
+  }
+
+  private open(): PooledConnection {
+    const connection = new PooledConnection(this.options, this.events);
+    this.all.add(connection);
+    return connection;
+  }
+
+  private lend(connection: PooledConnection): PooledConnection {
+    connection.connectFailure = undefined;
+    return connection;
+  }
+
+  private handOver(connection: PooledConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(connection);
+    else this.ready.push(connection);
   }
 }
