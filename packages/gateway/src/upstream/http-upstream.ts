@@ -7,11 +7,6 @@ import { UpstreamAccounting } from "./upstream-accounting.js";
 import { UpstreamBody } from "./upstream-body.js";
 import type { UpstreamFailure } from "./upstream-failure.js";
 
-/**
- * Sends one request to one upstream host over its keep-alive pool, counting Envoy's connection and
- * request stats as it goes: a new connection is cx_total; one that fails before it is usable is
- * cx_connect_fail (and an ssl.* stat when the TLS handshake is what failed).
- */
 export interface UpstreamRequest {
   method: string;
   path: string;
@@ -31,6 +26,11 @@ export type UpstreamAttempt =
   | { ok: true; response: UpstreamResponse; localAddress: string }
   | { ok: false; failure: UpstreamFailure };
 
+/**
+ * Sends one request to one upstream host over its keep-alive pool, counting Envoy's connection and
+ * request stats as it goes: a new connection is cx_total; one that fails before it is usable is
+ * cx_connect_fail (and an ssl.* stat when the TLS handshake is what failed).
+ */
 export class UpstreamConnector {
   private readonly pools = new Map<string, Http1ConnectionPool>();
   private readonly tls: UpstreamTlsOptions | undefined;

@@ -18,6 +18,9 @@ export interface PoolOptions {
   tls?: Record<string, unknown>;
 }
 
+/** Opens one socket for a connection: undici's connector with the cluster's TLS, made once per pool. */
+type Connector = ReturnType<typeof buildConnector>;
+
 /**
  * One upstream HTTP/1.1 connection: an undici Client, which holds exactly one socket and opens a
  * new one when it is used again after the old one closed.
@@ -26,12 +29,10 @@ export class PooledConnection {
   /** ip:port of our end of the socket (%UPSTREAM_LOCAL_ADDRESS%). */
   localAddress = "-";
   /** Why the last connect attempt failed, if it did — cleared when a request starts. */
-  connectFailure: (ReturnType<typeof classifyConnectError> & { error: Error }) | undefined;
+  connectFailure: ReturnType<typeof classifyConnectError> | undefined;
   readonly client: Client;
 
-  constructor(options: PoolOptions, events: ConnectionEvents) {
-    // undici's own connect timer is coarse (it fired up to a second late); the cluster's is kept here.
-    const connect = buildConnector({ timeout: 0, ...(options.tls ?? {}) } as buildConnector.BuildOptions);
+  constructor(options: PoolOptions, connect: Connector, events: ConnectionEvents) {
     // The cluster's SNI, or none: never one derived from a request's Host header.
     const servername = options.tls?.servername as string | undefined;
     this.client = new Client(options.origin, {
@@ -49,8 +50,7 @@ export class PooledConnection {
         const opening = connect({ ...connectOptions, servername }, (error, socket) => {
           clearTimeout(timer);
           if (error || !socket) {
-            const failure = events.connectFailed(error as NodeJS.ErrnoException);
-            this.connectFailure = { ...failure, error: error ?? new Error("no socket") };
+            this.connectFailure = events.connectFailed(error as NodeJS.ErrnoException);
             callback(error ?? new Error("no socket"), null);
             return;
           }
@@ -83,12 +83,17 @@ export class Http1ConnectionPool {
   private readonly all = new Set<PooledConnection>();
   private readonly waiting: Array<(connection: PooledConnection) => void> = [];
   private closed = false;
+  /** One connector for the pool, so its connections share a TLS session cache (resumption, as Envoy's). */
+  private readonly connect: Connector;
 
   constructor(
     private readonly options: PoolOptions,
     private readonly events: ConnectionEvents,
     private readonly maxConnections = MAX_CONNECTIONS_PER_HOST,
-  ) {}
+  ) {
+    // undici's own connect timer is coarse (it fired up to a second late); each connection keeps the cluster's.
+    this.connect = buildConnector({ timeout: 0, ...(options.tls ?? {}) } as buildConnector.BuildOptions);
+  }
 
   /**
    * A connection for one request: at once when one is ready or may be opened, else when one comes
@@ -131,7 +136,7 @@ export class Http1ConnectionPool {
   }
 
   private open(): PooledConnection {
-    const connection = new PooledConnection(this.options, this.events);
+    const connection = new PooledConnection(this.options, this.connect, this.events);
     this.all.add(connection);
     return connection;
   }

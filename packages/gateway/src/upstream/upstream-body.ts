@@ -18,8 +18,6 @@ export class UpstreamBodyError extends Error {}
  * destroys the body: the exchange is reset and its connection closed.
  */
 export class UpstreamBody implements AsyncIterable<Buffer> {
-  /** The whole body arrived. */
-  complete = false;
   private readonly queue: Buffer[] = [];
   private queuedBytes = 0;
   private paused = false;
@@ -44,9 +42,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   }
 
   end(): void {
-    if (this.ended) return;
-    this.complete = true;
-    this.close();
+    if (!this.ended) this.close();
   }
 
   fail(error: Error): void {
@@ -56,6 +52,11 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   }
 
   // ---- the reader's side ----
+
+  /** The whole body arrived. */
+  get complete(): boolean {
+    return this.ended && this.failure === undefined;
+  }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     try {
