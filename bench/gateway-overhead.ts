@@ -61,29 +61,24 @@ type Load = Awaited<ReturnType<typeof load>>;
 const pod = await startChildServer("vllm-sim-server.ts");
 const podHostPort = pod.url.replace("http://", "");
 
-/** One round under saturation (32 connections): direct, through the gateway, through gateway + EPP. */
-async function saturatedRound(): Promise<{ direct: Load; plain: Load; withEpp: Load }> {
-  const direct = await load(pod.url, 32, { "vllm-sim": pod });
+/**
+ * The three loads back to back over `connections`: direct, through the gateway, through gateway +
+ * EPP. Saturated (32), each load also measures the CPU its processes use; unloaded (1, one request
+ * at a time), the latency is what the gateway adds rather than queueing on a shared 2-core machine.
+ */
+async function threeLoads(connections: number): Promise<{ direct: Load; plain: Load; withEpp: Load }> {
+  const measured = connections > 1;
+  const direct = await load(pod.url, connections, measured ? { "vllm-sim": pod } : {});
   const plainGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort });
-  const plain = await load(plainGateway.url, 32, { gateway: plainGateway, "vllm-sim": pod });
+  const plain = await load(plainGateway.url, connections, measured ? { gateway: plainGateway, "vllm-sim": pod } : {});
   await plainGateway.stop();
   const epp = await startChildServer("epp-server.ts", { ENDPOINTS: podHostPort });
   const eppGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort, EPP: epp.url });
-  const withEpp = await load(eppGateway.url, 32, { gateway: eppGateway, epp, "vllm-sim": pod });
-  await eppGateway.stop();
-  await epp.stop();
-  return { direct, plain, withEpp };
-}
-
-/** Latency unloaded (one connection at a time): what the gateway adds rather than queueing on 2 cores. */
-async function unloadedLatency(): Promise<{ direct: Load; plain: Load; withEpp: Load }> {
-  const direct = await load(pod.url, 1);
-  const plainGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort });
-  const plain = await load(plainGateway.url, 1);
-  await plainGateway.stop();
-  const epp = await startChildServer("epp-server.ts", { ENDPOINTS: podHostPort });
-  const eppGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort, EPP: epp.url });
-  const withEpp = await load(eppGateway.url, 1);
+  const withEpp = await load(
+    eppGateway.url,
+    connections,
+    measured ? { gateway: eppGateway, epp, "vllm-sim": pod } : {},
+  );
   await eppGateway.stop();
   await epp.stop();
   return { direct, plain, withEpp };
@@ -92,7 +87,7 @@ async function unloadedLatency(): Promise<{ direct: Load; plain: Load; withEpp: 
 const percent = (part: Load, whole: Load) => (part.perSecond / whole.perSecond) * 100;
 const rounds: Array<{ direct: Load; plain: Load; withEpp: Load }> = [];
 for (let round = 1; round <= ROUNDS; round++) {
-  const result = await saturatedRound();
+  const result = await threeLoads(32);
   rounds.push(result);
   const { direct, plain, withEpp } = result;
   console.log(
@@ -101,7 +96,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       `; errors ${direct.errors + plain.errors + withEpp.errors}`,
   );
 }
-const unloaded = await unloadedLatency();
+const unloaded = await threeLoads(1);
 await pod.stop();
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
