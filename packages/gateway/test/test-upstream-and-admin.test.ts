@@ -178,6 +178,9 @@ describe("the upstream connection pool (Envoy's HTTP/1.1 pool: one request per c
     const counters = await hostCounters(g, hostPort(slowPod));
     expect(counters.cx_total).toBe(2);
     expect(counters.rq_success).toBe(4);
+    expect(await (await fetch(`${g.adminUrl}/clusters`)).text()).toContain(
+      "backend::default_priority::max_connections::2",
+    );
 
     const t = await cappedGateway(1, "1s");
     // The first holds the only connection past the timeout; the second waits for it meanwhile.

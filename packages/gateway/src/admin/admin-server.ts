@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { EXT_PROC_STAT_NAMES } from "../ext-proc/ext-proc-stats.js";
 import type { GatewayRuntime } from "../gateway-runtime.js";
 import { CLUSTER_STAT_NAMES, HOST_STAT_NAMES } from "../upstream/cluster-stats.js";
+import { MAX_CONNECTIONS_PER_HOST } from "../upstream/http1-connection-pool.js";
 
 /**
  * Envoy's admin listener: GET /clusters (text, or ?format=json), /stats, /config_dump, /ready.
@@ -14,7 +15,7 @@ export function clustersText(runtime: GatewayRuntime): string {
     const name = cluster.name;
     lines.push(
       `${name}::observability_name::${name}`,
-      `${name}::default_priority::max_connections::1024`,
+      `${name}::default_priority::max_connections::${cluster.config.max_connections ?? MAX_CONNECTIONS_PER_HOST}`,
       `${name}::default_priority::max_pending_requests::1024`,
       `${name}::default_priority::max_requests::1024`,
       `${name}::default_priority::max_retries::3`,
