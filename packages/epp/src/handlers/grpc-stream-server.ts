@@ -59,7 +59,7 @@ export class ServerStreamCall<Request, Response> extends EventEmitter {
   }
 
   /** End the call with a status: in trailers after messages, or as a trailers-only response. */
-  finish(code: number, details: string): void {
+  private finish(code: number, details: string): void {
     if (this.finished) return;
     this.finished = true;
     if (this.stream.destroyed) return;
