@@ -5,9 +5,9 @@ import { HOP_BY_HOP_HEADERS } from "@testbed/common";
 import type { AccessLogEntry } from "./access-log.js";
 import type { LocalReply, PhaseOutcome, RequestState } from "./ext-proc/ext-proc-filter.js";
 import { type FilterRun, UpstreamResetError } from "./filters/http-filter.js";
-import type { GatewayRuntime, ListenerRuntime } from "./gateway-runtime.js";
+import type { ClusterEntry, GatewayRuntime, ListenerRuntime } from "./gateway-runtime.js";
 import { type RouteMatchResult, rewritePath } from "./routing/route-table.js";
-import type { UpstreamAttempt } from "./upstream/http-upstream.js";
+import type { UpstreamAttempt, UpstreamRequest } from "./upstream/http-upstream.js";
 import { failureBody, failureDetails, type UpstreamFailure } from "./upstream/upstream-failure.js";
 
 /**
@@ -152,39 +152,29 @@ async function forward(
   // the whole upstream response.
   const timeoutMs = (action?.timeout ?? 15) * 1000;
 
-  let attempt: UpstreamAttempt | undefined;
-  let lastFailure: UpstreamFailure | undefined;
   const sentAt = context.now();
-  for (let tries = 0; tries <= retries; tries++) {
-    const host = entry.runtime.choose({ headers: state.headers, metadata: state.metadata });
-    if (!host) {
-      entry.runtime.stats.inc("upstream_cx_none_healthy");
-      lastFailure = { status: 503, flag: "UH", resetReason: "" };
-      break;
-    }
-    log.upstreamHost = host.hostPort;
-    if (tries > 0) entry.runtime.stats.inc("upstream_rq_retry");
-    const remaining = timeoutMs > 0 ? Math.max(1, timeoutMs - (context.now() - sentAt)) : 0;
-    const upstreamRequest = {
-      method: state.headers[":method"] ?? "GET",
-      path: upstreamPath,
-      headers: upstreamHeaders,
-      body: state.body,
-    };
-    attempt = await entry.http.send(host, upstreamRequest, remaining);
-    if (attempt.ok) break;
-    lastFailure = attempt.failure;
-    if (lastFailure.flag === "UT") break;
-  }
+  const upstreamRequest = {
+    method: state.headers[":method"] ?? "GET",
+    path: upstreamPath,
+    headers: upstreamHeaders,
+    body: state.body,
+  };
+  const outcome = await sendWithRetries(entry, state, upstreamRequest, { retries, timeoutMs, sentAt, log, context });
+  const { attempt } = outcome;
   if (!attempt?.ok) {
-    const failure = lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
-    const retried = retries > 0 && failure.flag !== "UH" && failure.flag !== "UT";
+    const failure = outcome.lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
     log.transportFailureReason = failure.transportFailure;
-    const flags = retried ? [failure.flag, "URX"] : [failure.flag];
+    const flags: string[] = [failure.flag];
+    if (outcome.retried && outcome.retriesExhausted) flags.push("URX");
+    if (outcome.retryOverflow) flags.push("UO");
     return localReply(
       response,
       log,
-      { status: failure.status, body: failureBody(failure, retried), details: failureDetails(failure) },
+      {
+        status: failure.status,
+        body: failureBody(failure, outcome.retried),
+        details: failureDetails(failure),
+      },
       flags,
       finish,
     );
@@ -345,4 +335,67 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 function sniOf(socket: TLSSocket): string | undefined {
   const servername = (socket as TLSSocket & { servername?: string | false }).servername;
   return typeof servername === "string" && servername !== "" ? servername : undefined;
+}
+
+interface RetryOutcome {
+  attempt: UpstreamAttempt | undefined;
+  lastFailure: UpstreamFailure | undefined;
+  /** At least one retry was sent. */
+  retried: boolean;
+  /** Every retry the route allows was used (URX). */
+  retriesExhausted: boolean;
+  /** A retry was refused by the cluster's max_retries circuit breaker (UO). */
+  retryOverflow: boolean;
+}
+
+/**
+ * The upstream attempt and the route's retries (retry_policy). Envoy never retries a timeout or a
+ * circuit breaker's overflow, and a retry needs a slot under the cluster's max_retries.
+ */
+async function sendWithRetries(
+  entry: ClusterEntry,
+  state: RequestState,
+  upstreamRequest: UpstreamRequest,
+  options: { retries: number; timeoutMs: number; sentAt: number; log: AccessLogEntry; context: HandlerContext },
+): Promise<RetryOutcome> {
+  const { retries, timeoutMs, sentAt, log, context } = options;
+  const { stats, resources } = entry.runtime;
+  const outcome: RetryOutcome = {
+    attempt: undefined,
+    lastFailure: undefined,
+    retried: false,
+    retriesExhausted: false,
+    retryOverflow: false,
+  };
+  for (let tries = 0; tries <= retries; tries++) {
+    const host = entry.runtime.choose({ headers: state.headers, metadata: state.metadata });
+    if (!host) {
+      stats.inc("upstream_cx_none_healthy");
+      outcome.lastFailure = { status: 503, flag: "UH", resetReason: "" };
+      return outcome;
+    }
+    if (tries > 0) {
+      if (!resources.retries.canCreate()) {
+        stats.inc("upstream_rq_retry_overflow");
+        outcome.retryOverflow = true;
+        return outcome;
+      }
+      stats.inc("upstream_rq_retry");
+      outcome.retried = true;
+    }
+    log.upstreamHost = host.hostPort;
+    const remaining = timeoutMs > 0 ? Math.max(1, timeoutMs - (context.now() - sentAt)) : 0;
+    // A retry holds its slot under max_retries while it is in flight.
+    if (tries > 0) resources.retries.inc();
+    try {
+      outcome.attempt = await entry.http.send(host, upstreamRequest, remaining);
+    } finally {
+      if (tries > 0) resources.retries.dec();
+    }
+    if (outcome.attempt.ok) return outcome;
+    outcome.lastFailure = outcome.attempt.failure;
+    if (outcome.lastFailure.flag === "UT" || outcome.lastFailure.flag === "UO") return outcome;
+  }
+  outcome.retriesExhausted = true;
+  return outcome;
 }

@@ -84,20 +84,48 @@ describe("Envoy config reading", () => {
     expect(() => readGatewayConfig("static_resources:\n  listeners: [\n")).toThrow(/invalid YAML/);
   });
 
-  it("reads circuit_breakers max_connections, and refuses one that is not a positive integer", () => {
+  it("reads circuit_breakers thresholds per priority over Envoy's defaults, and refuses a limit that is not a uint32", () => {
     const config = simpleConfig({ upstream: ["127.0.0.1:1"] }) as {
       static_resources: { clusters: Array<Record<string, unknown>> };
     };
     const cluster = config.static_resources.clusters[0] as Record<string, unknown>;
-    cluster.circuit_breakers = { thresholds: [{ max_connections: 8 }] };
-    expect(readGatewayConfig(config).config.clusters[0]?.max_connections).toBe(8);
-    cluster.circuit_breakers = { thresholds: [{ max_connections: 0 }] };
+    cluster.circuit_breakers = {
+      thresholds: [
+        { max_connections: 8, max_pending_requests: "0", track_remaining: true },
+        { priority: "HIGH", max_retries: 4294967295 },
+      ],
+    };
+    const read = readGatewayConfig(config);
+    expect(read.config.clusters[0]?.circuit_breakers).toEqual({
+      default: {
+        max_connections: 8,
+        max_pending_requests: 0,
+        max_requests: 1024,
+        max_retries: 3,
+        track_remaining: true,
+      },
+      high: {
+        max_connections: 1024,
+        max_pending_requests: 1024,
+        max_requests: 1024,
+        max_retries: 4294967295,
+        track_remaining: false,
+      },
+    });
+    expect(read.warnings).toEqual([]);
+    cluster.circuit_breakers = { thresholds: [{ max_requests: -1 }] };
     expect(() => readGatewayConfig(config)).toThrow(
       new GatewayConfigError(
-        "static_resources.clusters[0].circuit_breakers.thresholds[0].max_connections",
-        "must be a positive integer, got 0",
+        "static_resources.clusters[0].circuit_breakers.thresholds[0].max_requests",
+        "must be an integer from 0 to 4294967295, got -1",
       ),
     );
+    cluster.circuit_breakers = { thresholds: [{ priority: "LOW" }] };
+    expect(() => readGatewayConfig(config)).toThrow(/thresholds\[0\]\.priority: must be DEFAULT or HIGH, got LOW/);
+    cluster.circuit_breakers = { thresholds: [{ retry_budget: { budget_percent: { value: 20 } } }] };
+    expect(readGatewayConfig(config).warnings).toEqual([
+      "static_resources.clusters[0].circuit_breakers.thresholds[0].retry_budget: not modelled by the testbed gateway, ignored",
+    ]);
   });
 
   it("reads durations in Envoy's forms", () => {

@@ -151,50 +151,6 @@ describe("the upstream connection pool (Envoy's HTTP/1.1 pool: one request per c
     expect(counters.rq_active).toBe(0);
   });
 
-  /** A gateway to the slow pod whose backend cluster allows `maxConnections` per host. */
-  async function cappedGateway(maxConnections: number, routeTimeout: string): Promise<GatewayHandle> {
-    const config = simpleConfig({ upstream: [hostPort(slowPod)], routeTimeout }) as {
-      static_resources: { clusters: Array<Record<string, unknown>> };
-    };
-    const backend = config.static_resources.clusters.find((cluster) => cluster.name === "backend");
-    if (!backend) throw new Error("no backend cluster");
-    backend.circuit_breakers = { thresholds: [{ max_connections: maxConnections }] };
-    const g = await startGateway(config, { accessLogSink: silentSink, log: silentSink });
-    gateways.push(g);
-    return g;
-  }
-  const chatOf = (tokens: number) =>
-    JSON.stringify({
-      model: "Qwen/Qwen3-0.6B",
-      messages: [{ role: "user", content: "Hi" }],
-      max_tokens: tokens,
-      ignore_eos: true,
-    });
-
-  it("at circuit_breakers max_connections requests wait for a connection; the route timeout bounds the wait", async () => {
-    const g = await cappedGateway(2, "5s");
-    const statuses = await Promise.all([1, 2, 3, 4].map(() => post(g, chatOf(3))));
-    expect(statuses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    const counters = await hostCounters(g, hostPort(slowPod));
-    expect(counters.cx_total).toBe(2);
-    expect(counters.rq_success).toBe(4);
-    expect(await (await fetch(`${g.adminUrl}/clusters`)).text()).toContain(
-      "backend::default_priority::max_connections::2",
-    );
-
-    const t = await cappedGateway(1, "1s");
-    // The first holds the only connection past the timeout; the second waits for it meanwhile.
-    const both = Promise.all([post(t, chatOf(1000)), post(t, chatOf(3))]);
-    await until(async () => (await hostCounters(t, hostPort(slowPod))).rq_total === 2);
-    expect((await hostCounters(t, hostPort(slowPod))).cx_total).toBe(1);
-    const [first, second] = await both;
-    expect(first.status).toBe(504);
-    expect(second.status).toBe(504);
-    const after = await hostCounters(t, hostPort(slowPod));
-    expect(after.rq_timeout).toBe(2);
-    expect(after.rq_active).toBe(0);
-  });
-
   it("a connection the upstream closed while idle is replaced on the next request, which succeeds", async () => {
     const { createServer } = await import("node:http");
     const server = createServer((_request, response) => response.end("{}"));

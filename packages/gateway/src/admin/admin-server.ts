@@ -2,8 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EXT_PROC_STAT_NAMES } from "../ext-proc/ext-proc-stats.js";
 import type { GatewayRuntime } from "../gateway-runtime.js";
+import { type CircuitBreakerThresholds, ENVOY_DEFAULT_THRESHOLDS } from "../upstream/circuit-breakers.js";
+import type { ClusterRuntime } from "../upstream/cluster.js";
 import { CLUSTER_STAT_NAMES, HOST_STAT_NAMES } from "../upstream/cluster-stats.js";
-import { MAX_CONNECTIONS_PER_HOST } from "../upstream/http1-connection-pool.js";
 
 /**
  * Envoy's admin listener: GET /clusters (text, or ?format=json), /stats, /config_dump, /ready.
@@ -13,18 +14,11 @@ export function clustersText(runtime: GatewayRuntime): string {
   const lines: string[] = [];
   for (const { runtime: cluster } of runtime.clusters.values()) {
     const name = cluster.name;
-    lines.push(
-      `${name}::observability_name::${name}`,
-      `${name}::default_priority::max_connections::${cluster.config.max_connections ?? MAX_CONNECTIONS_PER_HOST}`,
-      `${name}::default_priority::max_pending_requests::1024`,
-      `${name}::default_priority::max_requests::1024`,
-      `${name}::default_priority::max_retries::3`,
-      `${name}::high_priority::max_connections::1024`,
-      `${name}::high_priority::max_pending_requests::1024`,
-      `${name}::high_priority::max_requests::1024`,
-      `${name}::high_priority::max_retries::3`,
-      `${name}::added_via_api::true`,
-    );
+    lines.push(`${name}::observability_name::${name}`);
+    for (const [priority, thresholds] of Object.entries(thresholdsOf(cluster))) {
+      for (const limit of LIMITS) lines.push(`${name}::${priority}_priority::${limit}::${thresholds[limit]}`);
+    }
+    lines.push(`${name}::added_via_api::true`);
     for (const host of cluster.hosts.values()) {
       const prefix = `${name}::${host.hostPort}`;
       for (const stat of HOST_STAT_NAMES) lines.push(`${prefix}::${stat}::${host.stats.values[stat]}`);
@@ -45,12 +39,24 @@ export function clustersText(runtime: GatewayRuntime): string {
   return `${lines.join("\n")}\n`;
 }
 
+const LIMITS = ["max_connections", "max_pending_requests", "max_requests", "max_retries"] as const;
+
+function thresholdsOf(cluster: ClusterRuntime): { default: CircuitBreakerThresholds; high: CircuitBreakerThresholds } {
+  return cluster.config.circuit_breakers ?? { default: ENVOY_DEFAULT_THRESHOLDS, high: ENVOY_DEFAULT_THRESHOLDS };
+}
+
 export function clustersJson(runtime: GatewayRuntime): unknown {
   return {
     cluster_statuses: [...runtime.clusters.values()].map(({ runtime: cluster }) => ({
       name: cluster.name,
       observability_name: cluster.name,
       added_via_api: true,
+      circuit_breakers: {
+        thresholds: Object.entries(thresholdsOf(cluster)).map(([priority, thresholds]) => ({
+          ...(priority === "high" ? { priority: "HIGH" } : {}),
+          ...Object.fromEntries(LIMITS.map((limit) => [limit, thresholds[limit]])),
+        })),
+      },
       host_statuses: [...cluster.hosts.values()].map((host) => ({
         address: { socket_address: { address: host.address, port_value: host.port } },
         stats: HOST_STAT_NAMES.map((name) => ({
@@ -70,6 +76,7 @@ export function statsText(runtime: GatewayRuntime): string {
   const lines: string[] = [];
   for (const { runtime: cluster } of runtime.clusters.values()) {
     for (const stat of CLUSTER_STAT_NAMES) lines.push(`cluster.${cluster.name}.${stat}: ${cluster.stats.values[stat]}`);
+    for (const [gauge, value] of cluster.resources.gauges()) lines.push(`cluster.${cluster.name}.${gauge}: ${value}`);
     lines.push(
       `cluster.${cluster.name}.membership_healthy: ${cluster.hosts.size}`,
       `cluster.${cluster.name}.membership_total: ${cluster.hosts.size}`,

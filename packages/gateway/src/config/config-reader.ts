@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { type CircuitBreakers, ENVOY_DEFAULT_THRESHOLDS } from "../upstream/circuit-breakers.js";
 import { GatewayConfigError } from "./config-error.js";
 import type {
   BodySendMode,
@@ -315,24 +316,41 @@ function readCluster(raw: unknown, path: string, warnings: string[]): Cluster {
     JSON.stringify(cluster.typed_extension_protocol_options ?? {}).includes("http2_protocol_options")
   )
     result.http2 = true;
-  const maxConnections = readMaxConnections(cluster.circuit_breakers, `${path}.circuit_breakers`);
-  if (maxConnections !== undefined) result.max_connections = maxConnections;
+  if (cluster.circuit_breakers !== undefined)
+    result.circuit_breakers = readCircuitBreakers(cluster.circuit_breakers, `${path}.circuit_breakers`, warnings);
   return result;
 }
 
-/** The DEFAULT priority's max_connections; the other thresholds are accepted and not modelled. */
-function readMaxConnections(raw: unknown, path: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const thresholds = list(object(raw, path).thresholds ?? [], `${path}.thresholds`);
-  const first = thresholds[0] === undefined ? {} : object(thresholds[0], `${path}.thresholds[0]`);
-  if (first.max_connections === undefined) return undefined;
-  const value = Number(first.max_connections);
-  if (!Number.isInteger(value) || value < 1)
-    throw new GatewayConfigError(
-      `${path}.thresholds[0].max_connections`,
-      `must be a positive integer, got ${String(first.max_connections)}`,
-    );
-  return value;
+const PRIORITIES = ["DEFAULT", "HIGH"] as const;
+const THRESHOLD_LIMITS = ["max_connections", "max_pending_requests", "max_requests", "max_retries"] as const;
+
+/** circuit_breakers.thresholds, one entry per priority; a limit left out keeps Envoy's default. */
+function readCircuitBreakers(raw: unknown, path: string, warnings: string[]): CircuitBreakers {
+  const breakers: CircuitBreakers = { default: { ...ENVOY_DEFAULT_THRESHOLDS }, high: { ...ENVOY_DEFAULT_THRESHOLDS } };
+  const config = object(raw, path);
+  warnUnknown(config, path, ["thresholds"], warnings);
+  list(config.thresholds ?? [], `${path}.thresholds`).forEach((entry, i) => {
+    const at = `${path}.thresholds[${i}]`;
+    const threshold = object(entry, at);
+    warnUnknown(threshold, at, ["priority", ...THRESHOLD_LIMITS, "track_remaining"], warnings);
+    const priority = threshold.priority ?? "DEFAULT";
+    if (!PRIORITIES.includes(priority as (typeof PRIORITIES)[number]))
+      throw new GatewayConfigError(`${at}.priority`, `must be DEFAULT or HIGH, got ${String(priority)}`);
+    const target = priority === "HIGH" ? breakers.high : breakers.default;
+    for (const limit of THRESHOLD_LIMITS) {
+      if (threshold[limit] !== undefined) target[limit] = uint32(threshold[limit], `${at}.${limit}`);
+    }
+    if (threshold.track_remaining !== undefined) target.track_remaining = threshold.track_remaining === true;
+  });
+  return breakers;
+}
+
+/** A protobuf UInt32Value: a number, or its decimal string as the JSON mapping allows. */
+function uint32(value: unknown, path: string): number {
+  const number = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== "number" || !Number.isInteger(number) || number < 0 || number > 0xffff_ffff)
+    throw new GatewayConfigError(path, `must be an integer from 0 to 4294967295, got ${JSON.stringify(value)}`);
+  return number;
 }
 
 function readEndpoints(raw: unknown, path: string): SocketAddress[] {

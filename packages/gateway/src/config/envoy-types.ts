@@ -3,7 +3,9 @@
  * so a real Envoy config — or the mesh controller's output, or an EnvoyFilter patch merged into it —
  * is plain data here. Only modelled fields are typed; others are reported by the config reader.
  */
+
 import type { BodySendMode, HeaderSendMode, ProcessingMode } from "@testbed/protocol";
+import type { CircuitBreakers } from "../upstream/circuit-breakers.js";
 
 // The ext_proc processing mode is the same message in the filter config and on the wire.
 export type { BodySendMode, HeaderSendMode, ProcessingMode };
@@ -165,8 +167,8 @@ export interface Cluster {
   tls?: UpstreamTlsContext;
   /** The cluster speaks HTTP/2 (gRPC clusters such as the EPP's). */
   http2?: boolean;
-  /** circuit_breakers.thresholds[0].max_connections (Envoy's default 1024); applied per host here. */
-  max_connections?: number;
+  /** circuit_breakers.thresholds by priority; Envoy's defaults (1024 / 1024 / 1024 / 3) when unset. */
+  circuit_breakers?: CircuitBreakers;
 }
 
 export interface GatewayConfig {

@@ -1,4 +1,5 @@
 import type { Cluster } from "../config/envoy-types.js";
+import { ClusterResources } from "./circuit-breakers.js";
 import { ClusterStats, HostStats } from "./cluster-stats.js";
 
 /**
@@ -24,6 +25,8 @@ export interface HostChoiceInput {
 
 export class ClusterRuntime {
   readonly stats: ClusterStats;
+  /** This version's circuit breakers (Envoy builds them anew with the cluster on an update). */
+  readonly resources: ClusterResources;
   readonly hosts = new Map<string, UpstreamHost>();
   private roundRobin = 0;
   private readonly removalListeners: Array<(hostPort: string) => void> = [];
@@ -39,6 +42,7 @@ export class ClusterRuntime {
     previous?: ClusterRuntime,
   ) {
     this.stats = previous?.stats ?? new ClusterStats();
+    this.resources = new ClusterResources(config.circuit_breakers?.default);
     // Only the stats objects are kept, not the old runtime (versions must not chain in memory).
     for (const [hostPort, host] of previous?.hosts ?? []) this.inheritedHostStats.set(hostPort, host.stats);
     for (const endpoint of config.endpoints) this.host(endpoint.address, endpoint.port_value);

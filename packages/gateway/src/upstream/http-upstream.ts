@@ -43,20 +43,38 @@ export class UpstreamConnector {
     });
   }
 
-  /** `deadlineMs` (the route timeout, 0 = none) bounds the wait for a connection and for the response headers. */
+  /**
+   * `deadlineMs` (the route timeout, 0 = none) bounds the wait for a connection and for the
+   * response headers. The request counts on the host (rq_total …) once it has a connection, as
+   * Envoy counts it when the stream attaches; before that it is a pending request of the cluster.
+   */
   async send(host: UpstreamHost, upstream: UpstreamRequest, deadlineMs = 0): Promise<UpstreamAttempt> {
-    const account = new UpstreamAccounting(this.cluster, host);
-    account.requestStarted();
     const pool = this.pool(host);
     const startedAt = performance.now();
     const lease = pool.acquire();
+    if ("overflow" in lease) return this.overflow();
     const connection = "connection" in lease ? lease.connection : await waitWithin(pool, lease, deadlineMs);
     if (!connection) {
-      account.requestFinished(false, true);
+      this.cluster.stats.inc("upstream_rq_timeout");
       return { ok: false, failure: { status: 504, flag: "UT", resetReason: "" } };
     }
+    const { requests } = this.cluster.resources;
+    if (!requests.canCreate()) {
+      pool.release(connection);
+      return this.overflow();
+    }
+    const account = new UpstreamAccounting(this.cluster, host);
+    account.requestStarted();
+    requests.inc();
+    account.onFinished(() => requests.dec());
     const remaining = deadlineMs > 0 ? Math.max(1, deadlineMs - (performance.now() - startedAt)) : 0;
     return this.exchange(pool, connection, account, host, upstream, remaining);
+  }
+
+  /** The cluster's circuit breaker refused the request (max_pending_requests or max_requests). */
+  private overflow(): UpstreamAttempt {
+    this.cluster.stats.inc("upstream_rq_pending_overflow");
+    return { ok: false, failure: { status: 503, flag: "UO", resetReason: "overflow" } };
   }
 
   /** One request on one connection, from dispatch to the response headers (the body follows in the response). */
@@ -174,6 +192,7 @@ export class UpstreamConnector {
     let pool = this.pools.get(host.hostPort);
     if (!pool) {
       const tls = this.tls;
+      const { stats } = this.cluster;
       const account = new UpstreamAccounting(this.cluster, host);
       pool = new Http1ConnectionPool(
         {
@@ -187,8 +206,14 @@ export class UpstreamConnector {
           connected: () => account.connected(tls !== undefined),
           connectFailed: (error) => account.connectFailed(error),
           closed: () => account.closed(),
+          pendingStarted: () => {
+            stats.inc("upstream_rq_pending_total");
+            stats.inc("upstream_rq_pending_active");
+          },
+          pendingEnded: () => stats.inc("upstream_rq_pending_active", -1),
+          connectionOverflow: () => stats.inc("upstream_cx_overflow"),
         },
-        this.cluster.config.max_connections,
+        this.cluster.resources,
       );
       this.pools.set(host.hostPort, pool);
     }

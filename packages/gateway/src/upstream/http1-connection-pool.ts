@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { buildConnector, Client } from "undici";
+import type { ClusterResources } from "./circuit-breakers.js";
 import type { classifyConnectError } from "./upstream-failure.js";
 
 /** What the pool reports about its connections (Envoy's cx_* counting). */
@@ -8,6 +9,14 @@ export interface ConnectionEvents {
   connected(): void;
   connectFailed(error: NodeJS.ErrnoException): ReturnType<typeof classifyConnectError>;
   closed(): void;
+}
+
+/** …and about its pending requests (upstream_rq_pending_*, upstream_cx_overflow). */
+export interface PoolEvents extends ConnectionEvents {
+  pendingStarted(): void;
+  pendingEnded(): void;
+  /** A pending request found the cluster at max_connections. */
+  connectionOverflow(): void;
 }
 
 export interface PoolOptions {
@@ -31,6 +40,8 @@ export class PooledConnection {
   /** Why the last connect attempt failed, if it did — cleared when a request starts. */
   connectFailure: ReturnType<typeof classifyConnectError> | undefined;
   readonly client: Client;
+  private settledListener: (() => void) | undefined;
+  private closedListener: (() => void) | undefined;
 
   constructor(options: PoolOptions, connect: Connector, events: ConnectionEvents) {
     // The cluster's SNI, or none: never one derived from a request's Host header.
@@ -51,13 +62,18 @@ export class PooledConnection {
           clearTimeout(timer);
           if (error || !socket) {
             this.connectFailure = events.connectFailed(error as NodeJS.ErrnoException);
+            this.connectSettled();
             callback(error ?? new Error("no socket"), null);
             return;
           }
           const local = socket as Socket;
           this.localAddress = `${local.localAddress}:${local.localPort}`;
           events.connected();
-          socket.once("close", () => events.closed());
+          this.connectSettled();
+          socket.once("close", () => {
+            events.closed();
+            this.closedListener?.();
+          });
           callback(null, socket);
         });
         timer = setTimeout(
@@ -68,77 +84,152 @@ export class PooledConnection {
       },
     });
   }
+
+  /** `listener` runs once, when the next connect attempt succeeds or fails. */
+  onConnectSettled(listener: () => void): void {
+    this.settledListener = listener;
+  }
+
+  /** `listener` runs whenever a socket of this connection closes. */
+  onSocketClosed(listener: () => void): void {
+    this.closedListener = listener;
+  }
+
+  private connectSettled(): void {
+    const listener = this.settledListener;
+    this.settledListener = undefined;
+    listener?.();
+  }
 }
 
-/** At most this many connections to one host, as node's Agent had (maxSockets) and Envoy's default circuit breaker (max_connections 1024). */
-export const MAX_CONNECTIONS_PER_HOST = 1024;
+/** A request that waits for a connection: Envoy's pending request. */
+interface PendingRequest {
+  take(connection: PooledConnection): void;
+  /** Stops counting it as pending (once: it got a live connection, failed to, or gave up). */
+  leave(): void;
+}
+
+export type Lease =
+  | { connection: PooledConnection }
+  | { wait: Promise<PooledConnection>; cancel: () => void }
+  /** The cluster's max_pending_requests is reached: Envoy answers 503 UO. */
+  | { overflow: true };
 
 /**
- * Envoy's HTTP/1.1 connection pool for one upstream host: a request takes a ready connection or
- * opens a new one, and gives it back when its response is over — one request per connection at a
- * time, no pipelining. At the connection limit, requests wait in order for one to come back.
+ * Envoy's HTTP/1.1 connection pool for one upstream host: a request takes a ready connection, or
+ * waits as a pending request — for a new connection to come up, or for one of the host's busy
+ * connections to come back. One request per connection at a time, no pipelining.
+ *
+ * The cluster's circuit breakers (shared by the pools of all its hosts) bound it: at
+ * max_connections no connection is opened (upstream_cx_overflow) unless the host has none at all;
+ * at max_pending_requests a request that would wait is refused instead.
  */
 export class Http1ConnectionPool {
   private readonly ready: PooledConnection[] = [];
   private readonly all = new Set<PooledConnection>();
-  private readonly waiting: Array<(connection: PooledConnection) => void> = [];
+  private readonly pending: PendingRequest[] = [];
   private closed = false;
   /** One connector for the pool, so its connections share a TLS session cache (resumption, as Envoy's). */
   private readonly connect: Connector;
 
   constructor(
     private readonly options: PoolOptions,
-    private readonly events: ConnectionEvents,
-    private readonly maxConnections = MAX_CONNECTIONS_PER_HOST,
+    private readonly events: PoolEvents,
+    private readonly resources: ClusterResources,
   ) {
     // undici's own connect timer is coarse (it fired up to a second late); each connection keeps the cluster's.
     this.connect = buildConnector({ timeout: 0, ...(options.tls ?? {}) } as buildConnector.BuildOptions);
   }
 
-  /**
-   * A connection for one request: at once when one is ready or may be opened, else when one comes
-   * back. `cancel` takes a request out of the wait (its route timeout fired).
-   */
-  acquire(): { connection: PooledConnection } | { wait: Promise<PooledConnection>; cancel: () => void } {
-    const connection = this.ready.pop() ?? (this.all.size < this.maxConnections ? this.open() : undefined);
+  /** A connection for one request: a ready one at once, else a wait for one (cancel() on a route timeout). */
+  acquire(): Lease {
+    const connection = this.ready.pop();
     if (connection) return { connection: this.lend(connection) };
-    let take: ((connection: PooledConnection) => void) | undefined;
+    if (!this.resources.pendingRequests.canCreate()) return { overflow: true };
+    let request: PendingRequest | undefined;
     const wait = new Promise<PooledConnection>((resolve) => {
-      take = (connection) => resolve(this.lend(connection));
-      this.waiting.push(take);
+      request = this.enqueue((connection) => resolve(this.lend(connection)));
     });
+    this.openForPending();
     return {
       wait,
       cancel: () => {
-        const index = take ? this.waiting.indexOf(take) : -1;
-        if (index >= 0) this.waiting.splice(index, 1);
+        if (!request) return;
+        const index = this.pending.indexOf(request);
+        if (index >= 0) this.pending.splice(index, 1);
+        request.leave();
       },
     };
   }
 
   release(connection: PooledConnection): void {
-    if (this.closed) connection.client.destroy().catch(() => {});
+    if (this.closed) this.forget(connection);
     else this.handOver(connection);
   }
 
-  /** Close a connection whose exchange broke, and forget it (a waiting request may open another). */
+  /** Close a connection whose exchange broke, and forget it (a pending request may open another). */
   drop(connection: PooledConnection): void {
-    this.all.delete(connection);
-    connection.client.destroy().catch(() => {});
-    if (!this.closed && this.waiting.length > 0) this.handOver(this.open());
+    this.forget(connection);
+    if (!this.closed) this.openForPending();
   }
 
   close(): void {
     this.closed = true;
-    for (const connection of this.all) connection.client.destroy().catch(() => {});
-    this.all.clear();
+    for (const connection of [...this.all]) this.forget(connection);
     this.ready.length = 0;
+  }
+
+  private enqueue(take: (connection: PooledConnection) => void): PendingRequest {
+    this.resources.pendingRequests.inc();
+    this.events.pendingStarted();
+    let waiting = true;
+    const request: PendingRequest = {
+      take,
+      leave: () => {
+        if (!waiting) return;
+        waiting = false;
+        this.resources.pendingRequests.dec();
+        this.events.pendingEnded();
+      },
+    };
+    this.pending.push(request);
+    return request;
+  }
+
+  /**
+   * A new connection for the oldest pending request, if the circuit breaker allows one — or if the
+   * host has no connection at all (Envoy's rule, so that no host starves). The request stays
+   * pending until the connection is up or has failed.
+   */
+  private openForPending(): void {
+    if (this.pending.length === 0) return;
+    const allowed = this.resources.connections.canCreate();
+    if (!allowed) this.events.connectionOverflow();
+    if (!allowed && this.all.size > 0) return;
+    const request = this.pending.shift() as PendingRequest;
+    const connection = this.open();
+    connection.onConnectSettled(() => request.leave());
+    request.take(connection);
   }
 
   private open(): PooledConnection {
     const connection = new PooledConnection(this.options, this.connect, this.events);
+    this.resources.connections.inc();
     this.all.add(connection);
+    // An idle connection the upstream closes leaves the pool (a busy one is dropped by its exchange).
+    connection.onSocketClosed(() => {
+      const index = this.ready.indexOf(connection);
+      if (index >= 0) {
+        this.ready.splice(index, 1);
+        this.forget(connection);
+      }
+    });
     return connection;
+  }
+
+  private forget(connection: PooledConnection): void {
+    if (this.all.delete(connection)) this.resources.connections.dec();
+    connection.client.destroy().catch(() => {});
   }
 
   private lend(connection: PooledConnection): PooledConnection {
@@ -147,8 +238,12 @@ export class Http1ConnectionPool {
   }
 
   private handOver(connection: PooledConnection): void {
-    const next = this.waiting.shift();
-    if (next) next(connection);
-    else this.ready.push(connection);
+    const next = this.pending.shift();
+    if (!next) {
+      this.ready.push(connection);
+      return;
+    }
+    next.leave();
+    next.take(connection);
   }
 }

@@ -7,6 +7,8 @@ import { classifyConnectError } from "./upstream-failure.js";
  * `/stats` print, and what the seed's diagnosis reads.
  */
 export class UpstreamAccounting {
+  private finishedListener: (() => void) | undefined;
+
   constructor(
     private readonly cluster: ClusterRuntime,
     private readonly host: UpstreamHost,
@@ -47,8 +49,15 @@ export class UpstreamAccounting {
     this.cluster.stats.inc("upstream_rq_active");
   }
 
+  /** `listener` runs when the request is over (it gives back a circuit breaker's slot). */
+  onFinished(listener: () => void): void {
+    this.finishedListener = listener;
+  }
+
   /** The request is over: `ok` (rq_success) or not (rq_error); `timedOut` also counts rq_timeout. */
   requestFinished(ok: boolean, timedOut = false): void {
+    this.finishedListener?.();
+    this.finishedListener = undefined;
     const stats = this.host.stats.values;
     stats.rq_active--;
     this.cluster.stats.values.upstream_rq_active--;

@@ -4,9 +4,9 @@
  */
 export interface UpstreamFailure {
   status: number;
-  /** UF, UH, UT, UC (URX is added when retries ran out). */
-  flag: "UF" | "UH" | "UT" | "UC";
-  /** Envoy's reset reason words, e.g. "remote connection failure", "connection termination". */
+  /** UF, UH, UT, UC, UO (URX is added when retries ran out). */
+  flag: "UF" | "UH" | "UT" | "UC" | "UO";
+  /** Envoy's reset reason words, e.g. "remote connection failure", "connection termination", "overflow". */
   resetReason: string;
   /** %UPSTREAM_TRANSPORT_FAILURE_REASON%, e.g. TLS_error:|268435581:…CERTIFICATE_VERIFY_FAILED:TLS_error_end. */
   transportFailure?: string;
@@ -49,7 +49,11 @@ export function failureDetails(failure: UpstreamFailure): string {
   if (failure.flag === "UH") return "no_healthy_upstream";
   if (failure.flag === "UT") return "upstream_response_timeout";
   const reason =
-    failure.resetReason === "connection termination" ? "connection_termination" : "remote_connection_failure";
+    failure.flag === "UO"
+      ? "overflow"
+      : failure.resetReason === "connection termination"
+        ? "connection_termination"
+        : "remote_connection_failure";
   return `upstream_reset_before_response_started{${reason}${failure.transportFailure ? `|${failure.transportFailure}` : ""}}`;
 }
 

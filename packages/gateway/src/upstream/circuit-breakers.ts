@@ -1,0 +1,91 @@
+/**
+ * Envoy's circuit breakers for one cluster (cluster.circuit_breakers.thresholds): how many
+ * connections, pending requests, active requests and concurrent retries the cluster allows at
+ * once, across all its hosts. A request over a limit is not queued further: it gets Envoy's
+ * 503 with the UO (upstream overflow) flag. Routes run at the DEFAULT priority, so the HIGH
+ * thresholds are read and printed but never reached.
+ */
+export interface CircuitBreakerThresholds {
+  max_connections: number;
+  max_pending_requests: number;
+  max_requests: number;
+  max_retries: number;
+  /** Publish remaining_* gauges in /stats (Istio sets it on every cluster). */
+  track_remaining: boolean;
+}
+
+/** Envoy's defaults when a cluster sets no threshold for a priority. */
+export const ENVOY_DEFAULT_THRESHOLDS: Readonly<CircuitBreakerThresholds> = {
+  max_connections: 1024,
+  max_pending_requests: 1024,
+  max_requests: 1024,
+  max_retries: 3,
+  track_remaining: false,
+};
+
+export interface CircuitBreakers {
+  default: CircuitBreakerThresholds;
+  high: CircuitBreakerThresholds;
+}
+
+/** One limited resource: how many are in use and how many are allowed. */
+export class Resource {
+  count = 0;
+
+  constructor(readonly max: number) {}
+
+  canCreate(): boolean {
+    return this.count < this.max;
+  }
+
+  inc(): void {
+    this.count++;
+  }
+
+  dec(): void {
+    this.count--;
+  }
+
+  get remaining(): number {
+    return Math.max(0, this.max - this.count);
+  }
+
+  /** The breaker is open (1) while the resource is at its limit: Envoy's *_open gauges. */
+  get open(): 0 | 1 {
+    return this.canCreate() ? 0 : 1;
+  }
+}
+
+/** The DEFAULT priority's resources of one cluster, shared by the connection pools of all its hosts. */
+export class ClusterResources {
+  readonly connections: Resource;
+  readonly pendingRequests: Resource;
+  readonly requests: Resource;
+  readonly retries: Resource;
+
+  constructor(readonly thresholds: CircuitBreakerThresholds = ENVOY_DEFAULT_THRESHOLDS) {
+    this.connections = new Resource(thresholds.max_connections);
+    this.pendingRequests = new Resource(thresholds.max_pending_requests);
+    this.requests = new Resource(thresholds.max_requests);
+    this.retries = new Resource(thresholds.max_retries);
+  }
+
+  /** `circuit_breakers.default.*` as Envoy's /stats lists them. */
+  gauges(): Array<[string, number]> {
+    const gauges: Array<[string, number]> = [
+      ["cx_open", this.connections.open],
+      ["rq_open", this.requests.open],
+      ["rq_pending_open", this.pendingRequests.open],
+      ["rq_retry_open", this.retries.open],
+    ];
+    if (this.thresholds.track_remaining) {
+      gauges.push(
+        ["remaining_cx", this.connections.remaining],
+        ["remaining_pending", this.pendingRequests.remaining],
+        ["remaining_retries", this.retries.remaining],
+        ["remaining_rq", this.requests.remaining],
+      );
+    }
+    return gauges.map(([name, value]) => [`circuit_breakers.default.${name}`, value]);
+  }
+}

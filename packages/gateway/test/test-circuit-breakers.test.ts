@@ -1,0 +1,241 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { silentSink } from "@testbed/common";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { type GatewayHandle, startGateway } from "../src/gateway.js";
+import { simpleConfig } from "./simple-config.js";
+
+/**
+ * Envoy's circuit breakers on the router's cluster (circuit_breakers.thresholds): connections,
+ * pending requests, requests and retries, counted across the cluster's hosts; a request over a
+ * limit gets 503 UO. The upstreams here hold every request until the test lets them answer, so
+ * which request waits and which overflows does not depend on timing.
+ */
+interface HeldUpstream {
+  hostPort: string;
+  held: number;
+  answerAll(): void;
+  close(): Promise<void>;
+}
+
+async function startHeldUpstream(): Promise<HeldUpstream> {
+  const waiting: ServerResponse[] = [];
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    request.resume();
+    request.on("end", () => waiting.push(response));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    hostPort: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get held() {
+      return waiting.length;
+    },
+    answerAll: () => {
+      for (const response of waiting.splice(0)) response.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const upstreams: HeldUpstream[] = [];
+const gateways: GatewayHandle[] = [];
+afterEach(() => {
+  for (const upstream of upstreams) upstream.answerAll();
+});
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.close()));
+  await Promise.all(upstreams.map((u) => u.close()));
+});
+
+async function held(): Promise<HeldUpstream> {
+  const upstream = await startHeldUpstream();
+  upstreams.push(upstream);
+  return upstream;
+}
+
+/** A gateway whose backend cluster (the given hosts, round robin) has these DEFAULT thresholds. */
+async function gatewayWith(
+  hosts: string[],
+  thresholds: Record<string, number>,
+  extra: { routeTimeout?: string; retries?: number } = {},
+): Promise<GatewayHandle> {
+  const config = simpleConfig({ upstream: hosts, ...extra }) as {
+    static_resources: { clusters: Array<Record<string, unknown>> };
+  };
+  const backend = config.static_resources.clusters.find((cluster) => cluster.name === "backend");
+  if (!backend) throw new Error("no backend cluster");
+  backend.circuit_breakers = { thresholds: [{ ...thresholds, track_remaining: true }] };
+  // /long: the same cluster under a 10 s route timeout, whatever the default route's.
+  const routes = routesOf(config);
+  routes.unshift({ name: "long", match: { prefix: "/long" }, route: { cluster: "backend", timeout: "10s" } });
+  const g = await startGateway(config, { accessLogSink: silentSink, log: silentSink });
+  gateways.push(g);
+  return g;
+}
+
+/** The route list of the config's only virtual host. */
+function routesOf(config: unknown): unknown[] {
+  const listener = (config as { static_resources: { listeners: Array<Record<string, unknown>> } }).static_resources
+    .listeners[0] as { filter_chains: Array<{ filters: Array<{ typed_config: Record<string, unknown> }> }> };
+  const hcm = listener.filter_chains[0]?.filters[0]?.typed_config as {
+    route_config: { virtual_hosts: Array<{ routes: unknown[] }> };
+  };
+  return hcm.route_config.virtual_hosts[0]?.routes ?? [];
+}
+
+async function get(g: GatewayHandle, path = "/") {
+  const response = await fetch(`${Object.values(g.listenerUrls)[0]}${path}`);
+  return { status: response.status, text: await response.text() };
+}
+
+/** /stats of the backend cluster, by stat name without the `cluster.backend.` prefix. */
+async function clusterStats(g: GatewayHandle): Promise<Record<string, number>> {
+  const text = await (await fetch(`${g.adminUrl}/stats`)).text();
+  const stats: Record<string, number> = {};
+  for (const match of text.matchAll(/^cluster\.backend\.(\S+): (\d+)$/gm)) stats[match[1] as string] = Number(match[2]);
+  return stats;
+}
+
+/** A host's counters from /clusters. */
+async function hostCounters(g: GatewayHandle, host: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${g.adminUrl}/clusters`)).text();
+  const counters: Record<string, number> = {};
+  for (const match of text.matchAll(new RegExp(`^backend::${host.replace(/\./g, "\\.")}::(\\w+)::(\\d+)$`, "gm")))
+    counters[match[1] as string] = Number(match[2]);
+  return counters;
+}
+
+async function until(done: () => Promise<boolean> | boolean): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    if (await done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("condition not reached within 3 s");
+}
+
+describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priority)", () => {
+  it("at max_connections a request waits as a pending request and takes the connection that comes back", async () => {
+    const upstream = await held();
+    const g = await gatewayWith([upstream.hostPort], { max_connections: 2 });
+    const responses = Promise.all([1, 2, 3, 4].map(() => get(g)));
+    await until(() => upstream.held === 2);
+    let stats = await clusterStats(g);
+    expect(stats.upstream_rq_pending_active).toBe(2);
+    expect(stats.upstream_cx_overflow).toBe(2);
+    expect(stats["circuit_breakers.default.cx_open"]).toBe(1);
+    expect(stats["circuit_breakers.default.remaining_cx"]).toBe(0);
+    expect((await hostCounters(g, upstream.hostPort)).cx_total).toBe(2);
+    upstream.answerAll();
+    // The two connections come back and carry the two pending requests.
+    await until(() => upstream.held === 2);
+    upstream.answerAll();
+    expect((await responses).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    stats = await clusterStats(g);
+    // Every request was pending once: two waited for a new connection, two for one to come back.
+    expect(stats.upstream_rq_pending_total).toBe(4);
+    expect(stats.upstream_rq_pending_active).toBe(0);
+    expect(stats["circuit_breakers.default.cx_open"]).toBe(1);
+    const counters = await hostCounters(g, upstream.hostPort);
+    expect(counters.cx_total).toBe(2);
+    expect(counters.rq_success).toBe(4);
+    expect(await (await fetch(`${g.adminUrl}/clusters`)).text()).toContain(
+      "backend::default_priority::max_connections::2\nbackend::default_priority::max_pending_requests::1024\n",
+    );
+  });
+
+  it("over max_pending_requests: 503 UO with Envoy's body and details, counted as upstream_rq_pending_overflow", async () => {
+    const upstream = await held();
+    const g = await gatewayWith([upstream.hostPort], { max_connections: 1, max_pending_requests: 1 });
+    const first = get(g);
+    await until(() => upstream.held === 1);
+    const second = get(g);
+    await until(async () => (await clusterStats(g)).upstream_rq_pending_active === 1);
+    expect((await clusterStats(g))["circuit_breakers.default.rq_pending_open"]).toBe(1);
+
+    const third = await get(g);
+    expect(third.status).toBe(503);
+    expect(third.text).toBe("upstream connect error or disconnect/reset before headers. reset reason: overflow");
+    expect(g.accessLog.lines.at(-1)).toContain(" 503 UO upstream_reset_before_response_started{overflow} ");
+    upstream.answerAll();
+    expect((await first).status).toBe(200);
+    await until(() => upstream.held === 1);
+    upstream.answerAll();
+    expect((await second).status).toBe(200);
+    const stats = await clusterStats(g);
+    expect(stats.upstream_rq_pending_overflow).toBe(1);
+    expect(stats.upstream_rq_pending_total).toBe(2);
+    // The refused request never reached a host.
+    expect((await hostCounters(g, upstream.hostPort)).rq_total).toBe(2);
+  });
+
+  it("max_connections is the cluster's, across its hosts; a host with no connection still gets one", async () => {
+    const a = await held();
+    const b = await held();
+    const g = await gatewayWith([a.hostPort, b.hostPort], { max_connections: 1 });
+    const responses = [get(g)];
+    await until(() => a.held === 1);
+    responses.push(get(g));
+    await until(() => b.held === 1);
+    responses.push(get(g));
+    await until(async () => (await clusterStats(g)).upstream_rq_pending_active === 1);
+    expect(a.held).toBe(1);
+    a.answerAll();
+    await until(() => a.held === 1);
+    a.answerAll();
+    b.answerAll();
+    expect((await Promise.all(responses)).map((r) => r.status)).toEqual([200, 200, 200]);
+    expect((await hostCounters(g, a.hostPort)).cx_total).toBe(1);
+    expect((await hostCounters(g, b.hostPort)).cx_total).toBe(1);
+    expect((await clusterStats(g)).upstream_cx_overflow).toBe(2);
+  });
+
+  it("over max_requests: 503 UO, the same overflow counter", async () => {
+    const upstream = await held();
+    const g = await gatewayWith([upstream.hostPort], { max_requests: 1 });
+    const first = get(g);
+    await until(() => upstream.held === 1);
+    const second = await get(g);
+    expect(second.status).toBe(503);
+    expect(g.accessLog.lines.at(-1)).toContain(" 503 UO upstream_reset_before_response_started{overflow} ");
+    upstream.answerAll();
+    expect((await first).status).toBe(200);
+    expect((await clusterStats(g)).upstream_rq_pending_overflow).toBe(1);
+  });
+
+  it("a route timeout ends a pending wait: 504 UT, counted on the cluster, not on a host", async () => {
+    const upstream = await held();
+    const g = await gatewayWith([upstream.hostPort], { max_connections: 1 }, { routeTimeout: "0.3s" });
+    const first = get(g, "/long");
+    await until(() => upstream.held === 1);
+    const second = await get(g);
+    expect(second.status).toBe(504);
+    expect(second.text).toBe("upstream request timeout");
+    const stats = await clusterStats(g);
+    expect(stats.upstream_rq_pending_active).toBe(0);
+    expect(stats.upstream_rq_timeout).toBe(1);
+    let counters = await hostCounters(g, upstream.hostPort);
+    expect(counters.rq_total).toBe(1);
+    expect(counters.rq_timeout).toBe(0);
+    upstream.answerAll();
+    expect((await first).status).toBe(200);
+    counters = await hostCounters(g, upstream.hostPort);
+    expect(counters.rq_success).toBe(1);
+    expect(counters.rq_active).toBe(0);
+  });
+
+  it("max_retries 0 refuses every retry: UF,UO and upstream_rq_retry_overflow, the reason not a retried one", async () => {
+    const g = await gatewayWith(["127.0.0.1:1"], { max_retries: 0 }, { retries: 2 });
+    const response = await get(g);
+    expect(response.status).toBe(503);
+    expect(response.text).toBe(
+      "upstream connect error or disconnect/reset before headers. reset reason: remote connection failure",
+    );
+    expect(g.accessLog.lines.at(-1)).toContain(" 503 UF,UO ");
+    const stats = await clusterStats(g);
+    expect(stats.upstream_rq_retry_overflow).toBe(1);
+    expect(stats.upstream_rq_retry).toBe(0);
+  });
+});
