@@ -59,7 +59,7 @@ describe("validateObject", () => {
     expect(validateObject(deployment).map((c) => c.field)).toEqual(["spec.template.metadata.labels"]);
   });
 
-  it("checks both InferencePool versions, DestinationRule TLS mode, Gateway listeners and Secret base64", () => {
+  it("checks both InferencePool versions, DestinationRule TLS mode and connection pool, Gateway listeners and Secret base64", () => {
     const alpha = validateObject({
       apiVersion: "inference.networking.x-k8s.io/v1alpha2",
       kind: "InferencePool",
@@ -78,9 +78,19 @@ describe("validateObject", () => {
       apiVersion: "networking.istio.io/v1",
       kind: "DestinationRule",
       metadata: { name: "r" },
-      spec: { trafficPolicy: { tls: { mode: "STRICT" } } },
+      spec: {
+        trafficPolicy: {
+          tls: { mode: "STRICT" },
+          connectionPool: { tcp: { maxConnections: "1" }, http: { maxRetries: 1.5 } },
+        },
+      },
     });
-    expect(rule.map((c) => c.field)).toEqual(["spec.host", "spec.trafficPolicy.tls.mode"]);
+    expect(rule.map((c) => c.field)).toEqual([
+      "spec.host",
+      "spec.trafficPolicy.tls.mode",
+      "spec.trafficPolicy.connectionPool.tcp.maxConnections",
+      "spec.trafficPolicy.connectionPool.http.maxRetries",
+    ]);
     const gateway = validateObject({
       apiVersion: "gateway.networking.k8s.io/v1",
       kind: "Gateway",

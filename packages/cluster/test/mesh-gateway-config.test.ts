@@ -189,6 +189,36 @@ describe("generated gateway config for the seed's topology", () => {
     expect(read.find((c) => c.name === SERVICE_CLUSTER)?.endpoints).toHaveLength(4);
   });
 
+  it("gives every cluster Istio's unlimited circuit breakers; a DestinationRule connectionPool lowers them", () => {
+    const unlimited = {
+      max_connections: 4294967295,
+      max_pending_requests: 4294967295,
+      max_requests: 4294967295,
+      max_retries: 4294967295,
+      track_remaining: true,
+    };
+    const shipped = readGatewayConfig(generate(seed()).config).config.clusters;
+    for (const c of shipped) expect(c.circuit_breakers?.default).toEqual(unlimited);
+
+    const limited = seed((objects) => {
+      const rule = objects.find(
+        (o) => o.kind === "DestinationRule" && String(o.spec?.host).includes("inference-pool"),
+      ) as KubeObject;
+      (rule.spec as Record<string, unknown>).trafficPolicy = {
+        ...(rule.spec?.trafficPolicy as object),
+        connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 2, maxRetries: 0 } },
+      };
+      return objects;
+    });
+    const read = readGatewayConfig(generate(limited).config).config.clusters;
+    expect(read.find((c) => c.name === POOL_CLUSTER)?.circuit_breakers?.default).toEqual({
+      ...unlimited,
+      max_connections: 1,
+      max_pending_requests: 2,
+    });
+    expect(read.find((c) => c.name === SERVICE_CLUSTER)?.circuit_breakers?.default).toEqual(unlimited);
+  });
+
   it("leaves unready and terminating pods out of endpoints", () => {
     const snapshot = seed((objects) =>
       objects.map((o) => {

@@ -338,6 +338,13 @@ function validateDestinationRule(object: Loose, check: FieldChecker): void {
     check.type("spec.trafficPolicy.tls.insecureSkipVerify", tls.insecureSkipVerify, "boolean");
     check.type("spec.trafficPolicy.tls.subjectAltNames", tls.subjectAltNames, "array");
   }
+  const pool = object.spec.trafficPolicy?.connectionPool;
+  if (check.type("spec.trafficPolicy.connectionPool", pool, "object") && pool) {
+    check.type("spec.trafficPolicy.connectionPool.tcp.maxConnections", pool.tcp?.maxConnections, "integer");
+    for (const field of ["http1MaxPendingRequests", "http2MaxRequests", "maxRetries"]) {
+      check.type(`spec.trafficPolicy.connectionPool.http.${field}`, pool.http?.[field], "integer");
+    }
+  }
 }
 
 function validatePolicy(object: Loose, check: FieldChecker): void {

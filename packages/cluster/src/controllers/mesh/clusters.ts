@@ -1,4 +1,5 @@
 import type { KubeObject } from "../../store/kube-object.js";
+import { istioCircuitBreakers } from "./circuit-breakers.js";
 import { upstreamTransportSocket } from "./destination-rules.js";
 import { type Endpoint, loadAssignment, readyPods, serviceEndpoints } from "./endpoints.js";
 import { type InferencePoolView, readInferencePool } from "./inference-pools.js";
@@ -56,6 +57,7 @@ function serviceCluster(snapshot: MeshSnapshot, service: KubeObject, port: Servi
     {
       http2: speaksHttp2(port),
       transportSocket: upstreamTransportSocket(snapshot, fqdn, Number(port.port)),
+      circuitBreakers: istioCircuitBreakers(snapshot, fqdn, Number(port.port)),
     },
   );
 }
@@ -63,12 +65,17 @@ function serviceCluster(snapshot: MeshSnapshot, service: KubeObject, port: Servi
 function staticCluster(
   name: string,
   endpoints: Endpoint[],
-  options: { http2: boolean; transportSocket: Record<string, unknown> | undefined },
+  options: {
+    http2: boolean;
+    transportSocket: Record<string, unknown> | undefined;
+    circuitBreakers: Record<string, unknown>;
+  },
 ): Record<string, unknown> {
   return {
     name,
     type: "STATIC",
     connect_timeout: CONNECT_TIMEOUT,
+    circuit_breakers: options.circuitBreakers,
     load_assignment: loadAssignment(name, endpoints),
     ...(options.http2
       ? {
@@ -100,6 +107,7 @@ export function poolCluster(snapshot: MeshSnapshot, pool: InferencePoolView): Re
     ...staticCluster(name, endpoints, {
       http2: false,
       transportSocket: upstreamTransportSocket(snapshot, fqdn, SHADOW_SERVICE_PORT),
+      circuitBreakers: istioCircuitBreakers(snapshot, fqdn, SHADOW_SERVICE_PORT),
     }),
     load_balancing_policy: overrideHostPolicy(),
   };
