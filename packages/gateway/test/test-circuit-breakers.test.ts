@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import { silentSink } from "@testbed/common";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
+import { ClusterResources, ENVOY_DEFAULT_THRESHOLDS } from "../src/upstream/circuit-breakers.js";
+import { Http1ConnectionPool } from "../src/upstream/http1-connection-pool.js";
 import { simpleConfig } from "./simple-config.js";
 
 /**
@@ -202,7 +204,11 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
     expect(g.accessLog.lines.at(-1)).toContain(" 503 UO upstream_reset_before_response_started{overflow} ");
     upstream.answerAll();
     expect((await first).status).toBe(200);
-    expect((await clusterStats(g)).upstream_rq_pending_overflow).toBe(1);
+    const stats = await clusterStats(g);
+    expect(stats.upstream_rq_pending_overflow).toBe(1);
+    // The refused request had a new connection it never used: its pending slot is given back.
+    expect(stats.upstream_rq_pending_active).toBe(0);
+    expect(stats["circuit_breakers.default.remaining_pending"]).toBe(1024);
   });
 
   it("a route timeout ends a pending wait: 504 UT, counted on the cluster, not on a host", async () => {
@@ -237,5 +243,35 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
     const stats = await clusterStats(g);
     expect(stats.upstream_rq_retry_overflow).toBe(1);
     expect(stats.upstream_rq_retry).toBe(0);
+  });
+
+  it("a pool that closes gives its pending requests no connection and releases their pending slots", async () => {
+    const resources = new ClusterResources({ ...ENVOY_DEFAULT_THRESHOLDS, max_connections: 1 });
+    const counted: string[] = [];
+    const pool = new Http1ConnectionPool(
+      { origin: "http://127.0.0.1:1", connectTimeoutMs: 1000 },
+      {
+        connectStarted: () => {},
+        connected: () => {},
+        connectFailed: () => ({}),
+        closed: () => {},
+        pendingStarted: () => counted.push("pending"),
+        pendingEnded: () => counted.push("ended"),
+        connectionOverflow: () => counted.push("overflow"),
+      },
+      resources,
+    );
+    const first = pool.acquire();
+    const second = pool.acquire();
+    if (!("wait" in first) || !("wait" in second)) throw new Error("both requests should be pending");
+    expect(await first.wait).toBeDefined();
+    expect(resources.connections.count).toBe(1);
+    expect(resources.pendingRequests.count).toBe(2);
+    pool.close();
+    expect(await second.wait).toBeUndefined();
+    // The first waited for a connection that closed before it tried to connect: no slot is left held.
+    expect(resources.pendingRequests.count).toBe(0);
+    expect(resources.connections.count).toBe(0);
+    expect(counted).toEqual(["pending", "pending", "overflow", "ended", "ended"]);
   });
 });

@@ -54,9 +54,12 @@ export class UpstreamConnector {
     const lease = pool.acquire();
     if ("overflow" in lease) return this.overflow();
     const connection = "connection" in lease ? lease.connection : await waitWithin(pool, lease, deadlineMs);
-    if (!connection) {
+    if (connection === "timed out") {
       this.cluster.stats.inc("upstream_rq_timeout");
       return { ok: false, failure: { status: 504, flag: "UT", resetReason: "" } };
+    }
+    if (connection === "pool closed") {
+      return { ok: false, failure: { status: 503, flag: "UC", resetReason: "connection termination" } };
     }
     const { requests } = this.cluster.resources;
     if (!requests.canCreate()) {
@@ -225,21 +228,22 @@ function isInvalidArgument(error: Error): boolean {
   return error instanceof errors.InvalidArgumentError || error instanceof errors.NotSupportedError;
 }
 
-/** The connection a waiting request gets, or undefined when its route timeout passes first. */
+/** The connection a pending request gets — unless its route timeout passes or the pool closes first. */
 function waitWithin(
   pool: Http1ConnectionPool,
-  lease: { wait: Promise<PooledConnection>; cancel: () => void },
+  lease: { wait: Promise<PooledConnection | undefined>; cancel: () => void },
   deadlineMs: number,
-): Promise<PooledConnection | undefined> {
-  if (deadlineMs <= 0) return lease.wait;
+): Promise<PooledConnection | "timed out" | "pool closed"> {
+  const wait = lease.wait.then((connection) => connection ?? ("pool closed" as const));
+  if (deadlineMs <= 0) return wait;
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       lease.cancel();
       // Handed over just before the timer ran: give it back rather than lose it.
-      void lease.wait.then((connection) => pool.release(connection));
-      resolve(undefined);
+      void lease.wait.then((connection) => connection && pool.release(connection));
+      resolve("timed out");
     }, deadlineMs);
-    void lease.wait.then((connection) => {
+    void wait.then((connection) => {
       clearTimeout(timer);
       resolve(connection);
     });

@@ -62,14 +62,14 @@ export class PooledConnection {
           clearTimeout(timer);
           if (error || !socket) {
             this.connectFailure = events.connectFailed(error as NodeJS.ErrnoException);
-            this.connectSettled();
+            this.settleConnect();
             callback(error ?? new Error("no socket"), null);
             return;
           }
           const local = socket as Socket;
           this.localAddress = `${local.localAddress}:${local.localPort}`;
           events.connected();
-          this.connectSettled();
+          this.settleConnect();
           socket.once("close", () => {
             events.closed();
             this.closedListener?.();
@@ -85,33 +85,38 @@ export class PooledConnection {
     });
   }
 
-  /** `listener` runs once, when the next connect attempt succeeds or fails. */
+  /**
+   * `listener` runs once: when the next connect attempt succeeds or fails — or, through
+   * settleConnect(), when the connection goes back to the pool or closes without having tried.
+   */
   onConnectSettled(listener: () => void): void {
     this.settledListener = listener;
+  }
+
+  settleConnect(): void {
+    const listener = this.settledListener;
+    this.settledListener = undefined;
+    listener?.();
   }
 
   /** `listener` runs whenever a socket of this connection closes. */
   onSocketClosed(listener: () => void): void {
     this.closedListener = listener;
   }
-
-  private connectSettled(): void {
-    const listener = this.settledListener;
-    this.settledListener = undefined;
-    listener?.();
-  }
 }
 
 /** A request that waits for a connection: Envoy's pending request. */
 interface PendingRequest {
-  take(connection: PooledConnection): void;
+  /** Hands it a connection, or nothing when the pool closed first. */
+  take(connection: PooledConnection | undefined): void;
   /** Stops counting it as pending (once: it got a live connection, failed to, or gave up). */
   leave(): void;
 }
 
 export type Lease =
   | { connection: PooledConnection }
-  | { wait: Promise<PooledConnection>; cancel: () => void }
+  /** `wait` gives undefined if the pool closes first. */
+  | { wait: Promise<PooledConnection | undefined>; cancel: () => void }
   /** The cluster's max_pending_requests is reached: Envoy answers 503 UO. */
   | { overflow: true };
 
@@ -147,8 +152,8 @@ export class Http1ConnectionPool {
     if (connection) return { connection: this.lend(connection) };
     if (!this.resources.pendingRequests.canCreate()) return { overflow: true };
     let request: PendingRequest | undefined;
-    const wait = new Promise<PooledConnection>((resolve) => {
-      request = this.enqueue((connection) => resolve(this.lend(connection)));
+    const wait = new Promise<PooledConnection | undefined>((resolve) => {
+      request = this.enqueue((connection) => resolve(connection && this.lend(connection)));
     });
     this.openForPending();
     return {
@@ -163,6 +168,7 @@ export class Http1ConnectionPool {
   }
 
   release(connection: PooledConnection): void {
+    connection.settleConnect();
     if (this.closed) this.forget(connection);
     else this.handOver(connection);
   }
@@ -173,10 +179,15 @@ export class Http1ConnectionPool {
     if (!this.closed) this.openForPending();
   }
 
+  /** Closes every connection; requests still pending get none. */
   close(): void {
     this.closed = true;
     for (const connection of [...this.all]) this.forget(connection);
     this.ready.length = 0;
+    for (const request of this.pending.splice(0)) {
+      request.leave();
+      request.take(undefined);
+    }
   }
 
   private enqueue(take: (connection: PooledConnection) => void): PendingRequest {
@@ -228,6 +239,7 @@ export class Http1ConnectionPool {
   }
 
   private forget(connection: PooledConnection): void {
+    connection.settleConnect();
     if (this.all.delete(connection)) this.resources.connections.dec();
     connection.client.destroy().catch(() => {});
   }
