@@ -10,8 +10,10 @@ import { type ChildServer, startChildServer } from "./child-server.js";
  * are shared, so that is where the throughput goes). Targets (issue 4): ≥ 50% of direct throughput without ext_proc, ≥ 30% with;
  * added p50 ≤ 1 ms without and ≤ 3 ms with ext_proc.
  *
- * A shared machine drifts by ±20% within a minute, so the three loads run back to back in each of
+ * A shared machine drifts by ±20% within a minute, so the loads run back to back in each of
  * BENCH_ROUNDS rounds and every ratio compares loads of the same round; the summary is the median.
+ * A fourth load measures Node's floor for the gateway + EPP path: a bare proxy and a bare HTTP/2
+ * peer exchanging the same frames with nothing else to do (servers/node-floor-*.ts).
  */
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
@@ -62,11 +64,11 @@ const pod = await startChildServer("vllm-sim-server.ts");
 const podHostPort = pod.url.replace("http://", "");
 
 /**
- * The three loads back to back over `connections`: direct, through the gateway, through gateway +
+ * The loads back to back over `connections`: direct, through the gateway, through gateway +
  * EPP. Saturated (32), each load also measures the CPU its processes use; unloaded (1, one request
  * at a time), the latency is what the gateway adds rather than queueing on a shared 2-core machine.
  */
-async function threeLoads(connections: number): Promise<{ direct: Load; plain: Load; withEpp: Load }> {
+async function allLoads(connections: number): Promise<{ direct: Load; plain: Load; withEpp: Load; floor: Load }> {
   const measured = connections > 1;
   const direct = await load(pod.url, connections, measured ? { "vllm-sim": pod } : {});
   const plainGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort });
@@ -81,22 +83,36 @@ async function threeLoads(connections: number): Promise<{ direct: Load; plain: L
   );
   await eppGateway.stop();
   await epp.stop();
-  return { direct, plain, withEpp };
+  // Node's own floor for that path: a bare proxy and a bare HTTP/2 peer exchanging as many frames.
+  const floorProcessor = await startChildServer("node-floor-processor.ts");
+  const floorProxy = await startChildServer("node-floor-proxy.ts", {
+    UPSTREAM: podHostPort,
+    PROCESSOR: floorProcessor.url,
+  });
+  const floor = await load(
+    floorProxy.url,
+    connections,
+    measured ? { proxy: floorProxy, processor: floorProcessor, "vllm-sim": pod } : {},
+  );
+  await floorProxy.stop();
+  await floorProcessor.stop();
+  return { direct, plain, withEpp, floor };
 }
 
 const percent = (part: Load, whole: Load) => (part.perSecond / whole.perSecond) * 100;
-const rounds: Array<{ direct: Load; plain: Load; withEpp: Load }> = [];
+const rounds: Array<Awaited<ReturnType<typeof allLoads>>> = [];
 for (let round = 1; round <= ROUNDS; round++) {
-  const result = await threeLoads(32);
+  const result = await allLoads(32);
   rounds.push(result);
-  const { direct, plain, withEpp } = result;
+  const { direct, plain, withEpp, floor } = result;
   console.log(
     `round ${round}/${ROUNDS}: direct ${direct.perSecond.toFixed(0)} req/s; gateway ${plain.perSecond.toFixed(0)} ` +
       `(${percent(plain, direct).toFixed(0)}%); gateway + EPP ${withEpp.perSecond.toFixed(0)} (${percent(withEpp, direct).toFixed(0)}%)` +
-      `; errors ${direct.errors + plain.errors + withEpp.errors}`,
+      `; Node floor ${floor.perSecond.toFixed(0)} (${percent(floor, direct).toFixed(0)}%)` +
+      `; errors ${direct.errors + plain.errors + withEpp.errors + floor.errors}`,
   );
 }
-const unloaded = await threeLoads(1);
+const unloaded = await allLoads(1);
 await pod.stop();
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
@@ -108,9 +124,9 @@ function summary(pick: (round: (typeof rounds)[number]) => Load) {
   const range = `${Math.min(...ratios).toFixed(0)}–${Math.max(...ratios).toFixed(0)}%`;
   return { text: `${middle.toFixed(0)}% of direct (rounds ${range})`, load: round ? pick(round) : undefined };
 }
-const report = (name: string, pick: (round: (typeof rounds)[number]) => Load, target: string) => {
+const report = (name: string, pick: (round: (typeof rounds)[number]) => Load, target?: string) => {
   const { text, load: middle } = summary(pick);
-  console.log(`${name}: median ${text}; target ${target}`);
+  console.log(`${name}: median ${text}${target ? `; target ${target}` : ""}`);
   if (!middle) return;
   console.log(`  median round: ${middle.perSecond.toFixed(0)} req/s, p50 ${middle.p50} ms, p99 ${middle.p99} ms`);
   console.log(`  CPU per request: ${middle.cpu}`);
@@ -122,6 +138,10 @@ console.log(
 );
 report("gateway, no ext_proc", (round) => round.plain, "≥ 50%");
 report("gateway + EPP (full-duplex ext_proc)", (round) => round.withEpp, "≥ 30%");
+report(
+  "Node floor for that path (bare HTTP/1.1 proxy + bare HTTP/2 peer, the same frames, no protobuf or logic)",
+  (round) => round.floor,
+);
 const added = (r: Load) =>
   `p50 +${(r.p50 - unloaded.direct.p50).toFixed(1)} ms, p99 +${(r.p99 - unloaded.direct.p99).toFixed(1)} ms`;
 console.log(
