@@ -153,16 +153,33 @@ async function forward(
   const timeoutMs = (action?.timeout ?? 15) * 1000;
 
   const sentAt = context.now();
+  // The client may leave while the request waits for a connection or for the response headers.
+  const clientGone = new AbortController();
+  response.once("close", () => {
+    if (!response.writableFinished) clientGone.abort();
+  });
   const upstreamRequest = {
     method: state.headers[":method"] ?? "GET",
     path: upstreamPath,
     headers: upstreamHeaders,
     body: state.body,
   };
-  const outcome = await sendWithRetries(entry, state, upstreamRequest, { retries, timeoutMs, sentAt, log, context });
+  const outcome = await sendWithRetries(entry, state, upstreamRequest, {
+    retries,
+    timeoutMs,
+    sentAt,
+    log,
+    context,
+    clientGone: clientGone.signal,
+  });
   const { attempt } = outcome;
   if (!attempt?.ok) {
     const failure = outcome.lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
+    if (failure.flag === "DC") {
+      log.responseFlags.push("DC");
+      log.responseCodeDetails = failureDetails(failure);
+      return finish();
+    }
     log.transportFailureReason = failure.transportFailure;
     const flags: string[] = [failure.flag];
     if (outcome.retried && outcome.retriesExhausted) flags.push("URX");
@@ -349,16 +366,24 @@ interface RetryOutcome {
 }
 
 /**
- * The upstream attempt and the route's retries (retry_policy). Envoy never retries a timeout or a
- * circuit breaker's overflow, and a retry needs a slot under the cluster's max_retries.
+ * The upstream attempt and the route's retries (retry_policy). Envoy never retries a timeout, a
+ * circuit breaker's overflow or a request whose client left, and a retry needs a slot under the
+ * cluster's max_retries.
  */
 async function sendWithRetries(
   entry: ClusterEntry,
   state: RequestState,
   upstreamRequest: UpstreamRequest,
-  options: { retries: number; timeoutMs: number; sentAt: number; log: AccessLogEntry; context: HandlerContext },
+  options: {
+    retries: number;
+    timeoutMs: number;
+    sentAt: number;
+    log: AccessLogEntry;
+    context: HandlerContext;
+    clientGone: AbortSignal;
+  },
 ): Promise<RetryOutcome> {
-  const { retries, timeoutMs, sentAt, log, context } = options;
+  const { retries, timeoutMs, sentAt, log, context, clientGone } = options;
   const { stats, resources } = entry.runtime;
   const outcome: RetryOutcome = {
     attempt: undefined,
@@ -368,34 +393,39 @@ async function sendWithRetries(
     retryOverflow: false,
   };
   for (let tries = 0; tries <= retries; tries++) {
+    const retry = tries > 0;
+    if (retry && !resources.retries.canCreate()) {
+      stats.inc("upstream_rq_retry_overflow");
+      outcome.retryOverflow = true;
+      return outcome;
+    }
     const host = entry.runtime.choose({ headers: state.headers, metadata: state.metadata });
     if (!host) {
       stats.inc("upstream_cx_none_healthy");
       outcome.lastFailure = { status: 503, flag: "UH", resetReason: "" };
       return outcome;
     }
-    if (tries > 0) {
-      if (!resources.retries.canCreate()) {
-        stats.inc("upstream_rq_retry_overflow");
-        outcome.retryOverflow = true;
-        return outcome;
-      }
+    if (retry) {
       stats.inc("upstream_rq_retry");
       outcome.retried = true;
     }
     log.upstreamHost = host.hostPort;
     const remaining = timeoutMs > 0 ? Math.max(1, timeoutMs - (context.now() - sentAt)) : 0;
     // A retry holds its slot under max_retries while it is in flight.
-    if (tries > 0) resources.retries.inc();
+    if (retry) resources.retries.inc();
     try {
-      outcome.attempt = await entry.http.send(host, upstreamRequest, remaining);
+      outcome.attempt = await entry.http.send(host, upstreamRequest, remaining, clientGone);
     } finally {
-      if (tries > 0) resources.retries.dec();
+      if (retry) resources.retries.dec();
     }
-    if (outcome.attempt.ok) return outcome;
+    if (outcome.attempt.ok) {
+      if (retry) stats.inc("upstream_rq_retry_success");
+      return outcome;
+    }
     outcome.lastFailure = outcome.attempt.failure;
-    if (outcome.lastFailure.flag === "UT" || outcome.lastFailure.flag === "UO") return outcome;
+    if (["UT", "UO", "DC"].includes(outcome.lastFailure.flag)) return outcome;
   }
+  if (retries > 0) stats.inc("upstream_rq_retry_limit_exceeded");
   outcome.retriesExhausted = true;
   return outcome;
 }

@@ -4,7 +4,7 @@ import { silentSink } from "@testbed/common";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { ClusterResources, ENVOY_DEFAULT_THRESHOLDS } from "../src/upstream/circuit-breakers.js";
-import { Http1ConnectionPool } from "../src/upstream/http1-connection-pool.js";
+import { Http1ConnectionPool, PooledConnection } from "../src/upstream/http1-connection-pool.js";
 import { simpleConfig } from "./simple-config.js";
 
 /**
@@ -16,21 +16,32 @@ import { simpleConfig } from "./simple-config.js";
 interface HeldUpstream {
   hostPort: string;
   held: number;
+  /** Held requests whose connection closed before they were answered. */
+  abandoned: number;
   answerAll(): void;
   close(): Promise<void>;
 }
 
 async function startHeldUpstream(): Promise<HeldUpstream> {
   const waiting: ServerResponse[] = [];
+  let abandoned = 0;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     request.resume();
     request.on("end", () => waiting.push(response));
+    response.on("close", () => {
+      if (response.writableFinished) return;
+      abandoned++;
+      waiting.splice(waiting.indexOf(response), 1);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   return {
     hostPort: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     get held() {
       return waiting.length;
+    },
+    get abandoned() {
+      return abandoned;
     },
     answerAll: () => {
       for (const response of waiting.splice(0)) response.writeHead(200, { "content-type": "text/plain" }).end("ok");
@@ -245,33 +256,120 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
     expect(stats.upstream_rq_retry).toBe(0);
   });
 
-  it("a pool that closes gives its pending requests no connection and releases their pending slots", async () => {
-    const resources = new ClusterResources({ ...ENVOY_DEFAULT_THRESHOLDS, max_connections: 1 });
-    const counted: string[] = [];
+  /** A pool of one host with these thresholds, and the names of the events it reports, in order. */
+  function poolTo(origin: string, maxConnections: number) {
+    const resources = new ClusterResources({ ...ENVOY_DEFAULT_THRESHOLDS, max_connections: maxConnections });
+    const events: string[] = [];
     const pool = new Http1ConnectionPool(
-      { origin: "http://127.0.0.1:1", connectTimeoutMs: 1000 },
+      { origin, connectTimeoutMs: 2000 },
       {
-        connectStarted: () => {},
-        connected: () => {},
-        connectFailed: () => ({}),
+        connectStarted: () => events.push("connect"),
+        connected: () => events.push("connected"),
+        connectFailed: () => {
+          events.push("connect failed");
+          return {};
+        },
         closed: () => {},
-        pendingStarted: () => counted.push("pending"),
-        pendingEnded: () => counted.push("ended"),
-        connectionOverflow: () => counted.push("overflow"),
+        pendingStarted: () => events.push("pending"),
+        pendingEnded: () => events.push("ended"),
+        pendingEjected: () => events.push("ejected"),
+        connectionOverflow: () => events.push("overflow"),
       },
       resources,
     );
-    const first = pool.acquire();
-    const second = pool.acquire();
-    if (!("wait" in first) || !("wait" in second)) throw new Error("both requests should be pending");
-    expect(await first.wait).toBeDefined();
-    expect(resources.connections.count).toBe(1);
-    expect(resources.pendingRequests.count).toBe(2);
-    pool.close();
-    expect(await second.wait).toBeUndefined();
-    // The first waited for a connection that closed before it tried to connect: no slot is left held.
+    return { pool, resources, events };
+  }
+
+  it("a pool that closes gives its pending requests no connection and releases their pending slots", async () => {
+    const { createServer: createTcpServer } = await import("node:net");
+    const silent = createTcpServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
+    try {
+      const { pool, resources, events } = poolTo(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`, 1);
+      const first = pool.acquire();
+      const second = pool.acquire();
+      if (!("wait" in first) || !("wait" in second)) throw new Error("both requests should be pending");
+      // The oldest pending request takes the connection once it is up; the second keeps waiting.
+      expect(await first.wait).toBeInstanceOf(PooledConnection);
+      expect(resources.pendingRequests.count).toBe(1);
+      pool.close();
+      expect(await second.wait).toBe("pool closed");
+      expect(resources.pendingRequests.count).toBe(0);
+      expect(resources.connections.count).toBe(0);
+      expect(events).toEqual(["pending", "connect", "pending", "overflow", "connected", "ended", "ended"]);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it("a connection that fails to open fails every request pending on the host at once (pending_failure_eject)", async () => {
+    const { pool, resources, events } = poolTo("http://127.0.0.1:1", 1);
+    const leases = [pool.acquire(), pool.acquire(), pool.acquire()];
+    const outcomes = await Promise.all(leases.map((lease) => ("wait" in lease ? lease.wait : lease)));
+    expect(outcomes).toEqual([{ connectFailure: {} }, { connectFailure: {} }, { connectFailure: {} }]);
+    expect(events.filter((e) => e === "connect")).toHaveLength(1);
+    expect(events.filter((e) => e === "ejected")).toHaveLength(3);
     expect(resources.pendingRequests.count).toBe(0);
     expect(resources.connections.count).toBe(0);
-    expect(counted).toEqual(["pending", "pending", "overflow", "ended", "ended"]);
+  });
+
+  it("a route timeout while the connection is still opening frees the pending slot at once; no host counts it", async () => {
+    const { createServer: createTcpServer } = await import("node:net");
+    // Accepts TCP but never answers the TLS handshake: the connection stays "connecting".
+    const silent = createTcpServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
+    const hostPort = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const config = simpleConfig({ upstream: [hostPort], routeTimeout: "0.2s", upstreamTls: { insecure: true } }) as {
+        static_resources: { clusters: Array<Record<string, unknown>> };
+      };
+      const backend = config.static_resources.clusters.find((cluster) => cluster.name === "backend");
+      if (backend) backend.circuit_breakers = { thresholds: [{ max_pending_requests: 1 }] };
+      const g = await startGateway(config, { accessLogSink: silentSink, log: silentSink });
+      gateways.push(g);
+      expect((await get(g)).status).toBe(504);
+      const stats = await clusterStats(g);
+      expect(stats.upstream_rq_pending_active).toBe(0);
+      expect(stats.upstream_rq_timeout).toBe(1);
+      expect((await hostCounters(g, hostPort)).rq_total).toBe(0);
+      // The slot is free: the next request waits again (and times out again) instead of overflowing.
+      expect((await get(g)).status).toBe(504);
+      expect((await clusterStats(g)).upstream_rq_pending_overflow).toBe(0);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it("a client that leaves while pending stops waiting: its slot is freed and nothing reaches the upstream", async () => {
+    const upstream = await held();
+    const g = await gatewayWith([upstream.hostPort], { max_connections: 1 });
+    const first = get(g);
+    await until(() => upstream.held === 1);
+    const leaving = new AbortController();
+    const second = fetch(`${Object.values(g.listenerUrls)[0]}/`, { signal: leaving.signal }).catch(() => "aborted");
+    await until(async () => (await clusterStats(g)).upstream_rq_pending_active === 1);
+    leaving.abort();
+    expect(await second).toBe("aborted");
+    await until(async () => (await clusterStats(g)).upstream_rq_pending_active === 0);
+    await until(() => g.accessLog.lines.some((line) => line.includes(" 0 DC downstream_remote_disconnect ")));
+    upstream.answerAll();
+    expect((await first).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(upstream.held).toBe(0);
+    expect((await hostCounters(g, upstream.hostPort)).rq_total).toBe(1);
+  });
+
+  it("a client that leaves before the response headers resets the upstream request (vLLM then aborts it)", async () => {
+    const upstream = await held();
+    const g = await gatewayWith([upstream.hostPort], {});
+    const leaving = new AbortController();
+    const request = fetch(`${Object.values(g.listenerUrls)[0]}/`, { signal: leaving.signal }).catch(() => "aborted");
+    await until(() => upstream.held === 1);
+    leaving.abort();
+    expect(await request).toBe("aborted");
+    await until(() => upstream.abandoned === 1);
+    await until(async () => (await hostCounters(g, upstream.hostPort)).rq_active === 0);
+    expect(g.accessLog.lines.at(-1)).toContain(" 0 DC downstream_remote_disconnect ");
+    expect((await hostCounters(g, upstream.hostPort)).cx_active).toBe(0);
   });
 });

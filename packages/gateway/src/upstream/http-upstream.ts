@@ -1,11 +1,19 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { type Dispatcher, errors } from "undici";
 import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
-import { Http1ConnectionPool, type PooledConnection } from "./http1-connection-pool.js";
+import { Http1ConnectionPool, type PendingFailure, PooledConnection } from "./http1-connection-pool.js";
 import { nodeTlsOptions, type UpstreamTlsOptions, upstreamTlsOptions } from "./tls-options.js";
 import { UpstreamAccounting } from "./upstream-accounting.js";
 import { UpstreamBody } from "./upstream-body.js";
 import type { UpstreamFailure } from "./upstream-failure.js";
+
+/** The exchange broke (or its pool closed) before the response headers: Envoy's 503 UC. */
+const CONNECTION_TERMINATED: UpstreamAttempt = {
+  ok: false,
+  failure: { status: 503, flag: "UC", resetReason: "connection termination" },
+};
+/** The client left first: nothing is answered, the access log says DC. */
+const CLIENT_GONE: UpstreamAttempt = { ok: false, failure: { status: 0, flag: "DC", resetReason: "" } };
 
 export interface UpstreamRequest {
   method: string;
@@ -45,25 +53,26 @@ export class UpstreamConnector {
 
   /**
    * `deadlineMs` (the route timeout, 0 = none) bounds the wait for a connection and for the
-   * response headers. The request counts on the host (rq_total …) once it has a connection, as
-   * Envoy counts it when the stream attaches; before that it is a pending request of the cluster.
+   * response headers; `clientGone` aborts both when the downstream connection closes. The request
+   * counts on the host (rq_total …) once it has a connection, as Envoy counts it when the stream
+   * attaches; before that it is a pending request of the cluster.
    */
-  async send(host: UpstreamHost, upstream: UpstreamRequest, deadlineMs = 0): Promise<UpstreamAttempt> {
+  async send(
+    host: UpstreamHost,
+    upstream: UpstreamRequest,
+    deadlineMs = 0,
+    clientGone?: AbortSignal,
+  ): Promise<UpstreamAttempt> {
     const pool = this.pool(host);
     const startedAt = performance.now();
     const lease = pool.acquire();
     if ("overflow" in lease) return this.overflow();
-    const connection = "connection" in lease ? lease.connection : await waitWithin(pool, lease, deadlineMs);
-    if (connection === "timed out") {
-      this.cluster.stats.inc("upstream_rq_timeout");
-      return { ok: false, failure: { status: 504, flag: "UT", resetReason: "" } };
-    }
-    if (connection === "pool closed") {
-      return { ok: false, failure: { status: 503, flag: "UC", resetReason: "connection termination" } };
-    }
+    const waited =
+      "connection" in lease ? lease.connection : await waitForConnection(pool, lease, deadlineMs, clientGone);
+    if (!(waited instanceof PooledConnection)) return this.notConnected(host, waited);
     const { requests } = this.cluster.resources;
     if (!requests.canCreate()) {
-      pool.release(connection);
+      pool.release(waited);
       return this.overflow();
     }
     const account = new UpstreamAccounting(this.cluster, host);
@@ -71,7 +80,29 @@ export class UpstreamConnector {
     requests.inc();
     account.onFinished(() => requests.dec());
     const remaining = deadlineMs > 0 ? Math.max(1, deadlineMs - (performance.now() - startedAt)) : 0;
-    return this.exchange(pool, connection, account, host, upstream, remaining);
+    return this.exchange(pool, waited, account, upstream, remaining, clientGone);
+  }
+
+  /** A pending request that got no connection. */
+  private notConnected(host: UpstreamHost, why: PendingFailure | "timed out" | "client gone"): UpstreamAttempt {
+    if (why === "client gone") return CLIENT_GONE;
+    if (why === "timed out") {
+      this.cluster.stats.inc("upstream_rq_timeout");
+      return { ok: false, failure: { status: 504, flag: "UT", resetReason: "" } };
+    }
+    if (why === "pool closed") return CONNECTION_TERMINATED;
+    // The router charges its 503 to the host it picked (rq_error), though no request reached it.
+    host.stats.values.rq_error++;
+    const { transportFailure } = why.connectFailure;
+    return {
+      ok: false,
+      failure: {
+        status: 503,
+        flag: "UF",
+        resetReason: "remote connection failure",
+        ...(transportFailure ? { transportFailure } : {}),
+      },
+    };
   }
 
   /** The cluster's circuit breaker refused the request (max_pending_requests or max_requests). */
@@ -85,21 +116,29 @@ export class UpstreamConnector {
     pool: Http1ConnectionPool,
     connection: PooledConnection,
     account: UpstreamAccounting,
-    host: UpstreamHost,
     upstream: UpstreamRequest,
     deadlineMs: number,
+    clientGone?: AbortSignal,
   ): Promise<UpstreamAttempt> {
     return new Promise((resolve, reject) => {
       let settled = false;
       let response: UpstreamResponse | undefined;
       let controller: Dispatcher.DispatchController | undefined;
+      // The client left before the response headers: Envoy resets the upstream request.
+      const onClientGone = () => {
+        settle(CLIENT_GONE);
+        controller?.abort(new Error("downstream disconnected"));
+      };
       const settle = (attempt: UpstreamAttempt, timedOut = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
+        clientGone?.removeEventListener("abort", onClientGone);
         if (!attempt.ok) account.requestFinished(false, timedOut);
         resolve(attempt);
       };
+      if (clientGone?.aborted) return onClientGone();
+      clientGone?.addEventListener("abort", onClientGone, { once: true });
       const deadline =
         deadlineMs > 0
           ? setTimeout(() => {
@@ -110,7 +149,7 @@ export class UpstreamConnector {
       const handler: Dispatcher.DispatchHandler = {
         onRequestStart: (started) => {
           controller = started;
-          if (settled) started.abort(new Error("upstream request timeout"));
+          if (settled) started.abort(new Error("upstream request abandoned"));
         },
         onResponseStart: (started, statusCode, headers) => {
           // 1xx (103 Early Hints …) are not the response; the final one follows on the same request.
@@ -143,7 +182,7 @@ export class UpstreamConnector {
             account.requestFinished(false);
             reject(error);
           } else {
-            settle(this.failure(connection));
+            settle(CONNECTION_TERMINATED);
           }
         },
       };
@@ -153,9 +192,9 @@ export class UpstreamConnector {
           method: upstream.method,
           headers: upstream.headers,
           body: upstream.body,
-          // One name per pool: otherwise undici takes it from each Host header and reconnects when it
-          // changes (undici's Request reads this option; its types leave it out).
-          servername: host.address,
+          // One name per connection: otherwise undici takes it from each Host header and drops the
+          // socket when it changes (undici's Request reads this option; its types leave it out).
+          servername: connection.servername,
         } as Dispatcher.DispatchOptions,
         handler,
       );
@@ -165,23 +204,6 @@ export class UpstreamConnector {
   close(): void {
     for (const pool of this.pools.values()) pool.close();
     this.pools.clear();
-  }
-
-  /** A request that got no response: the connection never came up (UF), or broke before the headers (UC). */
-  private failure(connection: PooledConnection): UpstreamAttempt {
-    const connectFailure = connection.connectFailure;
-    if (connectFailure) {
-      return {
-        ok: false,
-        failure: {
-          status: 503,
-          flag: "UF",
-          resetReason: "remote connection failure",
-          ...(connectFailure.transportFailure ? { transportFailure: connectFailure.transportFailure } : {}),
-        },
-      };
-    }
-    return { ok: false, failure: { status: 503, flag: "UC", resetReason: "connection termination" } };
   }
 
   private finish(account: UpstreamAccounting, status: number): void {
@@ -214,6 +236,7 @@ export class UpstreamConnector {
             stats.inc("upstream_rq_pending_active");
           },
           pendingEnded: () => stats.inc("upstream_rq_pending_active", -1),
+          pendingEjected: () => stats.inc("upstream_rq_pending_failure_eject"),
           connectionOverflow: () => stats.inc("upstream_cx_overflow"),
         },
         this.cluster.resources,
@@ -228,24 +251,36 @@ function isInvalidArgument(error: Error): boolean {
   return error instanceof errors.InvalidArgumentError || error instanceof errors.NotSupportedError;
 }
 
-/** The connection a pending request gets — unless its route timeout passes or the pool closes first. */
-function waitWithin(
+/**
+ * The connection a pending request gets — or why it got none: the pool failed it, its route timeout
+ * passed, or its client left (then it stops waiting at once, as Envoy cancels a pending stream).
+ */
+function waitForConnection(
   pool: Http1ConnectionPool,
-  lease: { wait: Promise<PooledConnection | undefined>; cancel: () => void },
+  lease: { wait: Promise<PooledConnection | PendingFailure>; cancel: () => void },
   deadlineMs: number,
-): Promise<PooledConnection | "timed out" | "pool closed"> {
-  const wait = lease.wait.then((connection) => connection ?? ("pool closed" as const));
-  if (deadlineMs <= 0) return wait;
+  clientGone?: AbortSignal,
+): Promise<PooledConnection | PendingFailure | "timed out" | "client gone"> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
+    let timer: NodeJS.Timeout | undefined;
+    const stopWaiting = (why: "timed out" | "client gone") => {
       lease.cancel();
-      // Handed over just before the timer ran: give it back rather than lose it.
-      void lease.wait.then((connection) => connection && pool.release(connection));
-      resolve("timed out");
-    }, deadlineMs);
-    void wait.then((connection) => {
+      done();
+      resolve(why);
+      // Handed over just before: give it back rather than lose it.
+      void lease.wait.then((outcome) => outcome instanceof PooledConnection && pool.release(outcome));
+    };
+    const onClientGone = () => stopWaiting("client gone");
+    const done = () => {
       clearTimeout(timer);
-      resolve(connection);
+      clientGone?.removeEventListener("abort", onClientGone);
+    };
+    if (clientGone?.aborted) return onClientGone();
+    clientGone?.addEventListener("abort", onClientGone, { once: true });
+    if (deadlineMs > 0) timer = setTimeout(() => stopWaiting("timed out"), deadlineMs);
+    void lease.wait.then((outcome) => {
+      done();
+      resolve(outcome);
     });
   });
 }

@@ -1,13 +1,13 @@
 import type { Socket } from "node:net";
 import { buildConnector, Client } from "undici";
 import type { ClusterResources } from "./circuit-breakers.js";
-import type { classifyConnectError } from "./upstream-failure.js";
+import type { ConnectFailure } from "./upstream-failure.js";
 
 /** What the pool reports about its connections (Envoy's cx_* counting). */
 export interface ConnectionEvents {
   connectStarted(): void;
   connected(): void;
-  connectFailed(error: NodeJS.ErrnoException): ReturnType<typeof classifyConnectError>;
+  connectFailed(error: NodeJS.ErrnoException): ConnectFailure;
   closed(): void;
 }
 
@@ -15,7 +15,9 @@ export interface ConnectionEvents {
 export interface PoolEvents extends ConnectionEvents {
   pendingStarted(): void;
   pendingEnded(): void;
-  /** A pending request found the cluster at max_connections. */
+  /** A pending request failed with the connection it waited for (upstream_rq_pending_failure_eject). */
+  pendingEjected(): void;
+  /** A connection was wanted with the cluster at max_connections. */
   connectionOverflow(): void;
 }
 
@@ -31,21 +33,25 @@ export interface PoolOptions {
 type Connector = ReturnType<typeof buildConnector>;
 
 /**
- * One upstream HTTP/1.1 connection: an undici Client, which holds exactly one socket and opens a
- * new one when it is used again after the old one closed.
+ * One upstream HTTP/1.1 connection: a socket the pool opens (TCP and TLS handshake within the
+ * cluster's connect_timeout) before any request uses it, carried by an undici Client. A socket
+ * that closes is never reopened: the pool forgets the connection, as Envoy does.
  */
 export class PooledConnection {
   /** ip:port of our end of the socket (%UPSTREAM_LOCAL_ADDRESS%). */
   localAddress = "-";
-  /** Why the last connect attempt failed, if it did — cleared when a request starts. */
-  connectFailure: ReturnType<typeof classifyConnectError> | undefined;
+  /** The upstream's address, the one name every request on this connection gives undici. */
+  readonly servername: string;
   readonly client: Client;
-  private settledListener: (() => void) | undefined;
+  private socket: Socket | undefined;
   private closedListener: (() => void) | undefined;
 
-  constructor(options: PoolOptions, connect: Connector, events: ConnectionEvents) {
-    // The cluster's SNI, or none: never one derived from a request's Host header.
-    const servername = options.tls?.servername as string | undefined;
+  constructor(
+    private readonly options: PoolOptions,
+    private readonly connector: Connector,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.servername = new URL(options.origin).hostname.replace(/^\[(.*)\]$/, "$1");
     this.client = new Client(options.origin, {
       pipelining: 1,
       // Envoy's route timeout (the router's timer) bounds a response, never the client library.
@@ -54,76 +60,87 @@ export class PooledConnection {
       // Envoy keeps an idle upstream connection for an hour.
       keepAliveTimeout: 3_600_000,
       keepAliveMaxTimeout: 3_600_000,
-      connect: (connectOptions, callback) => {
-        events.connectStarted();
-        let timer: NodeJS.Timeout | undefined;
-        // The connector returns the socket it is opening (its type says void).
-        const opening = connect({ ...connectOptions, servername }, (error, socket) => {
-          clearTimeout(timer);
-          if (error || !socket) {
-            this.connectFailure = events.connectFailed(error as NodeJS.ErrnoException);
-            this.settleConnect();
-            callback(error ?? new Error("no socket"), null);
-            return;
-          }
-          const local = socket as Socket;
-          this.localAddress = `${local.localAddress}:${local.localPort}`;
-          events.connected();
-          this.settleConnect();
-          socket.once("close", () => {
-            events.closed();
-            this.closedListener?.();
-          });
-          callback(null, socket);
+      // The socket the pool opened; one that has closed since makes the exchange fail (UC), as a
+      // request does in Envoy on a connection the upstream has just closed.
+      // (undici needs the answer asynchronously, as a real connect gives it.)
+      connect: (_options, callback) => {
+        const socket = this.socket;
+        queueMicrotask(() => {
+          if (socket && !socket.destroyed) callback(null, socket);
+          else callback(Object.assign(new Error("upstream connection closed"), { code: "ECONNRESET" }), null);
         });
-        timer = setTimeout(
-          () =>
-            (opening as unknown as Socket).destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
-          options.connectTimeoutMs,
-        );
       },
     });
   }
 
-  /**
-   * `listener` runs once: when the next connect attempt succeeds or fails — or, through
-   * settleConnect(), when the connection goes back to the pool or closes without having tried.
-   */
-  onConnectSettled(listener: () => void): void {
-    this.settledListener = listener;
+  /** Opens the socket; resolves with why it failed, or undefined once it is up. */
+  open(): Promise<ConnectFailure | undefined> {
+    const url = new URL(this.options.origin);
+    // The cluster's SNI, or none: never one derived from a request's Host header.
+    const servername = this.options.tls?.servername as string | undefined;
+    const hostname = this.servername;
+    const port = url.port || (url.protocol === "https:" ? "443" : "80");
+    this.events.connectStarted();
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      // The connector returns the socket it is opening (its type says void).
+      const opening = this.connector(
+        { hostname, host: url.host, protocol: url.protocol, port, servername } as buildConnector.Options,
+        (error, socket) => {
+          clearTimeout(timer);
+          if (error || !socket) {
+            resolve(this.events.connectFailed((error ?? new Error("no socket")) as NodeJS.ErrnoException));
+            return;
+          }
+          this.socket = socket as Socket;
+          this.localAddress = `${this.socket.localAddress}:${this.socket.localPort}`;
+          this.events.connected();
+          this.socket.once("close", () => {
+            this.events.closed();
+            this.closedListener?.();
+          });
+          resolve(undefined);
+        },
+      );
+      timer = setTimeout(
+        () =>
+          (opening as unknown as Socket).destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
+        this.options.connectTimeoutMs,
+      );
+    });
   }
 
-  settleConnect(): void {
-    const listener = this.settledListener;
-    this.settledListener = undefined;
-    listener?.();
-  }
-
-  /** `listener` runs whenever a socket of this connection closes. */
+  /** `listener` runs when the socket closes. */
   onSocketClosed(listener: () => void): void {
     this.closedListener = listener;
   }
+
+  destroy(): void {
+    this.client.destroy().catch(() => {});
+    this.socket?.destroy();
+  }
 }
+
+/** Why a pending request got no connection. */
+export type PendingFailure = { connectFailure: ConnectFailure } | "pool closed";
 
 /** A request that waits for a connection: Envoy's pending request. */
 interface PendingRequest {
-  /** Hands it a connection, or nothing when the pool closed first. */
-  take(connection: PooledConnection | undefined): void;
-  /** Stops counting it as pending (once: it got a live connection, failed to, or gave up). */
-  leave(): void;
+  take(outcome: PooledConnection | PendingFailure): void;
 }
 
 export type Lease =
   | { connection: PooledConnection }
-  /** `wait` gives undefined if the pool closes first. */
-  | { wait: Promise<PooledConnection | undefined>; cancel: () => void }
+  | { wait: Promise<PooledConnection | PendingFailure>; cancel: () => void }
   /** The cluster's max_pending_requests is reached: Envoy answers 503 UO. */
   | { overflow: true };
 
 /**
  * Envoy's HTTP/1.1 connection pool for one upstream host: a request takes a ready connection, or
- * waits as a pending request — for a new connection to come up, or for one of the host's busy
- * connections to come back. One request per connection at a time, no pipelining.
+ * waits as a pending request until a connection is ready for it — a new one once its handshake is
+ * done, or a busy one that comes back; the oldest pending request is served first. One request per
+ * connection at a time, no pipelining. A connection that fails to open fails every pending request
+ * with it, since the host is likely down.
  *
  * The cluster's circuit breakers (shared by the pools of all its hosts) bound it: at
  * max_connections no connection is opened (upstream_cx_overflow) unless the host has none at all;
@@ -133,9 +150,10 @@ export class Http1ConnectionPool {
   private readonly ready: PooledConnection[] = [];
   private readonly all = new Set<PooledConnection>();
   private readonly pending: PendingRequest[] = [];
+  private connecting = 0;
   private closed = false;
   /** One connector for the pool, so its connections share a TLS session cache (resumption, as Envoy's). */
-  private readonly connect: Connector;
+  private readonly connector: Connector;
 
   constructor(
     private readonly options: PoolOptions,
@@ -143,32 +161,32 @@ export class Http1ConnectionPool {
     private readonly resources: ClusterResources,
   ) {
     // undici's own connect timer is coarse (it fired up to a second late); each connection keeps the cluster's.
-    this.connect = buildConnector({ timeout: 0, ...(options.tls ?? {}) } as buildConnector.BuildOptions);
+    this.connector = buildConnector({ timeout: 0, ...(options.tls ?? {}) } as buildConnector.BuildOptions);
   }
 
-  /** A connection for one request: a ready one at once, else a wait for one (cancel() on a route timeout). */
+  /** A connection for one request: a ready one at once, else a wait for one (cancel() when the request gives up). */
   acquire(): Lease {
     const connection = this.ready.pop();
-    if (connection) return { connection: this.lend(connection) };
+    if (connection) return { connection };
     if (!this.resources.pendingRequests.canCreate()) return { overflow: true };
     let request: PendingRequest | undefined;
-    const wait = new Promise<PooledConnection | undefined>((resolve) => {
-      request = this.enqueue((connection) => resolve(connection && this.lend(connection)));
+    const wait = new Promise<PooledConnection | PendingFailure>((resolve) => {
+      request = this.enqueue(resolve);
     });
     this.openForPending();
     return {
       wait,
       cancel: () => {
-        if (!request) return;
-        const index = this.pending.indexOf(request);
-        if (index >= 0) this.pending.splice(index, 1);
-        request.leave();
+        const index = request ? this.pending.indexOf(request) : -1;
+        if (index < 0) return;
+        this.pending.splice(index, 1);
+        this.leftPending();
       },
     };
   }
 
+  /** A request is over and its connection can carry the next one. */
   release(connection: PooledConnection): void {
-    connection.settleConnect();
     if (this.closed) this.forget(connection);
     else this.handOver(connection);
   }
@@ -184,47 +202,33 @@ export class Http1ConnectionPool {
     this.closed = true;
     for (const connection of [...this.all]) this.forget(connection);
     this.ready.length = 0;
-    for (const request of this.pending.splice(0)) {
-      request.leave();
-      request.take(undefined);
-    }
+    this.failPending("pool closed");
   }
 
-  private enqueue(take: (connection: PooledConnection) => void): PendingRequest {
+  private enqueue(take: (outcome: PooledConnection | PendingFailure) => void): PendingRequest {
     this.resources.pendingRequests.inc();
     this.events.pendingStarted();
-    let waiting = true;
-    const request: PendingRequest = {
-      take,
-      leave: () => {
-        if (!waiting) return;
-        waiting = false;
-        this.resources.pendingRequests.dec();
-        this.events.pendingEnded();
-      },
-    };
+    const request = { take };
     this.pending.push(request);
     return request;
   }
 
+  private leftPending(): void {
+    this.resources.pendingRequests.dec();
+    this.events.pendingEnded();
+  }
+
   /**
-   * A new connection for the oldest pending request, if the circuit breaker allows one — or if the
-   * host has no connection at all (Envoy's rule, so that no host starves). The request stays
-   * pending until the connection is up or has failed.
+   * One more connection while pending requests outnumber the connections being opened — if the
+   * circuit breaker allows it, or if the host has no connection at all (Envoy's rule, so that no
+   * host starves).
    */
   private openForPending(): void {
-    if (this.pending.length === 0) return;
+    if (this.pending.length <= this.connecting) return;
     const allowed = this.resources.connections.canCreate();
     if (!allowed) this.events.connectionOverflow();
     if (!allowed && this.all.size > 0) return;
-    const request = this.pending.shift() as PendingRequest;
-    const connection = this.open();
-    connection.onConnectSettled(() => request.leave());
-    request.take(connection);
-  }
-
-  private open(): PooledConnection {
-    const connection = new PooledConnection(this.options, this.connect, this.events);
+    const connection = new PooledConnection(this.options, this.connector, this.events);
     this.resources.connections.inc();
     this.all.add(connection);
     // An idle connection the upstream closes leaves the pool (a busy one is dropped by its exchange).
@@ -235,18 +239,19 @@ export class Http1ConnectionPool {
         this.forget(connection);
       }
     });
-    return connection;
+    this.connecting++;
+    void connection.open().then((connectFailure) => {
+      this.connecting--;
+      if (this.closed) return this.forget(connection);
+      if (!connectFailure) return this.handOver(connection);
+      this.forget(connection);
+      this.failPending({ connectFailure }, true);
+    });
   }
 
   private forget(connection: PooledConnection): void {
-    connection.settleConnect();
     if (this.all.delete(connection)) this.resources.connections.dec();
-    connection.client.destroy().catch(() => {});
-  }
-
-  private lend(connection: PooledConnection): PooledConnection {
-    connection.connectFailure = undefined;
-    return connection;
+    connection.destroy();
   }
 
   private handOver(connection: PooledConnection): void {
@@ -255,7 +260,15 @@ export class Http1ConnectionPool {
       this.ready.push(connection);
       return;
     }
-    next.leave();
+    this.leftPending();
     next.take(connection);
+  }
+
+  private failPending(failure: PendingFailure, ejected = false): void {
+    for (const request of this.pending.splice(0)) {
+      this.leftPending();
+      if (ejected) this.events.pendingEjected();
+      request.take(failure);
+    }
   }
 }

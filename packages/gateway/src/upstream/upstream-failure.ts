@@ -4,8 +4,8 @@
  */
 export interface UpstreamFailure {
   status: number;
-  /** UF, UH, UT, UC, UO (URX is added when retries ran out). */
-  flag: "UF" | "UH" | "UT" | "UC" | "UO";
+  /** UF, UH, UT, UC, UO (URX is added when retries ran out); DC when the client left first. */
+  flag: "UF" | "UH" | "UT" | "UC" | "UO" | "DC";
   /** Envoy's reset reason words, e.g. "remote connection failure", "connection termination", "overflow". */
   resetReason: string;
   /** %UPSTREAM_TRANSPORT_FAILURE_REASON%, e.g. TLS_error:|268435581:…CERTIFICATE_VERIFY_FAILED:TLS_error_end. */
@@ -30,11 +30,14 @@ const VERIFY_CODES = new Set([
 
 export type TlsFailureKind = "fail_verify_error" | "fail_verify_san" | "connection_error";
 
-/** Classify a connection error: which ssl.* stat it counts and the transport failure reason. */
-export function classifyConnectError(error: NodeJS.ErrnoException): {
+/** Why a connection could not be opened: the ssl.* stat it counts and the transport failure reason. */
+export interface ConnectFailure {
   tls?: TlsFailureKind;
   transportFailure?: string;
-} {
+}
+
+/** Classify a connection error. */
+export function classifyConnectError(error: NodeJS.ErrnoException): ConnectFailure {
   const code = error.code ?? "";
   if (VERIFY_CODES.has(code)) return { tls: "fail_verify_error", transportFailure: TLS_VERIFY_FAILED };
   if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return { tls: "fail_verify_san", transportFailure: TLS_VERIFY_FAILED };
@@ -48,6 +51,7 @@ export function classifyConnectError(error: NodeJS.ErrnoException): {
 export function failureDetails(failure: UpstreamFailure): string {
   if (failure.flag === "UH") return "no_healthy_upstream";
   if (failure.flag === "UT") return "upstream_response_timeout";
+  if (failure.flag === "DC") return "downstream_remote_disconnect";
   const reason =
     failure.flag === "UO"
       ? "overflow"
