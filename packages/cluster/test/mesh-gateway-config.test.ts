@@ -217,6 +217,22 @@ describe("generated gateway config for the seed's topology", () => {
       max_pending_requests: 2,
     });
     expect(read.find((c) => c.name === SERVICE_CLUSTER)?.circuit_breakers?.default).toEqual(unlimited);
+
+    // A port-level entry replaces the rule's policy for its port: nothing is inherited (not even TLS).
+    const perPort = seed((objects) => {
+      const rule = objects.find(
+        (o) => o.kind === "DestinationRule" && String(o.spec?.host).includes("workload-svc"),
+      ) as KubeObject;
+      (rule.spec as Record<string, unknown>).trafficPolicy = {
+        ...(rule.spec?.trafficPolicy as object),
+        connectionPool: { tcp: { maxConnections: 1 } },
+        portLevelSettings: [{ port: { number: 8000 }, connectionPool: { http: { http2MaxRequests: 3 } } }],
+      };
+      return objects;
+    });
+    const service = readGatewayConfig(generate(perPort).config).config.clusters.find((c) => c.name === SERVICE_CLUSTER);
+    expect(service?.circuit_breakers?.default).toEqual({ ...unlimited, max_requests: 3 });
+    expect(service?.tls).toBeUndefined();
   });
 
   it("leaves unready and terminating pods out of endpoints", () => {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { GatewayConfigError } from "./config/config-error.js";
 import { duration } from "./config/config-reader.js";
 import type { GatewayConfig, HttpFilter, Listener } from "./config/envoy-types.js";
@@ -16,8 +17,10 @@ import { UpstreamConnector } from "./upstream/http-upstream.js";
 /**
  * Everything one version of the config turns into: clusters with their connection pools and
  * stats, and per listener its route table and HTTP filter chain. `update(config)` builds a new
- * runtime; requests already running keep the one they started with. Stats carry over between
- * versions for clusters and listeners of the same name, as Envoy keeps them across updates.
+ * runtime; requests already running keep the one they started with. A cluster whose config is
+ * unchanged is carried over whole (its connections stay open, its circuit breakers keep counting);
+ * a changed one starts new pools but keeps its stats, as do listeners of the same name — Envoy
+ * keeps stats by name across updates.
  */
 export class ClusterEntry {
   readonly http: UpstreamConnector;
@@ -60,8 +63,13 @@ export class GatewayRuntime {
     readonly meshProfile: MeshProfile,
   ) {
     for (const cluster of config.clusters) {
-      const runtime = new ClusterRuntime(cluster, previous?.clusters.get(cluster.name)?.runtime);
-      this.clusters.set(cluster.name, new ClusterEntry(runtime));
+      const kept = previous?.clusters.get(cluster.name);
+      // Envoy leaves a cluster whose config did not change as it is: pools, connections, breakers.
+      if (kept && isDeepStrictEqual(kept.runtime.config, cluster)) {
+        this.clusters.set(cluster.name, kept);
+        continue;
+      }
+      this.clusters.set(cluster.name, new ClusterEntry(new ClusterRuntime(cluster, kept?.runtime)));
     }
     config.listeners.forEach((listener, index) => {
       const hcm = listener.http_connection_manager;
@@ -118,8 +126,11 @@ export class GatewayRuntime {
     return undefined;
   }
 
-  close(): void {
-    for (const entry of this.clusters.values()) entry.close();
+  /** Closes this version's clusters, except those `successor` kept. */
+  close(successor?: GatewayRuntime): void {
+    for (const [name, entry] of this.clusters) {
+      if (successor?.clusters.get(name) !== entry) entry.close();
+    }
   }
 }
 

@@ -142,7 +142,7 @@ export async function startGateway(
       handle.warnings = read.warnings;
       handle.listenerUrls = listenerUrls();
       // Let requests pinned to the old runtime finish before its pools close.
-      setTimeout(() => previous.close(), 30_000).unref();
+      setTimeout(() => previous.close(nextRuntime), 30_000).unref();
       return read.warnings;
     },
     async close() {

@@ -140,6 +140,10 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
     expect(stats.upstream_cx_overflow).toBe(2);
     expect(stats["circuit_breakers.default.cx_open"]).toBe(1);
     expect(stats["circuit_breakers.default.remaining_cx"]).toBe(0);
+    expect(stats["circuit_breakers.default.cx_pool_open"]).toBe(0);
+    expect(stats["circuit_breakers.default.remaining_cx_pools"]).toBe(18446744073709551615);
+    expect(stats["circuit_breakers.high.cx_open"]).toBe(0);
+    expect(stats["circuit_breakers.high.remaining_cx"]).toBeUndefined();
     expect((await hostCounters(g, upstream.hostPort)).cx_total).toBe(2);
     upstream.answerAll();
     // The two connections come back and carry the two pending requests.
@@ -254,6 +258,9 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
     const stats = await clusterStats(g);
     expect(stats.upstream_rq_retry_overflow).toBe(1);
     expect(stats.upstream_rq_retry).toBe(0);
+    // Envoy's *_open gauges follow the counts: a limit of 0 that nothing took reads 0.
+    expect(stats["circuit_breakers.default.rq_retry_open"]).toBe(0);
+    expect(stats["circuit_breakers.default.remaining_retries"]).toBe(0);
   });
 
   /** A pool of one host with these thresholds, and the names of the events it reports, in order. */
@@ -371,5 +378,31 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
     await until(async () => (await hostCounters(g, upstream.hostPort)).rq_active === 0);
     expect(g.accessLog.lines.at(-1)).toContain(" 0 DC downstream_remote_disconnect ");
     expect((await hostCounters(g, upstream.hostPort)).cx_active).toBe(0);
+  });
+
+  it("an update that leaves the cluster unchanged keeps its connections and its breakers' counts", async () => {
+    const upstream = await held();
+    const config = (timeout: string) => {
+      const c = simpleConfig({ upstream: [upstream.hostPort], routeTimeout: timeout }) as {
+        static_resources: { clusters: Array<Record<string, unknown>> };
+      };
+      const backend = c.static_resources.clusters.find((cluster) => cluster.name === "backend");
+      if (backend) backend.circuit_breakers = { thresholds: [{ max_connections: 1 }] };
+      return c;
+    };
+    const g = await startGateway(config("15s"), { accessLogSink: silentSink, log: silentSink });
+    gateways.push(g);
+    const first = get(g);
+    await until(() => upstream.held === 1);
+    // A route changes, the cluster does not: the held request keeps the only connection it may have.
+    await g.update(config("14s"));
+    const second = get(g);
+    await until(async () => (await clusterStats(g)).upstream_rq_pending_active === 1);
+    expect(upstream.held).toBe(1);
+    upstream.answerAll();
+    await until(() => upstream.held === 1);
+    upstream.answerAll();
+    expect([(await first).status, (await second).status]).toEqual([200, 200]);
+    expect((await hostCounters(g, upstream.hostPort)).cx_total).toBe(1);
   });
 });

@@ -93,6 +93,8 @@ describe("Envoy config reading", () => {
       thresholds: [
         { max_connections: 8, max_pending_requests: "0", track_remaining: true },
         { priority: "HIGH", max_retries: 4294967295 },
+        // A second entry for a priority is ignored: Envoy takes the first.
+        { priority: "DEFAULT", max_requests: 1 },
       ],
     };
     const read = readGatewayConfig(config);

@@ -76,7 +76,8 @@ export function statsText(runtime: GatewayRuntime): string {
   const lines: string[] = [];
   for (const { runtime: cluster } of runtime.clusters.values()) {
     for (const stat of CLUSTER_STAT_NAMES) lines.push(`cluster.${cluster.name}.${stat}: ${cluster.stats.values[stat]}`);
-    for (const [gauge, value] of cluster.resources.gauges()) lines.push(`cluster.${cluster.name}.${gauge}: ${value}`);
+    const breakers = [...cluster.resources.gauges("default"), ...cluster.highPriorityResources.gauges("high")];
+    for (const [gauge, value] of breakers) lines.push(`cluster.${cluster.name}.${gauge}: ${value}`);
     lines.push(
       `cluster.${cluster.name}.membership_healthy: ${cluster.hosts.size}`,
       `cluster.${cluster.name}.membership_total: ${cluster.hosts.size}`,

@@ -324,9 +324,13 @@ function readCluster(raw: unknown, path: string, warnings: string[]): Cluster {
 const PRIORITIES = ["DEFAULT", "HIGH"] as const;
 const THRESHOLD_LIMITS = ["max_connections", "max_pending_requests", "max_requests", "max_retries"] as const;
 
-/** circuit_breakers.thresholds, one entry per priority; a limit left out keeps Envoy's default. */
+/**
+ * circuit_breakers.thresholds: the first entry of each priority counts (as Envoy's lookup finds
+ * it), later ones for the same priority are ignored; a limit left out keeps Envoy's default.
+ */
 function readCircuitBreakers(raw: unknown, path: string, warnings: string[]): CircuitBreakers {
   const breakers: CircuitBreakers = { default: { ...ENVOY_DEFAULT_THRESHOLDS }, high: { ...ENVOY_DEFAULT_THRESHOLDS } };
+  const seen = new Set<unknown>();
   const config = object(raw, path);
   warnUnknown(config, path, ["thresholds"], warnings);
   list(config.thresholds ?? [], `${path}.thresholds`).forEach((entry, i) => {
@@ -336,6 +340,8 @@ function readCircuitBreakers(raw: unknown, path: string, warnings: string[]): Ci
     const priority = threshold.priority ?? "DEFAULT";
     if (!PRIORITIES.includes(priority as (typeof PRIORITIES)[number]))
       throw new GatewayConfigError(`${at}.priority`, `must be DEFAULT or HIGH, got ${String(priority)}`);
+    if (seen.has(priority)) return;
+    seen.add(priority);
     const target = priority === "HIGH" ? breakers.high : breakers.default;
     for (const limit of THRESHOLD_LIMITS) {
       if (threshold[limit] !== undefined) target[limit] = uint32(threshold[limit], `${at}.${limit}`);

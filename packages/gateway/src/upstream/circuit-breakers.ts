@@ -31,6 +31,11 @@ export interface CircuitBreakers {
 /** One limited resource: how many are in use and how many are allowed. */
 export class Resource {
   count = 0;
+  /**
+   * Envoy's *_open gauge: 1 while the resource is at its limit. Like Envoy's, it is updated when
+   * the count changes, so a limit of 0 that nothing ever takes shows 0.
+   */
+  open: 0 | 1 = 0;
 
   constructor(readonly max: number) {}
 
@@ -40,23 +45,23 @@ export class Resource {
 
   inc(): void {
     this.count++;
+    this.open = this.canCreate() ? 0 : 1;
   }
 
   dec(): void {
     this.count--;
+    this.open = this.canCreate() ? 0 : 1;
   }
 
   get remaining(): number {
     return Math.max(0, this.max - this.count);
   }
-
-  /** The breaker is open (1) while the resource is at its limit: Envoy's *_open gauges. */
-  get open(): 0 | 1 {
-    return this.canCreate() ? 0 : 1;
-  }
 }
 
-/** The DEFAULT priority's resources of one cluster, shared by the connection pools of all its hosts. */
+/** max_connection_pools is not modelled: Envoy's default, no limit (2^64 − 1 remaining). */
+const UNLIMITED_CONNECTION_POOLS = "18446744073709551615";
+
+/** One priority's resources of one cluster, shared by the connection pools of all its hosts. */
 export class ClusterResources {
   readonly connections: Resource;
   readonly pendingRequests: Resource;
@@ -70,10 +75,11 @@ export class ClusterResources {
     this.retries = new Resource(thresholds.max_retries);
   }
 
-  /** `circuit_breakers.default.*` as Envoy's /stats lists them. */
-  gauges(): Array<[string, number]> {
-    const gauges: Array<[string, number]> = [
+  /** `circuit_breakers.<priority>.*` as Envoy's /stats lists them (remaining_* with track_remaining). */
+  gauges(priority: "default" | "high"): Array<[string, number | string]> {
+    const gauges: Array<[string, number | string]> = [
       ["cx_open", this.connections.open],
+      ["cx_pool_open", 0],
       ["rq_open", this.requests.open],
       ["rq_pending_open", this.pendingRequests.open],
       ["rq_retry_open", this.retries.open],
@@ -81,11 +87,12 @@ export class ClusterResources {
     if (this.thresholds.track_remaining) {
       gauges.push(
         ["remaining_cx", this.connections.remaining],
+        ["remaining_cx_pools", UNLIMITED_CONNECTION_POOLS],
         ["remaining_pending", this.pendingRequests.remaining],
         ["remaining_retries", this.retries.remaining],
         ["remaining_rq", this.requests.remaining],
       );
     }
-    return gauges.map(([name, value]) => [`circuit_breakers.default.${name}`, value]);
+    return gauges.map(([name, value]) => [`circuit_breakers.${priority}.${name}`, value]);
   }
 }

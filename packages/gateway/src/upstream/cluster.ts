@@ -25,8 +25,10 @@ export interface HostChoiceInput {
 
 export class ClusterRuntime {
   readonly stats: ClusterStats;
-  /** This version's circuit breakers (Envoy builds them anew with the cluster on an update). */
+  /** The DEFAULT priority's circuit breakers, which routes use (Envoy builds them anew with a changed cluster). */
   readonly resources: ClusterResources;
+  /** The HIGH priority's, listed in /stats; no route of the testbed runs at that priority. */
+  readonly highPriorityResources: ClusterResources;
   readonly hosts = new Map<string, UpstreamHost>();
   private roundRobin = 0;
   private readonly removalListeners: Array<(hostPort: string) => void> = [];
@@ -43,6 +45,7 @@ export class ClusterRuntime {
   ) {
     this.stats = previous?.stats ?? new ClusterStats();
     this.resources = new ClusterResources(config.circuit_breakers?.default);
+    this.highPriorityResources = new ClusterResources(config.circuit_breakers?.high);
     // Only the stats objects are kept, not the old runtime (versions must not chain in memory).
     for (const [hostPort, host] of previous?.hosts ?? []) this.inheritedHostStats.set(hostPort, host.stats);
     for (const endpoint of config.endpoints) this.host(endpoint.address, endpoint.port_value);

@@ -6,7 +6,7 @@ import type { MeshSnapshot } from "./mesh-snapshot.js";
  * A cluster's circuit breakers as istiod writes them. Envoy's own defaults (1024 connections,
  * 1024 pending, 1024 requests, 3 retries) are too low for a mesh, so every cluster Istio generates
  * carries 4294967295 for all four and track_remaining; a DestinationRule's
- * trafficPolicy.connectionPool (or its portLevelSettings for the port) lowers them:
+ * trafficPolicy.connectionPool (or, replacing it, its portLevelSettings entry for the port) lowers them:
  * tcp.maxConnections → max_connections, http.http1MaxPendingRequests → max_pending_requests,
  * http.http2MaxRequests → max_requests, http.maxRetries → max_retries. Istio cannot tell an unset
  * field from 0, so 0 leaves the default, as it does there.
@@ -35,7 +35,10 @@ export function istioCircuitBreakers(snapshot: MeshSnapshot, fqdn: string, port:
   };
 }
 
-/** The connection pool settings a rule gives one port (port-level settings win over the rule's own). */
+/**
+ * The connection pool settings a rule gives one port. Port-level settings replace the rule's own
+ * and do not inherit from them: a port entry without connectionPool means Istio's defaults.
+ */
 function connectionPoolFor(rule: KubeObject, port: number): ConnectionPoolSettings | undefined {
   const policy = rule.spec?.trafficPolicy ?? {};
   const portLevel = (policy.portLevelSettings ?? []) as Array<{
@@ -43,5 +46,5 @@ function connectionPoolFor(rule: KubeObject, port: number): ConnectionPoolSettin
     connectionPool?: ConnectionPoolSettings;
   }>;
   const forPort = portLevel.find((setting) => Number(setting.port?.number) === port);
-  return forPort?.connectionPool ?? policy.connectionPool;
+  return forPort ? forPort.connectionPool : policy.connectionPool;
 }

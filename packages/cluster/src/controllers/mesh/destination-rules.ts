@@ -8,7 +8,8 @@ import { CLUSTER_DOMAIN } from "./names.js";
  * MUTUAL adds the client certificate; DISABLE (and no rule) = plaintext. insecureSkipVerify turns
  * verification off. ISTIO_MUTUAL needs mesh certificates the testbed does not issue: plaintext.
  * Host matching: an exact host (short names resolved in the rule's namespace) beats a wildcard; the
- * longest wildcard beats shorter ones; ties go to the oldest rule. portLevelSettings override per port.
+ * longest wildcard beats shorter ones; ties go to the oldest rule. A portLevelSettings entry replaces
+ * the rule's policy for its port (nothing is inherited).
  */
 const UPSTREAM_TLS_TYPE = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext";
 
@@ -51,12 +52,15 @@ export function destinationRuleFor(snapshot: MeshSnapshot, fqdn: string): KubeOb
   return best?.rule;
 }
 
-/** The TLS settings a rule gives one port (port-level settings win over the rule's own). */
+/**
+ * The TLS settings a rule gives one port. Port-level settings replace the rule's own and do not
+ * inherit from them: a port entry without tls means plaintext, as in Istio.
+ */
 function tlsSettings(rule: KubeObject, port: number): ClientTlsSettings | undefined {
   const policy = rule.spec?.trafficPolicy ?? {};
   const portLevel = (policy.portLevelSettings ?? []) as Array<{ port?: { number?: number }; tls?: ClientTlsSettings }>;
   const forPort = portLevel.find((setting) => Number(setting.port?.number) === port);
-  return forPort?.tls ?? policy.tls;
+  return forPort ? forPort.tls : policy.tls;
 }
 
 /** The Envoy transport_socket for a host and port, or undefined for plaintext. */
