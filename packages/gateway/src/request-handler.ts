@@ -176,6 +176,7 @@ async function forward(
   if (!attempt?.ok) {
     const failure = outcome.lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
     if (failure.flag === "DC") {
+      entry.runtime.stats.inc("upstream_rq_cancelled");
       log.responseFlags.push("DC");
       log.responseCodeDetails = failureDetails(failure);
       return finish();
@@ -243,12 +244,15 @@ async function forward(
     for (const observer of observers) observer.observeResponseChunk?.(chunk);
     response.write(chunk);
   };
-  response.once("close", () => {
-    if (!response.writableFinished) {
-      if (!log.responseFlags.includes("UT")) log.responseFlags.push("DC");
-      upstream.destroy();
+  const onClientGone = () => {
+    if (!log.responseFlags.includes("UT")) {
+      log.responseFlags.push("DC");
+      entry.runtime.stats.inc("upstream_rq_cancelled");
     }
-  });
+    upstream.destroy();
+  };
+  if (clientGone.signal.aborted) onClientGone();
+  else clientGone.signal.addEventListener("abort", onClientGone, { once: true });
   const bodyDeadline =
     timeoutMs > 0
       ? setTimeout(

@@ -378,6 +378,7 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
     await until(async () => (await hostCounters(g, upstream.hostPort)).rq_active === 0);
     expect(g.accessLog.lines.at(-1)).toContain(" 0 DC downstream_remote_disconnect ");
     expect((await hostCounters(g, upstream.hostPort)).cx_active).toBe(0);
+    expect((await clusterStats(g)).upstream_rq_cancelled).toBe(1);
   });
 
   it("an update that leaves the cluster unchanged keeps its connections and its breakers' counts", async () => {

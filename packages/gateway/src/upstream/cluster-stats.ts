@@ -41,6 +41,7 @@ export const CLUSTER_STAT_NAMES = [
   "upstream_rq_pending_overflow",
   "upstream_rq_pending_failure_eject",
   "upstream_rq_timeout",
+  "upstream_rq_cancelled",
   "upstream_rq_retry",
   "upstream_rq_retry_overflow",
   "upstream_rq_retry_limit_exceeded",
