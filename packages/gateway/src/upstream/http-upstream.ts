@@ -70,6 +70,10 @@ export class UpstreamConnector {
     const waited =
       "connection" in lease ? lease.connection : await waitForConnection(pool, lease, deadlineMs, clientGone);
     if (!(waited instanceof PooledConnection)) return this.notConnected(host, waited);
+    if (clientGone?.aborted) {
+      pool.release(waited);
+      return CLIENT_GONE;
+    }
     const { requests } = this.cluster.resources;
     if (!requests.canCreate()) {
       pool.release(waited);
@@ -137,7 +141,6 @@ export class UpstreamConnector {
         if (!attempt.ok) account.requestFinished(false, timedOut);
         resolve(attempt);
       };
-      if (clientGone?.aborted) return onClientGone();
       clientGone?.addEventListener("abort", onClientGone, { once: true });
       const deadline =
         deadlineMs > 0
