@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { GatewayConfigError } from "./config/config-error.js";
 import { duration } from "./config/config-reader.js";
-import type { GatewayConfig, HttpFilter, Listener } from "./config/envoy-types.js";
+import type { Cluster, GatewayConfig, HttpFilter, Listener } from "./config/envoy-types.js";
 import { EXT_PROC_FILTER_NAME, readExternalProcessor } from "./ext-proc/ext-proc-config.js";
 import { ExtProcFilterFactory } from "./ext-proc/ext-proc-filter-factory.js";
 import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
@@ -13,6 +13,7 @@ import { RATE_LIMIT_FILTER_NAME, RateLimitFilterFactory } from "./kuadrant-filte
 import { RouteTable } from "./routing/route-table.js";
 import { ClusterRuntime } from "./upstream/cluster.js";
 import { UpstreamConnector } from "./upstream/http-upstream.js";
+import { trustedCaSnapshot } from "./upstream/tls-options.js";
 
 /**
  * Everything one version of the config turns into: clusters with their connection pools and
@@ -24,10 +25,18 @@ import { UpstreamConnector } from "./upstream/http-upstream.js";
  */
 export class ClusterEntry {
   readonly http: UpstreamConnector;
+  /** The CA the cluster's TLS was built with (see trustedCaSnapshot). */
+  readonly trustedCa: string | undefined;
   private grpcClient: GrpcClusterClient | undefined;
 
   constructor(readonly runtime: ClusterRuntime) {
+    this.trustedCa = trustedCaSnapshot(runtime.config.tls);
     this.http = new UpstreamConnector(runtime);
+  }
+
+  /** Whether this entry can serve `cluster` as it is: same config, same CA file content. */
+  serves(cluster: Cluster): boolean {
+    return isDeepStrictEqual(this.runtime.config, cluster) && trustedCaSnapshot(cluster.tls) === this.trustedCa;
   }
 
   /** gRPC calls to this cluster (ext_proc, ext_authz, ratelimit), on its HTTP/2 connections. */
@@ -65,7 +74,7 @@ export class GatewayRuntime {
     for (const cluster of config.clusters) {
       const kept = previous?.clusters.get(cluster.name);
       // Envoy leaves a cluster whose config did not change as it is: pools, connections, breakers.
-      if (kept && isDeepStrictEqual(kept.runtime.config, cluster)) {
+      if (kept?.serves(cluster)) {
         this.clusters.set(cluster.name, kept);
         continue;
       }

@@ -54,6 +54,11 @@ export async function handleRequest(
     downstreamRemoteAddress: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
     requestedServerName: tls ? sniOf(request.socket as TLSSocket) : undefined,
   };
+  // The client may leave at any time before its response is complete: the upstream side stops then.
+  const clientGone = new AbortController();
+  response.once("close", () => {
+    if (!response.writableFinished) clientGone.abort();
+  });
   let filters: FilterRun[] = [];
   const finish = () => {
     for (const filter of filters) filter.complete?.({ status: log.responseCode });
@@ -98,7 +103,7 @@ export async function handleRequest(
       match = context.listener.routes.match(state.headers) ?? match;
       log.routeName = match.routeName;
     }
-    await forward(context, match, state, response, log, filters, finish);
+    await forward(context, match, state, response, log, filters, finish, clientGone.signal);
   } catch (error) {
     if (!response.headersSent) {
       localReply(
@@ -123,6 +128,7 @@ async function forward(
   log: AccessLogEntry,
   filters: FilterRun[],
   finish: () => void,
+  clientGone: AbortSignal,
 ): Promise<void> {
   const action = match.route.route;
   const clusterName = action?.cluster ?? action?.weighted_clusters?.clusters[0]?.name ?? "";
@@ -153,11 +159,6 @@ async function forward(
   const timeoutMs = (action?.timeout ?? 15) * 1000;
 
   const sentAt = context.now();
-  // The client may leave while the request waits for a connection or for the response headers.
-  const clientGone = new AbortController();
-  response.once("close", () => {
-    if (!response.writableFinished) clientGone.abort();
-  });
   const upstreamRequest = {
     method: state.headers[":method"] ?? "GET",
     path: upstreamPath,
@@ -170,13 +171,12 @@ async function forward(
     sentAt,
     log,
     context,
-    clientGone: clientGone.signal,
+    clientGone,
   });
   const { attempt } = outcome;
   if (!attempt?.ok) {
     const failure = outcome.lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
     if (failure.flag === "DC") {
-      entry.runtime.stats.inc("upstream_rq_cancelled");
       log.responseFlags.push("DC");
       log.responseCodeDetails = failureDetails(failure);
       return finish();
@@ -245,14 +245,11 @@ async function forward(
     response.write(chunk);
   };
   const onClientGone = () => {
-    if (!log.responseFlags.includes("UT")) {
-      log.responseFlags.push("DC");
-      entry.runtime.stats.inc("upstream_rq_cancelled");
-    }
+    if (!log.responseFlags.includes("UT")) log.responseFlags.push("DC");
     upstream.destroy();
   };
-  if (clientGone.signal.aborted) onClientGone();
-  else clientGone.signal.addEventListener("abort", onClientGone, { once: true });
+  if (clientGone.aborted) onClientGone();
+  else clientGone.addEventListener("abort", onClientGone, { once: true });
   const bodyDeadline =
     timeoutMs > 0
       ? setTimeout(

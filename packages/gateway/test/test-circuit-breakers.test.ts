@@ -359,6 +359,7 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
     expect(await second).toBe("aborted");
     await until(async () => (await clusterStats(g)).upstream_rq_pending_active === 0);
     await until(() => g.accessLog.lines.some((line) => line.includes(" 0 DC downstream_remote_disconnect ")));
+    expect((await clusterStats(g)).upstream_rq_cancelled).toBe(1);
     upstream.answerAll();
     expect((await first).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -378,7 +379,8 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
     await until(async () => (await hostCounters(g, upstream.hostPort)).rq_active === 0);
     expect(g.accessLog.lines.at(-1)).toContain(" 0 DC downstream_remote_disconnect ");
     expect((await hostCounters(g, upstream.hostPort)).cx_active).toBe(0);
-    expect((await clusterStats(g)).upstream_rq_cancelled).toBe(1);
+    // Envoy's upstream_rq_cancelled counts only requests cancelled before they had a connection.
+    expect((await clusterStats(g)).upstream_rq_cancelled).toBe(0);
   });
 
   it("an update that leaves the cluster unchanged keeps its connections and its breakers' counts", async () => {
@@ -405,5 +407,59 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
     upstream.answerAll();
     expect([(await first).status, (await second).status]).toEqual([200, 200]);
     expect((await hostCounters(g, upstream.hostPort)).cx_total).toBe(1);
+  });
+
+  it("a connection the upstream closes with its response is not handed to the next request", async () => {
+    const server = createServer((request, response) => {
+      request.resume();
+      // The first answer closes its connection; the second request waited for that one.
+      setTimeout(() => response.writeHead(200, { connection: "close" }).end("ok"), 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const hostPort = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const g = await gatewayWith([hostPort], { max_connections: 1 });
+      const statuses = await Promise.all([get(g), get(g)]);
+      expect(statuses.map((r) => r.status)).toEqual([200, 200]);
+      const counters = await hostCounters(g, hostPort);
+      expect(counters.cx_total).toBe(2);
+      expect(counters.rq_success).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("a client that leaves while the request filters run is noticed: nothing is sent upstream", async () => {
+    const { startTestProcessor } = await import("./test-processor.js");
+    const processor = await startTestProcessor();
+    processor.behaviour = "silent";
+    const upstream = await held();
+    try {
+      const g = await startGateway(
+        simpleConfig({
+          upstream: [upstream.hostPort],
+          processor: processor.address,
+          mode: { request_header_mode: "SEND" },
+          failureModeAllow: true,
+          messageTimeout: "0.4s",
+          routeTimeout: "0s",
+        }),
+        { accessLogSink: silentSink, log: silentSink },
+      );
+      gateways.push(g);
+      const leaving = new AbortController();
+      const request = fetch(`${Object.values(g.listenerUrls)[0]}/`, { signal: leaving.signal }).catch(() => "aborted");
+      await until(() => processor.received.length > 0);
+      leaving.abort();
+      expect(await request).toBe("aborted");
+      // The processor's silence ends in fail-open; by then the client is gone.
+      await until(() => g.accessLog.lines.some((line) => line.includes(" DC ")));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(upstream.held).toBe(0);
+      expect((await hostCounters(g, upstream.hostPort)).rq_total ?? 0).toBe(0);
+    } finally {
+      await processor.close();
+    }
   });
 });

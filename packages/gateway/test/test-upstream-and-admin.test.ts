@@ -67,6 +67,27 @@ describe("upstream failures, answered like Envoy", () => {
     expect(response.line).toContain(" 503 UH no_healthy_upstream ");
   });
 
+  it("a CA file whose content changes reaches new connections on the next update, the cluster config unchanged", async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const caFile = `${mkdtempSync(`${tmpdir()}/gateway-ca-`)}/service-ca.crt`;
+    writeFileSync(caFile, (await CertificateAuthority.create("CN=some-other-ca")).certPem);
+    const config = simpleConfig({ upstream: [hostPort(httpsPod)], upstreamTls: { caPem: "placeholder" } }) as {
+      static_resources: { clusters: Array<{ transport_socket: { typed_config: Record<string, unknown> } }> };
+    };
+    const tls = config.static_resources.clusters[0]?.transport_socket.typed_config as {
+      common_tls_context: { validation_context: { trusted_ca: unknown } };
+    };
+    tls.common_tls_context.validation_context.trusted_ca = { filename: caFile };
+    const g = await startGateway(config, { accessLogSink: silentSink, log: silentSink });
+    gateways.push(g);
+    expect((await post(g)).status).toBe(503);
+    // Istio serves the file through SDS: its new content is used without any other change.
+    writeFileSync(caFile, readFileSync(fixture("pod-tls.crt")));
+    await g.update(config);
+    expect((await post(g)).status).toBe(200);
+  });
+
   it("an HTTPS pod whose certificate the CA did not sign: UF,URX with the TLS_error reason, cx_connect_fail and ssl.fail_verify_error", async () => {
     const other = await CertificateAuthority.create("CN=some-other-ca");
     const g = await gatewayWith({ upstream: [hostPort(httpsPod)], upstreamTls: { caPem: other.certPem }, retries: 1 });
@@ -370,6 +391,28 @@ describe("the EPP's own e2e Envoy config runs unchanged (ORIGINAL_DST reading x-
       await epp.close();
       await Promise.all(pods.map((p) => p.close()));
     }
+  });
+});
+
+describe("ORIGINAL_DST with a header that names no usable address", () => {
+  it("a port out of range is no host: 503 UH, nothing left pending", async () => {
+    const config = simpleConfig({ upstream: [], clusterType: "ORIGINAL_DST" }) as {
+      static_resources: { clusters: Array<Record<string, unknown>> };
+    };
+    const cluster = config.static_resources.clusters[0] as Record<string, unknown>;
+    cluster.lb_policy = "CLUSTER_PROVIDED";
+    cluster.original_dst_lb_config = { use_http_header: true, http_header_name: "x-gateway-destination-endpoint" };
+    delete cluster.load_assignment;
+    const g = await startGateway(config, { accessLogSink: silentSink, log: silentSink });
+    gateways.push(g);
+    const response = await fetch(`${Object.values(g.listenerUrls)[0]}/v1/models`, {
+      headers: { "x-gateway-destination-endpoint": "127.0.0.1:99999" },
+    });
+    expect(response.status).toBe(503);
+    expect(await response.text()).toBe("no healthy upstream");
+    expect(await (await fetch(`${g.adminUrl}/stats`)).text()).toContain(
+      "cluster.backend.upstream_rq_pending_active: 0",
+    );
   });
 });
 

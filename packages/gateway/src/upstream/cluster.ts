@@ -123,7 +123,9 @@ export class ClusterRuntime {
   }
 }
 
+/** host:port or [v6]:port; undefined when it is not one (the port out of range included). */
 function parseHostPort(value: string): { address: string; port: number } | undefined {
   const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(value.trim());
-  return match ? { address: match[1] as string, port: Number(match[2]) } : undefined;
+  const port = Number(match?.[2]);
+  return match && port >= 1 && port <= 65535 ? { address: match[1] as string, port } : undefined;
 }

@@ -41,6 +41,8 @@ export type UpstreamAttempt =
  */
 export class UpstreamConnector {
   private readonly pools = new Map<string, Http1ConnectionPool>();
+  /** Closed with its config version: a late retry on it finds its pool closed (503 UC). */
+  private closed = false;
   private readonly tls: UpstreamTlsOptions | undefined;
 
   constructor(private readonly cluster: ClusterRuntime) {
@@ -72,7 +74,7 @@ export class UpstreamConnector {
     if (!(waited instanceof PooledConnection)) return this.notConnected(host, waited);
     if (clientGone?.aborted) {
       pool.release(waited);
-      return CLIENT_GONE;
+      return this.notConnected(host, "client gone");
     }
     const { requests } = this.cluster.resources;
     if (!requests.canCreate()) {
@@ -89,7 +91,11 @@ export class UpstreamConnector {
 
   /** A pending request that got no connection. */
   private notConnected(host: UpstreamHost, why: PendingFailure | "timed out" | "client gone"): UpstreamAttempt {
-    if (why === "client gone") return CLIENT_GONE;
+    if (why === "client gone") {
+      // Envoy's upstream_rq_cancelled: cancelled before obtaining a connection.
+      this.cluster.stats.inc("upstream_rq_cancelled");
+      return CLIENT_GONE;
+    }
     if (why === "timed out") {
       this.cluster.stats.inc("upstream_rq_timeout");
       return { ok: false, failure: { status: 504, flag: "UT", resetReason: "" } };
@@ -205,6 +211,7 @@ export class UpstreamConnector {
   }
 
   close(): void {
+    this.closed = true;
     for (const pool of this.pools.values()) pool.close();
     this.pools.clear();
   }
@@ -244,7 +251,8 @@ export class UpstreamConnector {
         },
         this.cluster.resources,
       );
-      this.pools.set(host.hostPort, pool);
+      if (this.closed) pool.close();
+      else this.pools.set(host.hostPort, pool);
     }
     return pool;
   }

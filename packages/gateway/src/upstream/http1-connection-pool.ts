@@ -110,6 +110,11 @@ export class PooledConnection {
     });
   }
 
+  /** Its socket is open (undici destroys one it will not reuse right after the response ends). */
+  get usable(): boolean {
+    return this.socket !== undefined && !this.socket.destroyed;
+  }
+
   /** `listener` runs when the socket closes. */
   onSocketClosed(listener: () => void): void {
     this.closedListener = listener;
@@ -166,7 +171,8 @@ export class Http1ConnectionPool {
 
   /** A connection for one request: a ready one at once, else a wait for one (cancel() when the request gives up). */
   acquire(): Lease {
-    const connection = this.ready.pop();
+    if (this.closed) return { wait: Promise.resolve("pool closed"), cancel: () => {} };
+    const connection = this.takeReady();
     if (connection) return { connection };
     if (!this.resources.pendingRequests.canCreate()) return { overflow: true };
     let request: PendingRequest | undefined;
@@ -185,10 +191,17 @@ export class Http1ConnectionPool {
     };
   }
 
-  /** A request is over and its connection can carry the next one. */
+  /**
+   * A request is over and its connection can carry the next one — unless undici is closing it
+   * (Connection: close, a HEAD, a short Keep-Alive hint): it decides that just after the response
+   * ends, so the pool looks once the current call is done, and opens another for whoever waits.
+   */
   release(connection: PooledConnection): void {
-    if (this.closed) this.forget(connection);
-    else this.handOver(connection);
+    queueMicrotask(() => {
+      if (this.closed) this.forget(connection);
+      else if (!connection.usable) this.drop(connection);
+      else this.handOver(connection);
+    });
   }
 
   /** Close a connection whose exchange broke, and forget it (a pending request may open another). */
@@ -247,6 +260,15 @@ export class Http1ConnectionPool {
       this.forget(connection);
       this.failPending({ connectFailure }, true);
     });
+  }
+
+  /** A ready connection whose socket is still open; closed ones found on the way are forgotten. */
+  private takeReady(): PooledConnection | undefined {
+    for (let connection = this.ready.pop(); connection; connection = this.ready.pop()) {
+      if (connection.usable) return connection;
+      this.forget(connection);
+    }
+    return undefined;
   }
 
   private forget(connection: PooledConnection): void {

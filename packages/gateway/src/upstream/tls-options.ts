@@ -38,3 +38,18 @@ export function readDataSource(source: DataSource): string {
   if (source.inline_string !== undefined) return source.inline_string;
   return readFileSync(source.filename as string, "utf8");
 }
+
+/**
+ * What the cluster's CA file holds now, to tell whether a cluster whose config is unchanged can be
+ * kept across an update: Istio serves a DestinationRule's caCertificates through SDS and pushes a
+ * new file's content to Envoy, so a changed file must reach new connections.
+ */
+export function trustedCaSnapshot(context: UpstreamTlsContext | undefined): string | undefined {
+  const trusted = context?.common_tls_context?.validation_context?.trusted_ca;
+  if (!trusted) return undefined;
+  try {
+    return readDataSource(trusted);
+  } catch (error) {
+    return `unreadable: ${(error as Error).message}`;
+  }
+}
