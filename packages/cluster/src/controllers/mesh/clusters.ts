@@ -1,6 +1,6 @@
 import type { KubeObject } from "../../store/kube-object.js";
 import { istioCircuitBreakers } from "./circuit-breakers.js";
-import { upstreamTransportSocket } from "./destination-rules.js";
+import { trafficPolicyFor, upstreamTransportSocket } from "./destination-rules.js";
 import { type Endpoint, loadAssignment, readyPods, serviceEndpoints } from "./endpoints.js";
 import { type InferencePoolView, readInferencePool } from "./inference-pools.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
@@ -51,13 +51,14 @@ export function speaksHttp2(port: ServicePort): boolean {
 function serviceCluster(snapshot: MeshSnapshot, service: KubeObject, port: ServicePort): Record<string, unknown> {
   const fqdn = serviceFqdn(service.metadata.name, service.metadata.namespace ?? "default");
   const name = outboundCluster(Number(port.port), fqdn);
+  const policy = trafficPolicyFor(snapshot, fqdn, Number(port.port));
   return staticCluster(
     name,
     serviceEndpoints(snapshot, service, { port: Number(port.port), targetPort: port.targetPort }),
     {
       http2: speaksHttp2(port),
-      transportSocket: upstreamTransportSocket(snapshot, fqdn, Number(port.port)),
-      circuitBreakers: istioCircuitBreakers(snapshot, fqdn, Number(port.port)),
+      transportSocket: upstreamTransportSocket(policy),
+      circuitBreakers: istioCircuitBreakers(policy),
     },
   );
 }
@@ -95,6 +96,7 @@ function staticCluster(
 export function poolCluster(snapshot: MeshSnapshot, pool: InferencePoolView): Record<string, unknown> {
   const fqdn = serviceFqdn(pool.shadowName, pool.namespace);
   const name = outboundCluster(SHADOW_SERVICE_PORT, fqdn);
+  const policy = trafficPolicyFor(snapshot, fqdn, SHADOW_SERVICE_PORT);
   const endpoints =
     pool.targetPort === undefined
       ? []
@@ -106,8 +108,8 @@ export function poolCluster(snapshot: MeshSnapshot, pool: InferencePoolView): Re
   return {
     ...staticCluster(name, endpoints, {
       http2: false,
-      transportSocket: upstreamTransportSocket(snapshot, fqdn, SHADOW_SERVICE_PORT),
-      circuitBreakers: istioCircuitBreakers(snapshot, fqdn, SHADOW_SERVICE_PORT),
+      transportSocket: upstreamTransportSocket(policy),
+      circuitBreakers: istioCircuitBreakers(policy),
     }),
     load_balancing_policy: overrideHostPolicy(),
   };

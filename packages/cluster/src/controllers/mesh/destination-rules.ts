@@ -52,26 +52,32 @@ export function destinationRuleFor(snapshot: MeshSnapshot, fqdn: string): KubeOb
   return best?.rule;
 }
 
-/**
- * The TLS settings a rule gives one port. Port-level settings replace the rule's own and do not
- * inherit from them: a port entry without tls means plaintext, as in Istio.
- */
-function tlsSettings(rule: KubeObject, port: number): ClientTlsSettings | undefined {
-  const policy = rule.spec?.trafficPolicy ?? {};
-  const portLevel = (policy.portLevelSettings ?? []) as Array<{ port?: { number?: number }; tls?: ClientTlsSettings }>;
-  const forPort = portLevel.find((setting) => Number(setting.port?.number) === port);
-  return forPort ? forPort.tls : policy.tls;
+/** A DestinationRule's traffic policy as the mesh reads it: TLS and the connection pool. */
+export interface PortTrafficPolicy {
+  tls?: ClientTlsSettings;
+  connectionPool?: ConnectionPoolSettings;
 }
 
-/** The Envoy transport_socket for a host and port, or undefined for plaintext. */
-export function upstreamTransportSocket(
-  snapshot: MeshSnapshot,
-  fqdn: string,
-  port: number,
-): Record<string, unknown> | undefined {
-  const rule = destinationRuleFor(snapshot, fqdn);
-  const tls = rule ? tlsSettings(rule, port) : undefined;
-  return tls ? transportSocket(tls) : undefined;
+export interface ConnectionPoolSettings {
+  tcp?: { maxConnections?: number };
+  http?: { http1MaxPendingRequests?: number; http2MaxRequests?: number; maxRetries?: number };
+}
+
+/**
+ * The traffic policy that applies to a host's port: the rule's, or its portLevelSettings entry for
+ * the port, which replaces it whole (Istio: "port level policies do not inherit"). Undefined when
+ * no rule applies.
+ */
+export function trafficPolicyFor(snapshot: MeshSnapshot, fqdn: string, port: number): PortTrafficPolicy | undefined {
+  const policy = destinationRuleFor(snapshot, fqdn)?.spec?.trafficPolicy;
+  if (!policy) return undefined;
+  const portLevel = (policy.portLevelSettings ?? []) as Array<PortTrafficPolicy & { port?: { number?: number } }>;
+  return portLevel.find((setting) => Number(setting.port?.number) === port) ?? policy;
+}
+
+/** The Envoy transport_socket for a port's policy, or undefined for plaintext. */
+export function upstreamTransportSocket(policy: PortTrafficPolicy | undefined): Record<string, unknown> | undefined {
+  return policy?.tls ? transportSocket(policy.tls) : undefined;
 }
 
 export function transportSocket(tls: ClientTlsSettings): Record<string, unknown> | undefined {
