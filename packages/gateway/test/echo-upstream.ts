@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./loopback-server.js";
 
 /** An upstream that answers with what it received: {method, path, headers, body}. */
 export interface EchoUpstream {
@@ -13,7 +13,7 @@ export interface EchoUpstream {
   close(): Promise<void>;
 }
 
-export async function startEchoUpstream(host = "127.0.0.1"): Promise<EchoUpstream> {
+export async function startEchoUpstream(): Promise<EchoUpstream> {
   const echo: EchoUpstream = { hostPort: "", requests: [], close: async () => {} };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -29,12 +29,8 @@ export async function startEchoUpstream(host = "127.0.0.1"): Promise<EchoUpstrea
       response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(seen));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
-  echo.hostPort = `${host}:${(server.address() as AddressInfo).port}`;
-  echo.close = () =>
-    new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  const { hostPort, close } = await listenOnLoopback(server);
+  echo.hostPort = hostPort;
+  echo.close = close;
   return echo;
 }

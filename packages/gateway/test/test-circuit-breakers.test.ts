@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTcpServer } from "node:net";
 import { silentSink } from "@testbed/common";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { ClusterResources, ENVOY_DEFAULT_THRESHOLDS } from "../src/upstream/circuit-breakers.js";
 import { Http1ConnectionPool, PooledConnection } from "../src/upstream/http1-connection-pool.js";
+import { listenOnLoopback } from "./loopback-server.js";
 import { simpleConfig } from "./simple-config.js";
 
 /**
@@ -31,12 +32,13 @@ async function startHeldUpstream(): Promise<HeldUpstream> {
     response.on("close", () => {
       if (response.writableFinished) return;
       abandoned++;
-      waiting.splice(waiting.indexOf(response), 1);
+      const index = waiting.indexOf(response);
+      if (index >= 0) waiting.splice(index, 1);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { hostPort, close } = await listenOnLoopback(server);
   return {
-    hostPort: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hostPort,
     get held() {
       return waiting.length;
     },
@@ -46,10 +48,7 @@ async function startHeldUpstream(): Promise<HeldUpstream> {
     answerAll: () => {
       for (const response of waiting.splice(0)) response.writeHead(200, { "content-type": "text/plain" }).end("ok");
     },
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
 }
 
@@ -288,11 +287,9 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
   }
 
   it("a pool that closes gives its pending requests no connection and releases their pending slots", async () => {
-    const { createServer: createTcpServer } = await import("node:net");
-    const silent = createTcpServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
+    const silent = await listenOnLoopback(createTcpServer());
     try {
-      const { pool, resources, events } = poolTo(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`, 1);
+      const { pool, resources, events } = poolTo(`http://${silent.hostPort}`, 1);
       const first = pool.acquire();
       const second = pool.acquire();
       if (!("wait" in first) || !("wait" in second)) throw new Error("both requests should be pending");
@@ -305,7 +302,7 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
       expect(resources.connections.count).toBe(0);
       expect(events).toEqual(["pending", "connect", "pending", "overflow", "connected", "ended", "ended"]);
     } finally {
-      silent.close();
+      await silent.close();
     }
   });
 
@@ -321,11 +318,9 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
   });
 
   it("a route timeout while the connection is still opening frees the pending slot at once; no host counts it", async () => {
-    const { createServer: createTcpServer } = await import("node:net");
     // Accepts TCP but never answers the TLS handshake: the connection stays "connecting".
-    const silent = createTcpServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", () => resolve()));
-    const hostPort = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const silent = await listenOnLoopback(createTcpServer());
+    const { hostPort } = silent;
     try {
       const config = simpleConfig({ upstream: [hostPort], routeTimeout: "0.2s", upstreamTls: { insecure: true } }) as {
         static_resources: { clusters: Array<Record<string, unknown>> };
@@ -343,7 +338,7 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
       expect((await get(g)).status).toBe(504);
       expect((await clusterStats(g)).upstream_rq_pending_overflow).toBe(0);
     } finally {
-      silent.close();
+      await silent.close();
     }
   });
 
@@ -415,8 +410,7 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
       // The first answer closes its connection; the second request waited for that one.
       setTimeout(() => response.writeHead(200, { connection: "close" }).end("ok"), 50);
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    const hostPort = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { hostPort, close } = await listenOnLoopback(server);
     try {
       const g = await gatewayWith([hostPort], { max_connections: 1 });
       const statuses = await Promise.all([get(g), get(g)]);
@@ -425,8 +419,7 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
       expect(counters.cx_total).toBe(2);
       expect(counters.rq_success).toBe(2);
     } finally {
-      server.closeAllConnections();
-      server.close();
+      await close();
     }
   });
 

@@ -5,6 +5,7 @@ import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { startEchoUpstream } from "./echo-upstream.js";
+import { listenOnLoopback } from "./loopback-server.js";
 import { EPP_PROCESSING_MODE, simpleConfig } from "./simple-config.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../vllm-sim/test/fixtures/${name}`, import.meta.url));
@@ -175,8 +176,7 @@ describe("the upstream connection pool (Envoy's HTTP/1.1 pool: one request per c
   it("a connection the upstream closed while idle is replaced on the next request, which succeeds", async () => {
     const { createServer } = await import("node:http");
     const server = createServer((_request, response) => response.end("{}"));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    const upstream = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const { hostPort: upstream, close } = await listenOnLoopback(server);
     try {
       const g = await gatewayWith({ upstream: [upstream] });
       expect((await post(g)).status).toBe(200);
@@ -189,8 +189,7 @@ describe("the upstream connection pool (Envoy's HTTP/1.1 pool: one request per c
       expect(counters.rq_success).toBe(2);
       expect(counters.rq_error).toBe(0);
     } finally {
-      server.closeAllConnections();
-      server.close();
+      await close();
     }
   });
 
@@ -217,8 +216,7 @@ describe("the upstream connection pool (Envoy's HTTP/1.1 pool: one request per c
       response.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
       response.writeHead(200, { "content-type": "application/json" }).end('{"final":true}');
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    const upstream = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const { hostPort: upstream, close } = await listenOnLoopback(server);
     try {
       const g = await gatewayWith({ upstream: [upstream] });
       const response = await post(g);
@@ -226,8 +224,7 @@ describe("the upstream connection pool (Envoy's HTTP/1.1 pool: one request per c
       expect(response.text).toBe('{"final":true}');
       expect((await hostCounters(g, upstream)).rq_success).toBe(1);
     } finally {
-      server.closeAllConnections();
-      server.close();
+      await close();
     }
   });
 
@@ -242,8 +239,7 @@ describe("the upstream connection pool (Envoy's HTTP/1.1 pool: one request per c
     server.on("secureConnection", (socket) =>
       names.push((socket as { servername?: string | false }).servername ?? false),
     );
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-    const upstream = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    const { hostPort: upstream, close } = await listenOnLoopback(server);
     try {
       const g = await gatewayWith({ upstream: [upstream], upstreamTls: { insecure: true, sni: "configured.sni" } });
       const url = `${Object.values(g.listenerUrls)[0]}/v1/chat/completions`;
@@ -266,8 +262,7 @@ describe("the upstream connection pool (Envoy's HTTP/1.1 pool: one request per c
       expect(names).toEqual(["configured.sni"]);
       expect((await hostCounters(g, upstream)).cx_total).toBe(1);
     } finally {
-      server.closeAllConnections();
-      server.close();
+      await close();
     }
   });
 
