@@ -25,18 +25,15 @@ import { trustedCaSnapshot } from "./upstream/tls-options.js";
  */
 export class ClusterEntry {
   readonly http: UpstreamConnector;
-  /** The CA the cluster's TLS was built with (see trustedCaSnapshot). */
-  readonly trustedCa: string | undefined;
   private grpcClient: GrpcClusterClient | undefined;
 
   constructor(readonly runtime: ClusterRuntime) {
-    this.trustedCa = trustedCaSnapshot(runtime.config.tls);
     this.http = new UpstreamConnector(runtime);
   }
 
   /** Whether this entry can serve `cluster` as it is: same config, same CA file content. */
   serves(cluster: Cluster): boolean {
-    return isDeepStrictEqual(this.runtime.config, cluster) && trustedCaSnapshot(cluster.tls) === this.trustedCa;
+    return isDeepStrictEqual(this.runtime.config, cluster) && trustedCaSnapshot(cluster.tls) === this.runtime.tls?.ca;
   }
 
   /** gRPC calls to this cluster (ext_proc, ext_authz, ratelimit), on its HTTP/2 connections. */

@@ -1,6 +1,5 @@
 import { GrpcCallError, GrpcCode, isDeadlineExceeded } from "@testbed/protocol";
 import type { ClusterRuntime, UpstreamHost } from "../upstream/cluster.js";
-import { type UpstreamTlsOptions, upstreamTlsOptions } from "../upstream/tls-options.js";
 import { UpstreamAccounting } from "../upstream/upstream-accounting.js";
 import { EnvoyGrpcConnection } from "./envoy-grpc-connection.js";
 import type { GrpcMethod } from "./envoy-grpc-stream.js";
@@ -24,12 +23,7 @@ export interface GrpcCall {
  */
 export class GrpcClusterClient {
   private readonly connections = new Map<string, EnvoyGrpcConnection>();
-  /** Read once: the CA may come from a file. */
-  private readonly tls: UpstreamTlsOptions | undefined;
-
-  constructor(private readonly cluster: ClusterRuntime) {
-    this.tls = cluster.config.tls ? upstreamTlsOptions(cluster.config.tls) : undefined;
-  }
+  constructor(private readonly cluster: ClusterRuntime) {}
 
   open(): GrpcCall | undefined {
     const host = this.cluster.choose({ headers: {}, metadata: {} });
@@ -92,11 +86,11 @@ export class GrpcClusterClient {
     const connection: EnvoyGrpcConnection = new EnvoyGrpcConnection(
       host,
       {
-        ...(this.tls ? { tls: this.tls } : {}),
+        ...(this.cluster.tls ? { tls: this.cluster.tls } : {}),
         connectTimeoutMs: (this.cluster.config.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000,
       },
       {
-        connected: () => account.connected(this.tls !== undefined),
+        connected: () => account.connected(this.cluster.tls !== undefined),
         connectFailed: (error) => {
           account.connectFailed(error);
           forget();

@@ -1,6 +1,7 @@
 import type { Cluster } from "../config/envoy-types.js";
 import { ClusterResources } from "./circuit-breakers.js";
 import { ClusterStats, HostStats } from "./cluster-stats.js";
+import { type UpstreamTlsOptions, upstreamTlsOptions } from "./tls-options.js";
 
 /**
  * A cluster as the gateway runs it: its hosts with their stats, and how a host is chosen —
@@ -29,6 +30,8 @@ export class ClusterRuntime {
   readonly resources: ClusterResources;
   /** The HIGH priority's, listed in /stats; no route of the testbed runs at that priority. */
   readonly highPriorityResources: ClusterResources;
+  /** TLS towards its hosts, read once for the HTTP pools and the gRPC client (the CA may be a file). */
+  readonly tls: UpstreamTlsOptions | undefined;
   readonly hosts = new Map<string, UpstreamHost>();
   private roundRobin = 0;
   private readonly removalListeners: Array<(hostPort: string) => void> = [];
@@ -46,6 +49,7 @@ export class ClusterRuntime {
     this.stats = previous?.stats ?? new ClusterStats();
     this.resources = new ClusterResources(config.circuit_breakers?.default);
     this.highPriorityResources = new ClusterResources(config.circuit_breakers?.high);
+    this.tls = config.tls ? upstreamTlsOptions(config.tls) : undefined;
     // Only the stats objects are kept, not the old runtime (versions must not chain in memory).
     for (const [hostPort, host] of previous?.hosts ?? []) this.inheritedHostStats.set(hostPort, host.stats);
     for (const endpoint of config.endpoints) this.host(endpoint.address, endpoint.port_value);

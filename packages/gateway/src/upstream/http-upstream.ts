@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { type Dispatcher, errors } from "undici";
 import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
 import { Http1ConnectionPool, type PendingFailure, PooledConnection } from "./http1-connection-pool.js";
-import { nodeTlsOptions, type UpstreamTlsOptions, upstreamTlsOptions } from "./tls-options.js";
+import { nodeTlsOptions } from "./tls-options.js";
 import { UpstreamAccounting } from "./upstream-accounting.js";
 import { UpstreamBody } from "./upstream-body.js";
 import type { UpstreamFailure } from "./upstream-failure.js";
@@ -43,10 +43,7 @@ export class UpstreamConnector {
   private readonly pools = new Map<string, Http1ConnectionPool>();
   /** Closed with its config version: a late retry on it finds its pool closed (503 UC). */
   private closed = false;
-  private readonly tls: UpstreamTlsOptions | undefined;
-
   constructor(private readonly cluster: ClusterRuntime) {
-    this.tls = cluster.config.tls ? upstreamTlsOptions(cluster.config.tls) : undefined;
     cluster.onHostRemoved((hostPort) => {
       this.pools.get(hostPort)?.close();
       this.pools.delete(hostPort);
@@ -226,7 +223,7 @@ export class UpstreamConnector {
   private pool(host: UpstreamHost): Http1ConnectionPool {
     let pool = this.pools.get(host.hostPort);
     if (!pool) {
-      const tls = this.tls;
+      const { tls } = this.cluster;
       const { stats } = this.cluster;
       const account = new UpstreamAccounting(this.cluster, host);
       pool = new Http1ConnectionPool(
