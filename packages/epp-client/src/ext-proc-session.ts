@@ -1,3 +1,4 @@
+import { type Clock, SystemClock } from "@testbed/common";
 import type { ProcessingRequest, ProcessingResponse } from "@testbed/protocol";
 
 /**
@@ -28,7 +29,11 @@ export class ExtProcSession {
   private waiter: ((event: SessionEvent) => void) | undefined;
   private done = false;
 
-  constructor(private readonly call: ProcessingCall) {
+  constructor(
+    private readonly call: ProcessingCall,
+    /** Times the wait for an answer (next()). */
+    private readonly clock: Clock = new SystemClock(),
+  ) {
     call.on("data", (response) => this.push({ kind: "response", response }));
     call.on("end", () => this.push({ kind: "end" }));
     call.on("error", (error) => this.push({ kind: "error", code: error.code, details: error.details }));
@@ -43,12 +48,12 @@ export class ExtProcSession {
     const queued = this.inbox.shift();
     if (queued) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.waiter = undefined;
         reject(new Error(`no ext_proc message within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiter = (event) => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve(event);
       };
     });
