@@ -1,3 +1,4 @@
+// One raw ext_proc stream with an awaitable inbox, over any bidirectional call.
 import { type Clock, SystemClock } from "@testbed/common";
 import type { ProcessingRequest, ProcessingResponse } from "@testbed/protocol";
 
@@ -14,16 +15,17 @@ export interface ProcessingCall {
   on(event: "error", listener: (error: { code: number; details: string }) => void): unknown;
 }
 
-/**
- * One ext_proc stream from the gateway's side, with an awaitable inbox: send the phases of an HTTP
- * request and read the processor's answers in order. The stream's end and errors arrive through
- * the same inbox, so a caller never misses them.
- */
+/** What the inbox holds: an answer, the end of the stream, or its error. */
 export type SessionEvent =
   | { kind: "response"; response: ProcessingResponse }
   | { kind: "end" }
   | { kind: "error"; code: number; details: string };
 
+/**
+ * One ext_proc stream from the gateway's side, with an awaitable inbox: send the phases of an HTTP
+ * request and read the processor's answers in order. The stream's end and errors arrive through
+ * the same inbox, so a caller never misses them.
+ */
 export class ExtProcSession {
   private readonly inbox: SessionEvent[] = [];
   private waiter: ((event: SessionEvent) => void) | undefined;
