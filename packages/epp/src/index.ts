@@ -1,14 +1,3 @@
-// The protocol keys live in @testbed/protocol (shared with the gateway side); re-exported for the EPP's users.
-export {
-  DESTINATION_HEADER,
-  LB_METADATA_NAMESPACE,
-  MAX_CHUNK_BYTES,
-  PREFILLER_HEADER,
-  SUBSET_HINT_KEY,
-  SUBSET_HINT_NAMESPACE,
-  TEST_SELECTION_HEADER,
-  WENT_INTO_RESPONSE_HEADER,
-} from "@testbed/protocol";
 export type { EndpointSource, EndpointSpec } from "./discovery/endpoint-source.js";
 export { StaticEndpointSource } from "./discovery/endpoint-source.js";
 export { EndpointsFileError, parseEndpointList, parseEndpointsYaml } from "./discovery/endpoints-file.js";
