@@ -1,6 +1,8 @@
+// A connection to an Endpoint Picker as a gateway holds one, opening one ext_proc stream per request.
 import * as grpc from "@grpc/grpc-js";
 import { type ExtProcClient, extProcService } from "@testbed/protocol";
-import { ExtProcSession } from "./ext-proc-session.js";
+import { EppExchange, type EppExchangeOptions } from "./epp-exchange.js";
+import { ExtProcSession, type ProcessingCall } from "./ext-proc-session.js";
 
 /**
  * A connection to an Endpoint Picker, as a gateway holds one: plaintext or TLS (verified against a
@@ -44,8 +46,18 @@ export class EppClient {
     return state !== grpc.connectivityState.TRANSIENT_FAILURE && state !== grpc.connectivityState.SHUTDOWN;
   }
 
+  /** A raw ext_proc stream: send any message, read the answers. */
   session(): ExtProcSession {
-    return new ExtProcSession(this.client.Process());
+    return new ExtProcSession(this.call());
+  }
+
+  /** One HTTP exchange through the EPP, driven by the gateway's own exchange code. */
+  exchange(options: EppExchangeOptions): EppExchange {
+    return new EppExchange(() => this.call(), options);
+  }
+
+  private call(): ProcessingCall {
+    return this.client.Process() as unknown as ProcessingCall;
   }
 
   close(): void {

@@ -1,3 +1,5 @@
+// One raw ext_proc stream with an awaitable inbox, over any bidirectional call.
+import { type Clock, SystemClock } from "@testbed/common";
 import type { ProcessingRequest, ProcessingResponse } from "@testbed/protocol";
 
 /**
@@ -13,22 +15,27 @@ export interface ProcessingCall {
   on(event: "error", listener: (error: { code: number; details: string }) => void): unknown;
 }
 
-/**
- * One ext_proc stream from the gateway's side, with an awaitable inbox: send the phases of an HTTP
- * request and read the processor's answers in order. The stream's end and errors arrive through
- * the same inbox, so a caller never misses them.
- */
+/** What the inbox holds: an answer, the end of the stream, or its error. */
 export type SessionEvent =
   | { kind: "response"; response: ProcessingResponse }
   | { kind: "end" }
   | { kind: "error"; code: number; details: string };
 
+/**
+ * One ext_proc stream from the gateway's side, with an awaitable inbox: send the phases of an HTTP
+ * request and read the processor's answers in order. The stream's end and errors arrive through
+ * the same inbox, so a caller never misses them.
+ */
 export class ExtProcSession {
   private readonly inbox: SessionEvent[] = [];
   private waiter: ((event: SessionEvent) => void) | undefined;
   private done = false;
 
-  constructor(private readonly call: ProcessingCall) {
+  constructor(
+    private readonly call: ProcessingCall,
+    /** Times the wait for an answer (next()). */
+    private readonly clock: Clock = new SystemClock(),
+  ) {
     call.on("data", (response) => this.push({ kind: "response", response }));
     call.on("end", () => this.push({ kind: "end" }));
     call.on("error", (error) => this.push({ kind: "error", code: error.code, details: error.details }));
@@ -43,12 +50,12 @@ export class ExtProcSession {
     const queued = this.inbox.shift();
     if (queued) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.waiter = undefined;
         reject(new Error(`no ext_proc message within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiter = (event) => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve(event);
       };
     });

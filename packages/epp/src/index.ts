@@ -4,21 +4,11 @@ export { EndpointsFileError, parseEndpointList, parseEndpointsYaml } from "./dis
 export type { EppHandle } from "./epp.js";
 export { startEpp } from "./epp.js";
 export { EppArgsError, eppArgsUsage, parseEppArgs, parseGoDuration } from "./epp-args.js";
-export {
-  DESTINATION_HEADER,
-  LB_METADATA_NAMESPACE,
-  MAX_CHUNK_BYTES,
-  SUBSET_HINT_KEY,
-  SUBSET_HINT_NAMESPACE,
-  WENT_INTO_RESPONSE_HEADER,
-} from "./handlers/ext-proc-stream.js";
 export type { EppOptions } from "./options.js";
 export { DEFAULT_EPP_OPTIONS, resolveEppOptions } from "./options.js";
 export { ConfigError } from "./scheduling/config/config-error.js";
 export { DEFAULT_CONFIG_TEXT } from "./scheduling/config/default-config.js";
 export { loadEndpointPickerConfig } from "./scheduling/config/endpoint-picker-config.js";
 export { SEED_PD_CONFIG_TEXT } from "./scheduling/config/seed-configs.js";
-export { TEST_SELECTION_HEADER } from "./scheduling/plugins/header-based-testing-filter.js";
 export type { PluginDefinition } from "./scheduling/plugins/plugin-definition.js";
-export { PREFILLER_HEADER } from "./scheduling/plugins/prefill-header-handler.js";
 export { PluginRegistry } from "./scheduling/plugins/registry.js";

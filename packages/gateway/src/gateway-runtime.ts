@@ -1,33 +1,29 @@
+// One version of the gateway's config made runnable: clusters with their pools and gRPC clients,
+// and per listener its route table and HTTP filter chain (built through the filter registry).
 import { isDeepStrictEqual } from "node:util";
-import { GatewayConfigError } from "./config/config-error.js";
-import { duration } from "./config/config-reader.js";
-import type { Cluster, GatewayConfig, HttpFilter, Listener } from "./config/envoy-types.js";
-import { EXT_PROC_FILTER_NAME, readExternalProcessor } from "./ext-proc/ext-proc-config.js";
-import { ExtProcFilterFactory } from "./ext-proc/ext-proc-filter-factory.js";
+import { type Clock, SystemClock } from "@testbed/common";
+import type { Cluster, GatewayConfig, Listener, Route } from "./config/envoy-types.js";
+import { EXT_PROC_FILTER_NAME } from "./ext-proc/ext-proc-config.js";
 import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
 import { ExtProcStats } from "./ext-proc/ext-proc-stats.js";
-import type { HttpFilterFactory } from "./filters/http-filter.js";
+import { type FilterRegistry, ROUTER_FILTER_NAME } from "./filters/filter-registry.js";
+import { GATEWAY_FILTERS } from "./filters/gateway-filters.js";
+import type { FilterContext, HttpFilterFactory } from "./filters/http-filter.js";
 import { GrpcClusterClient } from "./grpc/grpc-cluster-client.js";
-import { EXT_AUTHZ_FILTER_NAME, ExtAuthzFilterFactory } from "./kuadrant-filters/ext-authz-filter.js";
-import { RATE_LIMIT_FILTER_NAME, RateLimitFilterFactory } from "./kuadrant-filters/rate-limit-filter.js";
 import { RouteTable } from "./routing/route-table.js";
 import { ClusterRuntime } from "./upstream/cluster.js";
 import { UpstreamConnector } from "./upstream/http-upstream.js";
 import { trustedCaSnapshot } from "./upstream/tls-options.js";
 
-/**
- * Everything one version of the config turns into: clusters with their connection pools and
- * stats, and per listener its route table and HTTP filter chain. `update(config)` builds a new
- * runtime; requests already running keep the one they started with. A cluster whose config is
- * unchanged is carried over whole (its connections stay open, its circuit breakers keep counting);
- * a changed one starts new pools but keeps its stats, as do listeners of the same name — Envoy
- * keeps stats by name across updates.
- */
+/** One cluster of a config version: its HTTP connector and, on first use, its gRPC client. */
 export class ClusterEntry {
   readonly http: UpstreamConnector;
   private grpcClient: GrpcClusterClient | undefined;
 
-  constructor(readonly runtime: ClusterRuntime) {
+  constructor(
+    readonly runtime: ClusterRuntime,
+    private readonly clock: Clock = new SystemClock(),
+  ) {
     this.http = new UpstreamConnector(runtime);
   }
 
@@ -38,7 +34,7 @@ export class ClusterEntry {
 
   /** gRPC calls to this cluster (ext_proc, ext_authz, ratelimit), on its HTTP/2 connections. */
   get grpc(): GrpcClusterClient {
-    this.grpcClient ??= new GrpcClusterClient(this.runtime);
+    this.grpcClient ??= new GrpcClusterClient(this.runtime, this.clock);
     return this.grpcClient;
   }
 
@@ -58,6 +54,14 @@ export interface ListenerRuntime {
   hasExtProc: boolean;
 }
 
+/**
+ * Everything one version of the config turns into: clusters with their connection pools and
+ * stats, and per listener its route table and HTTP filter chain. `update(config)` builds a new
+ * runtime; requests already running keep the one they started with. A cluster whose config is
+ * unchanged is carried over whole (its connections stay open, its circuit breakers keep counting);
+ * a changed one starts new pools but keeps its stats, as do listeners of the same name — Envoy
+ * keeps stats by name across updates.
+ */
 export class GatewayRuntime {
   readonly clusters = new Map<string, ClusterEntry>();
   readonly listeners = new Map<string, ListenerRuntime>();
@@ -67,6 +71,9 @@ export class GatewayRuntime {
     previous: GatewayRuntime | undefined,
     warnings: string[],
     readonly meshProfile: MeshProfile,
+    /** Times the filters' and gRPC clients' timers (ext_proc message_timeout, deadlines, connect timeouts). */
+    readonly clock: Clock = new SystemClock(),
+    filterRegistry: FilterRegistry = GATEWAY_FILTERS,
   ) {
     for (const cluster of config.clusters) {
       const kept = previous?.clusters.get(cluster.name);
@@ -75,7 +82,7 @@ export class GatewayRuntime {
         this.clusters.set(cluster.name, kept);
         continue;
       }
-      this.clusters.set(cluster.name, new ClusterEntry(new ClusterRuntime(cluster, kept?.runtime)));
+      this.clusters.set(cluster.name, new ClusterEntry(new ClusterRuntime(cluster, kept?.runtime), clock));
     }
     config.listeners.forEach((listener, index) => {
       const hcm = listener.http_connection_manager;
@@ -83,9 +90,9 @@ export class GatewayRuntime {
       const filters: HttpFilterFactory[] = [];
       hcm.http_filters.forEach((filter, filterIndex) => {
         const path = `static_resources.listeners[${index}].http_connection_manager.http_filters[${filterIndex}]`;
-        const factory = this.filterFactory(filter, path, extProcStats);
-        if (factory) filters.push(factory);
-        else if (filter.name !== "envoy.filters.http.router")
+        const registration = filter.disabled ? undefined : filterRegistry.find(filter);
+        if (registration) filters.push(registration.build(filter, { path, meshProfile, extProcStats }));
+        else if (filter.name !== ROUTER_FILTER_NAME)
           warnings.push(`${path}: filter ${filter.name} is not modelled by the testbed gateway, skipped`);
       });
       this.listeners.set(listener.name, {
@@ -99,37 +106,15 @@ export class GatewayRuntime {
     });
   }
 
-  private filterFactory(filter: HttpFilter, path: string, extProcStats: ExtProcStats): HttpFilterFactory | undefined {
-    if (filter.disabled) return undefined;
-    const type = String(filter.typed_config?.["@type"] ?? "");
-    if (filter.name === EXT_PROC_FILTER_NAME || type.endsWith(".ExternalProcessor")) {
-      return new ExtProcFilterFactory(readExternalProcessor(filter, path), extProcStats, this.meshProfile);
-    }
-    const typed = (filter.typed_config ?? {}) as Record<string, unknown>;
-    if (filter.name === EXT_AUTHZ_FILTER_NAME || type.endsWith(".ExtAuthz")) {
-      return new ExtAuthzFilterFactory(
-        {
-          clusterName: clusterOf(typed.grpc_service, `${path}.typed_config.grpc_service`),
-          timeoutMs: timeoutOf(typed.grpc_service, 0.2, `${path}.typed_config.grpc_service.timeout`),
-          failureModeAllow: typed.failure_mode_allow === true,
-          statusOnError: Number((typed.status_on_error as { code?: number } | undefined)?.code ?? 403),
-        },
-        (name) => this.clusters.get(name)?.grpc,
-      );
-    }
-    if (filter.name === RATE_LIMIT_FILTER_NAME || type.endsWith(".ratelimit.v3.RateLimit")) {
-      const service = (typed.rate_limit_service ?? {}) as Record<string, unknown>;
-      return new RateLimitFilterFactory(
-        {
-          domain: String(typed.domain ?? ""),
-          clusterName: clusterOf(service.grpc_service, `${path}.typed_config.rate_limit_service.grpc_service`),
-          timeoutMs: typed.timeout !== undefined ? duration(typed.timeout, `${path}.typed_config.timeout`) * 1000 : 20,
-          failureModeDeny: typed.failure_mode_deny === true,
-        },
-        (name) => this.clusters.get(name)?.grpc,
-      );
-    }
-    return undefined;
+  /** What the filters of one request on this config may use. */
+  filterContext(route: Route, routeName: string, downstream: FilterContext["downstream"]): FilterContext {
+    return {
+      route,
+      routeName,
+      downstream,
+      grpc: (clusterName) => this.clusters.get(clusterName)?.grpc,
+      clock: this.clock,
+    };
   }
 
   /** Closes this version's clusters, except those `successor` kept. */
@@ -138,16 +123,4 @@ export class GatewayRuntime {
       if (successor?.clusters.get(name) !== entry) entry.close();
     }
   }
-}
-
-function clusterOf(grpcService: unknown, path: string): string {
-  const name = (grpcService as { envoy_grpc?: { cluster_name?: unknown } } | undefined)?.envoy_grpc?.cluster_name;
-  if (typeof name !== "string" || name === "")
-    throw new GatewayConfigError(`${path}.envoy_grpc.cluster_name`, "is required");
-  return name;
-}
-
-function timeoutOf(grpcService: unknown, fallbackSeconds: number, path: string): number {
-  const timeout = (grpcService as { timeout?: unknown } | undefined)?.timeout;
-  return (timeout === undefined ? fallbackSeconds : duration(timeout, path)) * 1000;
 }

@@ -54,7 +54,7 @@ export async function startGateway(
   const accessLog = new LogBuffer(10_000);
   let { config: current, warnings } = readGatewayConfig(config);
   let raw = typeof config === "string" ? undefined : config;
-  let runtime = new GatewayRuntime(current, undefined, warnings, settings.meshProfile);
+  let runtime = new GatewayRuntime(current, undefined, warnings, settings.meshProfile, settings.clock);
   for (const warning of warnings) settings.log(`[warning] ${warning}`);
 
   const servers = new Map<string, { server: Server; url: string; listener: Listener }>();
@@ -120,7 +120,7 @@ export async function startGateway(
     runtime: () => runtime,
     async update(next) {
       const read = readGatewayConfig(next);
-      const nextRuntime = new GatewayRuntime(read.config, runtime, read.warnings, settings.meshProfile);
+      const nextRuntime = new GatewayRuntime(read.config, runtime, read.warnings, settings.meshProfile, settings.clock);
       const previous = runtime;
       runtime = nextRuntime;
       current = read.config;

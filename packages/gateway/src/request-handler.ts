@@ -3,8 +3,13 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { TLSSocket } from "node:tls";
 import { HOP_BY_HOP_HEADERS } from "@testbed/common";
 import type { AccessLogEntry } from "./access-log.js";
-import type { LocalReply, PhaseOutcome, RequestState } from "./ext-proc/ext-proc-filter.js";
-import { type FilterRun, UpstreamResetError } from "./filters/http-filter.js";
+import {
+  type FilterRun,
+  type LocalReply,
+  type PhaseOutcome,
+  type RequestState,
+  UpstreamResetError,
+} from "./filters/http-filter.js";
 import type { ClusterEntry, GatewayRuntime, ListenerRuntime } from "./gateway-runtime.js";
 import { type RouteMatchResult, rewritePath } from "./routing/route-table.js";
 import type { UpstreamAttempt, UpstreamRequest } from "./upstream/http-upstream.js";
@@ -90,9 +95,7 @@ export async function handleRequest(
     };
     const route = match.route;
     filters = context.listener.filters
-      .map((factory) =>
-        factory.create({ runtime: context.runtime, route, routeName: match?.routeName ?? "-", downstream }),
-      )
+      .map((factory) => factory.create(context.runtime.filterContext(route, match?.routeName ?? "-", downstream)))
       .filter((run): run is FilterRun => run !== undefined);
     for (const filter of filters) {
       const outcome = await filter.requestPhase(state);

@@ -1,8 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { silentSink } from "@testbed/common";
+import { ResponseBodyPump } from "@testbed/epp-client/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ResponseBodyPump } from "../src/ext-proc/response-body-pump.js";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type SimpleConfigParts, simpleConfig } from "./simple-config.js";
 import { startTestProcessor, type TestProcessor } from "./test-processor.js";

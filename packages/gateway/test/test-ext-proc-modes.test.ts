@@ -1,4 +1,4 @@
-import { silentSink } from "@testbed/common";
+import { SimulatedClock, silentSink } from "@testbed/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
@@ -205,6 +205,28 @@ describe("ext_proc failures", () => {
     const timedOut = name.startsWith("processor silent");
     expect(stats).toContain(`http.test.ext_proc.streams_failed: ${timedOut ? 0 : 1}`);
     expect(stats).toContain(`http.test.ext_proc.message_timeouts: ${timedOut ? 1 : 0}`);
+  });
+
+  it("the message timeout runs on the gateway's clock: a silent processor gets 504 when that clock passes message_timeout", async () => {
+    processor.behaviour = "silent";
+    const clock = new SimulatedClock();
+    // 1000 s: on the wall clock this request would outlive the test.
+    const g = await startGateway(
+      simpleConfig({
+        upstream: [upstream.hostPort],
+        processor: processor.address,
+        mode: { request_header_mode: "SEND" },
+        messageTimeout: "1000s",
+      }),
+      { accessLogSink: silentSink, log: silentSink, clock },
+    );
+    gateways.push(g);
+    const pending = post(g, "payload");
+    await vi.waitFor(() => expect(processor.received).toHaveLength(1));
+    clock.advance(999_999);
+    clock.advance(1);
+    expect((await pending).status).toBe(504);
+    expect(g.accessLog.lines.at(-1)).toContain(" 504 - ext_proc_error_per-message_timeout_exceeded ");
   });
 
   it("fail-open after a FULL_DUPLEX body was drained sends upstream no body at all", async () => {

@@ -1,6 +1,6 @@
 import { silentSink } from "@testbed/common";
+import { applyHeaderMutation } from "@testbed/epp-client/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyHeaderMutation } from "../src/ext-proc/header-mutations.js";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
 import { simpleConfig } from "./simple-config.js";

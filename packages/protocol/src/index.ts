@@ -1,3 +1,16 @@
+export {
+  DESTINATION_HEADER,
+  DESTINATION_SERVED_KEY,
+  LB_METADATA_NAMESPACE,
+  MAX_CHUNK_BYTES,
+  PREFILLER_HEADER,
+  PREFILLER_URL_HEADER,
+  REQUEST_ID_HEADER,
+  SUBSET_HINT_KEY,
+  SUBSET_HINT_NAMESPACE,
+  TEST_SELECTION_HEADER,
+  WENT_INTO_RESPONSE_HEADER,
+} from "./epp-protocol-keys.js";
 export type { HeadersReply } from "./ext-proc-builders.js";
 export {
   immediateResponse,

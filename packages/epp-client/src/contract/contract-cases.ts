@@ -1,6 +1,16 @@
+// The contract every Endpoint Picker must keep with a gateway, as cases driven through the
+// gateway's own ext_proc exchange (EppClient.exchange).
 import { randomUUID } from "node:crypto";
+import type { Clock } from "@testbed/common";
+import {
+  DESTINATION_HEADER,
+  MAX_CHUNK_BYTES,
+  PREFILLER_HEADER,
+  REQUEST_ID_HEADER,
+  WENT_INTO_RESPONSE_HEADER,
+} from "@testbed/protocol";
 import type { EppClient } from "../epp-client.js";
-import { type RequestPhaseInput, type RequestPhaseResult, runRequestPhase, runResponsePhase } from "../exchange.js";
+import type { RequestPhaseInput, RequestPhaseResult } from "../epp-exchange.js";
 import type { ContractPool } from "./contract-pool.js";
 
 /**
@@ -14,6 +24,7 @@ export interface ContractContext {
   pool: ContractPool;
   /** How long an EPP may take to notice forced metrics (its scrape interval, plus slack). */
   settleMs: number;
+  clock: Clock;
 }
 
 export interface ContractCase {
@@ -42,7 +53,7 @@ const jsonHeaders = (body: Buffer): Record<string, string> => ({
   ":scheme": "https",
   "content-type": "application/json",
   "content-length": String(body.length),
-  "x-request-id": randomUUID(),
+  [REQUEST_ID_HEADER]: randomUUID(),
 });
 
 /** One request phase in full-duplex mode (what current Envoy and the real EPP use). */
@@ -51,11 +62,11 @@ export async function routeOnce(
   body: Buffer,
   extra: Partial<RequestPhaseInput> = {},
 ): Promise<RequestPhaseResult> {
-  const session = client.session();
+  const exchange = client.exchange({ mode: "FULL_DUPLEX_STREAMED" });
   try {
-    return await runRequestPhase(session, { headers: jsonHeaders(body), body, mode: "FULL_DUPLEX_STREAMED", ...extra });
+    return await exchange.request({ headers: jsonHeaders(body), body, ...extra });
   } finally {
-    session.end();
+    exchange.end();
   }
 }
 
@@ -64,7 +75,7 @@ function routed(result: RequestPhaseResult): string {
     !result.immediate,
     `expected a routing decision, got an immediate ${result.immediate?.status}: ${result.immediate?.body}`,
   );
-  check(result.destination, "no x-gateway-destination-endpoint header was set");
+  check(result.destination, `no ${DESTINATION_HEADER} header was set`);
   return result.destination;
 }
 
@@ -74,12 +85,13 @@ async function eventually(
   body: () => Buffer,
   accept: (destination: string) => boolean,
 ): Promise<string> {
-  const deadline = Date.now() + context.settleMs;
+  const { clock } = context;
+  const deadline = clock.now() + context.settleMs;
   let last = "";
   for (;;) {
     last = routed(await routeOnce(context.client, body()));
-    if (accept(last) || Date.now() > deadline) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (accept(last) || clock.now() > deadline) return last;
+    await new Promise<void>((resolve) => clock.setTimeout(resolve, 50));
   }
 }
 
@@ -124,8 +136,8 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
       routed(result);
       check(result.upstreamBody.equals(body), "the large body came back altered");
       check(
-        result.returnedChunkSizes.every((size) => size <= 62_000),
-        `a chunk exceeded 62,000 bytes: ${result.returnedChunkSizes.join(", ")}`,
+        result.returnedChunkSizes.every((size) => size <= MAX_CHUNK_BYTES),
+        `a chunk exceeded ${MAX_CHUNK_BYTES} bytes: ${result.returnedChunkSizes.join(", ")}`,
       );
     },
   },
@@ -134,13 +146,13 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     title: "a request without x-request-id gets one set",
     async run({ client }) {
       const body = chatBody();
-      const session = client.session();
+      const exchange = client.exchange({ mode: "FULL_DUPLEX_STREAMED" });
       const headers = jsonHeaders(body);
-      delete headers["x-request-id"];
-      const result = await runRequestPhase(session, { headers, body, mode: "FULL_DUPLEX_STREAMED" });
-      session.end();
+      delete headers[REQUEST_ID_HEADER];
+      const result = await exchange.request({ headers, body });
+      exchange.end();
       routed(result);
-      check((result.setHeaders["x-request-id"] ?? "").length > 0, "no x-request-id was set");
+      check((result.setHeaders[REQUEST_ID_HEADER] ?? "").length > 0, "no x-request-id was set");
     },
   },
   {
@@ -148,15 +160,14 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     title: "response headers carry x-went-into-resp-headers: true",
     async run({ client }) {
       const body = chatBody();
-      const session = client.session();
-      routed(await runRequestPhase(session, { headers: jsonHeaders(body), body, mode: "FULL_DUPLEX_STREAMED" }));
-      const response = await runResponsePhase(session, {
+      const exchange = client.exchange({ mode: "FULL_DUPLEX_STREAMED" });
+      routed(await exchange.request({ headers: jsonHeaders(body), body }));
+      const response = await exchange.response({
         headers: { ":status": "200", "content-type": "application/json" },
         chunks: [Buffer.from('{"ok":true}')],
-        mode: "FULL_DUPLEX_STREAMED",
       });
-      session.end();
-      check(response.setHeaders["x-went-into-resp-headers"] === "true", "x-went-into-resp-headers: true is missing");
+      exchange.end();
+      check(response.setHeaders[WENT_INTO_RESPONSE_HEADER] === "true", `${WENT_INTO_RESPONSE_HEADER}: true is missing`);
     },
   },
   {
@@ -164,18 +175,17 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     title: "a streamed (SSE) response comes back chunk by chunk, in order, as it is sent",
     async run({ client }) {
       const body = chatBody("Hi", { stream: true });
-      const session = client.session();
-      routed(await runRequestPhase(session, { headers: jsonHeaders(body), body, mode: "FULL_DUPLEX_STREAMED" }));
+      const exchange = client.exchange({ mode: "FULL_DUPLEX_STREAMED" });
+      routed(await exchange.request({ headers: jsonHeaders(body), body }));
       const chunks = Array.from({ length: 20 }, (_, i) =>
         Buffer.from(`data: {"choices":[{"delta":{"content":"t${i}"}}]}\n\n`),
       );
       chunks.push(Buffer.from("data: [DONE]\n\n"));
-      const response = await runResponsePhase(session, {
+      const response = await exchange.response({
         headers: { ":status": "200", "content-type": "text/event-stream; charset=utf-8" },
         chunks,
-        mode: "FULL_DUPLEX_STREAMED",
       });
-      session.end();
+      exchange.end();
       check(response.echoedInOrder, "a streamed chunk was not echoed back before the next was sent");
       check(response.body.equals(Buffer.concat(chunks)), "the streamed response came back altered");
     },
@@ -185,8 +195,8 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     title: "a non-streaming response body sent in pieces comes back whole",
     async run({ client }) {
       const body = chatBody();
-      const session = client.session();
-      routed(await runRequestPhase(session, { headers: jsonHeaders(body), body, mode: "FULL_DUPLEX_STREAMED" }));
+      const exchange = client.exchange({ mode: "FULL_DUPLEX_STREAMED" });
+      routed(await exchange.request({ headers: jsonHeaders(body), body }));
       const payload = Buffer.from(
         JSON.stringify({
           id: "chatcmpl-1",
@@ -195,12 +205,11 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
         }),
       );
       const chunks = [payload.subarray(0, 1000), payload.subarray(1000, 3000), payload.subarray(3000)];
-      const response = await runResponsePhase(session, {
+      const response = await exchange.response({
         headers: { ":status": "200", "content-type": "application/json" },
         chunks,
-        mode: "FULL_DUPLEX_STREAMED",
       });
-      session.end();
+      exchange.end();
       check(response.body.equals(payload), "the response body came back altered");
     },
   },
@@ -292,14 +301,14 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     async run({ client, pool }) {
       const result = await routeOnce(client, chatBody(`Explain disaggregation. ${randomUUID()}`.repeat(10)));
       const destination = routed(result);
-      const prefiller = result.setHeaders["x-prefiller-host-port"];
+      const prefiller = result.setHeaders[PREFILLER_HEADER];
       check(
         pool.byRole("decode").some((p) => p.hostPort === destination),
         `${destination} is not a decode pod`,
       );
       check(
         prefiller && pool.byRole("prefill").some((p) => p.hostPort === prefiller),
-        `x-prefiller-host-port is ${prefiller ?? "missing"}, not a prefill pod`,
+        `${PREFILLER_HEADER} is ${prefiller ?? "missing"}, not a prefill pod`,
       );
     },
   },
@@ -309,9 +318,9 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     needs: "buffered",
     async run({ client, pool }) {
       const body = chatBody();
-      const session = client.session();
-      const result = await runRequestPhase(session, { headers: jsonHeaders(body), body, mode: "BUFFERED" });
-      session.end();
+      const exchange = client.exchange({ mode: "BUFFERED" });
+      const result = await exchange.request({ headers: jsonHeaders(body), body });
+      exchange.end();
       const destination = routed(result);
       check(
         pool.pods.some((pod) => pod.hostPort === destination),

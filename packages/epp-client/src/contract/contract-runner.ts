@@ -1,3 +1,5 @@
+// Running the contract cases against one EPP, and the report of a run.
+import { type Clock, SystemClock } from "@testbed/common";
 import { EppClient, type EppConnectionOptions } from "../epp-client.js";
 import { CONTRACT_CASES, type ContractCase, ContractFailure } from "./contract-cases.js";
 import type { ContractPool } from "./contract-pool.js";
@@ -18,11 +20,14 @@ export interface ContractRun {
   settleMs?: number;
   only?: string[];
   cases?: readonly ContractCase[];
+  /** Times the settle waits (default: the wall clock). */
+  clock?: Clock;
 }
 
 /** Run the contract cases in order against one EPP. Failures are results, not exceptions. */
 export async function runContract(run: ContractRun): Promise<ContractResult[]> {
   const client = new EppClient(run.epp);
+  const clock = run.clock ?? new SystemClock();
   const results: ContractResult[] = [];
   try {
     for (const testCase of run.cases ?? CONTRACT_CASES) {
@@ -37,15 +42,15 @@ export async function runContract(run: ContractRun): Promise<ContractResult[]> {
         });
         continue;
       }
-      const started = performance.now();
+      const started = clock.now();
       try {
-        await testCase.run({ client, pool: run.pool, settleMs: run.settleMs ?? 3000 });
+        await testCase.run({ client, pool: run.pool, settleMs: run.settleMs ?? 3000, clock });
         results.push({
           id: testCase.id,
           title: testCase.title,
           status: "pass",
           detail: "",
-          ms: performance.now() - started,
+          ms: clock.now() - started,
         });
       } catch (error) {
         const detail = error instanceof ContractFailure ? error.message : `error: ${(error as Error).message}`;
@@ -54,7 +59,7 @@ export async function runContract(run: ContractRun): Promise<ContractResult[]> {
           title: testCase.title,
           status: "fail",
           detail,
-          ms: performance.now() - started,
+          ms: clock.now() - started,
         });
       }
     }

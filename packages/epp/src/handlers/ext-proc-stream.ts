@@ -1,27 +1,34 @@
 import {
   type BodySendMode,
+  DESTINATION_HEADER,
   fromStruct,
   type HeaderValueOption,
   headerMapToRecord,
   isSystemHeader,
+  LB_METADATA_NAMESPACE,
+  MAX_CHUNK_BYTES,
   type Metadata,
   type ProcessingRequest,
   type ProcessingResponse,
+  REQUEST_ID_HEADER,
   requestBodyResponse,
   requestHeadersResponse,
   requestTrailersResponse,
   responseBodyResponse,
   responseHeadersResponse,
   responseTrailersResponse,
+  SUBSET_HINT_KEY,
+  SUBSET_HINT_NAMESPACE,
   setHeader,
   streamedBodyChunk,
   toStruct,
+  WENT_INTO_RESPONSE_HEADER,
 } from "@testbed/protocol";
 import type { EppLogger } from "../epp-log.js";
 import type { EppMetrics } from "../metrics/epp-metrics.js";
 import type { ResponseHeadersPlugin } from "../scheduling/framework.js";
 import { InferenceError } from "./inference-error.js";
-import { isInferenceError, REQUEST_ID_HEADER, type RequestRouter, type RoutingDecision } from "./request-router.js";
+import { isInferenceError, type RequestRouter, type RoutingDecision } from "./request-router.js";
 
 /**
  * One ext_proc stream (= one HTTP request through Envoy), answered the way the real EPP answers.
@@ -37,13 +44,6 @@ import { isInferenceError, REQUEST_ID_HEADER, type RequestRouter, type RoutingDe
  * The mode of each direction comes from `protocol_config` on the first message when Envoy sends it
  * (request_body_mode, response_body_mode), else from the EPP's configured default.
  */
-export const DESTINATION_HEADER = "x-gateway-destination-endpoint";
-export const LB_METADATA_NAMESPACE = "envoy.lb";
-export const SUBSET_HINT_NAMESPACE = "envoy.lb.subset_hint";
-export const SUBSET_HINT_KEY = "x-gateway-destination-endpoint-subset";
-export const WENT_INTO_RESPONSE_HEADER = "x-went-into-resp-headers";
-export const MAX_CHUNK_BYTES = 62_000;
-
 type Exchange = "full-duplex" | "one-reply-per-message";
 
 export interface StreamParts {

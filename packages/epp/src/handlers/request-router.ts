@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { REQUEST_ID_HEADER } from "@testbed/protocol";
 import type { Datastore } from "../datastore/datastore.js";
 import { type Endpoint, hostPort } from "../datastore/endpoint.js";
 import type { EppLogger } from "../epp-log.js";
@@ -30,8 +31,6 @@ export interface RouterParts {
   metrics: EppMetrics;
   log: EppLogger;
 }
-
-export const REQUEST_ID_HEADER = "x-request-id";
 
 export class RequestRouter {
   constructor(private readonly parts: RouterParts) {}

@@ -1,11 +1,13 @@
+// envoy.filters.http.ext_proc in the chain: its registration and the factory that makes each request's run.
 import type { ExternalProcessorConfig } from "../config/envoy-types.js";
+import type { FilterRegistration } from "../filters/filter-registry.js";
 import type { FilterContext, FilterRun, HttpFilterFactory } from "../filters/http-filter.js";
-import { EXT_PROC_FILTER_NAME, readPerRoute } from "./ext-proc-config.js";
+import { EXT_PROC_FILTER_NAME, readExternalProcessor, readPerRoute } from "./ext-proc-config.js";
 import { ExtProcFilterRun } from "./ext-proc-filter.js";
 import { effectiveExtProc, type MeshProfile } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
 
-/** envoy.filters.http.ext_proc in the chain: the base config, merged per route under the mesh profile. */
+/** The base config, merged per route under the mesh profile. */
 export class ExtProcFilterFactory implements HttpFilterFactory {
   readonly name = EXT_PROC_FILTER_NAME;
 
@@ -18,6 +20,13 @@ export class ExtProcFilterFactory implements HttpFilterFactory {
   create(context: FilterContext): FilterRun {
     const perRoute = readPerRoute(context.route, `route ${context.routeName}`);
     const effective = effectiveExtProc(this.base, perRoute, this.meshProfile);
-    return new ExtProcFilterRun(effective, (name) => context.runtime.clusters.get(name)?.grpc, this.stats);
+    return new ExtProcFilterRun(effective, context, this.stats);
   }
 }
+
+export const EXT_PROC_REGISTRATION: FilterRegistration = {
+  name: EXT_PROC_FILTER_NAME,
+  typeSuffix: ".ExternalProcessor",
+  build: (filter, setup) =>
+    new ExtProcFilterFactory(readExternalProcessor(filter, setup.path), setup.extProcStats, setup.meshProfile),
+};

@@ -1,6 +1,34 @@
+// The gateway's HTTP filter contract: what a filter in the connection manager's chain is given,
+// what it returns, and how its request and response phases are run.
+import type { Clock } from "@testbed/common";
 import type { Route } from "../config/envoy-types.js";
-import type { LocalReply, PhaseOutcome, RequestState } from "../ext-proc/ext-proc-filter.js";
-import type { GatewayRuntime } from "../gateway-runtime.js";
+import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
+
+/** One request on its way through the filters to the router. */
+export interface RequestState {
+  /** Request headers, lower-case, with :method, :path, :authority, :scheme. */
+  headers: Record<string, string>;
+  /** The body to send upstream; null once a full-duplex ext_proc stream drained it. */
+  body: Buffer | null;
+  /** Dynamic metadata set by filters (ext_proc's `envoy.lb`, ext_authz's), by namespace. */
+  metadata: Record<string, Record<string, unknown>>;
+  /** A filter changed what routing reads: match the route again before forwarding. */
+  clearRouteCache: boolean;
+}
+
+/** The answer a filter sends the client itself instead of going upstream (Envoy's local reply). */
+export interface LocalReply {
+  status: number;
+  body: string;
+  /** response_code_details for the access log. */
+  details: string;
+  headers?: Record<string, string>;
+  /** Response flags for the access log (UAEX, RL, RLSE …). */
+  flags?: string[];
+}
+
+/** What a filter's phase decided: let the request go on, or answer the client now. */
+export type PhaseOutcome = { action: "continue" } | { action: "reply"; reply: LocalReply };
 
 /** The upstream response body, offered with the response headers to a filter that streams it early. */
 export interface ResponseBodySource {
@@ -14,10 +42,9 @@ export interface ResponseBodySource {
 export class UpstreamResetError extends Error {}
 
 /**
- * An HTTP filter in the connection manager's chain, as the gateway runs it: a factory per
- * http_filters entry (made once per config), and a run per request. The request phase runs in
- * chain order before the router; response phases run in reverse order, as Envoy's encoder filters do.
- * ext_authz → ratelimit → ext_proc is the chain a Kuadrant-protected InferencePool route sees.
+ * A filter's run for one request. The request phase runs in chain order before the router;
+ * response phases run in reverse order, as Envoy's encoder filters do. ext_authz → ratelimit →
+ * ext_proc is the chain a Kuadrant-protected InferencePool route sees.
  */
 export interface FilterRun {
   requestPhase(state: RequestState): Promise<PhaseOutcome>;
@@ -35,16 +62,19 @@ export interface FilterRun {
   complete?(outcome: { status: number }): void;
 }
 
+/** What a filter may use for one request: its route, the downstream connection, gRPC clients, the clock. */
 export interface FilterContext {
-  runtime: GatewayRuntime;
   route: Route;
   routeName: string;
   downstream: { remoteAddress: string; localAddress: string; tls: boolean };
+  /** gRPC calls to a service cluster of this config (ext_proc, ext_authz, ratelimit); undefined if it has none of that name. */
+  grpc(clusterName: string): GrpcClusterClient | undefined;
+  clock: Clock;
 }
 
+/** An http_filters entry, made once per config version; create() makes its run for one request. */
 export interface HttpFilterFactory {
   readonly name: string;
+  /** undefined: the filter has nothing to do on this route. */
   create(context: FilterContext): FilterRun | undefined;
 }
-
-export type { LocalReply, PhaseOutcome, RequestState };

@@ -1,6 +1,8 @@
+// One HTTP/2 connection from the gateway to a host of a gRPC service cluster.
 import { type ClientHttp2Session, connect } from "node:http2";
 import { type Socket, connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import { type Clock, SystemClock, type TimerHandle } from "@testbed/common";
 import { GrpcCallError, GrpcCode } from "@testbed/protocol";
 import { nodeTlsOptions, type UpstreamTlsOptions } from "../upstream/tls-options.js";
 import { EnvoyGrpcStream, type GrpcMethod } from "./envoy-grpc-stream.js";
@@ -24,6 +26,8 @@ export interface ConnectionSettings {
   tls?: UpstreamTlsOptions;
   /** The cluster's connect_timeout, for the TCP and TLS handshake only. */
   connectTimeoutMs: number;
+  /** Times the connect timeout, call deadlines and stream resets (default: the wall clock). */
+  clock?: Clock;
 }
 
 /**
@@ -34,20 +38,22 @@ export interface ConnectionSettings {
 export class EnvoyGrpcConnection {
   private readonly session: ClientHttp2Session;
   private state: "connecting" | "ready" | "draining" | "closed" = "connecting";
-  private readonly connectTimer: NodeJS.Timeout;
+  private readonly connectTimer: TimerHandle;
+  private readonly clock: Clock;
 
   constructor(host: HostAddress, settings: ConnectionSettings, events: ConnectionEvents) {
+    this.clock = settings.clock ?? new SystemClock();
     const tls = settings.tls;
     const authority = host.address.includes(":") ? `[${host.address}]:${host.port}` : `${host.address}:${host.port}`;
     this.session = connect(`${tls ? "https" : "http"}://${authority}`, {
       createConnection: () => openSocket(host, tls),
     });
-    this.connectTimer = setTimeout(
+    this.connectTimer = this.clock.setTimeout(
       () => this.session.destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
       settings.connectTimeoutMs,
     );
     this.session.once("connect", () => {
-      clearTimeout(this.connectTimer);
+      this.clock.clearTimeout(this.connectTimer);
       this.state = "ready";
       events.connected();
     });
@@ -60,7 +66,7 @@ export class EnvoyGrpcConnection {
       if (this.state === "ready") this.state = "draining";
     });
     this.session.once("close", () => {
-      clearTimeout(this.connectTimer);
+      this.clock.clearTimeout(this.connectTimer);
       if (this.state === "ready" || this.state === "draining") events.closed();
       this.state = "closed";
     });
@@ -73,7 +79,7 @@ export class EnvoyGrpcConnection {
 
   /** A streaming call (ext_proc Process). */
   stream<Request, Response>(method: GrpcMethod<Request, Response>): EnvoyGrpcStream<Request, Response> {
-    return new EnvoyGrpcStream(this.session, method);
+    return new EnvoyGrpcStream(this.session, method, {}, this.clock);
   }
 
   /** A unary call (ext_authz Check, ratelimit ShouldRateLimit) with a deadline, sent as grpc-timeout. */
@@ -83,11 +89,14 @@ export class EnvoyGrpcConnection {
     timeoutMs: number,
   ): Promise<Response> {
     return new Promise((resolve, reject) => {
-      const call = new EnvoyGrpcStream(this.session, method, {
-        "grpc-timeout": `${Math.max(1, Math.ceil(timeoutMs))}m`,
-      });
+      const call = new EnvoyGrpcStream(
+        this.session,
+        method,
+        { "grpc-timeout": `${Math.max(1, Math.ceil(timeoutMs))}m` },
+        this.clock,
+      );
       let response: Response | undefined;
-      const deadline = setTimeout(() => {
+      const deadline = this.clock.setTimeout(() => {
         reject(new GrpcCallError(GrpcCode.DEADLINE_EXCEEDED, "Deadline exceeded"));
         call.cancel();
       }, timeoutMs);
@@ -95,12 +104,12 @@ export class EnvoyGrpcConnection {
         response ??= message;
       });
       call.on("end", () => {
-        clearTimeout(deadline);
+        this.clock.clearTimeout(deadline);
         if (response === undefined) reject(new GrpcCallError(GrpcCode.INTERNAL, "no response message"));
         else resolve(response);
       });
       call.on("error", (error: GrpcCallError) => {
-        clearTimeout(deadline);
+        this.clock.clearTimeout(deadline);
         reject(error);
       });
       call.write(request);
@@ -110,7 +119,7 @@ export class EnvoyGrpcConnection {
 
   /** Let the calls under way finish, then close. */
   close(): void {
-    clearTimeout(this.connectTimer);
+    this.clock.clearTimeout(this.connectTimer);
     this.session.close();
   }
 }

@@ -1,5 +1,7 @@
+// One gRPC call as one HTTP/2 stream: Envoy's own gRPC client rather than a separate gRPC library.
 import { EventEmitter } from "node:events";
 import { type ClientHttp2Session, type ClientHttp2Stream, constants, type IncomingHttpHeaders } from "node:http2";
+import { type Clock, SystemClock } from "@testbed/common";
 import {
   frameMessage,
   GrpcCallError,
@@ -48,6 +50,7 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
     session: ClientHttp2Session,
     private readonly method: GrpcMethod<Request, Response>,
     headers: Record<string, string> = {},
+    private readonly clock: Clock = new SystemClock(),
   ) {
     super();
     try {
@@ -103,10 +106,10 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
    */
   resetUnlessClosedWithin(graceMs: number): void {
     if (this.finished) return;
-    const timer = setTimeout(() => this.cancel(), graceMs);
-    timer.unref();
-    this.once("end", () => clearTimeout(timer));
-    this.once("error", () => clearTimeout(timer));
+    // The clock's timers never keep the process alive on their own.
+    const timer = this.clock.setTimeout(() => this.cancel(), graceMs);
+    this.once("end", () => this.clock.clearTimeout(timer));
+    this.once("error", () => this.clock.clearTimeout(timer));
   }
 
   private onResponseHeaders(headers: IncomingHttpHeaders): void {

@@ -1,3 +1,5 @@
+// A filter's gRPC client for a service cluster, counted on that cluster as Envoy counts it.
+import { type Clock, SystemClock } from "@testbed/common";
 import { GrpcCallError, GrpcCode, isDeadlineExceeded } from "@testbed/protocol";
 import type { ClusterRuntime, UpstreamHost } from "../upstream/cluster.js";
 import { UpstreamAccounting } from "../upstream/upstream-accounting.js";
@@ -23,7 +25,10 @@ export interface GrpcCall {
  */
 export class GrpcClusterClient {
   private readonly connections = new Map<string, EnvoyGrpcConnection>();
-  constructor(private readonly cluster: ClusterRuntime) {}
+  constructor(
+    private readonly cluster: ClusterRuntime,
+    private readonly clock: Clock = new SystemClock(),
+  ) {}
 
   open(): GrpcCall | undefined {
     const host = this.cluster.choose({ headers: {}, metadata: {} });
@@ -88,6 +93,7 @@ export class GrpcClusterClient {
       {
         ...(this.cluster.tls ? { tls: this.cluster.tls } : {}),
         connectTimeoutMs: (this.cluster.config.connect_timeout ?? DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000,
+        clock: this.clock,
       },
       {
         connected: () => account.connected(this.cluster.tls !== undefined),

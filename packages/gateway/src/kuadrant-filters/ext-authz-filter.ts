@@ -1,3 +1,4 @@
+// envoy.filters.http.ext_authz over gRPC, as Kuadrant's AuthPolicy configures it in front of a route.
 import {
   authorizationService,
   fromStruct,
@@ -5,6 +6,9 @@ import {
   headerValueText,
   httpStatusNumber,
 } from "@testbed/protocol";
+import type { HttpFilter } from "../config/envoy-types.js";
+import type { FilterRegistration } from "../filters/filter-registry.js";
+import { clusterOf, timeoutOf } from "../filters/grpc-service-config.js";
 import type {
   FilterContext,
   FilterRun,
@@ -13,14 +17,7 @@ import type {
   RequestState,
 } from "../filters/http-filter.js";
 import { lazyMethod } from "../grpc/envoy-grpc-stream.js";
-import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
 
-/**
- * envoy.filters.http.ext_authz over gRPC (what Kuadrant's AuthPolicy puts in front of a route,
- * answered by Authorino): ask Check; on OK add its headers and keep its dynamic metadata for the
- * filters after; on a denial answer the client with the denial's status, headers and body (UAEX);
- * if the service cannot be reached, fail open or answer 403 (UAEX), per failure_mode_allow.
- */
 export const EXT_AUTHZ_FILTER_NAME = "envoy.filters.http.ext_authz";
 export const EXT_AUTHZ_METADATA_NAMESPACE = "envoy.filters.http.ext_authz";
 
@@ -38,24 +35,44 @@ interface CheckResponse {
   dynamic_metadata?: Parameters<typeof fromStruct>[0];
 }
 
+/** Read an http_filters entry's ExtAuthz (gRPC service; Envoy's defaults: 200 ms, fail closed with 403). */
+export function readExtAuthz(filter: HttpFilter, path: string): ExtAuthzConfig {
+  const typed = (filter.typed_config ?? {}) as Record<string, unknown>;
+  return {
+    clusterName: clusterOf(typed.grpc_service, `${path}.typed_config.grpc_service`),
+    timeoutMs: timeoutOf(typed.grpc_service, 0.2, `${path}.typed_config.grpc_service.timeout`),
+    failureModeAllow: typed.failure_mode_allow === true,
+    statusOnError: Number((typed.status_on_error as { code?: number } | undefined)?.code ?? 403),
+  };
+}
+
+/**
+ * envoy.filters.http.ext_authz over gRPC (what Kuadrant's AuthPolicy puts in front of a route,
+ * answered by Authorino): ask Check; on OK add its headers and keep its dynamic metadata for the
+ * filters after; on a denial answer the client with the denial's status, headers and body (UAEX);
+ * if the service cannot be reached, fail open or answer 403 (UAEX), per failure_mode_allow.
+ */
 export class ExtAuthzFilterFactory implements HttpFilterFactory {
   readonly name = EXT_AUTHZ_FILTER_NAME;
 
-  constructor(
-    readonly config: ExtAuthzConfig,
-    private readonly clientFor: (cluster: string) => GrpcClusterClient | undefined,
-  ) {}
+  constructor(readonly config: ExtAuthzConfig) {}
 
   create(context: FilterContext): FilterRun | undefined {
     const perRoute = context.route.typed_per_filter_config?.[EXT_AUTHZ_FILTER_NAME] as
       | { disabled?: boolean; check_settings?: { context_extensions?: Record<string, string> } }
       | undefined;
     if (perRoute?.disabled) return undefined;
-    return { requestPhase: (state) => this.check(state, perRoute?.check_settings?.context_extensions ?? {}) };
+    return {
+      requestPhase: (state) => this.check(context, state, perRoute?.check_settings?.context_extensions ?? {}),
+    };
   }
 
-  private async check(state: RequestState, contextExtensions: Record<string, string>): Promise<PhaseOutcome> {
-    const client = this.clientFor(this.config.clusterName);
+  private async check(
+    context: FilterContext,
+    state: RequestState,
+    contextExtensions: Record<string, string>,
+  ): Promise<PhaseOutcome> {
+    const client = context.grpc(this.config.clusterName);
     if (!client) return this.onError();
     const headers = state.headers;
     const request = {
@@ -116,3 +133,9 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
 
 /** Authorization.Check. */
 const authorizationCheck = lazyMethod<unknown, CheckResponse>(() => authorizationService().definition.Check);
+
+export const EXT_AUTHZ_REGISTRATION: FilterRegistration = {
+  name: EXT_AUTHZ_FILTER_NAME,
+  typeSuffix: ".ExtAuthz",
+  build: (filter, setup) => new ExtAuthzFilterFactory(readExtAuthz(filter, setup.path)),
+};

@@ -1,4 +1,9 @@
+// envoy.filters.http.ratelimit (global rate limiting, answered by Limitador), with Kuadrant's token limits.
 import { rateLimitService } from "@testbed/protocol";
+import { duration } from "../config/config-reader.js";
+import type { HttpFilter } from "../config/envoy-types.js";
+import type { FilterRegistration } from "../filters/filter-registry.js";
+import { clusterOf } from "../filters/grpc-service-config.js";
 import type {
   FilterContext,
   FilterRun,
@@ -7,7 +12,27 @@ import type {
   RequestState,
 } from "../filters/http-filter.js";
 import { lazyMethod } from "../grpc/envoy-grpc-stream.js";
-import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
+
+export const RATE_LIMIT_FILTER_NAME = "envoy.filters.http.ratelimit";
+
+export interface RateLimitConfig {
+  domain: string;
+  clusterName: string;
+  timeoutMs: number;
+  failureModeDeny: boolean;
+}
+
+/** Read an http_filters entry's RateLimit (Envoy's defaults: 20 ms, fail open). */
+export function readRateLimit(filter: HttpFilter, path: string): RateLimitConfig {
+  const typed = (filter.typed_config ?? {}) as Record<string, unknown>;
+  const service = (typed.rate_limit_service ?? {}) as Record<string, unknown>;
+  return {
+    domain: String(typed.domain ?? ""),
+    clusterName: clusterOf(service.grpc_service, `${path}.typed_config.rate_limit_service.grpc_service`),
+    timeoutMs: typed.timeout !== undefined ? duration(typed.timeout, `${path}.typed_config.timeout`) * 1000 : 20,
+    failureModeDeny: typed.failure_mode_deny === true,
+  };
+}
 
 /**
  * envoy.filters.http.ratelimit (global rate limiting, answered by Limitador): build descriptors from
@@ -20,46 +45,10 @@ import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
  * response is complete, charged `usage.total_tokens` from the response body — JSON or the SSE usage
  * chunk — so the request after the budget is spent gets 429.
  */
-export const RATE_LIMIT_FILTER_NAME = "envoy.filters.http.ratelimit";
-
-export interface RateLimitConfig {
-  domain: string;
-  clusterName: string;
-  timeoutMs: number;
-  failureModeDeny: boolean;
-}
-
-type Descriptor = { entries: Array<{ key: string; value: string }> };
-
-interface RateLimitAction {
-  generic_key?: { descriptor_key?: string; descriptor_value: string };
-  request_headers?: { header_name: string; descriptor_key: string; skip_if_absent?: boolean };
-  metadata?: {
-    descriptor_key: string;
-    metadata_key: { key: string; path: Array<{ key: string }> };
-    default_value?: string;
-  };
-  remote_address?: Record<string, never>;
-}
-
-interface RateLimitEntry {
-  actions?: RateLimitAction[];
-  /** Charge the response's token usage once the stream is done (token limits). */
-  apply_on_stream_done?: boolean;
-}
-
-interface RateLimitResponse {
-  overall_code?: string;
-  response_headers_to_add?: Array<{ key: string; value?: string; raw_value?: Uint8Array }>;
-}
-
 export class RateLimitFilterFactory implements HttpFilterFactory {
   readonly name = RATE_LIMIT_FILTER_NAME;
 
-  constructor(
-    readonly config: RateLimitConfig,
-    private readonly clientFor: (cluster: string) => GrpcClusterClient | undefined,
-  ) {}
+  constructor(readonly config: RateLimitConfig) {}
 
   create(context: FilterContext): FilterRun | undefined {
     const rateLimits = (context.route.route as { rate_limits?: RateLimitEntry[] } | undefined)?.rate_limits;
@@ -84,12 +73,12 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
       observeResponseChunk: (chunk) => {
         if (tokenDescriptors.length > 0) tail = (tail + chunk.toString("utf8")).slice(-16_384);
       },
-      complete: () => this.chargeTokens(tokenDescriptors, tail),
+      complete: () => this.chargeTokens(context, tokenDescriptors, tail),
     };
   }
 
   /** After the response: spend the tokens it used against the token limits. */
-  private chargeTokens(descriptors: Descriptor[], responseTail: string): void {
+  private chargeTokens(context: FilterContext, descriptors: Descriptor[], responseTail: string): void {
     const tokens = totalTokens(responseTail);
     if (descriptors.length === 0 || tokens === undefined || tokens <= 0) return;
     // A per-descriptor hits_addend marks usage that already happened (Envoy's apply_on_stream_done).
@@ -99,7 +88,8 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
       hits_addend: tokens,
     };
     // Nobody waits for this answer; a failure is counted on the cluster and otherwise dropped.
-    this.clientFor(this.config.clusterName)
+    context
+      .grpc(this.config.clusterName)
       ?.unary(shouldRateLimit(), request, this.config.timeoutMs)
       .catch(() => {});
   }
@@ -109,7 +99,7 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
       .map((limit) => descriptorFor(limit.actions ?? [], state, context))
       .filter((d): d is Descriptor => d !== undefined);
     if (descriptors.length === 0) return { phase: { action: "continue" } as PhaseOutcome, headers: {} };
-    const client = this.clientFor(this.config.clusterName);
+    const client = context.grpc(this.config.clusterName);
     if (!client) return { phase: this.onError(), headers: {} };
     let response: RateLimitResponse;
     try {
@@ -150,6 +140,30 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
     if (!this.config.failureModeDeny) return { action: "continue" };
     return { action: "reply", reply: { status: 500, body: "", details: "rate_limiter_error", flags: ["RLSE"] } };
   }
+}
+
+type Descriptor = { entries: Array<{ key: string; value: string }> };
+
+interface RateLimitAction {
+  generic_key?: { descriptor_key?: string; descriptor_value: string };
+  request_headers?: { header_name: string; descriptor_key: string; skip_if_absent?: boolean };
+  metadata?: {
+    descriptor_key: string;
+    metadata_key: { key: string; path: Array<{ key: string }> };
+    default_value?: string;
+  };
+  remote_address?: Record<string, never>;
+}
+
+interface RateLimitEntry {
+  actions?: RateLimitAction[];
+  /** Charge the response's token usage once the stream is done (token limits). */
+  apply_on_stream_done?: boolean;
+}
+
+interface RateLimitResponse {
+  overall_code?: string;
+  response_headers_to_add?: Array<{ key: string; value?: string; raw_value?: Uint8Array }>;
 }
 
 /** One descriptor from a rate_limits entry; undefined when an action cannot produce its entry (Envoy skips it). */
@@ -198,3 +212,9 @@ export function totalTokens(tail: string): number | undefined {
 
 /** RateLimitService.ShouldRateLimit. */
 const shouldRateLimit = lazyMethod<unknown, RateLimitResponse>(() => rateLimitService().definition.ShouldRateLimit);
+
+export const RATE_LIMIT_REGISTRATION: FilterRegistration = {
+  name: RATE_LIMIT_FILTER_NAME,
+  typeSuffix: ".ratelimit.v3.RateLimit",
+  build: (filter, setup) => new RateLimitFilterFactory(readRateLimit(filter, setup.path)),
+};

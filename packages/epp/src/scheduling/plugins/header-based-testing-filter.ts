@@ -1,3 +1,4 @@
+import { TEST_SELECTION_HEADER } from "@testbed/protocol";
 import type { Endpoint } from "../../datastore/endpoint.js";
 import type { Filter } from "../framework.js";
 import type { PluginDefinition } from "./plugin-definition.js";
@@ -7,8 +8,6 @@ import type { PluginDefinition } from "./plugin-definition.js";
  * header `test-epp-endpoint-selection` ("ip" or "ip:port", comma-separated), in header order. No
  * header, no endpoints — conformance tests always say where they want to go.
  */
-export const TEST_SELECTION_HEADER = "test-epp-endpoint-selection";
-
 export const headerBasedTestingFilter: PluginDefinition = {
   type: "header-based-testing-filter",
   create(name, parameters): Filter {

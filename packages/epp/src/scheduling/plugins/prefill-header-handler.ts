@@ -1,3 +1,4 @@
+import { PREFILLER_HEADER } from "@testbed/protocol";
 import { hostPort } from "../../datastore/endpoint.js";
 import type { PreRequest } from "../framework.js";
 import type { PluginDefinition } from "./plugin-definition.js";
@@ -6,8 +7,6 @@ import type { PluginDefinition } from "./plugin-definition.js";
  * prefill-header-handler (llm-d): when the prefill profile chose a pod, tell the decode pod's
  * routing sidecar where to run the remote prefill, with `x-prefiller-host-port: <ip:port>`.
  */
-export const PREFILLER_HEADER = "x-prefiller-host-port";
-
 export const prefillHeaderHandler: PluginDefinition = {
   type: "prefill-header-handler",
   create(name, parameters): PreRequest {

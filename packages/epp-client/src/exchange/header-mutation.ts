@@ -1,12 +1,20 @@
+// Envoy's default header mutation rules, applied to a processor's HeaderMutation
+// (source/extensions/filters/http/ext_proc/mutation_utils.cc with the default mutation checker).
 import { type HeaderMutation, headerValueText } from "@testbed/protocol";
 
 /**
  * Applies a processor's header mutation the way Envoy's default mutation rules allow: `host`,
  * `:authority`, `:scheme`, `:method` and `x-envoy-*` headers cannot be changed (the attempt is
  * counted as rejected_header_mutations), and neither can a name or value no HTTP codec could send
- * (a value with CR, LF or NUL; a name outside the token characters). Returns how many changes were refused.
+ * (a value with CR, LF or NUL; a name outside the token characters). Returns how many changes were
+ * refused. `applied`, when given, records every header the mutation set (with its resulting value)
+ * and forgets every one it removed: what the processor changed, for a report.
  */
-export function applyHeaderMutation(headers: Record<string, string>, mutation: HeaderMutation | undefined): number {
+export function applyHeaderMutation(
+  headers: Record<string, string>,
+  mutation: HeaderMutation | undefined,
+  applied?: Record<string, string>,
+): number {
   let rejected = 0;
   for (const option of mutation?.set_headers ?? []) {
     if (!option.header?.key) continue;
@@ -31,6 +39,7 @@ export function applyHeaderMutation(headers: Record<string, string>, mutation: H
     if (action === "ADD_IF_ABSENT" && exists) continue;
     if (action === "OVERWRITE_IF_EXISTS" && !exists) continue;
     headers[name] = action === "APPEND_IF_EXISTS_OR_ADD" && exists ? `${headers[name]},${value}` : value;
+    if (applied) applied[name] = headers[name];
   }
   for (const raw of mutation?.remove_headers ?? []) {
     const name = raw.toLowerCase();
@@ -39,6 +48,7 @@ export function applyHeaderMutation(headers: Record<string, string>, mutation: H
       continue;
     }
     delete headers[name];
+    if (applied) delete applied[name];
   }
   return rejected;
 }
