@@ -1,3 +1,4 @@
+import { DESTINATION_HEADER, LB_METADATA_NAMESPACE } from "@testbed/protocol";
 import type { KubeObject } from "../../store/kube-object.js";
 import { istioCircuitBreakers } from "./circuit-breakers.js";
 import { trafficPolicyFor, upstreamTransportSocket } from "./destination-rules.js";
@@ -124,9 +125,7 @@ function overrideHostPolicy(): Record<string, unknown> {
           name: "envoy.load_balancing_policies.override_host",
           typed_config: {
             "@type": "type.googleapis.com/envoy.extensions.load_balancing_policies.override_host.v3.OverrideHost",
-            override_host_sources: [
-              { metadata: { key: "envoy.lb", path: [{ key: "x-gateway-destination-endpoint" }] } },
-            ],
+            override_host_sources: [{ metadata: { key: LB_METADATA_NAMESPACE, path: [{ key: DESTINATION_HEADER }] } }],
             fallback_policy: {
               policies: [
                 {

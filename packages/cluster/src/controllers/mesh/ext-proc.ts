@@ -1,4 +1,5 @@
 import { EXT_PROC_FILTER_NAME, EXT_PROC_PER_ROUTE_TYPE, EXT_PROC_TYPE, type MeshProfile } from "@testbed/gateway";
+import { LB_METADATA_NAMESPACE } from "@testbed/protocol";
 import type { InferencePoolView } from "./inference-pools.js";
 import { outboundCluster, serviceFqdn } from "./names.js";
 
@@ -24,8 +25,8 @@ export function baseExtProcFilter(): Record<string, unknown> {
       processing_mode: { request_header_mode: "SKIP", response_header_mode: "SKIP" },
       message_timeout: "1000s",
       metadata_options: {
-        forwarding_namespaces: { untyped: ["envoy.lb"] },
-        receiving_namespaces: { untyped: ["envoy.lb"] },
+        forwarding_namespaces: { untyped: [LB_METADATA_NAMESPACE] },
+        receiving_namespaces: { untyped: [LB_METADATA_NAMESPACE] },
       },
     },
   };
