@@ -47,7 +47,10 @@ export class ModelServer {
   readonly log: VllmLogger;
   private readonly planner: ResponsePlanner;
   private readonly statsLogger: EngineStatsLogger;
-  /** Seconds the tokenizer took to load on the server's clock (none on a simulated one), reported as vLLM's model loading time. */
+  /**
+   * Seconds the tokenizer took to load on the server's clock (none on a simulated one), reported as
+   * vLLM's model loading time.
+   */
   private readonly loadSeconds: number;
   private requestCounter = 0;
 

@@ -112,7 +112,10 @@ export class ServerStreamCall<Request, Response> extends EventEmitter {
 export interface GrpcStreamServerOptions {
   /** PEM certificate and key: serve gRPC over TLS (ALPN h2), as the EPP's --secure-serving does. */
   tls?: { cert: string; key: string };
-  /** Runs the close grace period (default the wall clock). */
+  /**
+   * Runs the close grace period (default the wall clock). On a simulated clock, a close with streams
+   * still open waits until the clock is advanced past it.
+   */
   clock?: Clock;
 }
 

@@ -53,7 +53,7 @@ export interface VllmMetricsConfig {
   /** Labels of vllm:cache_config_info (Python's str() of each CacheConfig field). */
   cacheConfig: Record<string, string>;
   maxLoras: number;
-  /** vllm:lora_requests_info's value is the time of the last stats log. */
+  /** Whose time vllm:lora_requests_info reports (vLLM sets it to the time it logs LoRA stats). */
   clock: Clock;
 }
 
