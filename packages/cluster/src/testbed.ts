@@ -40,6 +40,10 @@ export interface TestbedOptions {
   probePeriodMs: number;
   /** `in-process`: every pod in this process; `process`: each pod in its own Node process (all cores, crash isolation). */
   isolation: "in-process" | "process";
+  /**
+   * Time for the whole cluster: store timestamps, controllers, the kubelet's back-off and probes, and
+   * every in-process pod (gateway, EPP, vLLM, Kuadrant). Pods under `isolation: process` use their own wall clock.
+   */
   clock: Clock;
   /** Control-plane messages (reconcile failures). */
   log: LogSink;
