@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { eventually } from "@testbed/common";
 import { SEED_PD_CONFIG_TEXT } from "@testbed/epp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -71,6 +72,24 @@ async function podMetric(pod: string, metric: string): Promise<number> {
 }
 
 const waitReady = () => cluster.testbed.waitUntilReady(30_000);
+/** The gateway's live config: an EnvoyFilter has taken effect once it shows there. */
+const configDump = () => cluster.envoyAdmin("openshift-ai-inference", "/config_dump");
+const schedulerPods = async () =>
+  (await oc("get", "pods", "-n", NS, "-l", "app=qwen3-0-6b-kserve-router-scheduler", "-o", "name")).out;
+/** Each model pod's name and its main container's env, as one string. */
+const modelPodEnv = async () =>
+  (
+    await oc(
+      "get",
+      "pods",
+      "-n",
+      NS,
+      "-l",
+      "serving.kserve.io/inferenceservice=qwen3-0-6b",
+      "-o",
+      "jsonpath={range .items[*]}{.metadata.name}: {.spec.containers[0].env}",
+    )
+  ).out;
 
 describe("the four bugs, in the seed's order", () => {
   it("A, as shipped: chat POST 400 Field required, /v1/models 200, EPP never contacted", async () => {
@@ -85,7 +104,8 @@ describe("the four bugs, in the seed's order", () => {
   it("B, the HTTP_ROUTE EnvoyFilter: 200, but round robin over all four pods and the EPP still never contacted", async () => {
     const applied = await oc("apply", "-f", "manifests/07-envoyfilter-fix-extproc-body-route.yaml");
     expect(applied.out).toBe("envoyfilter.networking.istio.io/fix-extproc-body-mode created\n");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Taken effect: the route overrides no longer ask for FULL_DUPLEX_STREAMED, but for STREAMED.
+    await eventually(async () => !(await configDump()).includes("FULL_DUPLEX_STREAMED"));
     const { statuses, throughEpp, perHost } = await send(8, (i) => `Question ${i}`);
     expect(statuses).toEqual(Array(8).fill(200));
     expect(throughEpp).toBe(0);
@@ -98,7 +118,8 @@ describe("the four bugs, in the seed's order", () => {
     expect(applied.out).toBe("envoyfilter.networking.istio.io/fix-extproc-body-mode configured\n");
     const applyTo = await oc("get", "envoyfilter", "fix-extproc-body-mode", "-n", "openshift-ingress", "-o", "yaml");
     expect(applyTo.out.split("\n").filter((l) => l.includes("applyTo"))).toEqual(["  - applyTo: HTTP_FILTER"]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Taken effect: the filter itself now carries the EnvoyFilter's 30 s message_timeout.
+    await eventually(async () => /"message_timeout":\s*"30s"/.test(await configDump()));
     const { statuses, throughEpp } = await send(5, (i) => `Question ${i}`);
     expect(statuses).toEqual(Array(5).fill(200));
     expect(throughEpp).toBe(0);
@@ -106,8 +127,7 @@ describe("the four bugs, in the seed's order", () => {
   });
 
   it("D, the scheduler TLS patch: the scheduler pod rolls, the handshake succeeds, the EPP is in the loop", async () => {
-    const before = (await oc("get", "pods", "-n", NS, "-l", "app=qwen3-0-6b-kserve-router-scheduler", "-o", "name"))
-      .out;
+    const before = await schedulerPods();
     const patched = await oc(
       "patch",
       "llminferenceservice",
@@ -119,9 +139,9 @@ describe("the four bugs, in the seed's order", () => {
       readFileSync("manifests/09-scheduler-tls-patch.json", "utf8"),
     );
     expect(patched.out).toBe("llminferenceservice.serving.kserve.io/qwen3-0-6b patched\n");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(async () => (await schedulerPods()) !== before);
     await waitReady();
-    const after = (await oc("get", "pods", "-n", NS, "-l", "app=qwen3-0-6b-kserve-router-scheduler", "-o", "name")).out;
+    const after = await schedulerPods();
     expect(after).not.toBe(before);
     const args = JSON.parse(
       (
@@ -175,20 +195,10 @@ describe("the four bugs, in the seed's order", () => {
       JSON.stringify(patch),
     );
     expect(patched.code).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The rollout has started once a pod carries the new vLLM flags; then wait for all of it.
+    await eventually(async () => (await modelPodEnv()).includes("enable-prefix-caching"));
     await waitReady();
-    const env = (
-      await oc(
-        "get",
-        "pods",
-        "-n",
-        NS,
-        "-l",
-        "serving.kserve.io/inferenceservice=qwen3-0-6b",
-        "-o",
-        "jsonpath={range .items[*]}{.metadata.name}: {.spec.containers[0].env}",
-      )
-    ).out;
+    const env = await modelPodEnv();
     expect(env.match(/enable-prefix-caching/g)).toHaveLength(4);
 
     const system = "You are a helpful assistant for the testbed workshop. ".repeat(40);

@@ -1,3 +1,4 @@
+import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatBody, type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
 
@@ -62,9 +63,8 @@ describe("maas-gateway", () => {
   it("serves a key from a Secret applied with oc, and the POST still fails with Bug 1 (no EnvoyFilter selects maas-gateway)", async () => {
     const applied = await oc(API_KEY_SECRET, "apply", "-f", "-");
     expect(applied.out).toBe("secret/alice-api-key created\n");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const models = await call("GET", "/v1/models", "alice-free-key-0001");
-    expect(models.status).toBe(200);
+    // The Kuadrant controller hands the new Secret to Authorino; the key works once it has.
+    await eventually(async () => expect((await call("GET", "/v1/models", "alice-free-key-0001")).status).toBe(200));
     const wrong = await call("GET", "/v1/models", "not-a-key");
     expect(wrong.status).toBe(401);
     const chat = await call("POST", "/v1/chat/completions", "alice-free-key-0001");

@@ -1,4 +1,5 @@
 import { startTestbed, type TestbedHandle } from "@testbed/cluster";
+import { eventually } from "@testbed/common";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
@@ -76,16 +77,15 @@ describe("pods in their own processes", () => {
       `https://localhost:${bystander?.metadata.labels?.["llm-d.ai/role"] === "decode" ? 8001 : 8000}/health`,
     ]);
     expect(health.exitCode).toBe(0);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const pod = testbed.store.get("Pod", "my-first-model", name);
-      const restarted = (pod?.status?.containerStatuses ?? []).every(
-        (c: { restartCount: number; ready: boolean }) => c.restartCount >= 1 && c.ready,
-      );
-      if (restarted) break;
-      if (Date.now() > deadline) throw new Error("the pod did not come back");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(
+      () => {
+        const pod = testbed.store.get("Pod", "my-first-model", name);
+        return (pod?.status?.containerStatuses ?? []).every(
+          (c: { restartCount: number; ready: boolean }) => c.restartCount >= 1 && c.ready,
+        );
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     const newPid = testbed.kubelet.podProcessId("my-first-model", name);
     expect(newPid).toBeDefined();
     expect(newPid).not.toBe(pid);

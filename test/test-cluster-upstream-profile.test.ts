@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHAT_PATH, chatBody, eppStat, type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
 
@@ -33,6 +34,10 @@ describe("the as-shipped topology under the upstream mesh profile", () => {
   });
 
   it("routes through the EPP once the scheduler gets --cert-path, still with no EnvoyFilter", async () => {
+    const schedulerPods = async () =>
+      (await oc("get", "pods", "-n", "my-first-model", "-l", "app=qwen3-0-6b-kserve-router-scheduler", "-o", "name"))
+        .out;
+    const before = await schedulerPods();
     const patched = await oc(
       "patch",
       "llminferenceservice",
@@ -44,7 +49,8 @@ describe("the as-shipped topology under the upstream mesh profile", () => {
       readFileSync("manifests/09-scheduler-tls-patch.json", "utf8"),
     );
     expect(patched.code).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The controllers start the scheduler's rollout; then the cluster is ready once it is done.
+    await eventually(async () => (await schedulerPods()) !== before);
     await cluster.testbed.waitUntilReady(30_000);
     expect((await oc("get", "envoyfilter", "fix-extproc-body-mode", "-n", "openshift-ingress")).code).toBe(1);
     for (let i = 0; i < 3; i++) {

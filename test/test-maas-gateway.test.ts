@@ -1,4 +1,4 @@
-import { LogBuffer, silentSink } from "@testbed/common";
+import { eventually, LogBuffer, silentSink } from "@testbed/common";
 import { type GatewayHandle, startGateway } from "@testbed/gateway";
 import {
   type AuthorinoHandle,
@@ -188,14 +188,12 @@ describe("maas-gateway: API keys, tier limits and token limits", () => {
         ],
       },
     ];
-    const charged = async (atLeast: number) => {
-      for (let i = 0; i < 200; i++) {
+    // Usage is reported to Limitador after the response: wait until it has been charged.
+    const charged = (atLeast: number) =>
+      eventually(() => {
         const used = 100 - (limitador.engine.peek("maas-gateway", descriptors)[0]?.remaining ?? 100);
-        if (used >= atLeast) return used;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      throw new Error(`tokens were never charged up to ${atLeast}`);
-    };
+        return used >= atLeast && used;
+      });
     // Each request: 9 prompt + 30 completion = 39 tokens, plus 1 for the pre-check.
     expect((await chat("free-key-alice-0123456789", 30)).status).toBe(200);
     expect(await charged(40)).toBe(40);
@@ -233,11 +231,10 @@ describe("maas-gateway: API keys, tier limits and token limits", () => {
         ],
       },
     ];
-    let used = 0;
-    for (let i = 0; i < 200 && used < 60; i++) {
-      used = 100 - (limitador.engine.peek("maas-gateway", descriptors)[0]?.remaining ?? 100);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const used = await eventually(() => {
+      const charged = 100 - (limitador.engine.peek("maas-gateway", descriptors)[0]?.remaining ?? 100);
+      return charged >= 60 && charged;
+    });
     // 1 for the check before the request, 59 reported from the stream's usage chunk.
     expect(used).toBe(60);
   });

@@ -40,6 +40,10 @@ export interface TestbedOptions {
   probePeriodMs: number;
   /** `in-process`: every pod in this process; `process`: each pod in its own Node process (all cores, crash isolation). */
   isolation: "in-process" | "process";
+  /**
+   * Time for the whole cluster: store timestamps, controllers, the kubelet's back-off and probes, and
+   * every in-process pod (gateway, EPP, vLLM, Kuadrant). Pods under `isolation: process` use their own wall clock.
+   */
   clock: Clock;
   /** Control-plane messages (reconcile failures). */
   log: LogSink;
@@ -149,19 +153,26 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     api,
     applied,
     options,
-    waitUntilReady: (timeoutMs = 30_000) => waitUntilReady(store, timeoutMs),
+    waitUntilReady: (timeoutMs = 30_000) => waitUntilReady(store, options.clock, timeoutMs),
     close: stop,
   };
 }
 
-async function waitUntilReady(store: ObjectStore, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const waiting = notReady(store);
-    if (waiting.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${waiting.join(", ")}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Checks again on every store change (no polling); the timeout runs on the testbed's clock. */
+function waitUntilReady(store: ObjectStore, clock: Clock, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (notReady(store).length === 0) return resolve();
+    const unwatch = store.watch(() => {
+      if (notReady(store).length > 0) return;
+      clock.clearTimeout(timeout);
+      unwatch();
+      resolve();
+    });
+    const timeout = clock.setTimeout(() => {
+      unwatch();
+      reject(new Error(`not ready after ${timeoutMs} ms: ${notReady(store).join(", ")}`));
+    }, timeoutMs);
+  });
 }
 
 /** What keeps the testbed from being ready: pods not Ready, Deployments short of replicas, Gateways without address. */

@@ -1,3 +1,4 @@
+import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiServerHandle, startApiServer } from "../src/api/api-server.js";
 import type { PodAccess } from "../src/api/pod-access.js";
@@ -190,12 +191,11 @@ describe("API server", () => {
     const decoder = new TextDecoder();
     let text = "";
     while (!text.includes("main: three\n")) text += decoder.decode((await reader.read()).value);
-    while (followers.size === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => followers.size > 0);
     for (const follower of followers) follower("four");
     while (!text.includes("four\n")) text += decoder.decode((await reader.read()).value);
     expect(text).toBe("main: three\nfour\n");
     controller.abort();
-    while (followers.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(followers.size).toBe(0);
+    await eventually(() => expect(followers.size).toBe(0));
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SystemClock, silentSink } from "@testbed/common";
+import { eventually, SystemClock, silentSink } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
 import { Kubelet } from "../src/kubelet/kubelet.js";
@@ -66,15 +66,8 @@ function vllmPod(name: string, extraArgs = "", image = "registry.redhat.io/rhaii
   };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Pods start real programs on sockets: wait for what they do, up to 15 s. */
+const WAIT = { timeoutMs: 15_000 };
 
 const pod = (name: string) => store.get("Pod", NS, name);
 const mainStatus = (name: string) => pod(name)?.status?.containerStatuses?.[0];
@@ -82,10 +75,10 @@ const mainStatus = (name: string) => pod(name)?.status?.containerStatuses?.[0];
 describe("Kubelet", () => {
   it("runs a vLLM pod on its own loopback IP: init container, readiness, logs and exec", async () => {
     store.create(vllmPod("vllm-a"));
-    const ready = await until("vllm-a Ready", () => {
+    const ready = await eventually(() => {
       const current = pod("vllm-a");
-      return current && isPodReady(current) ? current : undefined;
-    });
+      return current !== undefined && isPodReady(current) && current;
+    }, WAIT);
     expect(ready.spec.nodeName).toMatch(/^ip-10-0-4\d-17\.ec2\.internal$/); // a GPU node
     expect(ready.status.podIP).toMatch(/^127\.(129|131|133|135)\.202\.\d+$/);
     expect(ready.status.initContainerStatuses[0].state.terminated.exitCode).toBe(0);
@@ -101,22 +94,22 @@ describe("Kubelet", () => {
   });
 
   it("restarts a killed container and counts the restart", async () => {
-    await until("vllm-a Ready", () => (isPodReady(pod("vllm-a") as KubeObject) ? true : undefined));
+    await eventually(() => isPodReady(pod("vllm-a") as KubeObject), WAIT);
     const killed = await kubelet.exec(NS, "vllm-a", "main", ["kill", "-9", "1"]);
     expect(killed.exitCode).toBe(0);
-    const restarted = await until("restart", () => {
+    const restarted = await eventually(() => {
       const status = mainStatus("vllm-a");
-      return status?.restartCount === 1 && status.ready ? status : undefined;
-    });
+      return status?.restartCount === 1 && status.ready === true && status;
+    }, WAIT);
     expect(restarted.lastState.terminated.exitCode).toBe(137);
   });
 
   it("puts a container whose flags vLLM rejects into CrashLoopBackOff", async () => {
     store.create(vllmPod("vllm-bad", "--block-size 7"));
-    const crashing = await until("CrashLoopBackOff twice", () => {
+    const crashing = await eventually(() => {
       const status = mainStatus("vllm-bad");
-      return status?.restartCount >= 2 && status.state.waiting?.reason === "CrashLoopBackOff" ? status : undefined;
-    });
+      return status?.restartCount >= 2 && status.state.waiting?.reason === "CrashLoopBackOff" && status;
+    }, WAIT);
     expect(crashing.lastState.terminated.exitCode).toBe(2);
     expect(crashing.lastState.terminated.message).toMatch(/block-size/);
     expect(isPodReady(pod("vllm-bad") as KubeObject)).toBe(false);
@@ -124,10 +117,10 @@ describe("Kubelet", () => {
 
   it("cannot pull an image it has no program for, offline", async () => {
     store.create(vllmPod("unknown-image", "", "docker.io/library/nginx:latest"));
-    const waiting = await until("ImagePullBackOff", () => {
+    const waiting = await eventually(() => {
       const status = mainStatus("unknown-image");
-      return status?.state.waiting?.reason === "ImagePullBackOff" ? status : undefined;
-    });
+      return status?.state.waiting?.reason === "ImagePullBackOff" && status;
+    }, WAIT);
     expect(waiting.ready).toBe(false);
   });
 
@@ -136,10 +129,12 @@ describe("Kubelet", () => {
     withSecret.spec.volumes.push({ name: "tls", secret: { secretName: "late-secret" } });
     withSecret.spec.containers[0].volumeMounts.push({ name: "tls", mountPath: "/var/run/kserve/tls" });
     store.create(withSecret);
-    await until("FailedMount event", () =>
-      store
-        .list("Event", { namespace: NS })
-        .find((e) => e.reason === "FailedMount" && String(e.message).includes("late-secret")),
+    await eventually(
+      () =>
+        store
+          .list("Event", { namespace: NS })
+          .some((e) => e.reason === "FailedMount" && String(e.message).includes("late-secret")),
+      WAIT,
     );
     expect(isPodReady(pod("needs-secret") as KubeObject)).toBe(false);
     store.create({
@@ -148,7 +143,7 @@ describe("Kubelet", () => {
       metadata: { name: "late-secret", namespace: NS },
       data: { "a.txt": Buffer.from("hello").toString("base64") },
     });
-    await until("needs-secret Ready", () => (isPodReady(pod("needs-secret") as KubeObject) ? true : undefined));
+    await eventually(() => isPodReady(pod("needs-secret") as KubeObject), WAIT);
     const file = await kubelet.exec(NS, "needs-secret", "main", ["cat", "/var/run/kserve/tls/a.txt"]);
     expect(file.stdout).toBe("hello");
   });
@@ -164,7 +159,7 @@ describe("Kubelet", () => {
       store.create({ ...vllmPod("short-lived", "", "example.com/no-such-image:1") });
       store.delete("Pod", NS, "short-lived");
       await store.settled();
-      await until("relabelled bound", () => pod("relabelled")?.spec?.nodeName);
+      await eventually(() => expect(pod("relabelled")?.spec?.nodeName).toBeTruthy(), WAIT);
       await new Promise((resolve) => setImmediate(resolve));
       expect(pod("relabelled")?.metadata.labels).toEqual({ app: "relabelled", tier: "x" });
       expect(pod("short-lived")).toBeUndefined();
@@ -178,7 +173,7 @@ describe("Kubelet", () => {
   it("stops a deleted pod, releases its finalizer and frees its address", async () => {
     const ip = pod("vllm-a")?.status.podIP as string;
     store.delete("Pod", NS, "vllm-a");
-    await until("vllm-a gone", () => (pod("vllm-a") ? undefined : true));
+    await eventually(() => pod("vllm-a") === undefined, WAIT);
     await expect(fetch(`http://${ip}:8000/health`)).rejects.toThrow();
   });
 });

@@ -1,7 +1,9 @@
 export type { CertificateSubject, KeyAlgorithm, PemKeyPair } from "./certificates.js";
 export { CertificateAuthority, createSelfSignedCertificate } from "./certificates.js";
 export type { Clock, TimerHandle } from "./clock.js";
-export { SimulatedClock, SystemClock } from "./clock.js";
+export { SimulatedClock, SystemClock, systemClock } from "./clock.js";
+export type { EventuallyOptions } from "./eventually.js";
+export { eventually } from "./eventually.js";
 export { HOP_BY_HOP_HEADERS } from "./http-headers.js";
 export type { LogSink } from "./log.js";
 export { LogBuffer, silentSink, stderrSink } from "./log.js";

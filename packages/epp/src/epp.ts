@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Server as HttpServer } from "node:http";
 import * as grpc from "@grpc/grpc-js";
-import { SeededRandom } from "@testbed/common";
+import { type Clock, SeededRandom } from "@testbed/common";
 import {
   EXT_PROC_SERVICE_NAME,
   extProcService,
@@ -101,13 +101,21 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     }
     return timer;
   };
-  const scheduler = new Scheduler(config, (point, type, name, seconds) =>
-    pluginTimer(point, type, name).observe(seconds),
+  const scheduler = new Scheduler(
+    config,
+    (point, type, name, seconds) => pluginTimer(point, type, name).observe(seconds),
+    resolved.clock,
   );
-  const router = new RequestRouter({ datastore, scheduler: () => ({ scheduler, config }), metrics, log });
+  const router = new RequestRouter({
+    datastore,
+    scheduler: () => ({ scheduler, config }),
+    metrics,
+    log,
+    clock: resolved.clock,
+  });
 
   const certificate = resolved.secureServing ? await servingCertificate(resolved.certPath) : undefined;
-  const extProc = new GrpcStreamServer(certificate ? { tls: certificate } : {});
+  const extProc = new GrpcStreamServer({ ...(certificate ? { tls: certificate } : {}), clock: resolved.clock });
   extProc.addMethod(
     extProcService().definition.Process as StreamingMethod<ProcessingRequest, ProcessingResponse>,
     (call) =>
@@ -117,6 +125,7 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
         log,
         defaultBodyMode: resolved.extProcBodyMode,
         responseHeaderPlugins: () => config.responseHeaders,
+        clock: resolved.clock,
       }),
   );
   log.info("setup", "gRPC server starting", { name: "ext-proc" });
@@ -156,7 +165,12 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     endpoints: staticSource,
     config,
     async close() {
-      await Promise.all([extProc.close(), shutdown(healthServer), closeHttp(metricsServer.server), scraper.close()]);
+      await Promise.all([
+        extProc.close(),
+        shutdown(healthServer, resolved.clock),
+        closeHttp(metricsServer.server),
+        scraper.close(),
+      ]);
     },
   };
 }
@@ -178,14 +192,14 @@ function bind(server: grpc.Server, host: string, port: number, credentials: grpc
   );
 }
 
-function shutdown(server: grpc.Server): Promise<void> {
+function shutdown(server: grpc.Server, clock: Clock): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       server.forceShutdown();
       resolve();
     }, 1000);
     server.tryShutdown(() => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       resolve();
     });
   });

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CertificateAuthority, LogBuffer, silentSink } from "@testbed/common";
+import { CertificateAuthority, eventually, LogBuffer, SimulatedClock, silentSink } from "@testbed/common";
 import { chatBody, EppClient, routeOnce } from "@testbed/epp-client";
 import { HealthService } from "@testbed/protocol";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
@@ -29,12 +29,6 @@ async function epp(options: Partial<EppOptions> = {}): Promise<EppHandle> {
   });
   started.push(handle);
   return handle;
-}
-
-/** Poll until `done` holds (scrapes run on their own 50 ms timer); fail after 5 s. */
-async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 250 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  if (!done()) throw new Error("condition not reached within 5 s");
 }
 
 function check(address: string, service: string): Promise<string> {
@@ -117,7 +111,7 @@ describe("scraping model servers over HTTPS", () => {
       modelServerMetricsScheme: "https",
       modelServerMetricsCaFile: join(dir, "wrong-ca.crt"),
     });
-    await until(() => trusting.datastore.candidates()[0]?.metricsFresh === true);
+    await eventually(() => trusting.datastore.candidates()[0]?.metricsFresh === true);
     expect(distrusting.datastore.candidates()[0]?.metricsFresh).toBe(false);
     await secure.close();
   });
@@ -134,7 +128,7 @@ describe("EPP health, metrics and logs", () => {
 
   it("exposes GIE's metrics with the pool's name, fed by scraping the vLLM pod", async () => {
     const handle = await epp({ secureServing: false });
-    await until(() => handle.datastore.candidates()[0]?.metricsFresh === true);
+    await eventually(() => handle.datastore.candidates()[0]?.metricsFresh === true);
     const client = new EppClient({ address: handle.grpcAddress });
     await routeOnce(client, chatBody());
     client.close();
@@ -166,12 +160,19 @@ describe("EPP health, metrics and logs", () => {
     expect(decisions[0]).toMatch(/"queue-scorer": 1, "kv-cache-utilization-scorer": 1, "prefix-cache-scorer": 0/);
   });
 
-  it("treats an unreachable pod's metrics as unknown once they are older than the staleness threshold", async () => {
-    const source = new StaticEndpointSource([
-      { namespacedName: "default/gone", address: "127.0.0.1", port: 1, labels: {}, ready: true },
-    ]);
-    const handle = await epp({ secureServing: false, endpointSource: source, metricsStalenessThresholdMs: 100 });
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  it("treats metrics older than the staleness threshold, on the EPP's clock, as unknown", async () => {
+    const clock = new SimulatedClock();
+    const handle = await epp({
+      secureServing: false,
+      clock,
+      refreshMetricsIntervalMs: 50,
+      metricsStalenessThresholdMs: 100,
+    });
+    clock.advance(0);
+    await eventually(() => handle.datastore.candidates()[0]?.metricsFresh === true);
+    // The next scrape starts at 50 ms but cannot answer before this synchronous check: at 101 ms
+    // the one scrape so far (at 0 ms) is past the 100 ms threshold.
+    clock.advance(101);
     expect(handle.datastore.candidates()[0]?.metricsFresh).toBe(false);
   });
 

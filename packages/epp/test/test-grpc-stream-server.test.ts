@@ -1,5 +1,6 @@
 import { connect, type IncomingHttpHeaders } from "node:http2";
 import * as grpc from "@grpc/grpc-js";
+import { eventually, SimulatedClock } from "@testbed/common";
 import {
   extProcService,
   frameMessage,
@@ -162,7 +163,7 @@ describe("the EPP's gRPC server (ext_proc port)", () => {
     // so end it from the server side through the recorded call.
     const before = seen.length;
     const pending = rawRequest({ "content-type": "application/grpc", te: "trailers" }, message("hello"));
-    await until(() => seen[before]?.events.includes("end") === true);
+    await eventually(() => seen[before]?.events.includes("end") === true);
     seen[before]?.call.end();
     const answered = await pending;
     expect(answered.headers["grpc-status"]).toBeUndefined();
@@ -184,9 +185,9 @@ describe("the EPP's gRPC server (ext_proc port)", () => {
       "content-type": "application/grpc",
     });
     stream.on("error", () => {});
-    await until(() => seen.length > before);
+    await eventually(() => seen.length > before);
     stream.close();
-    await until(() => seen[before]?.events.includes("cancelled") === true);
+    await eventually(() => seen[before]?.events.includes("cancelled") === true);
     session.close();
     // Node reports the end of the readable side before the reset itself.
     expect(seen[before]?.events.at(-1)).toBe("cancelled");
@@ -201,9 +202,14 @@ describe("the EPP's gRPC server (ext_proc port)", () => {
   });
 
   it("closes with a stream still open: GOAWAY, then the stream is dropped after the grace period", async () => {
-    const own = new GrpcStreamServer();
+    const clock = new SimulatedClock();
+    const own = new GrpcStreamServer({ clock });
+    let opened = false;
     let cancelled = false;
-    own.addMethod(PROCESS, (call) => call.on("cancelled", () => (cancelled = true)));
+    own.addMethod(PROCESS, (call) => {
+      opened = true;
+      call.on("cancelled", () => (cancelled = true));
+    });
     const port = await own.listen("127.0.0.1", 0);
     const session = connect(`http://127.0.0.1:${port}`);
     let goaway = false;
@@ -215,16 +221,14 @@ describe("the EPP's gRPC server (ext_proc port)", () => {
       "content-type": "application/grpc",
     });
     stream.on("error", () => {});
-    await new Promise((resolve) => stream.once("ready", resolve));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    await own.close(100);
-    expect(goaway).toBe(true);
-    await until(() => cancelled);
+    await eventually(() => opened);
+    const closing = own.close(100);
+    await eventually(() => goaway);
+    // The grace period runs on the server's clock: the open stream survives until it has passed.
+    expect(cancelled).toBe(false);
+    clock.advance(100);
+    await closing;
+    await eventually(() => cancelled);
     session.destroy();
   });
 });
-
-async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 250 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  if (!done()) throw new Error("condition not reached within 5 s");
-}

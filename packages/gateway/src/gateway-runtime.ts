@@ -1,7 +1,7 @@
 // One version of the gateway's config made runnable: clusters with their pools and gRPC clients,
 // and per listener its route table and HTTP filter chain (built through the filter registry).
 import { isDeepStrictEqual } from "node:util";
-import { type Clock, SystemClock } from "@testbed/common";
+import { type Clock, systemClock } from "@testbed/common";
 import type { Cluster, GatewayConfig, Listener, Route } from "./config/envoy-types.js";
 import { EXT_PROC_FILTER_NAME } from "./ext-proc/ext-proc-config.js";
 import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
@@ -22,9 +22,9 @@ export class ClusterEntry {
 
   constructor(
     readonly runtime: ClusterRuntime,
-    private readonly clock: Clock = new SystemClock(),
+    private readonly clock: Clock = systemClock,
   ) {
-    this.http = new UpstreamConnector(runtime);
+    this.http = new UpstreamConnector(runtime, clock);
   }
 
   /** Whether this entry can serve `cluster` as it is: same config, same CA file content. */
@@ -72,7 +72,7 @@ export class GatewayRuntime {
     warnings: string[],
     readonly meshProfile: MeshProfile,
     /** Times the filters' and gRPC clients' timers (ext_proc message_timeout, deadlines, connect timeouts). */
-    readonly clock: Clock = new SystemClock(),
+    readonly clock: Clock = systemClock,
     filterRegistry: FilterRegistry = GATEWAY_FILTERS,
   ) {
     for (const cluster of config.clusters) {

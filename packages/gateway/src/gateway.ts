@@ -22,6 +22,11 @@ export interface GatewayOptions {
   accessLogSink: LogSink;
   /** Warnings about unmodelled config fields. */
   log: LogSink;
+  /**
+   * Every timer of the gateway, as Envoy's come from its dispatcher's time source: the access log's
+   * times, connect timeouts, route timeouts, ext_proc message timeouts, gRPC deadlines and the old
+   * config's 30 s drain.
+   */
   clock: Clock;
 }
 
@@ -70,7 +75,7 @@ export async function startGateway(
         {
           runtime: pinned,
           listener: listenerRuntime,
-          now: () => settings.clock.now(),
+          clock: settings.clock,
           accessLog: (entry) => {
             const line = formatAccessLog(entry);
             accessLog.sink(line);
@@ -142,7 +147,7 @@ export async function startGateway(
       handle.warnings = read.warnings;
       handle.listenerUrls = listenerUrls();
       // Let requests pinned to the old runtime finish before its pools close.
-      setTimeout(() => previous.close(nextRuntime), 30_000).unref();
+      settings.clock.setTimeout(() => previous.close(nextRuntime), 30_000);
       return read.warnings;
     },
     async close() {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { HOP_BY_HOP_HEADERS } from "@testbed/common";
+import { type Clock, HOP_BY_HOP_HEADERS } from "@testbed/common";
 import type { AccessLogEntry } from "./access-log.js";
 import {
   type FilterRun,
@@ -26,7 +26,8 @@ export interface HandlerContext {
   runtime: GatewayRuntime;
   listener: ListenerRuntime;
   accessLog: (entry: AccessLogEntry) => void;
-  now: () => number;
+  /** The access log's start time and durations, and the route timeout's body deadline. */
+  clock: Clock;
 }
 
 /** Istio's gateways name themselves in local replies and upstream responses. */
@@ -37,7 +38,7 @@ export async function handleRequest(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const started = context.now();
+  const started = context.clock.now();
   const tls = (request.socket as TLSSocket).encrypted === true;
   const headers = requestHeaders(request, tls);
   const log: AccessLogEntry = {
@@ -67,7 +68,7 @@ export async function handleRequest(
   let filters: FilterRun[] = [];
   const finish = () => {
     for (const filter of filters) filter.complete?.({ status: log.responseCode });
-    log.durationMs = context.now() - started;
+    log.durationMs = context.clock.now() - started;
     context.accessLog(log);
   };
   try {
@@ -161,7 +162,7 @@ async function forward(
   // the whole upstream response.
   const timeoutMs = (action?.timeout ?? 15) * 1000;
 
-  const sentAt = context.now();
+  const sentAt = context.clock.now();
   const upstreamRequest = {
     method: state.headers[":method"] ?? "GET",
     path: upstreamPath,
@@ -203,7 +204,7 @@ async function forward(
 
   const { headers: upstreamHeadersIn, statusCode, body: upstream } = attempt.response;
   log.upstreamLocalAddress = attempt.localAddress;
-  log.upstreamServiceTimeMs = context.now() - sentAt;
+  log.upstreamServiceTimeMs = context.clock.now() - sentAt;
   const responseHeaders = upstreamResponseHeaders(upstreamHeadersIn, statusCode);
   responseHeaders["x-envoy-upstream-service-time"] = String(Math.round(log.upstreamServiceTimeMs));
   const length = upstreamHeadersIn["content-length"];
@@ -255,16 +256,16 @@ async function forward(
   else clientGone.addEventListener("abort", onClientGone, { once: true });
   const bodyDeadline =
     timeoutMs > 0
-      ? setTimeout(
+      ? context.clock.setTimeout(
           () => {
             log.responseFlags.push("UT");
             upstream.destroy();
             response.destroy();
           },
-          Math.max(1, timeoutMs - (context.now() - sentAt)),
+          Math.max(1, timeoutMs - (context.clock.now() - sentAt)),
         )
       : undefined;
-  response.once("close", () => clearTimeout(bodyDeadline));
+  response.once("close", () => bodyDeadline && context.clock.clearTimeout(bodyDeadline));
   try {
     if (bodyFilter?.responseBody) await bodyFilter.responseBody(upstream, write, body.contentLength);
     else for await (const chunk of upstream) write(chunk);
@@ -414,7 +415,7 @@ async function sendWithRetries(
       outcome.retried = true;
     }
     log.upstreamHost = host.hostPort;
-    const remaining = timeoutMs > 0 ? Math.max(1, timeoutMs - (context.now() - sentAt)) : 0;
+    const remaining = timeoutMs > 0 ? Math.max(1, timeoutMs - (context.clock.now() - sentAt)) : 0;
     // A retry holds its slot under max_retries while it is in flight.
     if (retry) resources.retries.inc();
     try {

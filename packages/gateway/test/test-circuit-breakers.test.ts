@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTcpServer } from "node:net";
-import { silentSink } from "@testbed/common";
+import { eventually, silentSink } from "@testbed/common";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { ClusterResources, ENVOY_DEFAULT_THRESHOLDS } from "../src/upstream/circuit-breakers.js";
@@ -120,12 +120,9 @@ async function hostCounters(g: GatewayHandle, host: string): Promise<Record<stri
   return counters;
 }
 
+/** Waits, with the shared eventually(), for a condition the gateway and its upstreams reach on their own. */
 async function until(done: () => Promise<boolean> | boolean): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error("condition not reached within 3 s");
+  await eventually(done, { timeoutMs: 3_000 });
 }
 
 describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priority)", () => {

@@ -1,4 +1,4 @@
-import { silentSink } from "@testbed/common";
+import { eventually, silentSink } from "@testbed/common";
 import { applyHeaderMutation } from "@testbed/epp-client/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
@@ -102,13 +102,9 @@ describe("review regressions", () => {
     await response.body?.getReader().read();
     controller.abort();
     const host = pod.url.replace("http://", "");
-    let clusters = "";
-    for (let i = 0; i < 100; i++) {
-      clusters = await (await fetch(`${g.adminUrl}/clusters`)).text();
-      if (clusters.includes(`backend::${host}::rq_active::0`)) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(clusters).toContain(`backend::${host}::rq_active::0`);
+    await eventually(async () =>
+      expect(await (await fetch(`${g.adminUrl}/clusters`)).text()).toContain(`backend::${host}::rq_active::0`),
+    );
     await pod.close();
   });
 });

@@ -1,3 +1,4 @@
+import { SimulatedClock } from "@testbed/common";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readAuthConfig } from "../src/authorino/auth-config.js";
@@ -123,7 +124,7 @@ describe("Authorino API-key authentication", () => {
 
   it("ignores Secrets Authorino does not manage, and keys past their expiry", () => {
     const now = Date.UTC(2026, 10, 27);
-    const authorino = new AuthorinoEngine(() => now);
+    const authorino = new AuthorinoEngine(new SimulatedClock(now));
     authorino.setAuthConfigs([maasAuthConfig]);
     const unmanaged = apiKeySecret("eve", "free", "unmanaged-key-0123456789");
     delete unmanaged.metadata.labels?.["authorino.kuadrant.io/managed-by"];

@@ -9,7 +9,7 @@ import { translatePolicies } from "../src/policies/translate-policies.js";
 describe("maas-api: getting a key", () => {
   const gateway = { name: "maas-gateway", namespace: "openshift-ingress" };
   const clock = new SimulatedClock(Date.UTC(2026, 10, 27));
-  const authorino = new AuthorinoEngine(() => clock.now());
+  const authorino = new AuthorinoEngine(clock);
   authorino.setAuthConfigs(
     translatePolicies(maasPolicies(gateway), gateway).authConfigs.map((c) => readAuthConfig(c, "auth")),
   );

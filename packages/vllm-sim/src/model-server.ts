@@ -47,7 +47,10 @@ export class ModelServer {
   readonly log: VllmLogger;
   private readonly planner: ResponsePlanner;
   private readonly statsLogger: EngineStatsLogger;
-  /** Wall-clock seconds the tokenizer took to load, reported as vLLM's model loading time. */
+  /**
+   * Seconds the tokenizer took to load on the server's clock (none on a simulated one), reported as
+   * vLLM's model loading time.
+   */
   private readonly loadSeconds: number;
   private requestCounter = 0;
 
@@ -60,9 +63,9 @@ export class ModelServer {
     this.modelNames = servedModelNames(options);
     this.maxModelLen = options.maxModelLen ?? architecture.maxPositionEmbeddings;
     this.log = new VllmLogger(options.log, () => options.clock.now());
-    const loadStart = performance.now();
+    const loadStart = options.clock.monotonicNow();
     this.tokenizer = qwen3Tokenizer();
-    this.loadSeconds = (performance.now() - loadStart) / 1000;
+    this.loadSeconds = (options.clock.monotonicNow() - loadStart) / 1000;
     this.planner = new ResponsePlanner(this.tokenizer, options.mode, options.seed);
     this.faults = new FaultInjector(mixSeeds(options.seed, 0xfa17));
     this.faults.configure({
@@ -74,6 +77,7 @@ export class ModelServer {
       maxModelLen: this.maxModelLen,
       cacheConfig: this.cacheConfigLabels(),
       maxLoras: 1,
+      clock: options.clock,
     });
     const pool = new KvBlockPool(sizing.numGpuBlocks);
     const kv = new KvCacheManager(pool, options.blockSize, options.enablePrefixCaching);

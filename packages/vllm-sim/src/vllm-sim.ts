@@ -39,6 +39,7 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
       prefillerUseTls: resolved.prefillerUseTls,
       https,
       log: resolved.log,
+      clock: resolved.clock,
     });
   }
   return {

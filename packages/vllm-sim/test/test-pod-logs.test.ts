@@ -1,4 +1,4 @@
-import { SimulatedClock } from "@testbed/common";
+import { eventually, SimulatedClock } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { buildVllmApp } from "../src/http/app.js";
 import { hi, logCollector, postJson, testServer } from "./helpers.js";
@@ -64,8 +64,7 @@ describe("client disconnects", () => {
     await reader?.read();
     expect(server.engine.numRunning).toBe(1);
     controller.abort();
-    for (let i = 0; i < 100 && server.engine.numRunning > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(server.engine.numRunning).toBe(0);
+    await eventually(() => expect(server.engine.numRunning).toBe(0));
     expect(server.engine.kv.pool.usage()).toBe(0);
     const metrics = (await app.inject({ method: "GET", url: "/metrics" })).body;
     expect(metrics).toContain(

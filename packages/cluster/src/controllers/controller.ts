@@ -1,4 +1,4 @@
-import type { Clock, LogSink } from "@testbed/common";
+import type { Clock, LogSink, TimerHandle } from "@testbed/common";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 
 /** What every controller is given: the store it reconciles, time, and where to log. */
@@ -27,7 +27,7 @@ export abstract class QueuedController implements Controller {
 
   start(context: ControllerContext): void {
     this.context = context;
-    this.queue = new ReconcileQueue(this.name, (key) => this.reconcile(key, context), context.log);
+    this.queue = new ReconcileQueue(this.name, (key) => this.reconcile(key, context), context.log, context.clock);
     this.unwatch = context.store.watch((event) => {
       for (const key of this.keysFor(event, context)) this.queue?.enqueue(key);
     });
@@ -59,12 +59,14 @@ export class ReconcileQueue {
   private running = false;
   private stopped = false;
   private readonly retries = new Map<string, number>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Set<TimerHandle>();
 
   constructor(
     private readonly name: string,
     private readonly reconcile: (key: string) => Promise<void> | void,
     private readonly log: LogSink,
+    /** Whose time the retry back-off runs on. */
+    private readonly clock: Clock,
   ) {}
 
   enqueue(key: string): void {
@@ -81,7 +83,7 @@ export class ReconcileQueue {
   stop(): void {
     this.stopped = true;
     this.queued.clear();
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) this.clock.clearTimeout(timer);
   }
 
   private async drain(): Promise<void> {
@@ -107,11 +109,10 @@ export class ReconcileQueue {
     this.retries.set(key, attempt);
     const delayMs = Math.min(5_000, 10 * 2 ** attempt);
     this.log(`${this.name}: reconcile ${key} failed (attempt ${attempt}, retry in ${delayMs}ms): ${error.message}`);
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       this.timers.delete(timer);
       this.enqueue(key);
     }, delayMs);
-    timer.unref?.();
     this.timers.add(timer);
   }
 }

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { TimerHandle } from "@testbed/common";
 import { recordEvent } from "../store/events.js";
 import { type KubeObject, kubeTime } from "../store/kube-object.js";
 import type { ObjectStore } from "../store/object-store.js";
@@ -42,7 +43,7 @@ const MAX_BACKOFF_MS = 300_000;
 export class PodWorker {
   private readonly lifecycle = startPodLifecycle();
   private readonly containers = new Map<string, ContainerRecord>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Set<TimerHandle>();
   readonly fs: PodFilesystem;
   private readonly startTime: string;
   private statusQueued = false;
@@ -95,7 +96,7 @@ export class PodWorker {
     if (this.stopping) return;
     this.stopping = true;
     this.lifecycle.send({ type: "DELETE" });
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of this.timers) this.deps.services.clock.clearTimeout(timer);
     this.wakeMount?.(); // a pod waiting for a Secret stops waiting
     for (const record of this.containers.values()) {
       if (record.running) this.event("Normal", "Killing", `Stopping container ${record.spec.name}`);
@@ -276,7 +277,7 @@ export class PodWorker {
     let failures = 0;
     const tick = async () => {
       if (this.stopping || generation !== record.generation) return;
-      const ok = await runProbe(probe, this.podIP, record.spec);
+      const ok = await runProbe(probe, this.podIP, record.spec, this.deps.services.clock);
       if (this.stopping || generation !== record.generation) return;
       failures = ok ? 0 : failures + 1;
       const threshold = probe.failureThreshold ?? 3;
@@ -326,7 +327,7 @@ export class PodWorker {
   }
 
   private after(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
+    const timer = this.deps.services.clock.setTimeout(() => {
       this.timers.delete(timer);
       fn();
     }, ms);

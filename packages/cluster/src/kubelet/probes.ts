@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import type { Clock } from "@testbed/common";
 import { HealthService } from "@testbed/protocol";
 import { Agent, request } from "undici";
 import { servingPort } from "../network/ports.js";
@@ -8,8 +9,11 @@ const PROBE_TIMEOUT_MS = 1_000;
 // Probes check the pod's own endpoint: like the kubelet, they do not verify its certificate.
 const insecure = new Agent({ connect: { rejectUnauthorized: false }, keepAliveTimeout: 1 });
 
-/** One readiness check, as the kubelet runs it: HTTP GET (2xx/3xx), TCP connect, or gRPC health SERVING. */
-export async function runProbe(probe: Probe, podIP: string, container: ContainerSpec): Promise<boolean> {
+/**
+ * One readiness check, as the kubelet runs it: HTTP GET (2xx/3xx), TCP connect, or gRPC health SERVING.
+ * The HTTP and TCP timeouts are socket options (real time); the gRPC one runs on `clock`.
+ */
+export async function runProbe(probe: Probe, podIP: string, container: ContainerSpec, clock: Clock): Promise<boolean> {
   try {
     if (probe.httpGet) {
       const port = servingPort(resolvePort(probe.httpGet.port, container));
@@ -23,7 +27,8 @@ export async function runProbe(probe: Probe, podIP: string, container: Container
       return response.statusCode >= 200 && response.statusCode < 400;
     }
     if (probe.tcpSocket) return await tcpConnects(podIP, servingPort(resolvePort(probe.tcpSocket.port, container)));
-    if (probe.grpc) return await grpcServing(`${podIP}:${servingPort(probe.grpc.port)}`, probe.grpc.service ?? "");
+    if (probe.grpc)
+      return await grpcServing(`${podIP}:${servingPort(probe.grpc.port)}`, probe.grpc.service ?? "", clock);
     return true;
   } catch {
     return false;
@@ -55,16 +60,17 @@ function tcpConnects(host: string, port: number): Promise<boolean> {
   });
 }
 
-function grpcServing(address: string, service: string): Promise<boolean> {
+function grpcServing(address: string, service: string, clock: Clock): Promise<boolean> {
   const client = HealthService.client(address);
   return new Promise((resolve) => {
+    const timeout = clock.setTimeout(() => {
+      client.close();
+      resolve(false);
+    }, PROBE_TIMEOUT_MS);
     client.Check({ service }, (error, response) => {
+      clock.clearTimeout(timeout);
       client.close();
       resolve(!error && response?.status === "SERVING");
     });
-    setTimeout(() => {
-      client.close();
-      resolve(false);
-    }, PROBE_TIMEOUT_MS).unref();
   });
 }

@@ -1,3 +1,4 @@
+import type { Clock } from "@testbed/common";
 import {
   type BodySendMode,
   DESTINATION_HEADER,
@@ -52,6 +53,7 @@ export interface StreamParts {
   log: EppLogger;
   defaultBodyMode: BodySendMode;
   responseHeaderPlugins: () => ResponseHeadersPlugin[];
+  clock: Clock;
 }
 
 /** The server's side of ExternalProcessor.Process (a ServerStreamCall; grpc-js's duplex call fits too). */
@@ -76,7 +78,7 @@ export class ExtProcStream {
   private readonly responseChunks: Buffer[] = [];
   private responseBytes = 0;
   private responseTail = "";
-  private startedAt = performance.now();
+  private readonly startedAt: number;
   private finished = false;
   private closed = false;
 
@@ -84,6 +86,7 @@ export class ExtProcStream {
     private readonly call: ProcessCall,
     private readonly parts: StreamParts,
   ) {
+    this.startedAt = parts.clock.monotonicNow();
     call.on("data", (message: ProcessingRequest) => {
       try {
         this.onMessage(message);
@@ -263,7 +266,7 @@ export class ExtProcStream {
     const model = this.decision.request.targetModel;
     const labels = { model_name: model, target_model_name: model };
     const { metrics } = this.parts;
-    metrics.requestDuration.observe(labels, (performance.now() - this.startedAt) / 1000);
+    metrics.requestDuration.observe(labels, (this.parts.clock.monotonicNow() - this.startedAt) / 1000);
     metrics.responseSizes.observe(labels, this.responseBytes);
     const usage = usageFrom(this.responseTail);
     if (usage) {

@@ -9,6 +9,7 @@ import {
   type ServerHttp2Stream,
 } from "node:http2";
 import type { AddressInfo } from "node:net";
+import { type Clock, systemClock } from "@testbed/common";
 import { frameMessage, GrpcCode, GrpcFramingError, GrpcMessageDecoder, grpcMessageEncoded } from "@testbed/protocol";
 
 /** What serving a method needs of it: grpc-js's MethodDefinition has these fields. */
@@ -111,6 +112,11 @@ export class ServerStreamCall<Request, Response> extends EventEmitter {
 export interface GrpcStreamServerOptions {
   /** PEM certificate and key: serve gRPC over TLS (ALPN h2), as the EPP's --secure-serving does. */
   tls?: { cert: string; key: string };
+  /**
+   * Runs the close grace period (default the wall clock). On a simulated clock, a close with streams
+   * still open waits until the clock is advanced past it.
+   */
+  clock?: Clock;
 }
 
 /**
@@ -124,8 +130,10 @@ export class GrpcStreamServer {
   private readonly server: Http2Server;
   private readonly handlers = new Map<string, (stream: ServerHttp2Stream) => void>();
   private readonly sessions = new Set<Http2Session>();
+  private readonly clock: Clock;
 
   constructor(options: GrpcStreamServerOptions = {}) {
+    this.clock = options.clock ?? systemClock;
     // Node's default session memory (10 MB) refuses new streams once a few 1 MB bodies are in flight.
     const settings = { maxSessionMemory: Number.MAX_SAFE_INTEGER };
     this.server = options.tls
@@ -160,11 +168,11 @@ export class GrpcStreamServer {
   /** Stop accepting; GOAWAY to every client, then drop whatever is still open after `graceMs`. */
   close(graceMs = 1000): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         for (const session of this.sessions) session.destroy();
       }, graceMs);
       this.server.close(() => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve();
       });
       for (const session of this.sessions) session.close();

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Clock } from "@testbed/common";
 import { REQUEST_ID_HEADER } from "@testbed/protocol";
 import type { Datastore } from "../datastore/datastore.js";
 import { type Endpoint, hostPort } from "../datastore/endpoint.js";
@@ -30,6 +31,7 @@ export interface RouterParts {
   scheduler: () => { scheduler: Scheduler; config: SchedulerConfig };
   metrics: EppMetrics;
   log: EppLogger;
+  clock: Clock;
 }
 
 export class RequestRouter {
@@ -63,9 +65,9 @@ export class RequestRouter {
     if (candidates.length === 0) return noCandidates();
 
     const { scheduler, config } = this.parts.scheduler();
-    const started = performance.now();
+    const started = this.parts.clock.monotonicNow();
     const { result, trace } = scheduler.schedule(request, candidates, log.verbosity >= 3);
-    metrics.schedulerDuration.observe((performance.now() - started) / 1000);
+    metrics.schedulerDuration.observe((this.parts.clock.monotonicNow() - started) / 1000);
     const targets = result.profileResults[result.primaryProfileName]?.targetEndpoints ?? [];
     const target = targets[0];
     if (!target) {

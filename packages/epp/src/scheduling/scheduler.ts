@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "@testbed/common";
 import { type Endpoint, hostPort } from "../datastore/endpoint.js";
 import type { SchedulerConfig } from "./config/endpoint-picker-config.js";
 import {
@@ -33,6 +34,8 @@ export class Scheduler {
   constructor(
     private readonly config: SchedulerConfig,
     private readonly timePlugin: PluginTimer = () => {},
+    /** Times each plugin; on a simulated clock a plugin takes no time. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** `explain` records every candidate's scores (for the decision log); it costs time, so only when logging. */
@@ -97,9 +100,9 @@ export class Scheduler {
   }
 
   private timed<T>(point: string, type: string, name: string, run: () => T): T {
-    const start = performance.now();
+    const start = this.clock.monotonicNow();
     const value = run();
-    this.timePlugin(point, type, name, (performance.now() - start) / 1000);
+    this.timePlugin(point, type, name, (this.clock.monotonicNow() - start) / 1000);
     return value;
   }
 }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { type Clock, systemClock, type TimerHandle } from "@testbed/common";
 import { type Dispatcher, errors } from "undici";
 import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
 import { Http1ConnectionPool, type PendingFailure, PooledConnection } from "./http1-connection-pool.js";
@@ -43,7 +44,14 @@ export class UpstreamConnector {
   private readonly pools = new Map<string, Http1ConnectionPool>();
   /** Closed with its config version: a late retry on it finds its pool closed (503 UC). */
   private closed = false;
-  constructor(private readonly cluster: ClusterRuntime) {
+  /**
+   * `clock` runs the connect timeout and the route deadline: the gateway's clock, the wall clock
+   * when none is given.
+   */
+  constructor(
+    private readonly cluster: ClusterRuntime,
+    private readonly clock: Clock = systemClock,
+  ) {
     cluster.onHostRemoved((hostPort) => {
       this.pools.get(hostPort)?.close();
       this.pools.delete(hostPort);
@@ -63,11 +71,13 @@ export class UpstreamConnector {
     clientGone?: AbortSignal,
   ): Promise<UpstreamAttempt> {
     const pool = this.pool(host);
-    const startedAt = performance.now();
+    const startedAt = this.clock.monotonicNow();
     const lease = pool.acquire();
     if ("overflow" in lease) return this.overflow();
     const waited =
-      "connection" in lease ? lease.connection : await waitForConnection(pool, lease, deadlineMs, clientGone);
+      "connection" in lease
+        ? lease.connection
+        : await waitForConnection(pool, lease, deadlineMs, this.clock, clientGone);
     if (!(waited instanceof PooledConnection)) return this.notConnected(host, waited);
     if (clientGone?.aborted) {
       pool.release(waited);
@@ -82,7 +92,7 @@ export class UpstreamConnector {
     account.requestStarted();
     requests.inc();
     account.onFinished(() => requests.dec());
-    const remaining = deadlineMs > 0 ? Math.max(1, deadlineMs - (performance.now() - startedAt)) : 0;
+    const remaining = deadlineMs > 0 ? Math.max(1, deadlineMs - (this.clock.monotonicNow() - startedAt)) : 0;
     return this.exchange(pool, waited, account, upstream, remaining, clientGone);
   }
 
@@ -139,7 +149,7 @@ export class UpstreamConnector {
       const settle = (attempt: UpstreamAttempt, timedOut = false) => {
         if (settled) return;
         settled = true;
-        clearTimeout(deadline);
+        if (deadline) this.clock.clearTimeout(deadline);
         clientGone?.removeEventListener("abort", onClientGone);
         if (!attempt.ok) account.requestFinished(false, timedOut);
         resolve(attempt);
@@ -147,7 +157,7 @@ export class UpstreamConnector {
       clientGone?.addEventListener("abort", onClientGone, { once: true });
       const deadline =
         deadlineMs > 0
-          ? setTimeout(() => {
+          ? this.clock.setTimeout(() => {
               settle({ ok: false, failure: { status: 504, flag: "UT", resetReason: "" } }, true);
               controller?.abort(new Error("upstream request timeout"));
             }, deadlineMs)
@@ -183,7 +193,7 @@ export class UpstreamConnector {
             response.body.fail(error);
           } else if (!controller && isInvalidArgument(error)) {
             // A request undici refuses to write (a header value it cannot send): nothing went out.
-            clearTimeout(deadline);
+            if (deadline) this.clock.clearTimeout(deadline);
             settled = true;
             account.requestFinished(false);
             reject(error);
@@ -231,6 +241,7 @@ export class UpstreamConnector {
           origin: `${tls ? "https" : "http"}://${host.address.includes(":") ? `[${host.address}]` : host.address}:${host.port}`,
           // connect_timeout covers the TCP (and TLS) handshake only, never a slow response.
           connectTimeoutMs: (this.cluster.config.connect_timeout ?? 5) * 1000,
+          clock: this.clock,
           ...(tls ? { tls: nodeTlsOptions(tls) } : {}),
         },
         {
@@ -267,10 +278,11 @@ function waitForConnection(
   pool: Http1ConnectionPool,
   lease: { wait: Promise<PooledConnection | PendingFailure>; cancel: () => void },
   deadlineMs: number,
+  clock: Clock,
   clientGone?: AbortSignal,
 ): Promise<PooledConnection | PendingFailure | "timed out" | "client gone"> {
   return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     const stopWaiting = (why: "timed out" | "client gone") => {
       lease.cancel();
       done();
@@ -280,12 +292,12 @@ function waitForConnection(
     };
     const onClientGone = () => stopWaiting("client gone");
     const done = () => {
-      clearTimeout(timer);
+      if (timer) clock.clearTimeout(timer);
       clientGone?.removeEventListener("abort", onClientGone);
     };
     if (clientGone?.aborted) return onClientGone();
     clientGone?.addEventListener("abort", onClientGone, { once: true });
-    if (deadlineMs > 0) timer = setTimeout(() => stopWaiting("timed out"), deadlineMs);
+    if (deadlineMs > 0) timer = clock.setTimeout(() => stopWaiting("timed out"), deadlineMs);
     void lease.wait.then((outcome) => {
       done();
       resolve(outcome);

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { type Clock, systemClock, type TimerHandle } from "@testbed/common";
 import { buildConnector, Client } from "undici";
 import type { ClusterResources } from "./circuit-breakers.js";
 import type { ConnectFailure } from "./upstream-failure.js";
@@ -25,6 +26,8 @@ export interface PoolOptions {
   /** http://host:port or https://host:port */
   origin: string;
   connectTimeoutMs: number;
+  /** Runs the connect timeout (default the wall clock: it bounds a socket handshake). */
+  clock?: Clock;
   /** Node TLS connect options (CA, SNI, verification) for an https origin. */
   tls?: Record<string, unknown>;
 }
@@ -82,12 +85,13 @@ export class PooledConnection {
     const port = url.port || (url.protocol === "https:" ? "443" : "80");
     this.events.connectStarted();
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      const clock = this.options.clock ?? systemClock;
+      let timer: TimerHandle | undefined;
       // The connector returns the socket it is opening (its type says void).
       const opening = this.connector(
         { hostname, host: url.host, protocol: url.protocol, port, servername } as buildConnector.Options,
         (error, socket) => {
-          clearTimeout(timer);
+          if (timer) clock.clearTimeout(timer);
           if (error || !socket) {
             resolve(this.events.connectFailed((error ?? new Error("no socket")) as NodeJS.ErrnoException));
             return;
@@ -102,7 +106,7 @@ export class PooledConnection {
           resolve(undefined);
         },
       );
-      timer = setTimeout(
+      timer = clock.setTimeout(
         () =>
           (opening as unknown as Socket).destroy(Object.assign(new Error("connect timeout"), { code: "ETIMEDOUT" })),
         this.options.connectTimeoutMs,

@@ -48,7 +48,7 @@ export class ApiKeyStore {
     presented: string,
     matchLabels: Record<string, string>,
     namespace: string | undefined,
-    nowMs = Date.now(),
+    nowMs: number,
   ): KubernetesSecret | undefined {
     const wanted = digest(presented);
     let found: KubernetesSecret | undefined;

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "@testbed/common";
 import { ApiKeyStore, type KubernetesSecret } from "./api-key-secrets.js";
 import type { AuthConfig, ResponseValue } from "./auth-config.js";
 import { patternHolds, select } from "./selectors.js";
@@ -30,7 +31,8 @@ export class AuthorinoEngine {
   private secrets: KubernetesSecret[] = [];
   readonly keys = new ApiKeyStore();
 
-  constructor(private readonly now: () => number = () => Date.now()) {}
+  /** `clock` decides whether an API key Secret has expired. */
+  constructor(private readonly clock: Clock = systemClock) {}
 
   setAuthConfigs(configs: AuthConfig[]): void {
     this.configs = configs;
@@ -77,7 +79,7 @@ export class AuthorinoEngine {
         credential,
         rule.matchLabels,
         rule.allNamespaces ? undefined : config.namespace,
-        this.now(),
+        this.clock.now(),
       );
       if (secret) {
         identity = secret;

@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { type LogSink, stderrSink } from "@testbed/common";
+import { type Clock, type LogSink, stderrSink, systemClock } from "@testbed/common";
 import { authorizationService, setHeader, toStruct } from "@testbed/protocol";
 import type { KubernetesSecret } from "./api-key-secrets.js";
 import type { AuthConfig } from "./auth-config.js";
@@ -16,6 +16,8 @@ export interface AuthorinoOptions {
   authConfigs: AuthConfig[];
   secrets: KubernetesSecret[];
   log: LogSink;
+  /** Decides API key expiry (default the wall clock). */
+  clock: Clock;
 }
 
 export interface AuthorinoHandle {
@@ -34,7 +36,7 @@ const GRPC_CODE_FOR_STATUS: Record<number, number> = { 401: 16, 403: 7, 404: 5 }
 
 export async function startAuthorino(options: Partial<AuthorinoOptions> = {}): Promise<AuthorinoHandle> {
   const log = options.log ?? stderrSink;
-  const engine = new AuthorinoEngine();
+  const engine = new AuthorinoEngine(options.clock ?? systemClock);
   engine.setAuthConfigs(options.authConfigs ?? []);
   engine.setSecrets(options.secrets ?? []);
   const server = new grpc.Server();

@@ -1,3 +1,4 @@
+import type { Clock } from "@testbed/common";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { EngineObserver } from "../engine/engine-observer.js";
 import type { EngineRequest, FinishReason } from "../engine/engine-request.js";
@@ -52,6 +53,8 @@ export interface VllmMetricsConfig {
   /** Labels of vllm:cache_config_info (Python's str() of each CacheConfig field). */
   cacheConfig: Record<string, string>;
   maxLoras: number;
+  /** Whose time vllm:lora_requests_info reports (vLLM sets it to the time it logs LoRA stats). */
+  clock: Clock;
 }
 
 type Labels = { model_name: string; engine: string };
@@ -135,7 +138,7 @@ export class VllmMetrics implements EngineObserver {
         // vLLM sets this gauge to the current time whenever it logs LoRA stats.
         this.set(
           { max_lora: String(config.maxLoras), waiting_lora_adapters: "", running_lora_adapters: "" },
-          Date.now() / 1000,
+          config.clock.now() / 1000,
         );
       },
     });

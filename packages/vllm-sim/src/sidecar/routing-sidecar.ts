@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { HOP_BY_HOP_HEADERS, type LogSink } from "@testbed/common";
+import { type Clock, HOP_BY_HOP_HEADERS, type LogSink } from "@testbed/common";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Agent, request as httpRequest } from "undici";
 import type { HttpsMaterial } from "../http/app.js";
@@ -21,6 +21,8 @@ export interface RoutingSidecarOptions {
   prefillerUseTls: boolean;
   https: HttpsMaterial | undefined;
   log: LogSink;
+  /** The `ts` of its log lines. */
+  clock: Clock;
 }
 
 export interface RoutingSidecar {
@@ -45,7 +47,15 @@ export async function startRoutingSidecar(options: RoutingSidecarOptions): Promi
   );
 
   const log = (level: string, msg: string, fields: Record<string, unknown> = {}) =>
-    options.log(JSON.stringify({ level, ts: new Date().toISOString(), logger: "proxy server", msg, ...fields }));
+    options.log(
+      JSON.stringify({
+        level,
+        ts: new Date(options.clock.now()).toISOString(),
+        logger: "proxy server",
+        msg,
+        ...fields,
+      }),
+    );
 
   const forward = async (request: FastifyRequest, reply: FastifyReply, body: string | undefined) => {
     const upstream = await httpRequest(`${options.decoderUrl}${request.url}`, {

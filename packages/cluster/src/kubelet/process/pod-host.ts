@@ -17,6 +17,7 @@ const running = new Map<string, RunningContainer>();
 let setup: PodHostSetup | undefined;
 let store: MirrorStore | undefined;
 const hub = new MeshConfigHub();
+// A pod in its own process runs on the wall clock: a simulated clock cannot be shared across processes.
 const clock = new SystemClock();
 let fs: PodFilesystem | undefined;
 

@@ -20,7 +20,12 @@ export const authorinoImage: ContainerImage = {
     );
     const { readAuthConfig, startAuthorino } = await import("@testbed/kuadrant");
     const store = context.cluster.store;
-    const authorino = await startAuthorino({ host: context.podIP, port: AUTHORINO_PORT, log: context.log });
+    const authorino = await startAuthorino({
+      host: context.podIP,
+      port: AUTHORINO_PORT,
+      log: context.log,
+      clock: context.cluster.clock,
+    });
     const sync = () => {
       const configs: AuthConfig[] = [];
       for (const object of store.list("authorino.kuadrant.io/AuthConfig")) {

@@ -42,6 +42,7 @@ export const routingSidecarImage: ContainerImage = {
       prefillerUseTls: values["prefiller-use-tls"] === "true",
       https,
       log: context.log,
+      clock: context.cluster.clock,
     });
     return { stop: () => sidecar.close() };
   },
