@@ -43,7 +43,10 @@ async function chatServer(auto: boolean) {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`;
-  return { url, state, answerAll: () => state.held.splice(0).forEach((reply) => reply()) };
+  const answerAll = () => {
+    for (const reply of state.held.splice(0)) reply();
+  };
+  return { url, state, answerAll };
 }
 
 describe("load pacing", () => {
