@@ -18,9 +18,6 @@ const OUT_OF_SCOPE = [/^packages\/common\/src\/clock\.ts$/, /^packages\/cli\//];
 const ALLOWED: Record<string, string> = {
   "packages/common/src/certificates.ts":
     "a certificate's notBefore must be real time: Node's TLS checks validity against the wall clock, never a simulated one",
-  // Pending: these files belong to other parts of issue 15, converted on their own branches.
-  "packages/load/src/chat-request.ts": "pending: the journey-determinism part of issue 15 owns the load generator",
-  "packages/load/src/run-load.ts": "pending: the journey-determinism part of issue 15 owns the load generator",
 };
 
 /** Direct uses: a global timer call (not `clock.setTimeout`), Date.now, performance.now, `new Date()`, node:timers. */

@@ -4,10 +4,12 @@ export { KUBERNETES_VERSION } from "./api/discovery.js";
 export { applyPatch, mergePatch } from "./api/patch.js";
 export type { ExecResult, LogOptions, PodAccess } from "./api/pod-access.js";
 export { collectionPath, objectPath } from "./api/resource-path.js";
-export type { ServerAddress } from "./api/server-address.js";
+export type { ServerAddress, ServerRecord } from "./api/server-address.js";
 export {
   clearServerAddress,
   readServerAddress,
+  readServerRecord,
+  runningServer,
   serverAddressFile,
   testbedHome,
   writeServerAddress,
@@ -45,6 +47,7 @@ export { KUBELET_FINALIZER, Kubelet } from "./kubelet/kubelet.js";
 export { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
 export { repositoryName } from "./kubelet/runtimes/container-runtime.js";
 export { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
+export { checkSubnetFree, SubnetInUseError } from "./kubelet/subnet-in-use.js";
 export type { ApplyAction, ApplyOptions, ApplyResult } from "./manifests/apply-manifests.js";
 export { applyManifests, mergeForApply, objectReference } from "./manifests/apply-manifests.js";
 export { loadManifests, manifestFiles, readStdin } from "./manifests/load-manifests.js";

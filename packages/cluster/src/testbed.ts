@@ -15,6 +15,7 @@ import { ServiceCaController } from "./controllers/service-ca.js";
 import { Kubelet } from "./kubelet/kubelet.js";
 import { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
 import { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
+import { checkSubnetFree } from "./kubelet/subnet-in-use.js";
 import { type ApplyResult, applyManifests } from "./manifests/apply-manifests.js";
 import { loadManifests } from "./manifests/load-manifests.js";
 import { detectPrivilegedPorts } from "./network/ports.js";
@@ -83,6 +84,9 @@ export interface TestbedHandle {
  */
 export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Promise<TestbedHandle> {
   const options: TestbedOptions = { ...DEFAULT_TESTBED_OPTIONS, ...definedOnly(overrides) };
+  const nodes = defaultNodes();
+  // Before anything starts: pods on a taken subnet could not bind their addresses (CrashLoopBackOff).
+  await checkSubnetFree(options.subnet, nodes);
   await detectPrivilegedPorts();
   const stateDir = mkdtempSync(join(tmpdir(), "testbed-"));
   const store = new ObjectStore(options.clock);
@@ -96,7 +100,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       seed: options.seed,
     },
     images: TESTBED_IMAGES,
-    nodes: defaultNodes(),
+    nodes,
     subnet: options.subnet,
     stateDir,
     restartBackoffMs: options.restartBackoffMs,

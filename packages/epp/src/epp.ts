@@ -40,6 +40,12 @@ export interface EppHandle {
   /** The static endpoint source, when the EPP built one from flags (tests replace the pool through it). */
   endpoints: StaticEndpointSource | undefined;
   config: SchedulerConfig;
+  /**
+   * Scrape every endpoint now, again while one is busy; true once all answered idle (false after
+   * the scraper's deadline). The barrier a one-request-at-a-time load waits on, so that the picks
+   * depend on the requests before, not on how far the interval scrapes got (see MetricsScraper).
+   */
+  settle(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -164,6 +170,7 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     datastore,
     endpoints: staticSource,
     config,
+    settle: () => scraper.settle(),
     async close() {
       await Promise.all([
         extProc.close(),

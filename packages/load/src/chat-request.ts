@@ -1,4 +1,4 @@
-import { performance } from "node:perf_hooks";
+import type { Clock } from "@testbed/common";
 import { request } from "undici";
 import { insecureAgent } from "./insecure-agent.js";
 import { SseFrames } from "./sse-frames.js";
@@ -14,11 +14,13 @@ export interface ChatCall {
   stream: boolean;
   headers: Record<string, string>;
   timeoutMs: number;
+  /** Times TTFT, ITL and the whole request (its monotonic reading). */
+  clock: Clock;
 }
 
 /** Send one chat completion and time it; never throws (a failed connection is status 0). */
 export async function sendChat(call: ChatCall): Promise<RequestRecord> {
-  const started = performance.now();
+  const started = call.clock.monotonicNow();
   try {
     const response = await request(call.url, {
       method: "POST",
@@ -36,11 +38,11 @@ export async function sendChat(call: ChatCall): Promise<RequestRecord> {
     };
     const ok = response.statusCode >= 200 && response.statusCode < 300;
     if (ok && call.stream && (headers["content-type"] ?? "").includes("text/event-stream")) {
-      const timing = await readStream(response.body, started);
-      return { ...base, ...timing, wallMs: performance.now() - started };
+      const timing = await readStream(response.body, started, call.clock);
+      return { ...base, ...timing, wallMs: call.clock.monotonicNow() - started };
     }
     const text = await response.body.text();
-    const wallMs = performance.now() - started;
+    const wallMs = call.clock.monotonicNow() - started;
     if (!ok) return { ...base, wallMs, error: errorMessage(text) };
     return { ...base, wallMs, ...usageOf(parseJson(text)) };
   } catch (error) {
@@ -48,7 +50,7 @@ export async function sendChat(call: ChatCall): Promise<RequestRecord> {
       index: call.index,
       status: 0,
       error: describeFailure(error),
-      wallMs: performance.now() - started,
+      wallMs: call.clock.monotonicNow() - started,
       throughEpp: false,
       headers: {},
     };
@@ -65,7 +67,7 @@ interface StreamTiming {
 }
 
 /** TTFT at the first frame carrying text; ITL as the gaps between frames carrying text; usage from the last frame. */
-async function readStream(body: AsyncIterable<Buffer>, started: number): Promise<StreamTiming> {
+async function readStream(body: AsyncIterable<Buffer>, started: number, clock: Clock): Promise<StreamTiming> {
   const frames = new SseFrames();
   const decoder = new TextDecoder();
   const timing: StreamTiming = { itlMs: [] };
@@ -88,10 +90,10 @@ async function readStream(body: AsyncIterable<Buffer>, started: number): Promise
   let failure: string | undefined;
   try {
     for await (const chunk of body) {
-      const at = performance.now();
+      const at = clock.monotonicNow();
       for (const payload of frames.push(decoder.decode(chunk, { stream: true }))) onPayload(payload, at);
     }
-    for (const payload of frames.flush()) onPayload(payload, performance.now());
+    for (const payload of frames.flush()) onPayload(payload, clock.monotonicNow());
   } catch (error) {
     failure = describeFailure(error);
   }

@@ -1,5 +1,5 @@
-import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
+// The load generator's loops: closed (N workers), open (a rate), or one at a time behind a barrier.
+import { type Clock, systemClock } from "@testbed/common";
 import { sendChat } from "./chat-request.js";
 import { buildMessages } from "./prompts.js";
 import { summarize } from "./summary.js";
@@ -24,6 +24,7 @@ export async function runLoad(options: LoadOptions): Promise<{ records: RequestR
   const headers: Record<string, string> = { ...options.headers };
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
   const stream = options.stream ?? false;
+  const clock = options.clock ?? systemClock;
   const send = (index: number) =>
     sendChat({
       index,
@@ -32,6 +33,7 @@ export async function runLoad(options: LoadOptions): Promise<{ records: RequestR
       stream,
       headers,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      clock,
     });
 
   let done = 0;
@@ -40,12 +42,14 @@ export async function runLoad(options: LoadOptions): Promise<{ records: RequestR
     options.onProgress?.(done, options.requests);
     return record;
   };
-  const started = performance.now();
-  const records =
-    options.rate !== undefined
-      ? await openLoop(options.requests, options.rate, (index) => send(index).then(finished))
-      : await closedLoop(options.requests, options.concurrency ?? 1, (index) => send(index).then(finished));
-  const durationMs = performance.now() - started;
+  const sendOne = (index: number) => send(index).then(finished);
+  const started = clock.now();
+  const records = options.barrier
+    ? await barrierLoop(options.requests, options.rate, options.barrier, sendOne, clock)
+    : options.rate !== undefined
+      ? await openLoop(options.requests, options.rate, sendOne, clock)
+      : await closedLoop(options.requests, options.concurrency ?? 1, sendOne);
+  const durationMs = clock.now() - started;
   records.sort((a, b) => a.index - b.index);
   return { records, summary: summarize(records, durationMs) };
 }
@@ -92,16 +96,39 @@ async function openLoop(
   total: number,
   rate: number,
   send: (index: number) => Promise<RequestRecord>,
+  clock: Clock,
 ): Promise<RequestRecord[]> {
-  const started = performance.now();
+  const started = clock.now();
   const inFlight: Promise<RequestRecord>[] = [];
   for (let index = 0; index < total; index++) {
-    // Wait for this request's slot on the schedule, not a fixed gap: late timers do not drift the rate.
-    const wait = started + (index * 1000) / rate - performance.now();
-    if (wait > 0) await sleep(wait);
+    await untilSlot(clock, started, index, rate);
     inFlight.push(send(index));
   }
   return Promise.all(inFlight);
+}
+
+/** One request at a time: the previous answer, then the request's slot (with a rate), then the barrier. */
+async function barrierLoop(
+  total: number,
+  rate: number | undefined,
+  barrier: (index: number) => Promise<void>,
+  send: (index: number) => Promise<RequestRecord>,
+  clock: Clock,
+): Promise<RequestRecord[]> {
+  const started = clock.now();
+  const records: RequestRecord[] = [];
+  for (let index = 0; index < total; index++) {
+    if (rate !== undefined) await untilSlot(clock, started, index, rate);
+    await barrier(index);
+    records.push(await send(index));
+  }
+  return records;
+}
+
+/** Wait for a request's slot on the schedule, not a fixed gap: late timers do not drift the rate. */
+async function untilSlot(clock: Clock, started: number, index: number, rate: number): Promise<void> {
+  const wait = started + (index * 1000) / rate - clock.now();
+  if (wait > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, wait));
 }
 
 export function validateLoadOptions(options: LoadOptions): void {
@@ -119,6 +146,9 @@ export function validateLoadOptions(options: LoadOptions): void {
   }
   if (options.concurrency !== undefined && !positiveInteger(options.concurrency)) {
     throw new LoadOptionsError(`concurrency must be a positive integer, got ${options.concurrency}`);
+  }
+  if (options.barrier && (options.concurrency ?? 1) > 1) {
+    throw new LoadOptionsError("a barrier sends one request at a time: concurrency must be 1");
   }
   const workload = options.workload;
   // Each request needs at least one token of its own, or every prompt of a run would be the same.

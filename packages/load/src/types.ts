@@ -1,4 +1,5 @@
 /** The load generator's public shapes (the interface agreed with the scenario runner). */
+import type { Clock } from "@testbed/common";
 
 export type Workload =
   | { type: "shared-prefix"; prefixTokens: number; suffixTokens: number; outputTokens: number }
@@ -26,6 +27,15 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** Give up on one request after this long (status 0). Default 60 s. */
   timeoutMs?: number;
+  /**
+   * Awaited before each request. With a barrier requests go strictly one at a time: each waits for
+   * the previous answer, for its slot on the `rate` schedule if there is one, then for the barrier
+   * (a scenario's: the EPP has scraped every pod idle), so a seed gives the same run under any CPU
+   * load. Not with concurrency above 1.
+   */
+  barrier?: (index: number) => Promise<void>;
+  /** The rate's schedule and the run's duration; default the wall clock. */
+  clock?: Clock;
 }
 
 export interface RequestRecord {

@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import {
   CONTRACT_CASES,
   ContractPool,
@@ -10,6 +9,7 @@ import {
   type PoolPodSpec,
   runContract,
 } from "@testbed/epp-client";
+import { parseCommandFlags } from "../command-flags.js";
 import type { Command } from "../main.js";
 
 const USAGE = `usage: testbed contract --epp HOST:PORT [--tls-ca FILE | --insecure-skip-verify | --plaintext] [flags]
@@ -37,7 +37,7 @@ export const contractCommand: Command = {
   name: "contract",
   summary: "run the EPP contract suite against any Endpoint Picker (ours or the real one)",
   async run(argv) {
-    const { values } = parseArgs({
+    const parsed = parseCommandFlags("contract", USAGE, {
       args: argv,
       options: {
         epp: { type: "string" },
@@ -57,10 +57,8 @@ export const contractCommand: Command = {
       },
       strict: true,
     });
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     if (values.list) {
       for (const c of CONTRACT_CASES)
         process.stdout.write(`${c.id.padEnd(28)} ${c.title}${c.needs ? ` [--${c.needs}]` : ""}\n`);

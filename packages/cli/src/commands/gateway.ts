@@ -1,8 +1,8 @@
 import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
 import { GatewayConfigError, isMeshProfile, startGateway } from "@testbed/gateway";
+import { parseCommandFlags } from "../command-flags.js";
 import type { Command } from "../main.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
@@ -23,7 +23,7 @@ export const gatewayCommand: Command = {
   name: "gateway",
   summary: "run an Envoy-like gateway from an Envoy v3 config (ext_proc, ext_authz, ratelimit, admin)",
   async run(argv) {
-    const { values } = parseArgs({
+    const parsed = parseCommandFlags("gateway", USAGE, {
       args: argv,
       options: {
         config: { type: "string" },
@@ -33,10 +33,8 @@ export const gatewayCommand: Command = {
       },
       strict: true,
     });
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     const profile = values["mesh-profile"] ?? "ossm-3.2";
     if (!values.config || !isMeshProfile(profile)) {
       process.stderr.write(`${USAGE}\n`);

@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import {
   AuthConfigError,
   type KubernetesSecret,
@@ -13,31 +12,46 @@ import {
   startLimitador,
 } from "@testbed/kuadrant";
 import { parseAllDocuments, stringify } from "yaml";
+import { parseCommandFlags } from "../command-flags.js";
 import type { Command } from "../main.js";
 import { waitForShutdownSignal } from "../shutdown.js";
+
+const AUTHORINO_USAGE = `usage: testbed authorino --config FILE [--host 127.0.0.1] [--port 50051]
+
+Runs Authorino's ext_authz Check service (gRPC) from one multi-document YAML file holding
+AuthConfigs (authorino.kuadrant.io/v1beta3) and the API-key Secrets they select.`;
+
+const LIMITADOR_USAGE = `usage: testbed limitador --limits FILE [--host 127.0.0.1] [--port 8081] [--rate-limit-headers DRAFT_VERSION_03]
+
+Runs Limitador's ShouldRateLimit service (gRPC) from a Limitador limits file.`;
+
+const MAAS_USAGE = `usage: testbed maas mint --user NAME --tier ${MAAS_TIERS.join("|")}
+
+Prints a new API key for the user's tier and, as YAML, the Secret that holds it.`;
+
+const HELP = { type: "boolean", short: "h" } as const;
 
 /** `testbed authorino --config FILE`: AuthConfigs and API-key Secrets (one multi-document YAML). */
 export const authorinoCommand: Command = {
   name: "authorino",
   summary: "run Authorino (ext_authz Check) from AuthConfigs and API-key Secrets",
   async run(argv) {
-    const { values } = parseArgs({
+    const parsed = parseCommandFlags("authorino", AUTHORINO_USAGE, {
       args: argv,
-      options: { config: { type: "string" }, host: { type: "string" }, port: { type: "string" } },
+      options: { config: { type: "string" }, host: { type: "string" }, port: { type: "string" }, help: HELP },
     });
-    if (!values.config) {
-      process.stderr.write(
-        "usage: testbed authorino --config authconfigs-and-secrets.yaml [--host 127.0.0.1] [--port 50051]\n",
-      );
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
+    const config = values.config;
+    if (!config) {
+      process.stderr.write(`testbed authorino: --config is required\n${AUTHORINO_USAGE}\n`);
       return 2;
     }
     try {
-      const documents = parseAllDocuments(await readFile(values.config, "utf8")).map(
-        (d) => d.toJS() as { kind?: string },
-      );
+      const documents = parseAllDocuments(await readFile(config, "utf8")).map((d) => d.toJS() as { kind?: string });
       const authConfigs = documents
         .filter((d) => d?.kind === "AuthConfig")
-        .map((d, i) => readAuthConfig(d, `${values.config}[${i}]`));
+        .map((d, i) => readAuthConfig(d, `${config}[${i}]`));
       const secrets = documents.filter((d) => d?.kind === "Secret") as unknown as KubernetesSecret[];
       const shutdown = waitForShutdownSignal();
       const authorino = await startAuthorino({
@@ -64,23 +78,25 @@ export const limitadorCommand: Command = {
   name: "limitador",
   summary: "run Limitador (ShouldRateLimit) from a Limitador limits file",
   async run(argv) {
-    const { values } = parseArgs({
+    const parsed = parseCommandFlags("limitador", LIMITADOR_USAGE, {
       args: argv,
       options: {
         limits: { type: "string" },
         host: { type: "string" },
         port: { type: "string" },
         "rate-limit-headers": { type: "string" },
+        help: HELP,
       },
     });
-    if (!values.limits) {
-      process.stderr.write(
-        "usage: testbed limitador --limits limits.yaml [--port 8081] [--rate-limit-headers DRAFT_VERSION_03]\n",
-      );
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
+    const limitsFile = values.limits;
+    if (!limitsFile) {
+      process.stderr.write(`testbed limitador: --limits is required\n${LIMITADOR_USAGE}\n`);
       return 2;
     }
     try {
-      const limits = parseLimitsFile(await readFile(values.limits, "utf8"), values.limits);
+      const limits = parseLimitsFile(await readFile(limitsFile, "utf8"), limitsFile);
       const shutdown = waitForShutdownSignal();
       const limitador = await startLimitador({
         host: values.host ?? "127.0.0.1",
@@ -107,13 +123,22 @@ export const maasCommand: Command = {
   summary: "MaaS helpers: `maas mint --user NAME --tier free|premium|enterprise` makes an API key",
   async run(argv) {
     const [verb, ...rest] = argv;
-    const { values } = parseArgs({ args: rest, options: { user: { type: "string" }, tier: { type: "string" } } });
-    if (verb !== "mint" || !values.user || !MAAS_TIERS.includes(values.tier as MaasTier)) {
-      process.stderr.write(`usage: testbed maas mint --user NAME --tier ${MAAS_TIERS.join("|")}\n`);
+    if (verb === "--help" || verb === "-h") {
+      process.stdout.write(`${MAAS_USAGE}\n`);
+      return 0;
+    }
+    const parsed = parseCommandFlags("maas", MAAS_USAGE, {
+      args: rest,
+      options: { user: { type: "string" }, tier: { type: "string" }, help: HELP },
+    });
+    if (typeof parsed === "number") return parsed;
+    const { user, tier } = parsed.values;
+    if (verb !== "mint" || !user || !MAAS_TIERS.includes(tier as MaasTier)) {
+      process.stderr.write(`${MAAS_USAGE}\n`);
       return 2;
     }
-    const { key, secret } = mintApiKey(values.user, values.tier as MaasTier);
-    process.stdout.write(`# API key for ${values.user} (${values.tier}): use it as "Authorization: Bearer ${key}"\n`);
+    const { key, secret } = mintApiKey(user, tier as MaasTier);
+    process.stdout.write(`# API key for ${user} (${tier}): use it as "Authorization: Bearer ${key}"\n`);
     process.stdout.write(stringify({ apiVersion: "v1", kind: "Secret", type: "Opaque", ...secret }));
     return 0;
   },

@@ -5,8 +5,10 @@ import {
   gatewayAddress,
   type MeshProfile,
   notReady,
+  runningServer,
   startTestbed,
   type TestbedHandle,
+  testbedHome,
   writeServerAddress,
 } from "@testbed/cluster";
 import { stderrSink } from "@testbed/common";
@@ -67,6 +69,15 @@ export const upCommand: Command = {
       process.stderr.write(`testbed up: ${problem}\n`);
       return 2;
     }
+    // One testbed per TESTBED_HOME: a second would take over the server file `oc` reads, then delete it.
+    const running = await runningServer();
+    if (running) {
+      process.stderr.write(
+        `testbed up: a testbed is already running with TESTBED_HOME=${testbedHome()} ` +
+          `(pid ${running.pid ?? "unknown"}, API ${running.url}); stop it or set TESTBED_HOME\n`,
+      );
+      return 1;
+    }
     const shutdown = waitForShutdownSignal();
     const started = Date.now();
     let testbed: TestbedHandle;
@@ -88,7 +99,7 @@ export const upCommand: Command = {
       }
       return 1;
     }
-    writeServerAddress(testbed.api.url);
+    await writeServerAddress(testbed.api.url);
     try {
       await testbed.waitUntilReady(30_000);
     } catch {
@@ -107,7 +118,7 @@ export const upCommand: Command = {
     const signal = await shutdown;
     process.stderr.write(`\n${signal}: stopping the testbed…\n`);
     await prometheus?.stop();
-    clearServerAddress();
+    await clearServerAddress(testbed.api.url);
     await testbed.close();
     return 0;
   },

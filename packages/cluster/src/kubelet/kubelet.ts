@@ -94,6 +94,11 @@ export class Kubelet implements Controller {
     return this.requireWorker(namespace, pod).exec(container, command);
   }
 
+  /** Settle every pod (see RunningContainer.settle): the barrier between a deterministic load's requests. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((worker) => worker.settle()));
+  }
+
   private onEvent(event: WatchEvent): void {
     if (event.key === "Secret" || event.key === "ConfigMap") {
       for (const worker of this.workers.values()) worker.volumeSourceChanged(event.object);

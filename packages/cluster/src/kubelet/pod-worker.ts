@@ -147,6 +147,11 @@ export class PodWorker {
     });
   }
 
+  /** Resolves once every running container that can settle has (see RunningContainer.settle). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.containers.values()].map((record) => record.running?.settle?.()));
+  }
+
   defaultContainerName(): string | undefined {
     return this.defaultContainer()?.spec.name;
   }

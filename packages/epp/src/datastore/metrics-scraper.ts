@@ -1,13 +1,10 @@
+// The EPP's model-server metrics scrape: one polling loop per endpoint, and a barrier on demand.
 import type { Clock, TimerHandle } from "@testbed/common";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { Agent, request } from "undici";
 import type { Endpoint, EndpointMetrics } from "./endpoint.js";
 
-/**
- * Polls each endpoint's /metrics on the refresh interval (50 ms by default) and keeps the values
- * the scheduler reads: vllm:num_requests_waiting, vllm:num_requests_running,
- * vllm:kv_cache_usage_perc, and block size / block count from vllm:cache_config_info.
- */
+/** Where and how often the EPP scrapes its model servers (the --model-server-metrics-* flags). */
 export interface ScrapeOptions {
   intervalMs: number;
   /** 0 = the endpoint's own port. */
@@ -51,8 +48,26 @@ export function readEndpointMetrics(text: string): Partial<EndpointMetrics> {
   return metrics;
 }
 
+/** One watched endpoint: its timer, and the order of its scrapes so a late answer cannot undo a newer one. */
+interface Watch {
+  endpoint: Endpoint;
+  onMetrics: (metrics: Partial<EndpointMetrics>) => void;
+  timer?: TimerHandle;
+  /** Scrapes started, and the number of the latest one whose metrics were applied. */
+  started: number;
+  applied: number;
+}
+
+/** How long `settle` waits for the pods to go quiet before it gives up. */
+const SETTLE_DEADLINE_MS = 10_000;
+
+/**
+ * Polls each endpoint's /metrics on the refresh interval (50 ms by default), on the injected clock,
+ * and keeps the values the scheduler reads: vllm:num_requests_waiting, vllm:num_requests_running,
+ * vllm:kv_cache_usage_perc, and block size / block count from vllm:cache_config_info.
+ */
 export class MetricsScraper {
-  private readonly timers = new Map<string, TimerHandle>();
+  private readonly watches = new Map<string, Watch>();
   private readonly dispatcher: Agent;
   private stopped = false;
 
@@ -66,28 +81,62 @@ export class MetricsScraper {
   /** Start polling an endpoint; `onMetrics` gets each successful scrape. */
   watch(endpoint: Endpoint, onMetrics: (metrics: Partial<EndpointMetrics>) => void): void {
     const key = endpoint.namespacedName;
+    const watch: Watch = { endpoint, onMetrics, started: 0, applied: 0 };
     const tick = async () => {
-      await this.scrape(endpoint).then(
-        (metrics) => metrics && onMetrics(metrics),
-        () => {}, // an unreachable pod keeps its last metrics, which go stale
-      );
-      if (!this.stopped && this.timers.has(key))
-        this.timers.set(key, this.options.clock.setTimeout(tick, this.options.intervalMs));
+      await this.scrapeInto(watch);
+      if (!this.stopped && this.watches.get(key) === watch)
+        watch.timer = this.options.clock.setTimeout(tick, this.options.intervalMs);
     };
-    this.timers.set(key, this.options.clock.setTimeout(tick, 0));
+    this.unwatch(endpoint);
+    this.watches.set(key, watch);
+    watch.timer = this.options.clock.setTimeout(tick, 0);
   }
 
   unwatch(endpoint: Endpoint): void {
-    const timer = this.timers.get(endpoint.namespacedName);
-    if (timer) this.options.clock.clearTimeout(timer);
-    this.timers.delete(endpoint.namespacedName);
+    const watch = this.watches.get(endpoint.namespacedName);
+    if (watch?.timer) this.options.clock.clearTimeout(watch.timer);
+    this.watches.delete(endpoint.namespacedName);
+  }
+
+  /**
+   * Scrape every watched endpoint now, and again while one that answers has a request running or
+   * waiting: resolves once each of them answered idle (true), or after SETTLE_DEADLINE_MS (false).
+   * Runs that must not depend on timing (a scenario's one-request-at-a-time load) call it before
+   * each request, so the scheduler decides on the state the previous request left, not on however
+   * far the interval scrapes got.
+   */
+  async settle(): Promise<boolean> {
+    const deadline = this.options.clock.now() + SETTLE_DEADLINE_MS;
+    for (;;) {
+      const answers = await Promise.all([...this.watches.values()].map((watch) => this.scrapeInto(watch)));
+      const busy = answers.some((metrics) => (metrics?.runningRequests ?? 0) + (metrics?.waitingQueueSize ?? 0) > 0);
+      if (this.stopped) return false;
+      if (!busy) return true;
+      if (this.options.clock.now() >= deadline) return false;
+      await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, this.options.intervalMs));
+    }
   }
 
   async close(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers.values()) this.options.clock.clearTimeout(timer);
-    this.timers.clear();
+    for (const watch of this.watches.values()) if (watch.timer) this.options.clock.clearTimeout(watch.timer);
+    this.watches.clear();
     await this.dispatcher.close();
+  }
+
+  /**
+   * One scrape, applied unless a scrape started later has already been applied (an answer can be
+   * overtaken: a slow interval scrape must not undo the newer one `settle` made). An unreachable pod
+   * gives undefined and keeps its last metrics, which go stale.
+   */
+  private async scrapeInto(watch: Watch): Promise<Partial<EndpointMetrics> | undefined> {
+    const number = ++watch.started;
+    const metrics = await this.scrape(watch.endpoint).catch(() => undefined);
+    if (metrics && number > watch.applied && this.watches.get(watch.endpoint.namespacedName) === watch) {
+      watch.applied = number;
+      watch.onMetrics(metrics);
+    }
+    return metrics;
   }
 
   private async scrape(endpoint: Endpoint): Promise<Partial<EndpointMetrics> | undefined> {

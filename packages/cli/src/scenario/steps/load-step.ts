@@ -32,6 +32,9 @@ export async function runLoadStep(
         apiKey: action.target.apiKey,
         // Each load step its own prompts, the same ones on every run with this seed.
         seed: context.seed * 1000 + position,
+        // One request at a time (the default): before each, every EPP scrapes its pods until they are
+        // idle, so its picks depend on the seed and the requests before, not on the CPU's load.
+        ...((load.concurrency ?? 1) === 1 ? { barrier: () => context.testbed.kubelet.settle() } : {}),
       });
     },
     { namespace: action.namespace },

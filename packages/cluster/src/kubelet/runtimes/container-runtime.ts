@@ -64,6 +64,11 @@ export interface RunningContainer {
   stop(): Promise<void>;
   /** Commands this container's image provides beyond the common ones (e.g. istio-proxy's pilot-agent). */
   exec?(argv: string[]): Promise<ExecResult | undefined>;
+  /**
+   * Resolves once what the program knows of other pods is current (the EPP: every pod scraped, and
+   * idle). A deterministic load calls it between requests. In-process containers only.
+   */
+  settle?(): Promise<void>;
 }
 
 /** One image the kubelet can run, chosen by the image's repository name. */

@@ -46,6 +46,9 @@ export const schedulerImage: ContainerImage = {
           source.close();
           await epp.close();
         },
+        async settle() {
+          await epp.settle();
+        },
       };
     } catch (error) {
       source.close();
