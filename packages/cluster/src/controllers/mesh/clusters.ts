@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import { istioCircuitBreakers } from "./circuit-breakers.js";
 import { trafficPolicyFor, upstreamTransportSocket } from "./destination-rules.js";
 import { type Endpoint, loadAssignment, readyPods, serviceEndpoints } from "./endpoints.js";

@@ -4,13 +4,11 @@
  * updated in place, keeping what the server owns (status, uid, owner references, finalizers).
  */
 import { isDeepStrictEqual } from "node:util";
-import { type KindInfo, kindFor } from "../store/kinds.js";
-import type { KubeObject } from "../store/kube-object.js";
-import { ObjectStore } from "../store/object-store.js";
-import { validateObject } from "../store/validation.js";
+import { type KindInfo, kindFor } from "../kinds.js";
+import type { KubeObject } from "../kube-object.js";
+import { validateObject } from "../validation.js";
 import { ManifestError } from "./manifest-error.js";
 import type { ManifestTarget } from "./manifest-target.js";
-import { storeTarget } from "./manifest-target.js";
 import type { Manifest } from "./parse-manifests.js";
 
 export type ApplyAction = "created" | "configured" | "unchanged";
@@ -36,11 +34,10 @@ interface Checked {
 }
 
 export async function applyManifests(
-  destination: ObjectStore | ManifestTarget,
+  target: ManifestTarget,
   manifests: readonly Manifest[],
   options: ApplyOptions = {},
 ): Promise<ApplyResult[]> {
-  const target = destination instanceof ObjectStore ? storeTarget(destination) : destination;
   const checked = manifests.map((manifest) => checkManifest(manifest, options));
   await checkNamespaces(target, checked);
   const ordered = [

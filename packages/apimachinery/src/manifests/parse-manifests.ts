@@ -3,7 +3,7 @@
  * skipped, a `kind: List` contributes its items, and every object remembers where it came from.
  */
 import { parseAllDocuments } from "yaml";
-import type { KubeObject } from "../store/kube-object.js";
+import type { KubeObject } from "../kube-object.js";
 import { ManifestError, type ManifestSource } from "./manifest-error.js";
 
 export interface Manifest {

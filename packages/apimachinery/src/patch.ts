@@ -3,7 +3,7 @@
  * strategic merge patch (treated as a merge patch: the testbed's kinds carry no patch strategies).
  */
 import fastJsonPatch, { type Operation } from "fast-json-patch";
-import { ApiError } from "../store/api-error.js";
+import { ApiError } from "./api-error.js";
 
 export type PatchType = "json" | "merge";
 
