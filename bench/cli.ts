@@ -52,7 +52,11 @@ function runOnce(argv: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 }
 
 /** The median wall time and the largest RSS over RUNS runs; a failing run stops the benchmark. */
-async function measure(label: string, argv: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; rssMiB?: number }> {
+async function measure(
+  label: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ms: number; rssMiB?: number }> {
   const runs: Run[] = [];
   for (let i = 0; i < RUNS; i++) {
     const run = await runOnce(argv, env);
@@ -82,7 +86,8 @@ function launchUntilBanner(file: string, args: string[], env: NodeJS.ProcessEnv)
       child.off("exit", failed);
       resolveLaunch({ child, bannerMs: performance.now() - started });
     };
-    const failed = (code: number | null) => reject(new Error(`${file} ${args.join(" ")} exited with ${code}:\n${output}`));
+    const failed = (code: number | null) =>
+      reject(new Error(`${file} ${args.join(" ")} exited with ${code}:\n${output}`));
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
     child.once("exit", failed);

@@ -3,10 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { renderCommand, renderCompose } from "@testbed/cli";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
-import { renderCommand } from "../packages/cli/src/commands/render.js";
-import { renderCompose } from "../packages/cli/src/compose/render-compose.js";
 
 // The docker compose form is rendered from the embedded testbed; these checks keep the committed files
 // in step with it and make sure they reference only what exists (no Docker engine is needed).

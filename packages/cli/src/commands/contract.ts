@@ -10,7 +10,7 @@ import {
   type PoolPodSpec,
   runContract,
 } from "@testbed/epp-client";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 
 const USAGE = `usage: testbed contract --epp HOST:PORT [--tls-ca FILE | --insecure-skip-verify | --plaintext] [flags]
 

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { GatewayConfigError, isMeshProfile, startGateway } from "@testbed/gateway";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
 const USAGE = `usage: testbed gateway --config envoy.yaml [--mesh-profile ossm-3.2|upstream] [--watch]

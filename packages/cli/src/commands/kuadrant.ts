@@ -13,7 +13,7 @@ import {
   startLimitador,
 } from "@testbed/kuadrant";
 import { parseAllDocuments, stringify } from "yaml";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
 /** `testbed authorino --config FILE`: AuthConfigs and API-key Secrets (one multi-document YAML). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { splitCommandLine } from "../src/scenario/command-line.js";
-import { ScenarioError } from "../src/scenario/fields.js";
-import { parseScenario } from "../src/scenario/parse-scenario.js";
+import { splitCommandLine } from "../src/command-line.js";
+import { ScenarioError } from "../src/fields.js";
+import { parseScenario } from "../src/parse-scenario.js";
 
 const FILE = "/tmp/scenario-format/bad.yaml";
 

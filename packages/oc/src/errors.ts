@@ -1,5 +1,5 @@
 /** oc's error messages: `Error from server (NotFound): …`, `The Service "x" is invalid: …`, `error: …`. */
-import { ManifestError } from "@testbed/cluster";
+import { ManifestError } from "@testbed/apimachinery";
 import { ServerUnreachableError, StatusError } from "./api-client.js";
 import { UsageError } from "./args.js";
 import { JsonPathError } from "./jsonpath.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { humanDuration } from "../src/commands/oc/age.js";
-import { parseOcArgs } from "../src/commands/oc/args.js";
-import { renderJsonPath } from "../src/commands/oc/jsonpath.js";
+import { humanDuration } from "../src/age.js";
+import { parseOcArgs } from "../src/args.js";
+import { renderJsonPath } from "../src/jsonpath.js";
 
 const LIST = {
   kind: "List",

@@ -1,5 +1,5 @@
 /** `oc get`: tables per kind, or json/yaml/name/jsonpath, across types, names, namespaces and selectors. */
-import type { KindInfo, KubeObject } from "@testbed/cluster";
+import type { KindInfo, KubeObject } from "@testbed/apimachinery";
 import { StatusError } from "../api-client.js";
 import { booleanFlag, flag } from "../args.js";
 import { type OcContext, resolveTargets, type Target } from "../context.js";

@@ -1,5 +1,5 @@
 /** The columns `oc get` prints per kind (the built-in printers and the CRDs' printer columns). */
-import type { KindInfo, KubeObject } from "@testbed/cluster";
+import type { KindInfo, KubeObject } from "@testbed/apimachinery";
 import { ageSince } from "./age.js";
 import { evaluate, formatValue, parsePath } from "./jsonpath.js";
 import { podReady, podRestarts, podStatus } from "./pod-status.js";

@@ -2,7 +2,6 @@
  * `testbed oc`: an `oc` for the testbed, talking to its API server over HTTP. The seed's commands
  * work with `oc` replaced by `npx testbed oc`.
  */
-import type { Command } from "../../main.js";
 import { parseOcArgs, UsageError } from "./args.js";
 import { createContext, type OcContext, type OcIo } from "./context.js";
 import { formatError } from "./errors.js";
@@ -85,6 +84,7 @@ export async function captureOc(server: string, argv: readonly string[], stdin =
   return { code, out, err };
 }
 
+/** The process's own streams and environment: what `testbed oc` on a terminal reads and writes. */
 export function processIo(): OcIo {
   return {
     out: (text) => process.stdout.write(text),
@@ -98,9 +98,3 @@ export function processIo(): OcIo {
     now: () => Date.now(),
   };
 }
-
-export const ocCommand: Command = {
-  name: "oc",
-  summary: "oc for the running testbed: get, describe, apply, create, patch, delete, logs, exec",
-  run: (argv) => runOc(argv, processIo()),
-};

@@ -1,5 +1,5 @@
 /** `oc patch TYPE NAME --type=json|merge|strategic -p '…'` (strategic is sent as such and merged by the server). */
-import { objectReference } from "@testbed/cluster";
+import { objectReference } from "@testbed/apimachinery";
 import { parse as parseYaml } from "yaml";
 import type { PatchKind } from "../api-client.js";
 import { flag } from "../args.js";

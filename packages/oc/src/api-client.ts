@@ -3,7 +3,7 @@
  * Status bodies turned into StatusErrors, and an unreachable server into a message that says where
  * oc looked and how to start a testbed.
  */
-import type { KindInfo, KubeObject, ManifestTarget, ServerAddress } from "@testbed/cluster";
+import type { KindInfo, KubeObject, ManifestTarget, ServerAddress } from "@testbed/apimachinery";
 
 export interface Status {
   kind?: string;

@@ -4,7 +4,7 @@
  * container (the `kubectl.kubernetes.io/default-container` annotation, else the first) with the
  * same notice kubectl prints when a pod has several.
  */
-import { isPodReady, type KubeObject, selectorFromObject } from "@testbed/cluster";
+import { isPodReady, type KubeObject, selectorFromObject } from "@testbed/apimachinery";
 import { type OcContext, resolveKind } from "./context.js";
 import { OcError } from "./errors.js";
 

@@ -1,7 +1,7 @@
 /** Steps run the real `testbed oc` in process against the scenario's own API server. */
 import { existsSync } from "node:fs";
 import { isAbsolute } from "node:path";
-import { type CapturedOc, captureOc } from "../commands/oc/index.js";
+import { type CapturedOc, captureOc } from "@testbed/oc";
 import { repositoryPath } from "./repository.js";
 
 export type OcOutcome = CapturedOc;

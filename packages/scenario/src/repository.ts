@@ -4,8 +4,8 @@ import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 
-/** packages/cli/src/scenario/ → the repository root. */
-export const REPOSITORY_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+/** packages/scenario/src/ (or dist/) → the repository root. */
+export const REPOSITORY_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const SCENARIOS_DIR = join(REPOSITORY_ROOT, "scenarios");
 export const TOPOLOGIES_DIR = join(REPOSITORY_ROOT, "topologies");
 

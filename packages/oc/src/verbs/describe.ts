@@ -1,6 +1,6 @@
 /** `oc describe TYPE [NAME…]` / `TYPE/NAME`: one description per object, separated by a blank line. */
-import type { KindInfo, KubeObject } from "@testbed/cluster";
-import { resolveResource } from "@testbed/cluster";
+import type { KindInfo, KubeObject } from "@testbed/apimachinery";
+import { resolveResource } from "@testbed/apimachinery";
 import { booleanFlag, flag } from "../args.js";
 import { type OcContext, resolveTargets } from "../context.js";
 import { describeObject } from "../describe.js";

@@ -3,7 +3,7 @@
  * native sidecars (init containers with restartPolicy Always) count as containers, the STATUS is the
  * most telling container reason (CrashLoopBackOff, ContainerCreating, Init:0/1), Terminating wins.
  */
-import type { KubeObject } from "@testbed/cluster";
+import type { KubeObject } from "@testbed/apimachinery";
 import { ageSince } from "./age.js";
 
 interface ContainerStatus {

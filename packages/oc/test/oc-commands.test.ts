@@ -1,8 +1,9 @@
-import { type ApiServerHandle, type KubeObject, ObjectStore, type PodAccess, startApiServer } from "@testbed/cluster";
+import type { KubeObject } from "@testbed/apimachinery";
+import { type ApiServerHandle, ObjectStore, type PodAccess, startApiServer } from "@testbed/cluster";
 /** A real API server on 127.0.0.1:0 over an ObjectStore with the seed's objects, and an oc runner capturing output. */
 import { SimulatedClock } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runOc } from "../src/commands/oc/index.js";
+import { runOc } from "../src/index.js";
 
 export const START = Date.parse("2026-01-01T00:00:00Z");
 /** Every `oc` run sees the objects as 5 minutes old. */

@@ -1,5 +1,5 @@
 /** `oc delete TYPE NAME…`, `TYPE/NAME`, `-f FILE`, or `TYPE -l SELECTOR` / `--all`. */
-import { type KindInfo, kindFor, loadManifests } from "@testbed/cluster";
+import { type KindInfo, kindFor, loadManifests } from "@testbed/apimachinery";
 import { StatusError } from "../api-client.js";
 import { booleanFlag, flag, flags } from "../args.js";
 import { type OcContext, resolveTargets } from "../context.js";
