@@ -1,9 +1,10 @@
 /**
- * The HTTP client of the testbed's API server (Node's fetch): typed verbs over Kubernetes paths,
+ * The HTTP client of the testbed's API server (node:http): typed verbs over Kubernetes paths,
  * Status bodies turned into StatusErrors, and an unreachable server into a message that says where
  * oc looked and how to start a testbed.
  */
 import type { KindInfo, KubeObject, ManifestTarget, ServerAddress } from "@testbed/apimachinery";
+import { type HttpAnswer, httpRequest } from "./http-request.js";
 
 export interface Status {
   kind?: string;
@@ -147,19 +148,16 @@ export class ApiClient {
   private async send(method: string, path: string, body?: string, contentType = "application/json") {
     const url = `${this.address.url.replace(/\/+$/, "")}${path}`;
     try {
-      return await fetch(url, {
-        method,
-        headers: body === undefined ? { accept: "application/json" } : { "content-type": contentType },
-        body,
-      });
+      const headers: Record<string, string> =
+        body === undefined ? { accept: "application/json" } : { "content-type": contentType };
+      return await httpRequest(url, method, headers, body);
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new ServerUnreachableError(this.address, cause?.code ?? cause?.message ?? (error as Error).message);
+      throw new ServerUnreachableError(this.address, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
     }
   }
 }
 
-async function statusOf(response: Response): Promise<Status> {
+async function statusOf(response: HttpAnswer): Promise<Status> {
   const text = await response.text();
   try {
     const parsed = JSON.parse(text) as Status;

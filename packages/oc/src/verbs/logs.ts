@@ -27,11 +27,11 @@ export async function logsVerb(context: OcContext): Promise<number> {
     ...(tail !== undefined && tail >= 0 ? { tail } : {}),
     follow,
   });
-  if (!follow || !response.body) {
+  if (!follow) {
     io.out(await response.text());
     return 0;
   }
   const decoder = new TextDecoder();
-  for await (const chunk of response.body) io.out(decoder.decode(chunk as Uint8Array, { stream: true }));
+  for await (const chunk of response.body) io.out(decoder.decode(chunk, { stream: true }));
   return 0;
 }
