@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 // The `testbed` command: the compiled JavaScript `npm install` leaves in dist/ (its prepare step runs
 // scripts/build.mjs), in this very process, so a signal to `npx testbed …` reaches the command itself.
+// `testbed oc get pods -A | head`: a reader that stops early ends the command quietly, as with oc.
+process.stdout.on("error", (error) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(0);
+});
 let main;
 try {
   ({ main } = await import("../dist/main.js"));
