@@ -14,7 +14,7 @@ export interface ChildServer {
 
 export function startChildServer(script: string, env: Record<string, string> = {}): Promise<ChildServer> {
   const file = fileURLToPath(new URL(`./servers/${script}`, import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", file], {
+  const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", file], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });

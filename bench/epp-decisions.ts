@@ -16,7 +16,7 @@ const CONCURRENCY_PER_DRIVER = 8;
 function driver(address: string): Promise<{ latencies: number[]; errors: number }> {
   const file = fileURLToPath(new URL("./epp-load-driver.ts", import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", file], {
+    const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", file], {
       env: {
         ...process.env,
         ADDRESS: address,

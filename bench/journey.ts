@@ -1,7 +1,6 @@
 // Wall time of the `journey` scenario (the four bugs, three 20–100 request loads): target under 10 s.
 // Baseline in the same run: the `01-body-required` scenario (a testbed start, a handful of requests).
-import { loadScenario } from "../packages/cli/src/scenario/parse-scenario.js";
-import { runScenario } from "../packages/cli/src/scenario/run-scenario.js";
+import { loadScenario, runScenario } from "@testbed/scenario";
 import { median } from "./process-stats.js";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

@@ -1,5 +1,5 @@
 // `testbed up` start-up: wall time from launching the command to every pod Ready (the banner's
-// figure, which excludes Node/tsx loading), the whole launch-to-banner time, and the RSS of the
+// figure, which excludes loading Node and the command), the whole launch-to-banner time, and the RSS of the
 // default topology. Target: under 1.5 s to Ready. Baseline in the same run: one vllm-sim pod.
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";

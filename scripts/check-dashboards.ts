@@ -8,16 +8,19 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import {
+  concreteQuery,
+  dashboardQueries,
+  fetchPods,
+  loadDashboards,
+  planPrometheus,
+  scrapeTargets,
+  startEmbeddedPrometheus,
+} from "@testbed/cli";
 import { gatewayAddress, startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { runLoad } from "@testbed/load";
-import { captureOc } from "../packages/cli/src/commands/oc/index.js";
-import { dashboardQueries, loadDashboards } from "../packages/cli/src/observability/dashboards.js";
-import { startEmbeddedPrometheus } from "../packages/cli/src/observability/embedded-prometheus.js";
-import { fetchPods } from "../packages/cli/src/observability/fetch-pods.js";
-import { planPrometheus } from "../packages/cli/src/observability/prometheus-option.js";
-import { concreteQuery } from "../packages/cli/src/observability/promql-names.js";
-import { scrapeTargets } from "../packages/cli/src/observability/scrape-targets.js";
-import { settle as settleCluster } from "../packages/cli/src/scenario/steps/settle.js";
+import { captureOc } from "@testbed/oc";
+import { settle as settleCluster } from "@testbed/scenario";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const NS = "my-first-model";

@@ -7,9 +7,9 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { renderCompose } from "@testbed/cli";
 import { Agent, request } from "undici";
 import { parse } from "yaml";
-import { renderCompose } from "../packages/cli/src/compose/render-compose.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const CLI = join(ROOT, "packages/cli/bin/testbed.mjs");

@@ -1,7 +1,5 @@
+import { loadScenario, runScenario, type ScenarioReport } from "@testbed/scenario";
 import { expect } from "vitest";
-import { loadScenario } from "../packages/cli/src/scenario/parse-scenario.js";
-import type { ScenarioReport } from "../packages/cli/src/scenario/results.js";
-import { runScenario } from "../packages/cli/src/scenario/run-scenario.js";
 
 /** Run a shipped scenario on its own testbed and subnet; every expectation in it must hold. */
 export async function runShipped(name: string, subnet: number, seed?: number): Promise<ScenarioReport> {

@@ -1,16 +1,16 @@
+import { DEFAULT_TOPOLOGY } from "@testbed/cli";
 import { startTestbed, type TestbedHandle, type TestbedOptions } from "@testbed/cluster";
+import { captureOc } from "@testbed/oc";
 import { Agent, request } from "undici";
-import { captureOc } from "../packages/cli/src/commands/oc/index.js";
-import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
 
 /**
  * What the cluster end-to-end tests share: the rhoai-3.2 topology on its own subnet, `testbed oc`
  * run in process against it (the CLI's own code path, output captured), and the seed's requests
  * through a gateway. Each test file passes a distinct subnet so files can run side by side.
  */
-export type { CapturedOc as OcResult } from "../packages/cli/src/commands/oc/index.js";
+export type { CapturedOc as OcResult } from "@testbed/oc";
 
-import type { CapturedOc as OcResult } from "../packages/cli/src/commands/oc/index.js";
+import type { CapturedOc as OcResult } from "@testbed/oc";
 
 export interface SeedTestbed {
   testbed: TestbedHandle;

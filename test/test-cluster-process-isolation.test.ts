@@ -1,8 +1,8 @@
+import { DEFAULT_TOPOLOGY } from "@testbed/cli";
 import { startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { eventually } from "@testbed/common";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
 
 // `testbed up --isolation process`: the same topology with every pod in its own Node process.
 let testbed: TestbedHandle;

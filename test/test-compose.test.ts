@@ -3,10 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { renderCommand, renderCompose } from "@testbed/cli";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
-import { renderCommand } from "../packages/cli/src/commands/render.js";
-import { renderCompose } from "../packages/cli/src/compose/render-compose.js";
 
 // The docker compose form is rendered from the embedded testbed; these checks keep the committed files
 // in step with it and make sure they reference only what exists (no Docker engine is needed).
@@ -97,7 +96,11 @@ describe("docker-compose.yml", () => {
     const dockerfile = readFileSync(`${ROOT}/Dockerfile`, "utf8");
     expect(dockerfile).toMatch(/^FROM node:20-slim$/m);
     expect(dockerfile).toContain('ENTRYPOINT ["node", "/testbed/packages/cli/bin/testbed.mjs"]');
-    for (const copied of dockerfile.matchAll(/^COPY (\S+)/gm)) {
+    // The image runs packages/*/dist, compiled in a build stage and copied into the runtime stage.
+    expect(dockerfile).toMatch(/^FROM node:20-slim AS build$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/testbed\/packages \.\/packages$/m);
+    expect(dockerfile).not.toContain("tsx");
+    for (const copied of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) {
       for (const source of (copied[1] as string).split(" ")) expect(existsSync(`${ROOT}/${source}`), source).toBe(true);
     }
   });

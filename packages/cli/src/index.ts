@@ -1,2 +1,13 @@
-export type { Command } from "./main.js";
-export { main } from "./main.js";
+export type { Command, CommandEntry } from "./command.js";
+export { renderCommand } from "./commands/render.js";
+export { DEFAULT_TOPOLOGY } from "./commands/up.js";
+export type { RenderOptions } from "./compose/render-compose.js";
+export { renderCompose } from "./compose/render-compose.js";
+export { COMMANDS, main } from "./main.js";
+export type { Dashboard, DashboardQuery } from "./observability/dashboards.js";
+export { dashboardQueries, loadDashboards } from "./observability/dashboards.js";
+export { startEmbeddedPrometheus } from "./observability/embedded-prometheus.js";
+export { fetchPods } from "./observability/fetch-pods.js";
+export { planPrometheus } from "./observability/prometheus-option.js";
+export { concreteQuery } from "./observability/promql-names.js";
+export { scrapeTargets } from "./observability/scrape-targets.js";

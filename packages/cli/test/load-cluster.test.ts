@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
-import { applyManifests, loadManifests, startTestbed, type TestbedHandle } from "@testbed/cluster";
+import { applyManifests, loadManifests } from "@testbed/apimachinery";
+import { startTestbed, storeTarget, type TestbedHandle } from "@testbed/cluster";
 import { gatewayAddress, gatewayUrl, measureRun, runLoad, snapshotPods } from "@testbed/load";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLoadCommand } from "../src/commands/load.js";
@@ -61,7 +62,7 @@ describe("testbed load against the testbed", () => {
   });
 
   it("after the EnvoyFilter fix: 200s, round robin over all four pods, EPP not in the loop (Bug 3)", async () => {
-    await applyManifests(testbed.store, await loadManifests(ENVOY_FILTER_FIX));
+    await applyManifests(storeTarget(testbed.store), await loadManifests(ENVOY_FILTER_FIX));
     await new Promise((resolve) => setTimeout(resolve, 200));
     const run = await load([
       "--gateway",

@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type ScenarioReport, stepText, summaryText } from "@testbed/scenario";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { scenarioCommand } from "../src/commands/scenario.js";
-import { stepText, summaryText } from "../src/scenario/report-text.js";
-import type { ScenarioReport } from "../src/scenario/results.js";
 
 // One run of a small scenario against the real rhoai-3.2 topology (Bug 1, then the HTTP_ROUTE
 // EnvoyFilter), through `testbed scenario run FILE --json`; the report is inspected afterwards.

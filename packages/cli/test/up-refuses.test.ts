@@ -5,7 +5,7 @@ import { type AddressInfo, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeServerAddress } from "@testbed/cluster";
+import { writeServerAddress } from "@testbed/apimachinery";
 import { afterEach, describe, expect, it } from "vitest";
 
 // `testbed up` refuses, before starting anything, to share a TESTBED_HOME with a running testbed

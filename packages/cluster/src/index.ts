@@ -1,19 +1,8 @@
 export type { ApiServerHandle, ApiServerOptions } from "./api/api-server.js";
 export { startApiServer } from "./api/api-server.js";
 export { KUBERNETES_VERSION } from "./api/discovery.js";
-export { applyPatch, mergePatch } from "./api/patch.js";
 export type { ExecResult, LogOptions, PodAccess } from "./api/pod-access.js";
 export { collectionPath, objectPath } from "./api/resource-path.js";
-export type { ServerAddress, ServerRecord } from "./api/server-address.js";
-export {
-  clearServerAddress,
-  readServerAddress,
-  readServerRecord,
-  runningServer,
-  serverAddressFile,
-  testbedHome,
-  writeServerAddress,
-} from "./api/server-address.js";
 export type { Controller, ControllerContext } from "./controllers/controller.js";
 export { eventKey, ReconcileQueue, splitKey } from "./controllers/controller.js";
 export { DeploymentController, podTemplateHash } from "./controllers/deployment-controller.js";
@@ -48,25 +37,9 @@ export { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
 export { repositoryName } from "./kubelet/runtimes/container-runtime.js";
 export { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
 export { checkSubnetFree, SubnetInUseError } from "./kubelet/subnet-in-use.js";
-export type { ApplyAction, ApplyOptions, ApplyResult } from "./manifests/apply-manifests.js";
-export { applyManifests, mergeForApply, objectReference } from "./manifests/apply-manifests.js";
-export { loadManifests, manifestFiles, readStdin } from "./manifests/load-manifests.js";
-export type { ManifestSource } from "./manifests/manifest-error.js";
-export { describeSource, ManifestError } from "./manifests/manifest-error.js";
-export type { ManifestTarget } from "./manifests/manifest-target.js";
-export { storeTarget } from "./manifests/manifest-target.js";
-export type { Manifest } from "./manifests/parse-manifests.js";
-export { parseManifests } from "./manifests/parse-manifests.js";
+export { storeTarget } from "./manifests/store-target.js";
 export { addressFor, detectPrivilegedPorts, servingPort, setPrivilegedPorts } from "./network/ports.js";
-export { ApiError, alreadyExists, invalid, notFound } from "./store/api-error.js";
-export type { KindInfo } from "./store/kinds.js";
-export { apiVersionOf, KINDS, kindFor, kindKey, resolveResource } from "./store/kinds.js";
-export type { Condition, KubeObject, ObjectMeta, OwnerReference } from "./store/kube-object.js";
-export { controllerReference, groupOf, isPodReady, setCondition } from "./store/kube-object.js";
-export type { LabelSelector, Requirement } from "./store/label-selector.js";
-export { matchesSelector, parseSelector, SelectorError, selectorFromObject } from "./store/label-selector.js";
 export type { ListOptions, WatchEvent, WatchEventType } from "./store/object-store.js";
 export { ObjectStore, objectId } from "./store/object-store.js";
-export { validateObject } from "./store/validation.js";
 export type { MeshProfile, TestbedHandle, TestbedOptions } from "./testbed.js";
 export { DEFAULT_TESTBED_OPTIONS, gatewayAddress, notReady, startTestbed } from "./testbed.js";

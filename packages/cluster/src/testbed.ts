@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { KubeObject } from "@testbed/apimachinery";
+import { type ApplyResult, applyManifests, isPodReady, loadManifests } from "@testbed/apimachinery";
 import { type Clock, type LogSink, SystemClock, silentSink } from "@testbed/common";
-import { qwen3Tokenizer } from "@testbed/vllm-sim";
 import { type ApiServerHandle, startApiServer } from "./api/api-server.js";
 import type { Controller } from "./controllers/controller.js";
 import { DeploymentController } from "./controllers/deployment-controller.js";
@@ -16,11 +17,8 @@ import { Kubelet } from "./kubelet/kubelet.js";
 import { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
 import { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
 import { checkSubnetFree } from "./kubelet/subnet-in-use.js";
-import { type ApplyResult, applyManifests } from "./manifests/apply-manifests.js";
-import { loadManifests } from "./manifests/load-manifests.js";
+import { storeTarget } from "./manifests/store-target.js";
 import { detectPrivilegedPorts } from "./network/ports.js";
-import type { KubeObject } from "./store/kube-object.js";
-import { isPodReady } from "./store/kube-object.js";
 import { ObjectStore } from "./store/object-store.js";
 
 export type MeshProfile = "ossm-3.2" | "upstream";
@@ -109,9 +107,11 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
   });
   const authorities = Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
   // While the CA keys are generated on the thread pool, load the Qwen3 tokenizer every vLLM pod
-  // shares (the node "pre-pulling the image"), so the pods do not wait for it later.
-  qwen3Tokenizer();
+  // shares (the node "pre-pulling the image"), so the pods do not wait for it later. Imported lazily:
+  // a client of this package that never starts a testbed does not parse the 7.5 MB vocabulary.
+  const tokenizer = import("@testbed/vllm-sim").then(({ qwen3Tokenizer }) => qwen3Tokenizer());
   const [serviceCa, ingress] = await authorities;
+  await tokenizer;
   const controllers: Controller[] = [
     serviceCa,
     ingress,
@@ -143,7 +143,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
         exec: (namespace, pod, container, command) => kubelet.exec(namespace, pod, container, command),
       },
     });
-    applied = options.topology ? await applyManifests(store, await loadManifests(options.topology)) : [];
+    applied = options.topology ? await applyManifests(storeTarget(store), await loadManifests(options.topology)) : [];
   } catch (error) {
     // A taken port or a bad topology: release what started, or the server and pods keep the process alive.
     await stop();

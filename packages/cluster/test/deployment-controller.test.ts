@@ -1,8 +1,8 @@
+import type { KubeObject } from "@testbed/apimachinery";
+import { isPodReady } from "@testbed/apimachinery";
 import { SimulatedClock, silentSink } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { DeploymentController, podTemplateHash } from "../src/controllers/deployment-controller.js";
-import type { KubeObject } from "../src/store/kube-object.js";
-import { isPodReady } from "../src/store/kube-object.js";
 import { ObjectStore } from "../src/store/object-store.js";
 
 const NS = "shop";

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import type { KubeObject } from "@testbed/apimachinery";
+import { parseSelector } from "@testbed/apimachinery";
 import { SeededRandom, SimulatedClock } from "@testbed/common";
 import { loadEndpointPickerConfig, PluginRegistry, parseEppArgs } from "@testbed/epp";
 import jsonPatch from "fast-json-patch";
@@ -8,8 +10,6 @@ import { DeploymentController } from "../src/controllers/deployment-controller.j
 import { LlmInferenceServiceController } from "../src/controllers/kserve/llmisvc-controller.js";
 import { DEFAULT_PD_SCHEDULER_CONFIG, DEFAULT_SCHEDULER_CONFIG } from "../src/controllers/kserve/scheduler-configs.js";
 import { presetSchedulerArgs } from "../src/controllers/kserve/scheduler-template.js";
-import type { KubeObject } from "../src/store/kube-object.js";
-import { parseSelector } from "../src/store/label-selector.js";
 import { ObjectStore } from "../src/store/object-store.js";
 
 const NS = "my-first-model";

@@ -1,13 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { KubeObject } from "@testbed/apimachinery";
 import { eventually, SimulatedClock, silentSink } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
 import { Kubelet } from "../src/kubelet/kubelet.js";
 import { defaultNodes } from "../src/kubelet/pod-network.js";
 import { TESTBED_IMAGES } from "../src/kubelet/runtimes/images.js";
-import type { KubeObject } from "../src/store/kube-object.js";
 import { ObjectStore } from "../src/store/object-store.js";
 
 // The kubelet's CrashLoopBackOff keeps its real schedule (10 s, doubling) and takes it from the

@@ -1,14 +1,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { KubeObject } from "@testbed/apimachinery";
+import { isPodReady } from "@testbed/apimachinery";
 import { eventually, SystemClock, silentSink } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
 import { Kubelet } from "../src/kubelet/kubelet.js";
 import { defaultNodes } from "../src/kubelet/pod-network.js";
 import { TESTBED_IMAGES } from "../src/kubelet/runtimes/images.js";
-import type { KubeObject } from "../src/store/kube-object.js";
-import { isPodReady } from "../src/store/kube-object.js";
 import { ObjectStore } from "../src/store/object-store.js";
 
 // The kubelet runs real components: a vLLM pod here is vllm-sim on the pod's own loopback address.

@@ -1,11 +1,9 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { applyManifests, loadManifests, ManifestError, manifestFiles, parseManifests } from "@testbed/apimachinery";
 import { describe, expect, it } from "vitest";
-import { applyManifests } from "../src/manifests/apply-manifests.js";
-import { loadManifests, manifestFiles } from "../src/manifests/load-manifests.js";
-import { ManifestError } from "../src/manifests/manifest-error.js";
-import { parseManifests } from "../src/manifests/parse-manifests.js";
+import { storeTarget } from "../src/manifests/store-target.js";
 import { ObjectStore } from "../src/store/object-store.js";
 
 const NAMESPACE_AND_FILTER = `
@@ -66,16 +64,16 @@ describe("manifests", () => {
   it("applies Namespaces first, then reports created / unchanged / configured like oc", async () => {
     const store = new ObjectStore();
     const manifests = parseManifests(NAMESPACE_AND_FILTER, "f.yaml");
-    const first = await applyManifests(store, manifests);
+    const first = await applyManifests(storeTarget(store), manifests);
     expect(first.map((r) => `${r.reference} ${r.action}`)).toEqual([
       "namespace/openshift-ingress created",
       "envoyfilter.networking.istio.io/fix-extproc-body-mode created",
     ]);
-    const again = await applyManifests(store, manifests);
+    const again = await applyManifests(storeTarget(store), manifests);
     expect(again.map((r) => r.action)).toEqual(["unchanged", "unchanged"]);
     store.updateStatus("Namespace", undefined, "openshift-ingress", { phase: "Active" });
     const changed = parseManifests(NAMESPACE_AND_FILTER.replace("HTTP_FILTER", "HTTP_ROUTE"), "f.yaml");
-    const third = await applyManifests(store, changed);
+    const third = await applyManifests(storeTarget(store), changed);
     expect(third.map((r) => r.action)).toEqual(["unchanged", "configured"]);
     expect(store.get("Namespace", undefined, "openshift-ingress")?.status).toEqual({ phase: "Active" });
     const filter = store.get("networking.istio.io/EnvoyFilter", "openshift-ingress", "fix-extproc-body-mode");
@@ -86,7 +84,7 @@ describe("manifests", () => {
   it("applies nothing when any document is invalid, naming file, document and field", async () => {
     const store = new ObjectStore();
     const text = `${NAMESPACE_AND_FILTER}---\napiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: openshift-ingress}\nspec:\n  ports: [{port: 99999}]\n`;
-    const error = await errorOf(applyManifests(store, parseManifests(text, "topology.yaml")));
+    const error = await errorOf(applyManifests(storeTarget(store), parseManifests(text, "topology.yaml")));
     expect(error.source).toEqual({ file: "topology.yaml", document: 4 });
     expect(error.field).toBe("spec.ports[0].port");
     expect(error.message).toContain('Service "s" is invalid: spec.ports[0].port: Invalid value: 99999');
@@ -99,9 +97,13 @@ describe("manifests", () => {
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: nowhere}\n",
       "c.yaml",
     );
-    expect((await errorOf(applyManifests(store, orphan))).message).toContain('namespaces "nowhere" not found');
+    expect((await errorOf(applyManifests(storeTarget(store), orphan))).message).toContain(
+      'namespaces "nowhere" not found',
+    );
     const unknown = parseManifests("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n", "w.yaml");
-    expect((await errorOf(applyManifests(store, unknown))).message).toContain('no matches for kind "Widget"');
+    expect((await errorOf(applyManifests(storeTarget(store), unknown))).message).toContain(
+      'no matches for kind "Widget"',
+    );
     expect(store.all()).toEqual([]);
   });
 

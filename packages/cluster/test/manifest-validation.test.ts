@@ -1,7 +1,7 @@
+import type { ApiError } from "@testbed/apimachinery";
+import { validateObject } from "@testbed/apimachinery";
 import { describe, expect, it } from "vitest";
-import type { ApiError } from "../src/store/api-error.js";
 import { ObjectStore } from "../src/store/object-store.js";
-import { validateObject } from "../src/store/validation.js";
 
 const envoyFilter = (applyTo: string, operation = "MERGE") => ({
   apiVersion: "networking.istio.io/v1alpha3",

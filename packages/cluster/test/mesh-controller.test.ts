@@ -1,3 +1,4 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import { SimulatedClock } from "@testbed/common";
 import { readGatewayConfig } from "@testbed/gateway";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -5,7 +6,6 @@ import { parse } from "yaml";
 import { MeshController } from "../src/controllers/mesh/mesh-controller.js";
 import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
 import { setPrivilegedPorts } from "../src/network/ports.js";
-import type { KubeObject } from "../src/store/kube-object.js";
 import { ObjectStore } from "../src/store/object-store.js";
 import { cluster, effectiveOnRoute, endpointsOf } from "./fixtures/config-inspection.js";
 import { readyStatus, SEED_ENVOY_FILTER_YAML, seedClusterObjects } from "./fixtures/seed-cluster.js";

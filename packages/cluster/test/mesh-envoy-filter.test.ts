@@ -1,3 +1,4 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import { readGatewayConfig } from "@testbed/gateway";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -7,7 +8,6 @@ import { generateGatewayConfig } from "../src/controllers/mesh/gateway-config.js
 import { gatewayPodLabels } from "../src/controllers/mesh/gateway-deployment.js";
 import { snapshotFromObjects } from "../src/controllers/mesh/mesh-snapshot.js";
 import type { EnvoyConfig } from "../src/controllers/mesh-config-hub.js";
-import type { KubeObject } from "../src/store/kube-object.js";
 import { cluster, clusters, effectiveOnRoute, httpFilters, route, routes } from "./fixtures/config-inspection.js";
 import { SEED_ENVOY_FILTER_YAML, seedClusterObjects } from "./fixtures/seed-cluster.js";
 

@@ -1,8 +1,8 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import { readGatewayConfig } from "@testbed/gateway";
 import { describe, expect, it } from "vitest";
 import { generateGatewayConfig } from "../src/controllers/mesh/gateway-config.js";
 import { type MeshSnapshot, snapshotFromObjects } from "../src/controllers/mesh/mesh-snapshot.js";
-import type { KubeObject } from "../src/store/kube-object.js";
 import {
   cluster,
   clusters,

@@ -1,10 +1,10 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import { describe, expect, it } from "vitest";
 import { generateGatewayConfig } from "../src/controllers/mesh/gateway-config.js";
 import { snapshotFromObjects } from "../src/controllers/mesh/mesh-snapshot.js";
 import { gatewayStatus } from "../src/controllers/mesh/status/gateway-status.js";
 import { inferencePoolStatus } from "../src/controllers/mesh/status/pool-status.js";
 import { httpRouteStatus } from "../src/controllers/mesh/status/route-status.js";
-import type { KubeObject } from "../src/store/kube-object.js";
 import { seedClusterObjects } from "./fixtures/seed-cluster.js";
 
 const NOW = "2026-01-01T00:05:00Z";

@@ -1,7 +1,7 @@
+import type { ApiError } from "@testbed/apimachinery";
+import { parseSelector } from "@testbed/apimachinery";
 import { SimulatedClock } from "@testbed/common";
 import { describe, expect, it } from "vitest";
-import type { ApiError } from "../src/store/api-error.js";
-import { parseSelector } from "../src/store/label-selector.js";
 import { ObjectStore, type WatchEvent } from "../src/store/object-store.js";
 
 function storeWithNamespace(): ObjectStore {

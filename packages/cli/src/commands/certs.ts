@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CertificateAuthority } from "@testbed/common";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 
 const USAGE = `usage: testbed certs --out DIR [--service NAME.NAMESPACE]... [--ingress NAME]...
 

@@ -9,8 +9,8 @@ import {
   type PoolPodSpec,
   runContract,
 } from "@testbed/epp-client";
+import type { Command } from "../command.js";
 import { parseCommandFlags } from "../command-flags.js";
-import type { Command } from "../main.js";
 
 const USAGE = `usage: testbed contract --epp HOST:PORT [--tls-ca FILE | --insecure-skip-verify | --plaintext] [flags]
 

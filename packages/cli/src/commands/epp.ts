@@ -1,5 +1,5 @@
 import { ConfigError, EndpointsFileError, EppArgsError, eppArgsUsage, parseEppArgs, startEpp } from "@testbed/epp";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
 /** `testbed epp [flags]`: an Endpoint Picker in the foreground, with the real EPP's flags. */

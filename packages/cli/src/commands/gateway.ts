@@ -2,8 +2,8 @@ import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { GatewayConfigError, isMeshProfile, startGateway } from "@testbed/gateway";
+import type { Command } from "../command.js";
 import { parseCommandFlags } from "../command-flags.js";
-import type { Command } from "../main.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
 const USAGE = `usage: testbed gateway --config envoy.yaml [--mesh-profile ossm-3.2|upstream] [--watch]

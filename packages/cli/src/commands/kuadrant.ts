@@ -12,8 +12,8 @@ import {
   startLimitador,
 } from "@testbed/kuadrant";
 import { parseAllDocuments, stringify } from "yaml";
+import type { Command } from "../command.js";
 import { parseCommandFlags } from "../command-flags.js";
-import type { Command } from "../main.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
 const AUTHORINO_USAGE = `usage: testbed authorino --config FILE [--host 127.0.0.1] [--port 50051]

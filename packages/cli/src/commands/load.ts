@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { readServerAddress, serverAddressFile } from "@testbed/cluster";
+import { readServerAddress, serverAddressFile } from "@testbed/apimachinery";
 import {
   type ClusterReport,
   type ClusterSnapshot,
@@ -21,7 +21,7 @@ import {
   validateLoadOptions,
   type Workload,
 } from "@testbed/load";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 
 const USAGE = `usage: testbed load [flags]
 

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { ApiError, ManifestError } from "@testbed/cluster";
+import { ApiError, ManifestError } from "@testbed/apimachinery";
 import { isMeshProfile } from "@testbed/gateway";
+import { REPOSITORY_ROOT } from "@testbed/scenario";
+import type { Command } from "../command.js";
 import { renderCompose } from "../compose/render-compose.js";
-import type { Command } from "../main.js";
-import { REPOSITORY_ROOT } from "../scenario/repository.js";
 
 const USAGE = `usage: testbed render compose [--fixes N] [--apply FILE]... [--mesh-profile P] [--out DIR] [--check]
 

@@ -1,10 +1,17 @@
 import { parseArgs } from "node:util";
-import type { Command } from "../main.js";
-import { ScenarioError } from "../scenario/fields.js";
-import { displayName, loadScenario } from "../scenario/parse-scenario.js";
-import { headerText, setupText, stepText, summaryText } from "../scenario/report-text.js";
-import { listScenarios, scenarioFile } from "../scenario/repository.js";
-import { runScenario } from "../scenario/run-scenario.js";
+import {
+  displayName,
+  headerText,
+  listScenarios,
+  loadScenario,
+  runScenario,
+  ScenarioError,
+  scenarioFile,
+  setupText,
+  stepText,
+  summaryText,
+} from "@testbed/scenario";
+import type { Command } from "../command.js";
 
 /** Scenario runs use their own pod subnet, so one can run beside `testbed up` (subnet 18). */
 export const DEFAULT_SCENARIO_SUBNET = 60;

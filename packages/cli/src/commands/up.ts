@@ -1,19 +1,10 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import {
-  clearServerAddress,
-  gatewayAddress,
-  type MeshProfile,
-  notReady,
-  runningServer,
-  startTestbed,
-  type TestbedHandle,
-  testbedHome,
-  writeServerAddress,
-} from "@testbed/cluster";
+import { clearServerAddress, runningServer, testbedHome, writeServerAddress } from "@testbed/apimachinery";
+import { gatewayAddress, type MeshProfile, notReady, startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { stderrSink } from "@testbed/common";
 import { isMeshProfile } from "@testbed/gateway";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 import { startPrometheusIfInstalled } from "../observability/prometheus-option.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 

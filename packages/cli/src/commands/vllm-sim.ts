@@ -7,7 +7,7 @@ import {
   VllmArgsError,
   vllmArgsUsage,
 } from "@testbed/vllm-sim";
-import type { Command } from "../main.js";
+import type { Command } from "../command.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
 /**

@@ -1,4 +1,5 @@
-import { containerArgv, containerEnv, type KubeObject, repositoryName as repositoryOf } from "@testbed/cluster";
+import type { KubeObject } from "@testbed/apimachinery";
+import { containerArgv, containerEnv, repositoryName as repositoryOf } from "@testbed/cluster";
 import { composeAddress } from "./compose-addresses.js";
 
 /**

@@ -7,18 +7,21 @@ import {
   type KubeObject,
   loadManifests,
   matchesSelector,
+  selectorFromObject,
+} from "@testbed/apimachinery";
+import {
   type ObjectStore,
   SERVING_CERT_ANNOTATION,
-  selectorFromObject,
   startTestbed,
+  storeTarget,
   type TestbedHandle,
 } from "@testbed/cluster";
 import { silentSink } from "@testbed/common";
 import type { MeshProfile } from "@testbed/gateway";
+import { settle } from "@testbed/scenario";
 import { parse, stringify } from "yaml";
 import { renderPrometheusConfig } from "../observability/prometheus-config.js";
 import { scrapeTargets } from "../observability/scrape-targets.js";
-import { settle } from "../scenario/steps/settle.js";
 import { COMPOSE_SUBNET, composeAddress, rewriteAddresses } from "./compose-addresses.js";
 import {
   authorinoService,
@@ -90,7 +93,8 @@ export async function renderCompose(options: RenderOptions): Promise<Map<string,
 async function applyFixes(testbed: TestbedHandle, options: RenderOptions): Promise<void> {
   const steps: Fix[] = [...FIXES.slice(0, options.fixes), ...options.apply.map((apply) => ({ apply }))];
   for (const step of steps) {
-    if (step.apply) await applyManifests(testbed.store, await loadManifests(join(options.root, step.apply)));
+    if (step.apply)
+      await applyManifests(storeTarget(testbed.store), await loadManifests(join(options.root, step.apply)));
     if (step.patch)
       patchService(testbed.store, step.patch.type, readFileSync(join(options.root, step.patch.file), "utf8"));
     const notReady = await settle(testbed);

@@ -5,8 +5,8 @@
  * sends can take the server down.
  */
 import { PassThrough } from "node:stream";
+import { ApiError } from "@testbed/apimachinery";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
-import { ApiError } from "../store/api-error.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { coreVersions, groupList, KUBERNETES_VERSION, resourceList } from "./discovery.js";
 import type { PodAccess } from "./pod-access.js";

@@ -1,5 +1,5 @@
 /** The discovery documents and /version: what oc reads to learn what the server serves. */
-import { KINDS } from "../store/kinds.js";
+import { KINDS } from "@testbed/apimachinery";
 
 /** OpenShift 4.20's Kubernetes (the seed's ROSA cluster generation). */
 export const KUBERNETES_VERSION = {

@@ -3,8 +3,9 @@
  * over to the kubelet's PodAccess. Exec is a JSON request/response here instead of Kubernetes'
  * websocket stream — enough for `oc exec POD -- cmd` with captured output and an exit code.
  */
-import { ApiError } from "../store/api-error.js";
-import type { KubeObject } from "../store/kube-object.js";
+
+import type { KubeObject } from "@testbed/apimachinery";
+import { ApiError } from "@testbed/apimachinery";
 import type { ObjectStore } from "../store/object-store.js";
 import type { PodAccess } from "./pod-access.js";
 

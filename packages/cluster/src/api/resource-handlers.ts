@@ -2,12 +2,19 @@
  * The REST verbs on stored objects, free of HTTP: each takes the parsed path and request and returns
  * a status code and body, or throws an ApiError the server turns into a Status.
  */
-import { ApiError } from "../store/api-error.js";
-import { type KindInfo, kindKey } from "../store/kinds.js";
-import type { KubeObject } from "../store/kube-object.js";
-import { type LabelSelector, parseSelector, SelectorError } from "../store/label-selector.js";
+
+import type { KubeObject } from "@testbed/apimachinery";
+import {
+  ApiError,
+  applyPatch,
+  type KindInfo,
+  kindKey,
+  type LabelSelector,
+  parseSelector,
+  patchTypeOf,
+  SelectorError,
+} from "@testbed/apimachinery";
 import type { ObjectStore } from "../store/object-store.js";
-import { applyPatch, patchTypeOf } from "./patch.js";
 import { methodNotAllowed, type ResourcePath } from "./resource-path.js";
 
 export interface ResourceRequest {

@@ -2,8 +2,7 @@
  * Kubernetes' REST paths → what they address:
  * `/api/v1/namespaces/{ns}/pods/{name}/log`, `/apis/{group}/{version}/{plural}`, …
  */
-import { ApiError } from "../store/api-error.js";
-import { KINDS, type KindInfo } from "../store/kinds.js";
+import { ApiError, KINDS, type KindInfo } from "@testbed/apimachinery";
 
 export interface ResourcePath {
   info: KindInfo;

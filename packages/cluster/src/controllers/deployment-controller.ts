@@ -1,5 +1,4 @@
 import { isDeepStrictEqual } from "node:util";
-import { hashString } from "@testbed/common";
 import {
   type Condition,
   controllerReference,
@@ -7,7 +6,8 @@ import {
   type KubeObject,
   kubeTime,
   setCondition,
-} from "../store/kube-object.js";
+} from "@testbed/apimachinery";
+import { hashString } from "@testbed/common";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { type ControllerContext, eventKey, QueuedController, splitKey } from "./controller.js";
 

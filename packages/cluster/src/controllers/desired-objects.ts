@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
-import { kindKey } from "../store/kinds.js";
-import type { KubeObject } from "../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
+import { kindKey } from "@testbed/apimachinery";
 import type { ObjectStore } from "../store/object-store.js";
 
 /**

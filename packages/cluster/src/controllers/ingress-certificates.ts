@@ -1,6 +1,6 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import { CertificateAuthority } from "@testbed/common";
 import { recordEvent } from "../store/events.js";
-import type { KubeObject } from "../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { type ControllerContext, eventKey, QueuedController } from "./controller.js";
 

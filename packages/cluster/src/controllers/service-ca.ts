@@ -1,7 +1,7 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import { CertificateAuthority } from "@testbed/common";
 import { SERVICE_CA_CONFIGMAP } from "../kubelet/pod-volumes.js";
 import { recordEvent } from "../store/events.js";
-import type { KubeObject } from "../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { type ControllerContext, QueuedController } from "./controller.js";
 

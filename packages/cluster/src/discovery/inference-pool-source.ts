@@ -1,8 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
+import { isPodReady, type KubeObject, kindKey, matchesSelector, selectorFromObject } from "@testbed/apimachinery";
 import type { EndpointSource, EndpointSpec } from "@testbed/epp";
-import { kindKey } from "../store/kinds.js";
-import { isPodReady, type KubeObject } from "../store/kube-object.js";
-import { matchesSelector, selectorFromObject } from "../store/label-selector.js";
 import type { StoreView } from "../store/store-view.js";
 
 /**

@@ -1,8 +1,6 @@
+import type { KubeObject } from "@testbed/apimachinery";
+import { ApiError, isPodReady, matchesSelector, notFound, selectorFromObject } from "@testbed/apimachinery";
 import type { Controller, ControllerContext } from "../controllers/controller.js";
-import { ApiError, notFound } from "../store/api-error.js";
-import type { KubeObject } from "../store/kube-object.js";
-import { isPodReady } from "../store/kube-object.js";
-import { matchesSelector, selectorFromObject } from "../store/label-selector.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { ContainerLogs } from "./container-logs.js";
 import { NodeScheduler } from "./node-scheduler.js";

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import type { ObjectStore } from "../store/object-store.js";
 import type { PodFilesystem } from "./pod-filesystem.js";
 

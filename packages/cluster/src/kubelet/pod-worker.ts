@@ -1,7 +1,7 @@
 import { join } from "node:path";
+import { type KubeObject, kubeTime } from "@testbed/apimachinery";
 import type { TimerHandle } from "@testbed/common";
 import { recordEvent } from "../store/events.js";
-import { type KubeObject, kubeTime } from "../store/kube-object.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { containerArgv, containerEnv } from "./command-line.js";
 import type { ContainerLogs } from "./container-logs.js";

@@ -1,4 +1,4 @@
-import type { KubeObject } from "./kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import type { ObjectStore } from "./object-store.js";
 
 /**

@@ -1,11 +1,21 @@
 import { isDeepStrictEqual } from "node:util";
+import {
+  ApiError,
+  alreadyExists,
+  invalid,
+  KINDS,
+  type KindInfo,
+  type KubeObject,
+  kindFor,
+  kindKey,
+  kubeTime,
+  type LabelSelector,
+  matchesSelector,
+  notFound,
+  validateObject,
+} from "@testbed/apimachinery";
 import { type Clock, SystemClock } from "@testbed/common";
-import { ApiError, alreadyExists, invalid, notFound } from "./api-error.js";
-import { KINDS, type KindInfo, kindFor, kindKey } from "./kinds.js";
-import { type KubeObject, kubeTime } from "./kube-object.js";
-import { type LabelSelector, matchesSelector } from "./label-selector.js";
 import { ServiceIpAllocator } from "./service-ips.js";
-import { validateObject } from "./validation.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 

@@ -1,4 +1,4 @@
-import type { KubeObject } from "./kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 
 /**
  * ClusterIP allocation, as the API server does it on Service creation: a free address from

@@ -1,7 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { ApiError } from "../../store/api-error.js";
-import { kindKey } from "../../store/kinds.js";
-import { controllerReference, type KubeObject, type OwnerReference } from "../../store/kube-object.js";
+import { ApiError, controllerReference, type KubeObject, kindKey, type OwnerReference } from "@testbed/apimachinery";
 import type { ObjectStore } from "../../store/object-store.js";
 import { layDesired } from "../desired-objects.js";
 import type { DesiredChildren } from "./desired-children.js";

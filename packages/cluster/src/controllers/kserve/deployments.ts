@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import { childNames, schedulerLabels, type WorkloadRole, workloadLabels } from "./names.js";
 import { schedulerPodSpec } from "./scheduler-template.js";
 import type { LlmisvcSpec, PodSpec } from "./spec.js";

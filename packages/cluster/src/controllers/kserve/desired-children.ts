@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import { schedulerDeployment, workloadDeployment } from "./deployments.js";
 import { poolDestinationRule, schedulerDestinationRule, workloadDestinationRule } from "./destination-rules.js";
 import { httpRoute } from "./http-route.js";

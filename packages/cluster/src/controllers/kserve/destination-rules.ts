@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import { serviceFqdn, shadowServiceName } from "../mesh/names.js";
 import { childNames, ownedObjectLabels, SERVICE_CA_PATH } from "./names.js";
 

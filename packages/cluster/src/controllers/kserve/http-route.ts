@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import { childNames, ownedObjectLabels } from "./names.js";
 import type { ParentGateway, PodSpec } from "./spec.js";
 

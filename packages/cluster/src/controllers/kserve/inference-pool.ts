@@ -1,5 +1,5 @@
-import { mergePatch } from "../../api/patch.js";
-import type { KubeObject } from "../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
+import { mergePatch } from "@testbed/apimachinery";
 import { childNames, ownedObjectLabels, workloadSelector } from "./names.js";
 
 /**

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { type KubeObject, kubeTime } from "../../store/kube-object.js";
+import { type KubeObject, kubeTime } from "@testbed/apimachinery";
 import type { WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, eventKey, QueuedController, splitKey } from "../controller.js";
 import { syncChildren } from "./child-sync.js";

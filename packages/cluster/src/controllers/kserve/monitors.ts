@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import { ENGINE_MONITOR_NAME, SCHEDULER_MONITOR_NAME } from "./names.js";
 
 /**

@@ -1,4 +1,4 @@
-import { type Condition, setCondition } from "../../store/kube-object.js";
+import { type Condition, setCondition } from "@testbed/apimachinery";
 import type { ObjectStore } from "../../store/object-store.js";
 import { childNames } from "./names.js";
 import type { LlmisvcSpec, ParentGateway } from "./spec.js";

@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
+import type { KubeObject } from "@testbed/apimachinery";
+import { setCondition } from "@testbed/apimachinery";
 import { type LimitDefinition, type PolicyObject, translatePolicies } from "@testbed/kuadrant";
 import { stringify } from "yaml";
 import { recordEvent } from "../../store/events.js";
-import type { KubeObject } from "../../store/kube-object.js";
-import { setCondition } from "../../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, QueuedController } from "../controller.js";
 import { applyDesired } from "../desired-objects.js";

@@ -1,7 +1,6 @@
+import type { KubeObject } from "@testbed/apimachinery";
+import { isPodReady, matchesSelector, selectorFromObject } from "@testbed/apimachinery";
 import type { TranslatedPolicies } from "@testbed/kuadrant";
-import type { KubeObject } from "../../store/kube-object.js";
-import { isPodReady } from "../../store/kube-object.js";
-import { matchesSelector, selectorFromObject } from "../../store/label-selector.js";
 import type { ObjectStore } from "../../store/object-store.js";
 
 export const AUTH_CLUSTER = "kuadrant-auth-service";

@@ -1,5 +1,5 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import { DESTINATION_HEADER, LB_METADATA_NAMESPACE } from "@testbed/protocol";
-import type { KubeObject } from "../../store/kube-object.js";
 import { istioCircuitBreakers } from "./circuit-breakers.js";
 import { trafficPolicyFor, upstreamTransportSocket } from "./destination-rules.js";
 import { type Endpoint, loadAssignment, readyPods, serviceEndpoints } from "./endpoints.js";

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import { byAge, type MeshSnapshot } from "./mesh-snapshot.js";
 import { CLUSTER_DOMAIN } from "./names.js";
 

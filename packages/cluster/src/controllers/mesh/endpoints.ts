@@ -1,4 +1,4 @@
-import { isPodReady, type KubeObject } from "../../store/kube-object.js";
+import { isPodReady, type KubeObject } from "@testbed/apimachinery";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
 
 /**

@@ -1,5 +1,5 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import type { MeshProfile } from "@testbed/gateway";
-import type { KubeObject } from "../../store/kube-object.js";
 import type { EnvoyConfig } from "../mesh-config-hub.js";
 import { istioAccessLog } from "./access-log.js";
 import type { BackendProblem } from "./backends.js";

@@ -1,4 +1,4 @@
-import { controllerReference, type KubeObject } from "../../store/kube-object.js";
+import { controllerReference, type KubeObject } from "@testbed/apimachinery";
 import {
   CANONICAL_NAME_LABEL,
   GATEWAY_NAME_LABEL,

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import { findObject, type MeshSnapshot } from "./mesh-snapshot.js";
 import { POOL_GROUP_ALPHA, POOL_GROUP_V1, shadowServiceName } from "./names.js";
 

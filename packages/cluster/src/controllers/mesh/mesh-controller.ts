@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
+import { type KubeObject, kubeTime, setCondition } from "@testbed/apimachinery";
 import type { MeshProfile } from "@testbed/gateway";
-import { type KubeObject, kubeTime, setCondition } from "../../store/kube-object.js";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, QueuedController } from "../controller.js";
 import { applyDesired } from "../desired-objects.js";

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import type { ObjectStore } from "../../store/object-store.js";
 import { GATEWAY_GROUP, POOL_GROUP_ALPHA, POOL_GROUP_V1 } from "./names.js";
 

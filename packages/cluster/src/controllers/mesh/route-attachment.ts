@@ -1,5 +1,5 @@
-import type { KubeObject } from "../../store/kube-object.js";
-import { matchesSelector, selectorFromObject } from "../../store/label-selector.js";
+import type { KubeObject } from "@testbed/apimachinery";
+import { matchesSelector, selectorFromObject } from "@testbed/apimachinery";
 import { byAge, findObject, type MeshSnapshot } from "./mesh-snapshot.js";
 import { GATEWAY_GROUP } from "./names.js";
 

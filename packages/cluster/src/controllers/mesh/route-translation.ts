@@ -1,5 +1,5 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import { EXT_PROC_FILTER_NAME, type MeshProfile } from "@testbed/gateway";
-import type { KubeObject } from "../../store/kube-object.js";
 import { type BackendProblem, type ResolvedBackend, resolveBackend } from "./backends.js";
 import { extProcPerRoute } from "./ext-proc.js";
 import type { InferencePoolView } from "./inference-pools.js";

@@ -1,4 +1,4 @@
-import { controllerReference, type KubeObject } from "../../store/kube-object.js";
+import { controllerReference, type KubeObject } from "@testbed/apimachinery";
 import type { InferencePoolView } from "./inference-pools.js";
 import { POOL_NAME_LABEL, SHADOW_SERVICE_PORT } from "./names.js";
 

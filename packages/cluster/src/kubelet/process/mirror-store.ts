@@ -1,5 +1,5 @@
-import type { KubeObject } from "../../store/kube-object.js";
-import { matchesSelector } from "../../store/label-selector.js";
+import type { KubeObject } from "@testbed/apimachinery";
+import { matchesSelector } from "@testbed/apimachinery";
 import { type ListOptions, objectId, type WatchEvent, type WatchHandler } from "../../store/object-store.js";
 import type { StoreView } from "../../store/store-view.js";
 

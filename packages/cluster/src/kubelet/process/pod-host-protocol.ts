@@ -1,5 +1,5 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import type { EnvoyConfig } from "../../controllers/mesh-config-hub.js";
-import type { KubeObject } from "../../store/kube-object.js";
 import type { WatchEvent } from "../../store/object-store.js";
 import type { Node } from "../pod-network.js";
 import type { ContainerSpec, ExecResult } from "../runtimes/container-runtime.js";

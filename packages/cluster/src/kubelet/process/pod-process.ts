@@ -9,8 +9,11 @@ import type { ContainerContext, ContainerImage, ExecResult, RunningContainer } f
 import { ContainerStartError } from "../runtimes/container-runtime.js";
 import { type FromPodHost, MIRRORED_KINDS, type ToPodHost } from "./pod-host-protocol.js";
 
-const POD_HOST = fileURLToPath(new URL("./pod-host.ts", import.meta.url));
-const TSX = import.meta.resolve("tsx");
+// Compiled (dist/), the pod host is plain JavaScript for plain Node; from the sources (tests, tsx)
+// it goes through tsx and resolves the workspace packages to their sources too.
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
+const POD_HOST = fileURLToPath(new URL(FROM_SOURCES ? "./pod-host.ts" : "./pod-host.js", import.meta.url));
+const POD_HOST_NODE_FLAGS = FROM_SOURCES ? ["--conditions=development", "--import", import.meta.resolve("tsx")] : [];
 const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 
 interface ContainerChannel {
@@ -47,7 +50,7 @@ export class PodProcess {
   private gone = false;
 
   constructor(pod: ContainerContext["pod"], options: PodProcessOptions) {
-    this.child = fork(POD_HOST, [], { execArgv: ["--import", TSX], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.child = fork(POD_HOST, [], { execArgv: POD_HOST_NODE_FLAGS, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.child.on("message", (message: FromPodHost) => this.onMessage(message));
     this.child.on("exit", (code) => this.onProcessExit(code ?? 1));
     const objects = MIRRORED_KINDS.flatMap((key) => options.store.list(key).map((object) => ({ key, object })));

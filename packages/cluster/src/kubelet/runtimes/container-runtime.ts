@@ -1,6 +1,6 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import type { Clock, LogSink } from "@testbed/common";
 import type { MeshConfigHub } from "../../controllers/mesh-config-hub.js";
-import type { KubeObject } from "../../store/kube-object.js";
 import type { StoreView } from "../../store/store-view.js";
 import type { PodFilesystem } from "../pod-filesystem.js";
 import type { Node } from "../pod-network.js";

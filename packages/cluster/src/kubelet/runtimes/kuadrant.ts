@@ -1,7 +1,7 @@
 import { readFileSync, watch } from "node:fs";
 import { dirname } from "node:path";
+import { matchesSelector, parseSelector } from "@testbed/apimachinery";
 import type { AuthConfig, KubernetesSecret } from "@testbed/kuadrant";
-import { matchesSelector, parseSelector } from "../../store/label-selector.js";
 import { type ContainerImage, ContainerStartError } from "./container-runtime.js";
 
 const AUTHORINO_PORT = 50051;

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import type { EnvoyConfig } from "../../mesh-config-hub.js";
 import { checkGatewayConfig } from "../config-validation.js";
 import { APPLY_ORDER, applyConfigPatch, type ConfigPatch } from "./config-patch.js";

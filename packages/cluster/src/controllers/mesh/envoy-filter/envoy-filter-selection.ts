@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../../store/kube-object.js";
+import type { KubeObject } from "@testbed/apimachinery";
 import { GATEWAY_GROUP, ROOT_NAMESPACE } from "../names.js";
 
 /**

@@ -1,4 +1,4 @@
-import { type Condition, type KubeObject, setCondition } from "../../../store/kube-object.js";
+import { type Condition, type KubeObject, setCondition } from "@testbed/apimachinery";
 import type { EnvoyFilterOutcome } from "../envoy-filter/apply-envoy-filters.js";
 
 /**

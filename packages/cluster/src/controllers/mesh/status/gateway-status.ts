@@ -1,5 +1,5 @@
+import { type Condition, type KubeObject, setCondition } from "@testbed/apimachinery";
 import { addressFor } from "../../../network/ports.js";
-import { type Condition, type KubeObject, setCondition } from "../../../store/kube-object.js";
 import { isServingPod } from "../endpoints.js";
 import type { GatewayGeneration, ListenerReport } from "../gateway-config.js";
 import type { MeshSnapshot } from "../mesh-snapshot.js";

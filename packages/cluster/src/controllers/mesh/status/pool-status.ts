@@ -1,4 +1,4 @@
-import { type Condition, type KubeObject, setCondition } from "../../../store/kube-object.js";
+import { type Condition, type KubeObject, setCondition } from "@testbed/apimachinery";
 import { endpointPickerService, groupOfObject, readInferencePool } from "../inference-pools.js";
 import type { MeshSnapshot } from "../mesh-snapshot.js";
 import { GATEWAY_GROUP, POOL_GROUP_V1 } from "../names.js";

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import { type Condition, type KubeObject, setCondition } from "../../../store/kube-object.js";
+import { type Condition, type KubeObject, setCondition } from "@testbed/apimachinery";
 import type { BackendProblem } from "../backends.js";
 import type { ParentAttachment } from "../route-attachment.js";
 

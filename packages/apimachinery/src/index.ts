@@ -1,0 +1,29 @@
+export type { StatusCause, StatusReason } from "./api-error.js";
+export { ApiError, alreadyExists, invalid, notFound } from "./api-error.js";
+export type { KindInfo } from "./kinds.js";
+export { apiVersionOf, KINDS, kindFor, kindKey, resolveResource } from "./kinds.js";
+export type { Condition, KubeObject, ObjectMeta, OwnerReference } from "./kube-object.js";
+export { controllerReference, groupOf, isPodReady, kubeTime, setCondition } from "./kube-object.js";
+export type { LabelSelector, Requirement } from "./label-selector.js";
+export { matchesSelector, parseSelector, SelectorError, selectorFromObject } from "./label-selector.js";
+export type { ApplyAction, ApplyOptions, ApplyResult } from "./manifests/apply-manifests.js";
+export { applyManifests, mergeForApply, objectReference } from "./manifests/apply-manifests.js";
+export { loadManifests, manifestFiles, readStdin } from "./manifests/load-manifests.js";
+export type { ManifestSource } from "./manifests/manifest-error.js";
+export { describeSource, ManifestError } from "./manifests/manifest-error.js";
+export type { ManifestTarget } from "./manifests/manifest-target.js";
+export type { Manifest } from "./manifests/parse-manifests.js";
+export { parseManifests } from "./manifests/parse-manifests.js";
+export type { PatchType } from "./patch.js";
+export { applyPatch, mergePatch, patchTypeOf } from "./patch.js";
+export type { ServerAddress, ServerRecord } from "./server-address.js";
+export {
+  clearServerAddress,
+  readServerAddress,
+  readServerRecord,
+  runningServer,
+  serverAddressFile,
+  testbedHome,
+  writeServerAddress,
+} from "./server-address.js";
+export { validateObject } from "./validation.js";

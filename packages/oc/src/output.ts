@@ -1,0 +1,47 @@
+/** `-o json|yaml|name|jsonpath=…` renderings of objects and lists. */
+import { type KindInfo, type KubeObject, objectReference } from "@testbed/apimachinery";
+import { stringify } from "yaml";
+import { renderJsonPath } from "./jsonpath.js";
+
+export type OutputFormat =
+  | { type: "table"; wide: boolean }
+  | { type: "json" }
+  | { type: "yaml" }
+  | { type: "name" }
+  | { type: "jsonpath"; template: string };
+
+export function parseOutput(text: string | undefined): OutputFormat | undefined {
+  if (text === undefined || text === "") return { type: "table", wide: false };
+  if (text === "wide") return { type: "table", wide: true };
+  if (text === "json" || text === "yaml" || text === "name") return { type: text };
+  const jsonpath = /^jsonpath(?:-as-json)?=(.*)$/s.exec(text);
+  if (jsonpath) return { type: "jsonpath", template: jsonpath[1] as string };
+  return undefined;
+}
+
+/** What `oc get` hands a printer: one object when one was named, else a List. */
+export function listOf(objects: readonly KubeObject[]): Record<string, unknown> {
+  return { apiVersion: "v1", items: objects, kind: "List", metadata: { resourceVersion: "" } };
+}
+
+export function renderData(format: OutputFormat, data: unknown): string {
+  switch (format.type) {
+    case "json":
+      return `${JSON.stringify(data, null, 4)}\n`;
+    case "yaml":
+      return toYaml(data);
+    case "jsonpath":
+      return renderJsonPath(format.template, data);
+    default:
+      return "";
+  }
+}
+
+/** kubectl writes YAML with sorted keys, sequences not indented, long strings unfolded. */
+export function toYaml(data: unknown): string {
+  return stringify(data, { sortMapEntries: true, indentSeq: false, lineWidth: 0, minContentWidth: 0 });
+}
+
+export function nameOf(info: KindInfo, object: KubeObject): string {
+  return objectReference(info, object.metadata.name);
+}

@@ -1,0 +1,10 @@
+export { ScenarioError } from "./fields.js";
+export type { Scenario } from "./model.js";
+export { displayName, loadScenario, parseScenario } from "./parse-scenario.js";
+export { headerText, setupText, stepText, summaryText } from "./report-text.js";
+export type { ScenarioEntry } from "./repository.js";
+export { listScenarios, REPOSITORY_ROOT, repositoryPath, scenarioFile } from "./repository.js";
+export type { ExpectationResult, ScenarioReport, StepResult } from "./results.js";
+export type { RunOptions } from "./run-scenario.js";
+export { runScenario } from "./run-scenario.js";
+export { settle } from "./steps/settle.js";
