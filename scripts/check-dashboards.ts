@@ -1,7 +1,7 @@
 /**
  * Runs every PromQL expression of the two Grafana dashboards against a real Prometheus scraping the
  * embedded testbed, after the seed's fixes and some streaming load, and prints which return data.
- *   npx tsx scripts/check-dashboards.ts
+ *   npx tsx --conditions=development scripts/check-dashboards.ts
  * Exit 0: every query returned at least one finite sample; 1: some did not; 0 with a note when
  * no `prometheus` binary is installed (CI machines). Not part of npm test for that reason.
  */

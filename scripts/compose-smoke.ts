@@ -1,7 +1,7 @@
 // Runs docker-compose.yml's services without Docker: each service's command as a local `testbed` process,
 // its named volumes and bind mounts as temporary directories, its compose address 10.<a>.18.<n> as the
 // loopback address 127.<a>.<SUBNET>.<n>. Then it sends the seed's two requests through the gateway.
-// Usage: npx tsx scripts/compose-smoke.ts [--fixes N]   (renders first; exit 1 when a check fails)
+// Usage: npx tsx --conditions=development scripts/compose-smoke.ts [--fixes N]   (renders first; exit 1 when a check fails)
 import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -150,7 +150,7 @@ function banner(testbed: TestbedHandle, elapsedMs: number): string {
     '  curl -sk -X POST "https://$GW/my-first-model/qwen3-0-6b/v1/chat/completions" -H "Content-Type: application/json" \\',
     `    -d '{"model":"Qwen/Qwen3-0.6B","messages":[{"role":"user","content":"Hi"}],"max_tokens":20}'`,
     "",
-    'As shipped, RHOAI 3.2 has four bugs: that POST answers 400 "Field required". The README walks through the fixes.',
+    'As shipped, RHOAI 3.2 has four bugs: that POST answers 400 "Field required". docs/workshop.md walks through the fixes.',
     "Ctrl-C stops the testbed.",
     "",
   ];
