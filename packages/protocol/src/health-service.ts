@@ -39,7 +39,7 @@ export class HealthService {
     };
   }
 
-  /** A client for the health service (used by the gateway's health checks and by tests). */
+  /** A client for the health service (used by the kubelet's gRPC probes and by tests). */
   static client(address: string, credentials = grpc.credentials.createInsecure()) {
     const root = loadProto("grpc/health/v1/health.proto");
     const Client = lookup<grpc.ServiceClientConstructor>(root, "grpc.health.v1.Health");
