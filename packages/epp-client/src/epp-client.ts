@@ -5,8 +5,8 @@ import { EppExchange, type EppExchangeOptions } from "./epp-exchange.js";
 import { ExtProcSession, type ProcessingCall } from "./ext-proc-session.js";
 
 /**
- * A connection to an Endpoint Picker, as a gateway holds one: plaintext or TLS (verified against a
- * CA, with an SNI/name override, or not verified at all), opening one ext_proc session per request.
+ * How a gateway reaches an Endpoint Picker: plaintext or TLS (verified against a CA, with an
+ * SNI/name override, or not verified at all).
  */
 export interface EppConnectionOptions {
   /** host:port */

@@ -1,3 +1,4 @@
+// EppExchange: what the contract suite runs, over the gateway's own exchange code.
 import { SimulatedClock } from "@testbed/common";
 import {
   DESTINATION_HEADER,
@@ -17,7 +18,6 @@ import { describe, expect, it } from "vitest";
 import { EppExchange } from "../src/client.js";
 import { scriptedProcessor } from "./scripted-processor.js";
 
-// EppExchange: what the contract suite runs, over the gateway's own exchange code.
 function routingEpp(destination: string) {
   return scriptedProcessor((message) => {
     if (message.request_body?.end_of_stream) {

@@ -1,9 +1,9 @@
+// Envoy's default header mutation rules (mutation_utils.cc with the default checker), the ones the
+// contract suite used to skip by setting every header it was given.
 import { setHeader } from "@testbed/protocol";
 import { describe, expect, it } from "vitest";
 import { applyHeaderMutation } from "../src/client.js";
 
-// Envoy's default header mutation rules (mutation_utils.cc with the default checker), the ones the
-// contract suite used to skip by setting every header it was given.
 describe("a processor's header mutation under Envoy's default rules", () => {
   it("refuses and counts changes to host, :authority, :scheme, :method and x-envoy-* headers", () => {
     const headers: Record<string, string> = { ":authority": "gw", host: "gw", ":method": "POST" };

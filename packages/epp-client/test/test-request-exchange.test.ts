@@ -1,3 +1,5 @@
+// The request phase, hermetic: a request in, the exact ProcessingRequest list out, and what Envoy
+// would send upstream.
 import {
   DESTINATION_HEADER,
   immediateResponse,
@@ -15,8 +17,6 @@ import { describe, expect, it } from "vitest";
 import { type ExchangeRequest, ProcessorFailure, RequestExchange } from "../src/client.js";
 import { harness, onTheWire } from "./scripted-processor.js";
 
-// The request phase, hermetic: a request in, the exact ProcessingRequest list out, and what Envoy
-// would send upstream.
 const HEADERS = { ":method": "POST", ":path": "/v1/chat/completions", "content-type": "application/json" };
 
 function request(body: string): ExchangeRequest {

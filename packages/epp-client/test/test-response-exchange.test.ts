@@ -1,3 +1,5 @@
+// The response phase, hermetic: the upstream's chunks in, the exact messages sent and what the
+// client gets out.
 import {
   responseBodyMessage,
   responseBodyResponse,
@@ -10,8 +12,6 @@ import { describe, expect, it } from "vitest";
 import { ResponseExchange } from "../src/client.js";
 import { harness, onTheWire } from "./scripted-processor.js";
 
-// The response phase, hermetic: the upstream's chunks in, the exact messages sent and what the
-// client gets out.
 async function* chunksOf(...pieces: string[]): AsyncIterable<Buffer> {
   for (const piece of pieces) yield Buffer.from(piece);
 }

@@ -1,10 +1,9 @@
+// The real EPP's command line (Go flag style: `--grpc-port=9002`, `--grpc-port 9002`,
+// `--secure-serving=false`, `-v=4`, durations such as `50ms`) → EppOptions.
 import { parseArgs } from "node:util";
 import type { EppOptions } from "./options.js";
 
-/**
- * The real EPP's command line (Go flag style: `--grpc-port=9002`, `--grpc-port 9002`,
- * `--secure-serving=false`, `-v=4`, durations such as `50ms`) → EppOptions.
- */
+/** A flag the EPP does not know, or a value it cannot parse (with Go's flag package's message). */
 export class EppArgsError extends Error {}
 
 type Kind = "int" | "bool" | "string" | "duration" | "scheme" | "bodyMode";

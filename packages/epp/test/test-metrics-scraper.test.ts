@@ -1,3 +1,5 @@
+// The EPP's scrape loop on the injected clock, and `settle`, the barrier a one-request-at-a-time
+// load waits on so that the EPP decides on the pods' state, not on how far its scrapes got.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Clock, SimulatedClock, SystemClock } from "@testbed/common";
@@ -5,9 +7,6 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Endpoint, EndpointMetrics } from "../src/datastore/endpoint.js";
 import { MetricsScraper } from "../src/datastore/metrics-scraper.js";
 import { endpoint } from "./helpers.js";
-
-// The EPP's scrape loop on the injected clock, and `settle`, the barrier a one-request-at-a-time
-// load waits on so that the EPP decides on the pods' state, not on how far its scrapes got.
 
 /** A model server's /metrics: `running` is what the next scrape reports; `hold` keeps answers back. */
 interface FakePod {

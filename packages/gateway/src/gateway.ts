@@ -1,3 +1,6 @@
+// An Envoy-like gateway pod running an Envoy v3 bootstrap. Listeners serve HTTP/1.1 or HTTPS;
+// `update(config)` swaps the config live (requests in flight finish on the config they started
+// with); the admin listener serves /clusters, /stats, /config_dump and /ready.
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -11,11 +14,6 @@ import { GatewayRuntime } from "./gateway-runtime.js";
 import { handleRequest } from "./request-handler.js";
 import { readDataSource } from "./upstream/tls-options.js";
 
-/**
- * An Envoy-like gateway pod running an Envoy v3 bootstrap. Listeners serve HTTP/1.1 or HTTPS;
- * `update(config)` swaps the config live (requests in flight finish on the config they started
- * with); the admin listener serves /clusters, /stats, /config_dump and /ready.
- */
 export interface GatewayOptions {
   meshProfile: MeshProfile;
   /** Where access log lines go besides the in-memory ring (default stdout, like istio-proxy). */

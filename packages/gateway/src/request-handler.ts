@@ -1,3 +1,7 @@
+// One downstream request through the gateway, in Envoy's order: route, HTTP filters (ext_authz,
+// ratelimit, ext_proc) on the request, re-route if a filter cleared the route cache, pick a host
+// (override host / round robin / original destination), send upstream with retries, then the response
+// back through the filters, streamed to the client. Writes one access log line at the end.
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
@@ -15,13 +19,7 @@ import { type RouteMatchResult, rewritePath } from "./routing/route-table.js";
 import type { UpstreamAttempt, UpstreamRequest } from "./upstream/http-upstream.js";
 import { failureBody, failureDetails, type UpstreamFailure } from "./upstream/upstream-failure.js";
 
-/**
- * One downstream request through the gateway, in Envoy's order: route, HTTP filters (ext_authz,
- * ratelimit, ext_proc) on
- * the request, re-route if a filter cleared the route cache, pick a host (override host / round
- * robin / original destination), send upstream with retries, then the response back through the
- * filters, streamed to the client. Writes one access log line at the end.
- */
+/** What the handler of one listener's requests works with. */
 export interface HandlerContext {
   runtime: GatewayRuntime;
   listener: ListenerRuntime;

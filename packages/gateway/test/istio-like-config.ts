@@ -1,9 +1,8 @@
-/**
- * Hand-written Envoy configs shaped like what Istio (OSSM 3.2) generates for the seed's
- * openshift-ai-inference gateway: a base ext_proc filter, per-route overrides on the InferencePool
- * routes, the pool's override-host cluster, the direct workload Service cluster, and the EPP's
- * cluster with the DestinationRule's TLS. Tests vary the pieces the seed's fixes change.
- */
+// Hand-written Envoy configs shaped like what Istio (OSSM 3.2) generates for the seed's
+// openshift-ai-inference gateway: a base ext_proc filter, per-route overrides on the InferencePool
+// routes, the pool's override-host cluster, the direct workload Service cluster, and the EPP's
+// cluster with the DestinationRule's TLS. Tests vary the pieces the seed's fixes change.
+
 export const POOL_CLUSTER = "outbound|54321||qwen3-0-6b-inference-pool-ip-a5e07bf3.my-first-model.svc.cluster.local";
 export const SERVICE_CLUSTER = "outbound|8000||qwen3-0-6b-kserve-workload-svc.my-first-model.svc.cluster.local";
 export const EPP_CLUSTER = "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local";

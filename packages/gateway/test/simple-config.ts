@@ -1,7 +1,6 @@
-/**
- * A minimal Envoy bootstrap for gateway tests: one listener, one route to one cluster, an optional
- * ext_proc filter pointing at a processor cluster.
- */
+// A minimal Envoy bootstrap for gateway tests: one listener, one route to one cluster, an optional
+// ext_proc filter pointing at a processor cluster.
+
 export interface SimpleConfigParts {
   upstream: string[];
   processor?: string;

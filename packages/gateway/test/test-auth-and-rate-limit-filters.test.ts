@@ -1,3 +1,5 @@
+// The ext_authz and ratelimit filters (the slots Kuadrant's Authorino and Limitador fill) against
+// in-test gRPC services: API-key denial, identity metadata flowing into rate-limit descriptors, 429.
 import * as grpc from "@grpc/grpc-js";
 import { silentSink } from "@testbed/common";
 import { authorizationService, rateLimitService, setHeader, toStruct } from "@testbed/protocol";
@@ -6,8 +8,6 @@ import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
 import { staticCluster } from "./simple-config.js";
 
-// The ext_authz and ratelimit filters (the slots Kuadrant's Authorino and Limitador fill) against
-// in-test gRPC services: API-key denial, identity metadata flowing into rate-limit descriptors, 429.
 let upstream: EchoUpstream;
 let services: grpc.Server;
 let servicesAddress: string;

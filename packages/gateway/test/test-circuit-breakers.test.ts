@@ -1,3 +1,7 @@
+// Envoy's circuit breakers on the router's cluster (circuit_breakers.thresholds): connections,
+// pending requests, requests and retries, counted across the cluster's hosts; a request over a
+// limit gets 503 UO. The upstreams here hold every request until the test lets them answer, so
+// which request waits and which overflows does not depend on timing.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createTcpServer } from "node:net";
 import { eventually, silentSink } from "@testbed/common";
@@ -8,12 +12,6 @@ import { Http1ConnectionPool, PooledConnection } from "../src/upstream/http1-con
 import { listenOnLoopback } from "./loopback-server.js";
 import { simpleConfig } from "./simple-config.js";
 
-/**
- * Envoy's circuit breakers on the router's cluster (circuit_breakers.thresholds): connections,
- * pending requests, requests and retries, counted across the cluster's hosts; a request over a
- * limit gets 503 UO. The upstreams here hold every request until the test lets them answer, so
- * which request waits and which overflows does not depend on timing.
- */
 interface HeldUpstream {
   hostPort: string;
   held: number;

@@ -1,3 +1,5 @@
+// The gateway's own gRPC client (Envoy's envoy_grpc): framing, status mapping, streams and unary
+// calls against real grpc-js servers and plain HTTP/2 servers, and the cluster client's stats.
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import * as grpc from "@grpc/grpc-js";
@@ -25,9 +27,6 @@ import { type ConnectionEvents, EnvoyGrpcConnection } from "../src/grpc/envoy-gr
 import type { EnvoyGrpcStream, GrpcMethod } from "../src/grpc/envoy-grpc-stream.js";
 import { GrpcClusterClient } from "../src/grpc/grpc-cluster-client.js";
 import { ClusterRuntime } from "../src/upstream/cluster.js";
-
-// The gateway's own gRPC client (Envoy's envoy_grpc): framing, status mapping, streams and unary
-// calls against real grpc-js servers and plain HTTP/2 servers, and the cluster client's stats.
 
 interface CheckRequest {
   attributes: { request: { http: { headers: Record<string, string> } } };

@@ -1,3 +1,6 @@
+// A full-duplex response body goes to the processor as soon as the response headers have gone,
+// without waiting for their answer (Envoy's FULL_DUPLEX_STREAMED contract). What happens around
+// that answer: a silent processor, a local reply, a broken upstream, a processor out of order.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { silentSink } from "@testbed/common";
@@ -6,10 +9,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type SimpleConfigParts, simpleConfig } from "./simple-config.js";
 import { startTestProcessor, type TestProcessor } from "./test-processor.js";
-
-// A full-duplex response body goes to the processor as soon as the response headers have gone,
-// without waiting for their answer (Envoy's FULL_DUPLEX_STREAMED contract). What happens around
-// that answer: a silent processor, a local reply, a broken upstream, a processor out of order.
 
 const RESPONSE_FULL_DUPLEX = {
   request_header_mode: "SKIP",

@@ -1,7 +1,7 @@
+// The per-route merge rule the seed's Bugs 1 and 2 hinge on.
 import { describe, expect, it } from "vitest";
 import { effectiveExtProc } from "../src/ext-proc/ext-proc-merge.js";
 
-// The per-route merge rule the seed's Bugs 1 and 2 hinge on.
 const base = {
   grpc_service: { envoy_grpc: { cluster_name: "dummy" } },
   failure_mode_allow: true,

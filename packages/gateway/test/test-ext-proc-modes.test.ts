@@ -1,3 +1,4 @@
+// The ext_proc filter's modes × failure settings, against an in-test processor and an echo upstream.
 import { SimulatedClock, silentSink } from "@testbed/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
@@ -5,7 +6,6 @@ import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
 import { type SimpleConfigParts, simpleConfig } from "./simple-config.js";
 import { startTestProcessor, type TestProcessor } from "./test-processor.js";
 
-// The ext_proc filter's modes × failure settings, against an in-test processor and an echo upstream.
 let processor: TestProcessor;
 let upstream: EchoUpstream;
 const gateways: GatewayHandle[] = [];

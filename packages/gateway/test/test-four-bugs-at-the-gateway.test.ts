@@ -1,3 +1,6 @@
+// Bug states A–D of reference/four-bugs-model.md, reproduced at the gateway from hand-written
+// Istio-shaped Envoy configs, with four vllm-sim pods and the testbed's EPP. Each state is the
+// previous one plus the seed's fix; no switch anywhere names a bug.
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,9 +20,6 @@ import {
   SERVICE_CLUSTER,
 } from "./istio-like-config.js";
 
-// Bug states A–D of reference/four-bugs-model.md, reproduced at the gateway from hand-written
-// Istio-shaped Envoy configs, with four vllm-sim pods and the testbed's EPP. Each state is the
-// previous one plus the seed's fix; no switch anywhere names a bug.
 let pods: VllmSimHandle[];
 let ca: CertificateAuthority;
 let selfSignedEpp: EppHandle;

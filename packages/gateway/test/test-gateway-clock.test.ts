@@ -1,3 +1,5 @@
+// The gateway takes its time from the clock it is given: the access log's start time and the
+// route timeout of a response body that is still streaming. Sockets stay real.
 import { createServer } from "node:http";
 import { eventually, SimulatedClock, silentSink } from "@testbed/common";
 import { describe, expect, it } from "vitest";
@@ -5,8 +7,6 @@ import { startGateway } from "../src/gateway.js";
 import { listenOnLoopback } from "./loopback-server.js";
 import { simpleConfig } from "./simple-config.js";
 
-// The gateway takes its time from the clock it is given: the access log's start time and the
-// route timeout of a response body that is still streaming. Sockets stay real.
 describe("the gateway's clock", () => {
   it("cuts a response body that outlives the route timeout when the gateway's clock says so (UT)", async () => {
     const server = createServer((request, response) => {

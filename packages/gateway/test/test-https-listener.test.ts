@@ -1,3 +1,5 @@
+// The topology's gateways serve HTTPS with the testbed's ingress certificate; `curl -k` and a client
+// trusting the ingress CA both work, and the access log records the SNI as %REQUESTED_SERVER_NAME%.
 import { request } from "node:https";
 import { CertificateAuthority, silentSink } from "@testbed/common";
 import { afterAll, describe, expect, it } from "vitest";
@@ -5,8 +7,6 @@ import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { startEchoUpstream } from "./echo-upstream.js";
 import { simpleConfig } from "./simple-config.js";
 
-// The topology's gateways serve HTTPS with the testbed's ingress certificate; `curl -k` and a client
-// trusting the ingress CA both work, and the access log records the SNI as %REQUESTED_SERVER_NAME%.
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();

@@ -1,3 +1,4 @@
+// An in-test ext_proc server with switchable behaviour, recording every message it receives.
 import * as grpc from "@grpc/grpc-js";
 import {
   extProcService,
@@ -15,8 +16,7 @@ import {
 } from "@testbed/protocol";
 
 /**
- * An in-test ext_proc server with switchable behaviour, recording every message it receives.
- * `behaviour` decides the answers: a well-behaved processor for any mode (adds `x-processed: true`,
+ * Decides the processor's answers: a well-behaved processor for any mode (adds `x-processed: true`,
  * optionally upper-cases bodies), one that never answers, one that answers 403 at once, one that errors,
  * and one that, in a full-duplex response, holds every answer until the body's end_of_stream has
  * arrived (allowed by Envoy's FULL_DUPLEX_STREAMED contract: "buffer the entire message, including

@@ -1,3 +1,4 @@
+// Regressions found in review, each pinned by the behaviour it broke.
 import { eventually, silentSink } from "@testbed/common";
 import { applyHeaderMutation } from "@testbed/epp-client/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +7,6 @@ import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
 import { simpleConfig } from "./simple-config.js";
 import { startTestProcessor, type TestProcessor } from "./test-processor.js";
 
-// Regressions found in review, each pinned by the behaviour it broke.
 let processor: TestProcessor;
 let upstream: EchoUpstream;
 const gateways: GatewayHandle[] = [];

@@ -1,3 +1,5 @@
+// The MaaS policies as RHOAI 3.2 ships them, translated and run through both engines the way the
+// gateway drives them: ext_authz metadata → rate_limits descriptors → Limitador.
 import { SimulatedClock } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { readAuthConfig } from "../src/authorino/auth-config.js";
@@ -6,8 +8,6 @@ import { type Descriptor, LimitadorEngine } from "../src/limitador/limitador-eng
 import { MAAS_TIERS, type MaasTier, maasPolicies, mintApiKey } from "../src/policies/maas-defaults.js";
 import { translatePolicies, windowSeconds } from "../src/policies/translate-policies.js";
 
-// The MaaS policies as RHOAI 3.2 ships them, translated and run through both engines the way the
-// gateway drives them: ext_authz metadata → rate_limits descriptors → Limitador.
 const gateway = { name: "maas-gateway", namespace: "openshift-ingress" };
 const translated = translatePolicies(maasPolicies(gateway), gateway);
 

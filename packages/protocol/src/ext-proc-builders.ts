@@ -1,3 +1,5 @@
+// Small builders for the ext_proc messages both sides exchange. Request builders are what Envoy
+// sends; response builders are what a processor (the EPP) answers.
 import type {
   BodySendMode,
   HeaderValueOption,
@@ -7,11 +9,6 @@ import type {
 } from "./ext-proc-types.js";
 import { headerMapFrom } from "./headers.js";
 import { httpStatusName } from "./http-status.js";
-
-/**
- * Small builders for the ext_proc messages both sides exchange. Request builders are what Envoy
- * sends; response builders are what a processor (the EPP) answers.
- */
 
 // ---- what Envoy sends -------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
+// envoy.service.ext_proc.v3.ExternalProcessor, for servers (addService) and clients.
 import type * as grpc from "@grpc/grpc-js";
 import type { ProcessingRequest, ProcessingResponse } from "./ext-proc-types.js";
 import { loadProto, lookup } from "./proto-loader.js";
 
-/** envoy.service.ext_proc.v3.ExternalProcessor, for servers (addService) and clients. */
+/** The service's fully qualified name, as grpc-js and Envoy's config name it. */
 export const EXT_PROC_SERVICE_NAME = "envoy.service.ext_proc.v3.ExternalProcessor";
 export const EXT_PROC_METHOD_PATH = `/${EXT_PROC_SERVICE_NAME}/Process`;
 

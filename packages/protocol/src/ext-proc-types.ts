@@ -1,7 +1,6 @@
-/**
- * envoy.service.ext_proc.v3 messages as @grpc/proto-loader presents them (see LOADER_OPTIONS):
- * the shapes both the gateway side and the EPP side build and read.
- */
+// envoy.service.ext_proc.v3 messages as @grpc/proto-loader presents them (see LOADER_OPTIONS):
+// the shapes both the gateway side and the EPP side build and read.
+
 export type HeaderSendMode = "DEFAULT" | "SEND" | "SKIP";
 export type BodySendMode = "NONE" | "STREAMED" | "BUFFERED" | "BUFFERED_PARTIAL" | "FULL_DUPLEX_STREAMED";
 

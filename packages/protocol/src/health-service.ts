@@ -1,10 +1,9 @@
+// grpc.health.v1.Health with a status per service name. Check answers SERVICE_UNKNOWN for a name
+// it does not know, as the EPP's health server does; Watch sends the current status and every change.
 import * as grpc from "@grpc/grpc-js";
 import { loadProto, lookup } from "./proto-loader.js";
 
-/**
- * grpc.health.v1.Health with a status per service name. Check answers SERVICE_UNKNOWN for a name
- * it does not know, as the EPP's health server does; Watch sends the current status and every change.
- */
+/** A service's health as grpc.health.v1 reports it. */
 export type ServingStatus = "SERVING" | "NOT_SERVING" | "SERVICE_UNKNOWN" | "UNKNOWN";
 
 export class HealthService {
@@ -40,7 +39,7 @@ export class HealthService {
     };
   }
 
-  /** A client for the health service (used by the gateway's health checks and by tests). */
+  /** A client for the health service (used by the kubelet's gRPC probes and by tests). */
   static client(address: string, credentials = grpc.credentials.createInsecure()) {
     const root = loadProto("grpc/health/v1/health.proto");
     const Client = lookup<grpc.ServiceClientConstructor>(root, "grpc.health.v1.Health");

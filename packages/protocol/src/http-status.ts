@@ -1,4 +1,5 @@
-/** envoy.type.v3.StatusCode names ↔ HTTP status numbers (the enum decodes to names). */
+// envoy.type.v3.StatusCode names ↔ HTTP status numbers (the enum decodes to names).
+
 const NAMES: Record<number, string> = {
   100: "Continue",
   200: "OK",

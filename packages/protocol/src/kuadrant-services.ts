@@ -1,10 +1,8 @@
+// The two services Kuadrant plugs into Envoy: Authorino answers ext_authz Check, Limitador answers
+// ShouldRateLimit. Service definitions for servers, constructors for clients.
 import type * as grpc from "@grpc/grpc-js";
 import { loadProto, lookup } from "./proto-loader.js";
 
-/**
- * The two services Kuadrant plugs into Envoy: Authorino answers ext_authz Check, Limitador answers
- * ShouldRateLimit. Service definitions for servers, constructors for clients.
- */
 export const AUTHORIZATION_SERVICE_NAME = "envoy.service.auth.v3.Authorization";
 export const RATE_LIMIT_SERVICE_NAME = "envoy.service.ratelimit.v3.RateLimitService";
 

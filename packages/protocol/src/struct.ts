@@ -1,6 +1,7 @@
+// google.protobuf.Struct ↔ plain JSON, as Envoy's dynamic metadata carries it.
 import type { ProtoStruct, ProtoValue } from "./ext-proc-types.js";
 
-/** google.protobuf.Struct ↔ plain JSON, as Envoy's dynamic metadata carries it. */
+/** Plain JSON → a Struct (every value wrapped as a ProtoValue). */
 export function toStruct(object: Record<string, unknown>): ProtoStruct {
   return { fields: Object.fromEntries(Object.entries(object).map(([key, value]) => [key, toValue(value)])) };
 }

@@ -1,3 +1,4 @@
+// The bytes must be Envoy's: these tests pin field numbers by looking at the encoded tags.
 import * as protoLoader from "@grpc/proto-loader";
 import { describe, expect, it } from "vitest";
 import {
@@ -11,7 +12,6 @@ import {
   toStruct,
 } from "../src/index.js";
 
-// The bytes must be Envoy's: these tests pin field numbers by looking at the encoded tags.
 const definition = protoLoader.loadSync("envoy/service/ext_proc/v3/external_processor.proto", LOADER_OPTIONS);
 const method = (
   definition["envoy.service.ext_proc.v3.ExternalProcessor"] as Record<

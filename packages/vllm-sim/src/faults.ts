@@ -1,10 +1,9 @@
+// Deterministic fault injection, steered through the admin API or flags. Two ways to fail requests:
+// a rate (each request draws from a seeded generator, so a run with the same seed fails the same
+// requests) and "fail the next N" (exactly the next N requests, in arrival order).
 import { SeededRandom } from "@testbed/common";
 
-/**
- * Deterministic fault injection, steered through the admin API or flags. Two ways to fail requests:
- * a rate (each request draws from a seeded generator, so a run with the same seed fails the same
- * requests) and "fail the next N" (exactly the next N requests, in arrival order).
- */
+/** The errors a fault can answer with (vLLM's error bodies), or a broken connection. */
 export const FAULT_TYPES = [
   "rate_limit",
   "invalid_api_key",

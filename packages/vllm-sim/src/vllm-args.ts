@@ -1,14 +1,12 @@
+// `vllm serve`-style arguments → VllmSimOptions. Flags vLLM has keep vLLM's names and forms
+// (`--block-size 16`, `--block-size=16`, `--no-enable-prefix-caching`); the simulator's own flags
+// are marked. A flag vLLM accepts but the simulator does not model is accepted with a warning,
+// because the topology passes real vLLM argument lists through VLLM_ADDITIONAL_ARGS.
 import { parseArgs } from "node:util";
 import { FAULT_TYPES } from "./faults.js";
 import { GPU_PROFILES } from "./hardware/gpu-profiles.js";
 import type { VllmSimOptions } from "./options.js";
 
-/**
- * `vllm serve`-style arguments → VllmSimOptions. Flags vLLM has keep vLLM's names and forms
- * (`--block-size 16`, `--block-size=16`, `--no-enable-prefix-caching`); the simulator's own flags
- * are marked. A flag vLLM accepts but the simulator does not model is accepted with a warning,
- * because the topology passes real vLLM argument lists through VLLM_ADDITIONAL_ARGS.
- */
 type Kind = "string" | "int" | "float" | "bool" | "list";
 
 interface FlagSpec {

@@ -1,9 +1,7 @@
+// vLLM's log line format: `INFO 11-27 06:15:59 [gpu_worker.py:298] message` — level, month-day,
+// time, the source location vLLM would print, then the message.
 import type { LogSink } from "@testbed/common";
 
-/**
- * vLLM's log line format: `INFO 11-27 06:15:59 [gpu_worker.py:298] message` — level, month-day,
- * time, the source location vLLM would print, then the message.
- */
 export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 
 export class VllmLogger {

@@ -1,5 +1,8 @@
 // The contract every Endpoint Picker must keep with a gateway, as cases driven through the
-// gateway's own ext_proc exchange (EppClient.exchange).
+// gateway's own ext_proc exchange (EppClient.exchange), that run against ANY EPP (ours, or the real
+// one from llm-d-router / GIE) whose pool is the suite's own vllm-sim pods. Each case says in one
+// sentence what it checks; `needs` marks cases that require the EPP to run a P/D
+// EndpointPickerConfig, or to speak the pre-full-duplex buffered exchange.
 import { randomUUID } from "node:crypto";
 import type { Clock } from "@testbed/common";
 import {
@@ -13,12 +16,7 @@ import type { EppClient } from "../epp-client.js";
 import type { RequestPhaseInput, RequestPhaseResult } from "../epp-exchange.js";
 import type { ContractPool } from "./contract-pool.js";
 
-/**
- * The contract every Endpoint Picker must keep with a gateway, as cases that run against ANY EPP
- * (ours, or the real one from llm-d-router / GIE) whose pool is the suite's own vllm-sim pods.
- * Each case says in one sentence what it checks; `needs` marks cases that require the EPP to run
- * a P/D EndpointPickerConfig, or to speak the pre-full-duplex buffered exchange.
- */
+/** What every case runs with: the client of the EPP under test, the pool it steers, and the clock. */
 export interface ContractContext {
   client: EppClient;
   pool: ContractPool;

@@ -3,11 +3,7 @@ import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { request } from "undici";
 import { stringify } from "yaml";
 
-/**
- * The model-server pods a contract run steers: vllm-sim pods the suite starts itself, half prefill
- * and half decode (label `llm-d.ai/role`), whose queue depth and KV usage it forces through their
- * admin API so it knows which pod any EPP ought to prefer.
- */
+/** One pod of the pool: where it listens, and its role (`llm-d.ai/role`). */
 export interface PoolPodSpec {
   host: string;
   port: number;
@@ -46,6 +42,11 @@ function podName(spec: PoolPodSpec, index: number): string {
   return `contract-${spec.role}-${index}`;
 }
 
+/**
+ * The model-server pods a contract run steers: vllm-sim pods the suite starts itself, half prefill
+ * and half decode (label `llm-d.ai/role`), whose queue depth and KV usage it forces through their
+ * admin API so it knows which pod any EPP ought to prefer.
+ */
 export class ContractPool {
   private constructor(readonly pods: PoolPod[]) {}
 

@@ -1,4 +1,5 @@
 // A ResponseBodyPump: the upstream response body fed into a full-duplex ext_proc stream as it arrives.
+
 /**
  * The upstream response body on its way into a full-duplex ext_proc stream: every chunk is sent
  * to the processor as it arrives, from the moment the response headers went out — Envoy does not

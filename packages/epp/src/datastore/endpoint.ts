@@ -1,7 +1,4 @@
-/**
- * One model-server pod in the InferencePool, as the EPP sees it: where it is, its labels (for
- * filters such as prefill-filter), and the metrics last scraped from its /metrics.
- */
+/** What the EPP last scraped from a pod's /metrics. */
 export interface EndpointMetrics {
   /** vllm:num_requests_waiting */
   waitingQueueSize: number;
@@ -16,6 +13,10 @@ export interface EndpointMetrics {
   updatedAt?: number;
 }
 
+/**
+ * One model-server pod in the InferencePool, as the EPP sees it: where it is, its labels (for
+ * filters such as prefill-filter), and the metrics last scraped from its /metrics.
+ */
 export interface Endpoint {
   /** namespace/name of the pod, e.g. my-first-model/qwen3-0-6b-kserve-decode-0. */
   namespacedName: string;

@@ -1,7 +1,7 @@
-/**
- * Where the EPP learns which pods are in its pool. For now a static list (flags or llm-d's
- * endpoints.yaml); the cluster adds a source that watches the InferencePool's pods.
- */
+// Where the EPP learns which pods are in its pool. For now a static list (flags or llm-d's
+// endpoints.yaml); the cluster adds a source that watches the InferencePool's pods.
+
+/** One pod of the pool, as a source reports it. */
 export interface EndpointSpec {
   namespacedName: string;
   address: string;

@@ -1,17 +1,16 @@
+// llm-d's no-Kubernetes discovery formats. `--endpoints 10.0.0.1:8000,10.0.0.2:8000`, or an
+// endpoints.yaml as the file-discovery plugin reads it:
+//
+//   endpoints:
+//   - name: vllm-0          # required
+//     namespace: default    # optional
+//     address: "10.0.0.1"   # required, IPv4
+//     port: "8000"          # required, "1".."65535"
+//     labels: {llm-d.ai/role: decode}
 import { parse } from "yaml";
 import type { EndpointSpec } from "./endpoint-source.js";
 
-/**
- * llm-d's no-Kubernetes discovery formats. `--endpoints 10.0.0.1:8000,10.0.0.2:8000`, or an
- * endpoints.yaml as the file-discovery plugin reads it:
- *
- *   endpoints:
- *   - name: vllm-0          # required
- *     namespace: default    # optional
- *     address: "10.0.0.1"   # required, IPv4
- *     port: "8000"          # required, "1".."65535"
- *     labels: {llm-d.ai/role: decode}
- */
+/** An --endpoints list or endpoints.yaml that cannot be read; the message says where. */
 export class EndpointsFileError extends Error {}
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;

@@ -31,20 +31,7 @@ import type { ResponseHeadersPlugin } from "../scheduling/framework.js";
 import { InferenceError } from "./inference-error.js";
 import { isInferenceError, type RequestRouter, type RoutingDecision } from "./request-router.js";
 
-/**
- * One ext_proc stream (= one HTTP request through Envoy), answered the way the real EPP answers.
- *
- * FULL_DUPLEX_STREAMED (the real EPP's only mode since GIE v0.4): nothing is answered until the
- * whole request body has arrived; then a request_headers response carrying the routing header,
- * Content-Length, `envoy.lb` metadata and clear_route_cache, followed by the body streamed back in
- * chunks of at most 62,000 bytes — Envoy forwards upstream only what comes back.
- *
- * BUFFERED / STREAMED (older EPPs): every message gets exactly one answer; the routing header and
- * metadata ride on the answer to the last request_body message.
- *
- * The mode of each direction comes from `protocol_config` on the first message when Envoy sends it
- * (request_body_mode, response_body_mode), else from the EPP's configured default.
- */
+/** How a direction's messages are answered: all at once after the body (full duplex), or one by one. */
 type Exchange = "full-duplex" | "one-reply-per-message";
 
 export interface StreamParts {
@@ -64,6 +51,20 @@ export interface ProcessCall {
   end(): void;
 }
 
+/**
+ * One ext_proc stream (= one HTTP request through Envoy), answered the way the real EPP answers.
+ *
+ * FULL_DUPLEX_STREAMED (the real EPP's only mode since GIE v0.4): nothing is answered until the
+ * whole request body has arrived; then a request_headers response carrying the routing header,
+ * Content-Length, `envoy.lb` metadata and clear_route_cache, followed by the body streamed back in
+ * chunks of at most 62,000 bytes — Envoy forwards upstream only what comes back.
+ *
+ * BUFFERED / STREAMED (older EPPs): every message gets exactly one answer; the routing header and
+ * metadata ride on the answer to the last request_body message.
+ *
+ * The mode of each direction comes from `protocol_config` on the first message when Envoy sends it
+ * (request_body_mode, response_body_mode), else from the EPP's configured default.
+ */
 export class ExtProcStream {
   private exchange: Exchange | undefined;
   /** The response direction may use another body mode than the request (Envoy sends both in protocol_config). */

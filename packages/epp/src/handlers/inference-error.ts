@@ -1,9 +1,8 @@
+// The EPP's errors, answered to Envoy as an ImmediateResponse with GIE's body
+// `inference error: <Code> - <message>` and the code's HTTP status.
 import { immediateResponse, type ProcessingResponse } from "@testbed/protocol";
 
-/**
- * The EPP's errors, answered to Envoy as an ImmediateResponse with GIE's body
- * `inference error: <Code> - <message>` and the code's HTTP status.
- */
+/** GIE's error codes, each answered with its HTTP status. */
 export type InferenceErrorCode =
   | "BadRequest"
   | "Unauthorized"

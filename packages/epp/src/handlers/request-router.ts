@@ -11,11 +11,7 @@ import { prefixText } from "../scheduling/prefix/prefix-hashes.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
 import { badJson, InferenceError, noCandidates, noModel, noTarget } from "./inference-error.js";
 
-/**
- * From a request's headers and body to a routing decision: parse the body, narrow the candidates
- * to the subset hint if Envoy sent one, run a scheduling cycle, and let pre-request plugins add
- * their headers (x-prefiller-host-port) and record what they need (the prefix index).
- */
+/** Where a request goes ("ip:port"), and the headers to set on its way upstream. */
 export interface RoutingDecision {
   request: InferenceRequest;
   result: SchedulingResult;
@@ -34,6 +30,11 @@ export interface RouterParts {
   clock: Clock;
 }
 
+/**
+ * From a request's headers and body to a routing decision: parse the body, narrow the candidates
+ * to the subset hint if Envoy sent one, run a scheduling cycle, and let pre-request plugins add
+ * their headers (x-prefiller-host-port) and record what they need (the prefix index).
+ */
 export class RequestRouter {
   constructor(private readonly parts: RouterParts) {}
 

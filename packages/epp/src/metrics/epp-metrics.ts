@@ -1,11 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Endpoint } from "../datastore/endpoint.js";
 
-/**
- * The EPP's own Prometheus metrics, with GIE's names and labels (v1.x: inference_objective_*,
- * inference_pool_*, inference_extension_*) and llm-d's P/D decision counter. The seed's Grafana
- * "EPP routing" dashboard is built on these.
- */
 const SCHEDULER_BUCKETS = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1];
 const REQUEST_DURATION_BUCKETS = [
   0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60, 120, 180, 240,
@@ -21,6 +16,11 @@ const TOKEN_BUCKETS = [
 const HIT_RATIO_BUCKETS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
 const HIT_BYTES_BUCKETS = [0, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
 
+/**
+ * The EPP's own Prometheus metrics, with GIE's names and labels (v1.x: inference_objective_*,
+ * inference_pool_*, inference_extension_*) and llm-d's P/D decision counter. The seed's Grafana
+ * "EPP routing" dashboard is built on these.
+ */
 export class EppMetrics {
   readonly registry = new Registry();
   readonly requests;

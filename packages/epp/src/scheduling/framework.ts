@@ -1,13 +1,10 @@
+// The scheduling framework of the Endpoint Picker (GIE's pkg/epp/scheduling/framework, with llm-d's
+// additions): a profile handler decides which scheduling profiles run; each profile filters the
+// candidate endpoints, scores them with weighted scorers (Σ weight × score, each score in [0, 1])
+// and lets a picker choose; pre-request plugins then act on the result (set headers, record
+// prefixes). A plugin is whichever of these interfaces its object implements.
 import type { SeededRandom } from "@testbed/common";
 import type { Endpoint } from "../datastore/endpoint.js";
-
-/**
- * The scheduling framework of the Endpoint Picker (GIE's pkg/epp/scheduling/framework, with llm-d's
- * additions): a profile handler decides which scheduling profiles run; each profile filters the
- * candidate endpoints, scores them with weighted scorers (Σ weight × score, each score in [0, 1])
- * and lets a picker choose; pre-request plugins then act on the result (set headers, record
- * prefixes). A plugin is whichever of these interfaces its object implements.
- */
 
 /** What the scheduler knows of one inference request. */
 export interface InferenceRequest {

@@ -10,11 +10,7 @@ import {
   type ScoredEndpoint,
 } from "./framework.js";
 
-/**
- * One scheduling cycle: ask the profile handler which profiles to run, run each (filters, then
- * weighted scorers, then the picker), repeat until the handler is done, and let it name the
- * primary result. Records every candidate's per-scorer scores so a decision can be explained.
- */
+/** One profile's run in a cycle: each candidate's scores and what the picker chose. */
 export interface ProfileTrace {
   profile: string;
   /** Per candidate: each scorer's raw score and the weighted total. */
@@ -30,6 +26,11 @@ export interface SchedulingOutcome {
 /** Timing hook for inference_extension_plugin_duration_seconds. */
 export type PluginTimer = (extensionPoint: string, pluginType: string, pluginName: string, seconds: number) => void;
 
+/**
+ * One scheduling cycle: ask the profile handler which profiles to run, run each (filters, then
+ * weighted scorers, then the picker), repeat until the handler is done, and let it name the
+ * primary result. Records every candidate's per-scorer scores so a decision can be explained.
+ */
 export class Scheduler {
   constructor(
     private readonly config: SchedulerConfig,

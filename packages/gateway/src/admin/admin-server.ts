@@ -1,3 +1,5 @@
+// Envoy's admin listener: GET /clusters (text, or ?format=json), /stats, /config_dump, /ready.
+// The seed reads `/clusters` through `pilot-agent request GET /clusters | grep epp`.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { EXT_PROC_STAT_NAMES } from "../ext-proc/ext-proc-stats.js";
@@ -6,10 +8,7 @@ import { type CircuitBreakerThresholds, ENVOY_DEFAULT_THRESHOLDS } from "../upst
 import type { ClusterRuntime } from "../upstream/cluster.js";
 import { CLUSTER_STAT_NAMES, HOST_STAT_NAMES } from "../upstream/cluster-stats.js";
 
-/**
- * Envoy's admin listener: GET /clusters (text, or ?format=json), /stats, /config_dump, /ready.
- * The seed reads `/clusters` through `pilot-agent request GET /clusters | grep epp`.
- */
+/** GET /clusters as Envoy prints it: per cluster its circuit breaker thresholds, then each host's stats. */
 export function clustersText(runtime: GatewayRuntime): string {
   const lines: string[] = [];
   for (const { runtime: cluster } of runtime.clusters.values()) {

@@ -1,3 +1,6 @@
+// Reads an Envoy v3 bootstrap (YAML or an object) into the gateway's typed config. A field the
+// gateway does not model is kept out with a warning naming its path; a value that is wrong is a
+// GatewayConfigError naming its path. Durations accept Envoy's forms ("30s", "0.2s", {seconds, nanos}).
 import { parse } from "yaml";
 import { type CircuitBreakers, ENVOY_DEFAULT_THRESHOLDS } from "../upstream/circuit-breakers.js";
 import { GatewayConfigError } from "./config-error.js";
@@ -19,11 +22,7 @@ import type {
   VirtualHost,
 } from "./envoy-types.js";
 
-/**
- * Reads an Envoy v3 bootstrap (YAML or an object) into the gateway's typed config. A field the
- * gateway does not model is kept out with a warning naming its path; a value that is wrong is a
- * GatewayConfigError naming its path. Durations accept Envoy's forms ("30s", "0.2s", {seconds, nanos}).
- */
+/** The typed config, and a warning per field the gateway left out. */
 export interface ReadResult {
   config: GatewayConfig;
   warnings: string[];

@@ -1,9 +1,6 @@
-/**
- * The subset of Envoy's v3 bootstrap the gateway runs, with Envoy's own (snake_case) field names,
- * so a real Envoy config — or the mesh controller's output, or an EnvoyFilter patch merged into it —
- * is plain data here. Only modelled fields are typed; others are reported by the config reader.
- */
-
+// The subset of Envoy's v3 bootstrap the gateway runs, with Envoy's own (snake_case) field names,
+// so a real Envoy config — or the mesh controller's output, or an EnvoyFilter patch merged into it —
+// is plain data here. Only modelled fields are typed; others are reported by the config reader.
 import type { BodySendMode, HeaderSendMode, ProcessingMode } from "@testbed/protocol";
 import type { CircuitBreakers } from "../upstream/circuit-breakers.js";
 

@@ -1,3 +1,12 @@
+// How a route's ExtProcPerRoute combines with the base ext_proc filter — the rule the seed's Bugs
+// 1 and 2 hinge on. Two mesh profiles:
+//
+// `upstream` (Envoy's own semantics): the more specific config wins. An override's processing_mode
+// REPLACES the whole base mode, its grpc_service replaces the cluster, `disabled` turns the filter off.
+//
+// `ossm-3.2` (Istio 1.26.2-redhat, as the seed observed it): a route override only fills fields the
+// base filter leaves at their default; a field the base sets wins. So a base filter that says
+// `cluster: dummy, headers: SKIP` keeps saying it — "per-route overrides cannot un-SKIP a base filter".
 import type {
   ExternalProcessorConfig,
   ExtProcPerRoute,
@@ -5,17 +14,7 @@ import type {
   ProcessingMode,
 } from "../config/envoy-types.js";
 
-/**
- * How a route's ExtProcPerRoute combines with the base ext_proc filter — the rule the seed's Bugs
- * 1 and 2 hinge on. Two mesh profiles:
- *
- * `upstream` (Envoy's own semantics): the more specific config wins. An override's processing_mode
- * REPLACES the whole base mode, its grpc_service replaces the cluster, `disabled` turns the filter off.
- *
- * `ossm-3.2` (Istio 1.26.2-redhat, as the seed observed it): a route override only fills fields the
- * base filter leaves at their default; a field the base sets wins. So a base filter that says
- * `cluster: dummy, headers: SKIP` keeps saying it — "per-route overrides cannot un-SKIP a base filter".
- */
+/** Whose merge rule the gateway follows: upstream Envoy's or OSSM 3.2's. */
 export type MeshProfile = "upstream" | "ossm-3.2";
 
 export function isMeshProfile(value: unknown): value is MeshProfile {

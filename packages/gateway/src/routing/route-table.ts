@@ -1,10 +1,9 @@
+// Envoy's route matching: pick the virtual host by :authority (exact, then wildcard, then "*"),
+// then the first route whose path match (prefix, path, safe_regex, path_separated_prefix) and
+// header matchers all hold. Also the prefix rewrite Gateway API's ReplacePrefixMatch becomes.
 import type { HeaderMatcher, Route, RouteConfiguration, VirtualHost } from "../config/envoy-types.js";
 
-/**
- * Envoy's route matching: pick the virtual host by :authority (exact, then wildcard, then "*"),
- * then the first route whose path match (prefix, path, safe_regex, path_separated_prefix) and
- * header matchers all hold. Also the prefix rewrite Gateway API's ReplacePrefixMatch becomes.
- */
+/** The matched virtual host and route, and what the rewrite needs of the match. */
 export interface RouteMatchResult {
   virtualHost: VirtualHost;
   route: Route;

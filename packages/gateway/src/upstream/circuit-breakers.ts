@@ -1,10 +1,10 @@
-/**
- * Envoy's circuit breakers for one cluster (cluster.circuit_breakers.thresholds): how many
- * connections, pending requests, active requests and concurrent retries the cluster allows at
- * once, across all its hosts. A request over a limit is not queued further: it gets Envoy's
- * 503 with the UO (upstream overflow) flag. Routes run at the DEFAULT priority, so the HIGH
- * thresholds are read and printed but never reached.
- */
+// Envoy's circuit breakers for one cluster (cluster.circuit_breakers.thresholds): how many
+// connections, pending requests, active requests and concurrent retries the cluster allows at
+// once, across all its hosts. A request over a limit is not queued further: it gets Envoy's
+// 503 with the UO (upstream overflow) flag. Routes run at the DEFAULT priority, so the HIGH
+// thresholds are read and printed but never reached.
+
+/** One priority's thresholds, with Envoy's field names. */
 export interface CircuitBreakerThresholds {
   max_connections: number;
   max_pending_requests: number;

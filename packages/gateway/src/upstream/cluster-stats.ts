@@ -1,8 +1,8 @@
-/**
- * Envoy's upstream statistics. Per host they are what `/clusters` prints (cx_total, cx_connect_fail,
- * rq_total …); per cluster what `/stats` prints (upstream_cx_total, ssl.fail_verify_error …).
- * The seed's Bug 2 and Bug 3 diagnosis reads these on the EPP's cluster.
- */
+// Envoy's upstream statistics. Per host they are what `/clusters` prints (cx_total, cx_connect_fail,
+// rq_total …); per cluster what `/stats` prints (upstream_cx_total, ssl.fail_verify_error …).
+// The seed's Bug 2 and Bug 3 diagnosis reads these on the EPP's cluster.
+
+/** The per-host stats, as `/clusters` prints them. */
 export const HOST_STAT_NAMES = [
   "cx_active",
   "cx_connect_fail",

@@ -3,12 +3,6 @@ import { ClusterResources } from "./circuit-breakers.js";
 import { ClusterStats, HostStats } from "./cluster-stats.js";
 import { type UpstreamTlsOptions, upstreamTlsOptions } from "./tls-options.js";
 
-/**
- * A cluster as the gateway runs it: its hosts with their stats, and how a host is chosen —
- * round robin over STATIC endpoints; ORIGINAL_DST from a header; or Istio's override-host policy
- * for InferencePools, which takes the host the EPP named (envoy.lb metadata or a header) and falls
- * back to round robin when nobody named one (why Bug 2 looks like 25/25/25/25).
- */
 const MAX_DYNAMIC_HOSTS = 1024;
 
 export interface UpstreamHost {
@@ -24,6 +18,12 @@ export interface HostChoiceInput {
   metadata: Record<string, Record<string, unknown>>;
 }
 
+/**
+ * A cluster as the gateway runs it: its hosts with their stats, and how a host is chosen —
+ * round robin over STATIC endpoints; ORIGINAL_DST from a header; or Istio's override-host policy
+ * for InferencePools, which takes the host the EPP named (envoy.lb metadata or a header) and falls
+ * back to round robin when nobody named one (why Bug 2 looks like 25/25/25/25).
+ */
 export class ClusterRuntime {
   readonly stats: ClusterStats;
   /** The DEFAULT priority's circuit breakers, which routes use (Envoy builds them anew with a changed cluster). */

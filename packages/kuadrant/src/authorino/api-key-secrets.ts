@@ -1,11 +1,10 @@
+// API keys as Authorino reads them: Kubernetes Secrets with data key `api_key` (base64, or
+// `stringData`), the labels an AuthConfig's selector matches (plus
+// `authorino.kuadrant.io/managed-by: authorino`), and the annotation `secret.kuadrant.io/user-id`.
+// The Secret itself becomes `auth.identity`. Keys are compared in constant time and never logged.
 import { createHash, timingSafeEqual } from "node:crypto";
 
-/**
- * API keys as Authorino reads them: Kubernetes Secrets with data key `api_key` (base64, or
- * `stringData`), the labels an AuthConfig's selector matches (plus
- * `authorino.kuadrant.io/managed-by: authorino`), and the annotation `secret.kuadrant.io/user-id`.
- * The Secret itself becomes `auth.identity`. Keys are compared in constant time and never logged.
- */
+/** A Secret as far as Authorino reads it for API keys. */
 export interface KubernetesSecret {
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   data?: Record<string, string>;

@@ -1,11 +1,10 @@
+// Authorino's AuthConfig (authorino.kuadrant.io/v1beta3), the subset Kuadrant's AuthPolicy produces
+// for API keys: hosts; top-level `when` conditions; `authentication` rules with `apiKey` (a label
+// selector over Secrets) and where the credential is read from; `authorization` pattern-matching
+// rules; `response.success` headers and dynamic metadata (`filters`) built from selectors.
 import type { Pattern, PatternOperator } from "./selectors.js";
 
-/**
- * Authorino's AuthConfig (authorino.kuadrant.io/v1beta3), the subset Kuadrant's AuthPolicy produces
- * for API keys: hosts; top-level `when` conditions; `authentication` rules with `apiKey` (a label
- * selector over Secrets) and where the credential is read from; `authorization` pattern-matching
- * rules; `response.success` headers and dynamic metadata (`filters`) built from selectors.
- */
+/** One `authentication` rule of kind apiKey: which Secrets hold the keys and where the key is read from. */
 export interface ApiKeyRule {
   name: string;
   matchLabels: Record<string, string>;

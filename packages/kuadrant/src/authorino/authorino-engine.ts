@@ -1,14 +1,13 @@
+// Authorino's decision for one request: pick the AuthConfig by host, check its `when` conditions,
+// authenticate the API key, run the authorization patterns, and on success build the headers and
+// dynamic metadata (e.g. identity → {userid, tier}) the gateway passes on. Denials carry Authorino's
+// status, WWW-Authenticate and X-Ext-Auth-Reason.
 import { type Clock, systemClock } from "@testbed/common";
 import { ApiKeyStore, type KubernetesSecret } from "./api-key-secrets.js";
 import type { AuthConfig, ResponseValue } from "./auth-config.js";
 import { patternHolds, select } from "./selectors.js";
 
-/**
- * Authorino's decision for one request: pick the AuthConfig by host, check its `when` conditions,
- * authenticate the API key, run the authorization patterns, and on success build the headers and
- * dynamic metadata (e.g. identity → {userid, tier}) the gateway passes on. Denials carry Authorino's
- * status, WWW-Authenticate and X-Ext-Auth-Reason.
- */
+/** What Authorino sees of one request: the host picks the AuthConfig. */
 export interface AuthRequest {
   host: string;
   method: string;

@@ -1,3 +1,6 @@
+// Authorino as a gRPC service: envoy.service.auth.v3.Authorization/Check. A denial is
+// google.rpc.Status UNAUTHENTICATED (16) or PERMISSION_DENIED (7) with the HTTP status and headers;
+// success is OK with the identity headers and dynamic metadata. Log lines never contain keys.
 import * as grpc from "@grpc/grpc-js";
 import { type Clock, type LogSink, stderrSink, systemClock } from "@testbed/common";
 import { authorizationService, setHeader, toStruct } from "@testbed/protocol";
@@ -5,11 +8,6 @@ import type { KubernetesSecret } from "./api-key-secrets.js";
 import type { AuthConfig } from "./auth-config.js";
 import { AuthorinoEngine } from "./authorino-engine.js";
 
-/**
- * Authorino as a gRPC service: envoy.service.auth.v3.Authorization/Check. A denial is
- * google.rpc.Status UNAUTHENTICATED (16) or PERMISSION_DENIED (7) with the HTTP status and headers;
- * success is OK with the identity headers and dynamic metadata. Log lines never contain keys.
- */
 export interface AuthorinoOptions {
   host: string;
   port: number;

@@ -1,8 +1,8 @@
-/**
- * Authorino's selectors: GJSON-style paths into the authorization JSON, where `\.` escapes a dot
- * inside a key — `auth.identity.metadata.annotations.secret\.kuadrant\.io/user-id`.
- * The authorization JSON has `request` (and its alias `context.request.http`) and `auth.identity`.
- */
+// Authorino's selectors: GJSON-style paths into the authorization JSON, where `\.` escapes a dot
+// inside a key — `auth.identity.metadata.annotations.secret\.kuadrant\.io/user-id`.
+// The authorization JSON has `request` (and its alias `context.request.http`) and `auth.identity`.
+
+/** The value at `selector` in `document`, or undefined if the path leads nowhere. */
 export function select(document: unknown, selector: string): unknown {
   let value: unknown = document;
   for (const key of splitPath(selector)) {

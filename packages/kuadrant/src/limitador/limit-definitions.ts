@@ -1,12 +1,11 @@
+// Limitador's limits file: a list of limits, each `{namespace, max_value, seconds, conditions,
+// variables, name}`. A limit applies to a request of its namespace (the ratelimit `domain`) when
+// every condition holds on the request's descriptors; its counter is keyed by the variables' values.
+// Conditions compare a descriptor entry with a literal: `descriptors[0]["limit.free"] == "1"`, or the
+// older `descriptors[0].tier == 'free'`; `!=` is supported too.
 import { parse } from "yaml";
 
-/**
- * Limitador's limits file: a list of limits, each `{namespace, max_value, seconds, conditions,
- * variables, name}`. A limit applies to a request of its namespace (the ratelimit `domain`) when
- * every condition holds on the request's descriptors; its counter is keyed by the variables' values.
- * Conditions compare a descriptor entry with a literal: `descriptors[0]["limit.free"] == "1"`, or the
- * older `descriptors[0].tier == 'free'`; `!=` is supported too.
- */
+/** One limit of the limits file, in the names the engine uses. */
 export interface LimitDefinition {
   namespace: string;
   maxValue: number;

@@ -1,12 +1,11 @@
+// Limitador's decision for one ShouldRateLimit call. Every limit of the namespace whose conditions
+// hold on the descriptor is checked and, if none is exceeded, incremented by the hits (0 counts as
+// 1), so the most restrictive limit wins. Counters are fixed windows anchored at their first hit:
+// a counter expires `seconds` after the hit that created it.
 import type { Clock } from "@testbed/common";
 import type { LimitDefinition } from "./limit-definitions.js";
 
-/**
- * Limitador's decision for one ShouldRateLimit call. Every limit of the namespace whose conditions
- * hold on the descriptor is checked and, if none is exceeded, incremented by the hits (0 counts as
- * 1), so the most restrictive limit wins. Counters are fixed windows anchored at their first hit:
- * a counter expires `seconds` after the hit that created it.
- */
+/** A ratelimit descriptor: the key/value entries the gateway built for one request. */
 export interface Descriptor {
   entries: Array<{ key: string; value: string }>;
 }

@@ -1,3 +1,6 @@
+// Limitador as a gRPC service: envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit over
+// the limits of a Limitador limits file. With `rateLimitHeaders: "DRAFT_VERSION_03"` (Limitador's
+// --rate-limit-headers) the X-RateLimit-* headers are returned for the gateway to add.
 import { readFile } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
 import { type Clock, type LogSink, SystemClock, stderrSink } from "@testbed/common";
@@ -5,11 +8,6 @@ import { rateLimitService } from "@testbed/protocol";
 import { type LimitDefinition, parseLimitsFile } from "./limit-definitions.js";
 import { type Descriptor, LimitadorEngine } from "./limitador-engine.js";
 
-/**
- * Limitador as a gRPC service: envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit over
- * the limits of a Limitador limits file. With `rateLimitHeaders: "DRAFT_VERSION_03"` (Limitador's
- * --rate-limit-headers) the X-RateLimit-* headers are returned for the gateway to add.
- */
 export interface LimitadorOptions {
   host: string;
   port: number;

@@ -1,14 +1,12 @@
+// A maas-api-like service so a workshop participant can get a key: `POST /v1/tokens` with
+// `{user, tier, expiration?}` mints an API key (default lifetime 4h, as maas-api's tokens) and
+// hands its Secret to Authorino; `GET /v1/models` lists the models behind the MaaS gateway.
 import type { AddressInfo } from "node:net";
 import type { Clock } from "@testbed/common";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { KubernetesSecret } from "../authorino/api-key-secrets.js";
 import { MAAS_TIERS, type MaasTier, mintApiKey } from "./maas-defaults.js";
 
-/**
- * A maas-api-like service so a workshop participant can get a key: `POST /v1/tokens` with
- * `{user, tier, expiration?}` mints an API key (default lifetime 4h, as maas-api's tokens) and
- * hands its Secret to Authorino; `GET /v1/models` lists the models behind the MaaS gateway.
- */
 export interface MaasApiOptions {
   host: string;
   port: number;

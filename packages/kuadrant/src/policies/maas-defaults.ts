@@ -1,13 +1,12 @@
+// Models-as-a-Service as RHOAI 3.2 ships it on `maas-gateway`: an AuthPolicy demanding an API key
+// (`Authorization: Bearer <key>`) and giving the identity {userid, tier}; request limits per tier —
+// free 5 / 2 min, premium 20 / 2 min, enterprise 50 / 2 min — and token limits per tier — free 100 / min,
+// premium 50,000 / min, enterprise 100,000 / min — counted per user.
 import { randomBytes } from "node:crypto";
 import { EXPIRES_AT_ANNOTATION, type KubernetesSecret } from "../authorino/api-key-secrets.js";
 import type { PolicyObject } from "./translate-policies.js";
 
-/**
- * Models-as-a-Service as RHOAI 3.2 ships it on `maas-gateway`: an AuthPolicy demanding an API key
- * (`Authorization: Bearer <key>`) and giving the identity {userid, tier}; request limits per tier —
- * free 5 / 2 min, premium 20 / 2 min, enterprise 50 / 2 min — and token limits per tier — free 100 / min,
- * premium 50,000 / min, enterprise 100,000 / min — counted per user.
- */
+/** The MaaS tiers, from the tightest limits to the loosest. */
 export const MAAS_TIERS = ["free", "premium", "enterprise"] as const;
 export type MaasTier = (typeof MAAS_TIERS)[number];
 

@@ -1,8 +1,8 @@
-/**
- * The `when` predicates Kuadrant policies use (CEL), in the form RHOAI's MaaS policies write them:
- * comparisons of an `auth.identity.*` (or `request.*`) attribute with a string, joined by `&&`.
- * `auth.identity.tier == "free" && request.path != "/health"`.
- */
+// The `when` predicates Kuadrant policies use (CEL), in the form RHOAI's MaaS policies write them:
+// comparisons of an `auth.identity.*` (or `request.*`) attribute with a string, joined by `&&`.
+// `auth.identity.tier == "free" && request.path != "/health"`.
+
+/** One comparison of an attribute with a string literal. */
 export interface Comparison {
   attribute: string;
   operator: "==" | "!=";

@@ -1,18 +1,17 @@
+// From Kuadrant policies to what the engines and the gateway run — what the Kuadrant operator does:
+//
+// - AuthPolicy (kuadrant.io/v1, apiKey rules) → an Authorino AuthConfig (authorino.kuadrant.io/v1beta3)
+//   for the target's hosts, passing `response.success.filters` through as identity metadata.
+// - RateLimitPolicy (kuadrant.io/v1) and TokenRateLimitPolicy (kuadrant.io/v1alpha1) limits → Limitador
+//   limits plus the gateway's `rate_limits` descriptors. Each limit gets a descriptor entry
+//   `limit.<policy>__<limit> = 1`; `auth.identity.*` attributes used by counters and `when` predicates
+//   travel as descriptor entries read from the ext_authz metadata, and the predicates become Limitador
+//   conditions on them. Token limits are charged after the response (apply_on_stream_done).
 import { createHash } from "node:crypto";
 import { type LimitDefinition, readLimit } from "../limitador/limit-definitions.js";
 import { type Comparison, parsePredicate } from "./predicates.js";
 
-/**
- * From Kuadrant policies to what the engines and the gateway run — what the Kuadrant operator does:
- *
- * - AuthPolicy (kuadrant.io/v1, apiKey rules) → an Authorino AuthConfig (authorino.kuadrant.io/v1beta3)
- *   for the target's hosts, passing `response.success.filters` through as identity metadata.
- * - RateLimitPolicy (kuadrant.io/v1) and TokenRateLimitPolicy (kuadrant.io/v1alpha1) limits → Limitador
- *   limits plus the gateway's `rate_limits` descriptors. Each limit gets a descriptor entry
- *   `limit.<policy>__<limit> = 1`; `auth.identity.*` attributes used by counters and `when` predicates
- *   travel as descriptor entries read from the ext_authz metadata, and the predicates become Limitador
- *   conditions on them. Token limits are charged after the response (apply_on_stream_done).
- */
+/** A Kuadrant policy object as read from a manifest. */
 export interface PolicyObject {
   apiVersion?: string;
   kind: string;

@@ -1,8 +1,7 @@
-/**
- * gRPC's length-prefixed messages on an HTTP/2 stream: one byte "compressed" flag, four bytes of
- * big-endian length, then the serialized message. Envoy's gRPC client never compresses, and a
- * compressed message without an agreed grpc-encoding is a protocol error.
- */
+// gRPC's length-prefixed messages on an HTTP/2 stream: one byte "compressed" flag, four bytes of
+// big-endian length, then the serialized message. Envoy's gRPC client never compresses, and a
+// compressed message without an agreed grpc-encoding is a protocol error.
+
 const PREFIX_BYTES = 5;
 /** grpc-js's default receive limit; a larger message is RESOURCE_EXHAUSTED rather than buffered. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;

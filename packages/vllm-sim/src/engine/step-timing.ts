@@ -1,13 +1,7 @@
 import type { GpuProfile } from "../hardware/gpu-profiles.js";
 import type { ModelArchitecture } from "../hardware/model-architectures.js";
 
-/**
- * How long one engine step takes on the simulated GPU: a roofline. A step is bound either by
- * compute (2 FLOPs per parameter per token, plus attention over each token's context) or by
- * memory traffic (every weight once, plus the KV each request reads), whichever is slower, plus a
- * fixed CPU-side cost for scheduling and kernel launches. On a T4, a batch-of-one decode step of
- * Qwen3-0.6B reads ~1.2 GB at 320 GB/s: ≈3.7 ms of memory time.
- */
+/** One request's share of a step: the tokens it computes and the context they attend to. */
 export interface StepWork {
   /** Tokens computed for this request in the step (a prefill chunk, or 1 when decoding). */
   numTokens: number;
@@ -30,6 +24,13 @@ export interface StepTimingConfig {
 export const DEFAULT_COMPUTE_EFFICIENCY = 0.5;
 export const DEFAULT_STEP_OVERHEAD_SECONDS = 0.003;
 
+/**
+ * How long one engine step takes on the simulated GPU: a roofline. A step is bound either by
+ * compute (2 FLOPs per parameter per token, plus attention over each token's context) or by
+ * memory traffic (every weight once, plus the KV each request reads), whichever is slower, plus a
+ * fixed CPU-side cost for scheduling and kernel launches. On a T4, a batch-of-one decode step of
+ * Qwen3-0.6B reads ~1.2 GB at 320 GB/s: ≈3.7 ms of memory time.
+ */
 export class StepTimingModel {
   private readonly weightBytes: number;
   private readonly attentionFlopsPerContextToken: number;

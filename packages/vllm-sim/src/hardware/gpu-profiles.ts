@@ -1,7 +1,7 @@
-/**
- * GPUs the simulator can pretend to be. Memory is what PyTorch reports as total memory (a "16 GB"
- * T4 shows 14.74 GiB); bandwidth and FLOPS are data-sheet peaks used by the roofline latency model.
- */
+// GPUs the simulator can pretend to be. Memory is what PyTorch reports as total memory (a "16 GB"
+// T4 shows 14.74 GiB); bandwidth and FLOPS are data-sheet peaks used by the roofline latency model.
+
+/** One GPU's figures, as PyTorch and the data sheet give them. */
 export interface GpuProfile {
   /** The `--gpu` flag value. */
   key: string;

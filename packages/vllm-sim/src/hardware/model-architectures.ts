@@ -1,8 +1,8 @@
-/**
- * The shapes of the models the simulator can serve, from each model's Hugging Face config.json.
- * Only what the KV sizing and the latency model need. Weights are never loaded: the simulator
- * needs the architecture, not the parameters.
- */
+// The shapes of the models the simulator can serve, from each model's Hugging Face config.json.
+// Only what the KV sizing and the latency model need. Weights are never loaded: the simulator
+// needs the architecture, not the parameters.
+
+/** One model's shape, from its config.json. */
 export interface ModelArchitecture {
   /** Hugging Face id, which vLLM serves under by default (`--model`). */
   id: string;

@@ -1,9 +1,8 @@
+// The JSON vLLM returns for chat and text completions, whole or as SSE chunks
+// (`data: <json>\n\n`, ending with `data: [DONE]`).
 import type { EngineRequest } from "../engine/engine-request.js";
 
-/**
- * The JSON vLLM returns for chat and text completions, whole or as SSE chunks
- * (`data: <json>\n\n`, ending with `data: [DONE]`).
- */
+/** What every body of one response repeats: its kind, id, model and usage settings. */
 export interface ResponseShape {
   kind: "chat" | "completion";
   id: string;

@@ -1,9 +1,8 @@
+// vLLM's error responses. The flat ErrorResponse shape of vLLM ≤ 0.10.0 — the one captured behind
+// Istio when the gateway dropped the body (GIE issue #934), matching the seed's 400 "Field required".
 import { pythonRepr, pythonTuple } from "./python-repr.js";
 
-/**
- * vLLM's error responses. The flat ErrorResponse shape of vLLM ≤ 0.10.0 — the one captured behind
- * Istio when the gateway dropped the body (GIE issue #934), matching the seed's 400 "Field required".
- */
+/** An error answer: its HTTP status and vLLM's ErrorResponse body. */
 export interface OpenAiError {
   status: number;
   body: { object: "error"; message: string; type: string; param: string | null; code: number };

@@ -1,11 +1,10 @@
+// Checks an OpenAI request body the way vLLM's pydantic models do, and answers with pydantic's
+// error types and messages. Only fields the simulator acts on are checked; unknown fields pass, as
+// vLLM accepts (and ignores) extra fields.
 import type { ChatMessage } from "../tokens/chat-template.js";
 import { badRequest, type OpenAiError, type ValidationIssue, validationError } from "./openai-errors.js";
 
-/**
- * Checks an OpenAI request body the way vLLM's pydantic models do, and answers with pydantic's
- * error types and messages. Only fields the simulator acts on are checked; unknown fields pass, as
- * vLLM accepts (and ignores) extra fields.
- */
+/** A completion request, validated: the fields the simulator acts on. */
 export interface GenerationRequest {
   kind: "chat" | "completion";
   model: string | undefined;

@@ -1,8 +1,8 @@
-/**
- * Chained hashes over full blocks of token ids, as vLLM's prefix cache keys blocks:
- * hash(parent_hash, block_token_ids). Two requests share a cached block only if every token up to
- * and including that block is the same. Hashes are 53-bit integers so they can be Map keys.
- */
+// Chained hashes over full blocks of token ids, as vLLM's prefix cache keys blocks:
+// hash(parent_hash, block_token_ids). Two requests share a cached block only if every token up to
+// and including that block is the same. Hashes are 53-bit integers so they can be Map keys.
+
+/** The parent hash of a request's first block. */
 export const ROOT_BLOCK_HASH = 0;
 
 const TWO_POW_32 = 2 ** 32;

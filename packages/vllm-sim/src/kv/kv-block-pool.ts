@@ -1,11 +1,11 @@
+const NONE = -1;
+
 /**
  * The GPU's KV cache as vLLM v1's BlockPool manages it: a fixed number of blocks, each with a
  * reference count; free blocks wait in an LRU queue (allocation takes from the head, freed blocks
  * go to the tail); a free block keeps its content hash, so a later request can reuse it (a prefix
  * cache hit) until allocation evicts it. Block 0 is vLLM's reserved null block and is never handed out.
  */
-const NONE = -1;
-
 export class KvBlockPool {
   private readonly refCount: Int32Array;
   private readonly contentHash: Float64Array;

@@ -3,11 +3,6 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { EngineObserver } from "../engine/engine-observer.js";
 import type { EngineRequest, FinishReason } from "../engine/engine-request.js";
 
-/**
- * vLLM's Prometheus metrics (vllm/v1/metrics/loggers.py): the same names, HELP texts, labels
- * (`model_name`, `engine`) and buckets, so the EPP's scraper and Grafana dashboards built for vLLM
- * read the simulator unchanged. One Registry per pod: several pods share a process in embedded mode.
- */
 const TTFT_BUCKETS = [
   0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0,
   640.0, 2560.0,
@@ -59,6 +54,11 @@ export interface VllmMetricsConfig {
 
 type Labels = { model_name: string; engine: string };
 
+/**
+ * vLLM's Prometheus metrics (vllm/v1/metrics/loggers.py): the same names, HELP texts, labels
+ * (`model_name`, `engine`) and buckets, so the EPP's scraper and Grafana dashboards built for vLLM
+ * read the simulator unchanged. One Registry per pod: several pods share a process in embedded mode.
+ */
 export class VllmMetrics implements EngineObserver {
   readonly registry = new Registry();
   overrides: MetricOverrides = {};

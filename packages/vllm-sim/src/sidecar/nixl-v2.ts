@@ -1,8 +1,8 @@
-/**
- * The request rewrites of llm-d's `nixlv2` connector. The prefill pod is asked for exactly one
- * token, without streaming, and told to keep the KV for a remote decoder; the decode pod gets the
- * client's original request plus the prefill pod's `kv_transfer_params`.
- */
+// The request rewrites of llm-d's `nixlv2` connector. The prefill pod is asked for exactly one
+// token, without streaming, and told to keep the KV for a remote decoder; the decode pod gets the
+// client's original request plus the prefill pod's `kv_transfer_params`.
+
+/** The prefill pod's request: one token, not streamed, its KV kept for a remote decoder. */
 export function buildPrefillBody(original: Record<string, unknown>): Record<string, unknown> {
   const prefill: Record<string, unknown> = {
     ...original,

@@ -1,3 +1,8 @@
+// llm-d's routing sidecar, which sits in front of vLLM in a decode pod (port 8000 → vLLM on 8001).
+// With no `x-prefiller-host-port` header it is a plain reverse proxy. With one (set by the EPP's
+// prefill-header-handler) it runs the NIXL v2 exchange: ask the prefill pod for one token with
+// `do_remote_decode`, then send the original request to local vLLM with the prefill pod's
+// `kv_transfer_params`, so the decode pod pulls the KV instead of computing the prompt.
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { type Clock, HOP_BY_HOP_HEADERS, type LogSink } from "@testbed/common";
@@ -6,13 +11,6 @@ import { Agent, request as httpRequest } from "undici";
 import type { HttpsMaterial } from "../http/app.js";
 import { buildDecodeBody, buildPrefillBody } from "./nixl-v2.js";
 
-/**
- * llm-d's routing sidecar, which sits in front of vLLM in a decode pod (port 8000 → vLLM on 8001).
- * With no `x-prefiller-host-port` header it is a plain reverse proxy. With one (set by the EPP's
- * prefill-header-handler) it runs the NIXL v2 exchange: ask the prefill pod for one token with
- * `do_remote_decode`, then send the original request to local vLLM with the prefill pod's
- * `kv_transfer_params`, so the decode pod pulls the KV instead of computing the prompt.
- */
 export interface RoutingSidecarOptions {
   host: string;
   port: number;

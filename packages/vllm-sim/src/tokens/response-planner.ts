@@ -1,12 +1,11 @@
+// Decides, up front and deterministically, which tokens a request will generate. The engine then
+// emits them one decode step at a time. `random` mode draws sentences from a fixed corpus with a
+// generator seeded by the simulator's seed, the request's `seed` and its prompt; `echo` mode
+// repeats the last user message (or the completion prompt).
 import { mixSeeds, SeededRandom } from "@testbed/common";
 import { Qwen3Tokenizer } from "./qwen3-tokenizer.js";
 
-/**
- * Decides, up front and deterministically, which tokens a request will generate. The engine then
- * emits them one decode step at a time. `random` mode draws sentences from a fixed corpus with a
- * generator seeded by the simulator's seed, the request's `seed` and its prompt; `echo` mode
- * repeats the last user message (or the completion prompt).
- */
+/** How the generated text is chosen: drawn from the corpus, or echoing the prompt. */
 export type ResponseMode = "random" | "echo";
 
 const CORPUS = [

@@ -21,12 +21,7 @@ import { ConfigError, FieldError } from "./config-error.js";
 import { DEFAULT_CONFIG_TEXT } from "./default-config.js";
 import { PluginParameters } from "./plugin-parameters.js";
 
-/**
- * Loads an EndpointPickerConfig (inference.networking.x-k8s.io/v1alpha1, or llm-d.ai/v1alpha1) the
- * way the EPP's loader does: instantiate every plugin, assemble the scheduling profiles, add
- * single-profile-handler and max-score-picker where the config leaves them out, and refuse anything
- * inconsistent with an error naming the source, the field and the reason.
- */
+/** A loaded config: its plugins, scheduling profiles, and the handlers the scheduler runs. */
 export interface SchedulerConfig {
   plugins: Map<string, Plugin>;
   profiles: Map<string, SchedulingProfile>;
@@ -47,6 +42,12 @@ interface PluginSpec {
   parameters?: unknown;
 }
 
+/**
+ * Loads an EndpointPickerConfig (inference.networking.x-k8s.io/v1alpha1, or llm-d.ai/v1alpha1) the
+ * way the EPP's loader does: instantiate every plugin, assemble the scheduling profiles, add
+ * single-profile-handler and max-score-picker where the config leaves them out, and refuse anything
+ * inconsistent with an error naming the source, the field and the reason.
+ */
 export function loadEndpointPickerConfig(
   text: string | undefined,
   source: string,

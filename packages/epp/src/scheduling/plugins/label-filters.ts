@@ -1,13 +1,12 @@
+// Filters on pod labels. prefill-filter and decode-filter read llm-d's `llm-d.ai/role`;
+// by-label keeps pods whose label has one of `validValues`; by-label-selector applies a
+// Kubernetes label selector (matchLabels, matchExpressions).
 import type { Endpoint } from "../../datastore/endpoint.js";
 import { FieldError } from "../config/config-error.js";
 import type { Filter } from "../framework.js";
 import type { PluginDefinition } from "./plugin-definition.js";
 
-/**
- * Filters on pod labels. prefill-filter and decode-filter read llm-d's `llm-d.ai/role`;
- * by-label keeps pods whose label has one of `validValues`; by-label-selector applies a
- * Kubernetes label selector (matchLabels, matchExpressions).
- */
+/** llm-d's pod role label (prefill or decode). */
 export const ROLE_LABEL = "llm-d.ai/role";
 
 function labelFilter(type: string, name: string, keep: (endpoint: Endpoint) => boolean): Filter {

@@ -1,11 +1,9 @@
+// The pickers: max-score-picker (highest total, ties broken at random), random-picker, and
+// weighted-random-picker (probability proportional to score). All take `maxNumOfEndpoints`
+// (default 1). Randomness comes from the EPP's seeded generator, so runs are reproducible.
 import type { Picker, PluginContext, ScoredEndpoint } from "../framework.js";
 import type { PluginDefinition } from "./plugin-definition.js";
 
-/**
- * The pickers: max-score-picker (highest total, ties broken at random), random-picker, and
- * weighted-random-picker (probability proportional to score). All take `maxNumOfEndpoints`
- * (default 1). Randomness comes from the EPP's seeded generator, so runs are reproducible.
- */
 function shuffle<T>(items: T[], context: PluginContext): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = context.random.int(i + 1);

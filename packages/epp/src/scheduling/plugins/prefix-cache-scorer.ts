@@ -4,15 +4,7 @@ import { requestPrefixHashes } from "../prefix/prefix-hashes.js";
 import { PrefixIndex } from "../prefix/prefix-index.js";
 import type { PluginDefinition } from "./plugin-definition.js";
 
-/**
- * prefix-cache-scorer: the fraction of the request's prefix blocks an endpoint probably has cached,
- * from the EPP's approximate index (not from vLLM). After scheduling, the chosen endpoint of the
- * PRIMARY profile is recorded as holding the request's blocks (the seed-era rule that makes decode
- * sticky); `recordPrefillEndpoint: true` also records the prefill profile's endpoint, as newer GIE does.
- *
- * Parameters: hashBlockSize (characters, seed era, default 64), or blockSizeTokens (newer; × 4
- * characters); maxPrefixBlocksToMatch (256); lruCapacityPerServer (31,250); recordPrefillEndpoint.
- */
+/** Where the scorer leaves each endpoint's matched blocks in the cycle state, for pd-profile-handler. */
 export const PREFIX_MATCH_STATE = "prefix-cache-scorer/match";
 
 export interface PrefixMatchState {
@@ -27,6 +19,15 @@ export interface PrefixCacheScorer extends Scorer, PreRequest {
   readonly blockChars: number;
 }
 
+/**
+ * prefix-cache-scorer: the fraction of the request's prefix blocks an endpoint probably has cached,
+ * from the EPP's approximate index (not from vLLM). After scheduling, the chosen endpoint of the
+ * PRIMARY profile is recorded as holding the request's blocks (the seed-era rule that makes decode
+ * sticky); `recordPrefillEndpoint: true` also records the prefill profile's endpoint, as newer GIE does.
+ *
+ * Parameters: hashBlockSize (characters, seed era, default 64), or blockSizeTokens (newer; × 4
+ * characters); maxPrefixBlocksToMatch (256); lruCapacityPerServer (31,250); recordPrefillEndpoint.
+ */
 export const prefixCacheScorer: PluginDefinition = {
   type: "prefix-cache-scorer",
   create(name, parameters): PrefixCacheScorer {

@@ -1,18 +1,10 @@
+// Profile handlers decide which scheduling profiles run for a request.
 import { hostPort } from "../../datastore/endpoint.js";
 import type { ProfileHandler } from "../framework.js";
 import type { PluginDefinition } from "./plugin-definition.js";
 import { PREFIX_MATCH_STATE, type PrefixMatchState } from "./prefix-cache-scorer.js";
 
-/**
- * Profile handlers decide which scheduling profiles run for a request.
- *
- * single-profile-handler runs the one profile there is.
- *
- * pd-profile-handler (llm-d, seed era) runs `decode` first; then, if the part of the prompt the
- * chosen decode pod has NOT cached — approximated in characters as (1 − prefix hit ratio) × prompt
- * length — exceeds `threshold`, it also runs `prefill`. `threshold: 0` disaggregates every request.
- * Decode is the primary profile: its pod is where the request goes.
- */
+/** single-profile-handler runs the one profile there is. */
 export const singleProfileHandler: PluginDefinition = {
   type: "single-profile-handler",
   create(name, parameters): ProfileHandler {
@@ -33,6 +25,12 @@ export const singleProfileHandler: PluginDefinition = {
 
 export type PdDecision = "decode-only" | "prefill-decode";
 
+/**
+ * pd-profile-handler (llm-d, seed era) runs `decode` first; then, if the part of the prompt the
+ * chosen decode pod has NOT cached — approximated in characters as (1 − prefix hit ratio) × prompt
+ * length — exceeds `threshold`, it also runs `prefill`. `threshold: 0` disaggregates every request.
+ * Decode is the primary profile: its pod is where the request goes.
+ */
 export const pdProfileHandler: PluginDefinition = {
   type: "pd-profile-handler",
   create(name, parameters, context): ProfileHandler {

@@ -2,12 +2,13 @@ import type { Endpoint } from "../../datastore/endpoint.js";
 import type { ResponseHeadersPlugin, Scorer } from "../framework.js";
 import type { PluginDefinition } from "./plugin-definition.js";
 
+/** The response header that carries the session token. */
+export const SESSION_TOKEN_HEADER = "x-session-token";
+
 /**
  * session-affinity-scorer (llm-d): the response carries `x-session-token`, the base64 of the serving
  * pod's namespaced name; a request presenting it scores that pod 1 and every other pod 0.
  */
-export const SESSION_TOKEN_HEADER = "x-session-token";
-
 export const sessionAffinityScorer: PluginDefinition = {
   type: "session-affinity-scorer",
   create(name, parameters): Scorer & ResponseHeadersPlugin {
