@@ -9,8 +9,8 @@ import {
 } from "@testbed/kuadrant";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { staticCluster } from "../packages/gateway/test/simple-config.js";
-import { apiKeySecret, maasAuthConfig, SECRETS } from "../packages/kuadrant/test/fixtures.js";
+import { staticCluster } from "../packages/gateway/test/fixtures/simple-config.js";
+import { apiKeySecret, maasAuthConfig, SECRETS } from "../packages/kuadrant/test/fixtures/maas-auth.js";
 
 // The seed's production door end to end: gateway → Authorino (API keys) → Limitador (tier request
 // limits and token limits) → vLLM, all over the real protocols.

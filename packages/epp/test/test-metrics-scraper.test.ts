@@ -4,7 +4,7 @@ import { type Clock, SimulatedClock, SystemClock } from "@testbed/common";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Endpoint, EndpointMetrics } from "../src/datastore/endpoint.js";
 import { MetricsScraper } from "../src/datastore/metrics-scraper.js";
-import { endpoint } from "./helpers.js";
+import { endpoint } from "./scheduling-builders.js";
 
 // The EPP's scrape loop on the injected clock, and `settle`, the barrier a one-request-at-a-time
 // load waits on so that the EPP decides on the pods' state, not on how far its scrapes got.

@@ -4,7 +4,7 @@ import { authorizationService, rateLimitService, setHeader, toStruct } from "@te
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
-import { staticCluster } from "./simple-config.js";
+import { staticCluster } from "./fixtures/simple-config.js";
 
 // The ext_authz and ratelimit filters (the slots Kuadrant's Authorino and Limitador fill) against
 // in-test gRPC services: API-key denial, identity metadata flowing into rate-limit descriptors, 429.

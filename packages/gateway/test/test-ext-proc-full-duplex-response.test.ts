@@ -4,8 +4,8 @@ import { silentSink } from "@testbed/common";
 import { ResponseBodyPump } from "@testbed/epp-client/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
-import { type SimpleConfigParts, simpleConfig } from "./simple-config.js";
-import { startTestProcessor, type TestProcessor } from "./test-processor.js";
+import { type SimpleConfigParts, simpleConfig } from "./fixtures/simple-config.js";
+import { startTestProcessor, type TestProcessor } from "./recording-processor.js";
 
 // A full-duplex response body goes to the processor as soon as the response headers have gone,
 // without waiting for their answer (Envoy's FULL_DUPLEX_STREAMED contract). What happens around

@@ -2,8 +2,8 @@ import { SimulatedClock, silentSink } from "@testbed/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
-import { type SimpleConfigParts, simpleConfig } from "./simple-config.js";
-import { startTestProcessor, type TestProcessor } from "./test-processor.js";
+import { type SimpleConfigParts, simpleConfig } from "./fixtures/simple-config.js";
+import { startTestProcessor, type TestProcessor } from "./recording-processor.js";
 
 // The ext_proc filter's modes × failure settings, against an in-test processor and an echo upstream.
 let processor: TestProcessor;

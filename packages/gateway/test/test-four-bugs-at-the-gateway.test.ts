@@ -15,7 +15,7 @@ import {
   POOL_CLUSTER,
   SEED_HTTP_FILTER_PATCH,
   SERVICE_CLUSTER,
-} from "./istio-like-config.js";
+} from "./fixtures/istio-like-config.js";
 
 // Bug states A–D of reference/four-bugs-model.md, reproduced at the gateway from hand-written
 // Istio-shaped Envoy configs, with four vllm-sim pods and the testbed's EPP. Each state is the

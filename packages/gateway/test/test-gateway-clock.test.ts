@@ -2,8 +2,8 @@ import { createServer } from "node:http";
 import { eventually, SimulatedClock, silentSink } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { startGateway } from "../src/gateway.js";
+import { simpleConfig } from "./fixtures/simple-config.js";
 import { listenOnLoopback } from "./loopback-server.js";
-import { simpleConfig } from "./simple-config.js";
 
 // The gateway takes its time from the clock it is given: the access log's start time and the
 // route timeout of a response body that is still streaming. Sockets stay real.

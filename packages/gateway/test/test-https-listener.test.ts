@@ -3,7 +3,7 @@ import { CertificateAuthority, silentSink } from "@testbed/common";
 import { afterAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { startEchoUpstream } from "./echo-upstream.js";
-import { simpleConfig } from "./simple-config.js";
+import { simpleConfig } from "./fixtures/simple-config.js";
 
 // The topology's gateways serve HTTPS with the testbed's ingress certificate; `curl -k` and a client
 // trusting the ingress CA both work, and the access log records the SNI as %REQUESTED_SERVER_NAME%.
