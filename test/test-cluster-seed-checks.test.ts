@@ -1,11 +1,11 @@
+// The seed's section 5 checks, run with `oc` → `testbed oc` against the rhoai-3.2 topology as
+// shipped: everything is up, and Bug 1 is there (chat POST 400 "Field required", /v1/models 200).
+// The check commands stay as the seed writes them (hence some repetition).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
 
-// The seed's section 5 checks, run with `oc` → `testbed oc` against the rhoai-3.2 topology as
-// shipped: everything is up, and Bug 1 is there (chat POST 400 "Field required", /v1/models 200).
-// The check commands stay as the seed writes them (hence some repetition).
 let cluster: SeedTestbed;
 
 beforeAll(async () => {

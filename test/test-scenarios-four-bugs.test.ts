@@ -1,8 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { runShipped } from "./run-shipped-scenario.js";
-
 // Every shipped scenario is an acceptance test (see run-shipped-scenario.ts). This file: the four
 // bugs one by one, and the whole journey.
+import { describe, expect, it } from "vitest";
+import { runShipped } from "./run-shipped-scenario.js";
 
 describe("the four bugs, one scenario each", () => {
   it("a chat POST loses its body (400 Field required) until the HTTP_ROUTE EnvoyFilter (01-body-required, Bug 1)", async () => {
