@@ -1,3 +1,6 @@
+// The seed's section 4 in order, on the as-shipped topology, with the seed's own manifests and
+// patches applied through `testbed oc`: each bug shows its symptom, each fix removes it and
+// uncovers the next (states A–E of reference/four-bugs-model.md).
 import { readFileSync } from "node:fs";
 import { eventually } from "@testbed/common";
 import { SEED_PD_CONFIG_TEXT } from "@testbed/epp";
@@ -11,9 +14,6 @@ import {
   startSeedTestbed,
 } from "./seed-testbed.js";
 
-// The seed's section 4 in order, on the as-shipped topology, with the seed's own manifests and
-// patches applied through `testbed oc`: each bug shows its symptom, each fix removes it and
-// uncovers the next (states A–E of reference/four-bugs-model.md).
 let cluster: SeedTestbed;
 let gateway = "";
 const NS = "my-first-model";

@@ -1,10 +1,10 @@
+// The seed's second door (Step 5, "Way 2"): maas-gateway with Kuadrant's AuthPolicy and
+// RateLimitPolicy, configured by the Kuadrant controller through Authorino, Limitador and an
+// EnvoyFilter — and, as the seed notes, still without the body-mode fix.
 import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatBody, type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
 
-// The seed's second door (Step 5, "Way 2"): maas-gateway with Kuadrant's AuthPolicy and
-// RateLimitPolicy, configured by the Kuadrant controller through Authorino, Limitador and an
-// EnvoyFilter — and, as the seed notes, still without the body-mode fix.
 let cluster: SeedTestbed;
 let maas = "";
 

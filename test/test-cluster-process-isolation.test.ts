@@ -1,10 +1,10 @@
+// `testbed up --isolation process`: the same topology with every pod in its own Node process.
 import { DEFAULT_TOPOLOGY } from "@testbed/cli";
 import { startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { eventually } from "@testbed/common";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// `testbed up --isolation process`: the same topology with every pod in its own Node process.
 let testbed: TestbedHandle;
 let gateway = "";
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });

@@ -1,11 +1,11 @@
+// The seed's section 5 checks, run with `oc` → `testbed oc` against the rhoai-3.2 topology as
+// shipped: everything is up, and Bug 1 is there (chat POST 400 "Field required", /v1/models 200).
+// The check commands stay as the seed writes them (hence some repetition).
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
 
-// The seed's section 5 checks, run with `oc` → `testbed oc` against the rhoai-3.2 topology as
-// shipped: everything is up, and Bug 1 is there (chat POST 400 "Field required", /v1/models 200).
-// The check commands stay as the seed writes them (hence some repetition).
 let cluster: SeedTestbed;
 
 beforeAll(async () => {
@@ -24,7 +24,7 @@ const curl = (method: "GET" | "POST", url: string, body?: string) => send(url, {
 const CHAT = JSON.stringify({ model: "Qwen/Qwen3-0.6B", messages: [{ role: "user", content: "Hi" }], max_tokens: 5 });
 
 describe("the seed's checks against the as-shipped topology", () => {
-  it("check 1: the three gateway pods are 1/1 Running", async () => {
+  it("the three gateway pods are 1/1 Running (check 1)", async () => {
     const { code, out } = await oc("get", "pods", "-A", "-l", "gateway.networking.k8s.io/gateway-name");
     expect(code).toBe(0);
     const lines = rows(out);
@@ -32,7 +32,7 @@ describe("the seed's checks against the as-shipped topology", () => {
     for (const line of lines) expect(line).toMatch(/^openshift-ingress\s+\S+\s+1\/1\s+Running\s+0\s+/);
   });
 
-  it("check 2: every Gateway has an address", async () => {
+  it("every Gateway has an address (check 2)", async () => {
     const { out } = await oc("get", "gateway", "-A");
     const lines = rows(out);
     expect(lines.map((l) => l.split(/\s+/)[1]).sort()).toEqual([
@@ -43,7 +43,7 @@ describe("the seed's checks against the as-shipped topology", () => {
     for (const line of lines) expect(line).toMatch(/\s127\.\d+\.201\.\d+(:\d+)?\s+True\s/);
   });
 
-  it("check 3: routes are attached and Accepted", async () => {
+  it("routes are attached and Accepted (check 3)", async () => {
     const { out } = await oc(
       "get",
       "httproute",
@@ -54,7 +54,7 @@ describe("the seed's checks against the as-shipped topology", () => {
     expect(out.trim().split("\n").sort()).toEqual(["maas-model-route=True", "qwen3-0-6b-kserve-route=True"]);
   });
 
-  it("check 4: the InferencePool exists and is Accepted", async () => {
+  it("the InferencePool exists and is Accepted (check 4)", async () => {
     const { out } = await oc("get", "inferencepool.inference.networking.x-k8s.io", "-A");
     expect(out).toMatch(/my-first-model\s+qwen3-0-6b-inference-pool/);
     const accepted = await oc(
@@ -69,7 +69,7 @@ describe("the seed's checks against the as-shipped topology", () => {
     expect(accepted.out).toBe("True");
   });
 
-  it("check 5: the EPP runs and logs its ext-proc listener", async () => {
+  it("the EPP runs and logs its ext-proc listener (check 5)", async () => {
     const pods = await oc("get", "pods", "-n", "my-first-model");
     expect(pods.out.split("\n").find((l) => l.includes("scheduler"))).toMatch(/1\/1\s+Running/);
     const logs = await oc("logs", "-n", "my-first-model", "deploy/qwen3-0-6b-kserve-router-scheduler", "--tail=20");
@@ -78,7 +78,7 @@ describe("the seed's checks against the as-shipped topology", () => {
     expect(logs.out).toMatch(/gRPC server listening\s\{"name": "ext-proc", "port": 9002\}/);
   });
 
-  it("check 6: two prefill and two decode vLLM pods run", async () => {
+  it("two prefill and two decode vLLM pods run (check 6)", async () => {
     const { out } = await oc(
       "get",
       "pods",
@@ -103,13 +103,13 @@ describe("the seed's checks against the as-shipped topology", () => {
     expect(roles.out.split(" ").sort()).toEqual(["decode", "decode", "prefill", "prefill"]);
   });
 
-  it("check 7: no body-mode EnvoyFilter yet (only Kuadrant's, for maas-gateway)", async () => {
+  it("no body-mode EnvoyFilter yet, only Kuadrant's for maas-gateway (check 7)", async () => {
     const { out } = await oc("get", "envoyfilter", "-n", "openshift-ingress");
     expect(out).not.toContain("fix-extproc-body-mode");
     expect(out).toContain("kuadrant-maas-gateway");
   });
 
-  it("check 8: Envoy has never connected to the EPP (cx_total 0)", async () => {
+  it("Envoy has never connected to the EPP, cx_total 0 (check 8)", async () => {
     const pod = await oc(
       "get",
       "pods",
@@ -139,7 +139,7 @@ describe("the seed's checks against the as-shipped topology", () => {
     for (const line of epp) expect(line).toMatch(/::cx_total::0$/);
   });
 
-  it("checks 9 and 10: the scheduler runs with --secure-serving but no --cert-path, and a single default profile", async () => {
+  it("the scheduler runs with --secure-serving but no --cert-path, and a single default profile (checks 9 and 10)", async () => {
     const { out } = await oc(
       "get",
       "pods",
@@ -158,7 +158,7 @@ describe("the seed's checks against the as-shipped topology", () => {
     expect(config).not.toContain("pd-profile-handler");
   });
 
-  it("check 11: prefix caching is off in VLLM_ADDITIONAL_ARGS", async () => {
+  it("prefix caching is off in VLLM_ADDITIONAL_ARGS (check 11)", async () => {
     const { out } = await oc(
       "get",
       "pods",
@@ -173,7 +173,7 @@ describe("the seed's checks against the as-shipped topology", () => {
     expect(out).not.toContain("enable-prefix-caching");
   });
 
-  it("check 12: vLLM's /metrics answers inside the pod", async () => {
+  it("vLLM's /metrics answers inside the pod (check 12)", async () => {
     const pod = await oc(
       "get",
       "pods",
@@ -194,7 +194,7 @@ describe("the seed's checks against the as-shipped topology", () => {
     ).toContain("vllm:prefix_cache_hits_total");
   });
 
-  it("check 13 and the access log: /v1/models works, chat POST gets Bug 1's 400 Field required", async () => {
+  it("/v1/models works and a chat POST gets Bug 1's 400 Field required, in the response and the access log (check 13)", async () => {
     const gw = await oc(
       "get",
       "gateway",

@@ -1,11 +1,11 @@
+// The same as-shipped topology under Envoy's own per-route rule (`--mesh-profile upstream`): the
+// route's override wins, so the gateway talks to the EPP from the start (no Bug 2) — only the
+// scheduler's missing --cert-path stands in the way, and its fix alone makes the EPP route.
 import { readFileSync } from "node:fs";
 import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHAT_PATH, chatBody, eppStat, type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
 
-// The same as-shipped topology under Envoy's own per-route rule (`--mesh-profile upstream`): the
-// route's override wins, so the gateway talks to the EPP from the start (no Bug 2) — only the
-// scheduler's missing --cert-path stands in the way, and its fix alone makes the EPP route.
 let cluster: SeedTestbed;
 let gateway = "";
 

@@ -1,3 +1,5 @@
+// The docker compose form is rendered from the embedded testbed; these checks keep the committed files
+// in step with it and make sure they reference only what exists (no Docker engine is needed).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,8 +9,6 @@ import { renderCommand, renderCompose } from "@testbed/cli";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 
-// The docker compose form is rendered from the embedded testbed; these checks keep the committed files
-// in step with it and make sure they reference only what exists (no Docker engine is needed).
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 let rendered: Map<string, string>;
 

@@ -1,11 +1,11 @@
+// The EPP contract suite against our own EPP: once with the default EndpointPickerConfig (and the
+// older buffered exchange), once with the seed's P/D config. Same cases `testbed contract` runs
+// against any EPP, including the real one.
 import { silentSink } from "@testbed/common";
 import { type EppHandle, SEED_PD_CONFIG_TEXT, StaticEndpointSource, startEpp } from "@testbed/epp";
 import { ContractPool, type ContractResult, formatContractReport, runContract } from "@testbed/epp-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// The EPP contract suite against our own EPP: once with the default EndpointPickerConfig (and the
-// older buffered exchange), once with the seed's P/D config. Same cases `testbed contract` runs
-// against any EPP, including the real one.
 const PD_CONFIG = SEED_PD_CONFIG_TEXT;
 
 let pool: ContractPool;

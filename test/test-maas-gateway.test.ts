@@ -1,3 +1,5 @@
+// The seed's production door end to end: gateway → Authorino (API keys) → Limitador (tier request
+// limits and token limits) → vLLM, all over the real protocols.
 import { eventually, LogBuffer, silentSink } from "@testbed/common";
 import { type GatewayHandle, startGateway } from "@testbed/gateway";
 import {
@@ -9,11 +11,9 @@ import {
 } from "@testbed/kuadrant";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { staticCluster } from "../packages/gateway/test/simple-config.js";
-import { apiKeySecret, maasAuthConfig, SECRETS } from "../packages/kuadrant/test/fixtures.js";
+import { staticCluster } from "../packages/gateway/test/fixtures/simple-config.js";
+import { apiKeySecret, maasAuthConfig, SECRETS } from "../packages/kuadrant/test/fixtures/maas-auth.js";
 
-// The seed's production door end to end: gateway → Authorino (API keys) → Limitador (tier request
-// limits and token limits) → vLLM, all over the real protocols.
 const LIMITS = `
 - {namespace: maas-gateway, max_value: 5, seconds: 120, name: free-requests,
    conditions: ['descriptors[0]["limit.requests"] == "1"', 'descriptors[0]["tier"] == "free"'], variables: ['descriptors[0]["userid"]']}

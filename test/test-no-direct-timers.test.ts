@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-
 // A guard for the promise in packages/common/src/clock.ts: component code takes its time from a
 // Clock, so a test can drive it with a SimulatedClock. It scans every source file under
 // packages/*/src (the CLI aside) for the global timers and clocks.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..");
 

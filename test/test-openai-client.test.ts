@@ -1,9 +1,9 @@
+// The official OpenAI client — written by nobody here — against a simulated pod on a real socket.
 import { silentSink } from "@testbed/common";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// The official OpenAI client — written by nobody here — against a simulated pod on a real socket.
 let pod: VllmSimHandle;
 let client: OpenAI;
 

@@ -1,10 +1,10 @@
+// A prefill pod and a decode pod with llm-d's routing sidecar, both serving HTTPS as in the topology.
 import { fileURLToPath } from "node:url";
 import { silentSink } from "@testbed/common";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// A prefill pod and a decode pod with llm-d's routing sidecar, both serving HTTPS as in the topology.
 const fixture = (name: string) => fileURLToPath(new URL(`../packages/vllm-sim/test/fixtures/${name}`, import.meta.url));
 const tls = { sslCertfile: fixture("pod-tls.crt"), sslKeyfile: fixture("pod-tls.key") };
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });

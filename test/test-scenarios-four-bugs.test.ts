@@ -1,20 +1,19 @@
+// Every shipped scenario is an acceptance test (see run-shipped-scenario.ts). This file: the four
+// bugs one by one, and the whole journey.
 import { describe, expect, it } from "vitest";
 import { runShipped } from "./run-shipped-scenario.js";
 
-// Every shipped scenario is an acceptance test (see run-shipped-scenario.ts). This file: the four
-// bugs one by one, and the whole journey.
-
 describe("the four bugs, one scenario each", () => {
-  it("01-body-required", async () => {
+  it("a chat POST loses its body (400 Field required) until the HTTP_ROUTE EnvoyFilter (01-body-required, Bug 1)", async () => {
     await runShipped("01-body-required", 231);
   }, 60_000);
-  it("02-epp-never-contacted", async () => {
+  it("requests go round robin, never through the EPP, until the HTTP_FILTER EnvoyFilter (02-epp-never-contacted, Bug 2)", async () => {
     await runShipped("02-epp-never-contacted", 232);
   }, 60_000);
-  it("03-tls-self-signed", async () => {
+  it("every TLS handshake to the EPP fails until the scheduler gets --cert-path (03-tls-self-signed, Bug 3)", async () => {
     await runShipped("03-tls-self-signed", 233);
   }, 60_000);
-  it("04-pd-config", async () => {
+  it("the EPP ignores prefill, decode and the prefix cache until the P/D config is patched in (04-pd-config, Bug 4)", async () => {
     await runShipped("04-pd-config", 234);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
+// The other shipped scenarios, each on its own testbed and subnet: every expectation must hold.
 import { describe, it } from "vitest";
 import { runShipped } from "./run-shipped-scenario.js";
 
-// The other shipped scenarios, each on its own testbed and subnet: every expectation must hold.
 describe("shipped scenarios", () => {
   it("maas", async () => {
     await runShipped("maas", 237);

@@ -1,7 +1,7 @@
-/**
- * Errors in the Kubernetes API's own shape: a `Status` object with code, reason and message, so
- * `testbed oc` can print them the way oc does ("Error from server (NotFound): …").
- */
+// Errors in the Kubernetes API's own shape: a `Status` object with code, reason and message, so
+// `testbed oc` can print them the way oc does ("Error from server (NotFound): …").
+
+/** The `reason` values the testbed's API server puts in a Status (Kubernetes' StatusReason). */
 export type StatusReason =
   | "NotFound"
   | "AlreadyExists"

@@ -1,8 +1,8 @@
-/**
- * The resource kinds the testbed's API server serves, with the names `oc` resolves
- * (`oc get pods`, `oc get po`, `oc get inferencepool.inference.networking.x-k8s.io`, `oc get llmisvc`).
- * A kind is identified by group + kind, because two groups define an `InferencePool`.
- */
+// The resource kinds the testbed's API server serves, with the names `oc` resolves
+// (`oc get pods`, `oc get po`, `oc get inferencepool.inference.networking.x-k8s.io`, `oc get llmisvc`).
+// A kind is identified by group + kind, because two groups define an `InferencePool`.
+
+/** One kind the API server serves: its group, versions, and the names `oc` resolves to it. */
 export interface KindInfo {
   group: string;
   /** Served versions; the first is the storage version. */

@@ -1,7 +1,6 @@
-/**
- * The shape every stored object has: Kubernetes' TypeMeta + ObjectMeta, with spec/status and the
- * kind-specific top-level fields (Secret data, ConfigMap data, …) left open.
- */
+// The shape every stored object has: Kubernetes' TypeMeta + ObjectMeta, with spec/status and the
+// kind-specific top-level fields (Secret data, ConfigMap data, …) left open.
+
 export interface OwnerReference {
   apiVersion: string;
   kind: string;
@@ -26,6 +25,7 @@ export interface ObjectMeta {
   generateName?: string;
 }
 
+/** Any stored object: TypeMeta + ObjectMeta, with spec, status and kind-specific fields left open. */
 export interface KubeObject {
   apiVersion: string;
   kind: string;

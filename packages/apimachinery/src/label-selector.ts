@@ -1,7 +1,7 @@
-/**
- * Label selectors in both of Kubernetes' forms: the string form `oc get -l` takes
- * (`a=b,c!=d,e,!f,g in (x,y),h notin (z)`) and the object form (`matchLabels` / `matchExpressions`).
- */
+// Label selectors in both of Kubernetes' forms: the string form `oc get -l` takes
+// (`a=b,c!=d,e,!f,g in (x,y),h notin (z)`) and the object form (`matchLabels` / `matchExpressions`).
+
+/** One requirement of a selector, with the object form's operators (`a=b` is `a In (b)`). */
 export interface Requirement {
   key: string;
   operator: "In" | "NotIn" | "Exists" | "DoesNotExist";

@@ -1,7 +1,5 @@
-/**
- * The PATCH content types oc sends: JSON Patch (RFC 6902), JSON merge patch (RFC 7386) and
- * strategic merge patch (treated as a merge patch: the testbed's kinds carry no patch strategies).
- */
+// The PATCH content types oc sends: JSON Patch (RFC 6902), JSON merge patch (RFC 7386) and
+// strategic merge patch (treated as a merge patch: the testbed's kinds carry no patch strategies).
 import fastJsonPatch, { type Operation } from "fast-json-patch";
 import { ApiError } from "./api-error.js";
 

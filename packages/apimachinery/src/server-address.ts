@@ -1,8 +1,6 @@
-/**
- * How a client finds the running testbed's API server: `--server URL`, else `$TESTBED_SERVER`, else
- * the file `testbed up` writes (`$TESTBED_HOME/server`, default ~/.testbed/server): the API URL on
- * its first line, the process id of the testbed that owns it on the second.
- */
+// How a client finds the running testbed's API server: `--server URL`, else `$TESTBED_SERVER`, else
+// the file `testbed up` writes (`$TESTBED_HOME/server`, default ~/.testbed/server): the API URL on
+// its first line, the process id of the testbed that owns it on the second.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";

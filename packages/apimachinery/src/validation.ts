@@ -1,9 +1,7 @@
-/**
- * Structural validation of manifests, per kind, in the API server's words: a field path in Kubernetes
- * style (`spec.configPatches[0].applyTo`) and a message such as `Required value` or
- * `Unsupported value: "HTTP_FILTR": supported values: "LISTENER", …`. Only what the real API server
- * (built-in validation or the CRD's OpenAPI schema) refuses is checked, so nothing valid is rejected.
- */
+// Structural validation of manifests, per kind, in the API server's words: a field path in Kubernetes
+// style (`spec.configPatches[0].applyTo`) and a message such as `Required value` or
+// `Unsupported value: "HTTP_FILTR": supported values: "LISTENER", …`. Only what the real API server
+// (built-in validation or the CRD's OpenAPI schema) refuses is checked, so nothing valid is rejected.
 import type { StatusCause } from "./api-error.js";
 import { kindFor, kindKey } from "./kinds.js";
 

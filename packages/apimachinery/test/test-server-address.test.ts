@@ -1,3 +1,5 @@
+// The server file of a TESTBED_HOME belongs to one testbed: a second one must see the first is
+// running, take over only a stale file, and never delete a file that is no longer its own.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -12,9 +14,6 @@ import {
   serverAddressFile,
   writeServerAddress,
 } from "../src/server-address.js";
-
-// The server file of a TESTBED_HOME belongs to one testbed: a second one must see the first is
-// running, take over only a stale file, and never delete a file that is no longer its own.
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -1,3 +1,4 @@
+// `testbed epp` and `testbed contract` as separate processes, the way a user runs them against any EPP.
 import { spawn } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -5,7 +6,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 
-// `testbed epp` and `testbed contract` as separate processes, the way a user runs them against any EPP.
 const bin = fileURLToPath(new URL("../bin/testbed.mjs", import.meta.url));
 const PODS = "127.0.0.21:18000,127.0.0.22:18000,127.0.0.23:18000,127.0.0.24:18000";
 const children: Array<ReturnType<typeof spawn>> = [];

@@ -1,12 +1,10 @@
+// X.509 certificates for the testbed's TLS: the self-signed certificate the EPP makes when it has
+// no --cert-path (Bug 3), and a small certificate authority that signs serving certificates
+// (the cluster's service CA). PEM in, PEM out.
 import "reflect-metadata"; // @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs it
 import { webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 
-/**
- * X.509 certificates for the testbed's TLS: the self-signed certificate the EPP makes when it has
- * no --cert-path (Bug 3), and a small certificate authority that signs serving certificates
- * (the cluster's service CA). PEM in, PEM out.
- */
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../src/scheduling/config/config-error.js";
-import { load, SEED_PD_CONFIG } from "./helpers.js";
+import { load, SEED_PD_CONFIG } from "./scheduling-builders.js";
 
 function loadError(text: string): ConfigError {
   try {

@@ -6,7 +6,7 @@ import { type Clock, SimulatedClock, SystemClock } from "@testbed/common";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Endpoint, EndpointMetrics } from "../src/datastore/endpoint.js";
 import { MetricsScraper } from "../src/datastore/metrics-scraper.js";
-import { endpoint } from "./helpers.js";
+import { endpoint } from "./scheduling-builders.js";
 
 /** A model server's /metrics: `running` is what the next scrape reports; `hold` keeps answers back. */
 interface FakePod {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { hostPort } from "../src/datastore/endpoint.js";
 import { Scheduler } from "../src/scheduling/scheduler.js";
-import { chatRequest, context, endpoint, load, SEED_PD_CONFIG } from "./helpers.js";
+import { chatRequest, context, endpoint, load, SEED_PD_CONFIG } from "./scheduling-builders.js";
 
 let prefill = [endpoint(1)];
 let decode = [endpoint(3)];

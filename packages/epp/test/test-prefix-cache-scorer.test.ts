@@ -4,7 +4,7 @@ import { CycleState, type SchedulingResult } from "../src/scheduling/framework.j
 import type { PrefixCacheScorer } from "../src/scheduling/plugins/prefix-cache-scorer.js";
 import { prefixHashes, prefixText } from "../src/scheduling/prefix/prefix-hashes.js";
 import { PrefixIndex } from "../src/scheduling/prefix/prefix-index.js";
-import { chatRequest, endpoint, load } from "./helpers.js";
+import { chatRequest, endpoint, load } from "./scheduling-builders.js";
 
 describe("approximate prefix index", () => {
   it("hashes Go's json.Marshal of the chat messages, escaping <, > and &", () => {

@@ -3,7 +3,7 @@ import type { Endpoint } from "../src/datastore/endpoint.js";
 import { PluginParameters } from "../src/scheduling/config/plugin-parameters.js";
 import { CycleState, type Filter, type Picker, type Scorer } from "../src/scheduling/framework.js";
 import { PluginRegistry } from "../src/scheduling/plugins/registry.js";
-import { chatRequest, context, endpoint } from "./helpers.js";
+import { chatRequest, context, endpoint } from "./scheduling-builders.js";
 
 const registry = new PluginRegistry();
 function plugin<T>(type: string, parameters: Record<string, unknown> = {}, seed = 1): T {

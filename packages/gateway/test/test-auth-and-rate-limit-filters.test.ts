@@ -6,7 +6,7 @@ import { authorizationService, rateLimitService, setHeader, toStruct } from "@te
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
-import { staticCluster } from "./simple-config.js";
+import { staticCluster } from "./fixtures/simple-config.js";
 
 let upstream: EchoUpstream;
 let services: grpc.Server;

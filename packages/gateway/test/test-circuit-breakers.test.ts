@@ -9,8 +9,8 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { ClusterResources, ENVOY_DEFAULT_THRESHOLDS } from "../src/upstream/circuit-breakers.js";
 import { Http1ConnectionPool, PooledConnection } from "../src/upstream/http1-connection-pool.js";
+import { simpleConfig } from "./fixtures/simple-config.js";
 import { listenOnLoopback } from "./loopback-server.js";
-import { simpleConfig } from "./simple-config.js";
 
 interface HeldUpstream {
   hostPort: string;
@@ -422,7 +422,7 @@ describe("circuit breakers (cluster.circuit_breakers.thresholds, DEFAULT priorit
   });
 
   it("a client that leaves while the request filters run is noticed: nothing is sent upstream", async () => {
-    const { startTestProcessor } = await import("./test-processor.js");
+    const { startTestProcessor } = await import("./recording-processor.js");
     const processor = await startTestProcessor();
     processor.behaviour = "silent";
     const upstream = await held();

@@ -7,8 +7,8 @@ import { silentSink } from "@testbed/common";
 import { ResponseBodyPump } from "@testbed/epp-client/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
-import { type SimpleConfigParts, simpleConfig } from "./simple-config.js";
-import { startTestProcessor, type TestProcessor } from "./test-processor.js";
+import { type SimpleConfigParts, simpleConfig } from "./fixtures/simple-config.js";
+import { startTestProcessor, type TestProcessor } from "./recording-processor.js";
 
 const RESPONSE_FULL_DUPLEX = {
   request_header_mode: "SKIP",

@@ -3,8 +3,8 @@ import { SimulatedClock, silentSink } from "@testbed/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
-import { type SimpleConfigParts, simpleConfig } from "./simple-config.js";
-import { startTestProcessor, type TestProcessor } from "./test-processor.js";
+import { type SimpleConfigParts, simpleConfig } from "./fixtures/simple-config.js";
+import { startTestProcessor, type TestProcessor } from "./recording-processor.js";
 
 let processor: TestProcessor;
 let upstream: EchoUpstream;

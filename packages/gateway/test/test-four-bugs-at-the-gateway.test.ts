@@ -18,7 +18,7 @@ import {
   POOL_CLUSTER,
   SEED_HTTP_FILTER_PATCH,
   SERVICE_CLUSTER,
-} from "./istio-like-config.js";
+} from "./fixtures/istio-like-config.js";
 
 let pods: VllmSimHandle[];
 let ca: CertificateAuthority;

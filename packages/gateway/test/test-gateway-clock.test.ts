@@ -4,8 +4,8 @@ import { createServer } from "node:http";
 import { eventually, SimulatedClock, silentSink } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { startGateway } from "../src/gateway.js";
+import { simpleConfig } from "./fixtures/simple-config.js";
 import { listenOnLoopback } from "./loopback-server.js";
-import { simpleConfig } from "./simple-config.js";
 
 describe("the gateway's clock", () => {
   it("cuts a response body that outlives the route timeout when the gateway's clock says so (UT)", async () => {

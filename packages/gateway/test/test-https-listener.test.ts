@@ -5,7 +5,7 @@ import { CertificateAuthority, silentSink } from "@testbed/common";
 import { afterAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { startEchoUpstream } from "./echo-upstream.js";
-import { simpleConfig } from "./simple-config.js";
+import { simpleConfig } from "./fixtures/simple-config.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {

@@ -4,8 +4,8 @@ import { applyHeaderMutation } from "@testbed/epp-client/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
-import { simpleConfig } from "./simple-config.js";
-import { startTestProcessor, type TestProcessor } from "./test-processor.js";
+import { simpleConfig } from "./fixtures/simple-config.js";
+import { startTestProcessor, type TestProcessor } from "./recording-processor.js";
 
 let processor: TestProcessor;
 let upstream: EchoUpstream;
@@ -20,7 +20,7 @@ afterAll(async () => {
   await upstream.close();
 });
 
-describe("review regressions", () => {
+describe("processor streams, header mutations, filter validation and upstream accounting (found in review)", () => {
   it("concurrent first requests share one connection to the processor instead of killing each other's streams", async () => {
     const g = await startGateway(
       simpleConfig({

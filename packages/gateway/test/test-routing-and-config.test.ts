@@ -5,7 +5,7 @@ import { readGatewayConfig } from "../src/config/config-reader.js";
 import { startGateway } from "../src/gateway.js";
 import { RouteTable, rewritePath } from "../src/routing/route-table.js";
 import { startEchoUpstream } from "./echo-upstream.js";
-import { simpleConfig } from "./simple-config.js";
+import { simpleConfig } from "./fixtures/simple-config.js";
 
 describe("route matching", () => {
   const table = new RouteTable({

@@ -5,8 +5,8 @@ import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { startEchoUpstream } from "./echo-upstream.js";
+import { EPP_PROCESSING_MODE, simpleConfig } from "./fixtures/simple-config.js";
 import { listenOnLoopback } from "./loopback-server.js";
-import { EPP_PROCESSING_MODE, simpleConfig } from "./simple-config.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../vllm-sim/test/fixtures/${name}`, import.meta.url));
 const chat = JSON.stringify({ model: "Qwen/Qwen3-0.6B", messages: [{ role: "user", content: "Hi" }], max_tokens: 5 });

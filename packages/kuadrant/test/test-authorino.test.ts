@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { readAuthConfig } from "../src/authorino/auth-config.js";
 import { AuthorinoEngine } from "../src/authorino/authorino-engine.js";
 import { select } from "../src/authorino/selectors.js";
-import { apiKeySecret, maasAuthConfig, SECRETS } from "./fixtures.js";
+import { apiKeySecret, maasAuthConfig, SECRETS } from "./fixtures/maas-auth.js";
 
 function engine() {
   const authorino = new AuthorinoEngine();

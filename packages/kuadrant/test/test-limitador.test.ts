@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { SimulatedClock, silentSink } from "@testbed/common";
 import { rateLimitService } from "@testbed/protocol";
@@ -7,26 +8,7 @@ import { LimitadorEngine } from "../src/limitador/limitador-engine.js";
 import { startLimitador } from "../src/limitador/limitador-server.js";
 
 // The MaaS request tiers as Limitador limits: free 5 / 2 min, premium 20 / 2 min, enterprise 50 / 2 min.
-const TIERS = `
-- namespace: maas-gateway
-  max_value: 5
-  seconds: 120
-  conditions: ['descriptors[0]["limit.free"] == "1"']
-  variables: ['descriptors[0]["auth.identity.userid"]']
-  name: free
-- namespace: maas-gateway
-  max_value: 20
-  seconds: 120
-  conditions: ['descriptors[0]["limit.premium"] == "1"']
-  variables: ['descriptors[0]["auth.identity.userid"]']
-  name: premium
-- namespace: maas-gateway
-  max_value: 50
-  seconds: 120
-  conditions: ["descriptors[0].tier == 'enterprise'"]
-  variables: ["descriptors[0].userid"]
-  name: enterprise
-`;
+const TIERS = readFileSync(new URL("fixtures/maas-tier-limits.yaml", import.meta.url), "utf8");
 
 const free = (user: string) => [
   {

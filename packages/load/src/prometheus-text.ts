@@ -1,9 +1,9 @@
-/**
- * Just enough of Prometheus' text exposition format to read vLLM's /metrics: samples with their
- * labels. Comments (# HELP, # TYPE) and blank lines are skipped. Not parse-prometheus-text-format
- * (which the EPP uses for its gauges): it drops the labels, _sum and _count of a histogram whose
- * series carry labels besides `le`, and every vLLM histogram does.
- */
+// Just enough of Prometheus' text exposition format to read vLLM's /metrics: samples with their
+// labels. Comments (# HELP, # TYPE) and blank lines are skipped. Not parse-prometheus-text-format
+// (which the EPP uses for its gauges): it drops the labels, _sum and _count of a histogram whose
+// series carry labels besides `le`, and every vLLM histogram does.
+
+/** One sample line: metric name, labels and value. */
 export interface Sample {
   name: string;
   labels: Record<string, string>;

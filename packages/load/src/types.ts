@@ -1,4 +1,4 @@
-/** The load generator's public shapes (the interface agreed with the scenario runner). */
+// The load generator's public shapes (the interface agreed with the scenario runner).
 import type { Clock } from "@testbed/common";
 
 export type Workload =

@@ -1,11 +1,10 @@
+// The load generator's pacing: the rate's schedule on the injected clock, and the barrier that
+// makes a load go one request at a time (what a scenario's deterministic load relies on).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SimulatedClock } from "@testbed/common";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LoadOptionsError, runLoad, type Workload } from "../src/index.js";
-
-// The load generator's pacing: the rate's schedule on the injected clock, and the barrier that
-// makes a load go one request at a time (what a scenario's deterministic load relies on).
 
 const workload: Workload = { type: "random", promptTokens: 8, outputTokens: 2 };
 const servers: Server[] = [];

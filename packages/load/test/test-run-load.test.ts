@@ -1,9 +1,9 @@
+// One simulated vLLM pod with prefix caching, answering as fast as it can (timeScale 0).
 import { silentSink } from "@testbed/common";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPrompt, formatReport, measureTargets, type PodTarget, runLoad, type Workload } from "../src/index.js";
 
-// One simulated vLLM pod with prefix caching, answering as fast as it can (timeScale 0).
 let pod: VllmSimHandle;
 let chatUrl = "";
 let target: PodTarget;

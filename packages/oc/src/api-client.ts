@@ -1,8 +1,6 @@
-/**
- * The HTTP client of the testbed's API server (node:http): typed verbs over Kubernetes paths,
- * Status bodies turned into StatusErrors, and an unreachable server into a message that says where
- * oc looked and how to start a testbed.
- */
+// The HTTP client of the testbed's API server (node:http): typed verbs over Kubernetes paths,
+// Status bodies turned into StatusErrors, and an unreachable server into a message that says where
+// oc looked and how to start a testbed.
 import type { KindInfo, KubeObject, ManifestTarget, ServerAddress } from "@testbed/apimachinery";
 import { type HttpAnswer, httpRequest } from "./http-request.js";
 

@@ -1,8 +1,8 @@
-/**
- * oc's command line: flags may come before or after the verb and its arguments (`oc -n ns get pods`,
- * `oc get pods -n ns`), in every pflag spelling (`-n ns`, `-nns`, `-n=ns`, `--namespace ns`,
- * `--namespace=ns`), with combined short booleans (`-it`) and `--` ending the flags (exec).
- */
+// oc's command line: flags may come before or after the verb and its arguments (`oc -n ns get pods`,
+// `oc get pods -n ns`), in every pflag spelling (`-n ns`, `-nns`, `-n=ns`, `--namespace ns`,
+// `--namespace=ns`), with combined short booleans (`-it`) and `--` ending the flags (exec).
+
+/** A command line oc cannot parse (unknown flag, missing value, unknown verb). */
 export class UsageError extends Error {}
 
 interface FlagSpec {

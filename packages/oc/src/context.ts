@@ -1,4 +1,4 @@
-/** What every verb gets: the parsed command line, the API client and where to write. */
+// What every verb gets: the parsed command line, the API client and where to write.
 import { type KindInfo, readServerAddress, resolveResource, serverAddressFile } from "@testbed/apimachinery";
 import { ApiClient } from "./api-client.js";
 import { flag, type OcArgs } from "./args.js";

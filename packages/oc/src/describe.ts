@@ -1,7 +1,5 @@
-/**
- * `oc describe` in kubectl's generic style: Name/Namespace/Labels/Annotations, then every other field
- * as indented `Title Case:  value` lines, then the object's Events.
- */
+// `oc describe` in kubectl's generic style: Name/Namespace/Labels/Annotations, then every other field
+// as indented `Title Case:  value` lines, then the object's Events.
 import type { KubeObject } from "@testbed/apimachinery";
 import { ageSince } from "./age.js";
 import { renderTable } from "./table.js";

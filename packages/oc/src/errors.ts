@@ -1,4 +1,4 @@
-/** oc's error messages: `Error from server (NotFound): …`, `The Service "x" is invalid: …`, `error: …`. */
+// oc's error messages: `Error from server (NotFound): …`, `The Service "x" is invalid: …`, `error: …`.
 import { ManifestError } from "@testbed/apimachinery";
 import { ServerUnreachableError, StatusError } from "./api-client.js";
 import { UsageError } from "./args.js";

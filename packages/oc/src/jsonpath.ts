@@ -1,10 +1,10 @@
-/**
- * kubectl's JSONPath templates (`-o jsonpath=...`): literal text and `{…}` actions — field paths
- * (`.a.b`, `['a.b']`, `a\.b`), `[n]`, `[*]`, `[start:end:step]`, `..name`, filters `[?(@.x=="y")]`,
- * `{range …}…{end}` and quoted literals (`{"\n"}`). Missing keys print nothing (kubectl get allows
- * them); several results of one action are joined by a space; maps and arrays print as compact JSON
- * the way Go's encoding/json writes them (sorted keys, `<`, `>`, `&` escaped).
- */
+// kubectl's JSONPath templates (`-o jsonpath=...`): literal text and `{…}` actions — field paths
+// (`.a.b`, `['a.b']`, `a\.b`), `[n]`, `[*]`, `[start:end:step]`, `..name`, filters `[?(@.x=="y")]`,
+// `{range …}…{end}` and quoted literals (`{"\n"}`). Missing keys print nothing (kubectl get allows
+// them); several results of one action are joined by a space; maps and arrays print as compact JSON
+// the way Go's encoding/json writes them (sorted keys, `<`, `>`, `&` escaped).
+
+/** A JSONPath template that does not parse. */
 export class JsonPathError extends Error {}
 
 type Step =

@@ -1,4 +1,4 @@
-/** `-o json|yaml|name|jsonpath=…` renderings of objects and lists. */
+// `-o json|yaml|name|jsonpath=…` renderings of objects and lists.
 import { type KindInfo, type KubeObject, objectReference } from "@testbed/apimachinery";
 import { stringify } from "yaml";
 import { renderJsonPath } from "./jsonpath.js";

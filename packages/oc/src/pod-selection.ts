@@ -1,9 +1,7 @@
-/**
- * Which pod and container `oc logs` / `oc exec` talk to: `POD`, `pod/NAME`, or `deploy/NAME` (a pod
- * the Deployment's selector picks, ready and running ones first, as kubectl does), and the default
- * container (the `kubectl.kubernetes.io/default-container` annotation, else the first) with the
- * same notice kubectl prints when a pod has several.
- */
+// Which pod and container `oc logs` / `oc exec` talk to: `POD`, `pod/NAME`, or `deploy/NAME` (a pod
+// the Deployment's selector picks, ready and running ones first, as kubectl does), and the default
+// container (the `kubectl.kubernetes.io/default-container` annotation, else the first) with the
+// same notice kubectl prints when a pod has several.
 import { isPodReady, type KubeObject, selectorFromObject } from "@testbed/apimachinery";
 import { type OcContext, resolveKind } from "./context.js";
 import { OcError } from "./errors.js";

@@ -1,4 +1,4 @@
-/** The columns `oc get` prints per kind (the built-in printers and the CRDs' printer columns). */
+// The columns `oc get` prints per kind (the built-in printers and the CRDs' printer columns).
 import type { KindInfo, KubeObject } from "@testbed/apimachinery";
 import { ageSince } from "./age.js";
 import { evaluate, formatValue, parsePath } from "./jsonpath.js";

@@ -1,7 +1,5 @@
-/**
- * `testbed oc`: an `oc` for the testbed, talking to its API server over HTTP. The seed's commands
- * work with `oc` replaced by `npx testbed oc`.
- */
+// `testbed oc`: an `oc` for the testbed, talking to its API server over HTTP. The seed's commands
+// work with `oc` replaced by `npx testbed oc`.
 import { parseOcArgs, UsageError } from "./args.js";
 import { createContext, type OcContext, type OcIo } from "./context.js";
 import { formatError } from "./errors.js";

@@ -1,7 +1,7 @@
-/**
- * Typed reads from a parsed YAML value that remember where they are, so a malformed scenario is
- * reported as `file: steps[3].request.expect.status: …` before anything runs.
- */
+// Typed reads from a parsed YAML value that remember where they are, so a malformed scenario is
+// reported as `file: steps[3].request.expect.status: …` before anything runs.
+
+/** Where a value sits in the scenario file: the keys and indexes leading to it. */
 export type FieldPath = readonly (string | number)[];
 
 export class ScenarioError extends Error {

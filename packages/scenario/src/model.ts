@@ -1,4 +1,4 @@
-/** A parsed, validated scenario: what `scenarios/README.md` ("Format") describes, with defaults filled in. */
+// A parsed, validated scenario: what `scenarios/README.md` ("Format") describes, with defaults filled in.
 import type { MeshProfile } from "@testbed/cluster";
 
 export interface Scenario {

@@ -1,4 +1,4 @@
-/** Steps run the real `testbed oc` in process against the scenario's own API server. */
+// Steps run the real `testbed oc` in process against the scenario's own API server.
 import { existsSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { type CapturedOc, captureOc } from "@testbed/oc";

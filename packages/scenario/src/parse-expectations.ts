@@ -1,4 +1,4 @@
-/** `expect:` blocks → Expectations; which checks a step accepts depends on its action. */
+// `expect:` blocks → Expectations; which checks a step accepts depends on its action.
 import {
   asMap,
   asNumber,

@@ -1,4 +1,4 @@
-/** A scenario file → a validated Scenario, or a ScenarioError naming the file, the field and its line. */
+// A scenario file → a validated Scenario, or a ScenarioError naming the file, the field and its line.
 import { existsSync, readFileSync } from "node:fs";
 import { basename, relative } from "node:path";
 import { isMeshProfile } from "@testbed/gateway";

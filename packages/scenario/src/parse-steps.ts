@@ -1,4 +1,4 @@
-/** One step of a scenario: exactly one action key, plus `title:` and `expect:`. */
+// One step of a scenario: exactly one action key, plus `title:` and `expect:`.
 import { existsSync, readFileSync } from "node:fs";
 import { DEFAULT_CHAT_PATH, DEFAULT_GATEWAY, DEFAULT_MODEL, DEFAULT_NAMESPACE, GATEWAY_NAMESPACE } from "@testbed/load";
 import { splitCommandLine } from "./command-line.js";

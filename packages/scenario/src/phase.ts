@@ -1,7 +1,5 @@
-/**
- * A load run's figures in the seed's "Before and After" vocabulary: pod distribution
- * ("25 / 25 / 25 / 25" or "Prefill 46/54, Decode 100/0"), cache hits ("86%") and EPP status.
- */
+// A load run's figures in the seed's "Before and After" vocabulary: pod distribution
+// ("25 / 25 / 25 / 25" or "Prefill 46/54, Decode 100/0"), cache hits ("86%") and EPP status.
 import type { PodCounters } from "@testbed/load";
 import type { PodGroup } from "./model.js";
 

@@ -1,4 +1,4 @@
-/** The human report: a header, a block per step, the setup in one line, a final table and a summary. */
+// The human report: a header, a block per step, the setup in one line, a final table and a summary.
 import type { Scenario } from "./model.js";
 import type { ExpectationResult, ScenarioReport, StepResult } from "./results.js";
 

@@ -1,4 +1,4 @@
-/** Where scenarios, topologies and manifests live: paths in scenarios are relative to the repository. */
+// Where scenarios, topologies and manifests live: paths in scenarios are relative to the repository.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";

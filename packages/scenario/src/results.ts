@@ -1,4 +1,4 @@
-/** What a run produced: per step, the action, its output, each expectation and the measurements. */
+// What a run produced: per step, the action, its output, each expectation and the measurements.
 
 export interface ExpectationResult {
   /** What was checked, e.g. `status`, `distribution.decode.maxPodShare`, `clusters cx_total`. */

@@ -1,4 +1,4 @@
-/** What the step executors share during one run. */
+// What the step executors share during one run.
 import { gatewayAddress, type TestbedHandle } from "@testbed/cluster";
 import type { Agent } from "undici";
 import type { Target } from "./model.js";

@@ -1,4 +1,4 @@
-/** One step: its action, then any cluster checks of its `expect:`; a failure to act is the step's error. */
+// One step: its action, then any cluster checks of its `expect:`; a failure to act is the step's error.
 import { checkClusters, checkEppMetric } from "./checks/cluster-checks.js";
 import type { Step } from "./model.js";
 import { type StepResult, stepOk } from "./results.js";

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { hi, postJson, sseFrames, testApp } from "./helpers.js";
+import { hi, postJson, sseFrames, testApp } from "./server-harness.js";
 
 const { app, server } = testApp({ enablePrefixCaching: true, enablePromptTokensDetails: true, seed: 7 });
 afterAll(() => app.close());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EngineRequest } from "../src/engine/engine-request.js";
 import { RequestLifecycle } from "../src/engine/request-lifecycle.js";
-import { promptOf, spec, t4Timing, testEngine, until } from "./engine-fixtures.js";
+import { promptOf, spec, t4Timing, testEngine, until } from "./fixtures/engine.js";
 
 describe("engine core", () => {
   it("at time scale 1 takes the roofline's time on the injected clock: TTFT is the prefill step", () => {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { hi, postJson, testApp } from "./helpers.js";
+import { hi, postJson, testApp } from "./server-harness.js";
 
 const { app } = testApp({ maxModelLen: 1024, maxRequestBodyBytes: 64 * 1024 });
 afterAll(() => app.close());

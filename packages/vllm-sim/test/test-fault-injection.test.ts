@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { hi, postJson, testApp } from "./helpers.js";
+import { hi, postJson, testApp } from "./server-harness.js";
 
 describe("fault injection and metric steering (admin API)", () => {
   const { app } = testApp();

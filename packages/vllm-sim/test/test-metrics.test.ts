@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat, { type PrometheusFamily } from "parse-prometheus-text-format";
 import { afterAll, describe, expect, it } from "vitest";
 import { oneTwoFiveBuckets } from "../src/metrics/vllm-metrics.js";
-import { hi, postJson, testApp } from "./helpers.js";
+import { hi, postJson, testApp } from "./server-harness.js";
 
 const { app } = testApp({ enablePrefixCaching: true });
 afterAll(() => app.close());

@@ -1,7 +1,7 @@
 import { eventually, SimulatedClock } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { buildVllmApp } from "../src/http/app.js";
-import { hi, logCollector, postJson, testServer } from "./helpers.js";
+import { hi, logCollector, postJson, testServer } from "./server-harness.js";
 
 describe("what `oc logs` shows on a vLLM pod", () => {
   it("prints vLLM's start-up lines for a T4", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KvBlockPool } from "../src/kv/kv-block-pool.js";
 import { KvCacheManager } from "../src/kv/kv-cache-manager.js";
-import { promptOf, request } from "./engine-fixtures.js";
+import { promptOf, request } from "./fixtures/engine.js";
 
 function manager(numBlocks = 100, prefixCaching = true) {
   return new KvCacheManager(new KvBlockPool(numBlocks), 16, prefixCaching);

@@ -4,7 +4,7 @@ import type { EngineRequest } from "../src/engine/engine-request.js";
 import { Scheduler } from "../src/engine/scheduler.js";
 import { KvBlockPool } from "../src/kv/kv-block-pool.js";
 import { KvCacheManager } from "../src/kv/kv-cache-manager.js";
-import { promptOf, request } from "./engine-fixtures.js";
+import { promptOf, request } from "./fixtures/engine.js";
 
 function scheduler(limits: { maxNumSeqs?: number; maxNumBatchedTokens?: number; numBlocks?: number } = {}) {
   const kv = new KvCacheManager(new KvBlockPool(limits.numBlocks ?? 1000), 16, false);

@@ -1,8 +1,6 @@
-/**
- * `oc apply` semantics over a batch: everything is validated before anything is written (so a bad
- * document leaves the cluster untouched), Namespaces go first, and each object is created or
- * updated in place, keeping what the server owns (status, uid, owner references, finalizers).
- */
+// `oc apply` semantics over a batch: everything is validated before anything is written (so a bad
+// document leaves the cluster untouched), Namespaces go first, and each object is created or
+// updated in place, keeping what the server owns (status, uid, owner references, finalizers).
 import { isDeepStrictEqual } from "node:util";
 import { type KindInfo, kindFor } from "../kinds.js";
 import type { KubeObject } from "../kube-object.js";

@@ -1,4 +1,4 @@
-/** Where `-f` points: a file, a directory (recursive, sorted, *.yaml|*.yml|*.json) or stdin (`-`). */
+// Where `-f` points: a file, a directory (recursive, sorted, *.yaml|*.yml|*.json) or stdin (`-`).
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ManifestError } from "./manifest-error.js";

@@ -1,7 +1,5 @@
-/**
- * A manifest that cannot be applied: names the file, the document in it, the field and the reason,
- * so a user can find the line to fix (`error validating "08-envoyfilter.yaml" (document 1): …`).
- */
+// A manifest that cannot be applied: names the file, the document in it, the field and the reason,
+// so a user can find the line to fix (`error validating "08-envoyfilter.yaml" (document 1): …`).
 import type { StatusCause } from "../api-error.js";
 
 export interface ManifestSource {

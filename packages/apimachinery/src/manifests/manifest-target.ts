@@ -1,7 +1,5 @@
-/**
- * Where manifests are applied: the object store directly (in-process, `testbed up`) or the API
- * server over HTTP (`testbed oc apply`). Both answer the same three questions.
- */
+// Where manifests are applied: the object store directly (in-process, `testbed up`) or the API
+// server over HTTP (`testbed oc apply`). Both answer the same three questions.
 import type { KindInfo } from "../kinds.js";
 import type { KubeObject } from "../kube-object.js";
 

@@ -1,7 +1,5 @@
-/**
- * Multi-document YAML (or JSON) → objects, as `oc apply -f` reads a file: empty documents are
- * skipped, a `kind: List` contributes its items, and every object remembers where it came from.
- */
+// Multi-document YAML (or JSON) → objects, as `oc apply -f` reads a file: empty documents are
+// skipped, a `kind: List` contributes its items, and every object remembers where it came from.
 import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../kube-object.js";
 import { ManifestError, type ManifestSource } from "./manifest-error.js";

@@ -1,8 +1,8 @@
-/**
- * Addresses in docker compose: the same layout as the embedded testbed's pods, on a private
- * network instead of loopback — 127.<node>.<subnet>.<n> → 10.<node>.18.<n>, so the seed's
- * 10.129.18.21 is a decode pod again. The compose network is 10.128.0.0/13 (10.128–10.135).
- */
+// Addresses in docker compose: the same layout as the embedded testbed's pods, on a private
+// network instead of loopback — 127.<node>.<subnet>.<n> → 10.<node>.18.<n>, so the seed's
+// 10.129.18.21 is a decode pod again. The compose network is 10.128.0.0/13 (10.128–10.135).
+
+/** The compose network, wide enough for every node's 10.<node>.18.0/24. */
 export const COMPOSE_SUBNET = "10.128.0.0/13";
 
 export function composeAddress(loopback: string): string {

@@ -1,13 +1,11 @@
+// One compose service per pod of the embedded testbed, running the same program with the same
+// arguments the kubelet would give it (`testbed <component> …`), at the pod's compose address.
+// Volumes carry what the pod mounts: the serving certificate at /var/run/kserve/tls, the service
+// CA where service accounts find it, the gateways' configs and listener certificates.
 import type { KubeObject } from "@testbed/apimachinery";
 import { containerArgv, containerEnv, repositoryName as repositoryOf } from "@testbed/cluster";
 import { composeAddress } from "./compose-addresses.js";
 
-/**
- * One compose service per pod of the embedded testbed, running the same program with the same
- * arguments the kubelet would give it (`testbed <component> …`), at the pod's compose address.
- * Volumes carry what the pod mounts: the serving certificate at /var/run/kserve/tls, the service
- * CA where service accounts find it, the gateways' configs and listener certificates.
- */
 export type ComposeService = Record<string, unknown>;
 
 export const IMAGE = "llm-d-testbed:local";

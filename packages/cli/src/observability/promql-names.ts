@@ -1,9 +1,8 @@
-/**
- * The metric names a PromQL expression reads, for checking dashboards against what the components
- * export. Not a PromQL parser: it removes what cannot be a metric name (strings, label matchers,
- * range selectors, grouping label lists, numbers) and keeps identifiers that are not called as functions
- * or are PromQL keywords.
- */
+// The metric names a PromQL expression reads, for checking dashboards against what the components
+// export. Not a PromQL parser: it removes what cannot be a metric name (strings, label matchers,
+// range selectors, grouping label lists, numbers) and keeps identifiers that are not called as functions
+// or are PromQL keywords.
+
 const KEYWORDS = new Set([
   "by",
   "without",

@@ -1,9 +1,7 @@
+// Which pods Prometheus scrapes, and with which labels: every vLLM pod (they carry `llm-d.ai/role`)
+// on its port 8000 over TLS — on decode pods that is the routing sidecar, which proxies /metrics to
+// vLLM on 8001 — and every EPP (the scheduler pod, the container port named `metrics`) over plain HTTP.
 import { POD_METRICS_PORT, ROLE_LABEL } from "@testbed/load";
-/**
- * Which pods Prometheus scrapes, and with which labels: every vLLM pod (they carry `llm-d.ai/role`)
- * on its port 8000 over TLS — on decode pods that is the routing sidecar, which proxies /metrics to
- * vLLM on 8001 — and every EPP (the scheduler pod, the container port named `metrics`) over plain HTTP.
- */
 export type ScrapeJob = "vllm" | "epp";
 
 export interface ScrapeTarget {

@@ -1,9 +1,7 @@
-/**
- * The Kubernetes-style REST API over the object store, on loopback: core and group paths,
- * namespaced and cluster-scoped resources, the status subresource, patches, discovery, /version,
- * and pod logs/exec through the kubelet. Every failure is answered with a Status; nothing a client
- * sends can take the server down.
- */
+// The Kubernetes-style REST API over the object store, on loopback: core and group paths,
+// namespaced and cluster-scoped resources, the status subresource, patches, discovery, /version,
+// and pod logs/exec through the kubelet. Every failure is answered with a Status; nothing a client
+// sends can take the server down.
 import { PassThrough } from "node:stream";
 import { ApiError } from "@testbed/apimachinery";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";

@@ -1,4 +1,4 @@
-/** The discovery documents and /version: what oc reads to learn what the server serves. */
+// The discovery documents and /version: what oc reads to learn what the server serves.
 import { KINDS } from "@testbed/apimachinery";
 
 /** OpenShift 4.20's Kubernetes (the seed's ROSA cluster generation). */

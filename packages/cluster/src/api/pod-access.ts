@@ -1,7 +1,6 @@
-/**
- * What the API server needs from the kubelet for `oc logs` and `oc exec`. The kubelet implements it;
- * tests use a fake. Containers are named (the server resolves the default before calling).
- */
+// What the API server needs from the kubelet for `oc logs` and `oc exec`. The kubelet implements it;
+// tests use a fake. Containers are named (the server resolves the default before calling).
+
 export interface ExecResult {
   stdout: string;
   stderr: string;
@@ -13,6 +12,7 @@ export interface LogOptions {
   tailLines?: number;
 }
 
+/** The kubelet's side of `oc logs` and `oc exec`, as the API server calls it. */
 export interface PodAccess {
   logs(
     namespace: string,

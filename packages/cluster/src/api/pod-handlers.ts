@@ -1,8 +1,6 @@
-/**
- * `pods/log` and `pods/exec`: find the pod and container the way the API server does, then hand
- * over to the kubelet's PodAccess. Exec is a JSON request/response here instead of Kubernetes'
- * websocket stream — enough for `oc exec POD -- cmd` with captured output and an exit code.
- */
+// `pods/log` and `pods/exec`: find the pod and container the way the API server does, then hand
+// over to the kubelet's PodAccess. Exec is a JSON request/response here instead of Kubernetes'
+// websocket stream — enough for `oc exec POD -- cmd` with captured output and an exit code.
 
 import type { KubeObject } from "@testbed/apimachinery";
 import { ApiError } from "@testbed/apimachinery";

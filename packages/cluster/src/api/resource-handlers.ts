@@ -1,7 +1,5 @@
-/**
- * The REST verbs on stored objects, free of HTTP: each takes the parsed path and request and returns
- * a status code and body, or throws an ApiError the server turns into a Status.
- */
+// The REST verbs on stored objects, free of HTTP: each takes the parsed path and request and returns
+// a status code and body, or throws an ApiError the server turns into a Status.
 
 import type { KubeObject } from "@testbed/apimachinery";
 import {

@@ -1,7 +1,5 @@
-/**
- * Kubernetes' REST paths → what they address:
- * `/api/v1/namespaces/{ns}/pods/{name}/log`, `/apis/{group}/{version}/{plural}`, …
- */
+// Kubernetes' REST paths → what they address:
+// `/api/v1/namespaces/{ns}/pods/{name}/log`, `/apis/{group}/{version}/{plural}`, …
 import { ApiError, KINDS, type KindInfo } from "@testbed/apimachinery";
 
 export interface ResourcePath {

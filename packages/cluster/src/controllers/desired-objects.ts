@@ -1,13 +1,10 @@
+// How a controller writes the objects it manages (KServe's children, the mesh's shadow Services,
+// Kuadrant's EnvoyFilters and AuthConfigs): create what is missing, and bring what drifted back to
+// the desired state without erasing what others added.
 import { isDeepStrictEqual } from "node:util";
 import type { KubeObject } from "@testbed/apimachinery";
 import { kindKey } from "@testbed/apimachinery";
 import type { ObjectStore } from "../store/object-store.js";
-
-/**
- * How a controller writes the objects it manages (KServe's children, the mesh's shadow Services,
- * Kuadrant's EnvoyFilters and AuthConfigs): create what is missing, and bring what drifted back to
- * the desired state without erasing what others added.
- */
 
 /** Fields other controllers fill in on a Service (IP allocation); a desired spec that omits them keeps them. */
 const ALLOCATED_SERVICE_FIELDS = ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy"];

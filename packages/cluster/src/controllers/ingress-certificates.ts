@@ -1,15 +1,13 @@
+// The testbed's ingress certificate issuer (what OpenShift's ingress operator and cert-manager do
+// on a real cluster): a Gateway's HTTPS listener names a `certificateRefs` Secret; when that Secret
+// does not exist, it is issued here from the testbed's ingress CA, for the listener's hostname (or
+// `*.apps.testbed.local`) and `localhost`. A Secret the user provides is never touched.
 import type { KubeObject } from "@testbed/apimachinery";
 import { CertificateAuthority } from "@testbed/common";
 import { recordEvent } from "../store/events.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { type ControllerContext, eventKey, QueuedController } from "./controller.js";
 
-/**
- * The testbed's ingress certificate issuer (what OpenShift's ingress operator and cert-manager do
- * on a real cluster): a Gateway's HTTPS listener names a `certificateRefs` Secret; when that Secret
- * does not exist, it is issued here from the testbed's ingress CA, for the listener's hostname (or
- * `*.apps.testbed.local`) and `localhost`. A Secret the user provides is never touched.
- */
 const GATEWAY = "gateway.networking.k8s.io/Gateway";
 
 interface GatewayListener {
@@ -18,6 +16,7 @@ interface GatewayListener {
   tls?: { certificateRefs?: Array<{ name: string; namespace?: string }> };
 }
 
+/** Issues each HTTPS listener's missing certificate Secret from the ingress CA. */
 export class IngressCertificateController extends QueuedController {
   readonly name = "ingress-certificates";
 

@@ -1,11 +1,12 @@
-/**
- * istiod's push channel, in process: the mesh controller publishes each gateway's Envoy v3
- * config under `<namespace>/<gateway name>`, and the gateway pods' istio-proxy containers
- * subscribe to their own gateway's key (from the pod's `gateway.networking.k8s.io/gateway-name`
- * label) and apply each new config live.
- */
+// istiod's push channel, in process: the mesh controller publishes each gateway's Envoy v3
+// config under `<namespace>/<gateway name>`, and the gateway pods' istio-proxy containers
+// subscribe to their own gateway's key (from the pod's `gateway.networking.k8s.io/gateway-name`
+// label) and apply each new config live.
+
+/** A gateway's Envoy v3 bootstrap, as JSON. */
 export type EnvoyConfig = Record<string, unknown>;
 
+/** The latest config per `<namespace>/<gateway name>` key, and who is subscribed to it. */
 export class MeshConfigHub {
   private readonly configs = new Map<string, EnvoyConfig>();
   private readonly listeners = new Map<string, Set<(config: EnvoyConfig) => void>>();

@@ -1,9 +1,9 @@
-/**
- * What `oc logs` reads: each container's output, kept per pod and container name across restarts
- * (a restart appends, like the node's log file), with followers for `oc logs -f`.
- */
+// What `oc logs` reads: each container's output, kept per pod and container name across restarts
+// (a restart appends, like the node's log file), with followers for `oc logs -f`.
+
 const CAPACITY = 10_000;
 
+/** Every container's output by pod and container name, with followers for `oc logs -f`. */
 export class ContainerLogs {
   private readonly lines = new Map<string, string[]>();
   private readonly followers = new Map<string, Set<(line: string) => void>>();

@@ -1,13 +1,12 @@
+// The few programs `oc exec` can run in any testbed container: curl (against the pod itself or a
+// Service name), cat, ls, env, echo and kill. There is no shell: the command runs as given.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { Agent, request } from "undici";
 import { servingPort } from "../network/ports.js";
 import type { PodFilesystem } from "./pod-filesystem.js";
 import type { ExecResult } from "./runtimes/container-runtime.js";
 
-/**
- * The few programs `oc exec` can run in any testbed container: curl (against the pod itself or a
- * Service name), cat, ls, env, echo and kill. There is no shell: the command runs as given.
- */
+/** What a command run by `oc exec` sees of its container. */
 export interface ExecEnvironment {
   podIP: string;
   env: Record<string, string>;

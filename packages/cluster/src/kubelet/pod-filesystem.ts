@@ -1,17 +1,16 @@
+// A pod's view of files, on the host: every pod gets a directory, and container paths map onto
+// it — a volume mount (`/var/run/kserve/tls` ← Secret) onto the volume's directory, anything else
+// onto `<pod dir>/rootfs/<path>`. So `--cert-path /var/run/kserve/tls` in a manifest means what it
+// means in the seed: the directory where the pod's TLS Secret is mounted.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 
-/**
- * A pod's view of files, on the host: every pod gets a directory, and container paths map onto
- * it — a volume mount (`/var/run/kserve/tls` ← Secret) onto the volume's directory, anything else
- * onto `<pod dir>/rootfs/<path>`. So `--cert-path /var/run/kserve/tls` in a manifest means what it
- * means in the seed: the directory where the pod's TLS Secret is mounted.
- */
 export interface VolumeMount {
   name: string;
   mountPath: string;
 }
 
+/** One pod's container paths, mapped onto its directory on the host. */
 export class PodFilesystem {
   private readonly mounts: Array<{ mountPath: string; hostPath: string }> = [];
 

@@ -1,10 +1,10 @@
-/**
- * Pod IPs on loopback. Linux routes all of 127.0.0.0/8 to the loopback interface, so each pod can
- * bind its own address and keep its real ports (every vLLM pod on 8000, as in the cluster). The
- * addresses mirror an OpenShift pod network: node N owns 127.<128+N>.<subnet>.0/24, like the
- * seed's 10.129.18.21 → 127.129.18.21. Tests give each cluster its own subnet octet so test files
- * can run side by side.
- */
+// Pod IPs on loopback. Linux routes all of 127.0.0.0/8 to the loopback interface, so each pod can
+// bind its own address and keep its real ports (every vLLM pod on 8000, as in the cluster). The
+// addresses mirror an OpenShift pod network: node N owns 127.<128+N>.<subnet>.0/24, like the
+// seed's 10.129.18.21 → 127.129.18.21. Tests give each cluster its own subnet octet so test files
+// can run side by side.
+
+/** A node of the simulated cluster, with its slice of the loopback pod network. */
 export interface Node {
   name: string;
   /** GPUs a pod may request (nvidia.com/gpu); 0 for CPU nodes. */

@@ -1,11 +1,10 @@
+// Pods bind their containers' ports on their own loopback IP. Ports below 1024 need privileges an
+// ordinary laptop user lacks, so there the kubelet shifts them by 8000 (443 → 8443) and the
+// gateway's status address carries the port (`127.131.0.2:8443`), which keeps the seed's
+// `https://$GW/...` commands working. As root (CI containers) the real ports are used.
 import { createServer } from "node:net";
 
-/**
- * Pods bind their containers' ports on their own loopback IP. Ports below 1024 need privileges an
- * ordinary laptop user lacks, so there the kubelet shifts them by 8000 (443 → 8443) and the
- * gateway's status address carries the port (`127.131.0.2:8443`), which keeps the seed's
- * `https://$GW/...` commands working. As root (CI containers) the real ports are used.
- */
+/** Added to a port below 1024 that this process may not bind (443 → 8443). */
 export const PRIVILEGED_PORT_SHIFT = 8000;
 
 let privileged: boolean | undefined;

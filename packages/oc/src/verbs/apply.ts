@@ -1,4 +1,4 @@
-/** `oc apply -f` / `oc create -f`: file, directory or `-` for stdin; everything validated before anything is written. */
+// `oc apply -f` / `oc create -f`: file, directory or `-` for stdin; everything validated before anything is written.
 import { applyManifests, loadManifests, type Manifest } from "@testbed/apimachinery";
 import { flags } from "../args.js";
 import type { OcContext } from "../context.js";

@@ -1,4 +1,4 @@
-/** `oc delete TYPE NAME…`, `TYPE/NAME`, `-f FILE`, or `TYPE -l SELECTOR` / `--all`. */
+// `oc delete TYPE NAME…`, `TYPE/NAME`, `-f FILE`, or `TYPE -l SELECTOR` / `--all`.
 import { type KindInfo, kindFor, loadManifests } from "@testbed/apimachinery";
 import { StatusError } from "../api-client.js";
 import { booleanFlag, flag, flags } from "../args.js";

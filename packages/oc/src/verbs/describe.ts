@@ -1,4 +1,4 @@
-/** `oc describe TYPE [NAME…]` / `TYPE/NAME`: one description per object, separated by a blank line. */
+// `oc describe TYPE [NAME…]` / `TYPE/NAME`: one description per object, separated by a blank line.
 import type { KindInfo, KubeObject } from "@testbed/apimachinery";
 import { resolveResource } from "@testbed/apimachinery";
 import { booleanFlag, flag } from "../args.js";

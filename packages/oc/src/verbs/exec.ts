@@ -1,7 +1,5 @@
-/**
- * `oc exec [-n NS] POD|deploy/NAME [-c C] -- CMD ARGS…`: prints the command's stdout and stderr and
- * passes its exit code through, with kubectl's "command terminated with exit code N".
- */
+// `oc exec [-n NS] POD|deploy/NAME [-c C] -- CMD ARGS…`: prints the command's stdout and stderr and
+// passes its exit code through, with kubectl's "command terminated with exit code N".
 import { flag } from "../args.js";
 import type { OcContext } from "../context.js";
 import { OcError } from "../errors.js";

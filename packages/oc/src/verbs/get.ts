@@ -1,4 +1,4 @@
-/** `oc get`: tables per kind, or json/yaml/name/jsonpath, across types, names, namespaces and selectors. */
+// `oc get`: tables per kind, or json/yaml/name/jsonpath, across types, names, namespaces and selectors.
 import type { KindInfo, KubeObject } from "@testbed/apimachinery";
 import { StatusError } from "../api-client.js";
 import { booleanFlag, flag } from "../args.js";

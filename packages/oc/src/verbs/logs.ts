@@ -1,4 +1,4 @@
-/** `oc logs [-f] [--tail N] [-c C] POD|pod/NAME|deploy/NAME [CONTAINER]`. */
+// `oc logs [-f] [--tail N] [-c C] POD|pod/NAME|deploy/NAME [CONTAINER]`.
 import { booleanFlag, flag } from "../args.js";
 import type { OcContext } from "../context.js";
 import { OcError } from "../errors.js";

@@ -1,4 +1,4 @@
-/** `oc patch TYPE NAME --type=json|merge|strategic -p '…'` (strategic is sent as such and merged by the server). */
+// `oc patch TYPE NAME --type=json|merge|strategic -p '…'` (strategic is sent as such and merged by the server).
 import { objectReference } from "@testbed/apimachinery";
 import { parse as parseYaml } from "yaml";
 import type { PatchKind } from "../api-client.js";

@@ -1,8 +1,6 @@
-/**
- * Checks that look inside the cluster: a gateway's Envoy `/clusters` counters (read with
- * `pilot-agent request GET /clusters` in its istio-proxy container, as the seed does) and a sample
- * from the EPP's Prometheus endpoint on :9090.
- */
+// Checks that look inside the cluster: a gateway's Envoy `/clusters` counters (read with
+// `pilot-agent request GET /clusters` in its istio-proxy container, as the seed does) and a sample
+// from the EPP's Prometheus endpoint on :9090.
 import { isPodReady, type KubeObject, matchesSelector, parseSelector } from "@testbed/apimachinery";
 import { parsePrometheusText, type Sample } from "@testbed/load";
 import { request } from "undici";

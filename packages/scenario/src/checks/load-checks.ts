@@ -1,4 +1,4 @@
-/** Checks on a `load:` run: statuses, per-pod distribution by role, prefix-cache hit rate, EPP share. */
+// Checks on a `load:` run: statuses, per-pod distribution by role, prefix-cache hit rate, EPP share.
 import type { Expectations, GroupBounds, PodGroup } from "../model.js";
 import { type LoadMeasurement, podsIn } from "../phase.js";
 import type { ExpectationResult } from "../results.js";

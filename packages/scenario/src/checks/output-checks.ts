@@ -1,4 +1,4 @@
-/** Checks on a command's exit code and stdout (`oc`, `exec`, `apply`, `patch`, `delete`). */
+// Checks on a command's exit code and stdout (`oc`, `exec`, `apply`, `patch`, `delete`).
 import type { Expectations } from "../model.js";
 import type { ExpectationResult } from "../results.js";
 

@@ -1,4 +1,4 @@
-/** `{equals}` / `{min, max}` bounds: the check and how to print it. */
+// `{equals}` / `{min, max}` bounds: the check and how to print it.
 import type { Range } from "../model.js";
 
 export function inRange(value: number, range: Range): boolean {

@@ -1,4 +1,4 @@
-/** Checks on `request:` responses; with `repeat`, every response must satisfy every check. */
+// Checks on `request:` responses; with `repeat`, every response must satisfy every check.
 import type { Expectations } from "../model.js";
 import type { ExpectationResult } from "../results.js";
 

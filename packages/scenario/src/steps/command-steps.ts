@@ -1,4 +1,4 @@
-/** `apply`, `patch`, `delete`, `oc` and `exec`: the real `testbed oc`, output captured. */
+// `apply`, `patch`, `delete`, `oc` and `exec`: the real `testbed oc`, output captured.
 
 import { readyPods } from "../checks/cluster-checks.js";
 import { checkOutput } from "../checks/output-checks.js";

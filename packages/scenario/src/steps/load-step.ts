@@ -1,4 +1,4 @@
-/** `load:` the load generator against a gateway, measured on the vLLM pods (per-pod deltas by role). */
+// `load:` the load generator against a gateway, measured on the vLLM pods (per-pod deltas by role).
 import { measureRun, runLoad } from "@testbed/load";
 import { checkLoad } from "../checks/load-checks.js";
 import { percent } from "../checks/range.js";

@@ -1,4 +1,4 @@
-/** `phase:` records the last load run in the seed's vocabulary; `table: before-after` prints them all. */
+// `phase:` records the last load run in the seed's vocabulary; `table: before-after` prints them all.
 import type { Action } from "../model.js";
 import { cacheHitsText, distributionText, eppStatus } from "../phase.js";
 import type { PhaseRecord } from "../results.js";

@@ -1,4 +1,4 @@
-/** `request:` one curl-like request (or `repeat` of them) through a gateway, certificates unchecked like `curl -k`. */
+// `request:` one curl-like request (or `repeat` of them) through a gateway, certificates unchecked like `curl -k`.
 import { flattenHeaders } from "@testbed/load";
 import { request } from "undici";
 import { checkResponses, type ResponseRecord, tally } from "../checks/request-checks.js";

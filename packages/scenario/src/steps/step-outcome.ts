@@ -1,4 +1,4 @@
-/** What an executor returns for one step (the runner adds the title, checks and errors). */
+// What an executor returns for one step (the runner adds the title, checks and errors).
 import type { ExpectationResult } from "../results.js";
 
 export interface StepOutcome {

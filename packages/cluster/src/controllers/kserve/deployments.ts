@@ -1,10 +1,11 @@
+// The Deployments an LLMInferenceService runs: decode (or `both`), prefill, and the scheduler.
 import type { KubeObject } from "@testbed/apimachinery";
 import { childNames, schedulerLabels, type WorkloadRole, workloadLabels } from "./names.js";
 import { schedulerPodSpec } from "./scheduler-template.js";
 import type { LlmisvcSpec, PodSpec } from "./spec.js";
 import { workloadPodSpec } from "./workload-template.js";
 
-/** The Deployments an LLMInferenceService runs: decode (or `both`), prefill, and the scheduler. */
+/** The Deployment of the vLLM pods of one role: decode, prefill, or `both`. */
 export function workloadDeployment(name: string, namespace: string, spec: LlmisvcSpec, role: WorkloadRole): KubeObject {
   const names = childNames(name);
   const prefill = role === "prefill";

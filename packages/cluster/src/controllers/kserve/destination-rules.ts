@@ -1,12 +1,11 @@
+// The mesh's TLS settings towards the EPP, the workload Service and the pool's pods: SIMPLE TLS verified against
+// OpenShift's service CA. A peer whose certificate that CA did not sign (an EPP started without
+// `--cert-path`, serving its own self-signed certificate) fails the handshake — the seed's Bug 3.
 import type { KubeObject } from "@testbed/apimachinery";
 import { serviceFqdn, shadowServiceName } from "../mesh/names.js";
 import { childNames, ownedObjectLabels, SERVICE_CA_PATH } from "./names.js";
 
-/**
- * The mesh's TLS settings towards the EPP, the workload Service and the pool's pods: SIMPLE TLS verified against
- * OpenShift's service CA. A peer whose certificate that CA did not sign (an EPP started without
- * `--cert-path`, serving its own self-signed certificate) fails the handshake — the seed's Bug 3.
- */
+/** The EPP Service's DestinationRule: SIMPLE TLS with the Service's FQDN as SNI. */
 export function schedulerDestinationRule(name: string, namespace: string): KubeObject {
   const names = childNames(name);
   const host = serviceFqdn(names.eppService, namespace);

@@ -1,13 +1,11 @@
+// The HTTPRoute of kserve-config-llm-router-route: the two OpenAI inference paths go to the
+// InferencePool (through the EPP), everything else under `/<ns>/<n>` to the workload Service;
+// each strips the `/<ns>/<n>` prefix. KServe disables the Gateway API timeouts (0s) because
+// generations can be long.
 import type { KubeObject } from "@testbed/apimachinery";
 import { childNames, ownedObjectLabels } from "./names.js";
 import type { ParentGateway, PodSpec } from "./spec.js";
 
-/**
- * The HTTPRoute of kserve-config-llm-router-route: the two OpenAI inference paths go to the
- * InferencePool (through the EPP), everything else under `/<ns>/<n>` to the workload Service;
- * each strips the `/<ns>/<n>` prefix. KServe disables the Gateway API timeouts (0s) because
- * generations can be long.
- */
 export interface RouteInput {
   name: string;
   namespace: string;

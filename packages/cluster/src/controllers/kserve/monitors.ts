@@ -1,10 +1,8 @@
+// Prometheus scrape targets KServe keeps once per namespace: the ServiceMonitor for every EPP
+// Service's `metrics` port and the PodMonitor for every vLLM pod's metrics (HTTPS, port name https).
 import type { KubeObject } from "@testbed/apimachinery";
 import { ENGINE_MONITOR_NAME, SCHEDULER_MONITOR_NAME } from "./names.js";
 
-/**
- * Prometheus scrape targets KServe keeps once per namespace: the ServiceMonitor for every EPP
- * Service's `metrics` port and the PodMonitor for every vLLM pod's metrics (HTTPS, port name https).
- */
 const PART_OF = { "app.kubernetes.io/part-of": "llminferenceservice" };
 
 export function schedulerServiceMonitor(namespace: string): KubeObject {

@@ -1,8 +1,7 @@
-/**
- * The names KServe gives an LLMInferenceService's children (its ChildName suffixes) and the labels
- * it puts on them, plus the two labels the seed's commands select on, which the real controller
- * does not set (`serving.kserve.io/inferenceservice`, `app=<n>-kserve-router-scheduler`).
- */
+// The names KServe gives an LLMInferenceService's children (its ChildName suffixes) and the labels
+// it puts on them, plus the two labels the seed's commands select on, which the real controller
+// does not set (`serving.kserve.io/inferenceservice`, `app=<n>-kserve-router-scheduler`).
+
 export const LLMISVC_API_VERSION = "serving.kserve.io/v1alpha1";
 export const LLMISVC_KEY = "serving.kserve.io/LLMInferenceService";
 

@@ -1,8 +1,8 @@
-/**
- * The EndpointPickerConfigs KServe's scheduler preset passes as `--config-text` when the user's
- * args carry no config flag: a prefill/decode config when the service has `spec.prefill`, and a
- * single-profile config otherwise (both as RHOAI 3.2's kserve-config-llm-scheduler describes them).
- */
+// The EndpointPickerConfigs KServe's scheduler preset passes as `--config-text` when the user's
+// args carry no config flag: a prefill/decode config when the service has `spec.prefill`, and a
+// single-profile config otherwise (both as RHOAI 3.2's kserve-config-llm-scheduler describes them).
+
+/** The prefill/decode config, for a service with `spec.prefill`. */
 export const DEFAULT_PD_SCHEDULER_CONFIG = `apiVersion: inference.networking.x-k8s.io/v1alpha1
 kind: EndpointPickerConfig
 plugins:

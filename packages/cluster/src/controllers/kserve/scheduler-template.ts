@@ -1,14 +1,12 @@
+// The scheduler (EPP) pod preset, kserve-config-llm-scheduler as RHOAI 3.2 ships it. The user's
+// `spec.router.scheduler.template` merges over it, and a user `args` list replaces the preset's
+// whole (see pod-spec-merge.ts). There is no scheduler-config field in 3.2: the EndpointPickerConfig
+// travels as `--config-text`, which the controller appends only when the args name no config.
 import { childNames, TLS_MOUNT_PATH } from "./names.js";
 import { mergePodSpec } from "./pod-spec-merge.js";
 import { DEFAULT_PD_SCHEDULER_CONFIG, DEFAULT_SCHEDULER_CONFIG } from "./scheduler-configs.js";
 import type { PodSpec } from "./spec.js";
 
-/**
- * The scheduler (EPP) pod preset, kserve-config-llm-scheduler as RHOAI 3.2 ships it. The user's
- * `spec.router.scheduler.template` merges over it, and a user `args` list replaces the preset's
- * whole (see pod-spec-merge.ts). There is no scheduler-config field in 3.2: the EndpointPickerConfig
- * travels as `--config-text`, which the controller appends only when the args name no config.
- */
 export const SCHEDULER_IMAGE = "ghcr.io/llm-d/llm-d-inference-scheduler:v0.2.0";
 const EXT_PROC_SERVICE = "envoy.service.ext_proc.v3.ExternalProcessor";
 const CONFIG_FLAGS = ["--config-text", "--config-file"];

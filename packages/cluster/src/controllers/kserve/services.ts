@@ -1,3 +1,6 @@
+// The workload Service (HTTPS 8000 on every vLLM pod, the HTTPRoute's catch-all backend), the EPP
+// Service (ext_proc gRPC, health and metrics) and the scheduler's ServiceAccount. Both Services ask
+// OpenShift's service CA for a serving certificate in one Secret, the one the pods mount.
 import type { KubeObject } from "@testbed/apimachinery";
 import {
   childNames,
@@ -7,11 +10,7 @@ import {
   workloadSelector,
 } from "./names.js";
 
-/**
- * The workload Service (HTTPS 8000 on every vLLM pod, the HTTPRoute's catch-all backend), the EPP
- * Service (ext_proc gRPC, health and metrics) and the scheduler's ServiceAccount. Both Services ask
- * OpenShift's service CA for a serving certificate in one Secret, the one the pods mount.
- */
+/** The workload Service: HTTPS 8000 on every vLLM pod, the HTTPRoute's catch-all backend. */
 export function workloadService(name: string, namespace: string): KubeObject {
   const names = childNames(name);
   return {

@@ -1,11 +1,9 @@
+// An LLMInferenceService's spec (serving.kserve.io/v1alpha1, as RHOAI 3.2 ships it), read and
+// checked once so the builders work on plain, valid values. A bad spec is reported as the API
+// server would word a field error, and becomes a Ready=False condition rather than an exception.
 import type { KubeObject } from "@testbed/apimachinery";
 import { DEFAULT_GATEWAY } from "./names.js";
 
-/**
- * An LLMInferenceService's spec (serving.kserve.io/v1alpha1, as RHOAI 3.2 ships it), read and
- * checked once so the builders work on plain, valid values. A bad spec is reported as the API
- * server would word a field error, and becomes a Ready=False condition rather than an exception.
- */
 // biome-ignore lint/suspicious/noExplicitAny: pod specs are open-ended Kubernetes objects, merged as data.
 export type PodSpec = Record<string, any>;
 

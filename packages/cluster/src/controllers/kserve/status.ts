@@ -1,14 +1,12 @@
+// An LLMInferenceService's status as KServe derives it from its children (a knative-style
+// condition set): Ready ← WorkloadsReady ∧ RouterReady, each from its sub-conditions; a false
+// parent carries the reason and message of its first false dependent, which `oc get llmisvc`
+// shows in its REASON column. The URL is the parent Gateway's address followed by `/<ns>/<n>`.
 import { type Condition, setCondition } from "@testbed/apimachinery";
 import type { ObjectStore } from "../../store/object-store.js";
 import { childNames } from "./names.js";
 import type { LlmisvcSpec, ParentGateway } from "./spec.js";
 
-/**
- * An LLMInferenceService's status as KServe derives it from its children (a knative-style
- * condition set): Ready ← WorkloadsReady ∧ RouterReady, each from its sub-conditions; a false
- * parent carries the reason and message of its first false dependent, which `oc get llmisvc`
- * shows in its REASON column. The URL is the parent Gateway's address followed by `/<ns>/<n>`.
- */
 type Verdict = Omit<Condition, "lastTransitionTime">;
 
 const GATEWAY = "gateway.networking.k8s.io/Gateway";

@@ -1,12 +1,10 @@
+// The vLLM pod presets (kserve-config-llm-template, -decode-template, -prefill-template) as
+// RHOAI 3.2 ships them, with the user's template merged over. The kubelet chooses what to run
+// from each image's repository, so the images are the real ones.
 import { childNames, TLS_MOUNT_PATH, type WorkloadRole } from "./names.js";
 import { mergePodSpec } from "./pod-spec-merge.js";
 import type { PodSpec } from "./spec.js";
 
-/**
- * The vLLM pod presets (kserve-config-llm-template, -decode-template, -prefill-template) as
- * RHOAI 3.2 ships them, with the user's template merged over. The kubelet chooses what to run
- * from each image's repository, so the images are the real ones.
- */
 export const VLLM_IMAGE = "registry.redhat.io/rhaiis/vllm-cuda-rhel9:3.2.5";
 export const STORAGE_INITIALIZER_IMAGE = "quay.io/modh/kserve-storage-initializer:rhoai-3.2";
 export const ROUTING_SIDECAR_IMAGE = "ghcr.io/llm-d/llm-d-routing-sidecar:v0.2.0";

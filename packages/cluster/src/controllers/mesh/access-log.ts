@@ -1,7 +1,7 @@
-/**
- * Istio's default access log (meshConfig.accessLogFile: /dev/stdout, TEXT encoding): the gateway
- * formats each line itself; this entry on the HTTP connection manager is what switches it on.
- */
+// Istio's default access log (meshConfig.accessLogFile: /dev/stdout, TEXT encoding): the gateway
+// formats each line itself; this entry on the HTTP connection manager is what switches it on.
+
+/** The line format of Istio's default TEXT access log. */
 export const ISTIO_ACCESS_LOG_FORMAT =
   '[%START_TIME%] "%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%" %RESPONSE_CODE% %RESPONSE_FLAGS% ' +
   '%RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "%UPSTREAM_TRANSPORT_FAILURE_REASON%" %BYTES_RECEIVED% ' +

@@ -1,13 +1,12 @@
+// An HTTPRoute backendRef resolved to the cluster Istio sends it to, or the reason it cannot be:
+// a core Service (port required) → `outbound|<port>||<svc fqdn>`; an InferencePool (either group) →
+// its shadow Service's cluster on 54321. Other kinds are InvalidKind; references across namespaces
+// need a ReferenceGrant, which the testbed does not serve, so they are RefNotPermitted.
 import { findInferencePool, type InferencePoolView, isInferencePoolGroup } from "./inference-pools.js";
 import { findObject, type MeshSnapshot } from "./mesh-snapshot.js";
 import { outboundCluster, SHADOW_SERVICE_PORT, serviceFqdn } from "./names.js";
 
-/**
- * An HTTPRoute backendRef resolved to the cluster Istio sends it to, or the reason it cannot be:
- * a core Service (port required) → `outbound|<port>||<svc fqdn>`; an InferencePool (either group) →
- * its shadow Service's cluster on 54321. Other kinds are InvalidKind; references across namespaces
- * need a ReferenceGrant, which the testbed does not serve, so they are RefNotPermitted.
- */
+/** A backendRef that resolves: its cluster and weight, and the pool when it names an InferencePool. */
 export interface ResolvedBackend {
   ok: true;
   cluster: string;

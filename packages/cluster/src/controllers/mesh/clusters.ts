@@ -1,3 +1,7 @@
+// The gateway's clusters, as istiod gives every gateway a cluster per Service port in the mesh:
+// `outbound|<port>||<svc>.<ns>.svc.cluster.local`, STATIC here (endpoints inlined from Ready pods
+// rather than sent over EDS), HTTP/2 for gRPC/h2c ports, upstream TLS from DestinationRules. Each
+// InferencePool adds its shadow-Service cluster with Istio's override-host load balancing.
 import type { KubeObject } from "@testbed/apimachinery";
 import { DESTINATION_HEADER, LB_METADATA_NAMESPACE } from "@testbed/protocol";
 import { istioCircuitBreakers } from "./circuit-breakers.js";
@@ -7,12 +11,6 @@ import { type InferencePoolView, readInferencePool } from "./inference-pools.js"
 import type { MeshSnapshot } from "./mesh-snapshot.js";
 import { outboundCluster, POOL_NAME_LABEL, SHADOW_SERVICE_PORT, serviceFqdn } from "./names.js";
 
-/**
- * The gateway's clusters, as istiod gives every gateway a cluster per Service port in the mesh:
- * `outbound|<port>||<svc>.<ns>.svc.cluster.local`, STATIC here (endpoints inlined from Ready pods
- * rather than sent over EDS), HTTP/2 for gRPC/h2c ports, upstream TLS from DestinationRules. Each
- * InferencePool adds its shadow-Service cluster with Istio's override-host load balancing.
- */
 const CONNECT_TIMEOUT = "10s";
 const HTTP2_APP_PROTOCOLS = new Set(["grpc", "grpc-web", "http2", "kubernetes.io/h2c"]);
 const HTTP2_NAME_PREFIXES = ["grpc", "http2", "grpc-web"];
@@ -25,6 +23,7 @@ interface ServicePort {
   appProtocol?: string;
 }
 
+/** Every cluster of a gateway's config: one per Service port, plus each InferencePool's shadow cluster. */
 export function generateClusters(snapshot: MeshSnapshot): Record<string, unknown>[] {
   const clusters: Record<string, unknown>[] = [];
   for (const service of snapshot.services) {

@@ -1,3 +1,6 @@
+// Would the gateway (Envoy) accept this config? The gateway's own reader decides structure; on top
+// of it, the ext_proc rule Envoy enforces when a listener is built (FULL_DUPLEX_STREAMED bodies need
+// trailer mode SEND), so an EnvoyFilter that would get the config NACKed is caught here instead.
 import {
   EXT_PROC_FILTER_NAME,
   GatewayConfigError,
@@ -7,11 +10,7 @@ import {
 } from "@testbed/gateway";
 import { connectionManagersOf, filterChainsOf, httpFiltersOf, listenersOf } from "./envoy-filter/config-walk.js";
 
-/**
- * Would the gateway (Envoy) accept this config? The gateway's own reader decides structure; on top
- * of it, the ext_proc rule Envoy enforces when a listener is built (FULL_DUPLEX_STREAMED bodies need
- * trailer mode SEND), so an EnvoyFilter that would get the config NACKed is caught here instead.
- */
+/** The gateway's answer to a config: the error it would be rejected with, if any, and warnings. */
 export interface ConfigVerdict {
   error: string | undefined;
   warnings: string[];

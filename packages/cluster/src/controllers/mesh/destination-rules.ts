@@ -1,16 +1,14 @@
+// DestinationRule trafficPolicy.tls → the cluster's Envoy transport_socket, as Istio translates it:
+// SIMPLE = TLS verified against caCertificates (system CAs when unset) with the rule's SNI and SANs;
+// MUTUAL adds the client certificate; DISABLE (and no rule) = plaintext. insecureSkipVerify turns
+// verification off. ISTIO_MUTUAL needs mesh certificates the testbed does not issue: plaintext.
+// Host matching: an exact host (short names resolved in the rule's namespace) beats a wildcard; the
+// longest wildcard beats shorter ones; ties go to the oldest rule. A portLevelSettings entry replaces
+// the rule's policy for its port (nothing is inherited).
 import type { KubeObject } from "@testbed/apimachinery";
 import { byAge, type MeshSnapshot } from "./mesh-snapshot.js";
 import { CLUSTER_DOMAIN } from "./names.js";
 
-/**
- * DestinationRule trafficPolicy.tls → the cluster's Envoy transport_socket, as Istio translates it:
- * SIMPLE = TLS verified against caCertificates (system CAs when unset) with the rule's SNI and SANs;
- * MUTUAL adds the client certificate; DISABLE (and no rule) = plaintext. insecureSkipVerify turns
- * verification off. ISTIO_MUTUAL needs mesh certificates the testbed does not issue: plaintext.
- * Host matching: an exact host (short names resolved in the rule's namespace) beats a wildcard; the
- * longest wildcard beats shorter ones; ties go to the oldest rule. A portLevelSettings entry replaces
- * the rule's policy for its port (nothing is inherited).
- */
 const UPSTREAM_TLS_TYPE = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext";
 
 interface ClientTlsSettings {

@@ -1,10 +1,9 @@
+// Endpoints as the EndpointSlice controller would compute them: the Ready pods a selector picks in
+// one namespace (terminating pods excluded), each on the port the Service's targetPort names.
 import { isPodReady, type KubeObject } from "@testbed/apimachinery";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
 
-/**
- * Endpoints as the EndpointSlice controller would compute them: the Ready pods a selector picks in
- * one namespace (terminating pods excluded), each on the port the Service's targetPort names.
- */
+/** One Ready pod behind a Service, on the port its targetPort names. */
 export interface Endpoint {
   address: string;
   port: number;

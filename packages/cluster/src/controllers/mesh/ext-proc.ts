@@ -1,16 +1,14 @@
+// The ext_proc wiring Istio 1.26 adds for InferencePools. The BASE filter goes on a gateway's HTTP
+// connection manager when any of its routes targets a pool: cluster `dummy` (a cluster Istio never
+// defines), headers SKIP, fail-open, 1000 s message timeout, `envoy.lb` metadata both ways. Each
+// pool route then carries an ExtProcPerRoute override naming the real EPP cluster, headers SEND and
+// bodies FULL_DUPLEX_STREAMED. Trailer modes SEND arrived only in Istio 1.28 (istio PR #57041), so
+// the `ossm-3.2` profile leaves them out and `upstream` sets them.
 import { EXT_PROC_FILTER_NAME, EXT_PROC_PER_ROUTE_TYPE, EXT_PROC_TYPE, type MeshProfile } from "@testbed/gateway";
 import { LB_METADATA_NAMESPACE } from "@testbed/protocol";
 import type { InferencePoolView } from "./inference-pools.js";
 import { outboundCluster, serviceFqdn } from "./names.js";
 
-/**
- * The ext_proc wiring Istio 1.26 adds for InferencePools. The BASE filter goes on a gateway's HTTP
- * connection manager when any of its routes targets a pool: cluster `dummy` (a cluster Istio never
- * defines), headers SKIP, fail-open, 1000 s message timeout, `envoy.lb` metadata both ways. Each
- * pool route then carries an ExtProcPerRoute override naming the real EPP cluster, headers SEND and
- * bodies FULL_DUPLEX_STREAMED. Trailer modes SEND arrived only in Istio 1.28 (istio PR #57041), so
- * the `ossm-3.2` profile leaves them out and `upstream` sets them.
- */
 export const ROUTER_FILTER = "envoy.filters.http.router";
 const ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
 const EPP_GRPC_TIMEOUT = "10s";

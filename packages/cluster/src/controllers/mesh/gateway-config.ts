@@ -1,3 +1,9 @@
+// One Gateway's Envoy v3 bootstrap, as istiod would push it (before EnvoyFilters): admin on
+// 127.0.0.1:15000; per Gateway listener port a listener `0.0.0.0_<port>` whose HTTP connection
+// manager carries the attached routes grouped into virtual hosts `<hostname>:<port>`, Istio's
+// access log, the base ext_proc filter when any route targets an InferencePool, and the router;
+// HTTPS ports terminate TLS with the listener's Secret; and every mesh cluster. Alongside the
+// config, what the status writers need: per-listener verdicts, route attachments, backend problems.
 import type { KubeObject } from "@testbed/apimachinery";
 import type { MeshProfile } from "@testbed/gateway";
 import type { EnvoyConfig } from "../mesh-config-hub.js";
@@ -12,14 +18,6 @@ import { ADMIN_PORT, listenerName } from "./names.js";
 import { attachRoutes, type GatewayListenerView, gatewayListeners, type ParentAttachment } from "./route-attachment.js";
 import { type TranslatedRoute, translateHttpRoute } from "./route-translation.js";
 
-/**
- * One Gateway's Envoy v3 bootstrap, as istiod would push it (before EnvoyFilters): admin on
- * 127.0.0.1:15000; per Gateway listener port a listener `0.0.0.0_<port>` whose HTTP connection
- * manager carries the attached routes grouped into virtual hosts `<hostname>:<port>`, Istio's
- * access log, the base ext_proc filter when any route targets an InferencePool, and the router;
- * HTTPS ports terminate TLS with the listener's Secret; and every mesh cluster. Alongside the
- * config, what the status writers need: per-listener verdicts, route attachments, backend problems.
- */
 export interface GenerateOptions {
   meshProfile: MeshProfile;
 }

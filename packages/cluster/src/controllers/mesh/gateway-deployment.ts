@@ -1,3 +1,6 @@
+// Istio's automated deployment for a Gateway: a one-replica Deployment running istio-proxy and a
+// LoadBalancer Service, both `<gateway>-<gatewayClassName>` in the Gateway's namespace and owned by
+// it. The pod labels are what EnvoyFilter workloadSelectors and the seed's `-l` selectors match.
 import { controllerReference, type KubeObject } from "@testbed/apimachinery";
 import {
   CANONICAL_NAME_LABEL,
@@ -10,11 +13,6 @@ import {
   STATUS_PORT,
 } from "./names.js";
 
-/**
- * Istio's automated deployment for a Gateway: a one-replica Deployment running istio-proxy and a
- * LoadBalancer Service, both `<gateway>-<gatewayClassName>` in the Gateway's namespace and owned by
- * it. The pod labels are what EnvoyFilter workloadSelectors and the seed's `-l` selectors match.
- */
 export interface GatewayListenerPort {
   name: string;
   port: number;

@@ -1,14 +1,13 @@
+// One InferencePool read the same way from either API version:
+// v1alpha2 (inference.networking.x-k8s.io): spec.selector (map), spec.targetPortNumber,
+//   spec.extensionRef {group, kind, name, portNumber (default 9002), failureMode (default FailClose)};
+// v1 (inference.networking.k8s.io): spec.selector.matchLabels, spec.targetPorts[0].number,
+//   spec.endpointPickerRef {group, kind, name, port.number, failureMode}.
 import type { KubeObject } from "@testbed/apimachinery";
 import { findObject, type MeshSnapshot } from "./mesh-snapshot.js";
 import { POOL_GROUP_ALPHA, POOL_GROUP_V1, shadowServiceName } from "./names.js";
 
-/**
- * One InferencePool read the same way from either API version:
- * v1alpha2 (inference.networking.x-k8s.io): spec.selector (map), spec.targetPortNumber,
- *   spec.extensionRef {group, kind, name, portNumber (default 9002), failureMode (default FailClose)};
- * v1 (inference.networking.k8s.io): spec.selector.matchLabels, spec.targetPorts[0].number,
- *   spec.endpointPickerRef {group, kind, name, port.number, failureMode}.
- */
+/** An InferencePool of either API version, read into one shape. */
 export interface InferencePoolView {
   object: KubeObject;
   group: string;

@@ -1,13 +1,12 @@
+// An HTTPS listener's certificate: the Secret its first certificateRef names (same namespace as the
+// Gateway unless a ReferenceGrant allowed otherwise, which the testbed does not serve), inlined
+// into a DownstreamTlsContext. A missing or incomplete Secret leaves the listener unprogrammed with
+// Gateway API's InvalidCertificateRef.
 import type { KubeObject } from "@testbed/apimachinery";
 import { findObject, type MeshSnapshot } from "./mesh-snapshot.js";
 import type { GatewayListenerView } from "./route-attachment.js";
 
-/**
- * An HTTPS listener's certificate: the Secret its first certificateRef names (same namespace as the
- * Gateway unless a ReferenceGrant allowed otherwise, which the testbed does not serve), inlined
- * into a DownstreamTlsContext. A missing or incomplete Secret leaves the listener unprogrammed with
- * Gateway API's InvalidCertificateRef.
- */
+/** An HTTPS listener's DownstreamTlsContext transport socket, or why it cannot have one. */
 export type ListenerTls =
   | { ok: true; transportSocket: Record<string, unknown> }
   | { ok: false; reason: "InvalidCertificateRef" | "RefNotPermitted"; message: string };

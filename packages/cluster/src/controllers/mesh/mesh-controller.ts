@@ -1,3 +1,10 @@
+// istiod for the simulated cluster. Any change to what gateways are built from (Gateways and their
+// classes, HTTPRoutes, Services, Pods, InferencePools of both groups, DestinationRules,
+// EnvoyFilters, Secrets, Namespaces, the gateway Deployments) triggers one full pass: deploy each
+// Gateway of an Istio class (Deployment + LoadBalancer Service), create each InferencePool's shadow
+// Service, generate every gateway's config, apply its EnvoyFilters, push it to the MeshConfigHub
+// when it changed, and write status on GatewayClasses, Gateways, HTTPRoutes, InferencePools and
+// EnvoyFilters. Passes coalesce in the reconcile queue, so a burst of pod updates costs one pass.
 import { isDeepStrictEqual } from "node:util";
 import { type KubeObject, kubeTime, setCondition } from "@testbed/apimachinery";
 import type { MeshProfile } from "@testbed/gateway";
@@ -24,15 +31,6 @@ import { gatewayStatus, readyGatewayPod } from "./status/gateway-status.js";
 import { inferencePoolStatus } from "./status/pool-status.js";
 import { httpRouteStatus, type RouteParentVerdict } from "./status/route-status.js";
 
-/**
- * istiod for the simulated cluster. Any change to what gateways are built from (Gateways and their
- * classes, HTTPRoutes, Services, Pods, InferencePools of both groups, DestinationRules,
- * EnvoyFilters, Secrets, Namespaces, the gateway Deployments) triggers one full pass: deploy each
- * Gateway of an Istio class (Deployment + LoadBalancer Service), create each InferencePool's shadow
- * Service, generate every gateway's config, apply its EnvoyFilters, push it to the MeshConfigHub
- * when it changed, and write status on GatewayClasses, Gateways, HTTPRoutes, InferencePools and
- * EnvoyFilters. Passes coalesce in the reconcile queue, so a burst of pod updates costs one pass.
- */
 export interface MeshControllerOptions {
   hub: MeshConfigHub;
   meshProfile?: MeshProfile;
@@ -48,6 +46,7 @@ const POOL_ALPHA = `${POOL_GROUP_ALPHA}/InferencePool`;
 const POOL_V1 = `${POOL_GROUP_V1}/InferencePool`;
 const TRIGGERS = new Set([...Object.keys(WATCHED_KINDS), "apps/Deployment"]);
 
+/** istiod's reconcile loop: one full pass over every gateway per batch of changes. */
 export class MeshController extends QueuedController {
   readonly name = "mesh-controller";
   readonly meshProfile: MeshProfile;

@@ -1,11 +1,10 @@
+// Everything the mesh reads to program gateways, as plain lists. Generation works on a snapshot, so
+// it is a pure function of cluster state (tests build one from objects, the controller from the store).
 import type { KubeObject } from "@testbed/apimachinery";
 import type { ObjectStore } from "../../store/object-store.js";
 import { GATEWAY_GROUP, POOL_GROUP_ALPHA, POOL_GROUP_V1 } from "./names.js";
 
-/**
- * Everything the mesh reads to program gateways, as plain lists. Generation works on a snapshot, so
- * it is a pure function of cluster state (tests build one from objects, the controller from the store).
- */
+/** The cluster state gateway generation reads, kind by kind. */
 export interface MeshSnapshot {
   namespaces: KubeObject[];
   gatewayClasses: KubeObject[];

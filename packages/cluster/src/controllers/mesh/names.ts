@@ -1,9 +1,7 @@
+// The names and numbers Istio (OSSM 3.2 / Istio 1.26) gives what it generates, in one place so the
+// seed's greps (`outbound|9002||…epp-service…`, `…inference-pool-ip-a5e07bf3…`) find them.
 import { createHash } from "node:crypto";
 
-/**
- * The names and numbers Istio (OSSM 3.2 / Istio 1.26) gives what it generates, in one place so the
- * seed's greps (`outbound|9002||…epp-service…`, `…inference-pool-ip-a5e07bf3…`) find them.
- */
 export const CLUSTER_DOMAIN = "cluster.local";
 
 /** GatewayClass controllerNames this mesh serves: OpenShift's name for Istio's, and Istio's own. */

@@ -1,14 +1,13 @@
+// Which HTTPRoutes attach to which listeners of a Gateway, by Gateway API's rules: a parentRef names
+// the Gateway (optionally one listener by sectionName or port); the listener's allowedRoutes must
+// admit the route's namespace (Same by default, All, or a namespace Selector) and kind; listener and
+// route hostnames must intersect. Each parentRef gets an Accepted verdict with Gateway API's reasons.
 import type { KubeObject } from "@testbed/apimachinery";
 import { matchesSelector, selectorFromObject } from "@testbed/apimachinery";
 import { byAge, findObject, type MeshSnapshot } from "./mesh-snapshot.js";
 import { GATEWAY_GROUP } from "./names.js";
 
-/**
- * Which HTTPRoutes attach to which listeners of a Gateway, by Gateway API's rules: a parentRef names
- * the Gateway (optionally one listener by sectionName or port); the listener's allowedRoutes must
- * admit the route's namespace (Same by default, All, or a namespace Selector) and kind; listener and
- * route hostnames must intersect. Each parentRef gets an Accepted verdict with Gateway API's reasons.
- */
+/** One listener of a Gateway, with what route attachment checks. */
 export interface GatewayListenerView {
   name: string;
   port: number;

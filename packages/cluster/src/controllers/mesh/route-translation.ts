@@ -1,3 +1,10 @@
+// HTTPRoute rules → Envoy routes, as Istio translates them: one Envoy route per match, named after
+// the rule (`rule.name`, else `<ns>.<route>.<ruleIndex>`); PathPrefix → path_separated_prefix
+// ("/" stays a plain prefix), Exact → path, RegularExpression → safe_regex; header and method
+// matches → header matchers; URLRewrite ReplacePrefixMatch → prefix_rewrite; timeouts.request →
+// timeout (Istio's default 0s = none) and Istio's default retry policy. A rule whose backends all
+// fail to resolve answers 500 directly. Query-parameter matches are not modelled by the gateway
+// and are left out.
 import type { KubeObject } from "@testbed/apimachinery";
 import { EXT_PROC_FILTER_NAME, type MeshProfile } from "@testbed/gateway";
 import { type BackendProblem, type ResolvedBackend, resolveBackend } from "./backends.js";
@@ -5,15 +12,7 @@ import { extProcPerRoute } from "./ext-proc.js";
 import type { InferencePoolView } from "./inference-pools.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
 
-/**
- * HTTPRoute rules → Envoy routes, as Istio translates them: one Envoy route per match, named after
- * the rule (`rule.name`, else `<ns>.<route>.<ruleIndex>`); PathPrefix → path_separated_prefix
- * ("/" stays a plain prefix), Exact → path, RegularExpression → safe_regex; header and method
- * matches → header matchers; URLRewrite ReplacePrefixMatch → prefix_rewrite; timeouts.request →
- * timeout (Istio's default 0s = none) and Istio's default retry policy. A rule whose backends all
- * fail to resolve answers 500 directly. Query-parameter matches are not modelled by the gateway
- * and are left out.
- */
+/** One Envoy route made from an HTTPRoute match, with its precedence and the pool it targets. */
 export interface TranslatedRoute {
   envoy: Record<string, unknown>;
   /** Gateway API precedence: path kind (Exact 3 > Prefix 2 > Regex 1), path length, method, headers. */

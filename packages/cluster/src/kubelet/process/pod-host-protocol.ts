@@ -1,14 +1,13 @@
+// Messages between the kubelet and a pod's own process (`--isolation process`), over Node's IPC
+// channel. The pod process runs the pod's containers; the kubelet keeps everything else (probes,
+// restarts, status, volumes) and feeds the pod the store objects and gateway configs it reads.
 import type { KubeObject } from "@testbed/apimachinery";
 import type { EnvoyConfig } from "../../controllers/mesh-config-hub.js";
 import type { WatchEvent } from "../../store/object-store.js";
 import type { Node } from "../pod-network.js";
 import type { ContainerSpec, ExecResult } from "../runtimes/container-runtime.js";
 
-/**
- * Messages between the kubelet and a pod's own process (`--isolation process`), over Node's IPC
- * channel. The pod process runs the pod's containers; the kubelet keeps everything else (probes,
- * restarts, status, volumes) and feeds the pod the store objects and gateway configs it reads.
- */
+/** What a new pod process is started with: its pod, node, address, files and run settings. */
 export interface PodHostSetup {
   pod: KubeObject;
   node: Node;

@@ -1,8 +1,6 @@
-/**
- * The entry point of a pod's own process (`testbed up --isolation process`): it runs the pod's
- * containers with the same container images as in-process mode, reading the store through a
- * mirror and gateway configs through a hub that the kubelet feeds over IPC.
- */
+// The entry point of a pod's own process (`testbed up --isolation process`): it runs the pod's
+// containers with the same container images as in-process mode, reading the store through a
+// mirror and gateway configs through a hub that the kubelet feeds over IPC.
 import { SystemClock } from "@testbed/common";
 import { MeshConfigHub } from "../../controllers/mesh-config-hub.js";
 import { setPrivilegedPorts } from "../../network/ports.js";

@@ -1,16 +1,15 @@
+// EnvoyFilters applied as data to one gateway's generated config. All selected filters' patches run
+// phase by phase (LISTENER … CLUSTER), filters in priority/creation order within a phase, as istiod
+// does. An EnvoyFilter is all or nothing: if one of its patches cannot apply, or the result would
+// not be accepted by the gateway, it is left out (with the reason) and the others are applied again
+// without it — a bad EnvoyFilter never breaks a gateway's config.
 import type { KubeObject } from "@testbed/apimachinery";
 import type { EnvoyConfig } from "../../mesh-config-hub.js";
 import { checkGatewayConfig } from "../config-validation.js";
 import { APPLY_ORDER, applyConfigPatch, type ConfigPatch } from "./config-patch.js";
 import { type EnvoyFilterTarget, selectEnvoyFilters } from "./envoy-filter-selection.js";
 
-/**
- * EnvoyFilters applied as data to one gateway's generated config. All selected filters' patches run
- * phase by phase (LISTENER … CLUSTER), filters in priority/creation order within a phase, as istiod
- * does. An EnvoyFilter is all or nothing: if one of its patches cannot apply, or the result would
- * not be accepted by the gateway, it is left out (with the reason) and the others are applied again
- * without it — a bad EnvoyFilter never breaks a gateway's config.
- */
+/** What became of one selected EnvoyFilter on this gateway. */
 export interface EnvoyFilterOutcome {
   namespace: string;
   name: string;

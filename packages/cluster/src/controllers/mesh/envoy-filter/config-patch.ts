@@ -1,3 +1,7 @@
+// One EnvoyFilter configPatch applied to a gateway bootstrap in place: find what `match` selects
+// for `applyTo`, then run the operation there. Operations Istio does not allow for an applyTo
+// (REPLACE on a cluster, ADD on an HTTP_ROUTE, …) and kinds the gateway has no config for
+// (EXTENSION_CONFIG, LISTENER_FILTER) are PatchErrors, so the EnvoyFilter is skipped with a warning.
 import {
   clustersOf,
   connectionManagersOf,
@@ -23,14 +27,9 @@ import {
 } from "./patch-match.js";
 import { isPlainObject, toProtoFieldNames } from "./proto-merge.js";
 
-/**
- * One EnvoyFilter configPatch applied to a gateway bootstrap in place: find what `match` selects
- * for `applyTo`, then run the operation there. Operations Istio does not allow for an applyTo
- * (REPLACE on a cluster, ADD on an HTTP_ROUTE, …) and kinds the gateway has no config for
- * (EXTENSION_CONFIG, LISTENER_FILTER) are PatchErrors, so the EnvoyFilter is skipped with a warning.
- */
 type Json = Record<string, unknown>;
 
+/** One entry of an EnvoyFilter's `configPatches`. */
 export interface ConfigPatch {
   applyTo?: string;
   match?: PatchMatch;

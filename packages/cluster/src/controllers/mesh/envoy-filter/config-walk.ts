@@ -1,9 +1,7 @@
+// Live references into a gateway bootstrap (static_resources.listeners / clusters, filter chains,
+// HTTP connection managers, their inline route configs), so patches can edit it in place.
 import { isPlainObject } from "./proto-merge.js";
 
-/**
- * Live references into a gateway bootstrap (static_resources.listeners / clusters, filter chains,
- * HTTP connection managers, their inline route configs), so patches can edit it in place.
- */
 type Json = Record<string, unknown>;
 
 export const HCM_FILTER = "envoy.filters.network.http_connection_manager";

@@ -1,12 +1,11 @@
+// Which EnvoyFilters reach one gateway, and in what order, as istiod decides: filters in the root
+// namespace (istio-system) apply everywhere, others only in their own namespace; a workloadSelector
+// must match the gateway pod's labels (the seed's fix names openshift-ai-inference, so maas-gateway
+// stays unpatched); targetRefs may name the Gateway instead. Order: priority, then creation time.
 import type { KubeObject } from "@testbed/apimachinery";
 import { GATEWAY_GROUP, ROOT_NAMESPACE } from "../names.js";
 
-/**
- * Which EnvoyFilters reach one gateway, and in what order, as istiod decides: filters in the root
- * namespace (istio-system) apply everywhere, others only in their own namespace; a workloadSelector
- * must match the gateway pod's labels (the seed's fix names openshift-ai-inference, so maas-gateway
- * stays unpatched); targetRefs may name the Gateway instead. Order: priority, then creation time.
- */
+/** The gateway whose EnvoyFilters are being selected. */
 export interface EnvoyFilterTarget {
   namespace: string;
   gatewayName: string;

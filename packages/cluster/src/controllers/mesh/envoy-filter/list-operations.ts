@@ -1,11 +1,9 @@
+// The patch operations on an ordered list of named things (filters, routes, clusters, …), as
+// istiod applies them. `select` picks the elements the match names (all of them when it names
+// none); `named` says whether it named one: if not, INSERT_BEFORE means "at the front" and
+// INSERT_AFTER "at the end"; a named element that is absent inserts nothing.
 import { protoMerge } from "./proto-merge.js";
 
-/**
- * The patch operations on an ordered list of named things (filters, routes, clusters, …), as
- * istiod applies them. `select` picks the elements the match names (all of them when it names
- * none); `named` says whether it named one: if not, INSERT_BEFORE means "at the front" and
- * INSERT_AFTER "at the end"; a named element that is absent inserts nothing.
- */
 type Json = Record<string, unknown>;
 
 export type Operation = "MERGE" | "ADD" | "REMOVE" | "INSERT_BEFORE" | "INSERT_AFTER" | "INSERT_FIRST" | "REPLACE";

@@ -1,11 +1,9 @@
+// EnvoyFilter `match` predicates (istio/api envoy_filter.proto) evaluated against generated config.
+// Unset fields match everything.
 import { parseOutboundCluster } from "../names.js";
 import { listenerPort } from "./config-walk.js";
 import type { EnvoyFilterTarget } from "./envoy-filter-selection.js";
 
-/**
- * EnvoyFilter `match` predicates (istio/api envoy_filter.proto) evaluated against generated config.
- * Unset fields match everything.
- */
 type Json = Record<string, unknown>;
 
 export interface ListenerMatch {

@@ -1,10 +1,9 @@
-/**
- * Protobuf merge semantics on Envoy config held as JSON (what an EnvoyFilter MERGE does): scalars are
- * replaced, nested messages merged field by field, repeated fields appended, map entries replaced
- * whole (typed_per_filter_config["envoy.filters.http.ext_proc"] is one entry), Durations replaced
- * (in any spelling), an Any (`typed_config`) merged only when its @type is unchanged and replaced
- * otherwise, and setting one member of a oneof clears its siblings.
- */
+// Protobuf merge semantics on Envoy config held as JSON (what an EnvoyFilter MERGE does): scalars are
+// replaced, nested messages merged field by field, repeated fields appended, map entries replaced
+// whole (typed_per_filter_config["envoy.filters.http.ext_proc"] is one entry), Durations replaced
+// (in any spelling), an Any (`typed_config`) merged only when its @type is unchanged and replaced
+// otherwise, and setting one member of a oneof clears its siblings.
+
 type Json = Record<string, unknown>;
 
 /** Fields whose values are proto maps: merging replaces entry by entry. */

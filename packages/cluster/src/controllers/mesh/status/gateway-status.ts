@@ -1,3 +1,7 @@
+// Gateway status as Istio writes it: `addresses[0]` = the Ready gateway pod's address on the
+// listener port clients use (the first HTTPS listener, else the first listener; the port appears
+// only when the kubelet had to shift a privileged port, see network/ports.ts), Accepted and
+// Programmed conditions, and per listener its attached route count and conditions.
 import { type Condition, type KubeObject, setCondition } from "@testbed/apimachinery";
 import { addressFor } from "../../../network/ports.js";
 import { isServingPod } from "../endpoints.js";
@@ -5,12 +9,7 @@ import type { GatewayGeneration, ListenerReport } from "../gateway-config.js";
 import type { MeshSnapshot } from "../mesh-snapshot.js";
 import { GATEWAY_GROUP, GATEWAY_NAME_LABEL, gatewayDeploymentName, serviceFqdn } from "../names.js";
 
-/**
- * Gateway status as Istio writes it: `addresses[0]` = the Ready gateway pod's address on the
- * listener port clients use (the first HTTPS listener, else the first listener; the port appears
- * only when the kubelet had to shift a privileged port, see network/ports.ts), Accepted and
- * Programmed conditions, and per listener its attached route count and conditions.
- */
+/** The gateway's oldest serving pod, whose address the status reports. */
 export function readyGatewayPod(snapshot: MeshSnapshot, gateway: KubeObject): KubeObject | undefined {
   return snapshot.pods
     .filter((pod) => pod.metadata.namespace === gateway.metadata.namespace)

@@ -1,14 +1,12 @@
+// HTTPRoute status.parents[]: one entry per parentRef this mesh serves, with its controllerName and
+// the conditions Accepted (Accepted / NotAllowedByListeners / NoMatchingListenerHostname /
+// NoMatchingParent) and ResolvedRefs (ResolvedRefs / BackendNotFound / InvalidKind /
+// RefNotPermitted). Entries written by other controllers are kept.
 import { isDeepStrictEqual } from "node:util";
 import { type Condition, type KubeObject, setCondition } from "@testbed/apimachinery";
 import type { BackendProblem } from "../backends.js";
 import type { ParentAttachment } from "../route-attachment.js";
 
-/**
- * HTTPRoute status.parents[]: one entry per parentRef this mesh serves, with its controllerName and
- * the conditions Accepted (Accepted / NotAllowedByListeners / NoMatchingListenerHostname /
- * NoMatchingParent) and ResolvedRefs (ResolvedRefs / BackendNotFound / InvalidKind /
- * RefNotPermitted). Entries written by other controllers are kept.
- */
 export interface RouteParentVerdict {
   attachment: ParentAttachment;
   controllerName: string;

@@ -8,7 +8,7 @@ import { generateGatewayConfig } from "../src/controllers/mesh/gateway-config.js
 import { gatewayPodLabels } from "../src/controllers/mesh/gateway-deployment.js";
 import { snapshotFromObjects } from "../src/controllers/mesh/mesh-snapshot.js";
 import type { EnvoyConfig } from "../src/controllers/mesh-config-hub.js";
-import { cluster, clusters, effectiveOnRoute, httpFilters, route, routes } from "./fixtures/config-inspection.js";
+import { cluster, clusters, effectiveOnRoute, httpFilters, route, routes } from "./config-inspection.js";
 import { SEED_ENVOY_FILTER_YAML, seedClusterObjects } from "./fixtures/seed-cluster.js";
 
 const EPP_CLUSTER = "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local";

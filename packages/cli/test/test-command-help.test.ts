@@ -1,10 +1,9 @@
+// Every command answers --help and -h with its usage (exit 0), and a flag it does not know with
+// the usage and exit 2 — never with parseArgs' stack trace (authorino and limitador used to crash).
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../src/main.js";
-
-// Every command answers --help and -h with its usage (exit 0), and a flag it does not know with
-// the usage and exit 2 — never with parseArgs' stack trace (authorino and limitador used to crash).
 
 const bin = fileURLToPath(new URL("../bin/testbed.mjs", import.meta.url));
 

@@ -1,12 +1,12 @@
+// The front door stays fast only while `testbed --help` loads the shell alone and `testbed oc` loads
+// a Kubernetes client's worth of code. esbuild walks the real import graph (the sources, through the
+// same "development" export condition the tests use); every package outside the workspace is left
+// external and recorded, so the assertions name exactly what a command would load.
 import { fileURLToPath } from "node:url";
 import { build, type Metafile, type Plugin } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../src/main.js";
 
-// The front door stays fast only while `testbed --help` loads the shell alone and `testbed oc` loads
-// a Kubernetes client's worth of code. esbuild walks the real import graph (the sources, through the
-// same "development" export condition the tests use); every package outside the workspace is left
-// external and recorded, so the assertions name exactly what a command would load.
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** What the oc path must never reach: the runtime of the cluster and its servers. */

@@ -1,3 +1,5 @@
+// The as-shipped rhoai-3.2 cluster with the seed's HTTP_FILTER EnvoyFilter (Bug 1 fixed, Bug 3 not):
+// chats answer 200, round robin over the two prefill and two decode pods, the EPP never reached.
 import { fileURLToPath } from "node:url";
 import { applyManifests, loadManifests } from "@testbed/apimachinery";
 import { startTestbed, storeTarget, type TestbedHandle } from "@testbed/cluster";
@@ -6,8 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLoadCommand } from "../src/commands/load.js";
 import { DEFAULT_TOPOLOGY } from "../src/commands/up.js";
 
-// The as-shipped rhoai-3.2 cluster with the seed's HTTP_FILTER EnvoyFilter (Bug 1 fixed, Bug 3 not):
-// chats answer 200, round robin over the two prefill and two decode pods, the EPP never reached.
 const ENVOY_FILTER_FIX = fileURLToPath(
   new URL("../../../manifests/08-envoyfilter-fix-extproc-body.yaml", import.meta.url),
 );

@@ -1,3 +1,4 @@
+// The kubelet runs real components: a vLLM pod here is vllm-sim on the pod's own loopback address.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,6 @@ import { defaultNodes } from "../src/kubelet/pod-network.js";
 import { TESTBED_IMAGES } from "../src/kubelet/runtimes/images.js";
 import { ObjectStore } from "../src/store/object-store.js";
 
-// The kubelet runs real components: a vLLM pod here is vllm-sim on the pod's own loopback address.
 const NS = "kubelet-test";
 let store: ObjectStore;
 let kubelet: Kubelet;

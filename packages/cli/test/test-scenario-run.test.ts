@@ -1,3 +1,5 @@
+// One run of a small scenario against the real rhoai-3.2 topology (Bug 1, then the HTTP_ROUTE
+// EnvoyFilter), through `testbed scenario run FILE --json`; the report is inspected afterwards.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,8 +7,6 @@ import { type ScenarioReport, stepText, summaryText } from "@testbed/scenario";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { scenarioCommand } from "../src/commands/scenario.js";
 
-// One run of a small scenario against the real rhoai-3.2 topology (Bug 1, then the HTTP_ROUTE
-// EnvoyFilter), through `testbed scenario run FILE --json`; the report is inspected afterwards.
 const CHAT = "/my-first-model/qwen3-0-6b/v1/chat/completions";
 const EPP_CLUSTER = "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local";
 const SCENARIO = `

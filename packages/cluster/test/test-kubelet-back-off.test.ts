@@ -1,3 +1,5 @@
+// The kubelet's CrashLoopBackOff keeps its real schedule (10 s, doubling) and takes it from the
+// cluster's clock: on a simulated clock the test moves time instead of waiting 30 s.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,8 +12,6 @@ import { defaultNodes } from "../src/kubelet/pod-network.js";
 import { TESTBED_IMAGES } from "../src/kubelet/runtimes/images.js";
 import { ObjectStore } from "../src/store/object-store.js";
 
-// The kubelet's CrashLoopBackOff keeps its real schedule (10 s, doubling) and takes it from the
-// cluster's clock: on a simulated clock the test moves time instead of waiting 30 s.
 const NS = "back-off-test";
 const START = Date.parse("2026-01-01T00:00:00Z");
 let clock: SimulatedClock;

@@ -1,3 +1,5 @@
+// `testbed up --prometheus` decides from PATH; a stand-in `prometheus` (a small Node script that answers
+// /-/ready and records SIGHUPs) shows the config is regenerated and reloaded when pods change.
 import {
   chmodSync,
   existsSync,
@@ -18,8 +20,6 @@ import { PROMETHEUS_INSTALL_HINT } from "../src/observability/local-prometheus.j
 import { planPrometheus, startPrometheusIfInstalled } from "../src/observability/prometheus-option.js";
 import type { PodView } from "../src/observability/scrape-targets.js";
 
-// `testbed up --prometheus` decides from PATH; a stand-in `prometheus` (a small Node script that answers
-// /-/ready and records SIGHUPs) shows the config is regenerated and reloaded when pods change.
 let dir: string;
 let api: Server;
 let apiUrl: string;

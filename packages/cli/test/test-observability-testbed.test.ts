@@ -1,3 +1,5 @@
+// The scrape config generated from a running rhoai-3.2 testbed, and the dashboards' metric names
+// checked against what that testbed's vLLM pods and EPP really expose on the scraped addresses.
 import { startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,8 +11,6 @@ import { renderPrometheusConfig } from "../src/observability/prometheus-config.j
 import { metricNamesIn } from "../src/observability/promql-names.js";
 import { type ScrapeTarget, scrapeTargets } from "../src/observability/scrape-targets.js";
 
-// The scrape config generated from a running rhoai-3.2 testbed, and the dashboards' metric names
-// checked against what that testbed's vLLM pods and EPP really expose on the scraped addresses.
 let testbed: TestbedHandle;
 let targets: ScrapeTarget[];
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });

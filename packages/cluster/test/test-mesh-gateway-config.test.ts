@@ -12,7 +12,7 @@ import {
   listener,
   route,
   routes,
-} from "./fixtures/config-inspection.js";
+} from "./config-inspection.js";
 import { kserveRoute, SERVICE_CA, seedClusterObjects, TEST_CERT, TEST_KEY } from "./fixtures/seed-cluster.js";
 
 const POOL_CLUSTER = "outbound|54321||qwen3-0-6b-inference-pool-ip-a5e07bf3.my-first-model.svc.cluster.local";

@@ -1,10 +1,10 @@
+// A gRPC health probe gives up after 1 s of the kubelet's clock when the pod never answers.
 import { createServer, type Http2Server, type Http2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { eventually, SimulatedClock } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runProbe } from "../src/kubelet/probes.js";
 
-// A gRPC health probe gives up after 1 s of the kubelet's clock when the pod never answers.
 let silent: Http2Server;
 let port = 0;
 let calls = 0;

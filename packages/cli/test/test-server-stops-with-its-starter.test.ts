@@ -1,11 +1,10 @@
+// `npx testbed epp … &` then `kill $!` used to leave the EPP running, re-parented, holding its
+// ports: npm runs the bin through `sh -c`, forwards SIGTERM to that shell only, and the shell dies
+// without passing it on. A server now stops when whoever started it is gone. Linux: /proc.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
-
-// `npx testbed epp … &` then `kill $!` used to leave the EPP running, re-parented, holding its
-// ports: npm runs the bin through `sh -c`, forwards SIGTERM to that shell only, and the shell dies
-// without passing it on. A server now stops when whoever started it is gone. Linux: /proc.
 
 const bin = fileURLToPath(new URL("../bin/testbed.mjs", import.meta.url));
 const EPP = [

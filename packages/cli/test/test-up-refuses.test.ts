@@ -1,3 +1,6 @@
+// `testbed up` refuses, before starting anything, to share a TESTBED_HOME with a running testbed
+// (the second one used to take over its server file, and delete it on exit) or a pod subnet
+// another testbed uses (its pods could not bind their addresses: CrashLoopBackOff gateways).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
@@ -7,10 +10,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeServerAddress } from "@testbed/apimachinery";
 import { afterEach, describe, expect, it } from "vitest";
-
-// `testbed up` refuses, before starting anything, to share a TESTBED_HOME with a running testbed
-// (the second one used to take over its server file, and delete it on exit) or a pod subnet
-// another testbed uses (its pods could not bind their addresses: CrashLoopBackOff gateways).
 
 const bin = fileURLToPath(new URL("../bin/testbed.mjs", import.meta.url));
 const servers: Server[] = [];

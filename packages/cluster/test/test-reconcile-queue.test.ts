@@ -1,9 +1,9 @@
+// The work queue's retry back-off runs on the controller's clock: a simulated one shows the
+// 20 ms, 40 ms, 80 ms … schedule without waiting for it.
 import { SimulatedClock } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { ReconcileQueue } from "../src/controllers/controller.js";
 
-// The work queue's retry back-off runs on the controller's clock: a simulated one shows the
-// 20 ms, 40 ms, 80 ms … schedule without waiting for it.
 describe("ReconcileQueue", () => {
   it("retries a failing reconcile with doubling back-off on the controller's clock", async () => {
     const clock = new SimulatedClock();

@@ -1,11 +1,10 @@
+// A second testbed on a subnet another one uses got pods that could not bind their addresses
+// (CrashLoopBackOff gateways). Now the cluster refuses to start, naming a free subnet.
 import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultNodes } from "../src/kubelet/pod-network.js";
 import { checkSubnetFree, SubnetInUseError } from "../src/kubelet/subnet-in-use.js";
 import { startTestbed } from "../src/testbed.js";
-
-// A second testbed on a subnet another one uses got pods that could not bind their addresses
-// (CrashLoopBackOff gateways). Now the cluster refuses to start, naming a free subnet.
 
 const SUBNET = 219;
 const listeners: Server[] = [];

@@ -7,7 +7,7 @@ import { MeshController } from "../src/controllers/mesh/mesh-controller.js";
 import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
 import { setPrivilegedPorts } from "../src/network/ports.js";
 import { ObjectStore } from "../src/store/object-store.js";
-import { cluster, effectiveOnRoute, endpointsOf } from "./fixtures/config-inspection.js";
+import { cluster, effectiveOnRoute, endpointsOf } from "./config-inspection.js";
 import { readyStatus, SEED_ENVOY_FILTER_YAML, seedClusterObjects } from "./fixtures/seed-cluster.js";
 
 const GW_KEY = "openshift-ingress/openshift-ai-inference";
