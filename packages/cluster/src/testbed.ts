@@ -15,7 +15,9 @@ import { MeshConfigHub } from "./controllers/mesh-config-hub.js";
 import { ServiceCaController } from "./controllers/service-ca.js";
 import { Kubelet } from "./kubelet/kubelet.js";
 import { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
+import { repositoryName } from "./kubelet/runtimes/container-runtime.js";
 import { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
+import { vllmImage } from "./kubelet/runtimes/vllm.js";
 import { checkSubnetFree } from "./kubelet/subnet-in-use.js";
 import { storeTarget } from "./manifests/store-target.js";
 import { detectPrivilegedPorts } from "./network/ports.js";
@@ -96,6 +98,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       clock: options.clock,
       timeScale: options.timeScale,
       seed: options.seed,
+      sharedTokenizer: options.isolation === "in-process",
     },
     images: TESTBED_IMAGES,
     nodes,
@@ -105,13 +108,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     probePeriodMs: options.probePeriodMs,
     isolation: options.isolation,
   });
-  const authorities = Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
-  // While the CA keys are generated on the thread pool, load the Qwen3 tokenizer every vLLM pod
-  // shares (the node "pre-pulling the image"), so the pods do not wait for it later. Imported lazily:
-  // a client of this package that never starts a testbed does not parse the 7.5 MB vocabulary.
-  const tokenizer = import("@testbed/vllm-sim").then(({ qwen3Tokenizer }) => qwen3Tokenizer());
-  const [serviceCa, ingress] = await authorities;
-  await tokenizer;
+  const [serviceCa, ingress] = await Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
   const controllers: Controller[] = [
     serviceCa,
     ingress,
@@ -124,7 +121,9 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
   const context = { store, clock: options.clock, log: options.log };
   for (const controller of controllers) controller.start(context);
   let api: ApiServerHandle | undefined;
+  let cancelTokenizerLoad = () => {};
   const stop = async () => {
+    cancelTokenizerLoad();
     await api?.close();
     for (const controller of controllers) controller.stop();
     await kubelet.shutdown();
@@ -144,6 +143,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       },
     });
     applied = options.topology ? await applyManifests(storeTarget(store), await loadManifests(options.topology)) : [];
+    if (options.isolation === "in-process") cancelTokenizerLoad = loadTokenizerOnceReady(store);
   } catch (error) {
     // A taken port or a bad topology: release what started, or the server and pods keep the process alive.
     await stop();
@@ -177,6 +177,39 @@ function waitUntilReady(store: ObjectStore, clock: Clock, timeoutMs: number): Pr
       reject(new Error(`not ready after ${timeoutMs} ms: ${notReady(store).join(", ")}`));
     }, timeoutMs);
   });
+}
+
+/**
+ * The in-process vLLM pods share one Qwen3 tokenizer and become Ready without it (loading it takes
+ * about half a second of this one thread). Once the whole cluster is first Ready, and after whatever
+ * is waiting for that has run (`testbed up` prints its banner), load it while the user reads, so the
+ * first request does not wait for it — the node "pre-pulling the image". Returns a cancel function.
+ */
+function loadTokenizerOnceReady(store: ObjectStore): () => void {
+  let pending: NodeJS.Immediate | undefined;
+  const unwatch = store.watch(() => {
+    if (notReady(store).length > 0) return;
+    unwatch();
+    if (!runsVllm(store)) return;
+    pending = setImmediate(() => {
+      pending = undefined;
+      void import("@testbed/vllm-sim").then(({ qwen3Tokenizer }) => qwen3Tokenizer().load());
+    });
+  });
+  return () => {
+    unwatch();
+    if (pending) clearImmediate(pending);
+  };
+}
+
+function runsVllm(store: ObjectStore): boolean {
+  return store
+    .list("Pod")
+    .some((pod) =>
+      [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].some((container: { image?: string }) =>
+        vllmImage.matches(repositoryName(container.image ?? "")),
+      ),
+    );
 }
 
 /** What keeps the testbed from being ready: pods not Ready, Deployments short of replicas, Gateways without address. */
