@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "@testbed/apimachinery";
 import { type ApplyResult, applyManifests, isPodReady, loadManifests } from "@testbed/apimachinery";
-import { type Clock, type LogSink, SystemClock, silentSink } from "@testbed/common";
+import { type Clock, type LogSink, prepareKeyPairs, SystemClock, silentSink } from "@testbed/common";
 import { type ApiServerHandle, startApiServer } from "./api/api-server.js";
 import type { Controller } from "./controllers/controller.js";
 import { DeploymentController } from "./controllers/deployment-controller.js";
@@ -85,6 +85,12 @@ export interface TestbedHandle {
 export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Promise<TestbedHandle> {
   const options: TestbedOptions = { ...DEFAULT_TESTBED_OPTIONS, ...definedOnly(overrides) };
   const nodes = defaultNodes();
+  // The certificate authorities' keys, and RSA keys for the first certificates signed (the service
+  // CA's first serving certificate, the EPP's self-signed one), generate on the thread pool while
+  // this thread starts the API server and applies the topology; the controllers start after that.
+  prepareKeyPairs("RSA-2048", 3);
+  const authorities = Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
+  authorities.catch(() => {}); // awaited below, unless the start fails before
   // Before anything starts: pods on a taken subnet could not bind their addresses (CrashLoopBackOff).
   await checkSubnetFree(options.subnet, nodes);
   await detectPrivilegedPorts();
@@ -108,18 +114,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     probePeriodMs: options.probePeriodMs,
     isolation: options.isolation,
   });
-  const [serviceCa, ingress] = await Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
-  const controllers: Controller[] = [
-    serviceCa,
-    ingress,
-    new DeploymentController(),
-    new LlmInferenceServiceController(),
-    new MeshController({ hub, meshProfile: options.meshProfile }),
-    new KuadrantController(),
-    kubelet,
-  ];
-  const context = { store, clock: options.clock, log: options.log };
-  for (const controller of controllers) controller.start(context);
+  let controllers: Controller[] = [];
   let api: ApiServerHandle | undefined;
   let cancelTokenizerLoad = () => {};
   const stop = async () => {
@@ -143,6 +138,19 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       },
     });
     applied = options.topology ? await applyManifests(storeTarget(store), await loadManifests(options.topology)) : [];
+    // Started after the topology is in the store: each controller's first pass covers what is there.
+    const [serviceCa, ingress] = await authorities;
+    controllers = [
+      serviceCa,
+      ingress,
+      new DeploymentController(),
+      new LlmInferenceServiceController(),
+      new MeshController({ hub, meshProfile: options.meshProfile }),
+      new KuadrantController(),
+      kubelet,
+    ];
+    const context = { store, clock: options.clock, log: options.log };
+    for (const controller of controllers) controller.start(context);
     if (options.isolation === "in-process") cancelTokenizerLoad = loadTokenizerOnceReady(store);
   } catch (error) {
     // A taken port or a bad topology: release what started, or the server and pods keep the process alive.
@@ -204,7 +212,7 @@ function loadTokenizerOnceReady(store: ObjectStore): () => void {
 
 function runsVllm(store: ObjectStore): boolean {
   return store
-    .list("Pod")
+    .peekList("Pod")
     .some((pod) =>
       [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].some((container: { image?: string }) =>
         vllmImage.matches(repositoryName(container.image ?? "")),
@@ -215,16 +223,16 @@ function runsVllm(store: ObjectStore): boolean {
 /** What keeps the testbed from being ready: pods not Ready, Deployments short of replicas, Gateways without address. */
 export function notReady(store: ObjectStore): string[] {
   const waiting: string[] = [];
-  for (const deployment of store.list("apps/Deployment")) {
+  for (const deployment of store.peekList("apps/Deployment")) {
     const wanted = deployment.spec?.replicas ?? 1;
     if ((deployment.status?.readyReplicas ?? 0) < wanted || (deployment.status?.updatedReplicas ?? 0) < wanted) {
       waiting.push(`deployment/${deployment.metadata.name}`);
     }
   }
-  for (const pod of store.list("Pod")) {
+  for (const pod of store.peekList("Pod")) {
     if (!isPodReady(pod) && !pod.metadata.deletionTimestamp) waiting.push(`pod/${pod.metadata.name}`);
   }
-  for (const gateway of store.list("gateway.networking.k8s.io/Gateway")) {
+  for (const gateway of store.peekList("gateway.networking.k8s.io/Gateway")) {
     const programmed = (gateway.status?.conditions ?? []).some(
       (c: { type: string; status: string }) => c.type === "Programmed" && c.status === "True",
     );

@@ -44,9 +44,30 @@ export interface CertificateSubject {
   notBefore?: Date;
 }
 
-async function keyPair(algorithm: KeyAlgorithm = "RSA-2048"): Promise<CryptoKeyPair> {
+/** Key pairs generated ahead of need (see prepareKeyPairs), taken first come, first served. */
+const prepared: Record<KeyAlgorithm, Promise<CryptoKeyPair>[]> = { "RSA-2048": [], "ECDSA-P256": [] };
+
+function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
   const params = algorithm === "RSA-2048" ? RSA : ECDSA_KEY;
-  return (await webcrypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
+  return webcrypto.subtle.generateKey(params, true, ["sign", "verify"]) as Promise<CryptoKeyPair>;
+}
+
+/**
+ * Start generating `count` key pairs now, each on its own libuv thread-pool thread, for the next
+ * certificates to take. An RSA 2048 key takes 50–300 ms of one core (a random prime search):
+ * a program that knows it will sign several certificates (a testbed starting: the service CA, its
+ * first serving certificate, the EPP's own) gets them in parallel, while its main thread does other work.
+ */
+export function prepareKeyPairs(algorithm: KeyAlgorithm, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const pair = generateKeyPair(algorithm);
+    pair.catch(() => {}); // a failure surfaces in whoever takes it
+    prepared[algorithm].push(pair);
+  }
+}
+
+function keyPair(algorithm: KeyAlgorithm = "RSA-2048"): Promise<CryptoKeyPair> {
+  return prepared[algorithm].shift() ?? generateKeyPair(algorithm);
 }
 
 function signatureFor(algorithm: KeyAlgorithm): webcrypto.RsaHashedKeyGenParams | webcrypto.EcdsaParams {

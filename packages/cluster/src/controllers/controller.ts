@@ -72,7 +72,11 @@ export class ReconcileQueue {
   enqueue(key: string): void {
     if (this.stopped) return;
     this.queued.add(key);
-    if (!this.running) void this.drain();
+    if (this.running) return;
+    // Drain once the current batch of watch events has been delivered, not inside the first one:
+    // a burst of events (a write's ripple through every watcher) then costs one reconcile, not two.
+    this.running = true;
+    setImmediate(() => void this.drain());
   }
 
   /** Resolves when nothing is queued or running. */
@@ -87,7 +91,6 @@ export class ReconcileQueue {
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     try {
       while (this.queued.size > 0 && !this.stopped) {
         const key = this.queued.values().next().value as string;
