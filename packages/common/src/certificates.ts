@@ -80,13 +80,14 @@ function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
 }
 
 /**
- * Start generating `count` key pairs now, each on its own libuv thread-pool thread, for the next
- * certificates to take. An RSA 2048 key takes 50–300 ms of one core (a random prime search):
- * a program that knows it will sign several certificates (a testbed starting: the service CA, its
- * first serving certificate, the EPP's own) gets them in parallel, while its main thread does other work.
+ * Have `count` key pairs generating or ready for the next certificates to take (topped up, so two
+ * callers asking for the same keys do not double them), each on its own libuv thread-pool thread.
+ * An RSA 2048 key takes 50–300 ms of one core (a random prime search): a program that knows it will
+ * sign several certificates (a testbed starting: the service CA, its first serving certificate, the
+ * EPP's own) gets them in parallel, while its main thread does other work.
  */
 export function prepareKeyPairs(algorithm: KeyAlgorithm, count: number): void {
-  for (let i = 0; i < count; i++) {
+  while (prepared[algorithm].length < count) {
     const pair = generateKeyPair(algorithm);
     pair.catch(() => {}); // a failure surfaces in whoever takes it
     prepared[algorithm].push(pair);
