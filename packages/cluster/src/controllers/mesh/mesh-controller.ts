@@ -140,7 +140,7 @@ export class MeshController extends QueuedController {
       rootNamespace: this.rootNamespace,
     });
     const text = JSON.stringify(application.config);
-    if (this.published.get(generation.key) !== text || !this.hub.current(generation.key)) {
+    if (this.published.get(generation.key) !== text || !this.hub.has(generation.key)) {
       this.published.set(generation.key, text);
       this.hub.publish(generation.key, application.config);
     }
