@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { CertificateAuthority, createSelfSignedCertificate } from "../src/certificates.js";
+import { CertificateAuthority, createSelfSignedCertificate, prepareKeyPairs } from "../src/certificates.js";
 
 describe("certificates", () => {
   it("makes the EPP's self-signed certificate: O=Inference Ext, ten years, not a CA", async () => {
@@ -77,5 +77,17 @@ describe("certificates", () => {
     await expect(createSelfSignedCertificate({ name: "CN=a, FOO=b" })).rejects.toThrow(
       /unsupported name attribute "FOO=b"/,
     );
+  });
+
+  it("takes keys generated ahead of need one each: no two certificates share a key", async () => {
+    prepareKeyPairs("ECDSA-P256", 2);
+    prepareKeyPairs("ECDSA-P256", 2); // topped up, not doubled
+    const first = await CertificateAuthority.create("CN=first", { keyAlgorithm: "ECDSA-P256" });
+    const second = await CertificateAuthority.create("CN=second", { keyAlgorithm: "ECDSA-P256" });
+    const third = await first.issue({ name: "CN=third" });
+    const keys = [first.certPem, second.certPem, third.cert].map((pem) =>
+      new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" }).toString("hex"),
+    );
+    expect(new Set(keys).size).toBe(3);
   });
 });
