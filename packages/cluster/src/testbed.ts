@@ -5,7 +5,7 @@ import type { KubeObject } from "@testbed/apimachinery";
 import { type ApplyResult, applyManifests, isPodReady, loadManifests } from "@testbed/apimachinery";
 import { type Clock, type LogSink, prepareKeyPairs, SystemClock, silentSink } from "@testbed/common";
 import { type ApiServerHandle, startApiServer } from "./api/api-server.js";
-import type { Controller } from "./controllers/controller.js";
+import { type Controller, QueuedController } from "./controllers/controller.js";
 import { DeploymentController } from "./controllers/deployment-controller.js";
 import { IngressCertificateController } from "./controllers/ingress-certificates.js";
 import { LlmInferenceServiceController } from "./controllers/kserve/llmisvc-controller.js";
@@ -116,9 +116,9 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
   });
   let controllers: Controller[] = [];
   let api: ApiServerHandle | undefined;
-  let cancelTokenizerLoad = () => {};
+  const loadTokenizer = new TokenizerLoadAfterReady(store);
   const stop = async () => {
-    cancelTokenizerLoad();
+    loadTokenizer.cancel();
     await api?.close();
     for (const controller of controllers) controller.stop();
     await kubelet.shutdown();
@@ -151,7 +151,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     ];
     const context = { store, clock: options.clock, log: options.log };
     for (const controller of controllers) controller.start(context);
-    if (options.isolation === "in-process") cancelTokenizerLoad = loadTokenizerOnceReady(store);
+    await firstPasses(store, controllers);
   } catch (error) {
     // A taken port or a bad topology: release what started, or the server and pods keep the process alive.
     await stop();
@@ -165,49 +165,88 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     api,
     applied,
     options,
-    waitUntilReady: (timeoutMs = 30_000) => waitUntilReady(store, options.clock, timeoutMs),
+    async waitUntilReady(timeoutMs = 30_000) {
+      await waitUntilReady(store, controllers, options.clock, timeoutMs);
+      if (options.isolation === "in-process") loadTokenizer.afterReady();
+    },
     close: stop,
   };
 }
 
 /** Checks again on every store change (no polling); the timeout runs on the testbed's clock. */
-function waitUntilReady(store: ObjectStore, clock: Clock, timeoutMs: number): Promise<void> {
+function waitUntilReady(
+  store: ObjectStore,
+  controllers: Controller[],
+  clock: Clock,
+  timeoutMs: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (notReady(store).length === 0) return resolve();
-    const unwatch = store.watch(() => {
-      if (notReady(store).length > 0) return;
+    let done = false;
+    let checking = false;
+    const check = async () => {
+      if (done || checking || notReady(store).length > 0) return;
+      // Ready as the objects say: let the controllers catch up with the change that made it so (the
+      // mesh republishing the gateways with the new endpoints), then look again.
+      checking = true;
+      await firstPasses(store, controllers);
+      checking = false;
+      if (done || notReady(store).length > 0) return;
+      done = true;
       clock.clearTimeout(timeout);
       unwatch();
       resolve();
-    });
+    };
+    const unwatch = store.watch(() => void check());
     const timeout = clock.setTimeout(() => {
+      done = true;
       unwatch();
       reject(new Error(`not ready after ${timeoutMs} ms: ${notReady(store).join(", ")}`));
     }, timeoutMs);
+    void check();
   });
 }
 
 /**
- * The in-process vLLM pods share one Qwen3 tokenizer and become Ready without it (loading it takes
- * about half a second of this one thread). Once the whole cluster is first Ready, and after whatever
- * is waiting for that has run (`testbed up` prints its banner), load it while the user reads, so the
- * first request does not wait for it — the node "pre-pulling the image". Returns a cancel function.
+ * Until the controllers have reconciled the topology and what that made in turn (KServe's
+ * Deployments, their pods, the mesh's gateways): the readiness check then sees every object the
+ * topology leads to, so a cluster is never reported Ready before its pods exist. The pods start
+ * meanwhile; this waits for the control plane, not for them.
  */
-function loadTokenizerOnceReady(store: ObjectStore): () => void {
-  let pending: NodeJS.Immediate | undefined;
-  const unwatch = store.watch(() => {
-    if (notReady(store).length > 0) return;
-    unwatch();
-    if (!runsVllm(store)) return;
-    pending = setImmediate(() => {
-      pending = undefined;
+async function firstPasses(store: ObjectStore, controllers: Controller[]): Promise<void> {
+  const queued = controllers.filter((controller) => controller instanceof QueuedController);
+  for (;;) {
+    await store.settled();
+    await Promise.all(queued.map((controller) => controller.idle()));
+    if (store.isSettled() && queued.every((controller) => controller.isIdle())) return;
+  }
+}
+
+/**
+ * The in-process vLLM pods share one Qwen3 tokenizer and become Ready without it (loading it takes
+ * about half a second of this one thread). The first time a caller has seen the cluster Ready, and
+ * after that caller has gone on (`testbed up` prints its banner), load it while the user reads, so the
+ * first request does not wait for it — the node "pre-pulling the image". Without a wait for Ready,
+ * the first request that tokenizes loads it.
+ */
+class TokenizerLoadAfterReady {
+  private scheduled = false;
+  private pending: NodeJS.Immediate | undefined;
+
+  constructor(private readonly store: ObjectStore) {}
+
+  afterReady(): void {
+    if (this.scheduled || !runsVllm(this.store)) return;
+    this.scheduled = true;
+    this.pending = setImmediate(() => {
+      this.pending = undefined;
       void import("@testbed/vllm-sim").then(({ qwen3Tokenizer }) => qwen3Tokenizer().load());
     });
-  });
-  return () => {
-    unwatch();
-    if (pending) clearImmediate(pending);
-  };
+  }
+
+  cancel(): void {
+    this.scheduled = true;
+    if (this.pending) clearImmediate(this.pending);
+  }
 }
 
 function runsVllm(store: ObjectStore): boolean {

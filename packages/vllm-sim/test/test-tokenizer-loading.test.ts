@@ -31,7 +31,7 @@ describe("Qwen3 tokenizer loading", () => {
     expect(tokenizer.vocabSize).toBe(4);
     expect(tokenizer.isLoaded).toBe(true);
     expect(loads).toBe(1);
-    expect(tokenizer.load()).toBe(0);
+    tokenizer.load();
     expect(loads).toBe(1);
   });
 
@@ -41,7 +41,7 @@ describe("Qwen3 tokenizer loading", () => {
       loads++;
       return fakeLibrary();
     });
-    expect(tokenizer.load()).toBeGreaterThanOrEqual(0);
+    tokenizer.load();
     expect(tokenizer.isLoaded).toBe(true);
     expect(loads).toBe(1);
   });

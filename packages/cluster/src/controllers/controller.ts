@@ -44,6 +44,11 @@ export abstract class QueuedController implements Controller {
     return this.queue?.idle() ?? Promise.resolve();
   }
 
+  /** No reconcile is queued or running now. */
+  isIdle(): boolean {
+    return this.queue?.isIdle() ?? true;
+  }
+
   protected abstract keysFor(event: WatchEvent, context: ControllerContext): Iterable<string>;
   protected abstract initialKeys(context: ControllerContext): Iterable<string>;
   protected abstract reconcile(key: string, context: ControllerContext): Promise<void> | void;
@@ -77,6 +82,10 @@ export class ReconcileQueue {
     // a burst of events (a write's ripple through every watcher) then costs one reconcile, not two.
     this.running = true;
     setImmediate(() => void this.drain());
+  }
+
+  isIdle(): boolean {
+    return !this.running && this.queued.size === 0;
   }
 
   /** Resolves when nothing is queued or running. */

@@ -208,7 +208,12 @@ export class ObjectStore {
 
   /** Resolves once every queued watch event has been delivered. */
   async settled(): Promise<void> {
-    while (this.pending.length > 0 || this.delivering) await new Promise((resolve) => setImmediate(resolve));
+    while (!this.isSettled()) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /** No watch event is waiting to be delivered now. */
+  isSettled(): boolean {
+    return this.pending.length === 0 && !this.delivering;
   }
 
   /** Store a new version: `object` is the store's own (its unfrozen parts are not shared with any caller). */

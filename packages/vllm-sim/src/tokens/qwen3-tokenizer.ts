@@ -47,12 +47,9 @@ export class Qwen3Tokenizer {
 
   constructor(private readonly loadLibrary: () => LibraryTokenizer) {}
 
-  /** Load the vocabulary now rather than on first use; returns how long it took (ms, 0 when already loaded). */
-  load(): number {
-    if (this.vocabulary) return 0;
-    const started = performance.now();
+  /** Load the vocabulary now rather than on first use (once: later calls do nothing). */
+  load(): void {
     this.loaded();
-    return performance.now() - started;
   }
 
   get isLoaded(): boolean {
