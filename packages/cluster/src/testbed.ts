@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "@testbed/apimachinery";
 import { type ApplyResult, applyManifests, isPodReady, loadManifests } from "@testbed/apimachinery";
-import { type Clock, type LogSink, SystemClock, silentSink } from "@testbed/common";
+import { type Clock, type LogSink, prepareKeyPairs, SystemClock, silentSink } from "@testbed/common";
 import { type ApiServerHandle, startApiServer } from "./api/api-server.js";
-import type { Controller } from "./controllers/controller.js";
+import { type Controller, QueuedController } from "./controllers/controller.js";
 import { DeploymentController } from "./controllers/deployment-controller.js";
 import { IngressCertificateController } from "./controllers/ingress-certificates.js";
 import { LlmInferenceServiceController } from "./controllers/kserve/llmisvc-controller.js";
@@ -15,7 +15,9 @@ import { MeshConfigHub } from "./controllers/mesh-config-hub.js";
 import { ServiceCaController } from "./controllers/service-ca.js";
 import { Kubelet } from "./kubelet/kubelet.js";
 import { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
+import { repositoryName } from "./kubelet/runtimes/container-runtime.js";
 import { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
+import { vllmImage } from "./kubelet/runtimes/vllm.js";
 import { checkSubnetFree } from "./kubelet/subnet-in-use.js";
 import { storeTarget } from "./manifests/store-target.js";
 import { detectPrivilegedPorts } from "./network/ports.js";
@@ -83,6 +85,12 @@ export interface TestbedHandle {
 export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Promise<TestbedHandle> {
   const options: TestbedOptions = { ...DEFAULT_TESTBED_OPTIONS, ...definedOnly(overrides) };
   const nodes = defaultNodes();
+  // The certificate authorities' keys, and RSA keys for the first certificates signed (the service
+  // CA's first serving certificate, the EPP's self-signed one), generate on the thread pool while
+  // this thread starts the API server and applies the topology; the controllers start after that.
+  prepareKeyPairs("RSA-2048", 3);
+  const authorities = Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
+  authorities.catch(() => {}); // awaited below, unless the start fails before
   // Before anything starts: pods on a taken subnet could not bind their addresses (CrashLoopBackOff).
   await checkSubnetFree(options.subnet, nodes);
   await detectPrivilegedPorts();
@@ -96,6 +104,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       clock: options.clock,
       timeScale: options.timeScale,
       seed: options.seed,
+      sharedTokenizer: options.isolation === "in-process",
     },
     images: TESTBED_IMAGES,
     nodes,
@@ -105,26 +114,11 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     probePeriodMs: options.probePeriodMs,
     isolation: options.isolation,
   });
-  const authorities = Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
-  // While the CA keys are generated on the thread pool, load the Qwen3 tokenizer every vLLM pod
-  // shares (the node "pre-pulling the image"), so the pods do not wait for it later. Imported lazily:
-  // a client of this package that never starts a testbed does not parse the 7.5 MB vocabulary.
-  const tokenizer = import("@testbed/vllm-sim").then(({ qwen3Tokenizer }) => qwen3Tokenizer());
-  const [serviceCa, ingress] = await authorities;
-  await tokenizer;
-  const controllers: Controller[] = [
-    serviceCa,
-    ingress,
-    new DeploymentController(),
-    new LlmInferenceServiceController(),
-    new MeshController({ hub, meshProfile: options.meshProfile }),
-    new KuadrantController(),
-    kubelet,
-  ];
-  const context = { store, clock: options.clock, log: options.log };
-  for (const controller of controllers) controller.start(context);
+  let controllers: Controller[] = [];
   let api: ApiServerHandle | undefined;
+  const loadTokenizer = new TokenizerLoadAfterReady(store);
   const stop = async () => {
+    loadTokenizer.cancel();
     await api?.close();
     for (const controller of controllers) controller.stop();
     await kubelet.shutdown();
@@ -144,6 +138,20 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       },
     });
     applied = options.topology ? await applyManifests(storeTarget(store), await loadManifests(options.topology)) : [];
+    // Started after the topology is in the store: each controller's first pass covers what is there.
+    const [serviceCa, ingress] = await authorities;
+    controllers = [
+      serviceCa,
+      ingress,
+      new DeploymentController(),
+      new LlmInferenceServiceController(),
+      new MeshController({ hub, meshProfile: options.meshProfile }),
+      new KuadrantController(),
+      kubelet,
+    ];
+    const context = { store, clock: options.clock, log: options.log };
+    for (const controller of controllers) controller.start(context);
+    await firstPasses(store, controllers);
   } catch (error) {
     // A taken port or a bad topology: release what started, or the server and pods keep the process alive.
     await stop();
@@ -157,41 +165,113 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     api,
     applied,
     options,
-    waitUntilReady: (timeoutMs = 30_000) => waitUntilReady(store, options.clock, timeoutMs),
+    async waitUntilReady(timeoutMs = 30_000) {
+      await waitUntilReady(store, controllers, options.clock, timeoutMs);
+      if (options.isolation === "in-process") loadTokenizer.afterReady();
+    },
     close: stop,
   };
 }
 
 /** Checks again on every store change (no polling); the timeout runs on the testbed's clock. */
-function waitUntilReady(store: ObjectStore, clock: Clock, timeoutMs: number): Promise<void> {
+function waitUntilReady(
+  store: ObjectStore,
+  controllers: Controller[],
+  clock: Clock,
+  timeoutMs: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (notReady(store).length === 0) return resolve();
-    const unwatch = store.watch(() => {
-      if (notReady(store).length > 0) return;
+    let done = false;
+    let checking = false;
+    const check = async () => {
+      if (done || checking || notReady(store).length > 0) return;
+      // Ready as the objects say: let the controllers catch up with the change that made it so (the
+      // mesh republishing the gateways with the new endpoints), then look again.
+      checking = true;
+      await firstPasses(store, controllers);
+      checking = false;
+      if (done || notReady(store).length > 0) return;
+      done = true;
       clock.clearTimeout(timeout);
       unwatch();
       resolve();
-    });
+    };
+    const unwatch = store.watch(() => void check());
     const timeout = clock.setTimeout(() => {
+      done = true;
       unwatch();
       reject(new Error(`not ready after ${timeoutMs} ms: ${notReady(store).join(", ")}`));
     }, timeoutMs);
+    void check();
   });
+}
+
+/**
+ * Until the controllers have reconciled the topology and what that made in turn (KServe's
+ * Deployments, their pods, the mesh's gateways): the readiness check then sees every object the
+ * topology leads to, so a cluster is never reported Ready before its pods exist. The pods start
+ * meanwhile; this waits for the control plane, not for them.
+ */
+async function firstPasses(store: ObjectStore, controllers: Controller[]): Promise<void> {
+  const queued = controllers.filter((controller) => controller instanceof QueuedController);
+  for (;;) {
+    await store.settled();
+    await Promise.all(queued.map((controller) => controller.idle()));
+    if (store.isSettled() && queued.every((controller) => controller.isIdle())) return;
+  }
+}
+
+/**
+ * The in-process vLLM pods share one Qwen3 tokenizer and become Ready without it (loading it takes
+ * about half a second of this one thread). The first time a caller has seen the cluster Ready, and
+ * after that caller has gone on (`testbed up` prints its banner), load it while the user reads, so the
+ * first request does not wait for it — the node "pre-pulling the image". Without a wait for Ready,
+ * the first request that tokenizes loads it.
+ */
+class TokenizerLoadAfterReady {
+  private scheduled = false;
+  private pending: NodeJS.Immediate | undefined;
+
+  constructor(private readonly store: ObjectStore) {}
+
+  afterReady(): void {
+    if (this.scheduled || !runsVllm(this.store)) return;
+    this.scheduled = true;
+    this.pending = setImmediate(() => {
+      this.pending = undefined;
+      void import("@testbed/vllm-sim").then(({ qwen3Tokenizer }) => qwen3Tokenizer().load());
+    });
+  }
+
+  cancel(): void {
+    this.scheduled = true;
+    if (this.pending) clearImmediate(this.pending);
+  }
+}
+
+function runsVllm(store: ObjectStore): boolean {
+  return store
+    .peekList("Pod")
+    .some((pod) =>
+      [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].some((container: { image?: string }) =>
+        vllmImage.matches(repositoryName(container.image ?? "")),
+      ),
+    );
 }
 
 /** What keeps the testbed from being ready: pods not Ready, Deployments short of replicas, Gateways without address. */
 export function notReady(store: ObjectStore): string[] {
   const waiting: string[] = [];
-  for (const deployment of store.list("apps/Deployment")) {
+  for (const deployment of store.peekList("apps/Deployment")) {
     const wanted = deployment.spec?.replicas ?? 1;
     if ((deployment.status?.readyReplicas ?? 0) < wanted || (deployment.status?.updatedReplicas ?? 0) < wanted) {
       waiting.push(`deployment/${deployment.metadata.name}`);
     }
   }
-  for (const pod of store.list("Pod")) {
+  for (const pod of store.peekList("Pod")) {
     if (!isPodReady(pod) && !pod.metadata.deletionTimestamp) waiting.push(`pod/${pod.metadata.name}`);
   }
-  for (const gateway of store.list("gateway.networking.k8s.io/Gateway")) {
+  for (const gateway of store.peekList("gateway.networking.k8s.io/Gateway")) {
     const programmed = (gateway.status?.conditions ?? []).some(
       (c: { type: string; status: string }) => c.type === "Programmed" && c.status === "True",
     );

@@ -1,14 +1,28 @@
 // X.509 certificates for the testbed's TLS: the self-signed certificate the EPP makes when it has
 // no --cert-path (Bug 3), and a small certificate authority that signs serving certificates
 // (the cluster's service CA). PEM in, PEM out.
-import "reflect-metadata"; // @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs it
 import { webcrypto } from "node:crypto";
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let x509Library: Promise<typeof X509> | undefined;
+
+/**
+ * @peculiar/x509, loaded with the first certificate (120-230 ms of loading that a process which never
+ * signs one, or signs it later, does not pay up front). It resolves its ASN.1 providers through
+ * tsyringe, which needs reflect-metadata loaded first.
+ */
+function x509(): Promise<typeof X509> {
+  x509Library ??= (async () => {
+    await import("reflect-metadata");
+    const library = await import("@peculiar/x509");
+    library.cryptoProvider.set(webcrypto as unknown as Parameters<typeof library.cryptoProvider.set>[0]);
+    return library;
+  })();
+  return x509Library;
+}
 
 // RSA 2048 rather than the real EPP's 4096: the same kind of certificate, generated in a fraction of the time.
 const RSA: webcrypto.RsaHashedKeyGenParams = {
@@ -42,9 +56,31 @@ export interface CertificateSubject {
   notBefore?: Date;
 }
 
-async function keyPair(algorithm: KeyAlgorithm = "RSA-2048"): Promise<CryptoKeyPair> {
+/** Key pairs generated ahead of need (see prepareKeyPairs), taken first come, first served. */
+const prepared: Record<KeyAlgorithm, Promise<CryptoKeyPair>[]> = { "RSA-2048": [], "ECDSA-P256": [] };
+
+function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
   const params = algorithm === "RSA-2048" ? RSA : ECDSA_KEY;
-  return (await webcrypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
+  return webcrypto.subtle.generateKey(params, true, ["sign", "verify"]) as Promise<CryptoKeyPair>;
+}
+
+/**
+ * Have `count` key pairs generating or ready for the next certificates to take (topped up, so two
+ * callers asking for the same keys do not double them), each on its own libuv thread-pool thread.
+ * An RSA 2048 key takes 50–300 ms of one core (a random prime search): a program that knows it will
+ * sign several certificates (a testbed starting: the service CA, its first serving certificate, the
+ * EPP's own) gets them in parallel, while its main thread does other work.
+ */
+export function prepareKeyPairs(algorithm: KeyAlgorithm, count: number): void {
+  while (prepared[algorithm].length < count) {
+    const pair = generateKeyPair(algorithm);
+    pair.catch(() => {}); // a failure surfaces in whoever takes it
+    prepared[algorithm].push(pair);
+  }
+}
+
+function keyPair(algorithm: KeyAlgorithm = "RSA-2048"): Promise<CryptoKeyPair> {
+  return prepared[algorithm].shift() ?? generateKeyPair(algorithm);
 }
 
 function signatureFor(algorithm: KeyAlgorithm): webcrypto.RsaHashedKeyGenParams | webcrypto.EcdsaParams {
@@ -70,30 +106,30 @@ function validity(subject: CertificateSubject): { notBefore: Date; notAfter: Dat
   return { notBefore, notAfter: new Date(notBefore.getTime() + (subject.validDays ?? 3650) * DAY_MS) };
 }
 
-function serverExtensions(subject: CertificateSubject): x509.Extension[] {
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([SERVER_AUTH]),
+function serverExtensions(library: typeof X509, subject: CertificateSubject): X509.Extension[] {
+  const extensions: X509.Extension[] = [
+    new library.BasicConstraintsExtension(false, undefined, true),
+    new library.KeyUsagesExtension(library.KeyUsageFlags.digitalSignature | library.KeyUsageFlags.keyEncipherment, true),
+    new library.ExtendedKeyUsageExtension([SERVER_AUTH]),
   ];
   const names = [
     ...(subject.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
     ...(subject.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
   ];
-  if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));
+  if (names.length > 0) extensions.push(new library.SubjectAlternativeNameExtension(names));
   return extensions;
 }
 
 /** A self-signed serving certificate (what the EPP generates: O=Inference Ext, 10 years). */
 export async function createSelfSignedCertificate(subject: CertificateSubject): Promise<PemKeyPair> {
-  const keys = await keyPair();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+  const [library, keys] = await Promise.all([x509(), keyPair()]);
+  const cert = await library.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: subject.name,
     ...validity(subject),
     keys,
     signingAlgorithm: RSA,
-    extensions: serverExtensions(subject),
+    extensions: serverExtensions(library, subject),
   });
   return { cert: cert.toString("pem"), key: await pemKey(keys.privateKey) };
 }
@@ -102,7 +138,7 @@ export async function createSelfSignedCertificate(subject: CertificateSubject): 
 export class CertificateAuthority {
   private constructor(
     readonly certPem: string,
-    private readonly cert: x509.X509Certificate,
+    private readonly cert: X509.X509Certificate,
     private readonly keys: CryptoKeyPair,
     readonly keyAlgorithm: KeyAlgorithm,
   ) {}
@@ -112,24 +148,24 @@ export class CertificateAuthority {
     options: { validDays?: number; keyAlgorithm?: KeyAlgorithm } = {},
   ): Promise<CertificateAuthority> {
     const keyAlgorithm = options.keyAlgorithm ?? "RSA-2048";
-    const keys = await keyPair(keyAlgorithm);
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    const [x509Lib, keys] = await Promise.all([x509(), keyPair(keyAlgorithm)]);
+    const cert = await x509Lib.X509CertificateGenerator.createSelfSigned({
       serialNumber: serial(),
       name,
       ...validity({ name, validDays: options.validDays ?? 3650 }),
       keys,
       signingAlgorithm: signatureFor(keyAlgorithm),
       extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        new x509Lib.BasicConstraintsExtension(true, undefined, true),
+        new x509Lib.KeyUsagesExtension(x509Lib.KeyUsageFlags.keyCertSign | x509Lib.KeyUsageFlags.cRLSign, true),
       ],
     });
     return new CertificateAuthority(cert.toString("pem"), cert, keys, keyAlgorithm);
   }
 
   async issue(subject: CertificateSubject): Promise<PemKeyPair> {
-    const keys = await keyPair(this.keyAlgorithm);
-    const cert = await x509.X509CertificateGenerator.create({
+    const [library, keys] = await Promise.all([x509(), keyPair(this.keyAlgorithm)]);
+    const cert = await library.X509CertificateGenerator.create({
       serialNumber: serial(),
       subject: subject.name,
       issuer: this.cert.subject,
@@ -137,7 +173,7 @@ export class CertificateAuthority {
       publicKey: keys.publicKey,
       signingKey: this.keys.privateKey,
       signingAlgorithm: signatureFor(this.keyAlgorithm),
-      extensions: serverExtensions(subject),
+      extensions: serverExtensions(library, subject),
     });
     return { cert: cert.toString("pem"), key: await pemKey(keys.privateKey) };
   }

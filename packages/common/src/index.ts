@@ -1,5 +1,5 @@
 export type { CertificateSubject, KeyAlgorithm, PemKeyPair } from "./certificates.js";
-export { CertificateAuthority, createSelfSignedCertificate } from "./certificates.js";
+export { CertificateAuthority, createSelfSignedCertificate, prepareKeyPairs } from "./certificates.js";
 export type { Clock, TimerHandle } from "./clock.js";
 export { SimulatedClock, SystemClock, systemClock } from "./clock.js";
 export type { EventuallyOptions } from "./eventually.js";

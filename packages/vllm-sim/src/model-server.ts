@@ -48,8 +48,8 @@ export class ModelServer {
   private readonly planner: ResponsePlanner;
   private readonly statsLogger: EngineStatsLogger;
   /**
-   * Seconds the tokenizer took to load on the server's clock (none on a simulated one), reported as
-   * vLLM's model loading time.
+   * Seconds the tokenizer took to load on the server's clock (none on a simulated one, nor when it is
+   * loaded on first use), reported as vLLM's model loading time.
    */
   private readonly loadSeconds: number;
   private requestCounter = 0;
@@ -65,6 +65,7 @@ export class ModelServer {
     this.log = new VllmLogger(options.log, () => options.clock.now());
     const loadStart = options.clock.monotonicNow();
     this.tokenizer = qwen3Tokenizer();
+    if (options.loadTokenizerAtStart) this.tokenizer.load();
     this.loadSeconds = (options.clock.monotonicNow() - loadStart) / 1000;
     this.planner = new ResponsePlanner(this.tokenizer, options.mode, options.seed);
     this.faults = new FaultInjector(mixSeeds(options.seed, 0xfa17));

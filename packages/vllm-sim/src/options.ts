@@ -45,6 +45,12 @@ export interface VllmSimOptions {
   /** Not flags: injected by the embedding program. */
   clock: Clock;
   log: LogSink;
+  /**
+   * Not a flag: load the tokenizer while starting, before the server listens, as vLLM does (default).
+   * False leaves it to the first request that needs it: a testbed's in-process pods share one
+   * tokenizer, which the testbed loads once the cluster is Ready.
+   */
+  loadTokenizerAtStart: boolean;
 }
 
 export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
@@ -77,6 +83,7 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   maxRequestBodyBytes: 32 * 1024 * 1024,
   clock: new SystemClock(),
   log: stderrSink,
+  loadTokenizerAtStart: true,
 };
 
 /** Explicit options over defaults; the one place defaults are applied. */

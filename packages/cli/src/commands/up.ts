@@ -1,9 +1,14 @@
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { clearServerAddress, runningServer, testbedHome, writeServerAddress } from "@testbed/apimachinery";
-import { gatewayAddress, type MeshProfile, notReady, startTestbed, type TestbedHandle } from "@testbed/cluster";
-import { stderrSink } from "@testbed/common";
-import { isMeshProfile } from "@testbed/gateway";
+import {
+  clearServerAddress,
+  type KubeObject,
+  runningServer,
+  testbedHome,
+  writeServerAddress,
+} from "@testbed/apimachinery";
+import type { MeshProfile, TestbedHandle } from "@testbed/cluster";
+import { prepareKeyPairs, stderrSink } from "@testbed/common";
 import type { Command } from "../command.js";
 import { startPrometheusIfInstalled } from "../observability/prometheus-option.js";
 import { waitForShutdownSignal } from "../shutdown.js";
@@ -69,6 +74,18 @@ export const upCommand: Command = {
       );
       return 1;
     }
+    // Before loading the cluster runtime (about a third of a second of this thread): the RSA keys
+    // startTestbed asks for (its service CA's, the first serving certificate's, the EPP's) generate on
+    // the thread pool meanwhile, so its certificate authorities do not wait for them.
+    prepareKeyPairs("RSA-2048", 3);
+    const [{ isMeshProfile }, { gatewayAddress, notReady, startTestbed }] = await Promise.all([
+      import("@testbed/gateway"),
+      import("@testbed/cluster"),
+    ]);
+    if (!isMeshProfile(values["mesh-profile"])) {
+      process.stderr.write(`testbed up: --mesh-profile must be ossm-3.2 or upstream, got ${values["mesh-profile"]}\n`);
+      return 2;
+    }
     const shutdown = waitForShutdownSignal();
     const started = Date.now();
     let testbed: TestbedHandle;
@@ -104,7 +121,7 @@ export const upCommand: Command = {
           warn: (line) => process.stderr.write(`${line}\n`),
         })
       : undefined;
-    process.stdout.write(banner(testbed, Date.now() - started));
+    process.stdout.write(banner(testbed, Date.now() - started, gatewayAddress));
     if (prometheus) process.stdout.write(`Prometheus: ${prometheus.url} (scraping the vLLM pods and the EPP)\n\n`);
     const signal = await shutdown;
     process.stderr.write(`\n${signal}: stopping the testbed…\n`);
@@ -116,9 +133,6 @@ export const upCommand: Command = {
 };
 
 function checkFlags(values: Record<string, string | boolean | undefined>): string | undefined {
-  if (!isMeshProfile(values["mesh-profile"])) {
-    return `--mesh-profile must be ossm-3.2 or upstream, got ${values["mesh-profile"]}`;
-  }
   if (values.isolation !== "in-process" && values.isolation !== "process") {
     return `--isolation must be in-process or process, got ${values.isolation}`;
   }
@@ -133,7 +147,11 @@ function checkFlags(values: Record<string, string | boolean | undefined>): strin
   return undefined;
 }
 
-function banner(testbed: TestbedHandle, elapsedMs: number): string {
+function banner(
+  testbed: TestbedHandle,
+  elapsedMs: number,
+  gatewayAddress: (gateway: KubeObject) => string | undefined,
+): string {
   const gateways = testbed.store.list("gateway.networking.k8s.io/Gateway");
   const pods = testbed.store.list("Pod");
   const lines = [

@@ -44,6 +44,11 @@ export abstract class QueuedController implements Controller {
     return this.queue?.idle() ?? Promise.resolve();
   }
 
+  /** No reconcile is queued or running now. */
+  isIdle(): boolean {
+    return this.queue?.isIdle() ?? true;
+  }
+
   protected abstract keysFor(event: WatchEvent, context: ControllerContext): Iterable<string>;
   protected abstract initialKeys(context: ControllerContext): Iterable<string>;
   protected abstract reconcile(key: string, context: ControllerContext): Promise<void> | void;
@@ -72,7 +77,15 @@ export class ReconcileQueue {
   enqueue(key: string): void {
     if (this.stopped) return;
     this.queued.add(key);
-    if (!this.running) void this.drain();
+    if (this.running) return;
+    // Drain once the current batch of watch events has been delivered, not inside the first one:
+    // a burst of events (a write's ripple through every watcher) then costs one reconcile, not two.
+    this.running = true;
+    setImmediate(() => void this.drain());
+  }
+
+  isIdle(): boolean {
+    return !this.running && this.queued.size === 0;
   }
 
   /** Resolves when nothing is queued or running. */
@@ -87,7 +100,6 @@ export class ReconcileQueue {
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     try {
       while (this.queued.size > 0 && !this.stopped) {
         const key = this.queued.values().next().value as string;

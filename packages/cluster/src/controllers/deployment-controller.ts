@@ -39,7 +39,7 @@ export class DeploymentController extends QueuedController {
 
   protected reconcile(key: string, context: ControllerContext): void {
     const { namespace, name } = splitKey(key);
-    const deployment = context.store.get(DEPLOYMENT, namespace, name);
+    const deployment = context.store.peek(DEPLOYMENT, namespace, name);
     // A deleted Deployment's pods go with it through their owner references.
     if (!deployment || deployment.metadata.deletionTimestamp) return;
     const rollout = new Rollout(context.store, deployment);
@@ -134,7 +134,7 @@ class Rollout {
   private observe(): void {
     const uid = this.deployment.metadata.uid;
     const owned = this.store
-      .list(POD, { namespace: this.deployment.metadata.namespace })
+      .peekList(POD, { namespace: this.deployment.metadata.namespace })
       .filter((pod) => pod.metadata.ownerReferences?.some((ref) => ref.uid === uid && ref.controller))
       .filter((pod) => !pod.metadata.deletionTimestamp);
     this.current = owned.filter((pod) => pod.metadata.labels?.["pod-template-hash"] === this.hash);

@@ -11,7 +11,7 @@ const ALLOCATED_SERVICE_FIELDS = ["clusterIP", "clusterIPs", "ipFamilies", "ipFa
 
 /** Create `desired`, or update the existing object when laying `desired` over it changes it. */
 export function applyDesired(store: ObjectStore, desired: KubeObject): void {
-  const current = store.get(kindKey(store.kindOf(desired)), desired.metadata.namespace, desired.metadata.name);
+  const current = store.peek(kindKey(store.kindOf(desired)), desired.metadata.namespace, desired.metadata.name);
   if (!current) {
     store.create(desired);
     return;

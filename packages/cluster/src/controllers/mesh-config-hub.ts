@@ -16,6 +16,11 @@ export class MeshConfigHub {
     for (const listener of this.listeners.get(gatewayKey) ?? []) listener(structuredClone(config));
   }
 
+  /** Whether a config is published for the gateway (without copying it, as current does). */
+  has(gatewayKey: string): boolean {
+    return this.configs.has(gatewayKey);
+  }
+
   current(gatewayKey: string): EnvoyConfig | undefined {
     const config = this.configs.get(gatewayKey);
     return config ? structuredClone(config) : undefined;

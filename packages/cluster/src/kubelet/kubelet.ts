@@ -120,7 +120,7 @@ export class Kubelet implements Controller {
    */
   private admit(key: string, announced: KubeObject): void {
     const store = this.store as ObjectStore;
-    const pod = store.get("Pod", announced.metadata.namespace, announced.metadata.name);
+    const pod = store.peek("Pod", announced.metadata.namespace, announced.metadata.name);
     if (!pod || pod.metadata.deletionTimestamp || pod.spec?.nodeName) return;
     const node = this.scheduler.place(pod);
     if (!node) return;

@@ -13,6 +13,8 @@ export interface VolumeMount {
 /** One pod's container paths, mapped onto its directory on the host. */
 export class PodFilesystem {
   private readonly mounts: Array<{ mountPath: string; hostPath: string }> = [];
+  /** Volume directories made so far: a volume is rewritten on every change of its source. */
+  private readonly made = new Set<string>();
 
   constructor(readonly root: string) {
     mkdirSync(join(root, "rootfs"), { recursive: true });
@@ -21,7 +23,8 @@ export class PodFilesystem {
   /** The host directory of a named volume (created on first use). */
   volumeDir(volume: string): string {
     const dir = join(this.root, "volumes", volume);
-    mkdirSync(dir, { recursive: true });
+    if (!this.made.has(dir)) mkdirSync(dir, { recursive: true });
+    this.made.add(dir);
     return dir;
   }
 
@@ -65,6 +68,7 @@ export class PodFilesystem {
   }
 
   remove(): void {
+    this.made.clear();
     rmSync(this.root, { recursive: true, force: true });
   }
 }

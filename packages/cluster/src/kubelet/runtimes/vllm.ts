@@ -58,6 +58,7 @@ function vllmOptions(context: ContainerContext, vllm: typeof import("@testbed/vl
     seed: hashString(`${context.cluster.seed}/${context.pod.metadata.name}`),
     clock: context.cluster.clock,
     log: context.log,
+    loadTokenizerAtStart: context.cluster.sharedTokenizer !== true,
   };
 }
 
