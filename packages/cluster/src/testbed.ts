@@ -174,12 +174,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
 }
 
 /** Checks again on every store change (no polling); the timeout runs on the testbed's clock. */
-function waitUntilReady(
-  store: ObjectStore,
-  controllers: Controller[],
-  clock: Clock,
-  timeoutMs: number,
-): Promise<void> {
+function waitUntilReady(store: ObjectStore, controllers: Controller[], clock: Clock, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let done = false;
     let checking = false;

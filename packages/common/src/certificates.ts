@@ -109,7 +109,10 @@ function validity(subject: CertificateSubject): { notBefore: Date; notAfter: Dat
 function serverExtensions(library: typeof X509, subject: CertificateSubject): X509.Extension[] {
   const extensions: X509.Extension[] = [
     new library.BasicConstraintsExtension(false, undefined, true),
-    new library.KeyUsagesExtension(library.KeyUsageFlags.digitalSignature | library.KeyUsageFlags.keyEncipherment, true),
+    new library.KeyUsagesExtension(
+      library.KeyUsageFlags.digitalSignature | library.KeyUsageFlags.keyEncipherment,
+      true,
+    ),
     new library.ExtendedKeyUsageExtension([SERVER_AUTH]),
   ];
   const names = [
