@@ -1,8 +1,9 @@
 // The as-shipped rhoai-3.2 cluster with the seed's HTTP_FILTER EnvoyFilter (Bug 1 fixed, Bug 3 not):
 // chats answer 200, round robin over the two prefill and two decode pods, the EPP never reached.
 import { fileURLToPath } from "node:url";
-import { applyManifests, loadManifests } from "@testbed/apimachinery";
+import { applyManifests, loadManifests, parseSelector } from "@testbed/apimachinery";
 import { startTestbed, storeTarget, type TestbedHandle } from "@testbed/cluster";
+import { eventually } from "@testbed/common";
 import { gatewayAddress, gatewayUrl, measureRun, runLoad, snapshotPods } from "@testbed/load";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLoadCommand } from "../src/commands/load.js";
@@ -27,6 +28,20 @@ beforeAll(async () => {
 afterAll(async () => {
   await testbed?.close();
 });
+
+/** The config the openshift-ai-inference gateway runs, read as the seed does (pilot-agent request GET /config_dump). */
+async function appliedGatewayConfig(): Promise<string> {
+  const selector = parseSelector("gateway.networking.k8s.io/gateway-name=openshift-ai-inference");
+  const [pod] = testbed.store.list("Pod", { namespace: "openshift-ingress", selector });
+  if (!pod) return "";
+  const dump = await testbed.kubelet.exec("openshift-ingress", pod.metadata.name, "istio-proxy", [
+    "pilot-agent",
+    "request",
+    "GET",
+    "/config_dump",
+  ]);
+  return dump.stdout;
+}
 
 async function load(argv: string[]) {
   let out = "";
@@ -63,7 +78,8 @@ describe("testbed load against the testbed", () => {
 
   it("after the EnvoyFilter fix: 200s, round robin over all four pods, EPP not in the loop (Bug 3)", async () => {
     await applyManifests(storeTarget(testbed.store), await loadManifests(ENVOY_FILTER_FIX));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Taken effect once the gateway runs the EnvoyFilter's base filter (its 30 s message timeout).
+    await eventually(async () => /"message_timeout":\s*"30s"/.test(await appliedGatewayConfig()));
     const run = await load([
       "--gateway",
       "openshift-ai-inference",

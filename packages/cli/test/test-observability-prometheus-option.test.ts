@@ -15,6 +15,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROMETHEUS_INSTALL_HINT } from "../src/observability/local-prometheus.js";
 import { planPrometheus, startPrometheusIfInstalled } from "../src/observability/prometheus-option.js";
@@ -65,14 +66,6 @@ function vllmPod(name: string, ip: string): PodView {
     metadata: { name, namespace: "my-first-model", labels: { "llm-d.ai/role": "decode" } },
     status: { podIP: ip },
   };
-}
-
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe("testbed up --prometheus", () => {
@@ -176,7 +169,9 @@ describe("testbed up --prometheus", () => {
     // The pod rolls: new name and address.
     pods = [vllmPod("decode-b", "127.129.240.22")];
     notify?.({ key: "Pod" });
-    await eventually(() => readFileSync(calls, "utf8").includes("reload"), "a SIGHUP after the pod change");
+    await eventually(() => {
+      expect(readFileSync(calls, "utf8"), "a SIGHUP after the pod change").toContain("reload");
+    });
     const config = readFileSync(configFile, "utf8");
     expect(config).toContain("127.129.240.22:8000");
     expect(config).toContain("pod: decode-b");

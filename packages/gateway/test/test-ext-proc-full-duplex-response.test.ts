@@ -3,7 +3,7 @@
 // that answer: a silent processor, a local reply, a broken upstream, a processor out of order.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { silentSink } from "@testbed/common";
+import { eventually, silentSink } from "@testbed/common";
 import { ResponseBodyPump } from "@testbed/epp-client/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
@@ -122,8 +122,7 @@ describe("full-duplex response body, around the response headers' answer", () =>
     // The upstream response was still under way: Envoy resets it (and closes its HTTP/1.1
     // connection) rather than reading the rest for nobody.
     const clusters = async () => (await fetch(`${g.adminUrl}/clusters`)).text();
-    for (let i = 0; i < 50 && !(await clusters()).includes(`backend::${upstreamHostPort}::cx_active::0`); i++)
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(async () => (await clusters()).includes(`backend::${upstreamHostPort}::cx_active::0`));
     const text = await clusters();
     expect(text).toContain(`backend::${upstreamHostPort}::cx_active::0`);
     expect(text).toContain(`backend::${upstreamHostPort}::rq_error::1`);
@@ -133,8 +132,8 @@ describe("full-duplex response body, around the response headers' answer", () =>
     processor.behaviour = "hold-response";
     const g = await gatewayWith({});
     await expect(fetch(url(g, "/break")).then((r) => r.text())).rejects.toThrow();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(g.accessLog.lines.at(-1)).toMatch(/ 0 UC /);
+    // The access log line is written once the gateway has finished with the request.
+    await eventually(() => expect(g.accessLog.lines.at(-1)).toMatch(/ 0 UC /));
     const text = await stats(g);
     expect(text).toContain("http.test.ext_proc.streams_failed: 0");
     expect(text).toContain("http.test.ext_proc.failure_mode_allowed: 0");
