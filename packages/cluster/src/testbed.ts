@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "@testbed/apimachinery";
 import { type ApplyResult, applyManifests, isPodReady, loadManifests } from "@testbed/apimachinery";
-import { type Clock, type LogSink, prepareKeyPairs, SystemClock, silentSink } from "@testbed/common";
+import { type Clock, type LogSink, prepareKeyPairs, silentSink, systemClock } from "@testbed/common";
 import { type ApiServerHandle, startApiServer } from "./api/api-server.js";
 import { type Controller, QueuedController } from "./controllers/controller.js";
 import { DeploymentController } from "./controllers/deployment-controller.js";
@@ -61,7 +61,7 @@ export const DEFAULT_TESTBED_OPTIONS: TestbedOptions = {
   restartBackoffMs: 10_000,
   probePeriodMs: 2_000,
   isolation: "in-process",
-  clock: new SystemClock(),
+  clock: systemClock,
   log: silentSink,
 };
 

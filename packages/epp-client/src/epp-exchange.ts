@@ -1,7 +1,7 @@
 // One HTTP exchange driven through an EPP by the SAME exchange code the gateway's ext_proc filter
 // runs (ProcessorStream, RequestExchange, ResponseExchange), reported as what Envoy would do:
 // which headers it sets, where it routes, what body goes upstream and back to the client.
-import { type Clock, SystemClock } from "@testbed/common";
+import { type Clock, systemClock } from "@testbed/common";
 import {
   type BodySendMode,
   DESTINATION_HEADER,
@@ -81,7 +81,7 @@ export class EppExchange {
   private readonly messageTimeoutMs: number;
 
   constructor(openCall: () => ProcessingCall, options: EppExchangeOptions) {
-    this.clock = options.clock ?? new SystemClock();
+    this.clock = options.clock ?? systemClock;
     this.messageTimeoutMs = options.messageTimeoutMs ?? 10_000;
     const trailers = options.mode === "FULL_DUPLEX_STREAMED" ? "SEND" : "SKIP";
     const count = (counter: ExchangeCounter) => {

@@ -1,5 +1,5 @@
 // One raw ext_proc stream with an awaitable inbox, over any bidirectional call.
-import { type Clock, SystemClock } from "@testbed/common";
+import { type Clock, systemClock } from "@testbed/common";
 import type { ProcessingRequest, ProcessingResponse } from "@testbed/protocol";
 
 /**
@@ -34,7 +34,7 @@ export class ExtProcSession {
   constructor(
     private readonly call: ProcessingCall,
     /** Times the wait for an answer (next()). */
-    private readonly clock: Clock = new SystemClock(),
+    private readonly clock: Clock = systemClock,
   ) {
     call.on("data", (response) => this.push({ kind: "response", response }));
     call.on("end", () => this.push({ kind: "end" }));

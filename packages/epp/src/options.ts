@@ -1,4 +1,4 @@
-import { type Clock, type LogSink, SystemClock, stderrSink } from "@testbed/common";
+import { type Clock, type LogSink, stderrSink, systemClock } from "@testbed/common";
 import type { BodySendMode } from "@testbed/protocol";
 import type { EndpointSource } from "./discovery/endpoint-source.js";
 
@@ -64,7 +64,7 @@ export const DEFAULT_EPP_OPTIONS: Readonly<EppOptions> = {
   extProcBodyMode: "FULL_DUPLEX_STREAMED",
   randomSeed: 0,
   endpointSource: undefined,
-  clock: new SystemClock(),
+  clock: systemClock,
   log: stderrSink,
 };
 

@@ -4,7 +4,7 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { type Clock, LogBuffer, type LogSink, SystemClock, stderrSink } from "@testbed/common";
+import { type Clock, LogBuffer, type LogSink, stderrSink, systemClock } from "@testbed/common";
 import { formatAccessLog } from "./access-log.js";
 import { startAdminServer } from "./admin/admin-server.js";
 import { readGatewayConfig } from "./config/config-reader.js";
@@ -51,7 +51,7 @@ export async function startGateway(
     meshProfile: "ossm-3.2",
     accessLogSink: stdoutSink,
     log: stderrSink,
-    clock: new SystemClock(),
+    clock: systemClock,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   };
   const accessLog = new LogBuffer(10_000);

@@ -1,4 +1,4 @@
-import { type Clock, type LogSink, SystemClock, stderrSink } from "@testbed/common";
+import { type Clock, type LogSink, stderrSink, systemClock } from "@testbed/common";
 import type { ResponseMode } from "./tokens/response-planner.js";
 
 export type PodRole = "prefill" | "decode" | "both";
@@ -81,7 +81,7 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   kvTransferBandwidthGBps: 1.5,
   kvTransferLatencyMs: 1,
   maxRequestBodyBytes: 32 * 1024 * 1024,
-  clock: new SystemClock(),
+  clock: systemClock,
   log: stderrSink,
   loadTokenizerAtStart: true,
 };

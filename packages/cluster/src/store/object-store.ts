@@ -14,7 +14,7 @@ import {
   notFound,
   validateObject,
 } from "@testbed/apimachinery";
-import { type Clock, SystemClock } from "@testbed/common";
+import { type Clock, systemClock } from "@testbed/common";
 import { ServiceIpAllocator } from "./service-ips.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
@@ -55,7 +55,7 @@ export class ObjectStore {
   private uidCounter = 0;
   private readonly serviceIps = new ServiceIpAllocator();
 
-  constructor(private readonly clock: Clock = new SystemClock()) {}
+  constructor(private readonly clock: Clock = systemClock) {}
 
   /** The kind an object claims to be, or an error naming its apiVersion/kind. */
   kindOf(object: Pick<KubeObject, "apiVersion" | "kind">): KindInfo {

@@ -1,5 +1,5 @@
 // Running the contract cases against one EPP, and the report of a run.
-import { type Clock, SystemClock } from "@testbed/common";
+import { type Clock, systemClock } from "@testbed/common";
 import { EppClient, type EppConnectionOptions } from "../epp-client.js";
 import { CONTRACT_CASES, type ContractCase, ContractFailure } from "./contract-cases.js";
 import type { ContractPool } from "./contract-pool.js";
@@ -27,7 +27,7 @@ export interface ContractRun {
 /** Run the contract cases in order against one EPP. Failures are results, not exceptions. */
 export async function runContract(run: ContractRun): Promise<ContractResult[]> {
   const client = new EppClient(run.epp);
-  const clock = run.clock ?? new SystemClock();
+  const clock = run.clock ?? systemClock;
   const results: ContractResult[] = [];
   try {
     for (const testCase of run.cases ?? CONTRACT_CASES) {

@@ -2,7 +2,7 @@
 import { type ClientHttp2Session, connect } from "node:http2";
 import { type Socket, connect as tcpConnect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { type Clock, SystemClock, type TimerHandle } from "@testbed/common";
+import { type Clock, systemClock, type TimerHandle } from "@testbed/common";
 import { GrpcCallError, GrpcCode } from "@testbed/protocol";
 import { nodeTlsOptions, type UpstreamTlsOptions } from "../upstream/tls-options.js";
 import { EnvoyGrpcStream, type GrpcMethod } from "./envoy-grpc-stream.js";
@@ -42,7 +42,7 @@ export class EnvoyGrpcConnection {
   private readonly clock: Clock;
 
   constructor(host: HostAddress, settings: ConnectionSettings, events: ConnectionEvents) {
-    this.clock = settings.clock ?? new SystemClock();
+    this.clock = settings.clock ?? systemClock;
     const tls = settings.tls;
     const authority = host.address.includes(":") ? `[${host.address}]:${host.port}` : `${host.address}:${host.port}`;
     this.session = connect(`${tls ? "https" : "http"}://${authority}`, {

@@ -1,7 +1,7 @@
 // One gRPC call as one HTTP/2 stream: Envoy's own gRPC client rather than a separate gRPC library.
 import { EventEmitter } from "node:events";
 import { type ClientHttp2Session, type ClientHttp2Stream, constants, type IncomingHttpHeaders } from "node:http2";
-import { type Clock, SystemClock } from "@testbed/common";
+import { type Clock, systemClock } from "@testbed/common";
 import {
   frameMessage,
   GrpcCallError,
@@ -50,7 +50,7 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
     session: ClientHttp2Session,
     private readonly method: GrpcMethod<Request, Response>,
     headers: Record<string, string> = {},
-    private readonly clock: Clock = new SystemClock(),
+    private readonly clock: Clock = systemClock,
   ) {
     super();
     try {

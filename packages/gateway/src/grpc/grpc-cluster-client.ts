@@ -1,5 +1,5 @@
 // A filter's gRPC client for a service cluster, counted on that cluster as Envoy counts it.
-import { type Clock, SystemClock } from "@testbed/common";
+import { type Clock, systemClock } from "@testbed/common";
 import { GrpcCallError, GrpcCode, isDeadlineExceeded } from "@testbed/protocol";
 import type { ClusterRuntime, UpstreamHost } from "../upstream/cluster.js";
 import { UpstreamAccounting } from "../upstream/upstream-accounting.js";
@@ -27,7 +27,7 @@ export class GrpcClusterClient {
   private readonly connections = new Map<string, EnvoyGrpcConnection>();
   constructor(
     private readonly cluster: ClusterRuntime,
-    private readonly clock: Clock = new SystemClock(),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   open(): GrpcCall | undefined {

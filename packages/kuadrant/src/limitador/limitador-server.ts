@@ -3,7 +3,7 @@
 // --rate-limit-headers) the X-RateLimit-* headers are returned for the gateway to add.
 import { readFile } from "node:fs/promises";
 import * as grpc from "@grpc/grpc-js";
-import { type Clock, type LogSink, SystemClock, stderrSink } from "@testbed/common";
+import { type Clock, type LogSink, stderrSink, systemClock } from "@testbed/common";
 import { rateLimitService } from "@testbed/protocol";
 import { type LimitDefinition, parseLimitsFile } from "./limit-definitions.js";
 import { type Descriptor, LimitadorEngine } from "./limitador-engine.js";
@@ -33,7 +33,7 @@ interface ShouldRateLimitRequest {
 }
 
 export async function startLimitador(options: Partial<LimitadorOptions> = {}): Promise<LimitadorHandle> {
-  const clock = options.clock ?? new SystemClock();
+  const clock = options.clock ?? systemClock;
   const log = options.log ?? stderrSink;
   const engine = new LimitadorEngine(clock);
   let limits = options.limits ?? [];

@@ -1,7 +1,7 @@
 // The entry point of a pod's own process (`testbed up --isolation process`): it runs the pod's
 // containers with the same container images as in-process mode, reading the store through a
 // mirror and gateway configs through a hub that the kubelet feeds over IPC.
-import { SystemClock } from "@testbed/common";
+import { systemClock } from "@testbed/common";
 import { MeshConfigHub } from "../../controllers/mesh-config-hub.js";
 import { setPrivilegedPorts } from "../../network/ports.js";
 import { PodFilesystem } from "../pod-filesystem.js";
@@ -16,7 +16,7 @@ let setup: PodHostSetup | undefined;
 let store: MirrorStore | undefined;
 const hub = new MeshConfigHub();
 // A pod in its own process runs on the wall clock: a simulated clock cannot be shared across processes.
-const clock = new SystemClock();
+const clock = systemClock;
 let fs: PodFilesystem | undefined;
 
 process.on("message", (message: ToPodHost) => {
