@@ -15,7 +15,7 @@ import { applyHeaderMutation } from "./header-mutation.js";
 import { CONTINUE, type ExchangeOutcome, immediateReply } from "./immediate-response.js";
 import type { ProcessorStream } from "./processor-stream.js";
 
-/** The request as the exchange changes it; the gateway's RequestState has this shape. */
+/** The request as the exchange changes it (the gateway's filters share it as their RequestState). */
 export interface ExchangeRequest {
   /** Request headers, lower-case, with :method, :path, :authority, :scheme. */
   headers: Record<string, string>;

@@ -1,28 +1,19 @@
 // The gateway's HTTP filter contract: what a filter in the connection manager's chain is given,
 // what it returns, and how its request and response phases are run.
 import type { Clock } from "@testbed/common";
+import type { ExchangeReply, ExchangeRequest } from "@testbed/epp-client/client";
 import type { Route } from "../config/envoy-types.js";
 import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
 
-/** One request on its way through the filters to the router. */
-export interface RequestState {
-  /** Request headers, lower-case, with :method, :path, :authority, :scheme. */
-  headers: Record<string, string>;
-  /** The body to send upstream; null once a full-duplex ext_proc stream drained it. */
-  body: Buffer | null;
-  /** Dynamic metadata set by filters (ext_proc's `envoy.lb`, ext_authz's), by namespace. */
-  metadata: Record<string, Record<string, unknown>>;
-  /** A filter changed what routing reads: match the route again before forwarding. */
-  clearRouteCache: boolean;
-}
+/**
+ * One request on its way through the filters to the router: headers, the body (null once a
+ * full-duplex ext_proc stream drained it), dynamic metadata by namespace (ext_proc's `envoy.lb`,
+ * ext_authz's) and whether routing must match again. The ext_proc exchange works on this very shape.
+ */
+export type RequestState = ExchangeRequest;
 
 /** The answer a filter sends the client itself instead of going upstream (Envoy's local reply). */
-export interface LocalReply {
-  status: number;
-  body: string;
-  /** response_code_details for the access log. */
-  details: string;
-  headers?: Record<string, string>;
+export interface LocalReply extends ExchangeReply {
   /** Response flags for the access log (UAEX, RL, RLSE …). */
   flags?: string[];
 }
