@@ -1,63 +1,19 @@
 // Every command answers --help and -h with its usage (exit 0), and a flag it does not know with
 // the usage and exit 2 — never with parseArgs' stack trace (authorino and limitador used to crash).
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
-
-const bin = fileURLToPath(new URL("../bin/testbed.mjs", import.meta.url));
-
-/** `testbed ARGS` as a user runs it: the bin in its own process. */
-function testbed(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** main(argv) in this process, with what it writes to stdout and stderr. */
-async function runMain(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+import { captureOutput, runTestbed } from "./command-runs.js";
 
 describe("testbed <command> --help", () => {
   it("every command listed by `testbed --help` prints its usage and exits 0, with --help and with -h", async () => {
-    const top = await testbed(["--help"]);
+    const top = await runTestbed(["--help"]);
     expect(top.code).toBe(0);
     const names = [...top.stdout.matchAll(/^ {2}(\S+) {2,}/gm)].map((match) => match[1] as string);
     expect(names).toEqual(expect.arrayContaining(["up", "oc", "authorino", "limitador", "maas", "gateway"]));
     const failures: string[] = [];
     for (const name of names) {
       for (const flag of ["--help", "-h"]) {
-        const run = await runMain([name, flag]);
+        const run = await captureOutput(() => main([name, flag]));
         if (run.code !== 0 || !run.stdout.startsWith(`usage: testbed ${name}`))
           failures.push(`${name} ${flag}: exit ${run.code}, stdout ${JSON.stringify(run.stdout.slice(0, 80))}`);
       }
@@ -66,7 +22,7 @@ describe("testbed <command> --help", () => {
   }, 60_000);
 
   it("authorino --help, run as a user runs it, prints the usage", async () => {
-    const run = await testbed(["authorino", "--help"]);
+    const run = await runTestbed(["authorino", "--help"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("usage: testbed authorino --config FILE");
@@ -78,7 +34,7 @@ describe("testbed <command> --help", () => {
     ["gateway", "--config"],
     ["contract", "--epp"],
   ])("%s: an unknown flag gives the usage and exit 2, no stack trace", async (name, knownFlag) => {
-    const run = await runMain([name, "--no-such-flag"]);
+    const run = await captureOutput(() => main([name, "--no-such-flag"]));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`testbed ${name}: Unknown option '--no-such-flag'`);
     expect(run.stderr).toContain(knownFlag);
@@ -86,16 +42,16 @@ describe("testbed <command> --help", () => {
   });
 
   it("maas mint: an unknown flag gives the usage and exit 2", async () => {
-    const run = await runMain(["maas", "mint", "--user", "alice", "--colour", "blue"]);
+    const run = await captureOutput(() => main(["maas", "mint", "--user", "alice", "--colour", "blue"]));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("usage: testbed maas mint --user NAME --tier");
   });
 
   it("authorino and limitador without their file name the missing flag", async () => {
-    const authorino = await runMain(["authorino"]);
+    const authorino = await captureOutput(() => main(["authorino"]));
     expect(authorino.code).toBe(2);
     expect(authorino.stderr).toContain("--config is required");
-    const limitador = await runMain(["limitador", "--port", "0"]);
+    const limitador = await captureOutput(() => main(["limitador", "--port", "0"]));
     expect(limitador.code).toBe(2);
     expect(limitador.stderr).toContain("--limits is required");
   });

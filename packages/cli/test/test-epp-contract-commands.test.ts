@@ -3,35 +3,19 @@ import { spawn } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { runTestbed, TESTBED_BIN } from "./command-runs.js";
 
-const bin = fileURLToPath(new URL("../bin/testbed.mjs", import.meta.url));
 const PODS = "127.0.0.21:18000,127.0.0.22:18000,127.0.0.23:18000,127.0.0.24:18000";
 const children: Array<ReturnType<typeof spawn>> = [];
 afterAll(() => {
   for (const child of children) child.kill("SIGTERM");
 });
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /** Start `testbed epp` and resolve with its ext_proc port once it logs `gRPC server listening`. */
 function startEppProcess(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, "epp", ...args]);
+    const child = spawn(process.execPath, [TESTBED_BIN, "epp", ...args]);
     children.push(child);
     let stderr = "";
     child.stderr.on("data", (d) => {
@@ -45,7 +29,7 @@ function startEppProcess(args: string[]): Promise<number> {
 
 describe("testbed epp + testbed contract", () => {
   it("runs the contract suite from the command line against a separately started EPP, and passes", async () => {
-    const yaml = await run(["contract", "--pods", PODS, "--print-endpoints-yaml"]);
+    const yaml = await runTestbed(["contract", "--pods", PODS, "--print-endpoints-yaml"]);
     expect(yaml.stdout).toContain("address: 127.0.0.21");
     const dir = await mkdtemp(join(tmpdir(), "contract-"));
     await writeFile(join(dir, "endpoints.yaml"), yaml.stdout);
@@ -56,7 +40,7 @@ describe("testbed epp + testbed contract", () => {
       "--grpc-health-port=0",
       "--metrics-port=0",
     ]);
-    const result = await run([
+    const result = await runTestbed([
       "contract",
       "--epp",
       `127.0.0.1:${port}`,
@@ -76,7 +60,7 @@ describe("testbed epp + testbed contract", () => {
       file,
       "plugins:\n- type: queue-scorer\nschedulingProfiles:\n- name: default\n  plugins:\n  - pluginRef: kv\n",
     );
-    const result = await run([
+    const result = await runTestbed([
       "epp",
       "--config-file",
       file,
@@ -89,7 +73,7 @@ describe("testbed epp + testbed contract", () => {
   });
 
   it("requires a TLS choice for the contract run", async () => {
-    const result = await run(["contract", "--epp", "127.0.0.1:1"]);
+    const result = await runTestbed(["contract", "--epp", "127.0.0.1:1"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("--tls-ca FILE, --insecure-skip-verify or --plaintext");
   });

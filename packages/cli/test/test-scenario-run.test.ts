@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ScenarioReport, stepText, summaryText } from "@testbed/scenario";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scenarioCommand } from "../src/commands/scenario.js";
+import { captureOutput } from "./command-runs.js";
 
 const CHAT = "/my-first-model/qwen3-0-6b/v1/chat/completions";
 const EPP_CLUSTER = "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local";
@@ -45,29 +46,12 @@ let directory: string;
 let exitCode: number;
 let report: ScenarioReport;
 
-async function runCommand(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await scenarioCommand.run(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), "scenario-run-"));
   writeFileSync(join(directory, "runner-test.yaml"), SCENARIO);
-  const run = await runCommand(["run", join(directory, "runner-test.yaml"), "--json", "--subnet", "223"]);
+  const run = await captureOutput(() =>
+    scenarioCommand.run(["run", join(directory, "runner-test.yaml"), "--json", "--subnet", "223"]),
+  );
   exitCode = run.code;
   report = JSON.parse(run.stdout) as ScenarioReport;
 }, 30_000);
@@ -153,14 +137,14 @@ describe("testbed scenario run, before anything runs", () => {
   it("exits 2 naming the file and field of a malformed scenario", async () => {
     const file = join(directory, "broken.yaml");
     writeFileSync(file, "steps:\n  - request: {path: /v1/models}\n    expect: {status: 200, bodyMatches: x}\n");
-    const run = await runCommand(["run", file]);
+    const run = await captureOutput(() => scenarioCommand.run(["run", file]));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`broken.yaml: steps[0].expect.bodyMatches (line 3): unknown field`);
     expect(run.stdout).toBe("");
   });
 
   it("exits 2 for a scenario that does not exist", async () => {
-    const run = await runCommand(["run", "no-such-scenario"]);
+    const run = await captureOutput(() => scenarioCommand.run(["run", "no-such-scenario"]));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no scenario "no-such-scenario"');
   });

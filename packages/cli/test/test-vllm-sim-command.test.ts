@@ -1,58 +1,31 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+// `testbed vllm-sim` in its own process, as a user runs it: flags, refusals, start-up lines.
 import { describe, expect, it } from "vitest";
-
-const bin = fileURLToPath(new URL("../bin/testbed.mjs", import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `testbed …` until it exits, or until `readyWhen` shows on stderr (then stop it with SIGTERM). */
-function testbed(args: string[], env: Record<string, string> = {}, readyWhen?: RegExp): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-      if (readyWhen?.test(stderr)) child.kill("SIGTERM");
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runTestbed } from "./command-runs.js";
 
 describe("testbed vllm-sim", () => {
   it("prints its flags with --help", async () => {
-    const run = await testbed(["vllm-sim", "--help"]);
+    const run = await runTestbed(["vllm-sim", "--help"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("--[no-]enable-prefix-caching");
   });
 
   it("exits 2 with argparse's message on a bad flag value", async () => {
-    const run = await testbed(["vllm-sim", "--block-size", "7"]);
+    const run = await runTestbed(["vllm-sim", "--block-size", "7"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("argument --block-size: invalid choice: '7'");
   });
 
   it("refuses to start with vLLM's ValueError when the KV cache cannot hold max_model_len", async () => {
-    const run = await testbed(["vllm-sim", "--port", "0", "--num-gpu-blocks-override", "100"]);
+    const run = await runTestbed(["vllm-sim", "--port", "0", "--num-gpu-blocks-override", "100"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("ValueError: To serve at least one request with the models's max seq len (40960)");
   });
 
   it("starts, appends VLLM_ADDITIONAL_ARGS, warns about unmodelled flags, prints vLLM's start-up lines", async () => {
-    const run = await testbed(
-      ["vllm-sim", "--port", "0", "--tensor-parallel-size", "1"],
-      { VLLM_ADDITIONAL_ARGS: "--enable-prefix-caching --block-size=16" },
-      /Starting vLLM API server 0 on http:\/\/127\.0\.0\.1:\d+/,
-    );
+    const run = await runTestbed(["vllm-sim", "--port", "0", "--tensor-parallel-size", "1"], {
+      env: { VLLM_ADDITIONAL_ARGS: "--enable-prefix-caching --block-size=16" },
+      readyWhen: /Starting vLLM API server 0 on http:\/\/127\.0\.0\.1:\d+/,
+    });
     expect(run.code).toBe(0);
     expect(run.stderr).toContain("accepted but not modelled, ignoring: --tensor-parallel-size 1");
     expect(run.stderr).toContain(
@@ -63,7 +36,7 @@ describe("testbed vllm-sim", () => {
   });
 
   it("rejects an unknown command", async () => {
-    const run = await testbed(["frobnicate"]);
+    const run = await runTestbed(["frobnicate"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("unknown command 'frobnicate'");
   });
