@@ -24,7 +24,7 @@ describe("a processor's header mutation under Envoy's default rules", () => {
     expect(headers[":path"]).toBe("/b");
   });
 
-  it("follows each append_action, and the legacy append flag when it is present", () => {
+  it("appends only when the append flag says so, and ignores append_action as Envoy's ext_proc does", () => {
     const headers: Record<string, string> = { a: "1", b: "1", c: "1" };
     applyHeaderMutation(headers, {
       set_headers: [
@@ -35,7 +35,7 @@ describe("a processor's header mutation under Envoy's default rules", () => {
         { header: { key: "e", value: "2" } },
       ],
     });
-    expect(headers).toEqual({ a: "1,2", b: "1", c: "1,2", e: "2" });
+    expect(headers).toEqual({ a: "2", b: "2", c: "1,2", d: "2", e: "2" });
   });
 
   it("lower-cases names, removes headers, and records what it set", () => {

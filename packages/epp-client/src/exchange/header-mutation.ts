@@ -28,17 +28,10 @@ export function applyHeaderMutation(
       rejected++;
       continue;
     }
-    // The legacy `append` flag wins when present; an unset append_action falls back to it (false): overwrite.
-    const action =
-      option.append !== undefined
-        ? option.append.value
-          ? "APPEND_IF_EXISTS_OR_ADD"
-          : "OVERWRITE_IF_EXISTS_OR_ADD"
-        : (option.append_action ?? "OVERWRITE_IF_EXISTS_OR_ADD");
-    const exists = name in headers;
-    if (action === "ADD_IF_ABSENT" && exists) continue;
-    if (action === "OVERWRITE_IF_EXISTS" && !exists) continue;
-    headers[name] = action === "APPEND_IF_EXISTS_OR_ADD" && exists ? `${headers[name]},${value}` : value;
+    // Envoy's ext_proc reads only the `append` flag, false when unset, and ignores append_action
+    // (envoyproxy/envoy#36982; mutation_utils.cc: PROTOBUF_GET_WRAPPED_OR_DEFAULT(sh, append, false)).
+    const append = option.append?.value ?? false;
+    headers[name] = append && name in headers ? `${headers[name]},${value}` : value;
     if (applied) applied[name] = headers[name];
   }
   for (const raw of mutation?.remove_headers ?? []) {
