@@ -112,10 +112,13 @@ export class GatewayRuntime {
       route,
       routeName,
       downstream,
-      grpc: (clusterName) => this.clusters.get(clusterName)?.grpc,
+      grpc: this.grpcClient,
       clock: this.clock,
     };
   }
+
+  /** A cluster's gRPC client for the filters: one function per config version, not one per request. */
+  private readonly grpcClient: FilterContext["grpc"] = (clusterName) => this.clusters.get(clusterName)?.grpc;
 
   /** Closes this version's clusters, except those `successor` kept. */
   close(successor?: GatewayRuntime): void {
