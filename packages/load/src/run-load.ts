@@ -128,7 +128,7 @@ async function barrierLoop(
 /** Wait for a request's slot on the schedule, not a fixed gap: late timers do not drift the rate. */
 async function untilSlot(clock: Clock, started: number, index: number, rate: number): Promise<void> {
   const wait = started + (index * 1000) / rate - clock.now();
-  if (wait > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, wait));
+  if (wait > 0) await clock.sleep(wait);
 }
 
 export function validateLoadOptions(options: LoadOptions): void {

@@ -89,7 +89,7 @@ async function eventually(
   for (;;) {
     last = routed(await routeOnce(context.client, body()));
     if (accept(last) || clock.now() > deadline) return last;
-    await new Promise<void>((resolve) => clock.setTimeout(resolve, 50));
+    await clock.sleep(50);
   }
 }
 

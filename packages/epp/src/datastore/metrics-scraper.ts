@@ -113,7 +113,7 @@ export class MetricsScraper {
       if (this.stopped) return false;
       if (!busy) return true;
       if (this.options.clock.now() >= deadline) return false;
-      await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, this.options.intervalMs));
+      await this.options.clock.sleep(this.options.intervalMs);
     }
   }
 
