@@ -4,6 +4,8 @@ export { clustersJson, clustersText, statsText } from "./admin/admin-server.js";
 export { GatewayConfigError } from "./config/config-error.js";
 export { readGatewayConfig } from "./config/config-reader.js";
 export type * from "./config/envoy-types.js";
+export type { EnvoyVersion } from "./envoy-version.js";
+export { DEFAULT_ENVOY_VERSION, ENVOY_VERSIONS, envoyAtLeast, isEnvoyVersion } from "./envoy-version.js";
 export {
   EXT_PROC_FILTER_NAME,
   EXT_PROC_PER_ROUTE_TYPE,
