@@ -139,6 +139,28 @@ describe("Authorino API-key authentication", () => {
     expect(authorino.check(request({ authorization: "Bearer free-key-alice-0123456789" })).allowed).toBe(true);
   });
 
+  it("fails closed on an expiry it cannot read, and reads unix seconds or RFC 3339", () => {
+    const now = Date.UTC(2026, 10, 27);
+    const authorino = new AuthorinoEngine(new SimulatedClock(now));
+    authorino.setAuthConfigs([maasAuthConfig]);
+    const withExpiry = (user: string, expiresAt: string) => {
+      const secret = apiKeySecret(user, "free", `${user}-key-0123456789`);
+      secret.metadata.annotations = { ...secret.metadata.annotations, "maas.opendatahub.io/expires-at": expiresAt };
+      return secret;
+    };
+    authorino.setSecrets([
+      withExpiry("garbage", "garbage"),
+      withExpiry("nan", "NaN"),
+      withExpiry("empty", ""),
+      withExpiry("seconds", String(now / 1000 + 60)),
+      withExpiry("rfc", "2026-11-27T00:01:00Z"),
+      withExpiry("rfcpast", "2026-11-26T23:59:00Z"),
+    ]);
+    const allowed = (user: string) => authorino.check(request({ authorization: `Bearer ${user}-key-0123456789` })).allowed;
+    expect(["garbage", "nan", "empty"].map(allowed)).toEqual([false, false, false]);
+    expect(["seconds", "rfc", "rfcpast"].map(allowed)).toEqual([true, true, false]);
+  });
+
   it("reads GJSON selectors with escaped dots", () => {
     expect(select({ a: { "b.c": { d: 1 } } }, "a.b\\.c.d")).toBe(1);
   });

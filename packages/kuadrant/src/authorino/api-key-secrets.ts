@@ -12,7 +12,11 @@ export interface KubernetesSecret {
 }
 
 export const MANAGED_BY_LABEL = "authorino.kuadrant.io/managed-by";
-/** Testbed annotation for keys minted with a lifetime (maas-api tokens): unix seconds. */
+/**
+ * Testbed annotation for keys minted with a lifetime (maas-api tokens): unix seconds, or an RFC 3339
+ * time. Anything else makes the key unusable: an expiry nobody can read must fail closed, never mean
+ * "forever".
+ */
 export const EXPIRES_AT_ANNOTATION = "maas.opendatahub.io/expires-at";
 
 interface IndexedKey {
@@ -32,12 +36,11 @@ export class ApiKeyStore {
     for (const secret of secrets) {
       const key = secretKey(secret);
       if (key === undefined || !labelsMatch(secret, { [MANAGED_BY_LABEL]: "authorino" })) continue;
-      const expiresAt = Number(secret.metadata.annotations?.[EXPIRES_AT_ANNOTATION] ?? Number.POSITIVE_INFINITY);
       this.keys.push({
         digest: digest(key),
         secret,
         namespace: secret.metadata.namespace ?? "default",
-        expiresAtMs: expiresAt * 1000,
+        expiresAtMs: expiryMs(secret.metadata.annotations?.[EXPIRES_AT_ANNOTATION]),
       });
     }
   }
@@ -59,6 +62,16 @@ export class ApiKeyStore {
     }
     return found;
   }
+}
+
+/** When a key stops working (unix ms): Infinity without the annotation, -Infinity when it cannot be read. */
+export function expiryMs(annotation: string | undefined): number {
+  if (annotation === undefined) return Number.POSITIVE_INFINITY;
+  const text = annotation.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+  const parsed = rfc3339.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isFinite(parsed) ? parsed : Number.NEGATIVE_INFINITY;
 }
 
 function secretKey(secret: KubernetesSecret): string | undefined {
