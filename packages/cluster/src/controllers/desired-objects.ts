@@ -9,15 +9,20 @@ import type { ObjectStore } from "../store/object-store.js";
 /** Fields other controllers fill in on a Service (IP allocation); a desired spec that omits them keeps them. */
 const ALLOCATED_SERVICE_FIELDS = ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy"];
 
+/** What applyDesired did: a status updater reports an object created or changed in this pass as not yet in sync. */
+export type DesiredOutcome = "created" | "updated" | "unchanged";
+
 /** Create `desired`, or update the existing object when laying `desired` over it changes it. */
-export function applyDesired(store: ObjectStore, desired: KubeObject): void {
+export function applyDesired(store: ObjectStore, desired: KubeObject): DesiredOutcome {
   const current = store.peek(kindKey(store.kindOf(desired)), desired.metadata.namespace, desired.metadata.name);
   if (!current) {
     store.create(desired);
-    return;
+    return "created";
   }
   const next = layDesired(current, desired);
-  if (!isDeepStrictEqual(next, current)) store.update(next);
+  if (isDeepStrictEqual(next, current)) return "unchanged";
+  store.update(next);
+  return "updated";
 }
 
 /**

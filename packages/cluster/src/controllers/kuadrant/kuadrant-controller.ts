@@ -1,20 +1,25 @@
 import { isDeepStrictEqual } from "node:util";
 import type { KubeObject } from "@testbed/apimachinery";
-import { setCondition } from "@testbed/apimachinery";
 import { type LimitDefinition, type PolicyObject, translatePolicies } from "@testbed/kuadrant";
 import { stringify } from "yaml";
-import { recordEvent } from "../../store/events.js";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, QueuedController } from "../controller.js";
-import { applyDesired } from "../desired-objects.js";
+import { applyDesired, type DesiredOutcome } from "../desired-objects.js";
 import { kuadrantEnvoyFilter } from "./kuadrant-envoy-filter.js";
+import { componentReady, type PolicyVerdict, writePolicyStatus } from "./policy-status.js";
 
 const POLICY_KINDS = ["kuadrant.io/AuthPolicy", "kuadrant.io/RateLimitPolicy", "kuadrant.io/TokenRateLimitPolicy"];
 const GATEWAY = "gateway.networking.k8s.io/Gateway";
+/** The kinds of what the controller generates; an event on one of its own objects brings it back. */
+const GENERATED_KINDS = ["networking.istio.io/EnvoyFilter", "authorino.kuadrant.io/AuthConfig"];
+const MANAGED_LABEL = "kuadrant.io/managed";
 const ALL = "all";
 export const KUADRANT_NAMESPACE = "kuadrant-system";
 export const LIMITS_CONFIGMAP = "limits-config-limitador";
 export const LIMITS_FILE = "limitador-config.yaml";
+/** The Deployments whose readiness kuadrant-operator reads (through the Authorino and Limitador CRs). */
+const AUTHORINO_DEPLOYMENT = "authorino";
+const LIMITADOR_DEPLOYMENT = "limitador-limitador";
 
 /**
  * The Kuadrant operator: for every Gateway that policies target, translate the policies (the
@@ -24,8 +29,9 @@ export const LIMITS_FILE = "limitador-config.yaml";
  * - an EnvoyFilter `kuadrant-<gateway>` that adds the ext_authz and ratelimit filters, their
  *   clusters and the routes' rate_limits to that Gateway's Envoy (as the seed's "Kuadrant injects
  *   auth EnvoyFilter" step says),
- * and report Accepted/Enforced on each policy. A policy that cannot be translated gets
- * Accepted=False with the reason; the others still apply.
+ * and report Accepted/Enforced on each policy (policy-status.ts). Like kuadrant-operator, it also
+ * subscribes to the objects it generates: one deleted or edited by hand is recreated or set back in
+ * the next pass, and the policies say "waiting … to sync" until it is.
  */
 export class KuadrantController extends QueuedController {
   readonly name = "kuadrant";
@@ -34,12 +40,16 @@ export class KuadrantController extends QueuedController {
     return [ALL];
   }
 
-  /** Policies, Gateways and Kuadrant's own pods (their addresses go into the EnvoyFilters) trigger one pass. */
+  /** Policies, Gateways, Kuadrant's own pods and Deployments, and every object the controller generated. */
   protected keysFor(event: WatchEvent): string[] {
+    const object = event.object;
+    const inKuadrant = object.metadata.namespace === KUADRANT_NAMESPACE;
     const relevant =
       POLICY_KINDS.includes(event.key) ||
       event.key === GATEWAY ||
-      (event.key === "Pod" && event.object.metadata.namespace === KUADRANT_NAMESPACE);
+      ((event.key === "Pod" || event.key === "apps/Deployment") && inKuadrant) ||
+      (GENERATED_KINDS.includes(event.key) && object.metadata.labels?.[MANAGED_LABEL] === "true") ||
+      (event.key === "ConfigMap" && inKuadrant && object.metadata.name === LIMITS_CONFIGMAP);
     return relevant ? [ALL] : [];
   }
 
@@ -50,46 +60,81 @@ export class KuadrantController extends QueuedController {
     const limits: LimitDefinition[] = [];
     const wantedAuthConfigs = new Set<string>();
     const wantedFilters = new Set<string>();
-    for (const gateway of store.peekList(GATEWAY)) {
+    const verdicts: PolicyVerdict[] = [];
+    const gateways = store.peekList(GATEWAY);
+    for (const gateway of gateways) {
       const targeting = policies.filter((policy) => targets(policy, gateway));
       if (targeting.length === 0) continue;
-      const accepted: PolicyObject[] = [];
-      for (const policy of targeting) {
-        const error = translationError(policy, gateway);
-        this.setPolicyStatus(store, policy, error);
-        if (!error) accepted.push(policy as PolicyObject);
-      }
+      const accepted = targeting.filter((policy) => !translationError(policy, gateway)) as PolicyObject[];
       const translated = translatePolicies(accepted, {
         name: gateway.metadata.name,
         namespace: gateway.metadata.namespace ?? "default",
       });
       limits.push(...translated.limits);
+      const authConfigsToSync: string[] = [];
       for (const authConfig of translated.authConfigs) {
-        wantedAuthConfigs.add(this.applyAuthConfig(store, authConfig as unknown as KubeObject, gateway));
+        const { key, name, outcome } = this.applyAuthConfig(store, authConfig as unknown as KubeObject, gateway);
+        wantedAuthConfigs.add(key);
+        if (outcome !== "unchanged") authConfigsToSync.push(`AuthConfig (${name})`);
       }
       const filter = kuadrantEnvoyFilter(gateway, translated, store);
       wantedFilters.add(`${filter.metadata.namespace}/${filter.metadata.name}`);
-      applyDesired(store, filter);
+      // kuadrant-operator marks a gateway modified only when its EnvoyFilter is created (updates keep status).
+      const filterToSync =
+        applyDesired(store, filter) === "created"
+          ? [`EnvoyFilter (${gateway.metadata.namespace}/${gateway.metadata.name})`]
+          : [];
+      for (const policy of targeting) {
+        const error = translationError(policy, gateway);
+        const ownObjects = policy.kind === "AuthPolicy" ? authConfigsToSync : [];
+        verdicts.push({
+          policy,
+          ...(error ? { refusal: { reason: "Invalid" as const, message: error } } : {}),
+          waitingFor: [...ownObjects, ...filterToSync],
+        });
+      }
     }
-    this.writeLimits(store, limits);
+    const limitsChanged = this.writeLimits(store, limits);
     prune(store, "authorino.kuadrant.io/AuthConfig", wantedAuthConfigs);
     prune(store, "networking.istio.io/EnvoyFilter", wantedFilters);
+    for (const verdict of verdicts) writePolicyStatus(store, this.complete(store, verdict, limitsChanged));
+    for (const policy of policies.filter((p) => !gateways.some((gateway) => targets(p, gateway)))) {
+      const target = (policy.spec?.targetRef as { name?: string } | undefined)?.name ?? "";
+      const message = `${policy.kind} target ${target} was not found`;
+      writePolicyStatus(store, { policy, refusal: { reason: "TargetNotFound", message }, waitingFor: [] });
+    }
   }
 
-  private applyAuthConfig(store: ObjectStore, authConfig: KubeObject, gateway: KubeObject): string {
+  /** Put the policy's engine first among what it waits for, as kuadrant-operator lists it. */
+  private complete(store: ObjectStore, verdict: PolicyVerdict, limitsChanged: boolean): PolicyVerdict {
+    const engine: string[] = [];
+    if (verdict.policy.kind === "AuthPolicy") {
+      if (!componentReady(store, KUADRANT_NAMESPACE, AUTHORINO_DEPLOYMENT)) engine.push("Authorino");
+    } else if (!componentReady(store, KUADRANT_NAMESPACE, LIMITADOR_DEPLOYMENT) || limitsChanged) {
+      engine.push("Limitador");
+    }
+    return { ...verdict, waitingFor: [...engine, ...verdict.waitingFor] };
+  }
+
+  private applyAuthConfig(
+    store: ObjectStore,
+    authConfig: KubeObject,
+    gateway: KubeObject,
+  ): { key: string; name: string; outcome: DesiredOutcome } {
     const object: KubeObject = {
       ...authConfig,
       metadata: {
         name: `${gateway.metadata.name}-${authConfig.metadata.name}`,
         namespace: KUADRANT_NAMESPACE,
-        labels: { "kuadrant.io/managed": "true", "testbed.io/gateway": gateway.metadata.name },
+        labels: { [MANAGED_LABEL]: "true", "testbed.io/gateway": gateway.metadata.name },
       },
     };
-    applyDesired(store, object);
-    return `${KUADRANT_NAMESPACE}/${object.metadata.name}`;
+    const outcome = applyDesired(store, object);
+    return { key: `${KUADRANT_NAMESPACE}/${object.metadata.name}`, name: object.metadata.name, outcome };
   }
 
-  private writeLimits(store: ObjectStore, limits: LimitDefinition[]): void {
+  /** Write Limitador's limits file; true when it changed (Limitador has not loaded the new limits yet). */
+  private writeLimits(store: ObjectStore, limits: LimitDefinition[]): boolean {
     const current = store.get("ConfigMap", KUADRANT_NAMESPACE, LIMITS_CONFIGMAP);
     const data = { [LIMITS_FILE]: limits.length === 0 ? "[]\n" : stringify(limits.map(limitsFileEntry)) };
     if (!current) {
@@ -99,35 +144,11 @@ export class KuadrantController extends QueuedController {
         metadata: { name: LIMITS_CONFIGMAP, namespace: KUADRANT_NAMESPACE },
         data,
       });
-    } else if (!isDeepStrictEqual(current.data, data)) store.update({ ...current, data });
-  }
-
-  private setPolicyStatus(store: ObjectStore, policy: KubeObject, error: string | undefined): void {
-    const now = store.now();
-    let conditions = setCondition(
-      policy.status?.conditions,
-      error
-        ? { type: "Accepted", status: "False", reason: "Invalid", message: error }
-        : { type: "Accepted", status: "True", reason: "Accepted", message: `${policy.kind} has been accepted` },
-      now,
-    );
-    conditions = setCondition(
-      conditions,
-      error
-        ? { type: "Enforced", status: "False", reason: "Unknown", message: `${policy.kind} is not enforced` }
-        : {
-            type: "Enforced",
-            status: "True",
-            reason: "Enforced",
-            message: `${policy.kind} has been successfully enforced`,
-          },
-      now,
-    );
-    const status = { observedGeneration: policy.metadata.generation, conditions };
-    const key = `kuadrant.io/${policy.kind}`;
-    const previous = policy.status?.conditions?.find((c: { type: string }) => c.type === "Accepted")?.status;
-    store.updateStatus(key, policy.metadata.namespace, policy.metadata.name, status);
-    if (error && previous !== "False") recordEvent(store, policy, "Warning", "Invalid", error, "kuadrant-operator");
+      return true;
+    }
+    if (isDeepStrictEqual(current.data, data)) return false;
+    store.update({ ...current, data });
+    return true;
   }
 }
 
@@ -168,7 +189,7 @@ function limitsFileEntry(limit: LimitDefinition): Record<string, unknown> {
 /** Remove objects this controller made earlier that no policy asks for any more. */
 function prune(store: ObjectStore, key: string, wanted: Set<string>): void {
   for (const object of store.peekList(key)) {
-    const managed = object.metadata.labels?.["kuadrant.io/managed"] === "true";
+    const managed = object.metadata.labels?.[MANAGED_LABEL] === "true";
     if (managed && !wanted.has(`${object.metadata.namespace}/${object.metadata.name}`)) {
       store.delete(key, object.metadata.namespace, object.metadata.name);
     }
