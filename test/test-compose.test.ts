@@ -87,7 +87,7 @@ describe("docker-compose.yml", () => {
     }
     const published = Object.values(compose.services)
       .flatMap((service) => service.ports ?? [])
-      .map((p) => p.split(":")[0]);
+      .map((p) => p.split(":").at(-2));
     expect(new Set(published).size).toBe(published.length);
     expect(compose.services.certs?.build).toBe(".");
   });
@@ -103,6 +103,17 @@ describe("docker-compose.yml", () => {
     for (const copied of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm)) {
       for (const source of (copied[1] as string).split(" ")) expect(existsSync(`${ROOT}/${source}`), source).toBe(true);
     }
+  });
+
+  it("publishes every port on loopback unless TESTBED_PUBLISH_ADDRESS says otherwise, and Grafana's anonymous role is Viewer", () => {
+    const compose = committed();
+    const published = Object.entries(compose.services).flatMap(([name, service]) =>
+      (service.ports ?? []).map((port) => `${name} ${port}`),
+    );
+    expect(published.length).toBeGreaterThanOrEqual(8);
+    for (const entry of published) expect(entry).toMatch(/^\S+ \$\{TESTBED_PUBLISH_ADDRESS:-127\.0\.0\.1\}:\d+:\d+$/);
+    const grafana = compose.services.grafana as { environment?: Record<string, string> };
+    expect(grafana.environment?.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe("Viewer");
   });
 
   it("passes `docker-compose config` with every profile, when Debian's docker-compose is installed", () => {

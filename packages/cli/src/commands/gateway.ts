@@ -44,9 +44,17 @@ export const gatewayCommand: Command = {
       const text = await readFile(values.config, "utf8");
       const shutdown = waitForShutdownSignal();
       const gateway = await startGateway(text, { meshProfile: profile });
-      for (const [name, url] of Object.entries(gateway.listenerUrls))
+      for (const [name, url] of Object.entries(gateway.listenerUrls)) {
         process.stderr.write(`listener ${name} on ${url}\n`);
-      if (gateway.adminUrl) process.stderr.write(`admin on ${gateway.adminUrl}\n`);
+        warnIfExposed(`listener ${name}`, url);
+      }
+      if (gateway.adminUrl) {
+        process.stderr.write(`admin on ${gateway.adminUrl}\n`);
+        warnIfExposed(
+          "the admin interface (/config_dump, /quitquitquit: no authentication, as Envoy's)",
+          gateway.adminUrl,
+        );
+      }
       const stopWatching = values.watch ? watchConfig(values.config, gateway) : () => {};
       await shutdown;
       stopWatching();
@@ -61,6 +69,19 @@ export const gatewayCommand: Command = {
     }
   },
 };
+
+/** Say so when an address other machines can reach is bound (the config asked for it; Envoy would not warn). */
+function warnIfExposed(what: string, url: string): void {
+  const warning = exposureWarning(what, url);
+  if (warning) process.stderr.write(`${warning}\n`);
+}
+
+/** The warning for `url` when its host is not a loopback address, else undefined. */
+export function exposureWarning(what: string, url: string): string | undefined {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  const loopback = host === "localhost" || host === "::1" || /^127\./.test(host);
+  return loopback ? undefined : `warning: ${what} is bound to ${host}, reachable beyond this machine`;
+}
 
 /**
  * Reload the bootstrap when its file changes (docker compose's way of applying an EnvoyFilter:

@@ -10,9 +10,21 @@ export type ComposeService = Record<string, unknown>;
 
 export const IMAGE = "llm-d-testbed:local";
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+/** The host address compose publishes ports on; `TESTBED_PUBLISH_ADDRESS=0.0.0.0` opens them to the network. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own variable syntax, interpolated by compose
+export const PUBLISH_ADDRESS = "${TESTBED_PUBLISH_ADDRESS:-127.0.0.1}";
+
+/**
+ * A published port bound to loopback unless the user says otherwise: the gateways' admin ports
+ * (15000–15002) answer /config_dump and /quitquitquit without credentials, as Envoy's do.
+ */
+export function published(mapping: string): string {
+  return `${PUBLISH_ADDRESS}:${mapping}`;
+}
+
 const GATEWAY_PORTS: Record<string, string[]> = {
-  "openshift-ai-inference": ["8443:443", "15000:15000"],
-  "maas-gateway": ["8444:443", "15001:15000"],
+  "openshift-ai-inference": [published("8443:443"), published("15000:15000")],
+  "maas-gateway": [published("8444:443"), published("15001:15000")],
 };
 
 interface ContainerSpec {

@@ -1,6 +1,6 @@
 import type { ObjectStore } from "@testbed/cluster";
 import { composeAddress } from "./compose-addresses.js";
-import { IMAGE } from "./compose-services.js";
+import { IMAGE, published } from "./compose-services.js";
 
 /**
  * The compose profiles beside the cluster:
@@ -19,22 +19,23 @@ export function observabilityServices(): Record<string, Record<string, unknown>>
         "./deploy/observability/prometheus-compose.yml:/etc/prometheus/prometheus.yml:ro",
         "prometheus-data:/prometheus",
       ],
-      ports: ["9090:9090"],
+      ports: [published("9090:9090")],
       networks: { testbed: { ipv4_address: "10.132.18.90" } },
     },
     grafana: {
       image: "grafana/grafana:12.1.1",
       profiles: ["observability"],
       environment: {
+        // Dashboards open without a login, read-only: an anonymous Admin could change data sources and users.
         GF_AUTH_ANONYMOUS_ENABLED: "true",
-        GF_AUTH_ANONYMOUS_ORG_ROLE: "Admin",
+        GF_AUTH_ANONYMOUS_ORG_ROLE: "Viewer",
         PROMETHEUS_URL: "http://prometheus:9090",
       },
       volumes: [
         "./deploy/observability/grafana/provisioning:/etc/grafana/provisioning:ro",
         "./deploy/observability/dashboards:/var/lib/grafana/dashboards:ro",
       ],
-      ports: ["3000:3000"],
+      ports: [published("3000:3000")],
       depends_on: ["prometheus"],
       networks: { testbed: { ipv4_address: "10.132.18.91" } },
     },
@@ -119,7 +120,7 @@ export function realEppServices(store: ObjectStore): Record<string, Record<strin
         "upstream",
         "--watch",
       ],
-      ports: ["8445:443", "15002:15000"],
+      ports: [published("8445:443"), published("15002:15000")],
       volumes: [
         "./deploy/compose/gateways:/etc/testbed/gateways:ro",
         "service-ca:/var/run/secrets/kubernetes.io/serviceaccount:ro",
