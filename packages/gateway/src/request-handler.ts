@@ -70,23 +70,32 @@ export async function handleRequest(
     context.accessLog(log);
   };
   try {
-    const body = await readBody(request);
-    log.bytesReceived = body.length;
+    // Like Envoy, route and run the filters on the headers; the body is read only once a filter (or the
+    // router) needs it, so a request refused on its headers (401, 429, 404) is refused before its body.
+    const unread = () => !request.complete && !bodyRead;
+    let bodyRead = false;
+    const readRequestBody = async () => {
+      if (bodyRead) return;
+      bodyRead = true;
+      state.body = await readBody(request);
+      log.bytesReceived = state.body.length;
+    };
+    const replyEarly = (reply: LocalReply, flags: string[]) => {
+      if (unread()) closeAfterReply(response);
+      return localReply(response, log, reply, flags, finish);
+    };
+    const state: RequestState = { headers, body: EMPTY_BODY, metadata: {}, clearRouteCache: false };
     let match = context.listener.routes.match(headers);
-    if (!match) return localReply(response, log, { status: 404, body: "", details: "route_not_found" }, ["NR"], finish);
+    if (!match) return replyEarly({ status: 404, body: "", details: "route_not_found" }, ["NR"]);
     log.routeName = match.routeName;
     if (match.route.direct_response) {
       const direct = match.route.direct_response;
-      return localReply(
-        response,
-        log,
+      return replyEarly(
         { status: direct.status, body: direct.body?.inline_string ?? "", details: "direct_response" },
         [],
-        finish,
       );
     }
 
-    const state: RequestState = { headers, body, metadata: {}, clearRouteCache: false };
     const downstream = {
       remoteAddress: request.socket.remoteAddress ?? "",
       localAddress: log.downstreamLocalAddress,
@@ -97,10 +106,11 @@ export async function handleRequest(
       .map((factory) => factory.create(context.runtime.filterContext(route, match?.routeName ?? "-", downstream)))
       .filter((run): run is FilterRun => run !== undefined);
     for (const filter of filters) {
+      if (filter.needsRequestBody !== false) await readRequestBody();
       const outcome = await filter.requestPhase(state);
-      if (outcome.action === "reply")
-        return localReply(response, log, outcome.reply, outcome.reply.flags ?? [], finish);
+      if (outcome.action === "reply") return replyEarly(outcome.reply, outcome.reply.flags ?? []);
     }
+    await readRequestBody();
     if (state.clearRouteCache) {
       match = context.listener.routes.match(state.headers) ?? match;
       log.routeName = match.routeName;
@@ -340,6 +350,17 @@ function upstreamResponseHeaders(headers: IncomingHttpHeaders, status: number): 
   }
   out.server = SERVER;
   return out;
+}
+
+/** The body a request has before it is read: none (ext_authz's Check then says size 0, as Envoy's does at headers time). */
+const EMPTY_BODY = Buffer.alloc(0);
+
+/**
+ * A reply sent before the request's body was read: like Envoy on HTTP/1.1, say `connection: close`
+ * (Node then closes the connection once the reply is out) instead of reading a body nobody will use.
+ */
+function closeAfterReply(response: ServerResponse): void {
+  if (!response.headersSent) response.setHeader("connection", "close");
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {

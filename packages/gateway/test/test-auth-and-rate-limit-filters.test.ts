@@ -1,5 +1,6 @@
 // The ext_authz and ratelimit filters (the slots Kuadrant's Authorino and Limitador fill) against
 // in-test gRPC services: API-key denial, identity metadata flowing into rate-limit descriptors, 429.
+import { connect } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { silentSink } from "@testbed/common";
 import { authorizationService, rateLimitService, setHeader, toStruct } from "@testbed/protocol";
@@ -12,6 +13,8 @@ let upstream: EchoUpstream;
 let services: grpc.Server;
 let servicesAddress: string;
 const hitsByUser = new Map<string, number>();
+/** The HTTP attributes of the last Check the in-test authorization service received. */
+let lastCheck: { size?: string; body?: string; headers: Record<string, string> } | undefined;
 const gateways: GatewayHandle[] = [];
 
 beforeAll(async () => {
@@ -19,9 +22,13 @@ beforeAll(async () => {
   services = new grpc.Server();
   services.addService(authorizationService().definition, {
     Check(
-      call: grpc.ServerUnaryCall<{ attributes: { request: { http: { headers: Record<string, string> } } } }, unknown>,
+      call: grpc.ServerUnaryCall<
+        { attributes: { request: { http: { headers: Record<string, string>; size?: string; body?: string } } } },
+        unknown
+      >,
       callback: grpc.sendUnaryData<unknown>,
     ) {
+      lastCheck = call.request.attributes.request.http;
       const auth = call.request.attributes.request.http.headers.authorization;
       if (auth === "Bearer slow-key") return; // never answers: the gateway's deadline ends the call
       if (auth !== "Bearer alice-key") {
@@ -70,7 +77,12 @@ afterAll(async () => {
   await upstream.close();
 });
 
-function config(authzAddress: string, rateLimitAddress: string, failureModeDeny = false): Record<string, unknown> {
+function config(
+  authzAddress: string,
+  rateLimitAddress: string,
+  failureModeDeny = false,
+  extAuthz: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     admin: { address: { socket_address: { address: "127.0.0.1", port_value: 0 } } },
     static_resources: {
@@ -124,6 +136,7 @@ function config(authzAddress: string, rateLimitAddress: string, failureModeDeny 
                         typed_config: {
                           grpc_service: { envoy_grpc: { cluster_name: "authorino" }, timeout: "1s" },
                           transport_api_version: "V3",
+                          ...extAuthz,
                         },
                       },
                       {
@@ -153,8 +166,13 @@ function config(authzAddress: string, rateLimitAddress: string, failureModeDeny 
   };
 }
 
-async function gateway(authz = servicesAddress, rateLimit = servicesAddress, failureModeDeny = false) {
-  const g = await startGateway(config(authz, rateLimit, failureModeDeny), {
+async function gateway(
+  authz = servicesAddress,
+  rateLimit = servicesAddress,
+  failureModeDeny = false,
+  extAuthz: Record<string, unknown> = {},
+) {
+  const g = await startGateway(config(authz, rateLimit, failureModeDeny, extAuthz), {
     accessLogSink: silentSink,
     log: silentSink,
   });
@@ -214,5 +232,55 @@ describe("ext_authz and ratelimit filters", () => {
     const strict = await gateway(servicesAddress, "127.0.0.1:1", true);
     expect((await get(strict, "alice-key")).status).toBe(500);
     expect(strict.accessLog.lines.at(-1)).toContain(" 500 RLSE rate_limiter_error ");
+  });
+
+  it("refuses a request on its headers, before its body: a declared 99999999999-byte body gets its 401 at once, then the connection closes", async () => {
+    const g = await gateway();
+    const { port, hostname } = new URL(Object.values(g.listenerUrls)[0] as string);
+    const head = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          "POST /v1/chat/completions HTTP/1.1\r\nhost: maas\r\ncontent-type: application/json\r\ncontent-length: 99999999999\r\n\r\n{",
+        );
+      });
+      let received = "";
+      socket.on("data", (chunk) => {
+        received += chunk;
+      });
+      socket.on("close", () => resolve(received));
+      socket.on("error", reject);
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 401 /);
+    expect(head.toLowerCase()).toContain("connection: close");
+    expect(lastCheck?.size).toBe("0");
+    expect(lastCheck?.body ?? "").toBe("");
+  });
+
+  it("with_request_body: the Check carries up to max_request_bytes and x-envoy-auth-partial-body; over the limit without allow_partial_message, 413", async () => {
+    const post = (g: GatewayHandle, body: string) =>
+      fetch(`${Object.values(g.listenerUrls)[0]}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: "Bearer alice-key", "x-envoy-auth-partial-body": "forged" },
+        body,
+      });
+    const partial = await gateway(servicesAddress, servicesAddress, false, {
+      with_request_body: { max_request_bytes: 8, allow_partial_message: true },
+    });
+    expect((await post(partial, "0123456789abcdef")).status).toBe(200);
+    expect(lastCheck?.body).toBe("01234567");
+    expect(lastCheck?.size).toBe("16");
+    expect(lastCheck?.headers["x-envoy-auth-partial-body"]).toBe("true");
+    expect((await post(partial, "0123")).status).toBe(200);
+    expect(lastCheck?.headers["x-envoy-auth-partial-body"]).toBe("false");
+
+    const whole = await gateway(servicesAddress, servicesAddress, false, {
+      with_request_body: { max_request_bytes: 8 },
+    });
+    lastCheck = undefined;
+    const tooLarge = await post(whole, "0123456789abcdef");
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.text()).toBe("Payload Too Large");
+    expect(lastCheck).toBeUndefined();
+    expect(whole.accessLog.lines.at(-1)).toContain(" 413 - request_payload_too_large ");
   });
 });

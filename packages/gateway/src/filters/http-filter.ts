@@ -38,6 +38,11 @@ export class UpstreamResetError extends Error {}
  * ext_proc is the chain a Kuadrant-protected InferencePool route sees.
  */
 export interface FilterRun {
+  /**
+   * False when the request phase decides on the headers alone (ext_authz without with_request_body,
+   * ratelimit): the gateway then runs it before reading the body. Default: the body is read first.
+   */
+  readonly needsRequestBody?: boolean;
   requestPhase(state: RequestState): Promise<PhaseOutcome>;
   responseHeaders?(
     headers: Record<string, string>,

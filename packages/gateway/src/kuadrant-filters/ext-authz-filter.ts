@@ -26,7 +26,12 @@ export interface ExtAuthzConfig {
   timeoutMs: number;
   failureModeAllow: boolean;
   statusOnError: number;
+  /** with_request_body: buffer the body and send it in the Check; absent = decide on the headers alone. */
+  withRequestBody?: { maxRequestBytes: number; allowPartialMessage: boolean; packAsBytes: boolean };
 }
+
+/** Envoy's header telling the authorization service whether the body it got was cut at max_request_bytes. */
+const PARTIAL_BODY_HEADER = "x-envoy-auth-partial-body";
 
 interface CheckResponse {
   status?: { code?: number; message?: string };
@@ -43,6 +48,19 @@ export function readExtAuthz(filter: HttpFilter, path: string): ExtAuthzConfig {
     timeoutMs: timeoutOf(typed.grpc_service, 0.2, `${path}.typed_config.grpc_service.timeout`),
     failureModeAllow: typed.failure_mode_allow === true,
     statusOnError: Number((typed.status_on_error as { code?: number } | undefined)?.code ?? 403),
+    ...readWithRequestBody(typed.with_request_body),
+  };
+}
+
+function readWithRequestBody(value: unknown): Pick<ExtAuthzConfig, "withRequestBody"> {
+  if (value === undefined || value === null) return {};
+  const body = value as { max_request_bytes?: unknown; allow_partial_message?: unknown; pack_as_bytes?: unknown };
+  return {
+    withRequestBody: {
+      maxRequestBytes: Number(body.max_request_bytes ?? 0),
+      allowPartialMessage: body.allow_partial_message === true,
+      packAsBytes: body.pack_as_bytes === true,
+    },
   };
 }
 
@@ -63,6 +81,7 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
       | undefined;
     if (perRoute?.disabled) return undefined;
     return {
+      needsRequestBody: this.config.withRequestBody !== undefined,
       requestPhase: (state) => this.check(context, state, perRoute?.check_settings?.context_extensions ?? {}),
     };
   }
@@ -72,6 +91,8 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     state: RequestState,
     contextExtensions: Record<string, string>,
   ): Promise<PhaseOutcome> {
+    const tooLarge = this.overBodyLimit(state);
+    if (tooLarge) return tooLarge;
     const client = context.grpc(this.config.clusterName);
     if (!client) return this.onError();
     const headers = state.headers;
@@ -82,12 +103,13 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
           http: {
             id: headers["x-request-id"] ?? "",
             method: headers[":method"] ?? "GET",
-            headers,
+            headers: this.headersForCheck(headers, state.body),
             path: headers[":path"] ?? "/",
             host: headers[":authority"] ?? "",
             scheme: headers[":scheme"] ?? "http",
             protocol: "HTTP/1.1",
             size: String(state.body?.length ?? 0),
+            ...this.bodyForCheck(state.body),
           },
         },
         context_extensions: contextExtensions,
@@ -120,6 +142,35 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     for (const name of response.ok_response?.headers_to_remove ?? []) delete headers[name.toLowerCase()];
     if (response.dynamic_metadata) state.metadata[EXT_AUTHZ_METADATA_NAMESPACE] = fromStruct(response.dynamic_metadata);
     return { action: "continue" };
+  }
+
+  /**
+   * Without allow_partial_message the filter caps the request's buffer at max_request_bytes; a body
+   * over it ends in Envoy's buffer-overflow local reply, 413 "Payload Too Large", before any Check.
+   */
+  private overBodyLimit(state: RequestState): PhaseOutcome | undefined {
+    const limits = this.config.withRequestBody;
+    if (!limits || limits.allowPartialMessage || (state.body?.length ?? 0) <= limits.maxRequestBytes) return undefined;
+    return {
+      action: "reply",
+      reply: { status: 413, body: "Payload Too Large", details: "request_payload_too_large" },
+    };
+  }
+
+  /** The body the Check carries: up to max_request_bytes, as `body` (UTF-8) or `raw_body` (pack_as_bytes). */
+  private bodyForCheck(body: Buffer | null): Record<string, string | Buffer> {
+    const limits = this.config.withRequestBody;
+    if (!limits || limits.maxRequestBytes <= 0 || !body) return {};
+    const sent = body.subarray(0, limits.maxRequestBytes);
+    return limits.packAsBytes ? { raw_body: sent } : { body: sent.toString("utf8") };
+  }
+
+  /** The request headers, plus x-envoy-auth-partial-body when the body is sent (a client's own is dropped). */
+  private headersForCheck(headers: Record<string, string>, body: Buffer | null): Record<string, string> {
+    const { [PARTIAL_BODY_HEADER]: _clientValue, ...sent } = headers;
+    const limits = this.config.withRequestBody;
+    if (!limits || limits.maxRequestBytes <= 0 || !body) return sent;
+    return { ...sent, [PARTIAL_BODY_HEADER]: String(body.length > limits.maxRequestBytes) };
   }
 
   private onError(): PhaseOutcome {

@@ -57,6 +57,8 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
     let tokenDescriptors: Descriptor[] = [];
     let tail = "";
     return {
+      // Descriptors come from headers and metadata: Envoy asks Limitador at headers time.
+      needsRequestBody: false,
       requestPhase: async (state) => {
         tokenDescriptors = rateLimits
           .filter((limit) => limit.apply_on_stream_done)
