@@ -239,6 +239,38 @@ describe("maas-gateway: API keys, tier limits and token limits", () => {
     expect(used).toBe(60);
   });
 
+  it("charges a stream without usage as one request (Kuadrant's request-counting fallback), never as free", async () => {
+    authorino.engine.addSecret(apiKeySecret("erin", "free", "free-key-erin-0123456789"));
+    const response = await fetch(`${base()}/my-first-model/qwen3-0-6b/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer free-key-erin-0123456789" },
+      body: JSON.stringify({
+        model: "Qwen/Qwen3-0.6B",
+        messages: [{ role: "user", content: "Hi" }],
+        max_tokens: 50,
+        ignore_eos: true,
+        stream: true,
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).not.toContain("total_tokens");
+    const descriptors = [
+      {
+        entries: [
+          { key: "limit.tokens", value: "1" },
+          { key: "tier", value: "free" },
+          { key: "userid", value: "erin" },
+        ],
+      },
+    ];
+    // 1 for the check before the request, 1 for the response whose usage could not be read.
+    const used = await eventually(() => {
+      const charged = 100 - (limitador.engine.peek("maas-gateway", descriptors)[0]?.remaining ?? 100);
+      return charged >= 2 && charged;
+    });
+    expect(used).toBe(2);
+  });
+
   it("never writes a key to the gateway's or Authorino's logs", async () => {
     await chat("premium-key-bob-0123456789-but-wrong");
     const logs = [...gateway.accessLog.lines, ...authorinoLog.lines].join("\n");

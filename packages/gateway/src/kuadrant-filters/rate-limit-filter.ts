@@ -79,10 +79,16 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
     };
   }
 
-  /** After the response: spend the tokens it used against the token limits. */
+  /**
+   * After the response: spend the tokens it used against the token limits. A response without
+   * usage (a stream without `stream_options.include_usage`, a body that is not JSON) counts as one
+   * hit — Kuadrant's "graceful fallback: if token parsing fails, falls back to request counting"
+   * (kuadrant-operator doc/overviews/token-rate-limiting.md) — never as free.
+   */
   private chargeTokens(context: FilterContext, descriptors: Descriptor[], responseTail: string): void {
-    const tokens = totalTokens(responseTail);
-    if (descriptors.length === 0 || tokens === undefined || tokens <= 0) return;
+    if (descriptors.length === 0) return;
+    const tokens = totalTokens(responseTail) ?? REQUEST_COUNTING_FALLBACK;
+    if (tokens <= 0) return;
     // A per-descriptor hits_addend marks usage that already happened (Envoy's apply_on_stream_done).
     const request = {
       domain: this.config.domain,
@@ -145,6 +151,9 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
 }
 
 type Descriptor = { entries: Array<{ key: string; value: string }> };
+
+/** What a response whose usage cannot be read is charged: one request. */
+const REQUEST_COUNTING_FALLBACK = 1;
 
 interface RateLimitAction {
   generic_key?: { descriptor_key?: string; descriptor_value: string };
