@@ -13,6 +13,8 @@ const HCM = "envoy.filters.network.http_connection_manager";
  * services, named as kuadrant-operator names them), the ext_authz and ratelimit HTTP filters
  * placed first (so the order is ext_authz → ratelimit → ext_proc → router), and the policies'
  * rate_limits on every route. It goes through the mesh's EnvoyFilter machinery like any user's.
+ * The real operator programs the same two calls into its wasm-shim (WasmPlugin) with the failure
+ * modes kept here: auth Deny (a 500 while Authorino is down), rate limiting Allow.
  */
 export function kuadrantEnvoyFilter(
   gateway: KubeObject,
@@ -35,7 +37,8 @@ export function kuadrantEnvoyFilter(
           typed_config: {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit",
             domain: translated.domain,
-            failure_mode_deny: true,
+            // kuadrant-operator wires Limitador with FailureModeAllow: while it is down requests go on.
+            failure_mode_deny: false,
             timeout: "1s",
             rate_limit_service: {
               grpc_service: { envoy_grpc: { cluster_name: RATELIMIT_CLUSTER } },
@@ -64,7 +67,9 @@ export function kuadrantEnvoyFilter(
             "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
             grpc_service: { envoy_grpc: { cluster_name: AUTH_CLUSTER }, timeout: "1s" },
             transport_api_version: "V3",
+            // Authorino is wired FailureModeDeny; the wasm-shim's refusal is a 500 (SendReplyTask::default).
             failure_mode_allow: false,
+            status_on_error: { code: 500 },
           },
         },
       },
