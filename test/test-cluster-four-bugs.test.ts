@@ -117,7 +117,11 @@ describe("the four bugs, in the seed's order", () => {
     const applied = await oc("apply", "-f", "manifests/08-envoyfilter-fix-extproc-body.yaml");
     expect(applied.out).toBe("envoyfilter.networking.istio.io/fix-extproc-body-mode configured\n");
     const applyTo = await oc("get", "envoyfilter", "fix-extproc-body-mode", "-n", "openshift-ingress", "-o", "yaml");
-    expect(applyTo.out.split("\n").filter((l) => l.includes("applyTo"))).toEqual(["  - applyTo: HTTP_FILTER"]);
+    // The seed's check 7: every applyTo says HTTP_FILTER (the spec's, and the last-applied annotation's that
+    // `oc apply` writes, as on a real cluster).
+    const lines = applyTo.out.split("\n").filter((l) => l.includes("applyTo"));
+    expect(lines.at(-1)).toBe("  - applyTo: HTTP_FILTER");
+    expect(lines.every((l) => l.includes("HTTP_FILTER") && !l.includes("HTTP_ROUTE"))).toBe(true);
     // Taken effect: the filter itself now carries the EnvoyFilter's 30 s message_timeout.
     await eventually(async () => /"message_timeout":\s*"30s"/.test(await configDump()));
     const { statuses, throughEpp } = await send(5, (i) => `Question ${i}`);

@@ -7,7 +7,12 @@ export { controllerReference, groupOf, isPodReady, kubeTime, setCondition } from
 export type { LabelSelector, Requirement } from "./label-selector.js";
 export { matchesSelector, parseSelector, SelectorError, selectorFromObject } from "./label-selector.js";
 export type { ApplyAction, ApplyOptions, ApplyResult } from "./manifests/apply-manifests.js";
-export { applyManifests, mergeForApply, objectReference } from "./manifests/apply-manifests.js";
+export {
+  applyManifests,
+  LAST_APPLIED_ANNOTATION,
+  mergeForApply,
+  objectReference,
+} from "./manifests/apply-manifests.js";
 export { loadManifests, manifestFiles, readStdin } from "./manifests/load-manifests.js";
 export type { ManifestSource } from "./manifests/manifest-error.js";
 export { describeSource, ManifestError } from "./manifests/manifest-error.js";

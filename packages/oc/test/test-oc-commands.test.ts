@@ -298,7 +298,12 @@ describe("oc get", () => {
       "-o",
       "yaml",
     );
-    expect(yaml.stdout.split("\n").filter((line) => line.includes("applyTo"))).toEqual(["  - applyTo: HTTP_FILTER"]);
+    // As on a real cluster after `oc apply`: the spec's line, and the last-applied-configuration annotation's.
+    const grepped = yaml.stdout.split("\n").filter((line) => line.includes("applyTo"));
+    expect(grepped).toHaveLength(2);
+    expect(grepped[0]).toMatch(/^ {6}\{"apiVersion":"networking\.istio\.io\/v1alpha3".*"applyTo":"HTTP_FILTER"/);
+    expect(yaml.stdout).toContain("    kubectl.kubernetes.io/last-applied-configuration: |\n");
+    expect(grepped[1]).toBe("  - applyTo: HTTP_FILTER");
     expect(yaml.stdout.startsWith("apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata:\n")).toBe(
       true,
     );
@@ -307,6 +312,26 @@ describe("oc get", () => {
     expect(json.items).toHaveLength(3);
     const names = await fixture.oc("get", "envoyfilters", "-n", "openshift-ingress", "-o", "name");
     expect(names.stdout).toBe("envoyfilter.networking.istio.io/fix-extproc-body-mode\n");
+  });
+
+  it("removes a label dropped from a re-applied manifest (client-side apply's three-way merge), keeping others'", async () => {
+    const secret = (labels: string) =>
+      [
+        "apiVersion: v1",
+        "kind: Secret",
+        "metadata: {name: dave-api-key, namespace: my-first-model, labels: {" + labels + "}}",
+        "stringData: {api_key: dave-key}",
+      ].join("\n");
+    await fixture.ocWithStdin(secret("app: maas, authorino.kuadrant.io/managed-by: authorino"), "apply", "-f", "-");
+    await fixture.oc("label", "secret", "dave-api-key", "-n", "my-first-model", "team=blue");
+    const applied = await fixture.ocWithStdin(secret("app: maas"), "apply", "-f", "-");
+    expect(applied.stdout).toBe("secret/dave-api-key configured\n");
+    const labels = JSON.parse(
+      (await fixture.oc("get", "secret", "dave-api-key", "-n", "my-first-model", "-o", "jsonpath={.metadata.labels}"))
+        .stdout,
+    );
+    expect(labels["authorino.kuadrant.io/managed-by"]).toBeUndefined();
+    expect(labels.app).toBe("maas");
   });
 
   it("reports missing objects, empty namespaces, unknown types and an unreachable server like oc", async () => {

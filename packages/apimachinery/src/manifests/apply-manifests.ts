@@ -23,7 +23,15 @@ export interface ApplyOptions {
   namespace?: string;
   /** `oc create`: an existing object is an error instead of an update. */
   createOnly?: boolean;
+  /**
+   * `oc apply`: keep what was applied in the last-applied-configuration annotation, so a label or
+   * annotation dropped from the manifest is dropped from the object next time (kubectl's client-side apply).
+   */
+  recordLastApplied?: boolean;
 }
+
+/** Where kubectl's client-side apply keeps the manifest it applied last. */
+export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 
 interface Checked {
   manifest: Manifest;
@@ -112,21 +120,67 @@ async function applyOne(target: ManifestTarget, entry: Checked, options: ApplyOp
   const reference = objectReference(info, object.metadata.name);
   // `oc create` lets the server refuse an existing object (AlreadyExists), as the real one does.
   if (options.createOnly) return { object: await target.create(info, object), action: "created", reference };
+  const desired = options.recordLastApplied ? withLastApplied(object) : object;
   const current = await target.get(info, object.metadata.namespace, object.metadata.name);
-  if (!current) return { object: await target.create(info, object), action: "created", reference };
-  const updated = await target.update(info, mergeForApply(current, object));
+  if (!current) return { object: await target.create(info, desired), action: "created", reference };
+  const updated = await target.update(info, mergeForApply(current, desired));
   const action = updated.metadata.resourceVersion === current.metadata.resourceVersion ? "unchanged" : "configured";
   return { object: updated, action, reference };
 }
 
-/** The applied desired state on top of the live object's server-owned fields. */
+/**
+ * The applied desired state on top of the live object's server-owned fields. Labels and annotations
+ * merge, as kubectl's three-way merge does: others' keys stay, and a key the previous apply set (per
+ * the live object's last-applied-configuration) but this manifest leaves out is removed.
+ */
 export function mergeForApply(current: KubeObject, applied: KubeObject): KubeObject {
   const merged: KubeObject = { ...structuredClone(applied), metadata: { ...current.metadata } };
-  const labels = { ...current.metadata.labels, ...applied.metadata.labels };
-  const annotations = { ...current.metadata.annotations, ...applied.metadata.annotations };
+  const previous = lastApplied(current)?.metadata;
+  const labels = threeWay(current.metadata.labels, previous?.labels, applied.metadata.labels);
+  const annotations = threeWay(current.metadata.annotations, previous?.annotations, applied.metadata.annotations);
   if (Object.keys(labels).length > 0) merged.metadata.labels = labels;
+  else delete merged.metadata.labels;
   if (Object.keys(annotations).length > 0) merged.metadata.annotations = annotations;
+  else delete merged.metadata.annotations;
   delete merged.metadata.resourceVersion;
   if (current.status !== undefined) merged.status = current.status;
   return isDeepStrictEqual(merged, current) ? current : merged;
+}
+
+/** The object with the annotation kubectl writes on apply: the manifest itself, as JSON, without that annotation. */
+function withLastApplied(object: KubeObject): KubeObject {
+  const { [LAST_APPLIED_ANNOTATION]: _previous, ...annotations } = object.metadata.annotations ?? {};
+  const { annotations: _all, ...metadata } = object.metadata;
+  const recorded = {
+    ...object,
+    metadata: Object.keys(annotations).length > 0 ? { ...metadata, annotations } : metadata,
+  };
+  return {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      annotations: { ...annotations, [LAST_APPLIED_ANNOTATION]: `${JSON.stringify(recorded)}\n` },
+    },
+  };
+}
+
+function lastApplied(object: KubeObject): KubeObject | undefined {
+  const text = object.metadata.annotations?.[LAST_APPLIED_ANNOTATION];
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as KubeObject;
+  } catch {
+    return undefined;
+  }
+}
+
+/** live + applied, less what the previous apply set and this one no longer does. */
+function threeWay(
+  live: Record<string, string> | undefined,
+  previous: Record<string, string> | undefined,
+  applied: Record<string, string> | undefined,
+): Record<string, string> {
+  const result = { ...live };
+  for (const key of Object.keys(previous ?? {})) if (!(key in (applied ?? {}))) delete result[key];
+  return { ...result, ...applied };
 }

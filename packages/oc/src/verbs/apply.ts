@@ -15,6 +15,7 @@ export async function applyVerb(context: OcContext, createOnly = false): Promise
   const results = await applyManifests(client.target(), manifests, {
     ...(context.explicitNamespace ? { namespace: context.namespace } : {}),
     createOnly,
+    recordLastApplied: !createOnly,
   });
   for (const result of results) io.out(`${result.reference} ${result.action}\n`);
   return 0;
