@@ -26,8 +26,11 @@ import { ObjectStore } from "./store/object-store.js";
 export type MeshProfile = "ossm-3.2" | "upstream";
 
 export interface TestbedOptions {
-  /** Directory of manifests applied at start (e.g. topologies/rhoai-3.2); none = an empty cluster. */
-  topology: string | undefined;
+  /**
+   * Manifests applied at start, as one batch: a directory (e.g. topologies/rhoai-3.2), a file, or several
+   * (a shipped topology plus a case's own objects); none = an empty cluster.
+   */
+  topology: string | readonly string[] | undefined;
   meshProfile: MeshProfile;
   /** vLLM latency scale: 1 = real T4 timing, 0 = as fast as possible. */
   timeScale: number;
@@ -137,7 +140,9 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
         exec: (namespace, pod, container, command) => kubelet.exec(namespace, pod, container, command),
       },
     });
-    applied = options.topology ? await applyManifests(storeTarget(store), await loadManifests(options.topology)) : [];
+    applied = options.topology
+      ? await applyManifests(storeTarget(store), await topologyManifests(options.topology))
+      : [];
     // Started after the topology is in the store: each controller's first pass covers what is there.
     const [serviceCa, ingress] = await authorities;
     controllers = [
@@ -174,6 +179,12 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
 }
 
 /** Checks again on every store change (no polling); the timeout runs on the testbed's clock. */
+/** Every manifest of the topology's directories and files, in the order given. */
+async function topologyManifests(topology: string | readonly string[]) {
+  const sources = typeof topology === "string" ? [topology] : topology;
+  return (await Promise.all(sources.map((source) => loadManifests(source)))).flat();
+}
+
 function waitUntilReady(store: ObjectStore, controllers: Controller[], clock: Clock, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let done = false;

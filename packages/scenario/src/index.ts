@@ -1,6 +1,8 @@
 export { ScenarioError } from "./fields.js";
+export { CaseFolderExistsError, initCase } from "./init-case.js";
 export type { Scenario } from "./model.js";
 export { displayName, loadScenario, parseScenario } from "./parse-scenario.js";
+export { markdownReport } from "./report-markdown.js";
 export { headerText, setupText, stepText, summaryText } from "./report-text.js";
 export type { ScenarioEntry } from "./repository.js";
 export { listScenarios, REPOSITORY_ROOT, repositoryPath, scenarioFile } from "./repository.js";

@@ -7,13 +7,20 @@ export interface Scenario {
   description: string;
   /** The file it came from (for messages). */
   file: string;
-  /** Absolute directory of the topology's manifests. */
-  topology: string;
+  /** The folder the file is in: its paths resolve there first (a case folder), then in the repository. */
+  directory: string;
+  /** The topology's manifests: absolute directories or files, applied at start as one batch. */
+  topology: string[];
   meshProfile: MeshProfile;
   seed: number;
   timeScale: number;
   /** Kubelet back-off before restarting a crashed container (CrashLoopBackOff); default 0.2 s. */
   restartBackoffMs: number;
+  /**
+   * What the run waits for before the first step: `all` (every pod Ready, every Gateway programmed),
+   * `settled` (the control plane stopped writing, pods crashing or not), `none` (start at once).
+   */
+  readiness: "all" | "settled" | "none";
   setup: Step[];
   steps: Step[];
 }
@@ -28,7 +35,8 @@ export interface Step {
 
 export type Action =
   | { kind: "note"; text: string }
-  | { kind: "apply"; file: string; settle: boolean }
+  /** `file` as the scenario wrote it; `resolved` where it was found (beside the scenario or in the repository). */
+  | { kind: "apply"; file: string; resolved: string; settle: boolean }
   | {
       kind: "patch";
       resource: string;
@@ -38,7 +46,7 @@ export type Action =
       source: string;
       settle: boolean;
     }
-  | { kind: "delete"; resource?: string; file?: string; namespace?: string; settle: boolean }
+  | { kind: "delete"; resource?: string; file?: string; resolved?: string; namespace?: string; settle: boolean }
   | {
       kind: "wait";
       for: "ready" | "settled" | "notReady";
@@ -148,4 +156,34 @@ export interface Expectations {
   throughEpp?: Range;
   clusters?: ClustersCheck[];
   eppMetric?: EppMetricCheck[];
+  pod?: PodCheck[];
+  logs?: LogsCheck[];
+  event?: EventCheck[];
+}
+
+/** Pods as `oc get pods` shows them: STATUS (any of), RESTARTS and READY of every matching pod, and how many match. */
+export interface PodCheck {
+  namespace: string;
+  selector: string;
+  status?: string[];
+  restarts?: Range;
+  ready?: boolean;
+  count?: Range;
+}
+
+/** `oc logs` of the first pod a selector matches (crashing or not). */
+export interface LogsCheck {
+  namespace: string;
+  selector: string;
+  container?: string;
+  contains?: string[];
+  notContains?: string[];
+  matches?: RegExp[];
+}
+
+/** `oc get events`: an event with this reason (and text) exists in the namespace. */
+export interface EventCheck {
+  namespace: string;
+  reason: string;
+  contains?: string[];
 }

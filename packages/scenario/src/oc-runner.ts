@@ -1,35 +1,31 @@
-// Steps run the real `testbed oc` in process against the scenario's own API server.
-import { existsSync } from "node:fs";
-import { isAbsolute } from "node:path";
 import { type CapturedOc, captureOc } from "@testbed/oc";
-import { repositoryPath } from "./repository.js";
+import type { ScenarioPaths } from "./repository.js";
 
 export type OcOutcome = CapturedOc;
 
 export type OcRunner = (argv: readonly string[]) => Promise<OcOutcome>;
 
-export function ocRunner(apiUrl: string): OcRunner {
-  return (argv) => captureOc(apiUrl, withRepositoryFiles(argv));
+export function ocRunner(apiUrl: string, paths: ScenarioPaths): OcRunner {
+  return (argv) => captureOc(apiUrl, withScenarioFiles(argv, paths));
 }
 
-/** `-f manifests/x.yaml` is relative to the repository, wherever the scenario is run from. */
-function withRepositoryFiles(argv: readonly string[]): string[] {
+/** `-f manifests/x.yaml` names a file beside the scenario or in the repository, wherever the scenario is run from. */
+function withScenarioFiles(argv: readonly string[], paths: ScenarioPaths): string[] {
   const result = [...argv];
   if (result.includes("logs")) return result; // there -f is --follow
   const end = result.indexOf("--");
   for (let i = 0; i < (end === -1 ? result.length : end); i++) {
     const word = result[i]!;
     const inline = /^(-f=|--filename=)(.+)$/.exec(word);
-    if (inline) result[i] = `${inline[1]}${repositoryFile(inline[2]!)}`;
+    if (inline) result[i] = `${inline[1]}${scenarioFile(inline[2]!, paths)}`;
     else if ((word === "-f" || word === "--filename") && i + 1 < result.length) {
-      result[i + 1] = repositoryFile(result[i + 1]!);
+      result[i + 1] = scenarioFile(result[i + 1]!, paths);
       i++;
     }
   }
   return result;
 }
 
-function repositoryFile(path: string): string {
-  if (path === "-" || isAbsolute(path)) return path;
-  return existsSync(repositoryPath(path)) ? repositoryPath(path) : path;
+function scenarioFile(path: string, paths: ScenarioPaths): string {
+  return path === "-" ? path : paths.resolve(path);
 }

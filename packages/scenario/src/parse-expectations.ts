@@ -14,10 +14,21 @@ import {
   stringList,
   type YamlMap,
 } from "./fields.js";
-import type { ActionKind, ClustersCheck, EppMetricCheck, Expectations, GroupBounds, PodGroup, Range } from "./model.js";
+import type {
+  ActionKind,
+  ClustersCheck,
+  EppMetricCheck,
+  EventCheck,
+  Expectations,
+  GroupBounds,
+  LogsCheck,
+  PodCheck,
+  PodGroup,
+  Range,
+} from "./model.js";
 
 const OUTPUT_CHECKS = ["exitCode", "contains", "notContains", "matches", "notMatches"];
-const CLUSTER_CHECKS = ["clusters", "eppMetric"];
+const CLUSTER_CHECKS = ["clusters", "eppMetric", "pod", "logs", "event"];
 
 /** The checks each action's `expect:` may carry (cluster checks are allowed everywhere). */
 const CHECKS_BY_ACTION: Partial<Record<ActionKind, string[]>> = {
@@ -53,6 +64,9 @@ export function parseExpectations(value: unknown, action: ActionKind, path: Fiel
   if (map.throughEpp !== undefined) expectations.throughEpp = parseRange(map.throughEpp, at("throughEpp"));
   if (map.clusters !== undefined) expectations.clusters = listOf(map.clusters, at("clusters"), parseClusters);
   if (map.eppMetric !== undefined) expectations.eppMetric = listOf(map.eppMetric, at("eppMetric"), parseEppMetric);
+  if (map.pod !== undefined) expectations.pod = listOf(map.pod, at("pod"), parsePodCheck);
+  if (map.logs !== undefined) expectations.logs = listOf(map.logs, at("logs"), parseLogsCheck);
+  if (map.event !== undefined) expectations.event = listOf(map.event, at("event"), parseEventCheck);
   return expectations;
 }
 
@@ -154,4 +168,47 @@ function parseEppMetric(value: unknown, path: FieldPath): EppMetricCheck {
     namespace: optionalString(map, "namespace", path),
     range: rangeFields(map, path, true),
   };
+}
+
+function parsePodCheck(value: unknown, path: FieldPath): PodCheck {
+  const map = asMap(value, path);
+  onlyKeys(map, ["namespace", "selector", "status", "restarts", "ready", "count"], path);
+  const check: PodCheck = {
+    namespace: optionalString(map, "namespace", path) ?? "my-first-model",
+    selector: asString(requireKey(map, "selector", path), [...path, "selector"]),
+  };
+  if (map.status !== undefined) check.status = stringList(map.status, [...path, "status"]);
+  if (map.restarts !== undefined) check.restarts = parseRange(map.restarts, [...path, "restarts"]);
+  if (map.count !== undefined) check.count = parseRange(map.count, [...path, "count"]);
+  if (map.ready !== undefined) {
+    if (typeof map.ready !== "boolean") fail([...path, "ready"], "expected true or false");
+    check.ready = map.ready;
+  }
+  return check;
+}
+
+function parseLogsCheck(value: unknown, path: FieldPath): LogsCheck {
+  const map = asMap(value, path);
+  onlyKeys(map, ["namespace", "selector", "container", "contains", "notContains", "matches"], path);
+  const check: LogsCheck = {
+    namespace: optionalString(map, "namespace", path) ?? "my-first-model",
+    selector: asString(requireKey(map, "selector", path), [...path, "selector"]),
+  };
+  const container = optionalString(map, "container", path);
+  if (container !== undefined) check.container = container;
+  if (map.contains !== undefined) check.contains = stringList(map.contains, [...path, "contains"]);
+  if (map.notContains !== undefined) check.notContains = stringList(map.notContains, [...path, "notContains"]);
+  if (map.matches !== undefined) check.matches = regexList(map.matches, [...path, "matches"]);
+  return check;
+}
+
+function parseEventCheck(value: unknown, path: FieldPath): EventCheck {
+  const map = asMap(value, path);
+  onlyKeys(map, ["namespace", "reason", "contains"], path);
+  const check: EventCheck = {
+    namespace: optionalString(map, "namespace", path) ?? "my-first-model",
+    reason: asString(requireKey(map, "reason", path), [...path, "reason"]),
+  };
+  if (map.contains !== undefined) check.contains = stringList(map.contains, [...path, "contains"]);
+  return check;
 }

@@ -1,10 +1,11 @@
 // A scenario file → a validated Scenario, or a ScenarioError naming the file, the field and its line.
 import { existsSync, readFileSync } from "node:fs";
-import { basename, relative } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { isMeshProfile } from "@testbed/gateway";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import {
   asNumber,
+  asString,
   type FieldPath,
   fail,
   isMap,
@@ -15,7 +16,7 @@ import {
 } from "./fields.js";
 import type { Scenario, Step } from "./model.js";
 import { parseStep } from "./parse-steps.js";
-import { REPOSITORY_ROOT, topologyPath } from "./repository.js";
+import { REPOSITORY_ROOT, ScenarioPaths, topologyPath } from "./repository.js";
 
 const TOP_LEVEL = [
   "name",
@@ -26,6 +27,7 @@ const TOP_LEVEL = [
   "seed",
   "timeScale",
   "restartBackoffSeconds",
+  "readiness",
   "setup",
   "steps",
 ];
@@ -66,34 +68,66 @@ function nearestNode(document: ReturnType<typeof parseDocument>, path: FieldPath
 function fromValue(value: unknown, file: string): Scenario {
   if (!isMap(value)) fail([], "a scenario is a mapping with `steps:`");
   onlyKeys(value, TOP_LEVEL, []);
-  const topology = topologyPath(optionalString(value, "topology", []) ?? "rhoai-3.2");
-  if (!existsSync(topology)) fail(["topology"], `no such topology: ${optionalString(value, "topology", [])}`);
+  const directory = dirname(resolve(file));
+  const paths = new ScenarioPaths(directory);
+  const topology = topologyList(value.topology ?? defaultTopology(directory)).map((entry, index) => {
+    const resolved = topologyPath(entry, paths);
+    const at = Array.isArray(value.topology) ? ["topology", index] : ["topology"];
+    if (!existsSync(resolved)) fail(at, `no such topology: ${entry}`);
+    return resolved;
+  });
   const meshProfile = optionalString(value, "meshProfile", []) ?? "ossm-3.2";
   if (!isMeshProfile(meshProfile)) {
     fail(["meshProfile"], `expected ossm-3.2 or upstream, got "${meshProfile}"`);
   }
   if (!Array.isArray(value.steps))
     fail(["steps"], value.steps === undefined ? "required field is missing" : "expected a list");
-  const name = optionalString(value, "name", []) ?? basename(file).replace(/\.ya?ml$/, "");
+  const name = optionalString(value, "name", []) ?? defaultName(file);
   return {
     name,
     title: optionalString(value, "title", []) ?? name,
     description: (optionalString(value, "description", []) ?? "").trim(),
     file,
+    directory,
     topology,
     meshProfile,
     seed: value.seed === undefined ? 0 : asNumber(value.seed, ["seed"], { integer: true, min: 0 }),
     timeScale: optionalNumber(value, "timeScale", [], { min: 0 }) ?? 0,
     restartBackoffMs: (optionalNumber(value, "restartBackoffSeconds", [], { min: 0 }) ?? 0.2) * 1000,
-    setup: stepList(value.setup, "setup"),
-    steps: stepList(value.steps, "steps"),
+    readiness: readiness(optionalString(value, "readiness", [])),
+    setup: stepList(value.setup, "setup", paths),
+    steps: stepList(value.steps, "steps", paths),
   };
 }
 
-function stepList(value: unknown, key: string): Step[] {
+/** `topology: NAME|PATH` or a list of them (a shipped topology plus a case's own manifests). */
+function topologyList(value: unknown): string[] {
+  const entries = Array.isArray(value) ? value : [value];
+  return entries.map((entry, index) => asString(entry, Array.isArray(value) ? ["topology", index] : ["topology"]));
+}
+
+/** The file's name, or the case folder's for a scenario.yaml. */
+function defaultName(file: string): string {
+  const name = basename(file).replace(/\.ya?ml$/, "");
+  return name === "scenario" ? basename(dirname(resolve(file))) : name;
+}
+
+/** A case folder with its own topology/ starts from it; any other scenario from the shipped rhoai-3.2. */
+function defaultTopology(directory: string): string {
+  return existsSync(join(directory, "topology")) ? join(directory, "topology") : "rhoai-3.2";
+}
+
+/** What the run waits for before the first step: every pod Ready (all), a quiet control plane (settled), nothing (none). */
+function readiness(value: string | undefined): Scenario["readiness"] {
+  if (value === undefined) return "all";
+  if (value === "all" || value === "settled" || value === "none") return value;
+  fail(["readiness"], `expected all, settled or none, got "${value}"`);
+}
+
+function stepList(value: unknown, key: string, paths: ScenarioPaths): Step[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) fail([key], "expected a list of steps");
-  return value.map((step, index) => parseStep(step, [key, index]));
+  return value.map((step, index) => parseStep(step, [key, index], paths));
 }
 
 /** Files under the repository are named relative to it (scenarios/x.yaml); others as given. */

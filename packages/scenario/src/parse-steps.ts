@@ -1,5 +1,5 @@
 // One step of a scenario: exactly one action key, plus `title:` and `expect:`.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { DEFAULT_CHAT_PATH, DEFAULT_GATEWAY, DEFAULT_MODEL, DEFAULT_NAMESPACE, GATEWAY_NAMESPACE } from "@testbed/load";
 import { splitCommandLine } from "./command-line.js";
 import {
@@ -20,9 +20,9 @@ import {
 } from "./fields.js";
 import type { Action, LoadSpec, PhaseFigures, Step, Target } from "./model.js";
 import { parseExpectations } from "./parse-expectations.js";
-import { repositoryPath } from "./repository.js";
+import type { ScenarioPaths } from "./repository.js";
 
-type ActionParser = (value: unknown, path: FieldPath) => Action;
+type ActionParser = (value: unknown, path: FieldPath, paths: ScenarioPaths) => Action;
 
 const ACTIONS: Record<string, ActionParser> = {
   note: (value, path) => ({ kind: "note", text: asString(value, path).trim() }),
@@ -38,7 +38,7 @@ const ACTIONS: Record<string, ActionParser> = {
   phase: parsePhase,
 };
 
-export function parseStep(value: unknown, path: FieldPath): Step {
+export function parseStep(value: unknown, path: FieldPath, paths: ScenarioPaths): Step {
   const map = asMap(value, path);
   let actionKeys = Object.keys(map).filter((key) => key !== "title" && key !== "expect");
   // `note:` beside another action is text shown with that step.
@@ -54,7 +54,7 @@ export function parseStep(value: unknown, path: FieldPath): Step {
     const parser = ACTIONS[key];
     if (!parser)
       fail([...path, key], `unknown step type (expected one of: ${Object.keys(ACTIONS).join(", ")}, expect)`);
-    action = parser(map[key], [...path, key]);
+    action = parser(map[key], [...path, key], paths);
   }
   return {
     title: optionalString(map, "title", path),
@@ -64,25 +64,28 @@ export function parseStep(value: unknown, path: FieldPath): Step {
   };
 }
 
-function existingFile(value: unknown, path: FieldPath): string {
+/** A file the step names, as written and where it is. */
+function existingFile(value: unknown, path: FieldPath, paths: ScenarioPaths): { file: string; resolved: string } {
   const file = asString(value, path);
-  if (!existsSync(repositoryPath(file)))
-    fail(path, `no such file or directory: ${file} (paths are relative to the repository)`);
-  return file;
+  const resolved = paths.find(file);
+  if (!resolved) {
+    fail(path, `no such file or directory: ${file} (looked beside the scenario and in the testbed's repository)`);
+  }
+  return { file, resolved };
 }
 
 /** `apply: FILE` or `apply: {file: FILE, wait: false}`. */
-function parseApply(value: unknown, path: FieldPath): Action {
-  if (!isMap(value)) return { kind: "apply", file: existingFile(value, path), settle: true };
+function parseApply(value: unknown, path: FieldPath, paths: ScenarioPaths): Action {
+  if (!isMap(value)) return { kind: "apply", ...existingFile(value, path, paths), settle: true };
   onlyKeys(value, ["file", "wait"], path);
   return {
     kind: "apply",
-    file: existingFile(requireKey(value, "file", path), [...path, "file"]),
+    ...existingFile(requireKey(value, "file", path), [...path, "file"], paths),
     settle: optionalBoolean(value, "wait", path) ?? true,
   };
 }
 
-function parsePatch(value: unknown, path: FieldPath): Action {
+function parsePatch(value: unknown, path: FieldPath, paths: ScenarioPaths): Action {
   const map = asMap(value, path);
   onlyKeys(map, ["resource", "namespace", "type", "file", "patch", "wait"], path);
   const type = optionalString(map, "type", path) ?? "merge";
@@ -91,8 +94,9 @@ function parsePatch(value: unknown, path: FieldPath): Action {
   let patch: string;
   let source: string;
   if (map.file !== undefined) {
-    source = existingFile(map.file, [...path, "file"]);
-    patch = readFileSync(repositoryPath(source), "utf8");
+    const file = existingFile(map.file, [...path, "file"], paths);
+    source = file.file;
+    patch = readFileSync(file.resolved, "utf8");
   } else {
     patch = typeof map.patch === "string" ? map.patch : JSON.stringify(map.patch);
     source = "inline";
@@ -108,7 +112,7 @@ function parsePatch(value: unknown, path: FieldPath): Action {
   };
 }
 
-function parseDelete(value: unknown, path: FieldPath): Action {
+function parseDelete(value: unknown, path: FieldPath, paths: ScenarioPaths): Action {
   if (typeof value === "string") return { kind: "delete", resource: value, settle: true };
   const map = asMap(value, path);
   onlyKeys(map, ["resource", "file", "namespace", "wait"], path);
@@ -117,7 +121,7 @@ function parseDelete(value: unknown, path: FieldPath): Action {
   return {
     kind: "delete",
     resource: optionalString(map, "resource", path),
-    file: map.file === undefined ? undefined : existingFile(map.file, [...path, "file"]),
+    ...(map.file === undefined ? {} : existingFile(map.file, [...path, "file"], paths)),
     namespace: optionalString(map, "namespace", path),
     settle: optionalBoolean(map, "wait", path) ?? true,
   };

@@ -1,4 +1,6 @@
-// Where scenarios, topologies and manifests live: paths in scenarios are relative to the repository.
+// Where scenarios, topologies and manifests live. A path a scenario names is looked up beside the
+// scenario file first (a case folder carries its own manifests), then in the repository (the shipped
+// manifests/ and scenarios/fixtures/).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,20 +11,47 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL("../../../", import.meta.ur
 export const SCENARIOS_DIR = join(REPOSITORY_ROOT, "scenarios");
 export const TOPOLOGIES_DIR = join(REPOSITORY_ROOT, "topologies");
 
+/** How a scenario's paths resolve: beside the scenario file, else in the repository. */
+export class ScenarioPaths {
+  /** `scenarioDir`: the folder of the scenario file (the case folder). */
+  constructor(readonly scenarioDir: string) {}
+
+  /** The absolute path `path` names, or undefined when it exists in neither place. */
+  find(path: string): string | undefined {
+    if (isAbsolute(path)) return existsSync(path) ? path : undefined;
+    return [join(this.scenarioDir, path), join(REPOSITORY_ROOT, path)].find((candidate) => existsSync(candidate));
+  }
+
+  /** Like find, but a path that exists nowhere is returned as written (the command reports it). */
+  resolve(path: string): string {
+    return this.find(path) ?? path;
+  }
+}
+
 /** A path written in a scenario (manifest, patch file) → an absolute path. */
 export function repositoryPath(path: string): string {
   return isAbsolute(path) ? path : join(REPOSITORY_ROOT, path);
 }
 
-/** `rhoai-3.2` → topologies/rhoai-3.2; anything else is a path (relative to the repository). */
-export function topologyPath(nameOrPath: string): string {
+/** `rhoai-3.2` → topologies/rhoai-3.2; anything else is a path (beside the scenario, else in the repository). */
+export function topologyPath(nameOrPath: string, paths?: ScenarioPaths): string {
   const named = join(TOPOLOGIES_DIR, nameOrPath);
-  if (!nameOrPath.includes("/") && existsSync(named)) return named;
-  return repositoryPath(nameOrPath);
+  if (!nameOrPath.includes("/") && !paths?.find(nameOrPath) && existsSync(named)) return named;
+  return paths ? paths.resolve(nameOrPath) : repositoryPath(nameOrPath);
 }
 
-/** `scenario run NAME|FILE`: an existing file (from the working directory) or scenarios/NAME.yaml. */
+/** The file a case folder's scenario lives in. */
+export const CASE_SCENARIO_FILES = ["scenario.yaml", "scenario.yml"];
+
+/**
+ * `scenario run NAME|FILE|DIR`: an existing file (from the working directory), a case folder holding
+ * scenario.yaml, or scenarios/NAME.yaml.
+ */
 export function scenarioFile(nameOrFile: string): string | undefined {
+  const folder = resolve(nameOrFile);
+  if (existsSync(folder) && statSync(folder).isDirectory()) {
+    return CASE_SCENARIO_FILES.map((file) => join(folder, file)).find((path) => existsSync(path));
+  }
   const candidates = [resolve(nameOrFile), join(SCENARIOS_DIR, nameOrFile), join(SCENARIOS_DIR, `${nameOrFile}.yaml`)];
   return candidates.find((path) => existsSync(path) && statSync(path).isFile());
 }

@@ -7,9 +7,11 @@ import { Agent } from "undici";
 import type { Scenario } from "./model.js";
 import { ocRunner } from "./oc-runner.js";
 import { displayName } from "./parse-scenario.js";
+import { ScenarioPaths } from "./repository.js";
 import type { ScenarioReport, StepResult } from "./results.js";
 import type { RunContext } from "./run-context.js";
 import { runStep } from "./run-step.js";
+import { steady } from "./steps/settle.js";
 
 export interface RunOptions {
   /** Overrides the scenario's seed / time scale (the command's --seed, --time-scale). */
@@ -42,9 +44,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   });
   const insecure = new Agent({ connect: { rejectUnauthorized: false } });
   try {
-    await testbed.waitUntilReady(30_000);
+    await startingPoint(testbed, scenario.readiness);
     const startupMs = clock.monotonicNow() - started;
-    const context = runContext(testbed, insecure, seed);
+    const context = runContext(testbed, insecure, seed, new ScenarioPaths(scenario.directory));
     const setup = await runSteps(context, scenario.setup);
     options.onSetup?.(setup.results);
     const steps = await runSteps(context, scenario.steps, options.onStep);
@@ -86,10 +88,20 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   }
 }
 
-function runContext(testbed: TestbedHandle, insecure: Agent, seed: number): RunContext {
+/**
+ * Wait for the state the scenario starts from. `all` must be reached (a scenario for a healthy cluster
+ * fails early with why it is not); `settled` waits until every pod is Ready or stuck (crash-looping,
+ * unschedulable, no image), so a customer's broken cluster is where the steps begin.
+ */
+async function startingPoint(testbed: TestbedHandle, readiness: Scenario["readiness"]): Promise<void> {
+  if (readiness === "all") await testbed.waitUntilReady(30_000);
+  else if (readiness === "settled") await steady(testbed);
+}
+
+function runContext(testbed: TestbedHandle, insecure: Agent, seed: number, paths: ScenarioPaths): RunContext {
   return {
     testbed,
-    oc: ocRunner(testbed.api.url),
+    oc: ocRunner(testbed.api.url, paths),
     insecure,
     seed,
     phases: [],

@@ -1,5 +1,6 @@
 // One step: its action, then any cluster checks of its `expect:`; a failure to act is the step's error.
 import { checkClusters, checkEppMetric } from "./checks/cluster-checks.js";
+import { checkEvent, checkLogs, checkPods } from "./checks/pod-checks.js";
 import type { Step } from "./model.js";
 import { type StepResult, stepOk } from "./results.js";
 import { type RunContext, StepError } from "./run-context.js";
@@ -21,6 +22,11 @@ export async function runStep(
     outcome = await runAction(context, step, index);
     for (const check of step.expect.clusters ?? []) append(outcome, await checkClusters(context, check));
     for (const check of step.expect.eppMetric ?? []) append(outcome, await checkEppMetric(context, check));
+    for (const check of step.expect.pod ?? [])
+      for (const each of await checkPods(context, check)) append(outcome, each);
+    for (const check of step.expect.logs ?? [])
+      for (const each of await checkLogs(context, check)) append(outcome, each);
+    for (const check of step.expect.event ?? []) append(outcome, await checkEvent(context, check));
   } catch (failure) {
     if (!(failure instanceof StepError)) throw failure;
     error = failure.message;

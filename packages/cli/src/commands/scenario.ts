@@ -1,9 +1,12 @@
 import { parseArgs } from "node:util";
 import {
+  CaseFolderExistsError,
   displayName,
   headerText,
+  initCase,
   listScenarios,
   loadScenario,
+  markdownReport,
   runScenario,
   ScenarioError,
   scenarioFile,
@@ -17,13 +20,17 @@ import type { Command } from "../command.js";
 export const DEFAULT_SCENARIO_SUBNET = 60;
 
 const USAGE = `usage: testbed scenario list
-       testbed scenario run NAME|FILE [flags]
+       testbed scenario run NAME|FILE|FOLDER [flags]
+       testbed scenario init FOLDER
 
 Run a scenario (scenarios/*.yaml, format in scenarios/README.md) on its own testbed: a report per step,
 a final table; exit code 0 when every expectation held, 1 when one failed, 2 for a malformed scenario.
+A FOLDER is a case folder: scenario.yaml beside its topology/ and manifests/ (paths resolve there first,
+then in the testbed's repository); \`scenario init FOLDER\` writes one to start from.
 
 flags:
   --json            one JSON document: every step, expectation and measurement (timings under "timings")
+  --report md       a Markdown report (verdict, steps, commands, outputs, expectations) to attach to a ticket
   --seed N          overrides the scenario's seed
   --time-scale X    overrides the scenario's time scale (0 = as fast as possible, 1 = real T4 timing)
   --subnet N        third octet of the pods' loopback addresses (default ${DEFAULT_SCENARIO_SUBNET})
@@ -37,11 +44,30 @@ export const scenarioCommand: Command = {
     const [verb, ...rest] = argv;
     if (verb === "list") return listCommand();
     if (verb === "run") return runCommand(rest);
+    if (verb === "init") return initCommand(rest);
     const help = verb === "--help" || verb === "-h" || verb === "help";
     (help ? process.stdout : process.stderr).write(`${USAGE}\n`);
     return help ? 0 : 2;
   },
 };
+
+function initCommand(argv: string[]): number {
+  if (argv.length !== 1 || argv[0]!.startsWith("-")) {
+    process.stderr.write(`testbed scenario init: expected one FOLDER\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const written = initCase(argv[0]!);
+    process.stdout.write(
+      `wrote ${written.map((file) => `${argv[0]}/${file}`).join(", ")}\nnext: edit them, then npx testbed scenario run ${argv[0]}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof CaseFolderExistsError)) throw error;
+    process.stderr.write(`testbed scenario init: ${error.message}\n`);
+    return 1;
+  }
+}
 
 function listCommand(): number {
   const entries = listScenarios();
@@ -60,6 +86,7 @@ async function runCommand(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         json: { type: "boolean" },
+        report: { type: "string" },
         seed: { type: "string" },
         "time-scale": { type: "string" },
         subnet: { type: "string", default: String(DEFAULT_SCENARIO_SUBNET) },
@@ -96,14 +123,15 @@ async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const json = values.json === true;
+  const markdown = values.report === "md";
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   const timeScale = values["time-scale"] === undefined ? undefined : Number(values["time-scale"]);
   const write = (text: string) => {
-    if (!json) process.stdout.write(text);
+    if (!json && !markdown) process.stdout.write(text);
   };
   write(
     headerText(
-      { ...scenario, topology: displayName(scenario.topology) },
+      { ...scenario, topology: scenario.topology.map(displayName) },
       seed ?? scenario.seed,
       timeScale ?? scenario.timeScale,
     ),
@@ -123,12 +151,15 @@ async function runCommand(argv: string[]): Promise<number> {
     return 1;
   }
   if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else if (markdown) process.stdout.write(markdownReport(report, scenario.description));
   else write(summaryText(report));
   return report.summary.ok ? 0 : 1;
 }
 
 function checkFlags(values: Record<string, string | boolean | undefined>, positionals: string[]): string | undefined {
-  if (positionals.length !== 1) return "expected one scenario NAME or FILE";
+  if (positionals.length !== 1) return "expected one scenario NAME, FILE or FOLDER";
+  if (values.report !== undefined && values.report !== "md") return `--report must be md, got ${values.report}`;
+  if (values.report !== undefined && values.json) return "--report md and --json exclude each other";
   if (values.seed !== undefined && !/^\d+$/.test(values.seed as string)) return `--seed must be a non-negative integer`;
   const timeScale = Number(values["time-scale"] ?? 0);
   if (!Number.isFinite(timeScale) || timeScale < 0) return "--time-scale must be a number ≥ 0";

@@ -5,7 +5,6 @@ import { checkOutput } from "../checks/output-checks.js";
 import { joinCommandLine } from "../command-line.js";
 import type { Action, Expectations } from "../model.js";
 import type { OcOutcome } from "../oc-runner.js";
-import { repositoryPath } from "../repository.js";
 import { type RunContext, StepError } from "../run-context.js";
 import { settle } from "./settle.js";
 import type { StepOutcome } from "./step-outcome.js";
@@ -16,7 +15,7 @@ type ActionOf<K extends Action["kind"]> = Extract<Action, { kind: K }>;
 const IMPLIED_SUCCESS: Expectations = { exitCode: 0 };
 
 export async function runApply(context: RunContext, action: ActionOf<"apply">, expect: Expectations) {
-  const outcome = await context.oc(["apply", "-f", repositoryPath(action.file)]);
+  const outcome = await context.oc(["apply", "-f", action.resolved]);
   return changeOutcome(context, `oc apply -f ${action.file}`, outcome, action.settle, expect);
 }
 
@@ -31,7 +30,7 @@ export async function runPatch(context: RunContext, action: ActionOf<"patch">, e
 export async function runDelete(context: RunContext, action: ActionOf<"delete">, expect: Expectations) {
   const namespace = action.namespace ? ["-n", action.namespace] : [];
   const what = action.file ? ["-f", action.file] : [action.resource!];
-  const outcome = await context.oc(["delete", ...what, ...namespace]);
+  const outcome = await context.oc(["delete", ...(action.resolved ? ["-f", action.resolved] : what), ...namespace]);
   return changeOutcome(
     context,
     `oc ${joinCommandLine(["delete", ...what, ...namespace])}`,
