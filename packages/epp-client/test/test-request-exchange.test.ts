@@ -187,7 +187,10 @@ describe("the request phase of the client-side ext_proc exchange", () => {
 
   it("fails with a spurious failure on an answer for another phase, applying nothing of it", async () => {
     const { stream, settings } = harness(() => [
-      { ...requestBodyResponse(), request_body: { response: { header_mutation: { set_headers: [setHeader("x-a", "1")] } } } },
+      {
+        ...requestBodyResponse(),
+        request_body: { response: { header_mutation: { set_headers: [setHeader("x-a", "1")] } } },
+      },
     ]);
     const state = request("");
     const error = await new RequestExchange(stream, settings).run(state).catch((e: unknown) => e);

@@ -93,7 +93,8 @@ export class GatewayRuntime {
       hcm.http_filters.forEach((filter, filterIndex) => {
         const path = `static_resources.listeners[${index}].http_connection_manager.http_filters[${filterIndex}]`;
         const registration = filter.disabled ? undefined : filterRegistry.find(filter);
-        if (registration) filters.push(registration.build(filter, { path, meshProfile, envoyVersion, extProcStats, warnings }));
+        if (registration)
+          filters.push(registration.build(filter, { path, meshProfile, envoyVersion, extProcStats, warnings }));
         else if (filter.name !== ROUTER_FILTER_NAME)
           warnings.push(`${path}: filter ${filter.name} is not modelled by the testbed gateway, skipped`);
       });

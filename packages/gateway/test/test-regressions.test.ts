@@ -44,7 +44,9 @@ describe("processor streams, header mutations, filter validation and upstream ac
 
   it("a header mutation without append settings overwrites (Envoy's legacy append flag defaults to false)", () => {
     const headers: Record<string, string> = { "user-agent": "client" };
-    applyHeaderMutation(headers, { set_headers: [{ header: { key: "user-agent", raw_value: Buffer.from("processor") } }] });
+    applyHeaderMutation(headers, {
+      set_headers: [{ header: { key: "user-agent", raw_value: Buffer.from("processor") } }],
+    });
     expect(headers["user-agent"]).toBe("processor");
     applyHeaderMutation(headers, { set_headers: [{ header: { key: "x-a", raw_value: Buffer.from("1") } }] });
     expect(headers["x-a"]).toBe("1");

@@ -15,8 +15,7 @@ export function applyAnswer(
   setHeaders: Record<string, string>,
 ): ExchangeOutcome | undefined {
   receiveMetadata(response, request, settings);
-  if (response.immediate_response)
-    return { action: "reply", reply: immediateReply(response, settings.mutationRules) };
+  if (response.immediate_response) return { action: "reply", reply: immediateReply(response, settings.mutationRules) };
   const common = response[phase]?.response;
   if (!common) return undefined;
   const mode = settings.mode;

@@ -1,7 +1,7 @@
 // A processor's HeaderMutation applied the way Envoy's ext_proc applies it
 // (source/extensions/filters/http/ext_proc/mutation_utils.cc applyHeaderMutations, with the checker
 // of source/extensions/filters/common/mutation_rules/mutation_rules.cc).
-import { type HeaderMutation, type HeaderValue } from "@testbed/protocol";
+import type { HeaderMutation, HeaderValue } from "@testbed/protocol";
 import { type HeaderMutationRules, mutationAllowed } from "./mutation-rules.js";
 
 export type { HeaderMutationRules };

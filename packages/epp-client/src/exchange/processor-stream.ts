@@ -55,8 +55,6 @@ export class ProcessorStream {
   private connection: ProcessorConnection | undefined;
   private session: ExtProcSession | undefined;
   private current: ProcessorStreamState = "Idle";
-  /** When the last message went out: Envoy re-arms its message timer on every send. */
-  private lastSentAt = 0;
   private protocolSent = false;
   /** The processor's side ended (OK or an error): Envoy's stream_closed_ after onRemoteClose. */
   private remoteClosed = false;
@@ -92,7 +90,6 @@ export class ProcessorStream {
       if (protocol) message.protocol_config = protocol;
     }
     this.session?.send(message);
-    this.lastSentAt = this.options.clock.now();
     this.options.count("stream_msgs_sent");
   }
 

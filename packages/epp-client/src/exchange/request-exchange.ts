@@ -7,10 +7,10 @@ import {
   requestBodyMessage,
   requestHeadersMessage,
 } from "@testbed/protocol";
+import { applyAnswer } from "./answer.js";
 import { splitBody } from "./body-chunks.js";
 import { mutatedBody } from "./body-mutation.js";
 import { requestBodyState } from "./body-state.js";
-import { applyAnswer } from "./answer.js";
 import { applyModeOverride, type ExchangeSettings, removesContentLength } from "./exchange-settings.js";
 import { CONTINUE, type ExchangeOutcome } from "./immediate-response.js";
 import { ProcessorFailure } from "./processor-failure.js";

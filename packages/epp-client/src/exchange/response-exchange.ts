@@ -69,12 +69,17 @@ export class ResponseExchange {
     applyModeOverride(this.settings, response);
     // An answer out of order: Envoy counts it and fails open or closed (the filter decides).
     if (response.response !== "response_headers") throw ProcessorFailure.spurious("spurious message");
-    const result = mutateHeaders(headers, response.response_headers?.response?.header_mutation, {
-      rules: this.settings.mutationRules,
-      removeContentLength:
-        this.settings.dropContentLength === true &&
-        removesContentLength(this.settings.mode.response_body_mode, mode.response_header_mode === "SEND"),
-    }, this.setHeaders);
+    const result = mutateHeaders(
+      headers,
+      response.response_headers?.response?.header_mutation,
+      {
+        rules: this.settings.mutationRules,
+        removeContentLength:
+          this.settings.dropContentLength === true &&
+          removesContentLength(this.settings.mode.response_body_mode, mode.response_header_mode === "SEND"),
+      },
+      this.setHeaders,
+    );
     countRejected(this.settings, result.rejected);
     if (result.error !== undefined) {
       pump?.discard();

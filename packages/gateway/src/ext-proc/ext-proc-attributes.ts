@@ -13,7 +13,10 @@ export interface AttributeSource {
 
 type Evaluate = (source: AttributeSource) => unknown;
 
-const header = (name: string): Evaluate => (source) => source.requestHeaders[name];
+const header =
+  (name: string): Evaluate =>
+  (source) =>
+    source.requestHeaders[name];
 
 /** The attribute names (Envoy's CEL vocabulary) the gateway can evaluate. */
 const ATTRIBUTES: Record<string, Evaluate> = {

@@ -207,18 +207,21 @@ function timeout(raw: unknown, path: string): number {
 
 function attributeName(raw: unknown, path: string, warnings: string[]): string {
   const name = text(raw, path);
-  if (!isModelledAttribute(name)) warnings.push(`${path}: attribute ${name} is not modelled by the testbed gateway, not sent`);
+  if (!isModelledAttribute(name))
+    warnings.push(`${path}: attribute ${name} is not modelled by the testbed gateway, not sent`);
   return name;
 }
 
 function bool(value: unknown, path: string): boolean {
-  if (typeof value !== "boolean") throw new GatewayConfigError(path, `must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== "boolean")
+    throw new GatewayConfigError(path, `must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 
 /** A google.protobuf.BoolValue: `true` or `{value: true}`. */
 function wrappedBool(value: unknown, path: string): boolean {
-  if (typeof value === "object" && value !== null) return bool((value as { value?: unknown }).value ?? false, `${path}.value`);
+  if (typeof value === "object" && value !== null)
+    return bool((value as { value?: unknown }).value ?? false, `${path}.value`);
   return bool(value, path);
 }
 

@@ -225,7 +225,9 @@ export class ExtProcFilterRun implements FilterRun {
     const forwarded = namespaces.filter((namespace) => state.metadata[namespace] !== undefined);
     if (forwarded.length === 0) return undefined;
     return {
-      filter_metadata: Object.fromEntries(forwarded.map((namespace) => [namespace, toStruct(state.metadata[namespace] ?? {})])),
+      filter_metadata: Object.fromEntries(
+        forwarded.map((namespace) => [namespace, toStruct(state.metadata[namespace] ?? {})]),
+      ),
     };
   }
 
