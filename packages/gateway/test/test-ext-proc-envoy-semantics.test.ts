@@ -1,7 +1,7 @@
 // The ext_proc filter as Envoy 1.34–1.37 runs it, at the gateway: failure handling and its stats,
 // the per-version differences, the response code details, and what the config reader accepts.
 import { silentSink } from "@testbed/common";
-import { requestBodyResponse, requestHeadersResponse, setHeader } from "@testbed/protocol";
+import { type ProcessingResponse, requestBodyResponse, requestHeadersResponse } from "@testbed/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { EnvoyVersion } from "../src/envoy-version.js";
 import { EXT_PROC_STAT_NAMES } from "../src/ext-proc/ext-proc-stats.js";
@@ -154,15 +154,23 @@ describe("ext_proc failure handling", () => {
 });
 
 describe("ext_proc answers at the gateway", () => {
-  it("sends request_attributes with the first message", async () => {
-    processor.script = () => [requestHeadersResponse({ setHeaders: [setHeader("x-processed", "1")] })];
-    const g = await gatewayWith({ extra: { request_attributes: ["request.path", "request.method"] } });
+  it("sends request_attributes and response_attributes with the first message of their direction", async () => {
+    processor.script = (message) =>
+      message.request === "request_headers"
+        ? [requestHeadersResponse()]
+        : [{ response_headers: { response: {} } } as ProcessingResponse];
+    const g = await gatewayWith({
+      extra: { request_attributes: ["request.path", "request.method"], response_attributes: ["response.code"] },
+      mode: { request_header_mode: "SEND", response_header_mode: "SEND" },
+    });
     await post(g, "x");
-    const attributes = processor.received[0]?.attributes?.["envoy.filters.http.ext_proc"];
-    expect(attributes?.fields).toMatchObject({
+    const [requestSide, responseSide] = processor.received.map((m) => m.attributes?.["envoy.filters.http.ext_proc"]);
+    expect(requestSide?.fields).toMatchObject({
       "request.path": { stringValue: "/v1/echo" },
       "request.method": { stringValue: "POST" },
     });
+    expect(Object.keys(requestSide?.fields ?? {})).toEqual(["request.path", "request.method"]);
+    expect(responseSide?.fields).toMatchObject({ "response.code": { numberValue: 200 } });
   });
 
   it("lists Envoy's full ext_proc stats set in /stats", async () => {

@@ -1,7 +1,7 @@
 // The response phase of an ext_proc exchange: the response headers, then the body in its
 // body-mode state — buffered, streamed chunk by chunk, or full duplex with the body pumped into the
 // stream as it arrives and the client getting only what comes back.
-import { responseBodyMessage, responseHeadersMessage } from "@testbed/protocol";
+import { type ProcessingRequest, responseBodyMessage, responseHeadersMessage } from "@testbed/protocol";
 import { withEndOfStream } from "./body-chunks.js";
 import { mutatedBody } from "./body-mutation.js";
 import { responseBodyState } from "./body-state.js";
@@ -51,9 +51,17 @@ export class ResponseExchange {
    * follows at once (see ResponseBodyPump) unless the filter allows a mode_override, which could
    * not apply to chunks already sent. Throws a ProcessorFailure when the stream fails.
    */
-  async headers(headers: Record<string, string>, endOfStream: boolean, body?: BodySource): Promise<ExchangeOutcome> {
+  async headers(
+    headers: Record<string, string>,
+    endOfStream: boolean,
+    body?: BodySource,
+    /** `attributes` for the first response-side message (response_attributes). */
+    attributes?: ProcessingRequest["attributes"],
+  ): Promise<ExchangeOutcome> {
     let pump: ResponseBodyPump | undefined;
-    this.stream.send(responseHeadersMessage(headers, endOfStream));
+    const message = responseHeadersMessage(headers, endOfStream);
+    if (attributes) message.attributes = attributes;
+    this.stream.send(message);
     const mode = this.settings.mode;
     const fullDuplex = mode.response_body_mode === "FULL_DUPLEX_STREAMED";
     if (body && !body.claimed && !endOfStream && fullDuplex && !this.settings.allowModeOverride) {

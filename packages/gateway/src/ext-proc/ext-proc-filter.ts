@@ -133,7 +133,13 @@ export class ExtProcFilterRun implements FilterRun {
   ): Promise<PhaseOutcome> {
     if (!this.active || this.settings.mode.response_header_mode !== "SEND") return CONTINUE;
     try {
-      return await this.response.headers(headers, endOfStream, body);
+      const attributes = evaluateAttributes(this.base.response_attributes, {
+        requestHeaders: this.requestState?.headers ?? {},
+        responseHeaders: headers,
+        downstream: this.context.downstream ?? { remoteAddress: "", localAddress: "", tls: false },
+        routeName: this.context.routeName ?? "",
+      });
+      return await this.response.headers(headers, endOfStream, body, attributes);
     } catch (error) {
       if (this.response.upstreamError) {
         // The upstream broke, not the processor: leave the stream and let the router reset the client.
