@@ -11,19 +11,22 @@
 export type FailureKind = "error" | "closed" | "timeout" | "spurious";
 
 /**
- * A processor failure. `grpcCode` and `message` are what Envoy names in the local reply's details
- * (`ext_proc_error_gRPC_error_<code>{<message>}`).
+ * A processor failure. `grpcCode` and `details` are what Envoy names in the local reply's details
+ * (`ext_proc_error_gRPC_error_<code>{<details>}`).
  */
 export class ProcessorFailure extends Error {
   kind: FailureKind;
+  /** The gRPC status message alone (what Envoy puts between the braces of the details). */
+  readonly details: string;
 
   constructor(
     readonly grpcCode: number,
-    message: string,
+    details: string,
     timeout = false,
     remote = false,
   ) {
-    super(message);
+    super(remote && grpcCode !== 0 ? `ext_proc stream failed: gRPC ${grpcCode} ${details}` : details);
+    this.details = details;
     this.kind = timeout ? "timeout" : remote && grpcCode === 0 ? "closed" : "error";
   }
 

@@ -78,7 +78,7 @@ export class ExtProcFilterRun implements FilterRun {
     this.settings = {
       mode: { ...config.mode },
       allowModeOverride: config.allowModeOverride,
-      configuredMode: resolveMode(this.base.processing_mode ?? config.mode),
+      configuredMode: resolveMode(this.base.processing_mode ?? {}),
       allowedOverrideModes: this.base.allowed_override_modes ?? [],
       receivingNamespaces: config.receivingNamespaces ?? [],
       ...(rules ? { mutationRules: rules } : {}),
@@ -191,11 +191,11 @@ export class ExtProcFilterRun implements FilterRun {
         this.stats.inc("spurious_msgs_received");
         // Before 1.35 a spurious answer always closed the stream and processing went on.
         if (!envoyAtLeast(this.version, "1.35")) return this.failOpen();
-        return this.failOpenOrClosed(() => errorReply(this.statusOnError, failure.message));
+        return this.failOpenOrClosed(() => errorReply(this.statusOnError, failure.details));
       case "error":
         this.stats.inc("streams_failed");
         return this.failOpenOrClosed(() =>
-          errorReply(this.statusOnError, `ext_proc_error_gRPC_error_${failure.grpcCode}{${failure.message}}`),
+          errorReply(this.statusOnError, `ext_proc_error_gRPC_error_${failure.grpcCode}{${failure.details}}`),
         );
     }
   }
