@@ -16,11 +16,14 @@ export { CHUNK_BYTES, splitBody, withEndOfStream } from "./exchange/body-chunks.
 export { mutatedBody } from "./exchange/body-mutation.js";
 export type { RequestBodyState, ResponseBodyState } from "./exchange/body-state.js";
 export { requestBodyState, responseBodyState } from "./exchange/body-state.js";
-export type { ExchangeSettings } from "./exchange/exchange-settings.js";
+export type { ExchangeSettings, RouteCacheAction } from "./exchange/exchange-settings.js";
 export { DEFAULT_BUFFER_LIMIT_BYTES } from "./exchange/exchange-settings.js";
-export { applyHeaderMutation } from "./exchange/header-mutation.js";
+export type { MutationOptions, MutationResult } from "./exchange/header-mutation.js";
+export { applyHeaderMutation, mutateHeaders } from "./exchange/header-mutation.js";
 export type { ExchangeOutcome, ExchangeReply } from "./exchange/immediate-response.js";
-export { immediateReply } from "./exchange/immediate-response.js";
+export { errorReply, immediateReply, localReplyDetails } from "./exchange/immediate-response.js";
+export type { HeaderMutationRules } from "./exchange/mutation-rules.js";
+export type { FailureKind } from "./exchange/processor-failure.js";
 export { ProcessorFailure } from "./exchange/processor-failure.js";
 export type {
   ExchangeCounter,

@@ -97,7 +97,8 @@ export class EppExchange {
         response_trailer_mode: trailers,
       },
       allowModeOverride: false,
-      receivingNamespaces: undefined,
+      // As Istio configures the filter: Envoy takes only the namespaces it is told to receive.
+      receivingNamespaces: [LB_METADATA_NAMESPACE],
       bufferLimitBytes: DEFAULT_BUFFER_LIMIT_BYTES,
       chunkBytes: CHUNK_BYTES,
       count,

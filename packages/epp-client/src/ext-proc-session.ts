@@ -45,17 +45,23 @@ export class ExtProcSession {
     if (!this.done) this.call.write(message);
   }
 
-  /** The next answer, the end of the stream, or an error; rejects after `timeoutMs` of silence. */
-  next(timeoutMs = 10_000): Promise<SessionEvent> {
+  /**
+   * The next answer, the end of the stream, or an error; rejects after `timeoutMs` of silence
+   * (null: waits without a timer, as Envoy does in FULL_DUPLEX_STREAMED).
+   */
+  next(timeoutMs: number | null = 10_000): Promise<SessionEvent> {
     const queued = this.inbox.shift();
     if (queued) return Promise.resolve(queued);
     return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => {
-        this.waiter = undefined;
-        reject(new Error(`no ext_proc message within ${timeoutMs} ms`));
-      }, timeoutMs);
+      const timer =
+        timeoutMs === null
+          ? undefined
+          : this.clock.setTimeout(() => {
+              this.waiter = undefined;
+              reject(new Error(`no ext_proc message within ${timeoutMs} ms`));
+            }, timeoutMs);
       this.waiter = (event) => {
-        this.clock.clearTimeout(timer);
+        if (timer !== undefined) this.clock.clearTimeout(timer);
         resolve(event);
       };
     });

@@ -109,7 +109,7 @@ export function harness(script: Script, mode: Partial<ProcessingMode> = {}, cloc
       ...mode,
     },
     allowModeOverride: false,
-    receivingNamespaces: undefined,
+    receivingNamespaces: ["envoy.lb"],
     bufferLimitBytes: DEFAULT_BUFFER_LIMIT_BYTES,
     chunkBytes: CHUNK_BYTES,
     count,

@@ -4,6 +4,8 @@ import { setHeader } from "@testbed/protocol";
 import { describe, expect, it } from "vitest";
 import { applyHeaderMutation } from "../src/client.js";
 
+const TWO = Buffer.from("2");
+
 describe("a processor's header mutation under Envoy's default rules", () => {
   it("refuses and counts changes to host, :authority, :scheme, :method and x-envoy-* headers", () => {
     const headers: Record<string, string> = { ":authority": "gw", host: "gw", ":method": "POST" };
@@ -28,11 +30,11 @@ describe("a processor's header mutation under Envoy's default rules", () => {
     const headers: Record<string, string> = { a: "1", b: "1", c: "1" };
     applyHeaderMutation(headers, {
       set_headers: [
-        { header: { key: "a", value: "2" }, append_action: "APPEND_IF_EXISTS_OR_ADD" },
-        { header: { key: "b", value: "2" }, append_action: "ADD_IF_ABSENT" },
-        { header: { key: "d", value: "2" }, append_action: "OVERWRITE_IF_EXISTS" },
-        { header: { key: "c", value: "2" }, append: { value: true }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" },
-        { header: { key: "e", value: "2" } },
+        { header: { key: "a", raw_value: TWO }, append_action: "APPEND_IF_EXISTS_OR_ADD" },
+        { header: { key: "b", raw_value: TWO }, append_action: "ADD_IF_ABSENT" },
+        { header: { key: "d", raw_value: TWO }, append_action: "OVERWRITE_IF_EXISTS" },
+        { header: { key: "c", raw_value: TWO }, append: { value: true }, append_action: "OVERWRITE_IF_EXISTS_OR_ADD" },
+        { header: { key: "e", raw_value: TWO } },
       ],
     });
     expect(headers).toEqual({ a: "2", b: "2", c: "1,2", d: "2", e: "2" });

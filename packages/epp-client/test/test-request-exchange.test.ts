@@ -119,13 +119,16 @@ describe("the request phase of the client-side ext_proc exchange", () => {
     expect(state.body?.toString()).toBe("ABef");
   });
 
-  it("with body mode NONE says end_of_stream on the headers and sends no body", async () => {
+  it("with body mode NONE sends no body; end_of_stream on the headers says only whether the request has one", async () => {
     const { processor, stream, settings } = harness(() => [requestHeadersResponse()]);
     const state = request("kept");
     await new RequestExchange(stream, settings).run(state);
     expect(processor.received).toHaveLength(1);
-    expect(processor.received[0]?.request_headers?.end_of_stream).toBe(true);
+    expect(processor.received[0]?.request_headers?.end_of_stream).toBe(false);
     expect(state.body?.toString()).toBe("kept");
+    const empty = harness(() => [requestHeadersResponse()]);
+    await new RequestExchange(empty.stream, empty.settings).run(request(""));
+    expect(empty.processor.received[0]?.request_headers?.end_of_stream).toBe(true);
   });
 
   it("answers 413 without sending the body when a BUFFERED body is over the buffer limit", async () => {
@@ -147,7 +150,7 @@ describe("the request phase of the client-side ext_proc exchange", () => {
     const low = answer(100);
     expect(await new RequestExchange(low.stream, low.settings).run(request(""))).toMatchObject({
       action: "reply",
-      reply: { status: 200, body: "no", details: "ext_proc_immediate_response" },
+      reply: { status: 200, body: "no", details: "" },
     });
     const unset = harness(() => [{ immediate_response: { body: Buffer.from("x") } }]);
     expect(await new RequestExchange(unset.stream, unset.settings).run(request(""))).toMatchObject({
@@ -155,7 +158,7 @@ describe("the request phase of the client-side ext_proc exchange", () => {
     });
     const valid = harness(() => [immediateResponse(503, "no endpoints", "no candidates")]);
     expect(await new RequestExchange(valid.stream, valid.settings).run(request(""))).toMatchObject({
-      reply: { status: 503, body: "no endpoints", details: "ext_proc_immediate_response{no_candidates}" },
+      reply: { status: 503, body: "no endpoints", details: "no_candidates" },
     });
   });
 
@@ -182,10 +185,18 @@ describe("the request phase of the client-side ext_proc exchange", () => {
     expect(state.metadata).toEqual({ [LB_METADATA_NAMESPACE]: { a: "1" } });
   });
 
-  it("counts an answer for another phase as spurious", async () => {
-    const { stream, settings, counts } = harness(() => [requestBodyResponse()]);
-    await new RequestExchange(stream, settings).run(request(""));
-    expect(counts.spurious_msgs_received).toBe(1);
+  it("fails with a spurious failure on an answer for another phase, applying nothing of it", async () => {
+    const { stream, settings } = harness(() => [
+      {
+        ...requestBodyResponse(),
+        request_body: { response: { header_mutation: { set_headers: [setHeader("x-a", "1")] } } },
+      },
+    ]);
+    const state = request("");
+    const error = await new RequestExchange(stream, settings).run(state).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProcessorFailure);
+    expect(error).toMatchObject({ kind: "spurious", message: "spurious message" });
+    expect(state.headers["x-a"]).toBeUndefined();
   });
 
   it("fails with a message timeout when the processor stays silent past message_timeout on the clock", async () => {

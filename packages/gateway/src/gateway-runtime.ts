@@ -3,6 +3,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { type Clock, systemClock } from "@testbed/common";
 import type { Cluster, GatewayConfig, Listener, Route } from "./config/envoy-types.js";
+import { DEFAULT_ENVOY_VERSION, type EnvoyVersion } from "./envoy-version.js";
 import { EXT_PROC_FILTER_NAME } from "./ext-proc/ext-proc-config.js";
 import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
 import { ExtProcStats } from "./ext-proc/ext-proc-stats.js";
@@ -74,6 +75,7 @@ export class GatewayRuntime {
     /** Times the filters' and gRPC clients' timers (ext_proc message_timeout, deadlines, connect timeouts). */
     readonly clock: Clock = systemClock,
     filterRegistry: FilterRegistry = GATEWAY_FILTERS,
+    readonly envoyVersion: EnvoyVersion = DEFAULT_ENVOY_VERSION,
   ) {
     for (const cluster of config.clusters) {
       const kept = previous?.clusters.get(cluster.name);
@@ -91,7 +93,8 @@ export class GatewayRuntime {
       hcm.http_filters.forEach((filter, filterIndex) => {
         const path = `static_resources.listeners[${index}].http_connection_manager.http_filters[${filterIndex}]`;
         const registration = filter.disabled ? undefined : filterRegistry.find(filter);
-        if (registration) filters.push(registration.build(filter, { path, meshProfile, extProcStats }));
+        if (registration)
+          filters.push(registration.build(filter, { path, meshProfile, envoyVersion, extProcStats, warnings }));
         else if (filter.name !== ROUTER_FILTER_NAME)
           warnings.push(`${path}: filter ${filter.name} is not modelled by the testbed gateway, skipped`);
       });

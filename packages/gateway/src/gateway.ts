@@ -9,6 +9,7 @@ import { formatAccessLog } from "./access-log.js";
 import { startAdminServer } from "./admin/admin-server.js";
 import { readGatewayConfig } from "./config/config-reader.js";
 import type { GatewayConfig, Listener } from "./config/envoy-types.js";
+import { DEFAULT_ENVOY_VERSION, type EnvoyVersion } from "./envoy-version.js";
 import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
 import { GatewayRuntime } from "./gateway-runtime.js";
 import { handleRequest } from "./request-handler.js";
@@ -16,6 +17,8 @@ import { readDataSource } from "./upstream/tls-options.js";
 
 export interface GatewayOptions {
   meshProfile: MeshProfile;
+  /** The Envoy release the gateway behaves as (default: the seed's 1.34). */
+  envoyVersion: EnvoyVersion;
   /** Where access log lines go besides the in-memory ring (default stdout, like istio-proxy). */
   accessLogSink: LogSink;
   /** Warnings about unmodelled config fields. */
@@ -49,6 +52,7 @@ export async function startGateway(
 ): Promise<GatewayHandle> {
   const settings: GatewayOptions = {
     meshProfile: "ossm-3.2",
+    envoyVersion: DEFAULT_ENVOY_VERSION,
     accessLogSink: stdoutSink,
     log: stderrSink,
     clock: systemClock,
@@ -57,7 +61,15 @@ export async function startGateway(
   const accessLog = new LogBuffer(10_000);
   let { config: current, warnings } = readGatewayConfig(config);
   let raw = typeof config === "string" ? undefined : config;
-  let runtime = new GatewayRuntime(current, undefined, warnings, settings.meshProfile, settings.clock);
+  let runtime = new GatewayRuntime(
+    current,
+    undefined,
+    warnings,
+    settings.meshProfile,
+    settings.clock,
+    undefined,
+    settings.envoyVersion,
+  );
   for (const warning of warnings) settings.log(`[warning] ${warning}`);
 
   const servers = new Map<string, { server: Server; url: string; listener: Listener }>();
@@ -123,7 +135,15 @@ export async function startGateway(
     runtime: () => runtime,
     async update(next) {
       const read = readGatewayConfig(next);
-      const nextRuntime = new GatewayRuntime(read.config, runtime, read.warnings, settings.meshProfile, settings.clock);
+      const nextRuntime = new GatewayRuntime(
+        read.config,
+        runtime,
+        read.warnings,
+        settings.meshProfile,
+        settings.clock,
+        undefined,
+        settings.envoyVersion,
+      );
       const previous = runtime;
       runtime = nextRuntime;
       current = read.config;

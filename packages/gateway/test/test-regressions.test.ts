@@ -1,6 +1,6 @@
 // Regressions found in review, each pinned by the behaviour it broke.
 import { eventually, silentSink } from "@testbed/common";
-import { applyHeaderMutation } from "@testbed/epp-client/client";
+import { applyHeaderMutation, mutateHeaders } from "@testbed/epp-client/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
@@ -44,25 +44,26 @@ describe("processor streams, header mutations, filter validation and upstream ac
 
   it("a header mutation without append settings overwrites (Envoy's legacy append flag defaults to false)", () => {
     const headers: Record<string, string> = { "user-agent": "client" };
-    applyHeaderMutation(headers, { set_headers: [{ header: { key: "user-agent", value: "processor" } }] });
-    expect(headers["user-agent"]).toBe("processor");
     applyHeaderMutation(headers, {
-      set_headers: [{ header: { key: "x-a", value: "1" } }, { header: { key: "", value: "ignored" } }],
+      set_headers: [{ header: { key: "user-agent", raw_value: Buffer.from("processor") } }],
     });
+    expect(headers["user-agent"]).toBe("processor");
+    applyHeaderMutation(headers, { set_headers: [{ header: { key: "x-a", raw_value: Buffer.from("1") } }] });
     expect(headers["x-a"]).toBe("1");
   });
 
-  it("refuses and counts a header mutation no HTTP codec could send (CR/LF in the value, a space in the name)", () => {
-    const headers: Record<string, string> = {};
-    const rejected = applyHeaderMutation(headers, {
-      set_headers: [
-        { header: { key: "x-split", raw_value: Buffer.from("a\r\nx-injected: 1") } },
-        { header: { key: "bad name", value: "v" } },
-        { header: { key: "X-Fine", value: "ok" } },
-      ],
-    });
-    expect(rejected).toBe(2);
-    expect(headers).toEqual({ "x-fine": "ok" });
+  it("stops at a header mutation no HTTP codec could send (CR/LF in the value, a space in the name) with an error", () => {
+    for (const bad of [
+      { key: "x-split", raw_value: Buffer.from("a\r\nx-injected: 1") },
+      { key: "bad name", raw_value: Buffer.from("v") },
+    ]) {
+      const headers: Record<string, string> = {};
+      const result = mutateHeaders(headers, {
+        set_headers: [{ header: bad }, { header: { key: "X-Fine", raw_value: Buffer.from("ok") } }],
+      });
+      expect(result).toEqual({ rejected: 1, error: "Invalid character in set_headers mutation." });
+      expect(headers).toEqual({});
+    }
   });
 
   it("refuses a base filter with a FULL_DUPLEX_STREAMED response body but no response trailer SEND", async () => {

@@ -87,6 +87,8 @@ export interface ProcessingRequest {
   /** The oneof that is set (proto-loader's virtual field). */
   request?: ProcessingPhase;
   metadata_context?: Metadata;
+  /** request_attributes / response_attributes, under the filter's name (field 9). */
+  attributes?: Record<string, ProtoStruct>;
   observability_mode?: boolean;
   protocol_config?: ProtocolConfiguration;
 }

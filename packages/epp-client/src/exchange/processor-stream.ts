@@ -10,7 +10,16 @@ export type ExchangeCounter =
   | "stream_msgs_sent"
   | "stream_msgs_received"
   | "spurious_msgs_received"
-  | "rejected_header_mutations";
+  | "rejected_header_mutations"
+  | "clear_route_cache_ignored"
+  | "clear_route_cache_disabled"
+  | "override_message_timeout_received"
+  | "override_message_timeout_ignored";
+
+/** ProcessingResponse.override_message_timeout (field 10), as proto-loader decodes a Duration. */
+interface TimeoutOverride {
+  override_message_timeout?: { seconds?: string | number; nanos?: number };
+}
 
 /** An opened call to the processor, and what its opener wants to hear about its end. */
 export interface ProcessorConnection {
@@ -27,6 +36,8 @@ export interface ProcessorStreamOptions {
   clock: Clock;
   /** Envoy's message_timeout: how long each answer may take. */
   messageTimeoutMs: number;
+  /** max_message_timeout: the longest override_message_timeout taken (0, Envoy's default: none). */
+  maxMessageTimeoutMs?: number;
   /** The body modes current Envoy announces on the first message; undefined sends none (older Envoy). */
   protocolConfig(): ProtocolConfiguration | undefined;
   count(counter: ExchangeCounter): void;
@@ -34,17 +45,19 @@ export interface ProcessorStreamOptions {
 
 /**
  * Idle: nothing sent yet, no call open. Open: the exchange runs. Detached: the processor is out of
- * the exchange without a failure (an immediate response, a spurious message). Failed: the stream
- * broke or timed out.
+ * the exchange without a failure (an immediate response). Closed: the processor ended the stream
+ * (OK) or it was closed on our side before the exchange was over. Failed: the stream broke or
+ * timed out.
  */
-export type ProcessorStreamState = "Idle" | "Open" | "Detached" | "Failed";
+export type ProcessorStreamState = "Idle" | "Open" | "Detached" | "Closed" | "Failed";
 
 export class ProcessorStream {
   private connection: ProcessorConnection | undefined;
   private session: ExtProcSession | undefined;
   private current: ProcessorStreamState = "Idle";
-  /** When the last message went out: Envoy re-arms its message timer on every send. */
-  private lastSentAt = 0;
+  private protocolSent = false;
+  /** The processor's side ended (OK or an error): Envoy's stream_closed_ after onRemoteClose. */
+  private remoteClosed = false;
 
   constructor(private readonly options: ProcessorStreamOptions) {}
 
@@ -57,63 +70,96 @@ export class ProcessorStream {
     return this.current === "Idle" || this.current === "Open";
   }
 
+  /**
+   * Open the call now if it is not open yet (Filter::openStream). Envoy opens the stream before it
+   * moves a body chunk into it, so a stream that cannot start (no such cluster: gRPC 14 "Cluster
+   * not available") fails while the body is still there. Throws a ProcessorFailure.
+   */
+  open(): void {
+    if (this.session) return;
+    this.connection = this.options.open();
+    this.session = new ExtProcSession(this.connection.call, this.options.clock);
+    this.current = "Open";
+  }
+
   send(message: ProcessingRequest): void {
-    if (!this.session) {
-      this.connection = this.options.open();
-      this.session = new ExtProcSession(this.connection.call, this.options.clock);
-      this.current = "Open";
+    if (!this.protocolSent) {
+      this.open();
+      this.protocolSent = true;
       const protocol = this.options.protocolConfig();
       if (protocol) message.protocol_config = protocol;
     }
-    this.session.send(message);
-    this.lastSentAt = this.options.clock.now();
+    this.session?.send(message);
     this.options.count("stream_msgs_sent");
   }
 
-  /** The next answer; a ProcessorFailure when the stream breaks, ends, or stays silent for `timeoutMs`. */
-  async next(timeoutMs = this.options.messageTimeoutMs): Promise<ProcessingResponse> {
+  /**
+   * The next answer; a ProcessorFailure when the stream breaks, ends, or stays silent for
+   * `timeoutMs` (null: no message timer — Envoy starts none while a direction is in
+   * FULL_DUPLEX_STREAMED). An override_message_timeout answer is taken here as Envoy's onNewTimeout
+   * does: once per wait, between 1 ms and max_message_timeout, it restarts the timer with the new
+   * value; any other is ignored. Either way the message is not an answer.
+   */
+  async next(timeoutMs: number | null = this.options.messageTimeoutMs): Promise<ProcessingResponse> {
     if (!this.session) throw new ProcessorFailure(14, "no stream");
-    let event: Awaited<ReturnType<ExtProcSession["next"]>>;
-    try {
-      event = await this.session.next(timeoutMs);
-    } catch {
-      throw new ProcessorFailure(4, "message timeout", true);
-    }
-    if (event.kind === "error")
-      throw new ProcessorFailure(event.code, `ext_proc stream failed: gRPC ${event.code} ${event.details}`);
-    if (event.kind === "end") throw new ProcessorFailure(14, "stream closed by the processor");
-    this.options.count("stream_msgs_received");
-    return event.response;
-  }
-
-  /** next(), with the message timeout counted from the last message sent rather than from now. */
-  async nextSinceLastSend(): Promise<ProcessingResponse> {
-    const timeoutMs = this.options.messageTimeoutMs;
-    const elapsed = () => this.options.clock.now() - this.lastSentAt;
+    const clock = this.options.clock;
+    let deadline = timeoutMs === null ? null : clock.now() + timeoutMs;
+    let extended = false;
     for (;;) {
+      let event: Awaited<ReturnType<ExtProcSession["next"]>>;
       try {
         // Whole milliseconds: timers of one duration share a list in Node.
-        return await this.next(Math.max(1, Math.ceil(timeoutMs - elapsed())));
-      } catch (error) {
-        const stillRunning = elapsed() < timeoutMs;
-        if (!(error instanceof ProcessorFailure && error.timeout && stillRunning)) throw error;
+        event = await this.session.next(deadline === null ? null : Math.max(1, Math.ceil(deadline - clock.now())));
+      } catch {
+        throw new ProcessorFailure(4, "message timeout", true);
+      }
+      if (event.kind === "error") {
+        this.remoteClosed = true;
+        throw new ProcessorFailure(event.code, event.details ?? "", false, true);
+      }
+      if (event.kind === "end") {
+        this.remoteClosed = true;
+        throw new ProcessorFailure(0, "stream closed by the processor", false, true);
+      }
+      const override = (event.response as TimeoutOverride).override_message_timeout;
+      if (override === undefined) {
+        this.options.count("stream_msgs_received");
+        return event.response;
+      }
+      const overrideMs = Number(override.seconds ?? 0) * 1000 + (override.nanos ?? 0) / 1e6;
+      const maxMs = this.options.maxMessageTimeoutMs ?? 0;
+      if (deadline !== null && !extended && overrideMs >= 1 && overrideMs <= maxMs) {
+        deadline = clock.now() + overrideMs;
+        extended = true;
+        this.options.count("override_message_timeout_received");
+      } else {
+        this.options.count("override_message_timeout_ignored");
       }
     }
   }
 
-  /** next(), but a timeout while `waiting()` still holds is not a failure: keep waiting. */
-  async nextWhile(waiting: () => boolean): Promise<ProcessingResponse> {
-    for (;;) {
-      try {
-        return await this.next();
-      } catch (error) {
-        if (!(error instanceof ProcessorFailure && error.timeout && waiting())) throw error;
-      }
-    }
+  /**
+   * Close the stream from our side as Envoy's closeStream does; true when that closed an open
+   * stream (Envoy counts streams_closed then), false when it was never open or already closed.
+   */
+  closeLocally(): boolean {
+    if (!this.session || this.remoteClosed || this.current === "Failed" || this.current === "Closed") return false;
+    this.current = "Closed";
+    this.session.cancel();
+    this.connection?.finished?.({ ok: true });
+    return true;
+  }
+
+  /** The processor ended the stream with OK before the exchange was over (Envoy's onGrpcClose). */
+  endedByProcessor(): void {
+    this.current = "Closed";
+    this.session?.cancel();
+    this.connection?.finished?.({ ok: true });
   }
 
   /** The processor failed: drop the stream. */
   fail(): void {
+    if (this.current === "Failed") return;
     this.current = "Failed";
     this.connection?.finished?.({ ok: false });
     this.session?.cancel();
@@ -141,7 +187,7 @@ export class ProcessorStream {
    * processor never ends its side. True when an open stream was closed this way.
    */
   complete(): boolean {
-    if (!this.session || this.current === "Failed") return false;
+    if (!this.session || this.current === "Failed" || this.current === "Closed") return false;
     this.session.end();
     this.connection?.halfClosed?.();
     this.connection?.finished?.({ ok: true });

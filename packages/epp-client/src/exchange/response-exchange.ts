@@ -1,13 +1,14 @@
 // The response phase of an ext_proc exchange: the response headers, then the body in its
 // body-mode state — buffered, streamed chunk by chunk, or full duplex with the body pumped into the
 // stream as it arrives and the client getting only what comes back.
-import { responseBodyMessage, responseHeadersMessage } from "@testbed/protocol";
+import { type ProcessingRequest, responseBodyMessage, responseHeadersMessage } from "@testbed/protocol";
 import { withEndOfStream } from "./body-chunks.js";
 import { mutatedBody } from "./body-mutation.js";
 import { responseBodyState } from "./body-state.js";
-import { applyModeOverride, countRejected, type ExchangeSettings } from "./exchange-settings.js";
-import { applyHeaderMutation } from "./header-mutation.js";
-import { CONTINUE, type ExchangeOutcome, immediateReply } from "./immediate-response.js";
+import { applyModeOverride, countRejected, type ExchangeSettings, removesContentLength } from "./exchange-settings.js";
+import { mutateHeaders } from "./header-mutation.js";
+import { CONTINUE, type ExchangeOutcome, errorReply, immediateReply } from "./immediate-response.js";
+import { ProcessorFailure } from "./processor-failure.js";
 import type { ProcessorStream } from "./processor-stream.js";
 import { ResponseBodyPump } from "./response-body-pump.js";
 
@@ -50,36 +51,53 @@ export class ResponseExchange {
    * follows at once (see ResponseBodyPump) unless the filter allows a mode_override, which could
    * not apply to chunks already sent. Throws a ProcessorFailure when the stream fails.
    */
-  async headers(headers: Record<string, string>, endOfStream: boolean, body?: BodySource): Promise<ExchangeOutcome> {
+  async headers(
+    headers: Record<string, string>,
+    endOfStream: boolean,
+    body?: BodySource,
+    /** `attributes` for the first response-side message (response_attributes). */
+    attributes?: ProcessingRequest["attributes"],
+  ): Promise<ExchangeOutcome> {
     let pump: ResponseBodyPump | undefined;
-    this.stream.send(responseHeadersMessage(headers, endOfStream));
+    const message = responseHeadersMessage(headers, endOfStream);
+    if (attributes) message.attributes = attributes;
+    this.stream.send(message);
     const mode = this.settings.mode;
-    if (
-      body &&
-      !body.claimed &&
-      !endOfStream &&
-      mode.response_body_mode === "FULL_DUPLEX_STREAMED" &&
-      !this.settings.allowModeOverride
-    ) {
+    const fullDuplex = mode.response_body_mode === "FULL_DUPLEX_STREAMED";
+    if (body && !body.claimed && !endOfStream && fullDuplex && !this.settings.allowModeOverride) {
       pump = this.startPump(body);
     }
-    // A full-duplex processor may hold the headers' answer while the body flows in; the message
-    // timeout then counts from the last chunk sent.
-    const response = pump ? await this.stream.nextSinceLastSend() : await this.stream.next();
+    // No message timer while the response body is FULL_DUPLEX_STREAMED.
+    const response = await this.stream.next(fullDuplex ? null : undefined);
     if (response.immediate_response) {
       this.stream.stopSending();
       pump?.discard();
-      return { action: "reply", reply: immediateReply(response) };
+      return { action: "reply", reply: immediateReply(response, this.settings.mutationRules) };
     }
-    if (pump && response.response !== "response_headers") {
-      // A message out of order: Envoy counts it, closes the stream and goes on without the processor.
-      this.settings.count("spurious_msgs_received");
-      this.stream.detach();
-      return CONTINUE;
+    applyModeOverride(this.settings, response);
+    // An answer out of order: Envoy counts it and fails open or closed (the filter decides).
+    if (response.response !== "response_headers") throw ProcessorFailure.spurious("spurious message");
+    const result = mutateHeaders(
+      headers,
+      response.response_headers?.response?.header_mutation,
+      {
+        rules: this.settings.mutationRules,
+        removeContentLength:
+          this.settings.dropContentLength === true &&
+          removesContentLength(this.settings.mode.response_body_mode, mode.response_header_mode === "SEND"),
+      },
+      this.setHeaders,
+    );
+    countRejected(this.settings, result.rejected);
+    if (result.error !== undefined) {
+      pump?.discard();
+      return errorReply(500, result.error);
     }
-    const mutation = response.response_headers?.response?.header_mutation;
-    countRejected(this.settings, applyHeaderMutation(headers, mutation, this.setHeaders));
-    applyModeOverride(this.settings, response, ["response_body_mode", "response_trailer_mode"]);
+    if (
+      this.settings.dropContentLength === true &&
+      removesContentLength(this.settings.mode.response_body_mode, mode.response_header_mode === "SEND")
+    )
+      delete headers["content-length"];
     return CONTINUE;
   }
 
@@ -164,7 +182,7 @@ export class ResponseExchange {
     try {
       // Already out of the exchange (a fail-open failure on the headers): pass the body through.
       while (this.stream.inExchange) {
-        const response = await this.stream.nextWhile(() => !pump.done);
+        const response = await this.stream.next(null);
         const streamed = response.response_body?.response?.body_mutation?.streamed_response;
         if (!streamed) continue;
         const body = Buffer.from(streamed.body ?? []);

@@ -23,18 +23,40 @@ export interface GrpcService {
   timeout?: number;
 }
 
-/** envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor */
+/** envoy.config.common.mutation_rules.v3.HeaderMutationRules */
+export interface HeaderMutationRules {
+  allow_all_routing?: boolean;
+  allow_envoy?: boolean;
+  disallow_system?: boolean;
+  disallow_all?: boolean;
+  allow_expression?: string;
+  disallow_expression?: string;
+  disallow_is_error?: boolean;
+}
+
+/** envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor (the fields the gateway models). */
 export interface ExternalProcessorConfig {
   grpc_service?: GrpcService;
   failure_mode_allow?: boolean;
   processing_mode?: ProcessingMode;
   /** Seconds; Envoy's default is 0.2 s. */
   message_timeout?: number;
+  /** Seconds; the longest override_message_timeout taken (default 0: none). */
+  max_message_timeout?: number;
   allow_mode_override?: boolean;
+  allowed_override_modes?: ProcessingMode[];
   metadata_options?: {
     forwarding_namespaces?: { untyped?: string[] };
     receiving_namespaces?: { untyped?: string[] };
   };
+  mutation_rules?: HeaderMutationRules;
+  route_cache_action?: "DEFAULT" | "CLEAR" | "RETAIN";
+  disable_clear_route_cache?: boolean;
+  /** Attribute names sent with the first request-side / response-side message. */
+  request_attributes?: string[];
+  response_attributes?: string[];
+  /** status_on_error.code (Envoy ≥ 1.36): the status of a fail-closed error (default 500). */
+  status_on_error?: number;
 }
 
 /** envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute */

@@ -1,5 +1,6 @@
 // envoy.filters.http.ext_proc in the chain: its registration and the factory that makes each request's run.
 import type { ExternalProcessorConfig } from "../config/envoy-types.js";
+import type { EnvoyVersion } from "../envoy-version.js";
 import type { FilterRegistration } from "../filters/filter-registry.js";
 import type { FilterContext, FilterRun, HttpFilterFactory } from "../filters/http-filter.js";
 import { EXT_PROC_FILTER_NAME, readExternalProcessor, readPerRoute } from "./ext-proc-config.js";
@@ -15,12 +16,13 @@ export class ExtProcFilterFactory implements HttpFilterFactory {
     readonly base: ExternalProcessorConfig,
     private readonly stats: ExtProcStats,
     private readonly meshProfile: MeshProfile,
+    private readonly envoyVersion: EnvoyVersion,
   ) {}
 
   create(context: FilterContext): FilterRun {
     const perRoute = readPerRoute(context.route, `route ${context.routeName}`);
     const effective = effectiveExtProc(this.base, perRoute, this.meshProfile);
-    return new ExtProcFilterRun(effective, context, this.stats);
+    return new ExtProcFilterRun(effective, context, this.stats, { base: this.base, envoyVersion: this.envoyVersion });
   }
 }
 
@@ -28,5 +30,10 @@ export const EXT_PROC_REGISTRATION: FilterRegistration = {
   name: EXT_PROC_FILTER_NAME,
   typeSuffix: ".ExternalProcessor",
   build: (filter, setup) =>
-    new ExtProcFilterFactory(readExternalProcessor(filter, setup.path), setup.extProcStats, setup.meshProfile),
+    new ExtProcFilterFactory(
+      readExternalProcessor(filter, setup.path, setup.envoyVersion, setup.warnings),
+      setup.extProcStats,
+      setup.meshProfile,
+      setup.envoyVersion,
+    ),
 };

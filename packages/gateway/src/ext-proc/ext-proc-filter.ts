@@ -1,14 +1,18 @@
 // envoy.filters.http.ext_proc for one request: the shared client-side exchange (@testbed/epp-client)
-// plugged into the gateway's filter chain, with Envoy's failure_mode_allow policy and stats.
+// plugged into the gateway's filter chain, with Envoy's failure handling and stats.
 import {
   CHUNK_BYTES,
   DEFAULT_BUFFER_LIMIT_BYTES,
   type ExchangeSettings,
+  errorReply,
   ProcessorFailure,
   ProcessorStream,
   RequestExchange,
   ResponseExchange,
 } from "@testbed/epp-client/client";
+import { toStruct } from "@testbed/protocol";
+import type { ExternalProcessorConfig, ProcessingMode } from "../config/envoy-types.js";
+import { DEFAULT_ENVOY_VERSION, type EnvoyVersion, envoyAtLeast } from "../envoy-version.js";
 import type {
   FilterContext,
   FilterRun,
@@ -17,47 +21,70 @@ import type {
   ResponseBodySource,
 } from "../filters/http-filter.js";
 import { UpstreamResetError } from "../filters/http-filter.js";
+import { evaluateAttributes } from "./ext-proc-attributes.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
 import { openProcessorConnection } from "./processor-connection.js";
 
 const CONTINUE: PhaseOutcome = { action: "continue" };
 
+/** What one run needs besides the route's merged settings. */
+export interface ExtProcRunSetup {
+  /** The filter's own ExternalProcessor: what a route cannot override (rules, timeouts, attributes). */
+  base?: ExternalProcessorConfig;
+  envoyVersion?: EnvoyVersion;
+  /** Envoy's buffer limit (per_connection_buffer_limit_bytes, 1 MiB by default): BUFFERED bodies above it get 413. */
+  bufferLimitBytes?: number;
+}
+
+type RunContext = Pick<FilterContext, "grpc" | "clock"> & Partial<Pick<FilterContext, "downstream" | "routeName">>;
+
 /**
  * One request's run through the ext_proc filter, with Envoy's semantics for every mode (the body
- * modes live in the exchange: RequestExchange, ResponseExchange):
+ * modes live in the exchange: RequestExchange, ResponseExchange) and its failure handling
+ * (ext_proc.cc onGrpcError, onGrpcClose, onMessageTimeout, onReceiveMessage):
  *
- * - headers SEND/SKIP; bodies NONE, BUFFERED / BUFFERED_PARTIAL (one message, one answer), STREAMED
- *   (one answer per chunk, each may replace its chunk) and FULL_DUPLEX_STREAMED, where "a copy of
- *   the data is dispatched to the external processor and the original data is drained": upstream
- *   gets only the streamed_response chunks that come back.
- * - failure_mode_allow: when the stream fails (no such cluster, no connection, TLS refused, gRPC
- *   error) or a message times out, either continue with whatever body is still held (fail open —
- *   in FULL_DUPLEX nothing is, which is the seed's Bug 1) or answer 500 / 504 (fail closed).
- * - header mutations under Envoy's default rules, clear_route_cache, `envoy.lb` dynamic metadata,
- *   immediate responses, and response-side mode_override when allowed.
- *
- * The upstream request is held until the request phase is over, so routing reads the final headers.
+ * - a gRPC error: streams_failed; fail open (failure_mode_allow) closes the stream
+ *   (streams_closed, failure_mode_allowed) and goes on with whatever body is still held; fail
+ *   closed answers 500 (status_on_error from 1.36) `ext_proc_error_gRPC_error_<code>{<message>}`.
+ * - From Envoy 1.36 a FULL_DUPLEX_STREAMED direction that has received body can no longer fail
+ *   open (Filter::failureModeAllow, envoyproxy/envoy#41276): the body is in the stream.
+ * - the processor closing the stream with OK: streams_closed, go on without it.
+ * - a message timeout: message_timeouts; 504 `ext_proc_error_per-message_timeout_exceeded` or fail
+ *   open. There is no message timer in FULL_DUPLEX_STREAMED.
+ * - a spurious answer: spurious_msgs_received; from 1.35 it fails closed (500 `spurious_message`)
+ *   unless failure_mode_allow (runtime guard ext_proc_fail_close_spurious_resp, envoyproxy/envoy#39994);
+ *   in 1.34 the stream is always closed and processing goes on.
  */
 export class ExtProcFilterRun implements FilterRun {
   private readonly stream: ProcessorStream;
-  private readonly request: RequestExchange;
   private readonly response: ResponseExchange;
   private readonly settings: ExchangeSettings;
+  private readonly version: EnvoyVersion;
+  private readonly base: ExternalProcessorConfig;
+  private requestState: RequestState | undefined;
 
   constructor(
     private readonly config: EffectiveExtProc,
-    context: Pick<FilterContext, "grpc" | "clock">,
+    private readonly context: RunContext,
     private readonly stats: ExtProcStats,
-    /** Envoy's buffer limit (per_connection_buffer_limit_bytes, 1 MiB by default): BUFFERED bodies above it get 413. */
-    bufferLimitBytes = DEFAULT_BUFFER_LIMIT_BYTES,
+    setup: ExtProcRunSetup | number = {},
   ) {
+    const options = typeof setup === "number" ? { bufferLimitBytes: setup } : setup;
+    this.version = options.envoyVersion ?? DEFAULT_ENVOY_VERSION;
+    this.base = options.base ?? {};
     const count = (name: Parameters<ExchangeSettings["count"]>[0]) => stats.inc(name);
+    const rules = this.base.mutation_rules;
     this.settings = {
       mode: { ...config.mode },
       allowModeOverride: config.allowModeOverride,
-      receivingNamespaces: config.receivingNamespaces,
-      bufferLimitBytes,
+      configuredMode: resolveMode(this.base.processing_mode ?? {}),
+      allowedOverrideModes: this.base.allowed_override_modes ?? [],
+      receivingNamespaces: config.receivingNamespaces ?? [],
+      ...(rules ? { mutationRules: rules } : {}),
+      routeCacheAction: this.base.disable_clear_route_cache ? "RETAIN" : (this.base.route_cache_action ?? "DEFAULT"),
+      dropContentLength: true,
+      bufferLimitBytes: options.bufferLimitBytes ?? DEFAULT_BUFFER_LIMIT_BYTES,
       chunkBytes: CHUNK_BYTES,
       count,
     };
@@ -66,25 +93,33 @@ export class ExtProcFilterRun implements FilterRun {
       open: () => openProcessorConnection(clusterName, context.grpc(clusterName), stats),
       clock: context.clock,
       messageTimeoutMs: config.messageTimeoutSeconds * 1000,
-      // Current Envoy tells the processor the body modes on the first message of every stream.
+      maxMessageTimeoutMs: (this.base.max_message_timeout ?? 0) * 1000,
+      // Envoy tells the processor the body modes on the first message of every stream.
       protocolConfig: () => ({
         request_body_mode: this.settings.mode.request_body_mode,
         response_body_mode: this.settings.mode.response_body_mode,
       }),
       count,
     });
-    this.request = new RequestExchange(this.stream, this.settings);
     this.response = new ResponseExchange(this.stream, this.settings, (error) => this.failMidResponse(error));
   }
 
   get active(): boolean {
-    return this.config.enabled && this.stream.state !== "Failed";
+    const state = this.stream.state;
+    return this.config.enabled && state !== "Failed" && state !== "Closed";
   }
 
   async requestPhase(state: RequestState): Promise<PhaseOutcome> {
     if (!this.config.enabled) return CONTINUE;
+    this.requestState = state;
+    const exchange = new RequestExchange(
+      this.stream,
+      this.settings,
+      this.forwardedMetadata(state),
+      this.attributes(this.base.request_attributes, state.headers),
+    );
     try {
-      return await this.request.run(state);
+      return await exchange.run(state);
     } catch (error) {
       return this.fail(error);
     }
@@ -98,7 +133,13 @@ export class ExtProcFilterRun implements FilterRun {
   ): Promise<PhaseOutcome> {
     if (!this.active || this.settings.mode.response_header_mode !== "SEND") return CONTINUE;
     try {
-      return await this.response.headers(headers, endOfStream, body);
+      const attributes = evaluateAttributes(this.base.response_attributes, {
+        requestHeaders: this.requestState?.headers ?? {},
+        responseHeaders: headers,
+        downstream: this.context.downstream ?? { remoteAddress: "", localAddress: "", tls: false },
+        routeName: this.context.routeName ?? "",
+      });
+      return await this.response.headers(headers, endOfStream, body, attributes);
     } catch (error) {
       if (this.response.upstreamError) {
         // The upstream broke, not the processor: leave the stream and let the router reset the client.
@@ -128,25 +169,54 @@ export class ExtProcFilterRun implements FilterRun {
     if (this.stream.complete()) this.stats.inc("streams_closed");
   }
 
+  /** Filter::failureModeAllow: never once a full-duplex direction has moved body (Envoy ≥ 1.36). */
+  private get failureModeAllow(): boolean {
+    if (envoyAtLeast(this.version, "1.36") && this.requestState?.bodyMoved) return false;
+    if (envoyAtLeast(this.version, "1.36") && this.response.pumping) return false;
+    return this.config.failureModeAllow;
+  }
+
   private fail(error: unknown): PhaseOutcome {
     const failure = ProcessorFailure.of(error);
+    switch (failure.kind) {
+      case "closed":
+        // onGrpcClose: processing is complete; the request goes on without the processor.
+        this.stream.endedByProcessor();
+        this.stats.inc("streams_closed");
+        return CONTINUE;
+      case "timeout":
+        this.stats.inc("message_timeouts");
+        return this.failOpenOrClosed(() => errorReply(504, "ext_proc_error_per-message_timeout_exceeded"));
+      case "spurious":
+        this.stats.inc("spurious_msgs_received");
+        // Before 1.35 a spurious answer always closed the stream and processing went on.
+        if (!envoyAtLeast(this.version, "1.35")) return this.failOpen();
+        return this.failOpenOrClosed(() => errorReply(this.statusOnError, failure.details));
+      case "error":
+        this.stats.inc("streams_failed");
+        return this.failOpenOrClosed(() =>
+          errorReply(this.statusOnError, `ext_proc_error_gRPC_error_${failure.grpcCode}{${failure.details}}`),
+        );
+    }
+  }
+
+  private failOpenOrClosed(reply: () => PhaseOutcome): PhaseOutcome {
+    if (this.failureModeAllow) return this.failOpen();
+    if (this.stream.closeLocally()) this.stats.inc("streams_closed");
     this.stream.fail();
-    // Envoy counts a per-message timeout as message_timeouts, a broken stream as streams_failed.
-    this.stats.inc(failure.timeout ? "message_timeouts" : "streams_failed");
-    if (this.config.failureModeAllow) {
-      this.stats.inc("failure_mode_allowed");
-      return CONTINUE;
-    }
-    if (failure.timeout) {
-      return {
-        action: "reply",
-        reply: { status: 504, body: "", details: "ext_proc_error_per-message_timeout_exceeded" },
-      };
-    }
-    return {
-      action: "reply",
-      reply: { status: 500, body: "", details: `ext_proc_error_gRPC_error_${failure.grpcCode}` },
-    };
+    return reply();
+  }
+
+  /** Fail open: the stream is closed (onGrpcCloseWithStatus / closeStream count it) and the request goes on. */
+  private failOpen(): PhaseOutcome {
+    this.stats.inc("failure_mode_allowed");
+    this.stats.inc("streams_closed");
+    this.stream.fail();
+    return CONTINUE;
+  }
+
+  private get statusOnError(): number {
+    return envoyAtLeast(this.version, "1.36") ? (this.base.status_on_error ?? 500) : 500;
   }
 
   /** A failure once the response is under way: no local reply is possible any more. */
@@ -154,4 +224,38 @@ export class ExtProcFilterRun implements FilterRun {
     const outcome = this.fail(error);
     if (outcome.action === "reply") throw error;
   }
+
+  /** metadata_options.forwarding_namespaces: the request's dynamic metadata of those namespaces. */
+  private forwardedMetadata(state: RequestState) {
+    const namespaces = this.base.metadata_options?.forwarding_namespaces?.untyped ?? [];
+    const forwarded = namespaces.filter((namespace) => state.metadata[namespace] !== undefined);
+    if (forwarded.length === 0) return undefined;
+    return {
+      filter_metadata: Object.fromEntries(
+        forwarded.map((namespace) => [namespace, toStruct(state.metadata[namespace] ?? {})]),
+      ),
+    };
+  }
+
+  private attributes(names: string[] | undefined, requestHeaders: Record<string, string>) {
+    return evaluateAttributes(names, {
+      requestHeaders,
+      downstream: this.context.downstream ?? { remoteAddress: "", localAddress: "", tls: false },
+      routeName: this.context.routeName ?? "",
+    });
+  }
+}
+
+/** A processing_mode with Envoy's defaults: headers SEND, bodies NONE, trailers SKIP. */
+function resolveMode(mode: ProcessingMode): Required<ProcessingMode> {
+  const header = (value: string | undefined, fallback: "SEND" | "SKIP") =>
+    (value === undefined || value === "DEFAULT" ? fallback : value) as "SEND" | "SKIP";
+  return {
+    request_header_mode: header(mode.request_header_mode, "SEND"),
+    response_header_mode: header(mode.response_header_mode, "SEND"),
+    request_body_mode: mode.request_body_mode ?? "NONE",
+    response_body_mode: mode.response_body_mode ?? "NONE",
+    request_trailer_mode: header(mode.request_trailer_mode, "SKIP"),
+    response_trailer_mode: header(mode.response_trailer_mode, "SKIP"),
+  };
 }

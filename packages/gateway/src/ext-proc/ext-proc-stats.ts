@@ -1,4 +1,10 @@
-/** The ext_proc filter's own stats (`http.<stat_prefix>.ext_proc.*` in /stats). */
+// The ext_proc filter's own counters (`http.<stat_prefix>.ext_proc.*` in /stats).
+
+/**
+ * ALL_EXT_PROC_FILTER_STATS in Envoy's source/extensions/filters/http/ext_proc/ext_proc.h, in its
+ * order. The set is the same in every release the gateway models (1.34–1.37): the last counter,
+ * http_not_ok_resp_received, came with the HTTP-service client before 1.34.
+ */
 export const EXT_PROC_STAT_NAMES = [
   "streams_started",
   "stream_msgs_sent",
@@ -9,7 +15,13 @@ export const EXT_PROC_STAT_NAMES = [
   "failure_mode_allowed",
   "message_timeouts",
   "rejected_header_mutations",
+  "override_message_timeout_received",
+  "override_message_timeout_ignored",
   "clear_route_cache_ignored",
+  "clear_route_cache_disabled",
+  "clear_route_cache_upstream_ignored",
+  "send_immediate_resp_upstream_ignored",
+  "http_not_ok_resp_received",
 ] as const;
 
 export type ExtProcStatName = (typeof EXT_PROC_STAT_NAMES)[number];

@@ -14,14 +14,16 @@ const extProcProcess = lazyMethod<ProcessingRequest, ProcessingResponse>(() => e
 
 /**
  * A stream to the processor cluster `clusterName`; a ProcessorFailure with UNAVAILABLE (14) when
- * the config has no such cluster or the cluster no healthy host (the seed's Bug 2: `dummy`).
+ * the config has no such cluster — Envoy's gRPC AsyncStreamImpl::initialize fails at start with
+ * "Cluster not available" (the seed's Bug 2: `dummy`) — or the cluster no healthy host (the
+ * router's local reply while the stream starts). Both fail before any body is moved.
  */
 export function openProcessorConnection(
   clusterName: string,
   client: GrpcClusterClient | undefined,
   stats: ExtProcStats,
 ): ProcessorConnection {
-  if (!client) throw new ProcessorFailure(14, `cluster ${clusterName} not found`);
+  if (!client) throw new ProcessorFailure(14, "Cluster not available");
   const call = client.open();
   if (!call) throw new ProcessorFailure(14, `no healthy upstream in ${clusterName}`);
   stats.inc("streams_started");
