@@ -15,7 +15,8 @@ import {
   UpstreamResetError,
 } from "./filters/http-filter.js";
 import type { ClusterEntry, GatewayRuntime, ListenerRuntime } from "./gateway-runtime.js";
-import { type RouteMatchResult, rewritePath } from "./routing/route-table.js";
+import { rewrittenPath } from "./routing/path-rewrite.js";
+import type { RouteMatchResult } from "./routing/route-table.js";
 import type { UpstreamAttempt, UpstreamRequest } from "./upstream/http-upstream.js";
 import { failureBody, failureDetails, type UpstreamFailure } from "./upstream/upstream-failure.js";
 
@@ -146,11 +147,9 @@ async function forward(
     );
 
   const path = state.headers[":path"] ?? "/";
-  let upstreamPath = path;
-  if (action?.prefix_rewrite !== undefined && match.matchedPrefix !== undefined) {
-    upstreamPath = rewritePath(path, match.matchedPrefix, action.prefix_rewrite);
-    state.headers["x-envoy-original-path"] = path;
-  }
+  const rewritten = rewrittenPath(path, action, match.matchedPrefix);
+  const upstreamPath = rewritten ?? path;
+  if (rewritten !== undefined) state.headers["x-envoy-original-path"] = path;
   const upstreamHeaders = outgoingHeaders(state.headers, state.body);
   const retryOn = action?.retry_policy?.retry_on ?? "";
   const retries = /connect-failure|reset|5xx|gateway-error/.test(retryOn)

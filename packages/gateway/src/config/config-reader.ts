@@ -220,6 +220,7 @@ function readRoute(raw: unknown, path: string, warnings: string[]): Route {
         "cluster",
         "weighted_clusters",
         "prefix_rewrite",
+        "regex_rewrite",
         "timeout",
         "retry_policy",
         "idle_timeout",
@@ -233,6 +234,9 @@ function readRoute(raw: unknown, path: string, warnings: string[]): Route {
       ...(action.cluster !== undefined ? { cluster: string(action.cluster, `${path}.route.cluster`) } : {}),
       ...(action.prefix_rewrite !== undefined
         ? { prefix_rewrite: string(action.prefix_rewrite, `${path}.route.prefix_rewrite`) }
+        : {}),
+      ...(action.regex_rewrite !== undefined
+        ? { regex_rewrite: readRegexRewrite(action, `${path}.route`) }
         : {}),
       ...(action.timeout !== undefined ? { timeout: duration(action.timeout, `${path}.route.timeout`) } : {}),
       ...(action.retry_policy !== undefined
@@ -264,6 +268,21 @@ function readRoute(raw: unknown, path: string, warnings: string[]): Route {
     ) as Route["typed_per_filter_config"];
   }
   return result;
+}
+
+/** regex_rewrite {pattern {regex}, substitution}; Envoy allows only one of it and prefix_rewrite. */
+function readRegexRewrite(action: Raw, path: string): NonNullable<Route["route"]>["regex_rewrite"] {
+  if (action.prefix_rewrite !== undefined)
+    throw new GatewayConfigError(path, "Specify only one of prefix_rewrite, regex_rewrite or path_rewrite_policy");
+  const rewrite = object(action.regex_rewrite, `${path}.regex_rewrite`);
+  const pattern = object(rewrite.pattern, `${path}.regex_rewrite.pattern`);
+  const regex = string(pattern.regex, `${path}.regex_rewrite.pattern.regex`);
+  try {
+    new RegExp(regex);
+  } catch {
+    throw new GatewayConfigError(`${path}.regex_rewrite.pattern.regex`, `invalid regex ${JSON.stringify(regex)}`);
+  }
+  return { pattern: { regex }, substitution: string(rewrite.substitution ?? "", `${path}.regex_rewrite.substitution`) };
 }
 
 function readCluster(raw: unknown, path: string, warnings: string[]): Cluster {

@@ -79,13 +79,19 @@ export interface RouteMatch {
 
 export interface RetryPolicy {
   retry_on?: string;
+  /** Envoy's default is 1. */
   num_retries?: number;
+  retriable_status_codes?: number[];
+  retry_host_predicate?: Array<{ name: string }>;
+  /** Envoy's default is 1 (no reselection). */
+  host_selection_retry_max_attempts?: number | string;
 }
 
 export interface RouteAction {
   cluster?: string;
   weighted_clusters?: { clusters: Array<{ name: string; weight: number }> };
   prefix_rewrite?: string;
+  regex_rewrite?: { pattern: { regex: string }; substitution: string };
   /** Seconds; 0 disables. Envoy's default is 15 s. */
   timeout?: number;
   retry_policy?: RetryPolicy;
