@@ -54,9 +54,15 @@ describe("route matching", () => {
     // Plain prefix_rewrite "/" leaves the slash after the prefix: why Istio emits a regex_rewrite instead.
     expect(rewrittenPath(`${model}/v1/models`, { prefix_rewrite: "/" }, model)).toBe("//v1/models");
     expect(
-      rewrittenPath(`${model}/v1/chat/completions`, { prefix_rewrite: "/v1/chat/completions" }, `${model}/v1/chat/completions`),
+      rewrittenPath(
+        `${model}/v1/chat/completions`,
+        { prefix_rewrite: "/v1/chat/completions" },
+        `${model}/v1/chat/completions`,
+      ),
     ).toBe("/v1/chat/completions");
-    const istio = { regex_rewrite: { pattern: { regex: "^/my-first-model/qwen3-0-6b(/?)(.*)" }, substitution: "/\\2" } };
+    const istio = {
+      regex_rewrite: { pattern: { regex: "^/my-first-model/qwen3-0-6b(/?)(.*)" }, substitution: "/\\2" },
+    };
     expect(rewrittenPath(`${model}/v1/models?x=1`, istio, model)).toBe("/v1/models?x=1");
     expect(rewrittenPath(model, istio, model)).toBe("/");
     expect(rewrittenPath("/a/b", {}, "/a")).toBeUndefined();

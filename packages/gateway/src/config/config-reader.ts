@@ -235,9 +235,7 @@ function readRoute(raw: unknown, path: string, warnings: string[]): Route {
       ...(action.prefix_rewrite !== undefined
         ? { prefix_rewrite: string(action.prefix_rewrite, `${path}.route.prefix_rewrite`) }
         : {}),
-      ...(action.regex_rewrite !== undefined
-        ? { regex_rewrite: readRegexRewrite(action, `${path}.route`) }
-        : {}),
+      ...(action.regex_rewrite !== undefined ? { regex_rewrite: readRegexRewrite(action, `${path}.route`) } : {}),
       ...(action.timeout !== undefined ? { timeout: duration(action.timeout, `${path}.route.timeout`) } : {}),
       ...(action.retry_policy !== undefined
         ? { retry_policy: object(action.retry_policy, `${path}.route.retry_policy`) as RetryPolicy }

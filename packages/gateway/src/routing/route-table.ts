@@ -86,4 +86,3 @@ function headerMatches(matcher: HeaderMatcher, headers: Record<string, string>):
   } else result = true;
   return matcher.invert_match ? !result : result;
 }
-

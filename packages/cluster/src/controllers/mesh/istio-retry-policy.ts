@@ -6,8 +6,7 @@
 // selection attempts. An HTTPRoute rule's `retry` (Gateway API experimental) replaces the attempts and
 // the status codes (pilot/pkg/config/kube/gateway/conversion.go), `attempts: 0` removes the policy.
 
-const PREVIOUS_HOSTS_TYPE =
-  "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate";
+const PREVIOUS_HOSTS_TYPE = "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate";
 const DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 /** What conversion.go sets for a rule with a `retry` stanza, before its status codes. */
 const ROUTE_RETRY_ON = ["connect-failure", "refused-stream", "unavailable", "cancelled"];
