@@ -3,6 +3,7 @@
 // GatewayConfigError naming its path. Durations accept Envoy's forms ("30s", "0.2s", {seconds, nanos}).
 import { parse } from "yaml";
 import { type CircuitBreakers, ENVOY_DEFAULT_THRESHOLDS } from "../upstream/circuit-breakers.js";
+import { readAutoSni, readUpstreamTlsContext } from "../upstream/upstream-tls-config.js";
 import { GatewayConfigError } from "./config-error.js";
 import type {
   BodySendMode,
@@ -332,6 +333,7 @@ function readCluster(raw: unknown, path: string, warnings: string[]): Cluster {
     JSON.stringify(cluster.typed_extension_protocol_options ?? {}).includes("http2_protocol_options")
   )
     result.http2 = true;
+  Object.assign(result, readAutoSni(cluster));
   if (cluster.circuit_breakers !== undefined)
     result.circuit_breakers = readCircuitBreakers(cluster.circuit_breakers, `${path}.circuit_breakers`, warnings);
   return result;
@@ -417,32 +419,7 @@ function readUpstreamTls(raw: unknown, path: string, warnings: string[]): Upstre
   const socket = object(raw, path);
   if (socket.name !== undefined && socket.name !== TLS_SOCKET)
     warnings.push(`${path}.name: ${String(socket.name)} is treated as plaintext`);
-  const context = object(socket.typed_config ?? {}, `${path}.typed_config`);
-  warnUnknown(
-    context,
-    `${path}.typed_config`,
-    ["@type", "sni", "common_tls_context", "insecure_skip_verify", "allow_renegotiation"],
-    warnings,
-  );
-  const common = object(context.common_tls_context ?? {}, `${path}.typed_config.common_tls_context`);
-  const validation = object(
-    common.validation_context ?? {},
-    `${path}.typed_config.common_tls_context.validation_context`,
-  );
-  const tls: UpstreamTlsContext = {};
-  if (context.sni !== undefined) tls.sni = string(context.sni, `${path}.typed_config.sni`);
-  if (context.insecure_skip_verify === true) tls.insecure_skip_verify = true;
-  if (validation.trusted_ca !== undefined) {
-    tls.common_tls_context = {
-      validation_context: {
-        trusted_ca: dataSource(
-          validation.trusted_ca,
-          `${path}.typed_config.common_tls_context.validation_context.trusted_ca`,
-        ),
-      },
-    };
-  }
-  return tls;
+  return readUpstreamTlsContext(socket, path, warnings);
 }
 
 /** A processing_mode block, checked value by value. */

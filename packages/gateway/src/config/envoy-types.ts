@@ -133,10 +133,30 @@ export interface DownstreamTlsContext {
   common_tls_context?: { tls_certificates?: TlsCertificate[] };
 }
 
+export interface StringMatcher {
+  exact?: string;
+  prefix?: string;
+  suffix?: string;
+  contains?: string;
+  safe_regex?: { regex: string };
+  ignore_case?: boolean;
+}
+
+/** One SAN matcher (a deprecated untyped match_subject_alt_names entry becomes one per type). */
+export interface SanMatcher {
+  type: "DNS" | "URI" | "EMAIL" | "IP_ADDRESS";
+  matcher: StringMatcher;
+}
+
 export interface UpstreamTlsContext {
   sni?: string;
   common_tls_context?: {
-    validation_context?: { trusted_ca?: DataSource; match_typed_subject_alt_names?: unknown[] };
+    validation_context?: {
+      trusted_ca?: DataSource;
+      /** Istio's `file-root:system`: verify against the system CAs. */
+      system_roots?: boolean;
+      san_matchers?: SanMatcher[];
+    };
     tls_certificates?: TlsCertificate[];
   };
   /** Testbed reading of Istio's DestinationRule insecureSkipVerify: no verification at all. */
@@ -168,6 +188,9 @@ export interface Cluster {
   override_host?: { sources: OverrideHostSource[]; fallback: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST" };
   lb_policy?: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST" | "CLUSTER_PROVIDED";
   tls?: UpstreamTlsContext;
+  /** upstream_http_protocol_options: SNI, and SAN verification, from each request's Host. */
+  auto_sni?: boolean;
+  auto_san_validation?: boolean;
   /** The cluster speaks HTTP/2 (gRPC clusters such as the EPP's). */
   http2?: boolean;
   /** circuit_breakers.thresholds by priority; Envoy's defaults (1024 / 1024 / 1024 / 3) when unset. */
