@@ -61,7 +61,11 @@ function config(): Record<string, unknown> {
                               match: { prefix: "/my-first-model/qwen3-0-6b" },
                               route: {
                                 cluster: "model",
-                                prefix_rewrite: "/",
+                                // Istio's form of ReplacePrefixMatch "/" (a prefix_rewrite "/" would leave "//v1/…" in Envoy).
+                                regex_rewrite: {
+                                  pattern: { regex: "^/my-first-model/qwen3-0-6b(/?)(.*)" },
+                                  substitution: "/\\2",
+                                },
                                 timeout: "0s",
                                 rate_limits: [
                                   {

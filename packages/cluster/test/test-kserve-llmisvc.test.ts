@@ -376,21 +376,16 @@ describe("LLMInferenceService as shipped (topologies/rhoai-3.2)", () => {
     const ca = "/var/run/secrets/kubernetes.io/serviceaccount/service-ca.crt";
     const scheduler = store.require("networking.istio.io/DestinationRule", NS, `${N}-kserve-scheduler`);
     const eppHost = `${N}-epp-service.${NS}.svc.cluster.local`;
-    expect(scheduler.spec).toEqual({
-      host: eppHost,
-      trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: ca, sni: eppHost } },
-    });
+    // As opendatahub-io/kserve writes them: every rule names its host as sni (no auto SNI/SAN validation).
+    const tls = (sni: string) => ({ mode: "SIMPLE", caCertificates: ca, insecureSkipVerify: false, sni });
+    expect(scheduler.spec).toEqual({ host: eppHost, trafficPolicy: { tls: tls(eppHost) }, exportTo: ["*"] });
     const workload = store.require("networking.istio.io/DestinationRule", NS, `${N}-kserve-workload-svc`);
-    expect(workload.spec).toEqual({
-      host: `${N}-kserve-workload-svc.${NS}.svc.cluster.local`,
-      trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: ca } },
-    });
+    const workloadHost = `${N}-kserve-workload-svc.${NS}.svc.cluster.local`;
+    expect(workload.spec).toEqual({ host: workloadHost, trafficPolicy: { tls: tls(workloadHost) }, exportTo: ["*"] });
     // The pool's pods, on the shadow Service Istio makes for the pool.
     const pool = store.require("networking.istio.io/DestinationRule", NS, `${N}-kserve-workload`);
-    expect(pool.spec).toEqual({
-      host: `${N}-inference-pool-ip-a5e07bf3.${NS}.svc.cluster.local`,
-      trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: ca } },
-    });
+    const poolHost = `${N}-inference-pool-ip-a5e07bf3.${NS}.svc.cluster.local`;
+    expect(pool.spec).toEqual({ host: poolHost, trafficPolicy: { tls: tls(poolHost) }, exportTo: ["*"] });
     const monitor = store.require("monitoring.coreos.com/ServiceMonitor", NS, "kserve-llm-isvc-scheduler");
     expect(monitor.spec.endpoints[0].port).toBe("metrics");
   });

@@ -86,17 +86,26 @@ describe("MeshController", () => {
     expect(store.get("apps/Deployment", "openshift-ingress", "maas-gateway-openshift-ai-inference")).toBeDefined();
   });
 
-  it("creates the InferencePool's headless shadow Service, owned by the pool", async () => {
+  it("creates the InferencePool's headless shadow Service, owned by the pool, with Istio's labels", async () => {
     const { store } = await cluster0();
     const pool = store.require(POOL, "my-first-model", "qwen3-0-6b-inference-pool");
     const shadow = store.require("Service", "my-first-model", "qwen3-0-6b-inference-pool-ip-a5e07bf3");
-    expect(shadow.metadata.labels).toEqual({ "istio.io/inferencepool-name": "qwen3-0-6b-inference-pool" });
-    expect(shadow.metadata.ownerReferences?.[0]?.uid).toBe(pool.metadata.uid);
+    expect(shadow.metadata.labels).toEqual({
+      "istio.io/inferencepool-name": "qwen3-0-6b-inference-pool",
+      "istio.io/inferencepool-extension-service": pool.spec.extensionRef.name,
+      "istio.io/inferencepool-extension-port": "9002",
+      "istio.io/inferencepool-extension-failure-mode": pool.spec.extensionRef.failureMode ?? "FailClose",
+      "internal.istio.io/service-semantics": "inferencepool",
+    });
+    expect(shadow.metadata.ownerReferences?.[0]).toMatchObject({ uid: pool.metadata.uid, kind: "InferencePool" });
+    expect(shadow.metadata.ownerReferences?.[0]?.controller).toBeUndefined();
     expect(shadow.spec).toMatchObject({
+      type: "ClusterIP",
       clusterIP: "None",
       selector: pool.spec.selector,
-      ports: [{ port: 54321, targetPort: 8000 }],
+      ports: [{ protocol: "TCP", port: 54321, targetPort: 8000 }],
     });
+    expect(shadow.spec.ports[0].name).toBeUndefined();
   });
 
   it("publishes each gateway's config under <namespace>/<name> and writes statuses", async () => {
@@ -211,7 +220,50 @@ describe("MeshController", () => {
       reason: "PatchFailed",
       message: `gateway ${GW_KEY}: configPatches[0]: operation ADD is not valid for applyTo HTTP_ROUTE`,
     });
-    expect(logs.some((line) => line.includes("EnvoyFilter openshift-ingress/broken skipped"))).toBe(true);
+    expect(logs.some((line) => line.includes("EnvoyFilter openshift-ingress/broken on gateway"))).toBe(true);
+  });
+
+  it("pushes a config the proxy refuses: the gateway keeps its listeners, istiod logs the NACK", async () => {
+    const { store, hub, settle, logs } = await cluster0();
+    const before = hub.current(GW_KEY) as { static_resources: { listeners: unknown[] } };
+    store.create({
+      apiVersion: "networking.istio.io/v1alpha3",
+      kind: "EnvoyFilter",
+      metadata: { name: "duplex-base", namespace: "openshift-ingress" },
+      spec: {
+        workloadSelector: { labels: { "gateway.networking.k8s.io/gateway-name": "openshift-ai-inference" } },
+        configPatches: [
+          {
+            applyTo: "HTTP_FILTER",
+            match: {
+              listener: {
+                filterChain: {
+                  filter: {
+                    name: "envoy.filters.network.http_connection_manager",
+                    subFilter: { name: "envoy.filters.http.ext_proc" },
+                  },
+                },
+              },
+            },
+            patch: {
+              operation: "MERGE",
+              value: {
+                typed_config: {
+                  "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
+                  processing_mode: { request_body_mode: "FULL_DUPLEX_STREAMED" },
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+    await settle();
+    const after = hub.current(GW_KEY) as { static_resources: { listeners: unknown[] } };
+    expect(after.static_resources.listeners).toEqual(before.static_resources.listeners);
+    expect(logs.some((line) => line.startsWith(`ADS:LDS: ACK ERROR ${GW_KEY} InvalidArgument:`))).toBe(true);
+    const filter = store.require("networking.istio.io/EnvoyFilter", "openshift-ingress", "duplex-base");
+    expect(filter.status.conditions[0]).toMatchObject({ status: "False", reason: "ProxyRejected" });
   });
 
   it("reports InvalidExtensionRef on the pool and BackendNotFound on the route when references break", async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { applyEnvoyFilters } from "../src/controllers/mesh/envoy-filter/apply-envoy-filters.js";
 import { protoMerge } from "../src/controllers/mesh/envoy-filter/proto-merge.js";
+import { pushToProxy } from "../src/controllers/mesh/envoy-filter/xds-nack.js";
 import { generateGatewayConfig } from "../src/controllers/mesh/gateway-config.js";
 import { gatewayPodLabels } from "../src/controllers/mesh/gateway-deployment.js";
 import { snapshotFromObjects } from "../src/controllers/mesh/mesh-snapshot.js";
@@ -69,6 +70,20 @@ const routeLevelFix = envoyFilter("fix-extproc-body-mode", {
   ],
 });
 
+/** Istio's gateway filters after the base ext_proc filter (listener_builder.go). */
+const ISTIO_AFTER_EXT_PROC = [
+  "envoy.filters.http.grpc_stats",
+  "istio.alpn",
+  "envoy.filters.http.fault",
+  "envoy.filters.http.cors",
+  "istio.stats",
+  "envoy.filters.http.router",
+];
+
+function extProcFilter(config: EnvoyConfig): Record<string, unknown> | undefined {
+  return httpFilters(config).find((f) => f.name === "envoy.filters.http.ext_proc");
+}
+
 function valid(config: EnvoyConfig): void {
   expect(readGatewayConfig(config).warnings).toEqual([]);
 }
@@ -79,7 +94,7 @@ describe("the seed's EnvoyFilters", () => {
     expect(outcomes).toEqual([
       { namespace: "openshift-ingress", name: "fix-extproc-body-mode", applied: true, changes: 1 },
     ]);
-    const base = httpFilters(config)[0]?.typed_config as Record<string, unknown>;
+    const base = extProcFilter(config)?.typed_config as Record<string, unknown>;
     expect(base).toMatchObject({
       grpc_service: { envoy_grpc: { cluster_name: EPP_CLUSTER }, timeout: "30s" },
       processing_mode: { request_header_mode: "SEND", response_header_mode: "SEND", request_body_mode: "STREAMED" },
@@ -209,9 +224,11 @@ describe("Kuadrant-style EnvoyFilters on maas-gateway", () => {
     expect(outcomes[0]).toMatchObject({ applied: true, changes: 7 });
     expect(httpFilters(config).map((f) => f.name)).toEqual([
       "envoy.filters.http.ext_authz",
+      "istio.metadata_exchange",
+      // INSERT_BEFORE the ext_proc filter: after Istio's metadata exchange.
       "envoy.filters.http.ratelimit",
       "envoy.filters.http.ext_proc",
-      "envoy.filters.http.router",
+      ...ISTIO_AFTER_EXT_PROC,
     ]);
     expect(cluster(config, "kuadrant-auth-service")).toMatchObject({ type: "STATIC" });
     const read = readGatewayConfig(config).config;
@@ -293,15 +310,16 @@ describe("EnvoyFilter operations and failures", () => {
     expect(outcomes[0]).toMatchObject({ applied: true, changes: 3 });
     const filters = httpFilters(config);
     expect(filters.map((f) => f.name)).toEqual([
+      "istio.metadata_exchange",
       "envoy.filters.http.ext_proc",
       "envoy.filters.http.lua",
-      "envoy.filters.http.router",
+      ...ISTIO_AFTER_EXT_PROC,
     ]);
-    expect(filters[1]?.typed_config).toEqual({
+    expect(filters[2]?.typed_config).toEqual({
       "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
       default_source_code: { inline_string: "x" },
     });
-    expect(filters[0]?.typed_config).not.toHaveProperty("processing_mode");
+    expect(filters[1]?.typed_config).not.toHaveProperty("processing_mode");
     expect(clusters(config).some((c) => String(c.name).startsWith("outbound|9090||"))).toBe(false);
     expect(clusters(config).some((c) => String(c.name).startsWith("outbound|9002||"))).toBe(true);
   });
@@ -332,10 +350,10 @@ describe("EnvoyFilter operations and failures", () => {
     const early = timeout("early", "5s", -1);
     const { config, outcomes } = patched("openshift-ai-inference", [late, early]);
     expect(outcomes.map((o) => o.name)).toEqual(["early", "late"]);
-    expect(httpFilters(config)[0]?.typed_config).toMatchObject({ message_timeout: "7s" });
+    expect(extProcFilter(config)?.typed_config).toMatchObject({ message_timeout: "7s" });
   });
 
-  it("skips an EnvoyFilter whose patch cannot apply, with the reason, and still applies the others", () => {
+  it("drops only the patch istiod cannot use: the filter's other patches and the other filters still apply", () => {
     const bad = envoyFilter("bad", {
       configPatches: [
         { applyTo: "CLUSTER", patch: { operation: "ADD", value: { name: "extra", type: "STATIC" } } },
@@ -349,13 +367,15 @@ describe("EnvoyFilter operations and failures", () => {
     const { config, outcomes } = patched("openshift-ai-inference", [bad, seedFilter]);
     expect(outcomes.find((o) => o.name === "bad")).toMatchObject({
       applied: false,
+      reason: "PatchFailed",
       message: "configPatches[1]: operation REPLACE is not valid for applyTo CLUSTER",
     });
-    expect(clusters(config).some((c) => c.name === "extra")).toBe(false);
+    expect(clusters(config).some((c) => c.name === "extra")).toBe(true);
+    expect(clusters(config).some((c) => c.name === "x")).toBe(false);
     expect(effectiveOnRoute(config, CHAT, "ossm-3.2").clusterName).toBe(EPP_CLUSTER);
   });
 
-  it("skips an EnvoyFilter that would make the proxy reject the config (FULL_DUPLEX_STREAMED without trailers, a route without a cluster)", () => {
+  it("pushes a config the proxy refuses; the proxy NACKs it and keeps its previous listeners while taking the new clusters", () => {
     const duplex = envoyFilter("duplex", {
       configPatches: [
         {
@@ -373,19 +393,38 @@ describe("EnvoyFilter operations and failures", () => {
             },
           },
         },
+        { applyTo: "CLUSTER", patch: { operation: "ADD", value: { name: "added-with-duplex", type: "STATIC" } } },
       ],
     });
+    const before = patched("openshift-ai-inference", [seedFilter]).config;
+    const application = patched("openshift-ai-inference", [seedFilter, duplex]);
+    expect(application.rejection?.filter.metadata.name).toBe("duplex");
+    const duplexOutcome = application.outcomes.find((o) => o.name === "duplex");
+    expect(duplexOutcome).toMatchObject({ applied: false, reason: "ProxyRejected" });
+    expect(duplexOutcome?.message).toContain("request_trailer_mode has to be set to SEND");
+    expect(application.outcomes.find((o) => o.name === "fix-extproc-body-mode")?.applied).toBe(true);
+
+    const running = pushToProxy(application.config, before);
+    expect(running.nack?.type).toBe("LDS");
+    expect(running.nack?.message).toContain("request_trailer_mode has to be set to SEND");
+    expect((running.config.static_resources as { listeners: unknown[] }).listeners).toEqual(
+      (before.static_resources as { listeners: unknown[] }).listeners,
+    );
+    expect(clusters(running.config).some((c) => c.name === "added-with-duplex")).toBe(true);
+    valid(running.config);
+    // A config it accepts goes through whole.
+    expect(pushToProxy(before, undefined)).toEqual({ config: before });
+  });
+
+  it("names a route without a cluster as refused by the proxy", () => {
     const noCluster = envoyFilter("no-cluster", {
       configPatches: [{ applyTo: "HTTP_ROUTE", patch: { operation: "MERGE", value: { route: { cluster: "" } } } }],
     });
-    const { config, outcomes } = patched("openshift-ai-inference", [duplex, noCluster, seedFilter]);
-    expect(outcomes.find((o) => o.name === "duplex")?.message).toContain("request_trailer_mode has to be set to SEND");
-    expect(outcomes.find((o) => o.name === "no-cluster")?.message).toContain(
-      "the patched config would be rejected by the proxy",
-    );
-    expect(outcomes.find((o) => o.name === "fix-extproc-body-mode")?.applied).toBe(true);
-    valid(config);
-    expect(routes(config).every((r) => (r.route as { cluster?: string }).cluster !== "")).toBe(true);
+    const application = patched("openshift-ai-inference", [noCluster]);
+    expect(application.rejection?.message).toContain("rejected by the proxy (NACK)");
+    const running = pushToProxy(application.config, undefined);
+    expect(running.nack?.type).toBe("LDS");
+    expect((running.config.static_resources as { listeners: unknown[] }).listeners).toEqual([]);
   });
 
   it("ignores SIDECAR contexts and reports unsupported applyTo kinds", () => {

@@ -15,6 +15,15 @@ import {
 } from "./config-inspection.js";
 import { kserveRoute, SERVICE_CA, seedClusterObjects, TEST_CERT, TEST_KEY } from "./fixtures/seed-cluster.js";
 
+/** Istio's gateway filters after the (optional) base ext_proc filter. */
+const ISTIO_TAIL = [
+  "envoy.filters.http.grpc_stats",
+  "istio.alpn",
+  "envoy.filters.http.fault",
+  "envoy.filters.http.cors",
+  "istio.stats",
+  "envoy.filters.http.router",
+];
 const POOL_CLUSTER = "outbound|54321||qwen3-0-6b-inference-pool-ip-a5e07bf3.my-first-model.svc.cluster.local";
 const SERVICE_CLUSTER = "outbound|8000||qwen3-0-6b-kserve-workload-svc.my-first-model.svc.cluster.local";
 const EPP_CLUSTER = "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local";
@@ -60,7 +69,7 @@ describe("generated gateway config for the seed's topology", () => {
     });
   });
 
-  it("names routes as Istio does, orders them by Gateway API precedence and rewrites the prefix", () => {
+  it("names routes as Istio does, orders them by Gateway API precedence and rewrites paths as Istio emits them", () => {
     const { config } = generate(seed());
     expect(routes(config).map((r) => r.name)).toEqual([CHAT, COMPLETIONS, CATCH_ALL]);
     expect(route(config, CHAT).match).toEqual({
@@ -71,13 +80,32 @@ describe("generated gateway config for the seed's topology", () => {
       prefix_rewrite: "/v1/chat/completions",
       timeout: "0s",
     });
-    expect(route(config, CATCH_ALL).route).toMatchObject({ cluster: SERVICE_CLUSTER, prefix_rewrite: "/" });
+    // ReplacePrefixMatch "/" becomes route.go's regex_rewrite, not a prefix_rewrite "/" (which would leave "//").
+    expect(route(config, CATCH_ALL).route).toMatchObject({
+      cluster: SERVICE_CLUSTER,
+      regex_rewrite: { pattern: { regex: "^/my-first-model/qwen3-0-6b(/?)(.*)" }, substitution: "/\\2" },
+    });
+    expect(route(config, CATCH_ALL).route).not.toHaveProperty("prefix_rewrite");
+    // Istio's default retry policy (retry.go DefaultPolicy) on every route.
+    expect(route(config, CHAT).route).toMatchObject({
+      retry_policy: {
+        retry_on: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
+        num_retries: 2,
+        retriable_status_codes: [503],
+        retry_host_predicate: [{ name: "envoy.retry_host_predicates.previous_hosts" }],
+        host_selection_retry_max_attempts: "5",
+      },
+    });
   });
 
-  it("adds Istio's BASE ext_proc filter (dummy, SKIP, fail-open, 1000s) before the router", () => {
+  it("adds Istio's BASE ext_proc filter (dummy, SKIP, fail-open, 1000s) where listener_builder.go puts it", () => {
     const filters = httpFilters(generate(seed()).config);
-    expect(filters.map((f) => f.name)).toEqual(["envoy.filters.http.ext_proc", "envoy.filters.http.router"]);
-    expect(filters[0]?.typed_config).toEqual({
+    expect(filters.map((f) => f.name)).toEqual([
+      "istio.metadata_exchange",
+      "envoy.filters.http.ext_proc",
+      ...ISTIO_TAIL,
+    ]);
+    expect(filters[1]?.typed_config).toEqual({
       "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
       grpc_service: { envoy_grpc: { cluster_name: "dummy" }, timeout: "10s" },
       failure_mode_allow: true,
@@ -93,7 +121,10 @@ describe("generated gateway config for the seed's topology", () => {
 
   it("has no ext_proc filter when no route targets an InferencePool", () => {
     const snapshot = seed((objects) => objects.filter((o) => o.kind !== "InferencePool"));
-    expect(httpFilters(generate(snapshot).config).map((f) => f.name)).toEqual(["envoy.filters.http.router"]);
+    expect(httpFilters(generate(snapshot).config).map((f) => f.name)).toEqual([
+      "istio.metadata_exchange",
+      ...ISTIO_TAIL,
+    ]);
   });
 
   it("puts the per-route override on pool routes only; trailers SEND only under the upstream profile", () => {

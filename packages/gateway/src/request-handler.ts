@@ -15,7 +15,10 @@ import {
   UpstreamResetError,
 } from "./filters/http-filter.js";
 import type { ClusterEntry, GatewayRuntime, ListenerRuntime } from "./gateway-runtime.js";
-import { type RouteMatchResult, rewritePath } from "./routing/route-table.js";
+import { rewrittenPath } from "./routing/path-rewrite.js";
+import { RouteRetryPolicy } from "./routing/retry-policy.js";
+import type { RouteMatchResult } from "./routing/route-table.js";
+import { routeCluster } from "./routing/weighted-clusters.js";
 import type { UpstreamAttempt, UpstreamRequest } from "./upstream/http-upstream.js";
 import { failureBody, failureDetails, type UpstreamFailure } from "./upstream/upstream-failure.js";
 
@@ -72,6 +75,7 @@ export async function handleRequest(
   try {
     // Like Envoy, route and run the filters on the headers; the body is read only once a filter (or the
     // router) needs it, so a request refused on its headers (401, 429, 404) is refused before its body.
+    // (A direct_response is the router's: it answers after the filters, below.)
     const unread = () => !request.complete && !bodyRead;
     let bodyRead = false;
     const readRequestBody = async () => {
@@ -88,13 +92,6 @@ export async function handleRequest(
     let match = context.listener.routes.match(headers);
     if (!match) return replyEarly({ status: 404, body: "", details: "route_not_found" }, ["NR"]);
     log.routeName = match.routeName;
-    if (match.route.direct_response) {
-      const direct = match.route.direct_response;
-      return replyEarly(
-        { status: direct.status, body: direct.body?.inline_string ?? "", details: "direct_response" },
-        [],
-      );
-    }
 
     const downstream = {
       remoteAddress: request.socket.remoteAddress ?? "",
@@ -114,6 +111,17 @@ export async function handleRequest(
     if (state.clearRouteCache) {
       match = context.listener.routes.match(state.headers) ?? match;
       log.routeName = match.routeName;
+    }
+    // The router answers a direct_response route, after the filters before it have run (as it does in Envoy).
+    if (match.route.direct_response) {
+      const direct = match.route.direct_response;
+      return localReply(
+        response,
+        log,
+        { status: direct.status, body: direct.body?.inline_string ?? "", details: "direct_response" },
+        [],
+        finish,
+      );
     }
     await forward(context, match, state, response, log, filters, finish, clientGone.signal);
   } catch (error) {
@@ -143,7 +151,7 @@ async function forward(
   clientGone: AbortSignal,
 ): Promise<void> {
   const action = match.route.route;
-  const clusterName = action?.cluster ?? action?.weighted_clusters?.clusters[0]?.name ?? "";
+  const clusterName = routeCluster(action, Math.random());
   const entry = context.runtime.clusters.get(clusterName);
   log.upstreamCluster = clusterName;
   if (!entry)
@@ -156,16 +164,11 @@ async function forward(
     );
 
   const path = state.headers[":path"] ?? "/";
-  let upstreamPath = path;
-  if (action?.prefix_rewrite !== undefined && match.matchedPrefix !== undefined) {
-    upstreamPath = rewritePath(path, match.matchedPrefix, action.prefix_rewrite);
-    state.headers["x-envoy-original-path"] = path;
-  }
+  const rewritten = rewrittenPath(path, action, match.matchedPrefix);
+  const upstreamPath = rewritten ?? path;
+  if (rewritten !== undefined) state.headers["x-envoy-original-path"] = path;
   const upstreamHeaders = outgoingHeaders(state.headers, state.body);
-  const retryOn = action?.retry_policy?.retry_on ?? "";
-  const retries = /connect-failure|reset|5xx|gateway-error/.test(retryOn)
-    ? (action?.retry_policy?.num_retries ?? 1)
-    : 0;
+  const retryPolicy = new RouteRetryPolicy(action?.retry_policy);
   // Envoy's route timeout (15 s unless the route says otherwise; 0 disables — Istio's choice) covers
   // the whole upstream response.
   const timeoutMs = (action?.timeout ?? 15) * 1000;
@@ -178,7 +181,7 @@ async function forward(
     body: state.body,
   };
   const outcome = await sendWithRetries(entry, state, upstreamRequest, {
-    retries,
+    retryPolicy,
     timeoutMs,
     sentAt,
     log,
@@ -211,6 +214,8 @@ async function forward(
   }
 
   const { headers: upstreamHeadersIn, statusCode, body: upstream } = attempt.response;
+  // The last try's retriable response goes to the client as it is, flagged URX.
+  if (outcome.retriesExhausted) log.responseFlags.push("URX");
   log.upstreamLocalAddress = attempt.localAddress;
   log.upstreamServiceTimeMs = context.clock.now() - sentAt;
   const responseHeaders = upstreamResponseHeaders(upstreamHeadersIn, statusCode);
@@ -390,16 +395,17 @@ interface RetryOutcome {
 }
 
 /**
- * The upstream attempt and the route's retries (retry_policy). Envoy never retries a timeout, a
- * circuit breaker's overflow or a request whose client left, and a retry needs a slot under the
- * cluster's max_retries.
+ * The upstream attempt and the route's retries (retry_policy, routing/retry-policy.ts): a failure or
+ * a response the policy names is retried while retries remain and the cluster's max_retries has
+ * room; a retry prefers hosts not tried yet when the policy has the previous_hosts predicate.
+ * Envoy never retries a timeout, a circuit breaker's overflow or a request whose client left.
  */
 async function sendWithRetries(
   entry: ClusterEntry,
   state: RequestState,
   upstreamRequest: UpstreamRequest,
   options: {
-    retries: number;
+    retryPolicy: RouteRetryPolicy;
     timeoutMs: number;
     sentAt: number;
     log: AccessLogEntry;
@@ -407,7 +413,8 @@ async function sendWithRetries(
     clientGone: AbortSignal;
   },
 ): Promise<RetryOutcome> {
-  const { retries, timeoutMs, sentAt, log, context, clientGone } = options;
+  const { retryPolicy, timeoutMs, sentAt, log, context, clientGone } = options;
+  const retries = retryPolicy.maxRetries;
   const { stats, resources } = entry.runtime;
   const outcome: RetryOutcome = {
     attempt: undefined,
@@ -416,6 +423,7 @@ async function sendWithRetries(
     retriesExhausted: false,
     retryOverflow: false,
   };
+  const tried = new Set<string>();
   for (let tries = 0; tries <= retries; tries++) {
     const retry = tries > 0;
     if (retry && !resources.retries.canCreate()) {
@@ -423,12 +431,18 @@ async function sendWithRetries(
       outcome.retryOverflow = true;
       return outcome;
     }
-    const host = entry.runtime.choose({ headers: state.headers, metadata: state.metadata });
+    const avoid = retry ? { hosts: tried, reselections: retryPolicy.hostReselections } : undefined;
+    const host = entry.runtime.choose({
+      headers: state.headers,
+      metadata: state.metadata,
+      ...(avoid ? { avoid } : {}),
+    });
     if (!host) {
       stats.inc("upstream_cx_none_healthy");
       outcome.lastFailure = { status: 503, flag: "UH", resetReason: "" };
       return outcome;
     }
+    tried.add(host.hostPort);
     if (retry) {
       stats.inc("upstream_rq_retry");
       outcome.retried = true;
@@ -443,11 +457,18 @@ async function sendWithRetries(
       if (retry) resources.retries.dec();
     }
     if (outcome.attempt.ok) {
-      if (retry) stats.inc("upstream_rq_retry_success");
-      return outcome;
+      const { statusCode, headers } = outcome.attempt.response;
+      if (!retryPolicy.retriesResponse(statusCode, headers)) {
+        if (retry) stats.inc("upstream_rq_retry_success");
+        return outcome;
+      }
+      if (tries === retries) break;
+      // Retried: Envoy resets this upstream request and drops its response.
+      outcome.attempt.response.body.destroy();
+      continue;
     }
     outcome.lastFailure = outcome.attempt.failure;
-    if (["UT", "UO", "DC"].includes(outcome.lastFailure.flag)) return outcome;
+    if (!retryPolicy.retriesFailure(outcome.lastFailure)) return outcome;
   }
   if (retries > 0) stats.inc("upstream_rq_retry_limit_exceeded");
   outcome.retriesExhausted = true;

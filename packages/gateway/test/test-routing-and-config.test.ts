@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GatewayConfigError } from "../src/config/config-error.js";
 import { readGatewayConfig } from "../src/config/config-reader.js";
 import { startGateway } from "../src/gateway.js";
-import { RouteTable, rewritePath } from "../src/routing/route-table.js";
+import { rewrittenPath } from "../src/routing/path-rewrite.js";
+import { RouteTable } from "../src/routing/route-table.js";
 import { startEchoUpstream } from "./echo-upstream.js";
 import { simpleConfig } from "./fixtures/simple-config.js";
 
@@ -48,16 +49,23 @@ describe("route matching", () => {
     expect(name("/anything", {}, "api.example.com:443")).toBe("api-all");
   });
 
-  it("rewrites prefixes the way Gateway API ReplacePrefixMatch does", () => {
-    expect(rewritePath("/my-first-model/qwen3-0-6b/v1/models", "/my-first-model/qwen3-0-6b", "/")).toBe("/v1/models");
-    expect(rewritePath("/my-first-model/qwen3-0-6b", "/my-first-model/qwen3-0-6b", "/")).toBe("/");
+  it("rewrites paths as Envoy does: prefix_rewrite swaps the matched prefix only, regex_rewrite keeps the query", () => {
+    const model = "/my-first-model/qwen3-0-6b";
+    // Plain prefix_rewrite "/" leaves the slash after the prefix: why Istio emits a regex_rewrite instead.
+    expect(rewrittenPath(`${model}/v1/models`, { prefix_rewrite: "/" }, model)).toBe("//v1/models");
     expect(
-      rewritePath(
-        "/my-first-model/qwen3-0-6b/v1/chat/completions",
-        "/my-first-model/qwen3-0-6b/v1/chat/completions",
-        "/v1/chat/completions",
+      rewrittenPath(
+        `${model}/v1/chat/completions`,
+        { prefix_rewrite: "/v1/chat/completions" },
+        `${model}/v1/chat/completions`,
       ),
     ).toBe("/v1/chat/completions");
+    const istio = {
+      regex_rewrite: { pattern: { regex: "^/my-first-model/qwen3-0-6b(/?)(.*)" }, substitution: "/\\2" },
+    };
+    expect(rewrittenPath(`${model}/v1/models?x=1`, istio, model)).toBe("/v1/models?x=1");
+    expect(rewrittenPath(model, istio, model)).toBe("/");
+    expect(rewrittenPath("/a/b", {}, "/a")).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@
 // GatewayConfigError naming its path. Durations accept Envoy's forms ("30s", "0.2s", {seconds, nanos}).
 import { parse } from "yaml";
 import { type CircuitBreakers, ENVOY_DEFAULT_THRESHOLDS } from "../upstream/circuit-breakers.js";
+import { readAutoSni, readUpstreamTlsContext } from "../upstream/upstream-tls-config.js";
 import { GatewayConfigError } from "./config-error.js";
 import type {
   BodySendMode,
@@ -220,6 +221,7 @@ function readRoute(raw: unknown, path: string, warnings: string[]): Route {
         "cluster",
         "weighted_clusters",
         "prefix_rewrite",
+        "regex_rewrite",
         "timeout",
         "retry_policy",
         "idle_timeout",
@@ -234,6 +236,7 @@ function readRoute(raw: unknown, path: string, warnings: string[]): Route {
       ...(action.prefix_rewrite !== undefined
         ? { prefix_rewrite: string(action.prefix_rewrite, `${path}.route.prefix_rewrite`) }
         : {}),
+      ...(action.regex_rewrite !== undefined ? { regex_rewrite: readRegexRewrite(action, `${path}.route`) } : {}),
       ...(action.timeout !== undefined ? { timeout: duration(action.timeout, `${path}.route.timeout`) } : {}),
       ...(action.retry_policy !== undefined
         ? { retry_policy: object(action.retry_policy, `${path}.route.retry_policy`) as RetryPolicy }
@@ -264,6 +267,21 @@ function readRoute(raw: unknown, path: string, warnings: string[]): Route {
     ) as Route["typed_per_filter_config"];
   }
   return result;
+}
+
+/** regex_rewrite {pattern {regex}, substitution}; Envoy allows only one of it and prefix_rewrite. */
+function readRegexRewrite(action: Raw, path: string): NonNullable<Route["route"]>["regex_rewrite"] {
+  if (action.prefix_rewrite !== undefined)
+    throw new GatewayConfigError(path, "Specify only one of prefix_rewrite, regex_rewrite or path_rewrite_policy");
+  const rewrite = object(action.regex_rewrite, `${path}.regex_rewrite`);
+  const pattern = object(rewrite.pattern, `${path}.regex_rewrite.pattern`);
+  const regex = string(pattern.regex, `${path}.regex_rewrite.pattern.regex`);
+  try {
+    new RegExp(regex);
+  } catch {
+    throw new GatewayConfigError(`${path}.regex_rewrite.pattern.regex`, `invalid regex ${JSON.stringify(regex)}`);
+  }
+  return { pattern: { regex }, substitution: string(rewrite.substitution ?? "", `${path}.regex_rewrite.substitution`) };
 }
 
 function readCluster(raw: unknown, path: string, warnings: string[]): Cluster {
@@ -315,6 +333,7 @@ function readCluster(raw: unknown, path: string, warnings: string[]): Cluster {
     JSON.stringify(cluster.typed_extension_protocol_options ?? {}).includes("http2_protocol_options")
   )
     result.http2 = true;
+  Object.assign(result, readAutoSni(cluster));
   if (cluster.circuit_breakers !== undefined)
     result.circuit_breakers = readCircuitBreakers(cluster.circuit_breakers, `${path}.circuit_breakers`, warnings);
   return result;
@@ -400,32 +419,7 @@ function readUpstreamTls(raw: unknown, path: string, warnings: string[]): Upstre
   const socket = object(raw, path);
   if (socket.name !== undefined && socket.name !== TLS_SOCKET)
     warnings.push(`${path}.name: ${String(socket.name)} is treated as plaintext`);
-  const context = object(socket.typed_config ?? {}, `${path}.typed_config`);
-  warnUnknown(
-    context,
-    `${path}.typed_config`,
-    ["@type", "sni", "common_tls_context", "insecure_skip_verify", "allow_renegotiation"],
-    warnings,
-  );
-  const common = object(context.common_tls_context ?? {}, `${path}.typed_config.common_tls_context`);
-  const validation = object(
-    common.validation_context ?? {},
-    `${path}.typed_config.common_tls_context.validation_context`,
-  );
-  const tls: UpstreamTlsContext = {};
-  if (context.sni !== undefined) tls.sni = string(context.sni, `${path}.typed_config.sni`);
-  if (context.insecure_skip_verify === true) tls.insecure_skip_verify = true;
-  if (validation.trusted_ca !== undefined) {
-    tls.common_tls_context = {
-      validation_context: {
-        trusted_ca: dataSource(
-          validation.trusted_ca,
-          `${path}.typed_config.common_tls_context.validation_context.trusted_ca`,
-        ),
-      },
-    };
-  }
-  return tls;
+  return readUpstreamTlsContext(socket, path, warnings);
 }
 
 /** A processing_mode block, checked value by value. */

@@ -101,13 +101,19 @@ export interface RouteMatch {
 
 export interface RetryPolicy {
   retry_on?: string;
+  /** Envoy's default is 1. */
   num_retries?: number;
+  retriable_status_codes?: number[];
+  retry_host_predicate?: Array<{ name: string }>;
+  /** Envoy's default is 1 (no reselection). */
+  host_selection_retry_max_attempts?: number | string;
 }
 
 export interface RouteAction {
   cluster?: string;
   weighted_clusters?: { clusters: Array<{ name: string; weight: number }> };
   prefix_rewrite?: string;
+  regex_rewrite?: { pattern: { regex: string }; substitution: string };
   /** Seconds; 0 disables. Envoy's default is 15 s. */
   timeout?: number;
   retry_policy?: RetryPolicy;
@@ -149,10 +155,30 @@ export interface DownstreamTlsContext {
   common_tls_context?: { tls_certificates?: TlsCertificate[] };
 }
 
+export interface StringMatcher {
+  exact?: string;
+  prefix?: string;
+  suffix?: string;
+  contains?: string;
+  safe_regex?: { regex: string };
+  ignore_case?: boolean;
+}
+
+/** One SAN matcher (a deprecated untyped match_subject_alt_names entry becomes one per type). */
+export interface SanMatcher {
+  type: "DNS" | "URI" | "EMAIL" | "IP_ADDRESS";
+  matcher: StringMatcher;
+}
+
 export interface UpstreamTlsContext {
   sni?: string;
   common_tls_context?: {
-    validation_context?: { trusted_ca?: DataSource; match_typed_subject_alt_names?: unknown[] };
+    validation_context?: {
+      trusted_ca?: DataSource;
+      /** Istio's `file-root:system`: verify against the system CAs. */
+      system_roots?: boolean;
+      san_matchers?: SanMatcher[];
+    };
     tls_certificates?: TlsCertificate[];
   };
   /** Testbed reading of Istio's DestinationRule insecureSkipVerify: no verification at all. */
@@ -184,6 +210,9 @@ export interface Cluster {
   override_host?: { sources: OverrideHostSource[]; fallback: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST" };
   lb_policy?: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST" | "CLUSTER_PROVIDED";
   tls?: UpstreamTlsContext;
+  /** upstream_http_protocol_options: SNI, and SAN verification, from each request's Host. */
+  auto_sni?: boolean;
+  auto_san_validation?: boolean;
   /** The cluster speaks HTTP/2 (gRPC clusters such as the EPP's). */
   http2?: boolean;
   /** circuit_breakers.thresholds by priority; Envoy's defaults (1024 / 1024 / 1024 / 3) when unset. */

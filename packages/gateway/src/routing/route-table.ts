@@ -1,6 +1,6 @@
 // Envoy's route matching: pick the virtual host by :authority (exact, then wildcard, then "*"),
 // then the first route whose path match (prefix, path, safe_regex, path_separated_prefix) and
-// header matchers all hold. Also the prefix rewrite Gateway API's ReplacePrefixMatch becomes.
+// header matchers all hold. Path rewrites (prefix_rewrite, regex_rewrite) are in path-rewrite.ts.
 import type { HeaderMatcher, Route, RouteConfiguration, VirtualHost } from "../config/envoy-types.js";
 
 /** The matched virtual host and route, and what the rewrite needs of the match. */
@@ -9,7 +9,10 @@ export interface RouteMatchResult {
   route: Route;
   /** %ROUTE_NAME%: the route's name, or "-". */
   routeName: string;
-  /** Where the route's path matcher stopped (for prefix_rewrite). */
+  /**
+   * What the route's path matcher matched, which prefix_rewrite replaces: the prefix for prefix and
+   * path_separated_prefix routes, the whole path (without the query) for path and safe_regex ones.
+   */
   matchedPrefix: string | undefined;
 }
 
@@ -48,7 +51,7 @@ export class RouteTable {
     const caseSensitive = match.case_sensitive !== false;
     const fold = (text: string) => (caseSensitive ? text : text.toLowerCase());
     if (match.prefix !== undefined) return fold(path).startsWith(fold(match.prefix)) ? match.prefix : false;
-    if (match.path !== undefined) return fold(path) === fold(match.path) ? null : false;
+    if (match.path !== undefined) return fold(path) === fold(match.path) ? path : false;
     if (match.path_separated_prefix !== undefined) {
       const prefix = match.path_separated_prefix;
       return path === prefix || path.startsWith(`${prefix}/`) ? prefix : false;
@@ -59,7 +62,7 @@ export class RouteTable {
         regex = new RegExp(`^(?:${match.safe_regex.regex})$`);
         this.regexes.set(match.safe_regex.regex, regex);
       }
-      return regex.test(path) ? null : false;
+      return regex.test(path) ? path : false;
     }
     return false;
   }
@@ -82,17 +85,4 @@ function headerMatches(matcher: HeaderMatcher, headers: Record<string, string>):
       (m.safe_regex === undefined || new RegExp(`^(?:${m.safe_regex.regex})$`).test(value));
   } else result = true;
   return matcher.invert_match ? !result : result;
-}
-
-/**
- * Replace the matched prefix. When the rewrite ends in "/" and the rest begins with one, they are
- * joined with a single slash — Gateway API's ReplacePrefixMatch semantics, which Istio implements.
- */
-export function rewritePath(path: string, matchedPrefix: string, rewrite: string): string {
-  const rest = path.slice(matchedPrefix.length);
-  if (rewrite.endsWith("/") && rest.startsWith("/")) return `${rewrite}${rest.slice(1)}`;
-  if (rewrite === "/" && rest === "") return "/";
-  if (!rewrite.endsWith("/") && rest !== "" && !rest.startsWith("/") && !rest.startsWith("?"))
-    return `${rewrite}/${rest}`;
-  return `${rewrite}${rest}`;
 }

@@ -16,6 +16,11 @@ export interface HostChoiceInput {
   headers: Record<string, string>;
   /** Dynamic metadata by namespace (e.g. envoy.lb → {x-gateway-destination-endpoint}). */
   metadata: Record<string, Record<string, unknown>>;
+  /**
+   * A retry's previous_hosts predicate: hosts already tried, and how many more picks the balancer
+   * may make to find another (Envoy's host_selection_retry_max_attempts) before keeping the last.
+   */
+  avoid?: { hosts: Set<string>; reselections: number };
 }
 
 /**
@@ -62,9 +67,14 @@ export class ClusterRuntime {
   /** The host for this request, or undefined when there is none (no healthy upstream). */
   choose(input: HostChoiceInput): UpstreamHost | undefined {
     if (this.config.type === "ORIGINAL_DST") return this.originalDestination(input);
+    // The host the EPP named is taken as it is, retry or not (the predicate applies to the fallback).
     const override = this.config.override_host ? this.overrideHost(input) : undefined;
     if (override) return override;
-    return this.nextRoundRobin();
+    let host = this.nextRoundRobin();
+    for (let pick = 0; host && input.avoid?.hosts.has(host.hostPort) && pick < input.avoid.reselections; pick++) {
+      host = this.nextRoundRobin();
+    }
+    return host;
   }
 
   private originalDestination(input: HostChoiceInput): UpstreamHost | undefined {

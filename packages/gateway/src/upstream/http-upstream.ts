@@ -3,7 +3,7 @@ import { type Clock, systemClock, type TimerHandle } from "@testbed/common";
 import { type Dispatcher, errors } from "undici";
 import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
 import { Http1ConnectionPool, type PendingFailure, PooledConnection } from "./http1-connection-pool.js";
-import { nodeTlsOptions } from "./tls-options.js";
+import { nodeTlsOptions, type RequestTransport, requestTransport } from "./tls-options.js";
 import { UpstreamAccounting } from "./upstream-accounting.js";
 import { UpstreamBody } from "./upstream-body.js";
 import type { UpstreamFailure } from "./upstream-failure.js";
@@ -53,8 +53,11 @@ export class UpstreamConnector {
     private readonly clock: Clock = systemClock,
   ) {
     cluster.onHostRemoved((hostPort) => {
-      this.pools.get(hostPort)?.close();
-      this.pools.delete(hostPort);
+      for (const [key, pool] of this.pools) {
+        if (key !== hostPort && !key.startsWith(`${hostPort}|`)) continue;
+        pool.close();
+        this.pools.delete(key);
+      }
     });
   }
 
@@ -70,7 +73,11 @@ export class UpstreamConnector {
     deadlineMs = 0,
     clientGone?: AbortSignal,
   ): Promise<UpstreamAttempt> {
-    const pool = this.pool(host);
+    const transport = requestTransport(upstream.headers.host, {
+      autoSni: this.cluster.config.auto_sni,
+      autoSanValidation: this.cluster.config.auto_san_validation,
+    });
+    const pool = this.pool(host, transport);
     const startedAt = this.clock.monotonicNow();
     const lease = pool.acquire();
     if ("overflow" in lease) return this.overflow();
@@ -230,8 +237,14 @@ export class UpstreamConnector {
     else if (status >= 500) this.cluster.stats.inc("upstream_rq_5xx");
   }
 
-  private pool(host: UpstreamHost): Http1ConnectionPool {
-    let pool = this.pools.get(host.hostPort);
+  /**
+   * The host's pool for this request's transport options: under auto_sni each SNI gets its own
+   * connections, as Envoy keys its pools by the transport socket options.
+   */
+  private pool(host: UpstreamHost, transport: RequestTransport): Http1ConnectionPool {
+    const key =
+      transport.servername || transport.verifySans ? `${host.hostPort}|${JSON.stringify(transport)}` : host.hostPort;
+    let pool = this.pools.get(key);
     if (!pool) {
       const { tls } = this.cluster;
       const { stats } = this.cluster;
@@ -242,7 +255,7 @@ export class UpstreamConnector {
           // connect_timeout covers the TCP (and TLS) handshake only, never a slow response.
           connectTimeoutMs: (this.cluster.config.connect_timeout ?? 5) * 1000,
           clock: this.clock,
-          ...(tls ? { tls: nodeTlsOptions(tls) } : {}),
+          ...(tls ? { tls: nodeTlsOptions(tls, transport) } : {}),
         },
         {
           connectStarted: () => account.connectStarted(),
@@ -260,7 +273,7 @@ export class UpstreamConnector {
         this.cluster.resources,
       );
       if (this.closed) pool.close();
-      else this.pools.set(host.hostPort, pool);
+      else this.pools.set(key, pool);
     }
     return pool;
   }

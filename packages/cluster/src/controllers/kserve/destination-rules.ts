@@ -1,6 +1,9 @@
 // The mesh's TLS settings towards the EPP, the workload Service and the pool's pods: SIMPLE TLS verified against
 // OpenShift's service CA. A peer whose certificate that CA did not sign (an EPP started without
 // `--cert-path`, serving its own self-signed certificate) fails the handshake — the seed's Bug 3.
+// As opendatahub-io/kserve workload_tls_self_signed_istio.go writes them, each rule names its host as
+// its `sni` (and sets insecureSkipVerify false): without an sni Istio would turn on auto SNI and
+// auto SAN validation, and the client's Host would have to appear in the pods' certificates.
 import type { KubeObject } from "@testbed/apimachinery";
 import { serviceFqdn, shadowServiceName } from "../mesh/names.js";
 import { childNames, ownedObjectLabels, SERVICE_CA_PATH } from "./names.js";
@@ -14,7 +17,8 @@ export function schedulerDestinationRule(name: string, namespace: string): KubeO
 
 export function workloadDestinationRule(name: string, namespace: string): KubeObject {
   const names = childNames(name);
-  return destinationRule(names.workloadServiceRule, namespace, name, serviceFqdn(names.workloadService, namespace), {});
+  const host = serviceFqdn(names.workloadService, namespace);
+  return destinationRule(names.workloadServiceRule, namespace, name, host, { sni: host });
 }
 
 /**
@@ -23,13 +27,8 @@ export function workloadDestinationRule(name: string, namespace: string): KubeOb
  */
 export function poolDestinationRule(name: string, namespace: string): KubeObject {
   const names = childNames(name);
-  return destinationRule(
-    names.workloadRule,
-    namespace,
-    name,
-    serviceFqdn(shadowServiceName(names.inferencePool), namespace),
-    {},
-  );
+  const host = serviceFqdn(shadowServiceName(names.inferencePool), namespace);
+  return destinationRule(names.workloadRule, namespace, name, host, { sni: host });
 }
 
 function destinationRule(
@@ -43,6 +42,10 @@ function destinationRule(
     apiVersion: "networking.istio.io/v1",
     kind: "DestinationRule",
     metadata: { name: ruleName, namespace, labels: ownedObjectLabels(owner, "llminferenceservice-router") },
-    spec: { host, trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: SERVICE_CA_PATH, ...extra } } },
+    spec: {
+      host,
+      trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: SERVICE_CA_PATH, insecureSkipVerify: false, ...extra } },
+      exportTo: ["*"],
+    },
   };
 }

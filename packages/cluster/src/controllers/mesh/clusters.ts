@@ -5,7 +5,7 @@
 import type { KubeObject } from "@testbed/apimachinery";
 import { DESTINATION_HEADER, LB_METADATA_NAMESPACE } from "@testbed/protocol";
 import { istioCircuitBreakers } from "./circuit-breakers.js";
-import { trafficPolicyFor, upstreamTransportSocket } from "./destination-rules.js";
+import { autoSniOptions, trafficPolicyFor, upstreamTransportSocket } from "./destination-rules.js";
 import { type Endpoint, loadAssignment, readyPods, serviceEndpoints } from "./endpoints.js";
 import { type InferencePoolView, readInferencePool } from "./inference-pools.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
@@ -57,7 +57,8 @@ function serviceCluster(snapshot: MeshSnapshot, service: KubeObject, port: Servi
     serviceEndpoints(snapshot, service, { port: Number(port.port), targetPort: port.targetPort }),
     {
       http2: speaksHttp2(port),
-      transportSocket: upstreamTransportSocket(policy),
+      transportSocket: upstreamTransportSocket(policy, { http2: speaksHttp2(port) }),
+      autoSni: autoSniOptions(policy),
       circuitBreakers: istioCircuitBreakers(policy),
     },
   );
@@ -69,21 +70,26 @@ function staticCluster(
   options: {
     http2: boolean;
     transportSocket: Record<string, unknown> | undefined;
+    autoSni: Record<string, boolean> | undefined;
     circuitBreakers: Record<string, unknown>;
   },
 ): Record<string, unknown> {
+  const protocolOptions: Record<string, unknown> = {
+    ...(options.autoSni ? { upstream_http_protocol_options: options.autoSni } : {}),
+    ...(options.http2 ? { explicit_http_config: { http2_protocol_options: {} } } : {}),
+  };
   return {
     name,
     type: "STATIC",
     connect_timeout: CONNECT_TIMEOUT,
     circuit_breakers: options.circuitBreakers,
     load_assignment: loadAssignment(name, endpoints),
-    ...(options.http2
+    ...(Object.keys(protocolOptions).length > 0
       ? {
           typed_extension_protocol_options: {
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
               "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-              explicit_http_config: { http2_protocol_options: {} },
+              ...protocolOptions,
             },
           },
         }
@@ -109,6 +115,7 @@ export function poolCluster(snapshot: MeshSnapshot, pool: InferencePoolView): Re
     ...staticCluster(name, endpoints, {
       http2: false,
       transportSocket: upstreamTransportSocket(policy),
+      autoSni: autoSniOptions(policy),
       circuitBreakers: istioCircuitBreakers(policy),
     }),
     load_balancing_policy: overrideHostPolicy(),

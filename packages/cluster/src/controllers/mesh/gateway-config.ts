@@ -1,7 +1,8 @@
 // One Gateway's Envoy v3 bootstrap, as istiod would push it (before EnvoyFilters): admin on
 // 127.0.0.1:15000; per Gateway listener port a listener `0.0.0.0_<port>` whose HTTP connection
 // manager carries the attached routes grouped into virtual hosts `<hostname>:<port>`, Istio's
-// access log, the base ext_proc filter when any route targets an InferencePool, and the router;
+// access log and Istio's HTTP filter chain (http-filter-chain.ts: the base ext_proc filter when any
+// route targets an InferencePool, between the peer metadata filter and grpc_stats … the router);
 // HTTPS ports terminate TLS with the listener's Secret; and every mesh cluster. Alongside the
 // config, what the status writers need: per-listener verdicts, route attachments, backend problems.
 import type { KubeObject } from "@testbed/apimachinery";
@@ -10,7 +11,7 @@ import type { EnvoyConfig } from "../mesh-config-hub.js";
 import { istioAccessLog } from "./access-log.js";
 import type { BackendProblem } from "./backends.js";
 import { generateClusters } from "./clusters.js";
-import { baseExtProcFilter, routerFilter } from "./ext-proc.js";
+import { gatewayHttpFilters } from "./http-filter-chain.js";
 import type { InferencePoolView } from "./inference-pools.js";
 import { listenerTls } from "./listener-tls.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
@@ -152,7 +153,7 @@ function envoyListener(
             virtual_hosts: virtualHosts(port, attachments, translations, names),
             validate_clusters: false,
           },
-          http_filters: [...(withExtProc ? [baseExtProcFilter()] : []), routerFilter()],
+          http_filters: gatewayHttpFilters(withExtProc),
           access_log: istioAccessLog(),
         },
       },

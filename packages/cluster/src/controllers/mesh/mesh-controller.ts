@@ -11,8 +11,9 @@ import type { MeshProfile } from "@testbed/gateway";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, QueuedController } from "../controller.js";
 import { applyDesired } from "../desired-objects.js";
-import type { MeshConfigHub } from "../mesh-config-hub.js";
+import type { EnvoyConfig, MeshConfigHub } from "../mesh-config-hub.js";
 import { applyEnvoyFilters, type EnvoyFilterOutcome } from "./envoy-filter/apply-envoy-filters.js";
+import { pushToProxy } from "./envoy-filter/xds-nack.js";
 import { type GatewayGeneration, gatewayKey, generateGatewayConfig } from "./gateway-config.js";
 import { gatewayDeployment, gatewayPodLabels, gatewayService } from "./gateway-deployment.js";
 import { readInferencePool } from "./inference-pools.js";
@@ -53,6 +54,8 @@ export class MeshController extends QueuedController {
   private readonly hub: MeshConfigHub;
   private readonly rootNamespace: string;
   private readonly published = new Map<string, string>();
+  /** Per gateway, the config its proxy runs (the last push it accepted, in the parts it accepted). */
+  private readonly running = new Map<string, EnvoyConfig>();
   private readonly reported = new Set<string>();
   constructor(options: MeshControllerOptions) {
     super();
@@ -138,13 +141,27 @@ export class MeshController extends QueuedController {
       podLabels: gatewayPodLabels(gateway),
       rootNamespace: this.rootNamespace,
     });
-    const text = JSON.stringify(application.config);
+    // What the proxy keeps when it NACKs the push: the hub holds what the gateway runs.
+    const pushed = application.rejection
+      ? pushToProxy(application.config, this.running.get(generation.key))
+      : { config: application.config };
+    if (pushed.nack) this.logNack(generation.key, pushed.nack);
+    this.running.set(generation.key, pushed.config);
+    const text = JSON.stringify(pushed.config);
     if (this.published.get(generation.key) !== text || !this.hub.has(generation.key)) {
       this.published.set(generation.key, text);
-      this.hub.publish(generation.key, application.config);
+      this.hub.publish(generation.key, pushed.config);
     }
     for (const outcome of application.outcomes) this.logSkipped(generation.key, outcome);
-    return { ...generation, config: application.config, outcomes: application.outcomes };
+    return { ...generation, config: pushed.config, outcomes: application.outcomes };
+  }
+
+  /** istiod's line for a NACK (pilot/pkg/xds/delta.go), once per gateway and message. */
+  private logNack(gateway: string, nack: { type: string; message: string }): void {
+    const note = `nack|${gateway}|${nack.message}`;
+    if (this.reported.has(note)) return;
+    this.reported.add(note);
+    this.context?.log(`ADS:${nack.type}: ACK ERROR ${gateway} InvalidArgument:${nack.message}`);
   }
 
   private logSkipped(gateway: string, outcome: EnvoyFilterOutcome): void {
@@ -152,7 +169,7 @@ export class MeshController extends QueuedController {
     if (outcome.applied || this.reported.has(note)) return;
     this.reported.add(note);
     this.context?.log(
-      `mesh: EnvoyFilter ${outcome.namespace}/${outcome.name} skipped on gateway ${gateway}: ${outcome.message}`,
+      `mesh: EnvoyFilter ${outcome.namespace}/${outcome.name} on gateway ${gateway}: ${outcome.message}`,
     );
   }
 
@@ -160,6 +177,7 @@ export class MeshController extends QueuedController {
     for (const key of [...this.published.keys()]) {
       if (current.has(key)) continue;
       this.published.delete(key);
+      this.running.delete(key);
       this.hub.remove(key);
     }
   }

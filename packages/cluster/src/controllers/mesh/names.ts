@@ -49,14 +49,17 @@ const SHADOW_SEPARATOR = "-ip-";
 const SHADOW_HASH_LENGTH = 8;
 
 /**
- * `<pool>-ip-<first 8 hex of sha256(pool name)>`, as Istio names an InferencePool's shadow Service;
- * a long pool name is cut so the result stays a DNS label (63 characters).
+ * `<pool>-ip-<first 8 hex of sha256(pool name)>`, as Istio names an InferencePool's shadow Service
+ * (pilot/pkg/config/kube/gateway/inferencepool_collection.go InferencePoolServiceName, the same in
+ * 1.26.2-redhat and 1.27–1.29): the hash is of the pool's name alone, and a name that would pass
+ * 63 characters keeps only the pool name's first 51 (63 − "-ip-" − 8), cut as it falls.
  */
 export function shadowServiceName(poolName: string): string {
   const hash = createHash("sha256").update(poolName).digest("hex").slice(0, SHADOW_HASH_LENGTH);
+  const name = `${poolName}${SHADOW_SEPARATOR}${hash}`;
+  if (name.length <= DNS_LABEL_MAX) return name;
   const room = DNS_LABEL_MAX - SHADOW_SEPARATOR.length - SHADOW_HASH_LENGTH;
-  const prefix = poolName.length > room ? poolName.slice(0, room).replace(/-+$/, "") : poolName;
-  return `${prefix}${SHADOW_SEPARATOR}${hash}`;
+  return `${poolName.slice(0, room)}${SHADOW_SEPARATOR}${hash}`;
 }
 
 /** Istio's automated deployment: Deployment and Service `<gateway>-<gatewayClassName>`. */

@@ -1,8 +1,9 @@
 // HTTPRoute rules → Envoy routes, as Istio translates them: one Envoy route per match, named after
 // the rule (`rule.name`, else `<ns>.<route>.<ruleIndex>`); PathPrefix → path_separated_prefix
 // ("/" stays a plain prefix), Exact → path, RegularExpression → safe_regex; header and method
-// matches → header matchers; URLRewrite ReplacePrefixMatch → prefix_rewrite; timeouts.request →
-// timeout (Istio's default 0s = none) and Istio's default retry policy. A rule whose backends all
+// matches → header matchers; URLRewrite → path-rewrite.ts (ReplacePrefixMatch "/" is Istio's
+// regex_rewrite); timeouts.request → timeout (Istio's default 0s = none); the retry policy from
+// istio-retry-policy.ts; several backends → weighted_clusters by weight. A rule whose backends all
 // fail to resolve answers 500 directly. Query-parameter matches are not modelled by the gateway
 // and are left out.
 import type { KubeObject } from "@testbed/apimachinery";
@@ -10,7 +11,9 @@ import { EXT_PROC_FILTER_NAME, type MeshProfile } from "@testbed/gateway";
 import { type BackendProblem, type ResolvedBackend, resolveBackend } from "./backends.js";
 import { extProcPerRoute } from "./ext-proc.js";
 import type { InferencePoolView } from "./inference-pools.js";
+import { ruleRetryPolicy } from "./istio-retry-policy.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
+import { rewriteAction } from "./path-rewrite.js";
 
 /** One Envoy route made from an HTTPRoute match, with its precedence and the pool it targets. */
 export interface TranslatedRoute {
@@ -24,12 +27,6 @@ export interface RouteTranslation {
   routes: TranslatedRoute[];
   problems: BackendProblem[];
 }
-
-const ISTIO_RETRY_POLICY = {
-  retry_on: "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
-  num_retries: 2,
-  retriable_status_codes: [503],
-};
 
 interface RuleMatch {
   path?: { type?: string; value?: string };
@@ -107,21 +104,11 @@ function routeAction(
     backends.length === 1
       ? { cluster: backends[0]?.cluster }
       : { weighted_clusters: { clusters: backends.map((b) => ({ name: b.cluster, weight: b.weight })) } };
-  for (const filter of (rule.filters ?? []) as Array<Record<string, unknown>>) {
-    if (filter.type !== "URLRewrite") continue;
-    const rewrite = (filter.urlRewrite ?? {}) as {
-      path?: { type?: string; replacePrefixMatch?: string };
-      hostname?: string;
-    };
-    const isPrefixMatch = (match.path?.type ?? "PathPrefix") === "PathPrefix";
-    if (rewrite.path?.type === "ReplacePrefixMatch" && isPrefixMatch) {
-      action.prefix_rewrite = rewrite.path.replacePrefixMatch ?? "/";
-    }
-    if (rewrite.hostname) action.host_rewrite_literal = rewrite.hostname;
-  }
+  Object.assign(action, rewriteAction((rule.filters ?? []) as Array<Record<string, unknown>>, envoyMatch(match)));
   const timeouts = (rule.timeouts ?? {}) as { request?: string };
   action.timeout = timeouts.request ? envoyDuration(timeouts.request) : "0s";
-  action.retry_policy = structuredClone(ISTIO_RETRY_POLICY);
+  const retryPolicy = ruleRetryPolicy(rule, envoyDuration);
+  if (retryPolicy) action.retry_policy = retryPolicy;
   return action;
 }
 

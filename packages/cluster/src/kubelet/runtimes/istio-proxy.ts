@@ -92,7 +92,8 @@ class ProxyAgent {
 /**
  * The pod's network and filesystem namespaces, applied to a config written for a pod: wildcard
  * and loopback addresses become the pod's IP (privileged ports shifted, see network/ports.ts),
- * and file names (CA bundles from DestinationRules) resolve inside the pod.
+ * and file names (CA bundles from DestinationRules, also as Istio's file-root:/file-cert: SDS
+ * secret names) resolve inside the pod.
  */
 export function localizeConfig(config: EnvoyConfig, podIP: string, fs: PodFilesystem): EnvoyConfig {
   const copy = structuredClone(config);
@@ -104,8 +105,17 @@ export function localizeConfig(config: EnvoyConfig, podIP: string, fs: PodFilesy
         socket.port_value = servingPort(socket.port_value);
     }
     if (typeof node.filename === "string" && node.filename.startsWith("/")) node.filename = fs.resolve(node.filename);
+    if (typeof node.name === "string") node.name = localizeSdsName(node.name, fs);
   });
   return copy;
+}
+
+/** Istio's file-backed SDS secrets (`file-root:<ca>`, `file-cert:<cert>~<key>`) name pod paths too. */
+function localizeSdsName(name: string, fs: PodFilesystem): string {
+  const match = /^(file-root:|file-cert:)(.*)$/.exec(name);
+  if (!match) return name;
+  const paths = (match[2] as string).split("~").map((path) => (path.startsWith("/") ? fs.resolve(path) : path));
+  return `${match[1]}${paths.join("~")}`;
 }
 
 function visit(value: unknown, fn: (node: Record<string, unknown>) => void): void {

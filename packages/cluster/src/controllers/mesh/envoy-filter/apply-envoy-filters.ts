@@ -1,8 +1,10 @@
 // EnvoyFilters applied as data to one gateway's generated config. All selected filters' patches run
 // phase by phase (LISTENER … CLUSTER), filters in priority/creation order within a phase, as istiod
-// does. An EnvoyFilter is all or nothing: if one of its patches cannot apply, or the result would
-// not be accepted by the gateway, it is left out (with the reason) and the others are applied again
-// without it — a bad EnvoyFilter never breaks a gateway's config.
+// does. A patch istiod cannot use is dropped on its own, the filter's other patches still apply
+// (pilot/pkg/model/envoyfilter.go logs "envoyfilter <ns>/<name> failed to build envoy filter value"
+// and skips that patch). A patched config the proxy would refuse is still pushed — istiod does not
+// check Envoy's rules — and the proxy NACKs it (xds-nack.ts); the filter whose addition makes the
+// config refusable is named in `rejection` so the status can point at it (a testbed addition).
 import type { KubeObject } from "@testbed/apimachinery";
 import type { EnvoyConfig } from "../../mesh-config-hub.js";
 import { checkGatewayConfig } from "../config-validation.js";
@@ -17,17 +19,23 @@ export interface EnvoyFilterOutcome {
   /** Config elements its patches changed (0: its matches selected nothing on this gateway). */
   changes: number;
   message?: string;
+  /** Why it is not applied: istiod dropped a patch, or the proxy refused the config it made. */
+  reason?: "PatchFailed" | "ProxyRejected";
 }
 
 export interface EnvoyFilterApplication {
+  /** The config istiod pushes: every patch that could be applied. */
   config: EnvoyConfig;
   outcomes: EnvoyFilterOutcome[];
+  /** The proxy would refuse `config`: the filter that made it so, and why. */
+  rejection?: { filter: KubeObject; message: string };
 }
 
 interface Attempt {
   config: EnvoyConfig;
   changes: Map<KubeObject, number>;
-  failure?: { filter: KubeObject; message: string };
+  /** Patches istiod dropped, per filter. */
+  failures: Map<KubeObject, string[]>;
 }
 
 export function applyEnvoyFilters(
@@ -36,51 +44,46 @@ export function applyEnvoyFilters(
   target: EnvoyFilterTarget,
 ): EnvoyFilterApplication {
   const selected = selectEnvoyFilters(envoyFilters, target);
-  const rejected = new Map<KubeObject, string>();
-  const baseValid = selected.length === 0 || checkGatewayConfig(config).error === undefined;
-  for (;;) {
-    const active = selected.filter((filter) => !rejected.has(filter));
-    const attempt = applyAll(config, active, target);
-    if (attempt.failure) {
-      rejected.set(attempt.failure.filter, attempt.failure.message);
-      continue;
-    }
-    const culprit =
-      baseValid && active.length > 0 ? firstBreakingFilter(config, active, target, attempt.config) : undefined;
-    if (culprit) {
-      rejected.set(culprit.filter, culprit.message);
-      continue;
-    }
-    return { config: attempt.config, outcomes: selected.map((filter) => outcome(filter, attempt, rejected)) };
-  }
+  if (selected.length === 0) return { config, outcomes: [] };
+  const attempt = applyAll(config, selected, target);
+  const rejection =
+    checkGatewayConfig(config).error === undefined
+      ? firstBreakingFilter(config, selected, target, attempt.config)
+      : undefined;
+  const outcomes = selected.map((filter) => outcome(filter, attempt, rejection));
+  return { config: attempt.config, outcomes, ...(rejection ? { rejection } : {}) };
 }
 
-function outcome(filter: KubeObject, attempt: Attempt, rejected: Map<KubeObject, string>): EnvoyFilterOutcome {
+function outcome(
+  filter: KubeObject,
+  attempt: Attempt,
+  rejection: { filter: KubeObject; message: string } | undefined,
+): EnvoyFilterOutcome {
   const base = { namespace: filter.metadata.namespace ?? "", name: filter.metadata.name };
-  const message = rejected.get(filter);
-  if (message !== undefined) return { ...base, applied: false, changes: 0, message };
-  return { ...base, applied: true, changes: attempt.changes.get(filter) ?? 0 };
+  const changes = attempt.changes.get(filter) ?? 0;
+  if (rejection?.filter === filter)
+    return { ...base, applied: false, changes, message: rejection.message, reason: "ProxyRejected" };
+  const failures = attempt.failures.get(filter);
+  if (failures) return { ...base, applied: false, changes, message: failures.join("; "), reason: "PatchFailed" };
+  return { ...base, applied: true, changes };
 }
 
 function applyAll(config: EnvoyConfig, filters: KubeObject[], target: EnvoyFilterTarget): Attempt {
-  // Nothing to patch: the freshly generated config is used as it is.
-  if (filters.length === 0) return { config, changes: new Map() };
   const result = structuredClone(config);
   const changes = new Map<KubeObject, number>();
-  for (const filter of filters) {
-    const unknown = patchesOf(filter).findIndex((p) => !(APPLY_ORDER as readonly string[]).includes(String(p.applyTo)));
-    if (unknown >= 0) {
-      const applyTo = String(patchesOf(filter)[unknown]?.applyTo ?? "(unset)");
-      return {
-        config,
-        changes,
-        failure: {
+  const failures = new Map<KubeObject, string[]>();
+  const fail = (filter: KubeObject, message: string) =>
+    failures.set(filter, [...(failures.get(filter) ?? []), message]);
+  filters.forEach((filter) => {
+    patchesOf(filter).forEach((patch, index) => {
+      if (!(APPLY_ORDER as readonly string[]).includes(String(patch.applyTo))) {
+        fail(
           filter,
-          message: `configPatches[${unknown}]: applyTo ${applyTo} is not supported by the testbed mesh`,
-        },
-      };
-    }
-  }
+          `configPatches[${index}]: applyTo ${String(patch.applyTo ?? "(unset)")} is not supported by the testbed mesh`,
+        );
+      }
+    });
+  });
   for (const phase of APPLY_ORDER) {
     for (const filter of filters) {
       const patches = patchesOf(filter);
@@ -90,21 +93,17 @@ function applyAll(config: EnvoyConfig, filters: KubeObject[], target: EnvoyFilte
         try {
           changes.set(filter, (changes.get(filter) ?? 0) + applyConfigPatch(result, patch, target));
         } catch (error) {
-          return {
-            config,
-            changes,
-            failure: { filter, message: `configPatches[${index}]: ${(error as Error).message}` },
-          };
+          fail(filter, `configPatches[${index}]: ${(error as Error).message}`);
         }
       }
     }
   }
-  return { config: result, changes };
+  return { config: result, changes, failures };
 }
 
 /**
- * When the config with every active filter (`patched`) would be rejected, grow the active list one
- * filter at a time; the first whose addition breaks the config is the culprit.
+ * When the config with every filter (`patched`) would be refused, grow the list one filter at a
+ * time; the first whose addition makes it refusable is the one to name.
  */
 function firstBreakingFilter(
   config: EnvoyConfig,
@@ -112,17 +111,18 @@ function firstBreakingFilter(
   target: EnvoyFilterTarget,
   patched: EnvoyConfig,
 ): { filter: KubeObject; message: string } | undefined {
-  if (checkGatewayConfig(patched).error === undefined) return undefined;
+  const error = checkGatewayConfig(patched).error;
+  if (error === undefined) return undefined;
   for (let count = 1; count <= active.length; count++) {
-    const error = checkGatewayConfig(applyAll(config, active.slice(0, count), target).config).error;
-    if (error !== undefined) {
+    const partial = checkGatewayConfig(applyAll(config, active.slice(0, count), target).config).error;
+    if (partial !== undefined) {
       return {
         filter: active[count - 1] as KubeObject,
-        message: `the patched config would be rejected by the proxy: ${error}`,
+        message: `pushed, and rejected by the proxy (NACK), which keeps serving its previous configuration: ${partial}`,
       };
     }
   }
-  return undefined;
+  return { filter: active[active.length - 1] as KubeObject, message: `rejected by the proxy (NACK): ${error}` };
 }
 
 function patchesOf(filter: KubeObject): ConfigPatch[] {

@@ -2,9 +2,11 @@ import { type Condition, type KubeObject, setCondition } from "@testbed/apimachi
 import type { EnvoyFilterOutcome } from "../envoy-filter/apply-envoy-filters.js";
 
 /**
- * What happened to an EnvoyFilter on the gateways it selects, as a condition `Applied` (a testbed
- * addition: istiod reports this only in its logs): True with the gateways it was applied to, False
- * with reason PatchFailed and the skipped patch's error, or False/NoMatchingGateway.
+ * What happened to an EnvoyFilter on the gateways it selects, as a condition `Applied` — a testbed
+ * addition: istiod writes no status on EnvoyFilters, it only logs (a dropped patch) and the proxy
+ * NACKs (a refused config). True with the gateways it was applied to; False with reason PatchFailed
+ * (istiod dropped a patch; the rest applied) or ProxyRejected (the pushed config was NACKed, the
+ * gateway keeps its previous one); or False/NoMatchingGateway.
  */
 export function envoyFilterStatus(
   filter: KubeObject,
@@ -16,7 +18,8 @@ export function envoyFilterStatus(
   let condition: Condition;
   if (failed.length > 0) {
     const message = failed.map((o) => `gateway ${o.gateway}: ${o.outcome.message ?? "not applied"}`).join("; ");
-    condition = { type: "Applied", status: "False", reason: "PatchFailed", message, observedGeneration };
+    const reason = failed.some((o) => o.outcome.reason === "ProxyRejected") ? "ProxyRejected" : "PatchFailed";
+    condition = { type: "Applied", status: "False", reason, message, observedGeneration };
   } else if (outcomes.length > 0) {
     const gateways = outcomes.map((o) => o.gateway).join(", ");
     condition = {
