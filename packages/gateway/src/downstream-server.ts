@@ -10,9 +10,11 @@ import {
   createSecureServer,
   type Http2ServerRequest,
   type Http2ServerResponse,
+  type Http2Session,
 } from "node:http2";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from "node:net";
+import { Duplex } from "node:stream";
 
 /** A downstream request of either codec: Node's HTTP/2 compatibility API mirrors HTTP/1's. */
 export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
@@ -72,15 +74,56 @@ function tlsServer(handler: DownstreamHandler, tls: DownstreamTls): Server {
 function cleartextServer(handler: DownstreamHandler): Server {
   const http1 = createHttpServer(handler);
   http1.keepAliveTimeout = 60_000;
-  const http2 = createH2cServer(handler);
+  // Node's HTTP/2 session reads its socket's handle directly and would miss bytes already read to
+  // sniff the preface, so it gets a stream that replays them; the request's socket is then the
+  // replaying stream, which knows no addresses: the connection's own socket stands in for it.
+  const connections = new WeakMap<Http2Session, Socket>();
+  let accepting: Socket | undefined;
+  const http2 = createH2cServer((request, response) => {
+    const socket = connections.get(request.stream.session as Http2Session);
+    if (socket) Object.defineProperty(request, "socket", { value: socket });
+    handler(request, response);
+  });
+  http2.on("session", (session: Http2Session) => {
+    if (accepting) connections.set(session, accepting);
+  });
   return createNetServer((socket) => {
     socket.once("data", (first: Buffer) => {
       socket.pause();
-      socket.unshift(first);
       const length = Math.min(first.length, H2_PREFACE.length);
-      const isHttp2 = first.subarray(0, length).equals(H2_PREFACE.subarray(0, length));
-      (isHttp2 ? http2 : http1).emit("connection", socket);
-      socket.resume();
+      if (!first.subarray(0, length).equals(H2_PREFACE.subarray(0, length))) {
+        socket.unshift(first);
+        http1.emit("connection", socket);
+        socket.resume();
+        return;
+      }
+      accepting = socket;
+      http2.emit("connection", replaying(socket, first));
+      accepting = undefined;
     });
   });
+}
+
+/** A duplex over `socket` whose readable side starts with `first`, the bytes already read. */
+function replaying(socket: Socket, first: Buffer): Duplex {
+  const duplex = new Duplex({
+    read: () => void socket.resume(),
+    write: (chunk, encoding, callback) => void socket.write(chunk, encoding, callback),
+    final: (callback) => {
+      socket.end();
+      callback();
+    },
+    destroy: (error, callback) => {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  duplex.push(first);
+  socket.on("data", (chunk: Buffer) => {
+    if (!duplex.push(chunk)) socket.pause();
+  });
+  socket.on("end", () => duplex.push(null));
+  socket.on("close", () => duplex.destroy());
+  socket.on("error", (error) => duplex.destroy(error));
+  return duplex;
 }
