@@ -26,7 +26,9 @@ describe("pilot-agent request GET … on openshift-ai-inference", () => {
     const configs = (JSON.parse(text) as { configs: Json[] }).configs;
     const listeners = configs.find((c) => String(c["@type"]).endsWith("ListenersConfigDump")) as Json;
     const [listener] = listeners.dynamic_listeners as Json[];
-    expect((listener?.active_state as Json | undefined)?.version_info).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\/\d+$/);
+    expect((listener?.active_state as Json | undefined)?.version_info).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\/\d+$/,
+    );
     expect(JSON.stringify(listener)).toContain('"private_key":{"inline_string":"[redacted]"}');
     const bootstrap = (configs[0] as Json).bootstrap as Json;
     expect(bootstrap.node).toMatchObject({ id: expect.stringMatching(/^router~/) });
