@@ -120,6 +120,11 @@ describe("/stats/prometheus", () => {
     );
     expect(text).toContain("# TYPE envoy_cluster_upstream_cx_active gauge\n");
     expect(text).toContain("envoy_server_live 1\n");
+    const filtered = (await admin(g, "/stats/prometheus?filter=upstream_rq_total")).text;
+    expect(filtered).toBe(
+      '# TYPE envoy_cluster_upstream_rq_total counter\nenvoy_cluster_upstream_rq_total{envoy_cluster_name="backend"} 1\n',
+    );
+    expect((await admin(g, "/stats?format=prometheus&filter=upstream_rq_total")).text).toBe(filtered);
   });
 
   it("with Istio's stats_tags labels a mesh cluster by its whole name", async () => {

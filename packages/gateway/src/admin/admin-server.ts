@@ -14,7 +14,7 @@ import { type AdminReply, configDump } from "./config-dump.js";
 import type { ConfigHistory } from "./config-history.js";
 import { type BoundListener, listenersJson, listenersText } from "./listeners-admin.js";
 import { serverInfo } from "./server-info.js";
-import { prometheusReply, statsReply } from "./stats-formats.js";
+import { statsReply } from "./stats-formats.js";
 import { statsSnapshot } from "./stats-snapshot.js";
 
 /** GET /clusters as Envoy prints it: per cluster its circuit breaker thresholds, then each host's stats. */
@@ -146,7 +146,12 @@ const HANDLERS: Record<
   },
   "/stats/prometheus": {
     help: "print server stats in prometheus format",
-    handle: (s) => prometheusReply(snapshot(s), s.runtime().config.stats),
+    handle: (s, query) => {
+      // The same handler as /stats?format=prometheus: ?filter and ?usedonly apply too.
+      const params = new URLSearchParams(query);
+      params.set("format", "prometheus");
+      return statsReply(snapshot(s), params, s.runtime().config.stats);
+    },
   },
 };
 
