@@ -1,4 +1,4 @@
-// An Envoy-like gateway pod running an Envoy v3 bootstrap. Listeners serve HTTP/1.1 or HTTPS;
+// An Envoy-like gateway pod running an Envoy v3 bootstrap. Listeners serve HTTP/1.1 and HTTP/2, in cleartext or TLS;
 // `update(config)` swaps the config live (requests in flight finish on the config they started
 // with); the admin listener serves Envoy's admin API (/clusters, /stats, /config_dump …).
 import { type Clock, LogBuffer, type LogSink, stderrSink, systemClock } from "@testbed/common";
