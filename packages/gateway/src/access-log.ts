@@ -32,6 +32,11 @@ export interface AccessLogEntry {
   routeName?: string | undefined;
 }
 
+/** %PROTOCOL%: Envoy prints HTTP/1.0, HTTP/1.1, HTTP/2 and HTTP/3 (no ".0" for the later ones). */
+export function downstreamProtocol(httpVersion: string): string {
+  return httpVersion === "2.0" ? "HTTP/2" : httpVersion === "3.0" ? "HTTP/3" : `HTTP/${httpVersion}`;
+}
+
 const dash = (value: string | number | undefined): string =>
   value === undefined || value === "" ? "-" : String(value);
 

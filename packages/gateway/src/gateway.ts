@@ -1,14 +1,13 @@
-// An Envoy-like gateway pod running an Envoy v3 bootstrap. Listeners serve HTTP/1.1 or HTTPS;
+// An Envoy-like gateway pod running an Envoy v3 bootstrap. Listeners serve HTTP/1.1 and HTTP/2, in cleartext or TLS;
 // `update(config)` swaps the config live (requests in flight finish on the config they started
-// with); the admin listener serves /clusters, /stats, /config_dump and /ready.
-import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+// with); the admin listener serves Envoy's admin API (/clusters, /stats, /config_dump …).
 import { type Clock, LogBuffer, type LogSink, stderrSink, systemClock } from "@testbed/common";
 import { formatAccessLog } from "./access-log.js";
 import { startAdminServer } from "./admin/admin-server.js";
+import { type ConfigDelivery, ConfigHistory } from "./admin/config-history.js";
 import { readGatewayConfig } from "./config/config-reader.js";
 import type { GatewayConfig, Listener } from "./config/envoy-types.js";
+import { createDownstreamServer, type DownstreamHandler, type DownstreamServer } from "./downstream-server.js";
 import { DEFAULT_ENVOY_VERSION, type EnvoyVersion } from "./envoy-version.js";
 import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
 import { GatewayRuntime } from "./gateway-runtime.js";
@@ -16,9 +15,9 @@ import { handleRequest } from "./request-handler.js";
 import { readDataSource } from "./upstream/tls-options.js";
 
 export interface GatewayOptions {
-  meshProfile: MeshProfile;
-  /** The Envoy release the gateway behaves as (default: the seed's 1.34). */
+  /** Which Envoy release the gateway behaves as (default 1.34, the Envoy of the seed's Istio 1.26.2). */
   envoyVersion: EnvoyVersion;
+  meshProfile: MeshProfile;
   /** Where access log lines go besides the in-memory ring (default stdout, like istio-proxy). */
   accessLogSink: LogSink;
   /** Warnings about unmodelled config fields. */
@@ -29,6 +28,12 @@ export interface GatewayOptions {
    * config's 30 s drain.
    */
   clock: Clock;
+  /**
+   * Where listeners and clusters come from, as /config_dump reports them: the bootstrap
+   * (`static`, Envoy run with a config file; the default) or xDS pushes (`xds`, istiod → a
+   * gateway pod, where each `update` is a push).
+   */
+  configDelivery: ConfigDelivery;
 }
 
 export interface GatewayHandle {
@@ -51,16 +56,19 @@ export async function startGateway(
   options: Partial<GatewayOptions> = {},
 ): Promise<GatewayHandle> {
   const settings: GatewayOptions = {
-    meshProfile: "ossm-3.2",
     envoyVersion: DEFAULT_ENVOY_VERSION,
+    meshProfile: "ossm-3.2",
     accessLogSink: stdoutSink,
     log: stderrSink,
     clock: systemClock,
+    configDelivery: "static",
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   };
   const accessLog = new LogBuffer(10_000);
-  let { config: current, warnings } = readGatewayConfig(config);
-  let raw = typeof config === "string" ? undefined : config;
+  const startedAt = settings.clock.now();
+  let { config: current, warnings, document } = readGatewayConfig(config);
+  const history = new ConfigHistory(settings.configDelivery);
+  history.record(document, new Date(startedAt));
   let runtime = new GatewayRuntime(
     current,
     undefined,
@@ -72,9 +80,9 @@ export async function startGateway(
   );
   for (const warning of warnings) settings.log(`[warning] ${warning}`);
 
-  const servers = new Map<string, { server: Server; url: string; listener: Listener }>();
+  const servers = new Map<string, { server: DownstreamServer; url: string; port: number; listener: Listener }>();
   const serve = async (listener: Listener) => {
-    const handler = (request: Parameters<typeof handleRequest>[1], response: Parameters<typeof handleRequest>[2]) => {
+    const handler: DownstreamHandler = (request, response) => {
       const pinned = runtime;
       const listenerRuntime = pinned.listeners.get(listener.name);
       if (!listenerRuntime) {
@@ -97,30 +105,36 @@ export async function startGateway(
       );
     };
     const certificate = listener.tls?.common_tls_context?.tls_certificates?.[0];
-    const server = certificate
-      ? createHttpsServer(
-          {
-            cert: readDataSource(certificate.certificate_chain ?? {}),
-            key: readDataSource(certificate.private_key ?? {}),
-          },
-          handler,
-        )
-      : createHttpServer(handler);
-    server.keepAliveTimeout = 60_000;
+    const server = createDownstreamServer(
+      handler,
+      certificate && {
+        cert: readDataSource(certificate.certificate_chain ?? {}),
+        key: readDataSource(certificate.private_key ?? {}),
+        alpnProtocols: listener.tls?.common_tls_context?.alpn_protocols ?? [],
+      },
+    );
     const { address, port_value } = listener.address.socket_address;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port_value, address === "0.0.0.0" ? undefined : address, () => resolve());
-    });
-    const port = (server.address() as AddressInfo).port;
-    servers.set(listener.name, { server, url: `${certificate ? "https" : "http"}://${address}:${port}`, listener });
+    const port = await server.listen(port_value, address === "0.0.0.0" ? undefined : address);
+    const url = `${certificate ? "https" : "http"}://${address}:${port}`;
+    servers.set(listener.name, { server, url, port, listener });
   };
   for (const listener of current.listeners) await serve(listener);
 
   const admin = current.admin
     ? await startAdminServer(
-        () => runtime,
-        () => raw ?? current,
+        {
+          runtime: () => runtime,
+          history,
+          listeners: () =>
+            [...servers].map(([name, s]) => ({
+              name,
+              address: s.listener.address.socket_address.address,
+              port: s.port,
+            })),
+          envoyVersion: settings.envoyVersion,
+          clock: settings.clock,
+          startedAt,
+        },
         current.admin.address.socket_address,
       )
     : undefined;
@@ -147,7 +161,7 @@ export async function startGateway(
       const previous = runtime;
       runtime = nextRuntime;
       current = read.config;
-      raw = typeof next === "string" ? undefined : next;
+      history.record(read.document, new Date(settings.clock.now()));
       warnings = read.warnings;
       // A listener that is gone, or whose address or TLS changed, is closed; new ones are started.
       for (const [name, entry] of servers) {
@@ -156,8 +170,7 @@ export async function startGateway(
           !next ||
           JSON.stringify([next.address, next.tls]) !== JSON.stringify([entry.listener.address, entry.listener.tls])
         ) {
-          entry.server.closeAllConnections();
-          entry.server.close();
+          void entry.server.close();
           servers.delete(name);
         }
       }
@@ -169,15 +182,7 @@ export async function startGateway(
       return read.warnings;
     },
     async close() {
-      await Promise.all(
-        [...servers.values()].map(
-          ({ server }) =>
-            new Promise<void>((resolve) => {
-              server.closeAllConnections();
-              server.close(() => resolve());
-            }),
-        ),
-      );
+      await Promise.all([...servers.values()].map(({ server }) => server.close()));
       if (admin) await new Promise<void>((resolve) => admin.server.close(() => resolve()));
       runtime.close();
     },

@@ -1,6 +1,7 @@
 export type { AccessLogEntry } from "./access-log.js";
 export { formatAccessLog } from "./access-log.js";
 export { clustersJson, clustersText, statsText } from "./admin/admin-server.js";
+export type { ConfigDelivery } from "./admin/config-history.js";
 export { GatewayConfigError } from "./config/config-error.js";
 export { readGatewayConfig } from "./config/config-reader.js";
 export type * from "./config/envoy-types.js";

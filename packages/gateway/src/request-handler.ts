@@ -3,10 +3,11 @@
 // (override host / round robin / original destination), send upstream with retries, then the response
 // back through the filters, streamed to the client. Writes one access log line at the end.
 import { randomUUID } from "node:crypto";
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { type Clock, HOP_BY_HOP_HEADERS } from "@testbed/common";
-import type { AccessLogEntry } from "./access-log.js";
+import { type AccessLogEntry, downstreamProtocol } from "./access-log.js";
+import type { DownstreamRequest, DownstreamResponse } from "./downstream-server.js";
 import {
   type FilterRun,
   type LocalReply,
@@ -36,8 +37,8 @@ const SERVER = "istio-envoy";
 
 export async function handleRequest(
   context: HandlerContext,
-  request: IncomingMessage,
-  response: ServerResponse,
+  request: DownstreamRequest,
+  response: DownstreamResponse,
 ): Promise<void> {
   const started = context.clock.now();
   const tls = (request.socket as TLSSocket).encrypted === true;
@@ -46,7 +47,7 @@ export async function handleRequest(
     startTime: new Date(started),
     method: request.method ?? "GET",
     path: headers[":path"] ?? "/",
-    protocol: `HTTP/${request.httpVersion}`,
+    protocol: downstreamProtocol(request.httpVersion),
     responseCode: 0,
     responseFlags: [],
     responseCodeDetails: "",
@@ -85,7 +86,7 @@ export async function handleRequest(
       log.bytesReceived = state.body.length;
     };
     const replyEarly = (reply: LocalReply, flags: string[]) => {
-      if (unread()) closeAfterReply(response);
+      if (unread()) closeAfterReply(request, response);
       return localReply(response, log, reply, flags, finish);
     };
     const state: RequestState = { headers, body: EMPTY_BODY, metadata: {}, clearRouteCache: false };
@@ -144,7 +145,7 @@ async function forward(
   context: HandlerContext,
   match: RouteMatchResult,
   state: RequestState,
-  response: ServerResponse,
+  response: DownstreamResponse,
   log: AccessLogEntry,
   filters: FilterRun[],
   finish: () => void,
@@ -259,7 +260,8 @@ async function forward(
   const write = (chunk: Buffer) => {
     log.bytesSent += chunk.length;
     for (const observer of observers) observer.observeResponseChunk?.(chunk);
-    response.write(chunk);
+    // Both codecs' responses take a Buffer; their write() overloads just differ in TypeScript.
+    (response as { write(chunk: Buffer): boolean }).write(chunk);
   };
   const onClientGone = () => {
     if (!log.responseFlags.includes("UT")) log.responseFlags.push("DC");
@@ -291,7 +293,7 @@ async function forward(
 }
 
 function localReply(
-  response: ServerResponse,
+  response: DownstreamResponse,
   log: AccessLogEntry,
   reply: LocalReply,
   flags: string[],
@@ -315,7 +317,7 @@ function localReply(
 }
 
 /** The request's headers as Envoy holds them: lower-case, pseudo-headers, x-request-id, x-forwarded-*. */
-function requestHeaders(request: IncomingMessage, tls: boolean): Record<string, string> {
+function requestHeaders(request: DownstreamRequest, tls: boolean): Record<string, string> {
   const headers: Record<string, string> = {
     ":method": request.method ?? "GET",
     ":path": request.url ?? "/",
@@ -363,12 +365,13 @@ const EMPTY_BODY = Buffer.alloc(0);
 /**
  * A reply sent before the request's body was read: like Envoy on HTTP/1.1, say `connection: close`
  * (Node then closes the connection once the reply is out) instead of reading a body nobody will use.
+ * An HTTP/2 stream needs nothing: the reply ends the stream, the rest of its body is dropped.
  */
-function closeAfterReply(response: ServerResponse): void {
-  if (!response.headersSent) response.setHeader("connection", "close");
+function closeAfterReply(request: DownstreamRequest, response: DownstreamResponse): void {
+  if (request.httpVersionMajor === 1 && !response.headersSent) response.setHeader("connection", "close");
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
+function readBody(request: DownstreamRequest): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));

@@ -1,12 +1,21 @@
-// Envoy's admin listener: GET /clusters (text, or ?format=json), /stats, /config_dump, /ready.
-// The seed reads `/clusters` through `pilot-agent request GET /clusters | grep epp`.
+// Envoy's admin listener: /clusters (text, or ?format=json), /config_dump, /stats (text, json,
+// prometheus), /server_info, /listeners, /certs, /ready. The seed reads `/clusters` through
+// `pilot-agent request GET /clusters | grep epp`.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { EXT_PROC_STAT_NAMES } from "../ext-proc/ext-proc-stats.js";
+import type { Clock } from "@testbed/common";
+import type { EnvoyVersion } from "../envoy-version.js";
 import type { GatewayRuntime } from "../gateway-runtime.js";
 import { type CircuitBreakerThresholds, ENVOY_DEFAULT_THRESHOLDS } from "../upstream/circuit-breakers.js";
 import type { ClusterRuntime } from "../upstream/cluster.js";
-import { CLUSTER_STAT_NAMES, HOST_STAT_NAMES } from "../upstream/cluster-stats.js";
+import { HOST_STAT_NAMES } from "../upstream/cluster-stats.js";
+import { certificates } from "./certs-admin.js";
+import { type AdminReply, configDump } from "./config-dump.js";
+import type { ConfigHistory } from "./config-history.js";
+import { type BoundListener, listenersJson, listenersText } from "./listeners-admin.js";
+import { serverInfo } from "./server-info.js";
+import { statsReply } from "./stats-formats.js";
+import { statsSnapshot } from "./stats-snapshot.js";
 
 /** GET /clusters as Envoy prints it: per cluster its circuit breaker thresholds, then each host's stats. */
 export function clustersText(runtime: GatewayRuntime): string {
@@ -71,52 +80,114 @@ export function clustersJson(runtime: GatewayRuntime): unknown {
   };
 }
 
-export function statsText(runtime: GatewayRuntime): string {
-  const lines: string[] = [];
-  for (const { runtime: cluster } of runtime.clusters.values()) {
-    for (const stat of CLUSTER_STAT_NAMES) lines.push(`cluster.${cluster.name}.${stat}: ${cluster.stats.values[stat]}`);
-    const breakers = [...cluster.resources.gauges("default"), ...cluster.highPriorityResources.gauges("high")];
-    for (const [gauge, value] of breakers) lines.push(`cluster.${cluster.name}.${gauge}: ${value}`);
-    lines.push(
-      `cluster.${cluster.name}.membership_healthy: ${cluster.hosts.size}`,
-      `cluster.${cluster.name}.membership_total: ${cluster.hosts.size}`,
-    );
-  }
-  for (const listener of runtime.listeners.values()) {
-    if (!listener.hasExtProc) continue;
-    for (const stat of EXT_PROC_STAT_NAMES)
-      lines.push(`http.${listener.statPrefix}.ext_proc.${stat}: ${listener.extProcStats.values[stat]}`);
-  }
-  return `${lines.sort().join("\n")}\n`;
+/** GET /stats as text, with the config's stats_matcher applied. */
+export function statsText(runtime: GatewayRuntime, uptimeSeconds = 0): string {
+  return statsReply(
+    statsSnapshot({ runtime, stats: runtime.config.stats, uptimeSeconds }),
+    new URLSearchParams(),
+    runtime.config.stats,
+  ).body;
+}
+
+/** What the admin listener reads. */
+export interface AdminSources {
+  runtime(): GatewayRuntime;
+  history: ConfigHistory;
+  /** The listeners as bound, for /listeners. */
+  listeners(): BoundListener[];
+  envoyVersion: EnvoyVersion;
+  clock: Clock;
+  /** clock.now() when the gateway started. */
+  startedAt: number;
+}
+
+const TEXT = "text/plain; charset=UTF-8";
+const JSON_TYPE = "application/json";
+
+/** Envoy's admin handlers the gateway serves, with Envoy's help texts. */
+const HANDLERS: Record<
+  string,
+  { help: string; handle: (sources: AdminSources, query: URLSearchParams) => AdminReply }
+> = {
+  "/certs": {
+    help: "print certs on machine",
+    handle: (s) => json(certificates(s.runtime().config, s.clock.now())),
+  },
+  "/clusters": {
+    help: "upstream cluster status",
+    handle: (s, query) =>
+      query.get("format") === "json"
+        ? json(clustersJson(s.runtime()), 2)
+        : { status: 200, body: clustersText(s.runtime()), contentType: TEXT },
+  },
+  "/config_dump": {
+    help: "dump current Envoy configs (experimental)",
+    handle: (s, query) => configDump({ history: s.history, runtime: s.runtime() }, query),
+  },
+  "/listeners": {
+    help: "print listener info",
+    handle: (s, query) =>
+      query.get("format") === "json"
+        ? json(listenersJson(s.listeners()))
+        : { status: 200, body: listenersText(s.listeners()), contentType: TEXT },
+  },
+  "/ready": {
+    help: "print server state, return 200 if LIVE, otherwise return 503",
+    handle: () => ({ status: 200, body: "LIVE\n", contentType: TEXT }),
+  },
+  "/server_info": {
+    help: "print server version/status information",
+    handle: (s) =>
+      json(serverInfo({ envoyVersion: s.envoyVersion, uptimeSeconds: uptime(s), node: s.history.document.node })),
+  },
+  "/stats": {
+    help: "print server stats",
+    handle: (s, query) => statsReply(snapshot(s), query, s.runtime().config.stats),
+  },
+  "/stats/prometheus": {
+    help: "print server stats in prometheus format",
+    handle: (s, query) => {
+      // The same handler as /stats?format=prometheus: ?filter and ?usedonly apply too.
+      const params = new URLSearchParams(query);
+      params.set("format", "prometheus");
+      return statsReply(snapshot(s), params, s.runtime().config.stats);
+    },
+  },
+};
+
+function snapshot(sources: AdminSources) {
+  const runtime = sources.runtime();
+  return statsSnapshot({ runtime, stats: runtime.config.stats, uptimeSeconds: uptime(sources) });
+}
+
+function uptime(sources: AdminSources): number {
+  return (sources.clock.now() - sources.startedAt) / 1000;
+}
+
+function json(value: unknown, indent = 1): AdminReply {
+  return { status: 200, body: `${JSON.stringify(value, null, indent)}\n`, contentType: JSON_TYPE };
+}
+
+function notFound(): AdminReply {
+  const commands = Object.entries(HANDLERS).map(([path, { help }]) => `  ${path}: ${help}\n`);
+  return { status: 404, body: `invalid path. admin commands are:\n${commands.join("")}`, contentType: TEXT };
 }
 
 export async function startAdminServer(
-  runtime: () => GatewayRuntime,
-  rawConfig: () => unknown,
+  sources: AdminSources,
   address: { address: string; port_value: number },
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://admin");
-    const send = (status: number, body: string, type = "text/plain; charset=UTF-8") =>
-      response.writeHead(status, { "content-type": type }).end(body);
-    switch (url.pathname) {
-      case "/clusters":
-        if (url.searchParams.get("format") === "json")
-          send(200, JSON.stringify(clustersJson(runtime()), null, 2), "application/json");
-        else send(200, clustersText(runtime()));
-        return;
-      case "/stats":
-        send(200, statsText(runtime()));
-        return;
-      case "/config_dump":
-        send(200, JSON.stringify(rawConfig(), null, 2), "application/json");
-        return;
-      case "/ready":
-        send(200, "LIVE\n");
-        return;
-      default:
-        send(404, "invalid path. admin commands are: /clusters /config_dump /ready /stats\n");
+    let reply: AdminReply;
+    try {
+      reply = HANDLERS[url.pathname]?.handle(sources, url.searchParams) ?? notFound();
+    } catch (error) {
+      reply = { status: 500, body: `${(error as Error).message}\n`, contentType: TEXT };
     }
+    const headers: Record<string, string> = { "content-type": reply.contentType };
+    if (reply.status >= 400) headers["x-content-type-options"] = "nosniff";
+    response.writeHead(reply.status, headers).end(reply.body);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -22,11 +22,14 @@ import type {
   UpstreamTlsContext,
   VirtualHost,
 } from "./envoy-types.js";
+import { readStatsConfig } from "./stats-config.js";
 
 /** The typed config, and a warning per field the gateway left out. */
 export interface ReadResult {
   config: GatewayConfig;
   warnings: string[];
+  /** The bootstrap as written (what /config_dump prints). */
+  document: Raw;
 }
 
 type Raw = Record<string, unknown>;
@@ -62,7 +65,7 @@ export function readGatewayConfig(input: string | Raw): ReadResult {
   const clusters = list(resources.clusters ?? [], "static_resources.clusters").map((c, i) =>
     readCluster(c, `static_resources.clusters[${i}]`, warnings),
   );
-  const config: GatewayConfig = { listeners, clusters };
+  const config: GatewayConfig = { listeners, clusters, stats: readStatsConfig(root.stats_config, warnings) };
   if (root.admin !== undefined) {
     const admin = object(root.admin, "admin");
     warnUnknown(admin, "admin", ["address", "access_log", "access_log_path"], warnings);
@@ -75,7 +78,7 @@ export function readGatewayConfig(input: string | Raw): ReadResult {
       },
     };
   }
-  return { config, warnings };
+  return { config, warnings, document: root };
 }
 
 function readListener(raw: unknown, path: string, warnings: string[]): Listener {
@@ -161,6 +164,14 @@ function readListener(raw: unknown, path: string, warnings: string[]): Listener 
             private_key: dataSource(cert.private_key, `${certPath}.private_key`),
           };
         }),
+        ...(common.alpn_protocols !== undefined
+          ? {
+              alpn_protocols: list(
+                common.alpn_protocols,
+                `${socketPath}.typed_config.common_tls_context.alpn_protocols`,
+              ).map((p, i) => string(p, `${socketPath}.typed_config.common_tls_context.alpn_protocols[${i}]`)),
+            }
+          : {}),
       },
     };
   }

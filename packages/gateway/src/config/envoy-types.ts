@@ -3,6 +3,7 @@
 // is plain data here. Only modelled fields are typed; others are reported by the config reader.
 import type { BodySendMode, HeaderSendMode, ProcessingMode } from "@testbed/protocol";
 import type { CircuitBreakers } from "../upstream/circuit-breakers.js";
+import type { StatsConfig } from "./stats-config.js";
 
 // The ext_proc processing mode is the same message in the filter config and on the wire.
 export type { BodySendMode, HeaderSendMode, ProcessingMode };
@@ -152,7 +153,11 @@ export interface TlsCertificate {
 }
 
 export interface DownstreamTlsContext {
-  common_tls_context?: { tls_certificates?: TlsCertificate[] };
+  common_tls_context?: {
+    tls_certificates?: TlsCertificate[];
+    /** ALPN the listener offers (Istio's gateways: h2, http/1.1); none means HTTP/1.1 only. */
+    alpn_protocols?: string[];
+  };
 }
 
 export interface StringMatcher {
@@ -223,4 +228,6 @@ export interface GatewayConfig {
   admin?: { address: { socket_address: SocketAddress } };
   listeners: Listener[];
   clusters: Cluster[];
+  /** The bootstrap's stats_config: which stats exist, and their tags. */
+  stats: StatsConfig;
 }

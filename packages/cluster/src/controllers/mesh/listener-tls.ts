@@ -54,6 +54,8 @@ export function listenerTls(snapshot: MeshSnapshot, listener: GatewayListenerVie
         "@type": DOWNSTREAM_TLS_TYPE,
         common_tls_context: {
           tls_certificates: [{ certificate_chain: { inline_string: cert }, private_key: { inline_string: key } }],
+          // Istio's gateway TLS context offers util.ALPNHttp (pilot/pkg/networking/util): HTTP/2 for clients that want it.
+          alpn_protocols: ["h2", "http/1.1"],
         },
       },
     },

@@ -4,6 +4,7 @@ import type { EnvoyConfig } from "../../controllers/mesh-config-hub.js";
 import { servingPort } from "../../network/ports.js";
 import type { PodFilesystem } from "../pod-filesystem.js";
 import type { ContainerContext, ContainerImage, ExecResult } from "./container-runtime.js";
+import { pilotAgentBootstrap } from "./pilot-agent-bootstrap.js";
 
 const GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name";
 const STATUS_PORT = 15021;
@@ -74,7 +75,11 @@ class ProxyAgent {
 
   private async applyNow(config: EnvoyConfig): Promise<void> {
     if (this.closed) return;
-    const localized = localizeConfig(config, this.context.podIP, this.context.fs);
+    // istiod's listeners and clusters over the bootstrap pilot-agent wrote (node, stats_config).
+    const localized = {
+      ...localizeConfig(config, this.context.podIP, this.context.fs),
+      ...pilotAgentBootstrap(this.context.pod, this.context.podIP),
+    };
     if (!this.gateway) {
       const { startGateway } = await import("@testbed/gateway");
       this.gateway = await startGateway(localized, {
@@ -82,6 +87,7 @@ class ProxyAgent {
         accessLogSink: this.context.log,
         log: this.context.log,
         clock: this.context.cluster.clock,
+        configDelivery: "xds",
       });
       return;
     }
