@@ -41,5 +41,13 @@ export { storeTarget } from "./manifests/store-target.js";
 export { addressFor, detectPrivilegedPorts, servingPort, setPrivilegedPorts } from "./network/ports.js";
 export type { ListOptions, WatchEvent, WatchEventType } from "./store/object-store.js";
 export { ObjectStore, objectId } from "./store/object-store.js";
-export type { MeshProfile, TestbedHandle, TestbedOptions } from "./testbed.js";
+export type { IstioVersion } from "./controllers/mesh/istio-version.js";
+export {
+  DEFAULT_ISTIO_VERSION,
+  envoyVersionOf,
+  ISTIO_VERSIONS,
+  istioRelease,
+  isIstioVersion,
+} from "./controllers/mesh/istio-version.js";
+export type { TestbedHandle, TestbedOptions } from "./testbed.js";
 export { DEFAULT_TESTBED_OPTIONS, gatewayAddress, notReady, startTestbed } from "./testbed.js";

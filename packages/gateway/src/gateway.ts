@@ -9,13 +9,14 @@ import { formatAccessLog } from "./access-log.js";
 import { startAdminServer } from "./admin/admin-server.js";
 import { readGatewayConfig } from "./config/config-reader.js";
 import type { GatewayConfig, Listener } from "./config/envoy-types.js";
-import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
+import { DEFAULT_ENVOY_VERSION, type EnvoyVersion } from "./envoy-version.js";
 import { GatewayRuntime } from "./gateway-runtime.js";
 import { handleRequest } from "./request-handler.js";
 import { readDataSource } from "./upstream/tls-options.js";
 
 export interface GatewayOptions {
-  meshProfile: MeshProfile;
+  /** Which Envoy release the gateway behaves as (default 1.34, the Envoy of the seed's Istio 1.26.2). */
+  envoyVersion: EnvoyVersion;
   /** Where access log lines go besides the in-memory ring (default stdout, like istio-proxy). */
   accessLogSink: LogSink;
   /** Warnings about unmodelled config fields. */
@@ -48,7 +49,7 @@ export async function startGateway(
   options: Partial<GatewayOptions> = {},
 ): Promise<GatewayHandle> {
   const settings: GatewayOptions = {
-    meshProfile: "ossm-3.2",
+    envoyVersion: DEFAULT_ENVOY_VERSION,
     accessLogSink: stdoutSink,
     log: stderrSink,
     clock: systemClock,
@@ -57,7 +58,7 @@ export async function startGateway(
   const accessLog = new LogBuffer(10_000);
   let { config: current, warnings } = readGatewayConfig(config);
   let raw = typeof config === "string" ? undefined : config;
-  let runtime = new GatewayRuntime(current, undefined, warnings, settings.meshProfile, settings.clock);
+  let runtime = new GatewayRuntime(current, undefined, warnings, settings.envoyVersion, settings.clock);
   for (const warning of warnings) settings.log(`[warning] ${warning}`);
 
   const servers = new Map<string, { server: Server; url: string; listener: Listener }>();
@@ -123,7 +124,7 @@ export async function startGateway(
     runtime: () => runtime,
     async update(next) {
       const read = readGatewayConfig(next);
-      const nextRuntime = new GatewayRuntime(read.config, runtime, read.warnings, settings.meshProfile, settings.clock);
+      const nextRuntime = new GatewayRuntime(read.config, runtime, read.warnings, settings.envoyVersion, settings.clock);
       const previous = runtime;
       runtime = nextRuntime;
       current = read.config;

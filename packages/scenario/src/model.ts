@@ -1,5 +1,5 @@
 // A parsed, validated scenario: what `scenarios/README.md` ("Format") describes, with defaults filled in.
-import type { MeshProfile } from "@testbed/cluster";
+import type { IstioVersion } from "@testbed/cluster";
 
 export interface Scenario {
   name: string;
@@ -9,7 +9,8 @@ export interface Scenario {
   file: string;
   /** Absolute directory of the topology's manifests. */
   topology: string;
-  meshProfile: MeshProfile;
+  /** The Istio release the cluster's mesh behaves as (`istio: "1.27"`; default 1.26). */
+  istio: IstioVersion;
   seed: number;
   timeScale: number;
   /** Kubelet back-off before restarting a crashed container (CrashLoopBackOff); default 0.2 s. */

@@ -1,7 +1,7 @@
 // A scenario file → a validated Scenario, or a ScenarioError naming the file, the field and its line.
 import { existsSync, readFileSync } from "node:fs";
 import { basename, relative } from "node:path";
-import { isMeshProfile } from "@testbed/gateway";
+import { DEFAULT_ISTIO_VERSION, ISTIO_VERSIONS, isIstioVersion } from "@testbed/cluster";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import {
   asNumber,
@@ -22,7 +22,7 @@ const TOP_LEVEL = [
   "title",
   "description",
   "topology",
-  "meshProfile",
+  "istio",
   "seed",
   "timeScale",
   "restartBackoffSeconds",
@@ -68,10 +68,8 @@ function fromValue(value: unknown, file: string): Scenario {
   onlyKeys(value, TOP_LEVEL, []);
   const topology = topologyPath(optionalString(value, "topology", []) ?? "rhoai-3.2");
   if (!existsSync(topology)) fail(["topology"], `no such topology: ${optionalString(value, "topology", [])}`);
-  const meshProfile = optionalString(value, "meshProfile", []) ?? "ossm-3.2";
-  if (!isMeshProfile(meshProfile)) {
-    fail(["meshProfile"], `expected ossm-3.2 or upstream, got "${meshProfile}"`);
-  }
+  const istio = optionalString(value, "istio", []) ?? DEFAULT_ISTIO_VERSION;
+  if (!isIstioVersion(istio)) fail(["istio"], `expected one of ${ISTIO_VERSIONS.join(", ")}, got "${istio}"`);
   if (!Array.isArray(value.steps))
     fail(["steps"], value.steps === undefined ? "required field is missing" : "expected a list");
   const name = optionalString(value, "name", []) ?? basename(file).replace(/\.ya?ml$/, "");
@@ -81,7 +79,7 @@ function fromValue(value: unknown, file: string): Scenario {
     description: (optionalString(value, "description", []) ?? "").trim(),
     file,
     topology,
-    meshProfile,
+    istio,
     seed: value.seed === undefined ? 0 : asNumber(value.seed, ["seed"], { integer: true, min: 0 }),
     timeScale: optionalNumber(value, "timeScale", [], { min: 0 }) ?? 0,
     restartBackoffMs: (optionalNumber(value, "restartBackoffSeconds", [], { min: 0 }) ?? 0.2) * 1000,

@@ -32,7 +32,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const testbed = await startTestbed({
     clock,
     topology: scenario.topology,
-    meshProfile: scenario.meshProfile,
+    istio: scenario.istio,
     timeScale,
     seed,
     apiPort: 0,
@@ -59,7 +59,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         file: displayName(scenario.file),
         seed,
         timeScale,
-        meshProfile: scenario.meshProfile,
+        istio: scenario.istio,
       },
       setup: setup.results,
       steps: steps.results,

@@ -88,14 +88,14 @@ export function schedulerService(pod: KubeObject): ComposeService {
   };
 }
 
-export function gatewayService(pod: KubeObject, name: string, meshProfile: string): ComposeService {
+export function gatewayService(pod: KubeObject, name: string, envoyVersion: string): ComposeService {
   return {
     ...base(pod, [
       "gateway",
       "--config",
       `/etc/testbed/gateways/${name}.yaml`,
-      "--mesh-profile",
-      meshProfile,
+      "--envoy",
+      envoyVersion,
       "--watch",
     ]),
     ports: GATEWAY_PORTS[name] ?? [],

@@ -115,8 +115,6 @@ export function realEppServices(store: ObjectStore): Record<string, Record<strin
         "gateway",
         "--config",
         "/etc/testbed/gateways/real-epp-gateway.yaml",
-        "--mesh-profile",
-        "upstream",
         "--watch",
       ],
       ports: ["8445:443", "15002:15000"],

@@ -1,7 +1,7 @@
 // Which http_filters entries the gateway runs: a registry from Envoy's filter name (or its
 // typed_config @type) to the factory that builds the filter, in place of an if-chain.
 import type { HttpFilter } from "../config/envoy-types.js";
-import type { MeshProfile } from "../ext-proc/ext-proc-merge.js";
+import type { EnvoyVersion } from "../envoy-version.js";
 import type { ExtProcStats } from "../ext-proc/ext-proc-stats.js";
 import type { HttpFilterFactory } from "./http-filter.js";
 
@@ -12,7 +12,8 @@ export const ROUTER_FILTER_NAME = "envoy.filters.http.router";
 export interface FilterSetup {
   /** Where the entry sits in the config, for error messages. */
   path: string;
-  meshProfile: MeshProfile;
+  /** The Envoy release whose semantics the filter follows. */
+  envoyVersion: EnvoyVersion;
   /** The listener's ext_proc stats (kept across config versions). */
   extProcStats: ExtProcStats;
 }

@@ -6,10 +6,11 @@
 // fail to resolve answers 500 directly. Query-parameter matches are not modelled by the gateway
 // and are left out.
 import type { KubeObject } from "@testbed/apimachinery";
-import { EXT_PROC_FILTER_NAME, type MeshProfile } from "@testbed/gateway";
+import { EXT_PROC_FILTER_NAME } from "@testbed/gateway";
 import { type BackendProblem, type ResolvedBackend, resolveBackend } from "./backends.js";
 import { extProcPerRoute } from "./ext-proc.js";
 import type { InferencePoolView } from "./inference-pools.js";
+import { inferencePoolGroup, type IstioVersion } from "./istio-version.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
 
 /** One Envoy route made from an HTTPRoute match, with its precedence and the pool it targets. */
@@ -37,7 +38,7 @@ interface RuleMatch {
   method?: string;
 }
 
-export function translateHttpRoute(snapshot: MeshSnapshot, route: KubeObject, profile: MeshProfile): RouteTranslation {
+export function translateHttpRoute(snapshot: MeshSnapshot, route: KubeObject, istio: IstioVersion): RouteTranslation {
   const namespace = route.metadata.namespace ?? "default";
   const routes: TranslatedRoute[] = [];
   const problems: BackendProblem[] = [];
@@ -45,7 +46,7 @@ export function translateHttpRoute(snapshot: MeshSnapshot, route: KubeObject, pr
     const name =
       typeof rule.name === "string" && rule.name !== "" ? rule.name : `${namespace}.${route.metadata.name}.${index}`;
     const resolved = ((rule.backendRefs ?? []) as Array<Record<string, unknown>>).map((ref) =>
-      resolveBackend(snapshot, namespace, ref),
+      resolveBackend(snapshot, namespace, ref, inferencePoolGroup(istio)),
     );
     problems.push(...resolved.filter((r): r is BackendProblem => !r.ok));
     const backends = resolved.filter((r): r is ResolvedBackend => r.ok && r.weight > 0);
@@ -53,7 +54,7 @@ export function translateHttpRoute(snapshot: MeshSnapshot, route: KubeObject, pr
     const matches = ((rule.matches ?? []) as RuleMatch[]).length > 0 ? (rule.matches as RuleMatch[]) : [{}];
     for (const match of matches) {
       routes.push({
-        envoy: envoyRoute(name, match, rule, backends, pool, profile),
+        envoy: envoyRoute(name, match, rule, backends, pool, istio),
         rank: rank(match),
         pool,
       });
@@ -68,7 +69,7 @@ function envoyRoute(
   rule: Record<string, unknown>,
   backends: ResolvedBackend[],
   pool: InferencePoolView | undefined,
-  profile: MeshProfile,
+  istio: IstioVersion,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { name, match: envoyMatch(match) };
   if (backends.length === 0) {
@@ -76,7 +77,7 @@ function envoyRoute(
     return out;
   }
   out.route = routeAction(match, rule, backends);
-  const perRoute = pool ? extProcPerRoute(pool, profile) : undefined;
+  const perRoute = pool ? extProcPerRoute(pool, istio) : undefined;
   if (perRoute) out.typed_per_filter_config = { [EXT_PROC_FILTER_NAME]: perRoute };
   return out;
 }
