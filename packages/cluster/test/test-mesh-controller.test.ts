@@ -20,7 +20,7 @@ let running: MeshController | undefined;
 beforeAll(() => setPrivilegedPorts(false));
 afterEach(() => running?.stop());
 
-async function cluster0(options: { gatewayPods?: boolean; meshProfile?: "ossm-3.2" | "upstream" } = {}) {
+async function cluster0(options: { gatewayPods?: boolean } = {}) {
   const store = new ObjectStore(new SimulatedClock(Date.parse("2026-01-01T00:00:00Z")));
   const hub = new MeshConfigHub();
   const logs: string[] = [];
@@ -28,7 +28,7 @@ async function cluster0(options: { gatewayPods?: boolean; meshProfile?: "ossm-3.
     const { uid: _uid, creationTimestamp: _created, generation: _generation, ...metadata } = object.metadata;
     store.create({ ...object, metadata });
   }
-  const controller = new MeshController({ hub, meshProfile: options.meshProfile ?? "ossm-3.2" });
+  const controller = new MeshController({ hub });
   running = controller;
   controller.start({
     store,
@@ -178,11 +178,14 @@ describe("MeshController", () => {
     store.create(parse(SEED_ENVOY_FILTER_YAML) as KubeObject);
     await settle();
     const config = hub.current(GW_KEY) as Record<string, unknown>;
-    expect(effectiveOnRoute(config, CHAT, "ossm-3.2").clusterName).toBe(
+    expect(effectiveOnRoute(config, CHAT).clusterName).toBe(
       "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local",
     );
     const maas = hub.current("openshift-ingress/maas-gateway") as Record<string, unknown>;
-    expect(effectiveOnRoute(maas, "my-first-model.qwen3-0-6b-maas-route.1", "ossm-3.2").clusterName).toBe("dummy");
+    // maas-gateway is not selected: its pool route keeps Istio's override, the EPP cluster (state A there).
+    expect(effectiveOnRoute(maas, "my-first-model.qwen3-0-6b-maas-route.1").clusterName).toBe(
+      "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local",
+    );
     const filter = store.require("networking.istio.io/EnvoyFilter", "openshift-ingress", "fix-extproc-body-mode");
     expect(filter.status.conditions[0]).toMatchObject({
       type: "Applied",
