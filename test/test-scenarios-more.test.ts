@@ -6,8 +6,8 @@ describe("shipped scenarios", () => {
   it("maas", async () => {
     await runShipped("maas", 237);
   }, 60_000);
-  it("upstream-mesh", async () => {
-    await runShipped("upstream-mesh", 238);
+  it("tls-only", async () => {
+    await runShipped("tls-only", 238);
   }, 60_000);
   it("failures", async () => {
     await runShipped("failures", 239);

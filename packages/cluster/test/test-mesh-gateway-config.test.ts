@@ -67,11 +67,7 @@ function secondModel(objects: KubeObject[]): KubeObject[] {
   return [pool, route];
 }
 
-function generate(
-  snapshot: MeshSnapshot,
-  gateway = "openshift-ai-inference",
-  istio: IstioVersion = "1.26",
-) {
+function generate(snapshot: MeshSnapshot, gateway = "openshift-ai-inference", istio: IstioVersion = "1.26") {
   const object = snapshot.gateways.find((g) => g.metadata.name === gateway) as KubeObject;
   return generateGatewayConfig(snapshot, object, { istio });
 }
@@ -215,9 +211,15 @@ describe("generated gateway config for the seed's topology", () => {
   it("two HTTPRoutes on one hostname: up to Istio 1.28 only the older keeps its per-route ext_proc; 1.29 keeps both", () => {
     const snapshot = seed((objects) => [...objects, ...secondModel(objects)]);
     const second = "my-first-model.second-kserve-route.1";
-    expect(route(generate(snapshot, "openshift-ai-inference", "1.27").config, second).typed_per_filter_config).toBeUndefined();
-    expect(route(generate(snapshot, "openshift-ai-inference", "1.27").config, CHAT).typed_per_filter_config).toBeDefined();
-    expect(route(generate(v1Pools(snapshot), "openshift-ai-inference", "1.28").config, second).typed_per_filter_config).toBeUndefined();
+    expect(
+      route(generate(snapshot, "openshift-ai-inference", "1.27").config, second).typed_per_filter_config,
+    ).toBeUndefined();
+    expect(
+      route(generate(snapshot, "openshift-ai-inference", "1.27").config, CHAT).typed_per_filter_config,
+    ).toBeDefined();
+    expect(
+      route(generate(v1Pools(snapshot), "openshift-ai-inference", "1.28").config, second).typed_per_filter_config,
+    ).toBeUndefined();
     const fixed = generate(v1Pools(snapshot), "openshift-ai-inference", "1.29").config;
     expect(effectiveOnRoute(fixed, second, "1.37").clusterName).toBe(
       "outbound|9002||second-epp-service.my-first-model.svc.cluster.local",

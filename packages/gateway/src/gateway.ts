@@ -124,7 +124,13 @@ export async function startGateway(
     runtime: () => runtime,
     async update(next) {
       const read = readGatewayConfig(next);
-      const nextRuntime = new GatewayRuntime(read.config, runtime, read.warnings, settings.envoyVersion, settings.clock);
+      const nextRuntime = new GatewayRuntime(
+        read.config,
+        runtime,
+        read.warnings,
+        settings.envoyVersion,
+        settings.clock,
+      );
       const previous = runtime;
       runtime = nextRuntime;
       current = read.config;

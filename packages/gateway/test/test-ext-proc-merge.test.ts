@@ -105,7 +105,10 @@ describe("per-route failure_mode_allow (ExtProcOverrides field 8, envoy PR #4001
           name: "*:80",
           domains: ["*"],
           routes: [
-            { match: { prefix: "/" }, typed_per_filter_config: { "envoy.filters.http.ext_proc": { ...istioOverride } } },
+            {
+              match: { prefix: "/" },
+              typed_per_filter_config: { "envoy.filters.http.ext_proc": { ...istioOverride } },
+            },
           ],
         },
       ],

@@ -189,7 +189,10 @@ describe.each(ENVOY_VERSIONS)("the seed's bugs, state by state, at an Envoy %s g
   });
 
   it("the TLS fix alone (no EnvoyFilter) fixes Bugs 1–3: Istio's own override already reaches the EPP", async () => {
-    const g = await gateway({ baseFilter: ISTIO_BASE_FILTER, routeOverride: ISTIO_ROUTE_OVERRIDE, epp: servingEpp }, version);
+    const g = await gateway(
+      { baseFilter: ISTIO_BASE_FILTER, routeOverride: ISTIO_ROUTE_OVERRIDE, epp: servingEpp },
+      version,
+    );
     const response = await chat(g);
     expect(response.status).toBe(200);
     expect(response.marked).toBe("true");
@@ -211,12 +214,15 @@ describe("a FailClose pool (route failure_mode_allow false) behind the self-sign
     );
   });
 
-  it.each(["1.35", "1.36", "1.37"] as const)("Envoy %s honours it: fail-closed, 500 instead of a silent 400", async (version) => {
-    const g = await gateway({ baseFilter: ISTIO_BASE_FILTER, routeOverride: failClose, epp: selfSignedEpp }, version);
-    const response = await chat(g);
-    expect(response.status).toBe(500);
-    expect(g.warnings).toEqual([]);
-    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
-    expect(stats).toContain("http.outbound_0.0.0.0_80.ext_proc.streams_failed: 1");
-  });
+  it.each(["1.35", "1.36", "1.37"] as const)(
+    "Envoy %s honours it: fail-closed, 500 instead of a silent 400",
+    async (version) => {
+      const g = await gateway({ baseFilter: ISTIO_BASE_FILTER, routeOverride: failClose, epp: selfSignedEpp }, version);
+      const response = await chat(g);
+      expect(response.status).toBe(500);
+      expect(g.warnings).toEqual([]);
+      const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+      expect(stats).toContain("http.outbound_0.0.0.0_80.ext_proc.streams_failed: 1");
+    },
+  );
 });

@@ -1,4 +1,5 @@
 export { ScenarioError } from "./fields.js";
+export { matrixText, runMatrix } from "./matrix.js";
 export type { Scenario } from "./model.js";
 export { displayName, loadScenario, parseScenario } from "./parse-scenario.js";
 export { headerText, setupText, stepText, summaryText } from "./report-text.js";

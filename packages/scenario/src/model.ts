@@ -11,6 +11,8 @@ export interface Scenario {
   topology: string;
   /** The Istio release the cluster's mesh behaves as (`istio: "1.27"`; default 1.26). */
   istio: IstioVersion;
+  /** `istio: [1.26, 1.28]`: run once per release, each on its own testbed, and compare them in a table. */
+  matrix: IstioVersion[] | undefined;
   seed: number;
   timeScale: number;
   /** Kubelet back-off before restarting a crashed container (CrashLoopBackOff); default 0.2 s. */
@@ -25,6 +27,8 @@ export interface Step {
   note?: string;
   action: Action;
   expect: Expectations;
+  /** `expectIstio: {"1.28": {...}}`: what to expect on a given release of a matrix scenario (else `expect`). */
+  expectByIstio?: Partial<Record<IstioVersion, Expectations>>;
 }
 
 export type Action =

@@ -1,7 +1,7 @@
 // A scenario file → a validated Scenario, or a ScenarioError naming the file, the field and its line.
 import { existsSync, readFileSync } from "node:fs";
 import { basename, relative } from "node:path";
-import { DEFAULT_ISTIO_VERSION, ISTIO_VERSIONS, isIstioVersion } from "@testbed/cluster";
+import { DEFAULT_ISTIO_VERSION, ISTIO_VERSIONS, type IstioVersion, isIstioVersion } from "@testbed/cluster";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import {
   asNumber,
@@ -68,8 +68,9 @@ function fromValue(value: unknown, file: string): Scenario {
   onlyKeys(value, TOP_LEVEL, []);
   const topology = topologyPath(optionalString(value, "topology", []) ?? "rhoai-3.2");
   if (!existsSync(topology)) fail(["topology"], `no such topology: ${optionalString(value, "topology", [])}`);
-  const istio = optionalString(value, "istio", []) ?? DEFAULT_ISTIO_VERSION;
-  if (!isIstioVersion(istio)) fail(["istio"], `expected one of ${ISTIO_VERSIONS.join(", ")}, got "${istio}"`);
+  const matrix = Array.isArray(value.istio) ? value.istio.map((v, i) => istioVersion(v, ["istio", i])) : undefined;
+  if (matrix?.length === 0) fail(["istio"], "a list of releases needs at least one");
+  const istio = matrix?.[0] ?? istioVersion(value.istio ?? DEFAULT_ISTIO_VERSION, ["istio"]);
   if (!Array.isArray(value.steps))
     fail(["steps"], value.steps === undefined ? "required field is missing" : "expected a list");
   const name = optionalString(value, "name", []) ?? basename(file).replace(/\.ya?ml$/, "");
@@ -80,6 +81,7 @@ function fromValue(value: unknown, file: string): Scenario {
     file,
     topology,
     istio,
+    matrix,
     seed: value.seed === undefined ? 0 : asNumber(value.seed, ["seed"], { integer: true, min: 0 }),
     timeScale: optionalNumber(value, "timeScale", [], { min: 0 }) ?? 0,
     restartBackoffMs: (optionalNumber(value, "restartBackoffSeconds", [], { min: 0 }) ?? 0.2) * 1000,
@@ -98,4 +100,9 @@ function stepList(value: unknown, key: string): Step[] {
 export function displayName(file: string): string {
   const inside = relative(REPOSITORY_ROOT, file);
   return inside.startsWith("..") || inside === "" ? file : inside;
+}
+
+function istioVersion(value: unknown, path: FieldPath): IstioVersion {
+  if (!isIstioVersion(value)) fail(path, `expected one of ${ISTIO_VERSIONS.join(", ")}, got ${JSON.stringify(value)}`);
+  return value;
 }

@@ -6,9 +6,7 @@ const OUTPUT_LINES = 20;
 
 export function headerText(scenario: Scenario, seed: number, timeScale: number): string {
   const lines = [`Scenario ${scenario.name}: ${scenario.title}`];
-  lines.push(
-    `topology ${scenario.topology}, Istio ${scenario.istio}, seed ${seed}, time scale ${timeScale}`,
-  );
+  lines.push(`topology ${scenario.topology}, Istio ${scenario.istio}, seed ${seed}, time scale ${timeScale}`);
   if (scenario.description) lines.push("", scenario.description);
   return `${lines.join("\n")}\n`;
 }

@@ -1,7 +1,13 @@
 import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { DEFAULT_ENVOY_VERSION, ENVOY_VERSIONS, GatewayConfigError, isEnvoyVersion, startGateway } from "@testbed/gateway";
+import {
+  DEFAULT_ENVOY_VERSION,
+  ENVOY_VERSIONS,
+  GatewayConfigError,
+  isEnvoyVersion,
+  startGateway,
+} from "@testbed/gateway";
 import type { Command } from "../command.js";
 import { parseCommandFlags } from "../command-flags.js";
 import { waitForShutdownSignal } from "../shutdown.js";
@@ -36,7 +42,9 @@ export const gatewayCommand: Command = {
     const { values } = parsed;
     const envoyVersion = values.envoy ?? DEFAULT_ENVOY_VERSION;
     if (!isEnvoyVersion(envoyVersion)) {
-      process.stderr.write(`testbed gateway: --envoy must be one of ${ENVOY_VERSIONS.join(", ")}, got ${envoyVersion}\n`);
+      process.stderr.write(
+        `testbed gateway: --envoy must be one of ${ENVOY_VERSIONS.join(", ")}, got ${envoyVersion}\n`,
+      );
       return 2;
     }
     if (!values.config) {

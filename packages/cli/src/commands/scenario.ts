@@ -4,7 +4,8 @@ import {
   headerText,
   listScenarios,
   loadScenario,
-  runScenario,
+  matrixText,
+  runMatrix,
   ScenarioError,
   scenarioFile,
   setupText,
@@ -108,12 +109,15 @@ async function runCommand(argv: string[]): Promise<number> {
       timeScale ?? scenario.timeScale,
     ),
   );
-  let report: Awaited<ReturnType<typeof runScenario>>;
+  let reports: Awaited<ReturnType<typeof runMatrix>>;
   try {
-    report = await runScenario(scenario, {
+    reports = await runMatrix(scenario, {
       seed,
       timeScale,
       subnet: Number(values.subnet),
+      onRelease: (istio) => {
+        if (scenario.matrix) write(`\n═══ Istio ${istio} ${"═".repeat(60)}\n`);
+      },
       onSetup: (results) => write(setupText(results)),
       onStep: (result) => write(stepText(result)),
     });
@@ -122,9 +126,11 @@ async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`testbed scenario run: ${(error as Error).message}\n`);
     return 1;
   }
-  if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  const report = reports[0] as (typeof reports)[number];
+  if (json) process.stdout.write(`${JSON.stringify(scenario.matrix ? reports : report, null, 2)}\n`);
+  else if (scenario.matrix) write(matrixText(reports));
   else write(summaryText(report));
-  return report.summary.ok ? 0 : 1;
+  return reports.every((r) => r.summary.ok) ? 0 : 1;
 }
 
 function checkFlags(values: Record<string, string | boolean | undefined>, positionals: string[]): string | undefined {

@@ -121,7 +121,14 @@ export const upCommand: Command = {
           warn: (line) => process.stderr.write(`${line}\n`),
         })
       : undefined;
-    process.stdout.write(banner(testbed, Date.now() - started, gatewayAddress, `Istio ${istioRelease(istio)} (Envoy ${envoyVersionOf(istio)})`));
+    process.stdout.write(
+      banner(
+        testbed,
+        Date.now() - started,
+        gatewayAddress,
+        `Istio ${istioRelease(istio)} (Envoy ${envoyVersionOf(istio)})`,
+      ),
+    );
     if (prometheus) process.stdout.write(`Prometheus: ${prometheus.url} (scraping the vLLM pods and the EPP)\n\n`);
     const signal = await shutdown;
     process.stderr.write(`\n${signal}: stopping the testbed…\n`);

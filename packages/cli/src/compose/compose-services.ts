@@ -90,14 +90,7 @@ export function schedulerService(pod: KubeObject): ComposeService {
 
 export function gatewayService(pod: KubeObject, name: string, envoyVersion: string): ComposeService {
   return {
-    ...base(pod, [
-      "gateway",
-      "--config",
-      `/etc/testbed/gateways/${name}.yaml`,
-      "--envoy",
-      envoyVersion,
-      "--watch",
-    ]),
+    ...base(pod, ["gateway", "--config", `/etc/testbed/gateways/${name}.yaml`, "--envoy", envoyVersion, "--watch"]),
     ports: GATEWAY_PORTS[name] ?? [],
     volumes: [
       "./deploy/compose/gateways:/etc/testbed/gateways:ro",

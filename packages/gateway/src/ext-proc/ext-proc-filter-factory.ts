@@ -1,10 +1,10 @@
 // envoy.filters.http.ext_proc in the chain: its registration and the factory that makes each request's run.
 import type { ExternalProcessorConfig } from "../config/envoy-types.js";
+import type { EnvoyVersion } from "../envoy-version.js";
 import type { FilterRegistration } from "../filters/filter-registry.js";
 import type { FilterContext, FilterRun, HttpFilterFactory } from "../filters/http-filter.js";
 import { EXT_PROC_FILTER_NAME, readExternalProcessor, readPerRoute } from "./ext-proc-config.js";
 import { ExtProcFilterRun } from "./ext-proc-filter.js";
-import type { EnvoyVersion } from "../envoy-version.js";
 import { effectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
 

@@ -14,8 +14,8 @@ import type { BackendProblem } from "./backends.js";
 import { generateClusters } from "./clusters.js";
 import { baseExtProcFilter, routerFilter } from "./ext-proc.js";
 import type { InferencePoolView } from "./inference-pools.js";
-import { listenerTls } from "./listener-tls.js";
 import { asSeenBy, type IstioVersion, keepsExtProcOfMergedRoutes } from "./istio-version.js";
+import { listenerTls } from "./listener-tls.js";
 import { byAge, type MeshSnapshot } from "./mesh-snapshot.js";
 import { ADMIN_PORT, listenerName } from "./names.js";
 import { attachRoutes, type GatewayListenerView, gatewayListeners, type ParentAttachment } from "./route-attachment.js";
@@ -87,7 +87,14 @@ export function generateGatewayConfig(
     const programmed = views.filter((v, i) => v.port === port && reports[i]?.programmed);
     if (programmed.length === 0) continue;
     listeners.push(
-      envoyListener(snapshot, gateway, port, programmed, { attachments, translations, istio: options.istio }, pools.size > 0),
+      envoyListener(
+        snapshot,
+        gateway,
+        port,
+        programmed,
+        { attachments, translations, istio: options.istio },
+        pools.size > 0,
+      ),
     );
   }
   const config: EnvoyConfig = {

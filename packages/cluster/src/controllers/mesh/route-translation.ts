@@ -10,7 +10,7 @@ import { EXT_PROC_FILTER_NAME } from "@testbed/gateway";
 import { type BackendProblem, type ResolvedBackend, resolveBackend } from "./backends.js";
 import { extProcPerRoute } from "./ext-proc.js";
 import type { InferencePoolView } from "./inference-pools.js";
-import { inferencePoolGroup, type IstioVersion } from "./istio-version.js";
+import { type IstioVersion, inferencePoolGroup } from "./istio-version.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
 
 /** One Envoy route made from an HTTPRoute match, with its precedence and the pool it targets. */
