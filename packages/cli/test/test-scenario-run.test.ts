@@ -126,7 +126,7 @@ describe("testbed scenario run on the rhoai-3.2 topology", () => {
 
   it("prints one JSON document whose only wall-clock values are under timings", () => {
     expect(Object.keys(report).sort()).toEqual(["phases", "scenario", "setup", "steps", "summary", "timings"]);
-    expect(report.scenario).toMatchObject({ name: "runner-test", seed: 3, timeScale: 0, meshProfile: "ossm-3.2" });
+    expect(report.scenario).toMatchObject({ name: "runner-test", seed: 3, timeScale: 0, istio: "1.26" });
     expect(report.timings.stepsMs).toHaveLength(9);
     expect(Object.keys(report.timings.load ?? {})).toEqual(["5"]);
     expect(JSON.stringify(report.steps)).not.toMatch(/durationMs|requestsPerSecond/);
