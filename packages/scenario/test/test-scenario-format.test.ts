@@ -54,9 +54,12 @@ describe("scenario format validation", () => {
 
   it.each([
     ['istio: "1.30"\nsteps: []\n', 'istio (line 1): expected one of 1.26, 1.27, 1.28, 1.29, got "1.30"'],
-    ['istio: ["1.26", upstream]\nsteps: []\n', 'istio[1] (line 1): expected one of 1.26, 1.27, 1.28, 1.29, got "upstream"'],
+    [
+      'istio: ["1.26", upstream]\nsteps: []\n',
+      'istio[1] (line 1): expected one of 1.26, 1.27, 1.28, 1.29, got "upstream"',
+    ],
     ["meshProfile: ossm-3.2\nsteps: []\n", "meshProfile (line 1): unknown field"],
-    ['steps:\n  - oc: get pods\n    expectIstio: {"2.0": {}}\n', 'steps[0].expectIstio.2.0 (line 3): expected one of'],
+    ['steps:\n  - oc: get pods\n    expectIstio: {"2.0": {}}\n', "steps[0].expectIstio.2.0 (line 3): expected one of"],
   ])("rejects an Istio release it does not model (%s)", (text, message) => {
     expect(errorOf(text).message).toContain(message);
   });
