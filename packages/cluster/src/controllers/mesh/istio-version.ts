@@ -6,7 +6,7 @@
 import type { EnvoyVersion } from "@testbed/gateway";
 import { groupOfObject } from "./inference-pools.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
-import { POOL_GROUP_ALPHA, POOL_GROUP_V1 } from "./names.js";
+import { POOL_GROUP_ALPHA, POOL_GROUP_V1, PROXY_IMAGE } from "./names.js";
 
 /** The Istio minor releases the testbed models, oldest first. */
 export const ISTIO_VERSIONS = ["1.26", "1.27", "1.28", "1.29"] as const;
@@ -20,16 +20,18 @@ export const DEFAULT_ISTIO_VERSION: IstioVersion = "1.26";
 interface IstioProfile {
   /** The patch release(s) the profile stands for. */
   release: string;
+  /** The gateway's istio-proxy image (`oc get pods -o jsonpath={..image}` names the release). */
+  proxyImage: string;
   /** The Envoy minor release of that Istio's proxy (istio/proxy WORKSPACE ENVOY_SHA). */
   envoy: EnvoyVersion;
 }
 
 const PROFILES: Record<IstioVersion, IstioProfile> = {
   // Upstream 1.26 has no InferencePool support; OpenShift's 1.26.2-redhat backports it.
-  "1.26": { release: "1.26.2-redhat (OCP 4.20)", envoy: "1.34" },
-  "1.27": { release: "1.27.0–1.27.9 (upstream)", envoy: "1.35" },
-  "1.28": { release: "1.28.0–1.28.4", envoy: "1.36" },
-  "1.29": { release: "1.29.0+", envoy: "1.37" },
+  "1.26": { release: "1.26.2-redhat (OCP 4.20)", proxyImage: PROXY_IMAGE, envoy: "1.34" },
+  "1.27": { release: "1.27.0–1.27.9 (upstream)", proxyImage: "docker.io/istio/proxyv2:1.27.0", envoy: "1.35" },
+  "1.28": { release: "1.28.0–1.28.4", proxyImage: "docker.io/istio/proxyv2:1.28.4", envoy: "1.36" },
+  "1.29": { release: "1.29.0+", proxyImage: "docker.io/istio/proxyv2:1.29.0", envoy: "1.37" },
 };
 
 export function isIstioVersion(value: unknown): value is IstioVersion {
@@ -43,6 +45,11 @@ function atLeast(version: IstioVersion, minimum: IstioVersion): boolean {
 /** The Envoy release a gateway of this Istio runs. */
 export function envoyVersionOf(version: IstioVersion): EnvoyVersion {
   return PROFILES[version].envoy;
+}
+
+/** The istio-proxy image of the release's gateways. */
+export function proxyImage(version: IstioVersion): string {
+  return PROFILES[version].proxyImage;
 }
 
 /** The patch release(s) a profile stands for, for banners and reports. */

@@ -15,7 +15,7 @@ import { applyEnvoyFilters, type EnvoyFilterOutcome } from "./envoy-filter/apply
 import { type GatewayGeneration, gatewayKey, generateGatewayConfig } from "./gateway-config.js";
 import { gatewayDeployment, gatewayPodLabels, gatewayService } from "./gateway-deployment.js";
 import { readInferencePool } from "./inference-pools.js";
-import { asSeenBy, DEFAULT_ISTIO_VERSION, type IstioVersion, inferencePoolGroup } from "./istio-version.js";
+import { asSeenBy, DEFAULT_ISTIO_VERSION, type IstioVersion, inferencePoolGroup, proxyImage } from "./istio-version.js";
 import { type MeshSnapshot, snapshotFromStore, WATCHED_KINDS } from "./mesh-snapshot.js";
 import { GATEWAY_GROUP, gatewayDeploymentName, MESH_CONTROLLER_NAMES, ROOT_NAMESPACE } from "./names.js";
 import { shadowService } from "./shadow-service.js";
@@ -70,7 +70,7 @@ export class MeshController extends QueuedController {
       .peekList(GATEWAY)
       .filter((g) => classes.has(String(g.spec?.gatewayClassName)) && !g.metadata.deletionTimestamp);
     for (const gateway of gateways) {
-      this.ensure(store, gatewayDeployment(gateway));
+      this.ensure(store, gatewayDeployment(gateway, proxyImage(this.istio)));
       this.ensure(store, gatewayService(gateway));
     }
     for (const pool of store.peekList(`${inferencePoolGroup(this.istio)}/InferencePool`)) {
