@@ -3,6 +3,7 @@ import { SimulatedClock } from "@testbed/common";
 import { readGatewayConfig } from "@testbed/gateway";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import type { IstioVersion } from "../src/controllers/mesh/istio-version.js";
 import { MeshController } from "../src/controllers/mesh/mesh-controller.js";
 import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
 import { setPrivilegedPorts } from "../src/network/ports.js";
@@ -20,7 +21,7 @@ let running: MeshController | undefined;
 beforeAll(() => setPrivilegedPorts(false));
 afterEach(() => running?.stop());
 
-async function cluster0(options: { gatewayPods?: boolean } = {}) {
+async function cluster0(options: { gatewayPods?: boolean; istio?: IstioVersion } = {}) {
   const store = new ObjectStore(new SimulatedClock(Date.parse("2026-01-01T00:00:00Z")));
   const hub = new MeshConfigHub();
   const logs: string[] = [];
@@ -28,7 +29,7 @@ async function cluster0(options: { gatewayPods?: boolean } = {}) {
     const { uid: _uid, creationTimestamp: _created, generation: _generation, ...metadata } = object.metadata;
     store.create({ ...object, metadata });
   }
-  const controller = new MeshController({ hub });
+  const controller = new MeshController({ hub, ...(options.istio ? { istio: options.istio } : {}) });
   running = controller;
   controller.start({
     store,
@@ -97,6 +98,21 @@ describe("MeshController", () => {
       selector: pool.spec.selector,
       ports: [{ port: 54321, targetPort: 8000 }],
     });
+  });
+
+  it("as Istio 1.28, reads only v1 InferencePools: RHOAI 3.2's v1alpha2 pool gets no shadow Service, no status", async () => {
+    const { store, hub } = await cluster0({ istio: "1.28" });
+    expect(store.get("Service", "my-first-model", "qwen3-0-6b-inference-pool-ip-a5e07bf3")).toBeUndefined();
+    const pool = store.require(
+      "inference.networking.x-k8s.io/InferencePool",
+      "my-first-model",
+      "qwen3-0-6b-inference-pool",
+    );
+    expect(pool.status?.parent ?? []).toEqual([]);
+    const config = hub.current(GW_KEY) as Record<string, unknown>;
+    expect(JSON.stringify(config)).not.toContain(POOL_CLUSTER);
+    const deployment = store.list("apps/Deployment", { namespace: "openshift-ingress" })[0];
+    expect(deployment?.spec.template.spec.containers[0].image).toBe("docker.io/istio/proxyv2:1.28.4");
   });
 
   it("publishes each gateway's config under <namespace>/<name> and writes statuses", async () => {
