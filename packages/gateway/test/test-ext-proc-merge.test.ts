@@ -85,6 +85,17 @@ describe.each(ENVOY_VERSIONS)("ExtProcPerRoute merge, Envoy %s", (version) => {
   });
 });
 
+describe("fail-open with a FULL_DUPLEX_STREAMED body (envoy PR #41276, Filter::failureModeAllow)", () => {
+  it.each([
+    ["1.34", false],
+    ["1.35", false],
+    ["1.36", true],
+    ["1.37", true],
+  ] as const)("Envoy %s: fail-open ends once the body reached the filter: %s", (version, ends) => {
+    expect(effectiveExtProc(base, istioOverride, version).failOpenOnlyBeforeFullDuplexBody).toBe(ends);
+  });
+});
+
 describe("per-route failure_mode_allow (ExtProcOverrides field 8, envoy PR #40014)", () => {
   it("Envoy 1.34 does not know it: the base filter's fail-open applies", () => {
     expect(effectiveExtProc(base, istioOverride, "1.34").failureModeAllow).toBe(true);

@@ -108,7 +108,10 @@ function upstreamHosts(handle: GatewayHandle): string[] {
   return handle.accessLog.lines.filter((l) => l.includes(CHAT)).map((l) => /" "([^"]+)" outbound/.exec(l)?.[1] ?? "-");
 }
 
-describe.each(ENVOY_VERSIONS)("the seed's bugs, state by state, at an Envoy %s gateway", (version) => {
+/** Envoy 1.34 and 1.35 fail open whenever failure_mode_allow says so; from 1.36 not after a FULL_DUPLEX body arrived. */
+const FAIL_OPEN_AFTER_BODY = ["1.34", "1.35"] as const;
+
+describe.each(FAIL_OPEN_AFTER_BODY)("the seed's body-losing states at an Envoy %s gateway", (version) => {
   it("A (as shipped): the route's override sends the body FULL_DUPLEX to the EPP, TLS fails after the move — 400 Field required", async () => {
     const g = await gateway(
       { baseFilter: ISTIO_BASE_FILTER, routeOverride: ISTIO_ROUTE_OVERRIDE, epp: selfSignedEpp },
@@ -129,20 +132,6 @@ describe.each(ENVOY_VERSIONS)("the seed's bugs, state by state, at an Envoy %s g
     expect(line).toMatch(/"POST \/my-first-model\/qwen3-0-6b\/v1\/chat\/completions HTTP\/1\.1" 400 - via_upstream/);
     expect(line).toContain(POOL_CLUSTER);
     expect(g.accessLog.lines.find((l) => l.includes("/v1/models"))).toContain(SERVICE_CLUSTER);
-  });
-
-  it("B (HTTP_ROUTE patch, body STREAMED): the override lost its grpc_service, `dummy` fails at start — 200, round robin, EPP cx_total 0", async () => {
-    const g = await gateway(
-      { baseFilter: ISTIO_BASE_FILTER, routeOverride: SEED_ROUTE_PATCH_OVERRIDE, epp: selfSignedEpp },
-      version,
-    );
-    for (let i = 0; i < 40; i++) expect((await chat(g)).status).toBe(200);
-    const counts = new Map<string, number>();
-    for (const host of upstreamHosts(g)) counts.set(host, (counts.get(host) ?? 0) + 1);
-    expect([...counts.values()]).toEqual([10, 10, 10, 10]);
-    expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(0);
-    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
-    expect(stats).toContain("http.outbound_0.0.0.0_80.ext_proc.failure_mode_allowed: 40");
   });
 
   it("C (the seed's HTTP_FILTER patch): every request now reaches the EPP and fails TLS — cx_total = cx_connect_fail = 5, POSTs 400", async () => {
@@ -167,6 +156,22 @@ describe.each(ENVOY_VERSIONS)("the seed's bugs, state by state, at an Envoy %s g
     // The catch-all route has no override: the patched base filter makes it try the EPP too.
     expect((await fetch(url(g, "/my-first-model/qwen3-0-6b/v1/models"))).status).toBe(200);
     expect(await clusterStat(g, EPP_CLUSTER, "cx_connect_fail")).toBe(6);
+  });
+});
+
+describe.each(ENVOY_VERSIONS)("the seed's other states at an Envoy %s gateway", (version) => {
+  it("B (HTTP_ROUTE patch, body STREAMED): the override lost its grpc_service, `dummy` fails at start — 200, round robin, EPP cx_total 0", async () => {
+    const g = await gateway(
+      { baseFilter: ISTIO_BASE_FILTER, routeOverride: SEED_ROUTE_PATCH_OVERRIDE, epp: selfSignedEpp },
+      version,
+    );
+    for (let i = 0; i < 40; i++) expect((await chat(g)).status).toBe(200);
+    const counts = new Map<string, number>();
+    for (const host of upstreamHosts(g)) counts.set(host, (counts.get(host) ?? 0) + 1);
+    expect([...counts.values()]).toEqual([10, 10, 10, 10]);
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(0);
+    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+    expect(stats).toContain("http.outbound_0.0.0.0_80.ext_proc.failure_mode_allowed: 40");
   });
 
   it("D (scheduler --cert-path): TLS succeeds, the EPP routes every request and marks the response", async () => {
@@ -199,6 +204,15 @@ describe.each(ENVOY_VERSIONS)("the seed's bugs, state by state, at an Envoy %s g
     expect(JSON.parse(response.body).usage.prompt_tokens).toBe(9);
   });
 });
+
+describe.each(["1.36", "1.37"] as const)(
+  "Envoy %s: fail-open ends once a FULL_DUPLEX body reached the filter",
+  (version) => {
+    it.todo(
+      `A and C answer 500 ext_proc_error_gRPC_error_14 on Envoy ${version} (envoy PR #41276) — the exchange must honour EffectiveExtProc.failOpenOnlyBeforeFullDuplexBody`,
+    );
+  },
+);
 
 describe("a FailClose pool (route failure_mode_allow false) behind the self-signed EPP", () => {
   const failClose = {

@@ -6,7 +6,9 @@
 // replaces the service (cluster and timeout), metadata namespace lists are replaced in their
 // entirety. What differs between releases: ExtProcOverrides.failure_mode_allow (field 8, envoy PR
 // #40014) exists only from Envoy 1.35; an older Envoy does not know the field, so the base filter's
-// failure_mode_allow decides. message_timeout and allow_mode_override are never per-route.
+// failure_mode_allow decides. message_timeout and allow_mode_override are never per-route. From
+// Envoy 1.36 (envoy PR #41276) `Filter::failureModeAllow()` answers false once a FULL_DUPLEX_STREAMED
+// body has reached the filter: fail-open then holds only until the first body chunk.
 import type {
   ExternalProcessorConfig,
   ExtProcPerRoute,
@@ -20,6 +22,9 @@ import { EXT_PROC_FILTER_NAME } from "./ext-proc-config.js";
 /** The first Envoy release that reads ExtProcOverrides.failure_mode_allow. */
 export const PER_ROUTE_FAILURE_MODE_SINCE: EnvoyVersion = "1.35";
 
+/** The first Envoy release whose fail-open ends once a FULL_DUPLEX_STREAMED body was received. */
+export const FULL_DUPLEX_FAIL_OPEN_ENDS_SINCE: EnvoyVersion = "1.36";
+
 /** The settings one request's ext_proc filter runs with. */
 export interface EffectiveExtProc {
   /** The Envoy release whose semantics apply (the exchange consults it for version-specific behaviour). */
@@ -30,6 +35,11 @@ export interface EffectiveExtProc {
   /** The base filter's own mode, before any per-route override (what Envoy 1.34 reports in protocol_config). */
   baseMode: Required<ProcessingMode>;
   failureModeAllow: boolean;
+  /**
+   * Envoy ≥ 1.36: failureModeAllow no longer applies once a body in FULL_DUPLEX_STREAMED mode
+   * (either direction) has reached the filter — a later stream failure is then fail-closed.
+   */
+  failOpenOnlyBeforeFullDuplexBody: boolean;
   messageTimeoutSeconds: number;
   grpcTimeoutSeconds: number | undefined;
   allowModeOverride: boolean;
@@ -60,6 +70,7 @@ export function effectiveExtProc(
     mode: disabled ? resolveDefaults({ request_header_mode: "SKIP", response_header_mode: "SKIP" }) : mode,
     baseMode,
     failureModeAllow: perRouteFailureMode ?? base.failure_mode_allow ?? false,
+    failOpenOnlyBeforeFullDuplexBody: envoyAtLeast(envoyVersion, FULL_DUPLEX_FAIL_OPEN_ENDS_SINCE),
     messageTimeoutSeconds: base.message_timeout ?? DEFAULT_MESSAGE_TIMEOUT_SECONDS,
     grpcTimeoutSeconds: grpcService?.timeout,
     allowModeOverride: base.allow_mode_override ?? false,
