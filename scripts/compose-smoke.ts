@@ -31,7 +31,7 @@ const work = mkdtempSync(join(tmpdir(), "compose-smoke-"));
 const files = await renderCompose({
   root: ROOT,
   topology: "topologies/rhoai-3.2",
-  meshProfile: "ossm-3.2",
+  istio: "1.26",
   fixes,
   apply: [],
   subnet: 251,

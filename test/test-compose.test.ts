@@ -34,7 +34,7 @@ beforeAll(async () => {
   rendered = await renderCompose({
     root: ROOT,
     topology: "topologies/rhoai-3.2",
-    meshProfile: "ossm-3.2",
+    istio: "1.26",
     fixes: 0,
     apply: [],
     subnet: 207,

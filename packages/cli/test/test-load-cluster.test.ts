@@ -10,7 +10,7 @@ import { runLoadCommand } from "../src/commands/load.js";
 import { DEFAULT_TOPOLOGY } from "../src/commands/up.js";
 
 const ENVOY_FILTER_FIX = fileURLToPath(
-  new URL("../../../manifests/08-envoyfilter-fix-extproc-body.yaml", import.meta.url),
+  new URL("../../../manifests/07-envoyfilter-fix-extproc-body-route.yaml", import.meta.url),
 );
 const NS = "my-first-model";
 let testbed: TestbedHandle;
@@ -76,10 +76,10 @@ describe("testbed load against the testbed", () => {
     expect(cluster.pods.reduce((total: number, pod: { requests: number }) => total + pod.requests, 0)).toBe(0);
   });
 
-  it("after the EnvoyFilter fix: 200s, round robin over all four pods, EPP not in the loop (Bug 3)", async () => {
+  it("after the HTTP_ROUTE EnvoyFilter: 200s, round robin over all four pods, EPP not in the loop (Bug 2)", async () => {
     await applyManifests(storeTarget(testbed.store), await loadManifests(ENVOY_FILTER_FIX));
-    // Taken effect once the gateway runs the EnvoyFilter's base filter (its 30 s message timeout).
-    await eventually(async () => /"message_timeout":\s*"30s"/.test(await appliedGatewayConfig()));
+    // Taken effect once the gateway runs the patched route override (body STREAMED).
+    await eventually(async () => /"request_body_mode":\s*"STREAMED"/.test(await appliedGatewayConfig()));
     const run = await load([
       "--gateway",
       "openshift-ai-inference",

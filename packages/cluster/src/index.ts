@@ -22,6 +22,14 @@ export { protoMerge } from "./controllers/mesh/envoy-filter/proto-merge.js";
 export type { GatewayGeneration, GenerateOptions, ListenerReport } from "./controllers/mesh/gateway-config.js";
 export { generateGatewayConfig } from "./controllers/mesh/gateway-config.js";
 export { gatewayPodLabels } from "./controllers/mesh/gateway-deployment.js";
+export type { IstioVersion } from "./controllers/mesh/istio-version.js";
+export {
+  DEFAULT_ISTIO_VERSION,
+  envoyVersionOf,
+  ISTIO_VERSIONS,
+  isIstioVersion,
+  istioRelease,
+} from "./controllers/mesh/istio-version.js";
 export type { MeshControllerOptions } from "./controllers/mesh/mesh-controller.js";
 export { MeshController } from "./controllers/mesh/mesh-controller.js";
 export type { MeshSnapshot } from "./controllers/mesh/mesh-snapshot.js";
@@ -41,5 +49,5 @@ export { storeTarget } from "./manifests/store-target.js";
 export { addressFor, detectPrivilegedPorts, servingPort, setPrivilegedPorts } from "./network/ports.js";
 export type { ListOptions, WatchEvent, WatchEventType } from "./store/object-store.js";
 export { ObjectStore, objectId } from "./store/object-store.js";
-export type { MeshProfile, TestbedHandle, TestbedOptions } from "./testbed.js";
+export type { TestbedHandle, TestbedOptions } from "./testbed.js";
 export { DEFAULT_TESTBED_OPTIONS, gatewayAddress, notReady, startTestbed } from "./testbed.js";

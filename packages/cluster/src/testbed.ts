@@ -10,6 +10,7 @@ import { DeploymentController } from "./controllers/deployment-controller.js";
 import { IngressCertificateController } from "./controllers/ingress-certificates.js";
 import { LlmInferenceServiceController } from "./controllers/kserve/llmisvc-controller.js";
 import { KuadrantController } from "./controllers/kuadrant/kuadrant-controller.js";
+import { DEFAULT_ISTIO_VERSION, envoyVersionOf, type IstioVersion } from "./controllers/mesh/istio-version.js";
 import { MeshController } from "./controllers/mesh/mesh-controller.js";
 import { MeshConfigHub } from "./controllers/mesh-config-hub.js";
 import { ServiceCaController } from "./controllers/service-ca.js";
@@ -23,15 +24,14 @@ import { storeTarget } from "./manifests/store-target.js";
 import { detectPrivilegedPorts } from "./network/ports.js";
 import { ObjectStore } from "./store/object-store.js";
 
-export type MeshProfile = "ossm-3.2" | "upstream";
-
 export interface TestbedOptions {
   /**
    * Manifests applied at start, as one batch: a directory (e.g. topologies/rhoai-3.2), a file, or several
    * (a shipped topology plus a case's own objects); none = an empty cluster.
    */
   topology: string | readonly string[] | undefined;
-  meshProfile: MeshProfile;
+  /** The Istio release the mesh behaves as (and so its gateways' Envoy release). */
+  istio: IstioVersion;
   /** vLLM latency scale: 1 = real T4 timing, 0 = as fast as possible. */
   timeScale: number;
   seed: number;
@@ -55,7 +55,7 @@ export interface TestbedOptions {
 
 export const DEFAULT_TESTBED_OPTIONS: TestbedOptions = {
   topology: undefined,
-  meshProfile: "ossm-3.2",
+  istio: DEFAULT_ISTIO_VERSION,
   timeScale: 1,
   seed: 0,
   apiHost: "127.0.0.1",
@@ -103,7 +103,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
   const kubelet = new Kubelet({
     services: {
       hub,
-      meshProfile: options.meshProfile,
+      envoyVersion: envoyVersionOf(options.istio),
       clock: options.clock,
       timeScale: options.timeScale,
       seed: options.seed,
@@ -150,7 +150,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       ingress,
       new DeploymentController(),
       new LlmInferenceServiceController(),
-      new MeshController({ hub, meshProfile: options.meshProfile }),
+      new MeshController({ hub, istio: options.istio }),
       new KuadrantController(),
       kubelet,
     ];

@@ -23,7 +23,7 @@ beforeAll(() => {
   store = new ObjectStore(clock);
   store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
   kubelet = new Kubelet({
-    services: { hub: new MeshConfigHub(), meshProfile: "ossm-3.2", clock, timeScale: 0, seed: 1 },
+    services: { hub: new MeshConfigHub(), envoyVersion: "1.34", clock, timeScale: 0, seed: 1 },
     images: TESTBED_IMAGES,
     nodes: defaultNodes(),
     subnet: 212,

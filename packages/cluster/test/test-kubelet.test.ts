@@ -20,7 +20,7 @@ beforeAll(() => {
   store = new ObjectStore();
   store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
   kubelet = new Kubelet({
-    services: { hub: new MeshConfigHub(), meshProfile: "ossm-3.2", clock: new SystemClock(), timeScale: 0, seed: 1 },
+    services: { hub: new MeshConfigHub(), envoyVersion: "1.34", clock: new SystemClock(), timeScale: 0, seed: 1 },
     images: TESTBED_IMAGES,
     nodes: defaultNodes(),
     subnet: 202,

@@ -3,6 +3,7 @@ import { SimulatedClock } from "@testbed/common";
 import { readGatewayConfig } from "@testbed/gateway";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import type { IstioVersion } from "../src/controllers/mesh/istio-version.js";
 import { MeshController } from "../src/controllers/mesh/mesh-controller.js";
 import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
 import { setPrivilegedPorts } from "../src/network/ports.js";
@@ -20,7 +21,7 @@ let running: MeshController | undefined;
 beforeAll(() => setPrivilegedPorts(false));
 afterEach(() => running?.stop());
 
-async function cluster0(options: { gatewayPods?: boolean; meshProfile?: "ossm-3.2" | "upstream" } = {}) {
+async function cluster0(options: { gatewayPods?: boolean; istio?: IstioVersion } = {}) {
   const store = new ObjectStore(new SimulatedClock(Date.parse("2026-01-01T00:00:00Z")));
   const hub = new MeshConfigHub();
   const logs: string[] = [];
@@ -28,7 +29,7 @@ async function cluster0(options: { gatewayPods?: boolean; meshProfile?: "ossm-3.
     const { uid: _uid, creationTimestamp: _created, generation: _generation, ...metadata } = object.metadata;
     store.create({ ...object, metadata });
   }
-  const controller = new MeshController({ hub, meshProfile: options.meshProfile ?? "ossm-3.2" });
+  const controller = new MeshController({ hub, ...(options.istio ? { istio: options.istio } : {}) });
   running = controller;
   controller.start({
     store,
@@ -106,6 +107,21 @@ describe("MeshController", () => {
       ports: [{ protocol: "TCP", port: 54321, targetPort: 8000 }],
     });
     expect(shadow.spec.ports[0].name).toBeUndefined();
+  });
+
+  it("as Istio 1.28, reads only v1 InferencePools: RHOAI 3.2's v1alpha2 pool gets no shadow Service, no status", async () => {
+    const { store, hub } = await cluster0({ istio: "1.28" });
+    expect(store.get("Service", "my-first-model", "qwen3-0-6b-inference-pool-ip-a5e07bf3")).toBeUndefined();
+    const pool = store.require(
+      "inference.networking.x-k8s.io/InferencePool",
+      "my-first-model",
+      "qwen3-0-6b-inference-pool",
+    );
+    expect(pool.status?.parent ?? []).toEqual([]);
+    const config = hub.current(GW_KEY) as Record<string, unknown>;
+    expect(JSON.stringify(config)).not.toContain(POOL_CLUSTER);
+    const deployment = store.list("apps/Deployment", { namespace: "openshift-ingress" })[0];
+    expect(deployment?.spec.template.spec.containers[0].image).toBe("docker.io/istio/proxyv2:1.28.4");
   });
 
   it("publishes each gateway's config under <namespace>/<name> and writes statuses", async () => {
@@ -187,11 +203,14 @@ describe("MeshController", () => {
     store.create(parse(SEED_ENVOY_FILTER_YAML) as KubeObject);
     await settle();
     const config = hub.current(GW_KEY) as Record<string, unknown>;
-    expect(effectiveOnRoute(config, CHAT, "ossm-3.2").clusterName).toBe(
+    expect(effectiveOnRoute(config, CHAT).clusterName).toBe(
       "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local",
     );
     const maas = hub.current("openshift-ingress/maas-gateway") as Record<string, unknown>;
-    expect(effectiveOnRoute(maas, "my-first-model.qwen3-0-6b-maas-route.1", "ossm-3.2").clusterName).toBe("dummy");
+    // maas-gateway is not selected: its pool route keeps Istio's override, the EPP cluster (state A there).
+    expect(effectiveOnRoute(maas, "my-first-model.qwen3-0-6b-maas-route.1").clusterName).toBe(
+      "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local",
+    );
     const filter = store.require("networking.istio.io/EnvoyFilter", "openshift-ingress", "fix-extproc-body-mode");
     expect(filter.status.conditions[0]).toMatchObject({
       type: "Applied",

@@ -9,7 +9,7 @@ import { generateGatewayConfig } from "../src/controllers/mesh/gateway-config.js
 import { gatewayPodLabels } from "../src/controllers/mesh/gateway-deployment.js";
 import { snapshotFromObjects } from "../src/controllers/mesh/mesh-snapshot.js";
 import type { EnvoyConfig } from "../src/controllers/mesh-config-hub.js";
-import { cluster, clusters, effectiveOnRoute, httpFilters, route, routes } from "./config-inspection.js";
+import { cluster, clusters, effectiveOnRoute, httpFilters, route } from "./config-inspection.js";
 import { SEED_ENVOY_FILTER_YAML, seedClusterObjects } from "./fixtures/seed-cluster.js";
 
 const EPP_CLUSTER = "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local";
@@ -19,9 +19,9 @@ const HCM = "envoy.filters.network.http_connection_manager";
 const snapshot = snapshotFromObjects(seedClusterObjects());
 let age = 0;
 
-function patched(gatewayName: string, filters: KubeObject[], meshProfile: "ossm-3.2" | "upstream" = "ossm-3.2") {
+function patched(gatewayName: string, filters: KubeObject[]) {
   const gateway = snapshot.gateways.find((g) => g.metadata.name === gatewayName) as KubeObject;
-  const { config } = generateGatewayConfig(snapshot, gateway, { meshProfile });
+  const { config } = generateGatewayConfig(snapshot, gateway, { istio: "1.26" });
   return applyEnvoyFilters(config, filters, {
     namespace: "openshift-ingress",
     gatewayName,
@@ -102,47 +102,47 @@ describe("the seed's EnvoyFilters", () => {
       failure_mode_allow: true,
       metadata_options: { receiving_namespaces: { untyped: ["envoy.lb"] } },
     });
-    const effective = effectiveOnRoute(config, CHAT, "ossm-3.2");
+    // The pool route keeps Istio's own override, which Envoy applies over the patched base filter:
+    // FULL_DUPLEX_STREAMED to the EPP; only message_timeout (never per-route) comes from the patch.
+    const effective = effectiveOnRoute(config, CHAT);
     expect(effective.clusterName).toBe(EPP_CLUSTER);
     expect(effective.mode).toMatchObject({
       request_header_mode: "SEND",
       response_header_mode: "SEND",
-      request_body_mode: "STREAMED",
+      request_body_mode: "FULL_DUPLEX_STREAMED",
     });
     expect(effective.messageTimeoutSeconds).toBe(30);
+    // The catch-all route has no override: the patched base filter itself now reaches the EPP.
+    expect(effectiveOnRoute(config, CATCH_ALL)).toMatchObject({
+      enabled: true,
+      clusterName: EPP_CLUSTER,
+    });
     valid(config);
   });
 
-  it("HTTP_ROUTE MERGE replaces the route's override whole: ossm-3.2 keeps dummy/SKIP with a STREAMED body (state B)", () => {
+  it("HTTP_ROUTE MERGE replaces the route's override whole: no grpc_service left, so Envoy falls back to `dummy` (state B)", () => {
     const { config, outcomes } = patched("openshift-ai-inference", [routeLevelFix]);
     expect(outcomes[0]).toMatchObject({ applied: true, changes: 1 });
     const override = (
       route(config, CHAT).typed_per_filter_config as Record<string, { overrides: Record<string, unknown> }>
     )["envoy.filters.http.ext_proc"];
     expect(override?.overrides.grpc_service).toBeUndefined();
-    const ossm = effectiveOnRoute(config, CHAT, "ossm-3.2");
-    expect(ossm).toMatchObject({ enabled: true, clusterName: "dummy" });
-    expect(ossm.mode).toMatchObject({ request_header_mode: "SKIP", request_body_mode: "STREAMED" });
-    const upstream = effectiveOnRoute(
-      patched("openshift-ai-inference", [routeLevelFix], "upstream").config,
-      CHAT,
-      "upstream",
-    );
-    expect(upstream.mode).toMatchObject({
+    const effective = effectiveOnRoute(config, CHAT);
+    expect(effective.mode).toMatchObject({
       request_header_mode: "SEND",
       request_body_mode: "STREAMED",
       request_trailer_mode: "SKIP",
     });
-    expect(upstream.clusterName).toBe("dummy");
+    expect(effective).toMatchObject({ enabled: true, clusterName: "dummy", failureModeAllow: true });
     valid(config);
   });
 
   it("the workloadSelector keeps maas-gateway unpatched (still state A)", () => {
     const { config, outcomes } = patched("maas-gateway", [seedFilter, routeLevelFix]);
     expect(outcomes).toEqual([]);
-    const effective = effectiveOnRoute(config, "my-first-model.qwen3-0-6b-maas-route.1", "ossm-3.2");
-    expect(effective.clusterName).toBe("dummy");
-    expect(effective.mode).toMatchObject({ request_header_mode: "SKIP", request_body_mode: "FULL_DUPLEX_STREAMED" });
+    const effective = effectiveOnRoute(config, "my-first-model.qwen3-0-6b-maas-route.1");
+    expect(effective.clusterName).toBe(EPP_CLUSTER);
+    expect(effective.mode).toMatchObject({ request_header_mode: "SEND", request_body_mode: "FULL_DUPLEX_STREAMED" });
   });
 
   it("targetRefs select a Gateway by name; root-namespace filters reach every gateway, other namespaces' none", () => {
@@ -372,7 +372,7 @@ describe("EnvoyFilter operations and failures", () => {
     });
     expect(clusters(config).some((c) => c.name === "extra")).toBe(true);
     expect(clusters(config).some((c) => c.name === "x")).toBe(false);
-    expect(effectiveOnRoute(config, CHAT, "ossm-3.2").clusterName).toBe(EPP_CLUSTER);
+    expect(effectiveOnRoute(config, CHAT).clusterName).toBe(EPP_CLUSTER);
   });
 
   it("pushes a config the proxy refuses; the proxy NACKs it and keeps its previous listeners while taking the new clusters", () => {

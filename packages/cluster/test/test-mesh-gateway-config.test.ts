@@ -2,6 +2,7 @@ import type { KubeObject } from "@testbed/apimachinery";
 import { readGatewayConfig } from "@testbed/gateway";
 import { describe, expect, it } from "vitest";
 import { generateGatewayConfig } from "../src/controllers/mesh/gateway-config.js";
+import type { IstioVersion } from "../src/controllers/mesh/istio-version.js";
 import { type MeshSnapshot, snapshotFromObjects } from "../src/controllers/mesh/mesh-snapshot.js";
 import {
   cluster,
@@ -36,20 +37,55 @@ function seed(mutate?: (objects: KubeObject[]) => KubeObject[]): MeshSnapshot {
   return snapshotFromObjects(mutate ? mutate(objects) : objects);
 }
 
-function generate(
-  snapshot: MeshSnapshot,
-  gateway = "openshift-ai-inference",
-  meshProfile: "ossm-3.2" | "upstream" = "ossm-3.2",
-) {
+/** The same cluster with its pools as inference.networking.k8s.io/v1 (what Istio 1.28+ watches). */
+function v1Pools(snapshot: MeshSnapshot): MeshSnapshot {
+  const toV1 = (pool: KubeObject): KubeObject => ({
+    apiVersion: "inference.networking.k8s.io/v1",
+    kind: "InferencePool",
+    metadata: pool.metadata,
+    spec: {
+      selector: { matchLabels: pool.spec.selector },
+      targetPorts: [{ number: pool.spec.targetPortNumber }],
+      endpointPickerRef: {
+        kind: "Service",
+        name: pool.spec.extensionRef.name,
+        port: { number: pool.spec.extensionRef.portNumber },
+        failureMode: pool.spec.extensionRef.failureMode,
+      },
+    },
+  });
+  const routes = snapshot.httpRoutes.map((route) => {
+    const copy = structuredClone(route);
+    for (const rule of copy.spec.rules)
+      for (const ref of rule.backendRefs) if (ref.kind === "InferencePool") ref.group = "inference.networking.k8s.io";
+    return copy;
+  });
+  return { ...snapshot, inferencePools: snapshot.inferencePools.map(toV1), httpRoutes: routes };
+}
+
+/** A second model's pool and HTTPRoute on the same gateway (created after the seed's). */
+function secondModel(objects: KubeObject[]): KubeObject[] {
+  const pool = structuredClone(objects.find((o) => o.kind === "InferencePool") as KubeObject);
+  pool.metadata = { ...pool.metadata, name: "second-inference-pool", uid: "uid-second-pool" };
+  pool.spec.extensionRef.name = "second-epp-service";
+  const route = kserveRoute("second-kserve-route", "openshift-ai-inference");
+  for (const rule of route.spec.rules) {
+    rule.matches[0].path.value = rule.matches[0].path.value.replace("qwen3-0-6b", "second");
+    for (const ref of rule.backendRefs) if (ref.kind === "InferencePool") ref.name = "second-inference-pool";
+  }
+  return [pool, route];
+}
+
+function generate(snapshot: MeshSnapshot, gateway = "openshift-ai-inference", istio: IstioVersion = "1.26") {
   const object = snapshot.gateways.find((g) => g.metadata.name === gateway) as KubeObject;
-  return generateGatewayConfig(snapshot, object, { meshProfile });
+  return generateGatewayConfig(snapshot, object, { istio });
 }
 
 describe("generated gateway config for the seed's topology", () => {
-  it("is a config the gateway reads without errors or warnings (both gateways, both profiles)", () => {
+  it("is a config the gateway reads without errors or warnings (both gateways, every Istio's own Envoy)", () => {
     for (const gateway of ["openshift-ai-inference", "maas-gateway"]) {
-      for (const profile of ["ossm-3.2", "upstream"] as const) {
-        const { config } = generate(seed(), gateway, profile);
+      for (const istio of ["1.27", "1.28", "1.29"] as const) {
+        const { config } = generate(seed(), gateway, istio);
         const { warnings, config: read } = readGatewayConfig(config);
         expect(warnings).toEqual([]);
         expect(read.listeners.map((l) => l.name)).toEqual(["0.0.0.0_443"]);
@@ -127,13 +163,13 @@ describe("generated gateway config for the seed's topology", () => {
     ]);
   });
 
-  it("puts the per-route override on pool routes only; trailers SEND only under the upstream profile", () => {
+  it("puts Istio's per-route override on pool routes only: no gRPC timeout; trailers SEND from Istio 1.28", () => {
     const ossm = generate(seed()).config;
     expect(route(ossm, CHAT).typed_per_filter_config).toEqual({
       "envoy.filters.http.ext_proc": {
         "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute",
         overrides: {
-          grpc_service: { envoy_grpc: { cluster_name: EPP_CLUSTER }, timeout: "10s" },
+          grpc_service: { envoy_grpc: { cluster_name: EPP_CLUSTER } },
           failure_mode_allow: true,
           processing_mode: {
             request_header_mode: "SEND",
@@ -145,14 +181,21 @@ describe("generated gateway config for the seed's topology", () => {
       },
     });
     expect(route(ossm, CATCH_ALL).typed_per_filter_config).toBeUndefined();
-    const upstream = generate(seed(), "openshift-ai-inference", "upstream").config;
+    const modeOf = (istio: IstioVersion) =>
+      (
+        route(generate(v1Pools(seed()), "openshift-ai-inference", istio).config, COMPLETIONS)
+          .typed_per_filter_config as Record<string, { overrides: { processing_mode: unknown } }>
+      )["envoy.filters.http.ext_proc"]?.overrides.processing_mode;
+    expect(modeOf("1.28")).toMatchObject({ request_trailer_mode: "SEND", response_trailer_mode: "SEND" });
+    expect(modeOf("1.29")).toMatchObject({ request_trailer_mode: "SEND", response_trailer_mode: "SEND" });
+    const upstream = generate(seed(), "openshift-ai-inference", "1.27").config;
     const mode = (
       route(upstream, COMPLETIONS).typed_per_filter_config as Record<
         string,
         { overrides: { processing_mode: unknown } }
       >
     )["envoy.filters.http.ext_proc"]?.overrides.processing_mode;
-    expect(mode).toMatchObject({ request_trailer_mode: "SEND", response_trailer_mode: "SEND" });
+    expect(mode).not.toHaveProperty("request_trailer_mode");
   });
 
   it("FailClose pools get failure_mode_allow false on the override", () => {
@@ -170,17 +213,49 @@ describe("generated gateway config for the seed's topology", () => {
     expect(override["envoy.filters.http.ext_proc"]?.overrides.failure_mode_allow).toBe(false);
   });
 
-  it("as shipped (state A): ossm-3.2 keeps dummy/SKIP with FULL_DUPLEX bodies; upstream Envoy reaches the EPP", () => {
-    const ossm = effectiveOnRoute(generate(seed()).config, CHAT, "ossm-3.2");
-    expect(ossm).toMatchObject({ enabled: true, clusterName: "dummy", failureModeAllow: true });
-    expect(ossm.mode).toMatchObject({ request_header_mode: "SKIP", request_body_mode: "FULL_DUPLEX_STREAMED" });
-    const upstream = effectiveOnRoute(generate(seed(), "openshift-ai-inference", "upstream").config, CHAT, "upstream");
-    expect(upstream.clusterName).toBe(EPP_CLUSTER);
-    expect(upstream.mode).toMatchObject({
+  it("as shipped (state A): Envoy applies the route's override over the base filter — FDS to the EPP, fail-open", () => {
+    const effective = effectiveOnRoute(generate(seed()).config, CHAT);
+    expect(effective).toMatchObject({ enabled: true, clusterName: EPP_CLUSTER, failureModeAllow: true });
+    expect(effective.mode).toMatchObject({
       request_header_mode: "SEND",
       request_body_mode: "FULL_DUPLEX_STREAMED",
-      request_trailer_mode: "SEND",
+      request_trailer_mode: "SKIP",
     });
+    expect(effective.grpcTimeoutSeconds).toBeUndefined();
+  });
+
+  it("Istio 1.28+ watches only inference.networking.k8s.io/v1: KServe's v1alpha2 pool route is an unsupported kind, 500", () => {
+    const generation = generate(seed(), "openshift-ai-inference", "1.28");
+    expect(route(generation.config, CHAT)).toMatchObject({ direct_response: { status: 500 } });
+    expect(clusters(generation.config).some((c) => c.name === POOL_CLUSTER)).toBe(false);
+    expect(generation.pools).toEqual([]);
+    expect(generation.routeProblems.get("my-first-model/qwen3-0-6b-kserve-route")?.[0]).toMatchObject({
+      reason: "InvalidKind",
+      message: 'referencing unsupported backendRef: group "inference.networking.x-k8s.io" kind "InferencePool"',
+    });
+    // And 1.27 does not know v1 pools.
+    expect(route(generate(v1Pools(seed()), "openshift-ai-inference", "1.27").config, CHAT)).toMatchObject({
+      direct_response: { status: 500 },
+    });
+  });
+
+  it("two HTTPRoutes on one hostname: up to Istio 1.28 only the older keeps its per-route ext_proc; 1.29 keeps both", () => {
+    const snapshot = seed((objects) => [...objects, ...secondModel(objects)]);
+    const second = "my-first-model.second-kserve-route.1";
+    expect(
+      route(generate(snapshot, "openshift-ai-inference", "1.27").config, second).typed_per_filter_config,
+    ).toBeUndefined();
+    expect(
+      route(generate(snapshot, "openshift-ai-inference", "1.27").config, CHAT).typed_per_filter_config,
+    ).toBeDefined();
+    expect(
+      route(generate(v1Pools(snapshot), "openshift-ai-inference", "1.28").config, second).typed_per_filter_config,
+    ).toBeUndefined();
+    const fixed = generate(v1Pools(snapshot), "openshift-ai-inference", "1.29").config;
+    expect(effectiveOnRoute(fixed, second, "1.37").clusterName).toBe(
+      "outbound|9002||second-epp-service.my-first-model.svc.cluster.local",
+    );
+    expect(effectiveOnRoute(fixed, CHAT, "1.37").clusterName).toBe(EPP_CLUSTER);
   });
 
   it("builds the pool's shadow-Service cluster: Ready pods on the target port, override-host, workload TLS", () => {
@@ -362,7 +437,8 @@ describe("generated gateway config for the seed's topology", () => {
         ],
       },
     });
-    expect(regex.typed_per_filter_config).toBeDefined();
+    // A second HTTPRoute on the same hostname: Istio 1.26 keeps only the older route's pool config.
+    expect(regex.typed_per_filter_config).toBeUndefined();
     expect(routes(config).at(-1)?.name).toBe("my-first-model.custom.1");
     expect(readGatewayConfig(config).warnings).toEqual([]);
   });
@@ -437,9 +513,9 @@ describe("generated gateway config for the seed's topology", () => {
         return [o];
       }),
     );
-    const { config } = generate(snapshot);
+    const { config } = generate(snapshot, "openshift-ai-inference", "1.28");
     expect(endpointsOf(cluster(config, POOL_CLUSTER))).toHaveLength(4);
     expect(route(config, CHAT).route).toMatchObject({ cluster: POOL_CLUSTER });
-    expect(effectiveOnRoute(config, CHAT, "ossm-3.2").clusterName).toBe("dummy");
+    expect(effectiveOnRoute(config, CHAT, "1.36").clusterName).toBe(EPP_CLUSTER);
   });
 });

@@ -49,7 +49,7 @@ describe("mesh status writers", () => {
     );
     const snapshot = snapshotFromObjects(objects);
     const gateway = byName(snapshot.gateways, "openshift-ai-inference");
-    const generation = generateGatewayConfig(snapshot, gateway, { meshProfile: "ossm-3.2" });
+    const generation = generateGatewayConfig(snapshot, gateway, { istio: "1.26" });
     const route = byName(snapshot.httpRoutes, "qwen3-0-6b-kserve-route");
     route.status = { parents: [{ parentRef: { name: "other" }, controllerName: "example.com/other", conditions: [] }] };
     const attachment = generation.attachments[0];
@@ -82,7 +82,7 @@ describe("mesh status writers", () => {
     const status = gatewayStatus(
       snapshot,
       gateway,
-      generateGatewayConfig(snapshot, gateway, { meshProfile: "ossm-3.2" }),
+      generateGatewayConfig(snapshot, gateway, { istio: "1.26" }),
       NOW,
     ) as {
       addresses: unknown;

@@ -3,9 +3,9 @@
 import { isDeepStrictEqual } from "node:util";
 import { type Clock, systemClock } from "@testbed/common";
 import type { Cluster, GatewayConfig, Listener, Route } from "./config/envoy-types.js";
-import { DEFAULT_ENVOY_VERSION, type EnvoyVersion } from "./envoy-version.js";
+import type { EnvoyVersion } from "./envoy-version.js";
 import { EXT_PROC_FILTER_NAME } from "./ext-proc/ext-proc-config.js";
-import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
+import { unknownPerRouteFields } from "./ext-proc/ext-proc-merge.js";
 import { ExtProcStats } from "./ext-proc/ext-proc-stats.js";
 import { type FilterRegistry, ROUTER_FILTER_NAME } from "./filters/filter-registry.js";
 import { GATEWAY_FILTERS } from "./filters/gateway-filters.js";
@@ -71,11 +71,11 @@ export class GatewayRuntime {
     readonly config: GatewayConfig,
     previous: GatewayRuntime | undefined,
     warnings: string[],
-    readonly meshProfile: MeshProfile,
+    /** The Envoy release the filters behave as. */
+    readonly envoyVersion: EnvoyVersion,
     /** Times the filters' and gRPC clients' timers (ext_proc message_timeout, deadlines, connect timeouts). */
     readonly clock: Clock = systemClock,
     filterRegistry: FilterRegistry = GATEWAY_FILTERS,
-    readonly envoyVersion: EnvoyVersion = DEFAULT_ENVOY_VERSION,
   ) {
     for (const cluster of config.clusters) {
       const kept = previous?.clusters.get(cluster.name);
@@ -93,11 +93,12 @@ export class GatewayRuntime {
       hcm.http_filters.forEach((filter, filterIndex) => {
         const path = `static_resources.listeners[${index}].http_connection_manager.http_filters[${filterIndex}]`;
         const registration = filter.disabled ? undefined : filterRegistry.find(filter);
-        if (registration)
-          filters.push(registration.build(filter, { path, meshProfile, envoyVersion, extProcStats, warnings }));
+        if (registration) filters.push(registration.build(filter, { path, envoyVersion, extProcStats, warnings }));
         else if (filter.name !== ROUTER_FILTER_NAME)
           warnings.push(`${path}: filter ${filter.name} is not modelled by the testbed gateway, skipped`);
       });
+      const routeConfigPath = `static_resources.listeners[${index}].http_connection_manager.route_config`;
+      warnings.push(...unknownPerRouteFields(hcm.route_config, envoyVersion, routeConfigPath));
       this.listeners.set(listener.name, {
         config: listener,
         routes: new RouteTable(hcm.route_config),

@@ -9,7 +9,6 @@ import { readGatewayConfig } from "./config/config-reader.js";
 import type { GatewayConfig, Listener } from "./config/envoy-types.js";
 import { createDownstreamServer, type DownstreamHandler, type DownstreamServer } from "./downstream-server.js";
 import { DEFAULT_ENVOY_VERSION, type EnvoyVersion } from "./envoy-version.js";
-import type { MeshProfile } from "./ext-proc/ext-proc-merge.js";
 import { GatewayRuntime } from "./gateway-runtime.js";
 import { handleRequest } from "./request-handler.js";
 import { readDataSource } from "./upstream/tls-options.js";
@@ -17,7 +16,6 @@ import { readDataSource } from "./upstream/tls-options.js";
 export interface GatewayOptions {
   /** Which Envoy release the gateway behaves as (default 1.34, the Envoy of the seed's Istio 1.26.2). */
   envoyVersion: EnvoyVersion;
-  meshProfile: MeshProfile;
   /** Where access log lines go besides the in-memory ring (default stdout, like istio-proxy). */
   accessLogSink: LogSink;
   /** Warnings about unmodelled config fields. */
@@ -57,7 +55,6 @@ export async function startGateway(
 ): Promise<GatewayHandle> {
   const settings: GatewayOptions = {
     envoyVersion: DEFAULT_ENVOY_VERSION,
-    meshProfile: "ossm-3.2",
     accessLogSink: stdoutSink,
     log: stderrSink,
     clock: systemClock,
@@ -69,15 +66,7 @@ export async function startGateway(
   let { config: current, warnings, document } = readGatewayConfig(config);
   const history = new ConfigHistory(settings.configDelivery);
   history.record(document, new Date(startedAt));
-  let runtime = new GatewayRuntime(
-    current,
-    undefined,
-    warnings,
-    settings.meshProfile,
-    settings.clock,
-    undefined,
-    settings.envoyVersion,
-  );
+  let runtime = new GatewayRuntime(current, undefined, warnings, settings.envoyVersion, settings.clock);
   for (const warning of warnings) settings.log(`[warning] ${warning}`);
 
   const servers = new Map<string, { server: DownstreamServer; url: string; port: number; listener: Listener }>();
@@ -153,10 +142,8 @@ export async function startGateway(
         read.config,
         runtime,
         read.warnings,
-        settings.meshProfile,
-        settings.clock,
-        undefined,
         settings.envoyVersion,
+        settings.clock,
       );
       const previous = runtime;
       runtime = nextRuntime;

@@ -13,7 +13,11 @@ export {
   EXT_PROC_TYPE,
   readExternalProcessor,
 } from "./ext-proc/ext-proc-config.js";
-export type { EffectiveExtProc, MeshProfile } from "./ext-proc/ext-proc-merge.js";
-export { effectiveExtProc, isMeshProfile } from "./ext-proc/ext-proc-merge.js";
+export type { EffectiveExtProc } from "./ext-proc/ext-proc-merge.js";
+export {
+  effectiveExtProc,
+  FULL_DUPLEX_FAIL_OPEN_ENDS_SINCE,
+  PER_ROUTE_FAILURE_MODE_SINCE,
+} from "./ext-proc/ext-proc-merge.js";
 export type { GatewayHandle, GatewayOptions } from "./gateway.js";
 export { startGateway } from "./gateway.js";

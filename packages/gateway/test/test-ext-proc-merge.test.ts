@@ -1,72 +1,133 @@
-// The per-route merge rule the seed's Bugs 1 and 2 hinge on.
+// Envoy's ExtProcPerRoute merge (Filter::mergePerRouteConfig), release by release: what a request on
+// a route with an override runs with, given Istio's base filter.
 import { describe, expect, it } from "vitest";
-import { effectiveExtProc } from "../src/ext-proc/ext-proc-merge.js";
+import type { ExtProcPerRoute, RouteConfiguration } from "../src/config/envoy-types.js";
+import { ENVOY_VERSIONS } from "../src/envoy-version.js";
+import { effectiveExtProc, unknownPerRouteFields } from "../src/ext-proc/ext-proc-merge.js";
 
 const base = {
-  grpc_service: { envoy_grpc: { cluster_name: "dummy" } },
+  grpc_service: { envoy_grpc: { cluster_name: "dummy" }, timeout: 10 },
   failure_mode_allow: true,
   processing_mode: { request_header_mode: "SKIP" as const, response_header_mode: "SKIP" as const },
   message_timeout: 1000,
+  metadata_options: { receiving_namespaces: { untyped: ["envoy.lb"] } },
 };
-const route = {
+const istioOverride: ExtProcPerRoute = {
   overrides: {
     grpc_service: { envoy_grpc: { cluster_name: "epp" } },
+    failure_mode_allow: false,
     processing_mode: {
-      request_header_mode: "SEND" as const,
-      response_header_mode: "SEND" as const,
-      request_body_mode: "FULL_DUPLEX_STREAMED" as const,
-      response_body_mode: "FULL_DUPLEX_STREAMED" as const,
+      request_header_mode: "SEND",
+      response_header_mode: "SEND",
+      request_body_mode: "FULL_DUPLEX_STREAMED",
+      response_body_mode: "FULL_DUPLEX_STREAMED",
     },
   },
 };
 
-describe("ExtProcPerRoute merge", () => {
-  it("ossm-3.2: fields the base sets win (SKIP, dummy); fields it leaves default come from the route (body FULL_DUPLEX)", () => {
-    const effective = effectiveExtProc(base, route, "ossm-3.2");
-    expect(effective.clusterName).toBe("dummy");
-    expect(effective.mode.request_header_mode).toBe("SKIP");
-    expect(effective.mode.request_body_mode).toBe("FULL_DUPLEX_STREAMED");
+describe.each(ENVOY_VERSIONS)("ExtProcPerRoute merge, Envoy %s", (version) => {
+  it("the route's processing_mode replaces the base's whole mode: a route un-SKIPs a base filter", () => {
+    const effective = effectiveExtProc(base, istioOverride, version);
     expect(effective.enabled).toBe(true);
-  });
-
-  it("upstream Envoy: the route's processing_mode replaces the whole mode and its grpc_service the cluster", () => {
-    const effective = effectiveExtProc(base, route, "upstream");
-    expect(effective.clusterName).toBe("epp");
-    expect(effective.mode).toMatchObject({ request_header_mode: "SEND", request_body_mode: "FULL_DUPLEX_STREAMED" });
-  });
-
-  it("a base filter that sets everything (the seed's HTTP_FILTER merge) wins in ossm-3.2", () => {
-    const fixed = {
-      ...base,
-      grpc_service: { envoy_grpc: { cluster_name: "epp" } },
-      processing_mode: {
-        request_header_mode: "SEND" as const,
-        response_header_mode: "SEND" as const,
-        request_body_mode: "STREAMED" as const,
-      },
-    };
-    const effective = effectiveExtProc(fixed, route, "ossm-3.2");
-    expect(effective.mode.request_body_mode).toBe("STREAMED");
-    expect(effective.mode.response_body_mode).toBe("FULL_DUPLEX_STREAMED");
-    expect(effective.clusterName).toBe("epp");
-  });
-
-  it("with nothing to send (SKIP headers, NONE bodies) the filter is off; `disabled` turns it off too", () => {
-    expect(effectiveExtProc(base, undefined, "ossm-3.2").enabled).toBe(false);
-    expect(effectiveExtProc({ ...base, processing_mode: {} }, { disabled: true }, "upstream").enabled).toBe(false);
-  });
-
-  it("uses Envoy's defaults: headers SEND, bodies NONE, trailers SKIP, message_timeout 200 ms", () => {
-    const effective = effectiveExtProc({ grpc_service: { envoy_grpc: { cluster_name: "p" } } }, undefined, "upstream");
     expect(effective.mode).toEqual({
       request_header_mode: "SEND",
       response_header_mode: "SEND",
-      request_body_mode: "NONE",
-      response_body_mode: "NONE",
+      request_body_mode: "FULL_DUPLEX_STREAMED",
+      response_body_mode: "FULL_DUPLEX_STREAMED",
       request_trailer_mode: "SKIP",
       response_trailer_mode: "SKIP",
     });
-    expect(effective.messageTimeoutSeconds).toBe(0.2);
-    expect(effective.failureModeAllow).toBe(false);
+    expect(effective.baseMode).toMatchObject({ request_header_mode: "SKIP", request_body_mode: "NONE" });
+  });
+
+  it("the route's grpc_service replaces the whole service: the EPP cluster, and no timeout when the route sets none", () => {
+    const effective = effectiveExtProc(base, istioOverride, version);
+    expect(effective.clusterName).toBe("epp");
+    expect(effective.grpcTimeoutSeconds).toBeUndefined();
+  });
+
+  it("an override without grpc_service (the seed's HTTP_ROUTE patch) keeps the base's `dummy` cluster", () => {
+    const routePatch: ExtProcPerRoute = {
+      overrides: { processing_mode: { request_header_mode: "SEND", request_body_mode: "STREAMED" } },
+    };
+    const effective = effectiveExtProc(base, routePatch, version);
+    expect(effective).toMatchObject({ enabled: true, clusterName: "dummy", grpcTimeoutSeconds: 10 });
+    expect(effective.mode).toMatchObject({
+      request_header_mode: "SEND",
+      response_header_mode: "SEND",
+      request_body_mode: "STREAMED",
+      response_body_mode: "NONE",
+    });
+  });
+
+  it("message_timeout and allow_mode_override stay the base filter's (never per-route)", () => {
+    const effective = effectiveExtProc({ ...base, allow_mode_override: true }, istioOverride, version);
+    expect(effective.messageTimeoutSeconds).toBe(1000);
+    expect(effective.allowModeOverride).toBe(true);
+  });
+
+  it("`disabled` turns both directions to SKIP", () => {
+    const effective = effectiveExtProc({ ...base, processing_mode: {} }, { disabled: true }, version);
+    expect(effective.enabled).toBe(false);
+    expect(effective.mode).toMatchObject({ request_header_mode: "SKIP", response_header_mode: "SKIP" });
+  });
+
+  it("metadata receiving namespaces: the route's list replaces the base's; unset keeps the base's", () => {
+    expect(effectiveExtProc(base, istioOverride, version).receivingNamespaces).toEqual(["envoy.lb"]);
+    const withOwn: ExtProcPerRoute = {
+      overrides: { metadata_options: { receiving_namespaces: { untyped: ["custom"] } } },
+    };
+    expect(effectiveExtProc(base, withOwn, version).receivingNamespaces).toEqual(["custom"]);
+  });
+
+  it("no override: the base filter as it is (Istio's SKIP/SKIP base never opens a stream)", () => {
+    expect(effectiveExtProc(base, undefined, version)).toMatchObject({ enabled: false, clusterName: "dummy" });
+  });
+});
+
+describe("fail-open with a FULL_DUPLEX_STREAMED body (envoy PR #41276, Filter::failureModeAllow)", () => {
+  it.each([
+    ["1.34", false],
+    ["1.35", false],
+    ["1.36", true],
+    ["1.37", true],
+  ] as const)("Envoy %s: fail-open ends once the body reached the filter: %s", (version, ends) => {
+    expect(effectiveExtProc(base, istioOverride, version).failOpenOnlyBeforeFullDuplexBody).toBe(ends);
+  });
+});
+
+describe("per-route failure_mode_allow (ExtProcOverrides field 8, envoy PR #40014)", () => {
+  it("Envoy 1.34 does not know it: the base filter's fail-open applies", () => {
+    expect(effectiveExtProc(base, istioOverride, "1.34").failureModeAllow).toBe(true);
+  });
+
+  it.each(["1.35", "1.36", "1.37"] as const)("Envoy %s honours the route's value", (version) => {
+    expect(effectiveExtProc(base, istioOverride, version).failureModeAllow).toBe(false);
+    expect(
+      effectiveExtProc({ ...base, failure_mode_allow: false }, { overrides: { failure_mode_allow: true } }, version)
+        .failureModeAllow,
+    ).toBe(true);
+  });
+
+  it("a route config carrying it gets a load warning naming the field on 1.34 only", () => {
+    const routeConfig: RouteConfiguration = {
+      virtual_hosts: [
+        {
+          name: "*:80",
+          domains: ["*"],
+          routes: [
+            {
+              match: { prefix: "/" },
+              typed_per_filter_config: { "envoy.filters.http.ext_proc": { ...istioOverride } },
+            },
+          ],
+        },
+      ],
+    };
+    expect(unknownPerRouteFields(routeConfig, "1.34", "rc")).toEqual([
+      'rc.virtual_hosts[0].routes[0].typed_per_filter_config["envoy.filters.http.ext_proc"].overrides.failure_mode_allow: ' +
+        "unknown to Envoy 1.34 (ExtProcOverrides field 8 arrived in 1.35), ignored — the filter's own failure_mode_allow applies",
+    ]);
+    expect(unknownPerRouteFields(routeConfig, "1.35", "rc")).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 // Bug states A–D of reference/four-bugs-model.md, reproduced at the gateway from hand-written
-// Istio-shaped Envoy configs, with four vllm-sim pods and the testbed's EPP. Each state is the
-// previous one plus the seed's fix; no switch anywhere names a bug.
+// Istio-shaped Envoy configs, with four vllm-sim pods and the testbed's EPP, under every Envoy
+// release the gateway models. Each state is the previous one plus the seed's fix; the symptoms come
+// from Envoy's own per-route merge, FULL_DUPLEX_STREAMED and fail-open — no switch names a bug.
+// (State E changes only the EPP's config and vLLM's flags; the journey scenario covers it.)
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +10,7 @@ import { CertificateAuthority, silentSink } from "@testbed/common";
 import { type EppHandle, startEpp } from "@testbed/epp";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENVOY_VERSIONS, type EnvoyVersion } from "../src/envoy-version.js";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import {
   EPP_CLUSTER,
@@ -17,6 +20,7 @@ import {
   istioLikeConfig,
   POOL_CLUSTER,
   SEED_HTTP_FILTER_PATCH,
+  SEED_ROUTE_PATCH_OVERRIDE,
   SERVICE_CLUSTER,
 } from "./fixtures/istio-like-config.js";
 
@@ -58,7 +62,7 @@ afterAll(async () => {
 
 async function gateway(
   parts: { baseFilter: Record<string, unknown>; routeOverride: Record<string, unknown> | undefined; epp: EppHandle },
-  meshProfile: "ossm-3.2" | "upstream" = "ossm-3.2",
+  envoyVersion: EnvoyVersion = "1.34",
 ) {
   const config = istioLikeConfig({
     ...parts,
@@ -66,7 +70,7 @@ async function gateway(
     epp: parts.epp.grpcAddress,
     eppCaPem: ca.certPem,
   });
-  const handle = await startGateway(config, { meshProfile, accessLogSink: silentSink, log: silentSink });
+  const handle = await startGateway(config, { envoyVersion, accessLogSink: silentSink, log: silentSink });
   gateways.push(handle);
   return handle;
 }
@@ -104,21 +108,24 @@ function upstreamHosts(handle: GatewayHandle): string[] {
   return handle.accessLog.lines.filter((l) => l.includes(CHAT)).map((l) => /" "([^"]+)" outbound/.exec(l)?.[1] ?? "-");
 }
 
-describe("the seed's bugs, state by state, at the gateway", () => {
-  it("A (as shipped): POST loses its body to the failed full-duplex stream — 400 Field required; GET works", async () => {
-    // Envoy's own merge: the route's FDS override to the EPP wins; the TLS handshake fails after
-    // the body was moved into the stream, and fail open sends the request on without it. (A stream
-    // to a missing cluster would fail at start, body intact: the body is only lost asynchronously.)
+/** Envoy 1.34 and 1.35 fail open whenever failure_mode_allow says so; from 1.36 not after a FULL_DUPLEX body arrived. */
+const FAIL_OPEN_AFTER_BODY = ["1.34", "1.35"] as const;
+
+describe.each(FAIL_OPEN_AFTER_BODY)("the seed's body-losing states at an Envoy %s gateway", (version) => {
+  it("A (as shipped): the route's override sends the body FULL_DUPLEX to the EPP, TLS fails after the move — 400 Field required", async () => {
     const g = await gateway(
       { baseFilter: ISTIO_BASE_FILTER, routeOverride: ISTIO_ROUTE_OVERRIDE, epp: selfSignedEpp },
-      "upstream",
+      version,
     );
     const response = await chat(g);
     expect(response.status).toBe(400);
     expect(response.body).toContain("'msg': 'Field required'");
+    expect(response.marked).toBeNull();
     const models = await fetch(url(g, "/my-first-model/qwen3-0-6b/v1/models"));
     expect(models.status).toBe(200);
-    expect(await clusterStat(g, EPP_CLUSTER, "cx_connect_fail")).toBeGreaterThanOrEqual(1);
+    // The EPP IS contacted — and every handshake fails on its self-signed certificate.
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(1);
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_connect_fail")).toBe(1);
     const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
     expect(stats).toContain("http.outbound_0.0.0.0_80.ext_proc.failure_mode_allowed: 1");
     const line = g.accessLog.lines.find((l) => l.includes(CHAT)) ?? "";
@@ -127,45 +134,55 @@ describe("the seed's bugs, state by state, at the gateway", () => {
     expect(g.accessLog.lines.find((l) => l.includes("/v1/models"))).toContain(SERVICE_CLUSTER);
   });
 
-  it("B (EnvoyFilter on HTTP_ROUTE, body STREAMED): 200s, round robin 25/25/25/25, EPP cx_total still 0", async () => {
-    const streamedOverride = {
-      "@type": ISTIO_ROUTE_OVERRIDE["@type"],
-      overrides: {
-        ...ISTIO_ROUTE_OVERRIDE.overrides,
-        processing_mode: { request_header_mode: "SEND", response_header_mode: "SEND", request_body_mode: "STREAMED" },
+  it("C (the seed's HTTP_FILTER patch): every request now reaches the EPP and fails TLS — cx_total = cx_connect_fail = 5, POSTs 400", async () => {
+    const g = await gateway(
+      {
+        baseFilter: { ...ISTIO_BASE_FILTER, ...SEED_HTTP_FILTER_PATCH },
+        routeOverride: ISTIO_ROUTE_OVERRIDE,
+        epp: selfSignedEpp,
       },
-    };
-    const g = await gateway({ baseFilter: ISTIO_BASE_FILTER, routeOverride: streamedOverride, epp: selfSignedEpp });
-    for (let i = 0; i < 40; i++) expect((await chat(g)).status).toBe(200);
-    const counts = new Map<string, number>();
-    for (const host of upstreamHosts(g)) counts.set(host, (counts.get(host) ?? 0) + 1);
-    expect([...counts.values()]).toEqual([10, 10, 10, 10]);
-    expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(0);
-  });
-
-  it("C (EnvoyFilter on HTTP_FILTER): the EPP is contacted, but its self-signed certificate fails every time", async () => {
-    const g = await gateway({
-      baseFilter: { ...ISTIO_BASE_FILTER, ...SEED_HTTP_FILTER_PATCH },
-      routeOverride: ISTIO_ROUTE_OVERRIDE,
-      epp: selfSignedEpp,
-    });
+      version,
+    );
     for (let i = 0; i < 5; i++) {
       const response = await chat(g);
-      expect(response.status).toBe(200);
+      // Istio's own override is back on the route and wins: FULL_DUPLEX again, so the body is lost again.
+      expect(response.status).toBe(400);
       expect(response.marked).toBeNull();
     }
     expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(5);
     expect(await clusterStat(g, EPP_CLUSTER, "cx_connect_fail")).toBe(5);
     const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
     expect(stats).toContain(`cluster.${EPP_CLUSTER}.ssl.fail_verify_error: 5`);
+    // The catch-all route has no override: the patched base filter makes it try the EPP too.
+    expect((await fetch(url(g, "/my-first-model/qwen3-0-6b/v1/models"))).status).toBe(200);
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_connect_fail")).toBe(6);
+  });
+});
+
+describe.each(ENVOY_VERSIONS)("the seed's other states at an Envoy %s gateway", (version) => {
+  it("B (HTTP_ROUTE patch, body STREAMED): the override lost its grpc_service, `dummy` fails at start — 200, round robin, EPP cx_total 0", async () => {
+    const g = await gateway(
+      { baseFilter: ISTIO_BASE_FILTER, routeOverride: SEED_ROUTE_PATCH_OVERRIDE, epp: selfSignedEpp },
+      version,
+    );
+    for (let i = 0; i < 40; i++) expect((await chat(g)).status).toBe(200);
+    const counts = new Map<string, number>();
+    for (const host of upstreamHosts(g)) counts.set(host, (counts.get(host) ?? 0) + 1);
+    expect([...counts.values()]).toEqual([10, 10, 10, 10]);
+    expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(0);
+    const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+    expect(stats).toContain("http.outbound_0.0.0.0_80.ext_proc.failure_mode_allowed: 40");
   });
 
   it("D (scheduler --cert-path): TLS succeeds, the EPP routes every request and marks the response", async () => {
-    const g = await gateway({
-      baseFilter: { ...ISTIO_BASE_FILTER, ...SEED_HTTP_FILTER_PATCH },
-      routeOverride: ISTIO_ROUTE_OVERRIDE,
-      epp: servingEpp,
-    });
+    const g = await gateway(
+      {
+        baseFilter: { ...ISTIO_BASE_FILTER, ...SEED_HTTP_FILTER_PATCH },
+        routeOverride: ISTIO_ROUTE_OVERRIDE,
+        epp: servingEpp,
+      },
+      version,
+    );
     for (let i = 0; i < 5; i++) {
       const response = await chat(g);
       expect(response.status).toBe(200);
@@ -176,14 +193,50 @@ describe("the seed's bugs, state by state, at the gateway", () => {
     expect(await clusterStat(g, EPP_CLUSTER, "cx_total")).toBe(1);
   });
 
-  it("under the upstream mesh profile the as-shipped config already routes through the EPP", async () => {
+  it("the TLS fix alone (no EnvoyFilter) fixes Bugs 1–3: Istio's own override already reaches the EPP", async () => {
     const g = await gateway(
       { baseFilter: ISTIO_BASE_FILTER, routeOverride: ISTIO_ROUTE_OVERRIDE, epp: servingEpp },
-      "upstream",
+      version,
     );
     const response = await chat(g);
     expect(response.status).toBe(200);
     expect(response.marked).toBe("true");
     expect(JSON.parse(response.body).usage.prompt_tokens).toBe(9);
   });
+});
+
+describe.each(["1.36", "1.37"] as const)(
+  "Envoy %s: fail-open ends once a FULL_DUPLEX body reached the filter",
+  (version) => {
+    it.todo(
+      `A and C answer 500 ext_proc_error_gRPC_error_14 on Envoy ${version} (envoy PR #41276) — the exchange must honour EffectiveExtProc.failOpenOnlyBeforeFullDuplexBody`,
+    );
+  },
+);
+
+describe("a FailClose pool (route failure_mode_allow false) behind the self-signed EPP", () => {
+  const failClose = {
+    ...ISTIO_ROUTE_OVERRIDE,
+    overrides: { ...ISTIO_ROUTE_OVERRIDE.overrides, failure_mode_allow: false },
+  };
+
+  it("Envoy 1.34 does not know the per-route field: the base filter's fail-open decides — 400, and a warning names it", async () => {
+    const g = await gateway({ baseFilter: ISTIO_BASE_FILTER, routeOverride: failClose, epp: selfSignedEpp }, "1.34");
+    expect((await chat(g)).status).toBe(400);
+    expect(g.warnings.join("\n")).toContain(
+      'typed_per_filter_config["envoy.filters.http.ext_proc"].overrides.failure_mode_allow: unknown to Envoy 1.34',
+    );
+  });
+
+  it.each(["1.35", "1.36", "1.37"] as const)(
+    "Envoy %s honours it: fail-closed, 500 instead of a silent 400",
+    async (version) => {
+      const g = await gateway({ baseFilter: ISTIO_BASE_FILTER, routeOverride: failClose, epp: selfSignedEpp }, version);
+      const response = await chat(g);
+      expect(response.status).toBe(500);
+      expect(g.warnings).toEqual([]);
+      const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+      expect(stats).toContain("http.outbound_0.0.0.0_80.ext_proc.streams_failed: 1");
+    },
+  );
 });

@@ -156,7 +156,8 @@ describe("Authorino API-key authentication", () => {
       withExpiry("rfc", "2026-11-27T00:01:00Z"),
       withExpiry("rfcpast", "2026-11-26T23:59:00Z"),
     ]);
-    const allowed = (user: string) => authorino.check(request({ authorization: `Bearer ${user}-key-0123456789` })).allowed;
+    const allowed = (user: string) =>
+      authorino.check(request({ authorization: `Bearer ${user}-key-0123456789` })).allowed;
     expect(["garbage", "nan", "empty"].map(allowed)).toEqual([false, false, false]);
     expect(["seconds", "rfc", "rfcpast"].map(allowed)).toEqual([true, true, false]);
   });

@@ -1,5 +1,6 @@
 export { ScenarioError } from "./fields.js";
 export { CaseFolderExistsError, initCase } from "./init-case.js";
+export { matrixText, runMatrix } from "./matrix.js";
 export type { Scenario } from "./model.js";
 export { displayName, loadScenario, parseScenario } from "./parse-scenario.js";
 export { markdownReport } from "./report-markdown.js";

@@ -1,5 +1,5 @@
 // A parsed, validated scenario: what `scenarios/README.md` ("Format") describes, with defaults filled in.
-import type { MeshProfile } from "@testbed/cluster";
+import type { IstioVersion } from "@testbed/cluster";
 
 export interface Scenario {
   name: string;
@@ -11,7 +11,10 @@ export interface Scenario {
   directory: string;
   /** The topology's manifests: absolute directories or files, applied at start as one batch. */
   topology: string[];
-  meshProfile: MeshProfile;
+  /** The Istio release the cluster's mesh behaves as (`istio: "1.27"`; default 1.26). */
+  istio: IstioVersion;
+  /** `istio: [1.26, 1.28]`: run once per release, each on its own testbed, and compare them in a table. */
+  matrix: IstioVersion[] | undefined;
   seed: number;
   timeScale: number;
   /** Kubelet back-off before restarting a crashed container (CrashLoopBackOff); default 0.2 s. */
@@ -31,6 +34,8 @@ export interface Step {
   note?: string;
   action: Action;
   expect: Expectations;
+  /** `expectIstio: {"1.28": {...}}`: what to expect on a given release of a matrix scenario (else `expect`). */
+  expectByIstio?: Partial<Record<IstioVersion, Expectations>>;
 }
 
 export type Action =

@@ -1,7 +1,7 @@
 // A scenario file → a validated Scenario, or a ScenarioError naming the file, the field and its line.
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { isMeshProfile } from "@testbed/gateway";
+import { DEFAULT_ISTIO_VERSION, ISTIO_VERSIONS, type IstioVersion, isIstioVersion } from "@testbed/cluster";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import {
   asNumber,
@@ -23,7 +23,7 @@ const TOP_LEVEL = [
   "title",
   "description",
   "topology",
-  "meshProfile",
+  "istio",
   "seed",
   "timeScale",
   "restartBackoffSeconds",
@@ -76,10 +76,9 @@ function fromValue(value: unknown, file: string): Scenario {
     if (!existsSync(resolved)) fail(at, `no such topology: ${entry}`);
     return resolved;
   });
-  const meshProfile = optionalString(value, "meshProfile", []) ?? "ossm-3.2";
-  if (!isMeshProfile(meshProfile)) {
-    fail(["meshProfile"], `expected ossm-3.2 or upstream, got "${meshProfile}"`);
-  }
+  const matrix = Array.isArray(value.istio) ? value.istio.map((v, i) => istioVersion(v, ["istio", i])) : undefined;
+  if (matrix?.length === 0) fail(["istio"], "a list of releases needs at least one");
+  const istio = matrix?.[0] ?? istioVersion(value.istio ?? DEFAULT_ISTIO_VERSION, ["istio"]);
   if (!Array.isArray(value.steps))
     fail(["steps"], value.steps === undefined ? "required field is missing" : "expected a list");
   const name = optionalString(value, "name", []) ?? defaultName(file);
@@ -90,7 +89,8 @@ function fromValue(value: unknown, file: string): Scenario {
     file,
     directory,
     topology,
-    meshProfile,
+    istio,
+    matrix,
     seed: value.seed === undefined ? 0 : asNumber(value.seed, ["seed"], { integer: true, min: 0 }),
     timeScale: optionalNumber(value, "timeScale", [], { min: 0 }) ?? 0,
     restartBackoffMs: (optionalNumber(value, "restartBackoffSeconds", [], { min: 0 }) ?? 0.2) * 1000,
@@ -134,4 +134,9 @@ function stepList(value: unknown, key: string, paths: ScenarioPaths): Step[] {
 export function displayName(file: string): string {
   const inside = relative(REPOSITORY_ROOT, file);
   return inside.startsWith("..") || inside === "" ? file : inside;
+}
+
+function istioVersion(value: unknown, path: FieldPath): IstioVersion {
+  if (!isIstioVersion(value)) fail(path, `expected one of ${ISTIO_VERSIONS.join(", ")}, got ${JSON.stringify(value)}`);
+  return value;
 }

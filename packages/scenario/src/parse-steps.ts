@@ -1,5 +1,6 @@
 // One step of a scenario: exactly one action key, plus `title:` and `expect:`.
 import { readFileSync } from "node:fs";
+import { ISTIO_VERSIONS, isIstioVersion } from "@testbed/cluster";
 import { DEFAULT_CHAT_PATH, DEFAULT_GATEWAY, DEFAULT_MODEL, DEFAULT_NAMESPACE, GATEWAY_NAMESPACE } from "@testbed/load";
 import { splitCommandLine } from "./command-line.js";
 import {
@@ -40,11 +41,11 @@ const ACTIONS: Record<string, ActionParser> = {
 
 export function parseStep(value: unknown, path: FieldPath, paths: ScenarioPaths): Step {
   const map = asMap(value, path);
-  let actionKeys = Object.keys(map).filter((key) => key !== "title" && key !== "expect");
+  let actionKeys = Object.keys(map).filter((key) => key !== "title" && key !== "expect" && key !== "expectIstio");
   // `note:` beside another action is text shown with that step.
   const withNote = actionKeys.length > 1 && actionKeys.includes("note");
   if (withNote) actionKeys = actionKeys.filter((key) => key !== "note");
-  if (actionKeys.length === 0 && map.expect === undefined) {
+  if (actionKeys.length === 0 && map.expect === undefined && map.expectIstio === undefined) {
     fail(path, `a step needs one of: ${Object.keys(ACTIONS).join(", ")}, expect`);
   }
   if (actionKeys.length > 1) fail(path, `a step has one action, found ${actionKeys.join(" and ")}`);
@@ -61,7 +62,20 @@ export function parseStep(value: unknown, path: FieldPath, paths: ScenarioPaths)
     note: withNote ? asString(map.note, [...path, "note"]).trim() : undefined,
     action,
     expect: parseExpectations(map.expect, action.kind, [...path, "expect"]),
+    ...(map.expectIstio === undefined ? {} : { expectByIstio: parseExpectIstio(map.expectIstio, action.kind, path) }),
   };
+}
+
+/** `expectIstio: {"1.26": {status: 400}, "1.28": {status: 500}}`: expectations per Istio release. */
+function parseExpectIstio(value: unknown, kind: Action["kind"], path: FieldPath): Step["expectByIstio"] {
+  const map = asMap(value, [...path, "expectIstio"]);
+  const out: NonNullable<Step["expectByIstio"]> = {};
+  for (const [version, expect] of Object.entries(map)) {
+    if (!isIstioVersion(version))
+      fail([...path, "expectIstio", version], `expected one of ${ISTIO_VERSIONS.join(", ")}, got "${version}"`);
+    out[version] = parseExpectations(expect, kind, [...path, "expectIstio", version]);
+  }
+  return out;
 }
 
 /** A file the step names, as written and where it is. */

@@ -15,7 +15,7 @@ export function markdownReport(report: ScenarioReport, description = ""): string
       `${summary.errors > 0 ? `, ${summary.errors} step errors` : ""}; ${summary.steps} steps in ` +
       `${(report.timings.totalMs / 1000).toFixed(1)} s.`,
     "",
-    `Scenario \`${scenario.name}\` (\`${scenario.file}\`), mesh ${scenario.meshProfile}, seed ${scenario.seed}, ` +
+    `Scenario \`${scenario.name}\` (\`${scenario.file}\`), Istio ${scenario.istio}, seed ${scenario.seed}, ` +
       `time scale ${scenario.timeScale}.`,
   ];
   if (description) lines.push("", description);

@@ -7,7 +7,7 @@ const OUTPUT_LINES = 20;
 export function headerText(scenario: Scenario, seed: number, timeScale: number): string {
   const lines = [`Scenario ${scenario.name}: ${scenario.title}`];
   lines.push(
-    `topology ${scenario.topology.join(" + ")}, mesh profile ${scenario.meshProfile}, seed ${seed}, time scale ${timeScale}`,
+    `topology ${scenario.topology.join(" + ")}, Istio ${scenario.istio}, seed ${seed}, time scale ${timeScale}`,
   );
   if (scenario.description) lines.push("", scenario.description);
   return `${lines.join("\n")}\n`;

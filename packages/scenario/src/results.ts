@@ -34,7 +34,7 @@ export interface PhaseRecord {
 }
 
 export interface ScenarioReport {
-  scenario: { name: string; title: string; file: string; seed: number; timeScale: number; meshProfile: string };
+  scenario: { name: string; title: string; file: string; seed: number; timeScale: number; istio: string };
   setup: StepResult[];
   steps: StepResult[];
   phases: PhaseRecord[];

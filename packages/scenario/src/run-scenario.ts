@@ -4,6 +4,7 @@
 import { startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { type Clock, systemClock } from "@testbed/common";
 import { Agent } from "undici";
+import { forIstio } from "./for-istio.js";
 import type { Scenario } from "./model.js";
 import { ocRunner } from "./oc-runner.js";
 import { displayName } from "./parse-scenario.js";
@@ -26,7 +27,8 @@ export interface RunOptions {
   onStep?(result: StepResult): void;
 }
 
-export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioReport> {
+export async function runScenario(asWritten: Scenario, options: RunOptions): Promise<ScenarioReport> {
+  const scenario = forIstio(asWritten, asWritten.istio);
   const seed = options.seed ?? scenario.seed;
   const timeScale = options.timeScale ?? scenario.timeScale;
   const clock = options.clock ?? systemClock;
@@ -34,7 +36,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const testbed = await startTestbed({
     clock,
     topology: scenario.topology,
-    meshProfile: scenario.meshProfile,
+    istio: scenario.istio,
     timeScale,
     seed,
     apiPort: 0,
@@ -61,7 +63,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         file: displayName(scenario.file),
         seed,
         timeScale,
-        meshProfile: scenario.meshProfile,
+        istio: scenario.istio,
       },
       setup: setup.results,
       steps: steps.results,

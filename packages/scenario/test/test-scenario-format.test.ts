@@ -41,6 +41,29 @@ describe("scenario format validation", () => {
     expect(error.message).toContain(field);
   });
 
+  it("takes one Istio release, or a list of them (a matrix) with expectations per release", () => {
+    expect(parseScenario('istio: "1.28"\nsteps:\n  - note: hi\n', FILE)).toMatchObject({ istio: "1.28" });
+    const matrix = parseScenario(
+      'istio: ["1.26", "1.29"]\nsteps:\n  - oc: get pods\n    expect: {contains: [a]}\n    expectIstio: {"1.29": {contains: [b]}}\n',
+      FILE,
+    );
+    expect(matrix).toMatchObject({ istio: "1.26", matrix: ["1.26", "1.29"] });
+    expect(matrix.steps[0]?.expect.contains).toEqual(["a"]);
+    expect(matrix.steps[0]?.expectByIstio?.["1.29"]?.contains).toEqual(["b"]);
+  });
+
+  it.each([
+    ['istio: "1.30"\nsteps: []\n', 'istio (line 1): expected one of 1.26, 1.27, 1.28, 1.29, got "1.30"'],
+    [
+      'istio: ["1.26", upstream]\nsteps: []\n',
+      'istio[1] (line 1): expected one of 1.26, 1.27, 1.28, 1.29, got "upstream"',
+    ],
+    ["meshProfile: ossm-3.2\nsteps: []\n", "meshProfile (line 1): unknown field"],
+    ['steps:\n  - oc: get pods\n    expectIstio: {"2.0": {}}\n', "steps[0].expectIstio.2.0 (line 3): expected one of"],
+  ])("rejects an Istio release it does not model (%s)", (text, message) => {
+    expect(errorOf(text).message).toContain(message);
+  });
+
   it("accepts an empty shared prefix", () => {
     const scenario = parseScenario(
       "steps:\n  - load: {gateway: g, requests: 1, workload: {type: shared-prefix, prefixTokens: 0, suffixTokens: 4, outputTokens: 1}}\n",
@@ -94,7 +117,7 @@ describe("scenario format validation", () => {
       ].join("\n"),
       "/somewhere/all-forms.yaml",
     );
-    expect(scenario).toMatchObject({ name: "all-forms", meshProfile: "ossm-3.2", seed: 0, timeScale: 0 });
+    expect(scenario).toMatchObject({ name: "all-forms", istio: "1.26", seed: 0, timeScale: 0 });
     expect(scenario.steps.map((step) => step.action.kind)).toEqual([
       "apply",
       "patch",

@@ -1,20 +1,25 @@
 import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { GatewayConfigError, isMeshProfile, startGateway } from "@testbed/gateway";
+import {
+  DEFAULT_ENVOY_VERSION,
+  ENVOY_VERSIONS,
+  GatewayConfigError,
+  isEnvoyVersion,
+  startGateway,
+} from "@testbed/gateway";
 import type { Command } from "../command.js";
 import { parseCommandFlags } from "../command-flags.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
-const USAGE = `usage: testbed gateway --config envoy.yaml [--mesh-profile ossm-3.2|upstream] [--watch]
+const USAGE = `usage: testbed gateway --config envoy.yaml [--envoy 1.34|1.35|1.36|1.37] [--watch]
 
 Runs an Envoy-like gateway from an Envoy v3 bootstrap (YAML or JSON). Access log lines (Istio's
 format) go to stdout; warnings about fields the testbed does not model go to stderr.
 
   --config FILE          the Envoy bootstrap
-  --mesh-profile NAME    how ExtProcPerRoute merges with the base ext_proc filter:
-                         ossm-3.2 (default; a route override only fills fields the base leaves
-                         at default) or upstream (Envoy: the route's settings win)
+  --envoy VERSION        the Envoy release to behave as (default 1.34, the Envoy of Istio 1.26):
+                         1.34 ignores a route's ext_proc failure_mode_allow, 1.35+ honours it
   --watch                reload the config when the file changes (requests in flight finish on
                          the old one), as istiod pushes a new config to Envoy`;
 
@@ -27,7 +32,7 @@ export const gatewayCommand: Command = {
       args: argv,
       options: {
         config: { type: "string" },
-        "mesh-profile": { type: "string" },
+        envoy: { type: "string" },
         watch: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -35,15 +40,21 @@ export const gatewayCommand: Command = {
     });
     if (typeof parsed === "number") return parsed;
     const { values } = parsed;
-    const profile = values["mesh-profile"] ?? "ossm-3.2";
-    if (!values.config || !isMeshProfile(profile)) {
+    const envoyVersion = values.envoy ?? DEFAULT_ENVOY_VERSION;
+    if (!isEnvoyVersion(envoyVersion)) {
+      process.stderr.write(
+        `testbed gateway: --envoy must be one of ${ENVOY_VERSIONS.join(", ")}, got ${envoyVersion}\n`,
+      );
+      return 2;
+    }
+    if (!values.config) {
       process.stderr.write(`${USAGE}\n`);
       return 2;
     }
     try {
       const text = await readFile(values.config, "utf8");
       const shutdown = waitForShutdownSignal();
-      const gateway = await startGateway(text, { meshProfile: profile });
+      const gateway = await startGateway(text, { envoyVersion });
       for (const [name, url] of Object.entries(gateway.listenerUrls)) {
         process.stderr.write(`listener ${name} on ${url}\n`);
         warnIfExposed(`listener ${name}`, url);

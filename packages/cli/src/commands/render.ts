@@ -2,17 +2,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { ApiError, ManifestError } from "@testbed/apimachinery";
-import { isMeshProfile } from "@testbed/gateway";
+import { ISTIO_VERSIONS, isIstioVersion } from "@testbed/cluster";
 import { REPOSITORY_ROOT } from "@testbed/scenario";
 import type { Command } from "../command.js";
 import { renderCompose } from "../compose/render-compose.js";
 
-const USAGE = `usage: testbed render compose [--fixes N] [--apply FILE]... [--mesh-profile P] [--out DIR] [--check]
+const USAGE = `usage: testbed render compose [--fixes N] [--apply FILE]... [--istio 1.26|1.27|1.28|1.29] [--out DIR] [--check]
 
 Runs the topology embedded, applies the seed's first N fixes (0 = as shipped, the default; 1 = the HTTP_ROUTE
 EnvoyFilter; 2 = the HTTP_FILTER EnvoyFilter; 3 = + the scheduler TLS patch; 4 = + the P/D config and prefix
 caching) and any --apply manifests, then writes docker-compose.yml and deploy/compose/** under DIR (default:
-the repository). --check compares instead of writing and exits 1 when a file differs (CI keeps the committed
+the repository). --istio picks the Istio release the mesh translates as (default 1.26) and the Envoy
+release the gateway containers run (its Envoy). --check compares instead of writing and exits 1 when a file differs (CI keeps the committed
 compose files in sync with the embedded testbed this way).`;
 
 /** `testbed render compose`: the docker compose form of the embedded testbed. */
@@ -36,7 +37,7 @@ export const renderCommand: Command = {
       files = await renderCompose({
         root: REPOSITORY_ROOT,
         topology: "topologies/rhoai-3.2",
-        meshProfile: parsed.meshProfile,
+        istio: parsed.istio,
         fixes: parsed.fixes,
         apply: parsed.apply,
         subnet: 252,
@@ -70,7 +71,7 @@ function parse(argv: string[]) {
     options: {
       fixes: { type: "string", default: "0" },
       apply: { type: "string", multiple: true },
-      "mesh-profile": { type: "string", default: "ossm-3.2" },
+      istio: { type: "string", default: "1.26" },
       out: { type: "string" },
       check: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -84,8 +85,8 @@ function validated(values: Record<string, unknown>, positionals: string[]) {
   if (positionals[0] !== "compose" || positionals.length !== 1) throw new Error("the only target is `compose`");
   const fixes = Number(values.fixes);
   if (!Number.isInteger(fixes) || fixes < 0 || fixes > 4) throw new Error(`--fixes must be 0-4, got ${values.fixes}`);
-  const meshProfile = values["mesh-profile"];
-  if (!isMeshProfile(meshProfile)) throw new Error(`--mesh-profile ${meshProfile}?`);
+  const istio = values.istio;
+  if (!isIstioVersion(istio)) throw new Error(`--istio must be one of ${ISTIO_VERSIONS.join(", ")}, got ${istio}`);
   const apply = (values.apply as string[] | undefined) ?? [];
   const missing = apply.find((file) => !existsSync(join(REPOSITORY_ROOT, file)));
   if (missing) throw new Error(`--apply ${missing}: no such file in the repository`);
@@ -93,7 +94,7 @@ function validated(values: Record<string, unknown>, positionals: string[]) {
     help: false,
     fixes,
     apply,
-    meshProfile,
+    istio,
     out: (values.out as string | undefined) ?? REPOSITORY_ROOT,
     check: values.check === true,
   };

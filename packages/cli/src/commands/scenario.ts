@@ -7,7 +7,8 @@ import {
   listScenarios,
   loadScenario,
   markdownReport,
-  runScenario,
+  matrixText,
+  runMatrix,
   ScenarioError,
   scenarioFile,
   setupText,
@@ -136,12 +137,15 @@ async function runCommand(argv: string[]): Promise<number> {
       timeScale ?? scenario.timeScale,
     ),
   );
-  let report: Awaited<ReturnType<typeof runScenario>>;
+  let reports: Awaited<ReturnType<typeof runMatrix>>;
   try {
-    report = await runScenario(scenario, {
+    reports = await runMatrix(scenario, {
       seed,
       timeScale,
       subnet: Number(values.subnet),
+      onRelease: (istio) => {
+        if (scenario.matrix) write(`\n═══ Istio ${istio} ${"═".repeat(60)}\n`);
+      },
       onSetup: (results) => write(setupText(results)),
       onStep: (result) => write(stepText(result)),
     });
@@ -150,10 +154,12 @@ async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`testbed scenario run: ${(error as Error).message}\n`);
     return 1;
   }
-  if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else if (markdown) process.stdout.write(markdownReport(report, scenario.description));
+  const report = reports[0] as (typeof reports)[number];
+  if (json) process.stdout.write(`${JSON.stringify(scenario.matrix ? reports : report, null, 2)}\n`);
+  else if (markdown) process.stdout.write(reports.map((r) => markdownReport(r, scenario.description)).join("\n"));
+  else if (scenario.matrix) write(matrixText(reports));
   else write(summaryText(report));
-  return report.summary.ok ? 0 : 1;
+  return reports.every((r) => r.summary.ok) ? 0 : 1;
 }
 
 function checkFlags(values: Record<string, string | boolean | undefined>, positionals: string[]): string | undefined {

@@ -7,7 +7,7 @@ import {
   testbedHome,
   writeServerAddress,
 } from "@testbed/apimachinery";
-import type { MeshProfile, TestbedHandle } from "@testbed/cluster";
+import type { TestbedHandle } from "@testbed/cluster";
 import { prepareKeyPairs, stderrSink } from "@testbed/common";
 import type { Command } from "../command.js";
 import { startPrometheusIfInstalled } from "../observability/prometheus-option.js";
@@ -21,7 +21,8 @@ Start the simulated cluster in the foreground (Ctrl-C stops it) and apply a topo
 
 flags:
   --topology DIR           manifests to apply (default: topologies/rhoai-3.2, the seed's cluster as shipped)
-  --mesh-profile PROFILE   ossm-3.2 (default: Istio 1.26.2 as OSSM 3.2 ships it) or upstream (Envoy's own per-route rules)
+  --istio VERSION          1.26 (default: 1.26.2-redhat as OCP 4.20 pins it, Envoy 1.34), 1.27 (Envoy 1.35),
+                           1.28 (1.28.0-1.28.4, Envoy 1.36) or 1.29 (Envoy 1.37)
   --time-scale X           vLLM latency: 1 = real T4 timing (default), 0 = as fast as possible
   --seed N                 seed for every random choice (default 0)
   --api-port PORT          API server port on 127.0.0.1 (default 6443; 0 = any free port)
@@ -42,7 +43,7 @@ export const upCommand: Command = {
         args: argv,
         options: {
           topology: { type: "string" },
-          "mesh-profile": { type: "string", default: "ossm-3.2" },
+          istio: { type: "string", default: "1.26" },
           "time-scale": { type: "string", default: "1" },
           seed: { type: "string", default: "0" },
           "api-port": { type: "string", default: "6443" },
@@ -78,12 +79,11 @@ export const upCommand: Command = {
     // startTestbed asks for (its service CA's, the first serving certificate's, the EPP's) generate on
     // the thread pool meanwhile, so its certificate authorities do not wait for them.
     prepareKeyPairs("RSA-2048", 3);
-    const [{ isMeshProfile }, { gatewayAddress, notReady, startTestbed }] = await Promise.all([
-      import("@testbed/gateway"),
-      import("@testbed/cluster"),
-    ]);
-    if (!isMeshProfile(values["mesh-profile"])) {
-      process.stderr.write(`testbed up: --mesh-profile must be ossm-3.2 or upstream, got ${values["mesh-profile"]}\n`);
+    const { envoyVersionOf, gatewayAddress, isIstioVersion, ISTIO_VERSIONS, istioRelease, notReady, startTestbed } =
+      await import("@testbed/cluster");
+    const istio = values.istio;
+    if (!isIstioVersion(istio)) {
+      process.stderr.write(`testbed up: --istio must be one of ${ISTIO_VERSIONS.join(", ")}, got ${istio}\n`);
       return 2;
     }
     const shutdown = waitForShutdownSignal();
@@ -92,7 +92,7 @@ export const upCommand: Command = {
     try {
       testbed = await startTestbed({
         topology: (values.topology as string | undefined) ?? DEFAULT_TOPOLOGY,
-        meshProfile: values["mesh-profile"] as MeshProfile,
+        istio,
         timeScale: Number(values["time-scale"]),
         seed: Number(values.seed),
         apiPort: Number(values["api-port"]),
@@ -121,7 +121,14 @@ export const upCommand: Command = {
           warn: (line) => process.stderr.write(`${line}\n`),
         })
       : undefined;
-    process.stdout.write(banner(testbed, Date.now() - started, gatewayAddress));
+    process.stdout.write(
+      banner(
+        testbed,
+        Date.now() - started,
+        gatewayAddress,
+        `Istio ${istioRelease(istio)} (Envoy ${envoyVersionOf(istio)})`,
+      ),
+    );
     if (prometheus) process.stdout.write(`Prometheus: ${prometheus.url} (scraping the vLLM pods and the EPP)\n\n`);
     const signal = await shutdown;
     process.stderr.write(`\n${signal}: stopping the testbed…\n`);
@@ -151,12 +158,14 @@ function banner(
   testbed: TestbedHandle,
   elapsedMs: number,
   gatewayAddress: (gateway: KubeObject) => string | undefined,
+  /** The Istio and Envoy releases the mesh behaves as. */
+  mesh: string,
 ): string {
   const gateways = testbed.store.list("gateway.networking.k8s.io/Gateway");
   const pods = testbed.store.list("Pod");
   const lines = [
     "",
-    `testbed is up in ${(elapsedMs / 1000).toFixed(1)} s: ${pods.length} pods (${testbed.options.isolation}), mesh profile ${testbed.options.meshProfile}, API server ${testbed.api.url}`,
+    `testbed is up in ${(elapsedMs / 1000).toFixed(1)} s: ${pods.length} pods (${testbed.options.isolation}), ${mesh}, API server ${testbed.api.url}`,
     "",
     "Gateways:",
     ...gateways.map((g) => `  ${g.metadata.name.padEnd(24)} https://${gatewayAddress(g) ?? "<pending>"}`),

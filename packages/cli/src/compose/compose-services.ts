@@ -100,16 +100,9 @@ export function schedulerService(pod: KubeObject): ComposeService {
   };
 }
 
-export function gatewayService(pod: KubeObject, name: string, meshProfile: string): ComposeService {
+export function gatewayService(pod: KubeObject, name: string, envoyVersion: string): ComposeService {
   return {
-    ...base(pod, [
-      "gateway",
-      "--config",
-      `/etc/testbed/gateways/${name}.yaml`,
-      "--mesh-profile",
-      meshProfile,
-      "--watch",
-    ]),
+    ...base(pod, ["gateway", "--config", `/etc/testbed/gateways/${name}.yaml`, "--envoy", envoyVersion, "--watch"]),
     ports: GATEWAY_PORTS[name] ?? [],
     volumes: [
       "./deploy/compose/gateways:/etc/testbed/gateways:ro",

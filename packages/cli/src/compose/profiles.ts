@@ -112,14 +112,7 @@ export function realEppServices(store: ObjectStore): Record<string, Record<strin
     "gateway-real-epp": {
       image: IMAGE,
       profiles: ["real-epp"],
-      command: [
-        "gateway",
-        "--config",
-        "/etc/testbed/gateways/real-epp-gateway.yaml",
-        "--mesh-profile",
-        "upstream",
-        "--watch",
-      ],
+      command: ["gateway", "--config", "/etc/testbed/gateways/real-epp-gateway.yaml", "--watch"],
       ports: [published("8445:443"), published("15002:15000")],
       volumes: [
         "./deploy/compose/gateways:/etc/testbed/gateways:ro",

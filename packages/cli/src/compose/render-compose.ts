@@ -10,6 +10,8 @@ import {
   selectorFromObject,
 } from "@testbed/apimachinery";
 import {
+  envoyVersionOf,
+  type IstioVersion,
   type ObjectStore,
   SERVING_CERT_ANNOTATION,
   startTestbed,
@@ -17,7 +19,6 @@ import {
   type TestbedHandle,
 } from "@testbed/cluster";
 import { silentSink } from "@testbed/common";
-import type { MeshProfile } from "@testbed/gateway";
 import { settle } from "@testbed/scenario";
 import { parse, stringify } from "yaml";
 import { renderPrometheusConfig } from "../observability/prometheus-config.js";
@@ -55,7 +56,8 @@ export interface RenderOptions {
   /** Repository root: topology, manifests and output paths are relative to it. */
   root: string;
   topology: string;
-  meshProfile: MeshProfile;
+  /** The Istio release the embedded mesh translates as; the gateway containers run its Envoy. */
+  istio: IstioVersion;
   /** Apply the seed's first N fixes (0–4) before rendering. */
   fixes: number;
   /** More manifests to apply (e.g. manifests/10-…-maas.yaml, manifests/20-maas-api-keys.yaml). */
@@ -74,7 +76,7 @@ export interface RenderOptions {
 export async function renderCompose(options: RenderOptions): Promise<Map<string, string>> {
   const testbed = await startTestbed({
     topology: join(options.root, options.topology),
-    meshProfile: options.meshProfile,
+    istio: options.istio,
     apiPort: 0,
     timeScale: 0,
     subnet: options.subnet,
@@ -118,7 +120,7 @@ function renderFiles(testbed: TestbedHandle, options: RenderOptions): Map<string
     const owner = pod.metadata.ownerReferences?.find((ref) => ref.kind === "Deployment")?.name ?? "";
     const index = byDeployment.get(owner) ?? 0;
     byDeployment.set(owner, index + 1);
-    const service = serviceFor(pod, options.meshProfile);
+    const service = serviceFor(pod, envoyVersionOf(options.istio));
     if (service) services[serviceName(pod, index)] = service;
   }
   for (const gateway of GATEWAYS) {
@@ -152,10 +154,10 @@ function renderFiles(testbed: TestbedHandle, options: RenderOptions): Map<string
   return files;
 }
 
-function serviceFor(pod: KubeObject, meshProfile: string): ComposeService | undefined {
+function serviceFor(pod: KubeObject, envoyVersion: string): ComposeService | undefined {
   const images = ((pod.spec?.containers ?? []) as Array<{ image: string }>).map((c) => c.image).join(" ");
   const gateway = pod.metadata.labels?.["gateway.networking.k8s.io/gateway-name"];
-  if (gateway) return GATEWAYS.includes(gateway) ? gatewayService(pod, gateway, meshProfile) : undefined;
+  if (gateway) return GATEWAYS.includes(gateway) ? gatewayService(pod, gateway, envoyVersion) : undefined;
   if (images.includes("inference-scheduler")) return schedulerService(pod);
   if (images.includes("vllm")) return vllmService(pod);
   if (images.includes("authorino")) return authorinoService(pod);

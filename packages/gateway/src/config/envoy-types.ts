@@ -66,7 +66,10 @@ export interface ExtProcPerRoute {
   overrides?: {
     processing_mode?: ProcessingMode;
     grpc_service?: GrpcService;
+    /** Field 8, read by Envoy ≥ 1.35 only. */
     failure_mode_allow?: boolean;
+    /** Each namespace list set here replaces the base filter's whole list. */
+    metadata_options?: ExternalProcessorConfig["metadata_options"];
   };
 }
 

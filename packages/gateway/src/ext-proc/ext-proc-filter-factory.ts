@@ -5,23 +5,22 @@ import type { FilterRegistration } from "../filters/filter-registry.js";
 import type { FilterContext, FilterRun, HttpFilterFactory } from "../filters/http-filter.js";
 import { EXT_PROC_FILTER_NAME, readExternalProcessor, readPerRoute } from "./ext-proc-config.js";
 import { ExtProcFilterRun } from "./ext-proc-filter.js";
-import { effectiveExtProc, type MeshProfile } from "./ext-proc-merge.js";
+import { effectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
 
-/** The base config, merged per route under the mesh profile. */
+/** The base config, merged per route as the chosen Envoy release merges ExtProcPerRoute. */
 export class ExtProcFilterFactory implements HttpFilterFactory {
   readonly name = EXT_PROC_FILTER_NAME;
 
   constructor(
     readonly base: ExternalProcessorConfig,
     private readonly stats: ExtProcStats,
-    private readonly meshProfile: MeshProfile,
     private readonly envoyVersion: EnvoyVersion,
   ) {}
 
   create(context: FilterContext): FilterRun {
     const perRoute = readPerRoute(context.route, `route ${context.routeName}`);
-    const effective = effectiveExtProc(this.base, perRoute, this.meshProfile);
+    const effective = effectiveExtProc(this.base, perRoute, this.envoyVersion);
     return new ExtProcFilterRun(effective, context, this.stats, { base: this.base, envoyVersion: this.envoyVersion });
   }
 }
@@ -33,7 +32,6 @@ export const EXT_PROC_REGISTRATION: FilterRegistration = {
     new ExtProcFilterFactory(
       readExternalProcessor(filter, setup.path, setup.envoyVersion, setup.warnings),
       setup.extProcStats,
-      setup.meshProfile,
       setup.envoyVersion,
     ),
 };

@@ -1,32 +1,45 @@
-// How a route's ExtProcPerRoute combines with the base ext_proc filter — the rule the seed's Bugs
-// 1 and 2 hinge on. Two mesh profiles:
-//
-// `upstream` (Envoy's own semantics): the more specific config wins. An override's processing_mode
-// REPLACES the whole base mode, its grpc_service replaces the cluster, `disabled` turns the filter off.
-//
-// `ossm-3.2` (Istio 1.26.2-redhat, as the seed observed it): a route override only fills fields the
-// base filter leaves at their default; a field the base sets wins. So a base filter that says
-// `cluster: dummy, headers: SKIP` keeps saying it — "per-route overrides cannot un-SKIP a base filter".
+// How a route's ExtProcPerRoute combines with the base ext_proc filter, as Envoy's
+// `Filter::mergePerRouteConfig()` (source/extensions/filters/http/ext_proc/ext_proc.cc) does it in
+// every release the gateway models: the most specific per-route config wins field by field, and
+// each field it sets REPLACES the filter's value whole — `disabled` turns both directions to SKIP,
+// `processing_mode` replaces the whole mode (a route can un-SKIP a base filter), `grpc_service`
+// replaces the service (cluster and timeout), metadata namespace lists are replaced in their
+// entirety. What differs between releases: ExtProcOverrides.failure_mode_allow (field 8, envoy PR
+// #40014) exists only from Envoy 1.35; an older Envoy does not know the field, so the base filter's
+// failure_mode_allow decides. message_timeout and allow_mode_override are never per-route. From
+// Envoy 1.36 (envoy PR #41276) `Filter::failureModeAllow()` answers false once a FULL_DUPLEX_STREAMED
+// body has reached the filter: fail-open then holds only until the first body chunk.
 import type {
   ExternalProcessorConfig,
   ExtProcPerRoute,
   HeaderSendMode,
   ProcessingMode,
+  RouteConfiguration,
 } from "../config/envoy-types.js";
+import { type EnvoyVersion, envoyAtLeast } from "../envoy-version.js";
+import { EXT_PROC_FILTER_NAME } from "./ext-proc-config.js";
 
-/** Whose merge rule the gateway follows: upstream Envoy's or OSSM 3.2's. */
-export type MeshProfile = "upstream" | "ossm-3.2";
+/** The first Envoy release that reads ExtProcOverrides.failure_mode_allow. */
+export const PER_ROUTE_FAILURE_MODE_SINCE: EnvoyVersion = "1.35";
 
-export function isMeshProfile(value: unknown): value is MeshProfile {
-  return value === "upstream" || value === "ossm-3.2";
-}
+/** The first Envoy release whose fail-open ends once a FULL_DUPLEX_STREAMED body was received. */
+export const FULL_DUPLEX_FAIL_OPEN_ENDS_SINCE: EnvoyVersion = "1.36";
 
 /** The settings one request's ext_proc filter runs with. */
 export interface EffectiveExtProc {
+  /** The Envoy release whose semantics apply (the exchange consults it for version-specific behaviour). */
+  envoyVersion: EnvoyVersion;
   enabled: boolean;
   clusterName: string | undefined;
   mode: Required<ProcessingMode>;
+  /** The base filter's own mode, before any per-route override (what Envoy 1.34 reports in protocol_config). */
+  baseMode: Required<ProcessingMode>;
   failureModeAllow: boolean;
+  /**
+   * Envoy ≥ 1.36: failureModeAllow no longer applies once a body in FULL_DUPLEX_STREAMED mode
+   * (either direction) has reached the filter — a later stream failure is then fail-closed.
+   */
+  failOpenOnlyBeforeFullDuplexBody: boolean;
   messageTimeoutSeconds: number;
   grpcTimeoutSeconds: number | undefined;
   allowModeOverride: boolean;
@@ -40,52 +53,30 @@ export const DEFAULT_MESSAGE_TIMEOUT_SECONDS = 0.2;
 export function effectiveExtProc(
   base: ExternalProcessorConfig,
   route: ExtProcPerRoute | undefined,
-  profile: MeshProfile,
+  envoyVersion: EnvoyVersion,
 ): EffectiveExtProc {
-  const merged = profile === "upstream" ? mergeUpstream(base, route) : mergeOssm(base, route);
-  const mode = resolveDefaults(merged.processing_mode ?? {});
+  const overrides = route?.overrides;
+  const baseMode = resolveDefaults(base.processing_mode ?? {});
+  const mode = overrides?.processing_mode ? resolveDefaults(overrides.processing_mode) : baseMode;
+  const grpcService = overrides?.grpc_service ?? base.grpc_service;
+  const perRouteFailureMode = envoyAtLeast(envoyVersion, PER_ROUTE_FAILURE_MODE_SINCE)
+    ? overrides?.failure_mode_allow
+    : undefined;
   const disabled = route?.disabled === true;
   return {
+    envoyVersion,
     enabled: !disabled && sendsAnything(mode),
-    clusterName: merged.grpc_service?.envoy_grpc?.cluster_name,
-    mode,
-    failureModeAllow: merged.failure_mode_allow ?? false,
+    clusterName: grpcService?.envoy_grpc?.cluster_name,
+    mode: disabled ? resolveDefaults({ request_header_mode: "SKIP", response_header_mode: "SKIP" }) : mode,
+    baseMode,
+    failureModeAllow: perRouteFailureMode ?? base.failure_mode_allow ?? false,
+    failOpenOnlyBeforeFullDuplexBody: envoyAtLeast(envoyVersion, FULL_DUPLEX_FAIL_OPEN_ENDS_SINCE),
     messageTimeoutSeconds: base.message_timeout ?? DEFAULT_MESSAGE_TIMEOUT_SECONDS,
-    grpcTimeoutSeconds: merged.grpc_service?.timeout,
+    grpcTimeoutSeconds: grpcService?.timeout,
     allowModeOverride: base.allow_mode_override ?? false,
-    receivingNamespaces: base.metadata_options?.receiving_namespaces?.untyped,
-  };
-}
-
-function mergeUpstream(base: ExternalProcessorConfig, route: ExtProcPerRoute | undefined): ExternalProcessorConfig {
-  const overrides = route?.overrides;
-  if (!overrides) return base;
-  return {
-    ...base,
-    ...(overrides.processing_mode ? { processing_mode: overrides.processing_mode } : {}),
-    ...(overrides.grpc_service ? { grpc_service: overrides.grpc_service } : {}),
-    ...(overrides.failure_mode_allow !== undefined ? { failure_mode_allow: overrides.failure_mode_allow } : {}),
-  };
-}
-
-function mergeOssm(base: ExternalProcessorConfig, route: ExtProcPerRoute | undefined): ExternalProcessorConfig {
-  const overrides = route?.overrides;
-  if (!overrides) return base;
-  const baseMode = base.processing_mode ?? {};
-  const routeMode = overrides.processing_mode ?? {};
-  const mode: ProcessingMode = {};
-  for (const key of Object.keys({ ...baseMode, ...routeMode }) as Array<keyof ProcessingMode>) {
-    const baseValue = baseMode[key];
-    const set = baseValue !== undefined && baseValue !== "DEFAULT" && baseValue !== "NONE";
-    const value = set ? baseValue : (routeMode[key] ?? baseValue);
-    if (value !== undefined) (mode as Record<string, string>)[key] = value;
-  }
-  return {
-    ...base,
-    processing_mode: mode,
-    grpc_service: base.grpc_service?.envoy_grpc ? base.grpc_service : (overrides.grpc_service ?? base.grpc_service),
-    failure_mode_allow:
-      base.failure_mode_allow === true ? true : (overrides.failure_mode_allow ?? base.failure_mode_allow),
+    receivingNamespaces:
+      overrides?.metadata_options?.receiving_namespaces?.untyped ??
+      base.metadata_options?.receiving_namespaces?.untyped,
   };
 }
 
@@ -112,4 +103,30 @@ function sendsAnything(mode: Required<ProcessingMode>): boolean {
     mode.request_trailer_mode === "SEND" ||
     mode.response_trailer_mode === "SEND"
   );
+}
+
+/**
+ * Warnings for per-route ext_proc fields the chosen Envoy does not know. xDS carries them as
+ * unknown protobuf fields, which Envoy ignores (and counts), so the config still loads.
+ */
+export function unknownPerRouteFields(
+  routeConfig: RouteConfiguration,
+  envoyVersion: EnvoyVersion,
+  path: string,
+): string[] {
+  if (envoyAtLeast(envoyVersion, PER_ROUTE_FAILURE_MODE_SINCE)) return [];
+  const warnings: string[] = [];
+  routeConfig.virtual_hosts.forEach((host, hostIndex) => {
+    host.routes.forEach((route, routeIndex) => {
+      const entry = route.typed_per_filter_config?.[EXT_PROC_FILTER_NAME] as
+        | { overrides?: Record<string, unknown> }
+        | undefined;
+      if (entry?.overrides?.failure_mode_allow === undefined) return;
+      warnings.push(
+        `${path}.virtual_hosts[${hostIndex}].routes[${routeIndex}].typed_per_filter_config["${EXT_PROC_FILTER_NAME}"].overrides.failure_mode_allow: ` +
+          `unknown to Envoy ${envoyVersion} (ExtProcOverrides field 8 arrived in ${PER_ROUTE_FAILURE_MODE_SINCE}), ignored — the filter's own failure_mode_allow applies`,
+      );
+    });
+  });
+  return warnings;
 }

@@ -2,7 +2,6 @@
 // typed_config @type) to the factory that builds the filter, in place of an if-chain.
 import type { HttpFilter } from "../config/envoy-types.js";
 import type { EnvoyVersion } from "../envoy-version.js";
-import type { MeshProfile } from "../ext-proc/ext-proc-merge.js";
 import type { ExtProcStats } from "../ext-proc/ext-proc-stats.js";
 import type { HttpFilterFactory } from "./http-filter.js";
 
@@ -13,8 +12,7 @@ export const ROUTER_FILTER_NAME = "envoy.filters.http.router";
 export interface FilterSetup {
   /** Where the entry sits in the config, for error messages. */
   path: string;
-  meshProfile: MeshProfile;
-  /** The Envoy release the gateway behaves as. */
+  /** The Envoy release whose semantics the filter follows. */
   envoyVersion: EnvoyVersion;
   /** The listener's ext_proc stats (kept across config versions). */
   extProcStats: ExtProcStats;

@@ -1,8 +1,9 @@
 // An HTTPRoute backendRef resolved to the cluster Istio sends it to, or the reason it cannot be:
-// a core Service (port required) → `outbound|<port>||<svc fqdn>`; an InferencePool (either group) →
-// its shadow Service's cluster on 54321. Other kinds are InvalidKind; references across namespaces
+// a core Service (port required) → `outbound|<port>||<svc fqdn>`; an InferencePool of the group this
+// Istio watches → its shadow Service's cluster on 54321 (a pool of the other group is, to that Istio,
+// an unsupported kind). Other kinds are InvalidKind; references across namespaces
 // need a ReferenceGrant, which the testbed does not serve, so they are RefNotPermitted.
-import { findInferencePool, type InferencePoolView, isInferencePoolGroup } from "./inference-pools.js";
+import { findInferencePool, type InferencePoolView } from "./inference-pools.js";
 import { findObject, type MeshSnapshot } from "./mesh-snapshot.js";
 import { outboundCluster, SHADOW_SERVICE_PORT, serviceFqdn } from "./names.js";
 
@@ -24,6 +25,8 @@ export function resolveBackend(
   snapshot: MeshSnapshot,
   routeNamespace: string,
   ref: Record<string, unknown>,
+  /** The InferencePool API group the Istio release watches. */
+  poolGroup: string,
 ): ResolvedBackend | BackendProblem {
   const group = String(ref.group ?? "");
   const kind = String(ref.kind ?? "Service");
@@ -54,7 +57,7 @@ export function resolveBackend(
       pool: undefined,
     };
   }
-  if (isInferencePoolGroup(group) && kind === "InferencePool") {
+  if (group === poolGroup && kind === "InferencePool") {
     const pool = findInferencePool(snapshot, group, namespace, name);
     if (!pool) return { ok: false, reason: "BackendNotFound", message: `InferencePool ${namespace}/${name} not found` };
     return {

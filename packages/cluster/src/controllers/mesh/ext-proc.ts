@@ -2,16 +2,17 @@
 // connection manager when any of its routes targets a pool: cluster `dummy` (a cluster Istio never
 // defines), headers SKIP, fail-open, 1000 s message timeout, `envoy.lb` metadata both ways. Each
 // pool route then carries an ExtProcPerRoute override naming the real EPP cluster, headers SEND and
-// bodies FULL_DUPLEX_STREAMED. Trailer modes SEND arrived only in Istio 1.28 (istio PR #57041), so
-// the `ossm-3.2` profile leaves them out and `upstream` sets them.
-import { EXT_PROC_FILTER_NAME, EXT_PROC_PER_ROUTE_TYPE, EXT_PROC_TYPE, type MeshProfile } from "@testbed/gateway";
+// bodies FULL_DUPLEX_STREAMED, failure_mode_allow from the pool's failureMode, and no gRPC timeout on
+// the route's service (pilot/pkg/networking/core/route/route.go). Trailer modes SEND arrived only in
+// Istio 1.28 (istio PR #57041); earlier releases leave them out.
+import { EXT_PROC_FILTER_NAME, EXT_PROC_PER_ROUTE_TYPE, EXT_PROC_TYPE } from "@testbed/gateway";
 import { LB_METADATA_NAMESPACE } from "@testbed/protocol";
 import type { InferencePoolView } from "./inference-pools.js";
+import { emitsPerRouteTrailers, type IstioVersion } from "./istio-version.js";
 import { outboundCluster, serviceFqdn } from "./names.js";
 
 export const ROUTER_FILTER = "envoy.filters.http.router";
 const ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
-const EPP_GRPC_TIMEOUT = "10s";
 
 export function baseExtProcFilter(): Record<string, unknown> {
   return {
@@ -41,20 +42,20 @@ export function endpointPickerCluster(pool: InferencePoolView): string | undefin
 }
 
 /** typed_per_filter_config["envoy.filters.http.ext_proc"] for a route to the pool. */
-export function extProcPerRoute(pool: InferencePoolView, profile: MeshProfile): Record<string, unknown> | undefined {
+export function extProcPerRoute(pool: InferencePoolView, istio: IstioVersion): Record<string, unknown> | undefined {
   const cluster = endpointPickerCluster(pool);
   if (!cluster) return undefined;
   return {
     "@type": EXT_PROC_PER_ROUTE_TYPE,
     overrides: {
-      grpc_service: { envoy_grpc: { cluster_name: cluster }, timeout: EPP_GRPC_TIMEOUT },
+      grpc_service: { envoy_grpc: { cluster_name: cluster } },
       failure_mode_allow: pool.endpointPicker?.failureMode === "FailOpen",
       processing_mode: {
         request_header_mode: "SEND",
         response_header_mode: "SEND",
         request_body_mode: "FULL_DUPLEX_STREAMED",
         response_body_mode: "FULL_DUPLEX_STREAMED",
-        ...(profile === "upstream" ? { request_trailer_mode: "SEND", response_trailer_mode: "SEND" } : {}),
+        ...(emitsPerRouteTrailers(istio) ? { request_trailer_mode: "SEND", response_trailer_mode: "SEND" } : {}),
       },
     },
   };

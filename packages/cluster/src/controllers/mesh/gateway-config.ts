@@ -5,22 +5,26 @@
 // route targets an InferencePool, between the peer metadata filter and grpc_stats … the router);
 // HTTPS ports terminate TLS with the listener's Secret; and every mesh cluster. Alongside the
 // config, what the status writers need: per-listener verdicts, route attachments, backend problems.
+// Several HTTPRoutes on one hostname are merged as the Istio release merges them: up to 1.28.4 only
+// the oldest route keeps its per-route ext_proc (`keepsExtProcOfMergedRoutes`).
 import type { KubeObject } from "@testbed/apimachinery";
-import type { MeshProfile } from "@testbed/gateway";
+import { EXT_PROC_FILTER_NAME } from "@testbed/gateway";
 import type { EnvoyConfig } from "../mesh-config-hub.js";
 import { istioAccessLog } from "./access-log.js";
 import type { BackendProblem } from "./backends.js";
 import { generateClusters } from "./clusters.js";
 import { gatewayHttpFilters } from "./http-filter-chain.js";
 import type { InferencePoolView } from "./inference-pools.js";
+import { asSeenBy, type IstioVersion, keepsExtProcOfMergedRoutes } from "./istio-version.js";
 import { listenerTls } from "./listener-tls.js";
-import type { MeshSnapshot } from "./mesh-snapshot.js";
+import { byAge, type MeshSnapshot } from "./mesh-snapshot.js";
 import { ADMIN_PORT, listenerName } from "./names.js";
 import { attachRoutes, type GatewayListenerView, gatewayListeners, type ParentAttachment } from "./route-attachment.js";
 import { type TranslatedRoute, translateHttpRoute } from "./route-translation.js";
 
 export interface GenerateOptions {
-  meshProfile: MeshProfile;
+  /** The Istio release whose translation the gateway gets. */
+  istio: IstioVersion;
 }
 
 export interface ListenerReport {
@@ -55,17 +59,18 @@ export function gatewayKey(gateway: KubeObject): string {
 }
 
 export function generateGatewayConfig(
-  snapshot: MeshSnapshot,
+  cluster: MeshSnapshot,
   gateway: KubeObject,
   options: GenerateOptions,
 ): GatewayGeneration {
+  const snapshot = asSeenBy(cluster, options.istio);
   const attachments = attachRoutes(snapshot, gateway);
   const translations = new Map<string, ReturnType<typeof translateHttpRoute>>();
   const routeProblems = new Map<string, BackendProblem[]>();
   for (const attachment of attachments) {
     const key = `${attachment.route.metadata.namespace}/${attachment.route.metadata.name}`;
     if (translations.has(key)) continue;
-    const translation = translateHttpRoute(snapshot, attachment.route, options.meshProfile);
+    const translation = translateHttpRoute(snapshot, attachment.route, options.istio);
     translations.set(key, translation);
     routeProblems.set(key, translation.problems);
   }
@@ -82,7 +87,16 @@ export function generateGatewayConfig(
   for (const port of [...new Set(views.map((v) => v.port))]) {
     const programmed = views.filter((v, i) => v.port === port && reports[i]?.programmed);
     if (programmed.length === 0) continue;
-    listeners.push(envoyListener(snapshot, gateway, port, programmed, attachments, translations, pools.size > 0));
+    listeners.push(
+      envoyListener(
+        snapshot,
+        gateway,
+        port,
+        programmed,
+        { attachments, translations, istio: options.istio },
+        pools.size > 0,
+      ),
+    );
   }
   const config: EnvoyConfig = {
     admin: { address: { socket_address: { address: "127.0.0.1", port_value: ADMIN_PORT } } },
@@ -126,8 +140,7 @@ function envoyListener(
   gateway: KubeObject,
   port: number,
   views: GatewayListenerView[],
-  attachments: ParentAttachment[],
-  translations: Map<string, ReturnType<typeof translateHttpRoute>>,
+  routing: RoutingInputs,
   withExtProc: boolean,
 ): Record<string, unknown> {
   const https = views.find((v) => v.protocol === "HTTPS");
@@ -150,7 +163,7 @@ function envoyListener(
           server_name: "istio-envoy",
           route_config: {
             name: routeConfigName,
-            virtual_hosts: virtualHosts(port, attachments, translations, names),
+            virtual_hosts: virtualHosts(port, routing, names),
             validate_clusters: false,
           },
           http_filters: gatewayHttpFilters(withExtProc),
@@ -168,14 +181,18 @@ function envoyListener(
   };
 }
 
+/** What a listener's routes are made from. */
+interface RoutingInputs {
+  attachments: ParentAttachment[];
+  translations: Map<string, ReturnType<typeof translateHttpRoute>>;
+  istio: IstioVersion;
+}
+
 /** Routes grouped by hostname, each host's routes in Gateway API precedence (stable for ties). */
-function virtualHosts(
-  port: number,
-  attachments: ParentAttachment[],
-  translations: Map<string, ReturnType<typeof translateHttpRoute>>,
-  listenerNames: Set<string>,
-): Record<string, unknown>[] {
+function virtualHosts(port: number, routing: RoutingInputs, listenerNames: Set<string>): Record<string, unknown>[] {
+  const { attachments, translations } = routing;
   const byHost = new Map<string, TranslatedRoute[]>();
+  const routesOfHost = new Map<string, KubeObject[]>();
   const seen = new Set<string>();
   for (const attachment of attachments.filter((a) => a.accepted)) {
     const routeKey = `${attachment.route.metadata.namespace}/${attachment.route.metadata.name}`;
@@ -184,11 +201,19 @@ function virtualHosts(
       for (const host of hostnames) {
         if (seen.has(`${routeKey}@${host}`)) continue;
         seen.add(`${routeKey}@${host}`);
-        const list = byHost.get(host) ?? [];
-        list.push(...(translations.get(routeKey)?.routes ?? []));
-        byHost.set(host, list);
+        routesOfHost.set(host, [...(routesOfHost.get(host) ?? []), attachment.route]);
       }
     }
+  }
+  for (const [host, httpRoutes] of routesOfHost) {
+    const merged = mergedLikeIstio(httpRoutes, routing.istio);
+    byHost.set(
+      host,
+      merged.flatMap(({ route, keepsExtProc }) => {
+        const translated = translations.get(`${route.metadata.namespace}/${route.metadata.name}`)?.routes ?? [];
+        return keepsExtProc ? translated : translated.map(withoutExtProc);
+      }),
+    );
   }
   if (byHost.size === 0) {
     return [
@@ -205,6 +230,28 @@ function virtualHosts(
     domains: host === "*" ? ["*"] : [host, `${host}:*`],
     routes: sortByPrecedence(byHost.get(host) ?? []).map((r) => structuredClone(r.envoy)),
   }));
+}
+
+/**
+ * The HTTPRoutes of one hostname in the order Istio merges them (oldest first), each with whether
+ * its rules keep their per-route ext_proc: all of them from 1.28.5/1.29.0, only the oldest before
+ * (route_collections.go `mergeHTTPRoutes` carried only the first route's InferencePool configs).
+ */
+function mergedLikeIstio(routes: KubeObject[], istio: IstioVersion): { route: KubeObject; keepsExtProc: boolean }[] {
+  if (routes.length === 1) return [{ route: routes[0] as KubeObject, keepsExtProc: true }];
+  const ordered = [...routes].sort(byAge);
+  return ordered.map((route, index) => ({ route, keepsExtProc: index === 0 || keepsExtProcOfMergedRoutes(istio) }));
+}
+
+/** A translated route without its typed_per_filter_config ext_proc entry (the base filter applies). */
+function withoutExtProc(route: TranslatedRoute): TranslatedRoute {
+  const perFilter = route.envoy.typed_per_filter_config as Record<string, unknown> | undefined;
+  if (!perFilter?.[EXT_PROC_FILTER_NAME]) return route;
+  const { [EXT_PROC_FILTER_NAME]: _dropped, ...rest } = perFilter;
+  const envoy = { ...route.envoy };
+  if (Object.keys(rest).length > 0) envoy.typed_per_filter_config = rest;
+  else delete envoy.typed_per_filter_config;
+  return { ...route, envoy };
 }
 
 /** Exact hostnames first, then wildcards, then the catch-all. */

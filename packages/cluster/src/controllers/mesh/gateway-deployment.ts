@@ -51,7 +51,7 @@ function portName(listener: string, protocol: string, port: number): string {
   return cleaned === "" ? `${protocol.toLowerCase()}-${port}` : cleaned;
 }
 
-export function gatewayDeployment(gateway: KubeObject): KubeObject {
+export function gatewayDeployment(gateway: KubeObject, image: string = PROXY_IMAGE): KubeObject {
   const name = gatewayDeploymentName(gateway.metadata.name, String(gateway.spec?.gatewayClassName ?? ""));
   const labels = gatewayPodLabels(gateway);
   return {
@@ -72,7 +72,7 @@ export function gatewayDeployment(gateway: KubeObject): KubeObject {
           containers: [
             {
               name: PROXY_CONTAINER,
-              image: PROXY_IMAGE,
+              image,
               ports: [
                 { name: "status-port", containerPort: STATUS_PORT, protocol: "TCP" },
                 { name: "http-envoy-prom", containerPort: PROMETHEUS_PORT, protocol: "TCP" },

@@ -1,5 +1,5 @@
 // istiod for the simulated cluster. Any change to what gateways are built from (Gateways and their
-// classes, HTTPRoutes, Services, Pods, InferencePools of both groups, DestinationRules,
+// classes, HTTPRoutes, Services, Pods, InferencePools (of the group the Istio release watches), DestinationRules,
 // EnvoyFilters, Secrets, Namespaces, the gateway Deployments) triggers one full pass: deploy each
 // Gateway of an Istio class (Deployment + LoadBalancer Service), create each InferencePool's shadow
 // Service, generate every gateway's config, apply its EnvoyFilters, push it to the MeshConfigHub
@@ -7,7 +7,6 @@
 // EnvoyFilters. Passes coalesce in the reconcile queue, so a burst of pod updates costs one pass.
 import { isDeepStrictEqual } from "node:util";
 import { type KubeObject, kubeTime, setCondition } from "@testbed/apimachinery";
-import type { MeshProfile } from "@testbed/gateway";
 import type { ObjectStore, WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, QueuedController } from "../controller.js";
 import { applyDesired } from "../desired-objects.js";
@@ -17,15 +16,9 @@ import { pushToProxy } from "./envoy-filter/xds-nack.js";
 import { type GatewayGeneration, gatewayKey, generateGatewayConfig } from "./gateway-config.js";
 import { gatewayDeployment, gatewayPodLabels, gatewayService } from "./gateway-deployment.js";
 import { readInferencePool } from "./inference-pools.js";
+import { asSeenBy, DEFAULT_ISTIO_VERSION, type IstioVersion, inferencePoolGroup, proxyImage } from "./istio-version.js";
 import { type MeshSnapshot, snapshotFromStore, WATCHED_KINDS } from "./mesh-snapshot.js";
-import {
-  GATEWAY_GROUP,
-  gatewayDeploymentName,
-  MESH_CONTROLLER_NAMES,
-  POOL_GROUP_ALPHA,
-  POOL_GROUP_V1,
-  ROOT_NAMESPACE,
-} from "./names.js";
+import { GATEWAY_GROUP, gatewayDeploymentName, MESH_CONTROLLER_NAMES, ROOT_NAMESPACE } from "./names.js";
 import { shadowService } from "./shadow-service.js";
 import { envoyFilterStatus } from "./status/envoy-filter-status.js";
 import { gatewayStatus, readyGatewayPod } from "./status/gateway-status.js";
@@ -34,7 +27,8 @@ import { httpRouteStatus, type RouteParentVerdict } from "./status/route-status.
 
 export interface MeshControllerOptions {
   hub: MeshConfigHub;
-  meshProfile?: MeshProfile;
+  /** The Istio release translated as (default 1.26, the seed's OCP 4.20). */
+  istio?: IstioVersion;
   rootNamespace?: string;
 }
 
@@ -43,14 +37,12 @@ const GATEWAY_CLASS = `${GATEWAY_GROUP}/GatewayClass`;
 const GATEWAY = `${GATEWAY_GROUP}/Gateway`;
 const HTTP_ROUTE = `${GATEWAY_GROUP}/HTTPRoute`;
 const ENVOY_FILTER = "networking.istio.io/EnvoyFilter";
-const POOL_ALPHA = `${POOL_GROUP_ALPHA}/InferencePool`;
-const POOL_V1 = `${POOL_GROUP_V1}/InferencePool`;
 const TRIGGERS = new Set([...Object.keys(WATCHED_KINDS), "apps/Deployment"]);
 
 /** istiod's reconcile loop: one full pass over every gateway per batch of changes. */
 export class MeshController extends QueuedController {
   readonly name = "mesh-controller";
-  readonly meshProfile: MeshProfile;
+  readonly istio: IstioVersion;
   private readonly hub: MeshConfigHub;
   private readonly rootNamespace: string;
   private readonly published = new Map<string, string>();
@@ -60,7 +52,7 @@ export class MeshController extends QueuedController {
   constructor(options: MeshControllerOptions) {
     super();
     this.hub = options.hub;
-    this.meshProfile = options.meshProfile ?? "ossm-3.2";
+    this.istio = options.istio ?? DEFAULT_ISTIO_VERSION;
     this.rootNamespace = options.rootNamespace ?? ROOT_NAMESPACE;
   }
 
@@ -81,15 +73,13 @@ export class MeshController extends QueuedController {
       .peekList(GATEWAY)
       .filter((g) => classes.has(String(g.spec?.gatewayClassName)) && !g.metadata.deletionTimestamp);
     for (const gateway of gateways) {
-      this.ensure(store, gatewayDeployment(gateway));
+      this.ensure(store, gatewayDeployment(gateway, proxyImage(this.istio)));
       this.ensure(store, gatewayService(gateway));
     }
-    for (const key of [POOL_ALPHA, POOL_V1]) {
-      for (const pool of store.peekList(key)) {
-        if (!pool.metadata.deletionTimestamp) this.ensure(store, shadowService(readInferencePool(pool)));
-      }
+    for (const pool of store.peekList(`${inferencePoolGroup(this.istio)}/InferencePool`)) {
+      if (!pool.metadata.deletionTimestamp) this.ensure(store, shadowService(readInferencePool(pool)));
     }
-    const snapshot = snapshotFromStore(store);
+    const snapshot = asSeenBy(snapshotFromStore(store), this.istio);
     const generations = gateways.map((gateway) => this.program(snapshot, gateway));
     this.forgetRemovedGateways(new Set(gateways.map(gatewayKey)));
     this.writeStatuses(store, snapshot, gateways, generations, classes, now);
@@ -134,7 +124,7 @@ export class MeshController extends QueuedController {
   }
 
   private program(snapshot: MeshSnapshot, gateway: KubeObject): GatewayGeneration & { outcomes: EnvoyFilterOutcome[] } {
-    const generation = generateGatewayConfig(snapshot, gateway, { meshProfile: this.meshProfile });
+    const generation = generateGatewayConfig(snapshot, gateway, { istio: this.istio });
     const application = applyEnvoyFilters(generation.config, snapshot.envoyFilters, {
       namespace: gateway.metadata.namespace ?? "default",
       gatewayName: gateway.metadata.name,

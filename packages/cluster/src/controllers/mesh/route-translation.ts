@@ -7,11 +7,12 @@
 // fail to resolve answers 500 directly. Query-parameter matches are not modelled by the gateway
 // and are left out.
 import type { KubeObject } from "@testbed/apimachinery";
-import { EXT_PROC_FILTER_NAME, type MeshProfile } from "@testbed/gateway";
+import { EXT_PROC_FILTER_NAME } from "@testbed/gateway";
 import { type BackendProblem, type ResolvedBackend, resolveBackend } from "./backends.js";
 import { extProcPerRoute } from "./ext-proc.js";
 import type { InferencePoolView } from "./inference-pools.js";
 import { ruleRetryPolicy } from "./istio-retry-policy.js";
+import { type IstioVersion, inferencePoolGroup } from "./istio-version.js";
 import type { MeshSnapshot } from "./mesh-snapshot.js";
 import { rewriteAction } from "./path-rewrite.js";
 
@@ -34,7 +35,7 @@ interface RuleMatch {
   method?: string;
 }
 
-export function translateHttpRoute(snapshot: MeshSnapshot, route: KubeObject, profile: MeshProfile): RouteTranslation {
+export function translateHttpRoute(snapshot: MeshSnapshot, route: KubeObject, istio: IstioVersion): RouteTranslation {
   const namespace = route.metadata.namespace ?? "default";
   const routes: TranslatedRoute[] = [];
   const problems: BackendProblem[] = [];
@@ -42,7 +43,7 @@ export function translateHttpRoute(snapshot: MeshSnapshot, route: KubeObject, pr
     const name =
       typeof rule.name === "string" && rule.name !== "" ? rule.name : `${namespace}.${route.metadata.name}.${index}`;
     const resolved = ((rule.backendRefs ?? []) as Array<Record<string, unknown>>).map((ref) =>
-      resolveBackend(snapshot, namespace, ref),
+      resolveBackend(snapshot, namespace, ref, inferencePoolGroup(istio)),
     );
     problems.push(...resolved.filter((r): r is BackendProblem => !r.ok));
     const backends = resolved.filter((r): r is ResolvedBackend => r.ok && r.weight > 0);
@@ -50,7 +51,7 @@ export function translateHttpRoute(snapshot: MeshSnapshot, route: KubeObject, pr
     const matches = ((rule.matches ?? []) as RuleMatch[]).length > 0 ? (rule.matches as RuleMatch[]) : [{}];
     for (const match of matches) {
       routes.push({
-        envoy: envoyRoute(name, match, rule, backends, pool, profile),
+        envoy: envoyRoute(name, match, rule, backends, pool, istio),
         rank: rank(match),
         pool,
       });
@@ -65,7 +66,7 @@ function envoyRoute(
   rule: Record<string, unknown>,
   backends: ResolvedBackend[],
   pool: InferencePoolView | undefined,
-  profile: MeshProfile,
+  istio: IstioVersion,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = { name, match: envoyMatch(match) };
   if (backends.length === 0) {
@@ -73,7 +74,7 @@ function envoyRoute(
     return out;
   }
   out.route = routeAction(match, rule, backends);
-  const perRoute = pool ? extProcPerRoute(pool, profile) : undefined;
+  const perRoute = pool ? extProcPerRoute(pool, istio) : undefined;
   if (perRoute) out.typed_per_filter_config = { [EXT_PROC_FILTER_NAME]: perRoute };
   return out;
 }

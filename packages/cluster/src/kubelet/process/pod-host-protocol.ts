@@ -2,6 +2,7 @@
 // channel. The pod process runs the pod's containers; the kubelet keeps everything else (probes,
 // restarts, status, volumes) and feeds the pod the store objects and gateway configs it reads.
 import type { KubeObject } from "@testbed/apimachinery";
+import type { EnvoyVersion } from "@testbed/gateway";
 import type { EnvoyConfig } from "../../controllers/mesh-config-hub.js";
 import type { WatchEvent } from "../../store/object-store.js";
 import type { Node } from "../pod-network.js";
@@ -16,7 +17,8 @@ export interface PodHostSetup {
   mounts: Array<{ mountPath: string; hostPath: string }>;
   timeScale: number;
   seed: number;
-  meshProfile: "ossm-3.2" | "upstream";
+  /** The Envoy release gateway containers behave as. */
+  envoyVersion: EnvoyVersion;
   /** Whether ports below 1024 bind as they are (the kubelet probed it; see network/ports.ts). */
   privilegedPorts: boolean;
   /** The current objects of the kinds programs read (Pods, Secrets, InferencePools, AuthConfigs). */

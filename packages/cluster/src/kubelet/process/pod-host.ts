@@ -77,7 +77,7 @@ async function start(message: Extract<ToPodHost, { type: "start" }>): Promise<vo
       node: setup.node,
       fs,
       log: (line) => send({ type: "log", container: name, line }),
-      cluster: { store, hub, meshProfile: setup.meshProfile, clock, timeScale: setup.timeScale, seed: setup.seed },
+      cluster: { store, hub, envoyVersion: setup.envoyVersion, clock, timeScale: setup.timeScale, seed: setup.seed },
       exited: (code, text) => {
         running.delete(name);
         send({ type: "exited", container: name, code, message: text });

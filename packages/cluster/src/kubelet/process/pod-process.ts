@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { EnvoyVersion } from "@testbed/gateway";
 import type { MeshConfigHub } from "../../controllers/mesh-config-hub.js";
 import { servingPort } from "../../network/ports.js";
 import type { ObjectStore } from "../../store/object-store.js";
@@ -32,7 +33,7 @@ export interface PodProcessOptions {
   node: Node;
   timeScale: number;
   seed: number;
-  meshProfile: "ossm-3.2" | "upstream";
+  envoyVersion: EnvoyVersion;
 }
 
 /**
@@ -64,7 +65,7 @@ export class PodProcess {
         mounts: options.fs.mountTable(),
         timeScale: options.timeScale,
         seed: options.seed,
-        meshProfile: options.meshProfile,
+        envoyVersion: options.envoyVersion,
         privilegedPorts: servingPort(443) === 443,
         objects,
       },

@@ -1,5 +1,6 @@
 import type { KubeObject } from "@testbed/apimachinery";
 import type { Clock, LogSink } from "@testbed/common";
+import type { EnvoyVersion } from "@testbed/gateway";
 import type { MeshConfigHub } from "../../controllers/mesh-config-hub.js";
 import type { StoreView } from "../../store/store-view.js";
 import type { PodFilesystem } from "../pod-filesystem.js";
@@ -32,7 +33,8 @@ export interface Probe {
 export interface ClusterServices {
   store: StoreView;
   hub: MeshConfigHub;
-  meshProfile: "ossm-3.2" | "upstream";
+  /** The Envoy release of the mesh's gateways (from the Istio version). */
+  envoyVersion: EnvoyVersion;
   clock: Clock;
   /** 0 = as fast as possible, 1 = real T4 timing. */
   timeScale: number;

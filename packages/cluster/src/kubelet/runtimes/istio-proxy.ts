@@ -83,7 +83,7 @@ class ProxyAgent {
     if (!this.gateway) {
       const { startGateway } = await import("@testbed/gateway");
       this.gateway = await startGateway(localized, {
-        meshProfile: this.context.cluster.meshProfile,
+        envoyVersion: this.context.cluster.envoyVersion,
         accessLogSink: this.context.log,
         log: this.context.log,
         clock: this.context.cluster.clock,

@@ -1,6 +1,6 @@
-// The same as-shipped topology under Envoy's own per-route rule (`--mesh-profile upstream`): the
-// route's override wins, so the gateway talks to the EPP from the start (no Bug 2) — only the
-// scheduler's missing --cert-path stands in the way, and its fix alone makes the EPP route.
+// The as-shipped topology on the seed's own versions (Istio 1.26, Envoy 1.34): Envoy lets the route's
+// ext_proc override win, so the gateway talks to the EPP from the start — only the scheduler's
+// missing --cert-path stands in the way, and its fix alone (no EnvoyFilter) makes the EPP route.
 import { readFileSync } from "node:fs";
 import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ let cluster: SeedTestbed;
 let gateway = "";
 
 beforeAll(async () => {
-  cluster = await startSeedTestbed(205, { meshProfile: "upstream" });
+  cluster = await startSeedTestbed(205, { istio: "1.26" });
   gateway = await cluster.gatewayAddress("openshift-ai-inference");
 }, 30_000);
 afterAll(async () => {
@@ -25,7 +25,7 @@ async function eppConnectCounters(): Promise<string[]> {
   return [`cx_connect_fail=${eppStat(clusters, "cx_connect_fail")}`, `cx_total=${eppStat(clusters, "cx_total")}`];
 }
 
-describe("the as-shipped topology under the upstream mesh profile", () => {
+describe("the as-shipped topology on Istio 1.26: the TLS patch alone fixes Bugs 1–3", () => {
   it("contacts the EPP with no EnvoyFilter; the handshake fails on the self-signed certificate", async () => {
     const response = await chat();
     // The failed full-duplex stream has already taken the body, so vLLM still sees none.
