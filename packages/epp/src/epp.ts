@@ -14,7 +14,9 @@ import { hostPort } from "./datastore/endpoint.js";
 import { MetricsScraper } from "./datastore/metrics-scraper.js";
 import { type EndpointSource, StaticEndpointSource } from "./discovery/endpoint-source.js";
 import { parseEndpointList, parseEndpointsYaml } from "./discovery/endpoints-file.js";
+import { emulatedVersion } from "./emulation/emulated-version.js";
 import { EppLogger } from "./epp-log.js";
+import { BodyBudget } from "./handlers/body-budget.js";
 import { ExtProcStream } from "./handlers/ext-proc-stream.js";
 import { GrpcStreamServer, type StreamingMethod } from "./handlers/grpc-stream-server.js";
 import { RequestRouter } from "./handlers/request-router.js";
@@ -53,6 +55,8 @@ export interface EppHandle {
 export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHandle> {
   const resolved = resolveEppOptions(options);
   const log = new EppLogger(resolved.log, () => resolved.clock.now(), resolved.verbosity);
+  const version = emulatedVersion(resolved.emulate);
+  const budget = new BodyBudget(resolved.maxBodyBytesPerStream, resolved.maxBodyBytesTotal);
   const { source, staticSource } = await endpointSource(resolved);
   const caPem = resolved.modelServerMetricsCaFile
     ? await readFile(resolved.modelServerMetricsCaFile, "utf8")
@@ -68,8 +72,9 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
   const datastore = new Datastore(source, scraper, resolved.clock, resolved.metricsStalenessThresholdMs);
 
   let metrics: EppMetrics | undefined;
+  const random = new SeededRandom(resolved.randomSeed);
   const context: PluginContext = {
-    random: new SeededRandom(resolved.randomSeed),
+    random,
     now: () => resolved.clock.now(),
     events: {
       pdDecision: (model, decision) =>
@@ -81,6 +86,7 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
   const config = loadEndpointPickerConfig(configText, configSource, new PluginRegistry(), context);
   log.info("setup", "Loaded EndpointPickerConfig", {
     source: configSource,
+    emulate: version.name,
     profiles: [...config.profiles.keys()],
     plugins: [...config.plugins.values()].map((p) => `${p.name}/${p.type}`),
   });
@@ -91,6 +97,7 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     resolved.poolName,
     () => datastore.all(),
     () => prefixScorers.reduce((n, p) => n + p.index.size, 0),
+    { priorityLabel: version.priorityLabel },
   );
   datastore.onRemoved((endpoint) => {
     for (const scorer of prefixScorers) scorer.index.removeEndpoint(hostPort(endpoint));
@@ -113,6 +120,8 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     resolved.clock,
   );
   const router = new RequestRouter({
+    version,
+    random: () => random.next(),
     datastore,
     scheduler: () => ({ scheduler, config }),
     metrics,
@@ -129,6 +138,8 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
         router,
         metrics: eppMetrics,
         log,
+        version,
+        budget,
         defaultBodyMode: resolved.extProcBodyMode,
         responseHeaderPlugins: () => config.responseHeaders,
         clock: resolved.clock,

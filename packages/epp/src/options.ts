@@ -1,6 +1,7 @@
 import { type Clock, type LogSink, stderrSink, systemClock } from "@testbed/common";
 import type { BodySendMode } from "@testbed/protocol";
 import type { EndpointSource } from "./discovery/endpoint-source.js";
+import { DEFAULT_EMULATED_VERSION } from "./emulation/emulated-version.js";
 
 /** Everything an EPP can be told. Flag names are the real EPP's unless marked testbed-only. */
 export interface EppOptions {
@@ -34,6 +35,12 @@ export interface EppOptions {
   extProcBodyMode: BodySendMode;
   /** Seed for tie-breaking and random pickers (testbed-only), so runs are reproducible. */
   randomSeed: number;
+  /** Which released EPP's wire behaviour to reproduce (testbed-only; see emulation/emulated-version.ts). */
+  emulate: string;
+  /** The most request (or buffered response) body bytes one stream may hold (testbed-only). */
+  maxBodyBytesPerStream: number;
+  /** The most body bytes all streams together may hold (testbed-only). */
+  maxBodyBytesTotal: number;
   /** Library-only: where endpoints come from (overrides the flags), the clock, the log. */
   endpointSource: EndpointSource | undefined;
   clock: Clock;
@@ -63,6 +70,9 @@ export const DEFAULT_EPP_OPTIONS: Readonly<EppOptions> = {
   modelServerMetricsCaFile: undefined,
   extProcBodyMode: "FULL_DUPLEX_STREAMED",
   randomSeed: 0,
+  emulate: DEFAULT_EMULATED_VERSION,
+  maxBodyBytesPerStream: 64 * 1024 * 1024,
+  maxBodyBytesTotal: 256 * 1024 * 1024,
   endpointSource: undefined,
   clock: systemClock,
   log: stderrSink,

@@ -135,7 +135,7 @@ describe("EPP health, metrics and logs", () => {
     const text = await (await fetch(handle.metricsUrl)).text();
     expect(text).toContain('inference_pool_ready_pods{name="qwen3-0-6b-inference-pool"} 1');
     expect(text).toContain(
-      'inference_objective_request_total{model_name="Qwen/Qwen3-0.6B",target_model_name="Qwen/Qwen3-0.6B"} 1',
+      'inference_objective_request_total{model_name="Qwen/Qwen3-0.6B",priority="0",target_model_name="Qwen/Qwen3-0.6B"} 1',
     );
     expect(text).toContain('inference_extension_scheduler_attempts_total{status="success"} 1');
     expect(text).toMatch(
