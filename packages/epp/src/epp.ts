@@ -97,7 +97,7 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     resolved.poolName,
     () => datastore.all(),
     () => prefixScorers.reduce((n, p) => n + p.index.size, 0),
-    { priorityLabel: version.priorityLabel },
+    { priorityLabel: version.priorityLabel, deprecatedHelp: version.deprecatedHelp },
   );
   datastore.onRemoved((endpoint) => {
     for (const scorer of prefixScorers) scorer.index.removeEndpoint(hostPort(endpoint));

@@ -108,9 +108,7 @@ export const DEFAULT_EMULATED_VERSION = "gie-v1.5";
 export function emulatedVersion(name: string): EmulatedVersion {
   const version = EMULATED_VERSIONS[name];
   if (!version) {
-    throw new Error(
-      `unknown --emulate version "${name}" (known: ${Object.keys(EMULATED_VERSIONS).join(", ")})`,
-    );
+    throw new Error(`unknown --emulate version "${name}" (known: ${Object.keys(EMULATED_VERSIONS).join(", ")})`);
   }
   return version;
 }

@@ -3,11 +3,12 @@
 
 /** Token usage from a JSON response or the usage chunk of an SSE stream. */
 export function usageFrom(text: string): { prompt_tokens: number; completion_tokens: number } | undefined {
+  // Chunks need not end in a newline (`data: {}` then `data: {"usage":…}`): split on the field name.
   const candidates = text.includes("data: ")
     ? text
-        .split("\n")
-        .filter((line) => line.startsWith("data: {"))
-        .map((line) => line.slice(6))
+        .split("data: ")
+        .map((event) => event.trim())
+        .filter((event) => event.startsWith("{"))
     : [text];
   for (const candidate of candidates.reverse()) {
     if (!candidate.includes('"usage"')) continue;

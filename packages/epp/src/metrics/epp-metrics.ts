@@ -44,13 +44,19 @@ export class EppMetrics {
     endpoints: () => Endpoint[],
     prefixIndexSize: () => number,
     /** llm-d-router and GIE v1.5 count requests per priority as well. */
-    options: { priorityLabel: boolean } = { priorityLabel: true },
+    options: { priorityLabel: boolean; deprecatedHelp?: boolean } = { priorityLabel: true },
   ) {
     const registers = [this.registry];
+    // llm-d-router keeps GIE's names but marks them deprecated in favour of its llm_d_epp_* set.
+    const help = (text: string, replacement: string) =>
+      options.deprecatedHelp ? `[ALPHA] [Deprecated: Use ${replacement}] ${text}` : `[ALPHA] ${text}`;
     const objective = ["model_name", "target_model_name"] as const;
     this.requests = new Counter({
       name: "inference_objective_request_total",
-      help: "[ALPHA] Counter of inference objective requests broken out for each model and target model.",
+      help: help(
+        "Counter of inference objective requests broken out for each model and target model.",
+        "llm_d_epp_request_total",
+      ),
       labelNames: options.priorityLabel ? [...objective, "priority"] : objective,
       registers,
     });
@@ -83,7 +89,10 @@ export class EppMetrics {
     });
     this.inputTokens = new Histogram({
       name: "inference_objective_input_tokens",
-      help: "[ALPHA] Inference objective input token count distribution for requests in each model.",
+      help: help(
+        "Inference objective input token count distribution for requests in each model.",
+        "llm_d_epp_request_input_tokens",
+      ),
       labelNames: objective,
       buckets: TOKEN_BUCKETS,
       registers,
@@ -106,7 +115,7 @@ export class EppMetrics {
     const ready = () => endpoints().filter((e) => e.ready);
     new Gauge({
       name: "inference_pool_ready_pods",
-      help: "[ALPHA] The number of ready pods in the inference server pool.",
+      help: help("The number of ready pods in the inference server pool.", "llm_d_epp_ready_endpoints"),
       labelNames: ["name"],
       registers,
       collect() {
