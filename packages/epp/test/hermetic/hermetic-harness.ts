@@ -9,7 +9,9 @@ import {
   DESTINATION_HEADER,
   fromStruct,
   LB_METADATA_NAMESPACE,
+  type Metadata,
   type ProcessingRequest,
+  type ProtoStruct,
   type ProcessingResponse,
   SUBSET_HINT_KEY,
   SUBSET_HINT_NAMESPACE,
@@ -108,9 +110,11 @@ const headerMap = (headers: Headers) => ({
   headers: Object.entries(headers).map(([key, value]) => ({ key, raw_value: Buffer.from(value) })),
 });
 
-const metadataContext = (subset: string[] | undefined) => ({
-  filter_metadata: subset ? { [SUBSET_HINT_NAMESPACE]: toStruct({ [SUBSET_HINT_KEY]: subset }) } : {},
-});
+const metadataContext = (subset: string[] | undefined): Metadata => {
+  const filter_metadata: Record<string, ProtoStruct> = {};
+  if (subset) filter_metadata[SUBSET_HINT_NAMESPACE] = toStruct({ [SUBSET_HINT_KEY]: subset });
+  return { filter_metadata };
+};
 
 /** ReqRaw: a headers message, then the body chunks (end_of_stream on the last). */
 export function reqRaw(headers: Headers, ...chunks: string[]): ProcessingRequest[] {
