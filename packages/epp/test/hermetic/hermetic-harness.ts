@@ -19,6 +19,7 @@ import {
 } from "@testbed/protocol";
 import { StaticEndpointSource } from "../../src/discovery/endpoint-source.js";
 import { type EppHandle, startEpp } from "../../src/epp.js";
+import type { EppOptions } from "../../src/options.js";
 
 /** P(index, queue, kv): pod-<index> at 192.168.1.<index+1>:8000 with that waiting queue and KV usage. */
 export interface PodState {
@@ -36,7 +37,12 @@ export interface Harness {
 }
 
 /** An EPP over the given pods, emulating `version`; no scrape ever runs (the clock never advances). */
-export async function harness(version: string, pods: PodState[], configText?: string): Promise<Harness> {
+export async function harness(
+  version: string,
+  pods: PodState[],
+  configText?: string,
+  options: Partial<EppOptions> = {},
+): Promise<Harness> {
   const clock = new SimulatedClock(1_000_000);
   const source = new StaticEndpointSource(
     pods.map((pod) => ({
@@ -58,6 +64,7 @@ export async function harness(version: string, pods: PodState[], configText?: st
     clock,
     log: silentSink,
     ...(configText ? { configText } : {}),
+    ...options,
   });
   for (const endpoint of epp.datastore.all()) {
     const pod = pods.find((p) => endpoint.namespacedName === `default/pod-${p.index}`) as PodState;
