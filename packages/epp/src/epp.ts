@@ -90,6 +90,7 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     profiles: [...config.profiles.keys()],
     plugins: [...config.plugins.values()].map((p) => `${p.name}/${p.type}`),
   });
+  for (const warning of config.warnings) log.info("setup", "Config accepted, not modelled by the testbed", { warning });
   const prefixScorers = [...config.plugins.values()].filter(
     (p): p is PrefixCacheScorer => p.type === "prefix-cache-scorer",
   );
