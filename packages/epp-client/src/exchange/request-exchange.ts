@@ -3,6 +3,7 @@
 import {
   fromStruct,
   type Metadata,
+  type ProcessingRequest,
   type ProcessingResponse,
   requestBodyMessage,
   requestHeadersMessage,
@@ -39,9 +40,18 @@ export class RequestExchange {
   constructor(
     private readonly stream: ProcessorStream,
     private readonly settings: ExchangeSettings,
-    /** metadata_context sent with the headers (e.g. Envoy's subset hint). */
+    /** metadata_context Envoy attaches to every message it sends (e.g. the subset hint). */
     private readonly metadataContext?: Metadata,
   ) {}
+
+  /**
+   * Envoy attaches the forwarded metadata namespaces to every ProcessingRequest of the stream, not
+   * only the first; the real EPP reads the subset hint from the message that ends the body.
+   */
+  private send(message: ProcessingRequest): void {
+    if (this.metadataContext) message.metadata_context = this.metadataContext;
+    this.stream.send(message);
+  }
 
   async run(request: ExchangeRequest): Promise<ExchangeOutcome> {
     const mode = this.settings.mode;
@@ -51,9 +61,7 @@ export class RequestExchange {
     // In full duplex the headers' answer comes after the body (the processor routes on the body).
     const fullDuplex = mode.request_body_mode === "FULL_DUPLEX_STREAMED";
     if (headersSent) {
-      const message = requestHeadersMessage(request.headers, bodyState === "BodyNotSent");
-      if (this.metadataContext) message.metadata_context = this.metadataContext;
-      this.stream.send(message);
+      this.send(requestHeadersMessage(request.headers, bodyState === "BodyNotSent"));
       if (!fullDuplex) {
         const reply = this.apply(await this.stream.next(), "request_headers", request);
         if (reply) return reply;
@@ -74,7 +82,7 @@ export class RequestExchange {
           reply: { status: 413, body: "Payload Too Large", details: "request_payload_too_large" },
         };
       case "BufferedPartialBody":
-        this.stream.send(requestBodyMessage(body.subarray(0, this.settings.bufferLimitBytes), false));
+        this.send(requestBodyMessage(body.subarray(0, this.settings.bufferLimitBytes), false));
         return this.apply(await this.stream.next(), "request_body", request) ?? CONTINUE;
       case "BufferedBody":
         return this.bufferedBody(request, body);
@@ -82,7 +90,7 @@ export class RequestExchange {
   }
 
   private async bufferedBody(request: ExchangeRequest, body: Buffer): Promise<ExchangeOutcome> {
-    this.stream.send(requestBodyMessage(body, true));
+    this.send(requestBodyMessage(body, true));
     const response = await this.stream.next();
     const reply = this.apply(response, "request_body", request);
     if (reply) return reply;
@@ -94,7 +102,7 @@ export class RequestExchange {
     const out: Buffer[] = [];
     const chunks = splitBody(body, this.settings.chunkBytes);
     for (const [index, chunk] of chunks.entries()) {
-      this.stream.send(requestBodyMessage(chunk, index === chunks.length - 1));
+      this.send(requestBodyMessage(chunk, index === chunks.length - 1));
       const response = await this.stream.next();
       const reply = this.apply(response, "request_body", request);
       if (reply) return reply;
@@ -109,8 +117,7 @@ export class RequestExchange {
     request.body = null;
     // HTTP/1.1 requests carry no trailers, so the last chunk ends the stream even with trailer mode SEND.
     const chunks = splitBody(body, this.settings.chunkBytes);
-    for (const [index, chunk] of chunks.entries())
-      this.stream.send(requestBodyMessage(chunk, index === chunks.length - 1));
+    for (const [index, chunk] of chunks.entries()) this.send(requestBodyMessage(chunk, index === chunks.length - 1));
     const returned: Buffer[] = [];
     for (;;) {
       const response = await this.stream.next();
