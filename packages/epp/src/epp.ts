@@ -54,7 +54,7 @@ export interface EppHandle {
 /** Start an Endpoint Picker: ext_proc on the gRPC port, health on the health port, metrics over HTTP. */
 export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHandle> {
   const resolved = resolveEppOptions(options);
-  const log = new EppLogger(resolved.log, () => resolved.clock.now(), resolved.verbosity);
+  const log = new EppLogger(resolved.log, () => resolved.clock.now(), resolved.verbosity, resolved.zapEncoder);
   const version = emulatedVersion(resolved.emulate);
   const budget = new BodyBudget(resolved.maxBodyBytesPerStream, resolved.maxBodyBytesTotal);
   const { source, staticSource } = await endpointSource(resolved);

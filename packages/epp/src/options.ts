@@ -23,6 +23,8 @@ export interface EppOptions {
   refreshMetricsIntervalMs: number;
   metricsStalenessThresholdMs: number;
   verbosity: number;
+  /** controller-runtime's --zap-encoder: console (default) or json (RHOAI's scheduler preset passes json). */
+  zapEncoder: "console" | "json";
   /** Static discovery (testbed-only flags, llm-d's no-Kubernetes formats). */
   endpoints: string | undefined;
   endpointsFile: string | undefined;
@@ -61,7 +63,8 @@ export const DEFAULT_EPP_OPTIONS: Readonly<EppOptions> = {
   configText: undefined,
   refreshMetricsIntervalMs: 50,
   metricsStalenessThresholdMs: 2000,
-  verbosity: 1,
+  verbosity: 2,
+  zapEncoder: "console",
   endpoints: undefined,
   endpointsFile: undefined,
   modelServerMetricsPort: 0,

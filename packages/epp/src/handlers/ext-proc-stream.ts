@@ -233,7 +233,7 @@ export class ExtProcStream {
     const counted = { model_name: clientModel, priority: String(priority), target_model_name: request.targetModel };
     metrics.requests.inc(version.priorityLabel ? counted : labels);
     metrics.requestSizes.observe(labels, body.length);
-    const decision = router.route(request, subsetHint);
+    const decision = router.route(request, subsetHint, clientModel);
     if (isInferenceError(decision)) {
       this.fail(decision, clientModel, request.targetModel);
       return;

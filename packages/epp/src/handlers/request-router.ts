@@ -84,7 +84,11 @@ export class RequestRouter {
     return candidates[index] as Endpoint;
   }
 
-  route(request: InferenceRequest, subsetHint: string[] | undefined): RoutingDecision | InferenceError {
+  route(
+    request: InferenceRequest,
+    subsetHint: string[] | undefined,
+    clientModel = request.targetModel,
+  ): RoutingDecision | InferenceError {
     const { datastore, metrics, log } = this.parts;
     let candidates = datastore.candidates();
     if (subsetHint) {
@@ -96,20 +100,28 @@ export class RequestRouter {
 
     const { scheduler, config } = this.parts.scheduler();
     const started = this.parts.clock.monotonicNow();
-    const { result, trace } = scheduler.schedule(request, candidates, log.verbosity >= 3);
+    const { result, trace } = scheduler.schedule(request, candidates, log.verbosity >= 4);
     metrics.schedulerDuration.observe((this.parts.clock.monotonicNow() - started) / 1000);
     const targets = result.profileResults[result.primaryProfileName]?.targetEndpoints ?? [];
     const target = targets[0];
     if (!target) {
       metrics.schedulerAttempts.inc({ status: "failure" });
-      log.verbose(3, "scheduling", "Scheduling failed", { "x-request-id": request.requestId, profiles: trace });
+      log.verbose(4, "scheduling", "Scheduling failed", { "x-request-id": request.requestId, profiles: trace });
       return noTarget();
     }
     metrics.schedulerAttempts.inc({ status: "success" });
     const headers: Record<string, string> = {};
     for (const plugin of config.preRequest) plugin.preRequest(request, result, headers);
     const destination = targets.map(hostPort).join(",");
-    log.verbose(3, "scheduling", "Scheduling decision", {
+    // The real director's line (requestcontrol/director.go), at VERBOSE (3).
+    log.verbose(3, "requestcontrol", "Request handled", {
+      "x-request-id": request.requestId,
+      objectiveKey: objectiveKey(request.headers, this.parts.version),
+      incomingModelName: clientModel,
+      targetModel: request.targetModel,
+      endpoint: destination,
+    });
+    log.verbose(4, "scheduling", "Scheduling decision", {
       "x-request-id": request.requestId,
       model: request.targetModel,
       destination,
@@ -131,4 +143,9 @@ function hostOf(entry: string): string {
   if (bracketed) return bracketed[1] as string;
   const colons = trimmed.split(":").length - 1;
   return colons === 1 ? trimmed.slice(0, trimmed.indexOf(":")) : trimmed;
+}
+
+/** The InferenceObjective the request names (empty without one), as the director logs it. */
+function objectiveKey(headers: Record<string, string>, version: EmulatedVersion): string {
+  return version.objectiveHeaders.map((name) => headers[name]).find((value) => value) ?? "";
 }
