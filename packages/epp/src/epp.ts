@@ -57,20 +57,6 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
   const log = new EppLogger(resolved.log, () => resolved.clock.now(), resolved.verbosity, resolved.zapEncoder);
   const version = emulatedVersion(resolved.emulate);
   const budget = new BodyBudget(resolved.maxBodyBytesPerStream, resolved.maxBodyBytesTotal);
-  const { source, staticSource } = await endpointSource(resolved);
-  const caPem = resolved.modelServerMetricsCaFile
-    ? await readFile(resolved.modelServerMetricsCaFile, "utf8")
-    : undefined;
-  const scraper = new MetricsScraper({
-    intervalMs: resolved.refreshMetricsIntervalMs,
-    port: resolved.modelServerMetricsPort,
-    path: resolved.modelServerMetricsPath,
-    scheme: resolved.modelServerMetricsScheme,
-    caPem,
-    clock: resolved.clock,
-  });
-  const datastore = new Datastore(source, scraper, resolved.clock, resolved.metricsStalenessThresholdMs);
-
   let metrics: EppMetrics | undefined;
   const random = new SeededRandom(resolved.randomSeed);
   const context: PluginContext = {
@@ -91,6 +77,20 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     plugins: [...config.plugins.values()].map((p) => `${p.name}/${p.type}`),
   });
   for (const warning of config.warnings) log.info("setup", "Config accepted, not modelled by the testbed", { warning });
+  const { source, staticSource } = await endpointSource(resolved, config.discoveryFile);
+  const caPem = resolved.modelServerMetricsCaFile
+    ? await readFile(resolved.modelServerMetricsCaFile, "utf8")
+    : undefined;
+  const scraper = new MetricsScraper({
+    intervalMs: resolved.refreshMetricsIntervalMs,
+    port: resolved.modelServerMetricsPort,
+    path: resolved.modelServerMetricsPath,
+    scheme: resolved.modelServerMetricsScheme,
+    caPem,
+    clock: resolved.clock,
+  });
+  const datastore = new Datastore(source, scraper, resolved.clock, resolved.metricsStalenessThresholdMs);
+
   const prefixScorers = [...config.plugins.values()].filter(
     (p): p is PrefixCacheScorer => p.type === "prefix-cache-scorer",
   );
@@ -194,13 +194,15 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
   };
 }
 
+/** The pool: a library caller's source, else the flags, else the config's file-discovery endpoints file. */
 async function endpointSource(
   options: EppOptions,
+  discoveryFile: string | undefined,
 ): Promise<{ source: EndpointSource; staticSource?: StaticEndpointSource }> {
   if (options.endpointSource) return { source: options.endpointSource };
   let specs = options.endpoints ? parseEndpointList(options.endpoints) : [];
-  if (options.endpointsFile)
-    specs = parseEndpointsYaml(await readFile(options.endpointsFile, "utf8"), options.endpointsFile);
+  const file = options.endpointsFile ?? (options.endpoints ? undefined : discoveryFile);
+  if (file) specs = parseEndpointsYaml(await readFile(file, "utf8"), file);
   const staticSource = new StaticEndpointSource(specs);
   return { source: staticSource, staticSource };
 }

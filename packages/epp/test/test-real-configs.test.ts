@@ -3,10 +3,14 @@
 // load; every plugin the testbed does not model is named in a warning; invalid configs are refused
 // with the real loader's wording and the field path.
 import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { silentSink } from "@testbed/common";
 import { PREFILLER_HEADER } from "@testbed/protocol";
 import { describe, expect, it } from "vitest";
+import { startEpp } from "../src/epp.js";
 import { ROLE_LABEL } from "../src/scheduling/plugins/label-filters.js";
 import { Scheduler } from "../src/scheduling/scheduler.js";
 import { chatRequest, context, endpoint, load } from "./scheduling-builders.js";
@@ -129,4 +133,42 @@ describe("invalid configs are refused with the real loader's words and the field
   for (const [what, text, message] of cases) {
     it(`refuses ${what}`, () => expect(() => load(text)).toThrow(message));
   }
+});
+
+describe("llm-d-router's no-Kubernetes mode", () => {
+  it("reads the pool from the endpoints file a file-discovery plugin names in dataLayer.discovery", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "file-discovery-"));
+    const endpoints = join(dir, "endpoints.yaml");
+    await writeFile(
+      endpoints,
+      'endpoints:\n  - name: vllm-0\n    address: "127.0.0.1"\n    port: "1"\n    labels:\n      llm-d.ai/role: decode\n',
+    );
+    const configText = [
+      "apiVersion: llm-d.ai/v1alpha1",
+      "kind: EndpointPickerConfig",
+      "plugins:",
+      "  - type: file-discovery",
+      "    name: file-discovery",
+      "    parameters:",
+      `      path: ${endpoints}`,
+      "      watchFile: true",
+      "  - type: queue-scorer",
+      "dataLayer:",
+      "  discovery:",
+      "    pluginRef: file-discovery",
+    ].join("\n");
+    const handle = await startEpp({
+      grpcPort: 0,
+      grpcHealthPort: 0,
+      metricsPort: 0,
+      secureServing: false,
+      configText,
+      log: silentSink,
+    });
+    try {
+      expect(handle.datastore.all().map((e) => `${e.address}:${e.port}`)).toEqual(["127.0.0.1:1"]);
+    } finally {
+      await handle.close();
+    }
+  });
 });

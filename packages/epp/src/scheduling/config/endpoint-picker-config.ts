@@ -17,6 +17,7 @@ import {
   type Scorer,
 } from "../framework.js";
 import { needsPlugins } from "../plugins/disagg-plugins.js";
+import { isFileDiscovery } from "../plugins/file-discovery.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import { isUnmodelled } from "../plugins/unmodelled-plugins.js";
 import { ConfigError, FieldError } from "./config-error.js";
@@ -34,9 +35,11 @@ export interface SchedulerConfig {
   ignoredSections: string[];
   /** One line per accepted-but-unmodelled plugin or section, for the EPP's startup log. */
   warnings: string[];
+  /** The endpoints file `dataLayer.discovery` names through a file-discovery plugin, if any. */
+  discoveryFile: string | undefined;
 }
 
-const API_VERSIONS = ["inference.networking.x-k8s.io/v1alpha1", "llm-d.ai/v1alpha1"];
+const API_VERSIONS = ["inference.networking.x-k8s.io/v1alpha1", "llm-d.ai/v1alpha1", "llm-d.ai/v1"];
 const KNOWN_SECTIONS = ["apiVersion", "kind", "plugins", "schedulingProfiles"];
 /** The other fields of the real EndpointPickerConfig type (llm-d-router apix/config/v1alpha1); anything else is refused. */
 const ACCEPTED_SECTIONS = [
@@ -47,6 +50,7 @@ const ACCEPTED_SECTIONS = [
   "flowControl",
   "parser",
   "requestHandler",
+  "discovery",
 ];
 
 interface PluginSpec {
@@ -116,7 +120,22 @@ function assemble(config: Record<string, unknown>, registry: PluginRegistry, con
     responseHeaders: all.filter(isResponseHeadersPlugin),
     ignoredSections,
     warnings,
+    discoveryFile: discoveryFile(config, plugins),
   };
+}
+
+/** dataLayer.discovery.pluginRef (or .endpoints.pluginRef, or a top-level discovery) → a file-discovery plugin's path. */
+function discoveryFile(config: Record<string, unknown>, plugins: Map<string, Plugin>): string | undefined {
+  type Ref = { pluginRef?: string; endpoints?: { pluginRef?: string } } | undefined;
+  const dataLayer = config.dataLayer as { discovery?: Ref } | undefined;
+  const section = dataLayer?.discovery ?? (config.discovery as Ref);
+  const ref = section?.pluginRef ?? section?.endpoints?.pluginRef;
+  if (ref === undefined) return undefined;
+  const plugin = plugins.get(ref);
+  if (!isFileDiscovery(plugin)) {
+    throw new FieldError("dataLayer.discovery.pluginRef", `the plugin ${ref} is not an endpoint discovery plugin`);
+  }
+  return plugin.path;
 }
 
 /** The Kubernetes strict decoder's wording for a field the type does not have. */
@@ -134,8 +153,10 @@ function checkFields(entry: object, path: string, allowed: readonly string[]): v
 
 /** requestHandler.parsers and saturationDetector name plugins that must exist (the real loader's checks). */
 function checkSectionReferences(config: Record<string, unknown>, plugins: Map<string, Plugin>): void {
-  const handler = config.requestHandler as { parsers?: Array<{ pluginRef?: string }> } | undefined;
-  (handler?.parsers ?? []).forEach((parser, index) => {
+  const handler = config.requestHandler as
+    | { parsers?: Array<{ pluginRef?: string }>; parser?: { pluginRef?: string } }
+    | undefined;
+  (handler?.parsers ?? (handler?.parser ? [handler.parser] : [])).forEach((parser, index) => {
     if (!parser?.pluginRef || !plugins.has(parser.pluginRef)) {
       throw new FieldError(
         `requestHandler.parsers[${index}].pluginRef`,

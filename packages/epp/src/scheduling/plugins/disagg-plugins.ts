@@ -54,7 +54,11 @@ export const disaggProfileHandler: PluginDefinition = {
   create(name, parameters, context): ProfileHandler & NeedsPlugins {
     const decodeProfile = parameters.string("decodeProfile", "decode");
     const prefillProfile = parameters.string("prefillProfile", "prefill");
-    const deciderName = parameters.optionalString("deciderPluginName");
+    // Older releases name the decider in deciderPluginName, newer ones per stage: deciders.prefill.
+    const deciders = parameters.object("deciders");
+    const deciderName =
+      parameters.optionalString("deciderPluginName") ??
+      (typeof deciders?.prefill === "string" ? deciders.prefill : undefined);
     parameters.done();
     let decider: PdDecider | undefined;
     return {

@@ -5,6 +5,7 @@ import {
   disaggProfileHandler,
   prefixBasedPdDecider,
 } from "./disagg-plugins.js";
+import { fileDiscovery } from "./file-discovery.js";
 import { headerBasedTestingFilter } from "./header-based-testing-filter.js";
 import { kvCacheUtilizationScorer } from "./kv-cache-utilization-scorer.js";
 import { byLabel, byLabelSelector, decodeFilter, prefillFilter } from "./label-filters.js";
@@ -44,6 +45,7 @@ const BUILT_IN: readonly PluginDefinition[] = [
   disaggHeadersHandler,
   alwaysDisaggPdDecider,
   prefixBasedPdDecider,
+  fileDiscovery,
   ...UNMODELLED_PLUGINS,
 ];
 

@@ -36,6 +36,8 @@ const UNMODELLED: ReadonlyArray<{ type: string; role: Role; why: string }> = [
   { type: "openai-parser", role: "inert", why: "the EPP parses OpenAI JSON bodies itself" },
   { type: "passthrough-parser", role: "inert", why: "bodies are always parsed as OpenAI JSON" },
   { type: "vllmgrpc-parser", role: "inert", why: "vLLM gRPC is not modelled" },
+  { type: "vllmhttp-parser", role: "inert", why: "the EPP parses OpenAI JSON bodies itself" },
+  { type: "local-syncer", role: "inert", why: "cross-replica sync is not modelled (one EPP replica)" },
   { type: "round-robin-fairness-policy", role: "inert", why: "flow control is not modelled" },
   { type: "fcfs-ordering-policy", role: "inert", why: "flow control is not modelled" },
   { type: "concurrency-detector", role: "inert", why: "flow control is not modelled" },
