@@ -21,6 +21,7 @@ const UNMODELLED: ReadonlyArray<{ type: string; role: Role; why: string }> = [
   { type: "latency-scorer", role: "scorer", why: "needs the latency predictor" },
   { type: "token-load-scorer", role: "scorer", why: "token load is not modelled" },
   { type: "running-requests-size-scorer", role: "scorer", why: "not modelled" },
+  { type: "endpoint-attribute-scorer", role: "scorer", why: "scores from request metadata are not modelled" },
   { type: "prefix-cache-affinity-filter", role: "filter", why: "affinity thresholds are not modelled" },
   { type: "slo-headroom-tier-filter", role: "filter", why: "needs the latency predictor" },
   { type: "utilization-filter", role: "filter", why: "not modelled" },
