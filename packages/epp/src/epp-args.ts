@@ -7,7 +7,7 @@ import type { EppOptions } from "./options.js";
 /** A flag the EPP does not know, or a value it cannot parse (with Go's flag package's message). */
 export class EppArgsError extends Error {}
 
-type Kind = "int" | "bool" | "string" | "duration" | "scheme" | "bodyMode" | "version" | "encoder";
+type Kind = "int" | "bool" | "string" | "duration" | "scheme" | "bodyMode" | "version";
 
 const FLAGS: Record<string, { key: keyof EppOptions; kind: Kind; help: string; testbedOnly?: boolean }> = {
   "grpc-port": { key: "grpcPort", kind: "int", help: "ext_proc gRPC port (9002)" },
@@ -35,7 +35,6 @@ const FLAGS: Record<string, { key: keyof EppOptions; kind: Kind; help: string; t
     help: "metrics older than this are unknown (2s)",
   },
   v: { key: "verbosity", kind: "int", help: "log verbosity (2); 3 logs every request handled, 4 the scores" },
-  "zap-encoder": { key: "zapEncoder", kind: "encoder", help: "log encoding: console (default) or json" },
   "model-server-metrics-port": {
     key: "modelServerMetricsPort",
     kind: "int",
@@ -154,9 +153,6 @@ function convert(flag: string, kind: Kind, value: string | undefined): unknown {
   }
   if (kind === "bodyMode" && !BODY_MODES.includes(value)) {
     throw new EppArgsError(`invalid value "${value}" for flag -${flag}: must be one of ${BODY_MODES.join(", ")}`);
-  }
-  if (kind === "encoder" && value !== "console" && value !== "json") {
-    throw new EppArgsError(`invalid value "${value}" for flag -${flag}: must be console or json`);
   }
   if (kind === "version" && !(value in EMULATED_VERSIONS)) {
     throw new EppArgsError(

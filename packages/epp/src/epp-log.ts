@@ -1,13 +1,13 @@
 // The EPP's log, in the two encoders controller-runtime's zap offers (`--zap-encoder`).
 import type { LogSink } from "@testbed/common";
 
-/** zap's encoders: console (tab-separated, the GIE default) or json (what RHOAI's preset passes). */
+/** zap's encoders: console (tab-separated, what the seed shows) or json. */
 export type ZapEncoder = "console" | "json";
 
 /**
  * The EPP's log lines as zap writes them.
  * console: `2026-11-27T06:30:00.000Z	INFO	setup	gRPC server listening	{"name": "ext-proc", "port": 9002}`
- * json:    `{"level":"info","ts":"2026-11-27T06:30:00Z","logger":"setup","msg":"gRPC server listening","name":"ext-proc","port":9002}`
+ * json:    `{"level":"info","ts":"2026-11-27T06:30:00Z","logger":"setup","msg":"gRPC server listening",…}` (library option)
  * `-v` sets how chatty it is (logr verbosity; default 2): V(n) lines are zap level −n, printed as
  * `Level(-n)` (json) / `LEVEL(-n)` (console), V(1) as debug. At 3 every request's "Request handled"
  * line appears (GIE ≥ v1.x and llm-d-router log it at VERBOSE = 3, so the default prints none);

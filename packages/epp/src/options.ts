@@ -23,7 +23,10 @@ export interface EppOptions {
   refreshMetricsIntervalMs: number;
   metricsStalenessThresholdMs: number;
   verbosity: number;
-  /** controller-runtime's --zap-encoder: console (default) or json (RHOAI's scheduler preset passes json). */
+  /**
+   * zap's encoder (library option). The seed's `oc logs` shows console lines although the RHOAI preset passes
+   * `--zap-encoder json`, so the flag stays ignored and the console encoder is the default.
+   */
   zapEncoder: "console" | "json";
   /** Static discovery (testbed-only flags, llm-d's no-Kubernetes formats). */
   endpoints: string | undefined;

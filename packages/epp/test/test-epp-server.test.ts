@@ -165,7 +165,7 @@ describe("EPP health, metrics and logs", () => {
     expect(decisions[0]).toMatch(/"queue-scorer": 1, "kv-cache-utilization-scorer": 1, "prefix-cache-scorer": 0/);
   });
 
-  it("prints no routing decision at the default -v, and zap's JSON lines with --zap-encoder json", async () => {
+  it("prints no routing decision at the default -v, and zap's JSON lines with the json encoder", async () => {
     const logs = new LogBuffer();
     const quiet = await epp({ secureServing: false, log: logs.sink });
     const client = new EppClient({ address: quiet.grpcAddress });
