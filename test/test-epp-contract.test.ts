@@ -40,11 +40,13 @@ function expectAllPassed(results: ContractResult[]) {
 }
 
 beforeAll(async () => {
+  // Each pod on its own loopback address, as pods have their own IPs: the real EPP matches the
+  // subset hint by IP alone.
   pool = await ContractPool.start([
-    { host: "127.0.0.1", port: 0, role: "prefill" },
-    { host: "127.0.0.1", port: 0, role: "prefill" },
-    { host: "127.0.0.1", port: 0, role: "decode" },
-    { host: "127.0.0.1", port: 0, role: "decode" },
+    { host: "127.0.19.1", port: 0, role: "prefill" },
+    { host: "127.0.19.2", port: 0, role: "prefill" },
+    { host: "127.0.19.3", port: 0, role: "decode" },
+    { host: "127.0.19.4", port: 0, role: "decode" },
   ]);
 });
 afterAll(async () => {

@@ -1,12 +1,13 @@
 // The real EPP's command line (Go flag style: `--grpc-port=9002`, `--grpc-port 9002`,
 // `--secure-serving=false`, `-v=4`, durations such as `50ms`) → EppOptions.
 import { parseArgs } from "node:util";
+import { DEFAULT_EMULATED_VERSION, EMULATED_VERSIONS } from "./emulation/emulated-version.js";
 import type { EppOptions } from "./options.js";
 
 /** A flag the EPP does not know, or a value it cannot parse (with Go's flag package's message). */
 export class EppArgsError extends Error {}
 
-type Kind = "int" | "bool" | "string" | "duration" | "scheme" | "bodyMode";
+type Kind = "int" | "bool" | "string" | "duration" | "scheme" | "bodyMode" | "version";
 
 const FLAGS: Record<string, { key: keyof EppOptions; kind: Kind; help: string; testbedOnly?: boolean }> = {
   "grpc-port": { key: "grpcPort", kind: "int", help: "ext_proc gRPC port (9002)" },
@@ -33,7 +34,7 @@ const FLAGS: Record<string, { key: keyof EppOptions; kind: Kind; help: string; t
     kind: "duration",
     help: "metrics older than this are unknown (2s)",
   },
-  v: { key: "verbosity", kind: "int", help: "log verbosity (1); 3 explains every decision" },
+  v: { key: "verbosity", kind: "int", help: "log verbosity (2); 3 logs every request handled, 4 the scores" },
   "model-server-metrics-port": {
     key: "modelServerMetricsPort",
     kind: "int",
@@ -62,6 +63,24 @@ const FLAGS: Record<string, { key: keyof EppOptions; kind: Kind; help: string; t
     testbedOnly: true,
   },
   "random-seed": { key: "randomSeed", kind: "int", help: "seed for tie-breaking (0)", testbedOnly: true },
+  emulate: {
+    key: "emulate",
+    kind: "version",
+    help: `released EPP to behave like (${Object.keys(EMULATED_VERSIONS).join(", ")}; default ${DEFAULT_EMULATED_VERSION})`,
+    testbedOnly: true,
+  },
+  "max-body-bytes-per-stream": {
+    key: "maxBodyBytesPerStream",
+    kind: "int",
+    help: "body bytes one stream may hold before a 413 (64 MiB)",
+    testbedOnly: true,
+  },
+  "max-body-bytes-total": {
+    key: "maxBodyBytesTotal",
+    kind: "int",
+    help: "body bytes all streams may hold before a 413 (256 MiB)",
+    testbedOnly: true,
+  },
 };
 
 const BODY_MODES = ["NONE", "STREAMED", "BUFFERED", "BUFFERED_PARTIAL", "FULL_DUPLEX_STREAMED"];
@@ -134,6 +153,11 @@ function convert(flag: string, kind: Kind, value: string | undefined): unknown {
   }
   if (kind === "bodyMode" && !BODY_MODES.includes(value)) {
     throw new EppArgsError(`invalid value "${value}" for flag -${flag}: must be one of ${BODY_MODES.join(", ")}`);
+  }
+  if (kind === "version" && !(value in EMULATED_VERSIONS)) {
+    throw new EppArgsError(
+      `invalid value "${value}" for flag -${flag}: must be one of ${Object.keys(EMULATED_VERSIONS).join(", ")}`,
+    );
   }
   return value;
 }

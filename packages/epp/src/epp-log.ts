@@ -1,35 +1,57 @@
+// The EPP's log, in the two encoders controller-runtime's zap offers (`--zap-encoder`).
 import type { LogSink } from "@testbed/common";
 
+/** zap's encoders: console (tab-separated, what the seed shows) or json. */
+export type ZapEncoder = "console" | "json";
+
 /**
- * The EPP's log lines in zap's console format, as the seed quotes them:
- * `2026-11-27T06:30:00.000Z	INFO	setup	gRPC server listening	{"name": "ext-proc", "port": 9002}`.
- * `-v` sets how chatty it is: 0–1 info, 2 (default) adds request errors, ≥ 3 explains every
- * scheduling decision, ≥ 4 adds per-message tracing.
+ * The EPP's log lines as zap writes them.
+ * console: `2026-11-27T06:30:00.000Z	INFO	setup	gRPC server listening	{"name": "ext-proc", "port": 9002}`
+ * json:    `{"level":"info","ts":"2026-11-27T06:30:00Z","logger":"setup","msg":"gRPC server listening",…}` (library option)
+ * `-v` sets how chatty it is (logr verbosity; default 2): V(n) lines are zap level −n, printed as
+ * `Level(-n)` (json) / `LEVEL(-n)` (console), V(1) as debug. At 3 every request's "Request handled"
+ * line appears (GIE ≥ v1.x and llm-d-router log it at VERBOSE = 3, so the default prints none);
+ * at 4 the testbed adds each decision's per-profile scores and per-message tracing.
  */
 export class EppLogger {
   constructor(
     private readonly sink: LogSink,
     private readonly now: () => number,
     readonly verbosity: number,
+    private readonly encoder: ZapEncoder = "console",
   ) {}
 
   info(logger: string, message: string, fields: Record<string, unknown> = {}): void {
-    this.write("INFO", logger, message, fields);
+    this.write(0, logger, message, fields);
   }
 
   error(logger: string, message: string, fields: Record<string, unknown> = {}): void {
-    this.write("ERROR", logger, message, fields);
+    this.write(2, logger, message, fields);
   }
 
   /** Logged only when -v is at least `level`. */
   verbose(level: number, logger: string, message: string, fields: Record<string, unknown> = {}): void {
-    if (this.verbosity >= level) this.write("DEBUG", logger, message, fields);
+    if (this.verbosity >= level) this.write(-level, logger, message, fields);
   }
 
-  private write(level: string, logger: string, message: string, fields: Record<string, unknown>): void {
+  private write(zapLevel: number, logger: string, message: string, fields: Record<string, unknown>): void {
+    const time = new Date(this.now()).toISOString();
+    if (this.encoder === "json") {
+      const head = { level: levelName(zapLevel), ts: `${time.slice(0, 19)}Z`, logger, msg: message };
+      this.sink(JSON.stringify({ ...head, ...fields }));
+      return;
+    }
     const rendered = Object.keys(fields).length === 0 ? "" : `\t${zapFields(fields)}`;
-    this.sink(`${new Date(this.now()).toISOString()}\t${level}\t${logger}\t${message}${rendered}`);
+    this.sink(`${time}\t${levelName(zapLevel).toUpperCase()}\t${logger}\t${message}${rendered}`);
   }
+}
+
+/** zap's lower-case level names; levels below debug have none and print as Level(n). */
+function levelName(zapLevel: number): string {
+  if (zapLevel === 0) return "info";
+  if (zapLevel === -1) return "debug";
+  if (zapLevel === 2) return "error";
+  return `Level(${zapLevel})`;
 }
 
 /** zap's console encoder writes fields as JSON with a space after each colon and comma. */

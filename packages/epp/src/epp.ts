@@ -14,7 +14,9 @@ import { hostPort } from "./datastore/endpoint.js";
 import { MetricsScraper } from "./datastore/metrics-scraper.js";
 import { type EndpointSource, StaticEndpointSource } from "./discovery/endpoint-source.js";
 import { parseEndpointList, parseEndpointsYaml } from "./discovery/endpoints-file.js";
+import { emulatedVersion } from "./emulation/emulated-version.js";
 import { EppLogger } from "./epp-log.js";
+import { BodyBudget } from "./handlers/body-budget.js";
 import { ExtProcStream } from "./handlers/ext-proc-stream.js";
 import { GrpcStreamServer, type StreamingMethod } from "./handlers/grpc-stream-server.js";
 import { RequestRouter } from "./handlers/request-router.js";
@@ -52,8 +54,30 @@ export interface EppHandle {
 /** Start an Endpoint Picker: ext_proc on the gRPC port, health on the health port, metrics over HTTP. */
 export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHandle> {
   const resolved = resolveEppOptions(options);
-  const log = new EppLogger(resolved.log, () => resolved.clock.now(), resolved.verbosity);
-  const { source, staticSource } = await endpointSource(resolved);
+  const log = new EppLogger(resolved.log, () => resolved.clock.now(), resolved.verbosity, resolved.zapEncoder);
+  const version = emulatedVersion(resolved.emulate);
+  const budget = new BodyBudget(resolved.maxBodyBytesPerStream, resolved.maxBodyBytesTotal);
+  let metrics: EppMetrics | undefined;
+  const random = new SeededRandom(resolved.randomSeed);
+  const context: PluginContext = {
+    random,
+    now: () => resolved.clock.now(),
+    events: {
+      pdDecision: (model, decision) =>
+        metrics?.pdDecisions.inc({ model_name: model || "unknown", decision_type: decision }),
+    },
+  };
+  const configSource = resolved.configFile ?? (resolved.configText !== undefined ? "--config-text" : "default config");
+  const configText = resolved.configFile ? await readFile(resolved.configFile, "utf8") : resolved.configText;
+  const config = loadEndpointPickerConfig(configText, configSource, new PluginRegistry(), context);
+  log.info("setup", "Loaded EndpointPickerConfig", {
+    source: configSource,
+    emulate: version.name,
+    profiles: [...config.profiles.keys()],
+    plugins: [...config.plugins.values()].map((p) => `${p.name}/${p.type}`),
+  });
+  for (const warning of config.warnings) log.info("setup", "Config accepted, not modelled by the testbed", { warning });
+  const { source, staticSource } = await endpointSource(resolved, config.discoveryFile);
   const caPem = resolved.modelServerMetricsCaFile
     ? await readFile(resolved.modelServerMetricsCaFile, "utf8")
     : undefined;
@@ -67,23 +91,6 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
   });
   const datastore = new Datastore(source, scraper, resolved.clock, resolved.metricsStalenessThresholdMs);
 
-  let metrics: EppMetrics | undefined;
-  const context: PluginContext = {
-    random: new SeededRandom(resolved.randomSeed),
-    now: () => resolved.clock.now(),
-    events: {
-      pdDecision: (model, decision) =>
-        metrics?.pdDecisions.inc({ model_name: model || "unknown", decision_type: decision }),
-    },
-  };
-  const configSource = resolved.configFile ?? (resolved.configText !== undefined ? "--config-text" : "default config");
-  const configText = resolved.configFile ? await readFile(resolved.configFile, "utf8") : resolved.configText;
-  const config = loadEndpointPickerConfig(configText, configSource, new PluginRegistry(), context);
-  log.info("setup", "Loaded EndpointPickerConfig", {
-    source: configSource,
-    profiles: [...config.profiles.keys()],
-    plugins: [...config.plugins.values()].map((p) => `${p.name}/${p.type}`),
-  });
   const prefixScorers = [...config.plugins.values()].filter(
     (p): p is PrefixCacheScorer => p.type === "prefix-cache-scorer",
   );
@@ -91,6 +98,7 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     resolved.poolName,
     () => datastore.all(),
     () => prefixScorers.reduce((n, p) => n + p.index.size, 0),
+    { priorityLabel: version.priorityLabel, deprecatedHelp: version.deprecatedHelp },
   );
   datastore.onRemoved((endpoint) => {
     for (const scorer of prefixScorers) scorer.index.removeEndpoint(hostPort(endpoint));
@@ -113,6 +121,8 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     resolved.clock,
   );
   const router = new RequestRouter({
+    version,
+    random: () => random.next(),
     datastore,
     scheduler: () => ({ scheduler, config }),
     metrics,
@@ -129,6 +139,8 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
         router,
         metrics: eppMetrics,
         log,
+        version,
+        budget,
         defaultBodyMode: resolved.extProcBodyMode,
         responseHeaderPlugins: () => config.responseHeaders,
         clock: resolved.clock,
@@ -182,13 +194,15 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
   };
 }
 
+/** The pool: a library caller's source, else the flags, else the config's file-discovery endpoints file. */
 async function endpointSource(
   options: EppOptions,
+  discoveryFile: string | undefined,
 ): Promise<{ source: EndpointSource; staticSource?: StaticEndpointSource }> {
   if (options.endpointSource) return { source: options.endpointSource };
   let specs = options.endpoints ? parseEndpointList(options.endpoints) : [];
-  if (options.endpointsFile)
-    specs = parseEndpointsYaml(await readFile(options.endpointsFile, "utf8"), options.endpointsFile);
+  const file = options.endpointsFile ?? (options.endpoints ? undefined : discoveryFile);
+  if (file) specs = parseEndpointsYaml(await readFile(file, "utf8"), file);
   const staticSource = new StaticEndpointSource(specs);
   return { source: staticSource, staticSource };
 }

@@ -1,6 +1,8 @@
 export type { EndpointSource, EndpointSpec } from "./discovery/endpoint-source.js";
 export { StaticEndpointSource } from "./discovery/endpoint-source.js";
 export { EndpointsFileError, parseEndpointList, parseEndpointsYaml } from "./discovery/endpoints-file.js";
+export type { EmulatedVersion } from "./emulation/emulated-version.js";
+export { DEFAULT_EMULATED_VERSION, EMULATED_VERSIONS } from "./emulation/emulated-version.js";
 export type { EppHandle } from "./epp.js";
 export { startEpp } from "./epp.js";
 export { EppArgsError, eppArgsUsage, parseEppArgs, parseGoDuration } from "./epp-args.js";

@@ -1,6 +1,7 @@
 import { type Clock, type LogSink, stderrSink, systemClock } from "@testbed/common";
 import type { BodySendMode } from "@testbed/protocol";
 import type { EndpointSource } from "./discovery/endpoint-source.js";
+import { DEFAULT_EMULATED_VERSION } from "./emulation/emulated-version.js";
 
 /** Everything an EPP can be told. Flag names are the real EPP's unless marked testbed-only. */
 export interface EppOptions {
@@ -22,6 +23,11 @@ export interface EppOptions {
   refreshMetricsIntervalMs: number;
   metricsStalenessThresholdMs: number;
   verbosity: number;
+  /**
+   * zap's encoder (library option). The seed's `oc logs` shows console lines although the RHOAI preset passes
+   * `--zap-encoder json`, so the flag stays ignored and the console encoder is the default.
+   */
+  zapEncoder: "console" | "json";
   /** Static discovery (testbed-only flags, llm-d's no-Kubernetes formats). */
   endpoints: string | undefined;
   endpointsFile: string | undefined;
@@ -34,6 +40,12 @@ export interface EppOptions {
   extProcBodyMode: BodySendMode;
   /** Seed for tie-breaking and random pickers (testbed-only), so runs are reproducible. */
   randomSeed: number;
+  /** Which released EPP's wire behaviour to reproduce (testbed-only; see emulation/emulated-version.ts). */
+  emulate: string;
+  /** The most request (or buffered response) body bytes one stream may hold (testbed-only). */
+  maxBodyBytesPerStream: number;
+  /** The most body bytes all streams together may hold (testbed-only). */
+  maxBodyBytesTotal: number;
   /** Library-only: where endpoints come from (overrides the flags), the clock, the log. */
   endpointSource: EndpointSource | undefined;
   clock: Clock;
@@ -54,7 +66,8 @@ export const DEFAULT_EPP_OPTIONS: Readonly<EppOptions> = {
   configText: undefined,
   refreshMetricsIntervalMs: 50,
   metricsStalenessThresholdMs: 2000,
-  verbosity: 1,
+  verbosity: 2,
+  zapEncoder: "console",
   endpoints: undefined,
   endpointsFile: undefined,
   modelServerMetricsPort: 0,
@@ -63,6 +76,9 @@ export const DEFAULT_EPP_OPTIONS: Readonly<EppOptions> = {
   modelServerMetricsCaFile: undefined,
   extProcBodyMode: "FULL_DUPLEX_STREAMED",
   randomSeed: 0,
+  emulate: DEFAULT_EMULATED_VERSION,
+  maxBodyBytesPerStream: 64 * 1024 * 1024,
+  maxBodyBytesTotal: 256 * 1024 * 1024,
   endpointSource: undefined,
   clock: systemClock,
   log: stderrSink,

@@ -47,7 +47,7 @@ describe("EndpointPickerConfig loader", () => {
     expect(error.source).toBe("test.yaml");
     expect(error.field).toBe("plugins[1].type");
     expect(error.message).toMatch(
-      /^test\.yaml: plugins\[1\]\.type: unknown plugin type "qeue-scorer"; known types: .*queue-scorer/,
+      /^test\.yaml: plugins\[1\]\.type: configuration validation failed: plugin type 'qeue-scorer' is not registered \(the testbed knows: .*queue-scorer/,
     );
   });
 
@@ -55,12 +55,12 @@ describe("EndpointPickerConfig loader", () => {
     [
       "plugins:\n- type: queue-scorer\n- type: queue-scorer\n",
       "plugins[1].name",
-      /duplicate plugin name "queue-scorer"/,
+      /configuration validation failed: duplicate plugin name 'queue-scorer'/,
     ],
     [
       "plugins:\n- type: queue-scorer\nschedulingProfiles:\n- name: a\n  plugins:\n  - pluginRef: kv\n",
       "schedulingProfiles[0].plugins[0].pluginRef",
-      /no plugin named "kv"/,
+      /schedulingProfiles\[a\] references undefined plugin 'kv'/,
     ],
     [
       "plugins:\n- type: queue-scorer\nschedulingProfiles:\n- name: a\n  plugins:\n  - pluginRef: queue-scorer\n    weight: heavy\n",
@@ -85,7 +85,7 @@ describe("EndpointPickerConfig loader", () => {
     [
       "plugins:\n- type: queue-scorer\nschedulingProfiles:\n- name: a\n  plugins: [{pluginRef: queue-scorer}]\n- name: b\n  plugins: [{pluginRef: queue-scorer}]\n",
       "plugins",
-      /more than one scheduling profile needs a profile handler/,
+      /SingleProfileHandler cannot support multiple scheduling profiles/,
     ],
     [
       "plugins:\n- type: max-score-picker\n- {type: random-picker}\nschedulingProfiles:\n- name: a\n  plugins: [{pluginRef: max-score-picker}, {pluginRef: random-picker}]\n",
@@ -94,7 +94,7 @@ describe("EndpointPickerConfig loader", () => {
     ],
     ["kind: InferencePool\n", "kind", /must be EndpointPickerConfig/],
     ["plugins: [\n", "line 2, column 1", /invalid YAML/],
-    ["plugin:\n- type: queue-scorer\n", "plugin", /unknown field/],
+    ["plugin:\n- type: queue-scorer\n", "plugin", /strict decoding error: unknown field "plugin"/],
   ])("refuses %j at %s", (text, field, reason) => {
     const error = loadError(text);
     expect(error.field).toBe(field);

@@ -44,6 +44,14 @@ describe("EPP command line", () => {
     expect(() => parseEppArgs(["--grpc-port", "x"])).toThrow(/invalid value "x" for flag -grpc-port/);
   });
 
+  it("chooses the emulated version and the body caps, and refuses an unknown version", () => {
+    const { options } = parseEppArgs(["--emulate=llm-d-router-main", "--max-body-bytes-per-stream", "1024"]);
+    expect(options).toEqual({ emulate: "llm-d-router-main", maxBodyBytesPerStream: 1024 });
+    expect(() => parseEppArgs(["--emulate", "gie-v9"])).toThrow(
+      /invalid value "gie-v9" for flag -emulate: must be one of gie-v1.2, gie-v1.5, llm-d-router-c51b75a1d, llm-d-router-main/,
+    );
+  });
+
   it("reports flags it does not model instead of failing", () => {
     expect(parseEppArgs(["--kv-cache-usage-threshold=0.8"]).ignored).toEqual(["--kv-cache-usage-threshold"]);
   });

@@ -135,7 +135,7 @@ describe("EPP health, metrics and logs", () => {
     const text = await (await fetch(handle.metricsUrl)).text();
     expect(text).toContain('inference_pool_ready_pods{name="qwen3-0-6b-inference-pool"} 1');
     expect(text).toContain(
-      'inference_objective_request_total{model_name="Qwen/Qwen3-0.6B",target_model_name="Qwen/Qwen3-0.6B"} 1',
+      'inference_objective_request_total{model_name="Qwen/Qwen3-0.6B",priority="0",target_model_name="Qwen/Qwen3-0.6B"} 1',
     );
     expect(text).toContain('inference_extension_scheduler_attempts_total{status="success"} 1');
     expect(text).toMatch(
@@ -146,18 +146,46 @@ describe("EPP health, metrics and logs", () => {
     );
   });
 
-  it("logs `gRPC server listening` like the real EPP, and one line per decision at -v=3", async () => {
+  it("logs `gRPC server listening` like the real EPP, `Request handled` at -v=3 and the scores at -v=4", async () => {
     const logs = new LogBuffer();
-    const handle = await epp({ secureServing: false, verbosity: 3, log: logs.sink });
+    const handle = await epp({ secureServing: false, verbosity: 4, log: logs.sink });
     const client = new EppClient({ address: handle.grpcAddress });
     await routeOnce(client, chatBody());
     client.close();
     expect(logs.lines).toContainEqual(
       expect.stringMatching(/\tINFO\tsetup\tgRPC server listening\t\{"name": "ext-proc", "port": \d+\}$/),
     );
+    const handled = logs.lines.filter((line) => line.includes("\tRequest handled\t"));
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).toMatch(
+      /\tLEVEL\(-3\)\trequestcontrol\tRequest handled\t\{"x-request-id": "[^"]+", "objectiveKey": "", "incomingModelName": "Qwen\/Qwen3-0.6B", "targetModel": "Qwen\/Qwen3-0.6B", "endpoint": "127\.0\.0\.1:\d+"\}$/,
+    );
     const decisions = logs.lines.filter((line) => line.includes("Scheduling decision"));
     expect(decisions).toHaveLength(1);
     expect(decisions[0]).toMatch(/"queue-scorer": 1, "kv-cache-utilization-scorer": 1, "prefix-cache-scorer": 0/);
+  });
+
+  it("prints no routing decision at the default -v, and zap's JSON lines with the json encoder", async () => {
+    const logs = new LogBuffer();
+    const quiet = await epp({ secureServing: false, log: logs.sink });
+    const client = new EppClient({ address: quiet.grpcAddress });
+    await routeOnce(client, chatBody());
+    client.close();
+    expect(logs.lines.some((line) => line.includes("Request handled"))).toBe(false);
+
+    const json = new LogBuffer();
+    const loud = await epp({ secureServing: false, verbosity: 3, zapEncoder: "json", log: json.sink });
+    const second = new EppClient({ address: loud.grpcAddress });
+    await routeOnce(second, chatBody());
+    second.close();
+    const line = json.lines.find((l) => l.includes('"msg":"Request handled"'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line as string)).toMatchObject({
+      level: "Level(-3)",
+      logger: "requestcontrol",
+      incomingModelName: "Qwen/Qwen3-0.6B",
+    });
+    expect(json.lines[0]).toMatch(/^\{"level":"info","ts":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ","logger":"setup","msg":/);
   });
 
   it("treats metrics older than the staleness threshold, on the EPP's clock, as unknown", async () => {

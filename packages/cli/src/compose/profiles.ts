@@ -72,9 +72,10 @@ export function realEppServices(store: ObjectStore): Record<string, Record<strin
   const contractPods = [...byRole("prefill"), ...byRole("decode")].join(",");
   return {
     "epp-real": {
-      // An llm-d EPP with the file-discovery plugin (llm-d-router's no-Kubernetes mode); pick the image with REAL_EPP_IMAGE.
+      // The llm-d-router EPP with the file-discovery plugin (its no-Kubernetes mode), pinned to release v0.10.0
+      // (2026-08-17; image name per llm-d-router#2048, tag per llm-d/llm-d#2294); override with REAL_EPP_IMAGE.
       // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own variable substitution.
-      image: "${REAL_EPP_IMAGE:-ghcr.io/llm-d/llm-d-router:latest}",
+      image: "${REAL_EPP_IMAGE:-ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0}",
       profiles: ["real-epp"],
       command: [
         "--config-file=/etc/testbed/epp/real-epp-config.yaml",

@@ -91,6 +91,11 @@ export class RequestExchange {
     return this.settings.mode.request_body_mode === "FULL_DUPLEX_STREAMED";
   }
 
+  /**
+   * Envoy attaches the forwarded metadata namespaces to every ProcessingRequest of the stream, not
+   * only the first (the real EPP reads the subset hint from the message that ends the body);
+   * request_attributes go with the first.
+   */
   private send(message: ProcessingRequest): void {
     if (this.metadataContext) message.metadata_context = this.metadataContext;
     if (this.attributes && !this.attributesSent) {

@@ -1,3 +1,6 @@
+// One ext_proc stream of the Endpoint Picker: the request and response phases of one HTTP request
+// through Envoy, answered message for message as the real EPP answers them.
+import { randomUUID } from "node:crypto";
 import type { Clock } from "@testbed/common";
 import {
   type BodySendMode,
@@ -5,7 +8,7 @@ import {
   fromStruct,
   type HeaderValueOption,
   headerMapToRecord,
-  isSystemHeader,
+  immediateResponse,
   LB_METADATA_NAMESPACE,
   MAX_CHUNK_BYTES,
   type Metadata,
@@ -20,16 +23,21 @@ import {
   responseTrailersResponse,
   SUBSET_HINT_KEY,
   SUBSET_HINT_NAMESPACE,
-  setHeader,
   streamedBodyChunk,
   toStruct,
   WENT_INTO_RESPONSE_HEADER,
 } from "@testbed/protocol";
+import { controlHeaders, type EmulatedVersion } from "../emulation/emulated-version.js";
 import type { EppLogger } from "../epp-log.js";
 import type { EppMetrics } from "../metrics/epp-metrics.js";
 import type { ResponseHeadersPlugin } from "../scheduling/framework.js";
+import type { BodyBudget } from "./body-budget.js";
+import { eppHeader, isSystemOwnedHeader } from "./epp-headers.js";
 import { InferenceError } from "./inference-error.js";
+import { upstreamBody } from "./request-body.js";
 import { isInferenceError, type RequestRouter, type RoutingDecision } from "./request-router.js";
+import { responseBodyBack } from "./response-body.js";
+import { usageFrom } from "./response-usage.js";
 
 /** How a direction's messages are answered: all at once after the body (full duplex), or one by one. */
 type Exchange = "full-duplex" | "one-reply-per-message";
@@ -38,6 +46,8 @@ export interface StreamParts {
   router: RequestRouter;
   metrics: EppMetrics;
   log: EppLogger;
+  version: EmulatedVersion;
+  budget: BodyBudget;
   defaultBodyMode: BodySendMode;
   responseHeaderPlugins: () => ResponseHeadersPlugin[];
   clock: Clock;
@@ -51,19 +61,25 @@ export interface ProcessCall {
   end(): void;
 }
 
+/** Model names of a routed request: the client's (model_name) and the one sent upstream (target_model_name). */
+interface Routed {
+  decision: RoutingDecision;
+  clientModel: string;
+  priority: number;
+}
+
 /**
  * One ext_proc stream (= one HTTP request through Envoy), answered the way the real EPP answers.
  *
  * FULL_DUPLEX_STREAMED (the real EPP's only mode since GIE v0.4): nothing is answered until the
  * whole request body has arrived; then a request_headers response carrying the routing header,
- * Content-Length, `envoy.lb` metadata and clear_route_cache, followed by the body streamed back in
- * chunks of at most 62,000 bytes — Envoy forwards upstream only what comes back.
+ * Content-Length, the request's own headers, `envoy.lb` metadata and clear_route_cache, followed by
+ * the body (re-encoded or as sent, per the emulated version) in chunks of at most 62,000 bytes.
+ * A request without a body (end_of_stream on its headers) is routed at once to a random endpoint.
+ * The subset hint is read from the message that completes the request, as every released EPP does.
  *
  * BUFFERED / STREAMED (older EPPs): every message gets exactly one answer; the routing header and
  * metadata ride on the answer to the last request_body message.
- *
- * The mode of each direction comes from `protocol_config` on the first message when Envoy sends it
- * (request_body_mode, response_body_mode), else from the EPP's configured default.
  */
 export class ExtProcStream {
   private exchange: Exchange | undefined;
@@ -71,12 +87,12 @@ export class ExtProcStream {
   private responseExchange: Exchange | undefined;
   private requestHeaders: Record<string, string> = {};
   private requestId = "";
-  private generatedRequestId = false;
-  private subsetHint: string[] | undefined;
   private readonly requestChunks: Buffer[] = [];
-  private decision: RoutingDecision | undefined;
+  private requestHeld = 0;
+  private routed: Routed | undefined;
   private streamingResponse = false;
   private readonly responseChunks: Buffer[] = [];
+  private responseHeld = 0;
   private responseBytes = 0;
   private responseTail = "";
   private readonly startedAt: number;
@@ -122,7 +138,11 @@ export class ExtProcStream {
         this.onRequestHeaders(message);
         return;
       case "request_body":
-        this.onRequestBody(asBuffer(message.request_body?.body), message.request_body?.end_of_stream === true);
+        this.onRequestBody(
+          asBuffer(message.request_body?.body),
+          message.request_body?.end_of_stream === true,
+          message.metadata_context,
+        );
         return;
       case "request_trailers":
         if (this.exchange === "one-reply-per-message") this.send(requestTrailersResponse());
@@ -146,79 +166,112 @@ export class ExtProcStream {
   }
 
   private onRequestHeaders(message: ProcessingRequest): void {
-    this.requestHeaders = headerMapToRecord(message.request_headers?.headers);
-    this.requestId = this.parts.router.requestId(this.requestHeaders);
-    this.generatedRequestId = this.requestHeaders[REQUEST_ID_HEADER] === undefined;
-    this.subsetHint = subsetHintFrom(message.metadata_context);
     if (message.request_headers?.end_of_stream) {
-      this.routeAndAnswer(Buffer.alloc(0));
+      this.routeWithoutBody();
       return;
     }
+    this.requestHeaders = headerMapToRecord(message.request_headers?.headers);
+    this.ensureRequestId();
     if (this.exchange === "one-reply-per-message") this.send(requestHeadersResponse());
   }
 
-  private onRequestBody(chunk: Buffer, endOfStream: boolean): void {
-    this.requestChunks.push(chunk);
+  /** The real EPP generates a missing x-request-id and, as a request header, it is copied back. */
+  private ensureRequestId(): void {
+    if (this.requestId) return;
+    const sent = this.requestHeaders[REQUEST_ID_HEADER];
+    this.requestId = sent || randomUUID();
+    if (!sent) this.requestHeaders[REQUEST_ID_HEADER] = this.requestId;
+  }
+
+  private onRequestBody(chunk: Buffer, endOfStream: boolean, metadata: Metadata | undefined): void {
+    this.ensureRequestId();
+    if (chunk.length > 0) {
+      if (!this.parts.budget.take(this.requestHeld, chunk.length)) {
+        this.refuseTooLarge();
+        return;
+      }
+      this.requestHeld += chunk.length;
+      this.requestChunks.push(chunk);
+    }
     if (!endOfStream) {
       if (this.exchange === "one-reply-per-message") this.send(requestBodyResponse());
       return;
     }
-    this.routeAndAnswer(Buffer.concat(this.requestChunks));
+    const body = Buffer.concat(this.requestChunks);
+    this.releaseRequest();
+    this.routeAndAnswer(body, subsetHintFrom(metadata));
   }
 
-  private routeAndAnswer(body: Buffer): void {
-    const { router, metrics } = this.parts;
-    const request = router.parse(this.requestHeaders, body, this.requestId);
-    if (isInferenceError(request)) {
-      this.fail(request, "");
+  /** GIE's fallbackToRandomEndpoint: no body to parse, so any ready endpoint; only the routing header is set. */
+  private routeWithoutBody(): void {
+    const endpoint = this.parts.router.randomEndpoint();
+    if (isInferenceError(endpoint)) {
+      this.fail(endpoint, "");
       return;
     }
-    const labels = { model_name: request.targetModel, target_model_name: request.targetModel };
-    metrics.requests.inc(labels);
-    metrics.requestSizes.observe(labels, body.length);
-    const decision = router.route(request, this.subsetHint);
-    if (isInferenceError(decision)) {
-      this.fail(decision, request.targetModel);
-      return;
-    }
-    this.decision = decision;
-    metrics.runningRequests.inc({ model_name: request.targetModel });
-    this.streamingResponse = request.body.stream === true;
-
-    const routing: HeaderValueOption[] = [setHeader(DESTINATION_HEADER, decision.destination)];
-    for (const [name, value] of Object.entries(decision.headers)) routing.push(setHeader(name, value));
-    if (this.generatedRequestId) routing.push(setHeader(REQUEST_ID_HEADER, this.requestId));
-    const reply = {
-      clearRouteCache: true,
-      dynamicMetadata: toStruct({ [LB_METADATA_NAMESPACE]: { [DESTINATION_HEADER]: decision.destination } }),
-    };
-    if (this.exchange === "one-reply-per-message") {
-      // The older exchange: routing rides on the answer to the message that completed the request.
-      const answer =
-        body.length === 0 && this.requestChunks.length === 0 ? requestHeadersResponse : requestBodyResponse;
-      this.send(answer({ ...reply, setHeaders: routing }));
-      return;
-    }
-    const copied = Object.entries(this.requestHeaders)
-      .filter(([name]) => !isSystemHeader(name) && !routing.some((h) => h.header.key === name))
-      .map(([name, value]) => setHeader(name, value));
+    const destination = `${endpoint.address}:${endpoint.port}`;
     this.send(
       requestHeadersResponse({
-        ...reply,
-        setHeaders: [...routing, setHeader("Content-Length", String(body.length)), ...copied],
+        clearRouteCache: true,
+        setHeaders: [eppHeader(DESTINATION_HEADER, destination)],
+        dynamicMetadata: destinationMetadata(destination),
       }),
     );
-    if (body.length > 0 || this.requestChunks.length > 0) this.streamBack("request_body", body, true);
+  }
+
+  private routeAndAnswer(body: Buffer, subsetHint: string[] | undefined): void {
+    const { router, metrics, version } = this.parts;
+    const parsed = router.parse(this.requestHeaders, body, this.requestId);
+    if (isInferenceError(parsed)) {
+      this.fail(parsed, "");
+      return;
+    }
+    const { request, clientModel } = parsed;
+    const priority = 0;
+    const labels = this.labels(clientModel, request.targetModel);
+    // Labels in Prometheus's (sorted) order, as the Go client prints them.
+    const counted = { model_name: clientModel, priority: String(priority), target_model_name: request.targetModel };
+    metrics.requests.inc(version.priorityLabel ? counted : labels);
+    metrics.requestSizes.observe(labels, body.length);
+    const decision = router.route(request, subsetHint, clientModel);
+    if (isInferenceError(decision)) {
+      this.fail(decision, clientModel, request.targetModel);
+      return;
+    }
+    this.routed = { decision, clientModel, priority };
+    metrics.runningRequests.inc({ model_name: clientModel });
+    this.streamingResponse = request.body.stream === true;
+
+    const forwarded = upstreamBody(version, body, request.body, clientModel, request.targetModel, priority);
+    const routing: HeaderValueOption[] = [eppHeader(DESTINATION_HEADER, decision.destination)];
+    for (const [name, value] of Object.entries(decision.headers)) routing.push(eppHeader(name, value));
+    const reply = { clearRouteCache: true, dynamicMetadata: destinationMetadata(decision.destination) };
+    if (this.exchange === "one-reply-per-message") {
+      // The older exchange: routing rides on the answer to the message that completed the request.
+      this.send(requestBodyResponse({ ...reply, setHeaders: routing }));
+      return;
+    }
+    const control = controlHeaders(version);
+    const copied = Object.entries(this.requestHeaders)
+      .filter(([name]) => !isSystemOwnedHeader(name, control) && !routing.some((h) => h.header.key === name))
+      .map(([name, value]) => eppHeader(name, value));
+    const length = forwarded.length > 0 ? [eppHeader("Content-Length", String(forwarded.length))] : [];
+    this.send(requestHeadersResponse({ ...reply, setHeaders: [...routing, ...length, ...copied] }));
+    this.streamBack("request_body", forwarded);
   }
 
   private onResponseHeaders(headers: Record<string, string>, endOfStream: boolean): void {
     if ((headers["content-type"] ?? "").includes("text/event-stream")) this.streamingResponse = true;
     const added: Record<string, string> = { [WENT_INTO_RESPONSE_HEADER]: "true" };
-    if (this.decision) {
+    const decision = this.routed?.decision;
+    if (decision) {
       for (const plugin of this.parts.responseHeaderPlugins())
-        plugin.onResponseHeaders(this.decision.request, this.decision.target, added);
+        plugin.onResponseHeaders(decision.request, decision.target, added);
     }
-    this.send(responseHeadersResponse({ setHeaders: Object.entries(added).map(([k, v]) => setHeader(k, v)) }));
+    // The real EPP copies every response header back beside its own (response.go, generateResponseHeaders).
+    const echoed = Object.entries(headers).filter(([name]) => !(name in added));
+    const setHeaders = [...Object.entries(added), ...echoed].map(([k, v]) => eppHeader(k, v));
+    this.send(responseHeadersResponse({ setHeaders }));
     if (endOfStream) this.finish();
   }
 
@@ -230,50 +283,94 @@ export class ExtProcStream {
     } else if (this.streamingResponse) {
       this.send(streamedBodyChunk("response_body", chunk, endOfStream));
     } else {
+      if (!this.parts.budget.take(this.responseHeld, chunk.length)) {
+        this.refuseTooLarge();
+        return;
+      }
+      this.responseHeld += chunk.length;
       this.responseChunks.push(chunk);
-      if (endOfStream) this.streamBack("response_body", Buffer.concat(this.responseChunks), true);
+      if (endOfStream) {
+        const body = Buffer.concat(this.responseChunks);
+        this.releaseResponse();
+        const routed = this.routed;
+        const models = routed ? { client: routed.clientModel, target: routed.decision.request.targetModel } : undefined;
+        this.streamBack("response_body", responseBodyBack(this.parts.version, body, models));
+      }
     }
     if (endOfStream) this.finish();
   }
 
-  /** A body sent back in FULL_DUPLEX_STREAMED chunks of at most 62,000 bytes. */
-  private streamBack(phase: "request_body" | "response_body", body: Buffer, endOfStream: boolean): void {
+  /** A body sent back in FULL_DUPLEX_STREAMED chunks of at most 62,000 bytes, end_of_stream on the last. */
+  private streamBack(phase: "request_body" | "response_body", body: Buffer): void {
     if (body.length === 0) {
-      this.send(streamedBodyChunk(phase, body, endOfStream));
+      this.send(streamedBodyChunk(phase, body, true));
       return;
     }
     for (let offset = 0; offset < body.length; offset += MAX_CHUNK_BYTES) {
       const last = offset + MAX_CHUNK_BYTES >= body.length;
-      this.send(streamedBodyChunk(phase, body.subarray(offset, offset + MAX_CHUNK_BYTES), endOfStream && last));
+      this.send(streamedBodyChunk(phase, body.subarray(offset, offset + MAX_CHUNK_BYTES), last));
     }
   }
 
-  private fail(error: InferenceError, model: string): void {
-    this.parts.metrics.requestErrors.inc({ model_name: model, target_model_name: model, error_code: error.code });
+  private labels(model: string, target: string) {
+    return { model_name: model, target_model_name: target };
+  }
+
+  /** Over the body budget: Envoy's own answer to a body over its buffer limit, 413, and the stream ends. */
+  private refuseTooLarge(): void {
+    this.parts.log.verbose(2, "ext-proc", "Request body over the buffer limit", {
+      "x-request-id": this.requestId,
+      perStreamLimit: this.parts.budget.perStreamLimit,
+      totalLimit: this.parts.budget.totalLimit,
+    });
+    this.releaseRequest();
+    this.releaseResponse();
+    this.send(immediateResponse(413, "Payload Too Large"));
+    this.closed = true;
+    this.call.end();
+  }
+
+  private releaseRequest(): void {
+    this.parts.budget.give(this.requestHeld);
+    this.requestHeld = 0;
+    this.requestChunks.length = 0;
+  }
+
+  private releaseResponse(): void {
+    this.parts.budget.give(this.responseHeld);
+    this.responseHeld = 0;
+    this.responseChunks.length = 0;
+  }
+
+  private fail(error: InferenceError, model: string, target = model): void {
+    this.parts.metrics.requestErrors.inc({ model_name: model, target_model_name: target, error_code: error.code });
     this.parts.log.verbose(2, "ext-proc", "Request failed", {
       "x-request-id": this.requestId,
       code: error.code,
       error: error.message,
     });
-    this.send(error.toResponse());
+    this.send(error.toResponse(this.parts.version));
+    this.releaseRequest();
+    this.releaseResponse();
     this.closed = true;
     this.call.end();
   }
 
-  /** The response is complete: record its metrics once. */
+  /** The response is complete: record its metrics once (with empty model labels when no request phase was seen). */
   private finish(): void {
-    if (this.finished || !this.decision) return;
+    if (this.finished) return;
     this.finished = true;
-    const model = this.decision.request.targetModel;
-    const labels = { model_name: model, target_model_name: model };
+    const model = this.routed?.clientModel ?? "";
+    const labels = this.labels(model, this.routed?.decision.request.targetModel ?? "");
     const { metrics } = this.parts;
-    metrics.requestDuration.observe(labels, (this.parts.clock.monotonicNow() - this.startedAt) / 1000);
-    metrics.responseSizes.observe(labels, this.responseBytes);
     const usage = usageFrom(this.responseTail);
     if (usage) {
       metrics.inputTokens.observe(labels, usage.prompt_tokens);
       metrics.outputTokens.observe(labels, usage.completion_tokens);
     }
+    if (!this.routed) return;
+    metrics.requestDuration.observe(labels, (this.parts.clock.monotonicNow() - this.startedAt) / 1000);
+    metrics.responseSizes.observe(labels, this.responseBytes);
     metrics.runningRequests.dec({ model_name: model });
   }
 
@@ -282,9 +379,11 @@ export class ExtProcStream {
   }
 
   private close(): void {
-    if (this.decision && !this.finished) {
+    this.releaseRequest();
+    this.releaseResponse();
+    if (this.routed && !this.finished) {
       this.finished = true;
-      this.parts.metrics.runningRequests.dec({ model_name: this.decision.request.targetModel });
+      this.parts.metrics.runningRequests.dec({ model_name: this.routed.clientModel });
     }
     if (!this.closed) {
       this.closed = true;
@@ -302,6 +401,10 @@ function asBuffer(bytes: Buffer | Uint8Array | undefined): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
 }
 
+function destinationMetadata(destination: string) {
+  return toStruct({ [LB_METADATA_NAMESPACE]: { [DESTINATION_HEADER]: destination } });
+}
+
 /** Envoy's subset hint: the endpoints the gateway allows for this request. */
 function subsetHintFrom(metadata: Metadata | undefined): string[] | undefined {
   const namespace = metadata?.filter_metadata?.[SUBSET_HINT_NAMESPACE];
@@ -309,27 +412,5 @@ function subsetHintFrom(metadata: Metadata | undefined): string[] | undefined {
   const value = fromStruct(namespace)[SUBSET_HINT_KEY];
   if (Array.isArray(value)) return value.map(String);
   if (typeof value === "string") return value.split(",").map((s) => s.trim());
-  return undefined;
-}
-
-/** Token usage from a JSON response or the usage chunk of an SSE stream. */
-function usageFrom(text: string): { prompt_tokens: number; completion_tokens: number } | undefined {
-  const candidates = text.includes("data: ")
-    ? text
-        .split("\n")
-        .filter((line) => line.startsWith("data: {"))
-        .map((line) => line.slice(6))
-    : [text];
-  for (const candidate of candidates.reverse()) {
-    if (!candidate.includes('"usage"')) continue;
-    try {
-      const usage = (JSON.parse(candidate) as { usage?: { prompt_tokens?: number; completion_tokens?: number } }).usage;
-      if (usage && typeof usage.prompt_tokens === "number") {
-        return { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens ?? 0 };
-      }
-    } catch {
-      // a truncated tail; no usage to record
-    }
-  }
   return undefined;
 }

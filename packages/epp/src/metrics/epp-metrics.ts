@@ -39,59 +39,74 @@ export class EppMetrics {
   readonly prefixIndexerHitBytes;
   readonly pdDecisions;
 
-  constructor(poolName: string, endpoints: () => Endpoint[], prefixIndexSize: () => number) {
+  constructor(
+    poolName: string,
+    endpoints: () => Endpoint[],
+    prefixIndexSize: () => number,
+    /** llm-d-router and GIE v1.5 count requests per priority as well. */
+    options: { priorityLabel: boolean; deprecatedHelp?: boolean } = { priorityLabel: true },
+  ) {
     const registers = [this.registry];
+    // llm-d-router keeps GIE's names but marks them deprecated in favour of its llm_d_epp_* set.
+    const help = (text: string, replacement: string) =>
+      options.deprecatedHelp ? `[ALPHA] [Deprecated: Use ${replacement}] ${text}` : `[ALPHA] ${text}`;
     const objective = ["model_name", "target_model_name"] as const;
     this.requests = new Counter({
       name: "inference_objective_request_total",
-      help: "Counter of inference objective requests broken out for each model and target model.",
-      labelNames: objective,
+      help: help(
+        "Counter of inference objective requests broken out for each model and target model.",
+        "llm_d_epp_request_total",
+      ),
+      labelNames: options.priorityLabel ? [...objective, "priority"] : objective,
       registers,
     });
     this.requestErrors = new Counter({
       name: "inference_objective_request_error_total",
-      help: "Counter of inference objective requests errors broken out for each model and target model.",
+      help: "[ALPHA] Counter of inference objective requests errors broken out for each model and target model.",
       labelNames: [...objective, "error_code"],
       registers,
     });
     this.requestDuration = new Histogram({
       name: "inference_objective_request_duration_seconds",
-      help: "Inference objective response latency distribution in seconds for each model and target model.",
+      help: "[ALPHA] Inference objective response latency distribution in seconds for each model and target model.",
       labelNames: objective,
       buckets: REQUEST_DURATION_BUCKETS,
       registers,
     });
     this.requestSizes = new Histogram({
       name: "inference_objective_request_sizes",
-      help: "Inference objective requests size distribution in bytes for each model and target model.",
+      help: "[ALPHA] Inference objective requests size distribution in bytes for each model and target model.",
       labelNames: objective,
       buckets: SIZE_BUCKETS,
       registers,
     });
     this.responseSizes = new Histogram({
       name: "inference_objective_response_sizes",
-      help: "Inference objective responses size distribution in bytes for each model and target model.",
+      help: "[ALPHA] Inference objective responses size distribution in bytes for each model and target model.",
       labelNames: objective,
       buckets: SIZE_BUCKETS,
       registers,
     });
     this.inputTokens = new Histogram({
       name: "inference_objective_input_tokens",
-      help: "Inference objective input token count distribution for requests in each model.",
+      help: help(
+        "Inference objective input token count distribution for requests in each model.",
+        "llm_d_epp_request_input_tokens",
+      ),
       labelNames: objective,
       buckets: TOKEN_BUCKETS,
       registers,
     });
     this.outputTokens = new Histogram({
       name: "inference_objective_output_tokens",
-      help: "Inference objective output token count distribution for requests in each model.",
+      help: "[ALPHA] Inference objective output token count distribution for requests in each model.",
       labelNames: objective,
       buckets: TOKEN_BUCKETS,
       registers,
     });
     this.runningRequests = new Gauge({
       name: "inference_objective_running_requests",
-      help: "Inference objective number of running requests in each model.",
+      help: "[ALPHA] Inference objective number of running requests in each model.",
       labelNames: ["model_name"],
       registers,
     });
@@ -100,7 +115,7 @@ export class EppMetrics {
     const ready = () => endpoints().filter((e) => e.ready);
     new Gauge({
       name: "inference_pool_ready_pods",
-      help: "The number of ready pods in the inference server pool.",
+      help: help("The number of ready pods in the inference server pool.", "llm_d_epp_ready_endpoints"),
       labelNames: ["name"],
       registers,
       collect() {
@@ -109,7 +124,7 @@ export class EppMetrics {
     });
     new Gauge({
       name: "inference_pool_average_kv_cache_utilization",
-      help: "The average kv cache utilization for an inference server pool.",
+      help: "[ALPHA] The average kv cache utilization for an inference server pool.",
       labelNames: ["name"],
       registers,
       collect() {
@@ -119,7 +134,7 @@ export class EppMetrics {
     });
     new Gauge({
       name: "inference_pool_average_queue_size",
-      help: "The average number of requests pending in the model server queue.",
+      help: "[ALPHA] The average number of requests pending in the model server queue.",
       labelNames: ["name"],
       registers,
       collect() {
@@ -132,7 +147,7 @@ export class EppMetrics {
     });
     new Gauge({
       name: "inference_pool_per_pod_queue_size",
-      help: "The total number of requests pending in the model server queue for each underlying pod.",
+      help: "[ALPHA] The total number of requests pending in the model server queue for each underlying pod.",
       labelNames: ["name", "model_server_pod"],
       registers,
       collect() {
@@ -148,26 +163,26 @@ export class EppMetrics {
 
     this.schedulerDuration = new Histogram({
       name: "inference_extension_scheduler_e2e_duration_seconds",
-      help: "End-to-end scheduling latency distribution in seconds.",
+      help: "[ALPHA] End-to-end scheduling latency distribution in seconds.",
       buckets: SCHEDULER_BUCKETS,
       registers,
     });
     this.schedulerAttempts = new Counter({
       name: "inference_extension_scheduler_attempts_total",
-      help: "Total number of successful and failed scheduling attempts.",
+      help: "[ALPHA] Total number of successful and failed scheduling attempts.",
       labelNames: ["status"],
       registers,
     });
     this.pluginDuration = new Histogram({
       name: "inference_extension_plugin_duration_seconds",
-      help: "Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.",
+      help: "[ALPHA] Plugin processing latency distribution in seconds for each extension point, plugin type and plugin name.",
       labelNames: ["extension_point", "plugin_type", "plugin_name"],
       buckets: SCHEDULER_BUCKETS,
       registers,
     });
     this.prefixIndexerSize = new Gauge({
       name: "inference_extension_prefix_indexer_size",
-      help: "Size of the prefix indexer.",
+      help: "[ALPHA] Size of the prefix indexer.",
       registers,
       collect() {
         this.set(prefixIndexSize());
@@ -175,25 +190,25 @@ export class EppMetrics {
     });
     this.prefixIndexerHitRatio = new Histogram({
       name: "inference_extension_prefix_indexer_hit_ratio",
-      help: "Ratio of prefix length matched to total prefix length in the cache lookup.",
+      help: "[ALPHA] Ratio of prefix length matched to total prefix length in the cache lookup.",
       buckets: HIT_RATIO_BUCKETS,
       registers,
     });
     this.prefixIndexerHitBytes = new Histogram({
       name: "inference_extension_prefix_indexer_hit_bytes",
-      help: "Length of the prefix match in number of bytes in the cache lookup.",
+      help: "[ALPHA] Length of the prefix match in number of bytes in the cache lookup.",
       buckets: HIT_BYTES_BUCKETS,
       registers,
     });
     this.pdDecisions = new Counter({
       name: "llm_d_inference_scheduler_pd_decision_total",
-      help: "Total number of P/D disaggregation decisions made",
+      help: "[ALPHA] Total number of P/D disaggregation decisions made",
       labelNames: ["model_name", "decision_type"],
       registers,
     });
     new Gauge({
       name: "inference_extension_info",
-      help: "General information of the current build of Inference Extension.",
+      help: "[ALPHA] General information of the current build of Inference Extension.",
       labelNames: ["commit", "build_ref"],
       registers,
     }).set({ commit: "testbed", build_ref: "testbed-epp" }, 1);

@@ -16,7 +16,10 @@ import {
   type SchedulingProfile,
   type Scorer,
 } from "../framework.js";
+import { needsPlugins } from "../plugins/disagg-plugins.js";
+import { isFileDiscovery } from "../plugins/file-discovery.js";
 import type { PluginRegistry } from "../plugins/registry.js";
+import { isUnmodelled } from "../plugins/unmodelled-plugins.js";
 import { ConfigError, FieldError } from "./config-error.js";
 import { DEFAULT_CONFIG_TEXT } from "./default-config.js";
 import { PluginParameters } from "./plugin-parameters.js";
@@ -30,11 +33,25 @@ export interface SchedulerConfig {
   responseHeaders: ResponseHeadersPlugin[];
   /** Sections the testbed accepts but does not model (featureGates, flowControl, …). */
   ignoredSections: string[];
+  /** One line per accepted-but-unmodelled plugin or section, for the EPP's startup log. */
+  warnings: string[];
+  /** The endpoints file `dataLayer.discovery` names through a file-discovery plugin, if any. */
+  discoveryFile: string | undefined;
 }
 
-const API_VERSIONS = ["inference.networking.x-k8s.io/v1alpha1", "llm-d.ai/v1alpha1"];
+const API_VERSIONS = ["inference.networking.x-k8s.io/v1alpha1", "llm-d.ai/v1alpha1", "llm-d.ai/v1"];
 const KNOWN_SECTIONS = ["apiVersion", "kind", "plugins", "schedulingProfiles"];
-const ACCEPTED_SECTIONS = ["featureGates", "saturationDetector", "dataLayer", "flowControl", "parser", "data"];
+/** The other fields of the real EndpointPickerConfig type (llm-d-router apix/config/v1alpha1); anything else is refused. */
+const ACCEPTED_SECTIONS = [
+  "featureGates",
+  "saturationDetector",
+  "dataLayer",
+  "data",
+  "flowControl",
+  "parser",
+  "requestHandler",
+  "discovery",
+];
 
 interface PluginSpec {
   name?: unknown;
@@ -84,12 +101,17 @@ function assemble(config: Record<string, unknown>, registry: PluginRegistry, con
   checkHeader(config);
   const ignoredSections = Object.keys(config).filter((key) => ACCEPTED_SECTIONS.includes(key));
   for (const key of Object.keys(config)) {
-    if (!KNOWN_SECTIONS.includes(key) && !ACCEPTED_SECTIONS.includes(key)) throw new FieldError(key, "unknown field");
+    if (!KNOWN_SECTIONS.includes(key) && !ACCEPTED_SECTIONS.includes(key)) throw unknownField(key);
   }
   const plugins = instantiatePlugins(config.plugins, registry, context);
   const profiles = assembleProfiles(config.schedulingProfiles, plugins, registry, context);
   const profileHandler = chooseProfileHandler(plugins, profiles, registry, context);
+  checkSectionReferences(config, plugins);
   const all = [...plugins.values()];
+  const warnings = [
+    ...all.filter(isUnmodelled).map((p) => `plugin "${p.name}" (${p.type}) loads as a no-op: ${p.unmodelled}`),
+    ...ignoredSections.map((section) => `section "${section}" is accepted but not modelled`),
+  ];
   return {
     plugins,
     profiles,
@@ -97,7 +119,59 @@ function assemble(config: Record<string, unknown>, registry: PluginRegistry, con
     preRequest: all.filter(isPreRequest),
     responseHeaders: all.filter(isResponseHeadersPlugin),
     ignoredSections,
+    warnings,
+    discoveryFile: discoveryFile(config, plugins),
   };
+}
+
+/** dataLayer.discovery.pluginRef (or .endpoints.pluginRef, or a top-level discovery) → a file-discovery plugin's path. */
+function discoveryFile(config: Record<string, unknown>, plugins: Map<string, Plugin>): string | undefined {
+  type Ref = { pluginRef?: string; endpoints?: { pluginRef?: string } } | undefined;
+  const dataLayer = config.dataLayer as { discovery?: Ref } | undefined;
+  const section = dataLayer?.discovery ?? (config.discovery as Ref);
+  const ref = section?.pluginRef ?? section?.endpoints?.pluginRef;
+  if (ref === undefined) return undefined;
+  const plugin = plugins.get(ref);
+  if (!isFileDiscovery(plugin)) {
+    throw new FieldError("dataLayer.discovery.pluginRef", `the plugin ${ref} is not an endpoint discovery plugin`);
+  }
+  return plugin.path;
+}
+
+/** The Kubernetes strict decoder's wording for a field the type does not have. */
+function unknownField(path: string): FieldError {
+  return new FieldError(
+    path,
+    `failed to decode configuration JSON/YAML: strict decoding error: unknown field "${path}"`,
+  );
+}
+
+/** Fields of a list entry the real type has; anything else is refused like the strict decoder does. */
+function checkFields(entry: object, path: string, allowed: readonly string[]): void {
+  for (const key of Object.keys(entry)) if (!allowed.includes(key)) throw unknownField(`${path}.${key}`);
+}
+
+/** requestHandler.parsers and saturationDetector name plugins that must exist (the real loader's checks). */
+function checkSectionReferences(config: Record<string, unknown>, plugins: Map<string, Plugin>): void {
+  const handler = config.requestHandler as
+    | { parsers?: Array<{ pluginRef?: string }>; parser?: { pluginRef?: string } }
+    | undefined;
+  (handler?.parsers ?? (handler?.parser ? [handler.parser] : [])).forEach((parser, index) => {
+    if (!parser?.pluginRef || !plugins.has(parser.pluginRef)) {
+      throw new FieldError(
+        `requestHandler.parsers[${index}].pluginRef`,
+        `parser registry build failed: the configured parser "${parser?.pluginRef ?? ""}" is not loaded`,
+      );
+    }
+  });
+  const flowControl = config.flowControl as { saturationDetector?: { pluginRef?: string } } | undefined;
+  const detector = flowControl?.saturationDetector ?? (config.saturationDetector as { pluginRef?: string } | undefined);
+  if (detector?.pluginRef !== undefined && !plugins.has(detector.pluginRef)) {
+    throw new FieldError(
+      "saturationDetector.pluginRef",
+      `configuration validation failed: saturation detector validation failed: saturation detector references undefined plugin '${detector.pluginRef}'`,
+    );
+  }
 }
 
 function checkHeader(config: Record<string, unknown>): void {
@@ -117,17 +191,26 @@ function instantiatePlugins(raw: unknown, registry: PluginRegistry, context: Plu
     const path = `plugins[${index}]`;
     if (typeof entry !== "object" || entry === null)
       throw new FieldError(path, "must be a map with type, and optionally name and parameters");
-    if (typeof entry.type !== "string" || entry.type === "") throw new FieldError(`${path}.type`, "is required");
+    checkFields(entry, path, ["name", "type", "parameters"]);
+    const declaredName = typeof entry.name === "string" ? entry.name : "";
+    if (typeof entry.type !== "string" || entry.type === "") {
+      throw new FieldError(
+        `${path}.type`,
+        `configuration validation failed: plugin '${declaredName}' is missing a type`,
+      );
+    }
     const definition = registry.get(entry.type);
     if (!definition) {
       throw new FieldError(
         `${path}.type`,
-        `unknown plugin type "${entry.type}"; known types: ${registry.types.join(", ")}`,
+        `configuration validation failed: plugin type '${entry.type}' is not registered (the testbed knows: ${registry.types.join(", ")})`,
       );
     }
     const name = entry.name === undefined ? entry.type : entry.name;
     if (typeof name !== "string" || name === "") throw new FieldError(`${path}.name`, "must be a non-empty string");
-    if (plugins.has(name)) throw new FieldError(`${path}.name`, `duplicate plugin name "${name}"`);
+    if (plugins.has(name)) {
+      throw new FieldError(`${path}.name`, `configuration validation failed: duplicate plugin name '${name}'`);
+    }
     const parameters = entry.parameters ?? {};
     if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) {
       throw new FieldError(`${path}.parameters`, "must be a map");
@@ -147,6 +230,17 @@ function instantiatePlugins(raw: unknown, registry: PluginRegistry, context: Plu
       throw error;
     }
   });
+  for (const plugin of plugins.values()) {
+    if (needsPlugins(plugin)) {
+      const index = [...plugins.keys()].indexOf(plugin.name);
+      try {
+        plugin.bind(plugins);
+      } catch (error) {
+        if (error instanceof FieldError) throw new FieldError(`plugins[${index}].${error.field}`, error.reason);
+        throw error;
+      }
+    }
+  }
   return plugins;
 }
 
@@ -171,8 +265,19 @@ function assembleProfiles(
   const profiles = new Map<string, SchedulingProfile>();
   raw.forEach((entry: { name?: unknown; plugins?: unknown }, index) => {
     const path = `schedulingProfiles[${index}]`;
-    if (typeof entry?.name !== "string" || entry.name === "") throw new FieldError(`${path}.name`, "is required");
-    if (profiles.has(entry.name)) throw new FieldError(`${path}.name`, `duplicate profile name "${entry.name}"`);
+    if (typeof entry === "object" && entry !== null) checkFields(entry, path, ["name", "plugins"]);
+    if (typeof entry?.name !== "string" || entry.name === "") {
+      throw new FieldError(
+        `${path}.name`,
+        `configuration validation failed: scheduling profile validation failed: schedulingProfiles[${index}] is missing a name`,
+      );
+    }
+    if (profiles.has(entry.name)) {
+      throw new FieldError(
+        `${path}.name`,
+        `configuration validation failed: scheduling profile validation failed: schedulingProfiles[${index}] has duplicate name '${entry.name}'`,
+      );
+    }
     profiles.set(entry.name, assembleProfile(entry.name, entry.plugins, path, plugins, registry, context));
   });
   return profiles;
@@ -192,9 +297,21 @@ function assembleProfile(
   let picker: Picker | undefined;
   refs.forEach((ref: { pluginRef?: unknown; weight?: unknown }, index) => {
     const refPath = `${path}.plugins[${index}]`;
-    if (typeof ref?.pluginRef !== "string") throw new FieldError(`${refPath}.pluginRef`, "is required");
+    if (typeof ref === "object" && ref !== null) checkFields(ref, refPath, ["pluginRef", "weight"]);
+    const failed = "configuration validation failed: scheduling profile validation failed";
+    if (typeof ref?.pluginRef !== "string" || ref.pluginRef === "") {
+      throw new FieldError(
+        `${refPath}.pluginRef`,
+        `${failed}: schedulingProfiles[${name}].plugins[${index}] is missing a 'pluginRef'`,
+      );
+    }
     const plugin = plugins.get(ref.pluginRef);
-    if (!plugin) throw new FieldError(`${refPath}.pluginRef`, `no plugin named "${ref.pluginRef}" in plugins`);
+    if (!plugin) {
+      throw new FieldError(
+        `${refPath}.pluginRef`,
+        `${failed}: schedulingProfiles[${name}] references undefined plugin '${ref.pluginRef}'`,
+      );
+    }
     if (ref.weight !== undefined && (typeof ref.weight !== "number" || ref.weight < 0)) {
       throw new FieldError(`${refPath}.weight`, `must be a non-negative number, got ${JSON.stringify(ref.weight)}`);
     }
@@ -212,11 +329,14 @@ function assembleProfile(
       picker = plugin;
       used = true;
     }
-    if (!used)
+    // Producers and other data plugins may sit in a profile (llm-d's predicted-latency guide does);
+    // they take no part in the testbed's filter/score/pick, so they are skipped.
+    if (!used && !isUnmodelled(plugin) && !isProfileHandler(plugin)) {
       throw new FieldError(
         `${refPath}.pluginRef`,
-        `"${ref.pluginRef}" (${plugin.type}) is not a filter, scorer or picker`,
+        `failed to add plugin '${ref.pluginRef}' to profile '${name}': ${plugin.type} is not a filter, scorer or picker`,
       );
+    }
   });
   picker ??= registry
     .get("max-score-picker")
@@ -234,16 +354,27 @@ function chooseProfileHandler(
   if (handlers.length > 1)
     throw new FieldError(
       "plugins",
-      `only one profile handler is allowed, found ${handlers.map((h) => h.name).join(", ")}`,
+      `scheduler config build failed: multiple profile handlers found ('${handlers[0]?.name}', '${handlers[1]?.name}'); only one is allowed`,
     );
   const handler = handlers[0];
   if (handler) {
     if (handler.type === "pd-profile-handler" && !profiles.has("decode")) {
       throw new FieldError("schedulingProfiles", 'pd-profile-handler needs a profile named "decode" (and "prefill")');
     }
+    if (handler.type === "single-profile-handler" && profiles.size > 1) {
+      throw new FieldError(
+        "schedulingProfiles",
+        "scheduler config build failed: SingleProfileHandler cannot support multiple scheduling profiles",
+      );
+    }
     return handler;
   }
-  if (profiles.size > 1) throw new FieldError("plugins", "more than one scheduling profile needs a profile handler");
+  if (profiles.size > 1) {
+    throw new FieldError(
+      "plugins",
+      "scheduler config build failed: SingleProfileHandler cannot support multiple scheduling profiles",
+    );
+  }
   return registry
     .get("single-profile-handler")
     ?.create("single-profile-handler", new PluginParameters({}, "single-profile-handler"), context) as ProfileHandler;

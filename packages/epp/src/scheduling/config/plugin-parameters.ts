@@ -68,6 +68,11 @@ export class PluginParameters {
     return value;
   }
 
+  /** A parameter the testbed accepts without modelling it: read, so done() does not refuse it. */
+  accept(key: string): unknown {
+    return this.take(key);
+  }
+
   /** Refuse keys no reader asked for. Call after reading every parameter. */
   done(): void {
     for (const key of Object.keys(this.raw)) {

@@ -37,6 +37,12 @@ export const prefixCacheScorer: PluginDefinition = {
     const capacity = parameters.number("lruCapacityPerServer", 31_250, { min: 1, integer: true });
     const recordPrefill = parameters.boolean("recordPrefillEndpoint", false);
     parameters.boolean("autoTune", false);
+    // Later llm-d splits the index into a producer plugin; this scorer keeps its own index instead.
+    parameters.accept("producer");
+    parameters.accept("prefixMatchInfoProducerName");
+    parameters.accept("maxPrefixTokensToMatch");
+    parameters.accept("matchLengthWeight");
+    parameters.accept("matchLengthScaleTokens");
     parameters.done();
     const blockChars = hashBlockSize || (blockSizeTokens ? blockSizeTokens * 4 : 64);
     const index = new PrefixIndex(capacity);

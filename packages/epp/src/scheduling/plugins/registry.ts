@@ -1,3 +1,11 @@
+import { activeRequestScorer } from "./active-request-scorer.js";
+import {
+  alwaysDisaggPdDecider,
+  disaggHeadersHandler,
+  disaggProfileHandler,
+  prefixBasedPdDecider,
+} from "./disagg-plugins.js";
+import { fileDiscovery } from "./file-discovery.js";
 import { headerBasedTestingFilter } from "./header-based-testing-filter.js";
 import { kvCacheUtilizationScorer } from "./kv-cache-utilization-scorer.js";
 import { byLabel, byLabelSelector, decodeFilter, prefillFilter } from "./label-filters.js";
@@ -9,6 +17,7 @@ import { prefixCacheScorer } from "./prefix-cache-scorer.js";
 import { pdProfileHandler, singleProfileHandler } from "./profile-handlers.js";
 import { queueScorer } from "./queue-scorer.js";
 import { sessionAffinityScorer } from "./session-affinity-scorer.js";
+import { UNMODELLED_PLUGINS } from "./unmodelled-plugins.js";
 
 /**
  * Every plugin type an EndpointPickerConfig may name. Adding a plugin is one file exporting a
@@ -31,6 +40,13 @@ const BUILT_IN: readonly PluginDefinition[] = [
   byLabel,
   byLabelSelector,
   headerBasedTestingFilter,
+  activeRequestScorer,
+  disaggProfileHandler,
+  disaggHeadersHandler,
+  alwaysDisaggPdDecider,
+  prefixBasedPdDecider,
+  fileDiscovery,
+  ...UNMODELLED_PLUGINS,
 ];
 
 export class PluginRegistry {

@@ -1,3 +1,4 @@
+import { goMarshal } from "../../emulation/go-json.js";
 import type { InferenceRequest } from "../framework.js";
 
 /**
@@ -38,14 +39,19 @@ function hashText(text: string, seed: number): number {
  */
 export function prefixText(body: Record<string, unknown>): string {
   if (Array.isArray(body.messages)) {
+    // Struct fields in declaration order (role, then content); the content itself is a decoded
+    // value, marshalled without recursion so the deepest body Go's decoder accepts is hashed too.
     const messages = body.messages.map((message) => {
       const { role, content } = (message ?? {}) as { role?: unknown; content?: unknown };
-      return role === undefined || role === "" ? { content } : { role, content };
+      const fields: string[] = [];
+      if (role !== undefined && role !== "") fields.push(`"role":${goMarshal(role)}`);
+      if (content !== undefined) fields.push(`"content":${goMarshal(content)}`);
+      return `{${fields.join(",")}}`;
     });
-    return JSON.stringify(messages).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+    return `[${messages.join(",")}]`;
   }
   if (typeof body.prompt === "string") return body.prompt;
-  if (body.prompt !== undefined) return JSON.stringify(body.prompt);
+  if (body.prompt !== undefined) return goMarshal(body.prompt);
   return "";
 }
 
