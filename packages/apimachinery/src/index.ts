@@ -1,5 +1,7 @@
+export { ageSince, humanDuration } from "./age.js";
 export type { StatusCause, StatusReason } from "./api-error.js";
 export { ApiError, alreadyExists, invalid, notFound } from "./api-error.js";
+export { evaluate, formatValue, goJson, JsonPathError, parsePath, renderJsonPath } from "./jsonpath.js";
 export type { KindInfo } from "./kinds.js";
 export { apiVersionOf, KINDS, kindFor, kindKey, resolveResource } from "./kinds.js";
 export type { Condition, KubeObject, ObjectMeta, OwnerReference } from "./kube-object.js";
@@ -16,6 +18,7 @@ export type { Manifest } from "./manifests/parse-manifests.js";
 export { parseManifests } from "./manifests/parse-manifests.js";
 export type { PatchType } from "./patch.js";
 export { applyPatch, mergePatch, patchTypeOf } from "./patch.js";
+export { podReady, podRestarts, podStatus } from "./pod-status.js";
 export type { ServerAddress, ServerRecord } from "./server-address.js";
 export {
   clearServerAddress,
