@@ -30,3 +30,12 @@ export {
   writeServerAddress,
 } from "./server-address.js";
 export { validateObject } from "./validation.js";
+export {
+  dns1035Label,
+  dns1123Label,
+  dns1123Subdomain,
+  labelValueProblems,
+  nameProblems,
+  pathSegmentProblems,
+  qualifiedNameProblems,
+} from "./name-validation.js";
