@@ -56,7 +56,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     app.get(check, async (request, reply) => reply.type("text/plain").send(healthCheck(check, request.query)));
   }
   app.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", async (request, reply) =>
-    reply.code(201).send(reviewSelfAccess(request.body as string | undefined)),
+    reply.code(201).send(reviewSelfAccess(request.headers["content-type"], request.body as string | undefined)),
   );
   const clock = options.clock ?? systemClock;
   const watches = new WatchCache(options.store);

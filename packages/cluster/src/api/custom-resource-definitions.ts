@@ -101,7 +101,10 @@ export function isCustomKind(info: KindInfo): boolean {
 
 /** One CRD object per custom group/kind (kinds served in two versions share one CRD). */
 export function customResourceDefinitions(createdAt: string): KubeObject[] {
-  return KINDS.filter(isCustomKind).map((info) => definition(info, createdAt));
+  // Listed in name order, as the real server lists (etcd key order).
+  return KINDS.filter(isCustomKind)
+    .map((info) => definition(info, createdAt))
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }
 
 function definition(info: KindInfo, createdAt: string): KubeObject {

@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ObjectStore } from "../store/object-store.js";
 import { serveDefinitions } from "./custom-resource-definitions.js";
 import { isDryRun } from "./dry-run.js";
+import { refuseProtobufBody } from "./media-types.js";
 import { parseFieldSelector } from "./field-selector.js";
 import { handleResource } from "./resource-handlers.js";
 import type { ResourcePath } from "./resource-path.js";
@@ -110,16 +111,6 @@ function tableRequest(context: ResourceContext, path: ResourcePath, query: Query
     now: context.clock.now(),
     objectApiVersion: groupVersion(path),
   };
-}
-
-/** The real server cannot decode protobuf for these kinds: 415, and client-go retries with JSON. */
-function refuseProtobufBody(contentType: string | undefined): void {
-  if (contentType?.toLowerCase().startsWith("application/vnd.kubernetes.protobuf")) {
-    throw new ApiError(
-      "UnsupportedMediaType",
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
-    );
-  }
 }
 
 function labelSelector(text: string | undefined) {
