@@ -16,6 +16,15 @@ export { describeSource, ManifestError } from "./manifests/manifest-error.js";
 export type { ManifestTarget } from "./manifests/manifest-target.js";
 export type { Manifest } from "./manifests/parse-manifests.js";
 export { parseManifests } from "./manifests/parse-manifests.js";
+export {
+  dns1035Label,
+  dns1123Label,
+  dns1123Subdomain,
+  labelValueProblems,
+  nameProblems,
+  pathSegmentProblems,
+  qualifiedNameProblems,
+} from "./name-validation.js";
 export type { PatchType } from "./patch.js";
 export { applyPatch, mergePatch, patchTypeOf } from "./patch.js";
 export { podReady, podRestarts, podStatus } from "./pod-status.js";
@@ -30,12 +39,3 @@ export {
   writeServerAddress,
 } from "./server-address.js";
 export { validateObject } from "./validation.js";
-export {
-  dns1035Label,
-  dns1123Label,
-  dns1123Subdomain,
-  labelValueProblems,
-  nameProblems,
-  pathSegmentProblems,
-  qualifiedNameProblems,
-} from "./name-validation.js";

@@ -25,7 +25,16 @@ function kind(
   namespaced = true,
   categories: string[] = [],
 ): KindInfo {
-  return { group, versions, kind: kindName, plural, singular: kindName.toLowerCase(), shortNames, namespaced, categories };
+  return {
+    group,
+    versions,
+    kind: kindName,
+    plural,
+    singular: kindName.toLowerCase(),
+    shortNames,
+    namespaced,
+    categories,
+  };
 }
 
 export const KINDS: readonly KindInfo[] = [
@@ -38,9 +47,15 @@ export const KINDS: readonly KindInfo[] = [
   kind("", ["v1"], "ServiceAccount", "serviceaccounts", ["sa"]),
   kind("apps", ["v1"], "Deployment", "deployments", ["deploy"], true, ["all"]),
   kind("apps", ["v1"], "ReplicaSet", "replicasets", ["rs"], true, ["all"]),
-  kind("apiextensions.k8s.io", ["v1"], "CustomResourceDefinition", "customresourcedefinitions", ["crd", "crds"], false, [
-    "api-extensions",
-  ]),
+  kind(
+    "apiextensions.k8s.io",
+    ["v1"],
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+    ["crd", "crds"],
+    false,
+    ["api-extensions"],
+  ),
   kind("sailoperator.io", ["v1"], "Istio", "istios", [], false, ["istio-io"]),
   kind("operators.coreos.com", ["v1alpha1"], "ClusterServiceVersion", "clusterserviceversions", ["csv", "csvs"], true, [
     "olm",

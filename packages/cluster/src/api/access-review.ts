@@ -10,14 +10,26 @@ export function reviewSelfAccess(contentType: string | undefined, body: string |
   try {
     review = JSON.parse(body ?? "");
   } catch (error) {
-    throw new ApiError("BadRequest", `the object provided is unrecognized: json parse error: ${(error as Error).message}`);
+    throw new ApiError(
+      "BadRequest",
+      `the object provided is unrecognized: json parse error: ${(error as Error).message}`,
+    );
   }
   if (!review || typeof review !== "object" || typeof review.spec !== "object" || review.spec === null) {
-    throw new ApiError("Invalid", 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified', {
-      kind: "SelfSubjectAccessReview",
-      group: "authorization.k8s.io",
-      causes: [{ field: "spec.resourceAttributes", message: "exactly one of nonResourceAttributes or resourceAttributes must be specified" }],
-    });
+    throw new ApiError(
+      "Invalid",
+      'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      {
+        kind: "SelfSubjectAccessReview",
+        group: "authorization.k8s.io",
+        causes: [
+          {
+            field: "spec.resourceAttributes",
+            message: "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+          },
+        ],
+      },
+    );
   }
   return allowed(review.spec);
 }
@@ -28,6 +40,10 @@ function allowed(spec: unknown): Record<string, unknown> {
     apiVersion: "authorization.k8s.io/v1",
     metadata: { creationTimestamp: null },
     spec,
-    status: { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "cluster-admin" of ClusterRole "cluster-admin" to User "testbed-admin"' },
+    status: {
+      allowed: true,
+      reason:
+        'RBAC: allowed by ClusterRoleBinding "cluster-admin" of ClusterRole "cluster-admin" to User "testbed-admin"',
+    },
   };
 }

@@ -7,11 +7,11 @@ import { ApiError, kubeTime } from "@testbed/apimachinery";
 import { type Clock, systemClock } from "@testbed/common";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { ObjectStore } from "../store/object-store.js";
+import { reviewSelfAccess } from "./access-review.js";
 import { coreVersions, groupList, KUBERNETES_VERSION, resourceList } from "./discovery.js";
+import { healthCheck } from "./health.js";
 import type { PodAccess } from "./pod-access.js";
 import { parseExecRequest, parseTailLines, requirePodAccess, resolveContainer } from "./pod-handlers.js";
-import { reviewSelfAccess } from "./access-review.js";
-import { healthCheck } from "./health.js";
 import { parseApiPath, type ResourcePath } from "./resource-path.js";
 import { type ResourceContext, serveResource } from "./resource-requests.js";
 import { WatchCache } from "./watch.js";
@@ -154,7 +154,8 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   const failure = error as { statusCode?: number; message?: string; code?: string };
-  if (failure.statusCode === 413) return new ApiError("RequestEntityTooLarge", "Request entity too large: limit is 3145728");
+  if (failure.statusCode === 413)
+    return new ApiError("RequestEntityTooLarge", "Request entity too large: limit is 3145728");
   if (failure.statusCode === 415)
     return new ApiError("UnsupportedMediaType", failure.message ?? "unsupported media type");
   if (failure.statusCode !== undefined && failure.statusCode >= 400 && failure.statusCode < 500) {

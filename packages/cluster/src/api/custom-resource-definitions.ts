@@ -59,7 +59,12 @@ const PRINTER_COLUMNS: Record<string, PrinterColumn[]> = {
   ],
   // istio manifests/charts/base/files/crd-all.gen.yaml
   "networking.istio.io/DestinationRule": [
-    { name: "Host", type: "string", jsonPath: ".spec.host", description: "The name of a service from the service registry" },
+    {
+      name: "Host",
+      type: "string",
+      jsonPath: ".spec.host",
+      description: "The name of a service from the service registry",
+    },
     age,
   ],
   "kuadrant.io/AuthPolicy": kuadrantPolicyColumns("AuthPolicy"),
@@ -139,7 +144,12 @@ function definition(info: KindInfo, createdAt: string): KubeObject {
       acceptedNames: { kind: info.kind, plural: info.plural, singular: info.singular },
       conditions: [
         { type: "NamesAccepted", status: "True", reason: "NoConflicts", message: "no conflicts found" },
-        { type: "Established", status: "True", reason: "InitialNamesAccepted", message: "the initial names have been accepted" },
+        {
+          type: "Established",
+          status: "True",
+          reason: "InitialNamesAccepted",
+          message: "the initial names have been accepted",
+        },
       ].map((c) => ({ ...c, lastTransitionTime: createdAt })),
       storedVersions: [info.versions[0]],
     },
@@ -157,7 +167,12 @@ function crdUid(name: string): string {
 }
 
 /** GET on the CRD collection or one CRD; they are the kind table's, so writes are refused. */
-export function serveDefinitions(method: string, name: string | undefined, createdAt: string, resourceVersion: string): unknown {
+export function serveDefinitions(
+  method: string,
+  name: string | undefined,
+  createdAt: string,
+  resourceVersion: string,
+): unknown {
   if (method !== "GET") {
     throw new ApiError(
       "MethodNotAllowed",

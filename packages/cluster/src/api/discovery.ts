@@ -53,7 +53,8 @@ export function groupList(): Record<string, unknown> {
 /** APIResourceList for one group/version, or undefined when nothing is served there. */
 export function resourceList(group: string, version: string): Record<string, unknown> | undefined {
   const extra = EXTRA_GROUPS[`${group}/${version}`];
-  if (extra) return { kind: "APIResourceList", apiVersion: "v1", groupVersion: `${group}/${version}`, resources: extra };
+  if (extra)
+    return { kind: "APIResourceList", apiVersion: "v1", groupVersion: `${group}/${version}`, resources: extra };
   const served = KINDS.filter((k) => k.group === group && k.versions.includes(version));
   if (served.length === 0) return undefined;
   const resources = served.flatMap((info) => {

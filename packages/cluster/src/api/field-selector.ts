@@ -20,7 +20,10 @@ const META_FIELDS: Record<string, FieldValue> = {
   "metadata.namespace": (o) => str(o.metadata.namespace),
 };
 
-const involved = (field: string): FieldValue => (o) => str((o.involvedObject as Record<string, unknown>)?.[field]);
+const involved =
+  (field: string): FieldValue =>
+  (o) =>
+    str((o.involvedObject as Record<string, unknown>)?.[field]);
 
 /** pkg/registry/core/{pod,event,secret,namespace}/strategy.go and apps/replicaset: the selectable fields. */
 const KIND_FIELDS: Record<string, Record<string, FieldValue>> = {
@@ -115,12 +118,15 @@ function parseTerm(term: string): FieldRequirement {
   ] as const) {
     const at = term.indexOf(operator);
     if (at > 0) {
-      return { field: term.slice(0, at).trim(), value: unescape(term.slice(at + operator.length)), negated };
+      return { field: term.slice(0, at).trim(), value: unescapeValue(term.slice(at + operator.length)), negated };
     }
   }
-  throw new ApiError("BadRequest", `invalid field selector: 'fieldSelector': invalid selector: '${term}'; can't understand '${term}'`);
+  throw new ApiError(
+    "BadRequest",
+    `invalid field selector: 'fieldSelector': invalid selector: '${term}'; can't understand '${term}'`,
+  );
 }
 
-function unescape(value: string): string {
+function unescapeValue(value: string): string {
   return value.replace(/\\(.)/g, "$1");
 }

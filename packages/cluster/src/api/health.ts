@@ -3,7 +3,15 @@
 
 const CHECKS: Record<string, string[]> = {
   "/livez": ["ping", "log", "etcd", "poststarthook/start-apiextensions-controllers"],
-  "/readyz": ["ping", "log", "etcd", "etcd-readiness", "informer-sync", "poststarthook/start-apiextensions-controllers", "shutdown"],
+  "/readyz": [
+    "ping",
+    "log",
+    "etcd",
+    "etcd-readiness",
+    "informer-sync",
+    "poststarthook/start-apiextensions-controllers",
+    "shutdown",
+  ],
   "/healthz": ["ping", "log", "etcd", "poststarthook/start-apiextensions-controllers"],
 };
 

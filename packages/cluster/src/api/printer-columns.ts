@@ -135,7 +135,9 @@ const BUILTIN: Record<string, BuiltinColumn[]> = {
       name: "Readiness Gates",
       priority: 1,
       cell: (o) =>
-        none(((o.spec?.readinessGates ?? []) as Array<{ conditionType: string }>).map((g) => g.conditionType).join(",")),
+        none(
+          ((o.spec?.readinessGates ?? []) as Array<{ conditionType: string }>).map((g) => g.conditionType).join(","),
+        ),
     },
   ],
   Service: [
@@ -181,7 +183,11 @@ const BUILTIN: Record<string, BuiltinColumn[]> = {
     { name: "Type", cell: (o) => String(o.type ?? "") },
     { name: "Reason", cell: (o) => String(o.reason ?? "") },
     { name: "Object", cell: eventObject },
-    { name: "Subobject", priority: 1, cell: (o) => String((o.involvedObject as { fieldPath?: string })?.fieldPath ?? "") },
+    {
+      name: "Subobject",
+      priority: 1,
+      cell: (o) => String((o.involvedObject as { fieldPath?: string })?.fieldPath ?? ""),
+    },
     { name: "Source", priority: 1, cell: (o) => String((o.source as { component?: string })?.component ?? "") },
     { name: "Message", cell: (o) => String(o.message ?? "") },
     {
@@ -228,8 +234,7 @@ export function crdColumns(printerColumns: readonly PrinterColumn[]): KindColumn
         name: column.name,
         type: column.type,
         format: column.format ?? "",
-        description:
-          column.description ?? `Custom resource definition column (in JSONPath format): ${column.jsonPath}`,
+        description: column.description ?? `Custom resource definition column (in JSONPath format): ${column.jsonPath}`,
         priority: column.priority ?? 0,
       })),
     ],

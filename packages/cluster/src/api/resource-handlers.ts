@@ -64,7 +64,12 @@ function listObjects(
     .filter((object) => matchesFields(path.info, fields, object))
     .map((object) => served(path, object));
   // The store's version, not the newest item's: a watch from it must not replay older changes.
-  return { kind: `${path.info.kind}List`, apiVersion: groupVersion(path), metadata: { resourceVersion: store.resourceVersion }, items };
+  return {
+    kind: `${path.info.kind}List`,
+    apiVersion: groupVersion(path),
+    metadata: { resourceVersion: store.resourceVersion },
+    items,
+  };
 }
 
 function selectorOf(text: string | undefined): LabelSelector {
@@ -131,7 +136,11 @@ function identify(path: ResourcePath, body: KubeObject): KubeObject {
   // A patch that removed metadata (`remove /metadata`, `{"metadata":null}`) leaves nothing to name.
   if (!isObject(object.metadata)) {
     throw invalid(info.kind, path.name ?? "", [
-      { field: "metadata.name", message: "Required value: name or generateName is required", reason: "FieldValueRequired" },
+      {
+        field: "metadata.name",
+        message: "Required value: name or generateName is required",
+        reason: "FieldValueRequired",
+      },
     ]);
   }
   object.metadata = { ...object.metadata };

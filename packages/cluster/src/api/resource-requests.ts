@@ -7,8 +7,8 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ObjectStore } from "../store/object-store.js";
 import { serveDefinitions } from "./custom-resource-definitions.js";
 import { isDryRun } from "./dry-run.js";
-import { refuseProtobufBody } from "./media-types.js";
 import { parseFieldSelector } from "./field-selector.js";
+import { refuseProtobufBody } from "./media-types.js";
 import { handleResource } from "./resource-handlers.js";
 import type { ResourcePath } from "./resource-path.js";
 import { handleScale, isScalable } from "./scale.js";
@@ -95,7 +95,13 @@ function watch(
 }
 
 /** A GET answer as the client asked for it: a Table, or the object/list itself. */
-function render(context: ResourceContext, path: ResourcePath, query: Query, rendering: Rendering, body: unknown): unknown {
+function render(
+  context: ResourceContext,
+  path: ResourcePath,
+  query: Query,
+  rendering: Rendering,
+  body: unknown,
+): unknown {
   if (rendering.as !== "table") return body;
   const value = body as { items?: Parameters<typeof toTable>[0]; metadata?: Record<string, unknown> };
   const request = tableRequest(context, path, query, rendering.version);

@@ -23,18 +23,27 @@ export function handleScale(store: ObjectStore, request: ScaleRequest): { status
   const owner = store.require(key, path.namespace, path.name as string);
   if (request.method === "GET") return { status: 200, body: scaleOf(owner) };
   if (request.method !== "PUT" && request.method !== "PATCH") {
-    throw new ApiError("MethodNotAllowed", `the server does not allow this method on the requested resource (${request.method})`);
+    throw new ApiError(
+      "MethodNotAllowed",
+      `the server does not allow this method on the requested resource (${request.method})`,
+    );
   }
   const body = parse(request.body);
   const wanted = request.method === "PUT" ? body : applyPatch(scaleOf(owner), body, patchTypeOf(request.contentType));
   const replicas = (wanted as { spec?: { replicas?: unknown } })?.spec?.replicas;
   if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
-    throw new ApiError("Invalid", `Scale.autoscaling "${owner.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`, {
-      name: owner.metadata.name,
-      kind: "Scale",
-      group: "autoscaling",
-      causes: [{ field: "spec.replicas", message: "must be greater than or equal to 0", reason: "FieldValueInvalid" }],
-    });
+    throw new ApiError(
+      "Invalid",
+      `Scale.autoscaling "${owner.metadata.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`,
+      {
+        name: owner.metadata.name,
+        kind: "Scale",
+        group: "autoscaling",
+        causes: [
+          { field: "spec.replicas", message: "must be greater than or equal to 0", reason: "FieldValueInvalid" },
+        ],
+      },
+    );
   }
   const updated = store.update({ ...owner, spec: { ...owner.spec, replicas } });
   return { status: 200, body: scaleOf(updated) };
@@ -66,6 +75,9 @@ function parse(text: string | undefined): unknown {
   try {
     return JSON.parse(text ?? "");
   } catch (error) {
-    throw new ApiError("BadRequest", `the object provided is unrecognized: json parse error: ${(error as Error).message}`);
+    throw new ApiError(
+      "BadRequest",
+      `the object provided is unrecognized: json parse error: ${(error as Error).message}`,
+    );
   }
 }

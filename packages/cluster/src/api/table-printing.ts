@@ -39,7 +39,10 @@ export type IncludeObject = "None" | "Metadata" | "Object";
 export function parseIncludeObject(value: string | undefined): IncludeObject {
   if (value === undefined || value === "" || value === "Metadata") return "Metadata";
   if (value === "None" || value === "Object") return value;
-  throw new ApiError("BadRequest", `includeObject: Unsupported value: "${value}": supported values: "None", "Metadata", "Object"`);
+  throw new ApiError(
+    "BadRequest",
+    `includeObject: Unsupported value: "${value}": supported values: "None", "Metadata", "Object"`,
+  );
 }
 
 export interface TableRequest {

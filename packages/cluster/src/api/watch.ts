@@ -89,7 +89,10 @@ export class WatchCache {
     timers.push(clock.setTimeout(finish, seconds * 1000));
     if (request.allowBookmarks) {
       timers.push(
-        clock.setInterval(() => send("BOOKMARK", request.bookmark(this.store.resourceVersion, false)), BOOKMARK_PERIOD_MS),
+        clock.setInterval(
+          () => send("BOOKMARK", request.bookmark(this.store.resourceVersion, false)),
+          BOOKMARK_PERIOD_MS,
+        ),
       );
     }
     response.on("close", finish);
@@ -126,7 +129,8 @@ export class WatchCache {
       return undefined;
     }
     for (const { revision, event } of this.history) {
-      if (revision > from && event.key === key && matches(event.object)) send(event.type, request.present(event.object));
+      if (revision > from && event.key === key && matches(event.object))
+        send(event.type, request.present(event.object));
     }
     return Math.max(from, this.history.at(-1)?.revision ?? from);
   }
