@@ -4,7 +4,7 @@
 // (built-in validation or the CRD's OpenAPI schema) refuses is checked, so nothing valid is rejected.
 import type { StatusCause } from "./api-error.js";
 import { kindFor, kindKey } from "./kinds.js";
-import { labelValueProblems, qualifiedNameProblems } from "./name-validation.js";
+import { labelValueProblems, nameProblems, qualifiedNameProblems } from "./name-validation.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped input; every access below is checked.
 type Loose = any;
@@ -397,6 +397,10 @@ export function validateObject(object: unknown): StatusCause[] {
   if (!check.requiredOfType("metadata", candidate.metadata, "object")) return check.causes;
   const metadata = candidate.metadata;
   if (!metadata.generateName) check.requiredOfType("metadata.name", metadata.name, "string");
+  if (typeof metadata.name === "string" && metadata.name !== "") {
+    for (const problem of nameProblems(candidate.kind, metadata.name))
+      check.invalid("metadata.name", metadata.name, problem);
+  }
   check.type("metadata.namespace", metadata.namespace, "string");
   checkStringMap(check, "metadata.labels", metadata.labels);
   checkStringMap(check, "metadata.annotations", metadata.annotations);

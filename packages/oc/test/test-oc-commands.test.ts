@@ -314,8 +314,8 @@ describe("oc get", () => {
     expect(missing).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): pods "nope" not found\n' });
     const empty = await fixture.oc("get", "inferencepool.inference.networking.x-k8s.io", "-n", "my-first-model");
     expect(empty).toMatchObject({ code: 0, stdout: "", stderr: "No resources found in my-first-model namespace.\n" });
-    const unknown = await fixture.oc("get", "istio", "-A");
-    expect(unknown.stderr).toBe('error: the server doesn\'t have a resource type "istio"\n');
+    const unknown = await fixture.oc("get", "virtualservice", "-A");
+    expect(unknown.stderr).toBe('error: the server doesn\'t have a resource type "virtualservice"\n');
     const down = await fixture.oc("get", "pods", "--server", "http://127.0.0.1:1");
     expect(down.code).toBe(1);
     expect(down.stderr).toContain("127.0.0.1:1");
