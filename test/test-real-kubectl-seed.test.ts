@@ -124,7 +124,7 @@ describe.skipIf(realClientMissing("kubectl"))("the seed's commands with the real
       await eventually(async () => {
         const history = ok(await sh(`kubectl rollout history ${deploy} -n ${NS}`));
         expect(rows(history.split("\n").slice(1).join("\n")).map((r) => r.split(/\s+/)[0])).toEqual(["1", "2"]);
-      }, 20_000);
+      }, { timeoutMs: 20_000, intervalMs: 200 });
       const status = ok(await sh(`kubectl rollout status ${deploy} -n ${NS} --timeout=60s`));
       expect(status.trim().split("\n").at(-1)).toBe(
         'deployment "qwen3-0-6b-kserve-router-scheduler" successfully rolled out',

@@ -25,6 +25,8 @@ export interface ApiServerOptions {
   podAccess?: PodAccess;
   /** For AGE columns and watch timeouts (the testbed's clock). */
   clock?: Clock;
+  /** How many recent changes a watch can start from (older versions get 410 Expired). */
+  watchWindow?: number;
 }
 
 export interface ApiServerHandle {
@@ -59,7 +61,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     reply.code(201).send(reviewSelfAccess(request.headers["content-type"], request.body as string | undefined)),
   );
   const clock = options.clock ?? systemClock;
-  const watches = new WatchCache(options.store);
+  const watches = new WatchCache(options.store, options.watchWindow);
   const context: ResourceContext = { store: options.store, watches, clock, startedAt: kubeTime(clock.now()) };
   app.route({
     method: ["GET", "POST", "PUT", "PATCH", "DELETE"],

@@ -13,3 +13,23 @@ export function isDryRun(value: string | string[] | undefined): boolean {
   }
   return true;
 }
+
+/** kubectl sends a DELETE's options as a DeleteOptions body: `{"kind":"DeleteOptions","dryRun":["All"]}`. */
+export function deleteOptionsDryRun(method: string, body: string | undefined): boolean {
+  if (method !== "DELETE" || body === undefined || body.trim() === "") return false;
+  let options: { dryRun?: unknown };
+  try {
+    options = JSON.parse(body);
+  } catch (error) {
+    throw new ApiError(
+      "BadRequest",
+      `the object provided is unrecognized: json parse error: ${(error as Error).message}`,
+    );
+  }
+  const dryRun = options?.dryRun;
+  if (dryRun === undefined || dryRun === null) return false;
+  if (!Array.isArray(dryRun) || dryRun.some((v) => typeof v !== "string")) {
+    throw new ApiError("BadRequest", "DeleteOptions.dryRun must be a list of strings");
+  }
+  return isDryRun(dryRun as string[]);
+}

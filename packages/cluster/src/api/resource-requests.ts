@@ -6,7 +6,7 @@ import type { Clock } from "@testbed/common";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ObjectStore } from "../store/object-store.js";
 import { serveDefinitions } from "./custom-resource-definitions.js";
-import { isDryRun } from "./dry-run.js";
+import { deleteOptionsDryRun, isDryRun } from "./dry-run.js";
 import { parseFieldSelector } from "./field-selector.js";
 import { refuseProtobufBody } from "./media-types.js";
 import { handleResource } from "./resource-handlers.js";
@@ -42,8 +42,9 @@ export function serveResource(
     const body = serveDefinitions(request.method, path.name, context.startedAt, context.store.resourceVersion);
     return reply.send(render(context, path, query, rendering, body));
   }
-  const store = isDryRun(query.dryRun) ? context.store.fork() : context.store;
   const body = request.body as string | undefined;
+  const store =
+    isDryRun(query.dryRun) || deleteOptionsDryRun(request.method, body) ? context.store.fork() : context.store;
   const contentType = request.headers["content-type"];
   const result = isScalable(path)
     ? handleScale(store, { method: request.method, path, body, contentType })

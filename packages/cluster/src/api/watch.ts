@@ -11,8 +11,8 @@ import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { type FieldSelector, matchesFields } from "./field-selector.js";
 import type { ResourcePath } from "./resource-path.js";
 
-/** Events kept for watches that start from an older resourceVersion. */
-const HISTORY_LIMIT = 20_000;
+/** Events kept for watches that start from an older resourceVersion (the default window). */
+export const DEFAULT_WATCH_WINDOW = 20_000;
 /** The real server ends a watch after a random 30–60 min (--min-request-timeout 1800 s). */
 const DEFAULT_WATCH_SECONDS = 1800;
 /** How often a watch that allows bookmarks gets one (the watch cache's period is about a minute). */
@@ -44,7 +44,10 @@ export class WatchCache {
   private readonly listeners = new Set<(recorded: Recorded) => void>();
   private readonly unwatch: () => void;
 
-  constructor(private readonly store: ObjectStore) {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly window = DEFAULT_WATCH_WINDOW,
+  ) {
     this.oldest = Number(store.resourceVersion);
     this.unwatch = store.watch((event) => this.record(event));
   }
@@ -138,8 +141,8 @@ export class WatchCache {
   private record(event: WatchEvent): void {
     const recorded = { revision: Number(event.object.metadata.resourceVersion ?? 0), event };
     this.history.push(recorded);
-    if (this.history.length > HISTORY_LIMIT) {
-      const dropped = this.history.splice(0, this.history.length - HISTORY_LIMIT);
+    if (this.history.length > this.window) {
+      const dropped = this.history.splice(0, this.history.length - this.window);
       this.oldest = dropped.at(-1)?.revision ?? this.oldest;
     }
     for (const listener of [...this.listeners]) listener(recorded);
