@@ -71,7 +71,9 @@ describe.skipIf(realClientMissing("kubectl"))("the seed's commands with the real
     it("lists the model's services with kubectl's columns", async () => {
       const out = ok(await sh(`kubectl get svc -n ${NS}`));
       expect(header(out)).toEqual(["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]);
-      expect(out).toMatch(/\nqwen3-0-6b-kserve-workload-svc\s+ClusterIP\s+172\.30\.\d+\.\d+\s+<none>\s+8000\/TCP\s+\d+s\n/);
+      expect(out).toMatch(
+        /\nqwen3-0-6b-kserve-workload-svc\s+ClusterIP\s+172\.30\.\d+\.\d+\s+<none>\s+8000\/TCP\s+\d+s\n/,
+      );
     });
 
     it.todo("port-forward svc/qwen3-0-6b-kserve-workload-svc 8000:8000 (portforward stream: helper 17b)");
@@ -79,7 +81,9 @@ describe.skipIf(realClientMissing("kubectl"))("the seed's commands with the real
   });
 
   describe("section 4: the bugs we found and fixed", () => {
-    it.todo("apply -f manifests/08-envoyfilter-fix-extproc-body.yaml verbatim (client validation downloads /openapi: helper 17b)");
+    it.todo(
+      "apply -f manifests/08-envoyfilter-fix-extproc-body.yaml verbatim (client validation downloads /openapi: helper 17b)",
+    );
 
     it("a server-side dry run and kubectl diff leave the cluster as it is", async () => {
       const manifest = "manifests/08-envoyfilter-fix-extproc-body.yaml";
@@ -121,10 +125,13 @@ describe.skipIf(realClientMissing("kubectl"))("the seed's commands with the real
       );
       expect(out.trim()).toBe("llminferenceservice.serving.kserve.io/qwen3-0-6b patched");
       const deploy = "deploy/qwen3-0-6b-kserve-router-scheduler";
-      await eventually(async () => {
-        const history = ok(await sh(`kubectl rollout history ${deploy} -n ${NS}`));
-        expect(rows(history.split("\n").slice(1).join("\n")).map((r) => r.split(/\s+/)[0])).toEqual(["1", "2"]);
-      }, { timeoutMs: 20_000, intervalMs: 200 });
+      await eventually(
+        async () => {
+          const history = ok(await sh(`kubectl rollout history ${deploy} -n ${NS}`));
+          expect(rows(history.split("\n").slice(1).join("\n")).map((r) => r.split(/\s+/)[0])).toEqual(["1", "2"]);
+        },
+        { timeoutMs: 20_000, intervalMs: 200 },
+      );
       const status = ok(await sh(`kubectl rollout status ${deploy} -n ${NS} --timeout=60s`));
       expect(status.trim().split("\n").at(-1)).toBe(
         'deployment "qwen3-0-6b-kserve-router-scheduler" successfully rolled out',
@@ -188,7 +195,9 @@ describe.skipIf(realClientMissing("kubectl"))("the seed's commands with the real
       expect(rows(out).map((r) => r.split(/\s+/)[0])).toContain("fix-extproc-body-mode");
       // As on a real cluster after a client-side `apply`: the last-applied-configuration annotation
       // (one JSON line) matches too, then the spec's line the seed looks for.
-      const applyTo = ok(await sh("kubectl get envoyfilter fix-extproc-body-mode -n openshift-ingress -o yaml | grep applyTo"));
+      const applyTo = ok(
+        await sh("kubectl get envoyfilter fix-extproc-body-mode -n openshift-ingress -o yaml | grep applyTo"),
+      );
       const lines = applyTo.trimEnd().split("\n");
       expect(lines).toHaveLength(2);
       expect(lines[0]).toMatch(/^\s+\{"apiVersion":"networking\.istio\.io\/v1alpha3",.*"applyTo":"HTTP_FILTER"/);
@@ -251,13 +260,18 @@ kubectl logs -n openshift-ingress $GWPOD -c istio-proxy --tail=5`);
 
     it("the OSSM 3 and RHOAI operator versions (the seed's `grep servicemesh3` matches nothing, as on OpenShift)", async () => {
       // OLM names the OSSM 3 CSV after its package, servicemeshoperator3: "servicemesh3" is not in it.
-      expect(await sh("kubectl get csv -n openshift-operators | grep servicemesh3")).toMatchObject({ code: 1, out: "" });
+      expect(await sh("kubectl get csv -n openshift-operators | grep servicemesh3")).toMatchObject({
+        code: 1,
+        out: "",
+      });
       const mesh = ok(await sh("kubectl get csv -n openshift-operators | grep servicemeshoperator3"));
       expect(mesh).toMatch(
         /^servicemeshoperator3\.v3\.2\.1\s+Red Hat OpenShift Service Mesh 3\s+3\.2\.1\s+servicemeshoperator3\.v3\.2\.0\s+Succeeded\n$/,
       );
       const rhoai = ok(await sh("kubectl get csv -n redhat-ods-operator | grep rhods"));
-      expect(rhoai).toMatch(/^rhods-operator\.3\.2\.0\s+Red Hat OpenShift AI\s+3\.2\.0\s+rhods-operator\.3\.0\.0\s+Succeeded\n$/);
+      expect(rhoai).toMatch(
+        /^rhods-operator\.3\.2\.0\s+Red Hat OpenShift AI\s+3\.2\.0\s+rhods-operator\.3\.0\.0\s+Succeeded\n$/,
+      );
     });
 
     it("pods, services and deployments in one table each", async () => {
