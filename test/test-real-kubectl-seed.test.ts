@@ -240,6 +240,21 @@ kubectl logs -n openshift-ingress $GWPOD -c istio-proxy --tail=5`);
     });
   });
 
+  describe("beyond the seed: what a participant types next", () => {
+    it("kubectl wait picks the named object; events select by the involved object", async () => {
+      const waited = ok(
+        await sh(`kubectl wait --for=condition=Ready llminferenceservice/qwen3-0-6b -n ${NS} --timeout=60s`),
+      );
+      expect(waited).toBe("llminferenceservice.serving.kserve.io/qwen3-0-6b condition met\n");
+      const pod = ok(await sh(`kubectl get pods -n ${NS} -l app=qwen3-0-6b-kserve-router-scheduler -o name`)).trim();
+      const events = ok(
+        await sh(`kubectl get events -n ${NS} --field-selector involvedObject.name=${pod.replace("pod/", "")}`),
+      );
+      expect(header(events)).toEqual(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
+      for (const row of rows(events)) expect(row).toContain(pod);
+    });
+  });
+
   describe("section 6: copy-paste commands", () => {
     it("the Istio version", async () => {
       const out = ok(await sh("kubectl get istio -A"));

@@ -343,6 +343,42 @@ describe("oc apply, patch, delete, describe", () => {
     expect(fixture.store.get("ConfigMap", "my-first-model", "ok")).toBeUndefined();
   });
 
+  it("refuses a bad name in a later document and a stale resourceVersion, writing nothing", async () => {
+    const text = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata: {name: first, namespace: my-first-model}",
+      "---",
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata: {name: Second_Bad, namespace: my-first-model}",
+    ].join("\n");
+    const bad = await fixture.ocWithStdin(text, "apply", "-f", "-");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('ConfigMap "Second_Bad" is invalid: metadata.name: Invalid value: "Second_Bad"');
+    expect(fixture.store.get("ConfigMap", "my-first-model", "first")).toBeUndefined();
+    const created = fixture.store.create({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "held", namespace: NS },
+    });
+    fixture.store.update({ ...created, data: { a: "newer" } });
+    const stale = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      `metadata: {name: held, namespace: my-first-model, resourceVersion: "${created.metadata.resourceVersion}"}`,
+      "data: {a: stale}",
+    ].join("\n");
+    const conflict = await fixture.ocWithStdin(stale, "apply", "-f", "-");
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain("the object has been modified; please apply your changes to the latest version");
+    expect(fixture.store.get("ConfigMap", NS, "held")?.data).toEqual({ a: "newer" });
+    expect((await fixture.oc("delete", "configmap", "..", "-n", NS)).stderr).toBe(
+      "error: invalid resource name \"..\": [may not be '..']\n",
+    );
+    expect(fixture.store.get("Namespace", undefined, NS)?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it("patches with JSON patch and merge patch, and prints oc's messages", async () => {
     await fixture.ocWithStdin(
       "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: knobs}\ndata: {a: '1'}\n",

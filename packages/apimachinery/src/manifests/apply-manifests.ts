@@ -126,7 +126,9 @@ export function mergeForApply(current: KubeObject, applied: KubeObject): KubeObj
   const annotations = { ...current.metadata.annotations, ...applied.metadata.annotations };
   if (Object.keys(labels).length > 0) merged.metadata.labels = labels;
   if (Object.keys(annotations).length > 0) merged.metadata.annotations = annotations;
-  delete merged.metadata.resourceVersion;
+  // A resourceVersion in the manifest is a precondition (a stale one conflicts, 409), as with kubectl apply.
+  if (applied.metadata.resourceVersion) merged.metadata.resourceVersion = applied.metadata.resourceVersion;
+  else delete merged.metadata.resourceVersion;
   if (current.status !== undefined) merged.status = current.status;
   return isDeepStrictEqual(merged, current) ? current : merged;
 }
