@@ -123,6 +123,8 @@ describe("watch and resourceVersion", () => {
         type: "ERROR",
         object: { kind: "Status", reason: "Expired", code: 410, message: "too old resource version: 1 (2)" },
       });
+      const invalid = await fetch(`${windowed.url}/api/v1/namespaces?watch=true&resourceVersion=-5`);
+      expect(invalid.status).toBe(400);
       const recent = await fetch(`${windowed.url}/api/v1/namespaces?watch=true&resourceVersion=3&timeoutSeconds=1`);
       const names = (await recent.text())
         .trim()

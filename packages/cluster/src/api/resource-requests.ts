@@ -13,7 +13,7 @@ import { handleResource } from "./resource-handlers.js";
 import type { ResourcePath } from "./resource-path.js";
 import { handleScale, isScalable } from "./scale.js";
 import { negotiate, parseIncludeObject, type Rendering, toTable } from "./table-printing.js";
-import { isWatch, type WatchCache } from "./watch.js";
+import { checkResourceVersion, isWatch, type WatchCache } from "./watch.js";
 
 export interface ResourceContext {
   store: ObjectStore;
@@ -69,6 +69,7 @@ function watch(
     if (rendering.as !== "table") return served;
     return toTable([served], tableRequest(context, path, query, rendering.version));
   };
+  checkResourceVersion(single(query.resourceVersion));
   reply.hijack();
   context.watches.serve(
     {

@@ -124,9 +124,6 @@ export class WatchCache {
       return current;
     }
     const from = Number(rv);
-    if (!Number.isInteger(from) || from < 0) {
-      throw new ApiError("BadRequest", `invalid resource version: ${rv}`);
-    }
     if (from < this.oldest) {
       send("ERROR", new ApiError("Expired", `too old resource version: ${from} (${this.oldest})`).toStatus());
       return undefined;
@@ -147,6 +144,13 @@ export class WatchCache {
     }
     for (const listener of [...this.listeners]) listener(recorded);
   }
+}
+
+/** Checked before the stream starts, so a bad version is a 400 Status rather than a broken stream. */
+export function checkResourceVersion(rv: string | undefined): void {
+  if (rv === undefined || rv === "") return;
+  const version = Number(rv);
+  if (!Number.isInteger(version) || version < 0) throw new ApiError("BadRequest", `invalid resource version: ${rv}`);
 }
 
 /** `watch=true` or `watch=1` (Go's strconv.ParseBool, as the real server's query decoding). */
