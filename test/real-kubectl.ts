@@ -1,7 +1,7 @@
 // Running the real kubectl against a testbed API server: a kubeconfig in a temporary folder that
 // points at the server, and a runner that captures stdout, stderr and the exit code (kubectl's
 // failures are answers too). stdin feeds `-f -`.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,8 @@ export interface RealKubectl {
   runWithStdin(stdin: string, ...args: string[]): Promise<KubectlResult>;
   /** A shell pipeline (`kubectl … | grep …`) with `kubectl` on PATH and KUBECONFIG set. */
   shell(script: string): Promise<KubectlResult>;
+  /** A following command (`logs -f`): its first `count` lines, then the process is ended (as Ctrl-C would). */
+  follow(count: number, ...args: string[]): Promise<string[]>;
   dispose(): void;
 }
 
@@ -68,6 +70,26 @@ export function realKubectl(serverUrl: string): RealKubectl {
     run: (...args) => exec(realClientPath("kubectl"), args, ""),
     runWithStdin: (stdin, ...args) => exec(realClientPath("kubectl"), args, stdin),
     shell: (script) => exec("/bin/sh", ["-c", script], ""),
+    follow: (count, ...args) =>
+      new Promise<string[]>((resolve, reject) => {
+        const child = spawn(realClientPath("kubectl"), args, { env, stdio: ["ignore", "pipe", "pipe"] });
+        let text = "";
+        let errors = "";
+        child.stdout.on("data", (chunk) => {
+          text += chunk;
+          const lines = text.split("\n");
+          if (lines.length > count) {
+            child.kill("SIGINT");
+            resolve(lines.slice(0, count));
+          }
+        });
+        child.stderr.on("data", (chunk) => {
+          errors += chunk;
+        });
+        child.on("exit", (code) =>
+          reject(new Error(`kubectl ended (${code}) before ${count} lines: ${text}${errors}`)),
+        );
+      }),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -309,6 +309,11 @@ kubectl logs -n openshift-ingress $GWPOD -c istio-proxy --tail=5`);
       expect(rows(ok(await sh("kubectl get envoyfilter -n openshift-ingress"))).length).toBeGreaterThanOrEqual(1);
     });
 
-    it.todo("logs -f of the gateway and the scheduler (follow streams: headers sent at once, helper 17b)");
+    it("logs -f of the scheduler streams its log", async () => {
+      const lines = await kubectl.follow(3, "logs", "-f", "-n", NS, "deploy/qwen3-0-6b-kserve-router-scheduler");
+      for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z\t(INFO|DEBUG)\t/);
+    });
+
+    it.todo("logs -f of the gateway's istio-proxy (prints only once traffic flows; not asserted here)");
   });
 });
