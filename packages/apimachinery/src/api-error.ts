@@ -10,6 +10,9 @@ export type StatusReason =
   | "BadRequest"
   | "MethodNotAllowed"
   | "UnsupportedMediaType"
+  | "NotAcceptable"
+  | "Expired"
+  | "RequestEntityTooLarge"
   | "InternalError";
 
 const CODES: Record<StatusReason, number> = {
@@ -20,6 +23,9 @@ const CODES: Record<StatusReason, number> = {
   BadRequest: 400,
   MethodNotAllowed: 405,
   UnsupportedMediaType: 415,
+  NotAcceptable: 406,
+  Expired: 410,
+  RequestEntityTooLarge: 413,
   InternalError: 500,
 };
 

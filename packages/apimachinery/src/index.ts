@@ -1,5 +1,7 @@
+export { ageSince, humanDuration } from "./age.js";
 export type { StatusCause, StatusReason } from "./api-error.js";
 export { ApiError, alreadyExists, invalid, notFound } from "./api-error.js";
+export { evaluate, formatValue, goJson, JsonPathError, parsePath, renderJsonPath } from "./jsonpath.js";
 export type { KindInfo } from "./kinds.js";
 export { apiVersionOf, KINDS, kindFor, kindKey, resolveResource } from "./kinds.js";
 export type { Condition, KubeObject, ObjectMeta, OwnerReference } from "./kube-object.js";
@@ -19,8 +21,18 @@ export { describeSource, ManifestError } from "./manifests/manifest-error.js";
 export type { ManifestTarget } from "./manifests/manifest-target.js";
 export type { Manifest } from "./manifests/parse-manifests.js";
 export { parseManifests } from "./manifests/parse-manifests.js";
+export {
+  dns1035Label,
+  dns1123Label,
+  dns1123Subdomain,
+  labelValueProblems,
+  nameProblems,
+  pathSegmentProblems,
+  qualifiedNameProblems,
+} from "./name-validation.js";
 export type { PatchType } from "./patch.js";
 export { applyPatch, mergePatch, patchTypeOf } from "./patch.js";
+export { podReady, podRestarts, podStatus } from "./pod-status.js";
 export type { ServerAddress, ServerRecord } from "./server-address.js";
 export {
   clearServerAddress,

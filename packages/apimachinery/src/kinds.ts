@@ -12,6 +12,8 @@ export interface KindInfo {
   singular: string;
   shortNames: string[];
   namespaced: boolean;
+  /** Discovery categories (`kubectl get all` lists the kinds in `all`). */
+  categories: string[];
 }
 
 function kind(
@@ -21,25 +23,49 @@ function kind(
   plural: string,
   shortNames: string[] = [],
   namespaced = true,
+  categories: string[] = [],
 ): KindInfo {
-  return { group, versions, kind: kindName, plural, singular: kindName.toLowerCase(), shortNames, namespaced };
+  return {
+    group,
+    versions,
+    kind: kindName,
+    plural,
+    singular: kindName.toLowerCase(),
+    shortNames,
+    namespaced,
+    categories,
+  };
 }
 
 export const KINDS: readonly KindInfo[] = [
   kind("", ["v1"], "Namespace", "namespaces", ["ns"], false),
-  kind("", ["v1"], "Pod", "pods", ["po"]),
-  kind("", ["v1"], "Service", "services", ["svc"]),
+  kind("", ["v1"], "Pod", "pods", ["po"], true, ["all"]),
+  kind("", ["v1"], "Service", "services", ["svc"], true, ["all"]),
   kind("", ["v1"], "Secret", "secrets"),
   kind("", ["v1"], "ConfigMap", "configmaps", ["cm"]),
   kind("", ["v1"], "Event", "events", ["ev"]),
   kind("", ["v1"], "ServiceAccount", "serviceaccounts", ["sa"]),
-  kind("apps", ["v1"], "Deployment", "deployments", ["deploy"]),
+  kind("apps", ["v1"], "Deployment", "deployments", ["deploy"], true, ["all"]),
+  kind("apps", ["v1"], "ReplicaSet", "replicasets", ["rs"], true, ["all"]),
+  kind(
+    "apiextensions.k8s.io",
+    ["v1"],
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+    ["crd", "crds"],
+    false,
+    ["api-extensions"],
+  ),
+  kind("sailoperator.io", ["v1"], "Istio", "istios", [], false, ["istio-io"]),
+  kind("operators.coreos.com", ["v1alpha1"], "ClusterServiceVersion", "clusterserviceversions", ["csv", "csvs"], true, [
+    "olm",
+  ]),
   kind("serving.kserve.io", ["v1alpha1"], "LLMInferenceService", "llminferenceservices", ["llmisvc"]),
   kind("inference.networking.x-k8s.io", ["v1alpha2"], "InferencePool", "inferencepools", ["infpool"]),
   kind("inference.networking.k8s.io", ["v1"], "InferencePool", "inferencepools", ["infpool"]),
-  kind("gateway.networking.k8s.io", ["v1"], "GatewayClass", "gatewayclasses", ["gc"], false),
-  kind("gateway.networking.k8s.io", ["v1"], "Gateway", "gateways", ["gtw"]),
-  kind("gateway.networking.k8s.io", ["v1"], "HTTPRoute", "httproutes"),
+  kind("gateway.networking.k8s.io", ["v1"], "GatewayClass", "gatewayclasses", ["gc"], false, ["gateway-api"]),
+  kind("gateway.networking.k8s.io", ["v1"], "Gateway", "gateways", ["gtw"], true, ["gateway-api"]),
+  kind("gateway.networking.k8s.io", ["v1"], "HTTPRoute", "httproutes", [], true, ["gateway-api"]),
   kind("networking.istio.io", ["v1alpha3"], "EnvoyFilter", "envoyfilters"),
   kind("networking.istio.io", ["v1", "v1beta1", "v1alpha3"], "DestinationRule", "destinationrules", ["dr"]),
   kind("kuadrant.io", ["v1"], "AuthPolicy", "authpolicies"),

@@ -4,6 +4,7 @@
 // (built-in validation or the CRD's OpenAPI schema) refuses is checked, so nothing valid is rejected.
 import type { StatusCause } from "./api-error.js";
 import { kindFor, kindKey } from "./kinds.js";
+import { labelValueProblems, nameProblems, qualifiedNameProblems } from "./name-validation.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped input; every access below is checked.
 type Loose = any;
@@ -396,13 +397,36 @@ export function validateObject(object: unknown): StatusCause[] {
   if (!check.requiredOfType("metadata", candidate.metadata, "object")) return check.causes;
   const metadata = candidate.metadata;
   if (!metadata.generateName) check.requiredOfType("metadata.name", metadata.name, "string");
+  if (typeof metadata.name === "string" && metadata.name !== "") {
+    for (const problem of nameProblems(candidate.kind, metadata.name))
+      check.invalid("metadata.name", metadata.name, problem);
+  }
   check.type("metadata.namespace", metadata.namespace, "string");
   checkStringMap(check, "metadata.labels", metadata.labels);
   checkStringMap(check, "metadata.annotations", metadata.annotations);
+  checkLabels(check, metadata.labels);
+  checkAnnotationKeys(check, metadata.annotations);
   const info = kindFor(candidate.apiVersion, candidate.kind);
   const validator = info ? VALIDATORS[kindKey(info)] : undefined;
   validator?.(candidate, check);
   return check.causes;
+}
+
+/** ValidateLabels: every key a qualified name, every value a label value. */
+function checkLabels(check: FieldChecker, labels: unknown): void {
+  if (!labels || typeof labels !== "object" || Array.isArray(labels)) return;
+  for (const [key, value] of Object.entries(labels as Record<string, unknown>)) {
+    for (const problem of qualifiedNameProblems(key)) check.invalid("metadata.labels", key, problem);
+    if (typeof value !== "string") continue;
+    for (const problem of labelValueProblems(value)) check.invalid("metadata.labels", value, problem);
+  }
+}
+
+function checkAnnotationKeys(check: FieldChecker, annotations: unknown): void {
+  if (!annotations || typeof annotations !== "object" || Array.isArray(annotations)) return;
+  for (const key of Object.keys(annotations as Record<string, unknown>)) {
+    for (const problem of qualifiedNameProblems(key.toLowerCase())) check.invalid("metadata.annotations", key, problem);
+  }
 }
 
 function checkStringMap(check: FieldChecker, path: string, value: unknown): void {

@@ -133,6 +133,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       store,
       host: options.apiHost,
       port: options.apiPort,
+      clock: options.clock,
       podAccess: {
         logs: (namespace, pod, container, logOptions) =>
           kubelet.readLogs(namespace, pod, container, logOptions.tailLines),

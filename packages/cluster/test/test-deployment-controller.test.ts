@@ -73,7 +73,7 @@ function retemplate(store: ObjectStore, image: string): void {
 }
 
 describe("DeploymentController", () => {
-  it("creates ReplicaSet-style pods that copy the template and leave scheduling and status to the kubelet", async () => {
+  it("creates a ReplicaSet per template whose pods copy the template and leave scheduling and status to the kubelet", async () => {
     const { store, settle } = setup();
     store.create(deployment(3));
     await settle();
@@ -82,6 +82,15 @@ describe("DeploymentController", () => {
     const hash = podTemplateHash(deployment(3).spec.template);
     expect(hash).toMatch(new RegExp(`^${SAFE}{10}$`));
     const owner = store.require("apps/Deployment", NS, "web");
+    const replicaSet = store.require("apps/ReplicaSet", NS, `web-${hash}`);
+    expect(replicaSet.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Deployment", uid: owner.metadata.uid });
+    expect(replicaSet.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("1");
+    expect(owner.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("1");
+    expect(replicaSet.spec).toMatchObject({
+      replicas: 3,
+      selector: { matchLabels: { app: "web", "pod-template-hash": hash } },
+    });
+    expect(replicaSet.status).toMatchObject({ replicas: 3 });
     for (const pod of created) {
       expect(pod.metadata.name).toMatch(new RegExp(`^web-${hash}-${SAFE}{5}$`));
       expect(pod.metadata.labels).toEqual({ app: "web", "pod-template-hash": hash });
@@ -89,9 +98,9 @@ describe("DeploymentController", () => {
       expect(pod.metadata.ownerReferences).toEqual([
         {
           apiVersion: "apps/v1",
-          kind: "Deployment",
-          name: "web",
-          uid: owner.metadata.uid,
+          kind: "ReplicaSet",
+          name: `web-${hash}`,
+          uid: replicaSet.metadata.uid,
           controller: true,
           blockOwnerDeletion: true,
         },

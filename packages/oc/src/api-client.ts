@@ -2,6 +2,8 @@
 // Status bodies turned into StatusErrors, and an unreachable server into a message that says where
 // oc looked and how to start a testbed.
 import type { KindInfo, KubeObject, ManifestTarget, ServerAddress } from "@testbed/apimachinery";
+import { pathSegmentProblems } from "@testbed/apimachinery";
+import { OcError } from "./errors.js";
 import { type HttpAnswer, httpRequest } from "./http-request.js";
 
 export interface Status {
@@ -172,6 +174,11 @@ function versionOf(object: KubeObject): string | undefined {
   return apiVersion === "" ? undefined : apiVersion.slice(slash + 1);
 }
 
+/** A name or namespace as one path segment; `.`, `..`, `/` and `%` are refused as client-go refuses them. */
 function enc(segment: string): string {
+  const problems = pathSegmentProblems(segment);
+  if (problems.length > 0) {
+    throw new OcError(`invalid resource name ${JSON.stringify(segment)}: [${problems.join(" ")}]`);
+  }
   return encodeURIComponent(segment);
 }

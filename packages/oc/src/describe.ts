@@ -1,7 +1,7 @@
 // `oc describe` in kubectl's generic style: Name/Namespace/Labels/Annotations, then every other field
 // as indented `Title Case:  value` lines, then the object's Events.
 import type { KubeObject } from "@testbed/apimachinery";
-import { ageSince } from "./age.js";
+import { ageSince } from "@testbed/apimachinery";
 import { renderTable } from "./table.js";
 
 const TOP_WIDTH = 14;

@@ -1,8 +1,7 @@
 // oc's error messages: `Error from server (NotFound): …`, `The Service "x" is invalid: …`, `error: …`.
-import { ManifestError } from "@testbed/apimachinery";
+import { JsonPathError, ManifestError } from "@testbed/apimachinery";
 import { ServerUnreachableError, StatusError } from "./api-client.js";
 import { UsageError } from "./args.js";
-import { JsonPathError } from "./jsonpath.js";
 
 export function formatError(error: unknown): string {
   if (error instanceof StatusError) return formatStatus(error);

@@ -1,7 +1,6 @@
 // `-o json|yaml|name|jsonpath=…` renderings of objects and lists.
-import { type KindInfo, type KubeObject, objectReference } from "@testbed/apimachinery";
+import { type KindInfo, type KubeObject, objectReference, renderJsonPath } from "@testbed/apimachinery";
 import { stringify } from "yaml";
-import { renderJsonPath } from "./jsonpath.js";
 
 export type OutputFormat =
   | { type: "table"; wide: boolean }

@@ -1,8 +1,6 @@
 // The columns `oc get` prints per kind (the built-in printers and the CRDs' printer columns).
 import type { KindInfo, KubeObject } from "@testbed/apimachinery";
-import { ageSince } from "./age.js";
-import { evaluate, formatValue, parsePath } from "./jsonpath.js";
-import { podReady, podRestarts, podStatus } from "./pod-status.js";
+import { ageSince, evaluate, formatValue, parsePath, podReady, podRestarts, podStatus } from "@testbed/apimachinery";
 
 export interface Printer {
   headers: string[];

@@ -339,8 +339,8 @@ describe("oc get", () => {
     expect(missing).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): pods "nope" not found\n' });
     const empty = await fixture.oc("get", "inferencepool.inference.networking.x-k8s.io", "-n", "my-first-model");
     expect(empty).toMatchObject({ code: 0, stdout: "", stderr: "No resources found in my-first-model namespace.\n" });
-    const unknown = await fixture.oc("get", "istio", "-A");
-    expect(unknown.stderr).toBe('error: the server doesn\'t have a resource type "istio"\n');
+    const unknown = await fixture.oc("get", "virtualservice", "-A");
+    expect(unknown.stderr).toBe('error: the server doesn\'t have a resource type "virtualservice"\n');
     const down = await fixture.oc("get", "pods", "--server", "http://127.0.0.1:1");
     expect(down.code).toBe(1);
     expect(down.stderr).toContain("127.0.0.1:1");
@@ -366,6 +366,42 @@ describe("oc apply, patch, delete, describe", () => {
       'error: error validating "-" (document 2): EnvoyFilter "typo" is invalid: spec.configPatches[0].applyTo: Unsupported value: "HTTP_FILTR": supported values: "INVALID", "LISTENER", "FILTER_CHAIN", "NETWORK_FILTER", "HTTP_FILTER", "ROUTE_CONFIGURATION", "VIRTUAL_HOST", "HTTP_ROUTE", "CLUSTER", "EXTENSION_CONFIG", "BOOTSTRAP", "LISTENER_FILTER"\n',
     );
     expect(fixture.store.get("ConfigMap", "my-first-model", "ok")).toBeUndefined();
+  });
+
+  it("refuses a bad name in a later document and a stale resourceVersion, writing nothing", async () => {
+    const text = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata: {name: first, namespace: my-first-model}",
+      "---",
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata: {name: Second_Bad, namespace: my-first-model}",
+    ].join("\n");
+    const bad = await fixture.ocWithStdin(text, "apply", "-f", "-");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('ConfigMap "Second_Bad" is invalid: metadata.name: Invalid value: "Second_Bad"');
+    expect(fixture.store.get("ConfigMap", "my-first-model", "first")).toBeUndefined();
+    const created = fixture.store.create({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "held", namespace: NS },
+    });
+    fixture.store.update({ ...created, data: { a: "newer" } });
+    const stale = [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      `metadata: {name: held, namespace: my-first-model, resourceVersion: "${created.metadata.resourceVersion}"}`,
+      "data: {a: stale}",
+    ].join("\n");
+    const conflict = await fixture.ocWithStdin(stale, "apply", "-f", "-");
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toContain("the object has been modified; please apply your changes to the latest version");
+    expect(fixture.store.get("ConfigMap", NS, "held")?.data).toEqual({ a: "newer" });
+    expect((await fixture.oc("delete", "configmap", "..", "-n", NS)).stderr).toBe(
+      "error: invalid resource name \"..\": [may not be '..']\n",
+    );
+    expect(fixture.store.get("Namespace", undefined, NS)?.metadata.deletionTimestamp).toBeUndefined();
   });
 
   it("patches with JSON patch and merge patch, and prints oc's messages", async () => {

@@ -1,7 +1,6 @@
+import { humanDuration, renderJsonPath } from "@testbed/apimachinery";
 import { describe, expect, it } from "vitest";
-import { humanDuration } from "../src/age.js";
 import { parseOcArgs } from "../src/args.js";
-import { renderJsonPath } from "../src/jsonpath.js";
 
 const LIST = {
   kind: "List",

@@ -142,7 +142,9 @@ export function mergeForApply(current: KubeObject, applied: KubeObject): KubeObj
   else delete merged.metadata.labels;
   if (Object.keys(annotations).length > 0) merged.metadata.annotations = annotations;
   else delete merged.metadata.annotations;
-  delete merged.metadata.resourceVersion;
+  // A resourceVersion in the manifest is a precondition (a stale one conflicts, 409), as with kubectl apply.
+  if (applied.metadata.resourceVersion) merged.metadata.resourceVersion = applied.metadata.resourceVersion;
+  else delete merged.metadata.resourceVersion;
   if (current.status !== undefined) merged.status = current.status;
   return isDeepStrictEqual(merged, current) ? current : merged;
 }

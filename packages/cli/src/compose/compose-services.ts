@@ -35,8 +35,15 @@ interface ContainerSpec {
   env?: Array<{ name: string; value?: string }>;
 }
 
+/** The Deployment a pod belongs to: its ReplicaSet's name without the `-<pod-template-hash>`. */
+export function deploymentOf(pod: KubeObject): string | undefined {
+  const replicaSet = pod.metadata.ownerReferences?.find((ref) => ref.kind === "ReplicaSet")?.name;
+  const hash = pod.metadata.labels?.["pod-template-hash"];
+  return replicaSet && hash && replicaSet.endsWith(`-${hash}`) ? replicaSet.slice(0, -hash.length - 1) : replicaSet;
+}
+
 export function serviceName(pod: KubeObject, index: number): string {
-  const owner = pod.metadata.ownerReferences?.find((ref) => ref.kind === "Deployment")?.name ?? pod.metadata.name;
+  const owner = deploymentOf(pod) ?? pod.metadata.name;
   const gateway = pod.metadata.labels?.["gateway.networking.k8s.io/gateway-name"];
   if (gateway) return gateway;
   if (owner.endsWith("-router-scheduler") || owner === "authorino" || owner === "limitador-limitador") {

@@ -27,6 +27,7 @@ import { COMPOSE_SUBNET, composeAddress, rewriteAddresses } from "./compose-addr
 import {
   authorinoService,
   type ComposeService,
+  deploymentOf,
   gatewayService,
   IMAGE,
   limitadorService,
@@ -117,7 +118,7 @@ function renderFiles(testbed: TestbedHandle, options: RenderOptions): Map<string
   const services: Record<string, ComposeService> = { certs: certsService(store) };
   const byDeployment = new Map<string, number>();
   for (const pod of store.list("Pod").filter((p) => isPodReady(p))) {
-    const owner = pod.metadata.ownerReferences?.find((ref) => ref.kind === "Deployment")?.name ?? "";
+    const owner = deploymentOf(pod) ?? "";
     const index = byDeployment.get(owner) ?? 0;
     byDeployment.set(owner, index + 1);
     const service = serviceFor(pod, envoyVersionOf(options.istio));

@@ -3,14 +3,18 @@
 // and pod logs/exec through the kubelet. Every failure is answered with a Status; nothing a client
 // sends can take the server down.
 import { PassThrough } from "node:stream";
-import { ApiError } from "@testbed/apimachinery";
+import { ApiError, kubeTime } from "@testbed/apimachinery";
+import { type Clock, systemClock } from "@testbed/common";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { ObjectStore } from "../store/object-store.js";
+import { reviewSelfAccess } from "./access-review.js";
 import { coreVersions, groupList, KUBERNETES_VERSION, resourceList } from "./discovery.js";
+import { healthCheck } from "./health.js";
 import type { PodAccess } from "./pod-access.js";
 import { parseExecRequest, parseTailLines, requirePodAccess, resolveContainer } from "./pod-handlers.js";
-import { handleResource } from "./resource-handlers.js";
 import { parseApiPath, type ResourcePath } from "./resource-path.js";
+import { type ResourceContext, serveResource } from "./resource-requests.js";
+import { WatchCache } from "./watch.js";
 
 export interface ApiServerOptions {
   store: ObjectStore;
@@ -19,6 +23,10 @@ export interface ApiServerOptions {
   /** 0 picks a free port. */
   port?: number;
   podAccess?: PodAccess;
+  /** For AGE columns and watch timeouts (the testbed's clock). */
+  clock?: Clock;
+  /** How many recent changes a watch can start from (older versions get 410 Expired). */
+  watchWindow?: number;
 }
 
 export interface ApiServerHandle {
@@ -32,7 +40,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // forceCloseConnections: `oc logs -f` streams and keep-alive sockets must not hold up shutdown.
   const app = Fastify({
     logger: false,
-    bodyLimit: 16 * 1024 * 1024,
+    // The real server's limit for a write's body (3 MiB); etcd refuses objects over 1.5 MiB (object-store.ts).
+    bodyLimit: 3 * 1024 * 1024,
     forceCloseConnections: true,
     // Fastify answers a malformed URL (`%E0%A4%A`) itself; it too must be a Kubernetes Status.
     frameworkErrors: (error, _request, reply) => sendError(reply, error),
@@ -45,18 +54,39 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.get("/version", async () => KUBERNETES_VERSION);
   app.get("/api", async () => coreVersions());
   app.get("/apis", async () => groupList());
-  app.get("/healthz", async (_request, reply) => reply.type("text/plain").send("ok"));
+  for (const check of ["/healthz", "/livez", "/readyz"]) {
+    app.get(check, async (request, reply) => reply.type("text/plain").send(healthCheck(check, request.query)));
+  }
+  app.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", async (request, reply) =>
+    reply.code(201).send(reviewSelfAccess(request.headers["content-type"], request.body as string | undefined)),
+  );
+  const clock = options.clock ?? systemClock;
+  const watches = new WatchCache(options.store, options.watchWindow);
+  const context: ResourceContext = { store: options.store, watches, clock, startedAt: kubeTime(clock.now()) };
   app.route({
     method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
     url: "/*",
-    handler: (request, reply) => route(options, request, reply),
+    handler: (request, reply) => route(options, context, request, reply),
   });
   const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
-  return { url: address, close: () => app.close() };
+  return {
+    url: address,
+    close: async () => {
+      watches.close();
+      await app.close();
+    },
+  };
 }
 
-async function route(options: ApiServerOptions, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-  const pathname = new URL(request.url, "http://api").pathname;
+async function route(
+  options: ApiServerOptions,
+  context: ResourceContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  // Not `new URL(...)`: it would resolve `..` and `%2E%2E` segments, turning
+  // `/namespaces/x/configmaps/..` into the namespace itself; segments are checked one by one instead.
+  const pathname = request.url.split("?")[0] ?? "";
   const target = parseApiPath(pathname);
   if (target.type === "group") {
     const list = resourceList(target.group, target.version);
@@ -72,14 +102,7 @@ async function route(options: ApiServerOptions, request: FastifyRequest, reply: 
   if (path.info.kind === "Pod" && path.subresource === "exec" && request.method === "POST") {
     return execInPod(options, path, request, reply);
   }
-  const result = handleResource(options.store, {
-    method: request.method,
-    path,
-    query,
-    body: request.body as string | undefined,
-    contentType: request.headers["content-type"],
-  });
-  return reply.code(result.status).send(result.body);
+  return serveResource(context, path, request, reply);
 }
 
 async function streamLogs(
@@ -133,7 +156,8 @@ function sendError(reply: FastifyReply, error: unknown): FastifyReply {
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   const failure = error as { statusCode?: number; message?: string; code?: string };
-  if (failure.statusCode === 413) return new ApiError("BadRequest", "the request body is too large");
+  if (failure.statusCode === 413)
+    return new ApiError("RequestEntityTooLarge", "Request entity too large: limit is 3145728");
   if (failure.statusCode === 415)
     return new ApiError("UnsupportedMediaType", failure.message ?? "unsupported media type");
   if (failure.statusCode !== undefined && failure.statusCode >= 400 && failure.statusCode < 500) {

@@ -18,8 +18,21 @@ export function coreVersions(): Record<string, unknown> {
   return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] };
 }
 
+/** Groups served outside the kind table (authorization.k8s.io: SelfSubjectAccessReview). */
+const EXTRA_GROUPS: Record<string, Array<Record<string, unknown>>> = {
+  "authorization.k8s.io/v1": [
+    {
+      name: "selfsubjectaccessreviews",
+      singularName: "selfsubjectaccessreview",
+      namespaced: false,
+      kind: "SelfSubjectAccessReview",
+      verbs: ["create"],
+    },
+  ],
+};
+
 export function groupList(): Record<string, unknown> {
-  const groups = new Map<string, string[]>();
+  const groups = new Map<string, string[]>([["authorization.k8s.io", ["v1"]]]);
   for (const info of KINDS) {
     if (info.group === "") continue;
     const versions = groups.get(info.group) ?? [];
@@ -39,22 +52,38 @@ export function groupList(): Record<string, unknown> {
 
 /** APIResourceList for one group/version, or undefined when nothing is served there. */
 export function resourceList(group: string, version: string): Record<string, unknown> | undefined {
+  const extra = EXTRA_GROUPS[`${group}/${version}`];
+  if (extra)
+    return { kind: "APIResourceList", apiVersion: "v1", groupVersion: `${group}/${version}`, resources: extra };
   const served = KINDS.filter((k) => k.group === group && k.versions.includes(version));
   if (served.length === 0) return undefined;
-  const verbs = ["create", "delete", "get", "list", "patch", "update"];
   const resources = served.flatMap((info) => {
+    const readOnly = info.kind === "CustomResourceDefinition";
     const base = {
       name: info.plural,
       singularName: info.singular,
       namespaced: info.namespaced,
       kind: info.kind,
-      verbs,
+      verbs: readOnly ? ["get", "list"] : ["create", "delete", "get", "list", "patch", "update", "watch"],
       ...(info.shortNames.length > 0 ? { shortNames: info.shortNames } : {}),
+      ...(info.categories.length > 0 ? { categories: info.categories } : {}),
     };
-    const subresources = [{ ...base, name: `${info.plural}/status`, verbs: ["get", "patch", "update"] }];
+    // Subresources carry no short names or categories (kubectl would see duplicates otherwise).
+    const sub = (name: string, kind: string, verbs: string[], extraFields: Record<string, unknown> = {}) => ({
+      name: `${info.plural}/${name}`,
+      singularName: "",
+      namespaced: info.namespaced,
+      kind,
+      verbs,
+      ...extraFields,
+    });
+    const subresources = readOnly ? [] : [sub("status", info.kind, ["get", "patch", "update"])];
     if (info.kind === "Pod") {
-      subresources.push({ ...base, name: "pods/log", kind: "Pod", verbs: ["get"] });
-      subresources.push({ ...base, name: "pods/exec", kind: "PodExecOptions", verbs: ["create", "get"] });
+      subresources.push(sub("log", "Pod", ["get"]));
+      subresources.push(sub("exec", "PodExecOptions", ["create", "get"]));
+    }
+    if (info.kind === "Deployment" || info.kind === "ReplicaSet") {
+      subresources.push(sub("scale", "Scale", ["get", "patch", "update"], { group: "autoscaling", version: "v1" }));
     }
     return [base, ...subresources];
   });

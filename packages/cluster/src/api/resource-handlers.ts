@@ -5,6 +5,7 @@ import type { KubeObject } from "@testbed/apimachinery";
 import {
   ApiError,
   applyPatch,
+  invalid,
   type KindInfo,
   kindKey,
   type LabelSelector,
@@ -13,6 +14,7 @@ import {
   SelectorError,
 } from "@testbed/apimachinery";
 import type { ObjectStore } from "../store/object-store.js";
+import { type FieldSelector, matchesFields } from "./field-selector.js";
 import { methodNotAllowed, type ResourcePath } from "./resource-path.js";
 
 export interface ResourceRequest {
@@ -22,6 +24,8 @@ export interface ResourceRequest {
   /** The raw body text (parsed here, so malformed JSON is a Status, not a crash). */
   body: string | undefined;
   contentType: string | undefined;
+  /** `?fieldSelector=`, already checked against the kind (field-selector.ts). */
+  fields?: FieldSelector;
 }
 
 export interface ResourceResponse {
@@ -35,7 +39,7 @@ export function handleResource(store: ObjectStore, request: ResourceRequest): Re
     throw new ApiError("NotFound", "the server could not find the requested resource");
   }
   if (path.name === undefined) {
-    if (method === "GET") return { status: 200, body: listObjects(store, path, request.query) };
+    if (method === "GET") return { status: 200, body: listObjects(store, path, request.query, request.fields ?? []) };
     if (method === "POST") return { status: 201, body: createObject(store, path, parseBody(request.body)) };
     throw methodNotAllowed(method);
   }
@@ -49,14 +53,21 @@ export function handleResource(store: ObjectStore, request: ResourceRequest): Re
   throw methodNotAllowed(method);
 }
 
-function listObjects(store: ObjectStore, path: ResourcePath, query: ResourceRequest["query"]): unknown {
+function listObjects(
+  store: ObjectStore,
+  path: ResourcePath,
+  query: ResourceRequest["query"],
+  fields: FieldSelector,
+): unknown {
   const items = store
     .list(kindKey(path.info), { namespace: path.namespace, selector: selectorOf(query.labelSelector) })
+    .filter((object) => matchesFields(path.info, fields, object))
     .map((object) => served(path, object));
+  // The store's version, not the newest item's: a watch from it must not replay older changes.
   return {
     kind: `${path.info.kind}List`,
     apiVersion: groupVersion(path),
-    metadata: { resourceVersion: latestVersion(items) },
+    metadata: { resourceVersion: store.resourceVersion },
     items,
   };
 }
@@ -122,7 +133,16 @@ function identify(path: ResourcePath, body: KubeObject): KubeObject {
       `the API version in the data (${object.apiVersion}) does not match the expected API version (${expectedVersion})`,
     );
   }
-  if (!isObject(object.metadata)) return object;
+  // A patch that removed metadata (`remove /metadata`, `{"metadata":null}`) leaves nothing to name.
+  if (!isObject(object.metadata)) {
+    throw invalid(info.kind, path.name ?? "", [
+      {
+        field: "metadata.name",
+        message: "Required value: name or generateName is required",
+        reason: "FieldValueRequired",
+      },
+    ]);
+  }
   object.metadata = { ...object.metadata };
   if (!info.namespaced) return object;
   if (object.metadata.namespace !== undefined && object.metadata.namespace !== path.namespace) {
@@ -161,11 +181,6 @@ function served(path: ResourcePath, object: KubeObject): KubeObject {
 
 function groupVersion(path: ResourcePath): string {
   return path.info.group === "" ? path.version : `${path.info.group}/${path.version}`;
-}
-
-function latestVersion(items: KubeObject[]): string {
-  const versions = items.map((item) => Number(item.metadata.resourceVersion ?? 0));
-  return String(Math.max(0, ...versions));
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

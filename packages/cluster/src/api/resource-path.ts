@@ -1,6 +1,6 @@
 // Kubernetes' REST paths → what they address:
 // `/api/v1/namespaces/{ns}/pods/{name}/log`, `/apis/{group}/{version}/{plural}`, …
-import { ApiError, KINDS, type KindInfo } from "@testbed/apimachinery";
+import { ApiError, KINDS, type KindInfo, pathSegmentProblems } from "@testbed/apimachinery";
 
 export interface ResourcePath {
   info: KindInfo;
@@ -20,7 +20,7 @@ export function parseApiPath(pathname: string): ApiPath {
   const segments = pathname
     .split("/")
     .filter((s) => s !== "")
-    .map(decodeURIComponent);
+    .map(decodeSegment);
   let group: string;
   let rest: string[];
   if (segments[0] === "api" && segments.length >= 2) {
@@ -38,6 +38,8 @@ export function parseApiPath(pathname: string): ApiPath {
   const namespaced = parts[0] === "namespaces" && parts.length >= 3 ? served(parts[2]) : undefined;
   if (namespaced?.namespaced) {
     if (parts.length > 5) return { type: "unknown" };
+    checkSegment("Namespace", parts[1]);
+    checkSegment("Name", parts[3]);
     return {
       type: "resource",
       path: { info: namespaced, version, namespace: parts[1], name: parts[3], subresource: parts[4] },
@@ -45,7 +47,25 @@ export function parseApiPath(pathname: string): ApiPath {
   }
   const info = served(parts[0]);
   if (!info || parts.length > 3) return { type: "unknown" };
+  checkSegment("Name", parts[1]);
   return { type: "resource", path: { info, version, name: parts[1], subresource: parts[2] } };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError("BadRequest", `invalid URL escape in path segment: ${JSON.stringify(segment)}`);
+  }
+}
+
+/** `.`, `..`, `/` and `%` can never be a name (registry NamespaceKeyFunc: IsValidPathSegmentName). */
+function checkSegment(what: "Name" | "Namespace", value: string | undefined): void {
+  if (value === undefined) return;
+  const problems = pathSegmentProblems(value);
+  if (problems.length > 0) {
+    throw new ApiError("BadRequest", `${what} parameter invalid: ${JSON.stringify(value)}: ${problems.join(";")}`);
+  }
 }
 
 /** Where a kind's collection lives (what `oc` requests). */

@@ -12,16 +12,20 @@ import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { type ControllerContext, eventKey, QueuedController, splitKey } from "./controller.js";
 
 const DEPLOYMENT = "apps/Deployment";
+const REPLICA_SET = "apps/ReplicaSet";
 const POD = "Pod";
+const REVISION = "deployment.kubernetes.io/revision";
 /** Kubernetes' "safe" alphabet for generated names: no vowels, no look-alike characters. */
 const SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
 /**
- * The Deployment controller and the ReplicaSet controller folded into one: a Deployment's pods are
- * created directly (no ReplicaSet objects), named `<deployment>-<pod-template-hash>-<suffix>` as
- * if a ReplicaSet had made them, and rolled with the RollingUpdate strategy's defaults (maxSurge
- * 25% rounded up, maxUnavailable 25% rounded down): new-template pods first, an old pod removed
- * only once a new one is Ready. Pod status belongs to the kubelet; this controller only reads it.
+ * The Deployment controller and the ReplicaSet controller folded into one: each pod template gets a
+ * ReplicaSet `<deployment>-<pod-template-hash>` (owned by the Deployment, numbered by the
+ * `deployment.kubernetes.io/revision` annotation that `kubectl rollout history` reads), whose pods
+ * `<replicaset>-<suffix>` it owns; rolled with the RollingUpdate strategy's defaults (maxSurge 25%
+ * rounded up, maxUnavailable 25% rounded down): new-template pods first, an old pod removed only
+ * once a new one is Ready. The ReplicaSets record the counts; this controller moves the pods itself.
+ * Pod status belongs to the kubelet; this controller only reads it.
  */
 export class DeploymentController extends QueuedController {
   readonly name = "deployment-controller";
@@ -30,11 +34,14 @@ export class DeploymentController extends QueuedController {
     return context.store.list(DEPLOYMENT).map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
   }
 
-  protected keysFor(event: WatchEvent): string[] {
+  protected keysFor(event: WatchEvent, context: ControllerContext): string[] {
     if (event.key === DEPLOYMENT) return [eventKey(event)];
     if (event.key !== POD) return [];
-    const owner = event.object.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === "Deployment");
-    return owner ? [`${event.object.metadata.namespace}/${owner.name}`] : [];
+    const namespace = event.object.metadata.namespace;
+    const owner = event.object.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === "ReplicaSet");
+    const replicaSet = owner ? context.store.peek(REPLICA_SET, namespace, owner.name) : undefined;
+    const deployment = replicaSet?.metadata.ownerReferences?.find((ref) => ref.controller && ref.kind === "Deployment");
+    return deployment ? [`${namespace}/${deployment.name}`] : [];
   }
 
   protected reconcile(key: string, context: ControllerContext): void {
@@ -44,6 +51,7 @@ export class DeploymentController extends QueuedController {
     if (!deployment || deployment.metadata.deletionTimestamp) return;
     const rollout = new Rollout(context.store, deployment);
     rollout.converge();
+    rollout.recordReplicaSets();
     const status = rollout.status(deployment.status?.conditions, kubeTime(context.clock.now()));
     if (!isDeepStrictEqual(status, deployment.status)) context.store.updateStatus(DEPLOYMENT, namespace, name, status);
   }
@@ -130,12 +138,92 @@ class Rollout {
     });
   }
 
-  /** Pods this Deployment owns, not being deleted, split into the current template and older ones. */
-  private observe(): void {
+  /** This Deployment's ReplicaSets (one per pod template it has had). */
+  private replicaSets(): KubeObject[] {
     const uid = this.deployment.metadata.uid;
+    return this.store
+      .peekList(REPLICA_SET, { namespace: this.deployment.metadata.namespace })
+      .filter((rs) => rs.metadata.ownerReferences?.some((ref) => ref.uid === uid && ref.controller));
+  }
+
+  /**
+   * The ReplicaSets' records: the current template's (created with the next revision number) wants
+   * the Deployment's replicas, an old one the pods it still has; each counts its pods. The
+   * Deployment carries its current revision, as the real controller writes it.
+   */
+  recordReplicaSets(): void {
+    this.observe();
+    const sets = this.replicaSets();
+    for (const rs of sets) {
+      const hash = rs.metadata.labels?.["pod-template-hash"];
+      const pods =
+        hash === this.hash ? this.current : this.old.filter((p) => p.metadata.labels?.["pod-template-hash"] === hash);
+      const replicas = hash === this.hash ? this.replicas : pods.length;
+      const ready = pods.filter(isPodReady).length;
+      const status = withoutZeros({
+        replicas: pods.length,
+        fullyLabeledReplicas: pods.length,
+        readyReplicas: ready,
+        availableReplicas: ready,
+        observedGeneration: rs.metadata.generation ?? 1,
+      });
+      const current = this.store.peek(REPLICA_SET, rs.metadata.namespace, rs.metadata.name) ?? rs;
+      if (current.spec?.replicas !== replicas) this.store.update({ ...current, spec: { ...current.spec, replicas } });
+      const latest = this.store.peek(REPLICA_SET, rs.metadata.namespace, rs.metadata.name);
+      if (latest && !isDeepStrictEqual(latest.status, status)) {
+        this.store.updateStatus(REPLICA_SET, rs.metadata.namespace, rs.metadata.name, status);
+      }
+    }
+    const revision = this.currentReplicaSet().metadata.annotations?.[REVISION];
+    const fresh = this.store.peek(DEPLOYMENT, this.deployment.metadata.namespace, this.deployment.metadata.name);
+    if (fresh && revision && fresh.metadata.annotations?.[REVISION] !== revision) {
+      this.store.update({
+        ...fresh,
+        metadata: { ...fresh.metadata, annotations: { ...(fresh.metadata.annotations ?? {}), [REVISION]: revision } },
+      });
+    }
+  }
+
+  /** The ReplicaSet of the current template, created (with the next revision) when missing. */
+  private currentReplicaSet(): KubeObject {
+    const name = `${this.deployment.metadata.name}-${this.hash}`;
+    const namespace = this.deployment.metadata.namespace;
+    const existing = this.store.peek(REPLICA_SET, namespace, name);
+    if (existing) return existing;
+    const revisions = this.replicaSets().map((rs) => Number(rs.metadata.annotations?.[REVISION] ?? 0));
+    const template = structuredClone(this.deployment.spec?.template ?? {});
+    const labels = { ...(template.metadata?.labels ?? {}), "pod-template-hash": this.hash };
+    template.metadata = { ...(template.metadata ?? {}), labels };
+    return this.store.create({
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: {
+        name,
+        namespace,
+        labels,
+        annotations: {
+          [REVISION]: String(Math.max(0, ...revisions) + 1),
+          "deployment.kubernetes.io/desired-replicas": String(this.replicas),
+          "deployment.kubernetes.io/max-replicas": String(this.replicas + this.maxSurge),
+        },
+        ownerReferences: [controllerReference(this.deployment)],
+      },
+      spec: {
+        replicas: this.replicas,
+        selector: {
+          matchLabels: { ...(this.deployment.spec?.selector?.matchLabels ?? {}), "pod-template-hash": this.hash },
+        },
+        template,
+      },
+    });
+  }
+
+  /** Pods this Deployment's ReplicaSets own, not being deleted, split into the current template and older ones. */
+  private observe(): void {
+    const owners = new Set(this.replicaSets().map((rs) => rs.metadata.uid));
     const owned = this.store
       .peekList(POD, { namespace: this.deployment.metadata.namespace })
-      .filter((pod) => pod.metadata.ownerReferences?.some((ref) => ref.uid === uid && ref.controller))
+      .filter((pod) => pod.metadata.ownerReferences?.some((ref) => owners.has(ref.uid) && ref.controller))
       .filter((pod) => !pod.metadata.deletionTimestamp);
     this.current = owned.filter((pod) => pod.metadata.labels?.["pod-template-hash"] === this.hash);
     this.old = owned.filter((pod) => pod.metadata.labels?.["pod-template-hash"] !== this.hash);
@@ -203,7 +291,8 @@ class Rollout {
 
   private newPod(): KubeObject {
     const template = this.deployment.spec?.template ?? {};
-    const prefix = `${this.deployment.metadata.name}-${this.hash}-`;
+    const replicaSet = this.currentReplicaSet();
+    const prefix = `${replicaSet.metadata.name}-`;
     const labels: Record<string, string> = { ...(template.metadata?.labels ?? {}), "pod-template-hash": this.hash };
     const annotations = template.metadata?.annotations;
     return {
@@ -215,7 +304,7 @@ class Rollout {
         namespace: this.deployment.metadata.namespace,
         labels,
         ...(annotations ? { annotations: structuredClone(annotations) } : {}),
-        ownerReferences: [controllerReference(this.deployment)],
+        ownerReferences: [controllerReference(replicaSet)],
       },
       spec: structuredClone(template.spec ?? {}),
     };

@@ -11,6 +11,7 @@ import {
   kubeTime,
   type LabelSelector,
   matchesSelector,
+  nameProblems,
   notFound,
   validateObject,
 } from "@testbed/apimachinery";
@@ -53,9 +54,27 @@ export class ObjectStore {
   private delivering = false;
   private revision = 0;
   private uidCounter = 0;
-  private readonly serviceIps = new ServiceIpAllocator();
+  private serviceIps = new ServiceIpAllocator();
 
   constructor(private readonly clock: Clock = systemClock) {}
+
+  /** The store's resourceVersion: that of its latest write (what a list answers with). */
+  get resourceVersion(): string {
+    return String(this.revision);
+  }
+
+  /**
+   * A copy to try writes on without changing this store (`dryRun=All`): the same objects (shared,
+   * they are frozen), counters and service addresses, and no watchers. Cheap: one map per kind.
+   */
+  fork(): ObjectStore {
+    const copy = new ObjectStore(this.clock);
+    for (const [key, bucket] of this.objects) copy.objects.set(key, new Map(bucket));
+    copy.revision = this.revision;
+    copy.uidCounter = this.uidCounter;
+    copy.serviceIps = this.serviceIps.copy();
+    return copy;
+  }
 
   /** The kind an object claims to be, or an error naming its apiVersion/kind. */
   kindOf(object: Pick<KubeObject, "apiVersion" | "kind">): KindInfo {
@@ -106,6 +125,7 @@ export class ObjectStore {
     checkValid(info, input);
     const object = foldStringData(structuredClone(input));
     this.checkIdentity(info, object);
+    checkSize(object);
     const key = kindKey(info);
     const id = objectId(object.metadata.namespace, object.metadata.name);
     if (this.bucket(key).has(id)) throw alreadyExists(`${info.plural}${groupSuffix(info)}`, object.metadata.name);
@@ -146,6 +166,7 @@ export class ObjectStore {
     if (current.status === undefined) delete next.status;
     else next.status = current.status;
     if (isDeepStrictEqual(withoutVolatile(next), withoutVolatile(current))) return structuredClone(current);
+    checkSize(next);
     if (!isDeepStrictEqual(desiredState(next), desiredState(current))) {
       next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     }
@@ -260,13 +281,17 @@ export class ObjectStore {
         { field: "metadata.name", message: "Required value: name or generateName is required" },
       ]);
     }
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(object.metadata.name) || object.metadata.name.length > 253) {
-      throw invalid(info.kind, object.metadata.name, [
-        {
+    const nameErrors = nameProblems(info.kind, object.metadata.name);
+    if (nameErrors.length > 0) {
+      throw invalid(
+        info.kind,
+        object.metadata.name,
+        nameErrors.map((problem) => ({
           field: "metadata.name",
-          message: `Invalid value: "${object.metadata.name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
-        },
-      ]);
+          message: `Invalid value: "${object.metadata.name}": ${problem}`,
+          reason: "FieldValueInvalid",
+        })),
+      );
     }
     if (!info.namespaced) {
       delete object.metadata.namespace;
@@ -383,6 +408,15 @@ function resourceName(key: string): string {
 
 function groupSuffix(info: KindInfo): string {
   return info.group === "" ? "" : `.${info.group}`;
+}
+
+/** etcd's request limit (--max-request-bytes, 1.5 MiB): a bigger object is refused as etcd refuses it. */
+const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+function checkSize(object: KubeObject): void {
+  if (Buffer.byteLength(JSON.stringify(object)) > MAX_OBJECT_BYTES) {
+    throw new ApiError("InternalError", "etcdserver: request is too large");
+  }
 }
 
 /** Refuse an object the API server's validation would refuse (422 Invalid with every cause). */

@@ -28,6 +28,13 @@ export class ServiceIpAllocator {
     spec.type = spec.type ?? "ClusterIP";
   }
 
+  /** A copy with the same addresses in use (a dry-run store's). */
+  copy(): ServiceIpAllocator {
+    const copy = new ServiceIpAllocator();
+    for (const ip of this.used) copy.used.add(ip);
+    return copy;
+  }
+
   release(service: KubeObject): void {
     const ip = service.spec?.clusterIP;
     if (typeof ip === "string") this.used.delete(ip);

@@ -1,8 +1,9 @@
 // The READY, STATUS and RESTARTS columns of `oc get pods`, computed the way kubectl's printer does:
 // native sidecars (init containers with restartPolicy Always) count as containers, the STATUS is the
 // most telling container reason (CrashLoopBackOff, ContainerCreating, Init:0/1), Terminating wins.
-import type { KubeObject } from "@testbed/apimachinery";
+
 import { ageSince } from "./age.js";
+import type { KubeObject } from "./kube-object.js";
 
 interface ContainerStatus {
   name: string;

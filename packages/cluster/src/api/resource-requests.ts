@@ -1,0 +1,143 @@
+// What the server does around the REST verbs for the real clients (kubectl, client-go, client-node):
+// content negotiation (Table or object, protobuf refused), watch streams, dryRun on a fork of the
+// store, the /scale subresource and the CRDs. The verbs themselves are resource-handlers.ts.
+import { ApiError, kindKey, parseSelector, SelectorError } from "@testbed/apimachinery";
+import type { Clock } from "@testbed/common";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { ObjectStore } from "../store/object-store.js";
+import { serveDefinitions } from "./custom-resource-definitions.js";
+import { deleteOptionsDryRun, isDryRun } from "./dry-run.js";
+import { parseFieldSelector } from "./field-selector.js";
+import { refuseProtobufBody } from "./media-types.js";
+import { handleResource } from "./resource-handlers.js";
+import type { ResourcePath } from "./resource-path.js";
+import { handleScale, isScalable } from "./scale.js";
+import { negotiate, parseIncludeObject, type Rendering, toTable } from "./table-printing.js";
+import { checkResourceVersion, isWatch, type WatchCache } from "./watch.js";
+
+export interface ResourceContext {
+  store: ObjectStore;
+  watches: WatchCache;
+  clock: Clock;
+  /** When the API server started: the CRDs' creationTimestamp. */
+  startedAt: string;
+}
+
+type Query = Record<string, string | string[] | undefined>;
+
+export function serveResource(
+  context: ResourceContext,
+  path: ResourcePath,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): unknown {
+  const query = request.query as Query;
+  refuseProtobufBody(request.headers["content-type"]);
+  const rendering = negotiate(request.headers.accept);
+  const fields = parseFieldSelector(path.info, single(query.fieldSelector));
+  if (request.method === "GET" && path.name === undefined && isWatch(single(query.watch))) {
+    return watch(context, path, query, rendering, reply, fields);
+  }
+  if (kindKey(path.info) === "apiextensions.k8s.io/CustomResourceDefinition") {
+    const body = serveDefinitions(request.method, path.name, context.startedAt, context.store.resourceVersion);
+    return reply.send(render(context, path, query, rendering, body));
+  }
+  const body = request.body as string | undefined;
+  const store =
+    isDryRun(query.dryRun) || deleteOptionsDryRun(request.method, body) ? context.store.fork() : context.store;
+  const contentType = request.headers["content-type"];
+  const result = isScalable(path)
+    ? handleScale(store, { method: request.method, path, body, contentType })
+    : handleResource(store, { method: request.method, path, query: flatten(query), body, contentType, fields });
+  const shown = request.method === "GET" ? render(context, path, query, rendering, result.body) : result.body;
+  return reply.code(result.status).send(shown);
+}
+
+function watch(
+  context: ResourceContext,
+  path: ResourcePath,
+  query: Query,
+  rendering: Rendering,
+  reply: FastifyReply,
+  fields: ReturnType<typeof parseFieldSelector>,
+): unknown {
+  const labels = labelSelector(single(query.labelSelector));
+  const timeout = single(query.timeoutSeconds);
+  const apiVersion = groupVersion(path);
+  const present = (object: Parameters<typeof toTable>[0][number]) => {
+    const served = { ...object, apiVersion };
+    if (rendering.as !== "table") return served;
+    return toTable([served], tableRequest(context, path, query, rendering.version));
+  };
+  checkResourceVersion(single(query.resourceVersion));
+  reply.hijack();
+  context.watches.serve(
+    {
+      path,
+      labels,
+      fields,
+      resourceVersion: single(query.resourceVersion),
+      timeoutSeconds: timeout === undefined || timeout === "" ? undefined : Math.max(0, Number(timeout) || 0),
+      allowBookmarks: single(query.allowWatchBookmarks) === "true",
+      sendInitialEvents: single(query.sendInitialEvents) === "true",
+      present,
+      bookmark: (resourceVersion, initialEventsEnd) => ({
+        kind: path.info.kind,
+        apiVersion,
+        metadata: {
+          resourceVersion,
+          ...(initialEventsEnd ? { annotations: { "k8s.io/initial-events-end": "true" } } : {}),
+        },
+      }),
+    },
+    reply.raw,
+    context.clock,
+  );
+  return reply;
+}
+
+/** A GET answer as the client asked for it: a Table, or the object/list itself. */
+function render(
+  context: ResourceContext,
+  path: ResourcePath,
+  query: Query,
+  rendering: Rendering,
+  body: unknown,
+): unknown {
+  if (rendering.as !== "table") return body;
+  const value = body as { items?: Parameters<typeof toTable>[0]; metadata?: Record<string, unknown> };
+  const request = tableRequest(context, path, query, rendering.version);
+  if (Array.isArray(value.items)) return toTable(value.items, { ...request, listMeta: value.metadata });
+  return toTable([body as Parameters<typeof toTable>[0][number]], request);
+}
+
+function tableRequest(context: ResourceContext, path: ResourcePath, query: Query, version: "v1" | "v1beta1") {
+  return {
+    info: path.info,
+    version,
+    includeObject: parseIncludeObject(single(query.includeObject)),
+    now: context.clock.now(),
+    objectApiVersion: groupVersion(path),
+  };
+}
+
+function labelSelector(text: string | undefined) {
+  try {
+    return parseSelector(text);
+  } catch (error) {
+    if (error instanceof SelectorError) throw new ApiError("BadRequest", error.message);
+    throw error;
+  }
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function flatten(query: Query): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(query).map(([key, value]) => [key, single(value)]));
+}
+
+function groupVersion(path: ResourcePath): string {
+  return path.info.group === "" ? path.version : `${path.info.group}/${path.version}`;
+}

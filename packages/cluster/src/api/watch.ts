@@ -1,0 +1,159 @@
+// `?watch=true`: a chunked stream of WatchEvents (one JSON object per line) from a resourceVersion
+// on, as the API server's watch cache serves it. The server keeps a window of recent store events
+// so a client that listed at version N sees every change after N; a version older than the window
+// gets the real server's ERROR event (410 Expired, "too old resource version"), after which
+// client-go relists. Bookmarks (allowWatchBookmarks) carry the store's version; sendInitialEvents
+// replays the current objects first and ends them with the `k8s.io/initial-events-end` bookmark.
+import type { ServerResponse } from "node:http";
+import { ApiError, type KubeObject, kindKey, type LabelSelector, matchesSelector } from "@testbed/apimachinery";
+import type { Clock, TimerHandle } from "@testbed/common";
+import type { ObjectStore, WatchEvent } from "../store/object-store.js";
+import { type FieldSelector, matchesFields } from "./field-selector.js";
+import type { ResourcePath } from "./resource-path.js";
+
+/** Events kept for watches that start from an older resourceVersion (the default window). */
+export const DEFAULT_WATCH_WINDOW = 20_000;
+/** The real server ends a watch after a random 30–60 min (--min-request-timeout 1800 s). */
+const DEFAULT_WATCH_SECONDS = 1800;
+/** How often a watch that allows bookmarks gets one (the watch cache's period is about a minute). */
+const BOOKMARK_PERIOD_MS = 60_000;
+
+interface Recorded {
+  revision: number;
+  event: WatchEvent;
+}
+
+export interface WatchRequest {
+  path: ResourcePath;
+  labels: LabelSelector;
+  fields: FieldSelector;
+  resourceVersion: string | undefined;
+  timeoutSeconds: number | undefined;
+  allowBookmarks: boolean;
+  sendInitialEvents: boolean;
+  /** The object as the client asked for it (the served apiVersion, or a Table). */
+  present(object: KubeObject): unknown;
+  /** The empty-ish object a BOOKMARK carries (kind and apiVersion, metadata.resourceVersion). */
+  bookmark(resourceVersion: string, initialEventsEnd: boolean): unknown;
+}
+
+/** The store's recent changes, for every watch of one API server. */
+export class WatchCache {
+  private readonly history: Recorded[] = [];
+  private oldest: number;
+  private readonly listeners = new Set<(recorded: Recorded) => void>();
+  private readonly unwatch: () => void;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly window = DEFAULT_WATCH_WINDOW,
+  ) {
+    this.oldest = Number(store.resourceVersion);
+    this.unwatch = store.watch((event) => this.record(event));
+  }
+
+  close(): void {
+    this.unwatch();
+    this.listeners.clear();
+  }
+
+  /** Stream matching events to the response until the client leaves or the timeout ends the watch. */
+  serve(request: WatchRequest, response: ServerResponse, clock: Clock): void {
+    const key = kindKey(request.path.info);
+    const matches = (object: KubeObject) =>
+      (request.path.namespace === undefined || object.metadata.namespace === request.path.namespace) &&
+      matchesSelector(request.labels, object.metadata.labels) &&
+      matchesFields(request.path.info, request.fields, object);
+    response.writeHead(200, {
+      "content-type": "application/json",
+      "cache-control": "no-cache, private",
+      "transfer-encoding": "chunked",
+    });
+    response.flushHeaders();
+    const send = (type: string, object: unknown) => response.write(`${JSON.stringify({ type, object })}\n`);
+    let last = this.startRevision(request, key, matches, send);
+    if (last === undefined) {
+      response.end();
+      return;
+    }
+    const listener = ({ revision, event }: Recorded) => {
+      if (revision <= (last as number) || event.key !== key || !matches(event.object)) return;
+      last = revision;
+      send(event.type, request.present(event.object));
+    };
+    this.listeners.add(listener);
+    const timers: TimerHandle[] = [];
+    const finish = () => {
+      this.listeners.delete(listener);
+      for (const timer of timers) clock.clearTimeout(timer);
+      if (!response.writableEnded) response.end();
+    };
+    const seconds = request.timeoutSeconds ?? DEFAULT_WATCH_SECONDS;
+    timers.push(clock.setTimeout(finish, seconds * 1000));
+    if (request.allowBookmarks) {
+      timers.push(
+        clock.setInterval(
+          () => send("BOOKMARK", request.bookmark(this.store.resourceVersion, false)),
+          BOOKMARK_PERIOD_MS,
+        ),
+      );
+    }
+    response.on("close", finish);
+  }
+
+  /**
+   * Send what happened before the watch starts: the current objects (no version, "0", or
+   * sendInitialEvents) or the recorded events after the given version. Undefined: the version was
+   * too old and the ERROR event has been sent.
+   */
+  private startRevision(
+    request: WatchRequest,
+    key: string,
+    matches: (object: KubeObject) => boolean,
+    send: (type: string, object: unknown) => void,
+  ): number | undefined {
+    const rv = request.resourceVersion;
+    if (rv === undefined || rv === "" || rv === "0" || request.sendInitialEvents) {
+      const current = Number(this.store.resourceVersion);
+      for (const object of this.store.peekList(key, { namespace: request.path.namespace })) {
+        if (matches(object)) send("ADDED", request.present(object));
+      }
+      if (request.sendInitialEvents && request.allowBookmarks) {
+        send("BOOKMARK", request.bookmark(String(current), true));
+      }
+      return current;
+    }
+    const from = Number(rv);
+    if (from < this.oldest) {
+      send("ERROR", new ApiError("Expired", `too old resource version: ${from} (${this.oldest})`).toStatus());
+      return undefined;
+    }
+    for (const { revision, event } of this.history) {
+      if (revision > from && event.key === key && matches(event.object))
+        send(event.type, request.present(event.object));
+    }
+    return Math.max(from, this.history.at(-1)?.revision ?? from);
+  }
+
+  private record(event: WatchEvent): void {
+    const recorded = { revision: Number(event.object.metadata.resourceVersion ?? 0), event };
+    this.history.push(recorded);
+    if (this.history.length > this.window) {
+      const dropped = this.history.splice(0, this.history.length - this.window);
+      this.oldest = dropped.at(-1)?.revision ?? this.oldest;
+    }
+    for (const listener of [...this.listeners]) listener(recorded);
+  }
+}
+
+/** Checked before the stream starts, so a bad version is a 400 Status rather than a broken stream. */
+export function checkResourceVersion(rv: string | undefined): void {
+  if (rv === undefined || rv === "") return;
+  const version = Number(rv);
+  if (!Number.isInteger(version) || version < 0) throw new ApiError("BadRequest", `invalid resource version: ${rv}`);
+}
+
+/** `watch=true` or `watch=1` (Go's strconv.ParseBool, as the real server's query decoding). */
+export function isWatch(value: string | undefined): boolean {
+  return value !== undefined && ["1", "t", "T", "true", "TRUE", "True"].includes(value);
+}
