@@ -53,6 +53,8 @@ export class ModelServer {
    */
   private readonly loadSeconds: number;
   private requestCounter = 0;
+  /** Generate requests in flight (vLLM's server_load_metrics, reported by /load). */
+  serverLoad = 0;
 
   constructor(
     readonly options: VllmSimOptions,

@@ -40,6 +40,13 @@ export interface VllmSimOptions {
   /** Modelled NIXL link between prefill and decode pods. */
   kvTransferBandwidthGBps: number;
   kvTransferLatencyMs: number;
+  /**
+   * The simulator's admin API (fault injection, forced metrics) listens here, apart from the OpenAI
+   * port so that no Service or gateway route reaches it; undefined = no admin API.
+   */
+  adminPort: number | undefined;
+  /** --enable-server-load-tracking: /load reports the requests in flight. */
+  enableServerLoadTracking: boolean;
   /** Largest request body accepted before answering 413. */
   maxRequestBodyBytes: number;
   /** Not flags: injected by the embedding program. */
@@ -80,6 +87,8 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   failureTypes: [],
   kvTransferBandwidthGBps: 1.5,
   kvTransferLatencyMs: 1,
+  adminPort: undefined,
+  enableServerLoadTracking: false,
   maxRequestBodyBytes: 32 * 1024 * 1024,
   clock: systemClock,
   log: stderrSink,

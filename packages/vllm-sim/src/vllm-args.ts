@@ -146,6 +146,19 @@ export const VLLM_SIM_FLAGS: readonly FlagSpec[] = [
     simOnly: true,
   },
   {
+    flag: "admin-port",
+    key: "adminPort",
+    kind: "int",
+    help: "admin API (faults, forced metrics) on this port; no Service exposes it",
+    simOnly: true,
+  },
+  {
+    flag: "enable-server-load-tracking",
+    key: "enableServerLoadTracking",
+    kind: "bool",
+    help: "/load reports the requests in flight",
+  },
+  {
     flag: "max-request-body-bytes",
     key: "maxRequestBodyBytes",
     kind: "int",

@@ -23,7 +23,11 @@ import { type GenerationRequest, parseGenerationRequest } from "./request-valida
  */
 export function generationHandler(server: ModelServer, kind: "chat" | "completion") {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const prepared = prepare(server, kind, request);
+    server.serverLoad += 1;
+    reply.raw.once("close", () => {
+      server.serverLoad -= 1;
+    });
+    const prepared = await prepare(server, kind, request);
     if (isOpenAiError(prepared)) return sendError(reply, prepared);
     const fault = server.faults.draw();
     if (fault) {
@@ -49,14 +53,18 @@ interface Prepared {
   input: GenerateInput;
 }
 
-function prepare(server: ModelServer, kind: "chat" | "completion", request: FastifyRequest): Prepared | OpenAiError {
+async function prepare(
+  server: ModelServer,
+  kind: "chat" | "completion",
+  request: FastifyRequest,
+): Promise<Prepared | OpenAiError> {
   const body = readJsonBody(request);
   if (isOpenAiError(body)) return body;
   const parsed = parseGenerationRequest(kind, body);
   if (isOpenAiError(parsed)) return parsed;
   if (parsed.model !== undefined && !server.servesModel(parsed.model)) return modelNotFound(parsed.model);
 
-  const { promptTokenIds, echoText } = tokenizePrompt(server, parsed);
+  const { promptTokenIds, echoText } = await tokenizePrompt(server, parsed);
   const maxModelLen = server.maxModelLen;
   if (promptTokenIds.length >= maxModelLen) return promptTooLong(maxModelLen, promptTokenIds.length);
   if (parsed.maxTokens !== undefined && parsed.maxTokens + promptTokenIds.length > maxModelLen) {
@@ -83,10 +91,10 @@ function prepare(server: ModelServer, kind: "chat" | "completion", request: Fast
   };
 }
 
-function tokenizePrompt(
+async function tokenizePrompt(
   server: ModelServer,
   request: GenerationRequest,
-): { promptTokenIds: number[]; echoText: string } {
+): Promise<{ promptTokenIds: number[]; echoText: string }> {
   const { tokenizer } = server;
   if (request.kind === "chat") {
     const prompt = renderChatML(request.messages, {
@@ -94,13 +102,13 @@ function tokenizePrompt(
       enableThinking: request.enableThinking,
     });
     const lastUser = [...request.messages].reverse().find((message) => message.role === "user");
-    return { promptTokenIds: tokenizer.encode(prompt), echoText: messageText(lastUser?.content) };
+    return { promptTokenIds: await tokenizer.encodeAsync(prompt), echoText: messageText(lastUser?.content) };
   }
   if (Array.isArray(request.prompt)) {
     return { promptTokenIds: request.prompt, echoText: tokenizer.decode(request.prompt, true) };
   }
   const text = request.prompt ?? "";
-  return { promptTokenIds: tokenizer.encode(text), echoText: text };
+  return { promptTokenIds: await tokenizer.encodeAsync(text), echoText: text };
 }
 
 /** An injected fault that answers before the engine sees the request; undefined lets it run. */

@@ -1,15 +1,24 @@
-// vLLM's error responses. The flat ErrorResponse shape of vLLM ≤ 0.10.0 — the one captured behind
-// Istio when the gateway dropped the body (GIE issue #934), matching the seed's 400 "Field required".
+// vLLM's error responses. vLLM 0.11 (protocol.py) answers ErrorResponse{error: ErrorInfo{message, type,
+// param, code}}; the flat {"object":"error",…} of vLLM ≤ 0.10.0 (the one captured behind Istio in GIE
+// issue #934) is gone since PR #22099 (0.10.1). The message texts are unchanged.
 import { pythonRepr, pythonTuple } from "./python-repr.js";
+
+/** vLLM's ErrorInfo: what an OpenAI client exposes as `APIError.error`. */
+export interface ErrorInfo {
+  message: string;
+  type: string;
+  param: string | null;
+  code: number;
+}
 
 /** An error answer: its HTTP status and vLLM's ErrorResponse body. */
 export interface OpenAiError {
   status: number;
-  body: { object: "error"; message: string; type: string; param: string | null; code: number };
+  body: { error: ErrorInfo };
 }
 
 export function openAiError(status: number, type: string, message: string, param: string | null = null): OpenAiError {
-  return { status, body: { object: "error", message, type, param, code: status } };
+  return { status, body: { error: { message, type, param, code: status } } };
 }
 
 /** One pydantic validation error, as FastAPI reports it. */
@@ -32,6 +41,13 @@ export function validationError(issues: readonly ValidationIssue[]): OpenAiError
 
 export const missingBody = (): OpenAiError =>
   validationError([{ type: "missing", loc: ["body"], msg: "Field required", input: null }]);
+
+/**
+ * api_server.py validate_json_request: RequestValidationError(errors=["Unsupported Media Type: Only
+ * 'application/json' is allowed"]), rendered as Python's str() of that list.
+ */
+export const unsupportedMediaType = (): OpenAiError =>
+  openAiError(400, "Bad Request", `[${pythonRepr("Unsupported Media Type: Only 'application/json' is allowed")}]`);
 
 export const invalidJson = (position: number, reason: string): OpenAiError =>
   validationError([

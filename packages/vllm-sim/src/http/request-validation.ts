@@ -26,6 +26,8 @@ export interface GenerationRequest {
 
 type Body = Record<string, unknown>;
 
+const COMPLETION_DEFAULT_MAX_TOKENS = 16;
+
 class FieldReader {
   readonly issues: ValidationIssue[] = [];
   constructor(private readonly body: Body) {}
@@ -112,10 +114,13 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: Body):
   const read = new FieldReader(body);
   const messages = kind === "chat" ? readMessages(read, body) : [];
   const prompt = kind === "completion" ? readPrompt(read, body) : undefined;
+  // CompletionRequest.max_tokens defaults to 16 (protocol.py, as OpenAI's legacy API); chat has no default.
   const maxTokens =
     kind === "chat"
       ? (read.integer("max_completion_tokens") ?? read.integer("max_tokens"))
-      : read.integer("max_tokens");
+      : "max_tokens" in body
+        ? read.integer("max_tokens")
+        : COMPLETION_DEFAULT_MAX_TOKENS;
   const streamOptions = read.object("stream_options");
   const templateKwargs = read.object("chat_template_kwargs");
   const request: GenerationRequest = {

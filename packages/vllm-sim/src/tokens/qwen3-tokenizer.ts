@@ -70,6 +70,33 @@ export class Qwen3Tokenizer {
     return ids;
   }
 
+  /**
+   * encode() without holding the event loop: the text is cut into slices of about `sliceChars`
+   * characters at pre-tokenizer boundaries (a space after a non-space character, where Qwen's
+   * split pattern always ends a piece, so the ids are the same), and the loop gets a turn between
+   * slices. vLLM tokenizes off its event loop too (AsyncMicrobatchTokenizer, a thread pool), so
+   * /health and other requests answer while a 1 MB prompt is tokenized. A run of more than
+   * `sliceChars` characters without such a boundary is cut anyway: BPE on one giant word is
+   * quadratic in the library, and the few merges lost at the cut change the count by a token or two.
+   */
+  async encodeAsync(text: string, sliceChars = 8192): Promise<number[]> {
+    if (text.length <= sliceChars) return this.encode(text);
+    const ids: number[] = [];
+    let start = 0;
+    while (start < text.length) {
+      const end = sliceEnd(text, start, sliceChars);
+      for (const id of this.encode(text.slice(start, end))) ids.push(id);
+      start = end;
+      if (start < text.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return ids;
+  }
+
+  /** The largest id the tokenizer knows (vLLM's tokenizer.max_token_id), added tokens included. */
+  get maxTokenId(): number {
+    return this.vocabSize - 1;
+  }
+
   /** The library's own (slow) encoder, kept to verify the fast path. */
   encodeWithLibrary(text: string): number[] {
     return this.loaded().library.encode(text);
@@ -123,6 +150,21 @@ export class Qwen3Tokenizer {
     for (const byte of this.utf8.encode(piece)) out += this.byteToUnicode[byte];
     return out;
   }
+}
+
+/**
+ * Where a slice starting at `start` ends: at most `size` characters on, before the last space that
+ * follows a non-space character (and is not part of a special token); the hard limit when there is none.
+ */
+function sliceEnd(text: string, start: number, size: number): number {
+  const limit = start + size;
+  if (limit >= text.length) return text.length;
+  for (let at = limit; at > start + size / 2; at--) {
+    if (text.charCodeAt(at) === 32 && !/\s/.test(text[at - 1] as string)) return at;
+  }
+  const previous = text.charCodeAt(limit - 1);
+  // Never split a UTF-16 surrogate pair.
+  return previous >= 0xd800 && previous <= 0xdbff ? limit + 1 : limit;
 }
 
 function vocabularyOf(library: LibraryTokenizer): Vocabulary {
