@@ -45,6 +45,14 @@ export interface VllmSimOptions {
    * port so that no Service or gateway route reaches it; undefined = no admin API.
    */
   adminPort: number | undefined;
+  /** --enable-auto-tool-choice: tool_choice "auto" is allowed (with --tool-call-parser). */
+  enableAutoToolChoice: boolean;
+  /** --tool-call-parser: the parser that turns model text into tool_calls (hermes for Qwen3). */
+  toolCallParser: string | undefined;
+  /** --trust-request-chat-template: a request may bring its own chat template. */
+  trustRequestChatTemplate: boolean;
+  /** --enable-force-include-usage: every stream ends with a usage chunk, as if include_usage were set. */
+  enableForceIncludeUsage: boolean;
   /** --enable-server-load-tracking: /load reports the requests in flight. */
   enableServerLoadTracking: boolean;
   /** Largest request body accepted before answering 413. */
@@ -88,6 +96,10 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   kvTransferBandwidthGBps: 1.5,
   kvTransferLatencyMs: 1,
   adminPort: undefined,
+  enableAutoToolChoice: false,
+  toolCallParser: undefined,
+  trustRequestChatTemplate: false,
+  enableForceIncludeUsage: false,
   enableServerLoadTracking: false,
   maxRequestBodyBytes: 32 * 1024 * 1024,
   clock: systemClock,

@@ -153,6 +153,25 @@ export const VLLM_SIM_FLAGS: readonly FlagSpec[] = [
     simOnly: true,
   },
   {
+    flag: "enable-auto-tool-choice",
+    key: "enableAutoToolChoice",
+    kind: "bool",
+    help: 'allow tool_choice "auto" (needs --tool-call-parser)',
+  },
+  { flag: "tool-call-parser", key: "toolCallParser", kind: "string", help: "tool call parser (hermes for Qwen3)" },
+  {
+    flag: "trust-request-chat-template",
+    key: "trustRequestChatTemplate",
+    kind: "bool",
+    help: "accept a chat template sent with the request",
+  },
+  {
+    flag: "enable-force-include-usage",
+    key: "enableForceIncludeUsage",
+    kind: "bool",
+    help: "usage chunk at the end of every stream",
+  },
+  {
     flag: "enable-server-load-tracking",
     key: "enableServerLoadTracking",
     kind: "bool",

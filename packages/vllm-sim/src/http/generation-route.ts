@@ -16,6 +16,8 @@ import {
 import { SERVER_HEADER, sendError } from "./replies.js";
 import { isOpenAiError, readJsonBody } from "./request-body.js";
 import { type GenerationRequest, parseGenerationRequest } from "./request-validation.js";
+import { samplingParamsComplaint } from "./sampling-params.js";
+import { outOfVocabularyId } from "./serving-routes.js";
 
 /**
  * POST /v1/chat/completions and /v1/completions: validate as vLLM does, tokenize, hand the request
@@ -64,12 +66,24 @@ async function prepare(
   if (isOpenAiError(parsed)) return parsed;
   if (parsed.model !== undefined && !server.servesModel(parsed.model)) return modelNotFound(parsed.model);
 
+  const refused = servingChecks(server, parsed);
+  if (refused) return refused;
+
   const { promptTokenIds, echoText } = await tokenizePrompt(server, parsed);
+  if (parsed.kind === "completion") {
+    if (promptTokenIds.length === 0) return badRequest("The decoder prompt cannot be empty");
+    const outOfVocabulary = outOfVocabularyId(server, promptTokenIds);
+    if (outOfVocabulary !== undefined) return badRequest(`Token id ${outOfVocabulary} is out of vocabulary`);
+  }
   const maxModelLen = server.maxModelLen;
   if (promptTokenIds.length >= maxModelLen) return promptTooLong(maxModelLen, promptTokenIds.length);
   if (parsed.maxTokens !== undefined && parsed.maxTokens + promptTokenIds.length > maxModelLen) {
     return maxTokensTooLarge(parsed.maxTokens, maxModelLen, promptTokenIds.length);
   }
+  const maxTokens = parsed.maxTokens ?? maxModelLen - promptTokenIds.length;
+  const samplingComplaint = samplingParamsComplaint({ ...parsed, maxTokens, stop: parsed.stop });
+  if (samplingComplaint) return badRequest(samplingComplaint);
+  if (parsed.n !== 1) return badRequest("The simulator generates one choice per request (n must be 1).", "n");
   const role = server.options.role;
   const remoteDecode = parsed.kvTransferParams?.do_remote_decode === true && role !== "decode";
   const remotePrefill = parsed.kvTransferParams?.do_remote_prefill === true && role !== "prefill";
@@ -79,7 +93,7 @@ async function prepare(
     input: {
       promptTokenIds,
       echoText,
-      maxTokens: parsed.maxTokens ?? maxModelLen - promptTokenIds.length,
+      maxTokens,
       ignoreEos: parsed.ignoreEos,
       minTokens: parsed.minTokens,
       stop: parsed.stop,
@@ -109,6 +123,21 @@ async function tokenizePrompt(
   }
   const text = request.prompt ?? "";
   return { promptTokenIds: await tokenizer.encodeAsync(text), echoText: text };
+}
+
+/** What serving_chat refuses before rendering the prompt (vLLM 0.11, OpenAIServingChat.create_chat_completion). */
+function servingChecks(server: ModelServer, request: GenerationRequest): OpenAiError | undefined {
+  if (request.kind !== "chat") return undefined;
+  const { options } = server;
+  if (request.toolChoice === "auto" && !(options.enableAutoToolChoice && options.toolCallParser !== undefined)) {
+    return badRequest('"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set');
+  }
+  if (request.requestChatTemplate && !options.trustRequestChatTemplate) {
+    return badRequest(
+      "Chat template is passed with request, but --trust-request-chat-template is not set. Refused request with untrusted chat template.",
+    );
+  }
+  return undefined;
 }
 
 /** An injected fault that answers before the engine sees the request; undefined lets it run. */

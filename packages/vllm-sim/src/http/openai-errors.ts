@@ -27,16 +27,38 @@ export interface ValidationIssue {
   loc: Array<string | number>;
   msg: string;
   input: unknown;
-  ctx?: Record<string, string>;
+  /** Python values rendered with repr(), or `{ raw }` for text already in Python's form (an exception). */
+  ctx?: Record<string, string | { raw: string }>;
+}
+
+/**
+ * The error a pydantic `mode="before"` model validator raising ValueError(message) leaves: type
+ * value_error at ('body',), the message prefixed with "Value error, ", the exception in ctx.
+ */
+export function valueError(message: string, input: unknown): ValidationIssue {
+  return {
+    type: "value_error",
+    loc: ["body"],
+    msg: `Value error, ${message}`,
+    input,
+    ctx: { error: { raw: `ValueError(${pythonRepr(message)})` } },
+  };
 }
 
 /** vLLM's RequestValidationError handler: 400, type "Bad Request", message = str(exc.errors()). */
 export function validationError(issues: readonly ValidationIssue[]): OpenAiError {
   const rendered = issues.map((issue) => {
-    const ctx = issue.ctx ? `, 'ctx': ${pythonRepr(issue.ctx)}` : "";
+    const ctx = issue.ctx ? `, 'ctx': ${ctxRepr(issue.ctx)}` : "";
     return `{'type': ${pythonRepr(issue.type)}, 'loc': ${pythonTuple(issue.loc)}, 'msg': ${pythonRepr(issue.msg)}, 'input': ${pythonRepr(issue.input)}${ctx}}`;
   });
   return openAiError(400, "Bad Request", `[${rendered.join(", ")}]`);
+}
+
+function ctxRepr(ctx: NonNullable<ValidationIssue["ctx"]>): string {
+  const entries = Object.entries(ctx).map(
+    ([key, value]) => `${pythonRepr(key)}: ${typeof value === "string" ? pythonRepr(value) : value.raw}`,
+  );
+  return `{${entries.join(", ")}}`;
 }
 
 export const missingBody = (): OpenAiError =>
@@ -48,6 +70,9 @@ export const missingBody = (): OpenAiError =>
  */
 export const unsupportedMediaType = (): OpenAiError =>
   openAiError(400, "Bad Request", `[${pythonRepr("Unsupported Media Type: Only 'application/json' is allowed")}]`);
+
+/** FastAPI's HTTPException for a body its JSON decoder failed on (other than a JSONDecodeError). */
+export const bodyParseError = (): OpenAiError => openAiError(400, "Bad Request", "There was an error parsing the body");
 
 export const invalidJson = (position: number, reason: string): OpenAiError =>
   validationError([

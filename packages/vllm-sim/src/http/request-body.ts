@@ -1,5 +1,13 @@
 import type { FastifyRequest } from "fastify";
-import { invalidJson, missingBody, type OpenAiError, unsupportedMediaType, validationError } from "./openai-errors.js";
+import { jsonNestingDepth, PYTHON_JSON_MAX_DEPTH } from "./json-depth.js";
+import {
+  bodyParseError,
+  invalidJson,
+  missingBody,
+  type OpenAiError,
+  unsupportedMediaType,
+  validationError,
+} from "./openai-errors.js";
 
 /**
  * Turns the raw request body into a JSON object the way FastAPI does before validation: no body at
@@ -15,6 +23,7 @@ export function readJsonBody(
   if (requireJsonMediaType && mediaType !== "application/json") return unsupportedMediaType();
   const raw = typeof request.body === "string" ? request.body : "";
   if (raw.trim() === "") return missingBody();
+  if (jsonNestingDepth(raw) >= PYTHON_JSON_MAX_DEPTH) return bodyParseError();
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
