@@ -53,6 +53,14 @@ export interface VllmSimOptions {
   trustRequestChatTemplate: boolean;
   /** --enable-force-include-usage: every stream ends with a usage chunk, as if include_usage were set. */
   enableForceIncludeUsage: boolean;
+  /** --enable-request-id-headers: responses carry X-Request-Id. */
+  enableRequestIdHeaders: boolean;
+  /** --enable-lora: LoRA adapters may be served; vllm:lora_requests_info is exported only then. */
+  enableLora: boolean;
+  /** --max-loras: adapters in one batch (vllm:lora_requests_info's max_lora). */
+  maxLoras: number;
+  /** --show-hidden-metrics-for-version: "0.10" shows the metrics 0.11 hides (vllm:gpu_cache_usage_perc). */
+  showHiddenMetricsForVersion: string | undefined;
   /** --enable-server-load-tracking: /load reports the requests in flight. */
   enableServerLoadTracking: boolean;
   /** Largest request body accepted before answering 413. */
@@ -100,6 +108,10 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   toolCallParser: undefined,
   trustRequestChatTemplate: false,
   enableForceIncludeUsage: false,
+  enableRequestIdHeaders: false,
+  enableLora: false,
+  maxLoras: 1,
+  showHiddenMetricsForVersion: undefined,
   enableServerLoadTracking: false,
   maxRequestBodyBytes: 32 * 1024 * 1024,
   clock: systemClock,

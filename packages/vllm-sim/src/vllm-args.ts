@@ -172,6 +172,25 @@ export const VLLM_SIM_FLAGS: readonly FlagSpec[] = [
     help: "usage chunk at the end of every stream",
   },
   {
+    flag: "enable-request-id-headers",
+    key: "enableRequestIdHeaders",
+    kind: "bool",
+    help: "X-Request-Id on every response",
+  },
+  {
+    flag: "enable-lora",
+    key: "enableLora",
+    kind: "bool",
+    help: "serve LoRA adapters (exports vllm:lora_requests_info)",
+  },
+  { flag: "max-loras", key: "maxLoras", kind: "int", help: "LoRA adapters per batch (1)" },
+  {
+    flag: "show-hidden-metrics-for-version",
+    key: "showHiddenMetricsForVersion",
+    kind: "string",
+    help: "0.10: also the metrics 0.11 hides (vllm:gpu_cache_usage_perc)",
+  },
+  {
     flag: "enable-server-load-tracking",
     key: "enableServerLoadTracking",
     kind: "bool",

@@ -31,6 +31,7 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
   await app.listen({ host: resolved.host, port: resolved.port });
   const scheme = https ? "https" : "http";
   const url = `${scheme}://${formatHost(resolved.host)}:${(app.server.address() as AddressInfo).port}`;
+  server.listeningOn(url);
   server.log.info("api_server.py:1912", `Starting vLLM API server 0 on ${url}`);
 
   let admin: FastifyInstance | undefined;

@@ -30,11 +30,24 @@ export function buildVllmApp(server: ModelServer, https?: HttpsMaterial): Fastif
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string", bodyLimit }, (_request, body, done) => done(null, body));
 
-  app.addHook("onRequest", async (request) => {
+  const clock = server.options.clock;
+  const startedAt = new WeakMap<object, number>();
+  app.addHook("onRequest", async (request, reply) => {
     requestStarted(request.raw.socket as Socket);
+    startedAt.set(request, clock.monotonicNow());
+    // --enable-request-id-headers (XRequestIdMiddleware): echo X-Request-Id, or a fresh uuid4 hex.
+    if (server.options.enableRequestIdHeaders) {
+      const sent = request.headers["x-request-id"];
+      reply.raw.setHeader("x-request-id", typeof sent === "string" && sent !== "" ? sent : server.randomUuid());
+    }
   });
   app.addHook("onResponse", async (request, reply) => {
     requestFinished(request.raw.socket as Socket);
+    const seconds = (clock.monotonicNow() - (startedAt.get(request) ?? clock.monotonicNow())) / 1000;
+    server.httpMetrics.observe(request.routeOptions.url, request.method, reply.statusCode, seconds, {
+      request: Number(request.headers["content-length"] ?? 0),
+      response: Number(reply.getHeader("content-length") ?? 0),
+    });
     logAccess(server, request, reply.statusCode);
   });
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, _request, reply) => {

@@ -38,7 +38,7 @@ export function generationHandler(server: ModelServer, kind: "chat" | "completio
     }
     const shape: ResponseShape = {
       kind,
-      id: server.nextRequestId(kind === "chat" ? "chatcmpl" : "cmpl"),
+      id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${baseRequestId(server, request, prepared.request)}`,
       created: Math.floor(server.options.clock.now() / 1000),
       model: prepared.request.model ?? (server.modelNames[0] as string),
       promptTokens: prepared.input.promptTokenIds.length,
@@ -48,6 +48,17 @@ export function generationHandler(server: ModelServer, kind: "chat" | "completio
     if (prepared.request.stream) return stream(server, prepared, shape, reply, cutAfter);
     return respondOnce(server, prepared, shape, reply, cutAfter);
   };
+}
+
+/**
+ * OpenAIServing._base_request_id: the X-Request-Id header, else (chat only) the body's request_id,
+ * else a fresh random_uuid().
+ */
+function baseRequestId(server: ModelServer, request: FastifyRequest, parsed: GenerationRequest): string {
+  const header = request.headers["x-request-id"];
+  if (typeof header === "string" && header !== "") return header;
+  if (parsed.kind === "chat" && parsed.requestId !== undefined) return parsed.requestId;
+  return server.randomUuid();
 }
 
 interface Prepared {
@@ -209,7 +220,8 @@ function stream(
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", server: SERVER_HEADER });
-  const writer = new ChunkWriter(shape, prepared.request.includeUsage, prepared.request.continuousUsageStats);
+  const usage = shouldIncludeUsage(prepared.request, server.options.enableForceIncludeUsage);
+  const writer = new ChunkWriter(shape, usage.includeUsage, usage.continuousUsage);
   raw.write(writer.opening());
   const listener: RequestListener = {
     onToken(engineRequest, _tokenId, text) {
@@ -229,6 +241,17 @@ function stream(
   const engineRequest = server.generate(shape.id, prepared.input, listener);
   abortWhenClientLeaves(server, reply, engineRequest);
   return reply;
+}
+
+/**
+ * vLLM's should_include_usage: stream_options.include_usage (true by default inside stream_options),
+ * or --enable-force-include-usage; per-chunk usage only together with it.
+ */
+function shouldIncludeUsage(request: GenerationRequest, force: boolean) {
+  const options = request.streamOptions;
+  if (!options) return { includeUsage: force, continuousUsage: false };
+  const includeUsage = options.includeUsage === true || force;
+  return { includeUsage, continuousUsage: includeUsage && options.continuousUsageStats };
 }
 
 /** A client that disconnects early aborts its request, freeing the KV blocks (vLLM does the same). */

@@ -13,8 +13,8 @@ export interface GenerationRequest {
   prompt: string | number[] | undefined;
   maxTokens: number | undefined;
   stream: boolean;
-  includeUsage: boolean;
-  continuousUsageStats: boolean;
+  /** stream_options as sent: include_usage defaults to true inside it (protocol.py StreamOptions). */
+  streamOptions: { includeUsage: boolean | undefined; continuousUsageStats: boolean } | undefined;
   stop: string[];
   stopTokenIds: number[];
   ignoreEos: boolean;
@@ -38,6 +38,8 @@ export interface GenerationRequest {
   tools: unknown[] | undefined;
   /** After check_tool_usage: "auto" when tools came without a tool_choice. */
   toolChoice: unknown;
+  /** ChatCompletionRequest.request_id: the response id when no X-Request-Id header is sent. */
+  requestId: string | undefined;
   /** A chat template sent with the request (refused without --trust-request-chat-template). */
   requestChatTemplate: boolean;
 }
@@ -163,8 +165,10 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: Body):
     prompt,
     maxTokens,
     stream: read.boolean("stream", false),
-    includeUsage: streamOptions?.include_usage === true,
-    continuousUsageStats: streamOptions?.continuous_usage_stats === true,
+    streamOptions: streamOptions && {
+      includeUsage: streamOptions.include_usage === null ? undefined : streamOptions.include_usage !== false,
+      continuousUsageStats: streamOptions.continuous_usage_stats === true,
+    },
     stop: read.stopStrings(),
     stopTokenIds: read.integerList("stop_token_ids"),
     ignoreEos: read.boolean("ignore_eos", false),
@@ -185,6 +189,7 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: Body):
     includeStopStrInOutput: read.boolean("include_stop_str_in_output", false),
     tools,
     toolChoice: body.tool_choice,
+    requestId: read.string("request_id"),
     requestChatTemplate:
       read.string("chat_template") !== undefined ||
       (templateKwargs?.chat_template !== undefined && templateKwargs?.chat_template !== null),

@@ -47,7 +47,10 @@ export interface VllmMetricsConfig {
   maxModelLen: number;
   /** Labels of vllm:cache_config_info (Python's str() of each CacheConfig field). */
   cacheConfig: Record<string, string>;
-  maxLoras: number;
+  /** --max-loras when --enable-lora is set; undefined: no LoRA config, no vllm:lora_requests_info. */
+  maxLoras: number | undefined;
+  /** --show-hidden-metrics-for-version=0.10: the deprecated vllm:gpu_cache_usage_perc too. */
+  showHiddenMetrics: boolean;
   /** Whose time vllm:lora_requests_info reports (vLLM sets it to the time it logs LoRA stats). */
   clock: Clock;
 }
@@ -92,6 +95,7 @@ export class VllmMetrics implements EngineObserver {
     const labelNames = ["model_name", "engine"] as const;
     const registers = [this.registry];
     const labels = this.labels;
+    const maxLoras = config.maxLoras;
     // Gauges are read from the engine when Prometheus scrapes, not pushed on every step.
     const addGauge = (name: string, help: string, read: () => number) =>
       new Gauge({
@@ -118,30 +122,35 @@ export class VllmMetrics implements EngineObserver {
       "KV-cache usage. 1 means 100 percent usage.",
       () => this.overrides.kvCacheUsagePerc ?? this.source.kvCacheUsage(),
     );
-    addGauge(
-      "vllm:gpu_cache_usage_perc",
-      "GPU KV-cache usage. 1 means 100 percent usage.DEPRECATED: Use vllm:kv_cache_usage_perc instead.",
-      () => this.overrides.kvCacheUsagePerc ?? this.source.kvCacheUsage(),
-    );
+    // Deprecated in 0.10 and hidden in 0.11 unless --show-hidden-metrics-for-version=0.10 (loggers.py).
+    if (config.showHiddenMetrics) {
+      addGauge(
+        "vllm:gpu_cache_usage_perc",
+        "GPU KV-cache usage. 1 means 100 percent usage.DEPRECATED: Use vllm:kv_cache_usage_perc instead.",
+        () => this.overrides.kvCacheUsagePerc ?? this.source.kvCacheUsage(),
+      );
+    }
     new Gauge({
       name: "vllm:cache_config_info",
       help: "Information of the LLMEngine CacheConfig",
       labelNames: [...Object.keys(config.cacheConfig), "engine"],
       registers,
     }).set({ ...config.cacheConfig, engine: "0" }, 1);
-    new Gauge({
-      name: "vllm:lora_requests_info",
-      help: "Running stats on lora requests.",
-      labelNames: ["max_lora", "waiting_lora_adapters", "running_lora_adapters"],
-      registers,
-      collect() {
-        // vLLM sets this gauge to the current time whenever it logs LoRA stats.
-        this.set(
-          { max_lora: String(config.maxLoras), waiting_lora_adapters: "", running_lora_adapters: "" },
-          config.clock.now() / 1000,
-        );
-      },
-    });
+    // Only with a LoRA config (--enable-lora), as loggers.py creates it.
+    if (config.maxLoras !== undefined)
+      new Gauge({
+        name: "vllm:lora_requests_info",
+        help: "Running stats on lora requests.",
+        labelNames: ["max_lora", "waiting_lora_adapters", "running_lora_adapters"],
+        registers,
+        collect() {
+          // vLLM sets this gauge to the current time whenever it logs LoRA stats.
+          this.set(
+            { max_lora: String(maxLoras), waiting_lora_adapters: "", running_lora_adapters: "" },
+            config.clock.now() / 1000,
+          );
+        },
+      });
 
     // Children are created at start-up, as prometheus_client does on .labels(), so every series
     // is exposed (at 0) before the first request — dashboards and rate() need them.
