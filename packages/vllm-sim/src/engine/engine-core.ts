@@ -123,7 +123,6 @@ export class EngineCore {
 
   private finishReasonAfter(request: EngineRequest, tokenId: number): FinishReason | undefined {
     const { spec } = request;
-    if (spec.remoteDecode) return "remote_decode";
     const minTokensMet = request.numOutputTokens >= (spec.minTokens ?? 0);
     const isEos = !spec.ignoreEos && Qwen3Tokenizer.EOS_TOKEN_IDS.includes(tokenId);
     if (minTokensMet && (isEos || spec.stopTokenIds?.includes(tokenId))) return "stop";

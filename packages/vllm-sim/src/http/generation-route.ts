@@ -98,7 +98,6 @@ async function prepare(
   const role = server.options.role;
   const remoteDecode = parsed.kvTransferParams?.do_remote_decode === true && role !== "decode";
   const remotePrefill = parsed.kvTransferParams?.do_remote_prefill === true && role !== "prefill";
-  if (remoteDecode && parsed.stream) return badRequest("Prefill does not support streaming");
   return {
     request: parsed,
     input: {

@@ -279,7 +279,7 @@ export class VllmMetrics implements EngineObserver {
   }
 
   onFinish(request: EngineRequest): void {
-    const reason = metricFinishReason(request.finishReason);
+    const reason = request.finishReason ?? "abort";
     this.success[reason].inc();
     const { times } = request;
     const finished = times.finished ?? times.arrival;
@@ -302,10 +302,4 @@ export class VllmMetrics implements EngineObserver {
   async exposition(): Promise<string> {
     return this.registry.metrics();
   }
-}
-
-/** A prefill pod's `remote_decode` finish is a length finish (max_tokens 1) in vLLM's counters. */
-function metricFinishReason(reason: FinishReason | undefined): "stop" | "length" | "abort" {
-  if (reason === "remote_decode") return "length";
-  return reason ?? "abort";
 }
