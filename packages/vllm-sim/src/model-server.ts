@@ -29,6 +29,7 @@ export interface GenerateInput {
   minTokens: number;
   stop: string[];
   stopTokenIds: number[];
+  includeStopStrInOutput: boolean;
   seed: number | undefined;
   remoteDecode: boolean;
   remotePrefill: boolean;
@@ -234,7 +235,8 @@ export class ModelServer {
       ignoreEos: input.ignoreEos,
       minTokens: input.minTokens,
       stopTokenIds: input.stopTokenIds,
-      detokenizer: new IncrementalDetokenizer(this.tokenizer, input.stop),
+      includeStopStrInOutput: input.includeStopStrInOutput,
+      detokenizer: new IncrementalDetokenizer(this.tokenizer, input.stop, input.includeStopStrInOutput),
       remoteDecode: input.remoteDecode,
       remotePrefill: input.remotePrefill,
       listener,

@@ -24,6 +24,8 @@ export interface EngineRequestSpec {
   ignoreEos: boolean;
   minTokens?: number | undefined;
   stopTokenIds?: readonly number[] | undefined;
+  /** include_stop_str_in_output: keep the stop string, or the stop token's text, in the output. */
+  includeStopStrInOutput?: boolean | undefined;
   detokenizer: IncrementalDetokenizer;
   /** Prefill pod side of P/D: stop after the first token and hand the KV over. */
   remoteDecode?: boolean | undefined;

@@ -108,6 +108,7 @@ async function prepare(
       minTokens: parsed.minTokens,
       stop: parsed.stop,
       stopTokenIds: parsed.stopTokenIds,
+      includeStopStrInOutput: parsed.includeStopStrInOutput,
       seed: parsed.seed,
       remoteDecode,
       remotePrefill,
