@@ -72,6 +72,13 @@ export const VLLM_SIM_FLAGS: readonly FlagSpec[] = [
   },
   { flag: "num-gpu-blocks-override", key: "numGpuBlocksOverride", kind: "int", help: "force the number of KV blocks" },
   {
+    flag: "kv-cache-size",
+    key: "numGpuBlocksOverride",
+    kind: "int",
+    help: "llm-d-inference-sim's name for --num-gpu-blocks-override",
+    simOnly: true,
+  },
+  {
     flag: "enable-prompt-tokens-details",
     key: "enablePromptTokensDetails",
     kind: "bool",
