@@ -104,6 +104,16 @@ describe("prefill/decode disaggregation through the routing sidecar", () => {
     expect(response.text.trimEnd().endsWith("data: [DONE]")).toBe(true);
   });
 
+  it("takes the first of several x-prefiller-host-port values and keeps the client's x-request-id", async () => {
+    const prefillHostPort = prefill.url.replace("https://", "");
+    const response = await chat(decode.podUrl, question, {
+      "x-prefiller-host-port": `${prefillHostPort}, 127.0.0.1:1`,
+      "x-request-id": "pd-trace-1",
+    });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text).id).toBe("chatcmpl-pd-trace-1");
+  });
+
   it("passes the prefill pod's failure status back without a body", async () => {
     const response = await chat(
       decode.podUrl,
