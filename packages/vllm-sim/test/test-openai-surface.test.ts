@@ -77,6 +77,25 @@ describe("vLLM 0.11.2 defaults and endpoints", () => {
     expect(completion.choices[0]?.finish_reason).toBe("length");
   });
 
+  it("/v1/responses answers a Response the official client reads (non-streaming)", async () => {
+    const response = await client.responses.create({
+      model: "Qwen/Qwen3-0.6B",
+      instructions: "Be brief.",
+      input: "Hi",
+      max_output_tokens: 4,
+      ignore_eos: true,
+    } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    expect(response.object).toBe("response");
+    expect(response.id).toMatch(/^resp_[0-9a-f]{32}$/);
+    expect(response.status).toBe("incomplete");
+    expect(response.usage).toMatchObject({ output_tokens: 4 });
+    expect(response.output_text.length).toBeGreaterThan(0);
+    const missing = await apiError(client.responses.create({ model: "Qwen/Qwen3-0.6B" } as never));
+    expect((missing.error as { message: string }).message).toContain(
+      "'loc': ('body', 'input'), 'msg': 'Field required'",
+    );
+  });
+
   it("/version says 0.11.2", async () => {
     expect(await (await fetch(`${pod.url}/version`)).json()).toEqual({ version: "0.11.2" });
   });

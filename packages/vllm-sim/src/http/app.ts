@@ -6,6 +6,7 @@ import { generationHandler } from "./generation-route.js";
 import { registerModelRoutes } from "./model-routes.js";
 import { openAiError, payloadTooLarge } from "./openai-errors.js";
 import { SERVER_HEADER, sendError } from "./replies.js";
+import { responsesHandler } from "./responses-route.js";
 import { RouteTable } from "./route-table.js";
 import { registerServingRoutes } from "./serving-routes.js";
 import { requestFinished, requestStarted, uvicornClientError } from "./uvicorn-client-error.js";
@@ -73,6 +74,7 @@ export function buildVllmApp(server: ModelServer, https?: HttpsMaterial): Fastif
 
   app.post("/v1/chat/completions", generationHandler(server, "chat"));
   app.post("/v1/completions", generationHandler(server, "completion"));
+  app.post("/v1/responses", responsesHandler(server));
   registerModelRoutes(app, server);
   registerServingRoutes(app, server);
   return app;

@@ -61,7 +61,7 @@ function baseRequestId(server: ModelServer, request: FastifyRequest, parsed: Gen
   return server.randomUuid();
 }
 
-interface Prepared {
+export interface Prepared {
   request: GenerationRequest;
   input: GenerateInput;
 }
@@ -73,6 +73,15 @@ async function prepare(
 ): Promise<Prepared | OpenAiError> {
   const body = readJsonBody(request);
   if (isOpenAiError(body)) return body;
+  return prepareBody(server, kind, body);
+}
+
+/** Validate a parsed body as vLLM does, tokenize it, and build the engine's input. */
+export async function prepareBody(
+  server: ModelServer,
+  kind: "chat" | "completion",
+  body: Record<string, unknown>,
+): Promise<Prepared | OpenAiError> {
   const parsed = parseGenerationRequest(kind, body);
   if (isOpenAiError(parsed)) return parsed;
   if (parsed.model !== undefined && !server.servesModel(parsed.model)) return modelNotFound(parsed.model);
