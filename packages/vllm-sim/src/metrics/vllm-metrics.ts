@@ -1,7 +1,7 @@
 import type { Clock } from "@testbed/common";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { EngineObserver } from "../engine/engine-observer.js";
-import type { EngineRequest, FinishReason } from "../engine/engine-request.js";
+import type { EngineRequest } from "../engine/engine-request.js";
 
 const TTFT_BUCKETS = [
   0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0,
