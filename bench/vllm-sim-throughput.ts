@@ -1,5 +1,5 @@
 import autocannon from "autocannon";
-import { Pool } from "undici";
+import { Pool, request } from "undici";
 import { type ChildServer, startChildServer } from "./child-server.js";
 
 /**
@@ -8,7 +8,8 @@ import { type ChildServer, startChildServer } from "./child-server.js";
  *   1. completed non-streaming requests/s (≈128-token prompt, 16 output tokens, 64 in flight)
  *   2. streamed tokens/s delivered to clients (64 streams of 256 tokens)
  *   3. RSS with 1,000 streams in flight (time scale 1, so they stay open)
- * Targets (issue 2): ≥ 3,000 req/s and ≥ 50,000 streamed tokens/s.
+ *   4. /health latency (p99, max) while the same pod tokenizes a 1 MB prompt (words, then one 1 MB word)
+ * Targets (issue 2): ≥ 3,000 req/s and ≥ 50,000 streamed tokens/s; issue 19: /health p99 < 50 ms.
  */
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
@@ -93,3 +94,45 @@ console.log(
   `RSS: vllm-sim idle ${mib(idle)}, with 1,000 streams in flight ${mib(busy)} (+${mib(busy - idle)}); ` +
     `bare fastify idle ${mib(baselineIdle)}`,
 );
+
+/** /health round trips, one after another, for as long as a 1 MB prompt is being handled by the same pod. */
+async function healthDuringBigPrompt(server: ChildServer, content: string) {
+  const body = JSON.stringify({ model: "Qwen/Qwen3-0.6B", messages: [{ role: "user", content }], max_tokens: 1 });
+  const started = performance.now();
+  let done = false;
+  let status = 0;
+  const big = request(`${server.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  }).then(async (response) => {
+    status = response.statusCode;
+    await response.body.dump();
+    done = true;
+  });
+  const latencies: number[] = [];
+  while (!done) {
+    const sent = performance.now();
+    const response = await request(`${server.url}/health`);
+    await response.body.dump();
+    latencies.push(performance.now() - sent);
+  }
+  await big;
+  latencies.sort((a, b) => a - b);
+  const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? 0;
+  return { p99, max: latencies.at(-1) ?? 0, count: latencies.length, ms: performance.now() - started, status };
+}
+
+const tokenizing = await startChildServer("vllm-sim-server.ts");
+for (const [label, content] of [
+  ["1 MB of words", "The quick brown fox jumps over the lazy dog. ".repeat(23_302)],
+  ["one 1 MB word", "x".repeat(1 << 20)],
+] as const) {
+  await healthDuringBigPrompt(tokenizing, content.slice(0, 4096)); // warm-up: tokenizer and JIT
+  const result = await healthDuringBigPrompt(tokenizing, content);
+  console.log(
+    `/health while a ${label} prompt is tokenized (${result.ms.toFixed(0)} ms, answered ${result.status}): ` +
+      `p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms over ${result.count} probes; target p99 < 50 ms`,
+  );
+}
+await tokenizing.stop();

@@ -68,26 +68,28 @@ describe("prefill/decode disaggregation through the routing sidecar", () => {
     expect((await metric(prefill, "vllm:generation_tokens_total")) - generatedBefore).toBe(1);
   });
 
-  it("the prefill pod answers the sidecar's request with finish_reason remote_decode and kv_transfer_params", async () => {
+  it("the prefill pod answers the sidecar's request with finish_reason length and kv_transfer_params (NixlConnector)", async () => {
     const response = await chat(prefill.url, {
       ...question,
       max_tokens: 1,
       kv_transfer_params: { do_remote_decode: true, do_remote_prefill: false },
     });
     const body = JSON.parse(response.text);
-    expect(body.choices[0].finish_reason).toBe("remote_decode");
+    expect(body.choices[0].finish_reason).toBe("length");
     expect(body.kv_transfer_params).toMatchObject({ do_remote_decode: false, do_remote_prefill: true, tp_size: 1 });
     expect(body.kv_transfer_params.remote_block_ids.length).toBeGreaterThan(0);
   });
 
-  it("a prefill pod refuses to stream a remote-decode request", async () => {
+  it("a prefill pod streams a remote-decode request as vLLM does (no refusal)", async () => {
     const response = await chat(prefill.url, {
       ...question,
+      max_tokens: 1,
       stream: true,
       kv_transfer_params: { do_remote_decode: true },
     });
-    expect(response.status).toBe(400);
-    expect(JSON.parse(response.text).message).toBe("Prefill does not support streaming");
+    expect(response.status).toBe(200);
+    expect(response.text).toContain('"finish_reason":"length"');
+    expect(response.text).toContain("data: [DONE]");
   });
 
   it("streams the decode through the sidecar after a remote prefill", async () => {
@@ -100,6 +102,16 @@ describe("prefill/decode disaggregation through the routing sidecar", () => {
     expect(response.status).toBe(200);
     expect(response.text).toContain('"completion_tokens":8');
     expect(response.text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  it("takes the first of several x-prefiller-host-port values and keeps the client's x-request-id", async () => {
+    const prefillHostPort = prefill.url.replace("https://", "");
+    const response = await chat(decode.podUrl, question, {
+      "x-prefiller-host-port": `${prefillHostPort}, 127.0.0.1:1`,
+      "x-request-id": "pd-trace-1",
+    });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text).id).toBe("chatcmpl-pd-trace-1");
   });
 
   it("passes the prefill pod's failure status back without a body", async () => {

@@ -9,7 +9,7 @@ let chatUrl = "";
 let target: PodTarget;
 
 beforeAll(async () => {
-  pod = await startVllmSim({ port: 0, timeScale: 0, log: silentSink, enablePrefixCaching: true });
+  pod = await startVllmSim({ port: 0, adminPort: 0, timeScale: 0, log: silentSink, enablePrefixCaching: true });
   chatUrl = `${pod.url}/v1/chat/completions`;
   target = { pod: "vllm-0", role: "decode", url: pod.url };
 });
@@ -21,7 +21,7 @@ const random: Workload = { type: "random", promptTokens: 64, outputTokens: 6 };
 
 describe("runLoad against a vllm-sim pod", () => {
   it("a stream the pod cuts mid-answer keeps its 200 and says where it stopped", async () => {
-    const armed = await fetch(`${pod.url}/admin/faults`, {
+    const armed = await fetch(`${pod.adminUrl}/admin/faults`, {
       method: "PUT",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ next: { count: 1, type: "stream_abort" }, abortAfterTokens: 2 }),

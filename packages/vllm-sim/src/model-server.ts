@@ -1,4 +1,4 @@
-import { mixSeeds } from "@testbed/common";
+import { hashString, mixSeeds } from "@testbed/common";
 import { compositeObserver } from "./engine/composite-observer.js";
 import { EngineCore } from "./engine/engine-core.js";
 import type { EngineRequest, RequestListener } from "./engine/engine-request.js";
@@ -10,6 +10,7 @@ import { findModelArchitecture, MODEL_ARCHITECTURES, type ModelArchitecture } fr
 import { KvBlockPool } from "./kv/kv-block-pool.js";
 import { KvCacheManager } from "./kv/kv-cache-manager.js";
 import { EngineStatsLogger } from "./metrics/engine-stats-logger.js";
+import { HttpMetrics } from "./metrics/http-metrics.js";
 import { VllmMetrics } from "./metrics/vllm-metrics.js";
 import { servedModelNames, type VllmSimOptions } from "./options.js";
 import { IncrementalDetokenizer } from "./tokens/incremental-detokenizer.js";
@@ -28,6 +29,7 @@ export interface GenerateInput {
   minTokens: number;
   stop: string[];
   stopTokenIds: number[];
+  includeStopStrInOutput: boolean;
   seed: number | undefined;
   remoteDecode: boolean;
   remotePrefill: boolean;
@@ -43,6 +45,7 @@ export class ModelServer {
   readonly tokenizer: Qwen3Tokenizer;
   readonly engine: EngineCore;
   readonly metrics: VllmMetrics;
+  readonly httpMetrics: HttpMetrics;
   readonly faults: FaultInjector;
   readonly log: VllmLogger;
   private readonly planner: ResponsePlanner;
@@ -53,6 +56,9 @@ export class ModelServer {
    */
   private readonly loadSeconds: number;
   private requestCounter = 0;
+  private idSeed: number;
+  /** Generate requests in flight (vLLM's server_load_metrics, reported by /load). */
+  serverLoad = 0;
 
   constructor(
     readonly options: VllmSimOptions,
@@ -61,6 +67,7 @@ export class ModelServer {
     readonly sizing: KvSizing,
   ) {
     this.modelNames = servedModelNames(options);
+    this.idSeed = mixSeeds(options.seed, hashString(`${options.host}:${options.port}`));
     this.maxModelLen = options.maxModelLen ?? architecture.maxPositionEmbeddings;
     this.log = new VllmLogger(options.log, () => options.clock.now());
     const loadStart = options.clock.monotonicNow();
@@ -77,9 +84,11 @@ export class ModelServer {
       modelName: this.modelNames[0] as string,
       maxModelLen: this.maxModelLen,
       cacheConfig: this.cacheConfigLabels(),
-      maxLoras: 1,
+      maxLoras: options.enableLora ? options.maxLoras : undefined,
+      showHiddenMetrics: options.showHiddenMetricsForVersion === "0.10",
       clock: options.clock,
     });
+    this.httpMetrics = new HttpMetrics(this.metrics.registry, options.clock);
     const pool = new KvBlockPool(sizing.numGpuBlocks);
     const kv = new KvCacheManager(pool, options.blockSize, options.enablePrefixCaching);
     const timing = new StepTimingModel({
@@ -190,11 +199,24 @@ export class ModelServer {
     return this.modelNames.includes(name);
   }
 
-  /** A request id in vLLM's style (`chatcmpl-<32 hex>`), deterministic for the pod's seed. */
-  nextRequestId(prefix: string): string {
+  /**
+   * A fresh id in the form of vLLM's random_uuid() (uuid4().hex, 32 hex digits): deterministic for
+   * the pod's seed and address, so pods sharing a seed still never hand out the same ids.
+   */
+  randomUuid(): string {
     const n = ++this.requestCounter;
-    const hex = [1, 2, 3, 4].map((lane) => mixSeeds(this.options.seed, n, lane).toString(16).padStart(8, "0"));
-    return `${prefix}-${hex.join("")}`;
+    const hex = [1, 2, 3, 4].map((lane) => mixSeeds(this.idSeed, n, lane).toString(16).padStart(8, "0"));
+    return hex.join("");
+  }
+
+  /** A request id in vLLM's style (`chatcmpl-<32 hex>`). */
+  nextRequestId(prefix: string): string {
+    return `${prefix}-${this.randomUuid()}`;
+  }
+
+  /** Where the pod listens, once it does: mixed into its ids. */
+  listeningOn(address: string): void {
+    this.idSeed = mixSeeds(this.options.seed, hashString(address));
   }
 
   generate(id: string, input: GenerateInput, listener: RequestListener): EngineRequest {
@@ -213,7 +235,8 @@ export class ModelServer {
       ignoreEos: input.ignoreEos,
       minTokens: input.minTokens,
       stopTokenIds: input.stopTokenIds,
-      detokenizer: new IncrementalDetokenizer(this.tokenizer, input.stop),
+      includeStopStrInOutput: input.includeStopStrInOutput,
+      detokenizer: new IncrementalDetokenizer(this.tokenizer, input.stop, input.includeStopStrInOutput),
       remoteDecode: input.remoteDecode,
       remotePrefill: input.remotePrefill,
       listener,

@@ -40,6 +40,29 @@ export interface VllmSimOptions {
   /** Modelled NIXL link between prefill and decode pods. */
   kvTransferBandwidthGBps: number;
   kvTransferLatencyMs: number;
+  /**
+   * The simulator's admin API (fault injection, forced metrics) listens here, apart from the OpenAI
+   * port so that no Service or gateway route reaches it; undefined = no admin API.
+   */
+  adminPort: number | undefined;
+  /** --enable-auto-tool-choice: tool_choice "auto" is allowed (with --tool-call-parser). */
+  enableAutoToolChoice: boolean;
+  /** --tool-call-parser: the parser that turns model text into tool_calls (hermes for Qwen3). */
+  toolCallParser: string | undefined;
+  /** --trust-request-chat-template: a request may bring its own chat template. */
+  trustRequestChatTemplate: boolean;
+  /** --enable-force-include-usage: every stream ends with a usage chunk, as if include_usage were set. */
+  enableForceIncludeUsage: boolean;
+  /** --enable-request-id-headers: responses carry X-Request-Id. */
+  enableRequestIdHeaders: boolean;
+  /** --enable-lora: LoRA adapters may be served; vllm:lora_requests_info is exported only then. */
+  enableLora: boolean;
+  /** --max-loras: adapters in one batch (vllm:lora_requests_info's max_lora). */
+  maxLoras: number;
+  /** --show-hidden-metrics-for-version: "0.10" shows the metrics 0.11 hides (vllm:gpu_cache_usage_perc). */
+  showHiddenMetricsForVersion: string | undefined;
+  /** --enable-server-load-tracking: /load reports the requests in flight. */
+  enableServerLoadTracking: boolean;
   /** Largest request body accepted before answering 413. */
   maxRequestBodyBytes: number;
   /** Not flags: injected by the embedding program. */
@@ -80,6 +103,16 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   failureTypes: [],
   kvTransferBandwidthGBps: 1.5,
   kvTransferLatencyMs: 1,
+  adminPort: undefined,
+  enableAutoToolChoice: false,
+  toolCallParser: undefined,
+  trustRequestChatTemplate: false,
+  enableForceIncludeUsage: false,
+  enableRequestIdHeaders: false,
+  enableLora: false,
+  maxLoras: 1,
+  showHiddenMetricsForVersion: undefined,
+  enableServerLoadTracking: false,
   maxRequestBodyBytes: 32 * 1024 * 1024,
   clock: systemClock,
   log: stderrSink,

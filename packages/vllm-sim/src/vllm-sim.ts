@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
+import { buildAdminApp } from "./http/admin-routes.js";
 import { buildVllmApp, type HttpsMaterial } from "./http/app.js";
 import { ModelServer } from "./model-server.js";
 import { resolveOptions, type VllmSimOptions } from "./options.js";
@@ -13,6 +14,8 @@ export interface VllmSimHandle {
   sidecarUrl: string | undefined;
   /** The pod's front door: the sidecar when there is one, else vLLM itself. */
   podUrl: string;
+  /** The simulator's admin API (faults, forced metrics), when `adminPort` is set: plain HTTP, never behind a Service. */
+  adminUrl: string | undefined;
   server: ModelServer;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -28,7 +31,16 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
   await app.listen({ host: resolved.host, port: resolved.port });
   const scheme = https ? "https" : "http";
   const url = `${scheme}://${formatHost(resolved.host)}:${(app.server.address() as AddressInfo).port}`;
+  server.listeningOn(url);
   server.log.info("api_server.py:1912", `Starting vLLM API server 0 on ${url}`);
+
+  let admin: FastifyInstance | undefined;
+  let adminUrl: string | undefined;
+  if (resolved.adminPort !== undefined) {
+    admin = buildAdminApp(server);
+    await admin.listen({ host: resolved.host, port: resolved.adminPort });
+    adminUrl = `http://${formatHost(resolved.host)}:${(admin.server.address() as AddressInfo).port}`;
+  }
 
   let sidecar: RoutingSidecar | undefined;
   if (resolved.sidecarPort !== undefined) {
@@ -46,10 +58,12 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
     url,
     sidecarUrl: sidecar?.url,
     podUrl: sidecar?.url ?? url,
+    adminUrl,
     server,
     app,
     async close() {
       await sidecar?.close();
+      await admin?.close();
       await app.close();
       server.close();
     },

@@ -1,5 +1,6 @@
 import { LogBuffer, silentSink } from "@testbed/common";
 import type { FastifyInstance } from "fastify";
+import { buildAdminApp } from "../src/http/admin-routes.js";
 import { buildVllmApp } from "../src/http/app.js";
 import { ModelServer } from "../src/model-server.js";
 import { resolveOptions, type VllmSimOptions } from "../src/options.js";
@@ -12,6 +13,16 @@ export function testServer(overrides: Partial<VllmSimOptions> = {}): ModelServer
 export function testApp(overrides: Partial<VllmSimOptions> = {}): { server: ModelServer; app: FastifyInstance } {
   const server = testServer(overrides);
   return { server, app: buildVllmApp(server) };
+}
+
+/** A pod's OpenAI app and its admin app (the admin port), sharing one server. */
+export function testAppWithAdmin(overrides: Partial<VllmSimOptions> = {}): {
+  server: ModelServer;
+  app: FastifyInstance;
+  admin: FastifyInstance;
+} {
+  const server = testServer(overrides);
+  return { server, app: buildVllmApp(server), admin: buildAdminApp(server) };
 }
 
 export function postJson(app: FastifyInstance, url: string, body: unknown) {

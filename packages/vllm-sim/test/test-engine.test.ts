@@ -117,13 +117,13 @@ describe("engine core", () => {
     expect(ttft).toBeLessThan(localPrefill);
   });
 
-  it("a prefill-side request stops after its first token with reason remote_decode", async () => {
+  it("a prefill-side request (max_tokens 1 from the sidecar) finishes with length, as vLLM's NixlConnector does", async () => {
     const { engine } = testEngine();
-    const { spec: s, record } = spec("prefill", promptOf(64), 50, { remoteDecode: true });
+    const { spec: s, record } = spec("prefill", promptOf(64), 1, { remoteDecode: true });
     const request = engine.add(s);
     await until(() => record.finished);
     expect(record.tokens).toHaveLength(1);
-    expect(request.finishReason).toBe("remote_decode");
+    expect(request.finishReason).toBe("length");
   });
 });
 

@@ -6,21 +6,26 @@ afterAll(() => app.close());
 
 describe("vLLM error shapes", () => {
   it("answers a POST without a body with 400 and pydantic's 'Field required' on ('body',) — Bug 1's symptom", async () => {
-    const response = await app.inject({ method: "POST", url: "/v1/chat/completions" });
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/chat/completions",
+      headers: { "content-type": "application/json" },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({
-      object: "error",
-      message: "[{'type': 'missing', 'loc': ('body',), 'msg': 'Field required', 'input': None}]",
-      type: "Bad Request",
-      param: null,
-      code: 400,
+      error: {
+        message: "[{'type': 'missing', 'loc': ('body',), 'msg': 'Field required', 'input': None}]",
+        type: "Bad Request",
+        param: null,
+        code: 400,
+      },
     });
   });
 
   it("answers broken JSON with 400 json_invalid", async () => {
     const response = await postJson(app, "/v1/chat/completions", '{"model": "x",');
     expect(response.statusCode).toBe(400);
-    expect(response.json().message).toMatch(
+    expect(response.json().error.message).toMatch(
       /^\[\{'type': 'json_invalid', 'loc': \('body', \d+\), 'msg': 'JSON decode error'/,
     );
   });
@@ -28,7 +33,7 @@ describe("vLLM error shapes", () => {
   it("names a missing messages field at ('body', 'messages') with the body as input", async () => {
     const response = await postJson(app, "/v1/chat/completions", { model: "Qwen/Qwen3-0.6B" });
     expect(response.statusCode).toBe(400);
-    expect(response.json().message).toBe(
+    expect(response.json().error.message).toBe(
       "[{'type': 'missing', 'loc': ('body', 'messages'), 'msg': 'Field required', 'input': {'model': 'Qwen/Qwen3-0.6B'}}]",
     );
   });
@@ -36,7 +41,7 @@ describe("vLLM error shapes", () => {
   it("reports wrongly typed fields the way pydantic does", async () => {
     const response = await postJson(app, "/v1/chat/completions", { ...hi, max_tokens: "lots", stream: "yes" });
     expect(response.statusCode).toBe(400);
-    const message = response.json().message as string;
+    const message = response.json().error.message as string;
     expect(message).toContain(
       "{'type': 'int_parsing', 'loc': ('body', 'max_tokens'), 'msg': 'Input should be a valid integer, unable to parse string as an integer', 'input': 'lots'}",
     );
@@ -47,11 +52,7 @@ describe("vLLM error shapes", () => {
     const response = await postJson(app, "/v1/chat/completions", { ...hi, model: "qwen3-0-6b" });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({
-      object: "error",
-      message: "The model `qwen3-0-6b` does not exist.",
-      type: "NotFoundError",
-      param: "model",
-      code: 404,
+      error: { message: "The model `qwen3-0-6b` does not exist.", type: "NotFoundError", param: "model", code: 404 },
     });
   });
 
@@ -59,8 +60,8 @@ describe("vLLM error shapes", () => {
     const prompt = "word ".repeat(1100);
     const response = await postJson(app, "/v1/completions", { model: "Qwen/Qwen3-0.6B", prompt });
     expect(response.statusCode).toBe(400);
-    expect(response.json().type).toBe("BadRequestError");
-    expect(response.json().message).toMatch(
+    expect(response.json().error.type).toBe("BadRequestError");
+    expect(response.json().error.message).toMatch(
       /^This model's maximum context length is 1024 tokens\. However, your request has \d+ input tokens\. Please reduce the length of the input messages\.$/,
     );
   });
@@ -68,7 +69,7 @@ describe("vLLM error shapes", () => {
   it("refuses max_tokens that would overflow the context", async () => {
     const response = await postJson(app, "/v1/chat/completions", { ...hi, max_tokens: 1020 });
     expect(response.statusCode).toBe(400);
-    expect(response.json().message).toBe(
+    expect(response.json().error.message).toBe(
       "'max_tokens' or 'max_completion_tokens' is too large: 1020. This model's maximum context length is 1024 tokens and your request has 9 input tokens (1020 > 1024 - 9).",
     );
   });
@@ -76,7 +77,7 @@ describe("vLLM error shapes", () => {
   it("answers a body over the limit with 413", async () => {
     const response = await postJson(app, "/v1/chat/completions", { ...hi, padding: "x".repeat(70 * 1024) });
     expect(response.statusCode).toBe(413);
-    expect(response.json()).toMatchObject({ object: "error", code: 413 });
+    expect(response.json()).toMatchObject({ error: { code: 413 } });
   });
 
   it("answers unknown paths as FastAPI does", async () => {

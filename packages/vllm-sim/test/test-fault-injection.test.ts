@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { hi, postJson, testApp } from "./server-harness.js";
+import { hi, postJson, testApp, testAppWithAdmin } from "./server-harness.js";
 
 describe("fault injection and metric steering (admin API)", () => {
-  const { app } = testApp();
-  afterAll(() => app.close());
-  const put = (url: string, body: unknown) => app.inject({ method: "PUT", url, payload: body as object });
+  const { app, admin } = testAppWithAdmin();
+  afterAll(() => Promise.all([app.close(), admin.close()]));
+  const put = (url: string, body: unknown) => admin.inject({ method: "PUT", url, payload: body as object });
 
   it("fails exactly the next N requests with the chosen error, then recovers", async () => {
     await put("/admin/faults", { next: { count: 2, type: "rate_limit" } });
@@ -12,7 +12,7 @@ describe("fault injection and metric steering (admin API)", () => {
     for (let i = 0; i < 4; i++)
       statuses.push((await postJson(app, "/v1/chat/completions", { ...hi, max_tokens: 1 })).statusCode);
     expect(statuses).toEqual([429, 429, 200, 200]);
-    const faults = (await app.inject({ method: "GET", url: "/admin/faults" })).json();
+    const faults = (await admin.inject({ method: "GET", url: "/admin/faults" })).json();
     expect(faults.injected).toEqual({ rate_limit: 2 });
   });
 
@@ -20,7 +20,7 @@ describe("fault injection and metric steering (admin API)", () => {
     await put("/admin/faults", { next: { count: 1, type: "server_error" } });
     const response = await postJson(app, "/v1/chat/completions", hi);
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toMatchObject({ object: "error", type: "InternalServerError", code: 503 });
+    expect(response.json()).toMatchObject({ error: { type: "InternalServerError", code: 503 } });
   });
 
   it("fails the same requests for the same seed when failing at a rate", async () => {
@@ -54,7 +54,7 @@ describe("fault injection and metric steering (admin API)", () => {
   it("refuses bad admin input with a clear 400", async () => {
     const response = await put("/admin/faults", { next: { count: 1, type: "meteor_strike" } });
     expect(response.statusCode).toBe(400);
-    expect(response.json().message).toMatch(/next must be/);
+    expect(response.json().error.message).toMatch(/next must be/);
     expect((await put("/admin/metrics", { kvCacheUsagePerc: 3 })).statusCode).toBe(400);
   });
 
@@ -63,7 +63,7 @@ describe("fault injection and metric steering (admin API)", () => {
     let metrics = (await app.inject({ method: "GET", url: "/metrics" })).body;
     expect(metrics).toContain('vllm:num_requests_waiting{model_name="Qwen/Qwen3-0.6B",engine="0"} 12');
     expect(metrics).toContain('vllm:kv_cache_usage_perc{model_name="Qwen/Qwen3-0.6B",engine="0"} 0.75');
-    await app.inject({ method: "DELETE", url: "/admin/metrics" });
+    await admin.inject({ method: "DELETE", url: "/admin/metrics" });
     metrics = (await app.inject({ method: "GET", url: "/metrics" })).body;
     expect(metrics).toContain('vllm:num_requests_waiting{model_name="Qwen/Qwen3-0.6B",engine="0"} 0');
   });

@@ -27,9 +27,7 @@ describe("vLLM metrics exposition", () => {
       "vllm:num_requests_running": "GAUGE",
       "vllm:num_requests_waiting": "GAUGE",
       "vllm:kv_cache_usage_perc": "GAUGE",
-      "vllm:gpu_cache_usage_perc": "GAUGE",
       "vllm:cache_config_info": "GAUGE",
-      "vllm:lora_requests_info": "GAUGE",
       "vllm:prompt_tokens_total": "COUNTER",
       "vllm:generation_tokens_total": "COUNTER",
       "vllm:prefix_cache_queries_total": "COUNTER",
@@ -60,6 +58,39 @@ describe("vLLM metrics exposition", () => {
     expect(Number(cacheConfig.num_gpu_blocks)).toBeGreaterThan(5900);
     const reasons = families.get("vllm:request_success_total")?.metrics.map((m) => m.labels?.finished_reason);
     expect(reasons).toEqual(["stop", "length", "abort"]);
+  });
+
+  it("hides what 0.11 hides: gpu_cache_usage_perc (unless --show-hidden-metrics-for-version=0.10), lora_requests_info without --enable-lora", async () => {
+    const families = await scrape();
+    expect(families.has("vllm:gpu_cache_usage_perc")).toBe(false);
+    expect(families.has("vllm:lora_requests_info")).toBe(false);
+    const pod = testApp({ enableLora: true, maxLoras: 4, showHiddenMetricsForVersion: "0.10" });
+    const body = (await pod.app.inject({ method: "GET", url: "/metrics" })).body;
+    await pod.app.close();
+    const other = new Map(parsePrometheusTextFormat(body).map((family) => [family.name, family]));
+    expect(other.get("vllm:gpu_cache_usage_perc")?.type).toBe("GAUGE");
+    expect(other.get("vllm:lora_requests_info")?.metrics[0]?.labels).toMatchObject({ max_lora: "4" });
+  });
+
+  it("shows the instrumentator's http_* metrics (route templates, grouped statuses) and process_* metrics", async () => {
+    const pod = testApp();
+    await postJson(pod.app, "/v1/chat/completions", { ...hi, max_tokens: 1 });
+    await pod.app.inject({ method: "GET", url: "/health" });
+    const body = (await pod.app.inject({ method: "GET", url: "/metrics" })).body;
+    await pod.app.close();
+    const families = new Map(parsePrometheusTextFormat(body).map((family) => [family.name, family]));
+    const requests = families.get("http_requests_total");
+    expect(requests?.type).toBe("COUNTER");
+    expect(requests?.metrics.find((m) => m.labels?.handler === "/v1/chat/completions")?.labels).toEqual({
+      handler: "/v1/chat/completions",
+      method: "POST",
+      status: "2xx",
+    });
+    expect(requests?.metrics.some((m) => m.labels?.handler === "/health")).toBe(false);
+    expect(families.get("http_request_duration_seconds")?.type).toBe("HISTOGRAM");
+    expect(families.get("http_request_duration_highr_seconds")?.type).toBe("HISTOGRAM");
+    expect(value(families, "process_resident_memory_bytes")).toBeGreaterThan(0);
+    expect(families.get("process_cpu_seconds_total")?.type).toBe("COUNTER");
   });
 
   it("uses vLLM's TTFT buckets and 1-2-5 token buckets up to max_model_len", async () => {

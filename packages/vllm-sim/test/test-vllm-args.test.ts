@@ -75,4 +75,58 @@ describe("vLLM-style arguments", () => {
     ]);
     expect(options).toMatchObject({ role: "prefill", timeScale: 0, gpu: "l4", sidecarPort: 8000 });
   });
+
+  it("takes llm-d-inference-sim's command line: shared flags with their meaning, its own accepted with a warning", () => {
+    const { options, ignored } = parseVllmArgs([
+      "--model",
+      "Qwen/Qwen3-0.6B",
+      "--max-num-seqs",
+      "5",
+      "--max-model-len",
+      "1024",
+      "--kv-cache-size",
+      "1024",
+      "--max-loras",
+      "2",
+      "--mode",
+      "echo",
+      "--failure-injection-rate",
+      "10",
+      "--failure-types",
+      "rate_limit",
+      "--time-to-first-token",
+      "200",
+      "--inter-token-latency",
+      "20",
+      "--enable-kvcache",
+    ]);
+    expect(options).toMatchObject({
+      maxNumSeqs: 5,
+      maxModelLen: 1024,
+      numGpuBlocksOverride: 1024,
+      maxLoras: 2,
+      mode: "echo",
+      failureInjectionRate: 10,
+      failureTypes: ["rate_limit"],
+    });
+    expect(ignored).toEqual(["--time-to-first-token 200", "--inter-token-latency 20", "--enable-kvcache"]);
+  });
+
+  it("reads the admin port and vLLM 0.11's serving flags", () => {
+    const { options } = parseVllmArgs([
+      "--admin-port=8100",
+      "--enable-force-include-usage",
+      "--enable-auto-tool-choice",
+      "--tool-call-parser",
+      "hermes",
+      "--enable-request-id-headers",
+    ]);
+    expect(options).toMatchObject({
+      adminPort: 8100,
+      enableForceIncludeUsage: true,
+      enableAutoToolChoice: true,
+      toolCallParser: "hermes",
+      enableRequestIdHeaders: true,
+    });
+  });
 });

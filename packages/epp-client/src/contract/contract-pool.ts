@@ -59,6 +59,7 @@ export class ContractPool {
           role: spec.role,
           timeScale: 0,
           log: silentSink,
+          adminPort: 0,
         });
         const port = Number(new URL(handle.url).port);
         return { ...spec, port, name: podName(spec, index), hostPort: `${spec.host}:${port}`, handle };
@@ -73,14 +74,17 @@ export class ContractPool {
 
   /** Force the gauges the EPP scrapes on one pod. */
   async setLoad(pod: PoolPod, load: { numRequestsWaiting?: number; kvCacheUsagePerc?: number }): Promise<void> {
-    const response = await request(`${pod.handle.url}/admin/metrics`, { method: "PUT", body: JSON.stringify(load) });
+    const response = await request(`${pod.handle.adminUrl}/admin/metrics`, {
+      method: "PUT",
+      body: JSON.stringify(load),
+    });
     await response.body.dump();
   }
 
   async resetLoad(): Promise<void> {
     await Promise.all(
       this.pods.map((pod) =>
-        request(`${pod.handle.url}/admin/metrics`, { method: "DELETE" }).then((r) => r.body.dump()),
+        request(`${pod.handle.adminUrl}/admin/metrics`, { method: "DELETE" }).then((r) => r.body.dump()),
       ),
     );
   }

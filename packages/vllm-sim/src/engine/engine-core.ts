@@ -109,7 +109,10 @@ export class EngineCore {
     request.times.firstToken ??= now;
     this.observer.onToken(request, now);
     request.times.lastToken = now;
-    const text = spec.detokenizer.push(tokenId);
+    // vLLM's v1 detokenizer leaves a stop token (EOS or stop_token_ids) out of the text unless
+    // include_stop_str_in_output.
+    const text =
+      this.isStopToken(request, tokenId) && !spec.includeStopStrInOutput ? "" : spec.detokenizer.push(tokenId);
     const reason = this.finishReasonAfter(request, tokenId);
     // Known before the token is delivered, so a streamed token's frame can carry finish_reason.
     if (reason) request.finishReason = reason;
@@ -121,12 +124,17 @@ export class EngineCore {
     }
   }
 
-  private finishReasonAfter(request: EngineRequest, tokenId: number): FinishReason | undefined {
+  /** The token ends the request as EOS or one of stop_token_ids (once min_tokens are out). */
+  private isStopToken(request: EngineRequest, tokenId: number): boolean {
     const { spec } = request;
-    if (spec.remoteDecode) return "remote_decode";
     const minTokensMet = request.numOutputTokens >= (spec.minTokens ?? 0);
     const isEos = !spec.ignoreEos && Qwen3Tokenizer.EOS_TOKEN_IDS.includes(tokenId);
-    if (minTokensMet && (isEos || spec.stopTokenIds?.includes(tokenId))) return "stop";
+    return minTokensMet && (isEos || spec.stopTokenIds?.includes(tokenId) === true);
+  }
+
+  private finishReasonAfter(request: EngineRequest, tokenId: number): FinishReason | undefined {
+    const { spec } = request;
+    if (this.isStopToken(request, tokenId)) return "stop";
     if (spec.detokenizer.stoppedOn !== undefined) return "stop";
     if (request.numOutputTokens >= spec.maxTokens) return "length";
     if (request.tokenIds.length >= this.config.maxModelLen) return "length";

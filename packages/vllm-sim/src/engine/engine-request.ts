@@ -2,8 +2,11 @@ import type { KvRequestState } from "../kv/kv-cache-manager.js";
 import type { IncrementalDetokenizer } from "../tokens/incremental-detokenizer.js";
 import { RequestLifecycle, type RequestPhase } from "./request-lifecycle.js";
 
-/** vLLM's finish reasons, plus the sim's `remote_decode` for a prefill pod's half of a P/D request. */
-export type FinishReason = "stop" | "length" | "abort" | "remote_decode";
+/**
+ * vLLM's finish reasons. A prefill pod's half of a P/D request finishes as any other (NixlConnector
+ * only keeps its blocks for the decode pod): `length` with the sidecar's max_tokens 1.
+ */
+export type FinishReason = "stop" | "length" | "abort";
 
 /** The engine's answer to whoever submitted the request (the HTTP layer). */
 export interface RequestListener {
@@ -21,6 +24,8 @@ export interface EngineRequestSpec {
   ignoreEos: boolean;
   minTokens?: number | undefined;
   stopTokenIds?: readonly number[] | undefined;
+  /** include_stop_str_in_output: keep the stop string, or the stop token's text, in the output. */
+  includeStopStrInOutput?: boolean | undefined;
   detokenizer: IncrementalDetokenizer;
   /** Prefill pod side of P/D: stop after the first token and hand the KV over. */
   remoteDecode?: boolean | undefined;

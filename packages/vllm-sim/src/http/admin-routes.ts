@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import { FAULT_TYPES, type FaultConfig, isFaultType } from "../faults.js";
 import type { MetricOverrides } from "../metrics/vllm-metrics.js";
 import type { ModelServer } from "../model-server.js";
@@ -7,18 +7,29 @@ import { sendError, sendJson } from "./replies.js";
 import { isOpenAiError, readJsonBody } from "./request-body.js";
 
 /**
+ * The admin server: its own port (--admin-port), which no Service or gateway route exposes, so a
+ * client of the model cannot reach fault injection through the gateways.
+ */
+export function buildAdminApp(server: ModelServer): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true }) as unknown as FastifyInstance;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+  registerAdminRoutes(app, server);
+  return app;
+}
+
+/**
  * The simulator's own control surface (not part of vLLM), for tests and trainers:
  *   GET/PUT/DELETE /admin/faults   — fail requests: {rate, types, next: {count, type}, abortAfterTokens}
  *   GET/PUT/DELETE /admin/metrics  — force gauges the EPP reads: {numRequestsWaiting, numRequestsRunning, kvCacheUsagePerc}
  *   GET /admin/state               — engine and KV cache state
- *   POST /reset_prefix_cache       — vLLM's own endpoint: drop cached blocks (only when idle)
  */
 export function registerAdminRoutes(app: FastifyInstance, server: ModelServer): void {
   app.get("/admin/faults", async (_request, reply) =>
     sendJson(reply, { ...server.faults.current, injected: Object.fromEntries(server.faults.injected) }),
   );
   app.put("/admin/faults", async (request, reply) => {
-    const body = readJsonBody(request);
+    const body = readJsonBody(request, false);
     if (isOpenAiError(body)) return sendError(reply, body);
     const update = parseFaultUpdate(body);
     if (typeof update === "string") return sendError(reply, badRequest(update));
@@ -32,7 +43,7 @@ export function registerAdminRoutes(app: FastifyInstance, server: ModelServer): 
 
   app.get("/admin/metrics", async (_request, reply) => sendJson(reply, server.metrics.overrides));
   app.put("/admin/metrics", async (request, reply) => {
-    const body = readJsonBody(request);
+    const body = readJsonBody(request, false);
     if (isOpenAiError(body)) return sendError(reply, body);
     const overrides = parseOverrides(body);
     if (typeof overrides === "string") return sendError(reply, badRequest(overrides));
@@ -56,13 +67,6 @@ export function registerAdminRoutes(app: FastifyInstance, server: ModelServer): 
       kvCacheUsage: pool.usage(),
       prefixCaching: server.engine.kv.prefixCaching,
     });
-  });
-
-  app.post("/reset_prefix_cache", async (_request, reply) => {
-    if (!server.engine.kv.pool.resetPrefixCache()) {
-      return sendError(reply, badRequest("Failed to reset prefix cache: requests are still running."));
-    }
-    return reply.code(200).send();
   });
 }
 

@@ -1,11 +1,15 @@
+import type { Socket } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { ModelServer } from "../model-server.js";
 import { logAccess } from "./access-log.js";
-import { registerAdminRoutes } from "./admin-routes.js";
 import { generationHandler } from "./generation-route.js";
 import { registerModelRoutes } from "./model-routes.js";
 import { openAiError, payloadTooLarge } from "./openai-errors.js";
-import { sendError } from "./replies.js";
+import { SERVER_HEADER, sendError } from "./replies.js";
+import { responsesHandler } from "./responses-route.js";
+import { RouteTable } from "./route-table.js";
+import { registerServingRoutes } from "./serving-routes.js";
+import { requestFinished, requestStarted, uvicornClientError } from "./uvicorn-client-error.js";
 
 export interface HttpsMaterial {
   cert: string | Buffer;
@@ -15,15 +19,36 @@ export interface HttpsMaterial {
 /** The OpenAI-compatible HTTP front of one simulated vLLM pod. Built without listening, for inject() tests. */
 export function buildVllmApp(server: ModelServer, https?: HttpsMaterial): FastifyInstance {
   const bodyLimit = server.options.maxRequestBodyBytes;
-  const app = (https
-    ? Fastify({ logger: false, bodyLimit, https, forceCloseConnections: true })
-    : Fastify({ logger: false, bodyLimit, forceCloseConnections: true })) as unknown as FastifyInstance;
+  const common = {
+    logger: false,
+    bodyLimit,
+    forceCloseConnections: true,
+    clientErrorHandler: uvicornClientError(server.options.clock),
+  } as const;
+  const app = (https ? Fastify({ ...common, https }) : Fastify(common)) as unknown as FastifyInstance;
 
   // Bodies are read as text whatever their content type; FastAPI-style parsing happens in the routes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string", bodyLimit }, (_request, body, done) => done(null, body));
 
+  const clock = server.options.clock;
+  const startedAt = new WeakMap<object, number>();
+  app.addHook("onRequest", async (request, reply) => {
+    requestStarted(request.raw.socket as Socket);
+    startedAt.set(request, clock.monotonicNow());
+    // --enable-request-id-headers (XRequestIdMiddleware): echo X-Request-Id, or a fresh uuid4 hex.
+    if (server.options.enableRequestIdHeaders) {
+      const sent = request.headers["x-request-id"];
+      reply.raw.setHeader("x-request-id", typeof sent === "string" && sent !== "" ? sent : server.randomUuid());
+    }
+  });
   app.addHook("onResponse", async (request, reply) => {
+    requestFinished(request.raw.socket as Socket);
+    const seconds = (clock.monotonicNow() - (startedAt.get(request) ?? clock.monotonicNow())) / 1000;
+    server.httpMetrics.observe(request.routeOptions.url, request.method, reply.statusCode, seconds, {
+      request: Number(request.headers["content-length"] ?? 0),
+      response: Number(reply.getHeader("content-length") ?? 0),
+    });
     logAccess(server, request, reply.statusCode);
   });
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, _request, reply) => {
@@ -31,14 +56,26 @@ export function buildVllmApp(server: ModelServer, https?: HttpsMaterial): Fastif
     server.log.error("api_server.py:0", `Unhandled error: ${error.message}`);
     return sendError(reply, openAiError(error.statusCode ?? 500, "InternalServerError", error.message));
   });
-  // FastAPI's default answers for unknown paths and methods.
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).header("server", "uvicorn").send({ detail: "Not Found" }),
-  );
+  const routes = new RouteTable();
+  routes.watch(app);
+  // Starlette's answers for routing errors (vLLM's HTTPException handler does not see them): 405 with
+  // Allow for a known path, else 404.
+  app.setNotFoundHandler((request, reply) => {
+    const allow = routes.allowFor(request.url);
+    if (allow) {
+      return reply
+        .code(405)
+        .header("server", SERVER_HEADER)
+        .header("allow", allow)
+        .send({ detail: "Method Not Allowed" });
+    }
+    return reply.code(404).header("server", SERVER_HEADER).send({ detail: "Not Found" });
+  });
 
   app.post("/v1/chat/completions", generationHandler(server, "chat"));
   app.post("/v1/completions", generationHandler(server, "completion"));
+  app.post("/v1/responses", responsesHandler(server));
   registerModelRoutes(app, server);
-  registerAdminRoutes(app, server);
+  registerServingRoutes(app, server);
   return app;
 }

@@ -16,6 +16,8 @@ import {
 import { SERVER_HEADER, sendError } from "./replies.js";
 import { isOpenAiError, readJsonBody } from "./request-body.js";
 import { type GenerationRequest, parseGenerationRequest } from "./request-validation.js";
+import { samplingParamsComplaint } from "./sampling-params.js";
+import { outOfVocabularyId } from "./serving-routes.js";
 
 /**
  * POST /v1/chat/completions and /v1/completions: validate as vLLM does, tokenize, hand the request
@@ -23,7 +25,11 @@ import { type GenerationRequest, parseGenerationRequest } from "./request-valida
  */
 export function generationHandler(server: ModelServer, kind: "chat" | "completion") {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const prepared = prepare(server, kind, request);
+    server.serverLoad += 1;
+    reply.raw.once("close", () => {
+      server.serverLoad -= 1;
+    });
+    const prepared = await prepare(server, kind, request);
     if (isOpenAiError(prepared)) return sendError(reply, prepared);
     const fault = server.faults.draw();
     if (fault) {
@@ -32,7 +38,7 @@ export function generationHandler(server: ModelServer, kind: "chat" | "completio
     }
     const shape: ResponseShape = {
       kind,
-      id: server.nextRequestId(kind === "chat" ? "chatcmpl" : "cmpl"),
+      id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${baseRequestId(server, request, prepared.request)}`,
       created: Math.floor(server.options.clock.now() / 1000),
       model: prepared.request.model ?? (server.modelNames[0] as string),
       promptTokens: prepared.input.promptTokenIds.length,
@@ -44,38 +50,74 @@ export function generationHandler(server: ModelServer, kind: "chat" | "completio
   };
 }
 
-interface Prepared {
+/**
+ * OpenAIServing._base_request_id: the X-Request-Id header, else (chat only) the body's request_id,
+ * else a fresh random_uuid().
+ */
+function baseRequestId(server: ModelServer, request: FastifyRequest, parsed: GenerationRequest): string {
+  const header = request.headers["x-request-id"];
+  if (typeof header === "string" && header !== "") return header;
+  if (parsed.kind === "chat" && parsed.requestId !== undefined) return parsed.requestId;
+  return server.randomUuid();
+}
+
+export interface Prepared {
   request: GenerationRequest;
   input: GenerateInput;
 }
 
-function prepare(server: ModelServer, kind: "chat" | "completion", request: FastifyRequest): Prepared | OpenAiError {
+async function prepare(
+  server: ModelServer,
+  kind: "chat" | "completion",
+  request: FastifyRequest,
+): Promise<Prepared | OpenAiError> {
   const body = readJsonBody(request);
   if (isOpenAiError(body)) return body;
+  return prepareBody(server, kind, body);
+}
+
+/** Validate a parsed body as vLLM does, tokenize it, and build the engine's input. */
+export async function prepareBody(
+  server: ModelServer,
+  kind: "chat" | "completion",
+  body: Record<string, unknown>,
+): Promise<Prepared | OpenAiError> {
   const parsed = parseGenerationRequest(kind, body);
   if (isOpenAiError(parsed)) return parsed;
   if (parsed.model !== undefined && !server.servesModel(parsed.model)) return modelNotFound(parsed.model);
 
-  const { promptTokenIds, echoText } = tokenizePrompt(server, parsed);
+  const refused = servingChecks(server, parsed);
+  if (refused) return refused;
+
+  const { promptTokenIds, echoText } = await tokenizePrompt(server, parsed);
+  if (parsed.kind === "completion") {
+    if (promptTokenIds.length === 0) return badRequest("The decoder prompt cannot be empty");
+    const outOfVocabulary = outOfVocabularyId(server, promptTokenIds);
+    if (outOfVocabulary !== undefined) return badRequest(`Token id ${outOfVocabulary} is out of vocabulary`);
+  }
   const maxModelLen = server.maxModelLen;
   if (promptTokenIds.length >= maxModelLen) return promptTooLong(maxModelLen, promptTokenIds.length);
   if (parsed.maxTokens !== undefined && parsed.maxTokens + promptTokenIds.length > maxModelLen) {
     return maxTokensTooLarge(parsed.maxTokens, maxModelLen, promptTokenIds.length);
   }
+  const maxTokens = parsed.maxTokens ?? maxModelLen - promptTokenIds.length;
+  const samplingComplaint = samplingParamsComplaint({ ...parsed, maxTokens, stop: parsed.stop });
+  if (samplingComplaint) return badRequest(samplingComplaint);
+  if (parsed.n !== 1) return badRequest("The simulator generates one choice per request (n must be 1).", "n");
   const role = server.options.role;
   const remoteDecode = parsed.kvTransferParams?.do_remote_decode === true && role !== "decode";
   const remotePrefill = parsed.kvTransferParams?.do_remote_prefill === true && role !== "prefill";
-  if (remoteDecode && parsed.stream) return badRequest("Prefill does not support streaming");
   return {
     request: parsed,
     input: {
       promptTokenIds,
       echoText,
-      maxTokens: parsed.maxTokens ?? maxModelLen - promptTokenIds.length,
+      maxTokens,
       ignoreEos: parsed.ignoreEos,
       minTokens: parsed.minTokens,
       stop: parsed.stop,
       stopTokenIds: parsed.stopTokenIds,
+      includeStopStrInOutput: parsed.includeStopStrInOutput,
       seed: parsed.seed,
       remoteDecode,
       remotePrefill,
@@ -83,10 +125,10 @@ function prepare(server: ModelServer, kind: "chat" | "completion", request: Fast
   };
 }
 
-function tokenizePrompt(
+async function tokenizePrompt(
   server: ModelServer,
   request: GenerationRequest,
-): { promptTokenIds: number[]; echoText: string } {
+): Promise<{ promptTokenIds: number[]; echoText: string }> {
   const { tokenizer } = server;
   if (request.kind === "chat") {
     const prompt = renderChatML(request.messages, {
@@ -94,13 +136,28 @@ function tokenizePrompt(
       enableThinking: request.enableThinking,
     });
     const lastUser = [...request.messages].reverse().find((message) => message.role === "user");
-    return { promptTokenIds: tokenizer.encode(prompt), echoText: messageText(lastUser?.content) };
+    return { promptTokenIds: await tokenizer.encodeAsync(prompt), echoText: messageText(lastUser?.content) };
   }
   if (Array.isArray(request.prompt)) {
     return { promptTokenIds: request.prompt, echoText: tokenizer.decode(request.prompt, true) };
   }
   const text = request.prompt ?? "";
-  return { promptTokenIds: tokenizer.encode(text), echoText: text };
+  return { promptTokenIds: await tokenizer.encodeAsync(text), echoText: text };
+}
+
+/** What serving_chat refuses before rendering the prompt (vLLM 0.11, OpenAIServingChat.create_chat_completion). */
+function servingChecks(server: ModelServer, request: GenerationRequest): OpenAiError | undefined {
+  if (request.kind !== "chat") return undefined;
+  const { options } = server;
+  if (request.toolChoice === "auto" && !(options.enableAutoToolChoice && options.toolCallParser !== undefined)) {
+    return badRequest('"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set');
+  }
+  if (request.requestChatTemplate && !options.trustRequestChatTemplate) {
+    return badRequest(
+      "Chat template is passed with request, but --trust-request-chat-template is not set. Refused request with untrusted chat template.",
+    );
+  }
+  return undefined;
 }
 
 /** An injected fault that answers before the engine sees the request; undefined lets it run. */
@@ -172,7 +229,8 @@ function stream(
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", server: SERVER_HEADER });
-  const writer = new ChunkWriter(shape, prepared.request.includeUsage, prepared.request.continuousUsageStats);
+  const usage = shouldIncludeUsage(prepared.request, server.options.enableForceIncludeUsage);
+  const writer = new ChunkWriter(shape, usage.includeUsage, usage.continuousUsage);
   raw.write(writer.opening());
   const listener: RequestListener = {
     onToken(engineRequest, _tokenId, text) {
@@ -192,6 +250,17 @@ function stream(
   const engineRequest = server.generate(shape.id, prepared.input, listener);
   abortWhenClientLeaves(server, reply, engineRequest);
   return reply;
+}
+
+/**
+ * vLLM's should_include_usage: stream_options.include_usage (true by default inside stream_options),
+ * or --enable-force-include-usage; per-chunk usage only together with it.
+ */
+function shouldIncludeUsage(request: GenerationRequest, force: boolean) {
+  const options = request.streamOptions;
+  if (!options) return { includeUsage: force, continuousUsage: false };
+  const includeUsage = options.includeUsage === true || force;
+  return { includeUsage, continuousUsage: includeUsage && options.continuousUsageStats };
 }
 
 /** A client that disconnects early aborts its request, freeing the KV blocks (vLLM does the same). */

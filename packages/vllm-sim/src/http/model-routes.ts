@@ -1,9 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import type { ModelServer } from "../model-server.js";
+import type { ChatMessage } from "../tokens/chat-template.js";
 import { renderChatML } from "../tokens/chat-template.js";
-import { badRequest, modelNotFound } from "./openai-errors.js";
+import { modelNotFound, type ValidationIssue, validationError } from "./openai-errors.js";
 import { sendError, sendJson } from "./replies.js";
 import { isOpenAiError, readJsonBody } from "./request-body.js";
+
+/** The vLLM release RHOAI 3.2 ships (llm-d 0.4). */
+export const VLLM_VERSION = "0.11.2";
 
 /** GET /v1/models, POST /tokenize, GET /health, GET /version, GET /metrics — vLLM's shapes. */
 export function registerModelRoutes(app: FastifyInstance, server: ModelServer): void {
@@ -46,8 +50,10 @@ export function registerModelRoutes(app: FastifyInstance, server: ModelServer): 
     if (typeof body.model === "string" && !server.servesModel(body.model))
       return sendError(reply, modelNotFound(body.model));
     let text: string;
-    if (Array.isArray(body.messages)) {
-      text = renderChatML(body.messages, {
+    if (body.messages !== undefined) {
+      const issue = messagesIssue(body.messages);
+      if (issue) return sendError(reply, validationError([issue]));
+      text = renderChatML(body.messages as ChatMessage[], {
         addGenerationPrompt: body.add_generation_prompt !== false,
         enableThinking:
           (body.chat_template_kwargs as { enable_thinking?: boolean } | undefined)?.enable_thinking !== false,
@@ -55,14 +61,18 @@ export function registerModelRoutes(app: FastifyInstance, server: ModelServer): 
     } else if (typeof body.prompt === "string") {
       text = body.prompt;
     } else {
-      return sendError(reply, badRequest("Either `prompt` (a string) or `messages` is required."));
+      const issue =
+        body.prompt === undefined
+          ? { type: "missing", loc: ["body", "prompt"], msg: "Field required", input: body }
+          : { type: "string_type", loc: ["body", "prompt"], msg: "Input should be a valid string", input: body.prompt };
+      return sendError(reply, validationError([issue]));
     }
-    const tokens = server.tokenizer.encode(text);
+    const tokens = await server.tokenizer.encodeAsync(text);
     return sendJson(reply, { count: tokens.length, max_model_len: server.maxModelLen, tokens, token_strs: null });
   });
 
   app.get("/health", async (_request, reply) => reply.code(200).header("server", "uvicorn").send());
-  app.get("/version", async (_request, reply) => sendJson(reply, { version: "0.11.0" }));
+  app.get("/version", async (_request, reply) => sendJson(reply, { version: VLLM_VERSION }));
   app.get("/metrics", async (_request, reply) =>
     reply
       .code(200)
@@ -70,4 +80,16 @@ export function registerModelRoutes(app: FastifyInstance, server: ModelServer): 
       .header("server", "uvicorn")
       .send(await server.metrics.exposition()),
   );
+}
+
+/** pydantic's complaint about a `messages` value that is not a list of messages with a role, if any. */
+function messagesIssue(messages: unknown): ValidationIssue | undefined {
+  if (!Array.isArray(messages)) {
+    return { type: "list_type", loc: ["body", "messages"], msg: "Input should be a valid list", input: messages };
+  }
+  const index = messages.findIndex(
+    (message) => typeof message !== "object" || message === null || typeof (message as ChatMessage).role !== "string",
+  );
+  if (index < 0) return undefined;
+  return { type: "missing", loc: ["body", "messages", index, "role"], msg: "Field required", input: messages[index] };
 }

@@ -22,7 +22,7 @@ export function pythonTuple(items: ReadonlyArray<string | number>): string {
   return items.length === 1 ? `(${inner},)` : `(${inner})`;
 }
 
-function pythonFloat(value: number): string {
+export function pythonFloat(value: number): string {
   const text = String(value);
   return text.includes(".") || text.includes("e") ? text : `${text}.0`;
 }

@@ -1,25 +1,29 @@
 import type { FastifyRequest } from "fastify";
-import { invalidJson, missingBody, type OpenAiError, validationError } from "./openai-errors.js";
+import { jsonNestingDepth, PYTHON_JSON_MAX_DEPTH } from "./json-depth.js";
+import {
+  bodyParseError,
+  invalidJson,
+  missingBody,
+  type OpenAiError,
+  unsupportedMediaType,
+  validationError,
+} from "./openai-errors.js";
 
 /**
  * Turns the raw request body into a JSON object the way FastAPI does before validation: no body at
  * all is pydantic's "Field required" on ('body',) — what vLLM answers when a gateway dropped the
  * body (the seed's Bug 1) — and broken JSON is a json_invalid error at the offending position.
+ * Before that, vLLM's validate_json_request dependency refuses any media type but application/json.
  */
-export function readJsonBody(request: FastifyRequest): Record<string, unknown> | OpenAiError {
+export function readJsonBody(
+  request: FastifyRequest,
+  requireJsonMediaType = true,
+): Record<string, unknown> | OpenAiError {
+  const mediaType = (request.headers["content-type"] ?? "").toLowerCase().split(";", 1)[0]?.trim();
+  if (requireJsonMediaType && mediaType !== "application/json") return unsupportedMediaType();
   const raw = typeof request.body === "string" ? request.body : "";
   if (raw.trim() === "") return missingBody();
-  const contentType = request.headers["content-type"] ?? "";
-  if (contentType !== "" && !/json/i.test(contentType)) {
-    return validationError([
-      {
-        type: "model_attributes_type",
-        loc: ["body"],
-        msg: "Input should be a valid dictionary or object to extract fields from",
-        input: raw,
-      },
-    ]);
-  }
+  if (jsonNestingDepth(raw) >= PYTHON_JSON_MAX_DEPTH) return bodyParseError();
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

@@ -1,7 +1,7 @@
 import type { Clock } from "@testbed/common";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { EngineObserver } from "../engine/engine-observer.js";
-import type { EngineRequest, FinishReason } from "../engine/engine-request.js";
+import type { EngineRequest } from "../engine/engine-request.js";
 
 const TTFT_BUCKETS = [
   0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0,
@@ -47,7 +47,10 @@ export interface VllmMetricsConfig {
   maxModelLen: number;
   /** Labels of vllm:cache_config_info (Python's str() of each CacheConfig field). */
   cacheConfig: Record<string, string>;
-  maxLoras: number;
+  /** --max-loras when --enable-lora is set; undefined: no LoRA config, no vllm:lora_requests_info. */
+  maxLoras: number | undefined;
+  /** --show-hidden-metrics-for-version=0.10: the deprecated vllm:gpu_cache_usage_perc too. */
+  showHiddenMetrics: boolean;
   /** Whose time vllm:lora_requests_info reports (vLLM sets it to the time it logs LoRA stats). */
   clock: Clock;
 }
@@ -92,6 +95,7 @@ export class VllmMetrics implements EngineObserver {
     const labelNames = ["model_name", "engine"] as const;
     const registers = [this.registry];
     const labels = this.labels;
+    const maxLoras = config.maxLoras;
     // Gauges are read from the engine when Prometheus scrapes, not pushed on every step.
     const addGauge = (name: string, help: string, read: () => number) =>
       new Gauge({
@@ -118,30 +122,35 @@ export class VllmMetrics implements EngineObserver {
       "KV-cache usage. 1 means 100 percent usage.",
       () => this.overrides.kvCacheUsagePerc ?? this.source.kvCacheUsage(),
     );
-    addGauge(
-      "vllm:gpu_cache_usage_perc",
-      "GPU KV-cache usage. 1 means 100 percent usage.DEPRECATED: Use vllm:kv_cache_usage_perc instead.",
-      () => this.overrides.kvCacheUsagePerc ?? this.source.kvCacheUsage(),
-    );
+    // Deprecated in 0.10 and hidden in 0.11 unless --show-hidden-metrics-for-version=0.10 (loggers.py).
+    if (config.showHiddenMetrics) {
+      addGauge(
+        "vllm:gpu_cache_usage_perc",
+        "GPU KV-cache usage. 1 means 100 percent usage.DEPRECATED: Use vllm:kv_cache_usage_perc instead.",
+        () => this.overrides.kvCacheUsagePerc ?? this.source.kvCacheUsage(),
+      );
+    }
     new Gauge({
       name: "vllm:cache_config_info",
       help: "Information of the LLMEngine CacheConfig",
       labelNames: [...Object.keys(config.cacheConfig), "engine"],
       registers,
     }).set({ ...config.cacheConfig, engine: "0" }, 1);
-    new Gauge({
-      name: "vllm:lora_requests_info",
-      help: "Running stats on lora requests.",
-      labelNames: ["max_lora", "waiting_lora_adapters", "running_lora_adapters"],
-      registers,
-      collect() {
-        // vLLM sets this gauge to the current time whenever it logs LoRA stats.
-        this.set(
-          { max_lora: String(config.maxLoras), waiting_lora_adapters: "", running_lora_adapters: "" },
-          config.clock.now() / 1000,
-        );
-      },
-    });
+    // Only with a LoRA config (--enable-lora), as loggers.py creates it.
+    if (config.maxLoras !== undefined)
+      new Gauge({
+        name: "vllm:lora_requests_info",
+        help: "Running stats on lora requests.",
+        labelNames: ["max_lora", "waiting_lora_adapters", "running_lora_adapters"],
+        registers,
+        collect() {
+          // vLLM sets this gauge to the current time whenever it logs LoRA stats.
+          this.set(
+            { max_lora: String(maxLoras), waiting_lora_adapters: "", running_lora_adapters: "" },
+            config.clock.now() / 1000,
+          );
+        },
+      });
 
     // Children are created at start-up, as prometheus_client does on .labels(), so every series
     // is exposed (at 0) before the first request — dashboards and rate() need them.
@@ -270,7 +279,7 @@ export class VllmMetrics implements EngineObserver {
   }
 
   onFinish(request: EngineRequest): void {
-    const reason = metricFinishReason(request.finishReason);
+    const reason = request.finishReason ?? "abort";
     this.success[reason].inc();
     const { times } = request;
     const finished = times.finished ?? times.arrival;
@@ -293,10 +302,4 @@ export class VllmMetrics implements EngineObserver {
   async exposition(): Promise<string> {
     return this.registry.metrics();
   }
-}
-
-/** A prefill pod's `remote_decode` finish is a length finish (max_tokens 1) in vLLM's counters. */
-function metricFinishReason(reason: FinishReason | undefined): "stop" | "length" | "abort" {
-  if (reason === "remote_decode") return "length";
-  return reason ?? "abort";
 }

@@ -81,7 +81,9 @@ export async function startRoutingSidecar(options: RoutingSidecarOptions): Promi
         .code(400)
         .send({ object: "error", message: String(error), type: "BadRequestError", param: "", code: 400 });
     }
-    const requestId = randomUUID();
+    // The client's (or the gateway's) x-request-id carries through to both pods; else a new one.
+    const incoming = request.headers["x-request-id"];
+    const requestId = typeof incoming === "string" && incoming !== "" ? incoming : randomUUID();
     log("info", "running NIXL protocol V2", { url: prefiller, "x-request-id": requestId });
     const scheme = options.prefillerUseTls ? "https" : "http";
     let prefill: Awaited<ReturnType<typeof httpRequest>>;
@@ -140,10 +142,14 @@ export async function startRoutingSidecar(options: RoutingSidecarOptions): Promi
   };
 }
 
-/** `x-prefiller-host-port`, or the older `x-prefiller-url` with its scheme stripped. */
+/**
+ * `x-prefiller-host-port` (several values — repeated headers, which Node joins with ", " — mean
+ * several candidates; the first is used), or the older `x-prefiller-url` with its scheme stripped.
+ */
 function prefillerTarget(request: FastifyRequest): string | undefined {
   const hostPort = request.headers["x-prefiller-host-port"];
-  if (typeof hostPort === "string" && hostPort !== "") return hostPort;
+  const first = typeof hostPort === "string" ? hostPort.split(",")[0]?.trim() : undefined;
+  if (first) return first;
   const url = request.headers["x-prefiller-url"];
   if (typeof url === "string" && url !== "") return url.replace(/^https?:\/\//, "");
   return undefined;

@@ -15,6 +15,8 @@ export class IncrementalDetokenizer {
   constructor(
     private readonly tokenizer: Qwen3Tokenizer,
     private readonly stop: readonly string[] = [],
+    /** include_stop_str_in_output: the text ends after the stop string rather than before it. */
+    private readonly includeStop = false,
     private readonly specialTokenFloor = 151_643,
   ) {
     this.longestStop = stop.reduce((longest, s) => Math.max(longest, s.length), 0);
@@ -52,6 +54,7 @@ export class IncrementalDetokenizer {
         this.stoppedOn = stop;
       }
     }
+    if (cut !== -1 && this.includeStop) cut += (this.stoppedOn as string).length;
     if (cut === -1) return delta;
     const emitted = this.text.slice(before, Math.max(before, cut));
     this.text = this.text.slice(0, cut);

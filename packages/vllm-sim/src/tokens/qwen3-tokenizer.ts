@@ -70,6 +70,32 @@ export class Qwen3Tokenizer {
     return ids;
   }
 
+  /**
+   * encode() without holding the event loop: the text is cut into slices of about `sliceChars`
+   * characters at pre-tokenizer boundaries (a space after a non-space character, where Qwen's
+   * split pattern always ends a piece, so the ids are the same), and the loop gets a turn between
+   * slices. vLLM tokenizes off its event loop too (AsyncMicrobatchTokenizer, a thread pool), so
+   * /health and other requests answer while a 1 MB prompt is tokenized. A run of more than
+   * `sliceChars` characters without such a boundary is cut anyway (see MAX_BPE_PIECE).
+   */
+  async encodeAsync(text: string, sliceChars = 4096): Promise<number[]> {
+    if (text.length <= sliceChars) return this.encode(text);
+    const ids: number[] = [];
+    let start = 0;
+    while (start < text.length) {
+      const end = sliceEnd(text, start, sliceChars);
+      for (const id of this.encode(text.slice(start, end))) ids.push(id);
+      start = end;
+      if (start < text.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return ids;
+  }
+
+  /** The largest id the tokenizer knows (vLLM's tokenizer.max_token_id), added tokens included. */
+  get maxTokenId(): number {
+    return this.vocabSize - 1;
+  }
+
   /** The library's own (slow) encoder, kept to verify the fast path. */
   encodeWithLibrary(text: string): number[] {
     return this.loaded().library.encode(text);
@@ -94,7 +120,11 @@ export class Qwen3Tokenizer {
   private encodeOrdinary(text: string, out: number[]): void {
     const pieces = text.normalize("NFC").match(SPLIT_PATTERN);
     if (!pieces) return;
-    const mapped = pieces.map((piece) => this.toByteLevel(piece));
+    const mapped: string[] = [];
+    for (const piece of pieces) {
+      if (piece.length <= MAX_BPE_PIECE) mapped.push(this.toByteLevel(piece));
+      else for (const part of longPieceParts(piece)) mapped.push(this.toByteLevel(part));
+    }
     const { model } = this.loaded().library;
     const vocab = model.tokens_to_ids;
     for (const token of model(mapped)) {
@@ -123,6 +153,43 @@ export class Qwen3Tokenizer {
     for (const byte of this.utf8.encode(piece)) out += this.byteToUnicode[byte];
     return out;
   }
+}
+
+/**
+ * The longest pre-tokenizer piece given to BPE whole. The library's BPE is quadratic in a piece's
+ * length and merges (128 × "x" takes ~4 ms, 8,192 ~200 ms, one 1 MB word ~26 s), so longer pieces
+ * — a run of letters or symbols without spaces, rare in text — are cut: the merges lost at each cut
+ * change the count by about one token per cut.
+ */
+const MAX_BPE_PIECE = 128;
+
+function longPieceParts(piece: string): string[] {
+  const parts: string[] = [];
+  for (let start = 0; start < piece.length; ) {
+    let end = Math.min(piece.length, start + MAX_BPE_PIECE);
+    const last = piece.charCodeAt(end - 1);
+    if (end < piece.length && last >= 0xd800 && last <= 0xdbff) end++; // keep surrogate pairs whole
+    parts.push(piece.slice(start, end));
+    start = end;
+  }
+  return parts;
+}
+
+/**
+ * Where a slice starting at `start` ends: at most `size` characters on, before the last space that
+ * follows a non-space character; 2 × MAX_BPE_PIECE characters on when there is none in its second half.
+ */
+function sliceEnd(text: string, start: number, size: number): number {
+  const limit = start + size;
+  if (limit >= text.length) return text.length;
+  for (let at = limit; at > start + size / 2; at--) {
+    if (text.charCodeAt(at) === 32 && !/\s/.test(text[at - 1] as string)) return at;
+  }
+  // No boundary: a short slice, since BPE on long pieces is what takes the time.
+  const cut = Math.min(limit, start + 2 * MAX_BPE_PIECE);
+  const previous = text.charCodeAt(cut - 1);
+  // Never split a UTF-16 surrogate pair.
+  return previous >= 0xd800 && previous <= 0xdbff ? cut + 1 : cut;
 }
 
 function vocabularyOf(library: LibraryTokenizer): Vocabulary {

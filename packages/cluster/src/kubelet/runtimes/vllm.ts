@@ -34,6 +34,9 @@ export const vllmImage: ContainerImage = {
   },
 };
 
+/** Where a pod's vllm-sim admin API listens unless --admin-port says otherwise (reached with `oc exec … curl`). */
+const VLLM_SIM_ADMIN_PORT = 8100;
+
 function vllmOptions(context: ContainerContext, vllm: typeof import("@testbed/vllm-sim")) {
   const args = dropServeCommand(context.argv);
   let parsed: ReturnType<typeof vllm.parseVllmArgs>;
@@ -59,6 +62,8 @@ function vllmOptions(context: ContainerContext, vllm: typeof import("@testbed/vl
     clock: context.cluster.clock,
     log: context.log,
     loadTokenizerAtStart: context.cluster.sharedTokenizer !== true,
+    // vllm-sim's admin API (faults, forced metrics) on a port no Service targets: the gateways never reach it.
+    adminPort: options.adminPort ?? VLLM_SIM_ADMIN_PORT,
   };
 }
 
