@@ -10,7 +10,8 @@ export type StatusReason =
   | "BadRequest"
   | "MethodNotAllowed"
   | "UnsupportedMediaType"
-  | "InternalError";
+  | "InternalError"
+  | "Unauthorized";
 
 const CODES: Record<StatusReason, number> = {
   NotFound: 404,
@@ -21,6 +22,7 @@ const CODES: Record<StatusReason, number> = {
   MethodNotAllowed: 405,
   UnsupportedMediaType: 415,
   InternalError: 500,
+  Unauthorized: 401,
 };
 
 export interface StatusCause {

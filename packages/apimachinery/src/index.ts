@@ -4,6 +4,7 @@ export type { KindInfo } from "./kinds.js";
 export { apiVersionOf, KINDS, kindFor, kindKey, resolveResource } from "./kinds.js";
 export type { Condition, KubeObject, ObjectMeta, OwnerReference } from "./kube-object.js";
 export { controllerReference, groupOf, isPodReady, kubeTime, setCondition } from "./kube-object.js";
+export { KUBECONFIG_CONTEXT, kubeconfigFile, kubeconfigText, writeKubeconfig } from "./kubeconfig.js";
 export type { LabelSelector, Requirement } from "./label-selector.js";
 export { matchesSelector, parseSelector, SelectorError, selectorFromObject } from "./label-selector.js";
 export type { ApplyAction, ApplyOptions, ApplyResult } from "./manifests/apply-manifests.js";
@@ -23,6 +24,7 @@ export {
   readServerRecord,
   runningServer,
   serverAddressFile,
+  serverCaFile,
   testbedHome,
   writeServerAddress,
 } from "./server-address.js";

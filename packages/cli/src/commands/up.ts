@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
@@ -5,6 +6,7 @@ import {
   type KubeObject,
   runningServer,
   testbedHome,
+  writeKubeconfig,
   writeServerAddress,
 } from "@testbed/apimachinery";
 import type { MeshProfile, TestbedHandle } from "@testbed/cluster";
@@ -88,6 +90,8 @@ export const upCommand: Command = {
     }
     const shutdown = waitForShutdownSignal();
     const started = Date.now();
+    // The API server's bearer token: in the kubeconfig and the server file (both 0600), nowhere else.
+    const apiToken = randomBytes(32).toString("base64url");
     let testbed: TestbedHandle;
     try {
       testbed = await startTestbed({
@@ -96,6 +100,7 @@ export const upCommand: Command = {
         timeScale: Number(values["time-scale"]),
         seed: Number(values.seed),
         apiPort: Number(values["api-port"]),
+        apiToken,
         subnet: Number(values.subnet),
         isolation: values.isolation as "in-process" | "process",
         log: stderrSink,
@@ -107,7 +112,8 @@ export const upCommand: Command = {
       }
       return 1;
     }
-    await writeServerAddress(testbed.api.url);
+    await writeServerAddress(testbed.api.url, process.env, process.pid, apiToken, testbed.api.ca);
+    const kubeconfig = await writeKubeconfig(testbed.api.url, apiToken, testbed.api.ca);
     try {
       await testbed.waitUntilReady(30_000);
     } catch {
@@ -116,12 +122,14 @@ export const upCommand: Command = {
     const prometheus = values.prometheus
       ? await startPrometheusIfInstalled({
           apiUrl: testbed.api.url,
+          apiToken,
+          apiCa: testbed.api.ca,
           watch: (handler) => testbed.store.watch(handler),
           pathEnv: process.env.PATH,
           warn: (line) => process.stderr.write(`${line}\n`),
         })
       : undefined;
-    process.stdout.write(banner(testbed, Date.now() - started, gatewayAddress));
+    process.stdout.write(banner(testbed, Date.now() - started, gatewayAddress, kubeconfig));
     if (prometheus) process.stdout.write(`Prometheus: ${prometheus.url} (scraping the vLLM pods and the EPP)\n\n`);
     const signal = await shutdown;
     process.stderr.write(`\n${signal}: stopping the testbed…\n`);
@@ -151,12 +159,14 @@ function banner(
   testbed: TestbedHandle,
   elapsedMs: number,
   gatewayAddress: (gateway: KubeObject) => string | undefined,
+  kubeconfig: string,
 ): string {
   const gateways = testbed.store.list("gateway.networking.k8s.io/Gateway");
   const pods = testbed.store.list("Pod");
   const lines = [
     "",
     `testbed is up in ${(elapsedMs / 1000).toFixed(1)} s: ${pods.length} pods (${testbed.options.isolation}), mesh profile ${testbed.options.meshProfile}, API server ${testbed.api.url}`,
+    `Kubeconfig for your own kubectl, oc or helm: export KUBECONFIG=${kubeconfig}`,
     "",
     "Gateways:",
     ...gateways.map((g) => `  ${g.metadata.name.padEnd(24)} https://${gatewayAddress(g) ?? "<pending>"}`),

@@ -6,6 +6,8 @@ import { PassThrough } from "node:stream";
 import { ApiError } from "@testbed/apimachinery";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { ObjectStore } from "../store/object-store.js";
+import type { ApiServingCert } from "./api-serving-cert.js";
+import { isAuthorized, unauthorized } from "./bearer-auth.js";
 import { coreVersions, groupList, KUBERNETES_VERSION, resourceList } from "./discovery.js";
 import type { PodAccess } from "./pod-access.js";
 import { parseExecRequest, parseTailLines, requirePodAccess, resolveContainer } from "./pod-handlers.js";
@@ -19,10 +21,16 @@ export interface ApiServerOptions {
   /** 0 picks a free port. */
   port?: number;
   podAccess?: PodAccess;
+  /** The bearer token every request must carry (bearer-auth.ts); none: the API is open (tests). */
+  token?: string;
+  /** Serve HTTPS with this certificate (clients send a bearer token only over TLS); none: plain HTTP. */
+  tls?: ApiServingCert;
 }
 
 export interface ApiServerHandle {
   url: string;
+  /** The CA clients trust, when the server serves HTTPS. */
+  ca?: string;
   close(): Promise<void>;
 }
 
@@ -31,6 +39,7 @@ type Query = Record<string, string | undefined>;
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServerHandle> {
   // forceCloseConnections: `oc logs -f` streams and keep-alive sockets must not hold up shutdown.
   const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     logger: false,
     bodyLimit: 16 * 1024 * 1024,
     forceCloseConnections: true,
@@ -42,6 +51,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error, _request, reply) => sendError(reply, error));
   app.setNotFoundHandler((_request, reply) => sendError(reply, notFoundPath()));
+  app.addHook("onRequest", async (request, reply) => {
+    if (!isAuthorized(options.token, request.url, request.headers)) return sendError(reply, unauthorized());
+  });
   app.get("/version", async () => KUBERNETES_VERSION);
   app.get("/api", async () => coreVersions());
   app.get("/apis", async () => groupList());
@@ -52,7 +64,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     handler: (request, reply) => route(options, request, reply),
   });
   const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
-  return { url: address, close: () => app.close() };
+  return { url: address, ca: options.tls?.ca, close: () => app.close() };
 }
 
 async function route(options: ApiServerOptions, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
