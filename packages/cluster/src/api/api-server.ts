@@ -11,6 +11,7 @@ import { isAuthorized, unauthorized } from "./bearer-auth.js";
 import { coreVersions, groupList, KUBERNETES_VERSION, resourceList } from "./discovery.js";
 import type { PodAccess } from "./pod-access.js";
 import { parseExecRequest, parseTailLines, requirePodAccess, resolveContainer } from "./pod-handlers.js";
+import { podStreamUpgrades } from "./pod-stream-upgrade.js";
 import { handleResource } from "./resource-handlers.js";
 import { parseApiPath, type ResourcePath } from "./resource-path.js";
 
@@ -63,6 +64,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     url: "/*",
     handler: (request, reply) => route(options, request, reply),
   });
+  const streams = podStreamUpgrades(options);
+  app.server.on("upgrade", streams.onUpgrade);
+  app.addHook("preClose", async () => streams.close());
   const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
   return { url: address, ca: options.tls?.ca, close: () => app.close() };
 }

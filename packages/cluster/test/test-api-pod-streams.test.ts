@@ -1,0 +1,112 @@
+// exec, attach and port-forward over WebSocket, judged by the real kubectl (WebSocket first since 1.30).
+import { createServer, type Server } from "node:net";
+import { eventually } from "@testbed/common";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { realClientMissing } from "../../../test/real-clients.js";
+import { type ApiServerHandle, startApiServer } from "../src/api/api-server.js";
+import { createApiServingCert } from "../src/api/api-serving-cert.js";
+import type { PodAccess } from "../src/api/pod-access.js";
+import { ObjectStore } from "../src/store/object-store.js";
+import { kubeconfigFor, runClient } from "./real-kubectl.js";
+
+const TOKEN = "stream-token";
+const store = new ObjectStore();
+let server: ApiServerHandle;
+let kubeconfig: string;
+let echo: Server;
+const logLines = ["first line", "second line"];
+const followers = new Set<(line: string) => void>();
+
+const podAccess: PodAccess = {
+  logs: () => [...logLines],
+  followLogs: (_ns, _pod, _container, onLine) => {
+    followers.add(onLine);
+    return () => followers.delete(onLine);
+  },
+  exec: async (_ns, pod, container, command) => {
+    if (command[0] === "false") return { stdout: "", stderr: "failing on purpose\n", exitCode: 3 };
+    return { stdout: `${pod}/${container}: ${command.join(" ")}\n`, stderr: "a warning\n", exitCode: 0 };
+  },
+};
+
+beforeAll(async () => {
+  echo = createServer((socket) => socket.on("data", (data) => socket.write(`echo:${data}`)));
+  await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+  const echoPort = (echo.address() as { port: number }).port;
+  store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } });
+  store.create({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "vllm-0", namespace: "default" },
+    spec: { containers: [{ name: "main", image: "vllm", ports: [{ containerPort: echoPort }] }] },
+    status: { phase: "Running", podIP: "127.0.0.1", containerStatuses: [{ name: "main", state: { running: {} } }] },
+  });
+  store.create({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "curl-test", namespace: "default" },
+    spec: { containers: [{ name: "curl-test", image: "curlimages/curl" }] },
+    status: { phase: "Running", containerStatuses: [{ name: "curl-test", state: { running: {} } }] },
+  });
+  server = await startApiServer({
+    store,
+    port: 0,
+    podAccess,
+    token: TOKEN,
+    tls: await createApiServingCert("127.0.0.1"),
+  });
+  kubeconfig = kubeconfigFor(server, TOKEN);
+});
+
+afterAll(async () => {
+  await server.close();
+  echo.close();
+});
+
+describe.skipIf(realClientMissing("kubectl"))("the real kubectl", () => {
+  it("execs a command: stdout and stderr on their streams, exit code 0", async () => {
+    const run = await runClient("kubectl", kubeconfig, [
+      "exec",
+      "vllm-0",
+      "--",
+      "pilot-agent",
+      "request",
+      "GET",
+      "/clusters",
+    ]);
+    expect(run).toMatchObject({
+      code: 0,
+      stdout: "vllm-0/main: pilot-agent request GET /clusters\n",
+      stderr: "a warning\n",
+    });
+  });
+
+  it("passes a non-zero exit code on, as kubectl exec does", async () => {
+    const run = await runClient("kubectl", kubeconfig, ["exec", "vllm-0", "-c", "main", "--", "false"]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("failing on purpose");
+    expect(run.stderr).toContain("command terminated with exit code 3");
+  });
+
+  it("names a missing container as the API server does", async () => {
+    const run = await runClient("kubectl", kubeconfig, ["exec", "vllm-0", "-c", "nope", "--", "ls"]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("container nope is not valid for pod vllm-0");
+  });
+
+  it("attaches: the output so far, each new line, and the end when the container terminates", async () => {
+    const attached = runClient("kubectl", kubeconfig, ["attach", "curl-test"]);
+    await eventually(() => expect(followers.size).toBe(1));
+    for (const follower of followers) follower("third line");
+    const pod = store.require("Pod", "default", "curl-test");
+    store.updateStatus("Pod", "default", "curl-test", {
+      ...pod.status,
+      phase: "Succeeded",
+      containerStatuses: [{ name: "curl-test", state: { terminated: { exitCode: 0, reason: "Completed" } } }],
+    });
+    const run = await attached;
+    expect(run.stdout).toBe("first line\nsecond line\nthird line\n");
+    expect(run.code).toBe(0);
+    expect(followers.size).toBe(0);
+  });
+});
