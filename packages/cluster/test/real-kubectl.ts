@@ -1,6 +1,6 @@
 // Runs the real kubectl (test/real-clients.ts) against an API server of this process: asynchronously,
 // since a synchronous child would block the event loop the server answers on.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
@@ -61,4 +61,30 @@ export function runClient(
     );
     child.stdin?.end(options.stdin ?? "");
   });
+}
+
+/** A long-running client (`kubectl port-forward`): its output so far, and a way to stop it. */
+export interface RunningClient {
+  output(): string;
+  stop(): void;
+}
+
+export function startClient(
+  name: RealClientName,
+  kubeconfig: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): RunningClient {
+  const child = spawn(realClientPath(name), args, {
+    env: { PATH: process.env.PATH, HOME: tmpdir(), KUBECONFIG: kubeconfig, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return { output: () => output, stop: () => child.kill() };
 }

@@ -1,5 +1,5 @@
 // exec, attach and port-forward over WebSocket, judged by the real kubectl (WebSocket first since 1.30).
-import { createServer, type Server } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { realClientMissing } from "../../../test/real-clients.js";
@@ -7,13 +7,14 @@ import { type ApiServerHandle, startApiServer } from "../src/api/api-server.js";
 import { createApiServingCert } from "../src/api/api-serving-cert.js";
 import type { PodAccess } from "../src/api/pod-access.js";
 import { ObjectStore } from "../src/store/object-store.js";
-import { kubeconfigFor, runClient } from "./real-kubectl.js";
+import { kubeconfigFor, runClient, startClient } from "./real-kubectl.js";
 
 const TOKEN = "stream-token";
 const store = new ObjectStore();
 let server: ApiServerHandle;
 let kubeconfig: string;
 let echo: Server;
+let echoPort: number;
 const logLines = ["first line", "second line"];
 const followers = new Set<(line: string) => void>();
 
@@ -32,7 +33,7 @@ const podAccess: PodAccess = {
 beforeAll(async () => {
   echo = createServer((socket) => socket.on("data", (data) => socket.write(`echo:${data}`)));
   await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
-  const echoPort = (echo.address() as { port: number }).port;
+  echoPort = (echo.address() as { port: number }).port;
   store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } });
   store.create({
     apiVersion: "v1",
@@ -109,4 +110,41 @@ describe.skipIf(realClientMissing("kubectl"))("the real kubectl", () => {
     expect(run.code).toBe(0);
     expect(followers.size).toBe(0);
   });
+
+  // kubectl 1.33 tunnels SPDY through a WebSocket first; with the feature off it upgrades to SPDY directly.
+  for (const [way, websockets] of [
+    ["SPDY tunneled in a WebSocket", "true"],
+    ["a plain SPDY upgrade", "false"],
+  ] as const) {
+    it(`port-forwards over ${way}: bytes reach the pod's port and come back`, async () => {
+      const forward = startClient("kubectl", kubeconfig, ["port-forward", "pod/vllm-0", `:${echoPort}`, "-v=4"], {
+        KUBECTL_PORT_FORWARD_WEBSOCKETS: websockets,
+      });
+      try {
+        let localPort = 0;
+        await eventually(() => {
+          const match = /Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/.exec(forward.output());
+          expect(match?.[2]).toBe(String(echoPort));
+          localPort = Number(match?.[1]);
+        });
+        for (const word of ["one", "two"]) expect(await roundTrip(localPort, word)).toBe(`echo:${word}`);
+        // At -v=4 kubectl logs "fallback to secondary dialer" when the WebSocket upgrade fails.
+        expect(forward.output()).not.toContain("fallback to secondary dialer");
+      } finally {
+        forward.stop();
+      }
+    });
+  }
 });
+
+/** Send a word through a local port and read the first answer. */
+function roundTrip(port: number, word: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => socket.write(word));
+    socket.once("data", (data) => {
+      resolve(String(data));
+      socket.destroy();
+    });
+    socket.on("error", reject);
+  });
+}

@@ -4,8 +4,8 @@
 // half-open socket.
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { ApiError } from "@testbed/apimachinery";
-import { WebSocketServer } from "ws";
+import { ApiError, type KubeObject } from "@testbed/apimachinery";
+import { createWebSocketStream, WebSocketServer } from "ws";
 import type { ObjectStore } from "../store/object-store.js";
 import { isAuthorized, unauthorized } from "./bearer-auth.js";
 import { ChannelSocket, chooseProtocol, REMOTE_COMMAND_PROTOCOLS } from "./channel-protocol.js";
@@ -14,6 +14,7 @@ import type { PodAccess } from "./pod-access.js";
 import { requirePodAccess, resolveContainer } from "./pod-handlers.js";
 import { PORT_FORWARD_PROTOCOLS, parsePorts, streamPortForward } from "./port-forward.js";
 import { parseApiPath } from "./resource-path.js";
+import { SPDY_PORT_FORWARD_PROTOCOL, serveSpdyPortForward } from "./spdy-port-forward.js";
 
 export interface PodStreamOptions {
   store: ObjectStore;
@@ -66,26 +67,62 @@ function accept(
     throw new ApiError("NotFound", "the server could not find the requested resource");
   }
   const namespace = target.path.namespace as string;
-  const pod = target.path.name as string;
+  const pod = options.store.require("Pod", namespace, target.path.name as string);
   const access = requirePodAccess(options.podAccess);
-  const podObject = options.store.require("Pod", namespace, pod);
-  const ports = subresource === "portforward" ? parsePorts(url.searchParams) : [];
-  const container =
-    subresource === "portforward"
-      ? ""
-      : resolveContainer(options.store, namespace, pod, url.searchParams.get("container") ?? undefined);
+  const upgrade = (request.headers.upgrade ?? "").toLowerCase();
+  if (subresource === "portforward") {
+    if (upgrade === "spdy/3.1") return acceptSpdy(request, socket, head, pod);
+    const protocol = negotiate(request, [SPDY_PORT_FORWARD_PROTOCOL, ...PORT_FORWARD_PROTOCOLS]);
+    // The SPDY tunnel carries its ports in stream headers; the channel protocols in the query.
+    const ports = protocol === SPDY_PORT_FORWARD_PROTOCOL ? [] : parsePorts(url.searchParams);
+    requireWebSocket(upgrade);
+    chosen.set(request, protocol);
+    // "SPDY/3.1+portforward.k8s.io" is no RFC 6455 token ('/'), which ws refuses to parse; the
+    // answer names it all the same (handleProtocols reads `chosen`).
+    request.headers["sec-websocket-protocol"] = "portforward";
+    server.handleUpgrade(request, socket, head, (ws) => {
+      if (protocol === SPDY_PORT_FORWARD_PROTOCOL) serveSpdyPortForward(createWebSocketStream(ws), pod);
+      else streamPortForward(new ChannelSocket(ws, protocol), pod, ports);
+    });
+    return;
+  }
+  const stream = {
+    namespace,
+    pod: pod.metadata.name,
+    container: resolveContainer(
+      options.store,
+      namespace,
+      pod.metadata.name,
+      url.searchParams.get("container") ?? undefined,
+    ),
+  };
   const command = url.searchParams.getAll("command");
   if (subresource === "exec" && command.length === 0) {
     throw new ApiError("BadRequest", "you must specify at least one command for the container");
   }
-  if ((request.headers.upgrade ?? "").toLowerCase() !== "websocket") {
-    // kubectl falls back to SPDY when its WebSocket upgrade fails; the testbed speaks only WebSocket.
+  requireWebSocket(upgrade);
+  const protocol = negotiate(request, REMOTE_COMMAND_PROTOCOLS);
+  chosen.set(request, protocol);
+  const streams = streamOptionsOf(url.searchParams);
+  server.handleUpgrade(request, socket, head, (ws) => {
+    const channels = new ChannelSocket(ws, protocol);
+    if (subresource === "exec") void streamExec(channels, access, stream, command, streams);
+    else void streamAttach(channels, access, options.store, stream, streams);
+  });
+}
+
+/** kubectl falls back to SPDY when its WebSocket upgrade fails; exec and attach here speak only WebSocket. */
+function requireWebSocket(upgrade: string): void {
+  if (upgrade !== "websocket") {
     throw new ApiError(
       "BadRequest",
-      `unable to upgrade connection: ${request.headers.upgrade ?? "no Upgrade header"} is not supported, use WebSocket`,
+      `unable to upgrade connection: ${upgrade || "no Upgrade header"} is not supported, use WebSocket`,
     );
   }
-  const supported = subresource === "portforward" ? PORT_FORWARD_PROTOCOLS : REMOTE_COMMAND_PROTOCOLS;
+}
+
+/** The first subprotocol the client offers that we speak (wsstream's handshake), or 400. */
+function negotiate(request: IncomingMessage, supported: readonly string[]): string {
   const offered = new Set(
     String(request.headers["sec-websocket-protocol"] ?? "")
       .split(",")
@@ -99,20 +136,25 @@ function accept(
       `unable to upgrade connection: none of the requested subprotocols (${[...offered].join(", ")}) are supported: ${supported.join(", ")}`,
     );
   }
-  chosen.set(request, protocol);
-  if (subresource === "portforward") {
-    server.handleUpgrade(request, socket, head, (ws) => {
-      streamPortForward(new ChannelSocket(ws, ws.protocol), podObject, ports);
-    });
-    return;
+  return protocol;
+}
+
+/** The plain SPDY upgrade (kubectl's fallback, and before 1.31 its only way): 101, then SPDY on the socket. */
+function acceptSpdy(request: IncomingMessage, socket: Duplex, head: Buffer, pod: KubeObject): void {
+  const versions = String(request.headers["x-stream-protocol-version"] ?? "")
+    .split(",")
+    .map((v) => v.trim());
+  if (!versions.includes("portforward.k8s.io")) {
+    throw new ApiError(
+      "BadRequest",
+      `unable to upgrade: unable to negotiate protocol: client supports ${versions.join(", ")}, server supports portforward.k8s.io`,
+    );
   }
-  const streams = streamOptionsOf(url.searchParams);
-  server.handleUpgrade(request, socket, head, (ws) => {
-    const channels = new ChannelSocket(ws, ws.protocol);
-    const stream = { namespace, pod, container };
-    if (subresource === "exec") void streamExec(channels, access, stream, command, streams);
-    else void streamAttach(channels, access, options.store, stream, streams);
-  });
+  socket.write(
+    "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\n\r\n",
+  );
+  if (head.length > 0) socket.unshift(head);
+  serveSpdyPortForward(socket, pod);
 }
 
 function isStream(subresource: string | undefined): subresource is Subresource {
