@@ -1,5 +1,5 @@
 import type { KubeObject } from "@testbed/apimachinery";
-import { ApiError, isPodReady, matchesSelector, notFound, selectorFromObject } from "@testbed/apimachinery";
+import { ApiError, notFound } from "@testbed/apimachinery";
 import type { Controller, ControllerContext } from "../controllers/controller.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { ContainerLogs } from "./container-logs.js";
@@ -8,6 +8,7 @@ import { type Node, PodNetwork } from "./pod-network.js";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker.js";
 import { PodProcess } from "./process/pod-process.js";
 import type { ClusterServices, ContainerImage, ExecResult } from "./runtimes/container-runtime.js";
+import { resolveServiceHost } from "./service-dns.js";
 
 export const KUBELET_FINALIZER = "testbed.io/kubelet";
 
@@ -229,17 +230,4 @@ export class Kubelet implements Controller {
     }
     return container;
   }
-}
-
-/** Cluster DNS for Services: `<svc>.<ns>.svc[.cluster.local]` → a Ready pod the Service selects. */
-function resolveServiceHost(store: ObjectStore, host: string): string | undefined {
-  const match = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(host);
-  if (!match?.[1] || !match[2]) return undefined;
-  const service = store.get("Service", match[2], match[1]);
-  if (!service?.spec?.selector) return undefined;
-  const selector = selectorFromObject(service.spec.selector);
-  const pod = store
-    .list("Pod", { namespace: match[2] })
-    .find((p) => matchesSelector(selector, p.metadata.labels) && isPodReady(p) && p.status?.podIP);
-  return pod?.status?.podIP;
 }
