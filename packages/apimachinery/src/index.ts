@@ -7,6 +7,8 @@ export { controllerReference, groupOf, isPodReady, kubeTime, setCondition } from
 export { KUBECONFIG_CONTEXT, kubeconfigFile, kubeconfigText, writeKubeconfig } from "./kubeconfig.js";
 export type { LabelSelector, Requirement } from "./label-selector.js";
 export { matchesSelector, parseSelector, SelectorError, selectorFromObject } from "./label-selector.js";
+export type { ManagedFieldsEntry, OwnershipContext } from "./managed-fields.js";
+export { recordUpdate, serverSideApply } from "./managed-fields.js";
 export type { ApplyAction, ApplyOptions, ApplyResult } from "./manifests/apply-manifests.js";
 export { applyManifests, mergeForApply, objectReference } from "./manifests/apply-manifests.js";
 export { loadManifests, manifestFiles, readStdin } from "./manifests/load-manifests.js";
@@ -17,6 +19,8 @@ export type { Manifest } from "./manifests/parse-manifests.js";
 export { parseManifests } from "./manifests/parse-manifests.js";
 export type { PatchType } from "./patch.js";
 export { applyPatch, mergePatch, patchTypeOf } from "./patch.js";
+export type { PatchMeta } from "./patch-meta.js";
+export { BUILT_IN_PATCH_META, patchMetaOf } from "./patch-meta.js";
 export type { ServerAddress, ServerRecord } from "./server-address.js";
 export {
   clearServerAddress,
@@ -28,4 +32,5 @@ export {
   testbedHome,
   writeServerAddress,
 } from "./server-address.js";
+export { strategicMergePatch } from "./strategic-merge-patch.js";
 export { validateObject } from "./validation.js";

@@ -9,6 +9,7 @@ import type { ObjectStore } from "../store/object-store.js";
 import type { ApiServingCert } from "./api-serving-cert.js";
 import { isAuthorized, unauthorized } from "./bearer-auth.js";
 import { coreVersions, groupList, KUBERNETES_VERSION, resourceList } from "./discovery.js";
+import { registerOpenApi } from "./openapi-routes.js";
 import type { PodAccess } from "./pod-access.js";
 import { parseExecRequest, parseTailLines, requirePodAccess, resolveContainer } from "./pod-handlers.js";
 import { podStreamUpgrades } from "./pod-stream-upgrade.js";
@@ -59,6 +60,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   app.get("/api", async () => coreVersions());
   app.get("/apis", async () => groupList());
   app.get("/healthz", async (_request, reply) => reply.type("text/plain").send("ok"));
+  registerOpenApi(app);
   app.route({
     method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
     url: "/*",
@@ -94,6 +96,7 @@ async function route(options: ApiServerOptions, request: FastifyRequest, reply: 
     query,
     body: request.body as string | undefined,
     contentType: request.headers["content-type"],
+    userAgent: request.headers["user-agent"],
   });
   return reply.code(result.status).send(result.body);
 }

@@ -71,7 +71,10 @@ function accept(
   const access = requirePodAccess(options.podAccess);
   const upgrade = (request.headers.upgrade ?? "").toLowerCase();
   if (subresource === "portforward") {
-    if (upgrade === "spdy/3.1") return acceptSpdy(request, socket, head, pod);
+    if (upgrade === "spdy/3.1") {
+      acceptSpdy(request, socket, head, pod);
+      return;
+    }
     const protocol = negotiate(request, [SPDY_PORT_FORWARD_PROTOCOL, ...PORT_FORWARD_PROTOCOLS]);
     // The SPDY tunnel carries its ports in stream headers; the channel protocols in the query.
     const ports = protocol === SPDY_PORT_FORWARD_PROTOCOL ? [] : parsePorts(url.searchParams);

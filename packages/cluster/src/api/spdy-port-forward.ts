@@ -90,8 +90,14 @@ function forward(pod: KubeObject, port: number, data: SpdyStream, error: SpdyStr
     endError(message);
     data.end();
   };
-  if (!podIP) return fail(`pod ${pod.metadata.name} has no IP address`);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return fail(`invalid port ${port}`);
+  if (!podIP) {
+    fail(`pod ${pod.metadata.name} has no IP address`);
+    return;
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    fail(`invalid port ${port}`);
+    return;
+  }
   const target = connect({ host: podIP, port });
   target.on("error", (cause) =>
     fail(
