@@ -13,6 +13,7 @@ import { registerOpenApi } from "./openapi-routes.js";
 import type { PodAccess } from "./pod-access.js";
 import { parseExecRequest, parseTailLines, requirePodAccess, resolveContainer } from "./pod-handlers.js";
 import { podStreamUpgrades } from "./pod-stream-upgrade.js";
+import { isProtobuf, protobufBodyToJson } from "./protobuf-body.js";
 import { handleResource } from "./resource-handlers.js";
 import { parseApiPath, type ResourcePath } from "./resource-path.js";
 
@@ -51,6 +52,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Bodies are parsed by the handlers so malformed JSON becomes a Kubernetes Status.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser("application/vnd.kubernetes.protobuf", { parseAs: "buffer" }, (_request, body, done) =>
+    done(null, body),
+  );
   app.setErrorHandler((error, _request, reply) => sendError(reply, error));
   app.setNotFoundHandler((_request, reply) => sendError(reply, notFoundPath()));
   app.addHook("onRequest", async (request, reply) => {
@@ -90,12 +94,18 @@ async function route(options: ApiServerOptions, request: FastifyRequest, reply: 
   if (path.info.kind === "Pod" && path.subresource === "exec" && request.method === "POST") {
     return execInPod(options, path, request, reply);
   }
+  const protobufBody = isProtobuf(request.headers["content-type"]);
   const result = handleResource(options.store, {
     method: request.method,
     path,
     query,
-    body: request.body as string | undefined,
-    contentType: request.headers["content-type"],
+    // A DELETE's body (DeleteOptions) is not read: its protobuf form needs no decoding.
+    body: !protobufBody
+      ? (request.body as string | undefined)
+      : request.method === "DELETE"
+        ? undefined
+        : protobufBodyToJson(request.body as Buffer),
+    contentType: protobufBody ? "application/json" : request.headers["content-type"],
     userAgent: request.headers["user-agent"],
   });
   return reply.code(result.status).send(result.body);
