@@ -148,3 +148,21 @@ function roundTrip(port: number, word: string): Promise<string> {
     socket.on("error", reject);
   });
 }
+
+describe.skipIf(realClientMissing("kubectl"))("kubectl logs", () => {
+  it("--limit-bytes cuts the log after that many bytes", async () => {
+    const run = await runClient("kubectl", kubeconfig, ["logs", "vllm-0", "--limit-bytes=8"]);
+    expect(run.stdout).toBe("first li");
+  });
+
+  it("-f of a quiet container gets its headers at once and each new line as it comes", async () => {
+    const follow = startClient("kubectl", kubeconfig, ["logs", "-f", "vllm-0"]);
+    try {
+      await eventually(() => expect(followers.size).toBe(1));
+      for (const follower of followers) follower("a new line");
+      await eventually(() => expect(follow.output()).toContain("a new line\n"));
+    } finally {
+      follow.stop();
+    }
+  });
+});

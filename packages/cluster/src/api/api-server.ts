@@ -11,7 +11,14 @@ import { isAuthorized, unauthorized } from "./bearer-auth.js";
 import { coreVersions, groupList, KUBERNETES_VERSION, resourceList } from "./discovery.js";
 import { registerOpenApi } from "./openapi-routes.js";
 import type { PodAccess } from "./pod-access.js";
-import { parseExecRequest, parseTailLines, requirePodAccess, resolveContainer } from "./pod-handlers.js";
+import {
+  limitBytes,
+  parseExecRequest,
+  parseLimitBytes,
+  parseTailLines,
+  requirePodAccess,
+  resolveContainer,
+} from "./pod-handlers.js";
 import { podStreamUpgrades } from "./pod-stream-upgrade.js";
 import { isProtobuf, protobufBodyToJson } from "./protobuf-body.js";
 import { handleResource } from "./resource-handlers.js";
@@ -124,7 +131,7 @@ async function streamLogs(
   const lines = await access.logs(namespace, pod, container, { tailLines: parseTailLines(query.tailLines) });
   const text = lines.map((line) => `${line}\n`).join("");
   reply.type("text/plain; charset=utf-8");
-  if (query.follow !== "true") return reply.send(text);
+  if (query.follow !== "true") return reply.send(limitBytes(text, parseLimitBytes(query.limitBytes)));
   const stream = new PassThrough();
   stream.write(text);
   const unsubscribe = access.followLogs(namespace, pod, container, (line) => stream.write(`${line}\n`));
@@ -133,7 +140,10 @@ async function streamLogs(
     unsubscribe();
     stream.end();
   });
-  return reply.send(stream);
+  reply.send(stream);
+  // `logs -f` of a quiet container: the status line and headers now, not with the first line.
+  reply.raw.flushHeaders();
+  return reply;
 }
 
 async function execInPod(
