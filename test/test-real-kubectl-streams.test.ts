@@ -24,6 +24,7 @@ describe.skipIf(realClientMissing("kubectl"))("the seed's stream commands with t
       timeScale: 0,
       subnet: 67,
       probePeriodMs: 100,
+      restartBackoffMs: 100,
     });
     await testbed.waitUntilReady(20_000);
     kubeconfig = kubeconfigFor(testbed.api, TOKEN);
@@ -89,6 +90,34 @@ describe.skipIf(realClientMissing("kubectl"))("the seed's stream commands with t
       forward.stop();
     }
   });
+
+  it("kubectl logs --timestamps, --since, --since-time, and --previous after a restart", async () => {
+    const pod = (await podName(NS, "llm-d.ai/role=decode")).stdout;
+    const stamped = await kubectl("logs", "-n", NS, pod, "-c", "main", "--timestamps", "--tail=2");
+    const lines = stamped.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /);
+    expect((await kubectl("logs", "-n", NS, pod, "-c", "main", "--since=1h")).stdout).not.toBe("");
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await kubectl("logs", "-n", NS, pod, "-c", "main", `--since-time=${future}`)).stdout).toBe("");
+
+    const before = (await kubectl("logs", "-n", NS, pod, "-c", "main")).stdout;
+    const noPrevious = await kubectl("logs", "-n", NS, pod, "-c", "main", "--previous");
+    expect(noPrevious.stderr).toContain(`previous terminated container "main" in pod "${pod}" not found`);
+    await kubectl("exec", "-n", NS, pod, "-c", "main", "--", "kill", "1");
+    await eventually(() => {
+      const status = testbed.store
+        .require("Pod", NS, pod)
+        .status?.containerStatuses?.find((s: { name: string }) => s.name === "main");
+      expect(status?.restartCount).toBe(1);
+      expect(status?.state?.running).toBeDefined();
+    });
+    const previous = await kubectl("logs", "-n", NS, pod, "-c", "main", "--previous");
+    expect(previous.code).toBe(0);
+    expect(previous.stdout.startsWith(before)).toBe(true);
+    const current = await kubectl("logs", "-n", NS, pod, "-c", "main");
+    expect(current.stdout).not.toContain(before);
+  }, 60_000);
 
   it("kubectl run curl-test --rm -it --image=curlimages/curl --restart=Never -- curl -sk …/v1/models", async () => {
     const run = await kubectl(

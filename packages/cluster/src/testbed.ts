@@ -6,6 +6,7 @@ import { type ApplyResult, applyManifests, isPodReady, loadManifests } from "@te
 import { type Clock, type LogSink, prepareKeyPairs, silentSink, systemClock } from "@testbed/common";
 import { type ApiServerHandle, startApiServer } from "./api/api-server.js";
 import { createApiServingCert } from "./api/api-serving-cert.js";
+import { rfc3339Nano } from "./api/log-options.js";
 import { type Controller, QueuedController } from "./controllers/controller.js";
 import { DeploymentController } from "./controllers/deployment-controller.js";
 import { IngressCertificateController } from "./controllers/ingress-certificates.js";
@@ -140,7 +141,9 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       tls: options.apiToken ? await createApiServingCert(options.apiHost) : undefined,
       podAccess: {
         logs: (namespace, pod, container, logOptions) =>
-          kubelet.readLogs(namespace, pod, container, logOptions.tailLines),
+          kubelet
+            .queryLogs(namespace, pod, container, logOptions)
+            .map((entry) => (logOptions.timestamps ? `${rfc3339Nano(entry.time)} ${entry.line}` : entry.line)),
         followLogs: (namespace, pod, container, onLine) => kubelet.followLogs(namespace, pod, container, onLine),
         exec: (namespace, pod, container, command) => kubelet.exec(namespace, pod, container, command),
       },

@@ -9,6 +9,7 @@ import type { ObjectStore } from "../store/object-store.js";
 import type { ApiServingCert } from "./api-serving-cert.js";
 import { isAuthorized, unauthorized } from "./bearer-auth.js";
 import { coreVersions, groupList, KUBERNETES_VERSION, resourceList } from "./discovery.js";
+import { parseLogTimeOptions, rfc3339Nano } from "./log-options.js";
 import { registerOpenApi } from "./openapi-routes.js";
 import type { PodAccess } from "./pod-access.js";
 import {
@@ -128,13 +129,20 @@ async function streamLogs(
   const pod = path.name as string;
   const container = resolveContainer(options.store, namespace, pod, query.container);
   const access = requirePodAccess(options.podAccess);
-  const lines = await access.logs(namespace, pod, container, { tailLines: parseTailLines(query.tailLines) });
+  // The store's clock is the cluster's (the kubelet stamps lines with the same one).
+  const now = () => Date.parse(options.store.now());
+  const timeOptions = parseLogTimeOptions(query, now());
+  const lines = await access.logs(namespace, pod, container, {
+    ...timeOptions,
+    tailLines: parseTailLines(query.tailLines),
+  });
   const text = lines.map((line) => `${line}\n`).join("");
   reply.type("text/plain; charset=utf-8");
   if (query.follow !== "true") return reply.send(limitBytes(text, parseLimitBytes(query.limitBytes)));
   const stream = new PassThrough();
   stream.write(text);
-  const unsubscribe = access.followLogs(namespace, pod, container, (line) => stream.write(`${line}\n`));
+  const stamp = () => (timeOptions.timestamps ? `${rfc3339Nano(now())} ` : "");
+  const unsubscribe = access.followLogs(namespace, pod, container, (line) => stream.write(`${stamp()}${line}\n`));
   // The client hanging up (Ctrl-C on `oc logs -f`) ends the subscription.
   reply.raw.on("close", () => {
     unsubscribe();

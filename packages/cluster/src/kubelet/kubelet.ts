@@ -2,7 +2,7 @@ import type { KubeObject } from "@testbed/apimachinery";
 import { ApiError, notFound } from "@testbed/apimachinery";
 import type { Controller, ControllerContext } from "../controllers/controller.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
-import { ContainerLogs } from "./container-logs.js";
+import { ContainerLogs, type LogEntry, type LogQuery } from "./container-logs.js";
 import { NodeScheduler } from "./node-scheduler.js";
 import { type Node, PodNetwork } from "./pod-network.js";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker.js";
@@ -32,7 +32,7 @@ export interface KubeletOptions {
  */
 export class Kubelet implements Controller {
   readonly name = "kubelet";
-  readonly logs = new ContainerLogs();
+  readonly logs: ContainerLogs;
   private readonly workers = new Map<string, PodWorker>();
   private readonly podProcesses = new Map<string, PodProcess>();
   private readonly stopping = new Map<string, Promise<void>>();
@@ -42,6 +42,7 @@ export class Kubelet implements Controller {
   private unwatch: (() => void) | undefined;
 
   constructor(private readonly options: KubeletOptions) {
+    this.logs = new ContainerLogs(options.services.clock);
     this.scheduler = new NodeScheduler(options.nodes);
     this.network = new PodNetwork(options.subnet);
   }
@@ -72,6 +73,16 @@ export class Kubelet implements Controller {
   readLogs(namespace: string, pod: string, container: string | undefined, tailLines?: number): string[] {
     const worker = this.requireWorker(namespace, pod);
     return this.logs.read(worker.key, this.containerOf(worker, container), tailLines);
+  }
+
+  /** What `kubectl logs` shows (current or previous run, since a time, the last lines), with each line's time. */
+  queryLogs(namespace: string, pod: string, container: string | undefined, query: LogQuery): LogEntry[] {
+    const worker = this.requireWorker(namespace, pod);
+    const name = this.containerOf(worker, container);
+    if (query.previous && !this.logs.hasPrevious(worker.key, name)) {
+      throw new ApiError("BadRequest", `previous terminated container "${name}" in pod "${pod}" not found`);
+    }
+    return this.logs.query(worker.key, name, query);
   }
 
   followLogs(
