@@ -13,7 +13,8 @@ export type StatusReason =
   | "NotAcceptable"
   | "Expired"
   | "RequestEntityTooLarge"
-  | "InternalError";
+  | "InternalError"
+  | "Unauthorized";
 
 const CODES: Record<StatusReason, number> = {
   NotFound: 404,
@@ -27,6 +28,7 @@ const CODES: Record<StatusReason, number> = {
   Expired: 410,
   RequestEntityTooLarge: 413,
   InternalError: 500,
+  Unauthorized: 401,
 };
 
 export interface StatusCause {

@@ -6,8 +6,11 @@ export type { KindInfo } from "./kinds.js";
 export { apiVersionOf, KINDS, kindFor, kindKey, resolveResource } from "./kinds.js";
 export type { Condition, KubeObject, ObjectMeta, OwnerReference } from "./kube-object.js";
 export { controllerReference, groupOf, isPodReady, kubeTime, setCondition } from "./kube-object.js";
+export { KUBECONFIG_CONTEXT, kubeconfigFile, kubeconfigText, writeKubeconfig } from "./kubeconfig.js";
 export type { LabelSelector, Requirement } from "./label-selector.js";
 export { matchesSelector, parseSelector, SelectorError, selectorFromObject } from "./label-selector.js";
+export type { ManagedFieldsEntry, OwnershipContext } from "./managed-fields.js";
+export { recordUpdate, serverSideApply } from "./managed-fields.js";
 export type { ApplyAction, ApplyOptions, ApplyResult } from "./manifests/apply-manifests.js";
 export {
   applyManifests,
@@ -32,6 +35,8 @@ export {
 } from "./name-validation.js";
 export type { PatchType } from "./patch.js";
 export { applyPatch, mergePatch, patchTypeOf } from "./patch.js";
+export type { PatchMeta } from "./patch-meta.js";
+export { BUILT_IN_PATCH_META, patchMetaOf } from "./patch-meta.js";
 export { podReady, podRestarts, podStatus } from "./pod-status.js";
 export type { ServerAddress, ServerRecord } from "./server-address.js";
 export {
@@ -40,7 +45,9 @@ export {
   readServerRecord,
   runningServer,
   serverAddressFile,
+  serverCaFile,
   testbedHome,
   writeServerAddress,
 } from "./server-address.js";
+export { strategicMergePatch } from "./strategic-merge-patch.js";
 export { validateObject } from "./validation.js";

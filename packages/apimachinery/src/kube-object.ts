@@ -23,6 +23,8 @@ export interface ObjectMeta {
   ownerReferences?: OwnerReference[];
   finalizers?: string[];
   generateName?: string;
+  /** Field ownership (server-side apply), as managed-fields.ts keeps it. */
+  managedFields?: unknown[];
 }
 
 /** Any stored object: TypeMeta + ObjectMeta, with spec, status and kind-specific fields left open. */

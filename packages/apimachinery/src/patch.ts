@@ -1,14 +1,18 @@
-// The PATCH content types oc sends: JSON Patch (RFC 6902), JSON merge patch (RFC 7386) and
-// strategic merge patch (treated as a merge patch: the testbed's kinds carry no patch strategies).
+// The PATCH content types of the API: JSON Patch (RFC 6902), JSON merge patch (RFC 7386), strategic
+// merge patch (strategic-merge-patch.ts, built-in kinds only) and server-side apply (apply-patch+yaml,
+// handled by the API server's server-side-apply.ts).
 import fastJsonPatch, { type Operation } from "fast-json-patch";
 import { ApiError } from "./api-error.js";
+import type { PatchMeta } from "./patch-meta.js";
+import { strategicMergePatch } from "./strategic-merge-patch.js";
 
-export type PatchType = "json" | "merge";
+export type PatchType = "json" | "merge" | "strategic" | "apply";
 
 const CONTENT_TYPES: Record<string, PatchType> = {
   "application/json-patch+json": "json",
   "application/merge-patch+json": "merge",
-  "application/strategic-merge-patch+json": "merge",
+  "application/strategic-merge-patch+json": "strategic",
+  "application/apply-patch+yaml": "apply",
 };
 
 export function patchTypeOf(contentType: string | undefined): PatchType {
@@ -23,8 +27,11 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
   return type;
 }
 
-export function applyPatch(document: unknown, patch: unknown, type: PatchType): unknown {
-  return type === "json" ? applyJsonPatch(document, patch) : mergePatch(document, patch);
+/** Apply a JSON, merge or strategic patch (`meta`: the kind's strategic metadata; server-side apply is not a patch here). */
+export function applyPatch(document: unknown, patch: unknown, type: PatchType, meta?: PatchMeta): unknown {
+  if (type === "json") return applyJsonPatch(document, patch);
+  if (type === "strategic" && meta) return strategicMergePatch(document, patch, meta);
+  return mergePatch(document, patch);
 }
 
 function applyJsonPatch(document: unknown, patch: unknown): unknown {

@@ -1,6 +1,8 @@
 // How a client finds the running testbed's API server: `--server URL`, else `$TESTBED_SERVER`, else
 // the file `testbed up` writes (`$TESTBED_HOME/server`, default ~/.testbed/server): the API URL on
-// its first line, the process id of the testbed that owns it on the second.
+// its first line, the process id of the testbed that owns it on the second, the API's bearer token
+// on the third (the file is the owner's alone, mode 0600, like the kubeconfig beside it). An HTTPS
+// API's CA is in `api-ca.crt` beside it.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -9,6 +11,10 @@ export interface ServerAddress {
   url: string;
   /** Where the address came from, for error messages. */
   source: "flag" | "env" | "file";
+  /** The bearer token the API server requires: `$TESTBED_TOKEN`, else the server file's. */
+  token?: string;
+  /** The CA (PEM) an https:// server's certificate chains to: `$TESTBED_CA_FILE`'s, else the testbed's. */
+  ca?: string;
 }
 
 /** What `testbed up` records in the server file. */
@@ -16,6 +22,8 @@ export interface ServerRecord {
   url: string;
   /** Absent in a file an older testbed wrote. */
   pid?: number;
+  /** Absent when the API server requires none. */
+  token?: string;
 }
 
 export function testbedHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -26,15 +34,24 @@ export function serverAddressFile(env: NodeJS.ProcessEnv = process.env): string 
   return join(testbedHome(env), "server");
 }
 
+export function serverCaFile(env: NodeJS.ProcessEnv = process.env): string {
+  return join(testbedHome(env), "api-ca.crt");
+}
+
 /** Record this process's testbed (`pid` for tests) as the one clients of TESTBED_HOME talk to. */
 export async function writeServerAddress(
   url: string,
   env: NodeJS.ProcessEnv = process.env,
   pid = process.pid,
+  token?: string,
+  ca?: string,
 ): Promise<void> {
   const file = serverAddressFile(env);
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${url}\n${pid}\n`, "utf8");
+  if (ca !== undefined) await writeFile(serverCaFile(env), ca, "utf8");
+  // A file an older testbed left with wider permissions keeps them on overwrite: remove it first.
+  await rm(file, { force: true });
+  await writeFile(file, `${url}\n${pid}\n${token ?? ""}\n`, { encoding: "utf8", mode: 0o600 });
 }
 
 /** The address, or undefined when no testbed has announced one. */
@@ -42,17 +59,28 @@ export async function readServerAddress(
   flag?: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ServerAddress | undefined> {
-  if (flag) return { url: flag, source: "flag" };
-  if (env.TESTBED_SERVER) return { url: env.TESTBED_SERVER, source: "env" };
   const record = await readServerRecord(env);
-  return record ? { url: record.url, source: "file" } : undefined;
+  const token = env.TESTBED_TOKEN || record?.token;
+  const complete = async (address: ServerAddress): Promise<ServerAddress> => {
+    const ca = address.url.startsWith("https:") ? await readServerCa(env) : undefined;
+    return { ...address, ...(token ? { token } : {}), ...(ca ? { ca } : {}) };
+  };
+  if (flag) return complete({ url: flag, source: "flag" });
+  if (env.TESTBED_SERVER) return complete({ url: env.TESTBED_SERVER, source: "env" });
+  return record ? complete({ url: record.url, source: "file" }) : undefined;
+}
+
+async function readServerCa(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const text = await readFile(env.TESTBED_CA_FILE || serverCaFile(env), "utf8").catch(() => "");
+  return text === "" ? undefined : text;
 }
 
 export async function readServerRecord(env: NodeJS.ProcessEnv = process.env): Promise<ServerRecord | undefined> {
   const text = await readFile(serverAddressFile(env), "utf8").catch(() => "");
-  const [url = "", pid = ""] = text.split("\n").map((line) => line.trim());
+  const [url = "", pid = "", token = ""] = text.split("\n").map((line) => line.trim());
   if (url === "") return undefined;
-  return /^\d+$/.test(pid) ? { url, pid: Number(pid) } : { url };
+  const record: ServerRecord = /^\d+$/.test(pid) ? { url, pid: Number(pid) } : { url };
+  return token === "" ? record : { ...record, token };
 }
 
 /**
@@ -88,12 +116,20 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Any HTTP answer from the API server's /version within 3 s (a busy machine answers late, not never). */
+/**
+ * Any HTTP answer from the API server's /version within 3 s (a busy machine answers late, not never).
+ * Its certificate is not checked: this asks only whether something still listens there.
+ */
 async function answers(url: string): Promise<boolean> {
-  try {
-    await fetch(new URL("/version", url), { signal: AbortSignal.timeout(3000) });
-    return true;
-  } catch {
-    return false;
-  }
+  const target = new URL("/version", url);
+  const { request } = target.protocol === "https:" ? await import("node:https") : await import("node:http");
+  return new Promise((resolve) => {
+    const outgoing = request(target, { rejectUnauthorized: false, timeout: 3000, agent: false }, (incoming) => {
+      incoming.resume();
+      resolve(true);
+    });
+    outgoing.on("timeout", () => outgoing.destroy());
+    outgoing.on("error", () => resolve(false));
+    outgoing.end();
+  });
 }

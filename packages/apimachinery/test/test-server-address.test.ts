@@ -1,7 +1,7 @@
 // The server file of a TESTBED_HOME belongs to one testbed: a second one must see the first is
 // running, take over only a stale file, and never delete a file that is no longer its own.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -41,8 +41,25 @@ describe("the TESTBED_HOME server file", () => {
   it("records the API URL and the owner's pid; clients read the URL", async () => {
     const env = home();
     await writeServerAddress("http://127.0.0.1:6443", env, 4242);
-    expect(readFileSync(serverAddressFile(env), "utf8")).toBe("http://127.0.0.1:6443\n4242\n");
+    expect(readFileSync(serverAddressFile(env), "utf8")).toBe("http://127.0.0.1:6443\n4242\n\n");
     expect(await readServerAddress(undefined, env)).toEqual({ url: "http://127.0.0.1:6443", source: "file" });
+  });
+
+  it("records the bearer token (mode 0600) and the CA of an HTTPS API; clients read both", async () => {
+    const env = home();
+    await writeServerAddress("https://127.0.0.1:6443", env, 4242, "secret-token", "PEM CA");
+    expect(statSync(serverAddressFile(env)).mode & 0o777).toBe(0o600);
+    expect(await readServerAddress(undefined, env)).toEqual({
+      url: "https://127.0.0.1:6443",
+      source: "file",
+      token: "secret-token",
+      ca: "PEM CA",
+    });
+    // An explicit server keeps the token; $TESTBED_TOKEN overrides it.
+    expect(await readServerAddress("https://127.0.0.1:7000", { ...env, TESTBED_TOKEN: "other" })).toMatchObject({
+      url: "https://127.0.0.1:7000",
+      token: "other",
+    });
   });
 
   it("a live owner whose API answers is running; a dead owner's file is stale", async () => {

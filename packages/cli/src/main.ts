@@ -14,6 +14,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/oc.js")).ocCommand,
   },
   {
+    name: "kubeconfig",
+    summary: "print the path of the running testbed's kubeconfig (for your own kubectl, oc, helm)",
+    load: async () => (await import("./commands/kubeconfig.js")).kubeconfigCommand,
+  },
+  {
     name: "load",
     summary: "send chat completions at a rate or concurrency; latency, errors, per-pod distribution, cache hits",
     load: async () => (await import("./commands/load.js")).loadCommand,

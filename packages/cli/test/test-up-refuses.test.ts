@@ -46,7 +46,7 @@ describe("testbed up refuses to start", () => {
     expect(run.stderr).toContain(
       `testbed up: a testbed is already running with TESTBED_HOME=${home} (pid ${process.pid}, API ${url}); stop it or set TESTBED_HOME`,
     );
-    expect(readFileSync(join(home, "server"), "utf8")).toBe(`${url}\n${process.pid}\n`);
+    expect(readFileSync(join(home, "server"), "utf8")).toBe(`${url}\n${process.pid}\n\n`);
   }, 60_000);
 
   it("on a subnet another testbed's pods use, naming a free one", async () => {

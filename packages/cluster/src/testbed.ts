@@ -5,6 +5,8 @@ import type { KubeObject } from "@testbed/apimachinery";
 import { type ApplyResult, applyManifests, isPodReady, loadManifests } from "@testbed/apimachinery";
 import { type Clock, type LogSink, prepareKeyPairs, silentSink, systemClock } from "@testbed/common";
 import { type ApiServerHandle, startApiServer } from "./api/api-server.js";
+import { createApiServingCert } from "./api/api-serving-cert.js";
+import { rfc3339Nano } from "./api/log-options.js";
 import { type Controller, QueuedController } from "./controllers/controller.js";
 import { DeploymentController } from "./controllers/deployment-controller.js";
 import { IngressCertificateController } from "./controllers/ingress-certificates.js";
@@ -38,6 +40,11 @@ export interface TestbedOptions {
   /** API server address; port 0 picks a free one. */
   apiHost: string;
   apiPort: number;
+  /**
+   * The bearer token the API server requires (`testbed up` makes one for its kubeconfig); with one the
+   * API serves HTTPS with a CA of its own (api.ca). None: open, plain HTTP (tests).
+   */
+  apiToken?: string;
   /** Third octet of pod addresses, so several testbeds (test files) can share a machine. */
   subnet: number;
   restartBackoffMs: number;
@@ -134,9 +141,13 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       host: options.apiHost,
       port: options.apiPort,
       clock: options.clock,
+      token: options.apiToken,
+      tls: options.apiToken ? await createApiServingCert(options.apiHost) : undefined,
       podAccess: {
         logs: (namespace, pod, container, logOptions) =>
-          kubelet.readLogs(namespace, pod, container, logOptions.tailLines),
+          kubelet
+            .queryLogs(namespace, pod, container, logOptions)
+            .map((entry) => (logOptions.timestamps ? `${rfc3339Nano(entry.time)} ${entry.line}` : entry.line)),
         followLogs: (namespace, pod, container, onLine) => kubelet.followLogs(namespace, pod, container, onLine),
         exec: (namespace, pod, container, command) => kubelet.exec(namespace, pod, container, command),
       },

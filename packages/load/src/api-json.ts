@@ -25,3 +25,8 @@ export async function readApiJson(
   }
   return value as Record<string, unknown>;
 }
+
+/** The Authorization header for the API server's bearer token (none when it requires none). */
+export function bearerHeaders(token: string | undefined): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}

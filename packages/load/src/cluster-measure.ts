@@ -1,5 +1,5 @@
 import { request } from "undici";
-import { readApiJson } from "./api-json.js";
+import { bearerHeaders, readApiJson } from "./api-json.js";
 import { histogramDelta, histogramPercentiles, histogramSum } from "./histograms.js";
 import { insecureAgent } from "./insecure-agent.js";
 import { fetchPodMetrics, LATENCY_METRICS } from "./pod-metrics.js";
@@ -19,11 +19,20 @@ interface PodList {
 }
 
 /** The vLLM pods to read, from the API server: running pods matching the selector, in name order. */
-export async function listPodTargets(apiUrl: string, namespace: string, selector: string): Promise<PodTarget[]> {
+export async function listPodTargets(
+  apiUrl: string,
+  namespace: string,
+  selector: string,
+  token?: string,
+): Promise<PodTarget[]> {
   const url = `${apiUrl.replace(/\/$/, "")}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?labelSelector=${encodeURIComponent(selector)}`;
   let response: Awaited<ReturnType<typeof request>>;
   try {
-    response = await request(url, { dispatcher: insecureAgent(), signal: AbortSignal.timeout(5_000) });
+    response = await request(url, {
+      dispatcher: insecureAgent(),
+      headers: bearerHeaders(token),
+      signal: AbortSignal.timeout(5_000),
+    });
   } catch (error) {
     throw new Error(`cannot reach the testbed API server at ${apiUrl}: ${(error as Error).message}`);
   }
@@ -58,8 +67,13 @@ export async function snapshotTargets(targets: readonly PodTarget[]): Promise<Cl
 }
 
 /** Counters of every vLLM pod of the namespace (pods found through the testbed's API server). */
-export async function snapshotPods(apiUrl: string, namespace: string, selector: string): Promise<ClusterSnapshot> {
-  return snapshotTargets(await listPodTargets(apiUrl, namespace, selector));
+export async function snapshotPods(
+  apiUrl: string,
+  namespace: string,
+  selector: string,
+  token?: string,
+): Promise<ClusterSnapshot> {
+  return snapshotTargets(await listPodTargets(apiUrl, namespace, selector, token));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { request } from "undici";
-import { readApiJson } from "./api-json.js";
+import { bearerHeaders, readApiJson } from "./api-json.js";
 import { insecureAgent } from "./insecure-agent.js";
 
 export const GATEWAY_NAMESPACE = "openshift-ingress";
@@ -13,11 +13,21 @@ export class GatewayAddressError extends Error {
 }
 
 /** `status.addresses[0].value` of a Gateway, as `oc get gateway NAME -n openshift-ingress -o jsonpath=…` prints it. */
-export async function gatewayAddress(apiUrl: string, name: string, namespace = GATEWAY_NAMESPACE): Promise<string> {
+/** `token`: the API server's bearer token (the testbed's server file carries it). */
+export async function gatewayAddress(
+  apiUrl: string,
+  name: string,
+  namespace = GATEWAY_NAMESPACE,
+  token?: string,
+): Promise<string> {
   const url = `${apiUrl.replace(/\/$/, "")}/apis/gateway.networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/gateways/${encodeURIComponent(name)}`;
   let response: Awaited<ReturnType<typeof request>>;
   try {
-    response = await request(url, { dispatcher: insecureAgent(), signal: AbortSignal.timeout(5_000) });
+    response = await request(url, {
+      dispatcher: insecureAgent(),
+      headers: bearerHeaders(token),
+      signal: AbortSignal.timeout(5_000),
+    });
   } catch (error) {
     throw new GatewayAddressError(`cannot reach the testbed API server at ${apiUrl}: ${(error as Error).message}`);
   }

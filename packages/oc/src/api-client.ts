@@ -150,7 +150,8 @@ export class ApiClient {
     try {
       const headers: Record<string, string> =
         body === undefined ? { accept: "application/json" } : { "content-type": contentType };
-      return await httpRequest(url, method, headers, body);
+      if (this.address.token) headers.authorization = `Bearer ${this.address.token}`;
+      return await httpRequest(url, method, headers, body, this.address.ca);
     } catch (error) {
       throw new ServerUnreachableError(this.address, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
     }

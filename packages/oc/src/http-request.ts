@@ -16,6 +16,7 @@ export async function httpRequest(
   method: string,
   headers: Record<string, string>,
   body?: string,
+  ca?: string,
 ): Promise<HttpAnswer> {
   const target = new URL(url);
   // https only when the server address says so: node:https loads TLS, which plain http never needs.
@@ -23,7 +24,9 @@ export async function httpRequest(
   const sent = body === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) };
   return new Promise((resolve, reject) => {
     // agent: false: one connection, closed after the answer, so nothing keeps the process alive.
-    const outgoing = request(target, { method, headers: sent, agent: false }, (incoming) => resolve(answer(incoming)));
+    const outgoing = request(target, { method, headers: sent, agent: false, ...(ca ? { ca } : {}) }, (incoming) =>
+      resolve(answer(incoming)),
+    );
     outgoing.on("error", reject);
     outgoing.end(body);
   });

@@ -26,14 +26,24 @@ export function listOf(objects: readonly KubeObject[]): Record<string, unknown> 
 export function renderData(format: OutputFormat, data: unknown): string {
   switch (format.type) {
     case "json":
-      return `${JSON.stringify(data, null, 4)}\n`;
+      return `${JSON.stringify(omitManagedFields(data), null, 4)}\n`;
     case "yaml":
-      return toYaml(data);
+      return toYaml(omitManagedFields(data));
     case "jsonpath":
-      return renderJsonPath(format.template, data);
+      return renderJsonPath(format.template, omitManagedFields(data));
     default:
       return "";
   }
+}
+
+/** kubectl's OmitManagedFieldsPrinter: metadata.managedFields of the object or of each list item is not printed. */
+function omitManagedFields(data: unknown): unknown {
+  if (typeof data !== "object" || data === null) return data;
+  const object = data as { items?: unknown[]; metadata?: Record<string, unknown> };
+  if (Array.isArray(object.items)) return { ...object, items: object.items.map(omitManagedFields) };
+  if (!object.metadata || !("managedFields" in object.metadata)) return data;
+  const { managedFields: _omitted, ...metadata } = object.metadata;
+  return { ...object, metadata };
 }
 
 /** kubectl writes YAML with sorted keys, sequences not indented, long strings unfolded. */

@@ -114,7 +114,7 @@ export async function runLoadCommand(argv: string[], io: LoadIo): Promise<number
   let before: ClusterSnapshot | undefined;
   if (target.apiUrl) {
     try {
-      before = await snapshotPods(target.apiUrl, podQuery.namespace, podQuery.selector);
+      before = await snapshotPods(target.apiUrl, podQuery.namespace, podQuery.selector, target.apiToken);
     } catch (error) {
       io.err(`testbed load: ${(error as Error).message}\n`);
       return 1;
@@ -132,7 +132,10 @@ export async function runLoadCommand(argv: string[], io: LoadIo): Promise<number
   let cluster: ClusterReport | undefined;
   if (target.apiUrl && before) {
     try {
-      cluster = clusterReport(before, await snapshotPods(target.apiUrl, podQuery.namespace, podQuery.selector));
+      cluster = clusterReport(
+        before,
+        await snapshotPods(target.apiUrl, podQuery.namespace, podQuery.selector, target.apiToken),
+      );
     } catch (error) {
       io.err(`testbed load: warning: pod metrics after the run: ${(error as Error).message}\n`);
     }
@@ -246,6 +249,8 @@ interface Target {
   url: string;
   /** The API server whose pods are measured, when the cluster is. */
   apiUrl: string | undefined;
+  /** Its bearer token (`$TESTBED_TOKEN` or the server file's). */
+  apiToken?: string;
 }
 
 /**
@@ -256,7 +261,7 @@ async function resolveTarget(values: Values, env: NodeJS.ProcessEnv): Promise<Ta
   const measure = values["no-cluster"] !== true;
   if (typeof values.url === "string") {
     const server = typeof values.server === "string" ? values.server : undefined;
-    return { url: values.url, apiUrl: measure ? server : undefined };
+    return { url: values.url, apiUrl: measure ? server : undefined, apiToken: env.TESTBED_TOKEN };
   }
   const address = await readServerAddress(values.server as string | undefined, env);
   if (!address) {
@@ -266,10 +271,11 @@ async function resolveTarget(values: Values, env: NodeJS.ProcessEnv): Promise<Ta
     );
   }
   const gateway = (values.gateway as string | undefined) ?? DEFAULT_GATEWAY;
-  const host = await gatewayAddress(address.url, gateway);
+  const host = await gatewayAddress(address.url, gateway, undefined, address.token);
   return {
     url: gatewayUrl(host, (values.path as string | undefined) ?? DEFAULT_CHAT_PATH),
     apiUrl: measure ? address.url : undefined,
+    apiToken: address.token,
   };
 }
 

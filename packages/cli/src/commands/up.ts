@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
@@ -5,6 +6,7 @@ import {
   type KubeObject,
   runningServer,
   testbedHome,
+  writeKubeconfig,
   writeServerAddress,
 } from "@testbed/apimachinery";
 import type { TestbedHandle } from "@testbed/cluster";
@@ -88,6 +90,8 @@ export const upCommand: Command = {
     }
     const shutdown = waitForShutdownSignal();
     const started = Date.now();
+    // The API server's bearer token: in the kubeconfig and the server file (both 0600), nowhere else.
+    const apiToken = randomBytes(32).toString("base64url");
     let testbed: TestbedHandle;
     try {
       testbed = await startTestbed({
@@ -96,6 +100,7 @@ export const upCommand: Command = {
         timeScale: Number(values["time-scale"]),
         seed: Number(values.seed),
         apiPort: Number(values["api-port"]),
+        apiToken,
         subnet: Number(values.subnet),
         isolation: values.isolation as "in-process" | "process",
         log: stderrSink,
@@ -107,7 +112,8 @@ export const upCommand: Command = {
       }
       return 1;
     }
-    await writeServerAddress(testbed.api.url);
+    await writeServerAddress(testbed.api.url, process.env, process.pid, apiToken, testbed.api.ca);
+    const kubeconfig = await writeKubeconfig(testbed.api.url, apiToken, testbed.api.ca);
     try {
       await testbed.waitUntilReady(30_000);
     } catch {
@@ -116,6 +122,8 @@ export const upCommand: Command = {
     const prometheus = values.prometheus
       ? await startPrometheusIfInstalled({
           apiUrl: testbed.api.url,
+          apiToken,
+          apiCa: testbed.api.ca,
           watch: (handler) => testbed.store.watch(handler),
           pathEnv: process.env.PATH,
           warn: (line) => process.stderr.write(`${line}\n`),
@@ -127,6 +135,7 @@ export const upCommand: Command = {
         Date.now() - started,
         gatewayAddress,
         `Istio ${istioRelease(istio)} (Envoy ${envoyVersionOf(istio)})`,
+        kubeconfig,
       ),
     );
     if (prometheus) process.stdout.write(`Prometheus: ${prometheus.url} (scraping the vLLM pods and the EPP)\n\n`);
@@ -160,12 +169,14 @@ function banner(
   gatewayAddress: (gateway: KubeObject) => string | undefined,
   /** The Istio and Envoy releases the mesh behaves as. */
   mesh: string,
+  kubeconfig: string,
 ): string {
   const gateways = testbed.store.list("gateway.networking.k8s.io/Gateway");
   const pods = testbed.store.list("Pod");
   const lines = [
     "",
     `testbed is up in ${(elapsedMs / 1000).toFixed(1)} s: ${pods.length} pods (${testbed.options.isolation}), ${mesh}, API server ${testbed.api.url}`,
+    `Kubeconfig for your own kubectl, oc or helm: export KUBECONFIG=${kubeconfig}`,
     "",
     "Gateways:",
     ...gateways.map((g) => `  ${g.metadata.name.padEnd(24)} https://${gatewayAddress(g) ?? "<pending>"}`),

@@ -12,6 +12,10 @@ export type PodWatch = (handler: (event: { key: string }) => void) => () => void
 export interface EmbeddedPrometheusOptions {
   binary: string;
   apiUrl: string;
+  /** The API server's bearer token, when it requires one. */
+  apiToken?: string;
+  /** The CA of an HTTPS API server. */
+  apiCa?: string;
   watch: PodWatch;
   listen?: string;
   scrapeInterval?: string;
@@ -36,7 +40,9 @@ export async function startEmbeddedPrometheus(options: EmbeddedPrometheusOptions
   const workDir = mkdtempSync(join(tmpdir(), "testbed-prometheus-"));
   const configFile = join(workDir, "prometheus.yml");
   const render = async () =>
-    renderPrometheusConfig(scrapeTargets(await fetchPods(options.apiUrl)), { scrapeInterval: options.scrapeInterval });
+    renderPrometheusConfig(scrapeTargets(await fetchPods(options.apiUrl, options.apiToken, options.apiCa)), {
+      scrapeInterval: options.scrapeInterval,
+    });
   let written: string;
   let prometheus: LocalPrometheus;
   try {

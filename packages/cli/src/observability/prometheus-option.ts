@@ -11,6 +11,10 @@ export function planPrometheus(pathEnv: string | undefined): PrometheusPlan {
 
 export interface PrometheusForTestbed {
   apiUrl: string;
+  /** The API server's bearer token, when it requires one. */
+  apiToken?: string;
+  /** The CA of an HTTPS API server. */
+  apiCa?: string;
   watch: PodWatch;
   pathEnv: string | undefined;
   warn: (line: string) => void;
@@ -33,6 +37,8 @@ export async function startPrometheusIfInstalled(
     return await startEmbeddedPrometheus({
       binary: plan.binary,
       apiUrl: options.apiUrl,
+      apiToken: options.apiToken,
+      apiCa: options.apiCa,
       watch: options.watch,
       listen: options.listen,
       warn: options.warn,

@@ -8,10 +8,22 @@ import { type Clock, systemClock } from "@testbed/common";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import type { ObjectStore } from "../store/object-store.js";
 import { reviewSelfAccess } from "./access-review.js";
+import type { ApiServingCert } from "./api-serving-cert.js";
+import { isAuthorized, unauthorized } from "./bearer-auth.js";
 import { coreVersions, groupList, KUBERNETES_VERSION, resourceList } from "./discovery.js";
 import { healthCheck } from "./health.js";
+import { parseLogTimeOptions, rfc3339Nano } from "./log-options.js";
+import { registerOpenApi } from "./openapi-routes.js";
 import type { PodAccess } from "./pod-access.js";
-import { parseExecRequest, parseTailLines, requirePodAccess, resolveContainer } from "./pod-handlers.js";
+import {
+  limitBytes,
+  parseExecRequest,
+  parseLimitBytes,
+  parseTailLines,
+  requirePodAccess,
+  resolveContainer,
+} from "./pod-handlers.js";
+import { podStreamUpgrades } from "./pod-stream-upgrade.js";
 import { parseApiPath, type ResourcePath } from "./resource-path.js";
 import { type ResourceContext, serveResource } from "./resource-requests.js";
 import { WatchCache } from "./watch.js";
@@ -27,10 +39,16 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** How many recent changes a watch can start from (older versions get 410 Expired). */
   watchWindow?: number;
+  /** The bearer token every request must carry (bearer-auth.ts); none: the API is open (tests). */
+  token?: string;
+  /** Serve HTTPS with this certificate (clients send a bearer token only over TLS); none: plain HTTP. */
+  tls?: ApiServingCert;
 }
 
 export interface ApiServerHandle {
   url: string;
+  /** The CA clients trust, when the server serves HTTPS. */
+  ca?: string;
   close(): Promise<void>;
 }
 
@@ -39,6 +57,7 @@ type Query = Record<string, string | undefined>;
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServerHandle> {
   // forceCloseConnections: `oc logs -f` streams and keep-alive sockets must not hold up shutdown.
   const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
     logger: false,
     // The real server's limit for a write's body (3 MiB); etcd refuses objects over 1.5 MiB (object-store.ts).
     bodyLimit: 3 * 1024 * 1024,
@@ -49,8 +68,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Bodies are parsed by the handlers so malformed JSON becomes a Kubernetes Status.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser("application/vnd.kubernetes.protobuf", { parseAs: "buffer" }, (_request, body, done) =>
+    done(null, body),
+  );
   app.setErrorHandler((error, _request, reply) => sendError(reply, error));
   app.setNotFoundHandler((_request, reply) => sendError(reply, notFoundPath()));
+  app.addHook("onRequest", async (request, reply) => {
+    if (!isAuthorized(options.token, request.url, request.headers)) return sendError(reply, unauthorized());
+  });
   app.get("/version", async () => KUBERNETES_VERSION);
   app.get("/api", async () => coreVersions());
   app.get("/apis", async () => groupList());
@@ -63,14 +88,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const clock = options.clock ?? systemClock;
   const watches = new WatchCache(options.store, options.watchWindow);
   const context: ResourceContext = { store: options.store, watches, clock, startedAt: kubeTime(clock.now()) };
+  app.get("/healthz", async (_request, reply) => reply.type("text/plain").send("ok"));
+  registerOpenApi(app);
   app.route({
     method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
     url: "/*",
     handler: (request, reply) => route(options, context, request, reply),
   });
+  const streams = podStreamUpgrades(options);
+  app.server.on("upgrade", streams.onUpgrade);
+  app.addHook("preClose", async () => streams.close());
   const address = await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
   return {
     url: address,
+    ca: options.tls?.ca,
     close: async () => {
       watches.close();
       await app.close();
@@ -115,19 +146,29 @@ async function streamLogs(
   const pod = path.name as string;
   const container = resolveContainer(options.store, namespace, pod, query.container);
   const access = requirePodAccess(options.podAccess);
-  const lines = await access.logs(namespace, pod, container, { tailLines: parseTailLines(query.tailLines) });
+  // The store's clock is the cluster's (the kubelet stamps lines with the same one).
+  const now = () => Date.parse(options.store.now());
+  const timeOptions = parseLogTimeOptions(query, now());
+  const lines = await access.logs(namespace, pod, container, {
+    ...timeOptions,
+    tailLines: parseTailLines(query.tailLines),
+  });
   const text = lines.map((line) => `${line}\n`).join("");
   reply.type("text/plain; charset=utf-8");
-  if (query.follow !== "true") return reply.send(text);
+  if (query.follow !== "true") return reply.send(limitBytes(text, parseLimitBytes(query.limitBytes)));
   const stream = new PassThrough();
   stream.write(text);
-  const unsubscribe = access.followLogs(namespace, pod, container, (line) => stream.write(`${line}\n`));
+  const stamp = () => (timeOptions.timestamps ? `${rfc3339Nano(now())} ` : "");
+  const unsubscribe = access.followLogs(namespace, pod, container, (line) => stream.write(`${stamp()}${line}\n`));
   // The client hanging up (Ctrl-C on `oc logs -f`) ends the subscription.
   reply.raw.on("close", () => {
     unsubscribe();
     stream.end();
   });
-  return reply.send(stream);
+  reply.send(stream);
+  // `logs -f` of a quiet container: the status line and headers now, not with the first line.
+  reply.raw.flushHeaders();
+  return reply;
 }
 
 async function execInPod(

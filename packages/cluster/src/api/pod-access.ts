@@ -10,6 +10,12 @@ export interface ExecResult {
 export interface LogOptions {
   /** Only the last N lines (`--tail`). */
   tailLines?: number;
+  /** Only lines at or after this time, epoch ms (`--since`, `--since-time`). */
+  sinceMs?: number;
+  /** The container's run before its last restart (`--previous`). */
+  previous?: boolean;
+  /** Each line prefixed with its RFC 3339 time (`--timestamps`). */
+  timestamps?: boolean;
 }
 
 /** The kubelet's side of `oc logs` and `oc exec`, as the API server calls it. */

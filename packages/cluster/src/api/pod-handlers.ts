@@ -49,6 +49,25 @@ export function parseTailLines(value: string | undefined): number | undefined {
   return lines < 0 ? undefined : lines;
 }
 
+/** `limitBytes` (`--limit-bytes`): a positive integer, as the API server validates PodLogOptions. */
+export function parseLimitBytes(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const bytes = Number(value);
+  if (!Number.isInteger(bytes) || bytes < 1) {
+    throw new ApiError(
+      "Invalid",
+      `PodLogOptions "" is invalid: limitBytes: Invalid value: ${value}: must be greater than 0`,
+    );
+  }
+  return bytes;
+}
+
+/** The first `limit` bytes of the log (possibly mid-line, as the kubelet cuts it). */
+export function limitBytes(text: string, limit: number | undefined): string {
+  if (limit === undefined) return text;
+  return Buffer.from(text).subarray(0, limit).toString("utf8");
+}
+
 export function parseExecRequest(text: string | undefined): ExecRequest {
   let body: unknown;
   try {

@@ -9,13 +9,17 @@ import {
   type KindInfo,
   kindKey,
   type LabelSelector,
+  type PatchMeta,
+  type PatchType,
   parseSelector,
+  patchMetaOf,
   patchTypeOf,
   SelectorError,
 } from "@testbed/apimachinery";
 import type { ObjectStore } from "../store/object-store.js";
 import { type FieldSelector, matchesFields } from "./field-selector.js";
 import { methodNotAllowed, type ResourcePath } from "./resource-path.js";
+import { applyObject, recordWrite } from "./server-side-apply.js";
 
 export interface ResourceRequest {
   method: string;
@@ -26,6 +30,8 @@ export interface ResourceRequest {
   contentType: string | undefined;
   /** `?fieldSelector=`, already checked against the kind (field-selector.ts). */
   fields?: FieldSelector;
+  /** For the default field manager of a write (server-side-apply.ts). */
+  userAgent?: string;
 }
 
 export interface ResourceResponse {
@@ -40,12 +46,16 @@ export function handleResource(store: ObjectStore, request: ResourceRequest): Re
   }
   if (path.name === undefined) {
     if (method === "GET") return { status: 200, body: listObjects(store, path, request.query, request.fields ?? []) };
-    if (method === "POST") return { status: 201, body: createObject(store, path, parseBody(request.body)) };
+    if (method === "POST") return { status: 201, body: createObject(store, path, parseBody(request.body), request) };
     throw methodNotAllowed(method);
   }
   if (method === "GET")
     return { status: 200, body: served(path, store.require(kindKey(path.info), path.namespace, path.name)) };
-  if (method === "PUT") return { status: 200, body: replaceObject(store, path, parseBody(request.body)) };
+  if (method === "PUT") return { status: 200, body: replaceObject(store, path, parseBody(request.body), request) };
+  if (method === "PATCH" && patchTypeOf(request.contentType) === "apply") {
+    const applied = applyObject(store, path, request, (body) => identify(path, body));
+    return { status: applied.status, body: served(path, applied.object) };
+  }
   if (method === "PATCH") return { status: 200, body: patchObject(store, path, request) };
   if (method === "DELETE" && path.subresource === undefined) {
     return { status: 200, body: served(path, store.delete(kindKey(path.info), path.namespace, path.name)) };
@@ -81,12 +91,12 @@ function selectorOf(text: string | undefined): LabelSelector {
   }
 }
 
-function createObject(store: ObjectStore, path: ResourcePath, body: KubeObject): unknown {
-  const object = identify(path, body);
+function createObject(store: ObjectStore, path: ResourcePath, body: KubeObject, request: ResourceRequest): unknown {
+  const object = recordWrite(store, path, undefined, identify(path, body), request);
   return served(path, store.create(object));
 }
 
-function replaceObject(store: ObjectStore, path: ResourcePath, body: KubeObject): unknown {
+function replaceObject(store: ObjectStore, path: ResourcePath, body: KubeObject, request: ResourceRequest): unknown {
   const object = identify(path, body);
   if (object.metadata.name !== path.name) {
     throw new ApiError(
@@ -97,14 +107,15 @@ function replaceObject(store: ObjectStore, path: ResourcePath, body: KubeObject)
   if (path.subresource === "status") {
     return served(path, store.updateStatus(kindKey(path.info), path.namespace, path.name, object.status));
   }
-  return served(path, store.update(object));
+  const before = store.get(kindKey(path.info), path.namespace, path.name);
+  return served(path, store.update(recordWrite(store, path, before, object, request)));
 }
 
 function patchObject(store: ObjectStore, path: ResourcePath, request: ResourceRequest): unknown {
   const type = patchTypeOf(request.contentType);
   const patch = parseJson(request.body);
   const current = store.require(kindKey(path.info), path.namespace, path.name as string);
-  const patched = applyPatch(current, patch, type);
+  const patched = applyPatch(current, patch, type, strategicMetaOf(path, type));
   if (!isObject(patched)) throw new ApiError("BadRequest", "the patched object is not an object");
   const object = identify(path, patched as KubeObject);
   if (object.metadata.name !== path.name) {
@@ -113,7 +124,23 @@ function patchObject(store: ObjectStore, path: ResourcePath, request: ResourceRe
   if (path.subresource === "status") {
     return served(path, store.updateStatus(kindKey(path.info), path.namespace, path.name, object.status));
   }
-  return served(path, store.update(object));
+  return served(path, store.update(recordWrite(store, path, current, object, request)));
+}
+
+/**
+ * A strategic merge patch needs the kind's patch metadata: the built-in kinds have it; for the
+ * others (custom resources) kube-apiserver refuses the content type with 415, as here.
+ */
+function strategicMetaOf(path: ResourcePath, type: PatchType): PatchMeta | undefined {
+  if (type !== "strategic") return undefined;
+  const meta = patchMetaOf(kindKey(path.info));
+  if (!meta) {
+    throw new ApiError(
+      "UnsupportedMediaType",
+      "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+    );
+  }
+  return meta;
 }
 
 /** Fill kind/apiVersion/namespace from the URL and refuse a body that names another one. */

@@ -8,7 +8,7 @@ import type { ObjectStore } from "../store/object-store.js";
 import { serveDefinitions } from "./custom-resource-definitions.js";
 import { deleteOptionsDryRun, isDryRun } from "./dry-run.js";
 import { parseFieldSelector } from "./field-selector.js";
-import { refuseProtobufBody } from "./media-types.js";
+import { isProtobuf, protobufBodyToJson } from "./protobuf-body.js";
 import { handleResource } from "./resource-handlers.js";
 import type { ResourcePath } from "./resource-path.js";
 import { handleScale, isScalable } from "./scale.js";
@@ -32,7 +32,6 @@ export function serveResource(
   reply: FastifyReply,
 ): unknown {
   const query = request.query as Query;
-  refuseProtobufBody(request.headers["content-type"]);
   const rendering = negotiate(request.headers.accept);
   const fields = parseFieldSelector(path.info, single(query.fieldSelector));
   if (request.method === "GET" && path.name === undefined && isWatch(single(query.watch))) {
@@ -42,13 +41,29 @@ export function serveResource(
     const body = serveDefinitions(request.method, path.name, context.startedAt, context.store.resourceVersion);
     return reply.send(render(context, path, query, rendering, body));
   }
-  const body = request.body as string | undefined;
+  // client-go writes built-in kinds as protobuf: Secrets and ConfigMaps are decoded (helm's release
+  // Secrets), anything else is 415; a DELETE's body (DeleteOptions) is not read.
+  const protobuf = isProtobuf(request.headers["content-type"]);
+  const body = !protobuf
+    ? (request.body as string | undefined)
+    : request.method === "DELETE"
+      ? undefined
+      : protobufBodyToJson(request.body as Buffer);
   const store =
     isDryRun(query.dryRun) || deleteOptionsDryRun(request.method, body) ? context.store.fork() : context.store;
-  const contentType = request.headers["content-type"];
+  const contentType = protobuf ? "application/json" : request.headers["content-type"];
+  const userAgent = request.headers["user-agent"];
   const result = isScalable(path)
     ? handleScale(store, { method: request.method, path, body, contentType })
-    : handleResource(store, { method: request.method, path, query: flatten(query), body, contentType, fields });
+    : handleResource(store, {
+        method: request.method,
+        path,
+        query: flatten(query),
+        body,
+        contentType,
+        fields,
+        userAgent,
+      });
   const shown = request.method === "GET" ? render(context, path, query, rendering, result.body) : result.body;
   return reply.code(result.status).send(shown);
 }

@@ -1,13 +1,14 @@
 import type { KubeObject } from "@testbed/apimachinery";
-import { ApiError, isPodReady, matchesSelector, notFound, selectorFromObject } from "@testbed/apimachinery";
+import { ApiError, notFound } from "@testbed/apimachinery";
 import type { Controller, ControllerContext } from "../controllers/controller.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
-import { ContainerLogs } from "./container-logs.js";
+import { ContainerLogs, type LogEntry, type LogQuery } from "./container-logs.js";
 import { NodeScheduler } from "./node-scheduler.js";
 import { type Node, PodNetwork } from "./pod-network.js";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker.js";
 import { PodProcess } from "./process/pod-process.js";
 import type { ClusterServices, ContainerImage, ExecResult } from "./runtimes/container-runtime.js";
+import { resolveServiceHost } from "./service-dns.js";
 
 export const KUBELET_FINALIZER = "testbed.io/kubelet";
 
@@ -31,7 +32,7 @@ export interface KubeletOptions {
  */
 export class Kubelet implements Controller {
   readonly name = "kubelet";
-  readonly logs = new ContainerLogs();
+  readonly logs: ContainerLogs;
   private readonly workers = new Map<string, PodWorker>();
   private readonly podProcesses = new Map<string, PodProcess>();
   private readonly stopping = new Map<string, Promise<void>>();
@@ -41,6 +42,7 @@ export class Kubelet implements Controller {
   private unwatch: (() => void) | undefined;
 
   constructor(private readonly options: KubeletOptions) {
+    this.logs = new ContainerLogs(options.services.clock);
     this.scheduler = new NodeScheduler(options.nodes);
     this.network = new PodNetwork(options.subnet);
   }
@@ -71,6 +73,16 @@ export class Kubelet implements Controller {
   readLogs(namespace: string, pod: string, container: string | undefined, tailLines?: number): string[] {
     const worker = this.requireWorker(namespace, pod);
     return this.logs.read(worker.key, this.containerOf(worker, container), tailLines);
+  }
+
+  /** What `kubectl logs` shows (current or previous run, since a time, the last lines), with each line's time. */
+  queryLogs(namespace: string, pod: string, container: string | undefined, query: LogQuery): LogEntry[] {
+    const worker = this.requireWorker(namespace, pod);
+    const name = this.containerOf(worker, container);
+    if (query.previous && !this.logs.hasPrevious(worker.key, name)) {
+      throw new ApiError("BadRequest", `previous terminated container "${name}" in pod "${pod}" not found`);
+    }
+    return this.logs.query(worker.key, name, query);
   }
 
   followLogs(
@@ -229,17 +241,4 @@ export class Kubelet implements Controller {
     }
     return container;
   }
-}
-
-/** Cluster DNS for Services: `<svc>.<ns>.svc[.cluster.local]` → a Ready pod the Service selects. */
-function resolveServiceHost(store: ObjectStore, host: string): string | undefined {
-  const match = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(host);
-  if (!match?.[1] || !match[2]) return undefined;
-  const service = store.get("Service", match[2], match[1]);
-  if (!service?.spec?.selector) return undefined;
-  const selector = selectorFromObject(service.spec.selector);
-  const pod = store
-    .list("Pod", { namespace: match[2] })
-    .find((p) => matchesSelector(selector, p.metadata.labels) && isPodReady(p) && p.status?.podIP);
-  return pod?.status?.podIP;
 }

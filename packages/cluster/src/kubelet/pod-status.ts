@@ -48,8 +48,11 @@ export function buildPodStatus(input: StatusInput): Record<string, unknown> {
       ...(ok || !reason ? {} : { reason }),
     };
   };
+  // Every main container terminated for good (restartPolicy Never/OnFailure): Succeeded if all exited 0.
+  const finished = main.length > 0 && main.every((c) => c.state.terminated !== undefined);
+  const succeeded = main.every((c) => c.state.terminated?.exitCode === 0);
   return {
-    phase: initialized ? "Running" : "Pending",
+    phase: finished ? (succeeded ? "Succeeded" : "Failed") : initialized ? "Running" : "Pending",
     conditions: [
       condition("PodScheduled", true),
       condition("Initialized", initialized, "ContainersNotInitialized"),

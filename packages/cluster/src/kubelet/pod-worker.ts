@@ -257,6 +257,12 @@ export class PodWorker {
       record.onExit?.(0);
       return;
     }
+    if (record.kind === "main" && !this.restarts(code)) {
+      // restartPolicy Never (or OnFailure after a success): the container stays terminated.
+      record.state = { terminated };
+      this.writeStatus();
+      return;
+    }
     record.lastState = { terminated };
     const delay = Math.min(MAX_BACKOFF_MS, this.deps.restartBackoffMs * 2 ** record.restartCount);
     record.restartCount++;
@@ -274,6 +280,12 @@ export class PodWorker {
     this.writeStatus();
     // An init container keeps its onExit: the pod's start-up resumes when a retry completes.
     this.after(delay, () => void this.startContainer(record));
+  }
+
+  /** The pod's restartPolicy for a main container that exited with this code (Always by default). */
+  private restarts(code: number): boolean {
+    const policy = this.pod.spec?.restartPolicy ?? "Always";
+    return policy === "Always" || (policy === "OnFailure" && code !== 0);
   }
 
   private probeLoop(record: ContainerRecord, generation: number, starting: boolean): void {

@@ -1,4 +1,5 @@
 import type { ContainerImage } from "./container-runtime.js";
+import { curlImage } from "./curl.js";
 import { istioProxyImage } from "./istio-proxy.js";
 import { authorinoImage, limitadorImage } from "./kuadrant.js";
 import { routingSidecarImage } from "./routing-sidecar.js";
@@ -18,6 +19,7 @@ import { vllmImage } from "./vllm.js";
  * | proxyv2                        | istio-proxy: the Envoy-like gateway    |
  * | vllm, `llm-d-inference-sim`    | vllm-sim                               |
  * | `authorino`, `limitador`       | Kuadrant's data plane                  |
+ * | `curl` (curlimages/curl)       | curl with the container's arguments    |
  */
 export const TESTBED_IMAGES: readonly ContainerImage[] = [
   storageInitializerImage,
@@ -27,4 +29,5 @@ export const TESTBED_IMAGES: readonly ContainerImage[] = [
   authorinoImage,
   limitadorImage,
   vllmImage,
+  curlImage,
 ];
