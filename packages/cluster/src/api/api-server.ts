@@ -88,7 +88,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const clock = options.clock ?? systemClock;
   const watches = new WatchCache(options.store, options.watchWindow);
   const context: ResourceContext = { store: options.store, watches, clock, startedAt: kubeTime(clock.now()) };
-  app.get("/healthz", async (_request, reply) => reply.type("text/plain").send("ok"));
   registerOpenApi(app);
   app.route({
     method: ["GET", "POST", "PUT", "PATCH", "DELETE"],
