@@ -206,11 +206,35 @@ describe.each(ENVOY_VERSIONS)("the seed's other states at an Envoy %s gateway", 
 });
 
 describe.each(["1.36", "1.37"] as const)(
-  "Envoy %s: fail-open ends once a FULL_DUPLEX body reached the filter",
+  "Envoy %s: fail-open ends once a FULL_DUPLEX body reached the filter (envoy PR #41276)",
   (version) => {
-    it.todo(
-      `A and C answer 500 ext_proc_error_gRPC_error_14 on Envoy ${version} (envoy PR #41276) — the exchange must honour EffectiveExtProc.failOpenOnlyBeforeFullDuplexBody`,
-    );
+    it("A (as shipped): the TLS failure after the body moved is no longer silent — 500 ext_proc_error_gRPC_error_14", async () => {
+      const g = await gateway(
+        { baseFilter: ISTIO_BASE_FILTER, routeOverride: ISTIO_ROUTE_OVERRIDE, epp: selfSignedEpp },
+        version,
+      );
+      const response = await chat(g);
+      expect(response.status).toBe(500);
+      const line = g.accessLog.lines.find((l) => l.includes(CHAT)) ?? "";
+      expect(line).toMatch(/ 500 - ext_proc_error_gRPC_error_14\{/);
+      // GET has no body in the stream: the catch-all route (base filter SKIP) is untouched.
+      expect((await fetch(url(g, "/my-first-model/qwen3-0-6b/v1/models"))).status).toBe(200);
+      const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
+      expect(stats).not.toContain("ext_proc.failure_mode_allowed: 1");
+    });
+
+    it("C (the seed's HTTP_FILTER patch): POSTs answer 500, where 1.34/1.35 lose the body and answer 400", async () => {
+      const g = await gateway(
+        {
+          baseFilter: { ...ISTIO_BASE_FILTER, ...SEED_HTTP_FILTER_PATCH },
+          routeOverride: ISTIO_ROUTE_OVERRIDE,
+          epp: selfSignedEpp,
+        },
+        version,
+      );
+      for (let i = 0; i < 3; i++) expect((await chat(g)).status).toBe(500);
+      expect(await clusterStat(g, EPP_CLUSTER, "cx_connect_fail")).toBe(3);
+    });
   },
 );
 

@@ -169,10 +169,10 @@ export class ExtProcFilterRun implements FilterRun {
     if (this.stream.complete()) this.stats.inc("streams_closed");
   }
 
-  /** Filter::failureModeAllow: never once a full-duplex direction has moved body (Envoy ≥ 1.36). */
+  /** Filter::failureModeAllow: never once a full-duplex direction has moved body (Envoy ≥ 1.36, see the merge). */
   private get failureModeAllow(): boolean {
-    if (envoyAtLeast(this.version, "1.36") && this.requestState?.bodyMoved) return false;
-    if (envoyAtLeast(this.version, "1.36") && this.response.pumping) return false;
+    const fullDuplexBodySeen = this.requestState?.bodyMoved === true || this.response.pumping;
+    if (this.config.failOpenOnlyBeforeFullDuplexBody && fullDuplexBodySeen) return false;
     return this.config.failureModeAllow;
   }
 
