@@ -1,11 +1,23 @@
 // The official JavaScript client (@kubernetes/client-node 1.4, Node 20) against the whole testbed
-// through the kubeconfig `testbed up` writes: list, read logs, exec and port-forward.
+// through the kubeconfig `testbed up` writes: list, read logs, exec, port-forward, watch and an informer.
 import { Duplex, PassThrough } from "node:stream";
 import { finished } from "node:stream/promises";
 import { connect as tlsConnect } from "node:tls";
-import { CoreV1Api, Exec, KubeConfig, Log, PortForward, type V1Status } from "@kubernetes/client-node";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  Exec,
+  KubeConfig,
+  Log,
+  makeInformer,
+  PortForward,
+  type V1Deployment,
+  type V1Status,
+  Watch,
+} from "@kubernetes/client-node";
 import { kubeconfigText } from "@testbed/apimachinery";
 import { startTestbed, type TestbedHandle } from "@testbed/cluster";
+import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
 
@@ -108,7 +120,48 @@ describe("@kubernetes/client-node", () => {
     }
   });
 
-  it.todo(
-    "watches a rolling Deployment and runs an informer (watch is helper 17a's server feature, not in this branch)",
-  );
+  it("watches a Deployment roll out, and an informer's cache follows it", async () => {
+    const name = "qwen3-0-6b-kserve-router-scheduler";
+    const path = `/apis/apps/v1/namespaces/${NS}/deployments`;
+    const apps = config.makeApiClient(AppsV1Api);
+    const informer = makeInformer(config, path, () => apps.listNamespacedDeployment({ namespace: NS }));
+    const informed: number[] = [];
+    informer.on("update", (deployment: V1Deployment) => {
+      if (deployment.metadata?.name === name) informed.push(deployment.metadata?.generation ?? 0);
+    });
+    await informer.start();
+    const watched: Array<{ type: string; generation: number; updated: number }> = [];
+    const request = await new Watch(config).watch(
+      path,
+      { fieldSelector: `metadata.name=${name}` },
+      (type, deployment: V1Deployment) =>
+        watched.push({
+          type,
+          generation: deployment.metadata?.generation ?? 0,
+          updated: deployment.status?.updatedReplicas ?? 0,
+        }),
+      () => {},
+    );
+    try {
+      const before = testbed.store.get("apps/Deployment", NS, name)?.metadata.generation ?? 0;
+      // The seed's scheduler TLS patch: KServe rolls the scheduler's Deployment.
+      const service = testbed.store.get("serving.kserve.io/LLMInferenceService", NS, "qwen3-0-6b");
+      if (!service) throw new Error("no LLMInferenceService");
+      service.spec.router.scheduler.template.containers[0].args.push("--cert-path", "/var/run/kserve/tls");
+      testbed.store.update(service);
+      await eventually(() => {
+        const last = watched.at(-1);
+        expect(last?.generation).toBeGreaterThan(before);
+        expect(last?.updated).toBe(1);
+      });
+      expect(watched[0]?.type).toBe("ADDED");
+      expect(watched.some((event) => event.type === "MODIFIED" && event.generation > before)).toBe(true);
+      await eventually(() => expect(Math.max(...informed)).toBeGreaterThan(before));
+      const cached = informer.list(NS).find((deployment) => deployment.metadata?.name === name);
+      expect(cached?.metadata?.generation).toBe(testbed.store.get("apps/Deployment", NS, name)?.metadata.generation);
+    } finally {
+      request.abort();
+      await informer.stop();
+    }
+  });
 });
