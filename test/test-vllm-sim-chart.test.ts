@@ -56,6 +56,4 @@ describe.skipIf(realClientMissing("helm"))("charts/vllm-sim with the real helm",
   it("refuses a role llm-d does not know", () => {
     expect(() => render("role=teacher")).toThrow(/role must be decode, prefill or both/);
   });
-
-  it.todo("helm install into the testbed itself (needs server-side apply: helper 17b's feature)");
 });

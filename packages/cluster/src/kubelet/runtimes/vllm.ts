@@ -48,12 +48,16 @@ function vllmOptions(context: ContainerContext, vllm: typeof import("@testbed/vl
   }
   for (const flag of parsed.ignored) context.log(`WARNING vllm-sim: accepted but not modelled, ignoring: ${flag}`);
   const options = parsed.options;
-  if (!context.node.gpuProfile) throw new ContainerStartError("RuntimeError: No CUDA GPUs are available", 1);
+  const simulated = isSimulator(context);
+  if (!simulated && !context.node.gpuProfile) {
+    throw new ContainerStartError("RuntimeError: No CUDA GPUs are available", 1);
+  }
   return {
     ...options,
     model: resolveModel(context, options.model),
     host: context.podIP,
-    gpu: context.node.gpuProfile,
+    // A simulator image needs no GPU: it simulates the one its --gpu names (charts/vllm-sim, llm-d-inference-sim).
+    gpu: simulated ? (options.gpu ?? context.node.gpuProfile ?? "t4") : context.node.gpuProfile,
     sslCertfile: options.sslCertfile ? context.fs.resolve(options.sslCertfile) : undefined,
     sslKeyfile: options.sslKeyfile ? context.fs.resolve(options.sslKeyfile) : undefined,
     role: podRole(context),
@@ -65,6 +69,15 @@ function vllmOptions(context: ContainerContext, vllm: typeof import("@testbed/vl
     // vllm-sim's admin API (faults, forced metrics) on a port no Service targets: the gateways never reach it.
     adminPort: options.adminPort ?? VLLM_SIM_ADMIN_PORT,
   };
+}
+
+/**
+ * A simulator rather than vLLM: the testbed's own `testbed vllm-sim` command line (as charts/vllm-sim
+ * runs it) or llm-d-inference-sim's image. vLLM itself fails without a GPU on the node.
+ */
+function isSimulator(context: ContainerContext): boolean {
+  const repository = context.container.image?.split("@")[0]?.split(":")[0]?.split("/").pop() ?? "";
+  return context.argv[0] === "vllm-sim" || repository === "llm-d-inference-sim";
 }
 
 /** `vllm serve MODEL …` and `python -m vllm.entrypoints.openai.api_server …` both leave the flags. */
