@@ -12,7 +12,12 @@ import { DeploymentController } from "./controllers/deployment-controller.js";
 import { IngressCertificateController } from "./controllers/ingress-certificates.js";
 import { LlmInferenceServiceController } from "./controllers/kserve/llmisvc-controller.js";
 import { KuadrantController } from "./controllers/kuadrant/kuadrant-controller.js";
-import { DEFAULT_ISTIO_VERSION, envoyVersionOf, type IstioVersion } from "./controllers/mesh/istio-version.js";
+import {
+  DEFAULT_ISTIO_VERSION,
+  envoyVersionOf,
+  type IstioVersion,
+  sailVersion,
+} from "./controllers/mesh/istio-version.js";
 import { MeshController } from "./controllers/mesh/mesh-controller.js";
 import { MeshConfigHub } from "./controllers/mesh-config-hub.js";
 import { ServiceCaController } from "./controllers/service-ca.js";
@@ -155,6 +160,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
     applied = options.topology
       ? await applyManifests(storeTarget(store), await topologyManifests(options.topology))
       : [];
+    reportIstioRelease(store, options.istio);
     // Started after the topology is in the store: each controller's first pass covers what is there.
     const [serviceCa, ingress] = await authorities;
     controllers = [
@@ -191,6 +197,18 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
 }
 
 /** Checks again on every store change (no polling); the timeout runs on the testbed's clock. */
+/**
+ * The Sail operator's Istio resource says which release runs the mesh (`oc get istio -A`); the testbed's
+ * release is its --istio profile, so a topology's Istio resource is brought in line with it.
+ */
+function reportIstioRelease(store: ObjectStore, istio: IstioVersion): void {
+  const resource = store.get("sailoperator.io/Istio", undefined, "default");
+  const version = sailVersion(istio);
+  if (!resource || resource.spec?.version === version) return;
+  store.update({ ...resource, spec: { ...resource.spec, version } });
+  if (resource.status) store.updateStatus("sailoperator.io/Istio", undefined, "default", resource.status);
+}
+
 /** Every manifest of the topology's directories and files, in the order given. */
 async function topologyManifests(topology: string | readonly string[]) {
   const sources = typeof topology === "string" ? [topology] : topology;

@@ -1,4 +1,7 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startTestbed } from "../src/testbed.js";
 
@@ -28,5 +31,19 @@ describe("startTestbed", () => {
       /does not exist/,
     );
     expect(await canListen(port)).toBe(true);
+  });
+
+  it("brings the topology's Istio resource in line with its --istio profile (oc get istio shows the release)", async () => {
+    const topology = join(mkdtempSync(join(tmpdir(), "istio-")), "istio.yaml");
+    writeFileSync(
+      topology,
+      "apiVersion: sailoperator.io/v1\nkind: Istio\nmetadata: {name: default}\nspec: {namespace: istio-system, version: v1.26.2}\n",
+    );
+    const testbed = await startTestbed({ apiPort: 0, subnet: 209, topology, istio: "1.28" });
+    try {
+      expect(testbed.store.get("sailoperator.io/Istio", undefined, "default")?.spec.version).toBe("v1.28.4");
+    } finally {
+      await testbed.close();
+    }
   });
 });

@@ -24,14 +24,26 @@ interface IstioProfile {
   proxyImage: string;
   /** The Envoy minor release of that Istio's proxy (istio/proxy WORKSPACE ENVOY_SHA). */
   envoy: EnvoyVersion;
+  /** The version the Sail operator's Istio resource names (`spec.version`, `oc get istio -A`). */
+  sailVersion: string;
 }
 
 const PROFILES: Record<IstioVersion, IstioProfile> = {
   // Upstream 1.26 has no InferencePool support; OpenShift's 1.26.2-redhat backports it.
-  "1.26": { release: "1.26.2-redhat (OCP 4.20)", proxyImage: PROXY_IMAGE, envoy: "1.34" },
-  "1.27": { release: "1.27.0–1.27.9 (upstream)", proxyImage: "docker.io/istio/proxyv2:1.27.0", envoy: "1.35" },
-  "1.28": { release: "1.28.0–1.28.4", proxyImage: "docker.io/istio/proxyv2:1.28.4", envoy: "1.36" },
-  "1.29": { release: "1.29.0+", proxyImage: "docker.io/istio/proxyv2:1.29.0", envoy: "1.37" },
+  "1.26": { release: "1.26.2-redhat (OCP 4.20)", proxyImage: PROXY_IMAGE, envoy: "1.34", sailVersion: "v1.26.2" },
+  "1.27": {
+    release: "1.27.0–1.27.9 (upstream)",
+    proxyImage: "docker.io/istio/proxyv2:1.27.0",
+    envoy: "1.35",
+    sailVersion: "v1.27.0",
+  },
+  "1.28": {
+    release: "1.28.0–1.28.4",
+    proxyImage: "docker.io/istio/proxyv2:1.28.4",
+    envoy: "1.36",
+    sailVersion: "v1.28.4",
+  },
+  "1.29": { release: "1.29.0+", proxyImage: "docker.io/istio/proxyv2:1.29.0", envoy: "1.37", sailVersion: "v1.29.0" },
 };
 
 export function isIstioVersion(value: unknown): value is IstioVersion {
@@ -50,6 +62,11 @@ export function envoyVersionOf(version: IstioVersion): EnvoyVersion {
 /** The istio-proxy image of the release's gateways. */
 export function proxyImage(version: IstioVersion): string {
   return PROFILES[version].proxyImage;
+}
+
+/** What the Istio resource's `spec.version` says for this profile (v1.26.2 on the seed's OCP 4.20). */
+export function sailVersion(version: IstioVersion): string {
+  return PROFILES[version].sailVersion;
 }
 
 /** The patch release(s) a profile stands for, for banners and reports. */
