@@ -79,15 +79,23 @@ export async function handleRequest(
     // (A direct_response is the router's: it answers after the filters, below.)
     const unread = () => !request.complete && !bodyRead;
     let bodyRead = false;
-    const readRequestBody = async () => {
-      if (bodyRead) return;
+    /** Read (and hold) the body; false when it is over the gateway's limit, which is then answered 413. */
+    const readRequestBody = async (): Promise<boolean> => {
+      if (bodyRead) return true;
       bodyRead = true;
-      state.body = await readBody(request);
-      log.bytesReceived = state.body.length;
+      const body = await readHeldBody(request, MAX_HELD_BODY_BYTES);
+      if (!body) return false;
+      state.body = body;
+      log.bytesReceived = body.length;
+      return true;
     };
     const replyEarly = (reply: LocalReply, flags: string[]) => {
       if (unread()) closeAfterReply(request, response);
       return localReply(response, log, reply, flags, finish);
+    };
+    const tooLarge = () => {
+      closeAfterReply(request, response);
+      return localReply(response, log, PAYLOAD_TOO_LARGE, [], finish);
     };
     const state: RequestState = { headers, body: EMPTY_BODY, metadata: {}, clearRouteCache: false };
     let match = context.listener.routes.match(headers);
@@ -104,11 +112,11 @@ export async function handleRequest(
       .map((factory) => factory.create(context.runtime.filterContext(route, match?.routeName ?? "-", downstream)))
       .filter((run): run is FilterRun => run !== undefined);
     for (const filter of filters) {
-      if (filter.needsRequestBody !== false) await readRequestBody();
+      if (filter.needsRequestBody !== false && !(await readRequestBody())) return tooLarge();
       const outcome = await filter.requestPhase(state);
       if (outcome.action === "reply") return replyEarly(outcome.reply, outcome.reply.flags ?? []);
     }
-    await readRequestBody();
+    if (!(await readRequestBody())) return tooLarge();
     if (state.clearRouteCache) {
       match = context.listener.routes.match(state.headers) ?? match;
       log.routeName = match.routeName;
@@ -371,10 +379,33 @@ function closeAfterReply(request: DownstreamRequest, response: DownstreamRespons
   if (request.httpVersionMajor === 1 && !response.headersSent) response.setHeader("connection", "close");
 }
 
-function readBody(request: DownstreamRequest): Promise<Buffer> {
+/**
+ * The most request body the gateway holds. Envoy streams a body no filter buffers; this gateway holds
+ * each one whole before forwarding it, so it caps what it holds (a testbed protection, far above any
+ * chat request) instead of letting one client exhaust its memory: over it, Envoy's buffer-overflow reply.
+ */
+export const MAX_HELD_BODY_BYTES = 64 * 1024 * 1024;
+
+const PAYLOAD_TOO_LARGE: LocalReply = { status: 413, body: "Payload Too Large", details: "request_payload_too_large" };
+
+/** The whole body, or undefined once it is over `limit` (a declared Content-Length over it is not read at all). */
+function readHeldBody(request: DownstreamRequest, limit: number): Promise<Buffer | undefined> {
+  const declared = Number(request.headers["content-length"] ?? 0);
+  if (declared > limit) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let held = 0;
+    const onData = (chunk: Buffer) => {
+      held += chunk.length;
+      if (held <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      request.off("data", onData);
+      request.pause();
+      resolve(undefined);
+    };
+    request.on("data", onData);
     request.on("end", () => resolve(Buffer.concat(chunks)));
     request.on("error", reject);
   });

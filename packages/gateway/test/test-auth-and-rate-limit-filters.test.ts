@@ -283,4 +283,49 @@ describe("ext_authz and ratelimit filters", () => {
     expect(lastCheck).toBeUndefined();
     expect(whole.accessLog.lines.at(-1)).toContain(" 413 - request_payload_too_large ");
   });
+
+  it("answers 413 at once when an authenticated request declares a body over what the gateway holds, and when a chunked body grows over it", async () => {
+    hitsByUser.clear();
+    const g = await gateway();
+    const { port, hostname } = new URL(Object.values(g.listenerUrls)[0] as string);
+    const exchange = (head: string, stream: boolean) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => {
+          socket.write(head);
+          if (!stream) return;
+          // A chunked body, 1 MiB per chunk, until the gateway answers (it stops reading past its limit).
+          const size = 1024 * 1024;
+          const frame = Buffer.concat([
+            Buffer.from(`${size.toString(16)}\r\n`),
+            Buffer.alloc(size, 97),
+            Buffer.from("\r\n"),
+          ]);
+          const pump = () => {
+            while (!socket.destroyed && received === "") if (!socket.write(frame)) break;
+          };
+          socket.on("drain", pump);
+          pump();
+        });
+        let received = "";
+        socket.on("data", (data) => {
+          received += data;
+        });
+        socket.on("close", () => resolve(received));
+        socket.on("error", (error: NodeJS.ErrnoException) =>
+          ["EPIPE", "ECONNRESET"].includes(error.code ?? "") ? resolve(received) : reject(error),
+        );
+      });
+    const declared = await exchange(
+      "POST /v1/chat/completions HTTP/1.1\r\nhost: maas\r\nauthorization: Bearer alice-key\r\ncontent-length: 99999999999\r\n\r\n{",
+      false,
+    );
+    expect(declared).toMatch(/^HTTP\/1\.1 413 /);
+    expect(declared).toContain("Payload Too Large");
+    const chunked = await exchange(
+      "POST /v1/chat/completions HTTP/1.1\r\nhost: maas\r\nauthorization: Bearer alice-key\r\ntransfer-encoding: chunked\r\n\r\n",
+      true,
+    );
+    expect(chunked).toMatch(/^HTTP\/1\.1 413 /);
+    expect(g.accessLog.lines.at(-1)).toContain(" 413 - request_payload_too_large ");
+  }, 30_000);
 });
