@@ -13,15 +13,17 @@ afterAll(() => {
 });
 
 /** Start `testbed epp` and resolve with its ext_proc port once it logs `gRPC server listening`. */
-function startEppProcess(args: string[]): Promise<number> {
+/** A `testbed epp` process; resolves with its ext_proc port and its metrics address once both are up. */
+function startEppProcess(args: string[]): Promise<{ port: number; metrics: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TESTBED_BIN, "epp", ...args]);
     children.push(child);
     let stderr = "";
     child.stderr.on("data", (d) => {
       stderr += d;
-      const match = /gRPC server listening\t\{"name": "ext-proc", "port": (\d+)\}/.exec(stderr);
-      if (match) resolve(Number(match[1]));
+      const grpc = /gRPC server listening\t\{"name": "ext-proc", "port": (\d+)\}/.exec(stderr);
+      const metrics = /Serving metrics server\t\{"bindAddress": "([^"]+)"/.exec(stderr);
+      if (grpc && metrics) resolve({ port: Number(grpc[1]), metrics: metrics[1] as string });
     });
     child.on("exit", (code) => reject(new Error(`testbed epp exited ${code}: ${stderr}`)));
   });
@@ -33,7 +35,7 @@ describe("testbed epp + testbed contract", () => {
     expect(yaml.stdout).toContain("address: 127.0.0.21");
     const dir = await mkdtemp(join(tmpdir(), "contract-"));
     await writeFile(join(dir, "endpoints.yaml"), yaml.stdout);
-    const port = await startEppProcess([
+    const { port, metrics } = await startEppProcess([
       "--endpoints-file",
       join(dir, "endpoints.yaml"),
       "--grpc-port=0",
@@ -48,9 +50,14 @@ describe("testbed epp + testbed contract", () => {
       "--buffered",
       "--pods",
       PODS,
+      "--metrics-url",
+      `http://${metrics}/metrics`,
+      "--epp-version",
+      "gie-v1.5",
     ]);
-    // Skipped: the P/D case (no --pd), the metrics case (no metrics URL), the two byte-exact cases.
-    expect(result.stdout).toMatch(/18 passed, 0 failed, 4 skipped/);
+    // Skipped: the P/D case (no --pd) and the byte-exact case of the other version; the metrics case and
+    // gie-v1.5's byte-exact case run, given the metrics URL and the version.
+    expect(result.stdout).toMatch(/20 passed, 0 failed, 2 skipped/);
     expect(result.code).toBe(0);
   });
 

@@ -26,6 +26,9 @@ start the EPP under test with those pods as its pool (print them with --print-en
   --pods IP:PORT,...          pod addresses (first half prefill, second half decode)
   --pd                        the EPP runs a P/D EndpointPickerConfig: run the P/D case
   --buffered                  the EPP speaks the older BUFFERED exchange: run that case
+  --metrics-url URL           the EPP's Prometheus endpoint (e.g. http://HOST:9090/metrics): run the metrics cases
+  --epp-version NAME          the EPP's version as \`testbed epp --emulate\` names it (gie-v1.5, …): run the
+                              cases that check that version's exact bytes
   --only ID,...               run only these cases
   --settle-ms N               how long an EPP may take to see forced metrics (3000)
   --print-endpoints-yaml      print llm-d's endpoints.yaml for the pods and exit
@@ -48,6 +51,8 @@ export const contractCommand: Command = {
         pods: { type: "string" },
         pd: { type: "boolean" },
         buffered: { type: "boolean" },
+        "metrics-url": { type: "string" },
+        "epp-version": { type: "string" },
         only: { type: "string" },
         "settle-ms": { type: "string" },
         "print-endpoints-yaml": { type: "boolean" },
@@ -95,6 +100,8 @@ export const contractCommand: Command = {
         pool,
         capabilities: { pd: values.pd === true, buffered: values.buffered === true },
         settleMs,
+        ...(values["metrics-url"] ? { metricsUrl: values["metrics-url"] } : {}),
+        ...(values["epp-version"] ? { version: values["epp-version"] } : {}),
         ...(values.only ? { only: values.only.split(",") } : {}),
       });
       process.stdout.write(
