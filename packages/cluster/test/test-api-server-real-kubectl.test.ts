@@ -321,6 +321,15 @@ describe("bad input gets the real server's answer", () => {
     for (const answer of [json, merge]) expect(answer).toMatchObject({ status: 422, body: { reason: "Invalid" } });
   });
 
+  it("kubectl create namespace|configmap send protobuf: decoded and stored, as the real server does", async () => {
+    const created = await kubectl.run("create", "namespace", `made-by-kubectl-${++counter}`);
+    expect(created).toMatchObject({ code: 0, out: `namespace/made-by-kubectl-${counter} created\n` });
+    expect(store.get("Namespace", undefined, `made-by-kubectl-${counter}`)).toBeDefined();
+    const map = await kubectl.run("create", "configmap", "from-literal", "-n", namespace, "--from-literal=k=v");
+    expect(map.code).toBe(0);
+    expect(store.get("ConfigMap", namespace, "from-literal")?.data).toEqual({ k: "v" });
+  });
+
   it("protobuf: a body is 415, an Accept of protobuf only is 406", async () => {
     const body = await call("POST", `/api/v1/namespaces/${namespace}/configmaps`, "k8s\u0000", {
       "content-type": "application/vnd.kubernetes.protobuf",

@@ -1,6 +1,7 @@
 // Request bodies in Kubernetes' protobuf encoding, which client-go's typed clients send (helm keeps
 // its releases in Secrets that way): the `k8s\0` envelope around a runtime.Unknown (typeMeta, raw
-// object), and the raw object for the kinds written so — Secret and ConfigMap (field numbers from
+// object), and the raw object for the kinds written so — Secret, ConfigMap and Namespace (`kubectl
+// create secret|configmap|namespace`; field numbers from
 // k8s.io/api/core/v1/generated.proto and apimachinery meta/v1/generated.proto). Any other protobuf
 // body is the 415 kube-apiserver answers for a media type it cannot decode.
 import { ApiError } from "@testbed/apimachinery";
@@ -9,6 +10,9 @@ import protobuf from "protobufjs";
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 type Fields = Map<number, Array<number | Uint8Array>>;
+
+/** The core/v1 kinds whose protobuf form is decoded; any other is 415. */
+const DECODED_KINDS = new Set(["Secret", "ConfigMap", "Namespace"]);
 
 export function isProtobuf(contentType: string | undefined): boolean {
   return (contentType ?? "").toLowerCase().startsWith("application/vnd.kubernetes.protobuf");
@@ -22,9 +26,14 @@ export function protobufBodyToJson(body: Buffer): string {
   const apiVersion = text(typeMeta, 1);
   const kind = text(typeMeta, 2);
   const raw = fieldsOf(bytes(unknown, 2));
-  if (apiVersion !== "v1" || (kind !== "Secret" && kind !== "ConfigMap")) throw unsupported();
+  if (apiVersion !== "v1" || !DECODED_KINDS.has(kind)) throw unsupported();
   const object: Record<string, unknown> = { apiVersion, kind, metadata: objectMeta(fieldsOf(bytes(raw, 1))) };
-  if (kind === "Secret") {
+  if (kind === "Namespace") {
+    // NamespaceSpec: repeated string finalizers = 1.
+    const spec = fieldsOf(bytes(raw, 2));
+    if (spec.has(1))
+      object.spec = { finalizers: (spec.get(1) ?? []).map((v) => Buffer.from(v as Uint8Array).toString()) };
+  } else if (kind === "Secret") {
     object.data = Object.fromEntries([...stringMap(raw, 2, true)]);
     if (raw.has(4)) object.stringData = Object.fromEntries([...stringMap(raw, 4)]);
     if (raw.has(3)) object.type = text(raw, 3);
