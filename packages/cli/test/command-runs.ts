@@ -16,7 +16,7 @@ export interface CommandRun<Code = number | null> {
 
 /**
  * `testbed ARGS` in its own process until it exits; with `readyWhen`, a server is stopped with
- * SIGTERM once its stderr shows that it is up.
+ * SIGTERM once its output shows that it is up.
  */
 export function runTestbed(
   args: string[],
@@ -29,12 +29,17 @@ export function runTestbed(
     });
     let stdout = "";
     let stderr = "";
+    // A server is up once either stream shows it (the banner is on stdout, start-up notes on stderr).
+    const stopIfReady = () => {
+      if (options.readyWhen?.test(`${stdout}${stderr}`)) child.kill("SIGTERM");
+    };
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
+      stopIfReady();
     });
     child.stderr.on("data", (chunk) => {
       stderr += chunk;
-      if (options.readyWhen?.test(stderr)) child.kill("SIGTERM");
+      stopIfReady();
     });
     child.on("error", reject);
     child.on("exit", (code) => resolve({ code, stdout, stderr }));

@@ -32,6 +32,8 @@ flags:
   --isolation MODE         in-process (default: every pod in this process, starts in about a second) or
                            process (each pod in its own Node process: all cores, crash isolation, more memory)
   --prometheus             also start Prometheus (if installed) on 127.0.0.1:9091, scraping every vLLM pod and the EPP
+  --no-wait                print the banner as soon as the API server serves the topology, without waiting for
+                           the pods to get Ready (a cluster whose pods crash-loop or cannot be scheduled)
   -h, --help`;
 
 /** `testbed up`: the whole seed cluster on loopback, then a short guide to the first commands. */
@@ -52,6 +54,7 @@ export const upCommand: Command = {
           subnet: { type: "string", default: "18" },
           isolation: { type: "string", default: "in-process" },
           prometheus: { type: "boolean" },
+          "no-wait": { type: "boolean" },
           help: { type: "boolean", short: "h" },
         },
       }));
@@ -114,10 +117,14 @@ export const upCommand: Command = {
     }
     await writeServerAddress(testbed.api.url, process.env, process.pid, apiToken, testbed.api.ca);
     const kubeconfig = await writeKubeconfig(testbed.api.url, apiToken, testbed.api.ca);
-    try {
-      await testbed.waitUntilReady(30_000);
-    } catch {
-      process.stderr.write(`warning: still starting: ${notReady(testbed.store).join(", ")}\n`);
+    if (values["no-wait"]) {
+      process.stderr.write("not waiting for the pods (--no-wait): npx testbed oc get pods -A shows how far they are\n");
+    } else {
+      try {
+        await testbed.waitUntilReady(30_000);
+      } catch {
+        process.stderr.write(`warning: still starting: ${notReady(testbed.store).join(", ")}\n`);
+      }
     }
     const prometheus = values.prometheus
       ? await startPrometheusIfInstalled({
