@@ -1,8 +1,9 @@
 // Envoy's ExtProcPerRoute merge (Filter::mergePerRouteConfig), release by release: what a request on
 // a route with an override runs with, given Istio's base filter.
 import { describe, expect, it } from "vitest";
-import type { ExtProcPerRoute, RouteConfiguration } from "../src/config/envoy-types.js";
+import type { ExtProcPerRoute, Route, RouteConfiguration } from "../src/config/envoy-types.js";
 import { ENVOY_VERSIONS } from "../src/envoy-version.js";
+import { readPerRoute } from "../src/ext-proc/ext-proc-config.js";
 import { effectiveExtProc, unknownPerRouteFields } from "../src/ext-proc/ext-proc-merge.js";
 
 const base = {
@@ -26,6 +27,27 @@ const istioOverride: ExtProcPerRoute = {
 };
 
 describe.each(ENVOY_VERSIONS)("ExtProcPerRoute merge, Envoy %s", (version) => {
+  it("a route's metadata_options, read from its typed_per_filter_config, replace the base's namespace lists", () => {
+    const route = {
+      match: { prefix: "/" },
+      route: { cluster: "pool" },
+      typed_per_filter_config: {
+        "envoy.filters.http.ext_proc": {
+          overrides: {
+            metadata_options: {
+              forwarding_namespaces: { untyped: ["envoy.filters.http.ext_authz"] },
+              receiving_namespaces: { untyped: ["envoy.lb", "testbed"] },
+            },
+          },
+        },
+      },
+    };
+    const effective = effectiveExtProc(base, readPerRoute(route as Route, "route r"), version);
+    expect(effective.receivingNamespaces).toEqual(["envoy.lb", "testbed"]);
+    expect(effective.forwardingNamespaces).toEqual(["envoy.filters.http.ext_authz"]);
+    expect(effectiveExtProc(base, undefined, version).forwardingNamespaces).toEqual([]);
+  });
+
   it("the route's processing_mode replaces the base's whole mode: a route un-SKIPs a base filter", () => {
     const effective = effectiveExtProc(base, istioOverride, version);
     expect(effective.enabled).toBe(true);

@@ -255,6 +255,16 @@ export function readPerRoute(route: Route, path: string): ExtProcPerRoute | unde
       ...(overrides.failure_mode_allow !== undefined
         ? { failure_mode_allow: overrides.failure_mode_allow === true }
         : {}),
+      // Warnings about unmodelled per-route fields are given once per config (unknownPerRouteFields).
+      ...(overrides.metadata_options !== undefined
+        ? {
+            metadata_options: readMetadataOptions(
+              overrides.metadata_options,
+              `${entryPath}.overrides.metadata_options`,
+              [],
+            ),
+          }
+        : {}),
     },
   };
 }

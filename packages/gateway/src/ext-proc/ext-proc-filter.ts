@@ -227,7 +227,7 @@ export class ExtProcFilterRun implements FilterRun {
 
   /** metadata_options.forwarding_namespaces: the request's dynamic metadata of those namespaces. */
   private forwardedMetadata(state: RequestState) {
-    const namespaces = this.base.metadata_options?.forwarding_namespaces?.untyped ?? [];
+    const namespaces = this.config.forwardingNamespaces;
     const forwarded = namespaces.filter((namespace) => state.metadata[namespace] !== undefined);
     if (forwarded.length === 0) return undefined;
     return {

@@ -43,6 +43,8 @@ export interface EffectiveExtProc {
   messageTimeoutSeconds: number;
   grpcTimeoutSeconds: number | undefined;
   allowModeOverride: boolean;
+  /** The request's dynamic metadata namespaces sent to the processor (the route's list replaces the base's). */
+  forwardingNamespaces: string[];
   /** Metadata namespaces accepted from the processor (metadata_options.receiving_namespaces); undefined = all. */
   receivingNamespaces: string[] | undefined;
 }
@@ -77,6 +79,10 @@ export function effectiveExtProc(
     receivingNamespaces:
       overrides?.metadata_options?.receiving_namespaces?.untyped ??
       base.metadata_options?.receiving_namespaces?.untyped,
+    forwardingNamespaces:
+      overrides?.metadata_options?.forwarding_namespaces?.untyped ??
+      base.metadata_options?.forwarding_namespaces?.untyped ??
+      [],
   };
 }
 
