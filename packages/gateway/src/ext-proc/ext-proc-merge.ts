@@ -45,7 +45,7 @@ export interface EffectiveExtProc {
   allowModeOverride: boolean;
   /** The request's dynamic metadata namespaces sent to the processor (the route's list replaces the base's). */
   forwardingNamespaces: string[];
-  /** Metadata namespaces accepted from the processor (metadata_options.receiving_namespaces); undefined = all. */
+  /** Metadata namespaces accepted from the processor (metadata_options.receiving_namespaces); unset = none. */
   receivingNamespaces: string[] | undefined;
 }
 
