@@ -11,7 +11,7 @@ import {
   ResponseExchange,
 } from "@testbed/epp-client/client";
 import { toStruct } from "@testbed/protocol";
-import type { ExternalProcessorConfig, ProcessingMode } from "../config/envoy-types.js";
+import type { ExternalProcessorConfig } from "../config/envoy-types.js";
 import { DEFAULT_ENVOY_VERSION, type EnvoyVersion, envoyAtLeast } from "../envoy-version.js";
 import type {
   FilterContext,
@@ -78,7 +78,7 @@ export class ExtProcFilterRun implements FilterRun {
     this.settings = {
       mode: { ...config.mode },
       allowModeOverride: config.allowModeOverride,
-      configuredMode: resolveMode(this.base.processing_mode ?? {}),
+      configuredMode: config.baseMode,
       allowedOverrideModes: this.base.allowed_override_modes ?? [],
       receivingNamespaces: config.receivingNamespaces ?? [],
       ...(rules ? { mutationRules: rules } : {}),
@@ -244,18 +244,4 @@ export class ExtProcFilterRun implements FilterRun {
       routeName: this.context.routeName ?? "",
     });
   }
-}
-
-/** A processing_mode with Envoy's defaults: headers SEND, bodies NONE, trailers SKIP. */
-function resolveMode(mode: ProcessingMode): Required<ProcessingMode> {
-  const header = (value: string | undefined, fallback: "SEND" | "SKIP") =>
-    (value === undefined || value === "DEFAULT" ? fallback : value) as "SEND" | "SKIP";
-  return {
-    request_header_mode: header(mode.request_header_mode, "SEND"),
-    response_header_mode: header(mode.response_header_mode, "SEND"),
-    request_body_mode: mode.request_body_mode ?? "NONE",
-    response_body_mode: mode.response_body_mode ?? "NONE",
-    request_trailer_mode: header(mode.request_trailer_mode, "SKIP"),
-    response_trailer_mode: header(mode.response_trailer_mode, "SKIP"),
-  };
 }
