@@ -1,5 +1,6 @@
 // The report a support engineer attaches to a ticket (`scenario run … --report md`): the verdict first,
 // then each step with the command run, what it printed and each expectation against what was measured.
+import { resultCell } from "./report-text.js";
 import type { ExpectationResult, ScenarioReport, StepResult } from "./results.js";
 
 const OUTPUT_LINES = 40;
@@ -55,14 +56,6 @@ function expectationRow(expectation: ExpectationResult): string {
 
 function mark(result: StepResult): string {
   return result.ok ? "✓" : "✗";
-}
-
-function resultCell(result: StepResult): string {
-  if (result.error) return "✗ error";
-  const total = result.expectations.length;
-  if (total === 0) return "—";
-  const held = result.expectations.filter((expectation) => expectation.ok).length;
-  return `${held === total ? "✓" : "✗"} ${held}/${total}`;
 }
 
 /** Table cells: one line, pipes escaped, backticks kept readable. */

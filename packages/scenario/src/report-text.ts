@@ -60,7 +60,8 @@ export function summaryText(report: ScenarioReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-function resultCell(result: StepResult): string {
+/** A step's result in one cell: ✓/✗ held/total, "✗ error", or "—" when it checked nothing. */
+export function resultCell(result: StepResult): string {
   if (result.error) return "✗ error";
   const total = result.expectations.length;
   if (total === 0) return "—";
