@@ -210,69 +210,55 @@ describe("maas-gateway: API keys, tier limits and token limits", () => {
     expect((await chat("free-key-alice-0123456789", 30)).status).toBe(429);
   });
 
-  it("charges a streamed response's usage chunk against the token budget", async () => {
-    authorino.engine.addSecret(apiKeySecret("dave", "free", "free-key-dave-0123456789"));
+  /** A free user's streamed chat (50 tokens, with or without include_usage) and its body. */
+  async function streamAs(user: string, includeUsage: boolean): Promise<{ status: number; body: string }> {
+    authorino.engine.addSecret(apiKeySecret(user, "free", `free-key-${user}-0123456789`));
     const response = await fetch(`${base()}/my-first-model/qwen3-0-6b/v1/chat/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer free-key-dave-0123456789" },
+      headers: { "content-type": "application/json", authorization: `Bearer free-key-${user}-0123456789` },
       body: JSON.stringify({
         model: "Qwen/Qwen3-0.6B",
         messages: [{ role: "user", content: "Hi" }],
         max_tokens: 50,
         ignore_eos: true,
         stream: true,
-        stream_options: { include_usage: true },
+        ...(includeUsage ? { stream_options: { include_usage: true } } : {}),
       }),
     });
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('"total_tokens":59');
+    return { status: response.status, body: await response.text() };
+  }
+
+  /** The tokens charged to a free user's budget, once at least `atLeast` are (usage is reported after the response). */
+  function tokensCharged(user: string, atLeast: number): Promise<number> {
     const descriptors = [
       {
         entries: [
           { key: "limit.tokens", value: "1" },
           { key: "tier", value: "free" },
-          { key: "userid", value: "dave" },
+          { key: "userid", value: user },
         ],
       },
     ];
-    const used = await eventually(() => {
+    return eventually(() => {
       const charged = 100 - (limitador.engine.peek("maas-gateway", descriptors)[0]?.remaining ?? 100);
-      return charged >= 60 && charged;
+      return charged >= atLeast && charged;
     });
+  }
+
+  it("charges a streamed response's usage chunk against the token budget", async () => {
+    const response = await streamAs("dave", true);
+    expect(response.status).toBe(200);
+    expect(response.body).toContain('"total_tokens":59');
     // 1 for the check before the request, 59 reported from the stream's usage chunk.
-    expect(used).toBe(60);
+    expect(await tokensCharged("dave", 60)).toBe(60);
   });
 
   it("charges a stream without usage as one request (Kuadrant's request-counting fallback), never as free", async () => {
-    authorino.engine.addSecret(apiKeySecret("erin", "free", "free-key-erin-0123456789"));
-    const response = await fetch(`${base()}/my-first-model/qwen3-0-6b/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer free-key-erin-0123456789" },
-      body: JSON.stringify({
-        model: "Qwen/Qwen3-0.6B",
-        messages: [{ role: "user", content: "Hi" }],
-        max_tokens: 50,
-        ignore_eos: true,
-        stream: true,
-      }),
-    });
+    const response = await streamAs("erin", false);
     expect(response.status).toBe(200);
-    expect(await response.text()).not.toContain("total_tokens");
-    const descriptors = [
-      {
-        entries: [
-          { key: "limit.tokens", value: "1" },
-          { key: "tier", value: "free" },
-          { key: "userid", value: "erin" },
-        ],
-      },
-    ];
+    expect(response.body).not.toContain("total_tokens");
     // 1 for the check before the request, 1 for the response whose usage could not be read.
-    const used = await eventually(() => {
-      const charged = 100 - (limitador.engine.peek("maas-gateway", descriptors)[0]?.remaining ?? 100);
-      return charged >= 2 && charged;
-    });
-    expect(used).toBe(2);
+    expect(await tokensCharged("erin", 2)).toBe(2);
   });
 
   it("never writes a key to the gateway's or Authorino's logs", async () => {
