@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubeconfigFor, runClient } from "../packages/cluster/test/real-kubectl.js";
+import { helmClient, kubeconfigFor } from "../packages/cluster/test/real-kubectl.js";
 import { realClientMissing } from "./real-clients.js";
 
 const CHART = fileURLToPath(new URL("../charts/vllm-sim", import.meta.url));
@@ -13,14 +13,7 @@ const TOKEN = "chart-install-token";
 let testbed: TestbedHandle;
 let kubeconfig: string;
 
-const helm = (...args: string[]) =>
-  runClient("helm", kubeconfig, args, {
-    env: {
-      HELM_CACHE_HOME: "/tmp/testbed-chart-helm-cache",
-      HELM_CONFIG_HOME: "/tmp/testbed-chart-helm-config",
-      HELM_DATA_HOME: "/tmp/testbed-chart-helm-data",
-    },
-  });
+let helm: ReturnType<typeof helmClient>;
 
 const simPods = () =>
   testbed.store
@@ -32,6 +25,7 @@ describe.skipIf(realClientMissing("helm"))("charts/vllm-sim installed into the t
     testbed = await startTestbed({ topology: undefined, apiPort: 0, apiToken: TOKEN, timeScale: 0, subnet: 243 });
     testbed.store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } });
     kubeconfig = kubeconfigFor(testbed.api, TOKEN);
+    helm = helmClient(kubeconfig);
   }, 30_000);
   afterAll(async () => {
     await testbed?.close();

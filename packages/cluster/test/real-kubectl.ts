@@ -63,6 +63,20 @@ export function runClient(
   });
 }
 
+/**
+ * The real helm against a kubeconfig, its cache, config and data in a folder of its own (helm writes
+ * them under HOME otherwise, and test files run side by side).
+ */
+export function helmClient(kubeconfig: string): (...args: string[]) => Promise<ClientRun> {
+  const home = mkdtempSync(join(tmpdir(), "testbed-helm-"));
+  const env = {
+    HELM_CACHE_HOME: join(home, "cache"),
+    HELM_CONFIG_HOME: join(home, "config"),
+    HELM_DATA_HOME: join(home, "data"),
+  };
+  return (...args) => runClient("helm", kubeconfig, args, { env });
+}
+
 /** A long-running client (`kubectl port-forward`): its output so far, and a way to stop it. */
 export interface RunningClient {
   output(): string;

@@ -6,7 +6,7 @@ import { realClientMissing } from "../../../test/real-clients.js";
 import { type ApiServerHandle, startApiServer } from "../src/api/api-server.js";
 import { createApiServingCert } from "../src/api/api-serving-cert.js";
 import { ObjectStore } from "../src/store/object-store.js";
-import { kubeconfigFor, runClient } from "./real-kubectl.js";
+import { helmClient, kubeconfigFor } from "./real-kubectl.js";
 
 const CHART = fileURLToPath(new URL("../../../test/fixtures/charts/hello", import.meta.url));
 const TOKEN = "helm-token";
@@ -18,20 +18,14 @@ beforeAll(async () => {
   store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } });
   server = await startApiServer({ store, port: 0, token: TOKEN, tls: await createApiServingCert("127.0.0.1") });
   kubeconfig = kubeconfigFor(server, TOKEN);
+  helm = helmClient(kubeconfig);
 });
 
 afterAll(async () => {
   await server.close();
 });
 
-const helm = (...args: string[]) =>
-  runClient("helm", kubeconfig, args, {
-    env: {
-      HELM_CACHE_HOME: "/tmp/testbed-helm-cache",
-      HELM_CONFIG_HOME: "/tmp/testbed-helm-config",
-      HELM_DATA_HOME: "/tmp/testbed-helm-data",
-    },
-  });
+let helm: ReturnType<typeof helmClient>;
 const releaseSecrets = () =>
   store.list("Secret", { namespace: "default" }).filter((s) => s.metadata.labels?.owner === "helm");
 
