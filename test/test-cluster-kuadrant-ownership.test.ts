@@ -2,6 +2,7 @@
 // AuthConfig events): deleting or editing the generated EnvoyFilter or AuthConfig while debugging never
 // leaves maas-gateway open or broken — the object comes back, and the policies' Enforced condition says
 // "waiting … to sync" until it has.
+import { readFileSync } from "node:fs";
 import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
@@ -9,26 +10,13 @@ import { type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
 let cluster: SeedTestbed;
 let maas = "";
 
-const API_KEY_SECRET = `
-apiVersion: v1
-kind: Secret
-metadata:
-  name: bob-api-key
-  namespace: tier-free
-  labels:
-    app: maas
-    authorino.kuadrant.io/managed-by: authorino
-    maas.opendatahub.io/tier: free
-  annotations:
-    secret.kuadrant.io/user-id: bob
-stringData:
-  api_key: bob-free-key-0001
-`;
+/** A key from the shipped MaaS keys (manifests/20-maas-api-keys.yaml); enterprise, so retries stay under its limit. */
+const KEY = "maas-enterprise-carol-0001";
 
 beforeAll(async () => {
   cluster = await startSeedTestbed(208);
   maas = await cluster.gatewayAddress("maas-gateway");
-  await cluster.ocWithStdin(API_KEY_SECRET, "apply", "-f", "-");
+  await cluster.ocWithStdin(readFileSync("manifests/20-maas-api-keys.yaml", "utf8"), "apply", "-f", "-");
 }, 30_000);
 afterAll(async () => {
   await cluster?.close();
@@ -42,7 +30,7 @@ const uid = async (kind: string, namespace: string, name: string) =>
 
 describe("Kuadrant's generated objects", () => {
   it("recreates a deleted EnvoyFilter, and maas-gateway keeps refusing requests without a key", async () => {
-    await eventually(async () => expect((await models("bob-free-key-0001")).status).toBe(200));
+    await eventually(async () => expect((await models(KEY)).status).toBe(200));
     const before = await uid("envoyfilter", "openshift-ingress", "kuadrant-maas-gateway");
     const deleted = await oc("delete", "envoyfilter", "kuadrant-maas-gateway", "-n", "openshift-ingress");
     expect(deleted.out).toContain("deleted");
@@ -52,7 +40,7 @@ describe("Kuadrant's generated objects", () => {
       expect(after).not.toBe(before);
     });
     for (let i = 0; i < 5; i++) expect((await models()).status).toBe(401);
-    expect((await models("bob-free-key-0001")).status).toBe(200);
+    expect((await models(KEY)).status).toBe(200);
   });
 
   it("recreates a deleted AuthConfig, so valid keys work again without touching the policy", async () => {
@@ -64,7 +52,7 @@ describe("Kuadrant's generated objects", () => {
       const again = await oc("get", "authconfig", "-n", "kuadrant-system", "-o", "name");
       expect(again.out.trim().split("\n").sort()).toEqual([...names].sort());
     });
-    await eventually(async () => expect((await models("bob-free-key-0001")).status).toBe(200));
+    await eventually(async () => expect((await models(KEY)).status).toBe(200));
     expect((await models()).status).toBe(401);
   });
 
