@@ -38,6 +38,15 @@ export { applyPatch, mergePatch, patchTypeOf } from "./patch.js";
 export type { PatchMeta } from "./patch-meta.js";
 export { BUILT_IN_PATCH_META, patchMetaOf } from "./patch-meta.js";
 export { podReady, podRestarts, podStatus } from "./pod-status.js";
+export {
+  dataCount,
+  eventLastSeen,
+  eventObject,
+  noneIfEmpty,
+  serviceExternalIp,
+  servicePorts,
+  templateContainers,
+} from "./resource-cells.js";
 export type { ServerAddress, ServerRecord } from "./server-address.js";
 export {
   clearServerAddress,

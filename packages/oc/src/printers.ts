@@ -1,6 +1,21 @@
 // The columns `oc get` prints per kind (the built-in printers and the CRDs' printer columns).
 import type { KindInfo, KubeObject } from "@testbed/apimachinery";
-import { ageSince, evaluate, formatValue, parsePath, podReady, podRestarts, podStatus } from "@testbed/apimachinery";
+import {
+  ageSince,
+  dataCount,
+  evaluate,
+  eventLastSeen,
+  eventObject,
+  formatValue,
+  noneIfEmpty,
+  parsePath,
+  podReady,
+  podRestarts,
+  podStatus,
+  serviceExternalIp,
+  servicePorts,
+  templateContainers,
+} from "@testbed/apimachinery";
 
 export interface Printer {
   headers: string[];
@@ -26,24 +41,7 @@ function printer(headers: string[], cells: Cell[]): Printer {
   return { headers, row: (object, now) => cells.map((cell) => cell(object, now)) };
 }
 
-const none = (value: string) => (value === "" ? "<none>" : value);
-
-function servicePorts(o: KubeObject): string {
-  const ports = (o.spec?.ports ?? []) as Array<{ port: number; nodePort?: number; protocol?: string }>;
-  const text = ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ""}/${p.protocol ?? "TCP"}`).join(",");
-  return none(text);
-}
-
-function externalIp(o: KubeObject): string {
-  const external = (o.spec?.externalIPs ?? []) as string[];
-  if (o.spec?.type === "LoadBalancer") {
-    const ingress = (o.status?.loadBalancer?.ingress ?? []) as Array<{ ip?: string; hostname?: string }>;
-    const values = [...ingress.map((i) => i.ip ?? i.hostname ?? ""), ...external].filter((v) => v !== "");
-    return values.length > 0 ? values.join(",") : "<pending>";
-  }
-  if (o.spec?.type === "ExternalName") return o.spec?.externalName ?? "<none>";
-  return none(external.join(","));
-}
+const none = noneIfEmpty;
 
 function selectorText(selector: Record<string, string> | undefined): string {
   return none(
@@ -53,25 +51,18 @@ function selectorText(selector: Record<string, string> | undefined): string {
   );
 }
 
-function eventObject(o: KubeObject): string {
-  const involved = (o.involvedObject ?? {}) as { kind?: string; name?: string };
-  return `${(involved.kind ?? "").toLowerCase()}/${involved.name ?? ""}`;
-}
-
-function eventLastSeen(o: KubeObject, now: number): string {
-  const last = (o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp) as string | undefined;
-  return ageSince(last, now);
-}
-
-function dataCount(o: KubeObject): string {
-  return String(Object.keys((o.data ?? {}) as object).length + Object.keys((o.binaryData ?? {}) as object).length);
-}
-
 const PRINTERS: Record<string, Printer> = {
   Pod: printer(["NAME", "READY", "STATUS", "RESTARTS", "AGE"], [name, podReady, podStatus, podRestarts, age]),
   Service: printer(
     ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"],
-    [name, (o) => o.spec?.type ?? "ClusterIP", (o) => o.spec?.clusterIP ?? "<none>", externalIp, servicePorts, age],
+    [
+      name,
+      (o) => o.spec?.type ?? "ClusterIP",
+      (o) => o.spec?.clusterIP ?? "<none>",
+      serviceExternalIp,
+      servicePorts,
+      age,
+    ],
   ),
   "apps/Deployment": printer(
     ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
@@ -87,8 +78,11 @@ const PRINTERS: Record<string, Printer> = {
     ["NAME", "STATUS", "AGE"],
     [name, (o) => (o.metadata.deletionTimestamp ? "Terminating" : (o.status?.phase ?? "Active")), age],
   ),
-  Secret: printer(["NAME", "TYPE", "DATA", "AGE"], [name, (o) => (o.type as string) ?? "Opaque", dataCount, age]),
-  ConfigMap: printer(["NAME", "DATA", "AGE"], [name, dataCount, age]),
+  Secret: printer(
+    ["NAME", "TYPE", "DATA", "AGE"],
+    [name, (o) => (o.type as string) ?? "Opaque", (o) => String(dataCount(o)), age],
+  ),
+  ConfigMap: printer(["NAME", "DATA", "AGE"], [name, (o) => String(dataCount(o)), age]),
   ServiceAccount: printer(
     ["NAME", "SECRETS", "AGE"],
     [name, (o) => String(((o.secrets as unknown[]) ?? []).length), age],
@@ -147,17 +141,12 @@ const WIDE_EXTRA: Record<string, Printer> = {
   "apps/Deployment": printer(
     ["CONTAINERS", "IMAGES", "SELECTOR"],
     [
-      (o) => containerField(o, "name"),
-      (o) => containerField(o, "image"),
+      (o) => templateContainers(o, "name"),
+      (o) => templateContainers(o, "image"),
       (o) => selectorText(o.spec?.selector?.matchLabels),
     ],
   ),
 };
-
-function containerField(o: KubeObject, field: "name" | "image"): string {
-  const containers = (o.spec?.template?.spec?.containers ?? []) as Array<Record<string, string>>;
-  return containers.map((c) => c[field] ?? "").join(",");
-}
 
 export function printerFor(info: KindInfo, wide: boolean): Printer {
   const key = info.group === "" ? info.kind : `${info.group}/${info.kind}`;

@@ -4,14 +4,21 @@
 // OLM, kuadrant, istio). A kind without columns gets the CRD default: Name and Age.
 import {
   ageSince,
+  dataCount,
   evaluate,
+  eventLastSeen,
+  eventObject,
   type KindInfo,
   type KubeObject,
   kindKey,
+  noneIfEmpty,
   parsePath,
   podReady,
   podRestarts,
   podStatus,
+  serviceExternalIp,
+  servicePorts,
+  templateContainers,
 } from "@testbed/apimachinery";
 
 /** metav1.TableColumnDefinition. */
@@ -69,7 +76,7 @@ const ageColumn: BuiltinColumn = {
   cell: (o, now) => ageSince(o.metadata.creationTimestamp, now),
 };
 
-const none = (value: string) => (value === "" ? "<none>" : value);
+const none = noneIfEmpty;
 
 function labelsText(labels: Record<string, string> | undefined): string {
   return none(
@@ -78,41 +85,6 @@ function labelsText(labels: Record<string, string> | undefined): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(","),
   );
-}
-
-function templateContainers(o: KubeObject, field: "name" | "image"): string {
-  const containers = (o.spec?.template?.spec?.containers ?? []) as Array<Record<string, string>>;
-  return containers.map((c) => c[field] ?? "").join(",");
-}
-
-function servicePorts(o: KubeObject): string {
-  const ports = (o.spec?.ports ?? []) as Array<{ port: number; nodePort?: number; protocol?: string }>;
-  return none(ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ""}/${p.protocol ?? "TCP"}`).join(","));
-}
-
-function externalIp(o: KubeObject): string {
-  const external = (o.spec?.externalIPs ?? []) as string[];
-  if (o.spec?.type === "LoadBalancer") {
-    const ingress = (o.status?.loadBalancer?.ingress ?? []) as Array<{ ip?: string; hostname?: string }>;
-    const values = [...ingress.map((i) => i.ip ?? i.hostname ?? ""), ...external].filter((v) => v !== "");
-    return values.length > 0 ? values.join(",") : "<pending>";
-  }
-  if (o.spec?.type === "ExternalName") return o.spec?.externalName ?? "<none>";
-  return none(external.join(","));
-}
-
-function dataCount(o: KubeObject): number {
-  return Object.keys((o.data ?? {}) as object).length + Object.keys((o.binaryData ?? {}) as object).length;
-}
-
-function eventLastSeen(o: KubeObject, now: number): string {
-  const last = (o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp) as string | undefined;
-  return ageSince(last, now);
-}
-
-function eventObject(o: KubeObject): string {
-  const involved = (o.involvedObject ?? {}) as { kind?: string; name?: string };
-  return `${(involved.kind ?? "").toLowerCase()}/${involved.name ?? ""}`;
 }
 
 const wideTemplateColumns: BuiltinColumn[] = [
@@ -144,7 +116,7 @@ const BUILTIN: Record<string, BuiltinColumn[]> = {
     nameColumn,
     { name: "Type", cell: (o) => o.spec?.type ?? "ClusterIP" },
     { name: "Cluster-IP", cell: (o) => o.spec?.clusterIP ?? "<none>" },
-    { name: "External-IP", cell: externalIp },
+    { name: "External-IP", cell: serviceExternalIp },
     { name: "Port(s)", cell: servicePorts },
     ageColumn,
     { name: "Selector", priority: 1, cell: (o) => labelsText(o.spec?.selector) },
