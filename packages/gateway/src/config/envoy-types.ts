@@ -1,6 +1,7 @@
 // The subset of Envoy's v3 bootstrap the gateway runs, with Envoy's own (snake_case) field names,
 // so a real Envoy config — or the mesh controller's output, or an EnvoyFilter patch merged into it —
 // is plain data here. Only modelled fields are typed; others are reported by the config reader.
+import type { HeaderMutationRules } from "@testbed/epp-client/client";
 import type { BodySendMode, HeaderSendMode, ProcessingMode } from "@testbed/protocol";
 import type { CircuitBreakers } from "../upstream/circuit-breakers.js";
 import type { StatsConfig } from "./stats-config.js";
@@ -24,16 +25,8 @@ export interface GrpcService {
   timeout?: number;
 }
 
-/** envoy.config.common.mutation_rules.v3.HeaderMutationRules */
-export interface HeaderMutationRules {
-  allow_all_routing?: boolean;
-  allow_envoy?: boolean;
-  disallow_system?: boolean;
-  disallow_all?: boolean;
-  allow_expression?: string;
-  disallow_expression?: string;
-  disallow_is_error?: boolean;
-}
+/** envoy.config.common.mutation_rules.v3.HeaderMutationRules, as the exchange that enforces it reads it. */
+export type { HeaderMutationRules };
 
 /** envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor (the fields the gateway models). */
 export interface ExternalProcessorConfig {
