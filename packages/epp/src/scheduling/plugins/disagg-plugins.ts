@@ -1,14 +1,8 @@
-// llm-d's later P/D plugins: disagg-profile-handler runs the decode profile, asks a decider plugin
-// whether to disaggregate, and if so runs the prefill profile; always-disagg-pd-decider always says
-// yes, prefix-based-pd-decider says yes when the prompt's non-cached tokens reach `nonCachedTokens`
-// (tokens approximated as 4 characters, the prefix scorer's rule). disagg-headers-handler is the
-// later name of prefill-header-handler.
-import { hostPort } from "../../datastore/endpoint.js";
 import { FieldError } from "../config/config-error.js";
 import type { InferenceRequest, Plugin, ProfileHandler } from "../framework.js";
 import type { PluginDefinition } from "./plugin-definition.js";
 import { prefillHeaderHandler } from "./prefill-header-handler.js";
-import { PREFIX_MATCH_STATE, type PrefixMatchState } from "./prefix-cache-scorer.js";
+import { pickDecodeThenPrefill } from "./profile-handlers.js";
 
 const CHARS_PER_TOKEN = 4;
 
@@ -72,20 +66,14 @@ export const disaggProfileHandler: PluginDefinition = {
         }
         decider = found;
       },
-      pick(cycle, request, profiles, results) {
-        const decode = profiles.get(decodeProfile);
-        if (!(decodeProfile in results)) return decode ? [decode] : [];
-        if (prefillProfile in results) return [];
-        const target = results[decodeProfile]?.targetEndpoints[0];
-        if (!target) return [];
-        const match = cycle.read<PrefixMatchState>(PREFIX_MATCH_STATE);
-        const hitRatio =
-          match && match.totalBlocks > 0 ? (match.matched.get(hostPort(target)) ?? 0) / match.totalBlocks : 0;
+      pick(...args) {
         // Without a decider every request is disaggregated (the always-disagg behaviour).
-        const split = decider ? decider.disaggregate(request, hitRatio) : true;
-        context.events?.pdDecision(request.targetModel, split ? "prefill-decode" : "decode-only");
-        const prefill = profiles.get(prefillProfile);
-        return split && prefill ? [prefill] : [];
+        return pickDecodeThenPrefill(
+          args,
+          { decode: decodeProfile, prefill: prefillProfile },
+          context.events,
+          (hitRatio) => (decider ? decider.disaggregate(args[1], hitRatio) : true),
+        );
       },
       processResults(_cycle, _request, results) {
         return { profileResults: results, primaryProfileName: decodeProfile };

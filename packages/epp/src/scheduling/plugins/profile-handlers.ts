@@ -25,6 +25,32 @@ export const singleProfileHandler: PluginDefinition = {
 
 export type PdDecision = "decode-only" | "prefill-decode";
 
+type PickArguments = Parameters<ProfileHandler["pick"]>;
+
+/**
+ * The P/D handlers' pick: `decode` runs first; once it has chosen a pod, `disaggregate` decides from
+ * that pod's prefix-cache hit ratio whether `prefill` runs too (the decision is reported); after
+ * prefill, nothing more runs.
+ */
+export function pickDecodeThenPrefill(
+  [cycle, request, profiles, results]: PickArguments,
+  names: { decode: string; prefill: string },
+  events: { pdDecision(model: string, decision: PdDecision): void } | undefined,
+  disaggregate: (hitRatio: number) => boolean,
+): ReturnType<ProfileHandler["pick"]> {
+  const decode = profiles.get(names.decode);
+  if (!(names.decode in results)) return decode ? [decode] : [];
+  if (names.prefill in results) return [];
+  const target = results[names.decode]?.targetEndpoints[0];
+  if (!target) return [];
+  const match = cycle.read<PrefixMatchState>(PREFIX_MATCH_STATE);
+  const hitRatio = match && match.totalBlocks > 0 ? (match.matched.get(hostPort(target)) ?? 0) / match.totalBlocks : 0;
+  const split = disaggregate(hitRatio);
+  events?.pdDecision(request.targetModel, split ? "prefill-decode" : "decode-only");
+  const prefill = profiles.get(names.prefill);
+  return split && prefill ? [prefill] : [];
+}
+
 /**
  * pd-profile-handler (llm-d, seed era) runs `decode` first; then, if the part of the prompt the
  * chosen decode pod has NOT cached — approximated in characters as (1 − prefix hit ratio) × prompt
@@ -42,21 +68,15 @@ export const pdProfileHandler: PluginDefinition = {
     return {
       type: "pd-profile-handler",
       name,
-      pick(cycle, request, profiles, results) {
-        const decode = profiles.get(decodeProfile);
-        if (!(decodeProfile in results)) return decode ? [decode] : [];
-        if (prefillProfile in results) return [];
-        const target = results[decodeProfile]?.targetEndpoints[0];
-        if (!target) return [];
-        const match = cycle.read<PrefixMatchState>(PREFIX_MATCH_STATE);
-        const hitRatio =
-          match && match.totalBlocks > 0 ? (match.matched.get(hostPort(target)) ?? 0) / match.totalBlocks : 0;
-        const nonCachedChars = (1 - hitRatio) * request.prompt.length;
+      pick(...args) {
+        const promptChars = args[1].prompt.length;
         // threshold 0 disaggregates every request, whatever is cached.
-        const disaggregate = threshold === 0 || nonCachedChars > threshold;
-        context.events?.pdDecision(request.targetModel, disaggregate ? "prefill-decode" : "decode-only");
-        const prefill = profiles.get(prefillProfile);
-        return disaggregate && prefill ? [prefill] : [];
+        return pickDecodeThenPrefill(
+          args,
+          { decode: decodeProfile, prefill: prefillProfile },
+          context.events,
+          (hitRatio) => threshold === 0 || (1 - hitRatio) * promptChars > threshold,
+        );
       },
       processResults(_cycle, _request, results) {
         return { profileResults: results, primaryProfileName: decodeProfile };
