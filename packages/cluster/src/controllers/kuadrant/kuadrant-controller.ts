@@ -65,7 +65,9 @@ export class KuadrantController extends QueuedController {
     for (const gateway of gateways) {
       const targeting = policies.filter((policy) => targets(policy, gateway));
       if (targeting.length === 0) continue;
-      const accepted = targeting.filter((policy) => !translationError(policy, gateway)) as PolicyObject[];
+      // Each policy translated alone once: its error (if any) is both the filter and its status.
+      const errors = new Map(targeting.map((policy) => [policy, translationError(policy, gateway)]));
+      const accepted = targeting.filter((policy) => !errors.get(policy)) as PolicyObject[];
       const translated = translatePolicies(accepted, {
         name: gateway.metadata.name,
         namespace: gateway.metadata.namespace ?? "default",
@@ -85,7 +87,7 @@ export class KuadrantController extends QueuedController {
           ? [`EnvoyFilter (${gateway.metadata.namespace}/${gateway.metadata.name})`]
           : [];
       for (const policy of targeting) {
-        const error = translationError(policy, gateway);
+        const error = errors.get(policy);
         const ownObjects = policy.kind === "AuthPolicy" ? authConfigsToSync : [];
         verdicts.push({
           policy,
