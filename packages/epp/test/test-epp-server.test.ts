@@ -127,7 +127,8 @@ describe("EPP health, metrics and logs", () => {
   });
 
   it("exposes GIE's metrics with the pool's name, fed by scraping the vLLM pod", async () => {
-    const handle = await epp({ secureServing: false });
+    // gie-v1.5: the release whose request counter carries the objective's priority label.
+    const handle = await epp({ secureServing: false, emulate: "gie-v1.5" });
     await eventually(() => handle.datastore.candidates()[0]?.metricsFresh === true);
     const client = new EppClient({ address: handle.grpcAddress });
     await routeOnce(client, chatBody());
@@ -204,7 +205,7 @@ describe("EPP health, metrics and logs", () => {
     expect(handle.datastore.candidates()[0]?.metricsFresh).toBe(false);
   });
 
-  it("answers 503 when the pool has no ready endpoint", async () => {
+  it("answers 503 when the pool has no ready endpoint, in the default version's words (GIE v1.2.1, RHOAI 3.2)", async () => {
     const source = new StaticEndpointSource([]);
     const handle = await epp({ secureServing: false, endpointSource: source });
     const client = new EppClient({ address: handle.grpcAddress });
@@ -212,7 +213,7 @@ describe("EPP health, metrics and logs", () => {
     client.close();
     expect(result.immediate).toEqual({
       status: 503,
-      body: "inference error: ServiceUnavailable - failed to find endpoint candidates for serving the request",
+      body: "inference gateway: ServiceUnavailable - failed to find candidate pods for serving the request",
     });
   });
 });

@@ -15,6 +15,11 @@ export interface EmulatedVersion {
   errorPrefix: string;
   /** The message after `BadRequest - ` when the body is not JSON; `%s` is Go's json error text. */
   badJsonMessage: string;
+  /**
+   * The same message at -v ≥ 4 (logutil.DEBUG), where GIE v1.2 appends the body itself
+   * (`%b`; handlers/server.go); unset where the text does not depend on the verbosity.
+   */
+  badJsonDebugMessage?: string;
   /** The 503 message when no endpoint is left after subsetting. */
   noCandidatesMessage: string;
   /** Request headers that carry the client-facing model's rewrite, in the order they are read. */
@@ -49,6 +54,7 @@ export const EMULATED_VERSIONS: Readonly<Record<string, EmulatedVersion>> = {
     name: "gie-v1.2",
     errorPrefix: "inference gateway",
     badJsonMessage: "Error unmarshaling request body",
+    badJsonDebugMessage: "Error unmarshaling request body: %b",
     noCandidatesMessage: "failed to find candidate pods for serving the request",
     ...GIE_HEADERS,
     requestBody: "re-encode",
@@ -100,10 +106,11 @@ export const EMULATED_VERSIONS: Readonly<Record<string, EmulatedVersion>> = {
 };
 
 /**
- * The default: GIE v1.5, the release the testbed's EPP notes are taken from. RHOAI 3.2's scheduler
- * image is llm-d-inference-scheduler built on a GIE v1.x that re-encodes bodies like v1.5.
+ * The default: what RHOAI 3.2 ships. Its scheduler image is built from llm-d-inference-scheduler's
+ * `rhoai-3.2` branch (red-hat-data-services), whose go.mod requires gateway-api-inference-extension
+ * v1.2.1 — the EPP handlers, error texts and metrics of GIE v1.2.
  */
-export const DEFAULT_EMULATED_VERSION = "gie-v1.5";
+export const DEFAULT_EMULATED_VERSION = "gie-v1.2";
 
 export function emulatedVersion(name: string): EmulatedVersion {
   const version = EMULATED_VERSIONS[name];

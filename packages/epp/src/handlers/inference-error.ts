@@ -50,8 +50,14 @@ export class InferenceError {
 }
 
 export const noModel = () => new InferenceError("BadRequest", "model not found in request body");
-export const badJson = (version: EmulatedVersion, reason: string) =>
-  new InferenceError("BadRequest", version.badJsonMessage.replace("%s", reason));
+/** logutil.DEBUG: the verbosity from which GIE v1.2 quotes the unreadable body in its answer. */
+const DEBUG_VERBOSITY = 4;
+
+export const badJson = (version: EmulatedVersion, reason: string, body: Buffer, verbosity: number) => {
+  const template =
+    verbosity >= DEBUG_VERBOSITY && version.badJsonDebugMessage ? version.badJsonDebugMessage : version.badJsonMessage;
+  return new InferenceError("BadRequest", template.replace("%s", reason).replace("%b", body.toString("utf8")));
+};
 export const noPods = () => new InferenceError("Internal", "no pods available in datastore");
 export const noCandidates = (version: EmulatedVersion) =>
   new InferenceError("ServiceUnavailable", version.noCandidatesMessage, "rejected-no-endpoints");

@@ -63,10 +63,10 @@ export class RequestRouter {
   parse(headers: Record<string, string>, body: Buffer, requestId: string): ParsedRequest | InferenceError {
     const { version } = this.parts;
     const syntaxError = goJsonSyntaxError(body);
-    if (syntaxError) return badJson(version, syntaxError);
+    if (syntaxError) return badJson(version, syntaxError, body, this.parts.log.verbosity);
     const parsed: unknown = JSON.parse(body.toString("utf8"));
     const typeError = goMapTypeError(parsed);
-    if (typeError) return badJson(version, typeError);
+    if (typeError) return badJson(version, typeError, body, this.parts.log.verbosity);
     const object = (parsed ?? {}) as Record<string, unknown>;
     if (typeof object.model !== "string" || object.model === "") return noModel();
     const clientModel = object.model;

@@ -126,6 +126,18 @@ describe("request phase edges", () => {
     );
   });
 
+  it("gie-v1.2 quotes the unreadable body only from -v=4 (logutil.DEBUG)", async () => {
+    const quiet = await open("gie-v1.2");
+    expect(await streamed(quiet.client, reqRaw({}, "{nope"), 1)).toEqual(
+      expectReject("BadRequest", "inference gateway: BadRequest - Error unmarshaling request body"),
+    );
+    await quiet.close();
+    const debug = await open("gie-v1.2", { verbosity: 4 });
+    expect(await streamed(debug.client, reqRaw({}, "{nope"), 1)).toEqual(
+      expectReject("BadRequest", "inference gateway: BadRequest - Error unmarshaling request body: {nope"),
+    );
+  });
+
   it("JSON nested deeper than Go's 10,000 levels is refused as Go refuses it", async () => {
     const h = await open("gie-v1.5");
     const deep = `{"model":"m","x":${"[".repeat(10_001)}${"]".repeat(10_001)}}`;
