@@ -28,8 +28,10 @@ export interface HandlerContext {
   runtime: GatewayRuntime;
   listener: ListenerRuntime;
   accessLog: (entry: AccessLogEntry) => void;
-  /** The access log's start time and durations, and the route timeout's body deadline. */
+  /** The access log's start time and durations, the route timeout's body deadline, retry back-offs. */
   clock: Clock;
+  /** Draws in [0, 1) for the retry back-off's jitter (default Math.random). */
+  random?: () => number;
 }
 
 /** Istio's gateways name themselves in local replies and upstream responses. */
@@ -465,6 +467,7 @@ async function sendWithRetries(
       outcome.retryOverflow = true;
       return outcome;
     }
+    if (retry) await context.clock.sleep(retryPolicy.backOffMs(tries, (context.random ?? Math.random)()));
     const avoid = retry ? { hosts: tried, reselections: retryPolicy.hostReselections } : undefined;
     const host = entry.runtime.choose({
       headers: state.headers,
