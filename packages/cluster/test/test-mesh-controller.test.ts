@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { IstioVersion } from "../src/controllers/mesh/istio-version.js";
 import { MeshController } from "../src/controllers/mesh/mesh-controller.js";
+import { shadowServiceName } from "../src/controllers/mesh/names.js";
 import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
 import { setPrivilegedPorts } from "../src/network/ports.js";
 import { ObjectStore } from "../src/store/object-store.js";
@@ -122,6 +123,31 @@ describe("MeshController", () => {
     expect(JSON.stringify(config)).not.toContain(POOL_CLUSTER);
     const deployment = store.list("apps/Deployment", { namespace: "openshift-ingress" })[0];
     expect(deployment?.spec.template.spec.containers[0].image).toBe("docker.io/istio/proxyv2:1.28.4");
+  });
+
+  it("as Istio 1.28, gives a v1 pool with two targetPorts a shadow Service port for each: http-0 on 54321, http-1 on 54322", async () => {
+    const { store, settle } = await cluster0({ istio: "1.28" });
+    const alpha = store.require(
+      "inference.networking.x-k8s.io/InferencePool",
+      "my-first-model",
+      "qwen3-0-6b-inference-pool",
+    );
+    store.create({
+      apiVersion: "inference.networking.k8s.io/v1",
+      kind: "InferencePool",
+      metadata: { name: "two-port-pool", namespace: "my-first-model" },
+      spec: {
+        selector: { matchLabels: alpha.spec.selector },
+        targetPorts: [{ number: 8000 }, { number: 8001 }],
+        endpointPickerRef: { kind: "Service", name: alpha.spec.extensionRef.name, port: { number: 9002 } },
+      },
+    });
+    await settle();
+    const shadow = store.require("Service", "my-first-model", shadowServiceName("two-port-pool"));
+    expect(shadow.spec.ports).toEqual([
+      { name: "http-0", protocol: "TCP", port: 54321, targetPort: 8000 },
+      { name: "http-1", protocol: "TCP", port: 54322, targetPort: 8001 },
+    ]);
   });
 
   it("publishes each gateway's config under <namespace>/<name> and writes statuses", async () => {

@@ -258,6 +258,22 @@ describe("generated gateway config for the seed's topology", () => {
     expect(effectiveOnRoute(fixed, CHAT, "1.37").clusterName).toBe(EPP_CLUSTER);
   });
 
+  it("on 1.28, a v1 pool with two targetPorts gets ONE cluster on 54321 holding every pod on both ports", () => {
+    const snapshot = v1Pools(seed());
+    for (const pool of snapshot.inferencePools) pool.spec.targetPorts = [{ number: 8000 }, { number: 8001 }];
+    const { config } = generate(snapshot, "openshift-ai-inference", "1.28");
+    expect(endpointsOf(cluster(config, POOL_CLUSTER)).sort()).toEqual(
+      ["127.77.0.21", "127.77.0.22", "127.77.0.23", "127.77.0.24"].flatMap((ip) => [`${ip}:8000`, `${ip}:8001`]),
+    );
+    // No cluster for the shadow Service's second port (cluster.go skips it for inference semantics).
+    expect(
+      clusters(config)
+        .map((c) => String(c.name))
+        .filter((name) => name.includes("-ip-")),
+    ).toEqual([POOL_CLUSTER]);
+    expect(route(config, CHAT)).toMatchObject({ route: { cluster: POOL_CLUSTER } });
+  });
+
   it("builds the pool's shadow-Service cluster: Ready pods on the target port, override-host, workload TLS", () => {
     const { config } = generate(seed());
     const pool = cluster(config, POOL_CLUSTER);

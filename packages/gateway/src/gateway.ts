@@ -32,6 +32,8 @@ export interface GatewayOptions {
    * gateway pod, where each `update` is a push).
    */
   configDelivery: ConfigDelivery;
+  /** Draws in [0, 1) for jitter (the retry back-off); Math.random unless a test pins it. */
+  random: () => number;
 }
 
 export interface GatewayHandle {
@@ -59,6 +61,7 @@ export async function startGateway(
     log: stderrSink,
     clock: systemClock,
     configDelivery: "static",
+    random: Math.random,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   };
   const accessLog = new LogBuffer(10_000);
@@ -83,6 +86,7 @@ export async function startGateway(
           runtime: pinned,
           listener: listenerRuntime,
           clock: settings.clock,
+          random: settings.random,
           accessLog: (entry) => {
             const line = formatAccessLog(entry);
             accessLog.sink(line);

@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { type Clock, HOP_BY_HOP_HEADERS } from "@testbed/common";
 import { type AccessLogEntry, downstreamProtocol } from "./access-log.js";
+import type { Route } from "./config/envoy-types.js";
 import type { DownstreamRequest, DownstreamResponse } from "./downstream-server.js";
 import {
   type FilterRun,
@@ -28,12 +29,17 @@ export interface HandlerContext {
   runtime: GatewayRuntime;
   listener: ListenerRuntime;
   accessLog: (entry: AccessLogEntry) => void;
-  /** The access log's start time and durations, and the route timeout's body deadline. */
+  /** The access log's start time and durations, the route timeout's body deadline, retry back-offs. */
   clock: Clock;
+  /** Draws in [0, 1) for the retry back-off's jitter (default Math.random). */
+  random?: () => number;
 }
 
 /** Istio's gateways name themselves in local replies and upstream responses. */
 const SERVER = "istio-envoy";
+
+/** What the filters see when no route matched: no per-filter config, so each runs on its base config. */
+const NO_ROUTE: Route = { match: {} };
 
 export async function handleRequest(
   context: HandlerContext,
@@ -98,16 +104,17 @@ export async function handleRequest(
       return localReply(response, log, PAYLOAD_TOO_LARGE, [], finish);
     };
     const state: RequestState = { headers, body: EMPTY_BODY, metadata: {}, clearRouteCache: false };
+    // A request no route matches still goes through the filters (with their base config, as no
+    // route carries a per-filter override); the router then answers 404 NR.
     let match = context.listener.routes.match(headers);
-    if (!match) return replyEarly({ status: 404, body: "", details: "route_not_found" }, ["NR"]);
-    log.routeName = match.routeName;
+    log.routeName = match?.routeName;
 
     const downstream = {
       remoteAddress: request.socket.remoteAddress ?? "",
       localAddress: log.downstreamLocalAddress,
       tls,
     };
-    const route = match.route;
+    const route = match?.route ?? NO_ROUTE;
     filters = context.listener.filters
       .map((factory) => factory.create(context.runtime.filterContext(route, match?.routeName ?? "-", downstream)))
       .filter((run): run is FilterRun => run !== undefined);
@@ -116,11 +123,12 @@ export async function handleRequest(
       const outcome = await filter.requestPhase(state);
       if (outcome.action === "reply") return replyEarly(outcome.reply, outcome.reply.flags ?? []);
     }
-    if (!(await readRequestBody())) return tooLarge();
     if (state.clearRouteCache) {
       match = context.listener.routes.match(state.headers) ?? match;
-      log.routeName = match.routeName;
+      log.routeName = match?.routeName;
     }
+    if (!match) return replyEarly({ status: 404, body: "", details: "route_not_found" }, ["NR"]);
+    if (!(await readRequestBody())) return tooLarge();
     // The router answers a direct_response route, after the filters before it have run (as it does in Envoy).
     if (match.route.direct_response) {
       const direct = match.route.direct_response;
@@ -465,6 +473,7 @@ async function sendWithRetries(
       outcome.retryOverflow = true;
       return outcome;
     }
+    if (retry) await context.clock.sleep(retryPolicy.backOffMs(tries, (context.random ?? Math.random)()));
     const avoid = retry ? { hosts: tried, reselections: retryPolicy.hostReselections } : undefined;
     const host = entry.runtime.choose({
       headers: state.headers,

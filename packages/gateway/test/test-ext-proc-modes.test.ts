@@ -62,13 +62,10 @@ describe("ext_proc processing modes", () => {
     expect(phases()).toEqual(["request_headers"]);
   });
 
-  it("sends protocol_config with the body modes on the first message", async () => {
+  it("sends protocol_config with the body modes on the first message (NONE, proto3's zero, stays off the wire)", async () => {
     const g = await gatewayWith({ mode: { request_header_mode: "SEND", request_body_mode: "BUFFERED" } });
     await post(g, "hello");
-    expect(processor.received[0]?.protocol_config).toEqual({
-      request_body_mode: "BUFFERED",
-      response_body_mode: "NONE",
-    });
+    expect(processor.received[0]?.protocol_config).toEqual({ request_body_mode: "BUFFERED" });
   });
 
   it("BUFFERED: one body message with end_of_stream, and a body mutation replaces the body", async () => {

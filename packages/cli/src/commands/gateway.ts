@@ -12,7 +12,7 @@ import type { Command } from "../command.js";
 import { parseCommandFlags } from "../command-flags.js";
 import { waitForShutdownSignal } from "../shutdown.js";
 
-const USAGE = `usage: testbed gateway --config envoy.yaml [--envoy 1.34|1.35|1.36|1.37] [--watch]
+const USAGE = `usage: testbed gateway --config envoy.yaml [--envoy 1.34|1.35.0|1.35|1.36|1.37] [--watch]
 
 Runs an Envoy-like gateway from an Envoy v3 bootstrap (YAML or JSON). Access log lines (Istio's
 format) go to stdout; warnings about fields the testbed does not model go to stderr.

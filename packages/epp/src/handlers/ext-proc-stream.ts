@@ -78,8 +78,8 @@ interface Routed {
  * A request without a body (end_of_stream on its headers) is routed at once to a random endpoint.
  * The subset hint is read from the message that completes the request, as every released EPP does.
  *
- * BUFFERED / STREAMED (older EPPs): every message gets exactly one answer; the routing header and
- * metadata ride on the answer to the last request_body message.
+ * BUFFERED (GIE before v0.4), or STREAMED set with --ext-proc-body-mode: every message gets exactly
+ * one answer; the routing header and metadata ride on the answer to the last request_body message.
  */
 export class ExtProcStream {
   private exchange: Exchange | undefined;
@@ -125,8 +125,8 @@ export class ExtProcStream {
 
   private onMessage(message: ProcessingRequest): void {
     if (this.closed) return;
-    this.exchange ??= exchangeFor(message.protocol_config?.request_body_mode ?? this.parts.defaultBodyMode);
-    this.responseExchange ??= exchangeFor(message.protocol_config?.response_body_mode ?? this.parts.defaultBodyMode);
+    this.exchange ??= exchangeFor(message.protocol_config?.request_body_mode, this.parts.defaultBodyMode);
+    this.responseExchange ??= exchangeFor(message.protocol_config?.response_body_mode, this.parts.defaultBodyMode);
     if (this.parts.log.verbosity >= 4) {
       this.parts.log.verbose(4, "ext-proc", "Received message", {
         phase: message.request,
@@ -392,8 +392,17 @@ export class ExtProcStream {
   }
 }
 
-function exchangeFor(mode: BodySendMode): Exchange {
-  return mode === "FULL_DUPLEX_STREAMED" ? "full-duplex" : "one-reply-per-message";
+/**
+ * The exchange a stream speaks. GIE's StreamingServer (v0.4 on, every version `--emulate` offers)
+ * never reads protocol_config: it answers full-duplex style whatever Envoy reports — which matters
+ * because Envoy 1.34 reports the BASE filter's body modes, e.g. the seed's HTTP_FILTER patch's
+ * STREAMED while the pool route's override runs FULL_DUPLEX_STREAMED. Only a BUFFERED report picks
+ * the older buffered exchange (GIE before v0.4, deployed with a BUFFERED filter); with no report the
+ * testbed-only `--ext-proc-body-mode` decides.
+ */
+function exchangeFor(reported: BodySendMode | undefined, fallback: BodySendMode): Exchange {
+  if (reported === undefined) return fallback === "FULL_DUPLEX_STREAMED" ? "full-duplex" : "one-reply-per-message";
+  return reported === "BUFFERED" || reported === "BUFFERED_PARTIAL" ? "one-reply-per-message" : "full-duplex";
 }
 
 function asBuffer(bytes: Buffer | Uint8Array | undefined): Buffer {

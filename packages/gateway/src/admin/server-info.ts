@@ -1,8 +1,9 @@
 // GET /server_info (envoy.admin.v3.ServerInfo): the running Envoy's version string
 // `<commit>/<version>/<Clean|Modified>/<RELEASE|DEBUG>/<TLS library>`, its state, uptimes as
 // durations, the hot restart version and the bootstrap's node. The version is the gateway's Envoy
-// version profile; the commit and patch release are not modelled (zeros).
-import type { EnvoyVersion } from "../envoy-version.js";
+// version profile (its first patch release, or the patch a patch profile names); the commit is
+// not modelled (zeros).
+import { type EnvoyVersion, envoyReleaseOf } from "../envoy-version.js";
 
 export interface ServerInfoSources {
   envoyVersion: EnvoyVersion;
@@ -12,7 +13,7 @@ export interface ServerInfoSources {
 
 /** Envoy's build version for a version profile, in `/server_info`'s format. */
 export function envoyBuildVersion(version: EnvoyVersion): string {
-  return `${"0".repeat(40)}/${version}.0/Clean/RELEASE/BoringSSL`;
+  return `${"0".repeat(40)}/${envoyReleaseOf(version)}/Clean/RELEASE/BoringSSL`;
 }
 
 export function serverInfo(sources: ServerInfoSources): Record<string, unknown> {

@@ -2,6 +2,7 @@
 // gateway does not model is kept out with a warning naming its path; a value that is wrong is a
 // GatewayConfigError naming its path. Durations accept Envoy's forms ("30s", "0.2s", {seconds, nanos}).
 import { parse } from "yaml";
+import { verifyRetryBackOff } from "../routing/retry-back-off.js";
 import { type CircuitBreakers, ENVOY_DEFAULT_THRESHOLDS } from "../upstream/circuit-breakers.js";
 import { readAutoSni, readUpstreamTlsContext } from "../upstream/upstream-tls-config.js";
 import { GatewayConfigError } from "./config-error.js";
@@ -250,7 +251,7 @@ function readRoute(raw: unknown, path: string, warnings: string[]): Route {
       ...(action.regex_rewrite !== undefined ? { regex_rewrite: readRegexRewrite(action, `${path}.route`) } : {}),
       ...(action.timeout !== undefined ? { timeout: duration(action.timeout, `${path}.route.timeout`) } : {}),
       ...(action.retry_policy !== undefined
-        ? { retry_policy: object(action.retry_policy, `${path}.route.retry_policy`) as RetryPolicy }
+        ? { retry_policy: readRetryPolicy(action.retry_policy, `${path}.route.retry_policy`) }
         : {}),
       ...(action.rate_limits !== undefined ? { rate_limits: action.rate_limits as unknown[] } : {}),
       ...(action.weighted_clusters !== undefined
@@ -501,6 +502,25 @@ function dataSource(value: unknown, path: string): DataSource {
 }
 
 /** Envoy durations: "30s", "0.2s", "1000s", or {seconds, nanos}. Returns seconds. */
+/** A route's retry_policy; retry_back_off's Durations read to seconds and checked as the proto does. */
+function readRetryPolicy(value: unknown, path: string): RetryPolicy {
+  const policy = { ...object(value, path) } as RetryPolicy & Raw;
+  const backOff = policy.retry_back_off as Raw | undefined;
+  if (backOff !== undefined) {
+    const raw = object(backOff, `${path}.retry_back_off`);
+    policy.retry_back_off = {
+      ...(raw.base_interval !== undefined
+        ? { base_interval: duration(raw.base_interval, `${path}.retry_back_off.base_interval`) }
+        : {}),
+      ...(raw.max_interval !== undefined
+        ? { max_interval: duration(raw.max_interval, `${path}.retry_back_off.max_interval`) }
+        : {}),
+    };
+    verifyRetryBackOff(policy, path);
+  }
+  return policy;
+}
+
 export function duration(value: unknown, path: string): number {
   if (typeof value === "string") {
     const match = /^(\d+(?:\.\d+)?)s$/.exec(value);

@@ -104,6 +104,8 @@ export interface RetryPolicy {
   retry_host_predicate?: Array<{ name: string }>;
   /** Envoy's default is 1 (no reselection). */
   host_selection_retry_max_attempts?: number | string;
+  /** Seconds, read from Durations; unset: 25 ms base, 10 × base maximum. */
+  retry_back_off?: { base_interval?: number; max_interval?: number };
 }
 
 export interface RouteAction {

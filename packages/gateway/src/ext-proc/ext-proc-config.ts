@@ -104,7 +104,25 @@ export function readExternalProcessor(
   if (raw.status_on_error !== undefined && envoyAtLeast(version, "1.36"))
     config.status_on_error = statusOnError(raw.status_on_error, `${at}.status_on_error`);
   verifyProcessingMode(config.processing_mode, at);
+  if (version === "1.35.0") refuseFullDuplexFailOpen(config, at);
   return config;
+}
+
+/**
+ * Envoy 1.35.0 only: verifyProcessingModeConfig (config.cc) also refused a base filter that is
+ * FULL_DUPLEX_STREAMED in either direction AND fails open (envoyproxy/envoy#39740, June 2025). The
+ * check was reverted by #40503, backported as #40757 into 1.35.1 (August 19, 2025); 1.36.0 shipped
+ * without it. Per-route overrides were never checked.
+ */
+function refuseFullDuplexFailOpen(config: ExternalProcessorConfig, at: string): void {
+  const mode = config.processing_mode;
+  const fullDuplex =
+    mode?.request_body_mode === "FULL_DUPLEX_STREAMED" || mode?.response_body_mode === "FULL_DUPLEX_STREAMED";
+  if (!fullDuplex || config.failure_mode_allow !== true) return;
+  throw new GatewayConfigError(
+    `${at}.failure_mode_allow`,
+    "If the ext_proc filter has either the request_body_mode or the response_body_mode set to FULL_DUPLEX_STREAMED, then the failure_mode_allow has to be left as false",
+  );
 }
 
 /** verifyProcessingModeConfig: full duplex needs the trailers of its direction sent. */

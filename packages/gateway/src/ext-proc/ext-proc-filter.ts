@@ -25,6 +25,7 @@ import { evaluateAttributes } from "./ext-proc-attributes.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
 import { openProcessorConnection } from "./processor-connection.js";
+import { protocolConfiguration } from "./protocol-config.js";
 
 const CONTINUE: PhaseOutcome = { action: "continue" };
 
@@ -95,10 +96,7 @@ export class ExtProcFilterRun implements FilterRun {
       messageTimeoutMs: config.messageTimeoutSeconds * 1000,
       maxMessageTimeoutMs: (this.base.max_message_timeout ?? 0) * 1000,
       // Envoy tells the processor the body modes on the first message of every stream.
-      protocolConfig: () => ({
-        request_body_mode: this.settings.mode.request_body_mode,
-        response_body_mode: this.settings.mode.response_body_mode,
-      }),
+      protocolConfig: () => protocolConfiguration(config, this.version),
       count,
     });
     this.response = new ResponseExchange(this.stream, this.settings, (error) => this.failMidResponse(error));

@@ -8,9 +8,10 @@
 // to 1. Overflow, the route timeout and a client that left are never retried. With the
 // previous_hosts predicate a retry looks for a host not tried yet, reselecting up to
 // host_selection_retry_max_attempts more times (default 1) before taking the last pick.
-// Not modelled: retry back-off (Envoy waits a jittered 25 ms × 2^n by default; retries go at once).
+// Each retry first waits its back-off (retry-back-off.ts: full jitter, 25 ms base by default).
 import type { RetryPolicy } from "../config/envoy-types.js";
 import type { UpstreamFailure } from "../upstream/upstream-failure.js";
+import { backOffMs, retryBackOffOf } from "./retry-back-off.js";
 
 const GRPC_RETRY_ON: Record<string, string> = {
   "1": "cancelled",
@@ -29,7 +30,7 @@ export class RouteRetryPolicy {
   readonly hostReselections: number;
   private readonly statusCodes: Set<number>;
 
-  constructor(policy: RetryPolicy | undefined) {
+  constructor(private readonly policy: RetryPolicy | undefined) {
     this.on = new Set(
       (policy?.retry_on ?? "")
         .split(",")
@@ -42,6 +43,11 @@ export class RouteRetryPolicy {
     );
     this.hostReselections = previousHosts ? Number(policy?.host_selection_retry_max_attempts ?? 1) : 0;
     this.statusCodes = new Set((policy?.retriable_status_codes ?? []).map(Number));
+  }
+
+  /** The wait before retry `retry` (1 for the first), `random` in [0, 1); read only when a retry happens. */
+  backOffMs(retry: number, random: number): number {
+    return backOffMs(retryBackOffOf(this.policy), retry, random);
   }
 
   /** Whether a failed attempt (no response) may be retried. */

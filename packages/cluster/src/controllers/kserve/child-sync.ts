@@ -10,6 +10,7 @@ export const OWNED_KINDS = [
   "Service",
   "ServiceAccount",
   "inference.networking.x-k8s.io/InferencePool",
+  "inference.networking.k8s.io/InferencePool",
   "gateway.networking.k8s.io/HTTPRoute",
   "networking.istio.io/DestinationRule",
 ] as const;

@@ -2,7 +2,7 @@ import type { KubeObject } from "@testbed/apimachinery";
 import { schedulerDeployment, workloadDeployment } from "./deployments.js";
 import { poolDestinationRule, schedulerDestinationRule, workloadDestinationRule } from "./destination-rules.js";
 import { httpRoute } from "./http-route.js";
-import { inferencePool } from "./inference-pool.js";
+import { inferencePool, inferencePoolV1 } from "./inference-pool.js";
 import { enginePodMonitor, schedulerServiceMonitor } from "./monitors.js";
 import { childNames } from "./names.js";
 import { eppService, schedulerServiceAccount, workloadService } from "./services.js";
@@ -15,8 +15,19 @@ export interface DesiredChildren {
   shared: KubeObject[];
 }
 
+/** The InferencePool API KServe's release uses (pool-api.ts): v1 pools besides v1alpha2, and the route's group. */
+export interface PoolApi {
+  v1Pools: boolean;
+  routeGroup: string;
+}
+
 /** Everything KServe creates for one LLMInferenceService, in the order it creates them. */
-export function desiredChildren(name: string, namespace: string, spec: LlmisvcSpec): DesiredChildren {
+export function desiredChildren(
+  name: string,
+  namespace: string,
+  spec: LlmisvcSpec,
+  poolApi: PoolApi = { v1Pools: false, routeGroup: "inference.networking.x-k8s.io" },
+): DesiredChildren {
   const owned: KubeObject[] = [
     workloadDeployment(name, namespace, spec, spec.prefill ? "decode" : "both"),
     ...(spec.prefill ? [workloadDeployment(name, namespace, spec, "prefill")] : []),
@@ -26,11 +37,13 @@ export function desiredChildren(name: string, namespace: string, spec: LlmisvcSp
   const shared: KubeObject[] = [enginePodMonitor(namespace)];
   const router = spec.router;
   if (router?.scheduler) {
+    const pool = inferencePool(name, namespace, router.scheduler.poolSpec);
     owned.push(
       schedulerServiceAccount(name, namespace),
       schedulerDeployment(name, namespace, spec),
       eppService(name, namespace),
-      inferencePool(name, namespace, router.scheduler.poolSpec),
+      ...(poolApi.v1Pools ? [inferencePoolV1(pool)] : []),
+      pool,
       schedulerDestinationRule(name, namespace),
       poolDestinationRule(name, namespace),
     );
@@ -38,7 +51,16 @@ export function desiredChildren(name: string, namespace: string, spec: LlmisvcSp
   }
   if (router?.managedRoute) {
     const pool = router.scheduler ? childNames(name).inferencePool : router.poolRef;
-    owned.push(httpRoute({ name, namespace, gateways: router.gateways, pool, userSpec: router.managedRoute.spec }));
+    owned.push(
+      httpRoute({
+        name,
+        namespace,
+        gateways: router.gateways,
+        pool,
+        userSpec: router.managedRoute.spec,
+        poolGroup: poolApi.routeGroup,
+      }),
+    );
   }
   return { owned, shared };
 }

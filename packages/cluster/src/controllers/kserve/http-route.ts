@@ -4,6 +4,7 @@
 // generations can be long.
 import type { KubeObject } from "@testbed/apimachinery";
 import { childNames, ownedObjectLabels } from "./names.js";
+import { POOL_GROUP_V1, POOL_GROUP_V1ALPHA2, POOL_MIGRATED_ANNOTATION } from "./pool-api.js";
 import type { ParentGateway, PodSpec } from "./spec.js";
 
 export interface RouteInput {
@@ -14,6 +15,8 @@ export interface RouteInput {
   pool: string | undefined;
   /** `spec.router.route.http.spec`, which replaces the preset's spec. */
   userSpec: PodSpec | undefined;
+  /** The pool API group the backendRefs name (pool-api.ts); v1alpha2 unless KServe migrated the route. */
+  poolGroup?: string;
 }
 
 const NO_TIMEOUTS = { backendRequest: "0s", request: "0s" };
@@ -23,7 +26,7 @@ export function httpRoute(input: RouteInput): KubeObject {
   const base = `/${input.namespace}/${input.name}`;
   const service = { group: "", kind: "Service", name: names.workloadService, port: 8000, weight: 1 };
   const inferenceBackend = input.pool
-    ? { group: "inference.networking.x-k8s.io", kind: "InferencePool", name: input.pool, port: 8000, weight: 1 }
+    ? { group: input.poolGroup ?? POOL_GROUP_V1ALPHA2, kind: "InferencePool", name: input.pool, port: 8000, weight: 1 }
     : service;
   const parentRefs = input.gateways.map((gateway) => ({
     group: "gateway.networking.k8s.io",
@@ -48,6 +51,7 @@ export function httpRoute(input: RouteInput): KubeObject {
       name: names.route,
       namespace: input.namespace,
       labels: ownedObjectLabels(input.name, "llminferenceservice-router"),
+      ...(input.poolGroup === POOL_GROUP_V1 ? { annotations: { [POOL_MIGRATED_ANNOTATION]: "v1" } } : {}),
     },
     spec,
   };

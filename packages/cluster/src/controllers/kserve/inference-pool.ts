@@ -1,6 +1,7 @@
 import type { KubeObject } from "@testbed/apimachinery";
 import { mergePatch } from "@testbed/apimachinery";
 import { childNames, ownedObjectLabels, workloadSelector } from "./names.js";
+import { POOL_GROUP_V1 } from "./pool-api.js";
 
 /**
  * The InferencePool (inference.networking.x-k8s.io/v1alpha2, the API RHOAI 3.2 installs). Its
@@ -26,5 +27,35 @@ export function inferencePool(name: string, namespace: string, userSpec?: Record
       },
       userSpec ?? {},
     ) as Record<string, unknown>,
+  };
+}
+
+/**
+ * The same pool as inference.networking.k8s.io/v1, which KServe makes beside the v1alpha2 one from
+ * RHOAI 3.4 (GIE's conversion: selector → selector.matchLabels, targetPortNumber → targetPorts,
+ * extensionRef → endpointPickerRef with port.number).
+ */
+export function inferencePoolV1(alpha: KubeObject): KubeObject {
+  const spec = alpha.spec as {
+    selector: Record<string, string>;
+    targetPortNumber: number;
+    extensionRef: { group?: string; kind?: string; name: string; portNumber?: number; failureMode?: string };
+  };
+  const ref = spec.extensionRef;
+  return {
+    apiVersion: `${POOL_GROUP_V1}/v1`,
+    kind: "InferencePool",
+    metadata: structuredClone(alpha.metadata),
+    spec: {
+      selector: { matchLabels: { ...spec.selector } },
+      targetPorts: [{ number: spec.targetPortNumber }],
+      endpointPickerRef: {
+        group: ref.group ?? "",
+        kind: ref.kind ?? "Service",
+        name: ref.name,
+        port: { number: ref.portNumber ?? 9002 },
+        ...(ref.failureMode ? { failureMode: ref.failureMode } : {}),
+      },
+    },
   };
 }

@@ -4,7 +4,8 @@ import type { WatchEvent } from "../../store/object-store.js";
 import { type ControllerContext, eventKey, QueuedController, splitKey } from "../controller.js";
 import { syncChildren } from "./child-sync.js";
 import { desiredChildren } from "./desired-children.js";
-import { LLMISVC_KEY } from "./names.js";
+import { childNames, LLMISVC_KEY } from "./names.js";
+import { makesV1Pools, rhoaiRelease, routePoolGroup } from "./pool-api.js";
 import { readSpec } from "./spec.js";
 import { invalidSpecStatus, llmisvcStatus } from "./status.js";
 
@@ -15,9 +16,11 @@ const NAMESPACE_WIDE_KINDS = new Set([
   "monitoring.coreos.com/PodMonitor",
 ]);
 const GATEWAY = "gateway.networking.k8s.io/Gateway";
+const ROUTE = "gateway.networking.k8s.io/HTTPRoute";
 
 /**
- * KServe's LLMInferenceService controller (RHOAI 3.2): turns each service into its Deployments,
+ * KServe's LLMInferenceService controller (RHOAI 3.2; from 3.4 its InferencePool API handling,
+ * pool-api.ts): turns each service into its Deployments,
  * Services, InferencePool, HTTPRoute, DestinationRules and monitors, keeps them as the spec says
  * (a spec change rewrites the affected Deployment templates; the Deployment controller rolls their
  * pods), recreates children someone deletes, and reports readiness and the URL in status.
@@ -66,7 +69,12 @@ export class LlmInferenceServiceController extends QueuedController {
       context.log(`${this.name}: ${namespace}/${name}: invalid spec: ${result.message}`);
       return invalidSpecStatus(service.status, generation, result.message, now);
     }
-    const problems = syncChildren(context.store, service, desiredChildren(name, namespace, result.spec));
+    const release = rhoaiRelease(context.store);
+    const poolApi = {
+      v1Pools: makesV1Pools(release),
+      routeGroup: routePoolGroup(context.store.get(ROUTE, namespace, childNames(name).route), release),
+    };
+    const problems = syncChildren(context.store, service, desiredChildren(name, namespace, result.spec, poolApi));
     for (const problem of problems) context.log(`${this.name}: ${namespace}/${name}: ${problem}`);
     return llmisvcStatus({
       store: context.store,

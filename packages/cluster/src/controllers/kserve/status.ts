@@ -12,6 +12,7 @@ type Verdict = Omit<Condition, "lastTransitionTime">;
 const GATEWAY = "gateway.networking.k8s.io/Gateway";
 const HTTP_ROUTE = "gateway.networking.k8s.io/HTTPRoute";
 const POOL = "inference.networking.x-k8s.io/InferencePool";
+const POOL_V1 = "inference.networking.k8s.io/InferencePool";
 
 export interface StatusInput {
   store: ObjectStore;
@@ -151,13 +152,20 @@ function routesReady(store: ObjectStore, namespace: string, routes: string[], ga
   return { type, status: "True" };
 }
 
-/** The pool is ready once some parent gateway accepted it (v1alpha2 reports `status.parent`, v1 `status.parents`). */
+/**
+ * The pool is ready once some parent gateway accepted it (v1alpha2 reports `status.parent`, v1
+ * `status.parents`); where KServe makes both versions (RHOAI ≥ 3.4), either one accepted will do.
+ */
 function poolReady(store: ObjectStore, namespace: string, name: string): Verdict {
   const type = "InferencePoolReady";
-  const pool = store.get(POOL, namespace, name);
-  if (!pool)
+  const pools = [store.get(POOL, namespace, name), store.get(POOL_V1, namespace, name)].filter(
+    (pool) => pool !== undefined,
+  );
+  if (pools.length === 0)
     return { type, status: "False", reason: "InferencePoolNotFound", message: `InferencePool "${name}" not found` };
-  const parents = (pool.status?.parent ?? pool.status?.parents ?? []) as { conditions?: Condition[] }[];
+  const parents = pools.flatMap(
+    (pool) => (pool.status?.parent ?? pool.status?.parents ?? []) as { conditions?: Condition[] }[],
+  );
   const accepted = parents.some((parent) => findCondition(parent.conditions, "Accepted")?.status === "True");
   return accepted
     ? { type, status: "True" }

@@ -98,19 +98,21 @@ function staticCluster(
   };
 }
 
-/** The pool's cluster: its Ready pods on the target port, host chosen by the EPP, round robin otherwise. */
+/**
+ * The pool's cluster: its Ready pods on its target ports, host chosen by the EPP, round robin
+ * otherwise. Istio builds one cluster for the shadow Service's first port (54321) and, for a
+ * Service of inference semantics, gives it the endpoints of EVERY port — all pods on all target
+ * ports (cluster.go skips ports after the first; push_context.go ServiceEndpointsByPort merges;
+ * istio #58412, in 1.28.1 and 1.29.0). A v1alpha2 pool has its one targetPortNumber.
+ */
 export function poolCluster(snapshot: MeshSnapshot, pool: InferencePoolView): Record<string, unknown> {
   const fqdn = serviceFqdn(pool.shadowName, pool.namespace);
   const name = outboundCluster(SHADOW_SERVICE_PORT, fqdn);
   const policy = trafficPolicyFor(snapshot, fqdn, SHADOW_SERVICE_PORT);
-  const endpoints =
-    pool.targetPort === undefined
-      ? []
-      : readyPods(snapshot, pool.namespace, pool.selector).map((pod) => ({
-          address: String(pod.status.podIP),
-          port: pool.targetPort as number,
-          podName: pod.metadata.name,
-        }));
+  const pods = readyPods(snapshot, pool.namespace, pool.selector);
+  const endpoints = pool.targetPorts.flatMap((port) =>
+    pods.map((pod) => ({ address: String(pod.status.podIP), port, podName: pod.metadata.name })),
+  );
   return {
     ...staticCluster(name, endpoints, {
       http2: false,

@@ -1,7 +1,7 @@
 // One InferencePool read the same way from either API version:
 // v1alpha2 (inference.networking.x-k8s.io): spec.selector (map), spec.targetPortNumber,
 //   spec.extensionRef {group, kind, name, portNumber (default 9002), failureMode (default FailClose)};
-// v1 (inference.networking.k8s.io): spec.selector.matchLabels, spec.targetPorts[0].number,
+// v1 (inference.networking.k8s.io): spec.selector.matchLabels, spec.targetPorts[].number,
 //   spec.endpointPickerRef {group, kind, name, port.number, failureMode}.
 import type { KubeObject } from "@testbed/apimachinery";
 import { findObject, type MeshSnapshot } from "./mesh-snapshot.js";
@@ -14,7 +14,10 @@ export interface InferencePoolView {
   namespace: string;
   name: string;
   selector: Record<string, string>;
+  /** The first target port (the only one of a v1alpha2 pool). */
   targetPort: number | undefined;
+  /** Every target port: spec.targetPorts[].number of a v1 pool, [targetPortNumber] of a v1alpha2 one. */
+  targetPorts: number[];
   endpointPicker: EndpointPickerRef | undefined;
   shadowName: string;
 }
@@ -43,7 +46,11 @@ export function readInferencePool(object: KubeObject): InferencePoolView {
   const spec = object.spec ?? {};
   const v1 = group === POOL_GROUP_V1;
   const selector = (v1 ? spec.selector?.matchLabels : spec.selector) ?? {};
-  const targetPort = v1 ? spec.targetPorts?.[0]?.number : spec.targetPortNumber;
+  const targetPorts = (
+    v1 ? (Array.isArray(spec.targetPorts) ? spec.targetPorts : []) : [{ number: spec.targetPortNumber }]
+  )
+    .map((entry: { number?: unknown } | undefined) => Number(entry?.number))
+    .filter((port: number) => Number.isInteger(port));
   const ref = v1 ? spec.endpointPickerRef : spec.extensionRef;
   return {
     object,
@@ -51,7 +58,8 @@ export function readInferencePool(object: KubeObject): InferencePoolView {
     namespace: object.metadata.namespace ?? "default",
     name: object.metadata.name,
     selector: Object.fromEntries(Object.entries(selector).map(([k, v]) => [k, String(v)])),
-    targetPort: targetPort === undefined ? undefined : Number(targetPort),
+    targetPort: targetPorts[0],
+    targetPorts,
     endpointPicker: ref?.name
       ? {
           group: ref.group ?? "",

@@ -77,7 +77,7 @@ export class MeshController extends QueuedController {
       this.ensure(store, gatewayService(gateway));
     }
     for (const pool of store.peekList(`${inferencePoolGroup(this.istio)}/InferencePool`)) {
-      if (!pool.metadata.deletionTimestamp) this.ensure(store, shadowService(readInferencePool(pool)));
+      if (!pool.metadata.deletionTimestamp) this.ensure(store, shadowService(readInferencePool(pool), this.istio));
     }
     const snapshot = asSeenBy(snapshotFromStore(store), this.istio);
     const generations = gateways.map((gateway) => this.program(snapshot, gateway));

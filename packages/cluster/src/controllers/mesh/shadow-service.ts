@@ -68,21 +68,12 @@ export function shadowPorts(pool: InferencePoolView, istio: string): Array<Recor
     ];
   }
   const named = (index: number) => (minor === 28 && patch === 0 ? `port${index}` : `http-${index}`);
-  return targetPortsOf(pool).map((port, index) => ({
+  return pool.targetPorts.map((port, index) => ({
     name: named(index),
     protocol: "TCP",
     port: SHADOW_SERVICE_PORT + index,
     targetPort: port,
   }));
-}
-
-/** spec.targetPorts[].number of a v1 pool; the single targetPortNumber of a v1alpha2 one. */
-function targetPortsOf(pool: InferencePoolView): number[] {
-  const listed = pool.object.spec?.targetPorts;
-  if (Array.isArray(listed)) {
-    return listed.map((entry) => Number((entry as { number?: unknown }).number)).filter(Number.isInteger);
-  }
-  return pool.targetPort === undefined ? [] : [pool.targetPort];
 }
 
 /**
