@@ -60,6 +60,12 @@ describe("maas-gateway", () => {
     expect(response.headers["www-authenticate"]).toBe('Bearer realm="api-key-users"');
   });
 
+  it("answers 404 NR to a path no HTTPRoute serves, without asking Authorino (no action set matches it)", async () => {
+    const response = await send(`https://${maas}/nowhere/v1/models`, { method: "GET" });
+    expect(response.status).toBe(404);
+    expect(response.headers["www-authenticate"]).toBeUndefined();
+  });
+
   it("serves a key from a Secret applied with oc, and the POST still fails with Bug 1 (no EnvoyFilter selects maas-gateway)", async () => {
     const applied = await oc(API_KEY_SECRET, "apply", "-f", "-");
     expect(applied.out).toBe("secret/alice-api-key created\n");

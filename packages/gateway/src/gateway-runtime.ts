@@ -7,6 +7,7 @@ import type { EnvoyVersion } from "./envoy-version.js";
 import { EXT_PROC_FILTER_NAME } from "./ext-proc/ext-proc-config.js";
 import { unknownPerRouteFields } from "./ext-proc/ext-proc-merge.js";
 import { ExtProcStats } from "./ext-proc/ext-proc-stats.js";
+import { DisabledByDefault } from "./filters/disabled-by-default.js";
 import { type FilterRegistry, ROUTER_FILTER_NAME } from "./filters/filter-registry.js";
 import { GATEWAY_FILTERS } from "./filters/gateway-filters.js";
 import type { FilterContext, HttpFilterFactory } from "./filters/http-filter.js";
@@ -92,9 +93,11 @@ export class GatewayRuntime {
       const filters: HttpFilterFactory[] = [];
       hcm.http_filters.forEach((filter, filterIndex) => {
         const path = `static_resources.listeners[${index}].http_connection_manager.http_filters[${filterIndex}]`;
-        const registration = filter.disabled ? undefined : filterRegistry.find(filter);
-        if (registration) filters.push(registration.build(filter, { path, envoyVersion, extProcStats, warnings }));
-        else if (filter.name !== ROUTER_FILTER_NAME)
+        const registration = filterRegistry.find(filter);
+        if (registration) {
+          const built = registration.build(filter, { path, envoyVersion, extProcStats, warnings });
+          filters.push(filter.disabled ? new DisabledByDefault(built) : built);
+        } else if (filter.name !== ROUTER_FILTER_NAME)
           warnings.push(`${path}: filter ${filter.name} is not modelled by the testbed gateway, skipped`);
       });
       const routeConfigPath = `static_resources.listeners[${index}].http_connection_manager.route_config`;

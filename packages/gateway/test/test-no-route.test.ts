@@ -59,3 +59,46 @@ describe("no route", () => {
     expect(processor.received).toEqual([]);
   });
 });
+
+describe("a filter disabled by default (HttpFilter.disabled)", () => {
+  let quiet: GatewayHandle;
+  beforeAll(async () => {
+    const config = simpleConfig({
+      upstream: [upstream.hostPort],
+      processor: processor.address,
+      mode: { request_header_mode: "SEND", response_header_mode: "SKIP" },
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: walking a hand-written bootstrap
+    const hcm = (config as any).static_resources.listeners[0].filter_chains[0].filters[0].typed_config;
+    const extProc = hcm.http_filters.find((f: { name: string }) => f.name === "envoy.filters.http.ext_proc");
+    extProc.disabled = true;
+    const route = hcm.route_config.virtual_hosts[0].routes.find((r: { name: string }) => r.name === "backend-route");
+    route.match = { prefix: "/v1/" };
+    route.typed_per_filter_config = {
+      "envoy.filters.http.ext_proc": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute",
+        overrides: {},
+      },
+    };
+    quiet = await startGateway(config, { accessLogSink: silentSink, log: silentSink });
+  });
+  afterAll(async () => {
+    await quiet.close();
+  });
+
+  it("does not run on a request no route matches: straight to 404 NR", async () => {
+    processor.received.length = 0;
+    const response = await fetch(`${Object.values(quiet.listenerUrls)[0]}/nowhere`);
+    expect(response.status).toBe(404);
+    await response.text();
+    expect(processor.received).toEqual([]);
+  });
+
+  it("runs on a route whose typed_per_filter_config names it", async () => {
+    processor.received.length = 0;
+    const response = await fetch(`${Object.values(quiet.listenerUrls)[0]}/v1/echo`, { method: "POST", body: "hi" });
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(processor.received.map((m) => m.request)[0]).toBe("request_headers");
+  });
+});

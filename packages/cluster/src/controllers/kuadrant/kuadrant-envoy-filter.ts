@@ -6,13 +6,14 @@ import type { ObjectStore } from "../../store/object-store.js";
 export const AUTH_CLUSTER = "kuadrant-auth-service";
 export const RATELIMIT_CLUSTER = "kuadrant-ratelimit-service";
 const HCM = "envoy.filters.network.http_connection_manager";
+const EXT_AUTHZ = "envoy.filters.http.ext_authz";
 
 /**
  * The EnvoyFilter Kuadrant puts next to a Gateway it enforces policies on, in the Gateway's
  * namespace and selecting the Gateway's pods: two clusters (Authorino's and Limitador's gRPC
  * services, named as kuadrant-operator names them), the ext_authz and ratelimit HTTP filters
  * placed first (so the order is ext_authz → ratelimit → ext_proc → router), and the policies'
- * rate_limits on every route. It goes through the mesh's EnvoyFilter machinery like any user's.
+ * rate_limits and the ext_authz switch on every forwarding route. It goes through the mesh's EnvoyFilter machinery like any user's.
  * The real operator programs the same two calls into its wasm-shim (WasmPlugin) with the failure
  * modes kept here: auth Deny (a 500 while Authorino is down), rate limiting Allow.
  */
@@ -62,7 +63,11 @@ export function kuadrantEnvoyFilter(
       patch: {
         operation: "INSERT_FIRST",
         value: {
-          name: "envoy.filters.http.ext_authz",
+          name: EXT_AUTHZ,
+          // Off unless a route turns it on: the wasm-shim calls Authorino only for requests an action
+          // set matches, and action sets hang off HTTPRoute rules, so a request no route matches
+          // reaches the router's 404 without a Check.
+          disabled: true,
           typed_config: {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
             grpc_service: { envoy_grpc: { cluster_name: AUTH_CLUSTER }, timeout: "1s" },
@@ -70,6 +75,21 @@ export function kuadrantEnvoyFilter(
             // Authorino is wired FailureModeDeny; the wasm-shim's refusal is a 500 (SendReplyTask::default).
             failure_mode_allow: false,
             status_on_error: { code: 500 },
+          },
+        },
+      },
+    });
+    patches.push({
+      applyTo: "HTTP_ROUTE",
+      match: { context: "GATEWAY", routeConfiguration: { vhost: { route: { action: "ROUTE" } } } },
+      patch: {
+        operation: "MERGE",
+        value: {
+          typed_per_filter_config: {
+            [EXT_AUTHZ]: {
+              "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute",
+              check_settings: {},
+            },
           },
         },
       },
