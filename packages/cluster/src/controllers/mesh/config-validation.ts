@@ -35,7 +35,8 @@ function extProcModeError(config: Json): string | undefined {
     for (const chain of filterChainsOf(listener)) {
       for (const hcm of connectionManagersOf(chain)) {
         for (const filter of httpFiltersOf(hcm)) {
-          if (filter.name !== EXT_PROC_FILTER_NAME || filter.disabled === true) continue;
+          // A `disabled: true` filter is still built at load (it only skips routes), so it is checked too.
+          if (filter.name !== EXT_PROC_FILTER_NAME) continue;
           try {
             readExternalProcessor(filter as unknown as HttpFilter, `listener ${String(listener.name)}`);
           } catch (error) {
