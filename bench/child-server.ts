@@ -14,7 +14,11 @@ export interface ChildServer {
 
 export function startChildServer(script: string, env: Record<string, string> = {}): Promise<ChildServer> {
   const file = fileURLToPath(new URL(`./servers/${script}`, import.meta.url));
-  const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", file], {
+  // BENCH_CPU_PROF_DIR=/some/dir: each server writes a CPU profile there when it stops (SIGTERM).
+  const profile = process.env.BENCH_CPU_PROF_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, "--conditions=development", "--import", "tsx", file], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -53,7 +53,11 @@ export interface TestbedOptions {
   /** Third octet of pod addresses, so several testbeds (test files) can share a machine. */
   subnet: number;
   restartBackoffMs: number;
-  probePeriodMs: number;
+  /**
+   * Every readiness probe's period (tests shorten it); undefined: each probe's own periodSeconds, as
+   * the kubelet runs them, so an idle testbed probes no more often than a cluster does.
+   */
+  probePeriodMs?: number | undefined;
   /** `in-process`: every pod in this process; `process`: each pod in its own Node process (all cores, crash isolation). */
   isolation: "in-process" | "process";
   /**
@@ -74,7 +78,7 @@ export const DEFAULT_TESTBED_OPTIONS: TestbedOptions = {
   apiPort: 6443,
   subnet: DEFAULT_SUBNET,
   restartBackoffMs: 10_000,
-  probePeriodMs: 2_000,
+  probePeriodMs: undefined,
   isolation: "in-process",
   clock: systemClock,
   log: silentSink,

@@ -88,7 +88,12 @@ export class ModelServer {
       showHiddenMetrics: options.showHiddenMetricsForVersion === "0.10",
       clock: options.clock,
     });
-    this.httpMetrics = new HttpMetrics(this.metrics.registry, options.clock);
+    this.httpMetrics = new HttpMetrics(
+      this.metrics.registry,
+      () => this.metrics.changed(),
+      this.metrics.scrapeTimeRegistry,
+      options.clock,
+    );
     const pool = new KvBlockPool(sizing.numGpuBlocks);
     const kv = new KvCacheManager(pool, options.blockSize, options.enablePrefixCaching);
     const timing = new StepTimingModel({

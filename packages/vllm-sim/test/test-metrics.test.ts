@@ -1,7 +1,7 @@
 import parsePrometheusTextFormat, { type PrometheusFamily } from "parse-prometheus-text-format";
 import { afterAll, describe, expect, it } from "vitest";
 import { oneTwoFiveBuckets } from "../src/metrics/vllm-metrics.js";
-import { hi, postJson, testApp } from "./server-harness.js";
+import { hi, postJson, testApp, testAppWithAdmin } from "./server-harness.js";
 
 const { app } = testApp({ enablePrefixCaching: true });
 afterAll(() => app.close());
@@ -148,5 +148,26 @@ describe("vLLM metrics exposition", () => {
     expect(value(families, "vllm:e2e_request_latency_seconds")).toBe(3);
     expect(value(families, "vllm:num_requests_running")).toBe(0);
     expect(value(families, "vllm:kv_cache_usage_perc")).toBe(0);
+  });
+
+  it("renders the vLLM families again only when they changed: the same text while idle, new values after a request or an override", async () => {
+    const pod = testAppWithAdmin();
+    const vllmFamilies = async () =>
+      (await pod.app.inject({ method: "GET", url: "/metrics" })).body
+        .split("\n")
+        .filter((line) => !line.includes("process_"))
+        .join("\n");
+    const idle = await vllmFamilies();
+    expect(await vllmFamilies()).toBe(idle);
+    await postJson(pod.app, "/v1/chat/completions", { ...hi, max_tokens: 2 });
+    const served = await vllmFamilies();
+    expect(served).not.toBe(idle);
+    expect(served).toContain(
+      'vllm:request_success_total{model_name="Qwen/Qwen3-0.6B",engine="0",finished_reason="length"} 1',
+    );
+    expect(served).toMatch(/http_requests_total\{handler="\/v1\/chat\/completions",method="POST",status="2xx"\} 1/);
+    await pod.admin.inject({ method: "PUT", url: "/admin/metrics", payload: { numRequestsWaiting: 7 } });
+    expect(await vllmFamilies()).toContain('vllm:num_requests_waiting{model_name="Qwen/Qwen3-0.6B",engine="0"} 7');
+    await Promise.all([pod.app.close(), pod.admin.close()]);
   });
 });

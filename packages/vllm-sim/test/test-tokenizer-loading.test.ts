@@ -1,20 +1,18 @@
 import { describe, expect, it } from "vitest";
+import { CompactVocabulary } from "../src/tokens/compact-vocabulary.js";
 import { Qwen3Tokenizer, qwen3Tokenizer } from "../src/tokens/qwen3-tokenizer.js";
+import { compileVocabulary } from "../src/tokens/vocabulary-compiler.js";
 
-// The vocabulary takes about half a second to load: a tokenizer loads it on first use (or when told
-// to), once, so a process that never tokenizes — a testbed becoming Ready — does not pay for it.
+// A tokenizer loads its vocabulary on first use (or when told to), once, so a process that never
+// tokenizes — a testbed becoming Ready — does not pay for it.
 function fakeLibrary() {
-  const vocab = ["H", "i", "Hi", "<|im_end|>"];
-  const model = Object.assign((pieces: string[]) => pieces.map((piece) => (piece === "Hi" ? "Hi" : piece)), {
-    tokens_to_ids: new Map(vocab.map((token, id) => [token, id])),
-    vocab,
+  return compileVocabulary({
+    tokenizerJSON: {
+      model: { type: "BPE", vocab: { H: 0, i: 1, Hi: 2 }, merges: [["H", "i"]] },
+      added_tokens: [{ content: "<|im_end|>", id: 3, special: true }],
+    },
+    tokenizerConfig: {},
   });
-  return {
-    encode: (text: string) => [...text].map((char) => vocab.indexOf(char)),
-    decode: (ids: number[]) => ids.map((id) => vocab[id]).join(""),
-    model,
-    added_tokens: [{ content: "<|im_end|>", id: 3, special: true }],
-  };
 }
 
 describe("Qwen3 tokenizer loading", () => {
@@ -22,7 +20,7 @@ describe("Qwen3 tokenizer loading", () => {
     let loads = 0;
     const tokenizer = new Qwen3Tokenizer(() => {
       loads++;
-      return fakeLibrary();
+      return new CompactVocabulary(fakeLibrary());
     });
     expect(tokenizer.isLoaded).toBe(false);
     expect(loads).toBe(0);
@@ -39,7 +37,7 @@ describe("Qwen3 tokenizer loading", () => {
     let loads = 0;
     const tokenizer = new Qwen3Tokenizer(() => {
       loads++;
-      return fakeLibrary();
+      return new CompactVocabulary(fakeLibrary());
     });
     tokenizer.load();
     expect(tokenizer.isLoaded).toBe(true);

@@ -20,7 +20,8 @@ export interface KubeletOptions {
   subnet: number;
   stateDir: string;
   restartBackoffMs: number;
-  probePeriodMs: number;
+  /** Every readiness probe's period; undefined: each probe's own periodSeconds (10 s by default). */
+  probePeriodMs?: number | undefined;
   /** `in-process` (default): containers run in this process; `process`: each pod gets its own Node process. */
   isolation?: "in-process" | "process";
 }

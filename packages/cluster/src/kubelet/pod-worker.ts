@@ -33,7 +33,8 @@ export interface PodWorkerDeps {
   stateDir: string;
   /** First restart delay; doubles per restart up to 5 minutes, as the kubelet's back-off. */
   restartBackoffMs: number;
-  probePeriodMs: number;
+  /** Every readiness probe's period; undefined: each probe's own periodSeconds (10 s by default). */
+  probePeriodMs?: number | undefined;
   resolveHost(host: string): string | undefined;
 }
 
@@ -292,6 +293,8 @@ export class PodWorker {
     const probe = record.spec.readinessProbe;
     if (!probe || this.stopping || generation !== record.generation) return;
     let failures = 0;
+    // The kubelet's default periodSeconds is 10 (k8s.io/api core/v1 Probe).
+    const period = this.deps.probePeriodMs ?? (probe.periodSeconds ?? 10) * 1000;
     const tick = async () => {
       if (this.stopping || generation !== record.generation) return;
       const ok = await runProbe(probe, this.podIP, record.spec, this.deps.services.clock);
@@ -305,7 +308,7 @@ export class PodWorker {
         this.writeStatus();
       }
       // Poll quickly until first ready, so pods come up in milliseconds; then at the probe period.
-      this.after(record.ready || !starting ? this.deps.probePeriodMs : 20, tick);
+      this.after(record.ready || !starting ? period : 20, tick);
       if (record.ready) starting = false;
     };
     void tick();

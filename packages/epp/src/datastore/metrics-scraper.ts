@@ -1,8 +1,8 @@
 // The EPP's model-server metrics scrape: one polling loop per endpoint, and a barrier on demand.
 import type { Clock, TimerHandle } from "@testbed/common";
-import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { Agent, request } from "undici";
 import type { Endpoint, EndpointMetrics } from "./endpoint.js";
+import { firstSample } from "./prometheus-samples.js";
 
 /** Where and how often the EPP scrapes its model servers (the --model-server-metrics-* flags). */
 export interface ScrapeOptions {
@@ -17,29 +17,20 @@ export interface ScrapeOptions {
   timeoutMs?: number;
 }
 
-const WANTED = [
-  "vllm:num_requests_waiting",
-  "vllm:num_requests_running",
-  "vllm:kv_cache_usage_perc",
-  "vllm:gpu_cache_usage_perc",
-  "vllm:cache_config_info",
-];
+/** The labels of vllm:cache_config_info the EPP reads (of about twenty). */
+const CACHE_CONFIG_LABELS = ["block_size", "num_gpu_blocks"];
 
-/** Parse just the metric families the EPP reads (the full vLLM exposition is ~40 families). */
+/**
+ * The gauges the EPP reads (the first series of each, as before), looked up in the text without
+ * parsing the ~40 other families of vLLM's exposition.
+ */
 export function readEndpointMetrics(text: string): Partial<EndpointMetrics> {
-  const lines = text
-    .split("\n")
-    .filter((line) => WANTED.some((name) => line.startsWith(name) || line.includes(` ${name} `)));
-  const families = new Map(parsePrometheusTextFormat(`${lines.join("\n")}\n`).map((family) => [family.name, family]));
-  const first = (name: string) => {
-    const value = families.get(name)?.metrics[0]?.value;
-    return value === undefined ? undefined : Number(value);
-  };
-  const cacheConfig = families.get("vllm:cache_config_info")?.metrics[0]?.labels;
+  const value = (name: string) => firstSample(text, name)?.value;
+  const cacheConfig = firstSample(text, "vllm:cache_config_info", CACHE_CONFIG_LABELS)?.labels;
   const metrics: Partial<EndpointMetrics> = {};
-  const waiting = first("vllm:num_requests_waiting");
-  const running = first("vllm:num_requests_running");
-  const kv = first("vllm:kv_cache_usage_perc") ?? first("vllm:gpu_cache_usage_perc");
+  const waiting = value("vllm:num_requests_waiting");
+  const running = value("vllm:num_requests_running");
+  const kv = value("vllm:kv_cache_usage_perc") ?? value("vllm:gpu_cache_usage_perc");
   if (waiting !== undefined) metrics.waitingQueueSize = waiting;
   if (running !== undefined) metrics.runningRequests = running;
   if (kv !== undefined) metrics.kvCacheUsage = kv;

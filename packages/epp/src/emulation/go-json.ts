@@ -241,8 +241,19 @@ export function goMarshal(root: unknown): string {
 }
 
 function goString(text: string): string {
-  return JSON.stringify(text).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c] as string);
+  // A request's message text is marshalled twice (the prefix scorer's text, the upstream body): the
+  // last long string's quoting is remembered, so the second costs a comparison.
+  const memo = text.length >= MEMO_MIN_LENGTH && text.length <= MEMO_MAX_LENGTH;
+  if (memo && text === lastQuoted.text) return lastQuoted.quoted;
+  const quoted = JSON.stringify(text).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c] as string);
+  if (memo) lastQuoted = { text, quoted };
+  return quoted;
 }
+
+/** Strings shorter than this are quoted again rather than compared; longer than the max, not kept alive. */
+const MEMO_MIN_LENGTH = 256;
+const MEMO_MAX_LENGTH = 1 << 20;
+let lastQuoted = { text: "", quoted: '""' };
 
 /** Go sorts map keys by their UTF-8 bytes; for UTF-16 strings code-point order gives the same. */
 function compareBytes(a: string, b: string): number {

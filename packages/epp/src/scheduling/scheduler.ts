@@ -74,10 +74,11 @@ export class Scheduler {
         scorer.score(cycle, request, endpoints),
       );
     }
+    // Each scorer's weight beside its scores, looked up once per profile rather than per endpoint.
+    const weighted = profile.scorers.map(({ scorer, weight }) => ({ weight, scores: perScorer[scorer.name] }));
     const scored: ScoredEndpoint[] = endpoints.map((endpoint) => {
       let total = 0;
-      for (const { scorer, weight } of profile.scorers)
-        total += weight * clamp(perScorer[scorer.name]?.get(endpoint) ?? 0);
+      for (const { weight, scores } of weighted) total += weight * clamp(scores?.get(endpoint) ?? 0);
       return { endpoint, score: total };
     });
     const picked =

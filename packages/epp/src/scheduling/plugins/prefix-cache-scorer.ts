@@ -46,11 +46,21 @@ export const prefixCacheScorer: PluginDefinition = {
     parameters.done();
     const blockChars = hashBlockSize || (blockSizeTokens ? blockSizeTokens * 4 : 64);
     const index = new PrefixIndex(capacity);
+    // The request's block hashes, computed once for scoring and again needed after scheduling.
+    const hashesOf = new WeakMap<InferenceRequest, number[]>();
+    const requestHashes = (request: InferenceRequest) => {
+      let hashes = hashesOf.get(request);
+      if (!hashes) {
+        hashes = requestPrefixHashes(request, blockChars, maxBlocks);
+        hashesOf.set(request, hashes);
+      }
+      return hashes;
+    };
 
     const matchFor = (cycle: CycleState, request: InferenceRequest): PrefixMatchState => {
       const cached = cycle.read<PrefixMatchState>(PREFIX_MATCH_STATE);
       if (cached) return cached;
-      const hashes = requestPrefixHashes(request, blockChars, maxBlocks);
+      const hashes = requestHashes(request);
       const state = { totalBlocks: hashes.length, matched: index.match(hashes) };
       cycle.write(PREFIX_MATCH_STATE, state);
       return state;
@@ -71,7 +81,7 @@ export const prefixCacheScorer: PluginDefinition = {
         return scores;
       },
       preRequest(request: InferenceRequest, result: SchedulingResult) {
-        const hashes = requestPrefixHashes(request, blockChars, maxBlocks);
+        const hashes = requestHashes(request);
         if (hashes.length === 0) return;
         const recorded = [result.primaryProfileName];
         if (recordPrefill && result.profileResults.prefill) recorded.push("prefill");

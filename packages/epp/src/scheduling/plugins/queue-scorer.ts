@@ -14,10 +14,14 @@ export const queueScorer: PluginDefinition = {
       type: "queue-scorer",
       name,
       score(_cycle, _request, endpoints) {
-        const known = endpoints.filter((e) => e.metricsFresh);
-        const queues = known.map((e) => e.metrics.waitingQueueSize);
-        const min = Math.min(...queues);
-        const max = Math.max(...queues);
+        // Min and max over the endpoints with fresh metrics, in one pass (this runs for every request).
+        let min = Number.POSITIVE_INFINITY;
+        let max = Number.NEGATIVE_INFINITY;
+        for (const endpoint of endpoints) {
+          if (!endpoint.metricsFresh) continue;
+          min = Math.min(min, endpoint.metrics.waitingQueueSize);
+          max = Math.max(max, endpoint.metrics.waitingQueueSize);
+        }
         const scores = new Map<Endpoint, number>();
         for (const endpoint of endpoints) {
           if (!endpoint.metricsFresh) scores.set(endpoint, 0);

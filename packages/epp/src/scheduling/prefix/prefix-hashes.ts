@@ -9,20 +9,20 @@ import type { InferenceRequest } from "../framework.js";
  */
 export function prefixHashes(model: string, text: string, blockChars: number, maxBlocks: number): number[] {
   const hashes: number[] = [];
-  let previous = hashText(model, 0);
+  let previous = hashText(model, 0, model.length, 0);
   const blocks = Math.min(Math.floor(text.length / blockChars), maxBlocks);
   for (let i = 0; i < blocks; i++) {
-    previous = hashText(text.slice(i * blockChars, (i + 1) * blockChars), previous);
+    previous = hashText(text, i * blockChars, (i + 1) * blockChars, previous);
     hashes.push(previous);
   }
   return hashes;
 }
 
-/** 53-bit hash of a string, seeded with the previous hash. */
-function hashText(text: string, seed: number): number {
+/** 53-bit hash of text[start, end), seeded with the previous hash (hashed in place: no block copies). */
+function hashText(text: string, start: number, end: number, seed: number): number {
   let low = (seed % 2 ** 32) ^ 0x811c9dc5;
   let high = Math.floor(seed / 2 ** 32) ^ 0x9e3779b9;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
     low = Math.imul(low ^ code, 0x01000193);
     high = Math.imul(high ^ code, 0x5bd1e995);

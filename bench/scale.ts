@@ -1,0 +1,228 @@
+// How the testbed grows with the number of model pods: topologies/large (two models, each with
+// prefill and decode pods, its own EPP and InferencePool) at 4, 16 and 64 vLLM pods, and the default
+// topology (rhoai-3.2) in-process and with --isolation process. For each: `testbed up` to every pod
+// Ready, RSS of the testbed and its pod processes, idle CPU (the EPPs scraping every pod every 50 ms,
+// probes, vLLM's stats line), then a shared-prefix load straight into each EPP's ext_proc port:
+// decisions per second, decision latency, and how the decisions spread over the decode pods.
+// Figures only; nothing here fails. `BENCH_SIZES=4,16` picks sizes, `BENCH_SECONDS` the load length.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chatBody, EppClient, routeOnce } from "@testbed/epp-client";
+import { median, readCpuSeconds, readRssBytes } from "./process-stats.js";
+
+const CLI = fileURLToPath(new URL("../packages/cli/bin/testbed.mjs", import.meta.url));
+const LARGE = fileURLToPath(new URL("../topologies/large", import.meta.url));
+const DEFAULT = fileURLToPath(new URL("../topologies/rhoai-3.2", import.meta.url));
+const SIZES = (process.env.BENCH_SIZES ?? "4,16,64").split(",").map(Number);
+const LOAD_MS = Number(process.env.BENCH_SECONDS ?? 5) * 1000;
+const IDLE_MS = 10_000;
+const SETTLE_MS = 5_000;
+/** Third octets reserved for this benchmark (issue 23's 95–99). */
+const SUBNETS = [97, 98, 99];
+const MODELS = [
+  { namespace: "large-models", scheduler: "qwen3-0-6b-kserve-router-scheduler", model: "Qwen/Qwen3-0.6B" },
+  { namespace: "large-models", scheduler: "qwen3-1-7b-kserve-router-scheduler", model: "Qwen/Qwen3-1.7B" },
+];
+
+interface Running {
+  child: ChildProcess;
+  home: string;
+  readySeconds: number;
+  stop(): Promise<void>;
+}
+
+/** topologies/large with `pods` vLLM pods: a quarter of them per role per model. */
+function largeTopology(pods: number): string {
+  const dir = mkdtempSync(join(tmpdir(), "testbed-scale-"));
+  cpSync(LARGE, dir, { recursive: true });
+  for (const file of readdirSync(dir)) {
+    const path = join(dir, file);
+    writeFileSync(path, readFileSync(path, "utf8").replaceAll("replicas: 16", `replicas: ${pods / 4}`));
+  }
+  return dir;
+}
+
+function up(topology: string, subnet: number, extra: string[] = []): Promise<Running> {
+  const home = mkdtempSync(join(tmpdir(), "testbed-scale-home-"));
+  const args = [CLI, "up", "--api-port", "0", "--subnet", String(subnet), "--topology", topology, ...extra];
+  const child = spawn(process.execPath, args, { env: { ...process.env, TESTBED_HOME: home }, stdio: "pipe" });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const onData = (data: Buffer) => {
+      output += data;
+      const match = /testbed is up in ([\d.]+) s/.exec(output);
+      if (!match) return;
+      child.stdout?.off("data", onData);
+      child.off("exit", failed);
+      resolve({
+        child,
+        home,
+        readySeconds: Number(match[1]),
+        stop: () =>
+          new Promise((done) => {
+            child.once("exit", () => done());
+            child.kill("SIGINT");
+          }),
+      });
+    };
+    const failed = (code: number | null) => reject(new Error(`testbed up exited with ${code}: ${output}`));
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (data: Buffer) => {
+      output += data;
+    });
+    child.once("exit", failed);
+  });
+}
+
+/** CPU share of one core used by the testbed (and its pod processes) over `ms` of doing nothing. */
+async function idleCpu(pid: number, ms: number): Promise<number> {
+  const cpu = () => treePids(pid).reduce((total, each) => total + readCpuSeconds(each), 0);
+  const before = cpu();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return (cpu() - before) / (ms / 1000);
+}
+
+function treePids(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // The process is gone, or no children file on this kernel.
+  }
+  return [pid, ...children.flatMap(treePids)];
+}
+
+interface PodInfo {
+  name: string;
+  ip: string;
+}
+
+function pods(home: string, namespace: string): PodInfo[] {
+  const result = spawnSync(process.execPath, [CLI, "oc", "get", "pods", "-n", namespace, "-o", "json"], {
+    env: { ...process.env, TESTBED_HOME: home },
+    encoding: "utf8",
+  });
+  const list = JSON.parse(result.stdout) as { items: Array<{ metadata: { name: string }; status: { podIP: string } }> };
+  return list.items.map((pod) => ({ name: pod.metadata.name, ip: pod.status.podIP }));
+}
+
+interface LoadResult {
+  decisions: number;
+  latenciesMs: number[];
+  perDecodePod: number[];
+  errors: number;
+}
+
+/**
+ * Eight sessions per EPP for LOAD_MS, each request one of 16 long shared prefixes (a system prompt)
+ * plus a question of its own, as a chat workload with shared system prompts has.
+ */
+async function sharedPrefixLoad(home: string, decodePods: number): Promise<LoadResult> {
+  const all = pods(home, "large-models");
+  const latenciesMs: number[] = [];
+  const counts = new Map<string, number>();
+  let errors = 0;
+  const prefixes = Array.from({ length: 16 }, (_, group) =>
+    `System prompt ${group}: you answer questions about the testbed. `.repeat(30),
+  );
+  await Promise.all(
+    MODELS.map(async ({ scheduler, model }) => {
+      const epp = all.find((pod) => pod.name.startsWith(scheduler));
+      if (!epp) throw new Error(`no ${scheduler} pod`);
+      const client = new EppClient({ address: `${epp.ip}:9002`, tls: { insecureSkipVerify: true } });
+      const until = performance.now() + LOAD_MS;
+      let sequence = 0;
+      const session = async () => {
+        while (performance.now() < until) {
+          const n = sequence++;
+          const body = chatBody(`${prefixes[n % prefixes.length]} Question ${n}?`, { model });
+          const started = performance.now();
+          const result = await routeOnce(client, body).catch(() => undefined);
+          if (!result?.destination) {
+            errors++;
+            continue;
+          }
+          latenciesMs.push(performance.now() - started);
+          counts.set(result.destination, (counts.get(result.destination) ?? 0) + 1);
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, session));
+      client.close();
+    }),
+  );
+  const perDecodePod = [...counts.values()];
+  while (perDecodePod.length < decodePods) perDecodePod.push(0);
+  return { decisions: latenciesMs.length, latenciesMs, perDecodePod, errors };
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+const rows: string[] = [];
+const row = (cells: Array<string | number>) => rows.push(`| ${cells.join(" | ")} |`);
+console.log(
+  `load average at start: ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ")}`,
+);
+
+for (const [index, size] of SIZES.entries()) {
+  const topology = largeTopology(size);
+  const running = await up(topology, SUBNETS[index % SUBNETS.length] as number);
+  const pid = running.child.pid as number;
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const rssMiB = readRssBytes(pid) / 2 ** 20;
+  const cpu = await idleCpu(pid, IDLE_MS);
+  const load = await sharedPrefixLoad(running.home, size / 2);
+  const rssAfterMiB = readRssBytes(pid) / 2 ** 20;
+  await running.stop();
+  const used = load.perDecodePod.filter((count) => count > 0).length;
+  row([
+    `large, ${size} vLLM pods`,
+    `${running.readySeconds.toFixed(1)} s`,
+    `${rssMiB.toFixed(0)} / ${rssAfterMiB.toFixed(0)} MiB`,
+    `${(cpu * 100).toFixed(1)} %`,
+    `${(load.decisions / (LOAD_MS / 1000)).toFixed(0)}/s`,
+    `${quantile(load.latenciesMs, 0.5).toFixed(1)} / ${quantile(load.latenciesMs, 0.99).toFixed(1)} ms`,
+    `${used}/${size / 2} pods, ${Math.min(...load.perDecodePod)}–${median(load.perDecodePod)}–${Math.max(...load.perDecodePod)}`,
+    `${loadavg()[0]?.toFixed(1)}`,
+  ]);
+  console.log(rows.at(-1));
+}
+
+for (const isolation of ["in-process", "process"]) {
+  const running = await up(DEFAULT, 97, ["--isolation", isolation]);
+  const pid = running.child.pid as number;
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const rssMiB = readRssBytes(pid) / 2 ** 20;
+  const cpu = await idleCpu(pid, IDLE_MS);
+  await running.stop();
+  row([
+    `rhoai-3.2 (4 vLLM pods), ${isolation}`,
+    `${running.readySeconds.toFixed(1)} s`,
+    `${rssMiB.toFixed(0)} MiB`,
+    `${(cpu * 100).toFixed(1)} %`,
+    "—",
+    "—",
+    "—",
+    `${loadavg()[0]?.toFixed(1)}`,
+  ]);
+  console.log(rows.at(-1));
+}
+
+console.log(
+  [
+    "| topology | up → Ready | RSS idle / after load | idle CPU (of a core) | EPP decisions | decision p50 / p99 | decode pods used, min–median–max decisions | load avg |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n"),
+);
