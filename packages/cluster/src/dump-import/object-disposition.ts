@@ -74,7 +74,10 @@ export function dispositionOf(object: KubeObject): Disposition {
     []) as Array<{ kind: string; name: string }>;
   const owner = owners.find((reference) => RECREATING_OWNERS[reference.kind]);
   if (owner)
-    return { action: "drop", reason: `owned by a ${owner.kind}: ${RECREATING_OWNERS[owner.kind]} re-creates it` };
+    return {
+      action: "drop",
+      reason: `owned by ${owner.kind} ${owner.name}: ${RECREATING_OWNERS[owner.kind]} re-creates it`,
+    };
   if (object.kind === "Secret" && GENERATED_SECRET_TYPES.has(String(object.type)))
     return { action: "drop", reason: `${String(object.type)}: the cluster makes it for a service account` };
   if (object.kind === "ConfigMap" && PUBLISHED_CONFIGMAPS.has(object.metadata.name))
