@@ -29,11 +29,12 @@ export async function configDumpBootstrap(
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw error;
     throw new GatewayConfigError("(document)", `not JSON: ${(error as Error).message}`);
   }
-  let clusterMap: Record<string, SocketAddress[]> = {};
+  const clusterMap: Record<string, SocketAddress[]> = {};
+  let testbedEndpoints: Record<string, SocketAddress[]> = {};
   let trustedCa = flags.trust;
   if (flags.testbedGateway) {
     const testbed = endpointsOfConfigDump(await testbedGatewayDump(flags.testbedGateway));
-    clusterMap = testbed.clusterMap;
+    testbedEndpoints = testbed.clusterMap;
     trustedCa ??= testbed.trustedCa;
   }
   for (const mapping of flags.mapCluster) {
@@ -42,6 +43,7 @@ export async function configDumpBootstrap(
   }
   const converted = await bootstrapFromConfigDump(dump, {
     clusterMap,
+    testbedEndpoints,
     listenHost: flags.listen,
     freePorts: flags.freePorts,
     ...(trustedCa ? { trustedCa } : {}),

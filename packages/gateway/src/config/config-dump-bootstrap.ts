@@ -21,6 +21,8 @@ const HCM_TYPE = "HttpConnectionManager";
 export interface ConfigDumpOptions {
   /** Cluster name → the local addresses its endpoints become (`--map-cluster NAME=ADDR:PORT`). */
   clusterMap: Record<string, SocketAddress[]>;
+  /** A testbed's endpoints by cluster name (`--testbed`), for the clusters clusterMap does not name. */
+  testbedEndpoints?: Record<string, SocketAddress[]>;
   /** A CA file to read wherever the dump names an istio-agent CA file (`file-root:<path>`). */
   trustedCa?: string;
   /** The address every listener and the admin interface bind (default 127.0.0.1). */
@@ -239,7 +241,7 @@ async function downstreamTls(listener: string, socket: Raw, context: Context): P
 function runnableCluster(cluster: Raw, endpoints: Map<string, Raw>, context: Context): Raw | undefined {
   const name = String(cluster.name);
   const out: Raw = { ...cluster };
-  const mapped = context.options.clusterMap[name];
+  const mapped = context.options.clusterMap[name] ?? context.options.testbedEndpoints?.[name];
   const assignment = (cluster.load_assignment ?? endpoints.get(name)) as Raw | undefined;
   if (mapped) {
     out.load_assignment = loadAssignment(name, mapped);
