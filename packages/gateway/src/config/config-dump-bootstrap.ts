@@ -8,7 +8,9 @@
 // dump's (or the mapped) endpoints, an SDS certificate a generated one (the dump redacts private keys).
 // Listeners bind the given host; endpoints are remapped by cluster name onto local pods. What the
 // gateway cannot run is named in `unsupported`; fields it does not model warn when it reads the result.
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createSelfSignedCertificate } from "@testbed/common";
 import { GatewayConfigError } from "./config-error.js";
 import type { SocketAddress } from "./envoy-types.js";
@@ -56,7 +58,7 @@ export async function bootstrapFromConfigDump(
   }
   const clusters: Raw[] = [];
   for (const cluster of dumpedClusters(dumps.get("ClustersConfigDump"))) {
-    const runnable = runnableCluster(cluster, endpoints, context);
+    const runnable = await runnableCluster(cluster, endpoints, context);
     if (runnable) clusters.push(runnable);
   }
   for (const name of Object.keys(options.clusterMap))
@@ -144,6 +146,7 @@ interface Context {
   notes: string[];
   routes: Map<string, Raw>;
   certificate: Promise<Raw> | undefined;
+  untrustedCa?: Promise<string>;
 }
 
 /** A listener with its HTTP filter chain made to run here, or undefined (named in unsupported). */
@@ -238,7 +241,7 @@ async function downstreamTls(listener: string, socket: Raw, context: Context): P
 }
 
 /** A cluster with its endpoints (the dump's, or mapped) and CA files that exist here, or undefined. */
-function runnableCluster(cluster: Raw, endpoints: Map<string, Raw>, context: Context): Raw | undefined {
+async function runnableCluster(cluster: Raw, endpoints: Map<string, Raw>, context: Context): Promise<Raw | undefined> {
   const name = String(cluster.name);
   const out: Raw = { ...cluster };
   const mapped = context.options.clusterMap[name] ?? context.options.testbedEndpoints?.[name];
@@ -259,7 +262,7 @@ function runnableCluster(cluster: Raw, endpoints: Map<string, Raw>, context: Con
       context.notes.push(`cluster ${name}: EDS endpoints not in the dump and not mapped: requests to it get 503`);
   }
   if (out.transport_socket !== undefined)
-    out.transport_socket = localCaFiles(name, out.transport_socket as Raw, context);
+    out.transport_socket = await localCaFiles(name, out.transport_socket as Raw, context);
   const { transport_socket_matches: matches, ...rest } = out;
   if (matches !== undefined)
     context.notes.push(
@@ -279,20 +282,35 @@ function loadAssignment(name: string, addresses: SocketAddress[]): Raw {
   };
 }
 
-/** `file-root:<path>` names a file in the customer's pod: read --trust instead, or say it is missing here. */
-function localCaFiles(cluster: string, socket: Raw, context: Context): Raw {
+/**
+ * `file-root:<path>` names a file in the customer's pod: read --trust instead. Without one, a path
+ * missing here becomes a CA that signed nothing, so those clusters' handshakes fail as they would
+ * with a CA that does not match the pods (the notes say so).
+ */
+async function localCaFiles(cluster: string, socket: Raw, context: Context): Promise<Raw> {
   const text = JSON.stringify(socket);
-  const paths = [...text.matchAll(/"file-root:([^"]+)"/g)]
-    .map((match) => match[1] as string)
-    .filter((path) => path !== "system");
+  const paths = [...new Set([...text.matchAll(/"file-root:([^"]+)"/g)].map((match) => match[1] as string))].filter(
+    (path) => path !== "system",
+  );
   if (paths.length === 0) return socket;
-  const trusted = context.options.trustedCa;
-  if (trusted) {
-    context.notes.push(`cluster ${cluster}: CA ${[...new Set(paths)].join(", ")} → ${trusted}`);
-    return JSON.parse(text.replace(/"file-root:(?!system")[^"]+"/g, JSON.stringify(`file-root:${trusted}`))) as Raw;
+  let replacement = context.options.trustedCa;
+  if (!replacement) {
+    const missing = paths.filter((path) => !existsSync(path));
+    if (missing.length === 0) return socket;
+    context.untrustedCa ??= untrustedCaFile();
+    replacement = await context.untrustedCa;
+    context.notes.push(
+      `cluster ${cluster}: CA file ${missing.join(", ")} does not exist here; trusting a CA that signed nothing (pass --trust FILE or --testbed)`,
+    );
+  } else {
+    context.notes.push(`cluster ${cluster}: CA ${paths.join(", ")} → ${replacement}`);
   }
-  for (const path of new Set(paths))
-    if (!existsSync(path))
-      context.notes.push(`cluster ${cluster}: CA file ${path} does not exist here (pass --trust FILE)`);
-  return socket;
+  return JSON.parse(text.replace(/"file-root:(?!system")[^"]+"/g, JSON.stringify(`file-root:${replacement}`))) as Raw;
+}
+
+async function untrustedCaFile(): Promise<string> {
+  const { cert } = await createSelfSignedCertificate({ name: "CN=testbed untrusted CA" });
+  const file = join(mkdtempSync(join(tmpdir(), "config-dump-ca-")), "ca.crt");
+  writeFileSync(file, cert);
+  return file;
 }
