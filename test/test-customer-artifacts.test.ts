@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { topologyFromDump } from "@testbed/cli";
 import { bootstrapFromConfigDump, endpointsOfConfigDump, type GatewayHandle, startGateway } from "@testbed/gateway";
+import { loadScenario, runScenario } from "@testbed/scenario";
 import { afterEach, describe, expect, it } from "vitest";
 import { runTestbed } from "../packages/cli/test/command-runs.js";
 import { CHAT_PATH, chatBody, EPP_CLUSTER, eppStat, type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
@@ -74,6 +75,21 @@ describe("testbed up --from a dump", () => {
       "jsonpath={.data.HF_TOKEN}",
     );
     expect(Buffer.from(token.out, "base64").toString()).toMatch(/^testbed-[0-9a-f]{32}$/);
+  }, 60_000);
+});
+
+describe("a case folder's scenario with from:", () => {
+  it("starts from the must-gather beside it, on the dump's Istio release, and its expectations hold", async () => {
+    const scenario = loadScenario(join(CASES, "from-must-gather", "scenario.yaml"));
+    expect(scenario.istio).toBe("1.26");
+    expect(scenario.topology).toHaveLength(1);
+    const report = await runScenario(scenario, { subnet: SUBNET });
+    const failed = report.steps.flatMap((step) => [
+      ...(step.error ? [`${step.title}: ${step.error}`] : []),
+      ...step.expectations.filter((e) => !e.ok).map((e) => `${step.title}: ${e.check}: ${e.measured}`),
+    ]);
+    expect(failed).toEqual([]);
+    expect(report.steps.flatMap((step) => step.expectations)).toHaveLength(4);
   }, 60_000);
 });
 
