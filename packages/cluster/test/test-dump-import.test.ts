@@ -59,7 +59,8 @@ describe("importing a dump", () => {
     const first = importDump(LIST);
     const second = importDump(LIST);
     const secret = first.objects.find((object) => object.kind === "Secret");
-    const key = Buffer.from(String((secret?.data as Record<string, string>).HF_TOKEN), "base64").toString();
+    const data = (secret?.data ?? {}) as Record<string, string>;
+    const key = Buffer.from(String(data.HF_TOKEN), "base64").toString();
     expect(key).toMatch(/^testbed-[0-9a-f]{32}$/);
     expect(second.objects.find((object) => object.kind === "Secret")?.data).toEqual(secret?.data);
     expect(first.generatedKeys).toEqual(["my-first-model/hf-token: HF_TOKEN"]);

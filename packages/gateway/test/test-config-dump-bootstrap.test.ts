@@ -14,6 +14,7 @@ const FIXTURE = fileURLToPath(
 const dump = () => JSON.parse(readFileSync(FIXTURE, "utf8"));
 const EPP = "outbound|9002||qwen3-0-6b-epp-service.my-first-model.svc.cluster.local";
 const options = { clusterMap: {}, listenHost: "127.0.0.1", freePorts: true };
+// biome-ignore lint/suspicious/noExplicitAny: the dump's JSON, walked by field names in assertions
 type Raw = Record<string, any>;
 
 describe("a config_dump as a bootstrap", () => {
@@ -23,7 +24,7 @@ describe("a config_dump as a bootstrap", () => {
     const https = config.listeners.find((listener) => listener.name === "0.0.0.0_443");
     const routes = https?.http_connection_manager.route_config.virtual_hosts[0]?.routes ?? [];
     const chat = routes.find((route) => route.name === "my-first-model.qwen3-0-6b-kserve-route.1");
-    const override = (chat?.typed_per_filter_config as Raw)["envoy.filters.http.ext_proc"].overrides;
+    const override = ((chat?.typed_per_filter_config ?? {}) as Raw)["envoy.filters.http.ext_proc"].overrides;
     expect(override.processing_mode.request_body_mode).toBe("FULL_DUPLEX_STREAMED");
     expect(override.grpc_service.envoy_grpc.cluster_name).toBe(EPP);
     expect(https?.address.socket_address).toEqual({ address: "127.0.0.1", port_value: 0 });
