@@ -54,6 +54,12 @@ describe("node shapes from a topology", () => {
     ]);
   });
 
+  it("prints the nodes as oc get nodes does", async () => {
+    const nodes = await oc("get", "nodes");
+    expect(nodes.out.split("\n")[0]).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$/);
+    expect(nodes.out).toMatch(/ip-10-0-40-17\.ec2\.internal\s+Ready\s+worker\s+\S+\s+v1\.33\.5/);
+  });
+
   it("leaves the GPU pods that do not fit Pending, unbound, with PodScheduled False", async () => {
     const pods = await oc("get", "pods", "-n", "my-first-model", "-l", WORKLOAD, "-o", "wide");
     const pending = pods.out.split("\n").filter((line) => /\sPending\s/.test(line));
