@@ -146,10 +146,7 @@ const BUILTIN: Record<string, BuiltinColumn[]> = {
     { name: "Status", cell: nodeStatus },
     { name: "Roles", cell: nodeRoles },
     ageColumn,
-    {
-      name: "Version",
-      cell: (o) => (o.status?.nodeInfo as { kubeletVersion?: string } | undefined)?.kubeletVersion ?? "",
-    },
+    { name: "Version", cell: nodeVersion },
   ],
   Namespace: [
     nameColumn,
