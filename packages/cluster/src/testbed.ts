@@ -102,7 +102,8 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
   const options: TestbedOptions = { ...DEFAULT_TESTBED_OPTIONS, ...definedOnly(overrides) };
   const manifests = options.topology ? await topologyManifests(options.topology) : [];
   // Node manifests in the topology are the cluster's nodes (node-shapes.ts); without any, the default eight.
-  const nodes = nodeShapes(manifests.map((manifest) => manifest.object)) ?? defaultNodes();
+  const shapes = nodeShapes(manifests.map((manifest) => manifest.object));
+  const nodes = shapes ?? defaultNodes();
   // The certificate authorities' keys, and RSA keys for the first certificates signed (the service
   // CA's first serving certificate, the EPP's self-signed one), generate on the thread pool while
   // this thread starts the API server and applies the topology; the controllers start after that.
@@ -160,7 +161,9 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
         exec: (namespace, pod, container, command) => kubelet.exec(namespace, pod, container, command),
       },
     });
-    registerNodes(store, nodes);
+    // Only declared nodes become Node objects: the default cluster's objects (and the pod names their
+    // resourceVersions seed) stay as they were.
+    if (shapes) registerNodes(store, shapes);
     applied = await applyManifests(
       storeTarget(store),
       manifests.filter((manifest) => !isNodeManifest(manifest.object)),

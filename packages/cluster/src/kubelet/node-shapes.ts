@@ -40,9 +40,7 @@ export function isNodeManifest(object: KubeObject): boolean {
 /** Store a Node object per node, as each node's kubelet registers itself. */
 export function registerNodes(store: ObjectStore, nodes: readonly Node[]): void {
   for (const node of nodes) {
-    const object = nodeObject(node, store.now());
-    store.create(object);
-    store.updateStatus("Node", undefined, node.name, object.status);
+    store.create(nodeObject(node, store.now()));
   }
 }
 

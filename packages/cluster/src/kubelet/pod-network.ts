@@ -27,21 +27,17 @@ export const DEFAULT_SUBNET = 18;
 
 /** Four CPU workers and four T4 GPU workers (g4dn.xlarge: one T4 each), like the seed's ROSA cluster grown to 4 GPUs. */
 export function defaultNodes(): Node[] {
-  // What their Node objects report (m6i.xlarge and g4dn.xlarge); the scheduler does not enforce it.
-  const shape = { cpu: "4", memory: "16106128Ki", pods: "250" };
   const cpu = [0, 1, 2, 3].map((i) => ({
     name: `ip-10-0-${20 + i}-11.ec2.internal`,
     gpus: 0,
     gpuProfile: "",
     octet: 0,
-    capacity: shape,
   }));
   const gpu = [0, 1, 2, 3].map((i) => ({
     name: `ip-10-0-${40 + i}-17.ec2.internal`,
     gpus: 1,
     gpuProfile: "t4",
     octet: 0,
-    capacity: { ...shape, "nvidia.com/gpu": "1" },
   }));
   // Interleave so GPU nodes get the seed's octets 129 and 131 first.
   const ordered = [cpu[0], gpu[0], cpu[1], gpu[1], cpu[2], gpu[2], cpu[3], gpu[3]] as Node[];
