@@ -39,6 +39,7 @@ function kind(
 
 export const KINDS: readonly KindInfo[] = [
   kind("", ["v1"], "Namespace", "namespaces", ["ns"], false),
+  kind("", ["v1"], "Node", "nodes", ["no"], false),
   kind("", ["v1"], "Pod", "pods", ["po"], true, ["all"]),
   kind("", ["v1"], "Service", "services", ["svc"], true, ["all"]),
   kind("", ["v1"], "Secret", "secrets"),

@@ -52,3 +52,27 @@ export function templateContainers(workload: KubeObject, field: "name" | "image"
   const containers = (workload.spec?.template?.spec?.containers ?? []) as Array<Record<string, string>>;
   return containers.map((c) => c[field] ?? "").join(",");
 }
+
+/** A Node's STATUS (printers.go printNode): Ready / NotReady / Unknown, plus SchedulingDisabled when cordoned. */
+export function nodeStatus(node: KubeObject): string {
+  const conditions = (node.status?.conditions ?? []) as Array<{ type: string; status: string }>;
+  const ready = conditions.find((condition) => condition.type === "Ready");
+  const status = ready?.status === "True" ? "Ready" : ready ? "NotReady" : "Unknown";
+  return node.spec?.unschedulable ? `${status},SchedulingDisabled` : status;
+}
+
+/** A Node's ROLES: its node-role.kubernetes.io/<role> labels and kubernetes.io/role, sorted, or <none>. */
+export function nodeRoles(node: KubeObject): string {
+  const labels = (node.metadata.labels ?? {}) as Record<string, string>;
+  const prefix = "node-role.kubernetes.io/";
+  const roles = Object.keys(labels)
+    .filter((key) => key.startsWith(prefix) && key.length > prefix.length)
+    .map((key) => key.slice(prefix.length));
+  if (labels["kubernetes.io/role"]) roles.push(labels["kubernetes.io/role"]);
+  return noneIfEmpty([...new Set(roles)].sort().join(","));
+}
+
+/** A Node's VERSION: the kubelet's. */
+export function nodeVersion(node: KubeObject): string {
+  return (node.status?.nodeInfo as { kubeletVersion?: string } | undefined)?.kubeletVersion ?? "";
+}

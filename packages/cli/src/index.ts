@@ -1,6 +1,8 @@
 export type { Command, CommandEntry } from "./command.js";
 export { renderCommand } from "./commands/render.js";
 export { DEFAULT_TOPOLOGY } from "./commands/up.js";
+export type { TopologyFromDump } from "./commands/up-from-dump.js";
+export { topologyFromDump } from "./commands/up-from-dump.js";
 export type { RenderOptions } from "./compose/render-compose.js";
 export { renderCompose } from "./compose/render-compose.js";
 export { COMMANDS, main } from "./main.js";

@@ -22,6 +22,7 @@ import { MeshController } from "./controllers/mesh/mesh-controller.js";
 import { MeshConfigHub } from "./controllers/mesh-config-hub.js";
 import { ServiceCaController } from "./controllers/service-ca.js";
 import { Kubelet } from "./kubelet/kubelet.js";
+import { isNodeManifest, nodeShapes, registerNodes } from "./kubelet/node-shapes.js";
 import { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
 import { repositoryName } from "./kubelet/runtimes/container-runtime.js";
 import { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
@@ -103,7 +104,10 @@ export interface TestbedHandle {
  */
 export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Promise<TestbedHandle> {
   const options: TestbedOptions = { ...DEFAULT_TESTBED_OPTIONS, ...definedOnly(overrides) };
-  const nodes = defaultNodes();
+  const manifests = options.topology ? await topologyManifests(options.topology) : [];
+  // Node manifests in the topology are the cluster's nodes (node-shapes.ts); without any, the default eight.
+  const shapes = nodeShapes(manifests.map((manifest) => manifest.object));
+  const nodes = shapes ?? defaultNodes();
   // The certificate authorities' keys, and RSA keys for the first certificates signed (the service
   // CA's first serving certificate, the EPP's self-signed one), generate on the thread pool while
   // this thread starts the API server and applies the topology; the controllers start after that.
@@ -161,9 +165,13 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
         exec: (namespace, pod, container, command) => kubelet.exec(namespace, pod, container, command),
       },
     });
-    applied = options.topology
-      ? await applyManifests(storeTarget(store), await topologyManifests(options.topology))
-      : [];
+    // Only declared nodes become Node objects: the default cluster's objects (and the pod names their
+    // resourceVersions seed) stay as they were.
+    if (shapes) registerNodes(store, shapes);
+    applied = await applyManifests(
+      storeTarget(store),
+      manifests.filter((manifest) => !isNodeManifest(manifest.object)),
+    );
     reportIstioRelease(store, options.istio);
     // Started after the topology is in the store: each controller's first pass covers what is there.
     const [serviceCa, ingress] = await authorities;

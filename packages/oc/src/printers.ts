@@ -7,6 +7,9 @@ import {
   eventLastSeen,
   eventObject,
   formatValue,
+  nodeRoles,
+  nodeStatus,
+  nodeVersion,
   noneIfEmpty,
   parsePath,
   podReady,
@@ -74,6 +77,7 @@ const PRINTERS: Record<string, Printer> = {
       age,
     ],
   ),
+  Node: printer(["NAME", "STATUS", "ROLES", "AGE", "VERSION"], [name, nodeStatus, nodeRoles, age, nodeVersion]),
   Namespace: printer(
     ["NAME", "STATUS", "AGE"],
     [name, (o) => (o.metadata.deletionTimestamp ? "Terminating" : (o.status?.phase ?? "Active")), age],

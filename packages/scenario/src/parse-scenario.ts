@@ -14,6 +14,7 @@ import {
   optionalString,
   ScenarioError,
 } from "./fields.js";
+import { importCaseDump } from "./from-dump.js";
 import type { Scenario, Step } from "./model.js";
 import { parseStep } from "./parse-steps.js";
 import { REPOSITORY_ROOT, ScenarioPaths, topologyPath } from "./repository.js";
@@ -23,6 +24,7 @@ const TOP_LEVEL = [
   "title",
   "description",
   "topology",
+  "from",
   "istio",
   "seed",
   "timeScale",
@@ -70,15 +72,19 @@ function fromValue(value: unknown, file: string): Scenario {
   onlyKeys(value, TOP_LEVEL, []);
   const directory = dirname(resolve(file));
   const paths = new ScenarioPaths(directory);
-  const topology = topologyList(value.topology ?? defaultTopology(directory)).map((entry, index) => {
+  // `from:` a customer's dump: the cluster is the dump (plus `topology:` when named), its Istio the dump's.
+  const imported = value.from === undefined ? undefined : importCaseDump(asString(value.from, ["from"]), paths);
+  const named = value.topology ?? (imported ? [] : defaultTopology(directory));
+  const topology = topologyList(named).map((entry, index) => {
     const resolved = topologyPath(entry, paths);
     const at = Array.isArray(value.topology) ? ["topology", index] : ["topology"];
     if (!existsSync(resolved)) fail(at, `no such topology: ${entry}`);
     return resolved;
   });
+  if (imported) topology.push(imported.file);
   const matrix = Array.isArray(value.istio) ? value.istio.map((v, i) => istioVersion(v, ["istio", i])) : undefined;
   if (matrix?.length === 0) fail(["istio"], "a list of releases needs at least one");
-  const istio = matrix?.[0] ?? istioVersion(value.istio ?? DEFAULT_ISTIO_VERSION, ["istio"]);
+  const istio = matrix?.[0] ?? istioVersion(value.istio ?? imported?.istio ?? DEFAULT_ISTIO_VERSION, ["istio"]);
   if (!Array.isArray(value.steps))
     fail(["steps"], value.steps === undefined ? "required field is missing" : "expected a list");
   const name = optionalString(value, "name", []) ?? defaultName(file);

@@ -11,8 +11,10 @@ import {
 import type { Command } from "../command.js";
 import { parseCommandFlags } from "../command-flags.js";
 import { waitForShutdownSignal } from "../shutdown.js";
+import { configDumpBootstrap } from "./gateway-config-dump.js";
 
 const USAGE = `usage: testbed gateway --config envoy.yaml [--envoy 1.34|1.35.0|1.35|1.36|1.37] [--watch]
+       testbed gateway --config-dump config_dump.json [--testbed] [--map-cluster NAME=ADDR:PORT[,…]]…
 
 Runs an Envoy-like gateway from an Envoy v3 bootstrap (YAML or JSON). Access log lines (Istio's
 format) go to stdout; warnings about fields the testbed does not model go to stderr.
@@ -21,7 +23,18 @@ format) go to stdout; warnings about fields the testbed does not model go to std
   --envoy VERSION        the Envoy release to behave as (default 1.34, the Envoy of Istio 1.26):
                          1.34 ignores a route's ext_proc failure_mode_allow, 1.35+ honours it
   --watch                reload the config when the file changes (requests in flight finish on
-                         the old one), as istiod pushes a new config to Envoy`;
+                         the old one), as istiod pushes a new config to Envoy
+
+A customer's gateway (the JSON \`oc exec <gateway pod> -c istio-proxy -- pilot-agent request GET
+config_dump\` prints), its listeners, routes, filters and clusters, run against local pods:
+  --config-dump FILE     run that /config_dump: RDS routes, EDS clusters and SDS certificates inlined
+  --testbed              map every cluster onto the running testbed's cluster of the same name (its pods),
+                         and the customer's CA files onto the testbed's service CA
+  --testbed-gateway NAME the testbed Gateway whose clusters to map onto (default openshift-ai-inference)
+  --map-cluster NAME=ADDR:PORT[,ADDR:PORT]   a cluster's endpoints (repeatable; wins over --testbed)
+  --trust FILE           the CA file to read wherever the dump names one (file-root:<path>)
+  --listen HOST          the address listeners and admin bind (default 127.0.0.1)
+  --free-ports           bind listeners on free ports instead of the dump's (443 needs privileges)`;
 
 /** `testbed gateway`: an Envoy-like gateway pod in the foreground. */
 export const gatewayCommand: Command = {
@@ -32,6 +45,13 @@ export const gatewayCommand: Command = {
       args: argv,
       options: {
         config: { type: "string" },
+        "config-dump": { type: "string" },
+        testbed: { type: "boolean" },
+        "testbed-gateway": { type: "string" },
+        "map-cluster": { type: "string", multiple: true },
+        trust: { type: "string" },
+        listen: { type: "string" },
+        "free-ports": { type: "boolean" },
         envoy: { type: "string" },
         watch: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -47,12 +67,27 @@ export const gatewayCommand: Command = {
       );
       return 2;
     }
-    if (!values.config) {
+    const file = values.config ?? values["config-dump"];
+    if (!file || (values.config && values["config-dump"])) {
       process.stderr.write(`${USAGE}\n`);
       return 2;
     }
     try {
-      const text = await readFile(values.config, "utf8");
+      let text: string | Record<string, unknown>;
+      if (values["config-dump"]) {
+        const converted = await configDumpBootstrap({
+          file,
+          mapCluster: values["map-cluster"] ?? [],
+          ...(values.testbed ? { testbedGateway: values["testbed-gateway"] ?? "openshift-ai-inference" } : {}),
+          ...(values.trust ? { trust: values.trust } : {}),
+          listen: values.listen ?? "127.0.0.1",
+          freePorts: values["free-ports"] === true,
+        });
+        for (const line of converted.report) process.stderr.write(`${line}\n`);
+        text = converted.bootstrap;
+      } else {
+        text = await readFile(file, "utf8");
+      }
       const shutdown = waitForShutdownSignal();
       const gateway = await startGateway(text, { envoyVersion });
       for (const [name, url] of Object.entries(gateway.listenerUrls)) {
@@ -66,14 +101,18 @@ export const gatewayCommand: Command = {
           gateway.adminUrl,
         );
       }
-      const stopWatching = values.watch ? watchConfig(values.config, gateway) : () => {};
+      const stopWatching = values.watch && values.config ? watchConfig(values.config, gateway) : () => {};
       await shutdown;
       stopWatching();
       await gateway.close();
       return 0;
     } catch (error) {
       if (error instanceof GatewayConfigError || (error as NodeJS.ErrnoException).code === "ENOENT") {
-        process.stderr.write(`testbed gateway: ${values.config}: ${(error as Error).message}\n`);
+        process.stderr.write(`testbed gateway: ${file}: ${(error as Error).message}\n`);
+        return 1;
+      }
+      if ((error as Error).message.startsWith("--")) {
+        process.stderr.write(`testbed gateway: ${(error as Error).message}\n`);
         return 1;
       }
       throw error;

@@ -14,6 +14,10 @@ import { prepareKeyPairs, stderrSink } from "@testbed/common";
 import type { Command } from "../command.js";
 import { startPrometheusIfInstalled } from "../observability/prometheus-option.js";
 import { waitForShutdownSignal } from "../shutdown.js";
+import { topologyFromDump } from "./up-from-dump.js";
+
+/** The Istio profile unless --istio or a dump (--from) names another: the seed's OCP 4.20. */
+const DEFAULT_ISTIO = "1.26";
 
 export const DEFAULT_TOPOLOGY = fileURLToPath(new URL("../../../../topologies/rhoai-3.2", import.meta.url));
 
@@ -23,6 +27,10 @@ Start the simulated cluster in the foreground (Ctrl-C stops it) and apply a topo
 
 flags:
   --topology DIR           manifests to apply (default: topologies/rhoai-3.2, the seed's cluster as shipped)
+  --from DIR|FILE          start from a customer's dump: an \`oc get … -o yaml\` list, multi-document YAML, a
+                           must-gather or \`oc adm inspect\` directory (applied after --topology when both are given);
+                           prints what was imported, dropped and not modelled; the Istio release it shows is the
+                           --istio default
   --istio VERSION          1.26 (default: 1.26.2-redhat as OCP 4.20 pins it, Envoy 1.34), 1.27 (Envoy 1.35),
                            1.28 (1.28.0-1.28.4, Envoy 1.36) or 1.29 (Envoy 1.37)
   --time-scale X           vLLM latency: 1 = real T4 timing (default), 0 = as fast as possible
@@ -47,7 +55,8 @@ export const upCommand: Command = {
         args: argv,
         options: {
           topology: { type: "string" },
-          istio: { type: "string", default: "1.26" },
+          from: { type: "string" },
+          istio: { type: "string" },
           "time-scale": { type: "string", default: "1" },
           seed: { type: "string", default: "0" },
           "api-port": { type: "string", default: "6443" },
@@ -86,7 +95,20 @@ export const upCommand: Command = {
     prepareKeyPairs("RSA-2048", 3);
     const { envoyVersionOf, gatewayAddress, isIstioVersion, ISTIO_VERSIONS, istioRelease, notReady, startTestbed } =
       await import("@testbed/cluster");
-    const istio = values.istio;
+    let topology: string | string[] = (values.topology as string | undefined) ?? DEFAULT_TOPOLOGY;
+    let istio = values.istio;
+    if (typeof values.from === "string") {
+      try {
+        const imported = await topologyFromDump(values.from);
+        process.stderr.write(imported.summary);
+        topology = values.topology ? [values.topology as string, imported.file] : imported.file;
+        istio ??= imported.istio;
+      } catch (error) {
+        process.stderr.write(`testbed up: --from ${(error as Error).message}\n`);
+        return 1;
+      }
+    }
+    istio ??= DEFAULT_ISTIO;
     if (!isIstioVersion(istio)) {
       process.stderr.write(`testbed up: --istio must be one of ${ISTIO_VERSIONS.join(", ")}, got ${istio}\n`);
       return 2;
@@ -98,7 +120,7 @@ export const upCommand: Command = {
     let testbed: TestbedHandle;
     try {
       testbed = await startTestbed({
-        topology: (values.topology as string | undefined) ?? DEFAULT_TOPOLOGY,
+        topology,
         istio,
         timeScale: Number(values["time-scale"]),
         seed: Number(values.seed),

@@ -11,6 +11,9 @@ import {
   type KindInfo,
   type KubeObject,
   kindKey,
+  nodeRoles,
+  nodeStatus,
+  nodeVersion,
   noneIfEmpty,
   parsePath,
   podReady,
@@ -136,6 +139,14 @@ const BUILTIN: Record<string, BuiltinColumn[]> = {
     { name: "Ready", type: "integer", cell: (o) => o.status?.readyReplicas ?? 0 },
     ageColumn,
     ...wideTemplateColumns,
+  ],
+  // printers.go printNode: Ready/NotReady (plus SchedulingDisabled), the node-role.kubernetes.io/* roles.
+  Node: [
+    nameColumn,
+    { name: "Status", cell: nodeStatus },
+    { name: "Roles", cell: nodeRoles },
+    ageColumn,
+    { name: "Version", cell: nodeVersion },
   ],
   Namespace: [
     nameColumn,

@@ -1,9 +1,10 @@
 import type { KubeObject } from "@testbed/apimachinery";
 import { ApiError, notFound } from "@testbed/apimachinery";
 import type { Controller, ControllerContext } from "../controllers/controller.js";
+import { recordEvent } from "../store/events.js";
 import type { ObjectStore, WatchEvent } from "../store/object-store.js";
 import { ContainerLogs, type LogEntry, type LogQuery } from "./container-logs.js";
-import { NodeScheduler } from "./node-scheduler.js";
+import { NodeScheduler, podKey } from "./node-scheduler.js";
 import { type Node, PodNetwork } from "./pod-network.js";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker.js";
 import { PodProcess } from "./process/pod-process.js";
@@ -37,6 +38,8 @@ export class Kubelet implements Controller {
   private readonly workers = new Map<string, PodWorker>();
   private readonly podProcesses = new Map<string, PodProcess>();
   private readonly stopping = new Map<string, Promise<void>>();
+  /** Pods the scheduler could not place, tried again when a pod leaves a node. */
+  private readonly unschedulable = new Set<string>();
   private readonly scheduler: NodeScheduler;
   private readonly network: PodNetwork;
   private store: ObjectStore | undefined;
@@ -135,8 +138,13 @@ export class Kubelet implements Controller {
     const store = this.store as ObjectStore;
     const pod = store.peek("Pod", announced.metadata.namespace, announced.metadata.name);
     if (!pod || pod.metadata.deletionTimestamp || pod.spec?.nodeName) return;
-    const node = this.scheduler.place(pod);
-    if (!node) return;
+    const placement = this.scheduler.place(pod);
+    if ("unschedulable" in placement) {
+      this.markUnschedulable(store, key, pod, placement.unschedulable);
+      return;
+    }
+    this.unschedulable.delete(key);
+    const { node } = placement;
     let podIP: string | undefined;
     let bound: KubeObject;
     try {
@@ -152,7 +160,7 @@ export class Kubelet implements Controller {
         spec: { ...pod.spec, nodeName: node.name },
       });
     } catch (error) {
-      this.scheduler.release(node);
+      this.scheduler.release(node, podKey(pod));
       if (podIP) this.network.release(node, podIP);
       process.emitWarning(`pod ${key} cannot be bound to ${node.name}: ${(error as Error).message}`);
       return;
@@ -180,9 +188,45 @@ export class Kubelet implements Controller {
       await worker.terminate();
       this.podProcesses.get(key)?.close();
       this.podProcesses.delete(key);
-      this.scheduler.release(worker.node);
+      this.scheduler.release(worker.node, key);
       this.network.release(worker.node, worker.podIP);
       this.logs.forget(key);
+      this.retryUnschedulable();
+    }
+    this.unschedulable.delete(key);
+  }
+
+  /**
+   * kube-scheduler's answer to a pod that fits nowhere: PodScheduled False (Unschedulable) and a
+   * FailedScheduling event; the pod stays Pending until a pod leaves a node.
+   */
+  private markUnschedulable(store: ObjectStore, key: string, pod: KubeObject, message: string): void {
+    this.unschedulable.add(key);
+    const now = store.now();
+    const conditions = [
+      {
+        type: "PodScheduled",
+        status: "False",
+        lastProbeTime: null,
+        lastTransitionTime: now,
+        reason: "Unschedulable",
+        message,
+      },
+    ];
+    const previous = (pod.status?.conditions ?? []) as Array<Record<string, unknown>>;
+    if (previous.some((c) => c.type === "PodScheduled" && c.message === message)) return;
+    store.updateStatus("Pod", pod.metadata.namespace, pod.metadata.name, { phase: "Pending", conditions });
+    recordEvent(store, pod, "Warning", "FailedScheduling", message, "default-scheduler");
+  }
+
+  private retryUnschedulable(): void {
+    const store = this.store;
+    if (!store) return;
+    for (const key of [...this.unschedulable]) {
+      const [namespace, name] = key.split("/") as [string, string];
+      const pod = store.peek("Pod", namespace, name);
+      if (!pod) this.unschedulable.delete(key);
+      else this.admit(key, pod);
     }
   }
 

@@ -1,35 +1,74 @@
 import type { KubeObject } from "@testbed/apimachinery";
+import { add, fitErrorMessage, insufficientResources, podRequests, type ResourceAmounts } from "./node-fit.js";
 import type { Node } from "./pod-network.js";
 
+/** Where the scheduler put a pod, or why it could not (the FailedScheduling message). */
+export type Placement = { node: Node } | { unschedulable: string };
+
 /**
- * The scheduler's one decision the testbed models: pods that request `nvidia.com/gpu` go to GPU
+ * The scheduler's decisions the testbed models: pods that request `nvidia.com/gpu` go to GPU
  * nodes, others to CPU nodes, each to the node of its kind with the fewest pods (ties: first
- * node), so placement is deterministic. GPU capacity is not enforced, so a rolling update never
- * waits for a free GPU (a real cluster with exactly four T4s would need maxSurge 0).
+ * node), so placement is deterministic. On nodes with declared shapes (node-shapes.ts) a pod must
+ * also fit into allocatable (node-fit.ts), otherwise it stays Pending with kube-scheduler's
+ * message. The default nodes do not enforce capacity, so a rolling update never waits for a free
+ * GPU (a real cluster with exactly four T4s would need maxSurge 0).
  */
 export class NodeScheduler {
-  private readonly podsPerNode = new Map<string, number>();
+  /** Per node: the requests of the pods bound to it, by pod key. */
+  private readonly bound = new Map<string, Map<string, ResourceAmounts>>();
 
   constructor(readonly nodes: Node[]) {}
 
-  place(pod: KubeObject): Node | undefined {
+  place(pod: KubeObject): Placement {
+    const request = podRequests(pod);
+    const reasonsByNode: string[][] = [];
+    const fitting = this.nodes.filter((node) => {
+      if (!node.enforcesResources) return true;
+      const reasons = insufficientResources(request, node.allocatable ?? {}, this.used(node), this.podsOn(node));
+      reasonsByNode.push(reasons);
+      return reasons.length === 0;
+    });
     const wantsGpu = requestsGpu(pod);
-    const candidates = this.nodes.filter((node) => (wantsGpu ? node.gpus > 0 : node.gpus === 0));
+    const ofKind = fitting.filter((node) => (wantsGpu ? node.gpus > 0 : node.gpus === 0));
+    const candidates = ofKind.length > 0 || !fitting.some((node) => node.enforcesResources) ? ofKind : fitting;
     let best: Node | undefined;
-    for (const node of candidates) {
-      if (!best || (this.podsPerNode.get(node.name) ?? 0) < (this.podsPerNode.get(best.name) ?? 0)) best = node;
-    }
-    if (best) this.podsPerNode.set(best.name, (this.podsPerNode.get(best.name) ?? 0) + 1);
-    return best;
+    for (const node of candidates) if (!best || this.podsOn(node) < this.podsOn(best)) best = node;
+    if (!best) return { unschedulable: fitErrorMessage(reasonsByNode, this.nodes.length) };
+    this.podsBound(best).set(podKey(pod), request);
+    return { node: best };
   }
 
   nodeNamed(name: string): Node | undefined {
     return this.nodes.find((node) => node.name === name);
   }
 
-  release(node: Node): void {
-    this.podsPerNode.set(node.name, Math.max(0, (this.podsPerNode.get(node.name) ?? 0) - 1));
+  release(node: Node, key: string): void {
+    this.podsBound(node).delete(key);
   }
+
+  private podsOn(node: Node): number {
+    return this.podsBound(node).size;
+  }
+
+  private used(node: Node): ResourceAmounts {
+    const total: ResourceAmounts = {};
+    for (const request of this.podsBound(node).values()) add(total, request);
+    return total;
+  }
+
+  private podsBound(node: Node): Map<string, ResourceAmounts> {
+    let pods = this.bound.get(node.name);
+    if (!pods) {
+      pods = new Map();
+      this.bound.set(node.name, pods);
+    }
+    return pods;
+  }
+}
+
+/** namespace/name, the kubelet's key for a pod. */
+export function podKey(pod: KubeObject): string {
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
 }
 
 export function requestsGpu(pod: KubeObject): boolean {

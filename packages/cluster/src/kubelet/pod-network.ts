@@ -12,6 +12,15 @@ export interface Node {
   gpuProfile: string;
   /** Second octet of this node's pod addresses. */
   octet: number;
+  /** The Node object's labels, status.capacity and status.allocatable (quantities as Kubernetes writes them). */
+  labels?: Record<string, string>;
+  capacity?: Record<string, string>;
+  allocatable?: Record<string, string>;
+  /**
+   * The scheduler fits requests into allocatable (node shapes a topology declares). The default
+   * nodes do not, so a rolling update of a GPU Deployment never waits for a free GPU.
+   */
+  enforcesResources?: boolean;
 }
 
 export const DEFAULT_SUBNET = 18;
