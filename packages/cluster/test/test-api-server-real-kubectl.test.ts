@@ -330,11 +330,75 @@ describe("bad input gets the real server's answer", () => {
     expect(store.get("ConfigMap", namespace, "from-literal")?.data).toEqual({ k: "v" });
   });
 
-  it("protobuf: a body is 415, an Accept of protobuf only is 406", async () => {
-    const body = await call("POST", `/api/v1/namespaces/${namespace}/configmaps`, "k8s\u0000", {
-      "content-type": "application/vnd.kubernetes.protobuf",
+  it("kubectl create deployment|service|serviceaccount send protobuf; expose and run send JSON", async () => {
+    const run = (...args: string[]) => kubectl.run("-n", namespace, ...args);
+    expect(await run("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "--port=80")).toMatchObject({
+      code: 0,
+      out: "deployment.apps/web created\n",
     });
-    expect(body.status).toBe(415);
+    const deployment = store.get("apps/Deployment", namespace, "web");
+    expect(deployment?.spec).toMatchObject({
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: { containers: [{ name: "nginx", image: "nginx:1.27", ports: [{ containerPort: 80 }], resources: {} }] },
+      },
+    });
+    expect(await run("expose", "deployment", "web", "--port=8080", "--target-port=80")).toMatchObject({
+      code: 0,
+      out: "service/web exposed\n",
+    });
+    expect(store.get("Service", namespace, "web")?.spec).toMatchObject({
+      selector: { app: "web" },
+      ports: [{ port: 8080, targetPort: 80, protocol: "TCP" }],
+    });
+    expect((await run("create", "service", "clusterip", "named", "--tcp=80:http")).code).toBe(0);
+    expect(store.get("Service", namespace, "named")?.spec).toMatchObject({
+      type: "ClusterIP",
+      ports: [{ name: "80-http", port: 80, targetPort: "http" }],
+    });
+    expect(await run("create", "serviceaccount", "robot")).toMatchObject({
+      code: 0,
+      out: "serviceaccount/robot created\n",
+    });
+    expect(store.get("ServiceAccount", namespace, "robot")?.metadata.name).toBe("robot");
+    expect(await run("run", "once", "--image=busybox", "--restart=Never", "--", "echo", "hi")).toMatchObject({
+      code: 0,
+      out: "pod/once created\n",
+    });
+    expect(store.get("Pod", namespace, "once")?.spec).toMatchObject({
+      restartPolicy: "Never",
+      containers: [{ name: "once", image: "busybox", args: ["echo", "hi"] }],
+    });
+  });
+
+  it("protobuf: a custom resource's body is 415, a body without the envelope 400; Accept of protobuf only is 406", async () => {
+    const protobuf = { "content-type": "application/vnd.kubernetes.protobuf" };
+    const custom = await call(
+      "POST",
+      `/apis/kuadrant.io/v1/namespaces/${namespace}/authpolicies`,
+      "k8s\u0000",
+      protobuf,
+    );
+    expect(custom).toMatchObject({
+      status: 415,
+      body: {
+        reason: "UnsupportedMediaType",
+        message:
+          "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
+      },
+    });
+    const bare = await call("POST", `/api/v1/namespaces/${namespace}/configmaps`, "{}", protobuf);
+    expect(bare).toMatchObject({
+      status: 400,
+      body: {
+        reason: "BadRequest",
+        message:
+          "the object provided is unrecognized (must be of type ConfigMap): provided data does not appear to be a protobuf message, expected prefix [107 56 115 0] (7b7d)",
+      },
+    });
+    expect(store.list("ConfigMap", { namespace })).toEqual([]);
     const accept = await call("GET", `/api/v1/namespaces/${namespace}/configmaps`, undefined, {
       accept: "application/vnd.kubernetes.protobuf",
     });

@@ -1,5 +1,5 @@
 // What the server does around the REST verbs for the real clients (kubectl, client-go, client-node):
-// content negotiation (Table or object, protobuf refused), watch streams, dryRun on a fork of the
+// content negotiation (Table or object; protobuf bodies decoded), watch streams, dryRun on a fork of the
 // store, the /scale subresource and the CRDs. The verbs themselves are resource-handlers.ts.
 import { ApiError, kindKey, parseSelector, SelectorError } from "@testbed/apimachinery";
 import type { Clock } from "@testbed/common";
@@ -41,14 +41,14 @@ export function serveResource(
     const body = serveDefinitions(request.method, path.name, context.startedAt, context.store.resourceVersion);
     return reply.send(render(context, path, query, rendering, body));
   }
-  // client-go writes built-in kinds as protobuf: Secrets and ConfigMaps are decoded (helm's release
-  // Secrets), anything else is 415; a DELETE's body (DeleteOptions) is not read.
+  // client-go writes built-in kinds as protobuf: decoded for the built-in kinds served, 415 for
+  // custom resources; a DELETE's body (DeleteOptions) is not read.
   const protobuf = isProtobuf(request.headers["content-type"]);
   const body = !protobuf
     ? (request.body as string | undefined)
     : request.method === "DELETE"
       ? undefined
-      : protobufBodyToJson(request.body as Buffer);
+      : protobufBodyToJson(request.body as Buffer, path.info);
   const store =
     isDryRun(query.dryRun) || deleteOptionsDryRun(request.method, body) ? context.store.fork() : context.store;
   const contentType = protobuf ? "application/json" : request.headers["content-type"];
