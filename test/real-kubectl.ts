@@ -21,7 +21,15 @@ export interface RealKubectl {
   shell(script: string): Promise<KubectlResult>;
   /** A following command (`logs -f`): its first `count` lines, then the process is ended (as Ctrl-C would). */
   follow(count: number, ...args: string[]): Promise<string[]>;
+  /** A long-running command: its output so far, whether it still runs, and a way to end it (Ctrl-C). */
+  start(...args: string[]): StartedKubectl;
   dispose(): void;
+}
+
+export interface StartedKubectl {
+  output(): string;
+  running(): boolean;
+  stop(): void;
 }
 
 export function realKubectl(serverUrl: string): RealKubectl {
@@ -90,6 +98,21 @@ export function realKubectl(serverUrl: string): RealKubectl {
           reject(new Error(`kubectl ended (${code}) before ${count} lines: ${text}${errors}`)),
         );
       }),
+    start: (...args) => {
+      const child = spawn(realClientPath("kubectl"), args, { env, stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      let running = true;
+      child.stdout.on("data", (chunk) => {
+        output += chunk;
+      });
+      child.stderr.on("data", (chunk) => {
+        output += chunk;
+      });
+      child.on("exit", () => {
+        running = false;
+      });
+      return { output: () => output, running: () => running, stop: () => child.kill("SIGINT") };
+    },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
