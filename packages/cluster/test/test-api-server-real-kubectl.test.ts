@@ -2,6 +2,7 @@
 // and resourceVersion semantics, field selectors, dry runs that store nothing, the real server's
 // answers to bad names, paths, patches and labels, health, discovery and content negotiation.
 import { request as httpRequest } from "node:http";
+import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { realClientMissing } from "../../../test/real-clients.js";
 import { type RealKubectl, realKubectl } from "../../../test/real-kubectl.js";
@@ -134,6 +135,60 @@ describe("watch and resourceVersion", () => {
     } finally {
       await windowed.close();
     }
+  });
+
+  it("kubectl get -w -l: an object that stops matching is DELETED, one that starts matching ADDED", async () => {
+    const relabel = (team: string) =>
+      call(
+        "PATCH",
+        `/api/v1/namespaces/${namespace}/configmaps/one`,
+        { metadata: { labels: { team } } },
+        {
+          "content-type": "application/merge-patch+json",
+        },
+      );
+    store.create({ ...configMap("one"), metadata: { name: "one", namespace, labels: { team: "a" } } });
+    const watch = kubectl.start("get", "configmaps", "-n", namespace, "-l", "team=a", "-w", "--output-watch-events");
+    const events = () =>
+      watch
+        .output()
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => line.split(/\s+/).slice(0, 2).join(" "));
+    try {
+      await eventually(() => expect(events()).toEqual(["ADDED one"]), { timeoutMs: 10_000 });
+      expect((await relabel("b")).status).toBe(200);
+      await eventually(() => expect(events()).toEqual(["ADDED one", "DELETED one"]), { timeoutMs: 10_000 });
+      expect((await relabel("b")).status).toBe(200); // matched neither before nor after: nothing
+      expect((await relabel("a")).status).toBe(200);
+      await eventually(() => expect(events()).toEqual(["ADDED one", "DELETED one", "ADDED one"]), {
+        timeoutMs: 10_000,
+      });
+      const note = { metadata: { annotations: { note: "x" } } };
+      await call("PATCH", `/api/v1/namespaces/${namespace}/configmaps/one`, note, {
+        "content-type": "application/merge-patch+json",
+      });
+      await eventually(() => expect(events().at(-1)).toBe("MODIFIED one"), { timeoutMs: 10_000 });
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it("a DELETED for a selector carries the object as it last matched; a replay from a version sees the same", async () => {
+    store.create({ ...configMap("two"), metadata: { name: "two", namespace, labels: { team: "a" } } });
+    const from = store.resourceVersion;
+    store.update({ ...configMap("two"), metadata: { name: "two", namespace, labels: { team: "b" } } });
+    await store.settled();
+    const watch = await call(
+      "GET",
+      `/api/v1/namespaces/${namespace}/configmaps?watch=1&labelSelector=team%3Da&resourceVersion=${from}&timeoutSeconds=1`,
+    );
+    const events = watch.text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; object: { metadata: { labels: Record<string, string> } } });
+    expect(events.map((e) => [e.type, e.object.metadata.labels.team])).toEqual([["DELETED", "a"]]);
   });
 
   it("sendInitialEvents replays the objects and ends them with the initial-events-end bookmark", async () => {

@@ -26,6 +26,8 @@ export interface WatchEvent {
   key: string;
   /** The stored object itself, frozen (see ObjectStore.peek), shared by every watcher. */
   object: KubeObject;
+  /** For MODIFIED: the version it replaced (a watch with a selector turns a change into ADDED or DELETED). */
+  previous?: KubeObject;
 }
 
 export type WatchHandler = (event: WatchEvent) => void;
@@ -240,12 +242,14 @@ export class ObjectStore {
   /** Store a new version: `object` is the store's own (its unfrozen parts are not shared with any caller). */
   private store(key: string, object: KubeObject): KubeObject {
     object.metadata.resourceVersion = this.nextRevision();
-    this.bucket(key).set(objectId(object.metadata.namespace, object.metadata.name), deepFreeze(object));
+    const id = objectId(object.metadata.namespace, object.metadata.name);
+    const previous = this.bucket(key).get(id);
+    this.bucket(key).set(id, deepFreeze(object));
     const finalizers = (object.metadata as { finalizers?: string[] }).finalizers ?? [];
     if (object.metadata.deletionTimestamp && finalizers.length === 0) {
       return this.delete(key, object.metadata.namespace, object.metadata.name);
     }
-    this.emit("MODIFIED", key, object);
+    this.emit("MODIFIED", key, object, previous);
     return structuredClone(object);
   }
 
@@ -325,8 +329,8 @@ export class ObjectStore {
   }
 
   /** Watchers share the frozen stored object: no copy per event. */
-  private emit(type: WatchEventType, key: string, object: KubeObject): void {
-    this.pending.push({ type, key, object });
+  private emit(type: WatchEventType, key: string, object: KubeObject, previous?: KubeObject): void {
+    this.pending.push(previous === undefined ? { type, key, object } : { type, key, object, previous });
     if (!this.delivering) queueMicrotask(() => this.deliver());
   }
 
