@@ -461,6 +461,115 @@ describe("bad input gets the real server's answer", () => {
   });
 });
 
+describe("paged lists (limit and continue)", () => {
+  type Page = {
+    metadata: { continue?: string; remainingItemCount?: number; resourceVersion: string };
+    items: { metadata: { name: string } }[];
+  };
+  const names = (page: Page) => page.items.map((item) => item.metadata.name);
+  const list = async (query: string) => {
+    const answer = await call("GET", `/api/v1/namespaces/${namespace}/configmaps?${query}`);
+    return { status: answer.status, page: answer.body as unknown as Page, body: answer.body };
+  };
+
+  it("pages in name order at the first page's version: later writes are not seen, later deletes still are", async () => {
+    for (const name of ["e", "c", "a", "d", "b"]) store.create(configMap(name));
+    const first = await list("limit=2");
+    expect(names(first.page)).toEqual(["a", "b"]);
+    expect(first.page.metadata).toMatchObject({ remainingItemCount: 3, resourceVersion: store.resourceVersion });
+    const token = JSON.parse(Buffer.from(first.page.metadata.continue ?? "", "base64url").toString());
+    expect(token).toEqual({ v: "meta.k8s.io/v1", rv: Number(store.resourceVersion), start: "b\u0000" });
+    store.create(configMap("bb"));
+    store.delete("ConfigMap", namespace, "c");
+    const second = await list(`limit=2&continue=${first.page.metadata.continue}`);
+    expect(names(second.page)).toEqual(["c", "d"]);
+    expect(second.page.metadata.resourceVersion).toBe(first.page.metadata.resourceVersion);
+    const third = await list(`limit=2&continue=${second.page.metadata.continue}`);
+    expect(names(third.page)).toEqual(["e"]);
+    expect(third.page.metadata.continue).toBeUndefined();
+    expect(names((await list("")).page)).toEqual(["a", "b", "bb", "d", "e"]);
+  });
+
+  it("a selector leaves remainingItemCount out; resourceVersion=0 ignores limit (the watch cache answers)", async () => {
+    for (const name of ["a", "b", "c"])
+      store.create({ ...configMap(name), metadata: { name, namespace, labels: { x: "1" } } });
+    const selected = await list("limit=1&labelSelector=x%3D1");
+    expect(names(selected.page)).toEqual(["a"]);
+    expect(selected.page.metadata.continue).toBeDefined();
+    expect(selected.page.metadata.remainingItemCount).toBeUndefined();
+    expect(names((await list("limit=1&resourceVersion=0")).page)).toEqual(["a", "b", "c"]);
+  });
+
+  it("kubectl get --chunk-size=2 (and the default 500) reads every page", async () => {
+    for (const name of ["m1", "m2", "m3", "m4", "m5"]) store.create(configMap(name));
+    const chunked = await kubectl.run("get", "configmaps", "-n", namespace, "--chunk-size=2", "-o", "name", "-v=6");
+    expect(chunked.code).toBe(0);
+    expect(chunked.out.trim().split("\n")).toEqual(["m1", "m2", "m3", "m4", "m5"].map((n) => `configmap/${n}`));
+    expect(chunked.err.match(/verb="GET" url="[^"]*configmaps\?continue=[^"]*limit=2"/g)).toHaveLength(2);
+    const table = await kubectl.run("get", "configmaps", "-n", namespace, "--chunk-size=2");
+    expect(
+      table.out
+        .trim()
+        .split("\n")
+        .map((row) => row.split(/\s+/)[0]),
+    ).toEqual(["NAME", "m1", "m2", "m3", "m4", "m5"]);
+    const whole = await kubectl.run("get", "configmaps", "-n", namespace, "-o", "name");
+    expect(whole.out.trim().split("\n")).toHaveLength(5);
+  });
+
+  it("a bad token is 400 as storage.DecodeContinue words it; a token with a resourceVersion is 422", async () => {
+    const encode = (token: unknown) => Buffer.from(JSON.stringify(token)).toString("base64url");
+    expect((await list("continue=%25%25")).body).toMatchObject({
+      code: 400,
+      message: "invalid continue token: continue key is not valid: illegal base64 data",
+    });
+    expect((await list(`continue=${encode({ v: "meta.k8s.io/v1", rv: 0, start: "a" })}`)).body).toMatchObject({
+      code: 400,
+      message:
+        "invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+    });
+    expect((await list(`continue=${encode({ v: "meta.k8s.io/v1", rv: 3, start: "../x" })}`)).body).toMatchObject({
+      code: 400,
+      message: "invalid continue token: continue key is not valid: ../x",
+    });
+    expect(
+      (await list(`continue=${encode({ v: "meta.k8s.io/v1", rv: 3, start: "a" })}&resourceVersion=3`)).status,
+    ).toBe(422);
+  });
+
+  it("a token older than the window is 410 Expired with a token that goes on at the current version", async () => {
+    const small = new ObjectStore();
+    const windowed = await startApiServer({ store: small, port: 0, watchWindow: 2 });
+    try {
+      small.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "w" } });
+      for (const name of ["a", "b", "c"])
+        small.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "w" } });
+      type Answer = { metadata: { continue: string }; items: { metadata: { name: string } }[] };
+      const get = async (query: string) =>
+        (await (await fetch(`${windowed.url}/api/v1/namespaces/w/configmaps?${query}`)).json()) as Answer;
+      const first = await get("limit=1");
+      for (const name of ["d", "e", "f"])
+        small.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "w" } });
+      await small.settled();
+      const expired = await get(`limit=1&continue=${first.metadata.continue}`);
+      expect(expired).toMatchObject({
+        kind: "Status",
+        code: 410,
+        reason: "Expired",
+        message: expect.stringMatching(
+          /^The provided continue parameter is too old to display a consistent list result\./,
+        ),
+      });
+      const again = JSON.parse(Buffer.from(expired.metadata.continue, "base64url").toString());
+      expect(again).toEqual({ v: "meta.k8s.io/v1", rv: -1, start: "a\u0000" });
+      const rest = await get(`continue=${expired.metadata.continue}`);
+      expect(rest.items.map((item) => item.metadata.name)).toEqual(["b", "c", "d", "e", "f"]);
+    } finally {
+      await windowed.close();
+    }
+  });
+});
+
 describe("tables, health, discovery", () => {
   it("serves meta.k8s.io Tables (v1 and v1beta1) with includeObject", async () => {
     store.create(configMap("tabled"));

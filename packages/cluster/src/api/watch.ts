@@ -140,6 +140,26 @@ export class WatchCache {
     return Math.max(from, this.history.at(-1)?.revision ?? from);
   }
 
+  /**
+   * The objects of a kind as they were at `revision` (the current ones with the later recorded
+   * changes undone), or undefined when the revision is older than the window. Call once the store
+   * has settled, so every change is recorded.
+   */
+  snapshot(key: string, revision: number): KubeObject[] | undefined {
+    if (revision < this.oldest) return undefined;
+    const objects = new Map<string, KubeObject>();
+    const id = (object: KubeObject) => `${object.metadata.namespace ?? ""}/${object.metadata.name}`;
+    for (const object of this.store.peekList(key)) objects.set(id(object), object);
+    for (let index = this.history.length - 1; index >= 0; index -= 1) {
+      const { revision: at, event } = this.history[index] as Recorded;
+      if (at <= revision) break;
+      if (event.key !== key) continue;
+      if (event.previous === undefined) objects.delete(id(event.object));
+      else objects.set(id(event.previous), event.previous);
+    }
+    return [...objects.values()];
+  }
+
   private record(event: WatchEvent): void {
     const recorded = { revision: Number(event.object.metadata.resourceVersion ?? 0), event };
     this.history.push(recorded);

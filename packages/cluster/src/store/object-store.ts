@@ -26,7 +26,10 @@ export interface WatchEvent {
   key: string;
   /** The stored object itself, frozen (see ObjectStore.peek), shared by every watcher. */
   object: KubeObject;
-  /** For MODIFIED: the version it replaced (a watch with a selector turns a change into ADDED or DELETED). */
+  /**
+   * For MODIFIED and DELETED: the version it replaced (a watch with a selector turns a change into
+   * ADDED or DELETED; a paged list reads the objects as they were).
+   */
   previous?: KubeObject;
 }
 
@@ -199,7 +202,7 @@ export class ObjectStore {
     this.bucket(key).delete(objectId(namespace, name));
     if (key === "Service") this.serviceIps.release(current);
     const removed = deepFreeze({ ...current, metadata: { ...current.metadata, resourceVersion: this.nextRevision() } });
-    this.emit("DELETED", key, removed);
+    this.emit("DELETED", key, removed, current);
     this.collectDependents(current);
     if (key === "Namespace") this.collectNamespace(name);
     return structuredClone(removed);
