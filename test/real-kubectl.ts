@@ -5,6 +5,7 @@ import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BashSession } from "./markdown-commands.js";
 import { realClientPath } from "./real-clients.js";
 
 export interface KubectlResult {
@@ -21,6 +22,8 @@ export interface RealKubectl {
   shell(script: string): Promise<KubectlResult>;
   /** A following command (`logs -f`): its first `count` lines, then the process is ended (as Ctrl-C would). */
   follow(count: number, ...args: string[]): Promise<string[]>;
+  /** A bash with `kubectl` on PATH and KUBECONFIG set, running commands one by one (markdown-commands.ts). */
+  bash(): BashSession;
   /** A long-running command: its output so far, whether it still runs, and a way to end it (Ctrl-C). */
   start(...args: string[]): StartedKubectl;
   dispose(): void;
@@ -98,6 +101,7 @@ export function realKubectl(serverUrl: string): RealKubectl {
           reject(new Error(`kubectl ended (${code}) before ${count} lines: ${text}${errors}`)),
         );
       }),
+    bash: () => new BashSession(env),
     start: (...args) => {
       const child = spawn(realClientPath("kubectl"), args, { env, stdio: ["ignore", "pipe", "pipe"] });
       let output = "";
