@@ -605,6 +605,23 @@ describe("tables, health, discovery", () => {
     });
   });
 
+  it("kubectl explain walks the built-in kinds' nested types (openapi v3 $refs)", async () => {
+    const containers = await kubectl.run("explain", "deployment.spec.template.spec.containers");
+    expect(containers.code).toBe(0);
+    expect(containers.out).toContain("FIELD: containers <[]Container>");
+    expect(containers.out).toMatch(/\n {2}image\t<string>\n/);
+    expect(containers.out).toMatch(/\n {2}ports\t<\[\]ContainerPort>\n/);
+    const volumes = await kubectl.run("explain", "pods.spec.volumes");
+    // VolumeSource is inlined into Volume, as in JSON.
+    expect(volumes.out).toMatch(/\n {2}configMap\t<ConfigMapVolumeSource>\n/);
+    const port = await kubectl.run("explain", "service.spec.ports.port");
+    expect(port.out).toContain("FIELD: port <integer>");
+    const recursive = await kubectl.run("explain", "replicaset.spec", "--recursive");
+    expect(recursive.out).toMatch(
+      /\n {2}selector\t<LabelSelector>\n {4}matchExpressions\t<\[\]LabelSelectorRequirement>\n/,
+    );
+  });
+
   it.skipIf(realClientMissing("kubectl"))("kubectl auth can-i, get crd and scale work", async () => {
     expect(await kubectl.run("auth", "can-i", "delete", "pods", "-n", namespace)).toMatchObject({
       code: 0,

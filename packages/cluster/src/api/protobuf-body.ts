@@ -37,6 +37,11 @@ interface FieldSpec {
 
 const tables = new Map<string, Map<number, FieldSpec>>();
 
+/** The root message of a kind whose protobuf form is decoded (`Deployment`), or undefined. */
+export function decodedMessageOf(info: Pick<KindInfo, "group" | "kind">): string | undefined {
+  return DECODED_KINDS.get(kindKey(info));
+}
+
 export function isProtobuf(contentType: string | undefined): boolean {
   return (contentType ?? "").toLowerCase().startsWith("application/vnd.kubernetes.protobuf");
 }
