@@ -38,7 +38,7 @@ export function parsePageRequest(query: Record<string, string | undefined>): Pag
       'ListOptions.meta.k8s.io "" is invalid: resourceVersion: Forbidden: specifying resource version is not allowed when using continue',
     );
   }
-  return { limit: limit > 0 ? limit : 0, from: decodeContinue(token) };
+  return { limit: Number.isFinite(limit) ? Math.max(0, limit) : 0, from: decodeContinue(token) };
 }
 
 /** One page of a list answer (already filtered by the selectors), read at `resourceVersion`. */
