@@ -1,7 +1,8 @@
 // The README's workshop commands and docs/workshop.md's, verbatim with `npx testbed oc` replaced by
 // the real kubectl, in a bash that keeps the reader's variables and functions, against a testbed of
 // their own: each command's output is what the pages' comments say.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BashSession, bashBlocks, commandsOf } from "./markdown-commands.js";
@@ -10,6 +11,10 @@ import { type RealKubectl, realKubectl } from "./real-kubectl.js";
 import { type SeedTestbed, startSeedTestbed } from "./seed-testbed.js";
 
 const README = readFileSync("README.md", "utf8");
+/** The pages' commands also call curl and python3 (`| python3 -m json.tool`): without them, skipped. */
+const onPath = (program: string) =>
+  (process.env.PATH ?? "").split(delimiter).some((dir) => existsSync(join(dir, program)));
+const missing = realClientMissing("kubectl") ?? ["curl", "python3"].find((program) => !onPath(program));
 const WORKSHOP = readFileSync("docs/workshop.md", "utf8");
 
 /** The commands of a section's blocks as a kubectl user types them. */
@@ -43,7 +48,7 @@ async function typeIn(commands: string[]): Promise<string[]> {
   return outputs;
 }
 
-describe.skipIf(realClientMissing("kubectl"))("the README's workshop with the real kubectl", () => {
+describe.skipIf(missing)("the README's workshop with the real kubectl", () => {
   beforeAll(() => open(85), 60_000);
   afterAll(shut);
 
@@ -67,7 +72,7 @@ describe.skipIf(realClientMissing("kubectl"))("the README's workshop with the re
   });
 });
 
-describe.skipIf(realClientMissing("kubectl"))("docs/workshop.md with the real kubectl", () => {
+describe.skipIf(missing)("docs/workshop.md with the real kubectl", () => {
   beforeAll(() => open(86), 60_000);
   afterAll(shut);
 
