@@ -5,3 +5,4 @@ await import("./gateway-overhead.js");
 await import("./cli.js");
 await import("./testbed-up.js");
 await import("./journey.js");
+await import("./kubectl-latency.js");

@@ -5,6 +5,7 @@ import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BashSession } from "./markdown-commands.js";
 import { realClientPath } from "./real-clients.js";
 
 export interface KubectlResult {
@@ -21,7 +22,17 @@ export interface RealKubectl {
   shell(script: string): Promise<KubectlResult>;
   /** A following command (`logs -f`): its first `count` lines, then the process is ended (as Ctrl-C would). */
   follow(count: number, ...args: string[]): Promise<string[]>;
+  /** A bash with `kubectl` on PATH and KUBECONFIG set, running commands one by one (markdown-commands.ts). */
+  bash(): BashSession;
+  /** A long-running command: its output so far, whether it still runs, and a way to end it (Ctrl-C). */
+  start(...args: string[]): StartedKubectl;
   dispose(): void;
+}
+
+export interface StartedKubectl {
+  output(): string;
+  running(): boolean;
+  stop(): void;
 }
 
 export function realKubectl(serverUrl: string): RealKubectl {
@@ -90,6 +101,22 @@ export function realKubectl(serverUrl: string): RealKubectl {
           reject(new Error(`kubectl ended (${code}) before ${count} lines: ${text}${errors}`)),
         );
       }),
+    bash: () => new BashSession(env),
+    start: (...args) => {
+      const child = spawn(realClientPath("kubectl"), args, { env, stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      let running = true;
+      child.stdout.on("data", (chunk) => {
+        output += chunk;
+      });
+      child.stderr.on("data", (chunk) => {
+        output += chunk;
+      });
+      child.on("exit", () => {
+        running = false;
+      });
+      return { output: () => output, running: () => running, stop: () => child.kill("SIGINT") };
+    },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

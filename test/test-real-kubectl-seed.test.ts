@@ -1,14 +1,14 @@
 // The seed's commands (sections 2, 4, 5 and 6, `oc` → `kubectl`) run with the real kubectl v1.33
 // against the rhoai-3.2 testbed, in the seed's order, asserting what a real cluster prints. The
 // commands that need exec, attach or port-forward streams run in test-real-kubectl-streams.test.ts
-// (on the full testbed with its token); `logs -f` of the gateway stays a todo (it prints only once
-// traffic flows).
+// (on the full testbed with its token).
 import { readFileSync } from "node:fs";
+import { get } from "node:http";
 import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { realClientMissing } from "./real-clients.js";
 import { type KubectlResult, type RealKubectl, realKubectl } from "./real-kubectl.js";
-import { type SeedTestbed, startSeedTestbed } from "./seed-testbed.js";
+import { CHAT_PATH, chatBody, type SeedTestbed, send, startSeedTestbed } from "./seed-testbed.js";
 
 let cluster: SeedTestbed;
 let kubectl: RealKubectl;
@@ -311,6 +311,59 @@ kubectl logs -n openshift-ingress $GWPOD -c istio-proxy --tail=5`);
       for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z\t(INFO|DEBUG)\t/);
     });
 
-    it.todo("logs -f of the gateway's istio-proxy (prints only once traffic flows; not asserted here)");
+    it("logs -f of the gateway's istio-proxy prints each request's access-log line as it is served", async () => {
+      const pod = ok(await sh(GW_POD)).trim();
+      const gateway = ok(
+        await sh(`kubectl get gateway openshift-ai-inference -n openshift-ingress \\
+  -o jsonpath='{.status.addresses[0].value}'`),
+      );
+      const logLines = async () =>
+        ok(await kubectl.run("logs", "-n", "openshift-ingress", pod, "-c", "istio-proxy"))
+          .split("\n")
+          .filter(Boolean);
+      expect((await send(`https://${gateway}${CHAT_PATH}`, { body: chatBody("before") })).status).toBe(200);
+      let before: string[] = [];
+      await eventually(async () => {
+        before = await logLines();
+        expect(before.join("\n")).toContain("/v1/chat/completions");
+      });
+      // Verbatim (the seed's `oc logs -f -n openshift-ingress $GWPOD -c istio-proxy`), then traffic.
+      const follow = kubectl.start("logs", "-f", "-n", "openshift-ingress", pod, "-c", "istio-proxy");
+      try {
+        await eventually(() => expect(follow.output().split("\n").filter(Boolean)).toEqual(before), {
+          timeoutMs: 10_000,
+        });
+        expect((await send(`https://${gateway}${CHAT_PATH}`, { body: chatBody("after") })).status).toBe(200);
+        await eventually(() => expect(follow.output().split("\n").filter(Boolean)).toHaveLength(before.length + 1), {
+          timeoutMs: 10_000,
+        });
+        expect(follow.output().trimEnd().split("\n").at(-1)).toContain(`POST ${CHAT_PATH}`);
+        expect(follow.running()).toBe(true);
+      } finally {
+        follow.stop();
+      }
+    });
+
+    it("logs?follow=true answers its status line and headers before the first log line", async () => {
+      const pod = ok(await sh(GW_POD)).trim();
+      const url = `${cluster.testbed.api.url}/api/v1/namespaces/openshift-ingress/pods/${pod}/log?container=istio-proxy&follow=true&tailLines=0`;
+      const { status, type, body } = await new Promise<{ status?: number; type?: string; body: string }>(
+        (resolve, reject) => {
+          const request = get(url, (response) => {
+            let body = "";
+            response.on("data", (chunk) => {
+              body += chunk;
+            });
+            // No line is written: the answer can only have arrived because the headers were flushed.
+            setImmediate(() => {
+              resolve({ status: response.statusCode, type: response.headers["content-type"], body });
+              request.destroy();
+            });
+          });
+          request.on("error", reject);
+        },
+      );
+      expect({ status, type, body }).toEqual({ status: 200, type: "text/plain; charset=utf-8", body: "" });
+    });
   });
 });

@@ -1,13 +1,15 @@
 // The seed's stream commands with the real kubectl against the whole testbed, through the kubeconfig
 // `testbed up` writes (bearer token, HTTPS with the API server's CA): exec into the gateway and a
 // vLLM pod, port-forward to the workload Service, and `kubectl run --rm -it` of curlimages/curl.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { request } from "node:https";
 import { startTestbed, type TestbedHandle } from "@testbed/cluster";
 import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_TOPOLOGY } from "../packages/cli/src/commands/up.js";
 import { kubeconfigFor, runClient, startClient } from "../packages/cluster/test/real-kubectl.js";
-import { realClientMissing } from "./real-clients.js";
+import { realClientMissing, realClientPath } from "./real-clients.js";
 
 const TOKEN = "seed-stream-token";
 const NS = "my-first-model";
@@ -118,6 +120,70 @@ describe.skipIf(realClientMissing("kubectl"))("the seed's stream commands with t
     const current = await kubectl("logs", "-n", NS, pod, "-c", "main");
     expect(current.stdout).not.toContain(before);
   }, 60_000);
+
+  it("kubectl exec -i POD -- sh: the seed's commands typed on stdin, pipes into grep, exit N", async () => {
+    const pod = (await podName("openshift-ingress", "gateway.networking.k8s.io/gateway-name=openshift-ai-inference"))
+      .stdout;
+    const typed = 'pilot-agent request GET /clusters | grep "epp.*cx_total"\necho done\nexit 3\n';
+    const run = await runClient("kubectl", kubeconfig, ["exec", "-i", "-n", "openshift-ingress", pod, "--", "sh"], {
+      stdin: typed,
+    });
+    expect(run.stdout).toMatch(
+      /^outbound\|9002\|\|qwen3-0-6b-epp-service\.my-first-model\.svc\.cluster\.local::[\d.:]+::cx_total::\d+\n/,
+    );
+    expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("done");
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe("command terminated with exit code 3\n");
+  });
+
+  it("kubectl exec POD -- sh -c '… | grep -c …' runs the pipeline", async () => {
+    const pod = (await podName(NS, "llm-d.ai/role=decode")).stdout;
+    const run = await kubectl(
+      "exec",
+      "-n",
+      NS,
+      pod,
+      "-c",
+      "main",
+      "--",
+      "sh",
+      "-c",
+      "curl -s localhost:8000/metrics | grep -c '^vllm:num_requests_running'",
+    );
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(Number(run.stdout.trim())).toBeGreaterThan(0);
+  });
+
+  // A pseudo-terminal from util-linux's `script`: kubectl then runs with -t as on a participant's terminal.
+  it.skipIf(!existsSync("/usr/bin/script"))(
+    "kubectl exec -it POD -- sh on a terminal: prompt, echo, output, exit",
+    async () => {
+      const pod = (await podName(NS, "llm-d.ai/role=decode")).stdout;
+      const child = spawn(
+        "/usr/bin/script",
+        ["-qfec", `${realClientPath("kubectl")} exec -it -n ${NS} ${pod} -c main -- sh`, "/dev/null"],
+        { env: { PATH: process.env.PATH, HOME: "/tmp", KUBECONFIG: kubeconfig, TERM: "xterm" } },
+      );
+      let screen = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        screen += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      try {
+        // Each line is typed once the shell shows its prompt, as a person would.
+        await eventually(() => expect(screen).toContain("$ "), { timeoutMs: 15_000 });
+        child.stdin.write("curl -s localhost:8000/v1/models | grep -o Qwen3-0.6B | head -1\r");
+        await eventually(() => expect(screen).toMatch(/Qwen3-0\.6B\r\n\$ $/), { timeoutMs: 15_000 });
+        child.stdin.write("exit 4\r");
+        expect(await exited).toBe(4);
+      } finally {
+        child.kill();
+      }
+      expect(screen).toBe(
+        "$ curl -s localhost:8000/v1/models | grep -o Qwen3-0.6B | head -1\r\nQwen3-0.6B\r\n$ exit 4\r\ncommand terminated with exit code 4\r\n",
+      );
+    },
+  );
 
   it("kubectl run curl-test --rm -it --image=curlimages/curl --restart=Never -- curl -sk …/v1/models", async () => {
     const run = await kubectl(

@@ -2,6 +2,7 @@
 // and resourceVersion semantics, field selectors, dry runs that store nothing, the real server's
 // answers to bad names, paths, patches and labels, health, discovery and content negotiation.
 import { request as httpRequest } from "node:http";
+import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { realClientMissing } from "../../../test/real-clients.js";
 import { type RealKubectl, realKubectl } from "../../../test/real-kubectl.js";
@@ -134,6 +135,60 @@ describe("watch and resourceVersion", () => {
     } finally {
       await windowed.close();
     }
+  });
+
+  it("kubectl get -w -l: an object that stops matching is DELETED, one that starts matching ADDED", async () => {
+    const relabel = (team: string) =>
+      call(
+        "PATCH",
+        `/api/v1/namespaces/${namespace}/configmaps/one`,
+        { metadata: { labels: { team } } },
+        {
+          "content-type": "application/merge-patch+json",
+        },
+      );
+    store.create({ ...configMap("one"), metadata: { name: "one", namespace, labels: { team: "a" } } });
+    const watch = kubectl.start("get", "configmaps", "-n", namespace, "-l", "team=a", "-w", "--output-watch-events");
+    const events = () =>
+      watch
+        .output()
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => line.split(/\s+/).slice(0, 2).join(" "));
+    try {
+      await eventually(() => expect(events()).toEqual(["ADDED one"]), { timeoutMs: 10_000 });
+      expect((await relabel("b")).status).toBe(200);
+      await eventually(() => expect(events()).toEqual(["ADDED one", "DELETED one"]), { timeoutMs: 10_000 });
+      expect((await relabel("b")).status).toBe(200); // matched neither before nor after: nothing
+      expect((await relabel("a")).status).toBe(200);
+      await eventually(() => expect(events()).toEqual(["ADDED one", "DELETED one", "ADDED one"]), {
+        timeoutMs: 10_000,
+      });
+      const note = { metadata: { annotations: { note: "x" } } };
+      await call("PATCH", `/api/v1/namespaces/${namespace}/configmaps/one`, note, {
+        "content-type": "application/merge-patch+json",
+      });
+      await eventually(() => expect(events().at(-1)).toBe("MODIFIED one"), { timeoutMs: 10_000 });
+    } finally {
+      watch.stop();
+    }
+  });
+
+  it("a DELETED for a selector carries the object as it last matched; a replay from a version sees the same", async () => {
+    store.create({ ...configMap("two"), metadata: { name: "two", namespace, labels: { team: "a" } } });
+    const from = store.resourceVersion;
+    store.update({ ...configMap("two"), metadata: { name: "two", namespace, labels: { team: "b" } } });
+    await store.settled();
+    const watch = await call(
+      "GET",
+      `/api/v1/namespaces/${namespace}/configmaps?watch=1&labelSelector=team%3Da&resourceVersion=${from}&timeoutSeconds=1`,
+    );
+    const events = watch.text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; object: { metadata: { labels: Record<string, string> } } });
+    expect(events.map((e) => [e.type, e.object.metadata.labels.team])).toEqual([["DELETED", "a"]]);
   });
 
   it("sendInitialEvents replays the objects and ends them with the initial-events-end bookmark", async () => {
@@ -330,15 +385,188 @@ describe("bad input gets the real server's answer", () => {
     expect(store.get("ConfigMap", namespace, "from-literal")?.data).toEqual({ k: "v" });
   });
 
-  it("protobuf: a body is 415, an Accept of protobuf only is 406", async () => {
-    const body = await call("POST", `/api/v1/namespaces/${namespace}/configmaps`, "k8s\u0000", {
-      "content-type": "application/vnd.kubernetes.protobuf",
+  it("kubectl create deployment|service|serviceaccount send protobuf; expose and run send JSON", async () => {
+    const run = (...args: string[]) => kubectl.run("-n", namespace, ...args);
+    expect(await run("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "--port=80")).toMatchObject({
+      code: 0,
+      out: "deployment.apps/web created\n",
     });
-    expect(body.status).toBe(415);
+    const deployment = store.get("apps/Deployment", namespace, "web");
+    expect(deployment?.spec).toMatchObject({
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: { containers: [{ name: "nginx", image: "nginx:1.27", ports: [{ containerPort: 80 }], resources: {} }] },
+      },
+    });
+    expect(await run("expose", "deployment", "web", "--port=8080", "--target-port=80")).toMatchObject({
+      code: 0,
+      out: "service/web exposed\n",
+    });
+    expect(store.get("Service", namespace, "web")?.spec).toMatchObject({
+      selector: { app: "web" },
+      ports: [{ port: 8080, targetPort: 80, protocol: "TCP" }],
+    });
+    expect((await run("create", "service", "clusterip", "named", "--tcp=80:http")).code).toBe(0);
+    expect(store.get("Service", namespace, "named")?.spec).toMatchObject({
+      type: "ClusterIP",
+      ports: [{ name: "80-http", port: 80, targetPort: "http" }],
+    });
+    expect(await run("create", "serviceaccount", "robot")).toMatchObject({
+      code: 0,
+      out: "serviceaccount/robot created\n",
+    });
+    expect(store.get("ServiceAccount", namespace, "robot")?.metadata.name).toBe("robot");
+    expect(await run("run", "once", "--image=busybox", "--restart=Never", "--", "echo", "hi")).toMatchObject({
+      code: 0,
+      out: "pod/once created\n",
+    });
+    expect(store.get("Pod", namespace, "once")?.spec).toMatchObject({
+      restartPolicy: "Never",
+      containers: [{ name: "once", image: "busybox", args: ["echo", "hi"] }],
+    });
+  });
+
+  it("protobuf: a custom resource's body is 415, a body without the envelope 400; Accept of protobuf only is 406", async () => {
+    const protobuf = { "content-type": "application/vnd.kubernetes.protobuf" };
+    const custom = await call(
+      "POST",
+      `/apis/kuadrant.io/v1/namespaces/${namespace}/authpolicies`,
+      "k8s\u0000",
+      protobuf,
+    );
+    expect(custom).toMatchObject({
+      status: 415,
+      body: {
+        reason: "UnsupportedMediaType",
+        message:
+          "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
+      },
+    });
+    const bare = await call("POST", `/api/v1/namespaces/${namespace}/configmaps`, "{}", protobuf);
+    expect(bare).toMatchObject({
+      status: 400,
+      body: {
+        reason: "BadRequest",
+        message:
+          "the object provided is unrecognized (must be of type ConfigMap): provided data does not appear to be a protobuf message, expected prefix [107 56 115 0] (7b7d)",
+      },
+    });
+    expect(store.list("ConfigMap", { namespace })).toEqual([]);
     const accept = await call("GET", `/api/v1/namespaces/${namespace}/configmaps`, undefined, {
       accept: "application/vnd.kubernetes.protobuf",
     });
     expect(accept.status).toBe(406);
+  });
+});
+
+describe("paged lists (limit and continue)", () => {
+  type Page = {
+    metadata: { continue?: string; remainingItemCount?: number; resourceVersion: string };
+    items: { metadata: { name: string } }[];
+  };
+  const names = (page: Page) => page.items.map((item) => item.metadata.name);
+  const list = async (query: string) => {
+    const answer = await call("GET", `/api/v1/namespaces/${namespace}/configmaps?${query}`);
+    return { status: answer.status, page: answer.body as unknown as Page, body: answer.body };
+  };
+
+  it("pages in name order at the first page's version: later writes are not seen, later deletes still are", async () => {
+    for (const name of ["e", "c", "a", "d", "b"]) store.create(configMap(name));
+    const first = await list("limit=2");
+    expect(names(first.page)).toEqual(["a", "b"]);
+    expect(first.page.metadata).toMatchObject({ remainingItemCount: 3, resourceVersion: store.resourceVersion });
+    const token = JSON.parse(Buffer.from(first.page.metadata.continue ?? "", "base64url").toString());
+    expect(token).toEqual({ v: "meta.k8s.io/v1", rv: Number(store.resourceVersion), start: "b\u0000" });
+    store.create(configMap("bb"));
+    store.delete("ConfigMap", namespace, "c");
+    const second = await list(`limit=2&continue=${first.page.metadata.continue}`);
+    expect(names(second.page)).toEqual(["c", "d"]);
+    expect(second.page.metadata.resourceVersion).toBe(first.page.metadata.resourceVersion);
+    const third = await list(`limit=2&continue=${second.page.metadata.continue}`);
+    expect(names(third.page)).toEqual(["e"]);
+    expect(third.page.metadata.continue).toBeUndefined();
+    expect(names((await list("")).page)).toEqual(["a", "b", "bb", "d", "e"]);
+  });
+
+  it("a selector leaves remainingItemCount out; resourceVersion=0 ignores limit (the watch cache answers)", async () => {
+    for (const name of ["a", "b", "c"])
+      store.create({ ...configMap(name), metadata: { name, namespace, labels: { x: "1" } } });
+    const selected = await list("limit=1&labelSelector=x%3D1");
+    expect(names(selected.page)).toEqual(["a"]);
+    expect(selected.page.metadata.continue).toBeDefined();
+    expect(selected.page.metadata.remainingItemCount).toBeUndefined();
+    expect(names((await list("limit=1&resourceVersion=0")).page)).toEqual(["a", "b", "c"]);
+  });
+
+  it("kubectl get --chunk-size=2 (and the default 500) reads every page", async () => {
+    for (const name of ["m1", "m2", "m3", "m4", "m5"]) store.create(configMap(name));
+    const chunked = await kubectl.run("get", "configmaps", "-n", namespace, "--chunk-size=2", "-o", "name", "-v=6");
+    expect(chunked.code).toBe(0);
+    expect(chunked.out.trim().split("\n")).toEqual(["m1", "m2", "m3", "m4", "m5"].map((n) => `configmap/${n}`));
+    expect(chunked.err.match(/verb="GET" url="[^"]*configmaps\?continue=[^"]*limit=2"/g)).toHaveLength(2);
+    const table = await kubectl.run("get", "configmaps", "-n", namespace, "--chunk-size=2");
+    expect(
+      table.out
+        .trim()
+        .split("\n")
+        .map((row) => row.split(/\s+/)[0]),
+    ).toEqual(["NAME", "m1", "m2", "m3", "m4", "m5"]);
+    const whole = await kubectl.run("get", "configmaps", "-n", namespace, "-o", "name");
+    expect(whole.out.trim().split("\n")).toHaveLength(5);
+  });
+
+  it("a bad token is 400 as storage.DecodeContinue words it; a token with a resourceVersion is 422", async () => {
+    const encode = (token: unknown) => Buffer.from(JSON.stringify(token)).toString("base64url");
+    expect((await list("continue=%25%25")).body).toMatchObject({
+      code: 400,
+      message: "invalid continue token: continue key is not valid: illegal base64 data",
+    });
+    expect((await list(`continue=${encode({ v: "meta.k8s.io/v1", rv: 0, start: "a" })}`)).body).toMatchObject({
+      code: 400,
+      message:
+        "invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+    });
+    expect((await list(`continue=${encode({ v: "meta.k8s.io/v1", rv: 3, start: "../x" })}`)).body).toMatchObject({
+      code: 400,
+      message: "invalid continue token: continue key is not valid: ../x",
+    });
+    expect(
+      (await list(`continue=${encode({ v: "meta.k8s.io/v1", rv: 3, start: "a" })}&resourceVersion=3`)).status,
+    ).toBe(422);
+  });
+
+  it("a token older than the window is 410 Expired with a token that goes on at the current version", async () => {
+    const small = new ObjectStore();
+    const windowed = await startApiServer({ store: small, port: 0, watchWindow: 2 });
+    try {
+      small.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "w" } });
+      for (const name of ["a", "b", "c"])
+        small.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "w" } });
+      type Answer = { metadata: { continue: string }; items: { metadata: { name: string } }[] };
+      const get = async (query: string) =>
+        (await (await fetch(`${windowed.url}/api/v1/namespaces/w/configmaps?${query}`)).json()) as Answer;
+      const first = await get("limit=1");
+      for (const name of ["d", "e", "f"])
+        small.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "w" } });
+      await small.settled();
+      const expired = await get(`limit=1&continue=${first.metadata.continue}`);
+      expect(expired).toMatchObject({
+        kind: "Status",
+        code: 410,
+        reason: "Expired",
+        message: expect.stringMatching(
+          /^The provided continue parameter is too old to display a consistent list result\./,
+        ),
+      });
+      const again = JSON.parse(Buffer.from(expired.metadata.continue, "base64url").toString());
+      expect(again).toEqual({ v: "meta.k8s.io/v1", rv: -1, start: "a\u0000" });
+      const rest = await get(`continue=${expired.metadata.continue}`);
+      expect(rest.items.map((item) => item.metadata.name)).toEqual(["b", "c", "d", "e", "f"]);
+    } finally {
+      await windowed.close();
+    }
   });
 });
 
@@ -375,6 +603,23 @@ describe("tables, health, discovery", () => {
       kind: "Scale",
       group: "autoscaling",
     });
+  });
+
+  it("kubectl explain walks the built-in kinds' nested types (openapi v3 $refs)", async () => {
+    const containers = await kubectl.run("explain", "deployment.spec.template.spec.containers");
+    expect(containers.code).toBe(0);
+    expect(containers.out).toContain("FIELD: containers <[]Container>");
+    expect(containers.out).toMatch(/\n {2}image\t<string>\n/);
+    expect(containers.out).toMatch(/\n {2}ports\t<\[\]ContainerPort>\n/);
+    const volumes = await kubectl.run("explain", "pods.spec.volumes");
+    // VolumeSource is inlined into Volume, as in JSON.
+    expect(volumes.out).toMatch(/\n {2}configMap\t<ConfigMapVolumeSource>\n/);
+    const port = await kubectl.run("explain", "service.spec.ports.port");
+    expect(port.out).toContain("FIELD: port <integer>");
+    const recursive = await kubectl.run("explain", "replicaset.spec", "--recursive");
+    expect(recursive.out).toMatch(
+      /\n {2}selector\t<LabelSelector>\n {4}matchExpressions\t<\[\]LabelSelectorRequirement>\n/,
+    );
   });
 
   it.skipIf(realClientMissing("kubectl"))("kubectl auth can-i, get crd and scale work", async () => {

@@ -1,9 +1,12 @@
 // /openapi/v2 and /openapi/v3 for every served kind, generated from the kind table: what kubectl
 // reads before `apply` (does PATCH take `fieldValidation`? then the server validates), for
 // `explain`, and for strategic-merge-patch metadata (x-kubernetes-patch-merge-key / -strategy of the
-// built-in kinds, from patch-meta.ts). Schemas are open (x-kubernetes-preserve-unknown-fields)
-// below the fields the metadata names: the testbed validates objects itself (validation.ts).
+// built-in kinds, from patch-meta.ts). The built-in kinds' schemas are typed down to every field
+// (built-in-schemas.ts); the custom resources' are open (x-kubernetes-preserve-unknown-fields): the
+// testbed validates objects itself (validation.ts).
 import { BUILT_IN_PATCH_META, KINDS, type KindInfo, kindKey, type PatchMeta } from "@testbed/apimachinery";
+import { addTypedDefinitions } from "./built-in-schemas.js";
+import { decodedMessageOf } from "./protobuf-body.js";
 
 type Schema = Record<string, unknown>;
 
@@ -96,6 +99,8 @@ function addKind(schemas: Record<string, Schema>, info: KindInfo, version: strin
     },
     "x-kubernetes-group-version-kind": [{ group: info.group, version, kind: info.kind }],
   };
+  const root = decodedMessageOf(info);
+  if (root !== undefined) addTypedDefinitions(schemas, root, refBase);
 }
 
 /** A schema for one metadata node; named nodes become definitions referenced by $ref. */

@@ -14,6 +14,7 @@ import type { PodAccess } from "./pod-access.js";
 import { requirePodAccess, resolveContainer } from "./pod-handlers.js";
 import { PORT_FORWARD_PROTOCOLS, parsePorts, streamPortForward } from "./port-forward.js";
 import { parseApiPath } from "./resource-path.js";
+import { runShell, shellInvocation } from "./shell-session.js";
 import { SPDY_PORT_FORWARD_PROTOCOL, serveSpdyPortForward } from "./spdy-port-forward.js";
 
 export interface PodStreamOptions {
@@ -109,7 +110,10 @@ function accept(
   const streams = streamOptionsOf(url.searchParams);
   server.handleUpgrade(request, socket, head, (ws) => {
     const channels = new ChannelSocket(ws, protocol);
-    if (subresource === "exec") void streamExec(channels, access, stream, command, streams);
+    const shell = subresource === "exec" ? shellInvocation(command) : undefined;
+    if (shell && (shell.script !== undefined || streams.stdin))
+      runShell(channels, access, stream, command, streams, shell.script);
+    else if (subresource === "exec") void streamExec(channels, access, stream, command, streams);
     else void streamAttach(channels, access, options.store, stream, streams);
   });
 }

@@ -9,6 +9,7 @@ import {
   type KindInfo,
   kindKey,
   type LabelSelector,
+  matchesSelector,
   type PatchMeta,
   type PatchType,
   parseSelector,
@@ -32,6 +33,8 @@ export interface ResourceRequest {
   fields?: FieldSelector;
   /** For the default field manager of a write (server-side-apply.ts). */
   userAgent?: string;
+  /** A list's objects as they were at an earlier version (the later pages of a paged list). */
+  listedAt?: readonly KubeObject[];
 }
 
 export interface ResourceResponse {
@@ -45,7 +48,7 @@ export function handleResource(store: ObjectStore, request: ResourceRequest): Re
     throw new ApiError("NotFound", "the server could not find the requested resource");
   }
   if (path.name === undefined) {
-    if (method === "GET") return { status: 200, body: listObjects(store, path, request.query, request.fields ?? []) };
+    if (method === "GET") return { status: 200, body: listObjects(store, request) };
     if (method === "POST") return { status: 201, body: createObject(store, path, parseBody(request.body), request) };
     throw methodNotAllowed(method);
   }
@@ -63,15 +66,19 @@ export function handleResource(store: ObjectStore, request: ResourceRequest): Re
   throw methodNotAllowed(method);
 }
 
-function listObjects(
-  store: ObjectStore,
-  path: ResourcePath,
-  query: ResourceRequest["query"],
-  fields: FieldSelector,
-): unknown {
-  const items = store
-    .list(kindKey(path.info), { namespace: path.namespace, selector: selectorOf(query.labelSelector) })
-    .filter((object) => matchesFields(path.info, fields, object))
+function listObjects(store: ObjectStore, request: ResourceRequest): unknown {
+  const { path, query } = request;
+  const selector = selectorOf(query.labelSelector);
+  const source =
+    request.listedAt === undefined
+      ? store.list(kindKey(path.info), { namespace: path.namespace, selector })
+      : request.listedAt.filter(
+          (object) =>
+            (path.namespace === undefined || object.metadata.namespace === path.namespace) &&
+            matchesSelector(selector, object.metadata.labels),
+        );
+  const items = source
+    .filter((object) => matchesFields(path.info, request.fields ?? [], object))
     .map((object) => served(path, object));
   // The store's version, not the newest item's: a watch from it must not replay older changes.
   return {

@@ -1,13 +1,14 @@
 // What the server does around the REST verbs for the real clients (kubectl, client-go, client-node):
-// content negotiation (Table or object, protobuf refused), watch streams, dryRun on a fork of the
-// store, the /scale subresource and the CRDs. The verbs themselves are resource-handlers.ts.
-import { ApiError, kindKey, parseSelector, SelectorError } from "@testbed/apimachinery";
+// content negotiation (Table or object; protobuf bodies decoded), watch streams, paged lists, dryRun
+// on a fork of the store, the /scale subresource and the CRDs. The verbs themselves are resource-handlers.ts.
+import { ApiError, type KubeObject, kindKey, parseSelector, SelectorError } from "@testbed/apimachinery";
 import type { Clock } from "@testbed/common";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ObjectStore } from "../store/object-store.js";
 import { serveDefinitions } from "./custom-resource-definitions.js";
 import { deleteOptionsDryRun, isDryRun } from "./dry-run.js";
 import { parseFieldSelector } from "./field-selector.js";
+import { expiredContinue, type PageRequest, pageOf, parsePageRequest } from "./list-pages.js";
 import { isProtobuf, protobufBodyToJson } from "./protobuf-body.js";
 import { handleResource } from "./resource-handlers.js";
 import type { ResourcePath } from "./resource-path.js";
@@ -25,12 +26,12 @@ export interface ResourceContext {
 
 type Query = Record<string, string | string[] | undefined>;
 
-export function serveResource(
+export async function serveResource(
   context: ResourceContext,
   path: ResourcePath,
   request: FastifyRequest,
   reply: FastifyReply,
-): unknown {
+): Promise<unknown> {
   const query = request.query as Query;
   const rendering = negotiate(request.headers.accept);
   const fields = parseFieldSelector(path.info, single(query.fieldSelector));
@@ -41,18 +42,21 @@ export function serveResource(
     const body = serveDefinitions(request.method, path.name, context.startedAt, context.store.resourceVersion);
     return reply.send(render(context, path, query, rendering, body));
   }
-  // client-go writes built-in kinds as protobuf: Secrets and ConfigMaps are decoded (helm's release
-  // Secrets), anything else is 415; a DELETE's body (DeleteOptions) is not read.
+  // client-go writes built-in kinds as protobuf: decoded for the built-in kinds served, 415 for
+  // custom resources; a DELETE's body (DeleteOptions) is not read.
   const protobuf = isProtobuf(request.headers["content-type"]);
   const body = !protobuf
     ? (request.body as string | undefined)
     : request.method === "DELETE"
       ? undefined
-      : protobufBodyToJson(request.body as Buffer);
+      : protobufBodyToJson(request.body as Buffer, path.info);
   const store =
     isDryRun(query.dryRun) || deleteOptionsDryRun(request.method, body) ? context.store.fork() : context.store;
   const contentType = protobuf ? "application/json" : request.headers["content-type"];
   const userAgent = request.headers["user-agent"];
+  const listing = request.method === "GET" && path.name === undefined && !isScalable(path);
+  const paging = listing ? parsePageRequest(flatten(query)) : undefined;
+  const listedAt = paging ? await listedAtVersion(context, path, paging) : undefined;
   const result = isScalable(path)
     ? handleScale(store, { method: request.method, path, body, contentType })
     : handleResource(store, {
@@ -63,9 +67,49 @@ export function serveResource(
         contentType,
         fields,
         userAgent,
+        listedAt: listedAt?.objects,
       });
-  const shown = request.method === "GET" ? render(context, path, query, rendering, result.body) : result.body;
+  const answer =
+    paging && listedAt
+      ? pageOf(result.body as ListBody, paging, pageKey(path), listedAt.resourceVersion, isFiltered(query, fields))
+      : result.body;
+  const shown = request.method === "GET" ? render(context, path, query, rendering, answer) : answer;
   return reply.code(result.status).send(shown);
+}
+
+type ListBody = Parameters<typeof pageOf>[0];
+
+/**
+ * The objects a page is cut from and the version they are read at: the first page's are the current
+ * ones; a continued list's are those of the token's version (410 once it has left the window; -1,
+ * the expired answer's token, goes on with the current ones).
+ */
+async function listedAtVersion(
+  context: ResourceContext,
+  path: ResourcePath,
+  paging: PageRequest,
+): Promise<{ objects?: readonly KubeObject[]; resourceVersion: number }> {
+  const from = paging.from;
+  if (from === undefined || from.resourceVersion === -1) {
+    return { resourceVersion: Number(context.store.resourceVersion) };
+  }
+  await context.store.settled();
+  const objects = context.watches.snapshot(kindKey(path.info), from.resourceVersion);
+  if (objects === undefined) throw expiredContinue(from.startKey);
+  return { objects, resourceVersion: from.resourceVersion };
+}
+
+/** The etcd key under the list's prefix: `namespace/name` across namespaces, `name` within one. */
+function pageKey(path: ResourcePath): (object: KubeObject) => string {
+  return (object) =>
+    path.namespace === undefined && path.info.namespaced
+      ? `${object.metadata.namespace}/${object.metadata.name}`
+      : object.metadata.name;
+}
+
+/** remainingItemCount is only known when no selector filters the list. */
+function isFiltered(query: Query, fields: ReturnType<typeof parseFieldSelector>): boolean {
+  return (single(query.labelSelector) ?? "") !== "" || fields.length > 0;
 }
 
 function watch(

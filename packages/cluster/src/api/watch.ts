@@ -4,6 +4,9 @@
 // gets the real server's ERROR event (410 Expired, "too old resource version"), after which
 // client-go relists. Bookmarks (allowWatchBookmarks) carry the store's version; sendInitialEvents
 // replays the current objects first and ends them with the `k8s.io/initial-events-end` bookmark.
+// With a label or field selector, a change that makes an object start matching is ADDED and one
+// that makes it stop matching is DELETED (carrying the previous object), as the watch cache's
+// cacheWatcher.convertToWatchEvent does.
 import type { ServerResponse } from "node:http";
 import { ApiError, type KubeObject, kindKey, type LabelSelector, matchesSelector } from "@testbed/apimachinery";
 import type { Clock, TimerHandle } from "@testbed/common";
@@ -77,9 +80,11 @@ export class WatchCache {
       return;
     }
     const listener = ({ revision, event }: Recorded) => {
-      if (revision <= (last as number) || event.key !== key || !matches(event.object)) return;
+      if (revision <= (last as number) || event.key !== key) return;
+      const seen = asSeenThrough(event, matches);
+      if (seen === undefined) return;
       last = revision;
-      send(event.type, request.present(event.object));
+      send(seen.type, request.present(seen.object));
     };
     this.listeners.add(listener);
     const timers: TimerHandle[] = [];
@@ -129,10 +134,30 @@ export class WatchCache {
       return undefined;
     }
     for (const { revision, event } of this.history) {
-      if (revision > from && event.key === key && matches(event.object))
-        send(event.type, request.present(event.object));
+      const seen = revision > from && event.key === key ? asSeenThrough(event, matches) : undefined;
+      if (seen) send(seen.type, request.present(seen.object));
     }
     return Math.max(from, this.history.at(-1)?.revision ?? from);
+  }
+
+  /**
+   * The objects of a kind as they were at `revision` (the current ones with the later recorded
+   * changes undone), or undefined when the revision is older than the window. Call once the store
+   * has settled, so every change is recorded.
+   */
+  snapshot(key: string, revision: number): KubeObject[] | undefined {
+    if (revision < this.oldest) return undefined;
+    const objects = new Map<string, KubeObject>();
+    const id = (object: KubeObject) => `${object.metadata.namespace ?? ""}/${object.metadata.name}`;
+    for (const object of this.store.peekList(key)) objects.set(id(object), object);
+    for (let index = this.history.length - 1; index >= 0; index -= 1) {
+      const { revision: at, event } = this.history[index] as Recorded;
+      if (at <= revision) break;
+      if (event.key !== key) continue;
+      if (event.previous === undefined) objects.delete(id(event.object));
+      else objects.set(id(event.previous), event.previous);
+    }
+    return [...objects.values()];
   }
 
   private record(event: WatchEvent): void {
@@ -144,6 +169,18 @@ export class WatchCache {
     }
     for (const listener of [...this.listeners]) listener(recorded);
   }
+}
+
+/** A store event as a watch with this filter sees it: as it is, ADDED, DELETED, or not at all. */
+function asSeenThrough(
+  event: WatchEvent,
+  matches: (object: KubeObject) => boolean,
+): { type: WatchEvent["type"]; object: KubeObject } | undefined {
+  const now = matches(event.object);
+  if (event.type !== "MODIFIED" || event.previous === undefined) return now ? event : undefined;
+  const before = matches(event.previous);
+  if (now) return { type: before ? "MODIFIED" : "ADDED", object: event.object };
+  return before ? { type: "DELETED", object: event.previous } : undefined;
 }
 
 /** Checked before the stream starts, so a bad version is a 400 Status rather than a broken stream. */

@@ -26,6 +26,11 @@ export interface WatchEvent {
   key: string;
   /** The stored object itself, frozen (see ObjectStore.peek), shared by every watcher. */
   object: KubeObject;
+  /**
+   * For MODIFIED and DELETED: the version it replaced (a watch with a selector turns a change into
+   * ADDED or DELETED; a paged list reads the objects as they were).
+   */
+  previous?: KubeObject;
 }
 
 export type WatchHandler = (event: WatchEvent) => void;
@@ -197,7 +202,7 @@ export class ObjectStore {
     this.bucket(key).delete(objectId(namespace, name));
     if (key === "Service") this.serviceIps.release(current);
     const removed = deepFreeze({ ...current, metadata: { ...current.metadata, resourceVersion: this.nextRevision() } });
-    this.emit("DELETED", key, removed);
+    this.emit("DELETED", key, removed, current);
     this.collectDependents(current);
     if (key === "Namespace") this.collectNamespace(name);
     return structuredClone(removed);
@@ -240,12 +245,14 @@ export class ObjectStore {
   /** Store a new version: `object` is the store's own (its unfrozen parts are not shared with any caller). */
   private store(key: string, object: KubeObject): KubeObject {
     object.metadata.resourceVersion = this.nextRevision();
-    this.bucket(key).set(objectId(object.metadata.namespace, object.metadata.name), deepFreeze(object));
+    const id = objectId(object.metadata.namespace, object.metadata.name);
+    const previous = this.bucket(key).get(id);
+    this.bucket(key).set(id, deepFreeze(object));
     const finalizers = (object.metadata as { finalizers?: string[] }).finalizers ?? [];
     if (object.metadata.deletionTimestamp && finalizers.length === 0) {
       return this.delete(key, object.metadata.namespace, object.metadata.name);
     }
-    this.emit("MODIFIED", key, object);
+    this.emit("MODIFIED", key, object, previous);
     return structuredClone(object);
   }
 
@@ -325,8 +332,8 @@ export class ObjectStore {
   }
 
   /** Watchers share the frozen stored object: no copy per event. */
-  private emit(type: WatchEventType, key: string, object: KubeObject): void {
-    this.pending.push({ type, key, object });
+  private emit(type: WatchEventType, key: string, object: KubeObject, previous?: KubeObject): void {
+    this.pending.push(previous === undefined ? { type, key, object } : { type, key, object, previous });
     if (!this.delivering) queueMicrotask(() => this.deliver());
   }
 
