@@ -33,6 +33,10 @@ export interface GenerateInput {
   seed: number | undefined;
   remoteDecode: boolean;
   remotePrefill: boolean;
+  /** The child index among the request's `n` samples (0 when n is 1). */
+  sampleIndex?: number | undefined;
+  /** Structured outputs (response_format, a forced tool call): the JSON text the model writes. */
+  forcedText?: string | undefined;
 }
 
 /**
@@ -226,6 +230,8 @@ export class ModelServer {
       maxTokens: input.maxTokens,
       ignoreEos: input.ignoreEos,
       requestSeed: input.seed,
+      sampleIndex: input.sampleIndex,
+      forcedText: input.forcedText,
     });
     return this.engine.add({
       id,

@@ -59,6 +59,8 @@ export interface VllmSimOptions {
   enableLora: boolean;
   /** --max-loras: adapters in one batch (vllm:lora_requests_info's max_lora). */
   maxLoras: number;
+  /** --max-logprobs: the most logprobs a request may ask for per token (vLLM's default 20). */
+  maxLogprobs: number;
   /** --show-hidden-metrics-for-version: "0.10" shows the metrics 0.11 hides (vllm:gpu_cache_usage_perc). */
   showHiddenMetricsForVersion: string | undefined;
   /** --enable-server-load-tracking: /load reports the requests in flight. */
@@ -112,6 +114,7 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   enableLora: false,
   maxLoras: 1,
   showHiddenMetricsForVersion: undefined,
+  maxLogprobs: 20,
   enableServerLoadTracking: false,
   maxRequestBodyBytes: 32 * 1024 * 1024,
   clock: systemClock,

@@ -191,6 +191,7 @@ export const VLLM_SIM_FLAGS: readonly FlagSpec[] = [
     help: "serve LoRA adapters (exports vllm:lora_requests_info)",
   },
   { flag: "max-loras", key: "maxLoras", kind: "int", help: "LoRA adapters per batch (1)" },
+  { flag: "max-logprobs", key: "maxLogprobs", kind: "int", help: "most logprobs per token a request may ask for (20)" },
   {
     flag: "show-hidden-metrics-for-version",
     key: "showHiddenMetricsForVersion",
