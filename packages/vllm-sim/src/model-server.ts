@@ -9,6 +9,7 @@ import { GiB, type KvSizing, sizeKvCache } from "./hardware/kv-cache-sizing.js";
 import { findModelArchitecture, MODEL_ARCHITECTURES, type ModelArchitecture } from "./hardware/model-architectures.js";
 import { KvBlockPool } from "./kv/kv-block-pool.js";
 import { KvCacheManager } from "./kv/kv-cache-manager.js";
+import { cacheConfigLabels } from "./metrics/cache-config-labels.js";
 import { EngineStatsLogger } from "./metrics/engine-stats-logger.js";
 import { HttpMetrics } from "./metrics/http-metrics.js";
 import { VllmMetrics } from "./metrics/vllm-metrics.js";
@@ -87,7 +88,7 @@ export class ModelServer {
     this.metrics = new VllmMetrics({
       modelName: this.modelNames[0] as string,
       maxModelLen: this.maxModelLen,
-      cacheConfig: this.cacheConfigLabels(),
+      cacheConfig: cacheConfigLabels(options, sizing),
       maxLoras: options.enableLora ? options.maxLoras : undefined,
       showHiddenMetrics: options.showHiddenMetricsForVersion === "0.10",
       clock: options.clock,
@@ -247,34 +248,5 @@ export class ModelServer {
       remotePrefill: input.remotePrefill,
       listener,
     });
-  }
-
-  /** vllm:cache_config_info labels: Python's str() of vLLM's CacheConfig fields. */
-  private cacheConfigLabels(): Record<string, string> {
-    const { options, sizing } = this;
-    const py = (value: unknown) =>
-      value === undefined || value === null
-        ? "None"
-        : typeof value === "boolean"
-          ? value
-            ? "True"
-            : "False"
-          : String(value);
-    return {
-      block_size: String(options.blockSize),
-      cache_dtype: "auto",
-      calculate_kv_scales: "False",
-      cpu_offload_gb: "0",
-      enable_prefix_caching: py(options.enablePrefixCaching),
-      gpu_memory_utilization: String(options.gpuMemoryUtilization),
-      is_attention_free: "False",
-      kv_cache_memory_bytes: py(options.kvCacheMemoryBytes),
-      num_cpu_blocks: "None",
-      num_gpu_blocks: String(sizing.numGpuBlocks),
-      num_gpu_blocks_override: py(options.numGpuBlocksOverride),
-      prefix_caching_hash_algo: "sha256",
-      sliding_window: "None",
-      swap_space: "4",
-    };
   }
 }
