@@ -34,6 +34,16 @@ export interface VllmSimOptions {
   sidecarPort: number | undefined;
   /** The sidecar reaches prefill pods over HTTPS (llm-d's --prefiller-use-tls). */
   prefillerUseTls: boolean;
+  /** The sidecar's --enable-ssrf-protection: prefill targets must be pods of the InferencePool. */
+  enableSsrfProtection: boolean;
+  /** The sidecar's --inference-pool-namespace / --inference-pool-name (INFERENCE_POOL_NAMESPACE / _NAME). */
+  inferencePoolNamespace: string | undefined;
+  inferencePoolName: string | undefined;
+  /**
+   * Not a flag: the InferencePool's pod IPs and names, which the real sidecar watches through the
+   * Kubernetes API; the embedding program supplies them.
+   */
+  inferencePoolMembers: (() => Iterable<string>) | undefined;
   /** Fault injection: percentage (0–100) of requests that fail, as llm-d-inference-sim's flag. */
   failureInjectionRate: number;
   failureTypes: string[];
@@ -101,6 +111,10 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   mode: "random",
   sidecarPort: undefined,
   prefillerUseTls: false,
+  enableSsrfProtection: false,
+  inferencePoolNamespace: undefined,
+  inferencePoolName: undefined,
+  inferencePoolMembers: undefined,
   failureInjectionRate: 0,
   failureTypes: [],
   kvTransferBandwidthGBps: 1.5,

@@ -118,6 +118,27 @@ export const VLLM_SIM_FLAGS: readonly FlagSpec[] = [
     simOnly: true,
   },
   {
+    flag: "enable-ssrf-protection",
+    key: "enableSsrfProtection",
+    kind: "bool",
+    help: "sidecar: prefill targets must be pods of the InferencePool (403 otherwise)",
+    simOnly: true,
+  },
+  {
+    flag: "inference-pool-namespace",
+    key: "inferencePoolNamespace",
+    kind: "string",
+    help: "sidecar: namespace of the InferencePool (SSRF protection)",
+    simOnly: true,
+  },
+  {
+    flag: "inference-pool-name",
+    key: "inferencePoolName",
+    kind: "string",
+    help: "sidecar: name of the InferencePool (SSRF protection)",
+    simOnly: true,
+  },
+  {
     flag: "prefiller-use-tls",
     key: "prefillerUseTls",
     kind: "bool",
