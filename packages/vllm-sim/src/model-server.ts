@@ -7,8 +7,10 @@ import { FaultInjector } from "./faults.js";
 import { findGpuProfile, GPU_PROFILES, type GpuProfile } from "./hardware/gpu-profiles.js";
 import { GiB, type KvSizing, sizeKvCache } from "./hardware/kv-cache-sizing.js";
 import { findModelArchitecture, MODEL_ARCHITECTURES, type ModelArchitecture } from "./hardware/model-architectures.js";
+import { parseGoDuration } from "./http/go-duration.js";
 import { KvBlockPool } from "./kv/kv-block-pool.js";
 import { KvCacheManager } from "./kv/kv-cache-manager.js";
+import { LoraAdapters, parseLoraModule } from "./lora/lora-adapters.js";
 import { cacheConfigLabels } from "./metrics/cache-config-labels.js";
 import { EngineStatsLogger } from "./metrics/engine-stats-logger.js";
 import { HttpMetrics } from "./metrics/http-metrics.js";
@@ -40,6 +42,21 @@ export interface GenerateInput {
   forcedText?: string | undefined;
 }
 
+/** init_static_loras: every --lora-modules entry is loaded at start; a malformed one stops it. */
+function staticLoras(baseModelName: string, modules: readonly string[]): LoraAdapters {
+  const loras = new LoraAdapters(baseModelName);
+  for (const item of modules) {
+    const module = parseLoraModule(item);
+    if (!module) {
+      throw new StartupError(
+        `Invalid format for ${item}. Expected name=path or JSON with "name" and "path" (--lora-modules).`,
+      );
+    }
+    loras.load(module.name, module.path);
+  }
+  return loras;
+}
+
 /**
  * One simulated vLLM instance without its HTTP front: the model's shape, the GPU, the KV cache
  * sized from GPU bytes, the tokenizer, the engine loop, metrics and fault injection.
@@ -62,6 +79,10 @@ export class ModelServer {
   private readonly loadSeconds: number;
   private requestCounter = 0;
   private idSeed: number;
+  /** LoRA adapters served besides the base model (--lora-modules, /v1/load_lora_adapter). */
+  readonly loras: LoraAdapters;
+  /** When the server started (monotonic ms): /health/ready waits --startup-duration from here. */
+  readonly startedAt: number;
   /** Generate requests in flight (vLLM's server_load_metrics, reported by /load). */
   serverLoad = 0;
 
@@ -72,6 +93,8 @@ export class ModelServer {
     readonly sizing: KvSizing,
   ) {
     this.modelNames = servedModelNames(options);
+    this.startedAt = options.clock.monotonicNow();
+    this.loras = staticLoras(this.modelNames[0] as string, options.loraModules);
     this.idSeed = mixSeeds(options.seed, hashString(`${options.host}:${options.port}`));
     this.maxModelLen = options.maxModelLen ?? architecture.maxPositionEmbeddings;
     this.log = new VllmLogger(options.log, () => options.clock.now());
@@ -146,6 +169,11 @@ export class ModelServer {
     if (!gpu) {
       throw new StartupError(`unknown GPU ${options.gpu}: choose one of ${GPU_PROFILES.map((g) => g.key).join(", ")}`);
     }
+    if (options.startupDuration !== undefined && parseGoDuration(options.startupDuration) === undefined) {
+      throw new StartupError(
+        `invalid argument "${options.startupDuration}" for "--startup-duration" flag: time: invalid duration "${options.startupDuration}"`,
+      );
+    }
     const maxModelLen = options.maxModelLen ?? architecture.maxPositionEmbeddings;
     if (maxModelLen > architecture.maxPositionEmbeddings) {
       throw new StartupError(
@@ -201,7 +229,7 @@ export class ModelServer {
   }
 
   servesModel(name: string): boolean {
-    return this.modelNames.includes(name);
+    return this.modelNames.includes(name) || this.loras.has(name);
   }
 
   /**

@@ -69,6 +69,15 @@ export interface VllmSimOptions {
   enableLora: boolean;
   /** --max-loras: adapters in one batch (vllm:lora_requests_info's max_lora). */
   maxLoras: number;
+  /** --lora-modules: adapters served from start, `name=path` (or vLLM's JSON form). */
+  loraModules: string[];
+  /** VLLM_ALLOW_RUNTIME_LORA_UPDATING: registers /v1/load_lora_adapter and /v1/unload_lora_adapter. */
+  allowRuntimeLoraUpdating: boolean;
+  /**
+   * llm-d-inference-sim's --startup-duration (a Go duration: "30s", "1m"): /health/ready answers 503
+   * for this long after start.
+   */
+  startupDuration: string | undefined;
   /** --max-logprobs: the most logprobs a request may ask for per token (vLLM's default 20). */
   maxLogprobs: number;
   /** --show-hidden-metrics-for-version: "0.10" shows the metrics 0.11 hides (vllm:gpu_cache_usage_perc). */
@@ -129,6 +138,9 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   maxLoras: 1,
   showHiddenMetricsForVersion: undefined,
   maxLogprobs: 20,
+  loraModules: [],
+  allowRuntimeLoraUpdating: false,
+  startupDuration: undefined,
   enableServerLoadTracking: false,
   maxRequestBodyBytes: 32 * 1024 * 1024,
   clock: systemClock,

@@ -212,6 +212,19 @@ export const VLLM_SIM_FLAGS: readonly FlagSpec[] = [
     help: "serve LoRA adapters (exports vllm:lora_requests_info)",
   },
   { flag: "max-loras", key: "maxLoras", kind: "int", help: "LoRA adapters per batch (1)" },
+  {
+    flag: "lora-modules",
+    key: "loraModules",
+    kind: "list",
+    help: "LoRA adapters served from start, name=path (repeat the flag or separate with commas)",
+  },
+  {
+    flag: "startup-duration",
+    key: "startupDuration",
+    kind: "string",
+    help: "llm-d-inference-sim's: /health/ready answers 503 for this long (Go duration, e.g. 30s)",
+    simOnly: true,
+  },
   { flag: "max-logprobs", key: "maxLogprobs", kind: "int", help: "most logprobs per token a request may ask for (20)" },
   {
     flag: "show-hidden-metrics-for-version",
@@ -242,6 +255,13 @@ export interface ParsedVllmArgs {
 }
 
 export class VllmArgsError extends Error {}
+
+/** What vLLM reads from its environment rather than its flags. */
+export function vllmEnvironmentOptions(env: Readonly<Record<string, string | undefined>>): Partial<VllmSimOptions> {
+  // vllm/envs.py: VLLM_ALLOW_RUNTIME_LORA_UPDATING is true for "1" or "true" (any case).
+  const runtimeLora = (env.VLLM_ALLOW_RUNTIME_LORA_UPDATING ?? "").toLowerCase();
+  return { allowRuntimeLoraUpdating: runtimeLora === "1" || runtimeLora === "true" };
+}
 
 export function parseVllmArgs(argv: readonly string[]): ParsedVllmArgs {
   const specs = new Map(VLLM_SIM_FLAGS.map((spec) => [spec.flag, spec]));

@@ -20,6 +20,7 @@ import { forcedText, toolOutputFor } from "./output-plan.js";
 import { SERVER_HEADER, sendError } from "./replies.js";
 import { isOpenAiError, readJsonBody } from "./request-body.js";
 import { type GenerationRequest, parseGenerationRequest } from "./request-validation.js";
+import { returnErrorFromHeader } from "./return-error-header.js";
 import { samplingParamsComplaint } from "./sampling-params.js";
 import { outOfVocabularyId } from "./serving-routes.js";
 
@@ -82,6 +83,8 @@ async function prepare(
 ): Promise<Prepared | OpenAiError> {
   const body = readJsonBody(request);
   if (isOpenAiError(body)) return body;
+  const returnError = returnErrorFromHeader(request);
+  if (returnError) return returnError;
   return prepareBody(server, kind, body);
 }
 
