@@ -144,8 +144,9 @@ export class ChunkWriter {
     const buffered = choice.tools.kind === "required" || (choice.tools.kind === "hermes" && isToolCallText(request));
     if (!finished && (buffered || (text === "" && choice.positions.length === 0))) return "";
     const finish_reason = finished ? request.finishReason : null;
-    const logprobs = choiceLogprobs(this.shape, choice, choice.streamedLength);
-    choice.streamedLength += pythonLength(text);
+    const logprobs = choice.logprobs ? choiceLogprobs(this.shape, choice, choice.streamedLength) : null;
+    // Only completions' text_offset needs the length streamed so far.
+    if (choice.logprobs) choice.streamedLength += pythonLength(text);
     const body =
       this.shape.kind === "chat"
         ? { index: choice.index, delta: this.delta(choice, text, buffered, finished), logprobs, finish_reason }
