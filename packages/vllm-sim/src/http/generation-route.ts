@@ -1,28 +1,16 @@
-import { hashString, mixSeeds } from "@testbed/common";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { RequestListener } from "../engine/engine-request.js";
 import { type FaultType, injectedError } from "../faults.js";
-import type { GenerateInput, ModelServer } from "../model-server.js";
-import { messageText, renderChatML, toolDump } from "../tokens/chat-template.js";
-import { LogprobSampler } from "../tokens/logprob-sampler.js";
+import type { ModelServer } from "../model-server.js";
 import { ChunkWriter, completedBody, type ResponseShape } from "./completion-bodies.js";
-import { GenerationChoice } from "./generation-choice.js";
-import {
-  badRequest,
-  errorTypeForStatus,
-  maxTokensTooLarge,
-  modelNotFound,
-  type OpenAiError,
-  openAiError,
-  promptTooLong,
-} from "./openai-errors.js";
-import { forcedText, toolOutputFor } from "./output-plan.js";
+import type { GenerationChoice } from "./generation-choice.js";
+import { errorTypeForStatus, type OpenAiError, openAiError } from "./openai-errors.js";
+import { type PlannedChoice, planChoices } from "./plan-choices.js";
+import { type Prepared, prepareBody } from "./prepare-generation.js";
 import { SERVER_HEADER, sendError } from "./replies.js";
 import { isOpenAiError, readJsonBody } from "./request-body.js";
-import { type GenerationRequest, parseGenerationRequest } from "./request-validation.js";
+import type { GenerationRequest } from "./request-validation.js";
 import { returnErrorFromHeader } from "./return-error-header.js";
-import { samplingParamsComplaint } from "./sampling-params.js";
-import { outOfVocabularyId } from "./serving-routes.js";
 
 /**
  * POST /v1/chat/completions and /v1/completions: validate as vLLM does, tokenize, hand the request
@@ -67,15 +55,6 @@ function baseRequestId(server: ModelServer, request: FastifyRequest, parsed: Gen
   if (parsed.kind === "chat" && parsed.requestId !== undefined) return parsed.requestId;
   return server.randomUuid();
 }
-
-export interface Prepared {
-  request: GenerationRequest;
-  /** The engine input of each prompt (one for chat; one per element of a completions batch). */
-  prompts: GenerateInput[];
-  /** The first prompt's input (the only one for chat). */
-  input: GenerateInput;
-}
-
 async function prepare(
   server: ModelServer,
   kind: "chat" | "completion",
@@ -87,158 +66,6 @@ async function prepare(
   if (returnError) return returnError;
   return prepareBody(server, kind, body);
 }
-
-/** Validate a parsed body as vLLM does, tokenize it, and build the engine's input for each prompt. */
-export async function prepareBody(
-  server: ModelServer,
-  kind: "chat" | "completion",
-  body: Record<string, unknown>,
-): Promise<Prepared | OpenAiError> {
-  const parsed = parseGenerationRequest(kind, body);
-  if (isOpenAiError(parsed)) return parsed;
-  if (parsed.model !== undefined && !server.servesModel(parsed.model)) return modelNotFound(parsed.model);
-
-  const refused = servingChecks(server, parsed);
-  if (refused) return refused;
-  // parse_raw_prompts: an empty list, or an empty first token list, is no prompt at all.
-  const first = parsed.prompts[0];
-  if (kind === "completion" && (first === undefined || (Array.isArray(first) && first.length === 0))) {
-    return badRequest("please provide at least one prompt");
-  }
-
-  const prompts: GenerateInput[] = [];
-  for (const prompt of await tokenizePrompts(server, parsed)) {
-    const input = promptInput(server, parsed, prompt);
-    if (isOpenAiError(input)) return input;
-    prompts.push(input);
-  }
-  return { request: parsed, prompts, input: prompts[0] as GenerateInput };
-}
-
-/** One prompt's checks (vocabulary, context length, sampling parameters) and its engine input. */
-function promptInput(
-  server: ModelServer,
-  parsed: GenerationRequest,
-  { promptTokenIds, echoText }: { promptTokenIds: number[]; echoText: string },
-): GenerateInput | OpenAiError {
-  if (parsed.kind === "completion") {
-    if (promptTokenIds.length === 0) return badRequest("The decoder prompt cannot be empty");
-    const outOfVocabulary = outOfVocabularyId(server, promptTokenIds);
-    if (outOfVocabulary !== undefined) return badRequest(`Token id ${outOfVocabulary} is out of vocabulary`);
-  }
-  const maxModelLen = server.maxModelLen;
-  if (promptTokenIds.length >= maxModelLen) return promptTooLong(maxModelLen, promptTokenIds.length);
-  if (parsed.maxTokens !== undefined && parsed.maxTokens + promptTokenIds.length > maxModelLen) {
-    return maxTokensTooLarge(parsed.maxTokens, maxModelLen, promptTokenIds.length);
-  }
-  const maxTokens = parsed.maxTokens ?? maxModelLen - promptTokenIds.length;
-  const samplingComplaint = samplingParamsComplaint({ ...parsed, maxTokens, stop: parsed.stop });
-  if (samplingComplaint) return badRequest(samplingComplaint);
-  const logprobsComplaint = logprobsLimit(server, parsed.logprobs);
-  if (logprobsComplaint) return badRequest(logprobsComplaint);
-  const role = server.options.role;
-  return {
-    promptTokenIds,
-    echoText,
-    maxTokens,
-    ignoreEos: parsed.ignoreEos,
-    minTokens: parsed.minTokens,
-    stop: parsed.stop,
-    stopTokenIds: parsed.stopTokenIds,
-    includeStopStrInOutput: parsed.includeStopStrInOutput,
-    seed: parsed.seed,
-    remoteDecode: parsed.kvTransferParams?.do_remote_decode === true && role !== "decode",
-    remotePrefill: parsed.kvTransferParams?.do_remote_prefill === true && role !== "prefill",
-  };
-}
-
-/** The v1 processor's _validate_logprobs (--max-logprobs; -1 means the whole vocabulary). */
-function logprobsLimit(server: ModelServer, logprobs: number | undefined): string | undefined {
-  if (!logprobs) return undefined;
-  const vocab = server.architecture.vocabSize;
-  const max = server.options.maxLogprobs === -1 ? vocab : server.options.maxLogprobs;
-  const wanted = logprobs === -1 ? vocab : logprobs;
-  if (wanted > max) return `Requested sample logprobs of ${wanted}, which is greater than max allowed: ${max}`;
-  return undefined;
-}
-
-async function tokenizePrompts(
-  server: ModelServer,
-  request: GenerationRequest,
-): Promise<Array<{ promptTokenIds: number[]; echoText: string }>> {
-  const { tokenizer } = server;
-  if (request.kind === "chat") {
-    const prompt = renderChatML(request.messages, {
-      addGenerationPrompt: request.addGenerationPrompt,
-      enableThinking: request.enableThinking,
-      // vLLM hands the template tool.model_dump() of each tool (none with tool_choice "none" only
-      // under --exclude-tools-when-tool-choice-none, which the simulator does not have).
-      tools: request.tools?.map(toolDump),
-    });
-    const lastUser = [...request.messages].reverse().find((message) => message.role === "user");
-    return [{ promptTokenIds: await tokenizer.encodeAsync(prompt), echoText: messageText(lastUser?.content) }];
-  }
-  const out: Array<{ promptTokenIds: number[]; echoText: string }> = [];
-  for (const prompt of request.prompts) {
-    if (Array.isArray(prompt)) out.push({ promptTokenIds: prompt, echoText: tokenizer.decode(prompt, true) });
-    else out.push({ promptTokenIds: await tokenizer.encodeAsync(prompt), echoText: prompt });
-  }
-  return out;
-}
-
-/**
- * The engine requests of a response: for each prompt, n samples (vLLM's ParentRequest children
- * `{index}_{id}`, seeded seed + index), answered as choices prompt_index * n + sample_index.
- * Completions name each prompt's request `{id}-{prompt_index}`.
- */
-function planChoices(
-  server: ModelServer,
-  prepared: Prepared,
-  responseId: string,
-): Array<{
-  choice: GenerationChoice;
-  engineId: string;
-  input: GenerateInput;
-}> {
-  const { request } = prepared;
-  const tools = toolOutputFor(server, request);
-  const out = [];
-  for (const [promptIndex, prompt] of prepared.prompts.entries()) {
-    const parentId = request.kind === "completion" ? `${responseId}-${promptIndex}` : responseId;
-    for (let sample = 0; sample < request.n; sample++) {
-      const index = promptIndex * request.n + sample;
-      const engineId = request.n > 1 ? `${sample}_${parentId}` : parentId;
-      const seed = request.seed === undefined ? undefined : request.seed + sample;
-      const logprobs =
-        request.logprobs === undefined
-          ? undefined
-          : {
-              sampler: new LogprobSampler(server.tokenizer, mixSeeds(server.options.seed, hashString(engineId))),
-              top: request.logprobs === -1 ? server.architecture.vocabSize : request.logprobs,
-            };
-      const choice = new GenerationChoice(index, prompt.promptTokenIds.length, tools, logprobs);
-      const input = { ...prompt, seed, sampleIndex: sample, forcedText: forcedText(server, request, tools, sample) };
-      out.push({ choice, engineId, input });
-    }
-  }
-  return out;
-}
-
-/** What serving_chat refuses before rendering the prompt (vLLM 0.11, OpenAIServingChat.create_chat_completion). */
-function servingChecks(server: ModelServer, request: GenerationRequest): OpenAiError | undefined {
-  if (request.kind !== "chat") return undefined;
-  const { options } = server;
-  if (request.toolChoice === "auto" && !(options.enableAutoToolChoice && options.toolCallParser !== undefined)) {
-    return badRequest('"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set');
-  }
-  if (request.requestChatTemplate && !options.trustRequestChatTemplate) {
-    return badRequest(
-      "Chat template is passed with request, but --trust-request-chat-template is not set. Refused request with untrusted chat template.",
-    );
-  }
-  return undefined;
-}
-
 /** An injected fault that answers before the engine sees the request; undefined lets it run. */
 function applyFault(server: ModelServer, fault: FaultType, reply: FastifyReply): FastifyReply | undefined {
   if (fault === "connection_reset") {
@@ -262,8 +89,6 @@ function kvTransferParamsFor(server: ModelServer, blocks: readonly number[]): Re
     tp_size: 1,
   };
 }
-
-type PlannedChoice = ReturnType<typeof planChoices>[number];
 
 function respondOnce(
   server: ModelServer,
