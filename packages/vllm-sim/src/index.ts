@@ -20,6 +20,12 @@ export type { ChatMessage } from "./tokens/chat-template.js";
 export { renderChatML } from "./tokens/chat-template.js";
 export { Qwen3Tokenizer, qwen3Tokenizer } from "./tokens/qwen3-tokenizer.js";
 export type { ParsedVllmArgs } from "./vllm-args.js";
-export { parseVllmArgs, VLLM_SIM_FLAGS, VllmArgsError, vllmArgsUsage } from "./vllm-args.js";
+export {
+  parseVllmArgs,
+  VLLM_SIM_FLAGS,
+  VllmArgsError,
+  vllmArgsUsage,
+  vllmEnvironmentOptions,
+} from "./vllm-args.js";
 export type { VllmSimHandle } from "./vllm-sim.js";
 export { startVllmSim } from "./vllm-sim.js";

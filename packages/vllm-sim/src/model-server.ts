@@ -7,8 +7,11 @@ import { FaultInjector } from "./faults.js";
 import { findGpuProfile, GPU_PROFILES, type GpuProfile } from "./hardware/gpu-profiles.js";
 import { GiB, type KvSizing, sizeKvCache } from "./hardware/kv-cache-sizing.js";
 import { findModelArchitecture, MODEL_ARCHITECTURES, type ModelArchitecture } from "./hardware/model-architectures.js";
+import { parseGoDuration } from "./http/go-duration.js";
 import { KvBlockPool } from "./kv/kv-block-pool.js";
 import { KvCacheManager } from "./kv/kv-cache-manager.js";
+import { LoraAdapters, parseLoraModule } from "./lora/lora-adapters.js";
+import { cacheConfigLabels } from "./metrics/cache-config-labels.js";
 import { EngineStatsLogger } from "./metrics/engine-stats-logger.js";
 import { HttpMetrics } from "./metrics/http-metrics.js";
 import { VllmMetrics } from "./metrics/vllm-metrics.js";
@@ -33,6 +36,25 @@ export interface GenerateInput {
   seed: number | undefined;
   remoteDecode: boolean;
   remotePrefill: boolean;
+  /** The child index among the request's `n` samples (0 when n is 1). */
+  sampleIndex?: number | undefined;
+  /** Structured outputs (response_format, a forced tool call): the JSON text the model writes. */
+  forcedText?: string | undefined;
+}
+
+/** init_static_loras: every --lora-modules entry is loaded at start; a malformed one stops it. */
+function staticLoras(baseModelName: string, modules: readonly string[]): LoraAdapters {
+  const loras = new LoraAdapters(baseModelName);
+  for (const item of modules) {
+    const module = parseLoraModule(item);
+    if (!module) {
+      throw new StartupError(
+        `Invalid format for ${item}. Expected name=path or JSON with "name" and "path" (--lora-modules).`,
+      );
+    }
+    loras.load(module.name, module.path);
+  }
+  return loras;
 }
 
 /**
@@ -57,6 +79,10 @@ export class ModelServer {
   private readonly loadSeconds: number;
   private requestCounter = 0;
   private idSeed: number;
+  /** LoRA adapters served besides the base model (--lora-modules, /v1/load_lora_adapter). */
+  readonly loras: LoraAdapters;
+  /** When the server started (monotonic ms): /health/ready waits --startup-duration from here. */
+  readonly startedAt: number;
   /** Generate requests in flight (vLLM's server_load_metrics, reported by /load). */
   serverLoad = 0;
 
@@ -67,6 +93,8 @@ export class ModelServer {
     readonly sizing: KvSizing,
   ) {
     this.modelNames = servedModelNames(options);
+    this.startedAt = options.clock.monotonicNow();
+    this.loras = staticLoras(this.modelNames[0] as string, options.loraModules);
     this.idSeed = mixSeeds(options.seed, hashString(`${options.host}:${options.port}`));
     this.maxModelLen = options.maxModelLen ?? architecture.maxPositionEmbeddings;
     this.log = new VllmLogger(options.log, () => options.clock.now());
@@ -83,7 +111,7 @@ export class ModelServer {
     this.metrics = new VllmMetrics({
       modelName: this.modelNames[0] as string,
       maxModelLen: this.maxModelLen,
-      cacheConfig: this.cacheConfigLabels(),
+      cacheConfig: cacheConfigLabels(options, sizing),
       maxLoras: options.enableLora ? options.maxLoras : undefined,
       showHiddenMetrics: options.showHiddenMetricsForVersion === "0.10",
       clock: options.clock,
@@ -146,6 +174,11 @@ export class ModelServer {
     if (!gpu) {
       throw new StartupError(`unknown GPU ${options.gpu}: choose one of ${GPU_PROFILES.map((g) => g.key).join(", ")}`);
     }
+    if (options.startupDuration !== undefined && parseGoDuration(options.startupDuration) === undefined) {
+      throw new StartupError(
+        `invalid argument "${options.startupDuration}" for "--startup-duration" flag: time: invalid duration "${options.startupDuration}"`,
+      );
+    }
     const maxModelLen = options.maxModelLen ?? architecture.maxPositionEmbeddings;
     if (maxModelLen > architecture.maxPositionEmbeddings) {
       throw new StartupError(
@@ -201,7 +234,7 @@ export class ModelServer {
   }
 
   servesModel(name: string): boolean {
-    return this.modelNames.includes(name);
+    return this.modelNames.includes(name) || this.loras.has(name);
   }
 
   /**
@@ -231,6 +264,8 @@ export class ModelServer {
       maxTokens: input.maxTokens,
       ignoreEos: input.ignoreEos,
       requestSeed: input.seed,
+      sampleIndex: input.sampleIndex,
+      forcedText: input.forcedText,
     });
     return this.engine.add({
       id,
@@ -246,34 +281,5 @@ export class ModelServer {
       remotePrefill: input.remotePrefill,
       listener,
     });
-  }
-
-  /** vllm:cache_config_info labels: Python's str() of vLLM's CacheConfig fields. */
-  private cacheConfigLabels(): Record<string, string> {
-    const { options, sizing } = this;
-    const py = (value: unknown) =>
-      value === undefined || value === null
-        ? "None"
-        : typeof value === "boolean"
-          ? value
-            ? "True"
-            : "False"
-          : String(value);
-    return {
-      block_size: String(options.blockSize),
-      cache_dtype: "auto",
-      calculate_kv_scales: "False",
-      cpu_offload_gb: "0",
-      enable_prefix_caching: py(options.enablePrefixCaching),
-      gpu_memory_utilization: String(options.gpuMemoryUtilization),
-      is_attention_free: "False",
-      kv_cache_memory_bytes: py(options.kvCacheMemoryBytes),
-      num_cpu_blocks: "None",
-      num_gpu_blocks: String(sizing.numGpuBlocks),
-      num_gpu_blocks_override: py(options.numGpuBlocksOverride),
-      prefix_caching_hash_algo: "sha256",
-      sliding_window: "None",
-      swap_space: "4",
-    };
   }
 }

@@ -34,6 +34,16 @@ export interface VllmSimOptions {
   sidecarPort: number | undefined;
   /** The sidecar reaches prefill pods over HTTPS (llm-d's --prefiller-use-tls). */
   prefillerUseTls: boolean;
+  /** The sidecar's --enable-ssrf-protection: prefill targets must be pods of the InferencePool. */
+  enableSsrfProtection: boolean;
+  /** The sidecar's --inference-pool-namespace / --inference-pool-name (INFERENCE_POOL_NAMESPACE / _NAME). */
+  inferencePoolNamespace: string | undefined;
+  inferencePoolName: string | undefined;
+  /**
+   * Not a flag: the InferencePool's pod IPs and names, which the real sidecar watches through the
+   * Kubernetes API; the embedding program supplies them.
+   */
+  inferencePoolMembers: (() => Iterable<string>) | undefined;
   /** Fault injection: percentage (0–100) of requests that fail, as llm-d-inference-sim's flag. */
   failureInjectionRate: number;
   failureTypes: string[];
@@ -59,6 +69,17 @@ export interface VllmSimOptions {
   enableLora: boolean;
   /** --max-loras: adapters in one batch (vllm:lora_requests_info's max_lora). */
   maxLoras: number;
+  /** --lora-modules: adapters served from start, `name=path` (or vLLM's JSON form). */
+  loraModules: string[];
+  /** VLLM_ALLOW_RUNTIME_LORA_UPDATING: registers /v1/load_lora_adapter and /v1/unload_lora_adapter. */
+  allowRuntimeLoraUpdating: boolean;
+  /**
+   * llm-d-inference-sim's --startup-duration (a Go duration: "30s", "1m"): /health/ready answers 503
+   * for this long after start.
+   */
+  startupDuration: string | undefined;
+  /** --max-logprobs: the most logprobs a request may ask for per token (vLLM's default 20). */
+  maxLogprobs: number;
   /** --show-hidden-metrics-for-version: "0.10" shows the metrics 0.11 hides (vllm:gpu_cache_usage_perc). */
   showHiddenMetricsForVersion: string | undefined;
   /** --enable-server-load-tracking: /load reports the requests in flight. */
@@ -99,6 +120,10 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   mode: "random",
   sidecarPort: undefined,
   prefillerUseTls: false,
+  enableSsrfProtection: false,
+  inferencePoolNamespace: undefined,
+  inferencePoolName: undefined,
+  inferencePoolMembers: undefined,
   failureInjectionRate: 0,
   failureTypes: [],
   kvTransferBandwidthGBps: 1.5,
@@ -112,6 +137,10 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   enableLora: false,
   maxLoras: 1,
   showHiddenMetricsForVersion: undefined,
+  maxLogprobs: 20,
+  loraModules: [],
+  allowRuntimeLoraUpdating: false,
+  startupDuration: undefined,
   enableServerLoadTracking: false,
   maxRequestBodyBytes: 32 * 1024 * 1024,
   clock: systemClock,

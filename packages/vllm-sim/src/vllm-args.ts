@@ -118,6 +118,27 @@ export const VLLM_SIM_FLAGS: readonly FlagSpec[] = [
     simOnly: true,
   },
   {
+    flag: "enable-ssrf-protection",
+    key: "enableSsrfProtection",
+    kind: "bool",
+    help: "sidecar: prefill targets must be pods of the InferencePool (403 otherwise)",
+    simOnly: true,
+  },
+  {
+    flag: "inference-pool-namespace",
+    key: "inferencePoolNamespace",
+    kind: "string",
+    help: "sidecar: namespace of the InferencePool (SSRF protection)",
+    simOnly: true,
+  },
+  {
+    flag: "inference-pool-name",
+    key: "inferencePoolName",
+    kind: "string",
+    help: "sidecar: name of the InferencePool (SSRF protection)",
+    simOnly: true,
+  },
+  {
     flag: "prefiller-use-tls",
     key: "prefillerUseTls",
     kind: "bool",
@@ -192,6 +213,20 @@ export const VLLM_SIM_FLAGS: readonly FlagSpec[] = [
   },
   { flag: "max-loras", key: "maxLoras", kind: "int", help: "LoRA adapters per batch (1)" },
   {
+    flag: "lora-modules",
+    key: "loraModules",
+    kind: "list",
+    help: "LoRA adapters served from start, name=path (repeat the flag or separate with commas)",
+  },
+  {
+    flag: "startup-duration",
+    key: "startupDuration",
+    kind: "string",
+    help: "llm-d-inference-sim's: /health/ready answers 503 for this long (Go duration, e.g. 30s)",
+    simOnly: true,
+  },
+  { flag: "max-logprobs", key: "maxLogprobs", kind: "int", help: "most logprobs per token a request may ask for (20)" },
+  {
     flag: "show-hidden-metrics-for-version",
     key: "showHiddenMetricsForVersion",
     kind: "string",
@@ -220,6 +255,13 @@ export interface ParsedVllmArgs {
 }
 
 export class VllmArgsError extends Error {}
+
+/** What vLLM reads from its environment rather than its flags. */
+export function vllmEnvironmentOptions(env: Readonly<Record<string, string | undefined>>): Partial<VllmSimOptions> {
+  // vllm/envs.py: VLLM_ALLOW_RUNTIME_LORA_UPDATING is true for "1" or "true" (any case).
+  const runtimeLora = (env.VLLM_ALLOW_RUNTIME_LORA_UPDATING ?? "").toLowerCase();
+  return { allowRuntimeLoraUpdating: runtimeLora === "1" || runtimeLora === "true" };
+}
 
 export function parseVllmArgs(argv: readonly string[]): ParsedVllmArgs {
   const specs = new Map(VLLM_SIM_FLAGS.map((spec) => [spec.flag, spec]));

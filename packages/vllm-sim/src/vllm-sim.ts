@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { buildAdminApp } from "./http/admin-routes.js";
 import { buildVllmApp, type HttpsMaterial } from "./http/app.js";
-import { ModelServer } from "./model-server.js";
+import { ModelServer, StartupError } from "./model-server.js";
 import { resolveOptions, type VllmSimOptions } from "./options.js";
+import { PrefillAllowlist, ssrfConfigurationError } from "./sidecar/prefill-allowlist.js";
 import { type RoutingSidecar, startRoutingSidecar } from "./sidecar/routing-sidecar.js";
 
 export interface VllmSimHandle {
@@ -24,6 +25,8 @@ export interface VllmSimHandle {
 /** Start one simulated vLLM pod (and its routing sidecar when `sidecarPort` is set). */
 export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promise<VllmSimHandle> {
   const resolved = resolveOptions(options);
+  // Refused before anything listens, as the sidecar refuses an incomplete SSRF configuration.
+  const allowlist = resolved.sidecarPort === undefined ? undefined : prefillAllowlist(resolved);
   const https = await loadHttpsMaterial(resolved);
   const server = ModelServer.create(resolved);
   server.logStartup();
@@ -52,6 +55,7 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
       https,
       log: resolved.log,
       clock: resolved.clock,
+      allowlist,
     });
   }
   return {
@@ -68,6 +72,14 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
       server.close();
     },
   };
+}
+
+/** The sidecar's SSRF allow-list, refused as its Options.Validate refuses an incomplete configuration. */
+function prefillAllowlist(options: VllmSimOptions): PrefillAllowlist | undefined {
+  if (!options.enableSsrfProtection) return undefined;
+  const problem = ssrfConfigurationError(options.inferencePoolNamespace, options.inferencePoolName);
+  if (problem) throw new StartupError(problem);
+  return new PrefillAllowlist(options.inferencePoolMembers ?? (() => []));
 }
 
 async function loadHttpsMaterial(options: VllmSimOptions): Promise<HttpsMaterial | undefined> {

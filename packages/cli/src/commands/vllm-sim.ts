@@ -6,6 +6,7 @@ import {
   startVllmSim,
   VllmArgsError,
   vllmArgsUsage,
+  vllmEnvironmentOptions,
 } from "@testbed/vllm-sim";
 import type { Command } from "../command.js";
 import { waitForShutdownSignal } from "../shutdown.js";
@@ -37,7 +38,7 @@ export const vllmSimCommand: Command = {
     try {
       // Listen for Ctrl-C before starting, so a signal during start-up still shuts down cleanly.
       const shutdown = waitForShutdownSignal();
-      const pod = await startVllmSim(parsed.options);
+      const pod = await startVllmSim({ ...vllmEnvironmentOptions(process.env), ...parsed.options });
       await shutdown;
       await pod.close();
       return 0;

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { ModelServer } from "../model-server.js";
 import { logAccess } from "./access-log.js";
 import { generationHandler } from "./generation-route.js";
+import { registerLoraRoutes } from "./lora-routes.js";
 import { registerModelRoutes } from "./model-routes.js";
 import { openAiError, payloadTooLarge } from "./openai-errors.js";
 import { SERVER_HEADER, sendError } from "./replies.js";
@@ -76,6 +77,7 @@ export function buildVllmApp(server: ModelServer, https?: HttpsMaterial): Fastif
   app.post("/v1/completions", generationHandler(server, "completion"));
   app.post("/v1/responses", responsesHandler(server));
   registerModelRoutes(app, server);
+  registerLoraRoutes(app, server);
   registerServingRoutes(app, server);
   return app;
 }

@@ -1,23 +1,16 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { EngineRequest, RequestListener } from "../engine/engine-request.js";
+import type { RequestListener } from "../engine/engine-request.js";
 import { type FaultType, injectedError } from "../faults.js";
-import type { GenerateInput, ModelServer } from "../model-server.js";
-import { messageText, renderChatML } from "../tokens/chat-template.js";
+import type { ModelServer } from "../model-server.js";
 import { ChunkWriter, completedBody, type ResponseShape } from "./completion-bodies.js";
-import {
-  badRequest,
-  errorTypeForStatus,
-  maxTokensTooLarge,
-  modelNotFound,
-  type OpenAiError,
-  openAiError,
-  promptTooLong,
-} from "./openai-errors.js";
+import type { GenerationChoice } from "./generation-choice.js";
+import { errorTypeForStatus, type OpenAiError, openAiError } from "./openai-errors.js";
+import { type PlannedChoice, planChoices } from "./plan-choices.js";
+import { type Prepared, prepareBody } from "./prepare-generation.js";
 import { SERVER_HEADER, sendError } from "./replies.js";
 import { isOpenAiError, readJsonBody } from "./request-body.js";
-import { type GenerationRequest, parseGenerationRequest } from "./request-validation.js";
-import { samplingParamsComplaint } from "./sampling-params.js";
-import { outOfVocabularyId } from "./serving-routes.js";
+import type { GenerationRequest } from "./request-validation.js";
+import { returnErrorFromHeader } from "./return-error-header.js";
 
 /**
  * POST /v1/chat/completions and /v1/completions: validate as vLLM does, tokenize, hand the request
@@ -41,12 +34,14 @@ export function generationHandler(server: ModelServer, kind: "chat" | "completio
       id: `${kind === "chat" ? "chatcmpl" : "cmpl"}-${baseRequestId(server, request, prepared.request)}`,
       created: Math.floor(server.options.clock.now() / 1000),
       model: prepared.request.model ?? (server.modelNames[0] as string),
-      promptTokens: prepared.input.promptTokenIds.length,
+      promptTokens: prepared.prompts.reduce((sum, input) => sum + input.promptTokenIds.length, 0),
       promptTokensDetails: server.options.enablePromptTokensDetails,
+      toolCallIds: () => `chatcmpl-tool-${server.randomUuid()}`,
     };
     const cutAfter = fault === "stream_abort" ? server.faults.abortAfterTokens : undefined;
-    if (prepared.request.stream) return stream(server, prepared, shape, reply, cutAfter);
-    return respondOnce(server, prepared, shape, reply, cutAfter);
+    const choices = planChoices(server, prepared, shape.id);
+    if (prepared.request.stream) return stream(server, prepared, choices, shape, reply, cutAfter);
+    return respondOnce(server, choices, shape, reply, cutAfter);
   };
 }
 
@@ -60,12 +55,6 @@ function baseRequestId(server: ModelServer, request: FastifyRequest, parsed: Gen
   if (parsed.kind === "chat" && parsed.requestId !== undefined) return parsed.requestId;
   return server.randomUuid();
 }
-
-export interface Prepared {
-  request: GenerationRequest;
-  input: GenerateInput;
-}
-
 async function prepare(
   server: ModelServer,
   kind: "chat" | "completion",
@@ -73,93 +62,10 @@ async function prepare(
 ): Promise<Prepared | OpenAiError> {
   const body = readJsonBody(request);
   if (isOpenAiError(body)) return body;
+  const returnError = returnErrorFromHeader(request);
+  if (returnError) return returnError;
   return prepareBody(server, kind, body);
 }
-
-/** Validate a parsed body as vLLM does, tokenize it, and build the engine's input. */
-export async function prepareBody(
-  server: ModelServer,
-  kind: "chat" | "completion",
-  body: Record<string, unknown>,
-): Promise<Prepared | OpenAiError> {
-  const parsed = parseGenerationRequest(kind, body);
-  if (isOpenAiError(parsed)) return parsed;
-  if (parsed.model !== undefined && !server.servesModel(parsed.model)) return modelNotFound(parsed.model);
-
-  const refused = servingChecks(server, parsed);
-  if (refused) return refused;
-
-  const { promptTokenIds, echoText } = await tokenizePrompt(server, parsed);
-  if (parsed.kind === "completion") {
-    if (promptTokenIds.length === 0) return badRequest("The decoder prompt cannot be empty");
-    const outOfVocabulary = outOfVocabularyId(server, promptTokenIds);
-    if (outOfVocabulary !== undefined) return badRequest(`Token id ${outOfVocabulary} is out of vocabulary`);
-  }
-  const maxModelLen = server.maxModelLen;
-  if (promptTokenIds.length >= maxModelLen) return promptTooLong(maxModelLen, promptTokenIds.length);
-  if (parsed.maxTokens !== undefined && parsed.maxTokens + promptTokenIds.length > maxModelLen) {
-    return maxTokensTooLarge(parsed.maxTokens, maxModelLen, promptTokenIds.length);
-  }
-  const maxTokens = parsed.maxTokens ?? maxModelLen - promptTokenIds.length;
-  const samplingComplaint = samplingParamsComplaint({ ...parsed, maxTokens, stop: parsed.stop });
-  if (samplingComplaint) return badRequest(samplingComplaint);
-  if (parsed.n !== 1) return badRequest("The simulator generates one choice per request (n must be 1).", "n");
-  const role = server.options.role;
-  const remoteDecode = parsed.kvTransferParams?.do_remote_decode === true && role !== "decode";
-  const remotePrefill = parsed.kvTransferParams?.do_remote_prefill === true && role !== "prefill";
-  return {
-    request: parsed,
-    input: {
-      promptTokenIds,
-      echoText,
-      maxTokens,
-      ignoreEos: parsed.ignoreEos,
-      minTokens: parsed.minTokens,
-      stop: parsed.stop,
-      stopTokenIds: parsed.stopTokenIds,
-      includeStopStrInOutput: parsed.includeStopStrInOutput,
-      seed: parsed.seed,
-      remoteDecode,
-      remotePrefill,
-    },
-  };
-}
-
-async function tokenizePrompt(
-  server: ModelServer,
-  request: GenerationRequest,
-): Promise<{ promptTokenIds: number[]; echoText: string }> {
-  const { tokenizer } = server;
-  if (request.kind === "chat") {
-    const prompt = renderChatML(request.messages, {
-      addGenerationPrompt: request.addGenerationPrompt,
-      enableThinking: request.enableThinking,
-    });
-    const lastUser = [...request.messages].reverse().find((message) => message.role === "user");
-    return { promptTokenIds: await tokenizer.encodeAsync(prompt), echoText: messageText(lastUser?.content) };
-  }
-  if (Array.isArray(request.prompt)) {
-    return { promptTokenIds: request.prompt, echoText: tokenizer.decode(request.prompt, true) };
-  }
-  const text = request.prompt ?? "";
-  return { promptTokenIds: await tokenizer.encodeAsync(text), echoText: text };
-}
-
-/** What serving_chat refuses before rendering the prompt (vLLM 0.11, OpenAIServingChat.create_chat_completion). */
-function servingChecks(server: ModelServer, request: GenerationRequest): OpenAiError | undefined {
-  if (request.kind !== "chat") return undefined;
-  const { options } = server;
-  if (request.toolChoice === "auto" && !(options.enableAutoToolChoice && options.toolCallParser !== undefined)) {
-    return badRequest('"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set');
-  }
-  if (request.requestChatTemplate && !options.trustRequestChatTemplate) {
-    return badRequest(
-      "Chat template is passed with request, but --trust-request-chat-template is not set. Refused request with untrusted chat template.",
-    );
-  }
-  return undefined;
-}
-
 /** An injected fault that answers before the engine sees the request; undefined lets it run. */
 function applyFault(server: ModelServer, fault: FaultType, reply: FastifyReply): FastifyReply | undefined {
   if (fault === "connection_reset") {
@@ -186,42 +92,49 @@ function kvTransferParamsFor(server: ModelServer, blocks: readonly number[]): Re
 
 function respondOnce(
   server: ModelServer,
-  prepared: Prepared,
+  planned: readonly PlannedChoice[],
   shape: ResponseShape,
   reply: FastifyReply,
   cutAfter: number | undefined,
 ): Promise<FastifyReply> {
   return new Promise((resolve) => {
     let transferBlocks: number[] = [];
-    const listener: RequestListener = {
-      onToken(engineRequest) {
-        if (engineRequest.spec.remoteDecode) transferBlocks = [...engineRequest.blocks];
-        if (cutAfter !== undefined && engineRequest.numOutputTokens >= cutAfter) {
-          server.engine.abort(engineRequest);
-          reply.hijack();
-          reply.raw.socket?.destroy();
-          resolve(reply);
-        }
-      },
-      onFinish(engineRequest) {
-        if (engineRequest.finishReason === "abort") return;
-        const kvParams = engineRequest.spec.remoteDecode ? kvTransferParamsFor(server, transferBlocks) : null;
-        resolve(
-          reply
-            .code(200)
-            .header("server", SERVER_HEADER)
-            .send(completedBody(shape, engineRequest, kvParams)),
-        );
-      },
-    };
-    const engineRequest = server.generate(shape.id, prepared.input, listener);
-    abortWhenClientLeaves(server, reply, engineRequest);
+    let unfinished = planned.length;
+    const choices = planned.map((entry) => entry.choice);
+    for (const { choice, engineId, input } of planned) {
+      const listener: RequestListener = {
+        onToken(engineRequest, tokenId) {
+          choice.observe(tokenId, engineRequest.numOutputTokens - 1);
+          if (engineRequest.spec.remoteDecode) transferBlocks = [...engineRequest.blocks];
+          if (cutAfter !== undefined && engineRequest.numOutputTokens >= cutAfter) {
+            abortAll(server, choices);
+            reply.hijack();
+            reply.raw.socket?.destroy();
+            resolve(reply);
+          }
+        },
+        onFinish(engineRequest) {
+          if (engineRequest.finishReason === "abort") return;
+          if (--unfinished > 0) return;
+          const kvParams = engineRequest.spec.remoteDecode ? kvTransferParamsFor(server, transferBlocks) : null;
+          resolve(
+            reply
+              .code(200)
+              .header("server", SERVER_HEADER)
+              .send(completedBody(shape, choices, kvParams)),
+          );
+        },
+      };
+      choice.request = server.generate(engineId, input, listener);
+    }
+    abortWhenClientLeaves(server, reply, choices);
   });
 }
 
 function stream(
   server: ModelServer,
   prepared: Prepared,
+  planned: readonly PlannedChoice[],
   shape: ResponseShape,
   reply: FastifyReply,
   cutAfter: number | undefined,
@@ -231,25 +144,34 @@ function stream(
   raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", server: SERVER_HEADER });
   const usage = shouldIncludeUsage(prepared.request, server.options.enableForceIncludeUsage);
   const writer = new ChunkWriter(shape, usage.includeUsage, usage.continuousUsage);
-  raw.write(writer.opening());
-  const listener: RequestListener = {
-    onToken(engineRequest, _tokenId, text) {
-      if (cutAfter !== undefined && engineRequest.numOutputTokens > cutAfter) {
-        server.engine.abort(engineRequest);
-        raw.destroy();
-        return;
-      }
-      const frame = writer.token(engineRequest, text);
-      if (frame) raw.write(frame);
-    },
-    onFinish(engineRequest) {
-      if (engineRequest.finishReason === "abort") return;
-      raw.end(writer.closing(engineRequest));
-    },
-  };
-  const engineRequest = server.generate(shape.id, prepared.input, listener);
-  abortWhenClientLeaves(server, reply, engineRequest);
+  const choices = planned.map((entry) => entry.choice);
+  let unfinished = planned.length;
+  raw.write(writer.opening(choices));
+  for (const { choice, engineId, input } of planned) {
+    const listener: RequestListener = {
+      onToken(engineRequest, tokenId, text) {
+        if (cutAfter !== undefined && engineRequest.numOutputTokens > cutAfter) {
+          abortAll(server, choices);
+          raw.destroy();
+          return;
+        }
+        choice.observe(tokenId, engineRequest.numOutputTokens - 1);
+        const frame = writer.token(choice, text);
+        if (frame) raw.write(frame);
+      },
+      onFinish(engineRequest) {
+        if (engineRequest.finishReason === "abort") return;
+        if (--unfinished === 0) raw.end(writer.closing(choices));
+      },
+    };
+    choice.request = server.generate(engineId, input, listener);
+  }
+  abortWhenClientLeaves(server, reply, choices);
   return reply;
+}
+
+function abortAll(server: ModelServer, choices: readonly GenerationChoice[]): void {
+  for (const choice of choices) if (choice.request?.isActive) server.engine.abort(choice.request);
 }
 
 /**
@@ -263,10 +185,8 @@ function shouldIncludeUsage(request: GenerationRequest, force: boolean) {
   return { includeUsage, continuousUsage: includeUsage && options.continuousUsageStats };
 }
 
-/** A client that disconnects early aborts its request, freeing the KV blocks (vLLM does the same). */
-function abortWhenClientLeaves(server: ModelServer, reply: FastifyReply, engineRequest: EngineRequest): void {
+/** A client that disconnects early aborts its requests, freeing the KV blocks (vLLM does the same). */
+function abortWhenClientLeaves(server: ModelServer, reply: FastifyReply, choices: readonly GenerationChoice[]): void {
   // The response's own 'close' (not the socket's: keep-alive sockets outlive many requests).
-  reply.raw.once("close", () => {
-    if (engineRequest.isActive) server.engine.abort(engineRequest);
-  });
+  reply.raw.once("close", () => abortAll(server, choices));
 }

@@ -10,7 +10,8 @@ export interface GenerationRequest {
   kind: "chat" | "completion";
   model: string | undefined;
   messages: ChatMessage[];
-  prompt: string | number[] | undefined;
+  /** Completions: one entry per prompt (a string, or token ids), as parse_raw_prompts splits `prompt`. */
+  prompts: Array<string | number[]>;
   maxTokens: number | undefined;
   stream: boolean;
   /** stream_options as sent: include_usage defaults to true inside it (protocol.py StreamOptions). */
@@ -36,6 +37,8 @@ export interface GenerationRequest {
   logprobs: number | undefined;
   includeStopStrInOutput: boolean;
   tools: unknown[] | undefined;
+  /** response_format as sent (type already checked): json_object / json_schema turn on structured outputs. */
+  responseFormat: Record<string, unknown> | undefined;
   /** After check_tool_usage: "auto" when tools came without a tool_choice. */
   toolChoice: unknown;
   /** ChatCompletionRequest.request_id: the response id when no X-Request-Id header is sent. */
@@ -143,7 +146,7 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: Body):
   if (before) return validationError([before]);
   const read = new FieldReader(body);
   const messages = kind === "chat" ? readMessages(read, body) : [];
-  const prompt = kind === "completion" ? readPrompt(read, body) : undefined;
+  const prompts = kind === "completion" ? readPrompts(read, body) : [];
   // CompletionRequest.max_tokens defaults to 16 (protocol.py, as OpenAI's legacy API); chat has no default.
   const maxTokens =
     kind === "chat"
@@ -155,14 +158,14 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: Body):
   const templateKwargs = read.object("chat_template_kwargs");
   const logprobs = kind === "chat" ? chatLogprobs(read) : read.integer("logprobs");
   const tools = read.list("tools");
-  read.object("response_format");
+  const responseFormat = read.object("response_format");
   const responseFormatIssue = responseFormatProblem(body.response_format);
   if (responseFormatIssue) read.issues.push(responseFormatIssue);
   const request: GenerationRequest = {
     kind,
     model: read.string("model"),
     messages,
-    prompt,
+    prompts,
     maxTokens,
     stream: read.boolean("stream", false),
     streamOptions: streamOptions && {
@@ -188,6 +191,7 @@ export function parseGenerationRequest(kind: "chat" | "completion", body: Body):
     logprobs,
     includeStopStrInOutput: read.boolean("include_stop_str_in_output", false),
     tools,
+    responseFormat,
     toolChoice: body.tool_choice,
     requestId: read.string("request_id"),
     requestChatTemplate:
@@ -284,16 +288,26 @@ function contentIssue(content: unknown, index: number): ValidationIssue | undefi
   return undefined;
 }
 
-function readPrompt(read: FieldReader, body: Body): string | number[] | undefined {
+/**
+ * CompletionRequest.prompt is `list[int] | list[list[int]] | str | list[str]`; vLLM's parse_raw_prompts
+ * makes one prompt of a string or a token list, one per element of a list of strings or of token lists.
+ * An empty list (or an empty first token list) is left to the caller: "please provide at least one prompt".
+ */
+function readPrompts(read: FieldReader, body: Body): Array<string | number[]> {
   const value = body.prompt;
   if (value === undefined) {
     read.missing("prompt");
-    return undefined;
+    return [];
   }
-  if (typeof value === "string") return value;
-  if (Array.isArray(value) && value.length > 0 && value.every((item) => Number.isInteger(item)))
-    return value as number[];
-  if (Array.isArray(value) && value.length === 1 && typeof value[0] === "string") return value[0];
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [];
+    if (value.every((item) => Number.isInteger(item))) return [value as number[]];
+    if (value.every((item) => typeof item === "string")) return value as string[];
+    if (value.every((item) => Array.isArray(item) && item.every((id) => Number.isInteger(id)))) {
+      return value as number[][];
+    }
+  }
   read.issue("string_type", "prompt", "Input should be a valid string", value);
-  return undefined;
+  return [];
 }

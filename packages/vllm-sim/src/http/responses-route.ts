@@ -4,8 +4,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { EngineRequest } from "../engine/engine-request.js";
 import type { ModelServer } from "../model-server.js";
-import { prepareBody } from "./generation-route.js";
 import { badRequest, validationError } from "./openai-errors.js";
+import { prepareBody } from "./prepare-generation.js";
 import { SERVER_HEADER, sendError } from "./replies.js";
 import { isOpenAiError, readJsonBody } from "./request-body.js";
 

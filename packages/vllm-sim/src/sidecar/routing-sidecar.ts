@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Agent, request as httpRequest } from "undici";
 import type { HttpsMaterial } from "../http/app.js";
 import { buildDecodeBody, buildPrefillBody } from "./nixl-v2.js";
+import { type PrefillAllowlist, SSRF_FORBIDDEN_BODY } from "./prefill-allowlist.js";
 
 export interface RoutingSidecarOptions {
   host: string;
@@ -21,6 +22,8 @@ export interface RoutingSidecarOptions {
   log: LogSink;
   /** The `ts` of its log lines. */
   clock: Clock;
+  /** --enable-ssrf-protection: prefill targets must be pods of the InferencePool. */
+  allowlist?: PrefillAllowlist | undefined;
 }
 
 export interface RoutingSidecar {
@@ -73,6 +76,19 @@ export async function startRoutingSidecar(options: RoutingSidecarOptions): Promi
     const prefiller = prefillerTarget(request);
     const raw = typeof request.body === "string" ? request.body : "";
     if (!prefiller) return forward(request, reply, raw);
+    if (options.allowlist && !options.allowlist.isAllowed(prefiller)) {
+      log("error", "SSRF protection: prefill target not in allowlist", {
+        target: prefiller,
+        clientIP: `${request.ip}:${request.socket.remotePort}`,
+        userAgent: request.headers["user-agent"] ?? "",
+        requestPath: request.url,
+      });
+      return reply
+        .code(403)
+        .header("content-type", "text/plain; charset=utf-8")
+        .header("x-content-type-options", "nosniff")
+        .send(SSRF_FORBIDDEN_BODY);
+    }
     let original: Record<string, unknown>;
     try {
       original = JSON.parse(raw) as Record<string, unknown>;

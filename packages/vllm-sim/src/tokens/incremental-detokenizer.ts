@@ -1,6 +1,15 @@
 import type { Qwen3Tokenizer } from "./qwen3-tokenizer.js";
 
 /**
+ * Qwen3's special tokens (tokenizer_config.json, "special": true): <|endoftext|> … <|video_pad|>,
+ * which skip_special_tokens drops. The added tokens after them (<tool_call>, <think>, …) are not
+ * special and stay in the text, as on vLLM.
+ */
+function isSpecialToken(tokenId: number): boolean {
+  return tokenId >= 151_643 && tokenId <= 151_656;
+}
+
+/**
  * Turns generated token ids into text one token at a time, as vLLM's output processor does:
  * special tokens are skipped, a byte-level piece of a multi-byte character is held back until the
  * character is complete, and stop strings end the text (the stop string itself is not returned).
@@ -17,7 +26,6 @@ export class IncrementalDetokenizer {
     private readonly stop: readonly string[] = [],
     /** include_stop_str_in_output: the text ends after the stop string rather than before it. */
     private readonly includeStop = false,
-    private readonly specialTokenFloor = 151_643,
   ) {
     this.longestStop = stop.reduce((longest, s) => Math.max(longest, s.length), 0);
   }
@@ -25,7 +33,7 @@ export class IncrementalDetokenizer {
   /** Append one token; returns the new text it contributes (possibly empty). */
   push(tokenId: number): string {
     if (this.stoppedOn !== undefined) return "";
-    if (tokenId >= this.specialTokenFloor && this.pending.length === 0) return "";
+    if (isSpecialToken(tokenId) && this.pending.length === 0) return "";
     const piece = this.pending.length === 0 ? this.tokenizer.tokenText(tokenId) : undefined;
     let delta: string;
     if (piece !== undefined) {

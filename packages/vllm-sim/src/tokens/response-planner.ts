@@ -34,6 +34,10 @@ export interface PlanInput {
   maxTokens: number;
   ignoreEos: boolean;
   requestSeed?: number | undefined;
+  /** Which of the request's `n` samples this is (vLLM's child index): samples differ from each other. */
+  sampleIndex?: number | undefined;
+  /** Structured outputs: the text the constrained model writes (JSON), instead of a drawn answer. */
+  forcedText?: string | undefined;
 }
 
 export class ResponsePlanner {
@@ -46,7 +50,12 @@ export class ResponsePlanner {
   ) {}
 
   plan(input: PlanInput): number[] {
-    const natural = this.mode === "echo" ? this.tokenizer.encode(input.echoText) : this.randomAnswer(input);
+    const natural =
+      input.forcedText !== undefined
+        ? this.tokenizer.encode(input.forcedText)
+        : this.mode === "echo"
+          ? this.tokenizer.encode(input.echoText)
+          : this.randomAnswer(input);
     const tokens = natural.slice(0, input.maxTokens);
     if (tokens.length >= input.maxTokens) return tokens;
     if (!input.ignoreEos) {
@@ -76,7 +85,10 @@ export class ResponsePlanner {
   private randomSource(input: PlanInput, stream: number): SeededRandom {
     let promptHash = 0;
     for (const id of input.promptTokenIds) promptHash = mixSeeds(promptHash, id);
-    return new SeededRandom(mixSeeds(this.seed, input.requestSeed ?? 0, promptHash, stream));
+    // Without a request seed, the n samples of one request still differ (seeded ones get seed + index).
+    const sample = input.requestSeed === undefined ? (input.sampleIndex ?? 0) : 0;
+    const parts = [this.seed, input.requestSeed ?? 0, promptHash, stream];
+    return new SeededRandom(mixSeeds(...(sample === 0 ? parts : [...parts, sample])));
   }
 
   private corpus(): { opening: number[][]; following: number[][] } {
