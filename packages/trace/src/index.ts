@@ -1,3 +1,15 @@
+export type { HopStart, TraceClock } from "./hop-time.js";
+export { hopStart, hopTime } from "./hop-time.js";
+export { mergeTraces } from "./merge-traces.js";
+export { describeStreamError } from "./stream-error-words.js";
+export type { PartsReader, TraceAddresses } from "./trace-collector.js";
+export { DEFAULT_LAST, TraceCollector } from "./trace-collector.js";
+export type { TraceAnswer } from "./trace-parts-endpoint.js";
+export { answerTraceParts, parseTraceQuery, TRACE_PARTS_PATH } from "./trace-parts-endpoint.js";
+export type { TraceQuery } from "./trace-ring.js";
+export { DEFAULT_TRACE_CAPACITY, MAX_HOPS, PartRecorder, TraceRing } from "./trace-ring.js";
+export type { TraceServerHandle, TraceServerOptions } from "./trace-server.js";
+export { startTraceServer, TRACES_PATH } from "./trace-server.js";
 export type {
   DescriptorEntry,
   DescriptorStatus,

@@ -237,6 +237,8 @@ export interface ResponseHop extends HopBase {
   readonly bodyBytes: number;
   /** The local-reply or upstream body's first bytes when the status is an error (what the client saw). */
   readonly bodyExcerpt?: string;
+  /** %RESPONSE_CODE_DETAILS%: via_upstream, ext_authz_denied, route_not_found … */
+  readonly details?: string;
 }
 
 export type TraceHop =
