@@ -168,8 +168,12 @@ export interface SchedulingHop extends HopBase {
   readonly profiles: readonly ProfileRun[];
   /** The endpoint the EPP sent back (host:port), absent when scheduling failed. */
   readonly picked?: string;
-  /** The prefill endpoint, when a prefill profile ran and picked one. */
+  /** The picked pod's name. */
+  readonly pickedPod?: string;
+  /** The prefill endpoint (host:port), when a prefill profile ran and picked one. */
   readonly prefill?: string;
+  /** The prefill pod's name. */
+  readonly prefillPod?: string;
   /** Headers the EPP set on the request (x-gateway-destination-endpoint, x-prefiller-host-port, ...). */
   readonly headersSet: Readonly<Record<string, string>>;
   readonly error?: string;
