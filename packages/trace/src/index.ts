@@ -1,3 +1,4 @@
+export { describeTrace } from "./describe-trace.js";
 export type { HopStart, TraceClock } from "./hop-time.js";
 export { hopStart, hopTime } from "./hop-time.js";
 export { mergeTraces } from "./merge-traces.js";
@@ -10,6 +11,8 @@ export type { TraceQuery } from "./trace-ring.js";
 export { DEFAULT_TRACE_CAPACITY, MAX_HOPS, PartRecorder, TraceRing } from "./trace-ring.js";
 export type { TraceServerHandle, TraceServerOptions } from "./trace-server.js";
 export { startTraceServer, TRACES_PATH } from "./trace-server.js";
+export type { TracePodView, TraceTarget } from "./trace-targets.js";
+export { GATEWAY_ADMIN_PORT, traceTargets, VLLM_SIM_ADMIN_PORT } from "./trace-targets.js";
 export type {
   DescriptorEntry,
   DescriptorStatus,

@@ -19,8 +19,11 @@ function mergeOne(requestId: string, parts: TracePart[]): RequestTrace {
   const ordered = [...parts].sort((a, b) => sourceRank(a) - sourceRank(b) || a.startedAtMs - b.startedAtMs);
   const hops: TraceHop[] = [];
   for (const part of ordered) hops.push(...part.hops);
-  // Stable sort by start time: hops that start together keep the order their components recorded.
-  hops.sort((a, b) => a.time.wallStartMs - b.time.wallStartMs);
+  // Stable sort by start time (hops that start together keep the order their components recorded);
+  // the response, timed over the whole request, comes last.
+  hops.sort(
+    (a, b) => Number(a.kind === "response") - Number(b.kind === "response") || a.time.wallStartMs - b.time.wallStartMs,
+  );
   return {
     requestId,
     startedAtMs: Math.min(...parts.map((part) => part.startedAtMs)),

@@ -116,6 +116,7 @@ export class ExtProcFilterRun implements FilterRun {
     const trace = this.context.trace;
     const start = trace && hopStart(this.context.clock);
     const bodyBytesBefore = state.body?.length ?? 0;
+    const headersBefore = trace && { ...state.headers };
     let failure: ProcessorFailure | undefined;
     let exchange: RequestExchange | undefined;
     let outcome = CONTINUE;
@@ -143,7 +144,7 @@ export class ExtProcFilterRun implements FilterRun {
         bodyMoved: state.bodyMoved === true,
         outcome,
         ...(failure ? { failure: { details: failure.details, kind: failure.kind } } : {}),
-        headersSet: exchange?.setHeaders ?? {},
+        headersSet: changedHeaders(exchange?.setHeaders, headersBefore),
         metadataSet: state.metadata["envoy.lb"],
       });
     }
@@ -269,4 +270,14 @@ export class ExtProcFilterRun implements FilterRun {
       routeName: this.context.routeName ?? "",
     });
   }
+}
+
+/** The headers the processor added or changed (an FDS processor may echo every header back unchanged). */
+function changedHeaders(
+  set: Record<string, string> | undefined,
+  before: Record<string, string> | undefined,
+): Record<string, string> {
+  const changed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(set ?? {})) if (before?.[name] !== value) changed[name] = value;
+  return changed;
 }
