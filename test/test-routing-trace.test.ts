@@ -138,6 +138,7 @@ describe("testbed trace on the seed's cluster", () => {
     expect(out).toContain(`decode/serving pod: ${scheduling?.pickedPod}`);
     expect(out).toContain(`prefill pod: ${scheduling?.prefillPod}`);
     expect(out).toContain("host chosen by: override host from envoy.lb metadata");
+    expect(out).toContain(`(${scheduling?.pickedPod}), TLS`);
     expect(out).toMatch(/\(prefill\): \d+ prompt tokens/);
     expect(out).toMatch(/\(decode\): \d+ prompt tokens, \d+ of them from the prefix cache/);
     expect(out).toContain("In short: the EPP scored the pods and picked");

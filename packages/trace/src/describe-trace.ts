@@ -172,7 +172,7 @@ function upstreamLines(hop: UpstreamHop): string[] {
   const tries = hop.retries > 0 ? `${hop.retries + 1} tries` : "1 try";
   const tls = hop.tls.enabled ? `TLS${hop.tls.sni ? ` (SNI ${hop.tls.sni})` : ""}` : "plain HTTP";
   const lines = [
-    `upstream ${hop.cluster}: host ${hop.host ?? "none"}, ${tls}, ${tries} → ${hop.status ?? "no response"}`,
+    `upstream ${hop.cluster}: host ${hop.host ?? "none"}${hop.pod ? ` (${hop.pod})` : ""}, ${tls}, ${tries} → ${hop.status ?? "no response"}`,
     `host chosen by: ${hop.lbDecision}`,
     `request body sent upstream: ${hop.requestBodyBytes} bytes`,
   ];

@@ -5,7 +5,7 @@ import { mergeTraces } from "./merge-traces.js";
 import { TRACE_PARTS_PATH } from "./trace-parts-endpoint.js";
 import type { TraceQuery } from "./trace-ring.js";
 import type { TraceTarget } from "./trace-targets.js";
-import type { TraceHop, TracePart, TracePartsResponse, TracesResponse } from "./trace-types.js";
+import type { RequestTrace, TraceHop, TracePart, TracePartsResponse, TracesResponse } from "./trace-types.js";
 
 /** How many traces `?last` gives when the caller names no number. */
 export const DEFAULT_LAST = 20;
@@ -35,8 +35,26 @@ export class TraceCollector {
       if (answer.status === "fulfilled") parts.push(...answer.value.map((part) => named(part, target.name)));
       else unreachable.push({ address: target.address, error: errorText(answer.reason) });
     });
-    return { traces: mergeTraces(parts, query.id === undefined ? last : Number.POSITIVE_INFINITY), unreachable };
+    const traces = mergeTraces(parts, query.id === undefined ? last : Number.POSITIVE_INFINITY);
+    return { traces: withUpstreamPods(traces, targets), unreachable };
   }
+}
+
+/** The upstream hop's host named by its pod: the gateway knows addresses, the cluster knows pods. */
+function withUpstreamPods(traces: RequestTrace[], targets: TraceTarget[]): RequestTrace[] {
+  const podsByIp = new Map(targets.map((target) => [hostOf(target.address), target.name]));
+  return traces.map((trace) => ({
+    ...trace,
+    hops: trace.hops.map((hop) => {
+      const pod = hop.kind === "upstream" && hop.host ? podsByIp.get(hostOf(hop.host)) : undefined;
+      return pod ? { ...hop, pod } : hop;
+    }),
+  }));
+}
+
+/** "10.0.0.1:8000" → "10.0.0.1". */
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(":"));
 }
 
 /** A part under the pod's name: a component knows its address, the cluster knows which pod that is. */

@@ -193,6 +193,8 @@ export interface UpstreamHop extends HopBase {
   readonly kind: "upstream";
   readonly cluster: string;
   readonly host?: string;
+  /** The pod at `host`, as the collector knows it from the cluster's pods. */
+  readonly pod?: string;
   /** How the host was chosen, e.g. "override-host (x-gateway-destination-endpoint)" or "ROUND_ROBIN". */
   readonly lbDecision: string;
   readonly tls: { readonly enabled: boolean; readonly sni?: string; readonly error?: string };

@@ -1,11 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { TraceCollector } from "../src/trace-collector.js";
+import { type PartsReader, TraceCollector } from "../src/trace-collector.js";
 import { answerTraceParts } from "../src/trace-parts-endpoint.js";
 import { TraceRing } from "../src/trace-ring.js";
 import { startTraceServer, type TraceServerHandle } from "../src/trace-server.js";
 import { traceTargets } from "../src/trace-targets.js";
+import type { TracePart } from "../src/trace-types.js";
 
 const servers: Server[] = [];
 let traceServer: TraceServerHandle | undefined;
@@ -62,6 +63,40 @@ describe("the collector", () => {
     const { traces, unreachable } = await collector.collect({ last: 5 });
     expect(traces.map((trace) => trace.requestId)).toEqual(["req-2", "req-1"]);
     expect(unreachable.map((entry) => entry.address)).toEqual(["127.0.0.1:1"]);
+  });
+
+  it("names the upstream host after the pod at that address", async () => {
+    const part: TracePart = {
+      requestId: "r",
+      source: "gateway",
+      component: "10.0.0.1:15000",
+      startedAtMs: 1,
+      hops: [
+        {
+          kind: "upstream",
+          component: "10.0.0.1:15000",
+          time: { wallStartMs: 1, wallMs: 1 },
+          cluster: "pool",
+          host: "10.0.0.2:8000",
+          lbDecision: "ROUND_ROBIN",
+          tls: { enabled: false },
+          attempts: [{ host: "10.0.0.2:8000", status: 200 }],
+          retries: 0,
+          status: 200,
+          requestBodyBytes: 10,
+        },
+      ],
+    };
+    const read: PartsReader = async (address) => (address === "10.0.0.1:15000" ? [part] : []);
+    const collector = new TraceCollector(
+      () => [
+        { address: "10.0.0.1:15000", name: "gateway-0" },
+        { address: "10.0.0.2:8100", name: "decode-0" },
+      ],
+      read,
+    );
+    const [trace] = (await collector.collect({ id: "r" })).traces;
+    expect(trace?.hops[0]).toMatchObject({ kind: "upstream", pod: "decode-0", component: "gateway-0" });
   });
 
   it("finds gateway, EPP and vLLM pods by their labels and ports, skipping pods without an IP", () => {
