@@ -2,6 +2,7 @@
 // `update(config)` swaps the config live (requests in flight finish on the config they started
 // with); the admin listener serves Envoy's admin API (/clusters, /stats, /config_dump …).
 import { type Clock, LogBuffer, type LogSink, stderrSink, systemClock } from "@testbed/common";
+import { TraceRing } from "@testbed/trace";
 import { formatAccessLog } from "./access-log.js";
 import { startAdminServer } from "./admin/admin-server.js";
 import { type ConfigDelivery, ConfigHistory } from "./admin/config-history.js";
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   configDelivery: ConfigDelivery;
   /** Draws in [0, 1) for jitter (the retry back-off); Math.random unless a test pins it. */
   random: () => number;
+  /** Keep a routing trace of the last requests, served on the admin listener at /debug/traces (default on). */
+  trace: boolean;
 }
 
 export interface GatewayHandle {
@@ -41,6 +44,8 @@ export interface GatewayHandle {
   listenerUrls: Record<string, string>;
   adminUrl: string | undefined;
   accessLog: LogBuffer;
+  /** The routing trace's ring (its `enabled` turns recording on and off). */
+  traces: TraceRing;
   warnings: string[];
   runtime(): GatewayRuntime;
   update(config: string | Record<string, unknown>): Promise<string[]>;
@@ -62,6 +67,7 @@ export async function startGateway(
     clock: systemClock,
     configDelivery: "static",
     random: Math.random,
+    trace: true,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   };
   const accessLog = new LogBuffer(10_000);
@@ -69,6 +75,7 @@ export async function startGateway(
   let { config: current, warnings, document } = readGatewayConfig(config);
   const history = new ConfigHistory(settings.configDelivery);
   history.record(document, new Date(startedAt));
+  const traces = new TraceRing("gateway", traceComponent(document), undefined, settings.trace);
   let runtime = new GatewayRuntime(current, undefined, warnings, settings.envoyVersion, settings.clock);
   for (const warning of warnings) settings.log(`[warning] ${warning}`);
 
@@ -87,6 +94,7 @@ export async function startGateway(
           listener: listenerRuntime,
           clock: settings.clock,
           random: settings.random,
+          traces,
           accessLog: (entry) => {
             const line = formatAccessLog(entry);
             accessLog.sink(line);
@@ -127,6 +135,7 @@ export async function startGateway(
           envoyVersion: settings.envoyVersion,
           clock: settings.clock,
           startedAt,
+          traces,
         },
         current.admin.address.socket_address,
       )
@@ -138,6 +147,7 @@ export async function startGateway(
     adminUrl:
       admin && current.admin ? `http://${current.admin.address.socket_address.address}:${admin.port}` : undefined,
     accessLog,
+    traces,
     warnings,
     runtime: () => runtime,
     async update(next) {
@@ -179,6 +189,12 @@ export async function startGateway(
     },
   };
   return handle;
+}
+
+/** The gateway in the trace: Istio's node id names the pod (`router~IP~POD.NAMESPACE~…`), else the node or "gateway". */
+function traceComponent(document: { node?: { id?: string; cluster?: string } }): string {
+  const id = document.node?.id ?? "";
+  return id.split("~")[2] ?? (id || document.node?.cluster || "gateway");
 }
 
 export type { GatewayConfig };

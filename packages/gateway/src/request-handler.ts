@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { type Clock, HOP_BY_HOP_HEADERS } from "@testbed/common";
+import { hopStart, type PartRecorder, type TraceRing } from "@testbed/trace";
 import { type AccessLogEntry, downstreamProtocol } from "./access-log.js";
 import type { Route } from "./config/envoy-types.js";
 import type { DownstreamRequest, DownstreamResponse } from "./downstream-server.js";
@@ -20,7 +21,9 @@ import type { ClusterEntry, GatewayRuntime, ListenerRuntime } from "./gateway-ru
 import { rewrittenPath } from "./routing/path-rewrite.js";
 import { RouteRetryPolicy } from "./routing/retry-policy.js";
 import type { RouteMatchResult } from "./routing/route-table.js";
+import { describeMatch } from "./routing/route-table.js";
 import { routeCluster } from "./routing/weighted-clusters.js";
+import { lbDecision, recordListener, recordResponse, recordRoute, recordUpstream } from "./trace/gateway-trace.js";
 import type { UpstreamAttempt, UpstreamRequest } from "./upstream/http-upstream.js";
 import { failureBody, failureDetails, type UpstreamFailure } from "./upstream/upstream-failure.js";
 
@@ -33,6 +36,8 @@ export interface HandlerContext {
   clock: Clock;
   /** Draws in [0, 1) for the retry back-off's jitter (default Math.random). */
   random?: () => number;
+  /** The gateway's routing trace ring (off: no recording at all). */
+  traces?: TraceRing | undefined;
 }
 
 /** Istio's gateways name themselves in local replies and upstream responses. */
@@ -74,10 +79,14 @@ export async function handleRequest(
     if (!response.writableFinished) clientGone.abort();
   });
   let filters: FilterRun[] = [];
+  const trace = context.traces?.begin(headers["x-request-id"] ?? "", started);
+  const traceStart = trace && hopStart(context.clock);
+  if (trace) recordListener(trace, trace.component, started, traceFacts(context, log, tls, headers));
   const finish = () => {
     for (const filter of filters) filter.complete?.({ status: log.responseCode });
     log.durationMs = context.clock.now() - started;
     context.accessLog(log);
+    if (trace && traceStart) recordResponse(trace, context.clock, traceStart, trace.component, responseFacts(log));
   };
   try {
     // Like Envoy, route and run the filters on the headers; the body is read only once a filter (or the
@@ -108,6 +117,8 @@ export async function handleRequest(
     // route carries a per-filter override); the router then answers 404 NR.
     let match = context.listener.routes.match(headers);
     log.routeName = match?.routeName;
+    if (trace && traceStart)
+      recordRoute(trace, context.clock, traceStart, trace.component, routeFacts(context, match, headers));
 
     const downstream = {
       remoteAddress: request.socket.remoteAddress ?? "",
@@ -116,7 +127,9 @@ export async function handleRequest(
     };
     const route = match?.route ?? NO_ROUTE;
     filters = context.listener.filters
-      .map((factory) => factory.create(context.runtime.filterContext(route, match?.routeName ?? "-", downstream)))
+      .map((factory) =>
+        factory.create(context.runtime.filterContext(route, match?.routeName ?? "-", downstream, trace)),
+      )
       .filter((run): run is FilterRun => run !== undefined);
     for (const filter of filters) {
       if (filter.needsRequestBody !== false && !(await readRequestBody())) return tooLarge();
@@ -140,7 +153,7 @@ export async function handleRequest(
         finish,
       );
     }
-    await forward(context, match, state, response, log, filters, finish, clientGone.signal);
+    await forward(context, match, state, response, log, filters, finish, clientGone.signal, trace);
   } catch (error) {
     if (!response.headersSent) {
       localReply(
@@ -166,6 +179,7 @@ async function forward(
   filters: FilterRun[],
   finish: () => void,
   clientGone: AbortSignal,
+  trace?: PartRecorder,
 ): Promise<void> {
   const action = match.route.route;
   const clusterName = routeCluster(action, Math.random());
@@ -191,6 +205,7 @@ async function forward(
   const timeoutMs = (action?.timeout ?? 15) * 1000;
 
   const sentAt = context.clock.now();
+  const upstreamStart = trace && hopStart(context.clock);
   const upstreamRequest = {
     method: state.headers[":method"] ?? "GET",
     path: upstreamPath,
@@ -206,6 +221,19 @@ async function forward(
     clientGone,
   });
   const { attempt } = outcome;
+  if (trace && upstreamStart) {
+    const status = attempt?.ok ? attempt.response.statusCode : undefined;
+    recordUpstream(trace, context.clock, upstreamStart, trace.component, {
+      cluster: entry.runtime,
+      lbDecision: lbDecision(entry.runtime, state.metadata, state.headers),
+      tried: outcome.tried,
+      tries: outcome.tries,
+      host: log.upstreamHost,
+      status,
+      failure: attempt?.ok ? undefined : (outcome.lastFailure ?? { status: 503, flag: "UH" }),
+      requestBodyBytes: state.body?.length ?? 0,
+    });
+  }
   if (!attempt?.ok) {
     const failure = outcome.lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
     if (failure.flag === "DC") {
@@ -434,6 +462,9 @@ interface RetryOutcome {
   retriesExhausted: boolean;
   /** A retry was refused by the cluster's max_retries circuit breaker (UO). */
   retryOverflow: boolean;
+  /** Hosts tried, and how many tries were sent (the routing trace's attempts). */
+  tried: Set<string>;
+  tries: number;
 }
 
 /**
@@ -464,8 +495,10 @@ async function sendWithRetries(
     retried: false,
     retriesExhausted: false,
     retryOverflow: false,
+    tried: new Set<string>(),
+    tries: 0,
   };
-  const tried = new Set<string>();
+  const tried = outcome.tried;
   for (let tries = 0; tries <= retries; tries++) {
     const retry = tries > 0;
     if (retry && !resources.retries.canCreate()) {
@@ -486,6 +519,7 @@ async function sendWithRetries(
       return outcome;
     }
     tried.add(host.hostPort);
+    outcome.tries = tries + 1;
     if (retry) {
       stats.inc("upstream_rq_retry");
       outcome.retried = true;
@@ -516,4 +550,32 @@ async function sendWithRetries(
   if (retries > 0) stats.inc("upstream_rq_retry_limit_exceeded");
   outcome.retriesExhausted = true;
   return outcome;
+}
+
+/** The listener hop's facts. */
+function traceFacts(context: HandlerContext, log: AccessLogEntry, tls: boolean, headers: Record<string, string>) {
+  return { listener: context.listener.config.name, address: log.downstreamLocalAddress ?? "", tls, headers };
+}
+
+/** The route hop's facts: the match, its cluster, and why the routes before it did not match. */
+function routeFacts(context: HandlerContext, match: RouteMatchResult | undefined, headers: Record<string, string>) {
+  const explained = context.listener.routes.explain(headers);
+  if (!match) return explained;
+  const action = match.route.route;
+  const cluster = action?.cluster ?? action?.weighted_clusters?.clusters.map((c) => c.name).join(",");
+  return {
+    ...explained,
+    route: match.routeName,
+    match: describeMatch(match.route),
+    ...(cluster !== undefined ? { cluster } : {}),
+  };
+}
+
+function responseFacts(log: AccessLogEntry) {
+  return {
+    status: log.responseCode,
+    flags: log.responseFlags,
+    bytesSent: log.bytesSent,
+    details: log.responseCodeDetails,
+  };
 }

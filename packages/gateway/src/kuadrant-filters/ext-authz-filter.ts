@@ -6,6 +6,7 @@ import {
   headerValueText,
   httpStatusNumber,
 } from "@testbed/protocol";
+import { hopStart } from "@testbed/trace";
 import type { HttpFilter } from "../config/envoy-types.js";
 import type { FilterRegistration } from "../filters/filter-registry.js";
 import { clusterOf, timeoutOf } from "../filters/grpc-service-config.js";
@@ -17,6 +18,7 @@ import type {
   RequestState,
 } from "../filters/http-filter.js";
 import { lazyMethod } from "../grpc/envoy-grpc-stream.js";
+import { recordExtAuthz } from "../trace/gateway-trace.js";
 
 export const EXT_AUTHZ_FILTER_NAME = "envoy.filters.http.ext_authz";
 export const EXT_AUTHZ_METADATA_NAMESPACE = "envoy.filters.http.ext_authz";
@@ -82,7 +84,10 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     if (perRoute?.disabled) return undefined;
     return {
       needsRequestBody: this.config.withRequestBody !== undefined,
-      requestPhase: (state) => this.check(context, state, perRoute?.check_settings?.context_extensions ?? {}),
+      requestPhase: (state) => {
+        const extensions = perRoute?.check_settings?.context_extensions ?? {};
+        return context.trace ? this.tracedCheck(context, state, extensions) : this.check(context, state, extensions);
+      },
     };
   }
 
@@ -142,6 +147,27 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     for (const name of response.ok_response?.headers_to_remove ?? []) delete headers[name.toLowerCase()];
     if (response.dynamic_metadata) state.metadata[EXT_AUTHZ_METADATA_NAMESPACE] = fromStruct(response.dynamic_metadata);
     return { action: "continue" };
+  }
+
+  /** check(), and its decision in the routing trace (only while tracing: an untraced request pays nothing). */
+  private async tracedCheck(
+    context: FilterContext,
+    state: RequestState,
+    contextExtensions: Record<string, string>,
+  ): Promise<PhaseOutcome> {
+    const start = hopStart(context.clock);
+    const outcome = await this.check(context, state, contextExtensions);
+    if (context.trace) {
+      const { clusterName: cluster, failureModeAllow } = this.config;
+      const metadata = state.metadata[EXT_AUTHZ_METADATA_NAMESPACE];
+      recordExtAuthz(context.trace, context.clock, start, context.trace.component, {
+        cluster,
+        failureModeAllow,
+        outcome,
+        metadata,
+      });
+    }
+    return outcome;
   }
 
   /**

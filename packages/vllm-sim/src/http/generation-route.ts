@@ -23,7 +23,10 @@ export function generationHandler(server: ModelServer, kind: "chat" | "completio
       server.serverLoad -= 1;
     });
     const prepared = await prepare(server, kind, request);
-    if (isOpenAiError(prepared)) return sendError(reply, prepared);
+    if (isOpenAiError(prepared)) {
+      server.traces.refused(header(request, "x-request-id"), prepared.status, prepared.body.error.message);
+      return sendError(reply, prepared);
+    }
     const fault = server.faults.draw();
     if (fault) {
       const handled = applyFault(server, fault, reply);
@@ -189,4 +192,9 @@ function shouldIncludeUsage(request: GenerationRequest, force: boolean) {
 function abortWhenClientLeaves(server: ModelServer, reply: FastifyReply, choices: readonly GenerationChoice[]): void {
   // The response's own 'close' (not the socket's: keep-alive sockets outlive many requests).
   reply.raw.once("close", () => abortAll(server, choices));
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === "string" ? value : undefined;
 }
