@@ -62,9 +62,7 @@ export function DetailPanel({ selection, onClose }: { selection: Selection; onCl
             </ul>
           )}
           <h3>YAML</h3>
-          <pre tabIndex={0} aria-label="YAML">
-            {detail.yaml}
-          </pre>
+          <pre>{detail.yaml}</pre>
         </>
       ) : null}
     </div>
