@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium } from "playwright-core";
 
 const CANDIDATES = [process.env.TESTBED_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
@@ -25,7 +25,6 @@ export function chromiumMissing(): string | undefined {
 }
 
 export interface RealBrowser {
-  browser: Browser;
   context: BrowserContext;
   close(): Promise<void>;
 }
@@ -35,9 +34,11 @@ export async function launchChromium(): Promise<RealBrowser> {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error("chromium not found: apt-get install chromium");
   const profile = mkdtempSync(join(tmpdir(), "testbed-chromium-"));
-  const browser = await chromium.launch({
+  // A fresh --user-data-dir: playwright takes it as the persistent context's folder.
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
+    viewport: { width: 1600, height: 1000 },
     args: [
       "--no-sandbox",
       "--disable-gpu",
@@ -46,17 +47,13 @@ export async function launchChromium(): Promise<RealBrowser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
-      `--user-data-dir=${profile}`,
     ],
   });
-  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   return {
-    browser,
     context,
     async close() {
       await context.close();
-      await browser.close();
       rmSync(profile, { recursive: true, force: true });
     },
   };

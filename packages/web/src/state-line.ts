@@ -109,25 +109,40 @@ function routedState(recent: readonly FlowEvent[], d: Deltas, tally: string, cou
 }
 
 function deltas(before: Observation | undefined, now: Observation | undefined): Deltas {
-  const sum = (o: Observation | undefined, pick: (g: Observation["gateways"][number]) => number) =>
-    (o?.gateways ?? []).reduce((total, g) => total + pick(g), 0);
-  const pods = (
-    o: Observation | undefined,
-    role: string | undefined,
-    pick: (p: Observation["pods"][number]) => number,
-  ) => (o?.pods ?? []).filter((p) => role === undefined || p.role === role).reduce((total, p) => total + pick(p), 0);
-  const eppCxTotal = sum(now, (g) => g.eppCxTotal);
-  const eppFailTotal = sum(now, (g) => g.eppCxConnectFail);
+  const gateway = (o: Observation | undefined, name: string) => o?.gateways.find((g) => g.gateway === name);
+  const pod = (o: Observation | undefined, name: string) => o?.pods.find((p) => p.name === name);
+  const gateways = now?.gateways ?? [];
+  const pods = now?.pods ?? [];
+  const overGateways = (pick: (g: Observation["gateways"][number]) => number) =>
+    gateways.reduce((total, g) => {
+      const earlier = gateway(before, g.gateway);
+      return total + increase(earlier ? pick(earlier) : 0, pick(g));
+    }, 0);
+  const overPods = (role: string | undefined, pick: (p: Observation["pods"][number]) => number) =>
+    pods
+      .filter((p) => role === undefined || p.role === role)
+      .reduce((total, p) => {
+        const earlier = pod(before, p.name);
+        return total + increase(earlier ? pick(earlier) : 0, pick(p));
+      }, 0);
   return {
-    eppCx: eppCxTotal - sum(before, (g) => g.eppCxTotal),
-    eppFail: eppFailTotal - sum(before, (g) => g.eppCxConnectFail),
-    eppRq: sum(now, (g) => g.eppRqTotal) - sum(before, (g) => g.eppRqTotal),
-    eppCxTotal,
-    eppFailTotal,
-    prefillPrompt: pods(now, "prefill", (p) => p.promptTokens) - pods(before, "prefill", (p) => p.promptTokens),
-    hits: pods(now, undefined, (p) => p.prefixHits) - pods(before, undefined, (p) => p.prefixHits),
-    queries: pods(now, undefined, (p) => p.prefixQueries) - pods(before, undefined, (p) => p.prefixQueries),
+    eppCx: overGateways((g) => g.eppCxTotal),
+    eppFail: overGateways((g) => g.eppCxConnectFail),
+    eppRq: overGateways((g) => g.eppRqTotal),
+    eppCxTotal: gateways.reduce((total, g) => total + g.eppCxTotal, 0),
+    eppFailTotal: gateways.reduce((total, g) => total + g.eppCxConnectFail, 0),
+    prefillPrompt: overPods("prefill", (p) => p.promptTokens),
+    hits: overPods(undefined, (p) => p.prefixHits),
+    queries: overPods(undefined, (p) => p.prefixQueries),
   };
+}
+
+/**
+ * How much a counter grew, as Prometheus' increase() reads it: a lower value means the counter
+ * started again (a new EPP pod behind the cluster, a restarted vLLM), so it counts from zero.
+ */
+function increase(before: number, now: number): number {
+  return now >= before ? now - before : now;
 }
 
 /** Requests kept as evidence for the state line. */

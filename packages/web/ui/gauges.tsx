@@ -48,7 +48,7 @@ export function EppCounters({ latest }: { latest: Observation | undefined }) {
   return (
     <section aria-labelledby="epp-title" class="panel">
       <h2 id="epp-title">EPP cluster counters (gateway /clusters)</h2>
-      <ul class="counters">
+      <ul class="counters" aria-label="EPP cluster counters per gateway">
         {gateways.map((g) => {
           const state = !g.up
             ? "down"
