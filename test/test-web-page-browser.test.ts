@@ -167,8 +167,6 @@ describe.skipIf(missing !== undefined)("the workshop page in chromium", () => {
     await shot("06-object-yaml");
     await page.keyboard.press("Escape");
     await expect.poll(() => dialog.count()).toBe(0);
-    expect(await focusedLabel()).toMatch(
-      /^HTTPRoute my-first-model\/qwen3-0-6b-kserve-route/,
-    );
+    expect(await focusedLabel()).toMatch(/^HTTPRoute my-first-model\/qwen3-0-6b-kserve-route/);
   });
 });
