@@ -2,6 +2,7 @@
 await import("./vllm-sim-throughput.js");
 await import("./epp-decisions.js");
 await import("./gateway-overhead.js");
+await import("./trace-overhead.js");
 await import("./cli.js");
 await import("./testbed-up.js");
 await import("./journey.js");

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, systemClock } from "@testbed/common";
+import { TraceCollector, traceTargets } from "@testbed/trace";
 import { fetchPodText, startWebServer, type WebServerHandle } from "@testbed/web";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +32,7 @@ describe.skipIf(missing !== undefined)("the workshop page in chromium", () => {
         logs: cluster.testbed.kubelet,
         fetchText: fetchPodText,
         envoyVersion: "1.34",
+        traces: new TraceCollector(() => traceTargets(cluster.testbed.store.peekList("Pod"))),
         clock: systemClock,
       },
     });
@@ -98,14 +100,19 @@ describe.skipIf(missing !== undefined)("the workshop page in chromium", () => {
     await shot("02-bug1-body-lost");
   });
 
-  it("a click on the request opens its trace panel; Escape closes it", async () => {
+  it("a click on the request opens its trace: the body moved into a stream that failed TLS, fail-open, no body upstream", async () => {
     await page
       .getByRole("button", { name: /^Trace of request .*, 400$/ })
       .first()
       .click();
     const dialog = page.getByRole("dialog", { name: /^Trace of / });
     await expect.poll(() => dialog.count()).toBe(1);
-    await expect.poll(() => dialog.textContent()).toMatch(/ext_proc|no routing traces|no trace/);
+    const ext = dialog.getByRole("listitem").filter({ hasText: /^ext_proc/ });
+    await expect.poll(() => ext.textContent()).toContain("the stream to the processor FAILED: TLS");
+    const text = (await ext.textContent()) ?? "";
+    expect(text).toContain("had been MOVED into the stream: 0 bytes are left for the upstream");
+    expect(text).toContain("fail-open");
+    expect(await dialog.locator(".summary").textContent()).toMatch(/^In short: the body went into the ext_proc stream/);
     await shot("03-trace");
     await page.keyboard.press("Escape");
     await expect.poll(() => dialog.count()).toBe(0);
@@ -150,6 +157,16 @@ describe.skipIf(missing !== undefined)("the workshop page in chromium", () => {
       .toBeGreaterThanOrEqual(4);
     await expect.poll(() => eppCounter().getAttribute("aria-label")).toContain("cx_connect_fail 0");
     await shot("05-epp-routing");
+    // A routed request's trace: the EPP's scores per scorer per pod, and the pod it picked.
+    await page
+      .getByRole("button", { name: /^Trace of request .*, 200$/ })
+      .first()
+      .click();
+    const dialog = page.getByRole("dialog", { name: /^Trace of / });
+    await expect.poll(() => dialog.locator("table.scores caption").count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await dialog.locator("table.scores caption").first().textContent()).toMatch(/^EPP profile \S+: picked /);
+    await shot("05b-routed-trace");
+    await page.keyboard.press("Escape");
   }, 60_000);
 
   it("works from the keyboard: Tab reaches the objects, Enter opens the YAML, Escape gives the focus back", async () => {

@@ -9,6 +9,8 @@ const epp = await startEpp({
   secureServing: false,
   endpoints: process.env.ENDPOINTS,
   verbosity: 0,
+  // TRACE=off: no routing trace (bench/trace-overhead.ts compares the two).
+  trace: process.env.TRACE !== "off",
   log: silentSink,
 });
 process.stdout.write(`READY ${epp.grpcAddress}\n`);

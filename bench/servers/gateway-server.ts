@@ -96,7 +96,8 @@ const gateway = await startGateway(
       clusters,
     },
   },
-  { accessLogSink: silentSink, log: silentSink },
+  // TRACE=off: no routing trace (bench/trace-overhead.ts compares the two).
+  { accessLogSink: silentSink, log: silentSink, trace: process.env.TRACE !== "off" },
 );
 process.stdout.write(`READY ${Object.values(gateway.listenerUrls)[0]}\n`);
 

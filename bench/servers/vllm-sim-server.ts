@@ -6,6 +6,8 @@ const pod = await startVllmSim({
   port: 0,
   timeScale: Number(process.env.TIME_SCALE ?? 0),
   maxNumSeqs: Number(process.env.MAX_NUM_SEQS ?? 256),
+  // TRACE=off: no routing trace (bench/trace-overhead.ts compares the two).
+  trace: process.env.TRACE !== "off",
   log: silentSink,
 });
 process.stdout.write(`READY ${pod.url}\n`);

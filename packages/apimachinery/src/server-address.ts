@@ -1,8 +1,8 @@
 // How a client finds the running testbed's API server: `--server URL`, else `$TESTBED_SERVER`, else
 // the file `testbed up` writes (`$TESTBED_HOME/server`, default ~/.testbed/server): the API URL on
 // its first line, the process id of the testbed that owns it on the second, the API's bearer token
-// on the third (the file is the owner's alone, mode 0600, like the kubeconfig beside it). An HTTPS
-// API's CA is in `api-ca.crt` beside it.
+// on the third (the file is the owner's alone, mode 0600, like the kubeconfig beside it), the
+// routing trace endpoint's base URL on the fourth. An HTTPS API's CA is in `api-ca.crt` beside it.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
@@ -24,6 +24,8 @@ export interface ServerRecord {
   pid?: number;
   /** Absent when the API server requires none. */
   token?: string;
+  /** The routing trace endpoint's base URL (`<url>/api/traces`); absent in a file an older testbed wrote. */
+  traces?: string;
 }
 
 export function testbedHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -45,13 +47,14 @@ export async function writeServerAddress(
   pid = process.pid,
   token?: string,
   ca?: string,
+  traces?: string,
 ): Promise<void> {
   const file = serverAddressFile(env);
   await mkdir(dirname(file), { recursive: true });
   if (ca !== undefined) await writeFile(serverCaFile(env), ca, "utf8");
   // A file an older testbed left with wider permissions keeps them on overwrite: remove it first.
   await rm(file, { force: true });
-  await writeFile(file, `${url}\n${pid}\n${token ?? ""}\n`, { encoding: "utf8", mode: 0o600 });
+  await writeFile(file, `${url}\n${pid}\n${token ?? ""}\n${traces ?? ""}\n`, { encoding: "utf8", mode: 0o600 });
 }
 
 /** The address, or undefined when no testbed has announced one. */
@@ -77,9 +80,10 @@ async function readServerCa(env: NodeJS.ProcessEnv): Promise<string | undefined>
 
 export async function readServerRecord(env: NodeJS.ProcessEnv = process.env): Promise<ServerRecord | undefined> {
   const text = await readFile(serverAddressFile(env), "utf8").catch(() => "");
-  const [url = "", pid = "", token = ""] = text.split("\n").map((line) => line.trim());
+  const [url = "", pid = "", token = "", traces = ""] = text.split("\n").map((line) => line.trim());
   if (url === "") return undefined;
   const record: ServerRecord = /^\d+$/.test(pid) ? { url, pid: Number(pid) } : { url };
+  if (traces !== "") record.traces = traces;
   return token === "" ? record : { ...record, token };
 }
 

@@ -19,6 +19,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import("./commands/kubeconfig.js")).kubeconfigCommand,
   },
   {
+    name: "trace",
+    summary: "explain a request: route, filters, ext_proc stream, the EPP's scores per pod, upstream, vLLM",
+    load: async () => (await import("./commands/trace.js")).traceCommand,
+  },
+  {
     name: "load",
     summary: "send chat completions at a rate or concurrency; latency, errors, per-pod distribution, cache hits",
     load: async () => (await import("./commands/load.js")).loadCommand,

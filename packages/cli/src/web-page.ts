@@ -4,6 +4,7 @@
 import type { TestbedHandle } from "@testbed/cluster";
 import { systemClock } from "@testbed/common";
 import type { EnvoyVersion } from "@testbed/gateway";
+import type { TraceReader } from "@testbed/web";
 
 /** The page's default port on 127.0.0.1; taken → any free port (the banner says which). */
 export const DEFAULT_WEB_PORT = 9080;
@@ -13,13 +14,19 @@ export interface WebPage {
   close(): Promise<void>;
 }
 
-export async function startWebPage(testbed: TestbedHandle, envoyVersion: EnvoyVersion, port: number): Promise<WebPage> {
+export async function startWebPage(
+  testbed: TestbedHandle,
+  envoyVersion: EnvoyVersion,
+  port: number,
+  traces: TraceReader | undefined,
+): Promise<WebPage> {
   const { fetchPodText, startWebServer } = await import("@testbed/web");
   const sources = {
     store: testbed.store,
     logs: testbed.kubelet,
     fetchText: fetchPodText,
     envoyVersion,
+    traces,
     clock: systemClock,
   };
   try {

@@ -9,6 +9,7 @@ import {
   type ProcessingRequest,
   type ProcessingResponse,
 } from "@testbed/protocol";
+import { TraceRing } from "@testbed/trace";
 import { Datastore } from "./datastore/datastore.js";
 import { hostPort } from "./datastore/endpoint.js";
 import { MetricsScraper } from "./datastore/metrics-scraper.js";
@@ -120,7 +121,9 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     (point, type, name, seconds) => pluginTimer(point, type, name).observe(seconds),
     resolved.clock,
   );
+  const traces = new TraceRing("epp", `${resolved.poolName || "epp"}-epp`, undefined, resolved.trace);
   const router = new RequestRouter({
+    traces: { ring: traces, pool: `${resolved.poolNamespace}/${resolved.poolName}` },
     version,
     random: () => random.next(),
     datastore,
@@ -167,7 +170,7 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
   );
   log.info("setup", "gRPC server listening", { name: "health", port: healthPort });
 
-  const metricsServer = await startMetricsServer(metrics.registry, resolved.host, resolved.metricsPort);
+  const metricsServer = await startMetricsServer(metrics.registry, resolved.host, resolved.metricsPort, traces);
   log.info("controller-runtime.metrics", "Serving metrics server", {
     bindAddress: `${resolved.host}:${metricsServer.port}`,
     secure: false,

@@ -46,6 +46,8 @@ export interface EppOptions {
   maxBodyBytesPerStream: number;
   /** The most body bytes all streams together may hold (testbed-only). */
   maxBodyBytesTotal: number;
+  /** Keep a routing trace of the last scheduling cycles, served at /debug/traces on the metrics port (testbed-only). */
+  trace: boolean;
   /** Library-only: where endpoints come from (overrides the flags), the clock, the log. */
   endpointSource: EndpointSource | undefined;
   clock: Clock;
@@ -75,6 +77,7 @@ export const DEFAULT_EPP_OPTIONS: Readonly<EppOptions> = {
   modelServerMetricsScheme: "http",
   modelServerMetricsCaFile: undefined,
   extProcBodyMode: "FULL_DUPLEX_STREAMED",
+  trace: true,
   randomSeed: 0,
   emulate: DEFAULT_EMULATED_VERSION,
   maxBodyBytesPerStream: 64 * 1024 * 1024,

@@ -111,13 +111,19 @@ export class GatewayRuntime {
   }
 
   /** What the filters of one request on this config may use. */
-  filterContext(route: Route, routeName: string, downstream: FilterContext["downstream"]): FilterContext {
+  filterContext(
+    route: Route,
+    routeName: string,
+    downstream: FilterContext["downstream"],
+    trace?: FilterContext["trace"],
+  ): FilterContext {
     return {
       route,
       routeName,
       downstream,
       grpc: this.grpcClient,
       clock: this.clock,
+      trace,
     };
   }
 

@@ -2,6 +2,7 @@
 // `update(config)` swaps the config live (requests in flight finish on the config they started
 // with); the admin listener serves Envoy's admin API (/clusters, /stats, /config_dump …).
 import { type Clock, LogBuffer, type LogSink, stderrSink, systemClock } from "@testbed/common";
+import { TraceRing } from "@testbed/trace";
 import { formatAccessLog } from "./access-log.js";
 import { startAdminServer } from "./admin/admin-server.js";
 import { type ConfigDelivery, ConfigHistory } from "./admin/config-history.js";
@@ -32,6 +33,8 @@ export interface GatewayOptions {
    * gateway pod, where each `update` is a push).
    */
   configDelivery: ConfigDelivery;
+  /** Keep a routing trace of the last requests, served on the admin listener at /debug/traces (default on). */
+  trace: boolean;
 }
 
 export interface GatewayHandle {
@@ -39,6 +42,8 @@ export interface GatewayHandle {
   listenerUrls: Record<string, string>;
   adminUrl: string | undefined;
   accessLog: LogBuffer;
+  /** The routing trace's ring (its `enabled` turns recording on and off). */
+  traces: TraceRing;
   warnings: string[];
   runtime(): GatewayRuntime;
   update(config: string | Record<string, unknown>): Promise<string[]>;
@@ -59,6 +64,7 @@ export async function startGateway(
     log: stderrSink,
     clock: systemClock,
     configDelivery: "static",
+    trace: true,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   };
   const accessLog = new LogBuffer(10_000);
@@ -66,6 +72,7 @@ export async function startGateway(
   let { config: current, warnings, document } = readGatewayConfig(config);
   const history = new ConfigHistory(settings.configDelivery);
   history.record(document, new Date(startedAt));
+  const traces = new TraceRing("gateway", traceComponent(document), undefined, settings.trace);
   let runtime = new GatewayRuntime(current, undefined, warnings, settings.envoyVersion, settings.clock);
   for (const warning of warnings) settings.log(`[warning] ${warning}`);
 
@@ -83,6 +90,7 @@ export async function startGateway(
           runtime: pinned,
           listener: listenerRuntime,
           clock: settings.clock,
+          traces,
           accessLog: (entry) => {
             const line = formatAccessLog(entry);
             accessLog.sink(line);
@@ -123,6 +131,7 @@ export async function startGateway(
           envoyVersion: settings.envoyVersion,
           clock: settings.clock,
           startedAt,
+          traces,
         },
         current.admin.address.socket_address,
       )
@@ -134,6 +143,7 @@ export async function startGateway(
     adminUrl:
       admin && current.admin ? `http://${current.admin.address.socket_address.address}:${admin.port}` : undefined,
     accessLog,
+    traces,
     warnings,
     runtime: () => runtime,
     async update(next) {
@@ -175,6 +185,12 @@ export async function startGateway(
     },
   };
   return handle;
+}
+
+/** The gateway in the trace: Istio's node id names the pod (`router~IP~POD.NAMESPACE~…`), else the node or "gateway". */
+function traceComponent(document: { node?: { id?: string; cluster?: string } }): string {
+  const id = document.node?.id ?? "";
+  return id.split("~")[2] ?? (id || document.node?.cluster || "gateway");
 }
 
 export type { GatewayConfig };

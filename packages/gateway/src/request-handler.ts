@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { type Clock, HOP_BY_HOP_HEADERS } from "@testbed/common";
+import { hopStart, type PartRecorder, type TraceRing } from "@testbed/trace";
 import { type AccessLogEntry, downstreamProtocol } from "./access-log.js";
 import type { DownstreamRequest, DownstreamResponse } from "./downstream-server.js";
 import {
@@ -19,7 +20,9 @@ import type { ClusterEntry, GatewayRuntime, ListenerRuntime } from "./gateway-ru
 import { rewrittenPath } from "./routing/path-rewrite.js";
 import { RouteRetryPolicy } from "./routing/retry-policy.js";
 import type { RouteMatchResult } from "./routing/route-table.js";
+import { describeMatch } from "./routing/route-table.js";
 import { routeCluster } from "./routing/weighted-clusters.js";
+import { lbDecision, recordListener, recordResponse, recordRoute, recordUpstream } from "./trace/gateway-trace.js";
 import type { UpstreamAttempt, UpstreamRequest } from "./upstream/http-upstream.js";
 import { failureBody, failureDetails, type UpstreamFailure } from "./upstream/upstream-failure.js";
 
@@ -30,6 +33,8 @@ export interface HandlerContext {
   accessLog: (entry: AccessLogEntry) => void;
   /** The access log's start time and durations, and the route timeout's body deadline. */
   clock: Clock;
+  /** The gateway's routing trace ring (off: no recording at all). */
+  traces?: TraceRing | undefined;
 }
 
 /** Istio's gateways name themselves in local replies and upstream responses. */
@@ -68,10 +73,14 @@ export async function handleRequest(
     if (!response.writableFinished) clientGone.abort();
   });
   let filters: FilterRun[] = [];
+  const trace = context.traces?.begin(headers["x-request-id"] ?? "", started);
+  const traceStart = trace && hopStart(context.clock);
+  if (trace) recordListener(trace, trace.component, started, traceFacts(context, log, tls, headers));
   const finish = () => {
     for (const filter of filters) filter.complete?.({ status: log.responseCode });
     log.durationMs = context.clock.now() - started;
     context.accessLog(log);
+    if (trace && traceStart) recordResponse(trace, context.clock, traceStart, trace.component, responseFacts(log));
   };
   try {
     // Like Envoy, route and run the filters on the headers; the body is read only once a filter (or the
@@ -99,6 +108,8 @@ export async function handleRequest(
     };
     const state: RequestState = { headers, body: EMPTY_BODY, metadata: {}, clearRouteCache: false };
     let match = context.listener.routes.match(headers);
+    if (trace && traceStart)
+      recordRoute(trace, context.clock, traceStart, trace.component, routeFacts(context, match, headers));
     if (!match) return replyEarly({ status: 404, body: "", details: "route_not_found" }, ["NR"]);
     log.routeName = match.routeName;
 
@@ -109,7 +120,9 @@ export async function handleRequest(
     };
     const route = match.route;
     filters = context.listener.filters
-      .map((factory) => factory.create(context.runtime.filterContext(route, match?.routeName ?? "-", downstream)))
+      .map((factory) =>
+        factory.create(context.runtime.filterContext(route, match?.routeName ?? "-", downstream, trace)),
+      )
       .filter((run): run is FilterRun => run !== undefined);
     for (const filter of filters) {
       if (filter.needsRequestBody !== false && !(await readRequestBody())) return tooLarge();
@@ -132,7 +145,7 @@ export async function handleRequest(
         finish,
       );
     }
-    await forward(context, match, state, response, log, filters, finish, clientGone.signal);
+    await forward(context, match, state, response, log, filters, finish, clientGone.signal, trace);
   } catch (error) {
     if (!response.headersSent) {
       localReply(
@@ -158,6 +171,7 @@ async function forward(
   filters: FilterRun[],
   finish: () => void,
   clientGone: AbortSignal,
+  trace?: PartRecorder,
 ): Promise<void> {
   const action = match.route.route;
   const clusterName = routeCluster(action, Math.random());
@@ -183,6 +197,7 @@ async function forward(
   const timeoutMs = (action?.timeout ?? 15) * 1000;
 
   const sentAt = context.clock.now();
+  const upstreamStart = trace && hopStart(context.clock);
   const upstreamRequest = {
     method: state.headers[":method"] ?? "GET",
     path: upstreamPath,
@@ -198,6 +213,19 @@ async function forward(
     clientGone,
   });
   const { attempt } = outcome;
+  if (trace && upstreamStart) {
+    const status = attempt?.ok ? attempt.response.statusCode : undefined;
+    recordUpstream(trace, context.clock, upstreamStart, trace.component, {
+      cluster: entry.runtime,
+      lbDecision: lbDecision(entry.runtime, state.metadata, state.headers),
+      tried: outcome.tried,
+      tries: outcome.tries,
+      host: log.upstreamHost,
+      status,
+      failure: attempt?.ok ? undefined : (outcome.lastFailure ?? { status: 503, flag: "UH" }),
+      requestBodyBytes: state.body?.length ?? 0,
+    });
+  }
   if (!attempt?.ok) {
     const failure = outcome.lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
     if (failure.flag === "DC") {
@@ -426,6 +454,9 @@ interface RetryOutcome {
   retriesExhausted: boolean;
   /** A retry was refused by the cluster's max_retries circuit breaker (UO). */
   retryOverflow: boolean;
+  /** Hosts tried, and how many tries were sent (the routing trace's attempts). */
+  tried: Set<string>;
+  tries: number;
 }
 
 /**
@@ -456,8 +487,10 @@ async function sendWithRetries(
     retried: false,
     retriesExhausted: false,
     retryOverflow: false,
+    tried: new Set<string>(),
+    tries: 0,
   };
-  const tried = new Set<string>();
+  const tried = outcome.tried;
   for (let tries = 0; tries <= retries; tries++) {
     const retry = tries > 0;
     if (retry && !resources.retries.canCreate()) {
@@ -477,6 +510,7 @@ async function sendWithRetries(
       return outcome;
     }
     tried.add(host.hostPort);
+    outcome.tries = tries + 1;
     if (retry) {
       stats.inc("upstream_rq_retry");
       outcome.retried = true;
@@ -507,4 +541,32 @@ async function sendWithRetries(
   if (retries > 0) stats.inc("upstream_rq_retry_limit_exceeded");
   outcome.retriesExhausted = true;
   return outcome;
+}
+
+/** The listener hop's facts. */
+function traceFacts(context: HandlerContext, log: AccessLogEntry, tls: boolean, headers: Record<string, string>) {
+  return { listener: context.listener.config.name, address: log.downstreamLocalAddress ?? "", tls, headers };
+}
+
+/** The route hop's facts: the match, its cluster, and why the routes before it did not match. */
+function routeFacts(context: HandlerContext, match: RouteMatchResult | undefined, headers: Record<string, string>) {
+  const explained = context.listener.routes.explain(headers);
+  if (!match) return explained;
+  const action = match.route.route;
+  const cluster = action?.cluster ?? action?.weighted_clusters?.clusters.map((c) => c.name).join(",");
+  return {
+    ...explained,
+    route: match.routeName,
+    match: describeMatch(match.route),
+    ...(cluster !== undefined ? { cluster } : {}),
+  };
+}
+
+function responseFacts(log: AccessLogEntry) {
+  return {
+    status: log.responseCode,
+    flags: log.responseFlags,
+    bytesSent: log.bytesSent,
+    details: log.responseCodeDetails,
+  };
 }

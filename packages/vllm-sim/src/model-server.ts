@@ -1,4 +1,5 @@
 import { hashString, mixSeeds } from "@testbed/common";
+import { TraceRing } from "@testbed/trace";
 import { compositeObserver } from "./engine/composite-observer.js";
 import { EngineCore } from "./engine/engine-core.js";
 import type { EngineRequest, RequestListener } from "./engine/engine-request.js";
@@ -16,6 +17,7 @@ import { servedModelNames, type VllmSimOptions } from "./options.js";
 import { IncrementalDetokenizer } from "./tokens/incremental-detokenizer.js";
 import { type Qwen3Tokenizer, qwen3Tokenizer } from "./tokens/qwen3-tokenizer.js";
 import { ResponsePlanner } from "./tokens/response-planner.js";
+import { EngineTraceRecorder } from "./trace/engine-trace.js";
 import { VllmLogger } from "./vllm-log.js";
 
 /** Start-up refused, with the message vLLM (or the simulator) would print. */
@@ -48,6 +50,8 @@ export class ModelServer {
   readonly httpMetrics: HttpMetrics;
   readonly faults: FaultInjector;
   readonly log: VllmLogger;
+  /** The routing trace: this pod's engine hops, served on the admin port at /debug/traces. */
+  readonly traces: EngineTraceRecorder;
   private readonly planner: ResponsePlanner;
   private readonly statsLogger: EngineStatsLogger;
   /**
@@ -89,6 +93,9 @@ export class ModelServer {
       clock: options.clock,
     });
     this.httpMetrics = new HttpMetrics(this.metrics.registry, options.clock);
+    const ring = new TraceRing("vllm-sim", `${options.host}:${options.port}`, undefined, options.trace !== false);
+    const pod = { model: this.modelNames[0] as string, role: options.role, blockSize: options.blockSize };
+    this.traces = new EngineTraceRecorder(ring, options.clock, pod);
     const pool = new KvBlockPool(sizing.numGpuBlocks);
     const kv = new KvCacheManager(pool, options.blockSize, options.enablePrefixCaching);
     const timing = new StepTimingModel({
@@ -119,7 +126,7 @@ export class ModelServer {
       },
       kv,
       timing,
-      compositeObserver([this.metrics, this.statsLogger]),
+      compositeObserver([this.metrics, this.statsLogger, this.traces]),
     );
     this.metrics.attach(load);
     this.statsLogger.start();
@@ -227,7 +234,7 @@ export class ModelServer {
       ignoreEos: input.ignoreEos,
       requestSeed: input.seed,
     });
-    return this.engine.add({
+    const request = this.engine.add({
       id,
       promptTokenIds: input.promptTokenIds,
       plannedOutput,
@@ -241,6 +248,8 @@ export class ModelServer {
       remotePrefill: input.remotePrefill,
       listener,
     });
+    this.traces.started(request);
+    return request;
   }
 
   /** vllm:cache_config_info labels: Python's str() of vLLM's CacheConfig fields. */

@@ -14,6 +14,8 @@ export interface VllmSimOptions {
   gpu: string;
   gpuMemoryUtilization: number;
   blockSize: number;
+  /** Keep a routing trace of the last requests, served on the admin port at /debug/traces (testbed-only; default on). */
+  trace?: boolean;
   /** Default: the model's max_position_embeddings (40960 for Qwen3). */
   maxModelLen: number | undefined;
   maxNumSeqs: number;

@@ -19,7 +19,7 @@ export type {
 export { fetchPodText } from "./pod-fetch.js";
 export type { Sample } from "./prometheus-text.js";
 export { parsePrometheusText, sumOf } from "./prometheus-text.js";
-export type { PodLogs, StoreView, WebSources } from "./sources.js";
+export type { PodLogs, StoreView, TraceReader, WebSources } from "./sources.js";
 export type { StateInput } from "./state-line.js";
 export { currentRun, describeState } from "./state-line.js";
 export { buildTopology, COLUMNS } from "./topology.js";

@@ -42,7 +42,10 @@ export class LiveHub {
   stateLine(): StateLine {
     const recent = currentRun(this.feed.requests.filter((f) => f.toPool));
     const first = recent[0];
-    const before = first ? [...this.history].reverse().find((o) => o.at < first.seenAt) : undefined;
+    // The last sample read completely before the oldest request started (its access log START_TIME):
+    // its counters cannot include that request, whatever the request's duration.
+    const started = first ? Date.parse(first.entry.startTime) || first.seenAt : 0;
+    const before = first ? [...this.history].reverse().find((o) => o.at < started) : undefined;
     return describeState({ recent, before, now: this.history.at(-1) });
   }
 

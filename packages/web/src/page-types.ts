@@ -58,7 +58,7 @@ export interface EppCounters {
 
 /** One sample of the running testbed. */
 export interface Observation {
-  /** Wall time (ms) the sample was taken. */
+  /** When the sample's last answer arrived (ms): every counter in it was read before this. */
   at: number;
   pods: PodGauges[];
   gateways: GatewayCounters[];

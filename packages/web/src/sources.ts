@@ -24,16 +24,21 @@ export interface PodLogs {
   ): { line: string }[];
 }
 
+/** Reads merged routing traces: one by x-request-id, or the last N. */
+export interface TraceReader {
+  collect(query: { id?: string; last?: number }): Promise<{ traces: readonly unknown[] }>;
+}
+
 export interface WebSources {
   store: StoreView;
   logs: PodLogs;
   /** GET a URL on a pod (http or https; pods' certificates are self-signed or from the service CA). */
   fetchText(url: string): Promise<string>;
   /**
-   * The routing-trace endpoint (`GET <url>/<x-request-id>`, `GET <url>?last=N`), when the testbed
-   * serves one.
+   * The routing traces (packages/trace's TraceCollector: each pod's ring, merged by x-request-id),
+   * when the testbed records them.
    */
-  traceUrl?: string | undefined;
+  traces?: TraceReader | undefined;
   /** The Envoy release the gateways run (decides how ext_proc route overrides merge). */
   envoyVersion: EnvoyVersion;
   clock: Clock;

@@ -1,5 +1,7 @@
-// Routing traces come from the testbed's trace endpoint (packages/trace); the page asks through
-// this server so the browser talks to one origin only.
+// Routing traces come from the testbed's trace collector (packages/trace), asked on demand when a
+// page opens a request: nothing is collected while no one looks. The words are `testbed trace`'s
+// own (describeTrace), so the page and the terminal explain a request alike.
+import { describeTrace, type RequestTrace } from "@testbed/trace";
 import type { WebSources } from "./sources.js";
 
 export interface TraceAnswer {
@@ -7,20 +9,15 @@ export interface TraceAnswer {
   body: unknown;
 }
 
-/** One trace by x-request-id, or the last N (`last`), as the trace endpoint answers. */
+/** One trace by x-request-id (`{ trace, words }`), or the last N (`{ traces }`). */
 export async function fetchTrace(sources: WebSources, requestId: string, last: string | null): Promise<TraceAnswer> {
-  if (!sources.traceUrl) {
-    return { status: 404, body: { error: "this testbed serves no routing traces" } };
+  if (!sources.traces) return { status: 404, body: { error: "this testbed serves no routing traces" } };
+  if (!requestId) {
+    const { traces } = await sources.traces.collect({ last: Math.min(100, Number(last ?? 20) || 20) });
+    return { status: 200, body: { traces } };
   }
-  const base = sources.traceUrl.replace(/\/$/, "");
-  const url = requestId ? `${base}/${encodeURIComponent(requestId)}` : `${base}?last=${Number(last ?? 20) || 20}`;
-  try {
-    return { status: 200, body: JSON.parse(await sources.fetchText(url)) };
-  } catch (error) {
-    const message = (error as Error).message;
-    return {
-      status: /: 404$/.test(message) ? 404 : 502,
-      body: { error: `no trace for ${requestId || "the last requests"}: ${message}` },
-    };
-  }
+  const { traces } = await sources.traces.collect({ id: requestId });
+  const trace = traces[0];
+  if (!trace) return { status: 404, body: { error: `no trace for ${requestId}: the pods' rings no longer hold it` } };
+  return { status: 200, body: { trace, words: describeTrace(trace as RequestTrace) } };
 }

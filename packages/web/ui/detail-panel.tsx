@@ -8,7 +8,7 @@ export type Selection = { type: "object"; id: string } | { type: "trace"; reques
 
 export function DetailPanel({ selection, onClose }: { selection: Selection; onClose(): void }) {
   const [detail, setDetail] = useState<ObjectDetail | undefined>(undefined);
-  const [trace, setTrace] = useState<RequestTraceView | undefined>(undefined);
+  const [trace, setTrace] = useState<{ trace: RequestTraceView; words: string[] } | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const close = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -30,9 +30,9 @@ export function DetailPanel({ selection, onClose }: { selection: Selection; onCl
     const load =
       selection.type === "object"
         ? getJson<ObjectDetail>(`api/object?id=${encodeURIComponent(selection.id)}`).then(setDetail)
-        : getJson<RequestTraceView | { traces: RequestTraceView[] }>(
+        : getJson<{ trace: RequestTraceView; words: string[] }>(
             `api/traces/${encodeURIComponent(selection.requestId)}`,
-          ).then((answer) => setTrace("traces" in answer ? answer.traces[0] : answer));
+          ).then(setTrace);
     load.catch((e: Error) => setError(e.message));
   }, [selection.type === "object" ? selection.id : selection.requestId]);
   const title = selection.type === "object" ? selection.id.replace(/\/-\//, "/") : `Trace of ${selection.requestId}`;
@@ -45,7 +45,7 @@ export function DetailPanel({ selection, onClose }: { selection: Selection; onCl
         </button>
       </header>
       {error ? <p role="alert">{error}</p> : null}
-      {trace ? <TraceView trace={trace} /> : null}
+      {trace ? <TraceView trace={trace.trace} words={trace.words} /> : null}
       {detail ? (
         <>
           <h3>Events</h3>

@@ -1,77 +1,53 @@
-// One request's routing trace (packages/trace), hop by hop in words: the route, each filter's
-// decision, the EPP's scores per pod, the upstream and the vLLM engine.
+// One request's routing trace (packages/trace) in the words `testbed trace` prints — the route,
+// each filter's decision, what happened to the body, the upstream, vLLM — with "In short" first,
+// and the EPP's scores per scorer per pod as tables.
 import type { RequestTraceView, TraceHopView } from "./api.js";
 
-export function TraceView({ trace }: { trace: RequestTraceView }) {
+export function TraceView({ trace, words }: { trace: RequestTraceView; words: string[] }) {
+  const summary = words.find((line) => line.trim().startsWith("In short:"));
+  const steps = groupSteps(words.filter((line) => line !== summary).slice(2));
+  const scheduling = trace.hops.filter((hop) => hop.kind === "scheduling");
   return (
     <div class="trace">
-      <p class="muted">
-        x-request-id {trace.requestId} · from {trace.sources.join(", ")}
-      </p>
-      <ol class="hops">
-        {trace.hops.map((hop, index) => (
-          <li key={index} class={`hop hop-${hop.kind}`}>
-            <strong>{hop.kind}</strong> <span class="muted">{hop.component}</span>
-            <div>{describeHop(hop)}</div>
-            {hop.kind === "scheduling" ? <Scores hop={hop} /> : null}
-            <div class="muted">
-              {hop.time.wallMs.toFixed(1)} ms
-              {hop.time.simulatedMs !== undefined ? ` (simulated ${hop.time.simulatedMs.toFixed(1)} ms)` : ""}
-            </div>
+      {summary ? <p class="summary">{summary.trim()}</p> : null}
+      <p class="muted">{words[0]}</p>
+      <ol class="hops" aria-label="Hops">
+        {steps.map((step) => (
+          <li key={step[0]}>
+            {step.map((line, index) => (
+              <div key={line} class={index === 0 ? "hop-head" : "hop-line"}>
+                {index === 0 ? line.replace(/^\s*\d+\.\s*/, "") : line.trim()}
+              </div>
+            ))}
           </li>
         ))}
       </ol>
+      {scheduling.map((hop) => (
+        <Scores key={hop.time.wallStartMs} hop={hop} />
+      ))}
     </div>
   );
 }
 
-const text = (value: unknown) => (value === undefined || value === null ? "" : String(value));
-
-/** One sentence per hop, in a participant's words. */
-export function describeHop(hop: TraceHopView): string {
-  const h = hop as Record<string, unknown>;
-  switch (hop.kind) {
-    case "listener":
-      return `${text(h.method)} ${text(h.path)} on ${text(h.listener)} (${h.tls ? "TLS" : "plain"})`;
-    case "route":
-      return h.route ? `route ${text(h.route)} matched (${text(h.match)}) → ${text(h.cluster)}` : "no route matched";
-    case "ext_authz":
-      return `ext_authz ${text(h.result)}${h.reason ? `: ${text(h.reason)}` : ""}`;
-    case "ratelimit":
-      return `rate limit ${text(h.overallCode)}${h.reason ? `: ${text(h.reason)}` : ""}`;
-    case "ext_proc": {
-      const config = (h.config ?? {}) as Record<string, unknown>;
-      const stream = h.streamOpened
-        ? "stream opened"
-        : `stream failed${h.streamError ? ` (${text(h.streamError)})` : ""}`;
-      return `ext_proc to ${text(config.cluster)}, body ${text(config.requestBodyMode)}, fail-open ${config.failureModeAllow ? "yes" : "no"}: ${stream}; body ${text(h.requestBody)}; ${text(h.outcome)}${h.bodyBytesAfter !== undefined ? `; upstream gets ${text(h.bodyBytesAfter)} body bytes` : ""}`;
-    }
-    case "scheduling":
-      return h.error
-        ? `EPP could not schedule: ${text(h.error)}`
-        : `EPP picked ${text(h.picked)}${h.prefill ? `, prefill on ${text(h.prefill)}` : ""}`;
-    case "upstream":
-      return `upstream ${text(h.host) || "(none)"} via ${text(h.lbDecision)}, status ${text(h.status)}, ${text(h.requestBodyBytes)} body bytes${h.retries ? `, ${text(h.retries)} retries` : ""}`;
-    case "sidecar":
-      return h.prefiller
-        ? `sidecar: remote prefill on ${text(h.prefiller)} (${text(h.prefillStatus)})`
-        : "sidecar: no remote prefill";
-    case "engine":
-      return `vLLM ${text(h.pod)}${h.role ? ` (${text(h.role)})` : ""}: ${text(h.status)}, ${text(h.promptTokens)} prompt tokens (${text(h.cachedPrefixTokens)} from the prefix cache), ${text(h.outputTokens)} generated; queue ${text(h.queueMs)} ms, prefill ${text(h.prefillMs)} ms, decode ${text(h.decodeMs)} ms${h.error ? `; ${text(h.error)}` : ""}`;
-    case "response":
-      return `response ${text(h.status)} ${text(h.details)}${h.bodyExcerpt ? `: ${text(h.bodyExcerpt)}` : ""}`;
-    default:
-      return JSON.stringify(hop);
+/** describeTrace's lines, one group per numbered hop with its indented detail lines. */
+function groupSteps(lines: string[]): string[][] {
+  const steps: string[][] = [];
+  for (const line of lines) {
+    if (/^\s*\d+\.\s/.test(line) || steps.length === 0) steps.push([line]);
+    else steps[steps.length - 1]?.push(line);
   }
+  return steps;
+}
+
+interface ProfileView {
+  name: string;
+  scorers: { name: string; weight: number; scores: Record<string, number> }[];
+  totals: Record<string, number>;
+  picked: string[];
 }
 
 function Scores({ hop }: { hop: TraceHopView }) {
-  const profiles = (hop.profiles ?? []) as {
-    name: string;
-    scorers: { name: string; weight: number; scores: Record<string, number> }[];
-    totals: Record<string, number>;
-    picked: string[];
-  }[];
+  const profiles = (hop.profiles ?? []) as ProfileView[];
   return (
     <>
       {profiles.map((profile) => {
@@ -79,7 +55,7 @@ function Scores({ hop }: { hop: TraceHopView }) {
         return (
           <table key={profile.name} class="scores">
             <caption>
-              profile {profile.name}: picked {profile.picked.join(", ")}
+              EPP profile {profile.name}: picked {profile.picked.join(", ")}
             </caption>
             <thead>
               <tr>

@@ -121,14 +121,18 @@ export const upCommand: Command = {
       }
       return 1;
     }
-    await writeServerAddress(testbed.api.url, process.env, process.pid, apiToken, testbed.api.ca);
+    // The routing trace endpoint, read by `testbed trace` and the page: it pulls each pod's ring by address.
+    const traces = await startTraceEndpoint(testbed, apiToken);
+    await writeServerAddress(testbed.api.url, process.env, process.pid, apiToken, testbed.api.ca, traces.url);
     // The page listens while the pods get Ready; it samples nothing until a browser opens it.
     const webPage: Promise<WebPage | undefined> = values["no-web"]
       ? Promise.resolve(undefined)
-      : startWebPage(testbed, envoyVersionOf(istio), Number(values["web-port"])).catch((error: Error) => {
-          process.stderr.write(`warning: the workshop page did not start: ${error.message}\n`);
-          return undefined;
-        });
+      : startWebPage(testbed, envoyVersionOf(istio), Number(values["web-port"]), traces.collector).catch(
+          (error: Error) => {
+            process.stderr.write(`warning: the workshop page did not start: ${error.message}\n`);
+            return undefined;
+          },
+        );
     const kubeconfig = await writeKubeconfig(testbed.api.url, apiToken, testbed.api.ca);
     if (values["no-wait"]) {
       process.stderr.write("not waiting for the pods (--no-wait): npx testbed oc get pods -A shows how far they are\n");
@@ -161,15 +165,24 @@ export const upCommand: Command = {
       ),
     );
     if (prometheus) process.stdout.write(`Prometheus: ${prometheus.url} (scraping the vLLM pods and the EPP)\n\n`);
+    process.stdout.write(`Routing traces: ${traces.url}/api/traces (npx testbed trace --last)\n\n`);
     const signal = await shutdown;
     process.stderr.write(`\n${signal}: stopping the testbed…\n`);
     await prometheus?.stop();
     await web?.close();
+    await traces.close();
     await clearServerAddress(testbed.api.url);
     await testbed.close();
     return 0;
   },
 };
+
+/** The trace endpoint over every gateway, EPP and vLLM pod the store lists (asked afresh on each read). */
+async function startTraceEndpoint(testbed: TestbedHandle, token: string) {
+  const { startTraceServer, TraceCollector, traceTargets } = await import("@testbed/trace");
+  const collector = new TraceCollector(() => traceTargets(testbed.store.peekList("Pod")));
+  return { ...(await startTraceServer({ collector, token })), collector };
+}
 
 function checkFlags(values: Record<string, string | boolean | undefined>): string | undefined {
   if (values.isolation !== "in-process" && values.isolation !== "process") {

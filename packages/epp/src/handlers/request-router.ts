@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "@testbed/common";
 import { REQUEST_ID_HEADER } from "@testbed/protocol";
+import { hopStart, type ProfileRun, type TraceRing } from "@testbed/trace";
 import type { Datastore } from "../datastore/datastore.js";
 import { type Endpoint, hostPort } from "../datastore/endpoint.js";
 import type { EmulatedVersion } from "../emulation/emulated-version.js";
@@ -11,6 +12,7 @@ import type { SchedulerConfig } from "../scheduling/config/endpoint-picker-confi
 import type { InferenceRequest, SchedulingResult } from "../scheduling/framework.js";
 import { prefixText } from "../scheduling/prefix/prefix-hashes.js";
 import type { Scheduler } from "../scheduling/scheduler.js";
+import { recordScheduling } from "../trace/scheduling-trace.js";
 import { badJson, InferenceError, noCandidates, noModel, noPods, noTarget } from "./inference-error.js";
 
 /** Where a request goes ("ip:port"), and the headers to set on its way upstream. */
@@ -40,6 +42,8 @@ export interface RouterParts {
   clock: Clock;
   /** Uniform in [0, 1), seeded: the random pick for requests without a body. */
   random: () => number;
+  /** The routing trace's ring and the pool it names (off: nothing recorded). */
+  traces?: { ring: TraceRing; pool: string };
 }
 
 /**
@@ -100,19 +104,37 @@ export class RequestRouter {
 
     const { scheduler, config } = this.parts.scheduler();
     const started = this.parts.clock.monotonicNow();
-    const { result, trace } = scheduler.schedule(request, candidates, log.verbosity >= 4);
+    const traces = this.parts.traces;
+    const part = traces?.ring.begin(request.requestId, this.parts.clock.now());
+    const traceStart = part && hopStart(this.parts.clock);
+    const runs: ProfileRun[] | undefined = part && [];
+    const { result, trace } = scheduler.schedule(request, candidates, log.verbosity >= 4, runs);
     metrics.schedulerDuration.observe((this.parts.clock.monotonicNow() - started) / 1000);
     const targets = result.profileResults[result.primaryProfileName]?.targetEndpoints ?? [];
     const target = targets[0];
     if (!target) {
       metrics.schedulerAttempts.inc({ status: "failure" });
       log.verbose(4, "scheduling", "Scheduling failed", { "x-request-id": request.requestId, profiles: trace });
+      if (part && traceStart && runs && traces) {
+        const facts = {
+          pool: traces.pool,
+          model: request.targetModel,
+          runs,
+          result,
+          error: "no endpoint left to pick",
+        };
+        recordScheduling(part, this.parts.clock, traceStart, facts);
+      }
       return noTarget();
     }
     metrics.schedulerAttempts.inc({ status: "success" });
     const headers: Record<string, string> = {};
     for (const plugin of config.preRequest) plugin.preRequest(request, result, headers);
     const destination = targets.map(hostPort).join(",");
+    if (part && traceStart && runs && traces) {
+      const facts = { pool: traces.pool, model: request.targetModel, runs, result, destination, headers };
+      recordScheduling(part, this.parts.clock, traceStart, facts);
+    }
     // The real director's line (requestcontrol/director.go), at VERBOSE (3).
     log.verbose(3, "requestcontrol", "Request handled", {
       "x-request-id": request.requestId,

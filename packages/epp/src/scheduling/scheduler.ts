@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "@testbed/common";
+import type { FilterStep, ProfileRun } from "@testbed/trace";
 import { type Endpoint, hostPort } from "../datastore/endpoint.js";
 import type { SchedulerConfig } from "./config/endpoint-picker-config.js";
 import {
@@ -39,8 +40,11 @@ export class Scheduler {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** `explain` records every candidate's scores (for the decision log); it costs time, so only when logging. */
-  schedule(request: InferenceRequest, candidates: Endpoint[], explain = true): SchedulingOutcome {
+  /**
+   * `explain` records every candidate's scores (for the decision log); it costs time, so only when logging.
+   * `runs`, when given, receives each profile's run for the routing trace (filters, weighted scores, pick).
+   */
+  schedule(request: InferenceRequest, candidates: Endpoint[], explain = true, runs?: ProfileRun[]): SchedulingOutcome {
     const cycle = new CycleState();
     const results: ProfileResults = {};
     const trace: ProfileTrace[] = [];
@@ -49,7 +53,7 @@ export class Scheduler {
       const next = handler.pick(cycle, request, this.config.profiles, results);
       if (next.length === 0) break;
       for (const profile of next) {
-        const { picked, profileTrace } = this.runProfile(profile, cycle, request, candidates, explain);
+        const { picked, profileTrace } = this.runProfile(profile, cycle, request, candidates, explain, runs);
         results[profile.name] = picked.length > 0 ? { targetEndpoints: picked } : null;
         if (profileTrace) trace.push(profileTrace);
       }
@@ -63,10 +67,13 @@ export class Scheduler {
     request: InferenceRequest,
     candidates: Endpoint[],
     explain: boolean,
+    runs?: ProfileRun[],
   ) {
     let endpoints = candidates;
+    const filterSteps: FilterStep[] | undefined = runs && [];
     for (const filter of profile.filters) {
       endpoints = this.timed("Filter", filter.type, filter.name, () => filter.filter(cycle, request, endpoints));
+      filterSteps?.push({ name: filter.name, type: filter.type, remaining: endpoints.map(podName) });
     }
     const perScorer: Record<string, Map<Endpoint, number>> = {};
     for (const { scorer } of profile.scorers) {
@@ -85,6 +92,7 @@ export class Scheduler {
         ? []
         : this.timed("Picker", profile.picker.type, profile.picker.name, () => profile.picker.pick(cycle, scored))
             .targetEndpoints;
+    if (runs && filterSteps) runs.push(profileRun(profile, candidates, filterSteps, perScorer, scored, picked));
     if (!explain) return { picked, profileTrace: undefined };
     const profileTrace: ProfileTrace = {
       profile: profile.name,
@@ -106,6 +114,39 @@ export class Scheduler {
     this.timePlugin(point, type, name, (this.clock.monotonicNow() - start) / 1000);
     return value;
   }
+}
+
+/** A pod as the routing trace names it: its name (namespace/name → name), else its address. */
+export function podName(endpoint: Endpoint): string {
+  const slash = endpoint.namespacedName.indexOf("/");
+  return slash >= 0 ? endpoint.namespacedName.slice(slash + 1) : endpoint.namespacedName || hostPort(endpoint);
+}
+
+/** One profile's run for the routing trace: candidates, what each filter left, each scorer's weighted scores, the pick. */
+function profileRun(
+  profile: SchedulingProfile,
+  candidates: Endpoint[],
+  filters: ProfileRun["filters"],
+  perScorer: Record<string, Map<Endpoint, number>>,
+  scored: ScoredEndpoint[],
+  picked: Endpoint[],
+): ProfileRun {
+  const byPod = (scores: Map<Endpoint, number> | undefined) =>
+    Object.fromEntries(scored.map(({ endpoint }) => [podName(endpoint), round3(clamp(scores?.get(endpoint) ?? 0))]));
+  return {
+    name: profile.name,
+    candidates: candidates.map(podName),
+    filters,
+    scorers: profile.scorers.map(({ scorer, weight }) => ({
+      name: scorer.name,
+      type: scorer.type,
+      weight,
+      scores: byPod(perScorer[scorer.name]),
+    })),
+    totals: Object.fromEntries(scored.map(({ endpoint, score }) => [podName(endpoint), round3(score)])),
+    picker: profile.picker.type,
+    picked: picked.map(podName),
+  };
 }
 
 function clamp(score: number): number {

@@ -4,6 +4,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Clock } from "@testbed/common";
+import { answerTraceParts, type TraceRing } from "@testbed/trace";
 import type { EnvoyVersion } from "../envoy-version.js";
 import type { GatewayRuntime } from "../gateway-runtime.js";
 import { type CircuitBreakerThresholds, ENVOY_DEFAULT_THRESHOLDS } from "../upstream/circuit-breakers.js";
@@ -99,6 +100,8 @@ export interface AdminSources {
   clock: Clock;
   /** clock.now() when the gateway started. */
   startedAt: number;
+  /** The routing trace's ring, served at /debug/traces (the testbed's side channel, not an Envoy admin path). */
+  traces?: TraceRing;
 }
 
 const TEXT = "text/plain; charset=UTF-8";
@@ -181,7 +184,10 @@ export async function startAdminServer(
     const url = new URL(request.url ?? "/", "http://admin");
     let reply: AdminReply;
     try {
-      reply = HANDLERS[url.pathname]?.handle(sources, url.searchParams) ?? notFound();
+      reply =
+        (sources.traces && answerTraceParts(sources.traces, request.method ?? "GET", request.url ?? "/")) ??
+        HANDLERS[url.pathname]?.handle(sources, url.searchParams) ??
+        notFound();
     } catch (error) {
       reply = { status: 500, body: `${(error as Error).message}\n`, contentType: TEXT };
     }

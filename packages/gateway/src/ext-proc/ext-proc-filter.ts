@@ -11,6 +11,7 @@ import {
   ResponseExchange,
 } from "@testbed/epp-client/client";
 import { toStruct } from "@testbed/protocol";
+import { hopStart } from "@testbed/trace";
 import type { ExternalProcessorConfig } from "../config/envoy-types.js";
 import { DEFAULT_ENVOY_VERSION, type EnvoyVersion, envoyAtLeast } from "../envoy-version.js";
 import type {
@@ -21,6 +22,7 @@ import type {
   ResponseBodySource,
 } from "../filters/http-filter.js";
 import { UpstreamResetError } from "../filters/http-filter.js";
+import { recordExtProc } from "../trace/gateway-trace.js";
 import { evaluateAttributes } from "./ext-proc-attributes.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
@@ -37,7 +39,8 @@ export interface ExtProcRunSetup {
   bufferLimitBytes?: number;
 }
 
-type RunContext = Pick<FilterContext, "grpc" | "clock"> & Partial<Pick<FilterContext, "downstream" | "routeName">>;
+type RunContext = Pick<FilterContext, "grpc" | "clock"> &
+  Partial<Pick<FilterContext, "downstream" | "routeName" | "trace">>;
 
 /**
  * One request's run through the ext_proc filter, with Envoy's semantics for every mode (the body
@@ -110,19 +113,42 @@ export class ExtProcFilterRun implements FilterRun {
   }
 
   async requestPhase(state: RequestState): Promise<PhaseOutcome> {
-    if (!this.config.enabled) return CONTINUE;
-    this.requestState = state;
-    const exchange = new RequestExchange(
-      this.stream,
-      this.settings,
-      this.forwardedMetadata(state),
-      this.attributes(this.base.request_attributes, state.headers),
-    );
-    try {
-      return await exchange.run(state);
-    } catch (error) {
-      return this.fail(error);
+    const trace = this.context.trace;
+    const start = trace && hopStart(this.context.clock);
+    const bodyBytesBefore = state.body?.length ?? 0;
+    const headersBefore = trace && { ...state.headers };
+    let failure: ProcessorFailure | undefined;
+    let exchange: RequestExchange | undefined;
+    let outcome = CONTINUE;
+    if (this.config.enabled) {
+      this.requestState = state;
+      exchange = new RequestExchange(
+        this.stream,
+        this.settings,
+        this.forwardedMetadata(state),
+        this.attributes(this.base.request_attributes, state.headers),
+      );
+      try {
+        outcome = await exchange.run(state);
+      } catch (error) {
+        failure = ProcessorFailure.of(error);
+        outcome = this.fail(error);
+      }
     }
+    if (trace && start) {
+      recordExtProc(trace, this.context.clock, start, trace.component, {
+        config: this.config,
+        failureModeAllow: this.failureModeAllow,
+        bodyBytesBefore,
+        bodyBytesAfter: state.body?.length ?? 0,
+        bodyMoved: state.bodyMoved === true,
+        outcome,
+        ...(failure ? { failure: { details: failure.details, kind: failure.kind } } : {}),
+        headersSet: changedHeaders(exchange?.setHeaders, headersBefore),
+        metadataSet: state.metadata["envoy.lb"],
+      });
+    }
+    return outcome;
   }
 
   /** Response headers through the processor; mutates `headers` in place. */
@@ -244,4 +270,14 @@ export class ExtProcFilterRun implements FilterRun {
       routeName: this.context.routeName ?? "",
     });
   }
+}
+
+/** The headers the processor added or changed (an FDS processor may echo every header back unchanged). */
+function changedHeaders(
+  set: Record<string, string> | undefined,
+  before: Record<string, string> | undefined,
+): Record<string, string> {
+  const changed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(set ?? {})) if (before?.[name] !== value) changed[name] = value;
+  return changed;
 }

@@ -2,6 +2,7 @@
 // what it returns, and how its request and response phases are run.
 import type { Clock } from "@testbed/common";
 import type { ExchangeReply, ExchangeRequest } from "@testbed/epp-client/client";
+import type { PartRecorder } from "@testbed/trace";
 import type { Route } from "../config/envoy-types.js";
 import type { GrpcClusterClient } from "../grpc/grpc-cluster-client.js";
 
@@ -66,6 +67,8 @@ export interface FilterContext {
   /** gRPC calls to a service cluster of this config (ext_proc, ext_authz, ratelimit); undefined if it has none of that name. */
   grpc(clusterName: string): GrpcClusterClient | undefined;
   clock: Clock;
+  /** This request's routing trace, while tracing is on: filters record their decision in it. */
+  trace?: PartRecorder | undefined;
 }
 
 /** An http_filters entry, made once per config version; create() makes its run for one request. */

@@ -6,6 +6,7 @@ import {
   headerValueText,
   httpStatusNumber,
 } from "@testbed/protocol";
+import { hopStart } from "@testbed/trace";
 import type { HttpFilter } from "../config/envoy-types.js";
 import type { FilterRegistration } from "../filters/filter-registry.js";
 import { clusterOf, timeoutOf } from "../filters/grpc-service-config.js";
@@ -17,6 +18,7 @@ import type {
   RequestState,
 } from "../filters/http-filter.js";
 import { lazyMethod } from "../grpc/envoy-grpc-stream.js";
+import { recordExtAuthz } from "../trace/gateway-trace.js";
 
 export const EXT_AUTHZ_FILTER_NAME = "envoy.filters.http.ext_authz";
 export const EXT_AUTHZ_METADATA_NAMESPACE = "envoy.filters.http.ext_authz";
@@ -82,7 +84,21 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     if (perRoute?.disabled) return undefined;
     return {
       needsRequestBody: this.config.withRequestBody !== undefined,
-      requestPhase: (state) => this.check(context, state, perRoute?.check_settings?.context_extensions ?? {}),
+      requestPhase: async (state) => {
+        const start = context.trace && hopStart(context.clock);
+        const outcome = await this.check(context, state, perRoute?.check_settings?.context_extensions ?? {});
+        if (context.trace && start) {
+          const { clusterName: cluster, failureModeAllow } = this.config;
+          const metadata = state.metadata[EXT_AUTHZ_METADATA_NAMESPACE];
+          recordExtAuthz(context.trace, context.clock, start, context.trace.component, {
+            cluster,
+            failureModeAllow,
+            outcome,
+            metadata,
+          });
+        }
+        return outcome;
+      },
     };
   }
 

@@ -1,5 +1,6 @@
 // envoy.filters.http.ratelimit (global rate limiting, answered by Limitador), with Kuadrant's token limits.
 import { rateLimitService } from "@testbed/protocol";
+import { type HopStart, hopStart } from "@testbed/trace";
 import { duration } from "../config/config-reader.js";
 import type { HttpFilter } from "../config/envoy-types.js";
 import type { FilterRegistration } from "../filters/filter-registry.js";
@@ -12,6 +13,7 @@ import type {
   RequestState,
 } from "../filters/http-filter.js";
 import { lazyMethod } from "../grpc/envoy-grpc-stream.js";
+import { recordRateLimit } from "../trace/gateway-trace.js";
 
 export const RATE_LIMIT_FILTER_NAME = "envoy.filters.http.ratelimit";
 
@@ -107,8 +109,12 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
       .map((limit) => descriptorFor(limit.actions ?? [], state, context))
       .filter((d): d is Descriptor => d !== undefined);
     if (descriptors.length === 0) return { phase: { action: "continue" } as PhaseOutcome, headers: {} };
+    const start = context.trace && hopStart(context.clock);
     const client = context.grpc(this.config.clusterName);
-    if (!client) return { phase: this.onError(), headers: {} };
+    if (!client) {
+      if (start) this.trace(context, start, descriptors, undefined, "Cluster not available");
+      return { phase: this.onError(), headers: {} };
+    }
     let response: RateLimitResponse;
     try {
       response = await client.unary(
@@ -116,9 +122,11 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
         { domain: this.config.domain, descriptors },
         this.config.timeoutMs,
       );
-    } catch {
+    } catch (error) {
+      if (start) this.trace(context, start, descriptors, undefined, (error as Error).message);
       return { phase: this.onError(), headers: {} };
     }
+    if (start) this.trace(context, start, descriptors, response);
     const headers: Record<string, string> = {};
     for (const header of response.response_headers_to_add ?? []) {
       headers[header.key.toLowerCase()] = header.raw_value?.length
@@ -142,6 +150,24 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
       };
     }
     return { phase: { action: "continue" } as PhaseOutcome, headers };
+  }
+
+  /** The routing trace's ratelimit hop. */
+  private trace(
+    context: FilterContext,
+    start: HopStart,
+    descriptors: Descriptor[],
+    response: RateLimitResponse | undefined,
+    error?: string,
+  ): void {
+    if (!context.trace) return;
+    recordRateLimit(context.trace, context.clock, start, context.trace.component, {
+      cluster: this.config.clusterName,
+      domain: this.config.domain,
+      descriptors,
+      response,
+      ...(error !== undefined ? { error } : {}),
+    });
   }
 
   private onError(): PhaseOutcome {
@@ -174,6 +200,8 @@ interface RateLimitEntry {
 
 interface RateLimitResponse {
   overall_code?: string;
+  /** Per descriptor: code, current_limit, limit_remaining (the routing trace reads them). */
+  statuses?: unknown[];
   response_headers_to_add?: Array<{ key: string; value?: string; raw_value?: Uint8Array }>;
 }
 

@@ -34,6 +34,30 @@ export class RouteTable {
     return undefined;
   }
 
+  /**
+   * For the routing trace: the virtual host, and why each route before the one that matched (every
+   * route, when none did) did not take the request — the same checks match() makes, in its order.
+   */
+  explain(headers: Record<string, string>): { virtualHost: string; misses: { route: string; reason: string }[] } {
+    const authority = headers[":authority"] ?? "";
+    const virtualHost = this.virtualHost(authority);
+    if (!virtualHost)
+      return { virtualHost: "", misses: [{ route: "-", reason: `no virtual host serves ${authority}` }] };
+    const path = (headers[":path"] ?? "/").split("?")[0] ?? "/";
+    const misses: { route: string; reason: string }[] = [];
+    for (const route of virtualHost.routes) {
+      const name = route.name ?? "-";
+      if (this.pathMatches(route, path) === false) {
+        misses.push({ route: name, reason: `path ${path} does not match ${describeMatch(route)}` });
+        continue;
+      }
+      const failed = (route.match.headers ?? []).find((matcher) => !headerMatches(matcher, headers));
+      if (!failed) break;
+      misses.push({ route: name, reason: `header ${failed.name} does not match` });
+    }
+    return { virtualHost: virtualHost.name, misses };
+  }
+
   private virtualHost(authority: string): VirtualHost | undefined {
     const host = authority.toLowerCase();
     const bare = host.replace(/:\d+$/, "");
@@ -66,6 +90,16 @@ export class RouteTable {
     }
     return false;
   }
+}
+
+/** A route's path match in words: "prefix /v1", "path /health", "regex …". */
+export function describeMatch(route: Route): string {
+  const { match } = route;
+  if (match.prefix !== undefined) return `prefix ${match.prefix}`;
+  if (match.path !== undefined) return `path ${match.path}`;
+  if (match.path_separated_prefix !== undefined) return `path_separated_prefix ${match.path_separated_prefix}`;
+  if (match.safe_regex !== undefined) return `regex ${match.safe_regex.regex}`;
+  return "no path matcher";
 }
 
 function headerMatches(matcher: HeaderMatcher, headers: Record<string, string>): boolean {

@@ -1,3 +1,4 @@
+import { answerTraceParts, TRACE_PARTS_PATH } from "@testbed/trace";
 import Fastify, { type FastifyInstance } from "fastify";
 import { FAULT_TYPES, type FaultConfig, isFaultType } from "../faults.js";
 import type { MetricOverrides } from "../metrics/vllm-metrics.js";
@@ -53,6 +54,15 @@ export function registerAdminRoutes(app: FastifyInstance, server: ModelServer): 
   app.delete("/admin/metrics", async (_request, reply) => {
     server.metrics.overrides = {};
     return sendJson(reply, {});
+  });
+
+  // The routing trace's side channel (testbed-only): this pod's engine hops.
+  app.get(TRACE_PARTS_PATH, async (request, reply) => {
+    const answer = answerTraceParts(server.traces.ring, "GET", request.url);
+    return reply
+      .code(answer?.status ?? 404)
+      .type(answer?.contentType ?? "application/json")
+      .send(answer?.body ?? "");
   });
 
   app.get("/admin/state", async (_request, reply) => {

@@ -30,7 +30,10 @@ export function generationHandler(server: ModelServer, kind: "chat" | "completio
       server.serverLoad -= 1;
     });
     const prepared = await prepare(server, kind, request);
-    if (isOpenAiError(prepared)) return sendError(reply, prepared);
+    if (isOpenAiError(prepared)) {
+      server.traces.refused(header(request, "x-request-id"), prepared.status, prepared.body.error.message);
+      return sendError(reply, prepared);
+    }
     const fault = server.faults.draw();
     if (fault) {
       const handled = applyFault(server, fault, reply);
@@ -269,4 +272,9 @@ function abortWhenClientLeaves(server: ModelServer, reply: FastifyReply, engineR
   reply.raw.once("close", () => {
     if (engineRequest.isActive) server.engine.abort(engineRequest);
   });
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === "string" ? value : undefined;
 }
