@@ -60,7 +60,7 @@ export function TopologyView(props: TopologyProps) {
             </marker>
           </defs>
           {topology.columns.map((title, column) => (
-            <text class="column-title" x={column * (NODE_WIDTH + 44)} y={HEADER - 10}>
+            <text key={title} class="column-title" x={column * (NODE_WIDTH + 44)} y={HEADER - 10}>
               {title}
             </text>
           ))}
@@ -73,6 +73,7 @@ export function TopologyView(props: TopologyProps) {
             const mid = (x1 + x2) / 2;
             return (
               <path
+                key={`${edge.from}>${edge.to}`}
                 class={`edge ${edge.label === "ext_proc" ? "edge-extproc" : ""}`}
                 d={`M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2} ${y2}`}
                 marker-end="url(#arrow)"
@@ -87,6 +88,7 @@ export function TopologyView(props: TopologyProps) {
           const pod = gauges.get(node.name);
           return (
             <button
+              key={node.id}
               type="button"
               class={`node kind-${node.kind}`}
               style={{
