@@ -6,3 +6,4 @@ await import("./trace-overhead.js");
 await import("./cli.js");
 await import("./testbed-up.js");
 await import("./journey.js");
+await import("./page-idle.js");
