@@ -46,7 +46,7 @@ describe.skipIf(missing !== undefined)("the workshop page in chromium", () => {
     await cluster?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`) });
   const stateLine = () => page.getByRole("status", { name: "What the seed would call this state" });
   const chat = (content: string) => send(`https://${gateway}${CHAT_PATH}`, { body: chatBody(content) });
   /** The accessible name of the element that has the keyboard focus. */
