@@ -54,7 +54,10 @@ export async function writeServerAddress(
   if (ca !== undefined) await writeFile(serverCaFile(env), ca, "utf8");
   // A file an older testbed left with wider permissions keeps them on overwrite: remove it first.
   await rm(file, { force: true });
-  await writeFile(file, `${url}\n${pid}\n${token ?? ""}\n${traces ?? ""}\n`, { encoding: "utf8", mode: 0o600 });
+  await writeFile(file, `${url}\n${pid}\n${token ?? ""}\n${traces ? `${traces}\n` : ""}`, {
+    encoding: "utf8",
+    mode: 0o600,
+  });
 }
 
 /** The address, or undefined when no testbed has announced one. */

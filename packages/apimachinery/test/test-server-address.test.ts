@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   clearServerAddress,
   readServerAddress,
+  readServerRecord,
   runningServer,
   serverAddressFile,
   writeServerAddress,
@@ -59,6 +60,20 @@ describe("the TESTBED_HOME server file", () => {
     expect(await readServerAddress("https://127.0.0.1:7000", { ...env, TESTBED_TOKEN: "other" })).toMatchObject({
       url: "https://127.0.0.1:7000",
       token: "other",
+    });
+  });
+
+  it("records the routing trace endpoint on the fourth line; clients read it with the record", async () => {
+    const env = home();
+    await writeServerAddress("https://127.0.0.1:6443", env, 4242, "secret-token", undefined, "http://127.0.0.1:7100");
+    expect(readFileSync(serverAddressFile(env), "utf8")).toBe(
+      "https://127.0.0.1:6443\n4242\nsecret-token\nhttp://127.0.0.1:7100\n",
+    );
+    expect(await readServerRecord(env)).toEqual({
+      url: "https://127.0.0.1:6443",
+      pid: 4242,
+      token: "secret-token",
+      traces: "http://127.0.0.1:7100",
     });
   });
 

@@ -206,6 +206,32 @@ describe("ext_authz and ratelimit filters", () => {
     expect(hitsByUser.get("alice")).toBe(3);
   });
 
+  it("writes each decision into the routing trace: the identity Authorino returned, the descriptors Limitador counted", async () => {
+    const g = await gateway();
+    expect((await get(g)).status).toBe(401);
+    const [denied] = g.traces.parts({ last: 1 });
+    expect(denied?.hops.find((hop) => hop.kind === "ext_authz")).toMatchObject({ result: "denied", status: 401 });
+    expect(denied?.hops.some((hop) => hop.kind === "ratelimit")).toBe(false);
+    // alice is over her limit by now (the test before spent it).
+    expect((await get(g, "alice-key")).status).toBe(429);
+    const [limited] = g.traces.parts({ last: 1 });
+    expect(limited?.hops.find((hop) => hop.kind === "ext_authz")).toMatchObject({
+      result: "allowed",
+      identity: { "identity.userid": "alice", "identity.tier": "free" },
+    });
+    expect(limited?.hops.find((hop) => hop.kind === "ratelimit")).toMatchObject({
+      domain: "maas",
+      overallCode: "OVER_LIMIT",
+      descriptors: [
+        [
+          { key: "limit", value: "free-requests" },
+          { key: "userid", value: "alice" },
+        ],
+      ],
+    });
+    expect(limited?.hops.at(-1)).toMatchObject({ kind: "response", status: 429, responseFlags: "RL" });
+  });
+
   it("answers 403 UAEX when the authorization service is unreachable, and lets requests through when the limiter is", async () => {
     const noAuthz = await gateway("127.0.0.1:1");
     const denied = await get(noAuthz, "alice-key");

@@ -153,7 +153,9 @@ function schedulingLines(hop: SchedulingHop): string[] {
 }
 
 function profileLines(profile: ProfileRun): string[] {
-  const lines = [`profile ${profile.name}: ${profile.candidates.length} candidates (${profile.candidates.join(", ")})`];
+  const count = profile.candidates.length + (profile.candidatesOmitted ?? 0);
+  const more = profile.candidatesOmitted ? `, ${profile.candidatesOmitted} more` : "";
+  const lines = [`profile ${profile.name}: ${count} candidates (${profile.candidates.join(", ")}${more})`];
   for (const filter of profile.filters)
     lines.push(`  ${filter.name}: ${filter.remaining.length} left (${filter.remaining.join(", ") || "none"})`);
   for (const scorer of profile.scorers) {

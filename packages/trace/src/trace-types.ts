@@ -152,6 +152,8 @@ export interface ScorerStep {
 export interface ProfileRun {
   readonly name: string;
   readonly candidates: readonly string[];
+  /** Candidates left out of `candidates` in a big pool (scores are kept for the 32 best and the pick). */
+  readonly candidatesOmitted?: number;
   readonly filters: readonly FilterStep[];
   readonly scorers: readonly ScorerStep[];
   /** Weighted sum per pod. */

@@ -122,6 +122,9 @@ export function podName(endpoint: Endpoint): string {
   return slash >= 0 ? endpoint.namespacedName.slice(slash + 1) : endpoint.namespacedName || hostPort(endpoint);
 }
 
+/** Pods whose scores one profile run keeps in the routing trace. */
+const MAX_TRACED_PODS = 32;
+
 /** One profile's run for the routing trace: candidates, what each filter left, each scorer's weighted scores, the pick. */
 function profileRun(
   profile: SchedulingProfile,
@@ -131,11 +134,19 @@ function profileRun(
   scored: ScoredEndpoint[],
   picked: Endpoint[],
 ): ProfileRun {
+  // A big pool keeps the ring small: the best-scored pods (and the pick) carry their scores.
+  const shown =
+    scored.length <= MAX_TRACED_PODS
+      ? scored
+      : [...scored]
+          .sort((a, b) => b.score - a.score)
+          .filter((entry, index) => index < MAX_TRACED_PODS || picked.includes(entry.endpoint));
   const byPod = (scores: Map<Endpoint, number> | undefined) =>
-    Object.fromEntries(scored.map(({ endpoint }) => [podName(endpoint), round3(clamp(scores?.get(endpoint) ?? 0))]));
+    Object.fromEntries(shown.map(({ endpoint }) => [podName(endpoint), round3(clamp(scores?.get(endpoint) ?? 0))]));
   return {
     name: profile.name,
-    candidates: candidates.map(podName),
+    candidates: candidates.slice(0, MAX_TRACED_PODS * 4).map(podName),
+    ...(candidates.length > MAX_TRACED_PODS * 4 ? { candidatesOmitted: candidates.length - MAX_TRACED_PODS * 4 } : {}),
     filters,
     scorers: profile.scorers.map(({ scorer, weight }) => ({
       name: scorer.name,
@@ -143,7 +154,7 @@ function profileRun(
       weight,
       scores: byPod(perScorer[scorer.name]),
     })),
-    totals: Object.fromEntries(scored.map(({ endpoint, score }) => [podName(endpoint), round3(score)])),
+    totals: Object.fromEntries(shown.map(({ endpoint, score }) => [podName(endpoint), round3(score)])),
     picker: profile.picker.type,
     picked: picked.map(podName),
   };

@@ -84,20 +84,9 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     if (perRoute?.disabled) return undefined;
     return {
       needsRequestBody: this.config.withRequestBody !== undefined,
-      requestPhase: async (state) => {
-        const start = context.trace && hopStart(context.clock);
-        const outcome = await this.check(context, state, perRoute?.check_settings?.context_extensions ?? {});
-        if (context.trace && start) {
-          const { clusterName: cluster, failureModeAllow } = this.config;
-          const metadata = state.metadata[EXT_AUTHZ_METADATA_NAMESPACE];
-          recordExtAuthz(context.trace, context.clock, start, context.trace.component, {
-            cluster,
-            failureModeAllow,
-            outcome,
-            metadata,
-          });
-        }
-        return outcome;
+      requestPhase: (state) => {
+        const extensions = perRoute?.check_settings?.context_extensions ?? {};
+        return context.trace ? this.tracedCheck(context, state, extensions) : this.check(context, state, extensions);
       },
     };
   }
@@ -158,6 +147,27 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
     for (const name of response.ok_response?.headers_to_remove ?? []) delete headers[name.toLowerCase()];
     if (response.dynamic_metadata) state.metadata[EXT_AUTHZ_METADATA_NAMESPACE] = fromStruct(response.dynamic_metadata);
     return { action: "continue" };
+  }
+
+  /** check(), and its decision in the routing trace (only while tracing: an untraced request pays nothing). */
+  private async tracedCheck(
+    context: FilterContext,
+    state: RequestState,
+    contextExtensions: Record<string, string>,
+  ): Promise<PhaseOutcome> {
+    const start = hopStart(context.clock);
+    const outcome = await this.check(context, state, contextExtensions);
+    if (context.trace) {
+      const { clusterName: cluster, failureModeAllow } = this.config;
+      const metadata = state.metadata[EXT_AUTHZ_METADATA_NAMESPACE];
+      recordExtAuthz(context.trace, context.clock, start, context.trace.component, {
+        cluster,
+        failureModeAllow,
+        outcome,
+        metadata,
+      });
+    }
+    return outcome;
   }
 
   /**

@@ -23,8 +23,18 @@ export function recordRoute(
   component: string,
   explained: { virtualHost: string; route?: string; match?: string; cluster?: string; misses: RouteMiss[] },
 ): void {
-  part.hop({ kind: "route", component, time: hopTime(clock, start), ...explained });
+  const misses =
+    explained.misses.length > MAX_MISSES
+      ? [
+          ...explained.misses.slice(0, MAX_MISSES),
+          { route: "…", reason: `${explained.misses.length - MAX_MISSES} more routes did not match` },
+        ]
+      : explained.misses;
+  part.hop({ kind: "route", component, time: hopTime(clock, start), ...explained, misses });
 }
+
+/** Routes listed as not matching: a virtual host of thousands of routes must not fill the ring. */
+const MAX_MISSES = 16;
 
 /** What the ext_proc filter's run came to, in the trace's words. */
 export interface ExtProcRunFacts {

@@ -1,0 +1,47 @@
+import type { ProfileRun } from "@testbed/trace";
+import { describe, expect, it } from "vitest";
+import { podName, Scheduler } from "../src/scheduling/scheduler.js";
+import { chatRequest, endpoint, load, SEED_PD_CONFIG } from "./scheduling-builders.js";
+
+const role = (value: string) => ({ "llm-d.ai/role": value });
+
+describe("the scheduling cycle as the routing trace records it", () => {
+  it("gives each profile's candidates, what each filter left, each scorer's weight and score per pod, and the pick", () => {
+    const pool = [endpoint(1, {}, role("prefill")), endpoint(2, {}, role("prefill")), endpoint(3, {}, role("decode"))];
+    const busy = pool[1];
+    if (busy) busy.metrics.waitingQueueSize = 5;
+    const runs: ProfileRun[] = [];
+    const { result } = new Scheduler(load(SEED_PD_CONFIG)).schedule(chatRequest("Hi there"), pool, false, runs);
+    expect(runs.map((run) => run.name)).toEqual(["decode", "prefill"]);
+    const prefill = runs[1] as ProfileRun;
+    expect(prefill.candidates).toEqual(pool.map(podName));
+    expect(prefill.filters.at(-1)?.remaining).toEqual([podName(pool[0] as never), podName(pool[1] as never)]);
+    const queue = prefill.scorers.find((scorer) => scorer.type === "queue-scorer");
+    expect(queue?.weight).toBeGreaterThan(0);
+    // The idle prefill pod outscores the one with a queue, and is the pick.
+    const idle = podName(pool[0] as never);
+    const queued = podName(pool[1] as never);
+    expect(queue?.scores[idle]).toBeGreaterThan(queue?.scores[queued] ?? 1);
+    expect(prefill.picked).toEqual([idle]);
+    const weighted = prefill.scorers.reduce((sum, scorer) => sum + scorer.weight * (scorer.scores[idle] ?? 0), 0);
+    expect(prefill.totals[idle]).toBeCloseTo(weighted, 2);
+    expect(result.profileResults.prefill?.targetEndpoints.map(podName)).toEqual([idle]);
+  });
+
+  it("keeps the scores of a big pool's 32 best pods and its pick, not all of them", () => {
+    const pool = Array.from({ length: 200 }, (_, i) => endpoint(i + 1, {}, role("decode")));
+    const runs: ProfileRun[] = [];
+    new Scheduler(load(undefined)).schedule(chatRequest("Hi"), pool, false, runs);
+    const [run] = runs;
+    expect(Object.keys(run?.totals ?? {})).toHaveLength(32);
+    for (const scorer of run?.scorers ?? []) expect(Object.keys(scorer.scores)).toHaveLength(32);
+    expect(run?.candidates.length).toBe(128);
+    expect(run?.candidatesOmitted).toBe(72);
+    for (const pick of run?.picked ?? []) expect(run?.totals[pick]).toBeDefined();
+  });
+
+  it("records nothing when nobody asks for it", () => {
+    const { trace } = new Scheduler(load(undefined)).schedule(chatRequest("Hi"), [endpoint(1)], false);
+    expect(trace).toEqual([]);
+  });
+});
