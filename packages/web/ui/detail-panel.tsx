@@ -20,7 +20,13 @@ export function DetailPanel({ selection, onClose }: { selection: Selection; onCl
     document.addEventListener("keydown", onKey);
     return () => {
       document.removeEventListener("keydown", onKey);
-      previous?.focus();
+      // After the page re-rendered without the panel: back to what opened it, or to the same
+      // object's button if a topology refresh replaced that element meanwhile.
+      requestAnimationFrame(() => {
+        if (previous?.isConnected) previous.focus();
+        else if (selection.type === "object")
+          document.querySelector<HTMLElement>(`[data-id="${CSS.escape(selection.id)}"]`)?.focus();
+      });
     };
   }, []);
   useEffect(() => {
