@@ -184,6 +184,7 @@ describe.skipIf(missing !== undefined)("the workshop page in chromium", () => {
     await shot("06-object-yaml");
     await page.keyboard.press("Escape");
     await expect.poll(() => dialog.count()).toBe(0);
-    expect(await focusedLabel()).toMatch(/^HTTPRoute my-first-model\/qwen3-0-6b-kserve-route/);
+    // The focus comes back on the next frame, once the page re-rendered without the panel.
+    await expect.poll(focusedLabel).toMatch(/^HTTPRoute my-first-model\/qwen3-0-6b-kserve-route/);
   });
 });
