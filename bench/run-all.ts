@@ -7,3 +7,4 @@ await import("./cli.js");
 await import("./testbed-up.js");
 await import("./journey.js");
 await import("./kubectl-latency.js");
+await import("./page-idle.js");

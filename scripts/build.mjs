@@ -64,6 +64,9 @@ if (!esbuild) {
     }),
   );
   await writeQwen3Vocabulary();
+  // After dist/ is rebuilt (the loop above empties packages/web/dist): the workshop page's bundle.
+  const { buildWeb } = await import("./build-web.mjs");
+  await buildWeb(esbuild);
   const ms = performance.now() - started;
   if (!process.env.TESTBED_BUILD_QUIET) {
     process.stdout.write(

@@ -18,6 +18,7 @@ import { topologyFromDump } from "./up-from-dump.js";
 
 /** The Istio profile unless --istio or a dump (--from) names another: the seed's OCP 4.20. */
 const DEFAULT_ISTIO = "1.26";
+import { DEFAULT_WEB_PORT, startWebPage, type WebPage } from "../web-page.js";
 
 export const DEFAULT_TOPOLOGY = fileURLToPath(new URL("../../../../topologies/rhoai-3.2", import.meta.url));
 
@@ -40,6 +41,9 @@ flags:
   --isolation MODE         in-process (default: every pod in this process, starts in about a second) or
                            process (each pod in its own Node process: all cores, crash isolation, more memory)
   --prometheus             also start Prometheus (if installed) on 127.0.0.1:9091, scraping every vLLM pod and the EPP
+  --web-port PORT          the workshop page (topology, requests, traces, counters) on 127.0.0.1
+                           (default 9080, or any free port when taken; 0 = any free port)
+  --no-web                 do not serve the workshop page
   --no-wait                print the banner as soon as the API server serves the topology, without waiting for
                            the pods to get Ready (a cluster whose pods crash-loop or cannot be scheduled)
   -h, --help`;
@@ -64,6 +68,8 @@ export const upCommand: Command = {
           isolation: { type: "string", default: "in-process" },
           prometheus: { type: "boolean" },
           "no-wait": { type: "boolean" },
+          "web-port": { type: "string", default: String(DEFAULT_WEB_PORT) },
+          "no-web": { type: "boolean" },
           help: { type: "boolean", short: "h" },
         },
       }));
@@ -140,6 +146,15 @@ export const upCommand: Command = {
     // The routing trace endpoint, read by `testbed trace` and the page: it pulls each pod's ring by address.
     const traces = await startTraceEndpoint(testbed, apiToken);
     await writeServerAddress(testbed.api.url, process.env, process.pid, apiToken, testbed.api.ca, traces.url);
+    // The page listens while the pods get Ready; it samples nothing until a browser opens it.
+    const webPage: Promise<WebPage | undefined> = values["no-web"]
+      ? Promise.resolve(undefined)
+      : startWebPage(testbed, envoyVersionOf(istio), Number(values["web-port"]), traces.collector).catch(
+          (error: Error) => {
+            process.stderr.write(`warning: the workshop page did not start: ${error.message}\n`);
+            return undefined;
+          },
+        );
     const kubeconfig = await writeKubeconfig(testbed.api.url, apiToken, testbed.api.ca);
     if (values["no-wait"]) {
       process.stderr.write("not waiting for the pods (--no-wait): npx testbed oc get pods -A shows how far they are\n");
@@ -160,6 +175,7 @@ export const upCommand: Command = {
           warn: (line) => process.stderr.write(`${line}\n`),
         })
       : undefined;
+    const web = await webPage;
     process.stdout.write(
       banner(
         testbed,
@@ -167,6 +183,7 @@ export const upCommand: Command = {
         gatewayAddress,
         `Istio ${istioRelease(istio)} (Envoy ${envoyVersionOf(istio)})`,
         kubeconfig,
+        web?.url,
       ),
     );
     if (prometheus) process.stdout.write(`Prometheus: ${prometheus.url} (scraping the vLLM pods and the EPP)\n\n`);
@@ -174,6 +191,7 @@ export const upCommand: Command = {
     const signal = await shutdown;
     process.stderr.write(`\n${signal}: stopping the testbed…\n`);
     await prometheus?.stop();
+    await web?.close();
     await traces.close();
     await clearServerAddress(testbed.api.url);
     await testbed.close();
@@ -185,7 +203,7 @@ export const upCommand: Command = {
 async function startTraceEndpoint(testbed: TestbedHandle, token: string) {
   const { startTraceServer, TraceCollector, traceTargets } = await import("@testbed/trace");
   const collector = new TraceCollector(() => traceTargets(testbed.store.peekList("Pod")));
-  return startTraceServer({ collector, token });
+  return { ...(await startTraceServer({ collector, token })), collector };
 }
 
 function checkFlags(values: Record<string, string | boolean | undefined>): string | undefined {
@@ -197,6 +215,9 @@ function checkFlags(values: Record<string, string | boolean | undefined>): strin
     return `--time-scale must be a number ≥ 0, got ${values["time-scale"]}`;
   const subnet = Number(values.subnet);
   if (!Number.isInteger(subnet) || subnet < 0 || subnet > 255) return `--subnet must be 0-255, got ${values.subnet}`;
+  const webPort = Number(values["web-port"]);
+  if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535)
+    return `--web-port must be a port number, got ${values["web-port"]}`;
   const port = Number(values["api-port"]);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     return `--api-port must be a port number, got ${values["api-port"]}`;
@@ -210,6 +231,8 @@ function banner(
   /** The Istio and Envoy releases the mesh behaves as. */
   mesh: string,
   kubeconfig: string,
+  /** The workshop page, when it is served. */
+  webUrl: string | undefined,
 ): string {
   const gateways = testbed.store.list("gateway.networking.k8s.io/Gateway");
   const pods = testbed.store.list("Pod");
@@ -221,6 +244,7 @@ function banner(
     "Gateways:",
     ...gateways.map((g) => `  ${g.metadata.name.padEnd(24)} https://${gatewayAddress(g) ?? "<pending>"}`),
     "",
+    ...(webUrl ? [`Workshop page (topology, requests, traces, counters): ${webUrl}`, ""] : []),
     "Try (in another terminal):",
     "  npx testbed oc get pods -A",
     "  export GW=$(npx testbed oc get gateway openshift-ai-inference -n openshift-ingress -o jsonpath='{.status.addresses[0].value}')",
