@@ -14,11 +14,11 @@ import { prepareKeyPairs, stderrSink } from "@testbed/common";
 import type { Command } from "../command.js";
 import { startPrometheusIfInstalled } from "../observability/prometheus-option.js";
 import { waitForShutdownSignal } from "../shutdown.js";
+import { DEFAULT_WEB_PORT, startWebPage, type WebPage } from "../web-page.js";
 import { topologyFromDump } from "./up-from-dump.js";
 
 /** The Istio profile unless --istio or a dump (--from) names another: the seed's OCP 4.20. */
 const DEFAULT_ISTIO = "1.26";
-import { DEFAULT_WEB_PORT, startWebPage, type WebPage } from "../web-page.js";
 
 export const DEFAULT_TOPOLOGY = fileURLToPath(new URL("../../../../topologies/rhoai-3.2", import.meta.url));
 
