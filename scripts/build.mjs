@@ -2,12 +2,14 @@
 // `npm run build`, and `npm install`'s prepare step: every packages/*/src/**/*.ts becomes
 // packages/*/dist/**/*.js, one file for one file at the same depth (so `new URL("../proto",
 // import.meta.url)`-style paths resolve alike from src and dist), types stripped by esbuild, nothing
-// bundled. `npx testbed` then runs plain JavaScript: no TypeScript compiler on the user's path.
+// bundled; then `testbed up`, whose launch → banner is mostly Node loading modules, is bundled on top
+// (scripts/bundle-up.mjs). `npx testbed` then runs plain JavaScript: no TypeScript compiler on the user's path.
 // Plain JavaScript itself, because it runs before anything is compiled. Type checking stays with
 // `npm run typecheck`.
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleUp } from "./bundle-up.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PACKAGES = join(ROOT, "packages");
@@ -63,6 +65,7 @@ if (!esbuild) {
       });
     }),
   );
+  await bundleUp(esbuild, ROOT);
   const ms = performance.now() - started;
   if (!process.env.TESTBED_BUILD_QUIET) {
     process.stdout.write(
