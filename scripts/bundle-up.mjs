@@ -3,13 +3,15 @@
 // fastify, grpc-js, undici, yaml, x509…) before the cluster can start; one bundle of the same code
 // loads in about a third of that. packages/cli/dist/commands/up.js (which main.js loads for `up`)
 // is replaced by the bundle, its lazily loaded parts (the cluster runtime, the tokenizer) by chunks
-// beside it, so `testbed up` still loads the cluster after its flags are checked. Every other command,
-// the pods of `--isolation process` and the tests keep the one-file-per-source dist/.
+// beside it, so `testbed up` still loads the cluster after its flags are checked. The certificate
+// signing worker (packages/common/dist/certificate-worker.js) is bundled too: it loads the X.509
+// library while the main thread loads the cluster. Every other command, the pods of `--isolation
+// process` and the tests keep the one-file-per-source dist/.
 // Plain JavaScript, run by scripts/build.mjs after dist/ is compiled.
 import { readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 
-/** Where the bundle and its chunks go: all in one directory, where the per-file up.js was. */
+/** Where the bundle of `up` and its chunks go: all in one directory, where the per-file up.js was. */
 const OUT_DIR = ["packages", "cli", "dist", "commands"];
 
 /**
@@ -18,8 +20,8 @@ const OUT_DIR = ["packages", "cli", "dist", "commands"];
  * the repository root, for every bundled file to find its own original location (below). URL through
  * globalThis: a bundled module may have a `URL` of its own in scope.
  */
-function banner() {
-  const up = relative(join(...OUT_DIR), ".").split(sep).join("/");
+function banner(outDir) {
+  const up = relative(outDir, ".").split(sep).join("/");
   return [
     'import { createRequire as __testbedCreateRequire } from "node:module";',
     'import { fileURLToPath as __testbedPath } from "node:url";',
@@ -58,26 +60,44 @@ function originalLocations(root) {
   };
 }
 
-/** Bundle packages/cli/dist/commands/up.js (already compiled) in place. */
+/**
+ * Bundle packages/cli/dist/commands/up.js (already compiled) in place, and the certificate signing
+ * worker it starts (packages/common/dist/certificate-worker.js, one file, no chunks).
+ */
 export async function bundleUp(esbuild, root) {
   const outdir = join(root, ...OUT_DIR);
+  const worker = join(root, "packages", "common", "dist", "certificate-worker.js");
   await esbuild.build({
+    ...common(root),
+    entryPoints: [worker],
+    outfile: worker,
+    banner: { js: banner(join("packages", "common", "dist")) },
+  });
+  await esbuild.build({
+    ...common(root),
     absWorkingDir: root,
     entryPoints: [join(outdir, "up.js")],
     outdir,
-    allowOverwrite: true,
     chunkNames: "up-[hash]",
-    bundle: true,
     splitting: true,
+    banner: { js: banner(join(...OUT_DIR)) },
+  });
+}
+
+/** What both bundles share. */
+function common(root) {
+  return {
+    absWorkingDir: root,
+    allowOverwrite: true,
+    bundle: true,
     format: "esm",
     platform: "node",
     target: "node20",
-    banner: { js: banner() },
-    // certificates.ts imports @peculiar/x509 lazily, for its named exports. Node finds those in the
-    // CommonJS build; esbuild gives a lazily loaded CommonJS chunk only a default export, so the
+    // certificate-signing.ts imports @peculiar/x509 lazily, for its named exports. Node finds those in
+    // the CommonJS build; esbuild gives a lazily loaded CommonJS chunk only a default export, so the
     // bundle takes the package's ES module build (the same code, the package's "module" entry).
     alias: { "@peculiar/x509": "@peculiar/x509/build/x509.es.js" },
     plugins: [originalLocations(root)],
     logLevel: "warning",
-  });
+  };
 }
