@@ -105,7 +105,11 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
   // this thread starts the API server and applies the topology; the controllers start after that.
   prepareKeyPairs("RSA-2048", 3);
   const authorities = Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
-  authorities.catch(() => {}); // awaited below, unless the start fails before
+  // Started together, awaited in order: the certificates are signed on another thread (see
+  // @testbed/common's certificates) while this one reads and parses the topology.
+  const apiTls = options.apiToken ? createApiServingCert(options.apiHost) : undefined;
+  const manifests = options.topology ? topologyManifests(options.topology) : undefined;
+  for (const started of [authorities, apiTls, manifests]) started?.catch(() => {}); // awaited below, unless the start fails before
   // Before anything starts: pods on a taken subnet could not bind their addresses (CrashLoopBackOff).
   await checkSubnetFree(options.subnet, nodes);
   await detectPrivilegedPorts();
@@ -147,7 +151,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       port: options.apiPort,
       clock: options.clock,
       token: options.apiToken,
-      tls: options.apiToken ? await createApiServingCert(options.apiHost) : undefined,
+      tls: await apiTls,
       podAccess: {
         logs: (namespace, pod, container, logOptions) =>
           kubelet
@@ -157,9 +161,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
         exec: (namespace, pod, container, command) => kubelet.exec(namespace, pod, container, command),
       },
     });
-    applied = options.topology
-      ? await applyManifests(storeTarget(store), await topologyManifests(options.topology))
-      : [];
+    applied = manifests ? await applyManifests(storeTarget(store), await manifests) : [];
     reportIstioRelease(store, options.istio);
     // Started after the topology is in the store: each controller's first pass covers what is there.
     const [serviceCa, ingress] = await authorities;
