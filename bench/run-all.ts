@@ -3,5 +3,6 @@ await import("./vllm-sim-throughput.js");
 await import("./epp-decisions.js");
 await import("./gateway-overhead.js");
 await import("./cli.js");
+await import("./startup-phases.js");
 await import("./testbed-up.js");
 await import("./journey.js");
