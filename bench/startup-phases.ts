@@ -18,19 +18,19 @@ const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const SUBNET = process.env.BENCH_SUBNET ?? "231";
 
 /**
- * Loaded before the command (--import): when the banner is written, a function of a known name runs
- * for a few milliseconds, so the profile shows where the banner is; the main thread's CPU time then
- * goes to stderr.
+ * Loaded before the command (--import): when the banner is written, the main thread's CPU time goes
+ * to stderr, then a function of a known name runs for 20 ms, long enough for the profiler to sample
+ * it on a busy machine, so the profile shows where the banner is.
  */
 const BANNER_MARK = `data:text/javascript,${encodeURIComponent(`
 import { readFileSync } from "node:fs";
 const write = process.stdout.write.bind(process.stdout);
-function testbedBannerMark() { const end = performance.now() + 3; while (performance.now() < end); }
+function testbedBannerMark() { const end = performance.now() + 20; while (performance.now() < end); }
 process.stdout.write = (chunk, ...rest) => {
   if (String(chunk).includes("testbed is up in")) {
-    testbedBannerMark();
     const fields = readFileSync("/proc/self/task/" + process.pid + "/stat", "utf8").split(") ")[1].split(" ");
     process.stderr.write("main-thread-cpu-ms " + (Number(fields[11]) + Number(fields[12])) * 10 + "\\n");
+    testbedBannerMark();
   }
   return write(chunk, ...rest);
 };`)}`;
@@ -131,10 +131,14 @@ function launch(): Promise<Launch> {
         const cpu = /main-thread-cpu-ms (\d+)/.exec(output);
         if (bannerMs === 0 || !cpu) throw new Error(`testbed up exited with ${code} before its banner:\n${output}`);
         // One profile per thread (the signing worker has its own): the main thread's has the mark.
-        const profiles = readdirSync(join(dir, "prof")).map((file) => readFileSync(join(dir, "prof", file), "utf8"));
-        const main = profiles.find((text) => text.includes("testbedBannerMark"));
+        const profiles = readdirSync(join(dir, "prof")).map(
+          (file) => JSON.parse(readFileSync(join(dir, "prof", file), "utf8")) as Profile,
+        );
+        const main = profiles.find((profile) =>
+          profile.nodes.some((node) => node.callFrame.functionName === "testbedBannerMark"),
+        );
         if (!main) throw new Error("no profile with the banner mark");
-        resolveLaunch({ phases: phases(JSON.parse(main) as Profile), mainCpuMs: Number(cpu[1]), bannerMs });
+        resolveLaunch({ phases: phases(main), mainCpuMs: Number(cpu[1]), bannerMs });
       } catch (error) {
         reject(error);
       } finally {
