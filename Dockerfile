@@ -6,7 +6,7 @@
 FROM node:20-slim AS build
 WORKDIR /testbed
 COPY package.json package-lock.json ./
-COPY scripts/build.mjs ./scripts/build.mjs
+COPY scripts/build.mjs scripts/bundle-up.mjs ./scripts/
 COPY packages ./packages
 RUN npm ci --no-audit --no-fund && rm -rf node_modules packages/*/node_modules
 
@@ -14,7 +14,7 @@ RUN npm ci --no-audit --no-fund && rm -rf node_modules packages/*/node_modules
 FROM node:20-slim
 WORKDIR /testbed
 COPY package.json package-lock.json ./
-COPY scripts/build.mjs ./scripts/build.mjs
+COPY scripts/build.mjs scripts/bundle-up.mjs ./scripts/
 COPY --from=build /testbed/packages ./packages
 # Without devDependencies the prepare step finds no esbuild and keeps the dist/ built in stage 1.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

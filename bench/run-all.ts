@@ -4,6 +4,7 @@ await import("./epp-decisions.js");
 await import("./gateway-overhead.js");
 await import("./trace-overhead.js");
 await import("./cli.js");
+await import("./startup-phases.js");
 await import("./testbed-up.js");
 await import("./journey.js");
 await import("./kubectl-latency.js");

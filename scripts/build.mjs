@@ -2,12 +2,14 @@
 // `npm run build`, and `npm install`'s prepare step: every packages/*/src/**/*.ts becomes
 // packages/*/dist/**/*.js, one file for one file at the same depth (so `new URL("../proto",
 // import.meta.url)`-style paths resolve alike from src and dist), types stripped by esbuild, nothing
-// bundled. `npx testbed` then runs plain JavaScript: no TypeScript compiler on the user's path.
+// bundled; then `testbed up`, whose launch → banner is mostly Node loading modules, is bundled on top
+// (scripts/bundle-up.mjs). `npx testbed` then runs plain JavaScript: no TypeScript compiler on the user's path.
 // Plain JavaScript itself, because it runs before anything is compiled. Type checking stays with
 // `npm run typecheck`.
 import { readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { bundleUp } from "./bundle-up.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PACKAGES = join(ROOT, "packages");
@@ -67,6 +69,7 @@ if (!esbuild) {
   // After dist/ is rebuilt (the loop above empties packages/web/dist): the workshop page's bundle.
   const { buildWeb } = await import("./build-web.mjs");
   await buildWeb(esbuild);
+  await bundleUp(esbuild, ROOT);
   const ms = performance.now() - started;
   if (!process.env.TESTBED_BUILD_QUIET) {
     process.stdout.write(

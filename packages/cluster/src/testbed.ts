@@ -104,16 +104,19 @@ export interface TestbedHandle {
  */
 export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Promise<TestbedHandle> {
   const options: TestbedOptions = { ...DEFAULT_TESTBED_OPTIONS, ...definedOnly(overrides) };
+  // The certificate authorities' keys, and RSA keys for the first certificates signed (the service
+  // CA's first serving certificate, the EPP's self-signed one), generate on the thread pool while
+  // this thread reads the topology, starts the API server and applies it; the controllers start after that.
+  prepareKeyPairs("RSA-2048", 3);
+  const authorities = Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
+  // Started first, awaited where needed: the certificates are signed on another thread (see
+  // @testbed/common's certificates) while this one reads and parses the topology.
+  const apiTls = options.apiToken ? createApiServingCert(options.apiHost) : undefined;
+  for (const started of [authorities, apiTls]) started?.catch(() => {}); // awaited below, unless the start fails before
   const manifests = options.topology ? await topologyManifests(options.topology) : [];
   // Node manifests in the topology are the cluster's nodes (node-shapes.ts); without any, the default eight.
   const shapes = nodeShapes(manifests.map((manifest) => manifest.object));
   const nodes = shapes ?? defaultNodes();
-  // The certificate authorities' keys, and RSA keys for the first certificates signed (the service
-  // CA's first serving certificate, the EPP's self-signed one), generate on the thread pool while
-  // this thread starts the API server and applies the topology; the controllers start after that.
-  prepareKeyPairs("RSA-2048", 3);
-  const authorities = Promise.all([ServiceCaController.create(), IngressCertificateController.create()]);
-  authorities.catch(() => {}); // awaited below, unless the start fails before
   // Before anything starts: pods on a taken subnet could not bind their addresses (CrashLoopBackOff).
   await checkSubnetFree(options.subnet, nodes);
   await detectPrivilegedPorts();
@@ -155,7 +158,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
       port: options.apiPort,
       clock: options.clock,
       token: options.apiToken,
-      tls: options.apiToken ? await createApiServingCert(options.apiHost) : undefined,
+      tls: await apiTls,
       podAccess: {
         logs: (namespace, pod, container, logOptions) =>
           kubelet

@@ -1,68 +1,101 @@
 // X.509 certificates for the testbed's TLS: the self-signed certificate the EPP makes when it has
 // no --cert-path (Bug 3), and a small certificate authority that signs serving certificates
-// (the cluster's service CA). PEM in, PEM out.
-import { webcrypto } from "node:crypto";
-import type * as X509 from "@peculiar/x509";
+// (the cluster's service CA). PEM in, PEM out. Run from compiled JavaScript (`npx testbed`), the
+// signing happens in a worker thread (certificate-worker.ts): loading the X.509 library and encoding
+// certificates costs a starting testbed's main thread a fifth of its time to Ready, and a second
+// core can do it meanwhile. Run from the TypeScript sources (tests, tsx) there is no worker file to
+// start, and the same signing code runs in the caller's thread.
+import { Worker } from "node:worker_threads";
+import type { AuthorityOptions, CertificateSubject, KeyAlgorithm, PemKeyPair } from "./certificate-signing.js";
+import * as signing from "./certificate-signing.js";
+import type { SigningReply, SigningRequest } from "./certificate-worker.js";
 
-type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
+export type { CertificateSubject, KeyAlgorithm, PemKeyPair } from "./certificate-signing.js";
 
-let x509Library: Promise<typeof X509> | undefined;
-
-/**
- * @peculiar/x509, loaded with the first certificate (120-230 ms of loading that a process which never
- * signs one, or signs it later, does not pay up front). It resolves its ASN.1 providers through
- * tsyringe, which needs reflect-metadata loaded first.
- */
-function x509(): Promise<typeof X509> {
-  x509Library ??= (async () => {
-    await import("reflect-metadata");
-    const library = await import("@peculiar/x509");
-    library.cryptoProvider.set(webcrypto as unknown as Parameters<typeof library.cryptoProvider.set>[0]);
-    return library;
-  })();
-  return x509Library;
+/** Where certificates are made: this thread, or the signing worker. */
+interface Signer {
+  prepare(algorithm: KeyAlgorithm, count: number): void;
+  authority(name: string, options: AuthorityOptions): Promise<{ certPem: string; issue: Issue }>;
+  selfSigned(subject: CertificateSubject): Promise<PemKeyPair>;
 }
 
-// RSA 2048 rather than the real EPP's 4096: the same kind of certificate, generated in a fraction of the time.
-const RSA: webcrypto.RsaHashedKeyGenParams = {
-  name: "RSASSA-PKCS1-v1_5",
-  hash: "SHA-256",
-  publicExponent: new Uint8Array([1, 0, 1]),
-  modulusLength: 2048,
+type Issue = (subject: CertificateSubject) => Promise<PemKeyPair>;
+
+const inThisThread: Signer = {
+  prepare: signing.prepareKeyPairs,
+  async authority(name, options) {
+    const authority = await signing.createAuthority(name, options);
+    return { certPem: authority.certPem, issue: (subject) => signing.issueCertificate(authority, subject) };
+  },
+  selfSigned: signing.createSelfSigned,
 };
-// ECDSA P-256 for the testbed's own ingress CA: no real component's key type to match, and a key
-// takes about a millisecond instead of RSA's hundreds, which keeps `testbed up` fast.
-const ECDSA_KEY: webcrypto.EcKeyGenParams = { name: "ECDSA", namedCurve: "P-256" };
-const ECDSA_SIGNATURE: webcrypto.EcdsaParams = { name: "ECDSA", hash: "SHA-256" };
 
-export type KeyAlgorithm = "RSA-2048" | "ECDSA-P256";
+/** The signing worker, started with the first request; it keeps the process alive only while a reply is due. */
+class WorkerSigner implements Signer {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 
-const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
-const DAY_MS = 86_400_000;
+  constructor(private readonly file: URL) {}
 
-export interface PemKeyPair {
-  cert: string;
-  key: string;
+  prepare(algorithm: KeyAlgorithm, count: number): void {
+    this.started().postMessage({ op: "prepare", algorithm, count } satisfies SigningRequest);
+  }
+
+  async authority(name: string, options: AuthorityOptions): Promise<{ certPem: string; issue: Issue }> {
+    const id = this.nextId++;
+    const certPem = (await this.request({ op: "authority", id, name, options })) as string;
+    return {
+      certPem,
+      issue: (subject) =>
+        this.request({ op: "issue", id: this.nextId++, authority: id, subject }) as Promise<PemKeyPair>,
+    };
+  }
+
+  selfSigned(subject: CertificateSubject): Promise<PemKeyPair> {
+    return this.request({ op: "self-signed", id: this.nextId++, subject }) as Promise<PemKeyPair>;
+  }
+
+  private request(request: Exclude<SigningRequest, { op: "prepare" }>): Promise<unknown> {
+    const worker = this.started();
+    return new Promise((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      worker.ref();
+      worker.postMessage(request);
+    });
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    // Node's flags for this process, less one that only a `-e` script can take.
+    const worker = new Worker(this.file, {
+      execArgv: process.execArgv.filter((flag) => !flag.startsWith("--input-type")),
+    });
+    worker.unref();
+    worker.on("message", (reply: SigningReply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if ("error" in reply) waiting.reject(new Error(reply.error));
+      else waiting.resolve(reply.result);
+    });
+    // A worker that dies takes its authorities with it: what waits fails, the next request starts another.
+    const lost = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    worker.on("error", lost);
+    worker.on("exit", (code) => lost(new Error(`the certificate signing thread exited with code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
 }
 
-export interface CertificateSubject {
-  /** Distinguished name, e.g. "O=Inference Ext" or "CN=qwen3-0-6b-epp-service.my-first-model.svc". */
-  name: string;
-  dnsNames?: string[];
-  ipAddresses?: string[];
-  validDays?: number;
-  /** Start of validity; default now. Set in the past to make expired certificates for tests. */
-  notBefore?: Date;
-}
-
-/** Key pairs generated ahead of need (see prepareKeyPairs), taken first come, first served. */
-const prepared: Record<KeyAlgorithm, Promise<CryptoKeyPair>[]> = { "RSA-2048": [], "ECDSA-P256": [] };
-
-function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
-  const params = algorithm === "RSA-2048" ? RSA : ECDSA_KEY;
-  return webcrypto.subtle.generateKey(params, true, ["sign", "verify"]) as Promise<CryptoKeyPair>;
-}
+const WORKER_FILE = new URL("./certificate-worker.js", import.meta.url);
+const signer: Signer = import.meta.url.endsWith(".js") ? new WorkerSigner(WORKER_FILE) : inThisThread;
 
 /**
  * Have `count` key pairs generating or ready for the next certificates to take (topped up, so two
@@ -72,112 +105,28 @@ function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
  * EPP's own) gets them in parallel, while its main thread does other work.
  */
 export function prepareKeyPairs(algorithm: KeyAlgorithm, count: number): void {
-  while (prepared[algorithm].length < count) {
-    const pair = generateKeyPair(algorithm);
-    pair.catch(() => {}); // a failure surfaces in whoever takes it
-    prepared[algorithm].push(pair);
-  }
-}
-
-function keyPair(algorithm: KeyAlgorithm = "RSA-2048"): Promise<CryptoKeyPair> {
-  return prepared[algorithm].shift() ?? generateKeyPair(algorithm);
-}
-
-function signatureFor(algorithm: KeyAlgorithm): webcrypto.RsaHashedKeyGenParams | webcrypto.EcdsaParams {
-  return algorithm === "RSA-2048" ? RSA : ECDSA_SIGNATURE;
-}
-
-async function pemKey(key: CryptoKey): Promise<string> {
-  const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", key));
-  return `-----BEGIN PRIVATE KEY-----\n${der
-    .toString("base64")
-    .replace(/(.{64})/g, "$1\n")
-    .trim()}\n-----END PRIVATE KEY-----\n`;
-}
-
-function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
-    .toString("hex")
-    .replace(/^[89a-f]/, "1");
-}
-
-function validity(subject: CertificateSubject): { notBefore: Date; notAfter: Date } {
-  const notBefore = subject.notBefore ?? new Date();
-  return { notBefore, notAfter: new Date(notBefore.getTime() + (subject.validDays ?? 3650) * DAY_MS) };
-}
-
-function serverExtensions(library: typeof X509, subject: CertificateSubject): X509.Extension[] {
-  const extensions: X509.Extension[] = [
-    new library.BasicConstraintsExtension(false, undefined, true),
-    new library.KeyUsagesExtension(
-      library.KeyUsageFlags.digitalSignature | library.KeyUsageFlags.keyEncipherment,
-      true,
-    ),
-    new library.ExtendedKeyUsageExtension([SERVER_AUTH]),
-  ];
-  const names = [
-    ...(subject.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
-    ...(subject.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
-  ];
-  if (names.length > 0) extensions.push(new library.SubjectAlternativeNameExtension(names));
-  return extensions;
+  signer.prepare(algorithm, count);
 }
 
 /** A self-signed serving certificate (what the EPP generates: O=Inference Ext, 10 years). */
-export async function createSelfSignedCertificate(subject: CertificateSubject): Promise<PemKeyPair> {
-  const [library, keys] = await Promise.all([x509(), keyPair()]);
-  const cert = await library.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: subject.name,
-    ...validity(subject),
-    keys,
-    signingAlgorithm: RSA,
-    extensions: serverExtensions(library, subject),
-  });
-  return { cert: cert.toString("pem"), key: await pemKey(keys.privateKey) };
+export function createSelfSignedCertificate(subject: CertificateSubject): Promise<PemKeyPair> {
+  return signer.selfSigned(subject);
 }
 
 /** A certificate authority that can sign serving certificates (its certificates use its key algorithm). */
 export class CertificateAuthority {
   private constructor(
     readonly certPem: string,
-    private readonly cert: X509.X509Certificate,
-    private readonly keys: CryptoKeyPair,
     readonly keyAlgorithm: KeyAlgorithm,
+    private readonly signWith: Issue,
   ) {}
 
-  static async create(
-    name: string,
-    options: { validDays?: number; keyAlgorithm?: KeyAlgorithm } = {},
-  ): Promise<CertificateAuthority> {
-    const keyAlgorithm = options.keyAlgorithm ?? "RSA-2048";
-    const [x509Lib, keys] = await Promise.all([x509(), keyPair(keyAlgorithm)]);
-    const cert = await x509Lib.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serial(),
-      name,
-      ...validity({ name, validDays: options.validDays ?? 3650 }),
-      keys,
-      signingAlgorithm: signatureFor(keyAlgorithm),
-      extensions: [
-        new x509Lib.BasicConstraintsExtension(true, undefined, true),
-        new x509Lib.KeyUsagesExtension(x509Lib.KeyUsageFlags.keyCertSign | x509Lib.KeyUsageFlags.cRLSign, true),
-      ],
-    });
-    return new CertificateAuthority(cert.toString("pem"), cert, keys, keyAlgorithm);
+  static async create(name: string, options: AuthorityOptions = {}): Promise<CertificateAuthority> {
+    const authority = await signer.authority(name, options);
+    return new CertificateAuthority(authority.certPem, options.keyAlgorithm ?? "RSA-2048", authority.issue);
   }
 
-  async issue(subject: CertificateSubject): Promise<PemKeyPair> {
-    const [library, keys] = await Promise.all([x509(), keyPair(this.keyAlgorithm)]);
-    const cert = await library.X509CertificateGenerator.create({
-      serialNumber: serial(),
-      subject: subject.name,
-      issuer: this.cert.subject,
-      ...validity(subject),
-      publicKey: keys.publicKey,
-      signingKey: this.keys.privateKey,
-      signingAlgorithm: signatureFor(this.keyAlgorithm),
-      extensions: serverExtensions(library, subject),
-    });
-    return { cert: cert.toString("pem"), key: await pemKey(keys.privateKey) };
+  issue(subject: CertificateSubject): Promise<PemKeyPair> {
+    return this.signWith(subject);
   }
 }
