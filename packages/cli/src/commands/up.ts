@@ -183,11 +183,10 @@ export const upCommand: Command = {
         gatewayAddress,
         `Istio ${istioRelease(istio)} (Envoy ${envoyVersionOf(istio)})`,
         kubeconfig,
-        web?.url,
+        { web: web?.url, traces: `${traces.url}/api/traces`, asShipped: topology === DEFAULT_TOPOLOGY },
       ),
     );
     if (prometheus) process.stdout.write(`Prometheus: ${prometheus.url} (scraping the vLLM pods and the EPP)\n\n`);
-    process.stdout.write(`Routing traces: ${traces.url}/api/traces (npx testbed trace --last)\n\n`);
     const signal = await shutdown;
     process.stderr.write(`\n${signal}: stopping the testbed…\n`);
     await prometheus?.stop();
@@ -231,8 +230,14 @@ function banner(
   /** The Istio and Envoy releases the mesh behaves as. */
   mesh: string,
   kubeconfig: string,
-  /** The workshop page, when it is served. */
-  webUrl: string | undefined,
+  extras: {
+    /** The workshop page, when it is served. */
+    web: string | undefined;
+    /** The routing trace endpoint. */
+    traces: string;
+    /** The shipped topology, whose bugs the last lines announce. */
+    asShipped: boolean;
+  },
 ): string {
   const gateways = testbed.store.list("gateway.networking.k8s.io/Gateway");
   const pods = testbed.store.list("Pod");
@@ -244,7 +249,9 @@ function banner(
     "Gateways:",
     ...gateways.map((g) => `  ${g.metadata.name.padEnd(24)} https://${gatewayAddress(g) ?? "<pending>"}`),
     "",
-    ...(webUrl ? [`Workshop page (topology, requests, traces, counters): ${webUrl}`, ""] : []),
+    ...(extras.web ? [`Workshop page (topology, requests, traces, counters): ${extras.web}`] : []),
+    `Routing traces: ${extras.traces} (npx testbed trace --last)`,
+    "",
     "Try (in another terminal):",
     "  npx testbed oc get pods -A",
     "  export GW=$(npx testbed oc get gateway openshift-ai-inference -n openshift-ingress -o jsonpath='{.status.addresses[0].value}')",
@@ -252,7 +259,11 @@ function banner(
     '  curl -sk -X POST "https://$GW/my-first-model/qwen3-0-6b/v1/chat/completions" -H "Content-Type: application/json" \\',
     `    -d '{"model":"Qwen/Qwen3-0.6B","messages":[{"role":"user","content":"Hi"}],"max_tokens":20}'`,
     "",
-    'As shipped, RHOAI 3.2 has four bugs: that POST answers 400 "Field required". docs/workshop.md walks through the fixes.',
+    ...(extras.asShipped
+      ? [
+          'As shipped, RHOAI 3.2 has four bugs: that POST answers 400 "Field required". docs/workshop.md walks through the fixes.',
+        ]
+      : []),
     "Ctrl-C stops the testbed.",
     "",
   ];
