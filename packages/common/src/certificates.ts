@@ -71,7 +71,6 @@ class WorkerSigner implements Signer {
     const worker = new Worker(this.file, {
       execArgv: process.execArgv.filter((flag) => !flag.startsWith("--input-type")),
     });
-    worker.unref();
     worker.on("message", (reply: SigningReply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
@@ -89,6 +88,9 @@ class WorkerSigner implements Signer {
     };
     worker.on("error", lost);
     worker.on("exit", (code) => lost(new Error(`the certificate signing thread exited with code ${code}`)));
+    // After the listeners: adding a "message" listener refs the worker's port again, and an idle
+    // signing thread must not keep a finished command (e.g. a refused `up --from`) alive.
+    worker.unref();
     this.worker = worker;
     return worker;
   }
