@@ -211,7 +211,6 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
   };
 }
 
-/** Checks again on every store change (no polling); the timeout runs on the testbed's clock. */
 /**
  * The Sail operator's Istio resource says which release runs the mesh (`oc get istio -A`); the testbed's
  * release is its --istio profile, so a topology's Istio resource is brought in line with it.
@@ -230,6 +229,7 @@ async function topologyManifests(topology: string | readonly string[]) {
   return (await Promise.all(sources.map((source) => loadManifests(source)))).flat();
 }
 
+/** Checks again on every store change (no polling); the timeout runs on the testbed's clock. */
 function waitUntilReady(store: ObjectStore, controllers: Controller[], clock: Clock, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let done = false;
