@@ -2,6 +2,7 @@
 // `kubectl get crd` lists them (read-only, built from the kind table), with each CRD's
 // additionalPrinterColumns copied from the real CRD manifest (file named per entry below).
 import { ApiError, KINDS, type KindInfo, type KubeObject, kindKey, notFound } from "@testbed/apimachinery";
+import { crdSchemaOf } from "./crd-schemas/crd-schemas.js";
 import type { PrinterColumn } from "./printer-columns.js";
 
 /** Groups Kubernetes serves itself (not through CRDs). */
@@ -135,7 +136,7 @@ function definition(info: KindInfo, createdAt: string): KubeObject {
         served: true,
         storage: index === 0,
         ...(columns ? { additionalPrinterColumns: columns } : {}),
-        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        schema: { openAPIV3Schema: openApiV3SchemaOf(info, version) },
         subresources: { status: {} },
       })),
       conversion: { strategy: "None" },
@@ -154,6 +155,11 @@ function definition(info: KindInfo, createdAt: string): KubeObject {
       storedVersions: [info.versions[0]],
     },
   };
+}
+
+/** The kind's structural schema (crd-schemas/), or an open one for the kinds the seed does not touch. */
+export function openApiV3SchemaOf(info: KindInfo, version: string): Record<string, unknown> {
+  return crdSchemaOf(kindKey(info), version) ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true };
 }
 
 /** A stable UID per CRD name, in Kubernetes' UUID shape. */

@@ -2,10 +2,12 @@
 // reads before `apply` (does PATCH take `fieldValidation`? then the server validates), for
 // `explain`, and for strategic-merge-patch metadata (x-kubernetes-patch-merge-key / -strategy of the
 // built-in kinds, from patch-meta.ts). The built-in kinds' schemas are typed down to every field
-// (built-in-schemas.ts); the custom resources' are open (x-kubernetes-preserve-unknown-fields): the
-// testbed validates objects itself (validation.ts).
+// (built-in-schemas.ts); the custom resources the seed touches publish their CRD's structural schema
+// inline, as kube-apiserver publishes a CRD's (crd-schemas/), the others stay open
+// (x-kubernetes-preserve-unknown-fields). The testbed validates objects itself (validation.ts).
 import { BUILT_IN_PATCH_META, KINDS, type KindInfo, kindKey, type PatchMeta } from "@testbed/apimachinery";
 import { addTypedDefinitions } from "./built-in-schemas.js";
+import { crdSchemaOf } from "./crd-schemas/crd-schemas.js";
 import { decodedMessageOf } from "./protobuf-body.js";
 
 type Schema = Record<string, unknown>;
@@ -77,7 +79,8 @@ export function definitionName(info: KindInfo, version: string): string {
 function addKind(schemas: Record<string, Schema>, info: KindInfo, version: string, refBase: string): void {
   const name = definitionName(info, version);
   const meta = BUILT_IN_PATCH_META[kindKey(info)] ?? { properties: {} };
-  const schema = nodeSchema(meta, refBase, schemas);
+  const custom = crdSchemaOf(kindKey(info), version);
+  const schema = custom ? publishedCustomSchema(custom, refBase) : nodeSchema(meta, refBase, schemas);
   const properties = (schema.properties ?? {}) as Record<string, Schema>;
   schemas[name] = {
     ...schema,
@@ -101,6 +104,22 @@ function addKind(schemas: Record<string, Schema>, info: KindInfo, version: strin
   };
   const root = decodedMessageOf(info);
   if (root !== undefined) addTypedDefinitions(schemas, root, refBase);
+}
+
+/**
+ * A CRD's structural schema as the published document carries it: inline, metadata by $ref (set by
+ * the caller); Swagger 2.0 has no anyOf, so the v2 document drops it (int-or-string keeps its marker).
+ */
+function publishedCustomSchema(schema: Schema, refBase: string): Schema {
+  return refBase === "#/definitions/" ? withoutAnyOf(schema) : schema;
+}
+
+function withoutAnyOf(node: unknown): Schema {
+  if (Array.isArray(node)) return node.map(withoutAnyOf) as unknown as Schema;
+  if (node === null || typeof node !== "object") return node as Schema;
+  const copy: Schema = {};
+  for (const [key, value] of Object.entries(node)) if (key !== "anyOf") copy[key] = withoutAnyOf(value);
+  return copy;
 }
 
 /** A schema for one metadata node; named nodes become definitions referenced by $ref. */
