@@ -19,6 +19,7 @@ import {
 } from "@testbed/apimachinery";
 import type { ObjectStore } from "../store/object-store.js";
 import { type FieldSelector, matchesFields } from "./field-selector.js";
+import { fieldValidationOf, validateFields } from "./field-validation.js";
 import { methodNotAllowed, type ResourcePath } from "./resource-path.js";
 import { applyObject, recordWrite } from "./server-side-apply.js";
 
@@ -40,6 +41,8 @@ export interface ResourceRequest {
 export interface ResourceResponse {
   status: number;
   body: unknown;
+  /** Warnings for the `Warning` response header (fieldValidation=Warn's unknown fields). */
+  warnings?: string[];
 }
 
 export function handleResource(store: ObjectStore, request: ResourceRequest): ResourceResponse {
@@ -49,17 +52,17 @@ export function handleResource(store: ObjectStore, request: ResourceRequest): Re
   }
   if (path.name === undefined) {
     if (method === "GET") return { status: 200, body: listObjects(store, request) };
-    if (method === "POST") return { status: 201, body: createObject(store, path, parseBody(request.body), request) };
+    if (method === "POST") return createObject(store, path, parseBody(request.body), request);
     throw methodNotAllowed(method);
   }
   if (method === "GET")
     return { status: 200, body: served(path, store.require(kindKey(path.info), path.namespace, path.name)) };
-  if (method === "PUT") return { status: 200, body: replaceObject(store, path, parseBody(request.body), request) };
+  if (method === "PUT") return replaceObject(store, path, parseBody(request.body), request);
   if (method === "PATCH" && patchTypeOf(request.contentType) === "apply") {
     const applied = applyObject(store, path, request, (body) => identify(path, body));
     return { status: applied.status, body: served(path, applied.object) };
   }
-  if (method === "PATCH") return { status: 200, body: patchObject(store, path, request) };
+  if (method === "PATCH") return patchObject(store, path, request);
   if (method === "DELETE" && path.subresource === undefined) {
     return { status: 200, body: served(path, store.delete(kindKey(path.info), path.namespace, path.name)) };
   }
@@ -98,40 +101,62 @@ function selectorOf(text: string | undefined): LabelSelector {
   }
 }
 
-function createObject(store: ObjectStore, path: ResourcePath, body: KubeObject, request: ResourceRequest): unknown {
-  const object = recordWrite(store, path, undefined, identify(path, body), request);
-  return served(path, store.create(object));
+function createObject(
+  store: ObjectStore,
+  path: ResourcePath,
+  body: KubeObject,
+  request: ResourceRequest,
+): ResourceResponse {
+  const directive = fieldValidationOf(request.query.fieldValidation, "CreateOptions");
+  const { object, warnings } = validateFields(path, identify(path, body), directive, "write");
+  const created = store.create(recordWrite(store, path, undefined, object, request));
+  return { status: 201, body: served(path, created), warnings };
 }
 
-function replaceObject(store: ObjectStore, path: ResourcePath, body: KubeObject, request: ResourceRequest): unknown {
-  const object = identify(path, body);
-  if (object.metadata.name !== path.name) {
+function replaceObject(
+  store: ObjectStore,
+  path: ResourcePath,
+  body: KubeObject,
+  request: ResourceRequest,
+): ResourceResponse {
+  const directive = fieldValidationOf(request.query.fieldValidation, "UpdateOptions");
+  const identified = identify(path, body);
+  if (identified.metadata.name !== path.name) {
     throw new ApiError(
       "BadRequest",
-      `the name of the object (${object.metadata.name}) does not match the name on the URL (${path.name})`,
+      `the name of the object (${identified.metadata.name}) does not match the name on the URL (${path.name})`,
     );
   }
   if (path.subresource === "status") {
-    return served(path, store.updateStatus(kindKey(path.info), path.namespace, path.name, object.status));
+    const status = store.updateStatus(kindKey(path.info), path.namespace, path.name, identified.status);
+    return { status: 200, body: served(path, status) };
   }
+  const { object, warnings } = validateFields(path, identified, directive, "write");
   const before = store.get(kindKey(path.info), path.namespace, path.name);
-  return served(path, store.update(recordWrite(store, path, before, object, request)));
+  return { status: 200, body: served(path, store.update(recordWrite(store, path, before, object, request))), warnings };
 }
 
-function patchObject(store: ObjectStore, path: ResourcePath, request: ResourceRequest): unknown {
+function patchObject(store: ObjectStore, path: ResourcePath, request: ResourceRequest): ResourceResponse {
+  const directive = fieldValidationOf(request.query.fieldValidation, "PatchOptions");
   const type = patchTypeOf(request.contentType);
   const patch = parseJson(request.body);
   const current = store.require(kindKey(path.info), path.namespace, path.name as string);
   const patched = applyPatch(current, patch, type, strategicMetaOf(path, type));
   if (!isObject(patched)) throw new ApiError("BadRequest", "the patched object is not an object");
-  const object = identify(path, patched as KubeObject);
-  if (object.metadata.name !== path.name) {
-    throw new ApiError("Invalid", `metadata.name: Invalid value: "${object.metadata.name}": field is immutable`);
+  const identified = identify(path, patched as KubeObject);
+  if (identified.metadata.name !== path.name) {
+    throw new ApiError("Invalid", `metadata.name: Invalid value: "${identified.metadata.name}": field is immutable`);
   }
   if (path.subresource === "status") {
-    return served(path, store.updateStatus(kindKey(path.info), path.namespace, path.name, object.status));
+    const status = store.updateStatus(kindKey(path.info), path.namespace, path.name, identified.status);
+    return { status: 200, body: served(path, status) };
   }
-  return served(path, store.update(recordWrite(store, path, current, object, request)));
+  const { object, warnings } = validateFields(path, identified, directive, "patch");
+  return {
+    status: 200,
+    body: served(path, store.update(recordWrite(store, path, current, object, request))),
+    warnings,
+  };
 }
 
 /**

@@ -74,6 +74,13 @@ export async function serveResource(
       ? pageOf(result.body as ListBody, paging, pageKey(path), listedAt.resourceVersion, isFiltered(query, fields))
       : result.body;
   const shown = request.method === "GET" ? render(context, path, query, rendering, answer) : answer;
+  const warnings: string[] = "warnings" in result && Array.isArray(result.warnings) ? result.warnings : [];
+  // One `299 - "<text>"` value per warning, as the apiserver's warning recorder writes them.
+  if (warnings.length > 0)
+    reply.header(
+      "Warning",
+      warnings.map((text) => `299 - ${JSON.stringify(text)}`),
+    );
   return reply.code(result.status).send(shown);
 }
 

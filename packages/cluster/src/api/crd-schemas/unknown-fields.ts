@@ -1,29 +1,41 @@
 // The fields of an object its kind's structural schema does not declare, named by JSON path as
-// kube-apiserver's pruning reports them for fieldValidation (`unknown field "spec.foo"`). A node
-// with x-kubernetes-preserve-unknown-fields keeps everything below it; apiVersion, kind and metadata
-// at the root are the apiextensions server's own (ObjectMeta is validated apart), as in its pruning.
+// kube-apiserver's pruning reports them for fieldValidation (`unknown field "spec.foo"`), and the
+// object without them (what the apiextensions server stores). A node with
+// x-kubernetes-preserve-unknown-fields keeps everything below it; apiVersion, kind and metadata at
+// the root are the apiextensions server's own (ObjectMeta is validated apart), as in its pruning.
 import type { Schema } from "./schema-notation.js";
 
 const ROOT_FIELDS = new Set(["apiVersion", "kind", "metadata"]);
 
 /** The undeclared field paths of `value` under `schema`, in document order. */
-export function unknownFields(schema: Schema, value: unknown, path = ""): string[] {
-  if (schema["x-kubernetes-preserve-unknown-fields"] === true && schema.properties === undefined) return [];
+export function unknownFields(schema: Schema, value: unknown): string[] {
+  return pruned(schema, value).unknown;
+}
+
+/** `value` without the fields `schema` does not declare, and their paths. */
+export function pruned(schema: Schema, value: unknown): { value: unknown; unknown: string[] } {
+  const unknown: string[] = [];
+  return { value: prune(schema, value, "", unknown), unknown };
+}
+
+function prune(schema: Schema, value: unknown, path: string, unknown: string[]): unknown {
+  const preserve = schema["x-kubernetes-preserve-unknown-fields"] === true;
+  if (preserve && schema.properties === undefined) return value;
   if (Array.isArray(value)) {
     const items = schema.items as Schema | undefined;
-    return items ? value.flatMap((item, index) => unknownFields(items, item, `${path}[${index}]`)) : [];
+    return items ? value.map((item, index) => prune(items, item, `${path}[${index}]`, unknown)) : value;
   }
-  if (value === null || typeof value !== "object") return [];
+  if (value === null || typeof value !== "object") return value;
   const properties = schema.properties as Record<string, Schema> | undefined;
   const additional = schema.additionalProperties as Schema | undefined;
-  const preserve = schema["x-kubernetes-preserve-unknown-fields"] === true;
-  const found: string[] = [];
+  const kept: Record<string, unknown> = {};
   for (const [name, child] of Object.entries(value)) {
-    if (path === "" && ROOT_FIELDS.has(name)) continue;
     const childPath = path === "" ? name : `${path}.${name}`;
     const declared = properties?.[name] ?? additional;
-    if (declared) found.push(...unknownFields(declared, child, childPath));
-    else if (!preserve) found.push(childPath);
+    if (path === "" && ROOT_FIELDS.has(name)) kept[name] = child;
+    else if (declared) kept[name] = prune(declared, child, childPath, unknown);
+    else if (preserve) kept[name] = child;
+    else unknown.push(childPath);
   }
-  return found;
+  return kept;
 }
