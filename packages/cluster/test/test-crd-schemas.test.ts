@@ -121,9 +121,8 @@ describe("the custom kinds' structural schemas", () => {
         if (!schema) continue;
         expect(untyped(schema, kindKey(info))).toEqual([]);
         const crd = crds.find((c) => c.metadata.name === `${info.plural}.${info.group}`);
-        const served = (crd?.spec.versions as Array<{ name: string; schema: { openAPIV3Schema: Schema } }>).find(
-          (v) => v.name === version,
-        );
+        const versions = (crd?.spec.versions ?? []) as Array<{ name: string; schema: { openAPIV3Schema: Schema } }>;
+        const served = versions.find((v) => v.name === version);
         expect(served?.schema.openAPIV3Schema).toBe(schema);
       }
     }
