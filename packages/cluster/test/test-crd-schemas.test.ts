@@ -11,6 +11,7 @@ import { crdSchemaOf } from "../src/api/crd-schemas/crd-schemas.js";
 import type { Schema } from "../src/api/crd-schemas/schema-notation.js";
 import { unknownFields } from "../src/api/crd-schemas/unknown-fields.js";
 import { customResourceDefinitions } from "../src/api/custom-resource-definitions.js";
+import { definitionName, openApiV2Document, openApiV3Document } from "../src/api/openapi.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const SHIPPED = ["topologies", "manifests", "scenarios", "test/fixtures", "docs"];
@@ -126,5 +127,24 @@ describe("the custom kinds' structural schemas", () => {
         expect(served?.schema.openAPIV3Schema).toBe(schema);
       }
     }
+  });
+
+  it("are published inline in /openapi/v3, and in /openapi/v2 without anyOf", () => {
+    const info = KINDS.find((k) => kindKey(k) === "networking.istio.io/EnvoyFilter");
+    if (!info) throw new Error("EnvoyFilter is served");
+    const name = definitionName(info, "v1alpha3");
+    const v3 = openApiV3Document("networking.istio.io", "v1alpha3") as {
+      components: { schemas: Record<string, Schema> };
+    };
+    const published = v3.components.schemas[name] as { properties: Record<string, Schema> };
+    expect(published.properties.metadata).toEqual({
+      $ref: "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    });
+    const status = published.properties.status as { properties: Record<string, Schema> };
+    expect(status.properties.observedGeneration).toHaveProperty("anyOf");
+    const v2 = openApiV2Document() as { definitions: Record<string, Schema> };
+    const swagger = JSON.stringify(v2.definitions[name]);
+    expect(swagger).toContain('"x-kubernetes-int-or-string":true');
+    expect(swagger).not.toContain("anyOf");
   });
 });

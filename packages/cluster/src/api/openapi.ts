@@ -14,12 +14,23 @@ type Schema = Record<string, unknown>;
 
 const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
+/** The index, built once: the documents come from the static kind and schema tables. */
+let v3Index: Schema | undefined;
+
 /** `/openapi/v3`: one entry per group/version, each with the URL of its document. */
 export function openApiV3Index(): Schema {
+  v3Index ??= buildV3Index();
+  return v3Index;
+}
+
+function buildV3Index(): Schema {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const gv of groupVersions()) {
     const path = gv.group === "" ? `api/${gv.version}` : `apis/${gv.group}/${gv.version}`;
-    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hashOf(path)}` };
+    // The hash is of the document's content, as kube-apiserver's: kubectl caches a document under its
+    // hash, so a changed schema (a new testbed release) must change it.
+    const document = openApiV3Document(gv.group, gv.version);
+    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hashOf(JSON.stringify(document))}` };
   }
   return { paths };
 }
@@ -221,6 +232,6 @@ function kindPaths(
 
 function hashOf(text: string): string {
   let hash = 2166136261;
-  for (const char of `${text}:${KINDS.length}`) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
+  for (const char of text) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
   return hash.toString(16).toUpperCase().padStart(8, "0");
 }
