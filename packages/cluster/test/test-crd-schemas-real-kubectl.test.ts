@@ -120,6 +120,45 @@ describe.skipIf(realClientMissing("kubectl"))("the custom kinds' schemas with th
     expect(store.get("inference.networking.k8s.io/InferencePool", NS, "pool")).toBeUndefined();
   });
 
+  it("refuses a built-in kind's unknown fields the same way (a Deployment's typed decoder), metadata included", async () => {
+    const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: typo
+  namespace: ${NS}
+  lables:
+    app: typo
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: typo
+  template:
+    metadata:
+      labels:
+        app: typo
+    spec:
+      containers:
+        - name: main
+          image: curlimages/curl
+          imagePullPolicy: IfNotPresent
+          comand: ["sleep"]
+`;
+    const refused = await kubectl.runWithStdin(deployment, "apply", "-f", "-");
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe(
+      'Error from server (BadRequest): error when creating "STDIN": Deployment in version "v1" cannot be ' +
+        'handled as a Deployment: strict decoding error: unknown field "metadata.lables", unknown field ' +
+        '"spec.template.spec.containers[0].comand"\n',
+    );
+    expect(store.get("apps/Deployment", NS, "typo")).toBeUndefined();
+    const warned = await kubectl.runWithStdin(deployment, "apply", "--validate=warn", "-f", "-");
+    expect(warned.code).toBe(0);
+    expect(warned.err).toContain('Warning: unknown field "spec.template.spec.containers[0].comand"');
+    const stored = store.get("apps/Deployment", NS, "typo");
+    expect(stored?.metadata).not.toHaveProperty("lables");
+  });
+
   it("warns and prunes them with --validate=warn, and patches warn the same way", async () => {
     const applied = await kubectl.runWithStdin(POOL_WITH_UNKNOWN_FIELDS, "apply", "--validate=warn", "-f", "-");
     expect(applied.code).toBe(0);

@@ -142,3 +142,61 @@ function isOpen(node: Schema | undefined): boolean {
   if (Object.keys(node).some((key) => key.startsWith("x-kubernetes-patch"))) return false;
   return Object.keys((node.properties ?? {}) as Schema).length === 0;
 }
+
+/** The built-in kinds whose writes are field-validated: those the table types down to every field. */
+const VALIDATED_KINDS = new Set([
+  "Deployment",
+  "ReplicaSet",
+  "Pod",
+  "Service",
+  "ServiceAccount",
+  "Event",
+  "Namespace",
+  "Secret",
+  "ConfigMap",
+]);
+const objectSchemas = new Map<string, Schema>();
+
+/**
+ * A built-in kind's whole schema with every $ref inlined (core/v1 or apps/v1, `group` "" or "apps"),
+ * what field validation walks as the typed decoder does; undefined for kinds the table does not type.
+ */
+export function builtInObjectSchema(group: string, kind: string): Schema | undefined {
+  if ((group !== "" && group !== "apps") || !VALIDATED_KINDS.has(kind)) return undefined;
+  if ((group === "apps") !== APPS.has(kind)) return undefined;
+  let schema = objectSchemas.get(kind);
+  if (!schema) {
+    const definitions = messageSchemas(kind, "#/");
+    schema = inlined(definitions.get(messageDefinition(kind)) ?? {}, definitions, new Set());
+    objectSchemas.set(kind, schema);
+  }
+  return schema;
+}
+
+/** `schema` with its $refs replaced by their definitions; a definition met again inside itself stays open. */
+function inlined(schema: Schema, definitions: Map<string, Schema>, open: Set<string>): Schema {
+  const ref = schema.$ref as string | undefined;
+  if (ref !== undefined) {
+    const name = ref.slice(2);
+    const target = definitions.get(name);
+    if (!target || open.has(name)) return { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+    open.add(name);
+    const resolved = inlined(target, definitions, open);
+    open.delete(name);
+    return resolved;
+  }
+  const result: Schema = { ...schema };
+  if (schema.properties) {
+    result.properties = Object.fromEntries(
+      Object.entries(schema.properties as Record<string, Schema>).map(([field, node]) => [
+        field,
+        inlined(node, definitions, open),
+      ]),
+    );
+  }
+  if (schema.items) result.items = inlined(schema.items as Schema, definitions, open);
+  if (schema.additionalProperties && typeof schema.additionalProperties === "object") {
+    result.additionalProperties = inlined(schema.additionalProperties as Schema, definitions, open);
+  }
+  return result;
+}

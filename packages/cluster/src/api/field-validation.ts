@@ -3,13 +3,18 @@
 // unknown fields are pruned from what is stored; Warn answers each as a `Warning` header
 // (`unknown field "spec.foo"`, which kubectl prints as `Warning: unknown field "spec.foo"`), Strict
 // refuses the write — a create or update with handlers/rest.go's transformDecodeError text, a patch
-// with patch.go's Invalid on `patch`. The built-in kinds are not checked here.
+// with patch.go's Invalid on `patch`. The built-in kinds the protobuf table types (Deployment, Pod,
+// Service, Secret…) are checked the same way, as their typed decoder reports unknown fields.
 import { ApiError, invalid, type KubeObject, kindKey } from "@testbed/apimachinery";
+import { builtInObjectSchema } from "./built-in-schemas.js";
 import { crdSchemaOf } from "./crd-schemas/crd-schemas.js";
 import { pruned } from "./crd-schemas/unknown-fields.js";
 import type { ResourcePath } from "./resource-path.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
+
+/** The root fields a built-in kind's decoder reads apart (TypeMeta); metadata is typed and checked. */
+const TYPE_META: ReadonlySet<string> = new Set(["apiVersion", "kind"]);
 
 /**
  * The directive of a write's query; an unknown value is refused as ValidateFieldValidation refuses it,
@@ -47,9 +52,11 @@ export function validateFields(
   directive: FieldValidation,
   verb: "write" | "patch",
 ): ValidatedWrite {
-  const schema = crdSchemaOf(kindKey(path.info), path.version);
+  const custom = crdSchemaOf(kindKey(path.info), path.version);
+  const builtIn = custom ? undefined : builtInObjectSchema(path.info.group, path.info.kind);
+  const schema = custom ?? builtIn;
   if (schema === undefined) return { object, warnings: [] };
-  const result = pruned(schema, object);
+  const result = builtIn ? pruned(builtIn, object, TYPE_META) : pruned(schema, object);
   const messages = result.unknown.map((field) => `unknown field "${field}"`);
   if (messages.length > 0 && directive === "Strict") throw strictError(path, object, messages, verb);
   return { object: result.value as KubeObject, warnings: directive === "Warn" ? messages : [] };

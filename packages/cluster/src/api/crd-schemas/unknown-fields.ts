@@ -12,18 +12,32 @@ export function unknownFields(schema: Schema, value: unknown): string[] {
   return pruned(schema, value).unknown;
 }
 
-/** `value` without the fields `schema` does not declare, and their paths. */
-export function pruned(schema: Schema, value: unknown): { value: unknown; unknown: string[] } {
+/**
+ * `value` without the fields `schema` does not declare, and their paths. `rootFields` are the root
+ * fields left unchecked: a custom resource's apiVersion, kind and metadata; a built-in kind's
+ * typed decoder checks its metadata too, so only apiVersion and kind there.
+ */
+export function pruned(
+  schema: Schema,
+  value: unknown,
+  rootFields: ReadonlySet<string> = ROOT_FIELDS,
+): { value: unknown; unknown: string[] } {
   const unknown: string[] = [];
-  return { value: prune(schema, value, "", unknown), unknown };
+  return { value: prune(schema, value, "", unknown, rootFields), unknown };
 }
 
-function prune(schema: Schema, value: unknown, path: string, unknown: string[]): unknown {
+function prune(
+  schema: Schema,
+  value: unknown,
+  path: string,
+  unknown: string[],
+  rootFields: ReadonlySet<string>,
+): unknown {
   const preserve = schema["x-kubernetes-preserve-unknown-fields"] === true;
   if (preserve && schema.properties === undefined) return value;
   if (Array.isArray(value)) {
     const items = schema.items as Schema | undefined;
-    return items ? value.map((item, index) => prune(items, item, `${path}[${index}]`, unknown)) : value;
+    return items ? value.map((item, index) => prune(items, item, `${path}[${index}]`, unknown, rootFields)) : value;
   }
   if (value === null || typeof value !== "object") return value;
   const properties = schema.properties as Record<string, Schema> | undefined;
@@ -32,8 +46,8 @@ function prune(schema: Schema, value: unknown, path: string, unknown: string[]):
   for (const [name, child] of Object.entries(value)) {
     const childPath = path === "" ? name : `${path}.${name}`;
     const declared = properties?.[name] ?? additional;
-    if (path === "" && ROOT_FIELDS.has(name)) kept[name] = child;
-    else if (declared) kept[name] = prune(declared, child, childPath, unknown);
+    if (path === "" && rootFields.has(name)) kept[name] = child;
+    else if (declared) kept[name] = prune(declared, child, childPath, unknown, rootFields);
     else if (preserve) kept[name] = child;
     else unknown.push(childPath);
   }
