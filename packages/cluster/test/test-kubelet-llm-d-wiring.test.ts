@@ -71,6 +71,35 @@ function decodePod(name: string, sidecarArgs: string[]): KubeObject {
   };
 }
 
+/** A decode pod with two data-parallel ranks: vLLM on 8200/8201, the sidecar on 8000/8001 keyed on POD_IP. */
+function dataParallelPod(name: string): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: NS, labels: { app: "qwen-dp", "llm-d.ai/role": "decode" } },
+    spec: {
+      initContainers: [
+        {
+          name: "routing-proxy",
+          image: SIDECAR_IMAGE,
+          restartPolicy: "Always",
+          args: ["--port=8000", "--vllm-port=8200", "--secure-proxy=false", "--data-parallel-size=2"],
+          env: [fieldRef("POD_IP", "status.podIP")],
+        },
+      ],
+      containers: [
+        {
+          name: "vllm",
+          image: SIM_IMAGE,
+          args: ["--model", "Qwen/Qwen3-0.6B", "--port", "8200", "--data-parallel-size", "2"],
+          env: [fieldRef("POD_NAME", "metadata.name")],
+          readinessProbe: { httpGet: { path: "/health", port: 8200 } },
+        },
+      ],
+    },
+  };
+}
+
 function pool(name: string, apiVersion: string, selector: object): KubeObject {
   return {
     apiVersion,
@@ -114,7 +143,8 @@ beforeAll(async () => {
     ]),
   );
   store.create(decodePod("decode-v1", ["--enable-ssrf-protection", "--inference-pool=wiring/qwen-pool-v1"]));
-  for (const name of ["qwen-prefill-0", "outsider", "decode-alpha", "decode-v1"]) {
+  store.create(dataParallelPod("decode-dp"));
+  for (const name of ["qwen-prefill-0", "outsider", "decode-alpha", "decode-v1", "decode-dp"]) {
     await eventually(() => {
       const current = store.get("Pod", NS, name);
       return current !== undefined && isPodReady(current);
@@ -159,6 +189,19 @@ describe("the kubelet's environment for llm-d's containers", () => {
     });
     expect(response.headers.get("x-inference-pod")).toBe("outsider");
     expect(response.headers.get("x-inference-port")).toBe("8000");
+  });
+});
+
+describe("the pd-sidecar's data parallelism in a pod", () => {
+  it("x-data-parallel-host-port with POD_IP (downward API) and port+1 reaches vLLM's rank 1", async () => {
+    const ip = ipOf("decode-dp");
+    const response = await fetch(`http://${ip}:8000/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-data-parallel-host-port": `${ip}:8001` },
+      body: JSON.stringify(question),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-inference-port")).toBe("8201");
   });
 });
 
