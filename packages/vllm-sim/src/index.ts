@@ -15,12 +15,15 @@ export { buildVllmApp } from "./http/app.js";
 export { ModelServer, StartupError } from "./model-server.js";
 export type { PodRole, VllmSimOptions } from "./options.js";
 export { DEFAULT_OPTIONS, resolveOptions } from "./options.js";
+export type { PoolMembers } from "./sidecar/prefill-allowlist.js";
+export { PrefillAllowlist, ssrfConfigurationError } from "./sidecar/prefill-allowlist.js";
 export { startRoutingSidecar } from "./sidecar/routing-sidecar.js";
 export type { ChatMessage } from "./tokens/chat-template.js";
 export { renderChatML } from "./tokens/chat-template.js";
 export { Qwen3Tokenizer, qwen3Tokenizer } from "./tokens/qwen3-tokenizer.js";
 export type { ParsedVllmArgs } from "./vllm-args.js";
 export {
+  inferenceSimEnvironmentOptions,
   parseVllmArgs,
   VLLM_SIM_FLAGS,
   VllmArgsError,

@@ -42,6 +42,8 @@ export interface GenerateInput {
   sampleIndex?: number | undefined;
   /** Structured outputs (response_format, a forced tool call): the JSON text the model writes. */
   forcedText?: string | undefined;
+  /** The LoRA adapter the request's `model` names, if any. */
+  loraName?: string | undefined;
 }
 
 /** init_static_loras: every --lora-modules entry is loaded at start; a malformed one stops it. */
@@ -146,6 +148,7 @@ export class ModelServer {
       numRunning: () => this.engine.numRunning,
       numWaiting: () => this.engine.numWaiting,
       kvCacheUsage: () => pool.usage(),
+      loraAdapters: () => this.engine.loraAdapters(),
     };
     this.statsLogger = new EngineStatsLogger(this.log, options.clock, load);
     this.engine = new EngineCore(
@@ -286,6 +289,7 @@ export class ModelServer {
       detokenizer: new IncrementalDetokenizer(this.tokenizer, input.stop, input.includeStopStrInOutput),
       remoteDecode: input.remoteDecode,
       remotePrefill: input.remotePrefill,
+      loraName: input.loraName,
       listener,
     });
     this.traces.started(request);

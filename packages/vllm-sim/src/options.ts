@@ -88,6 +88,17 @@ export interface VllmSimOptions {
   enableServerLoadTracking: boolean;
   /** Largest request body accepted before answering 413. */
   maxRequestBodyBytes: number;
+  /**
+   * --data-parallel-size, as llm-d-inference-sim reads it: ranks 1…N-1 are further simulators on
+   * port+1…port+N-1, each with its own engine and metrics (the sidecar, if any, fronts every rank).
+   */
+  dataParallelSize: number;
+  /**
+   * llm-d-inference-sim's POD_NAME / POD_NAMESPACE: completions answer with x-inference-pod and
+   * x-inference-port / x-inference-namespace. Read only where vllm-sim stands in for that simulator.
+   */
+  podName: string | undefined;
+  podNamespace: string | undefined;
   /** Not flags: injected by the embedding program. */
   clock: Clock;
   log: LogSink;
@@ -145,6 +156,9 @@ export const DEFAULT_OPTIONS: Readonly<VllmSimOptions> = {
   startupDuration: undefined,
   enableServerLoadTracking: false,
   maxRequestBodyBytes: 32 * 1024 * 1024,
+  dataParallelSize: 1,
+  podName: undefined,
+  podNamespace: undefined,
   clock: systemClock,
   log: stderrSink,
   loadTokenizerAtStart: true,

@@ -181,6 +181,12 @@ export const VLLM_SIM_FLAGS: readonly FlagSpec[] = [
     simOnly: true,
   },
   {
+    flag: "data-parallel-size",
+    key: "dataParallelSize",
+    kind: "int",
+    help: "ranks on port, port+1, … (llm-d-inference-sim's meaning; vLLM serves them behind one port)",
+  },
+  {
     flag: "enable-auto-tool-choice",
     key: "enableAutoToolChoice",
     kind: "bool",
@@ -261,6 +267,13 @@ export function vllmEnvironmentOptions(env: Readonly<Record<string, string | und
   // vllm/envs.py: VLLM_ALLOW_RUNTIME_LORA_UPDATING is true for "1" or "true" (any case).
   const runtimeLora = (env.VLLM_ALLOW_RUNTIME_LORA_UPDATING ?? "").toLowerCase();
   return { allowRuntimeLoraUpdating: runtimeLora === "1" || runtimeLora === "true" };
+}
+
+/** What llm-d-inference-sim reads from its environment: the pod it runs in (downward API). */
+export function inferenceSimEnvironmentOptions(
+  env: Readonly<Record<string, string | undefined>>,
+): Partial<VllmSimOptions> {
+  return { podName: env.POD_NAME || undefined, podNamespace: env.POD_NAMESPACE || undefined };
 }
 
 export function parseVllmArgs(argv: readonly string[]): ParsedVllmArgs {

@@ -25,17 +25,22 @@ export interface VllmSimHandle {
 /** Start one simulated vLLM pod (and its routing sidecar when `sidecarPort` is set). */
 export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promise<VllmSimHandle> {
   const resolved = resolveOptions(options);
+  // llm-d-inference-sim's Configuration.validate.
+  if (!(resolved.dataParallelSize >= 1 && resolved.dataParallelSize <= 8)) {
+    throw new StartupError("data parallel size must be between 1 and 8");
+  }
   // Refused before anything listens, as the sidecar refuses an incomplete SSRF configuration.
   const allowlist = resolved.sidecarPort === undefined ? undefined : prefillAllowlist(resolved);
   const https = await loadHttpsMaterial(resolved);
-  const server = ModelServer.create(resolved);
-  server.logStartup();
-  const app = buildVllmApp(server, https);
-  await app.listen({ host: resolved.host, port: resolved.port });
-  const scheme = https ? "https" : "http";
-  const url = `${scheme}://${formatHost(resolved.host)}:${(app.server.address() as AddressInfo).port}`;
-  server.listeningOn(url);
-  server.log.info("api_server.py:1912", `Starting vLLM API server 0 on ${url}`);
+  const { server, app, url } = await startApiServer(resolved, https);
+  let ranks: ApiServer[];
+  try {
+    ranks = await startDataParallelRanks(resolved, https, (app.server.address() as AddressInfo).port);
+  } catch (error) {
+    await app.close();
+    server.close();
+    throw error;
+  }
 
   let admin: FastifyInstance | undefined;
   let adminUrl: string | undefined;
@@ -56,6 +61,8 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
       log: resolved.log,
       clock: resolved.clock,
       allowlist,
+      dataParallelSize: resolved.dataParallelSize,
+      podIp: resolved.host,
     });
   }
   return {
@@ -68,10 +75,56 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
     async close() {
       await sidecar?.close();
       await admin?.close();
+      for (const rank of ranks) {
+        await rank.app.close();
+        rank.server.close();
+      }
       await app.close();
       server.close();
     },
   };
+}
+
+interface ApiServer {
+  server: ModelServer;
+  app: FastifyInstance;
+  url: string;
+}
+
+async function startApiServer(options: VllmSimOptions, https: HttpsMaterial | undefined): Promise<ApiServer> {
+  const server = ModelServer.create(options);
+  server.logStartup();
+  const app = buildVllmApp(server, https);
+  await app.listen({ host: options.host, port: options.port });
+  const scheme = https ? "https" : "http";
+  const url = `${scheme}://${formatHost(options.host)}:${(app.server.address() as AddressInfo).port}`;
+  server.listeningOn(url);
+  server.log.info("api_server.py:1912", `Starting vLLM API server 0 on ${url}`);
+  return { server, app, url };
+}
+
+/**
+ * llm-d-inference-sim's data parallelism: data-parallel-size - 1 further simulators on port+rank,
+ * each its own engine (own KV cache, queue and metrics) and its own seed.
+ */
+async function startDataParallelRanks(
+  options: VllmSimOptions,
+  https: HttpsMaterial | undefined,
+  basePort: number,
+): Promise<ApiServer[]> {
+  const ranks: ApiServer[] = [];
+  try {
+    for (let rank = 1; rank < options.dataParallelSize; rank++) {
+      ranks.push(await startApiServer({ ...options, port: basePort + rank, seed: options.seed + rank }, https));
+    }
+  } catch (error) {
+    for (const rank of ranks) {
+      await rank.app.close();
+      rank.server.close();
+    }
+    throw error;
+  }
+  return ranks;
 }
 
 /** The sidecar's SSRF allow-list, refused as its Options.Validate refuses an incomplete configuration. */

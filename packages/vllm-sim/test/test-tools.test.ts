@@ -107,7 +107,7 @@ describe("tool calls in the answer, through the official openai client", () => {
     expect(args.unit).toBe("celsius");
   });
 
-  it("a streamed named tool call arrives as tool_calls deltas and finishes with tool_calls", async () => {
+  it("a streamed named tool call arrives as tool_calls deltas and finishes as the engine did (stop)", async () => {
     const stream = await client.chat.completions.create({
       model,
       messages: ask,
@@ -128,7 +128,7 @@ describe("tool calls in the answer, through the official openai client", () => {
     }
     expect(name).toBe("get_weather");
     expect(Object.keys(JSON.parse(args))).toEqual(["city", "unit"]);
-    expect(finish).toBe("tool_calls");
+    expect(finish).toBe("stop");
   });
 
   it('tool_choice "required" answers a list of calls', async () => {
@@ -158,6 +158,55 @@ describe("tool calls in the answer, through the official openai client", () => {
     expect(second.choices[0]?.finish_reason).toBe("stop");
     expect(second.choices[0]?.message.content).not.toBe("");
     expect(second.choices[0]?.message.tool_calls).toEqual([]);
+  });
+});
+
+describe("streamed tool calls (OpenAIServingChat.chat_completion_stream_generator)", () => {
+  /** Streams with the openai client's helper, recording each tool-call delta as it arrives. */
+  async function streamed(toolChoice: OpenAI.ChatCompletionToolChoiceOption) {
+    const deltas: OpenAI.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
+    const fragments: string[] = [];
+    const stream = client.chat.completions
+      .stream({ model, messages: ask, tools: [weather], tool_choice: toolChoice, seed: 7 })
+      .on("chunk", (chunk) => deltas.push(...(chunk.choices[0]?.delta.tool_calls ?? [])))
+      .on("tool_calls.function.arguments.delta", (event) => fragments.push(event.arguments_delta));
+    const final = await stream.finalChatCompletion();
+    return { deltas, fragments, final };
+  }
+
+  it.each([
+    ["required", "required" as const],
+    ["auto (hermes)", "auto" as const],
+  ])("%s: the first delta names the call, the arguments follow in fragments", async (_label, toolChoice) => {
+    const whole = await client.chat.completions.create({
+      model,
+      messages: ask,
+      tools: [weather],
+      tool_choice: toolChoice,
+      seed: 7,
+    });
+    const expected = whole.choices[0]?.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+    const { deltas, fragments, final } = await streamed(toolChoice);
+    expect(deltas[0]).toMatchObject({ type: "function", index: 0, function: { name: "get_weather" } });
+    expect(deltas[0]?.id).toMatch(/^chatcmpl-tool-[0-9a-f]{32}$/);
+    expect(deltas.slice(1).every((delta) => delta.id === undefined)).toBe(true);
+    expect(fragments.filter((fragment) => fragment !== "").length).toBeGreaterThan(3);
+    const choice = final.choices[0];
+    expect(choice?.finish_reason).toBe("tool_calls");
+    const call = choice?.message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+    expect(call.function.name).toBe("get_weather");
+    expect(JSON.parse(call.function.arguments)).toEqual(JSON.parse(expected.function.arguments));
+  });
+
+  it('"required": argument deltas carry "name": null as vLLM sets it', async () => {
+    const response = await fetch(`${pod.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model, messages: ask, tools: [weather], tool_choice: "required", stream: true }),
+    });
+    const frames = (await response.text()).split("\n\n").filter((frame) => frame.includes('"tool_calls"'));
+    expect(frames.length).toBeGreaterThan(3);
+    expect(frames[1]).toContain('"function":{"name":null,"arguments":');
   });
 });
 

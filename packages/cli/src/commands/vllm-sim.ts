@@ -1,5 +1,6 @@
 import { stderrSink } from "@testbed/common";
 import {
+  inferenceSimEnvironmentOptions,
   KvCacheTooSmallError,
   parseVllmArgs,
   StartupError,
@@ -38,7 +39,12 @@ export const vllmSimCommand: Command = {
     try {
       // Listen for Ctrl-C before starting, so a signal during start-up still shuts down cleanly.
       const shutdown = waitForShutdownSignal();
-      const pod = await startVllmSim({ ...vllmEnvironmentOptions(process.env), ...parsed.options });
+      const pod = await startVllmSim({
+        ...vllmEnvironmentOptions(process.env),
+        // The drop-in for llm-d-inference-sim also reads the pod it runs in (x-inference-pod).
+        ...inferenceSimEnvironmentOptions(process.env),
+        ...parsed.options,
+      });
       await shutdown;
       await pod.close();
       return 0;

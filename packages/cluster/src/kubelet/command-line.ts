@@ -1,4 +1,5 @@
 import { parse } from "shell-quote";
+import { type DownwardPod, fieldRefValue } from "./downward-api.js";
 
 /**
  * A container's argv as the container would run it: `command` + `args`, with Kubernetes'
@@ -47,9 +48,18 @@ function shellWords(script: string, env: Record<string, string>): string[] {
   return parse(expanded).filter((word): word is string => typeof word === "string");
 }
 
-/** A container's env as a map; valueFrom references are not resolved (the topology does not use them). */
-export function containerEnv(env: ReadonlyArray<{ name: string; value?: string }> | undefined): Record<string, string> {
+/**
+ * A container's env as a map. Given the pod, `valueFrom.fieldRef` is resolved as the kubelet's
+ * downward API does; other valueFrom references (Secrets, ConfigMaps, resources) are not.
+ */
+export function containerEnv(
+  env: ReadonlyArray<{ name: string; value?: string; valueFrom?: unknown }> | undefined,
+  pod?: DownwardPod,
+): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const variable of env ?? []) result[variable.name] = variable.value ?? "";
+  for (const variable of env ?? []) {
+    const fromPod = pod && variable.valueFrom !== undefined ? fieldRefValue(variable.valueFrom, pod) : undefined;
+    result[variable.name] = fromPod ?? variable.value ?? "";
+  }
   return result;
 }

@@ -5,6 +5,7 @@ import { recordEvent } from "../store/events.js";
 import type { ObjectStore } from "../store/object-store.js";
 import { containerArgv, containerEnv } from "./command-line.js";
 import type { ContainerLogs } from "./container-logs.js";
+import type { DownwardPod } from "./downward-api.js";
 import { execCommon } from "./exec-commands.js";
 import { PodFilesystem } from "./pod-filesystem.js";
 import { startPodLifecycle } from "./pod-lifecycle.js";
@@ -141,7 +142,7 @@ export class PodWorker {
     if (specific) return specific;
     return execCommon(argv, {
       podIP: this.podIP,
-      env: containerEnv(record.spec.env),
+      env: containerEnv(record.spec.env, this.downward()),
       fs: this.fs,
       resolveHost: this.deps.resolveHost,
       kill: (code) => void this.containerExited(record, record.generation, code, "killed by exec"),
@@ -206,7 +207,7 @@ export class PodWorker {
       return;
     }
     this.event("Normal", "Pulled", `Container image "${record.spec.image}" already present on machine`);
-    const env = containerEnv(record.spec.env);
+    const env = containerEnv(record.spec.env, this.downward());
     const log = this.deps.logs.sink(this.key, record.spec.name);
     try {
       record.running = await this.deps.launch(image, {
@@ -312,6 +313,11 @@ export class PodWorker {
       if (record.ready) starting = false;
     };
     void tick();
+  }
+
+  /** The pod as the downward API shows it to a container's env. */
+  private downward(): DownwardPod {
+    return { pod: this.pod, podIP: this.podIP, hostIP: `127.${this.node.octet}.0.1` };
   }
 
   private writeStatus(): void {

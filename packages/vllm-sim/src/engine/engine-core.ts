@@ -44,6 +44,14 @@ export class EngineCore {
     return this.scheduler.waiting.length;
   }
 
+  /**
+   * The LoRA adapters of running and of waiting requests, each name once in the order met
+   * (SchedulerStats.running_lora_adapters / waiting_lora_adapters, dicts keyed by adapter name).
+   */
+  loraAdapters(): { running: string[]; waiting: string[] } {
+    return { running: adapterNames(this.scheduler.running), waiting: adapterNames(this.scheduler.waiting) };
+  }
+
   add(spec: EngineRequestSpec): EngineRequest {
     const request = new EngineRequest(spec, this.time.now());
     this.scheduler.waiting.push(request);
@@ -148,4 +156,10 @@ export class EngineCore {
     this.observer.onFinish(request);
     request.spec.listener.onFinish(request);
   }
+}
+
+function adapterNames(requests: readonly EngineRequest[]): string[] {
+  const names = new Set<string>();
+  for (const request of requests) if (request.spec.loraName !== undefined) names.add(request.spec.loraName);
+  return [...names];
 }

@@ -31,6 +31,8 @@ export interface EngineRequestSpec {
   remoteDecode?: boolean | undefined;
   /** Decode pod side of P/D: the prompt's KV comes from a prefill pod instead of being computed. */
   remotePrefill?: boolean | undefined;
+  /** The LoRA adapter the request runs with (its `model` names one); undefined for the base model. */
+  loraName?: string | undefined;
   listener: RequestListener;
 }
 

@@ -4,6 +4,7 @@ import type { EngineRequest } from "../engine/engine-request.js";
 import type { GenerationChoice } from "./generation-choice.js";
 import { chatLogprobs, completionLogprobs, pythonLength } from "./logprobs-bodies.js";
 import { type ToolCallIds, toolMessage } from "./tool-call-bodies.js";
+import { type DeltaMessage, HermesToolStream, RequiredToolStream } from "./tool-call-streaming.js";
 
 /** What every body of one response repeats: its kind, id, model and usage settings. */
 export interface ResponseShape {
@@ -141,19 +142,22 @@ export class ChunkWriter {
   token(choice: GenerationChoice, text: string): string {
     const request = choice.engineRequest;
     const finished = request.finishReason !== undefined;
-    const buffered = choice.tools.kind === "required" || (choice.tools.kind === "hermes" && isToolCallText(request));
-    if (!finished && (buffered || (text === "" && choice.positions.length === 0))) return "";
-    const finish_reason = finished ? request.finishReason : null;
+    const tools = this.shape.kind === "chat" && choice.tools.kind !== "none";
+    if (!finished && !tools && text === "" && choice.positions.length === 0) return "";
+    let delta: DeltaMessage | null = null;
+    if (tools) {
+      delta = this.toolDelta(choice, text, finished);
+      if (delta === null && !finished) return "";
+    }
+    const finish_reason = finished ? this.finishReason(choice) : null;
     const logprobs = choice.logprobs ? choiceLogprobs(this.shape, choice, choice.streamedLength) : null;
     // Only completions' text_offset needs the length streamed so far.
     if (choice.logprobs) choice.streamedLength += pythonLength(text);
     const body =
       this.shape.kind === "chat"
-        ? { index: choice.index, delta: this.delta(choice, text, buffered, finished), logprobs, finish_reason }
+        ? { index: choice.index, delta: delta ?? (tools ? {} : { content: text }), logprobs, finish_reason }
         : { index: choice.index, text, logprobs, finish_reason };
-    const withStop = finished
-      ? { ...body, ...this.finishing(choice, buffered), stop_reason: stopReason(request) }
-      : body;
+    const withStop = finished ? { ...body, stop_reason: stopReason(request) } : body;
     return this.frame([withStop], this.continuousUsage ? choiceUsage(choice) : undefined);
   }
 
@@ -165,11 +169,10 @@ export class ChunkWriter {
   }
 
   /**
-   * A chat delta: content, or for a named tool the arguments as they come (the first delta with the
-   * call's id, type and name). Tool calls that must be parsed from the whole text ("required", hermes)
-   * are sent whole with the finishing frame.
+   * A chat delta when tools are in play: a named tool's arguments as they come (the first delta with
+   * the call's id, type and name); "required" and hermes calls as their parsers stream them.
    */
-  private delta(choice: GenerationChoice, text: string, buffered: boolean, finished: boolean) {
+  private toolDelta(choice: GenerationChoice, text: string, finished: boolean): DeltaMessage | null {
     if (choice.tools.kind === "named") {
       if (choice.toolNameSent) return { tool_calls: [{ index: choice.index, function: { arguments: text } }] };
       choice.toolNameSent = true;
@@ -177,22 +180,33 @@ export class ChunkWriter {
       const fn = { name: choice.tools.name, arguments: text };
       return { tool_calls: [{ id, type: "function", index: choice.index, function: fn }] };
     }
-    if (buffered && finished) {
-      const message = toolMessage(choice.tools, choice.engineRequest.text, this.shape.toolCallIds);
-      const toolCalls = message.toolCalls.map((call, index) => ({ ...call, index }));
-      return toolCalls.length > 0 ? { tool_calls: toolCalls } : { content: choice.engineRequest.text };
-    }
-    return { content: text };
+    const stream = this.toolStreamOf(choice);
+    const previous = choice.toolText;
+    choice.toolText = previous + text;
+    const delta = stream.next(previous, choice.toolText, text);
+    if (!finished || !(stream instanceof HermesToolStream)) return delta;
+    return stream.remaining(delta ?? {});
   }
 
-  /** A streamed choice that sent tool calls finishes with "tool_calls" (tools_streamed). */
-  private finishing(choice: GenerationChoice, buffered: boolean): { finish_reason?: string } {
-    if (choice.tools.kind === "named" && choice.toolNameSent) return { finish_reason: "tool_calls" };
-    if (buffered) {
-      const message = toolMessage(choice.tools, choice.engineRequest.text, () => "");
-      if (message.toolCalls.length > 0) return { finish_reason: "tool_calls" };
+  private toolStreamOf(choice: GenerationChoice): RequiredToolStream | HermesToolStream {
+    if (!choice.toolStream) {
+      choice.toolStream =
+        choice.tools.kind === "required"
+          ? new RequiredToolStream(this.shape.toolCallIds)
+          : new HermesToolStream(this.shape.toolCallIds);
     }
-    return {};
+    return choice.toolStream;
+  }
+
+  /**
+   * "tool_calls" when the hermes parser saw a call or a "required" call was streamed; a named tool
+   * call finishes as the engine did ("stop" or "length"), as in vLLM's stream generator.
+   */
+  private finishReason(choice: GenerationChoice): string | undefined {
+    const stream = choice.toolStream;
+    if (stream instanceof HermesToolStream && stream.called) return "tool_calls";
+    if (stream instanceof RequiredToolStream && stream.streamed) return "tool_calls";
+    return choice.engineRequest.finishReason;
   }
 
   private frame(choices: unknown[], usageBody?: unknown): string {
@@ -206,9 +220,4 @@ export class ChunkWriter {
     if (usageBody !== undefined) chunk.usage = usageBody;
     return `data: ${JSON.stringify(chunk)}\n\n`;
   }
-}
-
-/** A hermes choice is buffered once its text starts a tool call (the parser holds such text back). */
-function isToolCallText(request: EngineRequest): boolean {
-  return request.text.trimStart().startsWith("<tool_call>");
 }

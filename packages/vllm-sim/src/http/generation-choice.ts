@@ -4,6 +4,7 @@
 // prompt length, the logprobs drawn for its tokens and how its text turns into tool calls.
 import type { EngineRequest } from "../engine/engine-request.js";
 import type { LogprobSampler, PositionLogprobs } from "../tokens/logprob-sampler.js";
+import type { HermesToolStream, RequiredToolStream } from "./tool-call-streaming.js";
 
 /** How a chat choice's text becomes tool calls (OpenAIServingChat's branches). */
 export type ToolOutput =
@@ -29,6 +30,10 @@ export class GenerationChoice {
   streamedLength = 0;
   /** Whether a streamed named tool call has sent its name yet. */
   toolNameSent = false;
+  /** The text a streamed tool parser has seen (previous_texts[i]). */
+  toolText = "";
+  /** The streaming parser of a "required" or hermes choice, made at its first token. */
+  toolStream: RequiredToolStream | HermesToolStream | undefined;
 
   constructor(
     readonly index: number,

@@ -4,6 +4,7 @@ import { type FaultType, injectedError } from "../faults.js";
 import type { ModelServer } from "../model-server.js";
 import { ChunkWriter, completedBody, type ResponseShape } from "./completion-bodies.js";
 import type { GenerationChoice } from "./generation-choice.js";
+import { inferencePodHeaders } from "./inference-pod-headers.js";
 import { errorTypeForStatus, type OpenAiError, openAiError } from "./openai-errors.js";
 import { type PlannedChoice, planChoices } from "./plan-choices.js";
 import { type Prepared, prepareBody } from "./prepare-generation.js";
@@ -124,6 +125,7 @@ function respondOnce(
             reply
               .code(200)
               .header("server", SERVER_HEADER)
+              .headers(inferencePodHeaders(server.options, reply.request.socket.localPort))
               .send(completedBody(shape, choices, kvParams)),
           );
         },
@@ -144,7 +146,11 @@ function stream(
 ): FastifyReply {
   reply.hijack();
   const raw = reply.raw;
-  raw.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", server: SERVER_HEADER });
+  raw.writeHead(200, {
+    ...inferencePodHeaders(server.options, reply.request.socket.localPort),
+    "content-type": "text/event-stream; charset=utf-8",
+    server: SERVER_HEADER,
+  });
   const usage = shouldIncludeUsage(prepared.request, server.options.enableForceIncludeUsage);
   const writer = new ChunkWriter(shape, usage.includeUsage, usage.continuousUsage);
   const choices = planned.map((entry) => entry.choice);

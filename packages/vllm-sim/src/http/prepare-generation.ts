@@ -78,6 +78,7 @@ function promptInput(
     seed: parsed.seed,
     remoteDecode: parsed.kvTransferParams?.do_remote_decode === true && role !== "decode",
     remotePrefill: parsed.kvTransferParams?.do_remote_prefill === true && role !== "prefill",
+    loraName: parsed.model !== undefined && server.loras.has(parsed.model) ? parsed.model : undefined,
   };
 }
 

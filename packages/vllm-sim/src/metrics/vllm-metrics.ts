@@ -33,6 +33,8 @@ export interface EngineGaugeSource {
   numRunning(): number;
   numWaiting(): number;
   kvCacheUsage(): number;
+  /** Adapter names of running and waiting requests (vllm:lora_requests_info). */
+  loraAdapters?(): { running: string[]; waiting: string[] };
 }
 
 /** Values forced through the admin API (steering the EPP in contract tests). */
@@ -65,8 +67,9 @@ type Labels = { model_name: string; engine: string };
  * The EPP scrapes every pod every 50 ms, and rendering ~40 families with prom-client takes about a
  * millisecond, so the text of `registry` is rendered again only when something in it changed: an
  * engine event, an HTTP request counted, or a gauge reading a different value. What changes with
- * every scrape however idle the pod (the process collector, the LoRA stats time) lives in
- * `scrapeTimeRegistry` and is rendered each time, after the rest.
+ * every scrape however idle the pod (the process collector) lives in `scrapeTimeRegistry` and is
+ * rendered each time, after the rest. vllm:lora_requests_info changes with engine steps only, as
+ * vLLM records it with each step's scheduler stats, so it is cached with `registry`.
  */
 export class VllmMetrics implements EngineObserver {
   readonly registry = new Registry();
@@ -80,6 +83,9 @@ export class VllmMetrics implements EngineObserver {
   /** Bumped on every change to a counter or histogram of `registry`. */
   private version = 0;
   private rendered: { key: string; text: Promise<string> } | undefined;
+  /** vllm:lora_requests_info's series: one per (running, waiting) pair ever recorded, and its time. */
+  private readonly loraSeries = new Map<string, { running: string; waiting: string; seconds: number }>();
+  private readonly loraClock: Clock | undefined;
 
   private readonly preemptions;
   private readonly promptTokens;
@@ -152,20 +158,29 @@ export class VllmMetrics implements EngineObserver {
       registers,
     }).set({ ...config.cacheConfig, engine: "0" }, 1);
     // Only with a LoRA config (--enable-lora), as loggers.py creates it.
-    if (config.maxLoras !== undefined)
+    if (maxLoras !== undefined) {
+      const series = this.loraSeries;
       new Gauge({
         name: "vllm:lora_requests_info",
         help: "Running stats on lora requests.",
         labelNames: ["max_lora", "waiting_lora_adapters", "running_lora_adapters"],
-        registers: [this.scrapeTimeRegistry],
+        registers,
         collect() {
-          // vLLM sets this gauge to the current time whenever it logs LoRA stats.
-          this.set(
-            { max_lora: String(maxLoras), waiting_lora_adapters: "", running_lora_adapters: "" },
-            config.clock.now() / 1000,
-          );
+          // prometheus_client keeps every label set it was given: each pair stays, with its last time.
+          for (const { running, waiting, seconds } of series.values()) {
+            const labels = {
+              max_lora: String(maxLoras),
+              waiting_lora_adapters: waiting,
+              running_lora_adapters: running,
+            };
+            this.set(labels, seconds);
+          }
         },
       });
+      this.loraClock = config.clock;
+      // The first stats record, as the engine reports on start: nothing running or waiting.
+      this.recordLoraStats({ running: [], waiting: [] });
+    }
 
     // Children are created at start-up, as prometheus_client does on .labels(), so every series
     // is exposed (at 0) before the first request — dashboards and rate() need them.
@@ -271,6 +286,18 @@ export class VllmMetrics implements EngineObserver {
   onStep(numScheduledTokens: number): void {
     this.version++;
     this.iterationTokens.observe(numScheduledTokens);
+    if (this.loraClock && this.source.loraAdapters) this.recordLoraStats(this.source.loraAdapters());
+  }
+
+  /**
+   * PrometheusStatLogger.record: gauge_lora_info.labels(running=",".join(…), waiting=",".join(…),
+   * max_lora=…).set_to_current_time().
+   */
+  private recordLoraStats(adapters: { running: string[]; waiting: string[] }): void {
+    const running = adapters.running.join(",");
+    const waiting = adapters.waiting.join(",");
+    const seconds = (this.loraClock as Clock).now() / 1000;
+    this.loraSeries.set(`${running}\u0000${waiting}`, { running, waiting, seconds });
   }
 
   onPreemption(): void {

@@ -24,6 +24,13 @@ export interface RoutingSidecarOptions {
   clock: Clock;
   /** --enable-ssrf-protection: prefill targets must be pods of the InferencePool. */
   allowlist?: PrefillAllowlist | undefined;
+  /**
+   * --data-parallel-size: ranks 1…N-1 get their own listener on port+rank in front of vLLM's
+   * port+rank, and `x-data-parallel-host-port` picks a rank's decoder (default 1).
+   */
+  dataParallelSize?: number | undefined;
+  /** POD_IP as the sidecar reads it: the host part of its data-parallel keys ("" when unset). */
+  podIp?: string | undefined;
 }
 
 export interface RoutingSidecar {
@@ -39,6 +46,67 @@ export async function startRoutingSidecar(options: RoutingSidecarOptions): Promi
   // Pods present certificates for their Service names, not their IPs: the sidecar skips verification,
   // as llm-d's --decoder-tls-insecure-skip-verify / --prefiller-tls-insecure-skip-verify deployments do.
   const dispatcher = new Agent({ connect: { rejectUnauthorized: false }, keepAliveTimeout: 30_000 });
+  const ranks = dataParallelRanks(options);
+  const servers: ProxyServer[] = [];
+  try {
+    // Rank 0 consults x-data-parallel-host-port; the other ranks' servers are clones that do not.
+    servers.push(await startProxyServer(options, options.port, options.decoderUrl, dispatcher, ranks.targets));
+    for (const rank of ranks.extra) {
+      servers.push(await startProxyServer(options, rank.port, rank.decoderUrl, dispatcher, undefined));
+    }
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.app.close()));
+    await dispatcher.close();
+    throw error;
+  }
+  const first = servers[0] as ProxyServer;
+  return {
+    url: first.url,
+    app: first.app,
+    async close() {
+      await Promise.all(servers.map((server) => server.app.close()));
+      await dispatcher.close();
+    },
+  };
+}
+
+interface ProxyServer {
+  url: string;
+  app: FastifyInstance;
+}
+
+/**
+ * startDataParallel: the key `POD_IP:port` serves rank 0's decoder, `POD_IP:port+r` rank r's
+ * (vLLM's port+r on the same pod) for r in 1…N-1. Ports 0 (tests) give no extra ranks.
+ */
+function dataParallelRanks(options: RoutingSidecarOptions) {
+  const size = options.port === 0 ? 1 : (options.dataParallelSize ?? 1);
+  const podIp = options.podIp ?? "";
+  const decoder = new URL(options.decoderUrl);
+  const targets = new Map<string, string>([[joinHostPort(podIp, options.port), options.decoderUrl]]);
+  const extra: Array<{ port: number; decoderUrl: string }> = [];
+  for (let rank = 1; rank < size; rank++) {
+    const rankDecoder = new URL(decoder);
+    rankDecoder.port = String(Number(decoder.port) + rank);
+    const decoderUrl = rankDecoder.origin;
+    targets.set(joinHostPort(podIp, options.port + rank), decoderUrl);
+    extra.push({ port: options.port + rank, decoderUrl });
+  }
+  return { targets, extra };
+}
+
+/** net.JoinHostPort. */
+function joinHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+async function startProxyServer(
+  options: RoutingSidecarOptions,
+  port: number,
+  decoderUrl: string,
+  dispatcher: Agent,
+  dataParallel: ReadonlyMap<string, string> | undefined,
+): Promise<ProxyServer> {
   const app = (options.https
     ? Fastify({ logger: false, https: options.https, forceCloseConnections: true })
     : Fastify({ logger: false, forceCloseConnections: true })) as unknown as FastifyInstance;
@@ -58,8 +126,13 @@ export async function startRoutingSidecar(options: RoutingSidecarOptions): Promi
       }),
     );
 
-  const forward = async (request: FastifyRequest, reply: FastifyReply, body: string | undefined) => {
-    const upstream = await httpRequest(`${options.decoderUrl}${request.url}`, {
+  const forward = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    body: string | undefined,
+    target = decoderUrl,
+  ) => {
+    const upstream = await httpRequest(`${target}${request.url}`, {
       method: request.method as "GET",
       headers: forwardableHeaders(request),
       body: body === undefined || body === "" ? null : body,
@@ -72,10 +145,22 @@ export async function startRoutingSidecar(options: RoutingSidecarOptions): Promi
     return reply.send(upstream.body);
   };
 
+  /**
+   * The decode leg: dataParallelHandler first (rank 0 only) — a known `x-data-parallel-host-port`
+   * goes to that rank's decoder, an unknown one is answered 400 with no body — else the local decoder.
+   */
+  const decode = async (request: FastifyRequest, reply: FastifyReply, body: string | undefined) => {
+    const rank = dataParallel ? firstHeader(request, "x-data-parallel-host-port") : undefined;
+    if (!rank) return forward(request, reply, body);
+    const target = dataParallel?.get(rank);
+    if (!target) return reply.code(400).send();
+    return forward(request, reply, body, target);
+  };
+
   const disaggregated = async (request: FastifyRequest, reply: FastifyReply) => {
     const prefiller = prefillerTarget(request);
     const raw = typeof request.body === "string" ? request.body : "";
-    if (!prefiller) return forward(request, reply, raw);
+    if (!prefiller) return decode(request, reply, raw);
     if (options.allowlist && !options.allowlist.isAllowed(prefiller)) {
       log("error", "SSRF protection: prefill target not in allowlist", {
         target: prefiller,
@@ -130,7 +215,7 @@ export async function startRoutingSidecar(options: RoutingSidecarOptions): Promi
     if (kvTransferParams === undefined)
       log("info", "warning: missing 'kv_transfer_params' field in prefiller response");
     request.headers["x-request-id"] = requestId;
-    return forward(request, reply, JSON.stringify(buildDecodeBody(original, kvTransferParams)));
+    return decode(request, reply, JSON.stringify(buildDecodeBody(original, kvTransferParams)));
   };
 
   app.get("/health", async (_request, reply) => reply.code(200).send());
@@ -144,18 +229,18 @@ export async function startRoutingSidecar(options: RoutingSidecarOptions): Promi
     return reply.code(502).send({ object: "error", message: error.message, type: "BadGateway", param: "", code: 502 });
   });
 
-  await app.listen({ host: options.host, port: options.port });
+  await app.listen({ host: options.host, port });
   const scheme = options.https ? "https" : "http";
   const url = `${scheme}://${options.host}:${(app.server.address() as AddressInfo).port}`;
-  log("info", "starting proxy server", { addr: url, decoder: options.decoderUrl, connector: "nixlv2" });
-  return {
-    url,
-    app,
-    async close() {
-      await app.close();
-      await dispatcher.close();
-    },
-  };
+  log("info", "starting proxy server", { addr: url, decoder: decoderUrl, connector: "nixlv2" });
+  return { url, app };
+}
+
+/** Go's Header.Get: the first line of a header as sent (Node joins repeated lines with ", "). */
+function firstHeader(request: FastifyRequest, name: string): string | undefined {
+  const raw = request.raw.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === name) return raw[i + 1];
+  return undefined;
 }
 
 /**

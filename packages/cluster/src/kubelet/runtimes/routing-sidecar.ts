@@ -1,11 +1,16 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type ContainerImage, ContainerStartError } from "./container-runtime.js";
+import { PoolMembersWatch, unsupportedPoolGroup } from "../../discovery/pool-members.js";
+import { type ContainerContext, type ContainerImage, ContainerStartError } from "./container-runtime.js";
 
 /**
  * llm-d's routing sidecar (`llm-d-routing-sidecar`), with its real flags: `--port` (8000),
  * `--vllm-port` (8001), `--secure-proxy` + `--cert-path` (serve HTTPS with the pod's certificate),
- * `--decoder-use-tls`, `--prefiller-use-tls`. Other flags are accepted and logged.
+ * `--decoder-use-tls`, `--prefiller-use-tls`, `--data-parallel-size` (with POD_IP from the
+ * environment), and SSRF protection: `--enable-ssrf-protection` with the pool from `--inference-pool`
+ * (namespace/name or name), `--inference-pool-namespace`/`--inference-pool-name` or the
+ * INFERENCE_POOL* variables, and `--pool-group`; the pool's pods are watched through the API (the
+ * testbed's store). Other flags are accepted and logged.
  */
 export const routingSidecarImage: ContainerImage = {
   name: "llm-d-routing-sidecar",
@@ -20,9 +25,18 @@ export const routingSidecarImage: ContainerImage = {
         "cert-path": { type: "string" },
         "decoder-use-tls": { type: "string", default: "false" },
         "prefiller-use-tls": { type: "string", default: "false" },
+        "data-parallel-size": { type: "string", default: "1" },
+        "inference-pool": { type: "string" },
+        "inference-pool-namespace": { type: "string" },
+        "inference-pool-name": { type: "string" },
+        "pool-group": { type: "string", default: "inference.networking.k8s.io" },
       },
       strict: false,
     });
+    const dataParallelSize = Number(values["data-parallel-size"]);
+    if (!Number.isInteger(dataParallelSize)) {
+      throw new ContainerStartError(`invalid argument "${values["data-parallel-size"]}" for "--data-parallel-size"`, 2);
+    }
     const secure = values["secure-proxy"] !== "false";
     const certPath = values["cert-path"] as string | undefined;
     if (secure && !certPath) throw new ContainerStartError("--secure-proxy requires --cert-path in the testbed", 1);
@@ -33,17 +47,72 @@ export const routingSidecarImage: ContainerImage = {
             key: readFileSync(context.fs.resolve(`${certPath}/tls.key`)),
           }
         : undefined;
-    const { startRoutingSidecar } = await import("@testbed/vllm-sim");
+    const { PrefillAllowlist, startRoutingSidecar } = await import("@testbed/vllm-sim");
+    const pool = await ssrfPool(context, values);
+    const members = pool ? new PoolMembersWatch(context.cluster.store, pool, context.log) : undefined;
     const decoderScheme = values["decoder-use-tls"] === "true" ? "https" : "http";
-    const sidecar = await startRoutingSidecar({
-      host: context.podIP,
-      port: Number(values.port),
-      decoderUrl: `${decoderScheme}://${context.podIP}:${Number(values["vllm-port"])}`,
-      prefillerUseTls: values["prefiller-use-tls"] === "true",
-      https,
-      log: context.log,
-      clock: context.cluster.clock,
-    });
-    return { stop: () => sidecar.close() };
+    try {
+      const sidecar = await startRoutingSidecar({
+        host: context.podIP,
+        port: Number(values.port),
+        decoderUrl: `${decoderScheme}://${context.podIP}:${Number(values["vllm-port"])}`,
+        prefillerUseTls: values["prefiller-use-tls"] === "true",
+        https,
+        log: context.log,
+        clock: context.cluster.clock,
+        allowlist: members ? new PrefillAllowlist(() => members.current()) : undefined,
+        dataParallelSize,
+        podIp: context.env.POD_IP ?? "",
+      });
+      return {
+        async stop() {
+          members?.close();
+          await sidecar.close();
+        },
+      };
+    } catch (error) {
+      members?.close();
+      throw error;
+    }
   },
 };
+
+type SidecarFlags = Record<string, string | boolean | undefined>;
+
+/**
+ * Options.Complete + Validate for SSRF protection: the pool to watch, or undefined when protection
+ * is off. --inference-pool (flag, else INFERENCE_POOL) overrides the namespace/name pair.
+ */
+async function ssrfPool(context: ContainerContext, values: SidecarFlags) {
+  if (!goBoolFlag(context.argv, "enable-ssrf-protection")) return undefined;
+  const { ssrfConfigurationError } = await import("@testbed/vllm-sim");
+  let namespace = stringFlag(values["inference-pool-namespace"]) ?? context.env.INFERENCE_POOL_NAMESPACE;
+  let name = stringFlag(values["inference-pool-name"]) ?? context.env.INFERENCE_POOL_NAME;
+  const combined = stringFlag(values["inference-pool"]) ?? context.env.INFERENCE_POOL;
+  if (combined) {
+    const slash = combined.indexOf("/");
+    namespace = slash === -1 ? "default" : combined.slice(0, slash);
+    name = slash === -1 ? combined : combined.slice(slash + 1);
+  }
+  const problem = ssrfConfigurationError(namespace, name);
+  if (problem) throw new ContainerStartError(problem, 1);
+  const group = stringFlag(values["pool-group"]) ?? "inference.networking.k8s.io";
+  const unsupported = unsupportedPoolGroup(group);
+  if (unsupported) throw new ContainerStartError(unsupported, 1);
+  return { group, namespace: namespace as string, name: name as string };
+}
+
+function stringFlag(value: string | boolean | undefined): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** A pflag boolean: `--flag` or `--flag=<strconv.ParseBool>`; the last occurrence wins. */
+function goBoolFlag(argv: readonly string[], name: string): boolean {
+  let on = false;
+  for (const arg of argv) {
+    if (arg === `--${name}`) on = true;
+    else if (arg.startsWith(`--${name}=`))
+      on = ["1", "t", "T", "true", "TRUE", "True"].includes(arg.slice(name.length + 3));
+  }
+  return on;
+}

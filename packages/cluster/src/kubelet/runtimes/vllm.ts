@@ -53,11 +53,16 @@ function vllmOptions(context: ContainerContext, vllm: typeof import("@testbed/vl
     throw new ContainerStartError("RuntimeError: No CUDA GPUs are available", 1);
   }
   return {
+    // vLLM reads VLLM_ALLOW_RUNTIME_LORA_UPDATING from its environment; llm-d-inference-sim reads
+    // POD_NAME / POD_NAMESPACE (x-inference-pod), which vLLM ignores.
+    ...vllm.vllmEnvironmentOptions(context.env),
+    ...(simulated ? vllm.inferenceSimEnvironmentOptions(context.env) : {}),
     ...options,
     model: resolveModel(context, options.model),
     host: context.podIP,
     // A simulator image needs no GPU: it simulates the one its --gpu names (charts/vllm-sim, llm-d-inference-sim).
-    gpu: simulated ? (options.gpu ?? context.node.gpuProfile ?? "t4") : context.node.gpuProfile,
+    // A CPU node's profile is "": the simulator then simulates a T4.
+    gpu: simulated ? options.gpu || context.node.gpuProfile || "t4" : context.node.gpuProfile,
     sslCertfile: options.sslCertfile ? context.fs.resolve(options.sslCertfile) : undefined,
     sslKeyfile: options.sslKeyfile ? context.fs.resolve(options.sslKeyfile) : undefined,
     role: podRole(context),

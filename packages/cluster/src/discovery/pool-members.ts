@@ -1,0 +1,106 @@
+// The pd-sidecar's SSRF allow-list source (llm-d pkg/sidecar/proxy/allowlist.go, AllowlistValidator):
+// it watches its one InferencePool, turns spec.selector into a label set by printing each top-level
+// entry (`labels.Set{k: fmt.Sprintf("%v", v)}`), watches the pods of the pool's namespace that match,
+// and allows every such pod's IP and name once it has an IP. A v1 pool's selector is
+// `{matchLabels: {...}}`: its one entry prints as `map[…]`, not a label value, so the pod LIST is
+// refused and nothing is allowed — as in a real cluster. Here the watch is on the testbed's store.
+import { type KubeObject, kindKey } from "@testbed/apimachinery";
+import type { StoreView } from "../store/store-view.js";
+
+/** InferencePool groups the validator knows (inferencePoolGroupToVersion). */
+export const SIDECAR_POOL_GROUPS = ["inference.networking.k8s.io", "inference.networking.x-k8s.io"] as const;
+
+export interface PoolRef {
+  group: string;
+  namespace: string;
+  name: string;
+}
+
+/** NewAllowlistValidator's refusal of a group it has no version for; undefined when known. */
+export function unsupportedPoolGroup(group: string): string | undefined {
+  if ((SIDECAR_POOL_GROUPS as readonly string[]).includes(group)) return undefined;
+  return `unsupported poolGroup: ${group}, must be one of [${SIDECAR_POOL_GROUPS.join(" ")}]`;
+}
+
+export class PoolMembersWatch {
+  private members: ReadonlySet<string> = new Set();
+  private readonly poolKey: string;
+  private readonly unwatch: () => void;
+  private refusedSelector: string | undefined;
+
+  constructor(
+    private readonly store: StoreView,
+    private readonly pool: PoolRef,
+    private readonly log: (line: string) => void,
+  ) {
+    this.poolKey = kindKey({ group: pool.group, kind: "InferencePool" });
+    this.rebuild();
+    this.unwatch = store.watch((event) => {
+      if (event.key === "Pod" || event.key === this.poolKey) this.rebuild();
+    });
+  }
+
+  /** The allowed hosts: pod IPs and pod names (rebuildAllowlist). */
+  current(): ReadonlySet<string> {
+    return this.members;
+  }
+
+  close(): void {
+    this.unwatch();
+  }
+
+  private rebuild(): void {
+    const pool = this.store.get(this.poolKey, this.pool.namespace, this.pool.name);
+    const selector = pool ? labelSet(pool) : undefined;
+    const next = new Set<string>();
+    if (selector && this.accepted(selector)) {
+      for (const pod of this.store.list("Pod", { namespace: this.pool.namespace })) {
+        if (!matches(selector, pod.metadata.labels ?? {})) continue;
+        const ip = pod.status?.podIP;
+        if (typeof ip !== "string" || ip === "") continue;
+        next.add(ip);
+        next.add(pod.metadata.name);
+      }
+    }
+    this.members = next;
+  }
+
+  /** The API server refuses a selector whose values are not label values (the LIST fails, retried). */
+  private accepted(selector: Map<string, string>): boolean {
+    const invalid = [...selector].find(([, value]) => !LABEL_VALUE.test(value));
+    if (!invalid) return true;
+    const text = [...selector].map(([key, value]) => `${key}=${value}`).join(",");
+    if (this.refusedSelector !== text) {
+      this.refusedSelector = text;
+      this.log(
+        `E reflector.go: "Failed to watch" err="failed to list *unstructured.Unstructured: unable to parse requirement: values[0][${invalid[0]}]: Invalid value: \\"${invalid[1]}\\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"`,
+      );
+    }
+    return false;
+  }
+}
+
+/** A Kubernetes label value: empty, or alphanumerics with '-', '_', '.' inside, at most 63. */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+/** updatePodsForPool's label set: each entry of spec.selector printed with Go's %v. */
+function labelSet(pool: KubeObject): Map<string, string> | undefined {
+  const selector = pool.spec?.selector;
+  if (typeof selector !== "object" || selector === null) return undefined;
+  return new Map(Object.entries(selector as Record<string, unknown>).map(([key, value]) => [key, goValue(value)]));
+}
+
+/** fmt.Sprintf("%v") of a JSON value: maps print as map[k:v …] with sorted keys. */
+function goValue(value: unknown): string {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `map[${entries.map(([key, item]) => `${key}:${goValue(item)}`).join(" ")}]`;
+  }
+  if (Array.isArray(value)) return `[${value.map(goValue).join(" ")}]`;
+  return String(value);
+}
+
+function matches(selector: Map<string, string>, labels: Record<string, string>): boolean {
+  for (const [key, value] of selector) if (labels[key] !== value) return false;
+  return true;
+}
