@@ -122,6 +122,26 @@ describe("the custom kinds' structural schemas", () => {
     ).toEqual([]);
   });
 
+  it("check a built-in kind down to its containers and metadata, FieldsV1 left free-form", () => {
+    const schema = builtInObjectSchema("apps", "Deployment") as Schema;
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        name: "d",
+        lables: { a: "b" },
+        managedFields: [{ manager: "kubectl", fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:replicas": {} } } }],
+      },
+      spec: { template: { spec: { containers: [{ name: "c", image: "i", comand: ["x"] }] } } },
+    };
+    expect(pruned(schema, deployment, new Set(["apiVersion", "kind"])).unknown).toEqual([
+      "metadata.lables",
+      "spec.template.spec.containers[0].comand",
+    ]);
+    expect(builtInObjectSchema("", "Deployment")).toBeUndefined();
+    expect(builtInObjectSchema("", "Node")).toBeUndefined();
+  });
+
   it("are structural and reach the served CRDs for every version of the kinds they type", () => {
     const crds = customResourceDefinitions("2026-01-01T00:00:00Z");
     for (const info of KINDS) {

@@ -185,6 +185,10 @@ function inlined(schema: Schema, definitions: Map<string, Schema>, open: Set<str
     open.delete(name);
     return resolved;
   }
+  // A leaf object (FieldsV1, RawExtension) is free-form JSON to the typed decoder: nothing in it is unknown.
+  if (schema.type === "object" && !schema.properties && !schema.additionalProperties) {
+    return { ...schema, "x-kubernetes-preserve-unknown-fields": true };
+  }
   const result: Schema = { ...schema };
   if (schema.properties) {
     result.properties = Object.fromEntries(
