@@ -32,7 +32,7 @@ describe("real configs load", () => {
   it("names each unmodelled plugin and section in a warning", () => {
     const config = load(fixture("gie-default-with-parser.yaml"));
     expect(config.warnings).toEqual([
-      'plugin "lora-affinity-scorer" (lora-affinity-scorer) loads as a no-op: LoRA affinity is not modelled (the EPP reads no adapter metrics)',
+      'plugin "lora-affinity-scorer" (lora-affinity-scorer) loads as a no-op: LoRA affinity is not modelled',
       'plugin "openai-parser" (openai-parser) loads as a no-op: the EPP parses OpenAI JSON bodies itself',
       'section "requestHandler" is accepted but not modelled',
     ]);

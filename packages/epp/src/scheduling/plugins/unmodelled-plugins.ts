@@ -15,7 +15,7 @@ export interface UnmodelledPlugin extends Plugin {
 }
 
 const UNMODELLED: ReadonlyArray<{ type: string; role: Role; why: string }> = [
-  { type: "lora-affinity-scorer", role: "scorer", why: "LoRA affinity is not modelled (the EPP reads no adapter metrics)" },
+  { type: "lora-affinity-scorer", role: "scorer", why: "LoRA affinity is not modelled" },
   { type: "no-hit-lru-scorer", role: "scorer", why: "cold-request LRU spreading is not modelled" },
   { type: "precise-prefix-cache-scorer", role: "scorer", why: "needs vLLM KV events and a tokenizer" },
   { type: "latency-scorer", role: "scorer", why: "needs the latency predictor" },
