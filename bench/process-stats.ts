@@ -2,21 +2,29 @@ import { readFileSync } from "node:fs";
 
 /** What the benchmarks read about their processes, from /proc (Linux), and how they summarise runs. */
 
-/** Resident set size of a process and its children (the pod processes under --isolation process). */
-export function readRssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const own = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-  let children: number[] = [];
+/** A process's direct children (the pod processes under --isolation process); none if it is gone. */
+export function childPids(pid: number): number[] {
   try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
       .trim()
       .split(/\s+/)
       .filter(Boolean)
       .map(Number);
   } catch {
-    // No children file on this kernel: count the process alone.
+    return []; // The process is gone, or no children file on this kernel: count it alone.
   }
-  return own + children.reduce((total, child) => total + readRssBytes(child), 0);
+}
+
+/** A process and all its descendants. */
+export function processTree(pid: number): number[] {
+  return [pid, ...childPids(pid).flatMap(processTree)];
+}
+
+/** Resident set size of a process and its children (the pod processes under --isolation process). */
+export function readRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const own = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+  return own + childPids(pid).reduce((total, child) => total + readRssBytes(child), 0);
 }
 
 /** utime + stime of a process (clock ticks of 1/100 s). */

@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chatBody, EppClient, routeOnce } from "@testbed/epp-client";
-import { median, readCpuSeconds, readRssBytes } from "./process-stats.js";
+import { median, processTree, readCpuSeconds, readRssBytes } from "./process-stats.js";
 
 const CLI = fileURLToPath(new URL("../packages/cli/bin/testbed.mjs", import.meta.url));
 const LARGE = fileURLToPath(new URL("../topologies/large", import.meta.url));
@@ -79,24 +79,10 @@ function up(topology: string, subnet: number, extra: string[] = []): Promise<Run
 
 /** CPU share of one core used by the testbed (and its pod processes) over `ms` of doing nothing. */
 async function idleCpu(pid: number, ms: number): Promise<number> {
-  const cpu = () => treePids(pid).reduce((total, each) => total + readCpuSeconds(each), 0);
+  const cpu = () => processTree(pid).reduce((total, each) => total + readCpuSeconds(each), 0);
   const before = cpu();
   await new Promise((resolve) => setTimeout(resolve, ms));
   return (cpu() - before) / (ms / 1000);
-}
-
-function treePids(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // The process is gone, or no children file on this kernel.
-  }
-  return [pid, ...children.flatMap(treePids)];
 }
 
 interface PodInfo {
