@@ -7,4 +7,6 @@ export { eventually } from "./eventually.js";
 export { HOP_BY_HOP_HEADERS } from "./http-headers.js";
 export type { LogSink } from "./log.js";
 export { LogBuffer, silentSink, stderrSink } from "./log.js";
+export type { Sample } from "./prometheus-text.js";
+export { parsePrometheusText, sumOf } from "./prometheus-text.js";
 export { hashString, mixSeeds, SeededRandom } from "./random.js";

@@ -1,4 +1,4 @@
-import type { Sample } from "./prometheus-text.js";
+import type { Sample } from "@testbed/common";
 import type { HistogramData, Percentiles } from "./types.js";
 
 /** A histogram's buckets summed over its label sets (engines, models); undefined when the metric is absent. */

@@ -1,3 +1,5 @@
+export type { Sample } from "@testbed/common";
+export { parsePrometheusText, sumOf } from "@testbed/common";
 export type { ChatCall } from "./chat-request.js";
 export { flattenHeaders, sendChat } from "./chat-request.js";
 export {
@@ -28,8 +30,6 @@ export type { PodMetrics } from "./pod-metrics.js";
 export { fetchPodMetrics, LATENCY_METRICS } from "./pod-metrics.js";
 export type { ProgressBar } from "./progress-bar.js";
 export { progressBar } from "./progress-bar.js";
-export type { Sample } from "./prometheus-text.js";
-export { parsePrometheusText, sumOf } from "./prometheus-text.js";
 export { PROMPT_WORDS } from "./prompt-words.js";
 export type { PromptMessage } from "./prompts.js";
 export { buildMessages, buildPrompt } from "./prompts.js";

@@ -1,7 +1,7 @@
+import { parsePrometheusText, sumOf } from "@testbed/common";
 import { request } from "undici";
 import { histogramOf } from "./histograms.js";
 import { insecureAgent } from "./insecure-agent.js";
-import { parsePrometheusText, sumOf } from "./prometheus-text.js";
 import type { PodCounters, PodHistograms, PodTarget } from "./types.js";
 
 /** vLLM's latency histograms the report reads, by the name the report gives them. */

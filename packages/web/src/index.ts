@@ -1,3 +1,5 @@
+export type { Sample } from "@testbed/common";
+export { parsePrometheusText, sumOf } from "@testbed/common";
 export type { AccessLogEntry } from "./access-log-entry.js";
 export { parseAccessLogLine } from "./access-log-entry.js";
 export type { ClusterCounters } from "./admin-clusters.js";
@@ -17,8 +19,6 @@ export type {
   TopologyNode,
 } from "./page-types.js";
 export { fetchPodText } from "./pod-fetch.js";
-export type { Sample } from "./prometheus-text.js";
-export { parsePrometheusText, sumOf } from "./prometheus-text.js";
 export type { PodLogs, StoreView, TraceReader, WebSources } from "./sources.js";
 export type { StateInput } from "./state-line.js";
 export { currentRun, describeState } from "./state-line.js";

@@ -1,10 +1,11 @@
 // One sample of the running testbed, taken once a second while a page is open: per vLLM pod the
 // gauges the seed's dashboards show, per gateway the EPP cluster's counters and where the pool's
 // requests went, and the EPP's scheduling counters. Pods that do not answer are marked down.
+
+import { parsePrometheusText, sumOf } from "@testbed/common";
 import { parseAdminClusters } from "./admin-clusters.js";
 import { type PodTarget, type PoolClusters, podTargets, poolClusters } from "./cluster-roles.js";
 import type { EppCounters, GatewayCounters, Observation, PodGauges } from "./page-types.js";
-import { parsePrometheusText, sumOf } from "./prometheus-text.js";
 import type { WebSources } from "./sources.js";
 
 const INFERENCE_POOL_KINDS = [
