@@ -5,11 +5,7 @@ import { readFileSync } from "node:fs";
 /** A process's direct children (the pod processes under --isolation process); none if it is gone. */
 export function childPids(pid: number): number[] {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return []; // The process is gone, or no children file on this kernel: count it alone.
   }
