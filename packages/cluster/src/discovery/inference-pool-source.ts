@@ -1,27 +1,44 @@
 import { isDeepStrictEqual } from "node:util";
-import { isPodReady, type KubeObject, kindKey, matchesSelector, selectorFromObject } from "@testbed/apimachinery";
+import {
+  isPodReady,
+  type KubeObject,
+  kindKey,
+  type LabelSelector,
+  matchesSelector,
+  selectorFromObject,
+} from "@testbed/apimachinery";
 import type { EndpointSource, EndpointSpec } from "@testbed/epp";
+import type { WatchEvent } from "../store/object-store.js";
 import type { StoreView } from "../store/store-view.js";
 
 /**
  * The EPP's view of its pool, as the real EPP's pod reconciler builds it: the InferencePool's
  * selector picks pods in the pool's namespace; each pod with an IP is an endpoint on the pool's
- * target port, a candidate only while its Ready condition is True.
+ * target port, a candidate only while its Ready condition is True. Like the real reconciler
+ * (gateway-api-inference-extension pkg/epp/controller/pod_reconciler.go, Reconcile →
+ * updateDatastore), a pod's event updates that one pod's entry; a change to the pool re-lists its
+ * pods (inferencepool_reconciler.go). So a burst of n pods starting costs O(n) entries, not a
+ * re-list of every pod per event.
  */
 export class InferencePoolEndpointSource implements EndpointSource {
   private endpoints: EndpointSpec[] = [];
+  private readonly byPod = new Map<string, EndpointSpec>();
   private readonly listeners: Array<(endpoints: EndpointSpec[]) => void> = [];
   private readonly unwatch: () => void;
   private readonly poolKey: string;
+  private membership: Membership | undefined;
 
   constructor(
     private readonly store: StoreView,
     private readonly pool: { group: string; namespace: string; name: string },
   ) {
     this.poolKey = kindKey({ group: pool.group, kind: "InferencePool" });
-    this.endpoints = this.compute();
+    this.relist();
+    this.endpoints = this.sorted();
     this.unwatch = store.watch((event) => {
-      if (event.key === "Pod" || event.key === this.poolKey) this.refresh();
+      if (event.object.metadata.namespace !== this.pool.namespace) return;
+      if (event.key === "Pod") this.podChanged(event);
+      else if (event.key === this.poolKey && event.object.metadata.name === this.pool.name) this.poolChanged();
     });
   }
 
@@ -37,32 +54,75 @@ export class InferencePoolEndpointSource implements EndpointSource {
     this.unwatch();
   }
 
-  private refresh(): void {
-    const next = this.compute();
-    if (isDeepStrictEqual(next, this.endpoints)) return;
+  /** One pod's reconcile: its entry added, replaced or removed; the list published if it changed. */
+  private podChanged(event: WatchEvent): void {
+    const pod = event.object;
+    const id = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const next = event.type === "DELETED" || !this.membership ? undefined : endpointOf(pod, this.membership);
+    const previous = this.byPod.get(id);
+    if (isDeepStrictEqual(previous, next)) return;
+    if (next) this.byPod.set(id, next);
+    else this.byPod.delete(id);
+    this.publish(this.sorted());
+  }
+
+  private poolChanged(): void {
+    this.relist();
+    const next = this.sorted();
+    if (!isDeepStrictEqual(next, this.endpoints)) this.publish(next);
+  }
+
+  private publish(next: EndpointSpec[]): void {
     this.endpoints = next;
     for (const listener of this.listeners) listener(next);
   }
 
-  private compute(): EndpointSpec[] {
-    const pool = this.store.get(this.poolKey, this.pool.namespace, this.pool.name);
-    if (!pool) return [];
-    const selector = selectorFromObject(pool.spec?.selector);
-    const port = targetPort(pool);
-    if (selector.length === 0 || port === undefined) return [];
-    return this.store
-      .list("Pod", { namespace: this.pool.namespace })
-      .filter(
-        (pod) => matchesSelector(selector, pod.metadata.labels) && pod.status?.podIP && !pod.metadata.deletionTimestamp,
-      )
-      .map((pod) => ({
-        namespacedName: `${pod.metadata.namespace}/${pod.metadata.name}`,
-        address: pod.status.podIP as string,
-        port,
-        labels: pod.metadata.labels ?? {},
-        ready: isPodReady(pod),
-      }));
+  /** Every pod of the pool, from the store as it is now. */
+  private relist(): void {
+    this.byPod.clear();
+    this.membership = membershipOf(this.store.get(this.poolKey, this.pool.namespace, this.pool.name));
+    if (!this.membership) return;
+    for (const pod of this.store.list("Pod", { namespace: this.pool.namespace })) {
+      const endpoint = endpointOf(pod, this.membership);
+      if (endpoint) this.byPod.set(endpoint.namespacedName, endpoint);
+    }
   }
+
+  /** In the store's list order (namespace/name), as the endpoints have always been reported. */
+  private sorted(): EndpointSpec[] {
+    return [...this.byPod.values()].sort((a, b) =>
+      a.namespacedName < b.namespacedName ? -1 : a.namespacedName > b.namespacedName ? 1 : 0,
+    );
+  }
+}
+
+/** What makes a pod a member: the pool's selector and its target port. */
+interface Membership {
+  selector: LabelSelector;
+  port: number;
+}
+
+function membershipOf(pool: KubeObject | undefined): Membership | undefined {
+  if (!pool) return undefined;
+  const selector = selectorFromObject(pool.spec?.selector);
+  const port = targetPort(pool);
+  if (selector.length === 0 || port === undefined) return undefined;
+  return { selector, port };
+}
+
+/** The pod's endpoint, or undefined when it is not (or no longer) one: no IP, being deleted, not selected. */
+function endpointOf(pod: KubeObject, { selector, port }: Membership): EndpointSpec | undefined {
+  if (!matchesSelector(selector, pod.metadata.labels) || !pod.status?.podIP || pod.metadata.deletionTimestamp) {
+    return undefined;
+  }
+  return {
+    namespacedName: `${pod.metadata.namespace}/${pod.metadata.name}`,
+    address: pod.status.podIP as string,
+    port,
+    // The store's objects are frozen and shared; the EPP's datastore keeps labels of its own.
+    labels: { ...(pod.metadata.labels ?? {}) },
+    ready: isPodReady(pod),
+  };
 }
 
 /** v1alpha2 `targetPortNumber`, v1 `targetPorts[0].number`. */
