@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import type { KubeObject } from "@testbed/apimachinery";
 import { type ApplyResult, applyManifests, isPodReady, loadManifests } from "@testbed/apimachinery";
 import { type Clock, type LogSink, prepareKeyPairs, silentSink, systemClock } from "@testbed/common";
@@ -24,6 +22,7 @@ import { ServiceCaController } from "./controllers/service-ca.js";
 import { Kubelet } from "./kubelet/kubelet.js";
 import { isNodeManifest, nodeShapes, registerNodes } from "./kubelet/node-shapes.js";
 import { DEFAULT_SUBNET, defaultNodes } from "./kubelet/pod-network.js";
+import { makePodStateDir } from "./kubelet/pod-state-dir.js";
 import { repositoryName } from "./kubelet/runtimes/container-runtime.js";
 import { TESTBED_IMAGES } from "./kubelet/runtimes/images.js";
 import { vllmImage } from "./kubelet/runtimes/vllm.js";
@@ -120,7 +119,7 @@ export async function startTestbed(overrides: Partial<TestbedOptions> = {}): Pro
   // Before anything starts: pods on a taken subnet could not bind their addresses (CrashLoopBackOff).
   await checkSubnetFree(options.subnet, nodes);
   await detectPrivilegedPorts();
-  const stateDir = mkdtempSync(join(tmpdir(), "testbed-"));
+  const stateDir = makePodStateDir();
   const store = new ObjectStore(options.clock);
   const hub = new MeshConfigHub();
   const kubelet = new Kubelet({
