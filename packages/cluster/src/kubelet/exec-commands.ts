@@ -1,7 +1,7 @@
 // The few programs `oc exec` can run in any testbed container: curl (against the pod itself or a
 // Service name), cat, ls, env, echo and kill. There is no shell: the command runs as given.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { Agent, request } from "undici";
+import type { Agent } from "undici";
 import { servingPort } from "../network/ports.js";
 import type { PodFilesystem } from "./pod-filesystem.js";
 import type { ExecResult } from "./runtimes/container-runtime.js";
@@ -17,7 +17,17 @@ export interface ExecEnvironment {
   kill(exitCode: number): void;
 }
 
-const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+let insecure: Agent | undefined;
+
+/**
+ * undici, loaded on the first curl: a pod process (`--isolation process`) whose programs make no
+ * HTTP requests of their own (the storage initializer) then never loads it.
+ */
+async function httpClient(): Promise<{ agent: Agent; request: typeof import("undici").request }> {
+  const { Agent, request } = await import("undici");
+  insecure ??= new Agent({ connect: { rejectUnauthorized: false } });
+  return { agent: insecure, request };
+}
 
 export async function execCommon(argv: string[], environment: ExecEnvironment): Promise<ExecResult> {
   const [program, ...args] = argv;
@@ -137,11 +147,12 @@ async function send(url: string, parsed: CurlRequest): Promise<ExecResult> {
     ...(parsed.data !== undefined ? { "content-type": "application/x-www-form-urlencoded" } : {}),
     ...parsed.headers,
   };
+  const { agent, request } = await httpClient();
   const response = await request(url, {
     method: method as "GET",
     headers,
     body: parsed.data ?? null,
-    dispatcher: insecure,
+    dispatcher: agent,
   });
   const body = await response.body.text();
   if (parsed.fail && response.statusCode >= 400) {
