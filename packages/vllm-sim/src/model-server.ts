@@ -21,7 +21,7 @@ import { IncrementalDetokenizer } from "./tokens/incremental-detokenizer.js";
 import { type Qwen3Tokenizer, qwen3Tokenizer } from "./tokens/qwen3-tokenizer.js";
 import { ResponsePlanner } from "./tokens/response-planner.js";
 import { EngineTraceRecorder } from "./trace/engine-trace.js";
-import { VllmLogger } from "./vllm-log.js";
+import { groupedThousands, VllmLogger } from "./vllm-log.js";
 
 /** Start-up refused, with the message vLLM (or the simulator) would print. */
 export class StartupError extends Error {}
@@ -235,11 +235,11 @@ export class ModelServer {
     }
     this.log.info(
       "kv_cache_utils.py:1087",
-      `GPU KV cache size: ${sizing.kvCacheTokens.toLocaleString("en-US")} tokens`,
+      `GPU KV cache size: ${groupedThousands(sizing.kvCacheTokens)} tokens`,
     );
     this.log.info(
       "kv_cache_utils.py:1091",
-      `Maximum concurrency for ${this.maxModelLen.toLocaleString("en-US")} tokens per request: ${sizing.maxConcurrency.toFixed(2)}x`,
+      `Maximum concurrency for ${groupedThousands(this.maxModelLen)} tokens per request: ${sizing.maxConcurrency.toFixed(2)}x`,
     );
   }
 

@@ -37,3 +37,11 @@ function timestamp(ms: number): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return `${two(date.getMonth() + 1)}-${two(date.getDate())} ${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
+
+/**
+ * Python's `f"{n:,}"` for an integer (vLLM's KV cache size and concurrency lines), written out
+ * rather than through toLocaleString: a pod process would load ICU's number data for two lines.
+ */
+export function groupedThousands(value: number): string {
+  return String(Math.trunc(value)).replace(/\B(?=(\d{3})+$)/g, ",");
+}

@@ -28,7 +28,7 @@ export class MirrorStore implements StoreView {
       .filter((o) => options.namespace === undefined || o.metadata.namespace === options.namespace)
       .filter((o) => !options.selector || matchesSelector(options.selector, o.metadata.labels))
       .map((o) => structuredClone(o))
-      .sort((a, b) => idOf(a).localeCompare(idOf(b)));
+      .sort(byId);
   }
 
   watch(handler: WatchHandler): () => void {
@@ -44,6 +44,16 @@ export class MirrorStore implements StoreView {
     }
     return bucket;
   }
+}
+
+/**
+ * The store's own list order (ObjectStore.peekList): namespace/name by code unit, not by locale, so a
+ * pod process lists as the kubelet's store does — and loads no ICU collation data to do so.
+ */
+function byId(a: KubeObject, b: KubeObject): number {
+  const left = idOf(a);
+  const right = idOf(b);
+  return left < right ? -1 : left > right ? 1 : 0;
 }
 
 function idOf(object: KubeObject): string {
