@@ -233,10 +233,7 @@ export class ModelServer {
         `Overriding num_gpu_blocks=${sizing.profiledNumGpuBlocks} with num_gpu_blocks_override=${sizing.numGpuBlocks}`,
       );
     }
-    this.log.info(
-      "kv_cache_utils.py:1087",
-      `GPU KV cache size: ${groupedThousands(sizing.kvCacheTokens)} tokens`,
-    );
+    this.log.info("kv_cache_utils.py:1087", `GPU KV cache size: ${groupedThousands(sizing.kvCacheTokens)} tokens`);
     this.log.info(
       "kv_cache_utils.py:1091",
       `Maximum concurrency for ${groupedThousands(this.maxModelLen)} tokens per request: ${sizing.maxConcurrency.toFixed(2)}x`,

@@ -8,7 +8,6 @@ import {
   selectorFromObject,
 } from "@testbed/apimachinery";
 import type { EndpointSource, EndpointSpec } from "@testbed/epp";
-import type { WatchEvent } from "../store/object-store.js";
 import type { StoreView } from "../store/store-view.js";
 
 /**
@@ -16,9 +15,10 @@ import type { StoreView } from "../store/store-view.js";
  * selector picks pods in the pool's namespace; each pod with an IP is an endpoint on the pool's
  * target port, a candidate only while its Ready condition is True. Like the real reconciler
  * (gateway-api-inference-extension pkg/epp/controller/pod_reconciler.go, Reconcile →
- * updateDatastore), a pod's event updates that one pod's entry; a change to the pool re-lists its
- * pods (inferencepool_reconciler.go). So a burst of n pods starting costs O(n) entries, not a
- * re-list of every pod per event.
+ * updateDatastore), a pod's event reconciles that one pod, read as it is now (the informer cache's
+ * Get, so an event queued behind newer writes never brings back an older state); a change to the
+ * pool re-lists its pods (inferencepool_reconciler.go). So a burst of n pods starting costs O(n)
+ * pod reads, not a re-list (and copy) of every pod per event.
  */
 export class InferencePoolEndpointSource implements EndpointSource {
   private endpoints: EndpointSpec[] = [];
@@ -37,7 +37,7 @@ export class InferencePoolEndpointSource implements EndpointSource {
     this.endpoints = this.sorted();
     this.unwatch = store.watch((event) => {
       if (event.object.metadata.namespace !== this.pool.namespace) return;
-      if (event.key === "Pod") this.podChanged(event);
+      if (event.key === "Pod") this.podChanged(event.object.metadata.name);
       else if (event.key === this.poolKey && event.object.metadata.name === this.pool.name) this.poolChanged();
     });
   }
@@ -55,10 +55,10 @@ export class InferencePoolEndpointSource implements EndpointSource {
   }
 
   /** One pod's reconcile: its entry added, replaced or removed; the list published if it changed. */
-  private podChanged(event: WatchEvent): void {
-    const pod = event.object;
-    const id = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    const next = event.type === "DELETED" || !this.membership ? undefined : endpointOf(pod, this.membership);
+  private podChanged(name: string): void {
+    const id = `${this.pool.namespace}/${name}`;
+    const pod = this.store.peek("Pod", this.pool.namespace, name);
+    const next = pod && this.membership ? endpointOf(pod, this.membership) : undefined;
     const previous = this.byPod.get(id);
     if (isDeepStrictEqual(previous, next)) return;
     if (next) this.byPod.set(id, next);

@@ -8,6 +8,8 @@ import type { ListOptions, WatchHandler } from "./object-store.js";
  */
 export interface StoreView {
   get(key: string, namespace: string | undefined, name: string): KubeObject | undefined;
+  /** The object as stored, without a copy: for readers that only read (ObjectStore.peek). */
+  peek(key: string, namespace: string | undefined, name: string): KubeObject | undefined;
   list(key: string, options?: ListOptions): KubeObject[];
   watch(handler: WatchHandler): () => void;
 }

@@ -23,6 +23,11 @@ export class MirrorStore implements StoreView {
     return found ? structuredClone(found) : undefined;
   }
 
+  /** The mirrored object itself; the kubelet's events replace objects, never change them. */
+  peek(key: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.bucket(key).get(objectId(namespace, name));
+  }
+
   list(key: string, options: ListOptions = {}): KubeObject[] {
     return [...this.bucket(key).values()]
       .filter((o) => options.namespace === undefined || o.metadata.namespace === options.namespace)
