@@ -25,7 +25,15 @@ export function readRssBytes(pid: number): number {
 
 /** utime + stime of a process (clock ticks of 1/100 s). */
 export function readCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return cpuSecondsOf(readFileSync(`/proc/${pid}/stat`, "utf8"));
+}
+
+/** utime + stime of one thread of a process; its main thread has the process's own id. */
+export function readThreadCpuSeconds(pid: number, tid: number): number {
+  return cpuSecondsOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8"));
+}
+
+function cpuSecondsOf(stat: string): number {
   // Fields after the command name (which may contain spaces) start after the last ")".
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;

@@ -5,17 +5,36 @@
 // main thread, the median over BENCH_RUNS launches (default 5), with the main thread's CPU time and the
 // load average, since other processes on the machine stretch every phase. BENCH_ROOT=/path/to/checkout
 // profiles another checkout (e.g. the base commit) the same way; BENCH_SUBNET picks the pods' subnet.
+// BENCH_PODS=64 profiles topologies/large with that many vLLM pods (a quarter per role and model, as
+// bench/scale.ts), BENCH_TOPOLOGY=path any other topology; BENCH_ISOLATION=process profiles
+// `--isolation process` and adds the pod processes' CPU time to the banner.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { median } from "./process-stats.js";
+import { median, processTree, readCpuSeconds } from "./process-stats.js";
 
 const ROOT = resolve(process.env.BENCH_ROOT ?? fileURLToPath(new URL("..", import.meta.url)));
 const CLI = join(ROOT, "packages/cli/bin/testbed.mjs");
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const SUBNET = process.env.BENCH_SUBNET ?? "231";
+const ISOLATION = process.env.BENCH_ISOLATION ?? "in-process";
+
+/** The topology to start: BENCH_TOPOLOGY, topologies/large at BENCH_PODS vLLM pods, or the default. */
+function topologyArgs(): string[] {
+  if (process.env.BENCH_TOPOLOGY) return ["--topology", resolve(process.env.BENCH_TOPOLOGY)];
+  const pods = Number(process.env.BENCH_PODS ?? 0);
+  if (!pods) return [];
+  const dir = mkdtempSync(join(tmpdir(), "testbed-bench-topology-"));
+  cpSync(join(ROOT, "topologies/large"), dir, { recursive: true });
+  for (const file of readdirSync(dir)) {
+    const path = join(dir, file);
+    writeFileSync(path, readFileSync(path, "utf8").replaceAll("replicas: 16", `replicas: ${pods / 4}`));
+  }
+  return ["--topology", dir];
+}
+const TOPOLOGY_ARGS = topologyArgs();
 
 /**
  * Loaded before the command (--import): when the banner is written, the main thread's CPU time goes
@@ -71,6 +90,8 @@ const RULES: Rule[] = [
     (names) => any(names, /^(startGateway|startEpp|startVllmSim|startAuthorino|startLimitador|applyNow)$/),
   ],
   ["kubelet (admission, volumes, probes)", (names) => any(names, /^(admit|startContainer|mountWithRetry|probeLoop)$/)],
+  // compute: the pool source before it reconciled one pod per event (re-listing every pod), for A/B runs.
+  ["EPP pool discovery (pod events)", (names) => any(names, /^(podChanged|poolChanged|relist|compute)$/)],
   ["controllers reconcile", (names) => any(names, /^(drain|reconcile)$/)],
   ["readiness wait", (names) => any(names, /^(notReady|firstPasses|waitUntilReady)$/)],
   ["other (Node start-up, fs and timer callbacks, store)", () => true],
@@ -100,6 +121,8 @@ function phases(profile: Profile): Map<string, number> {
 interface Launch {
   phases: Map<string, number>;
   mainCpuMs: number;
+  /** The pod processes' CPU time at the banner (--isolation process). */
+  podProcessesCpuMs: number;
   bannerMs: number;
 }
 
@@ -109,18 +132,22 @@ function launch(): Promise<Launch> {
   const env = { ...process.env, TESTBED_HOME: join(dir, "home") };
   const args = ["--cpu-prof", `--cpu-prof-dir=${join(dir, "prof")}`, "--import", BANNER_MARK, CLI, "up"];
   const started = performance.now();
-  const child = spawn(process.execPath, [...args, "--api-port", "0", "--subnet", SUBNET, "--time-scale", "0"], {
+  const flags = ["--api-port", "0", "--subnet", SUBNET, "--time-scale", "0", "--isolation", ISOLATION];
+  const child = spawn(process.execPath, [...args, ...flags, ...TOPOLOGY_ARGS], {
     cwd: ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   let bannerMs = 0;
+  let podProcessesCpuMs = 0;
   return new Promise((resolveLaunch, reject) => {
     const onData = (data: Buffer) => {
       output += data;
       if (bannerMs === 0 && /testbed is up in/.test(output)) {
         bannerMs = performance.now() - started;
+        const pods = processTree(child.pid as number).slice(1);
+        podProcessesCpuMs = pods.reduce((total, pid) => total + readCpuSeconds(pid) * 1000, 0);
         child.kill("SIGINT");
       }
     };
@@ -138,7 +165,7 @@ function launch(): Promise<Launch> {
           profile.nodes.some((node) => node.callFrame.functionName === "testbedBannerMark"),
         );
         if (!main) throw new Error("no profile with the banner mark");
-        resolveLaunch({ phases: phases(main), mainCpuMs: Number(cpu[1]), bannerMs });
+        resolveLaunch({ phases: phases(main), mainCpuMs: Number(cpu[1]), podProcessesCpuMs, bannerMs });
       } catch (error) {
         reject(error);
       } finally {
@@ -148,10 +175,18 @@ function launch(): Promise<Launch> {
   });
 }
 
+if (process.env.BENCH_PODS && !process.env.BENCH_TOPOLOGY) {
+  process.once("exit", () => rmSync(TOPOLOGY_ARGS[1] as string, { recursive: true, force: true }));
+}
 const loadAtStart = loadavg()[0]!;
 const launches: Launch[] = [];
 for (let i = 0; i < RUNS; i++) launches.push(await launch());
-console.log(`\ntestbed up, launch → banner on the main thread (${ROOT}), median of ${RUNS} profiled launches`);
+const topology = TOPOLOGY_ARGS[1]
+  ? `${process.env.BENCH_TOPOLOGY ?? `topologies/large at ${process.env.BENCH_PODS} vLLM pods`}`
+  : "rhoai-3.2";
+console.log(
+  `\ntestbed up (${topology}, ${ISOLATION}), launch → banner on the main thread (${ROOT}), median of ${RUNS} profiled launches`,
+);
 console.log(`  load average (1 min): ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`);
 for (const [phase] of RULES) {
   const ms = median(launches.map((l) => l.phases.get(phase)!));
@@ -162,6 +197,15 @@ console.log(
     .toFixed(0)
     .padStart(6)} ms`,
 );
+if (ISOLATION === "process") {
+  console.log(
+    `  ${"pod processes' CPU time to the banner (all of them)".padEnd(56)} ${median(
+      launches.map((l) => l.podProcessesCpuMs),
+    )
+      .toFixed(0)
+      .padStart(6)} ms`,
+  );
+}
 console.log(
   `  ${"launch → banner under the profiler".padEnd(56)} ${median(launches.map((l) => l.bannerMs))
     .toFixed(0)
