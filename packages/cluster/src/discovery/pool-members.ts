@@ -35,7 +35,9 @@ export class PoolMembersWatch {
   ) {
     this.poolKey = kindKey({ group: pool.group, kind: "InferencePool" });
     this.rebuild();
+    // Its informers watch the pool's namespace only: a pod elsewhere never makes it rebuild.
     this.unwatch = store.watch((event) => {
+      if (event.object.metadata.namespace !== this.pool.namespace) return;
       if (event.key === "Pod" || event.key === this.poolKey) this.rebuild();
     });
   }
