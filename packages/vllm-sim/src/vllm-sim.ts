@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { buildAdminApp } from "./http/admin-routes.js";
+import { type AdminListener, listenAdmin } from "./http/admin-listener.js";
 import { buildVllmApp, type HttpsMaterial } from "./http/app.js";
 import { ModelServer, StartupError } from "./model-server.js";
 import { resolveOptions, type VllmSimOptions } from "./options.js";
@@ -42,12 +42,11 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
     throw error;
   }
 
-  let admin: FastifyInstance | undefined;
+  let admin: AdminListener | undefined;
   let adminUrl: string | undefined;
   if (resolved.adminPort !== undefined) {
-    admin = buildAdminApp(server);
-    await admin.listen({ host: resolved.host, port: resolved.adminPort });
-    adminUrl = `http://${formatHost(resolved.host)}:${(admin.server.address() as AddressInfo).port}`;
+    admin = await listenAdmin(server, resolved.host, resolved.adminPort);
+    adminUrl = `http://${formatHost(resolved.host)}:${admin.address.port}`;
   }
 
   let sidecar: RoutingSidecar | undefined;
