@@ -315,7 +315,8 @@ class Rollout {
     const namespace = this.deployment.metadata.namespace;
     for (let attempt = 0; ; attempt++) {
       const name = prefix + suffixFor(`${this.deployment.metadata.uid}/${prefix}`, attempt);
-      if (!this.store.get(POD, namespace, name)) return name;
+      // peek: a look, no copy (a burst of new pods tries each taken name again).
+      if (!this.store.peek(POD, namespace, name)) return name;
     }
   }
 }
