@@ -1,6 +1,6 @@
-import { accessSync, constants, rmSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makePodStateDir } from "../src/kubelet/pod-state-dir.js";
 
@@ -37,4 +37,25 @@ describe("where the kubelet keeps its pods' files", () => {
       rmSync(second, { recursive: true, force: true });
     }
   });
+});
+
+describe("state directories left behind", () => {
+  it.runIf(sharedMemoryWritable())(
+    "are removed by the next testbed when their process is gone, and kept while it runs",
+    () => {
+      const orphan = makePodStateDir("linux");
+      const living = makePodStateDir("linux");
+      // The orphan's testbed was killed: a process id no process has (beyond the kernel's pid_max).
+      writeFileSync(join(orphan, ".testbed-pid"), "99999999");
+      mkdirSync(join(orphan, "pods", "ns_pod", "volumes"), { recursive: true });
+      const next = makePodStateDir("linux");
+      try {
+        expect(existsSync(orphan)).toBe(false);
+        expect(existsSync(living)).toBe(true);
+        expect(readFileSync(join(next, ".testbed-pid"), "utf8")).toBe(String(process.pid));
+      } finally {
+        for (const dir of [orphan, living, next]) rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
