@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { type Clock, systemClock, type TimerHandle } from "@testbed/common";
 import { type Dispatcher, errors } from "undici";
+import type { CancelSignal } from "../client-gone.js";
 import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
 import { Http1ConnectionPool, type PendingFailure, PooledConnection } from "./http1-connection-pool.js";
 import { nodeTlsOptions, type RequestTransport, requestTransport } from "./tls-options.js";
@@ -71,7 +72,7 @@ export class UpstreamConnector {
     host: UpstreamHost,
     upstream: UpstreamRequest,
     deadlineMs = 0,
-    clientGone?: AbortSignal,
+    clientGone?: CancelSignal,
   ): Promise<UpstreamAttempt> {
     const transport = requestTransport(upstream.headers.host, {
       autoSni: this.cluster.config.auto_sni,
@@ -142,7 +143,7 @@ export class UpstreamConnector {
     account: UpstreamAccounting,
     upstream: UpstreamRequest,
     deadlineMs: number,
-    clientGone?: AbortSignal,
+    clientGone?: CancelSignal,
   ): Promise<UpstreamAttempt> {
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -292,7 +293,7 @@ function waitForConnection(
   lease: { wait: Promise<PooledConnection | PendingFailure>; cancel: () => void },
   deadlineMs: number,
   clock: Clock,
-  clientGone?: AbortSignal,
+  clientGone?: CancelSignal,
 ): Promise<PooledConnection | PendingFailure | "timed out" | "client gone"> {
   return new Promise((resolve) => {
     let timer: TimerHandle | undefined;
