@@ -398,7 +398,9 @@ function requestHeaders(request: DownstreamRequest, tls: boolean): Record<string
     ":authority": request.headers.host ?? "",
     ":scheme": tls ? "https" : "http",
   };
-  for (const [name, value] of Object.entries(request.headers)) {
+  const incoming = request.headers;
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || name === "host") continue;
     headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
@@ -413,11 +415,11 @@ function requestHeaders(request: DownstreamRequest, tls: boolean): Record<string
 /** Upstream request headers: no pseudo-headers or hop-by-hop headers; Content-Length for the body actually sent. */
 function outgoingHeaders(headers: Record<string, string>, body: Buffer | null): Record<string, string> {
   const out: Record<string, string> = { host: headers[":authority"] ?? "" };
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
     // Expect: Envoy answers "100 Continue" itself and strips the header (proxy_100_continue unset).
     if (name.startsWith(":") || HOP_BY_HOP_HEADERS.has(name) || name === "content-length" || name === "expect")
       continue;
-    out[name] = value;
+    out[name] = headers[name] as string;
   }
   if (body !== null) out["content-length"] = String(body.length);
   return out;
@@ -425,7 +427,8 @@ function outgoingHeaders(headers: Record<string, string>, body: Buffer | null): 
 
 function upstreamResponseHeaders(headers: IncomingHttpHeaders, status: number): Record<string, string> {
   const out: Record<string, string> = { ":status": String(status) };
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || HOP_BY_HOP_HEADERS.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(",") : value;
   }
@@ -589,7 +592,7 @@ function traceFacts(context: HandlerContext, log: AccessLogEntry, tls: boolean, 
 
 /** The route hop's facts: the match, its cluster, and why the routes before it did not match. */
 function routeFacts(context: HandlerContext, match: RouteMatchResult | undefined, headers: Record<string, string>) {
-  const explained = context.listener.routes.explain(headers);
+  const explained = context.listener.routes.explain(headers, match);
   if (!match) return explained;
   const action = match.route.route;
   const cluster = action?.cluster ?? action?.weighted_clusters?.clusters.map((c) => c.name).join(",");

@@ -37,14 +37,19 @@ export class RouteTable {
   /**
    * For the routing trace: the virtual host, and why each route before the one that matched (every
    * route, when none did) did not take the request — the same checks match() makes, in its order.
+   * `matched` (what match() found for these headers) spares finding the virtual host again.
    */
-  explain(headers: Record<string, string>): { virtualHost: string; misses: { route: string; reason: string }[] } {
+  explain(
+    headers: Record<string, string>,
+    matched?: RouteMatchResult,
+  ): { virtualHost: string; misses: { route: string; reason: string }[] } {
     const authority = headers[":authority"] ?? "";
-    const virtualHost = this.virtualHost(authority);
+    const virtualHost = matched?.virtualHost ?? this.virtualHost(authority);
     if (!virtualHost)
       return { virtualHost: "", misses: [{ route: "-", reason: `no virtual host serves ${authority}` }] };
-    const path = (headers[":path"] ?? "/").split("?")[0] ?? "/";
     const misses: { route: string; reason: string }[] = [];
+    if (matched?.route === virtualHost.routes[0]) return { virtualHost: virtualHost.name, misses };
+    const path = (headers[":path"] ?? "/").split("?")[0] ?? "/";
     for (const route of virtualHost.routes) {
       const name = route.name ?? "-";
       if (this.pathMatches(route, path) === false) {
