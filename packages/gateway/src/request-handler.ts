@@ -592,16 +592,14 @@ function traceFacts(context: HandlerContext, log: AccessLogEntry, tls: boolean, 
 
 /** The route hop's facts: the match, its cluster, and why the routes before it did not match. */
 function routeFacts(context: HandlerContext, match: RouteMatchResult | undefined, headers: Record<string, string>) {
-  const explained = context.listener.routes.explain(headers, match);
+  const explained: Parameters<typeof recordRoute>[4] = context.listener.routes.explain(headers, match);
   if (!match) return explained;
   const action = match.route.route;
   const cluster = action?.cluster ?? action?.weighted_clusters?.clusters.map((c) => c.name).join(",");
-  return {
-    ...explained,
-    route: match.routeName,
-    match: describeMatch(match.route),
-    ...(cluster !== undefined ? { cluster } : {}),
-  };
+  explained.route = match.routeName;
+  explained.match = describeMatch(match.route);
+  if (cluster !== undefined) explained.cluster = cluster;
+  return explained;
 }
 
 function responseFacts(log: AccessLogEntry) {
