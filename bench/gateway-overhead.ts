@@ -17,6 +17,12 @@ import { type ChildServer, startChildServer } from "./child-server.js";
  */
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+/**
+ * Requests each measured load serves before its measurement. A fresh gateway and EPP take thousands
+ * of requests to reach their steady state (JIT tiers, full trace rings, a sized heap): warmed up by
+ * time alone, the slower path was still warming up while measured, at a rate that varied run to run.
+ */
+const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP_REQUESTS ?? 6000);
 const body = JSON.stringify({
   model: "Qwen/Qwen3-0.6B",
   messages: [{ role: "user", content: "Hi" }],
@@ -26,7 +32,8 @@ const body = JSON.stringify({
 
 /** Load `url`; with `servers`, also the CPU each used per request during the measured run. */
 async function load(url: string, connections = 32, servers: Record<string, ChildServer> = {}) {
-  const run = (duration = DURATION_SECONDS) =>
+  const measured = Object.keys(servers).length > 0;
+  const run = (duration = DURATION_SECONDS, amount?: number) =>
     autocannon({
       url: `${url}/v1/chat/completions`,
       method: "POST",
@@ -34,8 +41,10 @@ async function load(url: string, connections = 32, servers: Record<string, Child
       body,
       connections,
       duration,
+      ...(amount ? { amount } : {}),
     });
-  await run(Math.min(DURATION_SECONDS, 3)); // warm-up
+  // Warm-up: a number of requests under load; unloaded (one connection) a few seconds.
+  await (measured ? run(DURATION_SECONDS, WARMUP_REQUESTS) : run(Math.min(DURATION_SECONDS, 3)));
   const cpuBefore = Object.values(servers).map((server) => server.cpuSeconds());
   const loadGeneratorBefore = process.cpuUsage();
   const result = await run();
