@@ -1,4 +1,4 @@
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import autocannon from "autocannon";
 import { type ChildServer, startChildServer } from "./child-server.js";
 
@@ -17,6 +17,12 @@ import { type ChildServer, startChildServer } from "./child-server.js";
  */
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+/**
+ * Requests each measured load serves before its measurement. A fresh gateway and EPP take thousands
+ * of requests to reach their steady state (JIT tiers, full trace rings, a sized heap): warmed up by
+ * time alone, the slower path was still warming up while measured, at a rate that varied run to run.
+ */
+const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP_REQUESTS ?? 6000);
 const body = JSON.stringify({
   model: "Qwen/Qwen3-0.6B",
   messages: [{ role: "user", content: "Hi" }],
@@ -26,7 +32,8 @@ const body = JSON.stringify({
 
 /** Load `url`; with `servers`, also the CPU each used per request during the measured run. */
 async function load(url: string, connections = 32, servers: Record<string, ChildServer> = {}) {
-  const run = (duration = DURATION_SECONDS) =>
+  const measured = Object.keys(servers).length > 0;
+  const run = (duration = DURATION_SECONDS, amount?: number) =>
     autocannon({
       url: `${url}/v1/chat/completions`,
       method: "POST",
@@ -34,8 +41,10 @@ async function load(url: string, connections = 32, servers: Record<string, Child
       body,
       connections,
       duration,
+      ...(amount ? { amount } : {}),
     });
-  await run(Math.min(DURATION_SECONDS, 3)); // warm-up
+  // Warm-up: a number of requests under load; unloaded (one connection) a few seconds.
+  await (measured ? run(DURATION_SECONDS, WARMUP_REQUESTS) : run(Math.min(DURATION_SECONDS, 3)));
   const cpuBefore = Object.values(servers).map((server) => server.cpuSeconds());
   const loadGeneratorBefore = process.cpuUsage();
   const result = await run();
@@ -52,6 +61,8 @@ async function load(url: string, connections = 32, servers: Record<string, Child
   // What a machine with a core for each process could serve at these costs: its busiest process's limit.
   const corePerProcess = 1e6 / Math.max(...micros.map(([, us]) => us));
   return {
+    /** CPU µs per request of each process by name (the load generator's too). */
+    micros: Object.fromEntries(micros) as Record<string, number>,
     cpu: `${micros.map(([name, us]) => `${name} ${Math.round(us)} µs`).join(", ")}; all cores busy would allow ${ceiling.toFixed(0)} req/s`,
     corePerProcess,
     perSecond: result["2xx"] / DURATION_SECONDS,
@@ -103,6 +114,18 @@ async function allLoads(connections: number): Promise<{ direct: Load; plain: Loa
 }
 
 const percent = (part: Load, whole: Load) => (part.perSecond / whole.perSecond) * 100;
+/** The issue's CPU target side by side: gateway and EPP per request against the floor proxy and processor. */
+function extProcCpu({ withEpp, floor }: { withEpp: Load; floor: Load }): string {
+  const gateway = withEpp.micros.gateway ?? 0;
+  const epp = withEpp.micros.epp ?? 0;
+  const proxy = floor.micros.proxy ?? 1;
+  const processor = floor.micros.processor ?? 1;
+  return (
+    `CPU per request: gateway ${Math.round(gateway)} µs vs floor proxy ${Math.round(proxy)} µs ` +
+    `(${(gateway / proxy).toFixed(2)}×, target ≤ 1.3×); EPP ${Math.round(epp)} µs vs floor processor ` +
+    `${Math.round(processor)} µs (${(epp / processor).toFixed(2)}×)`
+  );
+}
 const rounds: Array<Awaited<ReturnType<typeof allLoads>>> = [];
 for (let round = 1; round <= ROUNDS; round++) {
   const result = await allLoads(32);
@@ -114,6 +137,7 @@ for (let round = 1; round <= ROUNDS; round++) {
       `; Node floor ${floor.perSecond.toFixed(0)} (${percent(floor, direct).toFixed(0)}%)` +
       `; errors ${direct.errors + plain.errors + withEpp.errors + floor.errors}`,
   );
+  console.log(`  ${extProcCpu(result)}; load average ${loadavg()[0]?.toFixed(1)}`);
 }
 const unloaded = await allLoads(1);
 await pod.stop();
@@ -152,6 +176,18 @@ report(
   "Node floor for that path (bare HTTP/1.1 proxy + bare HTTP/2 peer, the same frames, no protobuf or logic)",
   (round) => round.floor,
 );
+const cpuRatios = (process: string, floorProcess: string) =>
+  rounds.map((r) => (r.withEpp.micros[process] ?? 0) / (r.floor.micros[floorProcess] ?? 1));
+for (const [name, process, floorProcess] of [
+  ["gateway", "gateway", "proxy"],
+  ["EPP", "epp", "processor"],
+] as const) {
+  const ratios = cpuRatios(process, floorProcess);
+  console.log(
+    `${name} CPU per request ÷ Node floor's ${floorProcess}: median ${median(ratios).toFixed(2)}× ` +
+      `(rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×); target ≤ 1.3×`,
+  );
+}
 const added = (r: Load) =>
   `p50 +${(r.p50 - unloaded.direct.p50).toFixed(1)} ms, p99 +${(r.p99 - unloaded.direct.p99).toFixed(1)} ms`;
 console.log(

@@ -52,6 +52,11 @@ export class ExtProcSession {
   next(timeoutMs: number | null = 10_000): Promise<SessionEvent> {
     const queued = this.inbox.shift();
     if (queued) return Promise.resolve(queued);
+    // Without a timer the waiter is the promise's own resolve.
+    if (timeoutMs === null)
+      return new Promise((resolve) => {
+        this.waiter = resolve;
+      });
     return new Promise((resolve, reject) => {
       const timer =
         timeoutMs === null

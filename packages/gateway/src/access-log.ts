@@ -40,29 +40,17 @@ export function downstreamProtocol(httpVersion: string): string {
 const dash = (value: string | number | undefined): string =>
   value === undefined || value === "" ? "-" : String(value);
 
+/** One line in the format above: a single template, no intermediate array (it runs for every request). */
 export function formatAccessLog(entry: AccessLogEntry): string {
-  return [
-    `[${entry.startTime.toISOString()}]`,
-    `"${entry.method} ${entry.path} ${entry.protocol}"`,
-    entry.responseCode,
-    entry.responseFlags.length > 0 ? entry.responseFlags.join(",") : "-",
-    dash(entry.responseCodeDetails),
-    "-",
-    `"${dash(entry.transportFailureReason)}"`,
-    entry.bytesReceived,
-    entry.bytesSent,
-    Math.round(entry.durationMs),
-    dash(entry.upstreamServiceTimeMs === undefined ? undefined : Math.round(entry.upstreamServiceTimeMs)),
-    `"${dash(entry.forwardedFor)}"`,
-    `"${dash(entry.userAgent)}"`,
-    `"${dash(entry.requestId)}"`,
-    `"${dash(entry.authority)}"`,
-    `"${dash(entry.upstreamHost)}"`,
-    dash(entry.upstreamCluster),
-    dash(entry.upstreamLocalAddress),
-    entry.downstreamLocalAddress,
-    entry.downstreamRemoteAddress,
-    dash(entry.requestedServerName),
-    dash(entry.routeName),
-  ].join(" ");
+  const flags = entry.responseFlags.length > 0 ? entry.responseFlags.join(",") : "-";
+  const serviceTime = entry.upstreamServiceTimeMs === undefined ? "-" : dash(Math.round(entry.upstreamServiceTimeMs));
+  return (
+    `[${entry.startTime.toISOString()}] "${entry.method} ${entry.path} ${entry.protocol}" ${entry.responseCode} ` +
+    `${flags} ${dash(entry.responseCodeDetails)} - "${dash(entry.transportFailureReason)}" ` +
+    `${entry.bytesReceived} ${entry.bytesSent} ${Math.round(entry.durationMs)} ${serviceTime} ` +
+    `"${dash(entry.forwardedFor)}" "${dash(entry.userAgent)}" "${dash(entry.requestId)}" "${dash(entry.authority)}" ` +
+    `"${dash(entry.upstreamHost)}" ${dash(entry.upstreamCluster)} ${dash(entry.upstreamLocalAddress)} ` +
+    `${entry.downstreamLocalAddress} ${entry.downstreamRemoteAddress} ${dash(entry.requestedServerName)} ` +
+    `${dash(entry.routeName)}`
+  );
 }

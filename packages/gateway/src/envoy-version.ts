@@ -23,11 +23,17 @@ function minorOf(version: EnvoyVersion): string {
   return version.split(".").slice(0, 2).join(".");
 }
 
+/** A profile's minor release as one comparable number (1.35 → 1035), read once per profile. */
+function minorRank(version: EnvoyVersion): number {
+  const [major, minor] = minorOf(version).split(".").map(Number);
+  return (major ?? 0) * 1000 + (minor ?? 0);
+}
+
+const MINOR_RANKS = new Map<string, number>(ENVOY_VERSIONS.map((version) => [version, minorRank(version)]));
+
 /** True when `version` is of `minimum`'s minor release or a later one (a patch profile counts as its minor). */
 export function envoyAtLeast(version: EnvoyVersion, minimum: EnvoyVersion): boolean {
-  const [major, minor] = minorOf(version).split(".").map(Number);
-  const [minMajor, minMinor] = minorOf(minimum).split(".").map(Number);
-  return (major ?? 0) > (minMajor ?? 0) || ((major ?? 0) === (minMajor ?? 0) && (minor ?? 0) >= (minMinor ?? 0));
+  return (MINOR_RANKS.get(version) ?? minorRank(version)) >= (MINOR_RANKS.get(minimum) ?? minorRank(minimum));
 }
 
 /** A minor profile whose first patch release is not `.0` (1.35.0 is a profile of its own). */

@@ -5,10 +5,11 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { type Clock, HOP_BY_HOP_HEADERS } from "@testbed/common";
-import { hopStart, type PartRecorder, type TraceRing } from "@testbed/trace";
+import { type Clock, HOP_BY_HOP_HEADERS, type TimerHandle } from "@testbed/common";
+import { type HopStart, hopStart, type PartRecorder, type TraceRing } from "@testbed/trace";
 import { type AccessLogEntry, downstreamProtocol } from "./access-log.js";
-import type { Route } from "./config/envoy-types.js";
+import { type CancelSignal, ClientGone } from "./client-gone.js";
+import type { Route, RouteAction } from "./config/envoy-types.js";
 import type { DownstreamRequest, DownstreamResponse } from "./downstream-server.js";
 import {
   type FilterRun,
@@ -46,318 +47,347 @@ const SERVER = "istio-envoy";
 /** What the filters see when no route matched: no per-filter config, so each runs on its base config. */
 const NO_ROUTE: Route = { match: {} };
 
-export async function handleRequest(
+export function handleRequest(
   context: HandlerContext,
   request: DownstreamRequest,
   response: DownstreamResponse,
 ): Promise<void> {
-  const started = context.clock.now();
-  const tls = (request.socket as TLSSocket).encrypted === true;
-  const headers = requestHeaders(request, tls);
-  const log: AccessLogEntry = {
-    startTime: new Date(started),
-    method: request.method ?? "GET",
-    path: headers[":path"] ?? "/",
-    protocol: downstreamProtocol(request.httpVersion),
-    responseCode: 0,
-    responseFlags: [],
-    responseCodeDetails: "",
-    bytesReceived: 0,
-    bytesSent: 0,
-    durationMs: 0,
-    forwardedFor: headers["x-forwarded-for"],
-    userAgent: headers["user-agent"],
-    requestId: headers["x-request-id"],
-    authority: headers[":authority"],
-    downstreamLocalAddress: `${request.socket.localAddress}:${request.socket.localPort}`,
-    downstreamRemoteAddress: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
-    requestedServerName: tls ? sniOf(request.socket as TLSSocket) : undefined,
-  };
-  // The client may leave at any time before its response is complete: the upstream side stops then.
-  const clientGone = new AbortController();
-  response.once("close", () => {
-    if (!response.writableFinished) clientGone.abort();
-  });
-  let filters: FilterRun[] = [];
-  const trace = context.traces?.begin(headers["x-request-id"] ?? "", started);
-  const traceStart = trace && hopStart(context.clock);
-  if (trace) recordListener(trace, trace.component, started, traceFacts(context, log, tls, headers));
-  const finish = () => {
-    for (const filter of filters) filter.complete?.({ status: log.responseCode });
-    log.durationMs = context.clock.now() - started;
+  return new DownstreamExchange(context, request, response).run();
+}
+
+/**
+ * One request's way through the gateway. Its state lives in fields and its steps are methods, so a
+ * request makes no closures of its own beyond the few a listener or a filter must be handed.
+ */
+class DownstreamExchange {
+  private readonly started: number;
+  private readonly tls: boolean;
+  private readonly log: AccessLogEntry;
+  private readonly state: RequestState;
+  /** The client may leave at any time before its response is complete: the upstream side stops then. */
+  private readonly clientGone = new ClientGone();
+  private filters: FilterRun[] = [];
+  private readonly trace: PartRecorder | undefined;
+  private readonly traceStart: HopStart | undefined;
+  /** The body was read (or is being read): a filter or the router needed it. */
+  private bodyRead = false;
+  /** The route timeout's deadline for the response body, while it streams. */
+  private bodyDeadline: TimerHandle | undefined;
+
+  constructor(
+    private readonly context: HandlerContext,
+    private readonly request: DownstreamRequest,
+    private readonly response: DownstreamResponse,
+  ) {
+    const started = context.clock.now();
+    this.started = started;
+    const tls = (request.socket as TLSSocket).encrypted === true;
+    this.tls = tls;
+    const headers = requestHeaders(request, tls);
+    this.state = { headers, body: EMPTY_BODY, metadata: {}, clearRouteCache: false };
+    this.log = {
+      startTime: new Date(started),
+      method: request.method ?? "GET",
+      path: headers[":path"] ?? "/",
+      protocol: downstreamProtocol(request.httpVersion),
+      responseCode: 0,
+      responseFlags: [],
+      responseCodeDetails: "",
+      bytesReceived: 0,
+      bytesSent: 0,
+      durationMs: 0,
+      forwardedFor: headers["x-forwarded-for"],
+      userAgent: headers["user-agent"],
+      requestId: headers["x-request-id"],
+      authority: headers[":authority"],
+      downstreamLocalAddress: `${request.socket.localAddress}:${request.socket.localPort}`,
+      downstreamRemoteAddress: `${request.socket.remoteAddress}:${request.socket.remotePort}`,
+      requestedServerName: tls ? sniOf(request.socket as TLSSocket) : undefined,
+    };
+    response.once("close", () => this.closed());
+    this.trace = context.traces?.begin(headers["x-request-id"] ?? "", started);
+    this.traceStart = this.trace && hopStart(context.clock);
+    if (this.trace)
+      recordListener(this.trace, this.trace.component, started, traceFacts(context, this.log, tls, headers));
+  }
+
+  async run(): Promise<void> {
+    const { context, request, response, log, state } = this;
+    try {
+      // Like Envoy, route and run the filters on the headers; the body is read only once a filter (or the
+      // router) needs it, so a request refused on its headers (401, 429, 404) is refused before its body.
+      // (A direct_response is the router's: it answers after the filters, below.)
+      // A request no route matches still goes through the filters (with their base config, as no
+      // route carries a per-filter override); the router then answers 404 NR.
+      const headers = state.headers;
+      let match = context.listener.routes.match(headers);
+      log.routeName = match?.routeName;
+      const trace = this.trace;
+      if (trace && this.traceStart)
+        recordRoute(trace, context.clock, this.traceStart, trace.component, routeFacts(context, match, headers));
+
+      const downstream = {
+        remoteAddress: request.socket.remoteAddress ?? "",
+        localAddress: log.downstreamLocalAddress,
+        tls: this.tls,
+      };
+      const route = match?.route ?? NO_ROUTE;
+      const routeName = match?.routeName ?? "-";
+      const filters: FilterRun[] = [];
+      for (const factory of context.listener.filters) {
+        const run = factory.create(context.runtime.filterContext(route, routeName, downstream, trace));
+        if (run !== undefined) filters.push(run);
+      }
+      this.filters = filters;
+      for (const filter of this.filters) {
+        if (filter.needsRequestBody !== false && !(await this.readRequestBody())) return this.tooLarge();
+        const outcome = await filter.requestPhase(state);
+        if (outcome.action === "reply") return this.replyEarly(outcome.reply, outcome.reply.flags ?? []);
+      }
+      if (state.clearRouteCache) {
+        match = context.listener.routes.match(state.headers) ?? match;
+        log.routeName = match?.routeName;
+      }
+      if (!match) return this.replyEarly({ status: 404, body: "", details: "route_not_found" }, ["NR"]);
+      if (!(await this.readRequestBody())) return this.tooLarge();
+      // The router answers a direct_response route, after the filters before it have run (as it does in Envoy).
+      if (match.route.direct_response) {
+        const direct = match.route.direct_response;
+        return this.localReply(
+          { status: direct.status, body: direct.body?.inline_string ?? "", details: "direct_response" },
+          [],
+        );
+      }
+      await this.forward(match);
+    } catch (error) {
+      if (!response.headersSent) {
+        this.localReply(
+          { status: 500, body: "", details: `gateway_error{${(error as Error).message.replace(/\s/g, "_")}}` },
+          [],
+        );
+      } else {
+        response.destroy();
+        this.finish();
+      }
+    }
+  }
+
+  /** The response closed: before it was complete, the client left. The body deadline is over either way. */
+  private closed(): void {
+    if (!this.response.writableFinished) this.clientGone.abort();
+    if (this.bodyDeadline) this.context.clock.clearTimeout(this.bodyDeadline);
+  }
+
+  private finish(): void {
+    const { log, trace, traceStart, context } = this;
+    for (const filter of this.filters) filter.complete?.({ status: log.responseCode });
+    log.durationMs = context.clock.now() - this.started;
     context.accessLog(log);
     if (trace && traceStart) recordResponse(trace, context.clock, traceStart, trace.component, responseFacts(log));
-  };
-  try {
-    // Like Envoy, route and run the filters on the headers; the body is read only once a filter (or the
-    // router) needs it, so a request refused on its headers (401, 429, 404) is refused before its body.
-    // (A direct_response is the router's: it answers after the filters, below.)
-    const unread = () => !request.complete && !bodyRead;
-    let bodyRead = false;
-    /** Read (and hold) the body; false when it is over the gateway's limit, which is then answered 413. */
-    const readRequestBody = async (): Promise<boolean> => {
-      if (bodyRead) return true;
-      bodyRead = true;
-      const body = await readHeldBody(request, MAX_HELD_BODY_BYTES);
-      if (!body) return false;
-      state.body = body;
-      log.bytesReceived = body.length;
-      return true;
-    };
-    const replyEarly = (reply: LocalReply, flags: string[]) => {
-      if (unread()) closeAfterReply(request, response);
-      return localReply(response, log, reply, flags, finish);
-    };
-    const tooLarge = () => {
-      closeAfterReply(request, response);
-      return localReply(response, log, PAYLOAD_TOO_LARGE, [], finish);
-    };
-    const state: RequestState = { headers, body: EMPTY_BODY, metadata: {}, clearRouteCache: false };
-    // A request no route matches still goes through the filters (with their base config, as no
-    // route carries a per-filter override); the router then answers 404 NR.
-    let match = context.listener.routes.match(headers);
-    log.routeName = match?.routeName;
-    if (trace && traceStart)
-      recordRoute(trace, context.clock, traceStart, trace.component, routeFacts(context, match, headers));
+  }
 
-    const downstream = {
-      remoteAddress: request.socket.remoteAddress ?? "",
-      localAddress: log.downstreamLocalAddress,
-      tls,
-    };
-    const route = match?.route ?? NO_ROUTE;
-    filters = context.listener.filters
-      .map((factory) =>
-        factory.create(context.runtime.filterContext(route, match?.routeName ?? "-", downstream, trace)),
-      )
-      .filter((run): run is FilterRun => run !== undefined);
-    for (const filter of filters) {
-      if (filter.needsRequestBody !== false && !(await readRequestBody())) return tooLarge();
-      const outcome = await filter.requestPhase(state);
-      if (outcome.action === "reply") return replyEarly(outcome.reply, outcome.reply.flags ?? []);
-    }
-    if (state.clearRouteCache) {
-      match = context.listener.routes.match(state.headers) ?? match;
-      log.routeName = match?.routeName;
-    }
-    if (!match) return replyEarly({ status: 404, body: "", details: "route_not_found" }, ["NR"]);
-    if (!(await readRequestBody())) return tooLarge();
-    // The router answers a direct_response route, after the filters before it have run (as it does in Envoy).
-    if (match.route.direct_response) {
-      const direct = match.route.direct_response;
-      return localReply(
-        response,
-        log,
-        { status: direct.status, body: direct.body?.inline_string ?? "", details: "direct_response" },
-        [],
-        finish,
-      );
-    }
-    await forward(context, match, state, response, log, filters, finish, clientGone.signal, trace);
-  } catch (error) {
+  /** Read (and hold) the body; false when it is over the gateway's limit, which is then answered 413. */
+  private async readRequestBody(): Promise<boolean> {
+    if (this.bodyRead) return true;
+    this.bodyRead = true;
+    const body = await readHeldBody(this.request, MAX_HELD_BODY_BYTES);
+    if (!body) return false;
+    this.state.body = body;
+    this.log.bytesReceived = body.length;
+    return true;
+  }
+
+  private replyEarly(reply: LocalReply, flags: string[]): void {
+    if (!this.request.complete && !this.bodyRead) closeAfterReply(this.request, this.response);
+    this.localReply(reply, flags);
+  }
+
+  private tooLarge(): void {
+    closeAfterReply(this.request, this.response);
+    this.localReply(PAYLOAD_TOO_LARGE, []);
+  }
+
+  private localReply(reply: LocalReply, flags: string[]): void {
+    const { log, response } = this;
+    log.responseCode = reply.status;
+    log.responseFlags.push(...flags);
+    log.responseCodeDetails = reply.details;
+    const body = Buffer.from(reply.body, "utf8");
+    log.bytesSent = body.length;
     if (!response.headersSent) {
-      localReply(
-        response,
-        log,
-        { status: 500, body: "", details: `gateway_error{${(error as Error).message.replace(/\s/g, "_")}}` },
-        [],
-        finish,
+      response.writeHead(reply.status, {
+        ...(body.length > 0 ? { "content-type": "text/plain" } : {}),
+        ...reply.headers,
+        "content-length": String(body.length),
+        server: SERVER,
+      });
+    }
+    response.end(body);
+    this.finish();
+  }
+
+  private async forward(match: RouteMatchResult): Promise<void> {
+    const { context, state, response, log, filters, trace } = this;
+    const action = match.route.route;
+    const clusterName = routeCluster(action, Math.random());
+    const entry = context.runtime.clusters.get(clusterName);
+    log.upstreamCluster = clusterName;
+    if (!entry)
+      return this.localReply({ status: 503, body: "no healthy upstream", details: "cluster_not_found" }, ["NC"]);
+
+    const path = state.headers[":path"] ?? "/";
+    const rewritten = rewrittenPath(path, action, match.matchedPrefix);
+    const upstreamPath = rewritten ?? path;
+    if (rewritten !== undefined) state.headers["x-envoy-original-path"] = path;
+    const upstreamHeaders = outgoingHeaders(state.headers, state.body);
+    const retryPolicy = retryPolicyOf(action);
+    // Envoy's route timeout (15 s unless the route says otherwise; 0 disables — Istio's choice) covers
+    // the whole upstream response.
+    const timeoutMs = (action?.timeout ?? 15) * 1000;
+
+    const sentAt = context.clock.now();
+    const upstreamStart = trace && hopStart(context.clock);
+    const upstreamRequest = {
+      method: state.headers[":method"] ?? "GET",
+      path: upstreamPath,
+      headers: upstreamHeaders,
+      body: state.body,
+    };
+    const outcome = await sendWithRetries(entry, state, upstreamRequest, {
+      retryPolicy,
+      timeoutMs,
+      sentAt,
+      log,
+      context,
+      clientGone: this.clientGone,
+    });
+    const { attempt } = outcome;
+    if (trace && upstreamStart) {
+      const status = attempt?.ok ? attempt.response.statusCode : undefined;
+      recordUpstream(trace, context.clock, upstreamStart, trace.component, {
+        cluster: entry.runtime,
+        lbDecision: lbDecision(entry.runtime, state.metadata, state.headers),
+        tried: outcome.tried,
+        tries: outcome.tries,
+        host: log.upstreamHost,
+        status,
+        failure: attempt?.ok ? undefined : (outcome.lastFailure ?? { status: 503, flag: "UH" }),
+        requestBodyBytes: state.body?.length ?? 0,
+      });
+    }
+    if (!attempt?.ok) {
+      const failure = outcome.lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
+      if (failure.flag === "DC") {
+        log.responseFlags.push("DC");
+        log.responseCodeDetails = failureDetails(failure);
+        return this.finish();
+      }
+      log.transportFailureReason = failure.transportFailure;
+      const flags: string[] = [failure.flag];
+      if (outcome.retried && outcome.retriesExhausted) flags.push("URX");
+      if (outcome.retryOverflow) flags.push("UO");
+      return this.localReply(
+        {
+          status: failure.status,
+          body: failureBody(failure, outcome.retried),
+          details: failureDetails(failure),
+        },
+        flags,
       );
-    } else {
-      response.destroy();
-      finish();
     }
-  }
-}
 
-async function forward(
-  context: HandlerContext,
-  match: RouteMatchResult,
-  state: RequestState,
-  response: DownstreamResponse,
-  log: AccessLogEntry,
-  filters: FilterRun[],
-  finish: () => void,
-  clientGone: AbortSignal,
-  trace?: PartRecorder,
-): Promise<void> {
-  const action = match.route.route;
-  const clusterName = routeCluster(action, Math.random());
-  const entry = context.runtime.clusters.get(clusterName);
-  log.upstreamCluster = clusterName;
-  if (!entry)
-    return localReply(
-      response,
-      log,
-      { status: 503, body: "no healthy upstream", details: "cluster_not_found" },
-      ["NC"],
-      finish,
-    );
-
-  const path = state.headers[":path"] ?? "/";
-  const rewritten = rewrittenPath(path, action, match.matchedPrefix);
-  const upstreamPath = rewritten ?? path;
-  if (rewritten !== undefined) state.headers["x-envoy-original-path"] = path;
-  const upstreamHeaders = outgoingHeaders(state.headers, state.body);
-  const retryPolicy = new RouteRetryPolicy(action?.retry_policy);
-  // Envoy's route timeout (15 s unless the route says otherwise; 0 disables — Istio's choice) covers
-  // the whole upstream response.
-  const timeoutMs = (action?.timeout ?? 15) * 1000;
-
-  const sentAt = context.clock.now();
-  const upstreamStart = trace && hopStart(context.clock);
-  const upstreamRequest = {
-    method: state.headers[":method"] ?? "GET",
-    path: upstreamPath,
-    headers: upstreamHeaders,
-    body: state.body,
-  };
-  const outcome = await sendWithRetries(entry, state, upstreamRequest, {
-    retryPolicy,
-    timeoutMs,
-    sentAt,
-    log,
-    context,
-    clientGone,
-  });
-  const { attempt } = outcome;
-  if (trace && upstreamStart) {
-    const status = attempt?.ok ? attempt.response.statusCode : undefined;
-    recordUpstream(trace, context.clock, upstreamStart, trace.component, {
-      cluster: entry.runtime,
-      lbDecision: lbDecision(entry.runtime, state.metadata, state.headers),
-      tried: outcome.tried,
-      tries: outcome.tries,
-      host: log.upstreamHost,
-      status,
-      failure: attempt?.ok ? undefined : (outcome.lastFailure ?? { status: 503, flag: "UH" }),
-      requestBodyBytes: state.body?.length ?? 0,
-    });
-  }
-  if (!attempt?.ok) {
-    const failure = outcome.lastFailure ?? { status: 503, flag: "UH", resetReason: "" };
-    if (failure.flag === "DC") {
-      log.responseFlags.push("DC");
-      log.responseCodeDetails = failureDetails(failure);
-      return finish();
+    const { headers: upstreamHeadersIn, statusCode, body: upstream } = attempt.response;
+    // The last try's retriable response goes to the client as it is, flagged URX.
+    if (outcome.retriesExhausted) log.responseFlags.push("URX");
+    log.upstreamLocalAddress = attempt.localAddress;
+    log.upstreamServiceTimeMs = context.clock.now() - sentAt;
+    const responseHeaders = upstreamResponseHeaders(upstreamHeadersIn, statusCode);
+    responseHeaders["x-envoy-upstream-service-time"] = String(Math.round(log.upstreamServiceTimeMs));
+    const length = upstreamHeadersIn["content-length"];
+    const body = { chunks: upstream, contentLength: length === undefined ? undefined : Number(length) };
+    // Encoder filters run in reverse chain order.
+    for (let i = filters.length - 1; i >= 0; i--) {
+      const filter = filters[i] as FilterRun;
+      let outcome: PhaseOutcome;
+      try {
+        outcome = (await filter.responseHeaders?.(responseHeaders, length === "0", body)) ?? CONTINUE;
+      } catch (error) {
+        upstream.destroy();
+        if (!(error instanceof UpstreamResetError)) throw error;
+        log.responseFlags.push("UC");
+        response.destroy();
+        return this.finish();
+      }
+      if (outcome.action === "reply") {
+        // The client gets a local reply instead: Envoy resets the upstream request still under way.
+        upstream.destroy();
+        return this.localReply(outcome.reply, outcome.reply.flags ?? []);
+      }
     }
-    log.transportFailureReason = failure.transportFailure;
-    const flags: string[] = [failure.flag];
-    if (outcome.retried && outcome.retriesExhausted) flags.push("URX");
-    if (outcome.retryOverflow) flags.push("UO");
-    return localReply(
-      response,
-      log,
-      {
-        status: failure.status,
-        body: failureBody(failure, outcome.retried),
-        details: failureDetails(failure),
-      },
-      flags,
-      finish,
-    );
-  }
-
-  const { headers: upstreamHeadersIn, statusCode, body: upstream } = attempt.response;
-  // The last try's retriable response goes to the client as it is, flagged URX.
-  if (outcome.retriesExhausted) log.responseFlags.push("URX");
-  log.upstreamLocalAddress = attempt.localAddress;
-  log.upstreamServiceTimeMs = context.clock.now() - sentAt;
-  const responseHeaders = upstreamResponseHeaders(upstreamHeadersIn, statusCode);
-  responseHeaders["x-envoy-upstream-service-time"] = String(Math.round(log.upstreamServiceTimeMs));
-  const length = upstreamHeadersIn["content-length"];
-  const body = { chunks: upstream, contentLength: length === undefined ? undefined : Number(length) };
-  // Encoder filters run in reverse chain order.
-  const encoders = [...filters].reverse();
-  for (const filter of encoders) {
-    let outcome: PhaseOutcome;
+    const status = Number(responseHeaders[":status"] ?? statusCode);
+    delete responseHeaders[":status"];
+    log.responseCode = status;
+    log.responseCodeDetails = "via_upstream";
+    // The last filter of the chain that processes the body (the first encoder) takes it.
+    let bodyFilter: FilterRun | undefined;
+    for (let i = filters.length - 1; i >= 0 && !bodyFilter; i--)
+      if (filters[i]?.processesResponseBody === true) bodyFilter = filters[i];
+    if (bodyFilter) delete responseHeaders["content-length"];
     try {
-      outcome = (await filter.responseHeaders?.(responseHeaders, length === "0", body)) ?? { action: "continue" };
+      response.writeHead(status, responseHeaders);
     } catch (error) {
+      // Headers Node cannot write (a filter set a malformed value): no response, no upstream either.
       upstream.destroy();
-      if (!(error instanceof UpstreamResetError)) throw error;
-      log.responseFlags.push("UC");
+      throw error;
+    }
+    const observing = filters.some((filter) => filter.observeResponseChunk !== undefined);
+    const write = (chunk: Buffer) => {
+      log.bytesSent += chunk.length;
+      if (observing) for (const filter of filters) filter.observeResponseChunk?.(chunk);
+      // Both codecs' responses take a Buffer; their write() overloads just differ in TypeScript.
+      (response as { write(chunk: Buffer): boolean }).write(chunk);
+    };
+    const onClientGone = () => {
+      if (!log.responseFlags.includes("UT")) log.responseFlags.push("DC");
+      upstream.destroy();
+    };
+    if (this.clientGone.aborted) onClientGone();
+    else this.clientGone.addEventListener("abort", onClientGone);
+    if (timeoutMs > 0)
+      this.bodyDeadline = context.clock.setTimeout(
+        () => {
+          log.responseFlags.push("UT");
+          upstream.destroy();
+          response.destroy();
+        },
+        Math.max(1, timeoutMs - (context.clock.now() - sentAt)),
+      );
+    try {
+      if (bodyFilter?.responseBody) await bodyFilter.responseBody(upstream, write, body.contentLength);
+      else for await (const chunk of upstream) write(chunk);
+      response.end();
+    } catch {
+      if (!log.responseFlags.includes("DC") && !log.responseFlags.includes("UT")) log.responseFlags.push("UC");
       response.destroy();
-      return finish();
     }
-    if (outcome.action === "reply") {
-      // The client gets a local reply instead: Envoy resets the upstream request still under way.
-      upstream.destroy();
-      return localReply(response, log, outcome.reply, outcome.reply.flags ?? [], finish);
-    }
+    this.finish();
   }
-  const status = Number(responseHeaders[":status"] ?? statusCode);
-  delete responseHeaders[":status"];
-  log.responseCode = status;
-  log.responseCodeDetails = "via_upstream";
-  const bodyFilter = encoders.find((filter) => filter.processesResponseBody === true);
-  const rewritesBody = bodyFilter !== undefined;
-  if (rewritesBody) delete responseHeaders["content-length"];
-  try {
-    response.writeHead(status, responseHeaders);
-  } catch (error) {
-    // Headers Node cannot write (a filter set a malformed value): no response, no upstream either.
-    upstream.destroy();
-    throw error;
-  }
-  const observers = filters.filter((filter) => filter.observeResponseChunk !== undefined);
-  const write = (chunk: Buffer) => {
-    log.bytesSent += chunk.length;
-    for (const observer of observers) observer.observeResponseChunk?.(chunk);
-    // Both codecs' responses take a Buffer; their write() overloads just differ in TypeScript.
-    (response as { write(chunk: Buffer): boolean }).write(chunk);
-  };
-  const onClientGone = () => {
-    if (!log.responseFlags.includes("UT")) log.responseFlags.push("DC");
-    upstream.destroy();
-  };
-  if (clientGone.aborted) onClientGone();
-  else clientGone.addEventListener("abort", onClientGone, { once: true });
-  const bodyDeadline =
-    timeoutMs > 0
-      ? context.clock.setTimeout(
-          () => {
-            log.responseFlags.push("UT");
-            upstream.destroy();
-            response.destroy();
-          },
-          Math.max(1, timeoutMs - (context.clock.now() - sentAt)),
-        )
-      : undefined;
-  response.once("close", () => bodyDeadline && context.clock.clearTimeout(bodyDeadline));
-  try {
-    if (bodyFilter?.responseBody) await bodyFilter.responseBody(upstream, write, body.contentLength);
-    else for await (const chunk of upstream) write(chunk);
-    response.end();
-  } catch {
-    if (!log.responseFlags.includes("DC") && !log.responseFlags.includes("UT")) log.responseFlags.push("UC");
-    response.destroy();
-  }
-  finish();
 }
 
-function localReply(
-  response: DownstreamResponse,
-  log: AccessLogEntry,
-  reply: LocalReply,
-  flags: string[],
-  finish: () => void,
-): void {
-  log.responseCode = reply.status;
-  log.responseFlags.push(...flags);
-  log.responseCodeDetails = reply.details;
-  const body = Buffer.from(reply.body, "utf8");
-  log.bytesSent = body.length;
-  if (!response.headersSent) {
-    response.writeHead(reply.status, {
-      ...(body.length > 0 ? { "content-type": "text/plain" } : {}),
-      ...reply.headers,
-      "content-length": String(body.length),
-      server: SERVER,
-    });
+const CONTINUE: PhaseOutcome = { action: "continue" };
+
+/** A route's retry policy, read once per route of a config version (a route without one shares NO_RETRY). */
+const retryPolicies = new WeakMap<RouteAction, RouteRetryPolicy>();
+const NO_RETRY = new RouteRetryPolicy(undefined);
+
+function retryPolicyOf(action: RouteAction | undefined): RouteRetryPolicy {
+  if (!action?.retry_policy) return NO_RETRY;
+  let policy = retryPolicies.get(action);
+  if (!policy) {
+    policy = new RouteRetryPolicy(action.retry_policy);
+    retryPolicies.set(action, policy);
   }
-  response.end(body);
-  finish();
+  return policy;
 }
 
 /** The request's headers as Envoy holds them: lower-case, pseudo-headers, x-request-id, x-forwarded-*. */
@@ -368,7 +398,9 @@ function requestHeaders(request: DownstreamRequest, tls: boolean): Record<string
     ":authority": request.headers.host ?? "",
     ":scheme": tls ? "https" : "http",
   };
-  for (const [name, value] of Object.entries(request.headers)) {
+  const incoming = request.headers;
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || name === "host") continue;
     headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
@@ -383,11 +415,11 @@ function requestHeaders(request: DownstreamRequest, tls: boolean): Record<string
 /** Upstream request headers: no pseudo-headers or hop-by-hop headers; Content-Length for the body actually sent. */
 function outgoingHeaders(headers: Record<string, string>, body: Buffer | null): Record<string, string> {
   const out: Record<string, string> = { host: headers[":authority"] ?? "" };
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
     // Expect: Envoy answers "100 Continue" itself and strips the header (proxy_100_continue unset).
     if (name.startsWith(":") || HOP_BY_HOP_HEADERS.has(name) || name === "content-length" || name === "expect")
       continue;
-    out[name] = value;
+    out[name] = headers[name] as string;
   }
   if (body !== null) out["content-length"] = String(body.length);
   return out;
@@ -395,7 +427,8 @@ function outgoingHeaders(headers: Record<string, string>, body: Buffer | null): 
 
 function upstreamResponseHeaders(headers: IncomingHttpHeaders, status: number): Record<string, string> {
   const out: Record<string, string> = { ":status": String(status) };
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || HOP_BY_HOP_HEADERS.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(",") : value;
   }
@@ -483,7 +516,7 @@ async function sendWithRetries(
     sentAt: number;
     log: AccessLogEntry;
     context: HandlerContext;
-    clientGone: AbortSignal;
+    clientGone: CancelSignal;
   },
 ): Promise<RetryOutcome> {
   const { retryPolicy, timeoutMs, sentAt, log, context, clientGone } = options;
@@ -559,16 +592,14 @@ function traceFacts(context: HandlerContext, log: AccessLogEntry, tls: boolean, 
 
 /** The route hop's facts: the match, its cluster, and why the routes before it did not match. */
 function routeFacts(context: HandlerContext, match: RouteMatchResult | undefined, headers: Record<string, string>) {
-  const explained = context.listener.routes.explain(headers);
+  const explained: Parameters<typeof recordRoute>[4] = context.listener.routes.explain(headers, match);
   if (!match) return explained;
   const action = match.route.route;
   const cluster = action?.cluster ?? action?.weighted_clusters?.clusters.map((c) => c.name).join(",");
-  return {
-    ...explained,
-    route: match.routeName,
-    match: describeMatch(match.route),
-    ...(cluster !== undefined ? { cluster } : {}),
-  };
+  explained.route = match.routeName;
+  explained.match = describeMatch(match.route);
+  if (cluster !== undefined) explained.cluster = cluster;
+  return explained;
 }
 
 function responseFacts(log: AccessLogEntry) {

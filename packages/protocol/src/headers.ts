@@ -21,9 +21,9 @@ export function headerMapToRecord(map: HeaderMap | undefined): Record<string, st
 
 /** A header map as Envoy builds it: every value in raw_value. */
 export function headerMapFrom(headers: Record<string, string>): HeaderMap {
-  return {
-    headers: Object.entries(headers).map(([key, value]) => ({ key, raw_value: Buffer.from(value, "utf8") })),
-  };
+  const values: HeaderValue[] = [];
+  for (const key in headers) values.push({ key, raw_value: Buffer.from(headers[key] as string, "utf8") });
+  return { headers: values };
 }
 
 /** A header to set, overwriting any previous value (what the EPP sends). */

@@ -9,7 +9,7 @@ import {
 } from "@testbed/protocol";
 import { applyAnswer } from "./answer.js";
 import { splitBody } from "./body-chunks.js";
-import { mutatedBody } from "./body-mutation.js";
+import { bodyBytes, mutatedBody } from "./body-mutation.js";
 import { requestBodyState } from "./body-state.js";
 import { applyModeOverride, type ExchangeSettings, removesContentLength } from "./exchange-settings.js";
 import { CONTINUE, type ExchangeOutcome } from "./immediate-response.js";
@@ -166,12 +166,13 @@ export class RequestExchange {
       const reply = this.apply(response, "request_body", request);
       if (reply) return reply;
       const streamed = response.request_body?.response?.body_mutation?.streamed_response;
-      const chunk = Buffer.from(streamed?.body ?? []);
+      const chunk = bodyBytes(streamed?.body);
       returned.push(chunk);
       this.returnedChunkSizes.push(chunk.length);
       if (streamed?.end_of_stream) break;
     }
-    request.body = Buffer.concat(returned);
+    // One chunk (a body under 64 KiB) is the body as it is; more are joined.
+    request.body = returned.length === 1 ? (returned[0] as Buffer) : Buffer.concat(returned);
     return CONTINUE;
   }
 

@@ -1,11 +1,11 @@
 // envoy.filters.http.ext_proc in the chain: its registration and the factory that makes each request's run.
-import type { ExternalProcessorConfig } from "../config/envoy-types.js";
+import type { ExternalProcessorConfig, Route } from "../config/envoy-types.js";
 import type { EnvoyVersion } from "../envoy-version.js";
 import type { FilterRegistration } from "../filters/filter-registry.js";
 import type { FilterContext, FilterRun, HttpFilterFactory } from "../filters/http-filter.js";
 import { EXT_PROC_FILTER_NAME, readExternalProcessor, readPerRoute } from "./ext-proc-config.js";
-import { ExtProcFilterRun } from "./ext-proc-filter.js";
-import { effectiveExtProc } from "./ext-proc-merge.js";
+import { ExtProcFilterRun, type ExtProcRunSetup } from "./ext-proc-filter.js";
+import { type EffectiveExtProc, effectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
 
 /** The base config, merged per route as the chosen Envoy release merges ExtProcPerRoute. */
@@ -16,12 +16,22 @@ export class ExtProcFilterFactory implements HttpFilterFactory {
     readonly base: ExternalProcessorConfig,
     private readonly stats: ExtProcStats,
     private readonly envoyVersion: EnvoyVersion,
-  ) {}
+  ) {
+    this.setup = { base, envoyVersion };
+  }
+
+  /** Each route's merged settings, made on its first request: a config version's routes never change. */
+  private readonly merged = new WeakMap<Route, EffectiveExtProc>();
+  private readonly setup: ExtProcRunSetup;
 
   create(context: FilterContext): FilterRun {
-    const perRoute = readPerRoute(context.route, `route ${context.routeName}`);
-    const effective = effectiveExtProc(this.base, perRoute, this.envoyVersion);
-    return new ExtProcFilterRun(effective, context, this.stats, { base: this.base, envoyVersion: this.envoyVersion });
+    let effective = this.merged.get(context.route);
+    if (!effective) {
+      const perRoute = readPerRoute(context.route, `route ${context.routeName}`);
+      effective = effectiveExtProc(this.base, perRoute, this.envoyVersion);
+      this.merged.set(context.route, effective);
+    }
+    return new ExtProcFilterRun(effective, context, this.stats, this.setup);
   }
 }
 

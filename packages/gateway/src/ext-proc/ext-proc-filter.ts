@@ -77,7 +77,7 @@ export class ExtProcFilterRun implements FilterRun {
     const options = typeof setup === "number" ? { bufferLimitBytes: setup } : setup;
     this.version = options.envoyVersion ?? DEFAULT_ENVOY_VERSION;
     this.base = options.base ?? {};
-    const count = (name: Parameters<ExchangeSettings["count"]>[0]) => stats.inc(name);
+    const count = stats.count;
     const rules = this.base.mutation_rules;
     this.settings = {
       mode: { ...config.mode },
@@ -157,12 +157,16 @@ export class ExtProcFilterRun implements FilterRun {
   ): Promise<PhaseOutcome> {
     if (!this.active || this.settings.mode.response_header_mode !== "SEND") return CONTINUE;
     try {
-      const attributes = evaluateAttributes(this.base.response_attributes, {
-        requestHeaders: this.requestState?.headers ?? {},
-        responseHeaders: headers,
-        downstream: this.context.downstream ?? { remoteAddress: "", localAddress: "", tls: false },
-        routeName: this.context.routeName ?? "",
-      });
+      const names = this.base.response_attributes;
+      const attributes =
+        names && names.length > 0
+          ? evaluateAttributes(names, {
+              requestHeaders: this.requestState?.headers ?? {},
+              responseHeaders: headers,
+              downstream: this.context.downstream ?? { remoteAddress: "", localAddress: "", tls: false },
+              routeName: this.context.routeName ?? "",
+            })
+          : undefined;
       return await this.response.headers(headers, endOfStream, body, attributes);
     } catch (error) {
       if (this.response.upstreamError) {
@@ -252,6 +256,7 @@ export class ExtProcFilterRun implements FilterRun {
   /** metadata_options.forwarding_namespaces: the request's dynamic metadata of those namespaces. */
   private forwardedMetadata(state: RequestState) {
     const namespaces = this.config.forwardingNamespaces;
+    if (namespaces.length === 0) return undefined;
     const forwarded = namespaces.filter((namespace) => state.metadata[namespace] !== undefined);
     if (forwarded.length === 0) return undefined;
     return {
@@ -262,6 +267,7 @@ export class ExtProcFilterRun implements FilterRun {
   }
 
   private attributes(names: string[] | undefined, requestHeaders: Record<string, string>) {
+    if (!names || names.length === 0) return undefined;
     return evaluateAttributes(names, {
       requestHeaders,
       downstream: this.context.downstream ?? { remoteAddress: "", localAddress: "", tls: false },

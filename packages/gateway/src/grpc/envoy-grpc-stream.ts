@@ -1,7 +1,7 @@
 // One gRPC call as one HTTP/2 stream: Envoy's own gRPC client rather than a separate gRPC library.
 import { EventEmitter } from "node:events";
 import { type ClientHttp2Session, type ClientHttp2Stream, constants, type IncomingHttpHeaders } from "node:http2";
-import { type Clock, systemClock } from "@testbed/common";
+import { type Clock, systemClock, type TimerHandle } from "@testbed/common";
 import {
   frameMessage,
   GrpcCallError,
@@ -45,6 +45,8 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
   private status: Status | undefined;
   private transportError: Error | undefined;
   private finished = false;
+  /** resetUnlessClosedWithin's timer, until the call ends. */
+  private resetTimer: TimerHandle | undefined;
 
   constructor(
     session: ClientHttp2Session,
@@ -105,11 +107,9 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
    * whole connection.
    */
   resetUnlessClosedWithin(graceMs: number): void {
-    if (this.finished) return;
-    // The clock's timers never keep the process alive on their own.
-    const timer = this.clock.setTimeout(() => this.cancel(), graceMs);
-    this.once("end", () => this.clock.clearTimeout(timer));
-    this.once("error", () => this.clock.clearTimeout(timer));
+    if (this.finished || this.resetTimer) return;
+    // The clock's timers never keep the process alive on their own; the call's end clears it.
+    this.resetTimer = this.clock.setTimeout(() => this.cancel(), graceMs);
   }
 
   private onResponseHeaders(headers: IncomingHttpHeaders): void {
@@ -147,6 +147,7 @@ export class EnvoyGrpcStream<Request, Response> extends EventEmitter {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.resetTimer) this.clock.clearTimeout(this.resetTimer);
     const status = this.status ?? this.statusWithoutTrailers();
     if (status.code === GrpcCode.OK && this.decoder.leftover > 0) {
       this.emit("error", new GrpcCallError(GrpcCode.INTERNAL, "the stream ended in the middle of a message"));

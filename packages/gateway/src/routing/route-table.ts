@@ -16,6 +16,16 @@ export interface RouteMatchResult {
   matchedPrefix: string | undefined;
 }
 
+/** Authorities whose virtual host a table remembers before it starts over (clients name few hosts). */
+const MAX_REMEMBERED_AUTHORITIES = 256;
+
+/** The request's path without its query, as routes match it. */
+function pathOf(headers: Record<string, string>): string {
+  const path = headers[":path"] ?? "/";
+  const query = path.indexOf("?");
+  return query === -1 ? path : path.slice(0, query);
+}
+
 export class RouteTable {
   private readonly regexes = new Map<string, RegExp>();
 
@@ -24,11 +34,11 @@ export class RouteTable {
   match(headers: Record<string, string>): RouteMatchResult | undefined {
     const virtualHost = this.virtualHost(headers[":authority"] ?? "");
     if (!virtualHost) return undefined;
-    const path = (headers[":path"] ?? "/").split("?")[0] ?? "/";
+    const path = pathOf(headers);
     for (const route of virtualHost.routes) {
       const matchedPrefix = this.pathMatches(route, path);
       if (matchedPrefix === false) continue;
-      if (!(route.match.headers ?? []).every((matcher) => headerMatches(matcher, headers))) continue;
+      if (route.match.headers && !route.match.headers.every((matcher) => headerMatches(matcher, headers))) continue;
       return { virtualHost, route, routeName: route.name ?? "-", matchedPrefix: matchedPrefix ?? undefined };
     }
     return undefined;
@@ -37,14 +47,19 @@ export class RouteTable {
   /**
    * For the routing trace: the virtual host, and why each route before the one that matched (every
    * route, when none did) did not take the request — the same checks match() makes, in its order.
+   * `matched` (what match() found for these headers) spares finding the virtual host again.
    */
-  explain(headers: Record<string, string>): { virtualHost: string; misses: { route: string; reason: string }[] } {
+  explain(
+    headers: Record<string, string>,
+    matched?: RouteMatchResult,
+  ): { virtualHost: string; misses: { route: string; reason: string }[] } {
     const authority = headers[":authority"] ?? "";
-    const virtualHost = this.virtualHost(authority);
+    const virtualHost = matched?.virtualHost ?? this.virtualHost(authority);
     if (!virtualHost)
       return { virtualHost: "", misses: [{ route: "-", reason: `no virtual host serves ${authority}` }] };
-    const path = (headers[":path"] ?? "/").split("?")[0] ?? "/";
     const misses: { route: string; reason: string }[] = [];
+    if (matched?.route === virtualHost.routes[0]) return { virtualHost: virtualHost.name, misses };
+    const path = pathOf(headers);
     for (const route of virtualHost.routes) {
       const name = route.name ?? "-";
       if (this.pathMatches(route, path) === false) {
@@ -58,7 +73,18 @@ export class RouteTable {
     return { virtualHost: virtualHost.name, misses };
   }
 
+  /** The virtual host of each :authority seen, looked up once (a bounded number of them). */
+  private readonly hostsByAuthority = new Map<string, VirtualHost | undefined>();
+
   private virtualHost(authority: string): VirtualHost | undefined {
+    if (this.hostsByAuthority.has(authority)) return this.hostsByAuthority.get(authority);
+    const found = this.findVirtualHost(authority);
+    if (this.hostsByAuthority.size >= MAX_REMEMBERED_AUTHORITIES) this.hostsByAuthority.clear();
+    this.hostsByAuthority.set(authority, found);
+    return found;
+  }
+
+  private findVirtualHost(authority: string): VirtualHost | undefined {
     const host = authority.toLowerCase();
     const bare = host.replace(/:\d+$/, "");
     const hosts = this.config.virtual_hosts;

@@ -9,6 +9,7 @@ import {
   type HopStart,
   hopTime,
   type PartRecorder,
+  type RouteHop,
   type RouteMiss,
 } from "@testbed/trace";
 import type { EffectiveExtProc } from "../ext-proc/ext-proc-merge.js";
@@ -30,7 +31,17 @@ export function recordRoute(
           { route: "…", reason: `${explained.misses.length - MAX_MISSES} more routes did not match` },
         ]
       : explained.misses;
-  part.hop({ kind: "route", component, time: hopTime(clock, start), ...explained, misses });
+  const hop: { -readonly [K in keyof RouteHop]: RouteHop[K] } = {
+    kind: "route",
+    component,
+    time: hopTime(clock, start),
+    virtualHost: explained.virtualHost,
+    misses,
+  };
+  if (explained.route !== undefined) hop.route = explained.route;
+  if (explained.match !== undefined) hop.match = explained.match;
+  if (explained.cluster !== undefined) hop.cluster = explained.cluster;
+  part.hop(hop);
 }
 
 /** Routes listed as not matching: a virtual host of thousands of routes must not fill the ring. */
@@ -65,18 +76,7 @@ export function recordExtProc(
     kind: "ext_proc",
     component,
     time: hopTime(clock, start),
-    config: {
-      cluster: config.clusterName ?? "",
-      requestHeaderMode: mode.request_header_mode,
-      requestBodyMode: mode.request_body_mode,
-      responseHeaderMode: mode.response_header_mode,
-      responseBodyMode: mode.response_body_mode,
-      failureModeAllow: facts.failureModeAllow,
-      origin:
-        mode === config.baseMode
-          ? "base filter"
-          : "base filter, processing_mode replaced by the route's ExtProcPerRoute",
-    },
+    config: hopConfig(config, facts.failureModeAllow),
     streamOpened: !config.enabled ? false : !streamFailed,
     ...(streamFailed ? { streamError: describeStreamError(failure.details) } : {}),
     requestBody: facts.bodyMoved
@@ -103,6 +103,39 @@ export function recordExtProc(
   };
   part.hop(hop);
 }
+
+/**
+ * The ext_proc hop's config part: the same for every request of a route's merged settings, so it is
+ * made once per settings and fail-open value and shared by the hops (readers never change a hop).
+ */
+function hopConfig(config: EffectiveExtProc, failureModeAllow: boolean): ExtProcHop["config"] {
+  let made = hopConfigs.get(config);
+  if (!made) {
+    made = {};
+    hopConfigs.set(config, made);
+  }
+  const key = failureModeAllow ? "failOpen" : "failClosed";
+  const cached = made[key];
+  if (cached) return cached;
+  const mode = config.mode;
+  const fresh: ExtProcHop["config"] = {
+    cluster: config.clusterName ?? "",
+    requestHeaderMode: mode.request_header_mode,
+    requestBodyMode: mode.request_body_mode,
+    responseHeaderMode: mode.response_header_mode,
+    responseBodyMode: mode.response_body_mode,
+    failureModeAllow,
+    origin:
+      mode === config.baseMode ? "base filter" : "base filter, processing_mode replaced by the route's ExtProcPerRoute",
+  };
+  made[key] = fresh;
+  return fresh;
+}
+
+const hopConfigs = new WeakMap<
+  EffectiveExtProc,
+  { failOpen?: ExtProcHop["config"]; failClosed?: ExtProcHop["config"] }
+>();
 
 /** The ext_authz hop: allowed, denied or failed, and the identity Authorino returned as metadata. */
 export function recordExtAuthz(

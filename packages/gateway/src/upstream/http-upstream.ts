@@ -1,20 +1,19 @@
-import type { IncomingHttpHeaders } from "node:http";
 import { type Clock, systemClock, type TimerHandle } from "@testbed/common";
-import { type Dispatcher, errors } from "undici";
+import type { Dispatcher } from "undici";
+import type { CancelSignal } from "../client-gone.js";
 import type { ClusterRuntime, UpstreamHost } from "./cluster.js";
 import { Http1ConnectionPool, type PendingFailure, PooledConnection } from "./http1-connection-pool.js";
 import { nodeTlsOptions, type RequestTransport, requestTransport } from "./tls-options.js";
 import { UpstreamAccounting } from "./upstream-accounting.js";
-import { UpstreamBody } from "./upstream-body.js";
-import type { UpstreamFailure } from "./upstream-failure.js";
+import {
+  CLIENT_GONE,
+  CONNECTION_TERMINATED,
+  type UpstreamAttempt,
+  UpstreamExchange,
+  type UpstreamResponse,
+} from "./upstream-exchange.js";
 
-/** The exchange broke (or its pool closed) before the response headers: Envoy's 503 UC. */
-const CONNECTION_TERMINATED: UpstreamAttempt = {
-  ok: false,
-  failure: { status: 503, flag: "UC", resetReason: "connection termination" },
-};
-/** The client left first: nothing is answered, the access log says DC. */
-const CLIENT_GONE: UpstreamAttempt = { ok: false, failure: { status: 0, flag: "DC", resetReason: "" } };
+export type { UpstreamAttempt, UpstreamResponse };
 
 export interface UpstreamRequest {
   method: string;
@@ -23,17 +22,6 @@ export interface UpstreamRequest {
   /** null: send no body at all (FULL_DUPLEX drained it). */
   body: Buffer | null;
 }
-
-export interface UpstreamResponse {
-  statusCode: number;
-  /** Lower-case names, as received. */
-  headers: IncomingHttpHeaders;
-  body: UpstreamBody;
-}
-
-export type UpstreamAttempt =
-  | { ok: true; response: UpstreamResponse; localAddress: string }
-  | { ok: false; failure: UpstreamFailure };
 
 /**
  * Sends one request to one upstream host over its keep-alive pool, counting Envoy's connection and
@@ -71,7 +59,7 @@ export class UpstreamConnector {
     host: UpstreamHost,
     upstream: UpstreamRequest,
     deadlineMs = 0,
-    clientGone?: AbortSignal,
+    clientGone?: CancelSignal,
   ): Promise<UpstreamAttempt> {
     const transport = requestTransport(upstream.headers.host, {
       autoSni: this.cluster.config.auto_sni,
@@ -142,73 +130,16 @@ export class UpstreamConnector {
     account: UpstreamAccounting,
     upstream: UpstreamRequest,
     deadlineMs: number,
-    clientGone?: AbortSignal,
+    clientGone?: CancelSignal,
   ): Promise<UpstreamAttempt> {
     return new Promise((resolve, reject) => {
-      let settled = false;
-      let response: UpstreamResponse | undefined;
-      let controller: Dispatcher.DispatchController | undefined;
-      // The client left before the response headers: Envoy resets the upstream request.
-      const onClientGone = () => {
-        settle(CLIENT_GONE);
-        controller?.abort(new Error("downstream disconnected"));
-      };
-      const settle = (attempt: UpstreamAttempt, timedOut = false) => {
-        if (settled) return;
-        settled = true;
-        if (deadline) this.clock.clearTimeout(deadline);
-        clientGone?.removeEventListener("abort", onClientGone);
-        if (!attempt.ok) account.requestFinished(false, timedOut);
-        resolve(attempt);
-      };
-      clientGone?.addEventListener("abort", onClientGone, { once: true });
-      const deadline =
-        deadlineMs > 0
-          ? this.clock.setTimeout(() => {
-              settle({ ok: false, failure: { status: 504, flag: "UT", resetReason: "" } }, true);
-              controller?.abort(new Error("upstream request timeout"));
-            }, deadlineMs)
-          : undefined;
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (started) => {
-          controller = started;
-          if (settled) started.abort(new Error("upstream request abandoned"));
-        },
-        onResponseStart: (started, statusCode, headers) => {
-          // 1xx (103 Early Hints …) are not the response; the final one follows on the same request.
-          if (settled || statusCode < 200) return;
-          const body = new UpstreamBody({
-            pause: () => started.pause(),
-            resume: () => started.resume(),
-            abort: (reason) => started.abort(reason),
-          });
-          response = { statusCode, headers, body };
-          // The body's end, failure or destruction closes the request's accounting once (DC, UT, UC).
-          body.onClose(() => this.finish(account, body.complete ? statusCode : 0));
-          settle({ ok: true, response, localAddress: connection.localAddress });
-        },
-        onResponseData: (_controller, chunk) => response?.body.push(chunk),
-        onResponseEnd: () => {
-          response?.body.end();
-          pool.release(connection);
-        },
-        onResponseError: (_controller, error) => {
-          // A reset exchange closes its HTTP/1.1 connection, as Envoy's does; left in the pool,
-          // undici would reconnect at once to retry the aborted request before dropping it.
-          pool.drop(connection);
-          if (response) {
-            response.body.fail(error);
-          } else if (!controller && isInvalidArgument(error)) {
-            // A request undici refuses to write (a header value it cannot send): nothing went out.
-            if (deadline) this.clock.clearTimeout(deadline);
-            settled = true;
-            account.requestFinished(false);
-            reject(error);
-          } else {
-            settle(CONNECTION_TERMINATED);
-          }
-        },
-      };
+      const exchange = new UpstreamExchange(
+        { cluster: this.cluster, pool, connection, account, clock: this.clock },
+        resolve,
+        reject,
+        clientGone,
+      );
+      exchange.start(deadlineMs);
       connection.client.dispatch(
         {
           path: upstream.path,
@@ -219,7 +150,7 @@ export class UpstreamConnector {
           // socket when it changes (undici's Request reads this option; its types leave it out).
           servername: connection.servername,
         } as Dispatcher.DispatchOptions,
-        handler,
+        exchange,
       );
     });
   }
@@ -228,13 +159,6 @@ export class UpstreamConnector {
     this.closed = true;
     for (const pool of this.pools.values()) pool.close();
     this.pools.clear();
-  }
-
-  private finish(account: UpstreamAccounting, status: number): void {
-    account.requestFinished(status >= 200 && status < 500);
-    if (status >= 200 && status < 300) this.cluster.stats.inc("upstream_rq_2xx");
-    else if (status >= 400 && status < 500) this.cluster.stats.inc("upstream_rq_4xx");
-    else if (status >= 500) this.cluster.stats.inc("upstream_rq_5xx");
   }
 
   /**
@@ -279,10 +203,6 @@ export class UpstreamConnector {
   }
 }
 
-function isInvalidArgument(error: Error): boolean {
-  return error instanceof errors.InvalidArgumentError || error instanceof errors.NotSupportedError;
-}
-
 /**
  * The connection a pending request gets — or why it got none: the pool failed it, its route timeout
  * passed, or its client left (then it stops waiting at once, as Envoy cancels a pending stream).
@@ -292,7 +212,7 @@ function waitForConnection(
   lease: { wait: Promise<PooledConnection | PendingFailure>; cancel: () => void },
   deadlineMs: number,
   clock: Clock,
-  clientGone?: AbortSignal,
+  clientGone?: CancelSignal,
 ): Promise<PooledConnection | PendingFailure | "timed out" | "client gone"> {
   return new Promise((resolve) => {
     let timer: TimerHandle | undefined;

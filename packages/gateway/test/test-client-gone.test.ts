@@ -1,0 +1,87 @@
+// A client that leaves while its response body is still streaming: the gateway resets the upstream
+// request and logs DC with the status that was already sent. Also the pieces that carry it: the
+// client-gone signal, and the route table's memory of virtual hosts per :authority.
+import { createServer, request as httpRequest } from "node:http";
+import { eventually, silentSink } from "@testbed/common";
+import { describe, expect, it } from "vitest";
+import { ClientGone } from "../src/client-gone.js";
+import { startGateway } from "../src/gateway.js";
+import { RouteTable } from "../src/routing/route-table.js";
+import { simpleConfig } from "./fixtures/simple-config.js";
+import { listenOnLoopback } from "./loopback-server.js";
+
+describe("a client that leaves mid-body", () => {
+  it("resets the upstream request and logs the response as DC", async () => {
+    let upstreamClosed = false;
+    const server = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { "content-type": "text/plain" });
+      response.write("first chunk");
+      response.on("close", () => {
+        upstreamClosed = true;
+      });
+      // …and the rest never comes.
+    });
+    const upstream = await listenOnLoopback(server);
+    const g = await startGateway(simpleConfig({ upstream: [upstream.hostPort] }), {
+      accessLogSink: silentSink,
+      log: silentSink,
+    });
+    try {
+      const url = new URL(Object.values(g.listenerUrls)[0] as string);
+      await new Promise<void>((resolve) => {
+        const client = httpRequest({ host: url.hostname, port: url.port, path: "/leaving" }, (response) => {
+          response.once("data", () => {
+            client.destroy();
+            resolve();
+          });
+        });
+        client.on("error", () => {});
+        client.on("close", () => resolve());
+        client.end();
+      });
+      const line = await eventually(() => g.accessLog.lines.find((l) => l.includes("/leaving")) ?? false);
+      expect(line).toContain('"GET /leaving HTTP/1.1" 200 DC via_upstream ');
+      await eventually(() => upstreamClosed);
+    } finally {
+      await g.close();
+      await upstream.close();
+    }
+  });
+});
+
+describe("the client-gone signal", () => {
+  it("runs each listener once when the client leaves, none that was removed, and no listener added after", () => {
+    const gone = new ClientGone();
+    const heard: string[] = [];
+    const removed = () => heard.push("removed");
+    gone.addEventListener("abort", () => heard.push("first"));
+    gone.addEventListener("abort", removed);
+    gone.addEventListener("abort", () => heard.push("second"));
+    gone.removeEventListener("abort", removed);
+    expect(gone.aborted).toBe(false);
+    gone.abort();
+    gone.abort();
+    gone.addEventListener("abort", () => heard.push("late"));
+    expect(gone.aborted).toBe(true);
+    expect(heard).toEqual(["first", "second"]);
+  });
+});
+
+describe("the route table's virtual hosts per :authority", () => {
+  it("answers the same for every authority however many it has seen", () => {
+    const table = new RouteTable({
+      virtual_hosts: [
+        { name: "exact", domains: ["gw.example"], routes: [{ name: "exact-route", match: { prefix: "/" } }] },
+        { name: "wild", domains: ["*.example"], routes: [{ name: "wild-route", match: { prefix: "/" } }] },
+      ],
+    });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 600; i++) {
+        expect(table.match({ ":authority": `h${i}.example:80`, ":path": "/" })?.routeName).toBe("wild-route");
+        expect(table.match({ ":authority": `h${i}.other`, ":path": "/" })).toBeUndefined();
+        expect(table.match({ ":authority": "GW.example:8080", ":path": "/x?y=1" })?.routeName).toBe("exact-route");
+      }
+    }
+  });
+});
