@@ -114,7 +114,8 @@ export class RequestRouter {
     const target = targets[0];
     if (!target) {
       metrics.schedulerAttempts.inc({ status: "failure" });
-      log.verbose(4, "scheduling", "Scheduling failed", { "x-request-id": request.requestId, profiles: trace });
+      if (log.verbosity >= 4)
+        log.verbose(4, "scheduling", "Scheduling failed", { "x-request-id": request.requestId, profiles: trace });
       if (part && traceStart && runs && traces) {
         const facts = {
           pool: traces.pool,
@@ -135,21 +136,24 @@ export class RequestRouter {
       const facts = { pool: traces.pool, model: request.targetModel, runs, result, destination, headers };
       recordScheduling(part, this.parts.clock, traceStart, facts);
     }
-    // The real director's line (requestcontrol/director.go), at VERBOSE (3).
-    log.verbose(3, "requestcontrol", "Request handled", {
-      "x-request-id": request.requestId,
-      objectiveKey: objectiveKey(request.headers, this.parts.version),
-      incomingModelName: clientModel,
-      targetModel: request.targetModel,
-      endpoint: destination,
-    });
-    log.verbose(4, "scheduling", "Scheduling decision", {
-      "x-request-id": request.requestId,
-      model: request.targetModel,
-      destination,
-      ...headers,
-      profiles: trace,
-    });
+    // The real director's line (requestcontrol/director.go), at VERBOSE (3). Its fields are built
+    // only when the line is written: the default verbosity (2) prints neither line.
+    if (log.verbosity >= 3)
+      log.verbose(3, "requestcontrol", "Request handled", {
+        "x-request-id": request.requestId,
+        objectiveKey: objectiveKey(request.headers, this.parts.version),
+        incomingModelName: clientModel,
+        targetModel: request.targetModel,
+        endpoint: destination,
+      });
+    if (log.verbosity >= 4)
+      log.verbose(4, "scheduling", "Scheduling decision", {
+        "x-request-id": request.requestId,
+        model: request.targetModel,
+        destination,
+        ...headers,
+        profiles: trace,
+      });
     return { request, result, destination, target, headers };
   }
 }
