@@ -182,6 +182,29 @@ function scan(b: Uint8Array): void {
   if (i < b.length) throw invalid(b[i] as number, "after top-level value");
 }
 
+/**
+ * json.Unmarshal's syntax check and decode of a body: the decoded value, or the syntax error Go
+ * reports. JSON.parse accepts exactly the grammar Go's scanner accepts (the same whitespace, no
+ * control characters in strings; bytes that are not UTF-8 become U+FFFD in a string either way and
+ * are an invalid character outside one), so the scanner runs only to word a refusal — and on a body
+ * long enough to nest deeper than Go's limit, which JSON.parse does not have.
+ */
+export function goUnmarshal(body: Buffer): { value: unknown } | { syntaxError: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    const syntaxError = goJsonSyntaxError(body);
+    if (syntaxError !== undefined) return { syntaxError };
+    throw error;
+  }
+  if (body.length > GO_MAX_NESTING_DEPTH) {
+    const syntaxError = goJsonSyntaxError(body);
+    if (syntaxError !== undefined) return { syntaxError };
+  }
+  return { value };
+}
+
 /** The error json.Unmarshal gives when the top-level value cannot go into a map[string]any. */
 export function goMapTypeError(value: unknown): string | undefined {
   if (value === null || (typeof value === "object" && !Array.isArray(value))) return undefined;
@@ -255,7 +278,19 @@ const MEMO_MIN_LENGTH = 256;
 const MEMO_MAX_LENGTH = 1 << 20;
 let lastQuoted = { text: "", quoted: '""' };
 
-/** Go sorts map keys by their UTF-8 bytes; for UTF-16 strings code-point order gives the same. */
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+/**
+ * Go sorts map keys by their UTF-8 bytes. Below the surrogates UTF-16 code units order as code
+ * points, hence as UTF-8 bytes, so keys are compared in place and encoded only when they first
+ * differ at a surrogate or above.
+ */
+export function compareBytes(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  }
+  return a.length - b.length;
 }

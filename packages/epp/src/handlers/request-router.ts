@@ -5,7 +5,7 @@ import { hopStart, type ProfileRun, type TraceRing } from "@testbed/trace";
 import type { Datastore } from "../datastore/datastore.js";
 import { type Endpoint, hostPort } from "../datastore/endpoint.js";
 import type { EmulatedVersion } from "../emulation/emulated-version.js";
-import { goJsonSyntaxError, goMapTypeError } from "../emulation/go-json.js";
+import { goMapTypeError, goUnmarshal } from "../emulation/go-json.js";
 import type { EppLogger } from "../epp-log.js";
 import type { EppMetrics } from "../metrics/epp-metrics.js";
 import type { SchedulerConfig } from "../scheduling/config/endpoint-picker-config.js";
@@ -66,9 +66,9 @@ export class RequestRouter {
    */
   parse(headers: Record<string, string>, body: Buffer, requestId: string): ParsedRequest | InferenceError {
     const { version } = this.parts;
-    const syntaxError = goJsonSyntaxError(body);
-    if (syntaxError) return badJson(version, syntaxError, body, this.parts.log.verbosity);
-    const parsed: unknown = JSON.parse(body.toString("utf8"));
+    const decoded = goUnmarshal(body);
+    if ("syntaxError" in decoded) return badJson(version, decoded.syntaxError, body, this.parts.log.verbosity);
+    const parsed = decoded.value;
     const typeError = goMapTypeError(parsed);
     if (typeError) return badJson(version, typeError, body, this.parts.log.verbosity);
     const object = (parsed ?? {}) as Record<string, unknown>;
