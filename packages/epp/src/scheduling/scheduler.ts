@@ -119,10 +119,18 @@ export class Scheduler {
   }
 }
 
+/** Each endpoint's pod name, made once: the routing trace names every candidate of every request. */
+const podNames = new WeakMap<Endpoint, string>();
+
 /** A pod as the routing trace names it: its name (namespace/name → name), else its address. */
 export function podName(endpoint: Endpoint): string {
-  const slash = endpoint.namespacedName.indexOf("/");
-  return slash >= 0 ? endpoint.namespacedName.slice(slash + 1) : endpoint.namespacedName || hostPort(endpoint);
+  let name = podNames.get(endpoint);
+  if (name === undefined) {
+    const slash = endpoint.namespacedName.indexOf("/");
+    name = slash >= 0 ? endpoint.namespacedName.slice(slash + 1) : endpoint.namespacedName || hostPort(endpoint);
+    podNames.set(endpoint, name);
+  }
+  return name;
 }
 
 /** Pods whose scores one profile run keeps in the routing trace. */
