@@ -9,11 +9,14 @@ const client = new EppClient({ address });
 const body = chatBody("Summarise the seed's four bugs and their fixes. ".repeat(20)); // ≈ 1 KB
 const latencies: number[] = [];
 let errors = 0;
+/** Exchanges completed either way: a peer that answers with bytes no client can decode (the Node floor) counts too. */
+let exchanges = 0;
 
 async function run(until: number, record: boolean): Promise<void> {
   while (Date.now() < until) {
     const started = performance.now();
     const result = await routeOnce(client, body).catch(() => undefined);
+    if (record) exchanges++;
     if (!result?.destination) errors++;
     else if (record) latencies.push(performance.now() - started);
   }
@@ -25,4 +28,4 @@ errors = 0;
 const until = Date.now() + durationMs;
 await Promise.all(Array.from({ length: concurrency }, () => run(until, true)));
 client.close();
-process.stdout.write(`RESULT ${JSON.stringify({ latencies, errors })}\n`);
+process.stdout.write(`RESULT ${JSON.stringify({ latencies, errors, exchanges })}\n`);
