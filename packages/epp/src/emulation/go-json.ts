@@ -226,6 +226,50 @@ const GO_ESCAPES: Record<string, string> = {
  * Iterative, so it marshals the deepest body the scanner accepts.
  */
 export function goMarshal(root: unknown): string {
+  return marshalShallow(root, 0) ?? marshalDeep(root);
+}
+
+/** Nesting the recursive marshal handles; a deeper value goes to the iterative one. */
+const SHALLOW_DEPTH = 64;
+
+/**
+ * goMarshal of a value nested at most SHALLOW_DEPTH deep, by plain recursion (a request body is a
+ * few levels deep: no work list to build); undefined for a deeper value.
+ */
+function marshalShallow(value: unknown, depth: number): string | undefined {
+  if (Array.isArray(value)) {
+    if (depth >= SHALLOW_DEPTH) return undefined;
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      const element = marshalShallow(value[i], depth + 1);
+      if (element === undefined) return undefined;
+      out += i > 0 ? `,${element}` : element;
+    }
+    return `${out}]`;
+  }
+  if (value !== null && typeof value === "object") {
+    if (depth >= SHALLOW_DEPTH) return undefined;
+    const keys = Object.keys(value).sort(compareBytes);
+    let out = "{";
+    for (let i = 0; i < keys.length; i++) {
+      const name = keys[i] as string;
+      const member = marshalShallow((value as Record<string, unknown>)[name], depth + 1);
+      if (member === undefined) return undefined;
+      out += `${i > 0 ? "," : ""}${goString(name)}:${member}`;
+    }
+    return `${out}}`;
+  }
+  return marshalScalar(value);
+}
+
+function marshalScalar(value: unknown): string {
+  if (typeof value === "string") return goString(value);
+  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
+  return JSON.stringify(value) ?? "null";
+}
+
+/** goMarshal with a work list instead of recursion, for the deepest body the scanner accepts. */
+function marshalDeep(root: unknown): string {
   const out: string[] = [];
   const work: Array<{ value: unknown } | { text: string }> = [{ value: root }];
   while (work.length > 0) {
@@ -252,12 +296,8 @@ export function goMarshal(root: unknown): string {
       });
       parts.push({ text: "}" });
       for (let k = parts.length - 1; k >= 0; k--) work.push(parts[k] as { text: string });
-    } else if (typeof value === "string") {
-      out.push(goString(value));
-    } else if (typeof value === "number") {
-      out.push(Object.is(value, -0) ? "-0" : String(value));
     } else {
-      out.push(JSON.stringify(value) ?? "null");
+      out.push(marshalScalar(value));
     }
   }
   return out.join("");
