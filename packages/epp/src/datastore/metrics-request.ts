@@ -1,6 +1,6 @@
-// One GET of a model server's /metrics through the scraper's keep-alive pool, the body kept as the
-// bytes it arrived in: the EPP reads five gauges from it, so neither a body stream nor a 34 KB
-// string is built per scrape (64 pods at the real 50 ms interval are 1,280 scrapes a second).
+// One GET of a model server's /metrics through the scraper's keep-alive pool, the body collected as
+// the bytes it arrived in: no body stream, no URL parse and no promise chain per scrape (64 pods
+// at the real 50 ms interval are 1,280 scrapes a second).
 import type { Dispatcher } from "undici";
 
 /** Where a scrape goes: the pod's origin (scheme://host:port) and the metrics path. */

@@ -1,7 +1,6 @@
 // Reading single samples out of a Prometheus text exposition without parsing the rest of it: the
 // EPP reads five gauges from a ~40-family vLLM /metrics every 50 ms per pod, so it looks for each
 // wanted sample line and parses only that line (name, labels, value), as the text format defines it.
-// A scrape's body is searched as the bytes it arrived in; only the wanted lines become strings.
 
 /** One sample line's labels and value. */
 export interface PrometheusSample {
@@ -13,63 +12,32 @@ export interface PrometheusSample {
 export class PrometheusTextError extends Error {}
 
 /**
- * The first sample of metric `name` in `exposition` (its series in exposition order), or undefined
- * when there is none. Comment lines (`# HELP`, `# TYPE`) never match: a sample line starts with its
- * name. With `labelNames`, only those labels are kept (the others are checked, not copied). The
- * exposition may be text or its UTF-8 bytes (metric names are ASCII, so either is searched alike).
+ * The first sample of metric `name` in `text` (its series in exposition order), or undefined when
+ * there is none. Comment lines (`# HELP`, `# TYPE`) never match: a sample line starts with its name.
+ * With `labelNames`, only those labels are kept (the others are checked, not copied).
  */
-export function firstSample(
-  exposition: string | Buffer,
-  name: string,
-  labelNames?: readonly string[],
-): PrometheusSample | undefined {
-  if (typeof exposition !== "string") return firstSampleInBytes(exposition, name, labelNames);
-  const start = sampleLineStart(exposition, name);
+export function firstSample(text: string, name: string, labelNames?: readonly string[]): PrometheusSample | undefined {
+  const start = sampleLineStart(text, name);
   if (start < 0) return undefined;
-  let end = exposition.indexOf("\n", start);
-  if (end < 0) end = exposition.length;
-  return parseSampleLine(exposition, start + name.length, end, name, labelNames);
-}
-
-/** firstSample over bytes: the line is found in the bytes and only that line is decoded. */
-function firstSampleInBytes(
-  bytes: Buffer,
-  name: string,
-  labelNames: readonly string[] | undefined,
-): PrometheusSample | undefined {
-  const start = sampleLineStart(bytes, name);
-  if (start < 0) return undefined;
-  let end = bytes.indexOf(NEWLINE, start);
-  if (end < 0) end = bytes.length;
-  const line = bytes.toString("utf8", start, end);
-  return parseSampleLine(line, name.length, line.length, name, labelNames);
+  let end = text.indexOf("\n", start);
+  if (end < 0) end = text.length;
+  return parseSampleLine(text, start + name.length, end, name, labelNames);
 }
 
 /** Where the first line starting with `name` followed by `{`, a space or a tab begins, or -1. */
-function sampleLineStart(exposition: string | Buffer, name: string): number {
+function sampleLineStart(text: string, name: string): number {
   const needle = `\n${name}`;
   const lineAfter = (from: number) => {
-    const newline = exposition.indexOf(needle, from);
+    const newline = text.indexOf(needle, from);
     return newline < 0 ? -1 : newline + 1;
   };
-  const first = typeof exposition === "string" ? exposition.startsWith(name) : startsWith(exposition, name);
-  for (let at = first ? 0 : lineAfter(0); at >= 0; at = lineAfter(at)) {
-    const next = codeAt(exposition, at + name.length);
+  for (let at = text.startsWith(name) ? 0 : lineAfter(0); at >= 0; at = lineAfter(at)) {
+    const next = text.charCodeAt(at + name.length);
     if (next === LEFT_BRACE || next === SPACE || next === TAB) return at;
   }
   return -1;
 }
 
-/** The character code (text) or byte (bytes) at `index`; NaN past the end, as charCodeAt gives. */
-function codeAt(exposition: string | Buffer, index: number): number {
-  return typeof exposition === "string" ? exposition.charCodeAt(index) : (exposition[index] ?? Number.NaN);
-}
-
-function startsWith(bytes: Buffer, name: string): boolean {
-  return bytes.length >= name.length && bytes.toString("latin1", 0, name.length) === name;
-}
-
-const NEWLINE = 0x0a;
 const LEFT_BRACE = 0x7b;
 const RIGHT_BRACE = 0x7d;
 const SPACE = 0x20;
