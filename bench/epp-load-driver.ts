@@ -54,4 +54,5 @@ await load(Date.now() + 1000, false);
 errors = 0;
 await load(Date.now() + durationMs, true);
 client.close();
-process.stdout.write(`RESULT ${JSON.stringify({ latencies, errors, exchanges })}\n`);
+// Exit once the result is out: a stream the peer left half-open must not keep the driver alive.
+process.stdout.write(`RESULT ${JSON.stringify({ latencies, errors, exchanges })}\n`, () => process.exit(0));

@@ -136,7 +136,13 @@ export function podName(endpoint: Endpoint): string {
 /** Pods whose scores one profile run keeps in the routing trace. */
 const MAX_TRACED_PODS = 32;
 
-/** One profile's run for the routing trace: candidates, what each filter left, each scorer's weighted scores, the pick. */
+/**
+ * One profile's run for the routing trace: candidates, what each filter left, each scorer's weighted
+ * scores, the pick. The scores and totals are worked out when first read — by /debug/traces'
+ * JSON.stringify, a spread or Object.entries alike — not on every request: with 64 pods they are
+ * four 32-key records per request, nearly all of which the ring drops unread. What they are built
+ * from (this cycle's score maps and scored list) is never changed after the cycle.
+ */
 function profileRun(
   profile: SchedulingProfile,
   candidates: Endpoint[],
@@ -145,6 +151,31 @@ function profileRun(
   scored: ScoredEndpoint[],
   picked: Endpoint[],
 ): ProfileRun {
+  let scores: Pick<ProfileRun, "scorers" | "totals"> | undefined;
+  const scoresNow = () => {
+    scores ??= traceScores(profile, perScorer, scored, picked);
+    return scores;
+  };
+  const run: Record<string, unknown> = {
+    name: profile.name,
+    candidates: candidates.slice(0, MAX_TRACED_PODS * 4).map(podName),
+  };
+  if (candidates.length > MAX_TRACED_PODS * 4) run.candidatesOmitted = candidates.length - MAX_TRACED_PODS * 4;
+  run.filters = filters;
+  Object.defineProperty(run, "scorers", { enumerable: true, get: () => scoresNow().scorers });
+  Object.defineProperty(run, "totals", { enumerable: true, get: () => scoresNow().totals });
+  run.picker = profile.picker.type;
+  run.picked = picked.map(podName);
+  return run as unknown as ProfileRun;
+}
+
+/** Each scorer's clamped scores and the weighted totals, per shown pod (3 decimals). */
+function traceScores(
+  profile: SchedulingProfile,
+  perScorer: Record<string, Map<Endpoint, number>>,
+  scored: ScoredEndpoint[],
+  picked: Endpoint[],
+): Pick<ProfileRun, "scorers" | "totals"> {
   // A big pool keeps the ring small: the best-scored pods (and the pick) carry their scores.
   const shown =
     scored.length <= MAX_TRACED_PODS
@@ -160,10 +191,6 @@ function profileRun(
     return scores;
   };
   return {
-    name: profile.name,
-    candidates: candidates.slice(0, MAX_TRACED_PODS * 4).map(podName),
-    ...(candidates.length > MAX_TRACED_PODS * 4 ? { candidatesOmitted: candidates.length - MAX_TRACED_PODS * 4 } : {}),
-    filters,
     scorers: profile.scorers.map(({ scorer, weight }) => {
       const scores = perScorer[scorer.name];
       return {
@@ -174,8 +201,6 @@ function profileRun(
       };
     }),
     totals: byPod(({ score }) => score),
-    picker: profile.picker.type,
-    picked: picked.map(podName),
   };
 }
 
