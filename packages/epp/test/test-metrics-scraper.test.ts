@@ -12,6 +12,8 @@ import { endpoint } from "./scheduling-builders.js";
 interface FakePod {
   endpoint: Endpoint;
   running: number;
+  /** The HTTP status the next scrape gets; anything but 200 fails it. */
+  status: number;
   scrapes: number;
   /** While set, each scrape waits for `release()` (its body is the state when it arrived). */
   hold: boolean;
@@ -39,6 +41,7 @@ async function fakePod(n: number): Promise<FakePod> {
   const pod: FakePod = {
     endpoint: endpoint(n),
     running: 0,
+    status: 200,
     scrapes: 0,
     hold: false,
     release: () => {
@@ -48,7 +51,10 @@ async function fakePod(n: number): Promise<FakePod> {
   const server = createServer((_request: IncomingMessage, response: ServerResponse) => {
     pod.scrapes++;
     const body = `vllm:num_requests_running{model_name="m"} ${pod.running}\nvllm:num_requests_waiting{model_name="m"} 0\n`;
-    const answer = () => response.end(body);
+    const answer = () => {
+      response.statusCode = pod.status;
+      response.end(body);
+    };
     if (pod.hold) held.push(answer);
     else answer();
   });
@@ -88,6 +94,27 @@ describe("MetricsScraper", () => {
     await vi.waitFor(() => expect(updates).toHaveLength(2));
     expect(updates[1]?.runningRequests).toBe(2);
     expect(pod.scrapes).toBe(2);
+  });
+
+  it("applies only a 200 answer: a pod answering 503 keeps its last metrics until it answers 200 again", async () => {
+    const clock = new SimulatedClock();
+    const pod = await fakePod(1);
+    const scrape = scraper(clock);
+    const updates = applied(scrape, pod);
+    pod.running = 4;
+    clock.advance(0);
+    await vi.waitFor(() => expect(updates).toHaveLength(1));
+    pod.status = 503;
+    pod.running = 9;
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
+    clock.advance(50);
+    await vi.waitFor(() => expect(pod.scrapes).toBe(2));
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
+    expect(updates).toHaveLength(1);
+    pod.status = 200;
+    clock.advance(50);
+    await vi.waitFor(() => expect(updates).toHaveLength(2));
+    expect(updates.map((metrics) => metrics.runningRequests)).toEqual([4, 9]);
   });
 
   it("settle scrapes every pod, again while one is busy, and resolves once all answered idle", async () => {

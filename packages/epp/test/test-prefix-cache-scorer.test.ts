@@ -1,3 +1,4 @@
+import { SeededRandom } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { hostPort } from "../src/datastore/endpoint.js";
 import { CycleState, type SchedulingResult } from "../src/scheduling/framework.js";
@@ -34,6 +35,62 @@ describe("approximate prefix index", () => {
       ]),
     );
     expect(index.match([9, 1, 2])).toEqual(new Map());
+  });
+
+  it("matches as GIE's matchLongestPrefix over string-keyed maps does, through adds, evictions and removals", () => {
+    // The plain model: hash → holders ("ip:port" in insertion order), counted into a Map per walk.
+    const holders = new Map<number, Set<string>>();
+    const lrus = new Map<string, number[]>();
+    const capacity = 12;
+    const modelAdd = (endpoint: string, hashes: number[]) => {
+      let lru = lrus.get(endpoint) ?? [];
+      for (const hash of hashes) {
+        lru = [...lru.filter((held) => held !== hash), hash];
+        holders.set(hash, (holders.get(hash) ?? new Set()).add(endpoint));
+      }
+      while (lru.length > capacity) {
+        const oldest = lru.shift() as number;
+        holders.get(oldest)?.delete(endpoint);
+        if (holders.get(oldest)?.size === 0) holders.delete(oldest);
+      }
+      lrus.set(endpoint, lru);
+    };
+    const modelRemove = (endpoint: string) => {
+      for (const hash of lrus.get(endpoint) ?? []) {
+        holders.get(hash)?.delete(endpoint);
+        if (holders.get(hash)?.size === 0) holders.delete(hash);
+      }
+      lrus.delete(endpoint);
+    };
+    const modelMatch = (hashes: number[]) => {
+      const matched = new Map<string, number>();
+      for (const hash of hashes) {
+        const held = holders.get(hash);
+        if (!held || held.size === 0) break;
+        for (const endpoint of held) matched.set(endpoint, (matched.get(endpoint) ?? 0) + 1);
+      }
+      return matched;
+    };
+    const index = new PrefixIndex(capacity);
+    const random = new SeededRandom(7);
+    const endpoints = Array.from({ length: 9 }, (_, i) => `10.0.0.${i}:8000`);
+    const blocks = () => Array.from({ length: 1 + random.int(8) }, () => 1 + random.int(20));
+    for (let step = 0; step < 2_000; step++) {
+      const endpoint = endpoints[random.int(endpoints.length)] as string;
+      const roll = random.next();
+      if (roll < 0.5) {
+        const hashes = blocks();
+        index.add(endpoint, hashes);
+        modelAdd(endpoint, hashes);
+      } else if (roll < 0.55) {
+        index.removeEndpoint(endpoint);
+        modelRemove(endpoint);
+      } else {
+        const hashes = blocks();
+        expect([...index.match(hashes)]).toEqual([...modelMatch(hashes)]);
+        expect(index.size).toBe(holders.size);
+      }
+    }
   });
 
   it("forgets an endpoint's least recently used blocks beyond its capacity", () => {

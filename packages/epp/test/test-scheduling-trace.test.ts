@@ -40,6 +40,23 @@ describe("the scheduling cycle as the routing trace records it", () => {
     for (const pick of run?.picked ?? []) expect(run?.totals[pick]).toBeDefined();
   });
 
+  it("reads the same through JSON, a spread and repeated reads: the scores are worked out once, when first read", () => {
+    const pool = Array.from({ length: 40 }, (_, i) => endpoint(i + 1, { waitingQueueSize: i % 4 }, role("decode")));
+    const runs: ProfileRun[] = [];
+    new Scheduler(load(undefined)).schedule(chatRequest("Hi"), pool, false, runs);
+    const run = runs[0] as ProfileRun;
+    const json = JSON.parse(JSON.stringify(run));
+    expect(Object.keys(json)).toEqual(["name", "candidates", "filters", "scorers", "totals", "picker", "picked"]);
+    expect({ ...run }).toEqual(json);
+    expect(run.totals).toBe(run.totals);
+    expect(run.scorers).toBe(run.scorers);
+    // The 32 best pods by total, best first; the queue scorer gives the idle pods 1.
+    const totals = Object.values(json.totals as Record<string, number>);
+    expect(totals).toEqual([...totals].sort((a, b) => b - a));
+    const queue = (json.scorers as ProfileRun["scorers"]).find((scorer) => scorer.type === "queue-scorer");
+    expect(queue?.scores[podName(pool[0] as never)]).toBe(1);
+  });
+
   it("records nothing when nobody asks for it", () => {
     const { trace } = new Scheduler(load(undefined)).schedule(chatRequest("Hi"), [endpoint(1)], false);
     expect(trace).toEqual([]);

@@ -89,6 +89,18 @@ describe("pickers", () => {
     expect(picked.map((e) => e.address).slice(2)).toEqual(["10.0.0.4"]);
   });
 
+  it("max-score-picker's single pick is what a stable sort of the shuffled candidates puts first", () => {
+    // Same seed, same shuffle: one picker asked for 1 endpoint, one for all (sorted); ties abound.
+    const one = plugin<Picker>("max-score-picker", {}, 5);
+    const all = plugin<Picker>("max-score-picker", { maxNumOfEndpoints: 64 }, 5);
+    const pool = Array.from({ length: 64 }, (_, n) => endpoint(n));
+    for (let round = 0; round < 200; round++) {
+      const scores = pool.map((e, n) => ({ endpoint: e, score: ((n * 7 + round * 13) % 5) / 4 }));
+      const single = one.pick(new CycleState(), scores).targetEndpoints;
+      expect(single).toEqual(all.pick(new CycleState(), scores).targetEndpoints.slice(0, 1));
+    }
+  });
+
   it("weighted-random-picker picks in proportion to score", () => {
     const picker = plugin<Picker>("weighted-random-picker", {}, 3);
     const counts = new Map<string, number>();

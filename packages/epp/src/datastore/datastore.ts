@@ -27,14 +27,24 @@ export class Datastore {
   all(): Endpoint[] {
     const now = this.clock.now();
     return [...this.endpoints.values()].map((endpoint) => {
-      endpoint.metricsFresh =
-        endpoint.metrics.updatedAt !== undefined && now - endpoint.metrics.updatedAt <= this.stalenessMs;
+      endpoint.metricsFresh = this.isFresh(endpoint, now);
       return endpoint;
     });
   }
 
+  /** The Ready endpoints, with freshness evaluated now (one pass: every request asks). */
   candidates(): Endpoint[] {
-    return this.all().filter((endpoint) => endpoint.ready);
+    const now = this.clock.now();
+    const ready: Endpoint[] = [];
+    for (const endpoint of this.endpoints.values()) {
+      endpoint.metricsFresh = this.isFresh(endpoint, now);
+      if (endpoint.ready) ready.push(endpoint);
+    }
+    return ready;
+  }
+
+  private isFresh(endpoint: Endpoint, now: number): boolean {
+    return endpoint.metrics.updatedAt !== undefined && now - endpoint.metrics.updatedAt <= this.stalenessMs;
   }
 
   onRemoved(listener: (endpoint: Endpoint) => void): void {

@@ -29,8 +29,20 @@ export interface Endpoint {
   metricsFresh: boolean;
 }
 
+/** Each endpoint's "ip:port", made once: the scorers look endpoints up by it on every request. */
+const hostPorts = new WeakMap<Pick<Endpoint, "address" | "port">, string>();
+
+/**
+ * "ip:port" of an endpoint. An endpoint object's address and port never change (the datastore
+ * replaces an endpoint whose address moved), so the string is kept with the object.
+ */
 export function hostPort(endpoint: Pick<Endpoint, "address" | "port">): string {
-  return `${endpoint.address}:${endpoint.port}`;
+  let text = hostPorts.get(endpoint);
+  if (text === undefined) {
+    text = `${endpoint.address}:${endpoint.port}`;
+    hostPorts.set(endpoint, text);
+  }
+  return text;
 }
 
 export function emptyMetrics(): EndpointMetrics {

@@ -182,6 +182,29 @@ function scan(b: Uint8Array): void {
   if (i < b.length) throw invalid(b[i] as number, "after top-level value");
 }
 
+/**
+ * json.Unmarshal's syntax check and decode of a body: the decoded value, or the syntax error Go
+ * reports. JSON.parse accepts exactly the grammar Go's scanner accepts (the same whitespace, no
+ * control characters in strings; bytes that are not UTF-8 become U+FFFD in a string either way and
+ * are an invalid character outside one), so the scanner runs only to word a refusal — and on a body
+ * long enough to nest deeper than Go's limit, which JSON.parse does not have.
+ */
+export function goUnmarshal(body: Buffer): { value: unknown } | { syntaxError: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString("utf8"));
+  } catch (error) {
+    const syntaxError = goJsonSyntaxError(body);
+    if (syntaxError !== undefined) return { syntaxError };
+    throw error;
+  }
+  if (body.length > GO_MAX_NESTING_DEPTH) {
+    const syntaxError = goJsonSyntaxError(body);
+    if (syntaxError !== undefined) return { syntaxError };
+  }
+  return { value };
+}
+
 /** The error json.Unmarshal gives when the top-level value cannot go into a map[string]any. */
 export function goMapTypeError(value: unknown): string | undefined {
   if (value === null || (typeof value === "object" && !Array.isArray(value))) return undefined;
@@ -203,6 +226,50 @@ const GO_ESCAPES: Record<string, string> = {
  * Iterative, so it marshals the deepest body the scanner accepts.
  */
 export function goMarshal(root: unknown): string {
+  return marshalShallow(root, 0) ?? marshalDeep(root);
+}
+
+/** Nesting the recursive marshal handles; a deeper value goes to the iterative one. */
+const SHALLOW_DEPTH = 64;
+
+/**
+ * goMarshal of a value nested at most SHALLOW_DEPTH deep, by plain recursion (a request body is a
+ * few levels deep: no work list to build); undefined for a deeper value.
+ */
+function marshalShallow(value: unknown, depth: number): string | undefined {
+  if (Array.isArray(value)) {
+    if (depth >= SHALLOW_DEPTH) return undefined;
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      const element = marshalShallow(value[i], depth + 1);
+      if (element === undefined) return undefined;
+      out += i > 0 ? `,${element}` : element;
+    }
+    return `${out}]`;
+  }
+  if (value !== null && typeof value === "object") {
+    if (depth >= SHALLOW_DEPTH) return undefined;
+    const keys = Object.keys(value).sort(compareBytes);
+    let out = "{";
+    for (let i = 0; i < keys.length; i++) {
+      const name = keys[i] as string;
+      const member = marshalShallow((value as Record<string, unknown>)[name], depth + 1);
+      if (member === undefined) return undefined;
+      out += `${i > 0 ? "," : ""}${goString(name)}:${member}`;
+    }
+    return `${out}}`;
+  }
+  return marshalScalar(value);
+}
+
+function marshalScalar(value: unknown): string {
+  if (typeof value === "string") return goString(value);
+  if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value);
+  return JSON.stringify(value) ?? "null";
+}
+
+/** goMarshal with a work list instead of recursion, for the deepest body the scanner accepts. */
+function marshalDeep(root: unknown): string {
   const out: string[] = [];
   const work: Array<{ value: unknown } | { text: string }> = [{ value: root }];
   while (work.length > 0) {
@@ -229,12 +296,8 @@ export function goMarshal(root: unknown): string {
       });
       parts.push({ text: "}" });
       for (let k = parts.length - 1; k >= 0; k--) work.push(parts[k] as { text: string });
-    } else if (typeof value === "string") {
-      out.push(goString(value));
-    } else if (typeof value === "number") {
-      out.push(Object.is(value, -0) ? "-0" : String(value));
     } else {
-      out.push(JSON.stringify(value) ?? "null");
+      out.push(marshalScalar(value));
     }
   }
   return out.join("");
@@ -255,7 +318,19 @@ const MEMO_MIN_LENGTH = 256;
 const MEMO_MAX_LENGTH = 1 << 20;
 let lastQuoted = { text: "", quoted: '""' };
 
-/** Go sorts map keys by their UTF-8 bytes; for UTF-16 strings code-point order gives the same. */
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+/**
+ * Go sorts map keys by their UTF-8 bytes. Below the surrogates UTF-16 code units order as code
+ * points, hence as UTF-8 bytes, so keys are compared in place and encoded only when they first
+ * differ at a surrogate or above.
+ */
+export function compareBytes(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  }
+  return a.length - b.length;
 }

@@ -251,12 +251,15 @@ export class ExtProcStream {
       this.send(requestBodyResponse({ ...reply, setHeaders: routing }));
       return;
     }
+    // The routing headers, Content-Length, then the request's own headers the EPP does not own.
+    const setHeaders = routing.slice();
+    if (forwarded.length > 0) setHeaders.push(eppHeader("Content-Length", String(forwarded.length)));
     const control = controlHeaders(version);
-    const copied = Object.entries(this.requestHeaders)
-      .filter(([name]) => !isSystemOwnedHeader(name, control) && !routing.some((h) => h.header.key === name))
-      .map(([name, value]) => eppHeader(name, value));
-    const length = forwarded.length > 0 ? [eppHeader("Content-Length", String(forwarded.length))] : [];
-    this.send(requestHeadersResponse({ ...reply, setHeaders: [...routing, ...length, ...copied] }));
+    for (const name of Object.keys(this.requestHeaders)) {
+      if (isSystemOwnedHeader(name, control) || routing.some((h) => h.header.key === name)) continue;
+      setHeaders.push(eppHeader(name, this.requestHeaders[name] as string));
+    }
+    this.send(requestHeadersResponse({ ...reply, setHeaders }));
     this.streamBack("request_body", forwarded);
   }
 

@@ -5,7 +5,7 @@ import { hopStart, type ProfileRun, type TraceRing } from "@testbed/trace";
 import type { Datastore } from "../datastore/datastore.js";
 import { type Endpoint, hostPort } from "../datastore/endpoint.js";
 import type { EmulatedVersion } from "../emulation/emulated-version.js";
-import { goJsonSyntaxError, goMapTypeError } from "../emulation/go-json.js";
+import { goMapTypeError, goUnmarshal } from "../emulation/go-json.js";
 import type { EppLogger } from "../epp-log.js";
 import type { EppMetrics } from "../metrics/epp-metrics.js";
 import type { SchedulerConfig } from "../scheduling/config/endpoint-picker-config.js";
@@ -66,9 +66,9 @@ export class RequestRouter {
    */
   parse(headers: Record<string, string>, body: Buffer, requestId: string): ParsedRequest | InferenceError {
     const { version } = this.parts;
-    const syntaxError = goJsonSyntaxError(body);
-    if (syntaxError) return badJson(version, syntaxError, body, this.parts.log.verbosity);
-    const parsed: unknown = JSON.parse(body.toString("utf8"));
+    const decoded = goUnmarshal(body);
+    if ("syntaxError" in decoded) return badJson(version, decoded.syntaxError, body, this.parts.log.verbosity);
+    const parsed = decoded.value;
     const typeError = goMapTypeError(parsed);
     if (typeError) return badJson(version, typeError, body, this.parts.log.verbosity);
     const object = (parsed ?? {}) as Record<string, unknown>;
@@ -114,7 +114,8 @@ export class RequestRouter {
     const target = targets[0];
     if (!target) {
       metrics.schedulerAttempts.inc({ status: "failure" });
-      log.verbose(4, "scheduling", "Scheduling failed", { "x-request-id": request.requestId, profiles: trace });
+      if (log.verbosity >= 4)
+        log.verbose(4, "scheduling", "Scheduling failed", { "x-request-id": request.requestId, profiles: trace });
       if (part && traceStart && runs && traces) {
         const facts = {
           pool: traces.pool,
@@ -135,21 +136,24 @@ export class RequestRouter {
       const facts = { pool: traces.pool, model: request.targetModel, runs, result, destination, headers };
       recordScheduling(part, this.parts.clock, traceStart, facts);
     }
-    // The real director's line (requestcontrol/director.go), at VERBOSE (3).
-    log.verbose(3, "requestcontrol", "Request handled", {
-      "x-request-id": request.requestId,
-      objectiveKey: objectiveKey(request.headers, this.parts.version),
-      incomingModelName: clientModel,
-      targetModel: request.targetModel,
-      endpoint: destination,
-    });
-    log.verbose(4, "scheduling", "Scheduling decision", {
-      "x-request-id": request.requestId,
-      model: request.targetModel,
-      destination,
-      ...headers,
-      profiles: trace,
-    });
+    // The real director's line (requestcontrol/director.go), at VERBOSE (3). Its fields are built
+    // only when the line is written: the default verbosity (2) prints neither line.
+    if (log.verbosity >= 3)
+      log.verbose(3, "requestcontrol", "Request handled", {
+        "x-request-id": request.requestId,
+        objectiveKey: objectiveKey(request.headers, this.parts.version),
+        incomingModelName: clientModel,
+        targetModel: request.targetModel,
+        endpoint: destination,
+      });
+    if (log.verbosity >= 4)
+      log.verbose(4, "scheduling", "Scheduling decision", {
+        "x-request-id": request.requestId,
+        model: request.targetModel,
+        destination,
+        ...headers,
+        profiles: trace,
+      });
     return { request, result, destination, target, headers };
   }
 }

@@ -5,6 +5,7 @@ import type { SchedulerConfig } from "./config/endpoint-picker-config.js";
 import {
   CycleState,
   type InferenceRequest,
+  type Plugin,
   type ProfileResults,
   type SchedulingProfile,
   type SchedulingResult,
@@ -72,14 +73,16 @@ export class Scheduler {
     let endpoints = candidates;
     const filterSteps: FilterStep[] | undefined = runs && [];
     for (const filter of profile.filters) {
-      endpoints = this.timed("Filter", filter.type, filter.name, () => filter.filter(cycle, request, endpoints));
+      const started = this.clock.monotonicNow();
+      endpoints = filter.filter(cycle, request, endpoints);
+      this.took("Filter", filter, started);
       filterSteps?.push({ name: filter.name, type: filter.type, remaining: endpoints.map(podName) });
     }
     const perScorer: Record<string, Map<Endpoint, number>> = {};
     for (const { scorer } of profile.scorers) {
-      perScorer[scorer.name] = this.timed("Scorer", scorer.type, scorer.name, () =>
-        scorer.score(cycle, request, endpoints),
-      );
+      const started = this.clock.monotonicNow();
+      perScorer[scorer.name] = scorer.score(cycle, request, endpoints);
+      this.took("Scorer", scorer, started);
     }
     // Each scorer's weight beside its scores, looked up once per profile rather than per endpoint.
     const weighted = profile.scorers.map(({ scorer, weight }) => ({ weight, scores: perScorer[scorer.name] }));
@@ -88,11 +91,12 @@ export class Scheduler {
       for (const { weight, scores } of weighted) total += weight * clamp(scores?.get(endpoint) ?? 0);
       return { endpoint, score: total };
     });
-    const picked =
-      endpoints.length === 0
-        ? []
-        : this.timed("Picker", profile.picker.type, profile.picker.name, () => profile.picker.pick(cycle, scored))
-            .targetEndpoints;
+    let picked: Endpoint[] = [];
+    if (endpoints.length > 0) {
+      const started = this.clock.monotonicNow();
+      picked = profile.picker.pick(cycle, scored).targetEndpoints;
+      this.took("Picker", profile.picker, started);
+    }
     if (runs && filterSteps) runs.push(profileRun(profile, candidates, filterSteps, perScorer, scored, picked));
     if (!explain) return { picked, profileTrace: undefined };
     const profileTrace: ProfileTrace = {
@@ -109,24 +113,36 @@ export class Scheduler {
     return { picked, profileTrace };
   }
 
-  private timed<T>(point: string, type: string, name: string, run: () => T): T {
-    const start = this.clock.monotonicNow();
-    const value = run();
-    this.timePlugin(point, type, name, (this.clock.monotonicNow() - start) / 1000);
-    return value;
+  /** Reports a plugin's run that began at `started` (timed inline: no closure per plugin per request). */
+  private took(point: string, plugin: Plugin, started: number): void {
+    this.timePlugin(point, plugin.type, plugin.name, (this.clock.monotonicNow() - started) / 1000);
   }
 }
 
+/** Each endpoint's pod name, made once: the routing trace names every candidate of every request. */
+const podNames = new WeakMap<Endpoint, string>();
+
 /** A pod as the routing trace names it: its name (namespace/name → name), else its address. */
 export function podName(endpoint: Endpoint): string {
-  const slash = endpoint.namespacedName.indexOf("/");
-  return slash >= 0 ? endpoint.namespacedName.slice(slash + 1) : endpoint.namespacedName || hostPort(endpoint);
+  let name = podNames.get(endpoint);
+  if (name === undefined) {
+    const slash = endpoint.namespacedName.indexOf("/");
+    name = slash >= 0 ? endpoint.namespacedName.slice(slash + 1) : endpoint.namespacedName || hostPort(endpoint);
+    podNames.set(endpoint, name);
+  }
+  return name;
 }
 
 /** Pods whose scores one profile run keeps in the routing trace. */
 const MAX_TRACED_PODS = 32;
 
-/** One profile's run for the routing trace: candidates, what each filter left, each scorer's weighted scores, the pick. */
+/**
+ * One profile's run for the routing trace: candidates, what each filter left, each scorer's weighted
+ * scores, the pick. The scores and totals are worked out when first read — by /debug/traces'
+ * JSON.stringify, a spread or Object.entries alike — not on every request: with 64 pods they are
+ * four 32-key records per request, nearly all of which the ring drops unread. What they are built
+ * from (this cycle's score maps and scored list) is never changed after the cycle.
+ */
 function profileRun(
   profile: SchedulingProfile,
   candidates: Endpoint[],
@@ -135,6 +151,31 @@ function profileRun(
   scored: ScoredEndpoint[],
   picked: Endpoint[],
 ): ProfileRun {
+  let scores: Pick<ProfileRun, "scorers" | "totals"> | undefined;
+  const scoresNow = () => {
+    scores ??= traceScores(profile, perScorer, scored, picked);
+    return scores;
+  };
+  const run: Record<string, unknown> = {
+    name: profile.name,
+    candidates: candidates.slice(0, MAX_TRACED_PODS * 4).map(podName),
+  };
+  if (candidates.length > MAX_TRACED_PODS * 4) run.candidatesOmitted = candidates.length - MAX_TRACED_PODS * 4;
+  run.filters = filters;
+  Object.defineProperty(run, "scorers", { enumerable: true, get: () => scoresNow().scorers });
+  Object.defineProperty(run, "totals", { enumerable: true, get: () => scoresNow().totals });
+  run.picker = profile.picker.type;
+  run.picked = picked.map(podName);
+  return run as unknown as ProfileRun;
+}
+
+/** Each scorer's clamped scores and the weighted totals, per shown pod (3 decimals). */
+function traceScores(
+  profile: SchedulingProfile,
+  perScorer: Record<string, Map<Endpoint, number>>,
+  scored: ScoredEndpoint[],
+  picked: Endpoint[],
+): Pick<ProfileRun, "scorers" | "totals"> {
   // A big pool keeps the ring small: the best-scored pods (and the pick) carry their scores.
   const shown =
     scored.length <= MAX_TRACED_PODS
@@ -142,22 +183,24 @@ function profileRun(
       : [...scored]
           .sort((a, b) => b.score - a.score)
           .filter((entry, index) => index < MAX_TRACED_PODS || picked.includes(entry.endpoint));
-  const byPod = (scores: Map<Endpoint, number> | undefined) =>
-    Object.fromEntries(shown.map(({ endpoint }) => [podName(endpoint), round3(clamp(scores?.get(endpoint) ?? 0))]));
+  // Each shown pod's name once, not once per scorer.
+  const names = shown.map(({ endpoint }) => podName(endpoint));
+  const byPod = (score: (entry: ScoredEndpoint) => number) => {
+    const scores: Record<string, number> = {};
+    for (let i = 0; i < shown.length; i++) scores[names[i] as string] = round3(score(shown[i] as ScoredEndpoint));
+    return scores;
+  };
   return {
-    name: profile.name,
-    candidates: candidates.slice(0, MAX_TRACED_PODS * 4).map(podName),
-    ...(candidates.length > MAX_TRACED_PODS * 4 ? { candidatesOmitted: candidates.length - MAX_TRACED_PODS * 4 } : {}),
-    filters,
-    scorers: profile.scorers.map(({ scorer, weight }) => ({
-      name: scorer.name,
-      type: scorer.type,
-      weight,
-      scores: byPod(perScorer[scorer.name]),
-    })),
-    totals: Object.fromEntries(shown.map(({ endpoint, score }) => [podName(endpoint), round3(score)])),
-    picker: profile.picker.type,
-    picked: picked.map(podName),
+    scorers: profile.scorers.map(({ scorer, weight }) => {
+      const scores = perScorer[scorer.name];
+      return {
+        name: scorer.name,
+        type: scorer.type,
+        weight,
+        scores: byPod(({ endpoint }) => clamp(scores?.get(endpoint) ?? 0)),
+      };
+    }),
+    totals: byPod(({ score }) => score),
   };
 }
 

@@ -12,6 +12,16 @@ function shuffle<T>(items: T[], context: PluginContext): T[] {
   return items;
 }
 
+/** The first entry with the highest score; undefined when a score is NaN (the sort decides then) or none. */
+function firstHighest(scored: readonly ScoredEndpoint[]): ScoredEndpoint | undefined {
+  let best: ScoredEndpoint | undefined;
+  for (const entry of scored) {
+    if (Number.isNaN(entry.score)) return undefined;
+    if (!best || entry.score > best.score) best = entry;
+  }
+  return best;
+}
+
 export const maxScorePicker: PluginDefinition = {
   type: "max-score-picker",
   create(name, parameters, context): Picker {
@@ -22,7 +32,11 @@ export const maxScorePicker: PluginDefinition = {
       name,
       pick(_cycle, scored) {
         // Shuffle first so that a stable sort leaves ties in random order.
-        const ordered = shuffle([...scored], context).sort((a, b) => b.score - a.score);
+        const shuffled = shuffle([...scored], context);
+        // One pick is the stable sort's first: the first highest score in shuffled order, found in one pass.
+        const first = max === 1 ? firstHighest(shuffled) : undefined;
+        if (first) return { targetEndpoints: [first.endpoint] };
+        const ordered = shuffled.sort((a, b) => b.score - a.score);
         return { targetEndpoints: ordered.slice(0, max).map((s) => s.endpoint) };
       },
     };
