@@ -150,6 +150,8 @@ describe("EPP health, metrics and logs", () => {
   it("logs `gRPC server listening` like the real EPP, `Request handled` at -v=3 and the scores at -v=4", async () => {
     const logs = new LogBuffer();
     const handle = await epp({ secureServing: false, verbosity: 4, log: logs.sink });
+    // Scored on scraped metrics: the first scrape comes one refresh interval after the pod joins.
+    await eventually(() => handle.datastore.candidates()[0]?.metricsFresh === true);
     const client = new EppClient({ address: handle.grpcAddress });
     await routeOnce(client, chatBody());
     client.close();
@@ -197,10 +199,11 @@ describe("EPP health, metrics and logs", () => {
       refreshMetricsIntervalMs: 50,
       metricsStalenessThresholdMs: 100,
     });
-    clock.advance(0);
+    // The first scrape comes one interval after the pod joins (a Go ticker's first tick).
+    clock.advance(50);
     await eventually(() => handle.datastore.candidates()[0]?.metricsFresh === true);
-    // The next scrape starts at 50 ms but cannot answer before this synchronous check: at 101 ms
-    // the one scrape so far (at 0 ms) is past the 100 ms threshold.
+    // The next scrape starts at 100 ms but cannot answer before this synchronous check: at 151 ms
+    // the one scrape so far (at 50 ms) is past the 100 ms threshold.
     clock.advance(101);
     expect(handle.datastore.candidates()[0]?.metricsFresh).toBe(false);
   });

@@ -78,13 +78,14 @@ function applied(scrape: MetricsScraper, pod: FakePod): Array<Partial<EndpointMe
 }
 
 describe("MetricsScraper", () => {
-  it("scrapes on the injected clock: once when watched, then once per interval as the clock advances", async () => {
+  it("scrapes on the injected clock: one interval after being watched, then once per interval", async () => {
     const clock = new SimulatedClock();
     const pod = await fakePod(1);
     const scrape = scraper(clock);
     const updates = applied(scrape, pod);
+    clock.advance(49);
     expect(pod.scrapes).toBe(0);
-    clock.advance(0);
+    clock.advance(1);
     await vi.waitFor(() => expect(updates).toHaveLength(1));
     // The next scrape is a timer on the simulated clock: nothing more happens until it moves.
     await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
@@ -102,7 +103,7 @@ describe("MetricsScraper", () => {
     const scrape = scraper(clock);
     const updates = applied(scrape, pod);
     pod.running = 4;
-    clock.advance(0);
+    clock.advance(50);
     await vi.waitFor(() => expect(updates).toHaveLength(1));
     pod.status = 503;
     pod.running = 9;
@@ -161,7 +162,7 @@ describe("MetricsScraper", () => {
     // The interval scrape reaches the pod while a request runs there, and its answer is held back.
     pod.running = 1;
     pod.hold = true;
-    clock.advance(0);
+    clock.advance(50);
     await vi.waitFor(() => expect(pod.scrapes).toBe(1));
     // The request finishes; settle's scrape sees the pod idle and is applied.
     pod.hold = false;
@@ -172,5 +173,30 @@ describe("MetricsScraper", () => {
     pod.release();
     await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
     expect(updates).toEqual([expect.objectContaining({ runningRequests: 0 })]);
+  });
+
+  it("keeps a Go ticker's grid: a scrape outlasting ticks is followed at once by one more, then the grid again", async () => {
+    const clock = new SimulatedClock();
+    const pod = await fakePod(1);
+    const scrape = scraper(clock);
+    applied(scrape, pod);
+    // Ticks at 50, 100, 150, …: the first scrape is held from t=50 until t=175.
+    pod.hold = true;
+    clock.advance(50);
+    await vi.waitFor(() => expect(pod.scrapes).toBe(1));
+    clock.advance(125);
+    pod.hold = false;
+    pod.release();
+    // The ticks of 100 and 150 came while it ran: one waited in the channel, so a scrape starts now.
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
+    clock.advance(0);
+    await vi.waitFor(() => expect(pod.scrapes).toBe(2));
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
+    // Then the grid: t=200, not 175 + 50.
+    clock.advance(24);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pod.scrapes).toBe(2);
+    clock.advance(1);
+    await vi.waitFor(() => expect(pod.scrapes).toBe(3));
   });
 });

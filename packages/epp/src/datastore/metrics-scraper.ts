@@ -52,6 +52,9 @@ interface Watch {
   applied: number;
 }
 
+/** GIE's fetchMetricsTimeout (pod_metrics.go): a scrape not answered within it fails. */
+const FETCH_METRICS_TIMEOUT_MS = 5_000;
+
 /** How long `settle` waits for the pods to go quiet before it gives up. */
 const SETTLE_DEADLINE_MS = 10_000;
 
@@ -72,21 +75,33 @@ export class MetricsScraper {
     });
   }
 
-  /** Start polling an endpoint; `onMetrics` gets each successful scrape. */
+  /**
+   * Start polling an endpoint; `onMetrics` gets each successful scrape. The loop is GIE's
+   * `startRefreshLoop` (pkg/epp/backend/metrics/pod_metrics.go): a Go `time.Ticker` per pod, so the
+   * first scrape comes one interval after the pod is added and later ones start on the ticker's grid
+   * however long the last took. A scrape that outlasts ticks finds one of them waiting (the ticker's
+   * channel holds one) and starts again at once; the others are dropped.
+   */
   watch(endpoint: Endpoint, onMetrics: (metrics: Partial<EndpointMetrics>) => void): void {
     const key = endpoint.namespacedName;
     const port = this.options.port || endpoint.port;
     const origin = `${this.options.scheme}://${endpoint.address}:${port}`;
     const target = { origin, path: this.options.path };
     const watch: Watch = { endpoint, target, onMetrics, started: 0, applied: 0 };
+    const { clock, intervalMs } = this.options;
+    /** The ticker's latest tick at or before the running scrape's start. */
+    let lastTick = clock.monotonicNow() + intervalMs;
     const tick = async () => {
       await this.scrapeInto(watch);
-      if (!this.stopped && this.watches.get(key) === watch)
-        watch.timer = this.options.clock.setTimeout(tick, this.options.intervalMs);
+      if (this.stopped || this.watches.get(key) !== watch) return;
+      const now = clock.monotonicNow();
+      const missed = Math.floor((now - lastTick) / intervalMs);
+      lastTick += Math.max(1, missed) * intervalMs;
+      watch.timer = clock.setTimeout(tick, missed > 0 ? 0 : lastTick - now);
     };
     this.unwatch(endpoint);
     this.watches.set(key, watch);
-    watch.timer = this.options.clock.setTimeout(tick, 0);
+    watch.timer = clock.setTimeout(tick, intervalMs);
   }
 
   unwatch(endpoint: Endpoint): void {
@@ -138,7 +153,7 @@ export class MetricsScraper {
 
   /** The pod's gauges; undefined when it did not answer 200 in time or a wanted line is malformed. */
   private async scrape(target: MetricsTarget): Promise<Partial<EndpointMetrics> | undefined> {
-    const body = await fetchMetricsBody(this.dispatcher, target, this.options.timeoutMs ?? 1000);
+    const body = await fetchMetricsBody(this.dispatcher, target, this.options.timeoutMs ?? FETCH_METRICS_TIMEOUT_MS);
     if (!body) return undefined;
     try {
       // Decoded whole: V8 searches a 34 KB one-byte string for the five names faster than
