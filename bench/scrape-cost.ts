@@ -1,57 +1,145 @@
-// CPU per metrics scrape, both ends in one process as in `testbed up`: the EPP's scraper fetching an
-// idle vllm-sim pod's /metrics and reading its gauges. The idle cost of a topology is about this
-// figure × 20 scrapes/s × pods, so it is the figure to compare between versions; it depends far less
-// on the machine's load than a topology's idle CPU share does (a starved process also scrapes less
-// often). Baseline in the same run: a bare HTTP round trip of the same size to a node:http server.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { systemClock } from "@testbed/common";
-import { startVllmSim } from "@testbed/vllm-sim";
-import { request } from "undici";
+// CPU per metrics scrape, each end in its own process so each end's share is read apart: the EPP's
+// scraper fetching an idle vllm-sim pod's /metrics over TLS (a prefill pod), and the same through
+// llm-d's routing sidecar (a decode pod: EPP → sidecar → vLLM), beside Node's floor for the same
+// bytes: a bare node:https server answering them from a Buffer to a bare node:https client, and a
+// bare node:https proxy in front of it. The idle cost of a topology is about these figures × 20
+// scrapes/s × pods; CPU time depends far less on the machine's load than an idle-CPU share does.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { Agent, get as httpsGet } from "node:https";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createSelfSignedCertificate, systemClock } from "@testbed/common";
 import type { Endpoint } from "../packages/epp/src/datastore/endpoint.js";
 import { MetricsScraper } from "../packages/epp/src/datastore/metrics-scraper.js";
+import { type ChildServer, startChildServer } from "./child-server.js";
 
-const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 2000);
-const PODS = 4;
+const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 3000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+
+const dir = join(tmpdir(), `scrape-cost-${process.pid}`);
+mkdirSync(dir, { recursive: true });
+const pair = await createSelfSignedCertificate({ name: "CN=scrape-cost", ipAddresses: ["127.0.0.1"] });
+const files = { CERT_FILE: join(dir, "tls.crt"), KEY_FILE: join(dir, "tls.key") };
+writeFileSync(files.CERT_FILE, pair.cert);
+writeFileSync(files.KEY_FILE, pair.key);
 
 function cpuMicros(): number {
   const { user, system } = process.cpuUsage();
   return user + system;
 }
 
-const pods = await Promise.all(
-  Array.from({ length: PODS }, () => startVllmSim({ host: "127.0.0.1", port: 0, timeScale: 0, log: () => {} })),
-);
-const scraper = new MetricsScraper({
-  intervalMs: 3_600_000,
-  port: 0,
-  path: "/metrics",
-  scheme: "http",
-  clock: systemClock,
-});
-pods.forEach((pod, index) => {
-  const url = new URL(pod.url);
-  const endpoint = { namespacedName: `bench/pod-${index}`, address: url.hostname, port: Number(url.port) } as Endpoint;
-  scraper.watch(endpoint, () => {});
-});
-const exposition = await (await request(`${pods[0]?.url}/metrics`)).body.text();
-for (let i = 0; i < 50; i++) await scraper.settle(); // warm-up
-let started = cpuMicros();
-for (let i = 0; i < SCRAPES / PODS; i++) await scraper.settle();
-const perScrape = (cpuMicros() - started) / SCRAPES;
-await scraper.close();
-await Promise.all(pods.map((pod) => pod.close()));
+/** A client that scrapes `url` once per call and resolves with the body's length. */
+type Scrape = () => Promise<number>;
 
-const bare = createServer((_req, res) => res.end(exposition));
-await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", resolve));
-const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/metrics`;
-for (let i = 0; i < 200; i++) await (await request(bareUrl)).body.text();
-started = cpuMicros();
-for (let i = 0; i < SCRAPES / PODS; i++)
-  await Promise.all(Array.from({ length: PODS }, async () => (await request(bareUrl)).body.text()));
-const perBare = (cpuMicros() - started) / SCRAPES;
-bare.close();
-console.log(
-  `metrics scrape, both ends in one process: ${perScrape.toFixed(0)} µs CPU per scrape (${exposition.length} bytes); ` +
-    `bare node:http round trip of the same text: ${perBare.toFixed(0)} µs (${(perScrape / perBare).toFixed(2)}×)`,
-);
+/** The EPP's own scraper (undici, TLS without verification, the lean gauge reader), on one endpoint. */
+function eppScraper(url: string): { scrape: Scrape; close(): Promise<void> } {
+  const { hostname, port } = new URL(url);
+  const scraper = new MetricsScraper({
+    intervalMs: 3_600_000,
+    port: 0,
+    path: "/metrics",
+    scheme: "https",
+    clock: systemClock,
+  });
+  scraper.watch({ namespacedName: "bench/pod", address: hostname, port: Number(port) } as Endpoint, () => {});
+  return { scrape: async () => ((await scraper.settle()) ? 1 : 0), close: () => scraper.close() };
+}
+
+/** A bare node:https client on a keep-alive connection, reading the body into Buffers. */
+function bareClient(url: string): { scrape: Scrape; close(): Promise<void> } {
+  const agent = new Agent({ keepAlive: true, rejectUnauthorized: false, maxSockets: 1 });
+  const scrape = () =>
+    new Promise<number>((resolve, reject) => {
+      httpsGet(`${url}/metrics`, { agent }, (res) => {
+        let length = 0;
+        res.on("data", (chunk: Buffer) => {
+          length += chunk.length;
+        });
+        res.on("end", () => resolve(length));
+      }).on("error", reject);
+    });
+  return {
+    scrape,
+    close: async () => agent.destroy(),
+  };
+}
+
+/** CPU µs per scrape of the client (this process) and of each server process, over `SCRAPES` scrapes. */
+async function measure(client: { scrape: Scrape }, servers: ChildServer[]) {
+  for (let i = 0; i < 300; i++) await client.scrape(); // warm-up: JIT, TLS session, pools
+  const serverStart = servers.map((server) => server.cpuSeconds());
+  const clientStart = cpuMicros();
+  for (let i = 0; i < SCRAPES; i++) await client.scrape();
+  const clientMicros = (cpuMicros() - clientStart) / SCRAPES;
+  const serverMicros = servers.map((server, i) => ((server.cpuSeconds() - (serverStart[i] ?? 0)) * 1e6) / SCRAPES);
+  return { client: clientMicros, servers: serverMicros };
+}
+
+const vllm = await startChildServer("scrape-target-server.ts", { ...files, TARGET: "vllm" });
+const sidecar = await startChildServer("scrape-target-server.ts", { ...files, TARGET: "sidecar", UPSTREAM: vllm.url });
+// The floor serves exactly what the pod serves.
+const sample = await new Promise<{ body: Buffer; contentType: string }>((resolve, reject) => {
+  httpsGet(`${vllm.url}/metrics`, { rejectUnauthorized: false }, (res) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    res.on("end", () => resolve({ body: Buffer.concat(chunks), contentType: String(res.headers["content-type"]) }));
+  }).on("error", reject);
+});
+const bodyFile = join(dir, "metrics.txt");
+writeFileSync(bodyFile, sample.body);
+const bare = await startChildServer("scrape-target-server.ts", {
+  ...files,
+  TARGET: "bare",
+  BODY_FILE: bodyFile,
+  CONTENT_TYPE: sample.contentType,
+});
+const bareProxy = await startChildServer("scrape-target-server.ts", {
+  ...files,
+  TARGET: "bare-proxy",
+  UPSTREAM: bare.url,
+});
+
+const fmt = (micros: number) => `${micros.toFixed(0)} µs`;
+console.log(`${sample.body.length} bytes of /metrics, ${SCRAPES} sequential scrapes per figure, CPU per scrape`);
+for (let round = 1; round <= ROUNDS; round++) {
+  const loadBefore = loadavg()[0] as number;
+  const direct = eppScraper(vllm.url);
+  const directCost = await measure(direct, [vllm]);
+  await direct.close();
+  const proxied = eppScraper(sidecar.url);
+  const proxiedCost = await measure(proxied, [sidecar, vllm]);
+  await proxied.close();
+  const floorClient = bareClient(bare.url);
+  const floorCost = await measure(floorClient, [bare]);
+  await floorClient.close();
+  const floorProxied = bareClient(bareProxy.url);
+  const floorProxyCost = await measure(floorProxied, [bareProxy, bare]);
+  await floorProxied.close();
+  const loadAfter = loadavg()[0] as number;
+  const [vllmDirect] = directCost.servers as [number];
+  const [sidecarLeg, vllmBehind] = proxiedCost.servers as [number, number];
+  const [bareServer] = floorCost.servers as [number];
+  const [bareProxyLeg, bareBehind] = floorProxyCost.servers as [number, number];
+  const directTotal = directCost.client + vllmDirect;
+  const proxiedTotal = proxiedCost.client + sidecarLeg + vllmBehind;
+  const floorTotal = floorCost.client + bareServer;
+  const floorProxyTotal = floorProxyCost.client + bareProxyLeg + bareBehind;
+  console.log(`round ${round} (load average ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)})`);
+  console.log(
+    `  direct over TLS: EPP scraper ${fmt(directCost.client)} + vLLM ${fmt(vllmDirect)} = ${fmt(directTotal)}` +
+      `   | floor: node:https client ${fmt(floorCost.client)} + server ${fmt(bareServer)} = ${fmt(floorTotal)}` +
+      ` (${(directTotal / floorTotal).toFixed(2)}×)`,
+  );
+  console.log(
+    `  via sidecar:     EPP scraper ${fmt(proxiedCost.client)} + sidecar ${fmt(sidecarLeg)} + vLLM ${fmt(vllmBehind)} = ${fmt(proxiedTotal)}` +
+      `   | floor: client ${fmt(floorProxyCost.client)} + proxy ${fmt(bareProxyLeg)} + server ${fmt(bareBehind)} = ${fmt(floorProxyTotal)}` +
+      ` (${(proxiedTotal / floorProxyTotal).toFixed(2)}×)`,
+  );
+  // 64 pods as topologies/large runs them: half prefill (direct), half decode (through the sidecar), 20 scrapes/s each.
+  const perSecond = (direct: number, proxied: number) => ((32 * direct + 32 * proxied) * 20) / 1e4;
+  console.log(
+    `  64 pods at 20 scrapes/s: ${perSecond(directTotal, proxiedTotal).toFixed(1)}% of a core; ` +
+      `at Node's floor ${perSecond(floorTotal, floorProxyTotal).toFixed(1)}% (target 10%)`,
+  );
+}
+await Promise.all([vllm, sidecar, bare, bareProxy].map((server) => server.stop()));

@@ -11,6 +11,7 @@ import { Agent, request as httpRequest } from "undici";
 import type { HttpsMaterial } from "../http/app.js";
 import { buildDecodeBody, buildPrefillBody } from "./nixl-v2.js";
 import { type PrefillAllowlist, SSRF_FORBIDDEN_BODY } from "./prefill-allowlist.js";
+import { reverseProxy } from "./reverse-proxy.js";
 
 export interface RoutingSidecarOptions {
   host: string;
@@ -126,24 +127,8 @@ async function startProxyServer(
       }),
     );
 
-  const forward = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    body: string | undefined,
-    target = decoderUrl,
-  ) => {
-    const upstream = await httpRequest(`${target}${request.url}`, {
-      method: request.method as "GET",
-      headers: forwardableHeaders(request),
-      body: body === undefined || body === "" ? null : body,
-      dispatcher,
-    });
-    reply.code(upstream.statusCode);
-    for (const [name, value] of Object.entries(upstream.headers)) {
-      if (!NOT_FORWARDED.has(name) && value !== undefined) reply.header(name, value);
-    }
-    return reply.send(upstream.body);
-  };
+  const forward = (request: FastifyRequest, reply: FastifyReply, body: string | undefined, target = decoderUrl) =>
+    reverseProxy(dispatcher, target, request, reply, body);
 
   /**
    * The decode leg: dataParallelHandler first (rank 0 only) — a known `x-data-parallel-host-port`
