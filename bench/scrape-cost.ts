@@ -75,11 +75,21 @@ async function measure(client: { scrape: Scrape }, servers: ChildServer[]) {
   return { client: clientMicros, servers: serverMicros };
 }
 
-const vllm = await startChildServer("scrape-target-server.ts", { ...files, TARGET: "vllm" });
-const sidecar = await startChildServer("scrape-target-server.ts", { ...files, TARGET: "sidecar", UPSTREAM: vllm.url });
+/** One checkout's vLLM pod and routing sidecar, each in its own process. */
+async function startPod(root: string | undefined) {
+  const env = root ? { ...files, TARGET_ROOT: root } : files;
+  const vllm = await startChildServer("scrape-target-server.ts", { ...env, TARGET: "vllm" });
+  const sidecar = await startChildServer("scrape-target-server.ts", { ...env, TARGET: "sidecar", UPSTREAM: vllm.url });
+  return { vllm, sidecar };
+}
+
+// BENCH_BASE_ROOT=/path/to/checkout: that checkout's pod too, measured in turn with this one.
+const BASE = process.env.BENCH_BASE_ROOT;
+const pods = [{ name: "this checkout", ...(await startPod(undefined)) }];
+if (BASE) pods.unshift({ name: `base ${BASE}`, ...(await startPod(BASE)) });
 // The floor serves exactly what the pod serves.
 const sample = await new Promise<{ body: Buffer; contentType: string }>((resolve, reject) => {
-  httpsGet(`${vllm.url}/metrics`, { rejectUnauthorized: false }, (res) => {
+  httpsGet(`${pods[0]?.vllm.url}/metrics`, { rejectUnauthorized: false }, (res) => {
     const chunks: Buffer[] = [];
     res.on("data", (chunk: Buffer) => chunks.push(chunk));
     res.on("end", () => resolve({ body: Buffer.concat(chunks), contentType: String(res.headers["content-type"]) }));
@@ -100,46 +110,52 @@ const bareProxy = await startChildServer("scrape-target-server.ts", {
 });
 
 const fmt = (micros: number) => `${micros.toFixed(0)} µs`;
+// 64 pods as topologies/large runs them: half prefill (direct), half decode (through the sidecar), 20 scrapes/s each.
+const share64 = (direct: number, proxied: number) => `${(((32 * direct + 32 * proxied) * 20) / 1e4).toFixed(1)}%`;
 console.log(`${sample.body.length} bytes of /metrics, ${SCRAPES} sequential scrapes per figure, CPU per scrape`);
 for (let round = 1; round <= ROUNDS; round++) {
+  console.log(`round ${round}`);
+  for (const pod of pods) {
+    const loadBefore = loadavg()[0] as number;
+    const direct = eppScraper(pod.vllm.url);
+    const directCost = await measure(direct, [pod.vllm]);
+    await direct.close();
+    const proxied = eppScraper(pod.sidecar.url);
+    const proxiedCost = await measure(proxied, [pod.sidecar, pod.vllm]);
+    await proxied.close();
+    const [vllmDirect] = directCost.servers as [number];
+    const [sidecarLeg, vllmBehind] = proxiedCost.servers as [number, number];
+    const directTotal = directCost.client + vllmDirect;
+    const proxiedTotal = proxiedCost.client + sidecarLeg + vllmBehind;
+    console.log(`  ${pod.name} (load average ${loadBefore.toFixed(2)} → ${(loadavg()[0] as number).toFixed(2)})`);
+    console.log(
+      `    direct over TLS: EPP scraper ${fmt(directCost.client)} + vLLM ${fmt(vllmDirect)} = ${fmt(directTotal)}`,
+    );
+    console.log(
+      `    via sidecar:     EPP scraper ${fmt(proxiedCost.client)} + sidecar ${fmt(sidecarLeg)} + vLLM ${fmt(vllmBehind)} = ${fmt(proxiedTotal)}`,
+    );
+    console.log(`    64 pods at 20 scrapes/s: ${share64(directTotal, proxiedTotal)} of a core (target 10%)`);
+  }
   const loadBefore = loadavg()[0] as number;
-  const direct = eppScraper(vllm.url);
-  const directCost = await measure(direct, [vllm]);
-  await direct.close();
-  const proxied = eppScraper(sidecar.url);
-  const proxiedCost = await measure(proxied, [sidecar, vllm]);
-  await proxied.close();
   const floorClient = bareClient(bare.url);
   const floorCost = await measure(floorClient, [bare]);
   await floorClient.close();
   const floorProxied = bareClient(bareProxy.url);
   const floorProxyCost = await measure(floorProxied, [bareProxy, bare]);
   await floorProxied.close();
-  const loadAfter = loadavg()[0] as number;
-  const [vllmDirect] = directCost.servers as [number];
-  const [sidecarLeg, vllmBehind] = proxiedCost.servers as [number, number];
   const [bareServer] = floorCost.servers as [number];
   const [bareProxyLeg, bareBehind] = floorProxyCost.servers as [number, number];
-  const directTotal = directCost.client + vllmDirect;
-  const proxiedTotal = proxiedCost.client + sidecarLeg + vllmBehind;
   const floorTotal = floorCost.client + bareServer;
   const floorProxyTotal = floorProxyCost.client + bareProxyLeg + bareBehind;
-  console.log(`round ${round} (load average ${loadBefore.toFixed(2)} → ${loadAfter.toFixed(2)})`);
   console.log(
-    `  direct over TLS: EPP scraper ${fmt(directCost.client)} + vLLM ${fmt(vllmDirect)} = ${fmt(directTotal)}` +
-      `   | floor: node:https client ${fmt(floorCost.client)} + server ${fmt(bareServer)} = ${fmt(floorTotal)}` +
-      ` (${(directTotal / floorTotal).toFixed(2)}×)`,
+    `  Node's floor, the same bytes (load average ${loadBefore.toFixed(2)} → ${(loadavg()[0] as number).toFixed(2)})`,
   );
   console.log(
-    `  via sidecar:     EPP scraper ${fmt(proxiedCost.client)} + sidecar ${fmt(sidecarLeg)} + vLLM ${fmt(vllmBehind)} = ${fmt(proxiedTotal)}` +
-      `   | floor: client ${fmt(floorProxyCost.client)} + proxy ${fmt(bareProxyLeg)} + server ${fmt(bareBehind)} = ${fmt(floorProxyTotal)}` +
-      ` (${(proxiedTotal / floorProxyTotal).toFixed(2)}×)`,
+    `    node:https client ${fmt(floorCost.client)} + node:https server ${fmt(bareServer)} = ${fmt(floorTotal)}`,
   );
-  // 64 pods as topologies/large runs them: half prefill (direct), half decode (through the sidecar), 20 scrapes/s each.
-  const perSecond = (direct: number, proxied: number) => ((32 * direct + 32 * proxied) * 20) / 1e4;
   console.log(
-    `  64 pods at 20 scrapes/s: ${perSecond(directTotal, proxiedTotal).toFixed(1)}% of a core; ` +
-      `at Node's floor ${perSecond(floorTotal, floorProxyTotal).toFixed(1)}% (target 10%)`,
+    `    through a bare node:https proxy: client ${fmt(floorProxyCost.client)} + proxy ${fmt(bareProxyLeg)} + server ${fmt(bareBehind)} = ${fmt(floorProxyTotal)}`,
   );
+  console.log(`    64 pods at 20 scrapes/s: ${share64(floorTotal, floorProxyTotal)} of a core`);
 }
-await Promise.all([vllm, sidecar, bare, bareProxy].map((server) => server.stop()));
+await Promise.all([...pods.flatMap((pod) => [pod.vllm, pod.sidecar]), bare, bareProxy].map((server) => server.stop()));

@@ -2,12 +2,17 @@
 // TARGET=vllm: an idle vllm-sim pod over HTTPS (CERT_FILE, KEY_FILE), as the EPP scrapes a prefill pod;
 // TARGET=sidecar: llm-d's routing sidecar over HTTPS in front of UPSTREAM (the decode pod's path);
 // TARGET=bare: node:https answering BODY_FILE with CONTENT_TYPE; TARGET=bare-proxy: node:https piping
-// each request to UPSTREAM with node:https (the floor of the sidecar leg). Prints READY <url>.
+// each request to UPSTREAM with node:https (the floor of the sidecar leg). TARGET_ROOT=/other/checkout
+// runs that checkout's vllm-sim (A/B in one run). Prints READY <url>.
 import { readFileSync } from "node:fs";
 import { Agent, createServer, request } from "node:https";
 import type { AddressInfo } from "node:net";
 import { silentSink, systemClock } from "@testbed/common";
-import { startRoutingSidecar, startVllmSim } from "@testbed/vllm-sim";
+
+const root = process.env.TARGET_ROOT;
+const { startRoutingSidecar, startVllmSim } = (
+  root ? await import(`${root}/packages/vllm-sim/src/index.ts`) : await import("@testbed/vllm-sim")
+) as typeof import("@testbed/vllm-sim");
 
 const target = process.env.TARGET ?? "vllm";
 const certFile = process.env.CERT_FILE as string;

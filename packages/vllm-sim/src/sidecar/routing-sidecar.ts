@@ -127,8 +127,16 @@ async function startProxyServer(
       }),
     );
 
+  /**
+   * The decoder proxy. Its ErrorHandler (proxy.go createRoutes) logs a refused connection as
+   * "waiting for vLLM to be ready", anything else as "http: proxy error", and answers 502 with no body.
+   */
   const forward = (request: FastifyRequest, reply: FastifyReply, body: string | undefined, target = decoderUrl) =>
-    reverseProxy(dispatcher, target, request, reply, body);
+    reverseProxy(dispatcher, target, request, reply, body).catch((error: NodeJS.ErrnoException) => {
+      const refused = error.code === "ECONNREFUSED";
+      log("error", refused ? "waiting for vLLM to be ready" : "http: proxy error", { error: error.message });
+      return reply.code(502).send();
+    });
 
   /**
    * The decode leg: dataParallelHandler first (rank 0 only) — a known `x-data-parallel-host-port`
