@@ -2,8 +2,10 @@
 // scraper fetching an idle vllm-sim pod's /metrics over TLS (a prefill pod), and the same through
 // llm-d's routing sidecar (a decode pod: EPP → sidecar → vLLM), beside Node's floor for the same
 // bytes: a bare node:https server answering them from a Buffer to a bare node:https client, and a
-// bare node:https proxy in front of it. The idle cost of a topology is about these figures × 20
-// scrapes/s × pods; CPU time depends far less on the machine's load than an idle-CPU share does.
+// bare node:https proxy in front of it. Back to back, the figures depend little on the machine's
+// load; one scrape every 50 ms (the EPP's interval) wakes idle processes for each scrape, as in an
+// idle topology, whose idle cost is about that figure × 20 scrapes/s × pods.
+// BENCH_BASE_ROOT=/other/checkout measures that checkout's pod too, in turn with this one.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Agent, get as httpsGet } from "node:https";
 import { loadavg, tmpdir } from "node:os";
@@ -15,6 +17,8 @@ import { type ChildServer, startChildServer } from "./child-server.js";
 
 const SCRAPES = Number(process.env.BENCH_SCRAPES ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** Seconds of each measurement at the EPP's 50 ms interval (0: none). */
+const PACED_S = Number(process.env.BENCH_PACED_S ?? 10);
 
 const dir = join(tmpdir(), `scrape-cost-${process.pid}`);
 mkdirSync(dir, { recursive: true });
@@ -64,14 +68,27 @@ function bareClient(url: string): { scrape: Scrape; close(): Promise<void> } {
   };
 }
 
-/** CPU µs per scrape of the client (this process) and of each server process, over `SCRAPES` scrapes. */
-async function measure(client: { scrape: Scrape }, servers: ChildServer[]) {
+/**
+ * CPU µs per scrape of the client (this process) and of each server process: `SCRAPES` scrapes back
+ * to back, or with `pacedMs` set, scrapes `pacedMs` apart for `PACED_S` seconds, as the EPP arms its
+ * next scrape 50 ms after the last one ended (each then wakes idle processes, as in a topology).
+ */
+async function measure(client: { scrape: Scrape }, servers: ChildServer[], pacedMs = 0) {
   for (let i = 0; i < 300; i++) await client.scrape(); // warm-up: JIT, TLS session, pools
   const serverStart = servers.map((server) => server.cpuSeconds());
   const clientStart = cpuMicros();
-  for (let i = 0; i < SCRAPES; i++) await client.scrape();
-  const clientMicros = (cpuMicros() - clientStart) / SCRAPES;
-  const serverMicros = servers.map((server, i) => ((server.cpuSeconds() - (serverStart[i] ?? 0)) * 1e6) / SCRAPES);
+  let scrapes = 0;
+  if (pacedMs === 0) {
+    for (; scrapes < SCRAPES; scrapes++) await client.scrape();
+  } else {
+    const end = Date.now() + PACED_S * 1000;
+    for (; Date.now() < end; scrapes++) {
+      await client.scrape();
+      await new Promise((resolve) => setTimeout(resolve, pacedMs));
+    }
+  }
+  const clientMicros = (cpuMicros() - clientStart) / scrapes;
+  const serverMicros = servers.map((server, i) => ((server.cpuSeconds() - (serverStart[i] ?? 0)) * 1e6) / scrapes);
   return { client: clientMicros, servers: serverMicros };
 }
 
@@ -112,16 +129,21 @@ const bareProxy = await startChildServer("scrape-target-server.ts", {
 const fmt = (micros: number) => `${micros.toFixed(0)} µs`;
 // 64 pods as topologies/large runs them: half prefill (direct), half decode (through the sidecar), 20 scrapes/s each.
 const share64 = (direct: number, proxied: number) => `${(((32 * direct + 32 * proxied) * 20) / 1e4).toFixed(1)}%`;
-console.log(`${sample.body.length} bytes of /metrics, ${SCRAPES} sequential scrapes per figure, CPU per scrape`);
-for (let round = 1; round <= ROUNDS; round++) {
-  console.log(`round ${round}`);
+console.log(`${sample.body.length} bytes of /metrics; CPU per scrape (${SCRAPES} scrapes per figure back to back)`);
+// Rounds back to back (the figure that least depends on the load), then one round at the EPP's pace.
+const rounds = [...Array.from({ length: ROUNDS }, () => 0), ...(PACED_S > 0 ? [50] : [])];
+for (const [index, pacedMs] of rounds.entries()) {
+  const round = index + 1;
+  console.log(
+    pacedMs ? `round ${round}: one scrape every ${pacedMs} ms for ${PACED_S} s` : `round ${round}: back to back`,
+  );
   for (const pod of pods) {
     const loadBefore = loadavg()[0] as number;
     const direct = eppScraper(pod.vllm.url);
-    const directCost = await measure(direct, [pod.vllm]);
+    const directCost = await measure(direct, [pod.vllm], pacedMs);
     await direct.close();
     const proxied = eppScraper(pod.sidecar.url);
-    const proxiedCost = await measure(proxied, [pod.sidecar, pod.vllm]);
+    const proxiedCost = await measure(proxied, [pod.sidecar, pod.vllm], pacedMs);
     await proxied.close();
     const [vllmDirect] = directCost.servers as [number];
     const [sidecarLeg, vllmBehind] = proxiedCost.servers as [number, number];
@@ -138,10 +160,10 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
   const loadBefore = loadavg()[0] as number;
   const floorClient = bareClient(bare.url);
-  const floorCost = await measure(floorClient, [bare]);
+  const floorCost = await measure(floorClient, [bare], pacedMs);
   await floorClient.close();
   const floorProxied = bareClient(bareProxy.url);
-  const floorProxyCost = await measure(floorProxied, [bareProxy, bare]);
+  const floorProxyCost = await measure(floorProxied, [bareProxy, bare], pacedMs);
   await floorProxied.close();
   const [bareServer] = floorCost.servers as [number];
   const [bareProxyLeg, bareBehind] = floorProxyCost.servers as [number, number];
