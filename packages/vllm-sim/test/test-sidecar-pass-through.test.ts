@@ -1,5 +1,7 @@
 // The routing sidecar's decoder proxy (llm-d pkg/sidecar/proxy/proxy.go: httputil.ReverseProxy on "/"):
 // what the EPP's scrapes of a decode pod and every other non-inference path go through.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { LogBuffer, SimulatedClock, silentSink } from "@testbed/common";
 import { startRoutingSidecar, startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { request } from "undici";
@@ -59,6 +61,31 @@ describe("the routing sidecar's pass-through to vLLM", () => {
     expect(answer.status).toBe(200);
     expect(answer.headers["x-request-id"]).toBe("scrape-7");
     await echoing.close();
+  });
+
+  it("delivers a whole answer whose decoder closes the connection right after it (Connection: close)", async () => {
+    const body = Buffer.alloc(40_000, "a");
+    const decoder = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "text/plain", "content-length": body.length, connection: "close" });
+      response.end(body);
+    });
+    await new Promise<void>((listening) => decoder.listen(0, "127.0.0.1", listening));
+    const sidecar = await startRoutingSidecar({
+      host: "127.0.0.1",
+      port: 0,
+      decoderUrl: `http://127.0.0.1:${(decoder.address() as AddressInfo).port}`,
+      prefillerUseTls: false,
+      https: undefined,
+      log: silentSink,
+      clock: new SimulatedClock(Date.UTC(2026, 11, 7)),
+    });
+    for (let i = 0; i < 5; i++) {
+      const answer = await get(`${sidecar.url}/metrics`);
+      expect(answer.status).toBe(200);
+      expect(answer.bytes.equals(body)).toBe(true);
+    }
+    await sidecar.close();
+    await new Promise((closed) => decoder.close(closed));
   });
 
   it("answers 502 with no body and logs 'waiting for vLLM to be ready' while nothing listens on the decoder port", async () => {

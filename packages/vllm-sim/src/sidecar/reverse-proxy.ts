@@ -9,13 +9,16 @@ import { HOP_BY_HOP_HEADERS } from "@testbed/common";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Dispatcher } from "undici";
 
+/** How much of the answer may wait in the client's response before the decoder's is paused (undici's default highWaterMark). */
+const PAUSE_AT_BYTES = 64 * 1024;
+
 /** Request headers the sidecar does not copy: connection-level ones, and host/content-length undici sets. */
 const REQUEST_NOT_FORWARDED = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length"]);
 
 /**
  * Forward `request` (with `body`, if any) to `target`, e.g. https://127.0.0.1:8001. Resolves once
  * the answer's headers are written (the reply is then the proxy's, not fastify's); rejects when the
- * decoder could not be reached or failed before answering, for the server's error handler.
+ * decoder could not be reached or failed before answering (nothing written yet: the caller answers).
  */
 export function reverseProxy(
   dispatcher: Dispatcher,
@@ -82,7 +85,9 @@ class ReverseProxyHandler implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const response = this.reply.raw;
-    if (response.write(chunk)) return;
+    // Reading pauses only past what undici's own body stream buffers (64 KiB): a /metrics body then
+    // never pauses, and undici asserts when a decoder closes its socket under a paused parser.
+    if (response.write(chunk) || response.writableLength < PAUSE_AT_BYTES) return;
     controller.pause();
     response.once("drain", () => controller.resume());
   }
