@@ -128,6 +128,7 @@ export class ModelServer {
       this.metrics.scrapeTimeRegistry,
       options.clock,
     );
+    this.metrics.scrapeTimeVersion = this.httpMetrics.processReadingVersion;
     const ring = new TraceRing("vllm-sim", `${options.host}:${options.port}`, undefined, options.trace !== false);
     const pod = { model: this.modelNames[0] as string, role: options.role, blockSize: options.blockSize };
     this.traces = new EngineTraceRecorder(ring, options.clock, pod);

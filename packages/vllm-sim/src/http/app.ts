@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
+import { isInstrumented } from "../metrics/http-metrics.js";
 import type { ModelServer } from "../model-server.js";
 import { logAccess } from "./access-log.js";
 import { generationHandler } from "./generation-route.js";
@@ -34,23 +35,29 @@ export function buildVllmApp(server: ModelServer, https?: HttpsMaterial): Fastif
 
   const clock = server.options.clock;
   const startedAt = new WeakMap<object, number>();
-  app.addHook("onRequest", async (request, reply) => {
+  // Callback hooks (not async ones): every scrape passes them, and a promise per hook carries nothing.
+  app.addHook("onRequest", (request, reply, done) => {
     requestStarted(request.raw.socket as Socket);
-    startedAt.set(request, clock.monotonicNow());
+    if (isInstrumented(request.routeOptions.url)) startedAt.set(request, clock.monotonicNow());
     // --enable-request-id-headers (XRequestIdMiddleware): echo X-Request-Id, or a fresh uuid4 hex.
     if (server.options.enableRequestIdHeaders) {
       const sent = request.headers["x-request-id"];
       reply.raw.setHeader("x-request-id", typeof sent === "string" && sent !== "" ? sent : server.randomUuid());
     }
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     requestFinished(request.raw.socket as Socket);
-    const seconds = (clock.monotonicNow() - (startedAt.get(request) ?? clock.monotonicNow())) / 1000;
-    server.httpMetrics.observe(request.routeOptions.url, request.method, reply.statusCode, seconds, {
-      request: Number(request.headers["content-length"] ?? 0),
-      response: Number(reply.getHeader("content-length") ?? 0),
-    });
+    const route = request.routeOptions.url;
+    if (isInstrumented(route)) {
+      const seconds = (clock.monotonicNow() - (startedAt.get(request) ?? clock.monotonicNow())) / 1000;
+      server.httpMetrics.observe(route, request.method, reply.statusCode, seconds, {
+        request: Number(request.headers["content-length"] ?? 0),
+        response: Number(reply.getHeader("content-length") ?? 0),
+      });
+    }
     logAccess(server, request, reply.statusCode);
+    done();
   });
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, _request, reply) => {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(reply, payloadTooLarge(bodyLimit));

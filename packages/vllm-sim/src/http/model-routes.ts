@@ -97,13 +97,13 @@ export function registerModelRoutes(app: FastifyInstance, server: ModelServer): 
   });
   app.get("/ready", async (_request, reply) => reply.code(200).header("content-type", "application/json").send());
   app.get("/version", async (_request, reply) => sendJson(reply, { version: VLLM_VERSION }));
-  app.get("/metrics", async (_request, reply) =>
-    reply
-      .code(200)
-      .header("content-type", server.metrics.registry.contentType)
-      .header("server", "uvicorn")
-      .send(await server.metrics.exposition()),
-  );
+  // Not an async handler: an idle pod answers from the cached bytes in the same tick.
+  const contentType = server.metrics.registry.contentType;
+  app.get("/metrics", (_request, reply) => {
+    reply.code(200).header("content-type", contentType).header("server", "uvicorn");
+    const body = server.metrics.body();
+    return Buffer.isBuffer(body) ? reply.send(body) : body.then((bytes) => reply.send(bytes));
+  });
 }
 
 /** pydantic's complaint about a `messages` value that is not a list of messages with a role, if any. */

@@ -9,6 +9,11 @@ import { registerProcessMetrics } from "./process-metrics.js";
 /** The handlers vLLM excludes from the instrumentator. */
 const EXCLUDED = new Set(["/metrics", "/health", "/load", "/ping", "/version", "/server_info"]);
 
+/** Whether the instrumentator counts requests to `route` (a route template; undefined: none matched). */
+export function isInstrumented(route: string | undefined): boolean {
+  return !EXCLUDED.has(route ?? "none");
+}
+
 const HIGHR_BUCKETS = [
   0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 7.5, 10, 30, 60,
 ];
@@ -19,6 +24,8 @@ export class HttpMetrics {
   private readonly responseSize;
   private readonly highr;
   private readonly duration;
+  /** The version of the process collector's families (see registerProcessMetrics). */
+  readonly processReadingVersion: () => number;
 
   /**
    * `registry` gets the instrumentator's families (`changed` is called when one of them changes),
@@ -64,7 +71,7 @@ export class HttpMetrics {
       buckets: [0.1, 0.5, 1],
       registers,
     });
-    registerProcessMetrics(scrapeTimeRegistry, clock);
+    this.processReadingVersion = registerProcessMetrics(scrapeTimeRegistry, clock);
   }
 
   /** One finished request: `route` is the matched route template, undefined when none matched. */
@@ -76,7 +83,7 @@ export class HttpMetrics {
     sizes: { request: number; response: number },
   ): void {
     const handler = route ?? "none";
-    if (EXCLUDED.has(handler)) return;
+    if (!isInstrumented(route)) return;
     this.changed();
     this.requests.inc({ handler, method, status: `${Math.floor(status / 100)}xx` });
     this.requestSize.observe({ handler }, sizes.request);

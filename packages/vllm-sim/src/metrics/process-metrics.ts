@@ -31,8 +31,12 @@ function processReading(clock: Clock): ProcessReading {
   return reading;
 }
 
-/** prometheus_client's ProcessCollector, read from this process when scraped. */
-export function registerProcessMetrics(registry: Registry, clock: Clock): void {
+/**
+ * prometheus_client's ProcessCollector, read from this process when scraped. Returns the version of
+ * what its families show (the time of the reading a scrape now would render), so a scrape renders
+ * them again only when a new reading is due.
+ */
+export function registerProcessMetrics(registry: Registry, clock: Clock): () => number {
   const registers = [registry];
   const startSeconds = clock.now() / 1000 - process.uptime();
   new Gauge({
@@ -57,4 +61,5 @@ export function registerProcessMetrics(registry: Registry, clock: Clock): void {
       this.inc(processReading(clock).cpuSeconds);
     },
   });
+  return () => processReading(clock).at;
 }

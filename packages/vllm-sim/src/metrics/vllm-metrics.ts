@@ -66,10 +66,12 @@ type Labels = { model_name: string; engine: string };
  *
  * The EPP scrapes every pod every 50 ms, and rendering ~40 families with prom-client takes about a
  * millisecond, so the text of `registry` is rendered again only when something in it changed: an
- * engine event, an HTTP request counted, or a gauge reading a different value. What changes with
- * every scrape however idle the pod (the process collector) lives in `scrapeTimeRegistry` and is
- * rendered each time, after the rest. vllm:lora_requests_info changes with engine steps only, as
- * vLLM records it with each step's scheduler stats, so it is cached with `registry`.
+ * engine event, an HTTP request counted, or a gauge reading a different value. The process
+ * collector's families live in `scrapeTimeRegistry`, rendered after the rest, again whenever
+ * `scrapeTimeVersion` changes (the process reading, once a second) or on every scrape without one.
+ * The body is kept as bytes: an idle pod answers each scrape with the same Buffer, without
+ * rendering or encoding anything. vllm:lora_requests_info changes with engine steps only, as vLLM
+ * records it with each step's scheduler stats, so it is cached with `registry`.
  */
 export class VllmMetrics implements EngineObserver {
   readonly registry = new Registry();
@@ -80,9 +82,19 @@ export class VllmMetrics implements EngineObserver {
   private source: EngineGaugeSource = { numRunning: () => 0, numWaiting: () => 0, kvCacheUsage: () => 0 };
   /** What the gauges read; their values are part of the rendered text's key. */
   private readonly gaugeReads: Array<() => number> = [];
+  /**
+   * What identifies the values of `scrapeTimeRegistry`'s families (the process reading they show);
+   * without it they are rendered for every scrape.
+   */
+  scrapeTimeVersion: (() => number) | undefined;
   /** Bumped on every change to a counter or histogram of `registry`. */
   private version = 0;
-  private rendered: { key: string; text: Promise<string> } | undefined;
+  /** The version and gauge values `registry`'s text was last rendered for (compared without building a key). */
+  private readonly renderedFor: number[] = [];
+  private rendered: Promise<string> | undefined;
+  private scrapeTimeRendered: { version: number | undefined; text: Promise<string> } | undefined;
+  /** The last body served, and the scrape-time version it holds (its `registry` part is `rendered`'s). */
+  private served: { version: number; bytes: Buffer } | undefined;
   /** vllm:lora_requests_info's series: one per (running, waiting) pair ever recorded, and its time. */
   private readonly loraSeries = new Map<string, { running: string; waiting: string; seconds: number }>();
   private readonly loraClock: Clock | undefined;
@@ -351,12 +363,49 @@ export class VllmMetrics implements EngineObserver {
     this.version++;
   }
 
-  /** The /metrics text: `registry` as last rendered unless it changed, then the scrape-time families. */
+  /** The /metrics text (for readers in the same process; the route serves `body()`). */
   async exposition(): Promise<string> {
-    let key = String(this.version);
-    for (const read of this.gaugeReads) key += ` ${read()}`;
-    if (this.rendered?.key !== key) this.rendered = { key, text: this.registry.metrics() };
-    const [cached, scrapeTime] = await Promise.all([this.rendered.text, this.scrapeTimeRegistry.metrics()]);
-    return scrapeTime === "" ? cached : `${cached}\n${scrapeTime}`;
+    return (await this.body()).toString("utf8");
+  }
+
+  /**
+   * The /metrics body: `registry` as last rendered unless it changed, then the scrape-time families.
+   * Synchronous while nothing changed (the same Buffer as the last scrape), a promise otherwise.
+   */
+  body(): Buffer | Promise<Buffer> {
+    const familiesChanged = this.checkFamilies();
+    const scrapeTimeVersion = this.scrapeTimeVersion?.();
+    const served = this.served;
+    if (!familiesChanged && served !== undefined && served.version === scrapeTimeVersion) return served.bytes;
+    return this.render(scrapeTimeVersion);
+  }
+
+  /** Whether the version or a gauge's value differs from what `registry` was last rendered for. */
+  private checkFamilies(): boolean {
+    const renderedFor = this.renderedFor;
+    let changed = this.rendered === undefined || renderedFor[0] !== this.version;
+    renderedFor[0] = this.version;
+    for (let i = 0; i < this.gaugeReads.length; i++) {
+      const value = (this.gaugeReads[i] as () => number)();
+      if (!Object.is(renderedFor[i + 1], value)) changed = true;
+      renderedFor[i + 1] = value;
+    }
+    if (changed) {
+      this.rendered = this.registry.metrics();
+      this.served = undefined;
+    }
+    return changed;
+  }
+
+  private async render(scrapeTimeVersion: number | undefined): Promise<Buffer> {
+    const rendered = this.rendered as Promise<string>;
+    if (scrapeTimeVersion === undefined || this.scrapeTimeRendered?.version !== scrapeTimeVersion)
+      this.scrapeTimeRendered = { version: scrapeTimeVersion, text: this.scrapeTimeRegistry.metrics() };
+    const [cached, scrapeTime] = await Promise.all([rendered, this.scrapeTimeRendered.text]);
+    const bytes = Buffer.from(scrapeTime === "" ? cached : `${cached}\n${scrapeTime}`);
+    // Kept unless something changed meanwhile (a later scrape started another rendering).
+    if (scrapeTimeVersion !== undefined && this.rendered === rendered)
+      this.served = { version: scrapeTimeVersion, bytes };
+    return bytes;
   }
 }

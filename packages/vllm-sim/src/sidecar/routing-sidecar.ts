@@ -11,6 +11,7 @@ import { Agent, request as httpRequest } from "undici";
 import type { HttpsMaterial } from "../http/app.js";
 import { buildDecodeBody, buildPrefillBody } from "./nixl-v2.js";
 import { type PrefillAllowlist, SSRF_FORBIDDEN_BODY } from "./prefill-allowlist.js";
+import { reverseProxy } from "./reverse-proxy.js";
 
 export interface RoutingSidecarOptions {
   host: string;
@@ -126,24 +127,16 @@ async function startProxyServer(
       }),
     );
 
-  const forward = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    body: string | undefined,
-    target = decoderUrl,
-  ) => {
-    const upstream = await httpRequest(`${target}${request.url}`, {
-      method: request.method as "GET",
-      headers: forwardableHeaders(request),
-      body: body === undefined || body === "" ? null : body,
-      dispatcher,
+  /**
+   * The decoder proxy. Its ErrorHandler (proxy.go createRoutes) logs a refused connection as
+   * "waiting for vLLM to be ready", anything else as "http: proxy error", and answers 502 with no body.
+   */
+  const forward = (request: FastifyRequest, reply: FastifyReply, body: string | undefined, target = decoderUrl) =>
+    reverseProxy(dispatcher, target, request, reply, body).catch((error: NodeJS.ErrnoException) => {
+      const refused = error.code === "ECONNREFUSED";
+      log("error", refused ? "waiting for vLLM to be ready" : "http: proxy error", { error: error.message });
+      return reply.code(502).send();
     });
-    reply.code(upstream.statusCode);
-    for (const [name, value] of Object.entries(upstream.headers)) {
-      if (!NOT_FORWARDED.has(name) && value !== undefined) reply.header(name, value);
-    }
-    return reply.send(upstream.body);
-  };
 
   /**
    * The decode leg: dataParallelHandler first (rank 0 only) — a known `x-data-parallel-host-port`
