@@ -25,7 +25,7 @@ import type { RouteMatchResult } from "./routing/route-table.js";
 import { describeMatch } from "./routing/route-table.js";
 import { routeCluster } from "./routing/weighted-clusters.js";
 import { lbDecision, recordListener, recordResponse, recordRoute, recordUpstream } from "./trace/gateway-trace.js";
-import type { UpstreamAttempt, UpstreamRequest } from "./upstream/http-upstream.js";
+import type { UpstreamAttempt, UpstreamRequest, UpstreamResponse } from "./upstream/http-upstream.js";
 import { failureBody, failureDetails, type UpstreamFailure } from "./upstream/upstream-failure.js";
 
 /** What the handler of one listener's requests works with. */
@@ -227,7 +227,7 @@ class DownstreamExchange {
   }
 
   private async forward(match: RouteMatchResult): Promise<void> {
-    const { context, state, response, log, filters, trace } = this;
+    const { context, state, log, trace } = this;
     const action = match.route.route;
     const clusterName = routeCluster(action, Math.random());
     const entry = context.runtime.clusters.get(clusterName);
@@ -296,13 +296,29 @@ class DownstreamExchange {
       );
     }
 
-    const { headers: upstreamHeadersIn, statusCode, body: upstream } = attempt.response;
     // The last try's retriable response goes to the client as it is, flagged URX.
     if (outcome.retriesExhausted) log.responseFlags.push("URX");
     log.upstreamLocalAddress = attempt.localAddress;
-    log.upstreamServiceTimeMs = context.clock.now() - sentAt;
+    const serviceTimeMs = context.clock.now() - sentAt;
+    log.upstreamServiceTimeMs = serviceTimeMs;
+    return this.relayResponse(attempt.response, serviceTimeMs, sentAt, timeoutMs);
+  }
+
+  /**
+   * The upstream's response back to the client: through the filters' response phases in reverse
+   * chain order, then its body streamed (or handed to the one filter that processes it) under what
+   * is left of the route timeout.
+   */
+  private async relayResponse(
+    upstreamResponse: UpstreamResponse,
+    serviceTimeMs: number,
+    sentAt: number,
+    timeoutMs: number,
+  ): Promise<void> {
+    const { context, response, log, filters } = this;
+    const { headers: upstreamHeadersIn, statusCode, body: upstream } = upstreamResponse;
     const responseHeaders = upstreamResponseHeaders(upstreamHeadersIn, statusCode);
-    responseHeaders["x-envoy-upstream-service-time"] = String(Math.round(log.upstreamServiceTimeMs));
+    responseHeaders["x-envoy-upstream-service-time"] = String(Math.round(serviceTimeMs));
     const length = upstreamHeadersIn["content-length"];
     const body = { chunks: upstream, contentLength: length === undefined ? undefined : Number(length) };
     // Encoder filters run in reverse chain order.
