@@ -53,6 +53,7 @@ export {
 export type { ServerAddress, ServerRecord } from "./server-address.js";
 export {
   clearServerAddress,
+  processAlive,
   readServerAddress,
   readServerRecord,
   runningServer,

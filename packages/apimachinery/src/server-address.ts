@@ -113,16 +113,6 @@ export async function clearServerAddress(
   await rm(serverAddressFile(env), { force: true });
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, but another user's.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /**
  * Any HTTP answer from the API server's /version within 3 s (a busy machine answers late, not never).
  * Its certificate is not checked: this asks only whether something still listens there.
@@ -139,4 +129,17 @@ async function answers(url: string): Promise<boolean> {
     outgoing.on("error", () => resolve(false));
     outgoing.end();
   });
+}
+
+/**
+ * True while `pid` runs, also when it belongs to another user (signal 0 then fails with EPERM):
+ * for files that name the process owning them and must not outlive it as if it were alive.
+ */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -11,6 +11,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processAlive } from "@testbed/apimachinery";
 
 /** Linux's world-writable tmpfs. */
 const MEMORY_BACKED = "/dev/shm";
@@ -48,19 +49,9 @@ function removeOrphans(base: string, own: string): void {
     if (!name.startsWith(PREFIX) || dir === own) continue;
     try {
       const owner = Number(readFileSync(join(dir, OWNER_FILE), "utf8"));
-      if (Number.isInteger(owner) && owner > 0 && !running(owner)) rmSync(dir, { recursive: true, force: true });
+      if (Number.isInteger(owner) && owner > 0 && !processAlive(owner)) rmSync(dir, { recursive: true, force: true });
     } catch {
       // Not one of ours (no owner file), or another user's: left alone.
     }
-  }
-}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
