@@ -7,12 +7,11 @@
 //   IDLE_ROOTS=/work/main,.   checkouts to compare (default: this one)
 //   IDLE_TOPOLOGY=rhoai-3.2   or large (topologies/large: 64 vLLM pods, two EPPs)
 //   IDLE_PAIRS=3 IDLE_WINDOW_S=20 IDLE_SETTLE_S=10
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { processTree, readCpuSeconds, readRssBytes } from "./process-stats.js";
+import { readRssBytes } from "./process-stats.js";
+import { idleCpuShare, type RunningTestbed, startTestbed } from "./testbed-process.js";
 
 const HERE = fileURLToPath(new URL("..", import.meta.url));
 const ROOTS = (process.env.IDLE_ROOTS ?? HERE).split(",").map((root) => resolve(root));
@@ -23,57 +22,13 @@ const SETTLE_MS = Number(process.env.IDLE_SETTLE_S ?? 10) * 1000;
 /** Third octet reserved for this benchmark (issue 23's idle-cost lane: 100–102). */
 const SUBNET = 101;
 
-interface Running {
-  child: ChildProcess;
-  home: string;
-  readySeconds: number;
-}
-
-function up(root: string): Promise<Running> {
-  const home = mkdtempSync(join(tmpdir(), "testbed-idle-home-"));
-  const args = [
-    join(root, "packages/cli/bin/testbed.mjs"),
-    "up",
-    "--api-port",
-    "0",
-    "--subnet",
-    String(SUBNET),
-    "--no-web",
-    "--topology",
-    join(root, "topologies", TOPOLOGY),
-  ];
-  const child = spawn(process.execPath, args, { env: { ...process.env, TESTBED_HOME: home }, stdio: "pipe" });
-  return new Promise((done, reject) => {
-    let output = "";
-    const onData = (data: Buffer) => {
-      output += data;
-      const match = /testbed is up in ([\d.]+) s/.exec(output);
-      if (!match) return;
-      child.stdout?.off("data", onData);
-      child.off("exit", failed);
-      done({ child, home, readySeconds: Number(match[1]) });
-    };
-    const failed = (code: number | null) => reject(new Error(`testbed up exited with ${code}: ${output}`));
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (data: Buffer) => {
-      output += data;
-    });
-    child.once("exit", failed);
-  });
-}
-
-function stop(running: Running): Promise<void> {
-  return new Promise((done) => {
-    running.child.once("exit", () => {
-      rmSync(running.home, { recursive: true, force: true });
-      done();
-    });
-    running.child.kill("SIGINT");
-  });
+function up(root: string): Promise<RunningTestbed> {
+  const topology = join(root, "topologies", TOPOLOGY);
+  const args = ["--api-port", "0", "--subnet", String(SUBNET), "--no-web", "--topology", topology];
+  return startTestbed(join(root, "packages/cli/bin/testbed.mjs"), args);
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-const treeCpu = (pid: number) => processTree(pid).reduce((total, each) => total + readCpuSeconds(each), 0);
 
 console.log(
   `idle CPU of \`testbed up --topology ${TOPOLOGY}\`: ${SETTLE_MS / 1000} s after the banner, then ${WINDOW_MS / 1000} s`,
@@ -85,12 +40,10 @@ for (let pair = 1; pair <= PAIRS; pair++) {
     await sleep(SETTLE_MS);
     const pid = running.child.pid as number;
     const loadBefore = loadavg()[0] as number;
-    const cpuBefore = treeCpu(pid);
-    await sleep(WINDOW_MS);
-    const share = ((treeCpu(pid) - cpuBefore) * 1000) / WINDOW_MS;
+    const share = await idleCpuShare(pid, WINDOW_MS);
     const loadAfter = loadavg()[0] as number;
     const rssMiB = readRssBytes(pid) / 2 ** 20;
-    await stop(running);
+    await running.stop();
     results.get(root)?.push(share);
     console.log(
       `  ${pair}  ${root.padEnd(22)} ${(share * 100).toFixed(1).padStart(5)}% of a core  RSS ${rssMiB.toFixed(0)} MiB` +

@@ -8,13 +8,14 @@
 // process, its pod processes) had spent when the banner was printed: the steadier figure on a
 // shared machine, where other processes stretch the wall time.
 // Figures only; nothing here fails. `BENCH_SIZES=4,16` picks sizes, `BENCH_SECONDS` the load length.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chatBody, EppClient, routeOnce } from "@testbed/epp-client";
 import { median, processTree, readCpuSeconds, readRssBytes, readThreadCpuSeconds } from "./process-stats.js";
+import { idleCpuShare, type RunningTestbed, startTestbed } from "./testbed-process.js";
 
 const CLI = fileURLToPath(new URL("../packages/cli/bin/testbed.mjs", import.meta.url));
 const LARGE = fileURLToPath(new URL("../topologies/large", import.meta.url));
@@ -30,15 +31,11 @@ const MODELS = [
   { namespace: "large-models", scheduler: "qwen3-1-7b-kserve-router-scheduler", model: "Qwen/Qwen3-1.7B" },
 ];
 
-interface Running {
-  child: ChildProcess;
-  home: string;
-  readySeconds: number;
+interface Running extends RunningTestbed {
   /** CPU seconds of the testbed's main thread when the banner was printed. */
   mainThreadCpu: number;
   /** CPU seconds of the pod processes (--isolation process) when the banner was printed. */
   podProcessesCpu: number;
-  stop(): Promise<void>;
 }
 
 /** topologies/large with `pods` vLLM pods: a quarter of them per role per model. */
@@ -52,49 +49,24 @@ function largeTopology(pods: number): string {
   return dir;
 }
 
-function up(topology: string, subnet: number, extra: string[] = []): Promise<Running> {
-  const home = mkdtempSync(join(tmpdir(), "testbed-scale-home-"));
-  const args = [CLI, "up", "--api-port", "0", "--subnet", String(subnet), "--topology", topology, ...extra];
-  const child = spawn(process.execPath, args, { env: { ...process.env, TESTBED_HOME: home }, stdio: "pipe" });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const onData = (data: Buffer) => {
-      output += data;
-      const match = /testbed is up in ([\d.]+) s/.exec(output);
-      if (!match) return;
-      child.stdout?.off("data", onData);
-      child.off("exit", failed);
-      const pid = child.pid as number;
-      resolve({
-        child,
-        home,
-        readySeconds: Number(match[1]),
-        mainThreadCpu: readThreadCpuSeconds(pid, pid),
-        podProcessesCpu: processTree(pid)
-          .slice(1)
-          .reduce((total, each) => total + readCpuSeconds(each), 0),
-        stop: () =>
-          new Promise((done) => {
-            child.once("exit", () => done());
-            child.kill("SIGINT");
-          }),
-      });
-    };
-    const failed = (code: number | null) => reject(new Error(`testbed up exited with ${code}: ${output}`));
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", (data: Buffer) => {
-      output += data;
-    });
-    child.once("exit", failed);
-  });
-}
-
-/** CPU share of one core used by the testbed (and its pod processes) over `ms` of doing nothing. */
-async function idleCpu(pid: number, ms: number): Promise<number> {
-  const cpu = () => processTree(pid).reduce((total, each) => total + readCpuSeconds(each), 0);
-  const before = cpu();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return (cpu() - before) / (ms / 1000);
+async function up(topology: string, subnet: number, extra: string[] = []): Promise<Running> {
+  const running = await startTestbed(CLI, [
+    "--api-port",
+    "0",
+    "--subnet",
+    String(subnet),
+    "--topology",
+    topology,
+    ...extra,
+  ]);
+  const pid = running.child.pid as number;
+  return {
+    ...running,
+    mainThreadCpu: readThreadCpuSeconds(pid, pid),
+    podProcessesCpu: processTree(pid)
+      .slice(1)
+      .reduce((total, each) => total + readCpuSeconds(each), 0),
+  };
 }
 
 interface PodInfo {
@@ -185,7 +157,7 @@ for (const [index, size] of SIZES.entries()) {
   const pid = running.child.pid as number;
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const rssMiB = readRssBytes(pid) / 2 ** 20;
-  const cpu = await idleCpu(pid, IDLE_MS);
+  const cpu = await idleCpuShare(pid, IDLE_MS);
   const load = await sharedPrefixLoad(running.home, size / 2);
   const rssAfterMiB = readRssBytes(pid) / 2 ** 20;
   await running.stop();
@@ -209,7 +181,7 @@ for (const isolation of ["in-process", "process"]) {
   const pid = running.child.pid as number;
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const rssMiB = readRssBytes(pid) / 2 ** 20;
-  const cpu = await idleCpu(pid, IDLE_MS);
+  const cpu = await idleCpuShare(pid, IDLE_MS);
   await running.stop();
   row([
     `rhoai-3.2 (4 vLLM pods), ${isolation}`,
