@@ -48,8 +48,8 @@ export async function bootstrapFromConfigDump(
   const dumps = configsByType(input);
   const unsupported: string[] = [];
   const notes: string[] = [];
-  const routes = routeConfigs(dumps.get("RoutesConfigDump"));
-  const endpoints = endpointConfigs(dumps.get("EndpointsConfigDump"));
+  const routes = configsByName(dumps.get("RoutesConfigDump"), "route", "name");
+  const endpoints = configsByName(dumps.get("EndpointsConfigDump"), "endpoint", "cluster_name");
   const context = { options, unsupported, notes, routes, certificate: undefined as Promise<Raw> | undefined };
   const listeners: Raw[] = [];
   for (const listener of dumpedListeners(dumps.get("ListenersConfigDump"), unsupported)) {
@@ -118,23 +118,17 @@ function dumpedClusters(dump: Raw | undefined): Raw[] {
     .map(withoutType);
 }
 
-function routeConfigs(dump: Raw | undefined): Map<string, Raw> {
+/**
+ * A dump section's static and dynamic configs by name: `kind` "route" reads RoutesConfigDump's
+ * static/dynamic_route_configs[].route_config by `name`, "endpoint" EndpointsConfigDump's
+ * static/dynamic_endpoint_configs[].endpoint_config by `cluster_name`.
+ */
+function configsByName(dump: Raw | undefined, kind: "route" | "endpoint", nameField: string): Map<string, Raw> {
   const out = new Map<string, Raw>();
-  for (const field of ["static_route_configs", "dynamic_route_configs"]) {
+  for (const field of [`static_${kind}_configs`, `dynamic_${kind}_configs`]) {
     for (const entry of (dump?.[field] ?? []) as Raw[]) {
-      const config = entry.route_config as Raw | undefined;
-      if (config?.name) out.set(String(config.name), withoutType(config));
-    }
-  }
-  return out;
-}
-
-function endpointConfigs(dump: Raw | undefined): Map<string, Raw> {
-  const out = new Map<string, Raw>();
-  for (const field of ["static_endpoint_configs", "dynamic_endpoint_configs"]) {
-    for (const entry of (dump?.[field] ?? []) as Raw[]) {
-      const config = entry.endpoint_config as Raw | undefined;
-      if (config?.cluster_name) out.set(String(config.cluster_name), withoutType(config));
+      const config = entry[`${kind}_config`] as Raw | undefined;
+      if (config?.[nameField]) out.set(String(config[nameField]), withoutType(config));
     }
   }
   return out;
