@@ -373,15 +373,18 @@ export class VllmMetrics implements EngineObserver {
    * Synchronous while nothing changed (the same Buffer as the last scrape), a promise otherwise.
    */
   body(): Buffer | Promise<Buffer> {
-    const familiesChanged = this.checkFamilies();
+    const familiesChanged = this.refreshFamilies();
     const scrapeTimeVersion = this.scrapeTimeVersion?.();
     const served = this.served;
     if (!familiesChanged && served !== undefined && served.version === scrapeTimeVersion) return served.bytes;
     return this.render(scrapeTimeVersion);
   }
 
-  /** Whether the version or a gauge's value differs from what `registry` was last rendered for. */
-  private checkFamilies(): boolean {
+  /**
+   * Whether the version or a gauge's value differs from what `registry` was last rendered for; if
+   * so, starts rendering it again (and forgets the served body).
+   */
+  private refreshFamilies(): boolean {
     const renderedFor = this.renderedFor;
     let changed = this.rendered === undefined || renderedFor[0] !== this.version;
     renderedFor[0] = this.version;
