@@ -3,18 +3,14 @@
 // release the gateway models. Each state is the previous one plus the seed's fix; the symptoms come
 // from Envoy's own per-route merge, FULL_DUPLEX_STREAMED and fail-open — no switch names a bug.
 // (State E changes only the EPP's config and vLLM's flags; the journey scenario covers it.)
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CertificateAuthority, silentSink } from "@testbed/common";
-import { type EppHandle, startEpp } from "@testbed/epp";
+import { type CertificateAuthority, silentSink } from "@testbed/common";
+import type { EppHandle } from "@testbed/epp";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENVOY_VERSIONS, type EnvoyVersion } from "../src/envoy-version.js";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import {
   EPP_CLUSTER,
-  EPP_SNI,
   ISTIO_BASE_FILTER,
   ISTIO_ROUTE_OVERRIDE,
   istioLikeConfig,
@@ -23,6 +19,7 @@ import {
   SEED_ROUTE_PATCH_OVERRIDE,
   SERVICE_CLUSTER,
 } from "./fixtures/istio-like-config.js";
+import { startKserveEpps } from "./fixtures/kserve-epps.js";
 
 let pods: VllmSimHandle[];
 let ca: CertificateAuthority;
@@ -39,21 +36,8 @@ const chatBody = JSON.stringify({
 
 beforeAll(async () => {
   pods = await Promise.all(Array.from({ length: 4 }, () => startVllmSim({ port: 0, timeScale: 0, log: silentSink })));
-  ca = await CertificateAuthority.create("CN=openshift-service-serving-signer");
   const endpoints = pods.map((p) => p.url.replace("http://", "")).join(",");
-  selfSignedEpp = await startEpp({ grpcPort: 0, grpcHealthPort: 0, metricsPort: 0, endpoints, log: silentSink });
-  const dir = await mkdtemp(join(tmpdir(), "kserve-tls-"));
-  const pair = await ca.issue({ name: `CN=${EPP_SNI}`, dnsNames: [EPP_SNI] });
-  await writeFile(join(dir, "tls.crt"), pair.cert);
-  await writeFile(join(dir, "tls.key"), pair.key);
-  servingEpp = await startEpp({
-    grpcPort: 0,
-    grpcHealthPort: 0,
-    metricsPort: 0,
-    endpoints,
-    certPath: dir,
-    log: silentSink,
-  });
+  ({ ca, selfSignedEpp, servingEpp } = await startKserveEpps(endpoints));
 });
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.close()));

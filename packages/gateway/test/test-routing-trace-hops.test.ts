@@ -1,22 +1,19 @@
 // What each component writes into the routing trace for the seed's states, read from each one's own
 // side port (/debug/traces): the gateway (admin), the EPP (metrics port), a vLLM pod (admin port).
 // The EPP's part travels only there: the ext_proc exchange is the real one.
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CertificateAuthority, silentSink } from "@testbed/common";
-import { type EppHandle, startEpp } from "@testbed/epp";
+import { type CertificateAuthority, silentSink } from "@testbed/common";
+import type { EppHandle } from "@testbed/epp";
 import type { EngineHop, ExtProcHop, RouteHop, SchedulingHop, TracePart, UpstreamHop } from "@testbed/trace";
 import { startVllmSim, type VllmSimHandle } from "@testbed/vllm-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
 import {
-  EPP_SNI,
   ISTIO_BASE_FILTER,
   ISTIO_ROUTE_OVERRIDE,
   istioLikeConfig,
   SEED_ROUTE_PATCH_OVERRIDE,
 } from "./fixtures/istio-like-config.js";
+import { startKserveEpps } from "./fixtures/kserve-epps.js";
 
 let pod: VllmSimHandle;
 let ca: CertificateAuthority;
@@ -27,21 +24,8 @@ const CHAT = "/my-first-model/qwen3-0-6b/v1/chat/completions";
 
 beforeAll(async () => {
   pod = await startVllmSim({ port: 0, adminPort: 0, timeScale: 0, log: silentSink });
-  ca = await CertificateAuthority.create("CN=openshift-service-serving-signer");
   const endpoints = pod.url.replace("http://", "");
-  selfSignedEpp = await startEpp({ grpcPort: 0, grpcHealthPort: 0, metricsPort: 0, endpoints, log: silentSink });
-  const dir = await mkdtemp(join(tmpdir(), "kserve-tls-"));
-  const pair = await ca.issue({ name: `CN=${EPP_SNI}`, dnsNames: [EPP_SNI] });
-  await writeFile(join(dir, "tls.crt"), pair.cert);
-  await writeFile(join(dir, "tls.key"), pair.key);
-  servingEpp = await startEpp({
-    grpcPort: 0,
-    grpcHealthPort: 0,
-    metricsPort: 0,
-    endpoints,
-    certPath: dir,
-    log: silentSink,
-  });
+  ({ ca, selfSignedEpp, servingEpp } = await startKserveEpps(endpoints));
 });
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.close()));
