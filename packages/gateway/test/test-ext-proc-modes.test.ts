@@ -1,32 +1,16 @@
 // The ext_proc filter's modes × failure settings, against an in-test processor and an echo upstream.
 import { SimulatedClock, silentSink } from "@testbed/common";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
-import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
+import { processorBench } from "./fixtures/processor-bench.js";
 import { type SimpleConfigParts, simpleConfig } from "./fixtures/simple-config.js";
-import { startTestProcessor, type TestProcessor } from "./recording-processor.js";
 
-let processor: TestProcessor;
-let upstream: EchoUpstream;
-const gateways: GatewayHandle[] = [];
-
-beforeAll(async () => {
-  processor = await startTestProcessor();
-  upstream = await startEchoUpstream();
-});
-beforeEach(() => {
-  processor.behaviour = "answer";
-  processor.received.length = 0;
-});
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close()));
-  await processor.close();
-  await upstream.close();
-});
+const bench = processorBench();
+const { gateways } = bench;
 
 async function gatewayWith(parts: Partial<SimpleConfigParts>): Promise<GatewayHandle> {
   const g = await startGateway(
-    simpleConfig({ upstream: [upstream.hostPort], processor: processor.address, ...parts }),
+    simpleConfig({ upstream: [bench.upstream.hostPort], processor: bench.processor.address, ...parts }),
     {
       accessLogSink: silentSink,
       log: silentSink,
@@ -51,7 +35,7 @@ async function post(g: GatewayHandle, body: string) {
   };
 }
 
-const phases = () => processor.received.map((m) => m.request);
+const phases = () => bench.processor.received.map((m) => m.request);
 
 describe("ext_proc processing modes", () => {
   it("headers SEND, body NONE: only headers go to the processor; its header mutation reaches upstream", async () => {
@@ -65,17 +49,19 @@ describe("ext_proc processing modes", () => {
   it("sends protocol_config with the body modes on the first message (NONE, proto3's zero, stays off the wire)", async () => {
     const g = await gatewayWith({ mode: { request_header_mode: "SEND", request_body_mode: "BUFFERED" } });
     await post(g, "hello");
-    expect(processor.received[0]?.protocol_config).toEqual({ request_body_mode: "BUFFERED" });
+    expect(bench.processor.received[0]?.protocol_config).toEqual({ request_body_mode: "BUFFERED" });
   });
 
   it("BUFFERED: one body message with end_of_stream, and a body mutation replaces the body", async () => {
-    processor.behaviour = "uppercase";
+    bench.processor.behaviour = "uppercase";
     const g = await gatewayWith({
       mode: { request_header_mode: "SKIP", response_header_mode: "SKIP", request_body_mode: "BUFFERED" },
     });
     const response = await post(g, "make me loud");
     expect(response.echoed.body).toBe("MAKE ME LOUD");
-    expect(processor.received.map((m) => [m.request, m.request_body?.end_of_stream])).toEqual([["request_body", true]]);
+    expect(bench.processor.received.map((m) => [m.request, m.request_body?.end_of_stream])).toEqual([
+      ["request_body", true],
+    ]);
   });
 
   it("BUFFERED over the buffer limit answers 413", async () => {
@@ -96,7 +82,7 @@ describe("ext_proc processing modes", () => {
   });
 
   it("FULL_DUPLEX_STREAMED: upstream gets exactly what the processor streams back (here, upper-cased)", async () => {
-    processor.behaviour = "uppercase";
+    bench.processor.behaviour = "uppercase";
     const g = await gatewayWith({
       mode: {
         request_header_mode: "SEND",
@@ -109,7 +95,7 @@ describe("ext_proc processing modes", () => {
     expect(response.echoed.body).toBe("DRAINED AND REPLACED");
     expect(response.echoed.headers["content-length"]).toBe(String("DRAINED AND REPLACED".length));
     expect(phases()).toEqual(["request_headers", "request_body"]);
-    expect(processor.received[1]?.request_body?.end_of_stream).toBe(true);
+    expect(bench.processor.received[1]?.request_body?.end_of_stream).toBe(true);
   });
 
   it("refuses a base filter with FULL_DUPLEX_STREAMED but no trailer SEND, as Envoy does", async () => {
@@ -119,7 +105,7 @@ describe("ext_proc processing modes", () => {
   });
 
   it("response headers and a FULL_DUPLEX response body go through the processor", async () => {
-    processor.behaviour = "uppercase";
+    bench.processor.behaviour = "uppercase";
     const g = await gatewayWith({
       mode: {
         request_header_mode: "SKIP",
@@ -134,12 +120,12 @@ describe("ext_proc processing modes", () => {
   });
 
   it("at the end of the exchange the stream is half-closed, then reset if the processor does not end its side: nothing stays open", async () => {
-    processor.behaviour = "keep-open";
-    const before = processor.keptOpenStreamsClosed;
+    bench.processor.behaviour = "keep-open";
+    const before = bench.processor.keptOpenStreamsClosed;
     const g = await gatewayWith({ mode: { request_header_mode: "SEND" } });
     for (let i = 0; i < 3; i++) expect((await post(g, `r${i}`)).status).toBe(200);
     // The processor never ends its side: only the gateway's reset closes these streams.
-    await vi.waitFor(() => expect(processor.keptOpenStreamsClosed - before).toBe(3), { timeout: 5000 });
+    await vi.waitFor(() => expect(bench.processor.keptOpenStreamsClosed - before).toBe(3), { timeout: 5000 });
     const stats = await (await fetch(`${g.adminUrl}/stats`)).text();
     expect(stats).toContain("http.test.ext_proc.streams_closed: 3");
   });
@@ -165,13 +151,13 @@ describe("ext_proc processing modes", () => {
   });
 
   it("an immediate response answers the client without going upstream", async () => {
-    processor.behaviour = "deny";
-    const before = upstream.requests.length;
+    bench.processor.behaviour = "deny";
+    const before = bench.upstream.requests.length;
     const g = await gatewayWith({ mode: { request_header_mode: "SEND" } });
     const response = await post(g, "x");
     expect(response.status).toBe(403);
     expect(response.text).toBe("denied by test processor");
-    expect(upstream.requests.length).toBe(before);
+    expect(bench.upstream.requests.length).toBe(before);
   });
 });
 
@@ -184,9 +170,9 @@ describe("ext_proc failures", () => {
     ["processor silent", undefined, "silent", false, 504, "ext_proc_error_per-message_timeout_exceeded"],
     ["processor silent, fail open", undefined, "silent", true, 200, "via_upstream"],
   ] as const)("%s → %i", async (name, processorAddress, behaviour, allow, status, details) => {
-    processor.behaviour = behaviour;
+    bench.processor.behaviour = behaviour;
     const g = await gatewayWith({
-      processor: processorAddress ?? processor.address,
+      processor: processorAddress ?? bench.processor.address,
       mode: { request_header_mode: "SEND" },
       failureModeAllow: allow,
       messageTimeout: "0.2s",
@@ -205,13 +191,13 @@ describe("ext_proc failures", () => {
   });
 
   it("the message timeout runs on the gateway's clock: a silent processor gets 504 when that clock passes message_timeout", async () => {
-    processor.behaviour = "silent";
+    bench.processor.behaviour = "silent";
     const clock = new SimulatedClock();
     // 1000 s: on the wall clock this request would outlive the test.
     const g = await startGateway(
       simpleConfig({
-        upstream: [upstream.hostPort],
-        processor: processor.address,
+        upstream: [bench.upstream.hostPort],
+        processor: bench.processor.address,
         mode: { request_header_mode: "SEND" },
         messageTimeout: "1000s",
       }),
@@ -219,7 +205,7 @@ describe("ext_proc failures", () => {
     );
     gateways.push(g);
     const pending = post(g, "payload");
-    await vi.waitFor(() => expect(processor.received).toHaveLength(1));
+    await vi.waitFor(() => expect(bench.processor.received).toHaveLength(1));
     clock.advance(999_999);
     clock.advance(1);
     expect((await pending).status).toBe(504);

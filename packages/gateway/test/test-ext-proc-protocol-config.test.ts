@@ -1,33 +1,17 @@
 // What the processor is told on a stream's first message (ProcessingRequest.protocol_config), and
 // which base filters a release refuses to load, Envoy release by Envoy release.
 import { silentSink } from "@testbed/common";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { GatewayConfigError } from "../src/config/config-error.js";
 import type { HttpFilter } from "../src/config/envoy-types.js";
 import { ENVOY_VERSIONS, type EnvoyVersion, envoyAtLeast } from "../src/envoy-version.js";
 import { readExternalProcessor } from "../src/ext-proc/ext-proc-config.js";
 import { type GatewayHandle, startGateway } from "../src/gateway.js";
-import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
+import { processorBench } from "./fixtures/processor-bench.js";
 import { EPP_PROCESSING_MODE, simpleConfig } from "./fixtures/simple-config.js";
-import { startTestProcessor, type TestProcessor } from "./recording-processor.js";
 
-let processor: TestProcessor;
-let upstream: EchoUpstream;
-const gateways: GatewayHandle[] = [];
-
-beforeAll(async () => {
-  processor = await startTestProcessor();
-  upstream = await startEchoUpstream();
-});
-beforeEach(() => {
-  processor.behaviour = "answer";
-  processor.received.length = 0;
-});
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close()));
-  await processor.close();
-  await upstream.close();
-});
+const bench = processorBench();
+const { gateways } = bench;
 
 /**
  * A base filter that sends request headers only, and a route whose override also buffers the
@@ -35,8 +19,8 @@ afterAll(async () => {
  */
 async function gatewayWithRouteOverride(envoyVersion: EnvoyVersion): Promise<GatewayHandle> {
   const config = simpleConfig({
-    upstream: [upstream.hostPort],
-    processor: processor.address,
+    upstream: [bench.upstream.hostPort],
+    processor: bench.processor.address,
     mode: { request_header_mode: "SEND", response_header_mode: "SKIP" },
   });
   backendRoute(config).typed_per_filter_config = {
@@ -65,8 +49,8 @@ describe.each(ENVOY_VERSIONS)("protocol_config, Envoy %s", (version) => {
     expect(response.status).toBe(200);
     await response.text();
     // The route's override is what runs in every release: headers, then the buffered body.
-    expect(processor.received.map((m) => m.request)).toEqual(["request_headers", "request_body"]);
-    const [first, second] = processor.received;
+    expect(bench.processor.received.map((m) => m.request)).toEqual(["request_headers", "request_body"]);
+    const [first, second] = bench.processor.received;
     expect(first?.protocol_config).toBeDefined();
     expect(second?.protocol_config).toBeUndefined();
     if (envoyAtLeast(version, "1.35")) {
@@ -109,8 +93,8 @@ describe("FULL_DUPLEX_STREAMED with failure_mode_allow on the base filter", () =
   it("a 1.35.0 gateway refuses such a bootstrap at start, naming the field; 1.35 (1.35.1+) starts", async () => {
     const config = () =>
       simpleConfig({
-        upstream: [upstream.hostPort],
-        processor: processor.address,
+        upstream: [bench.upstream.hostPort],
+        processor: bench.processor.address,
         mode: EPP_PROCESSING_MODE,
         failureModeAllow: true,
       });
