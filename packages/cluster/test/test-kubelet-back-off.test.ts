@@ -1,16 +1,11 @@
 // The kubelet's CrashLoopBackOff keeps its real schedule (10 s, doubling) and takes it from the
 // cluster's clock: on a simulated clock the test moves time instead of waiting 30 s.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { KubeObject } from "@testbed/apimachinery";
-import { eventually, SimulatedClock, silentSink } from "@testbed/common";
+import { eventually, SimulatedClock } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
-import { Kubelet } from "../src/kubelet/kubelet.js";
-import { defaultNodes } from "../src/kubelet/pod-network.js";
-import { TESTBED_IMAGES } from "../src/kubelet/runtimes/images.js";
-import { ObjectStore } from "../src/store/object-store.js";
+import type { Kubelet } from "../src/kubelet/kubelet.js";
+import type { ObjectStore } from "../src/store/object-store.js";
+import { startTestKubelet } from "./fixtures/test-kubelet.js";
 
 const NS = "back-off-test";
 const START = Date.parse("2026-01-01T00:00:00Z");
@@ -20,18 +15,13 @@ let kubelet: Kubelet;
 
 beforeAll(() => {
   clock = new SimulatedClock(START);
-  store = new ObjectStore(clock);
-  store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-  kubelet = new Kubelet({
-    services: { hub: new MeshConfigHub(), envoyVersion: "1.34", clock, timeScale: 0, seed: 1 },
-    images: TESTBED_IMAGES,
-    nodes: defaultNodes(),
+  ({ store, kubelet } = startTestKubelet({
+    namespace: NS,
     subnet: 212,
-    stateDir: mkdtempSync(join(tmpdir(), "kubelet-back-off-")),
+    clock,
     restartBackoffMs: 10_000,
     probePeriodMs: 2_000,
-  });
-  kubelet.start({ store, clock, log: silentSink });
+  }));
 });
 afterAll(async () => {
   await kubelet.shutdown();

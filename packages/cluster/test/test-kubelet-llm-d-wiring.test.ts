@@ -3,18 +3,13 @@
 // (VLLM_ALLOW_RUNTIME_LORA_UPDATING), and the pd-sidecar's SSRF protection learning its InferencePool's
 // pods through the API (llm-d allowlist.go: the pool's spec.selector entries as a label set; pod IPs
 // and names allowed; a v1 pool's {matchLabels: …} prints as map[…], which selects nothing).
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { KubeObject } from "@testbed/apimachinery";
 import { isPodReady } from "@testbed/apimachinery";
-import { eventually, SystemClock, silentSink } from "@testbed/common";
+import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
-import { Kubelet } from "../src/kubelet/kubelet.js";
-import { defaultNodes } from "../src/kubelet/pod-network.js";
-import { TESTBED_IMAGES } from "../src/kubelet/runtimes/images.js";
-import { ObjectStore } from "../src/store/object-store.js";
+import type { Kubelet } from "../src/kubelet/kubelet.js";
+import type { ObjectStore } from "../src/store/object-store.js";
+import { startTestKubelet } from "./fixtures/test-kubelet.js";
 
 const NS = "wiring";
 const SIM_IMAGE = "ghcr.io/llm-d/llm-d-inference-sim:v0.4.0";
@@ -112,18 +107,7 @@ function pool(name: string, apiVersion: string, selector: object): KubeObject {
 }
 
 beforeAll(async () => {
-  store = new ObjectStore();
-  store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-  kubelet = new Kubelet({
-    services: { hub: new MeshConfigHub(), envoyVersion: "1.34", clock: new SystemClock(), timeScale: 0, seed: 1 },
-    images: TESTBED_IMAGES,
-    nodes: defaultNodes(),
-    subnet: 78,
-    stateDir: mkdtempSync(join(tmpdir(), "kubelet-wiring-")),
-    restartBackoffMs: 50,
-    probePeriodMs: 100,
-  });
-  kubelet.start({ store, clock: new SystemClock(), log: silentSink });
+  ({ store, kubelet } = startTestKubelet({ namespace: NS, subnet: 78, restartBackoffMs: 50, probePeriodMs: 100 }));
   store.create(pool("qwen-pool", "inference.networking.x-k8s.io/v1alpha2", { app: "qwen-prefill" }));
   store.create(pool("qwen-pool-v1", "inference.networking.k8s.io/v1", { matchLabels: { app: "qwen-prefill" } }));
   store.create(

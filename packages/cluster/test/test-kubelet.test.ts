@@ -1,34 +1,18 @@
 // The kubelet runs real components: a vLLM pod here is vllm-sim on the pod's own loopback address.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { KubeObject } from "@testbed/apimachinery";
 import { isPodReady } from "@testbed/apimachinery";
-import { eventually, SystemClock, silentSink } from "@testbed/common";
+import { eventually } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MeshConfigHub } from "../src/controllers/mesh-config-hub.js";
-import { Kubelet } from "../src/kubelet/kubelet.js";
-import { defaultNodes } from "../src/kubelet/pod-network.js";
-import { TESTBED_IMAGES } from "../src/kubelet/runtimes/images.js";
-import { ObjectStore } from "../src/store/object-store.js";
+import type { Kubelet } from "../src/kubelet/kubelet.js";
+import type { ObjectStore } from "../src/store/object-store.js";
+import { startTestKubelet } from "./fixtures/test-kubelet.js";
 
 const NS = "kubelet-test";
 let store: ObjectStore;
 let kubelet: Kubelet;
 
 beforeAll(() => {
-  store = new ObjectStore();
-  store.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } });
-  kubelet = new Kubelet({
-    services: { hub: new MeshConfigHub(), envoyVersion: "1.34", clock: new SystemClock(), timeScale: 0, seed: 1 },
-    images: TESTBED_IMAGES,
-    nodes: defaultNodes(),
-    subnet: 202,
-    stateDir: mkdtempSync(join(tmpdir(), "kubelet-test-")),
-    restartBackoffMs: 50,
-    probePeriodMs: 100,
-  });
-  kubelet.start({ store, clock: new SystemClock(), log: silentSink });
+  ({ store, kubelet } = startTestKubelet({ namespace: NS, subnet: 202, restartBackoffMs: 50, probePeriodMs: 100 }));
 });
 afterAll(async () => {
   await kubelet.shutdown();
