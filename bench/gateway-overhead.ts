@@ -82,7 +82,9 @@ const podHostPort = pod.url.replace("http://", "");
  * EPP. Saturated (32), each load also measures the CPU its processes use; unloaded (1, one request
  * at a time), the latency is what the gateway adds rather than queueing on a shared 2-core machine.
  */
-async function allLoads(connections: number): Promise<{ direct: Load; plain: Load; withEpp: Load; floor: Load }> {
+async function allLoads(
+  connections: number,
+): Promise<{ direct: Load; plain: Load; withEpp: Load; withEcho: Load; floor: Load }> {
   const measured = connections > 1;
   const direct = await load(pod.url, connections, measured ? { "vllm-sim": pod } : {});
   const plainGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort });
@@ -97,6 +99,16 @@ async function allLoads(connections: number): Promise<{ direct: Load; plain: Loa
   );
   await eppGateway.stop();
   await epp.stop();
+  // grpc-js's own floor for the EPP's side: the same gateway with a trivial grpc-js ext_proc echo.
+  const echo = await startChildServer("echo-ext-proc-server.ts");
+  const echoGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort, EPP: echo.url });
+  const withEcho = await load(
+    echoGateway.url,
+    connections,
+    measured ? { gateway: echoGateway, echo, "vllm-sim": pod } : {},
+  );
+  await echoGateway.stop();
+  await echo.stop();
   // Node's own floor for that path: a bare proxy and a bare HTTP/2 peer exchanging as many frames.
   const floorProcessor = await startChildServer("node-floor-processor.ts");
   const floorProxy = await startChildServer("node-floor-proxy.ts", {
@@ -110,32 +122,35 @@ async function allLoads(connections: number): Promise<{ direct: Load; plain: Loa
   );
   await floorProxy.stop();
   await floorProcessor.stop();
-  return { direct, plain, withEpp, floor };
+  return { direct, plain, withEpp, withEcho, floor };
 }
 
 const percent = (part: Load, whole: Load) => (part.perSecond / whole.perSecond) * 100;
 /** The issue's CPU target side by side: gateway and EPP per request against the floor proxy and processor. */
-function extProcCpu({ withEpp, floor }: { withEpp: Load; floor: Load }): string {
+function extProcCpu({ withEpp, withEcho, floor }: { withEpp: Load; withEcho: Load; floor: Load }): string {
   const gateway = withEpp.micros.gateway ?? 0;
   const epp = withEpp.micros.epp ?? 0;
+  const echo = withEcho.micros.echo ?? 0;
   const proxy = floor.micros.proxy ?? 1;
   const processor = floor.micros.processor ?? 1;
   return (
     `CPU per request: gateway ${Math.round(gateway)} µs vs floor proxy ${Math.round(proxy)} µs ` +
     `(${(gateway / proxy).toFixed(2)}×, target ≤ 1.3×); EPP ${Math.round(epp)} µs vs floor processor ` +
-    `${Math.round(processor)} µs (${(epp / processor).toFixed(2)}×)`
+    `${Math.round(processor)} µs (${(epp / processor).toFixed(2)}×); grpc-js echo ${Math.round(echo)} µs ` +
+    `(${(echo / processor).toFixed(2)}×)`
   );
 }
 const rounds: Array<Awaited<ReturnType<typeof allLoads>>> = [];
 for (let round = 1; round <= ROUNDS; round++) {
   const result = await allLoads(32);
   rounds.push(result);
-  const { direct, plain, withEpp, floor } = result;
+  const { direct, plain, withEpp, withEcho, floor } = result;
   console.log(
     `round ${round}/${ROUNDS}: direct ${direct.perSecond.toFixed(0)} req/s; gateway ${plain.perSecond.toFixed(0)} ` +
       `(${percent(plain, direct).toFixed(0)}%); gateway + EPP ${withEpp.perSecond.toFixed(0)} (${percent(withEpp, direct).toFixed(0)}%)` +
+      `; gateway + grpc-js echo ${withEcho.perSecond.toFixed(0)} (${percent(withEcho, direct).toFixed(0)}%)` +
       `; Node floor ${floor.perSecond.toFixed(0)} (${percent(floor, direct).toFixed(0)}%)` +
-      `; errors ${direct.errors + plain.errors + withEpp.errors + floor.errors}`,
+      `; errors ${direct.errors + plain.errors + withEpp.errors + withEcho.errors + floor.errors}`,
   );
   console.log(`  ${extProcCpu(result)}; load average ${loadavg()[0]?.toFixed(1)}`);
 }
@@ -172,20 +187,22 @@ console.log(
   `  projected with a core per process (each load limited by its busiest process): gateway ${projected((r) => r.plain)}%, ` +
     `gateway + EPP ${projected((r) => r.withEpp)}% of direct`,
 );
+report("gateway + a trivial grpc-js ext_proc echo (grpc-js's floor for the EPP's side)", (round) => round.withEcho);
 report(
   "Node floor for that path (bare HTTP/1.1 proxy + bare HTTP/2 peer, the same frames, no protobuf or logic)",
   (round) => round.floor,
 );
-const cpuRatios = (process: string, floorProcess: string) =>
-  rounds.map((r) => (r.withEpp.micros[process] ?? 0) / (r.floor.micros[floorProcess] ?? 1));
-for (const [name, process, floorProcess] of [
-  ["gateway", "gateway", "proxy"],
-  ["EPP", "epp", "processor"],
+const cpuRatios = (pick: (round: (typeof rounds)[number]) => Load, process: string, floorProcess: string) =>
+  rounds.map((r) => (pick(r).micros[process] ?? 0) / (r.floor.micros[floorProcess] ?? 1));
+for (const [name, pick, process, floorProcess, target] of [
+  ["gateway", (r: (typeof rounds)[number]) => r.withEpp, "gateway", "proxy", "; target ≤ 1.3×"],
+  ["EPP", (r: (typeof rounds)[number]) => r.withEpp, "epp", "processor", "; target ≤ 1.3×"],
+  ["grpc-js echo (no scheduling)", (r: (typeof rounds)[number]) => r.withEcho, "echo", "processor", ""],
 ] as const) {
-  const ratios = cpuRatios(process, floorProcess);
+  const ratios = cpuRatios(pick, process, floorProcess);
   console.log(
     `${name} CPU per request ÷ Node floor's ${floorProcess}: median ${median(ratios).toFixed(2)}× ` +
-      `(rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×); target ≤ 1.3×`,
+      `(rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×)${target}`,
   );
 }
 const added = (r: Load) =>

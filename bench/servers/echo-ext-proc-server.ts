@@ -4,17 +4,24 @@ import {
   type ProcessingRequest,
   type ProcessingResponse,
   requestHeadersResponse,
+  responseHeadersResponse,
   setHeader,
   streamedBodyChunk,
 } from "@testbed/protocol";
 
 // The baseline: a trivial full-duplex ext_proc server that routes every request to one fixed
 // endpoint and streams the body straight back — the cost of the protocol without any scheduling.
+// Behind a gateway it also answers the response phase: headers as they are, each body chunk echoed.
 const server = new grpc.Server();
 server.addService(extProcService().definition, {
   Process(call: grpc.ServerDuplexStream<ProcessingRequest, ProcessingResponse>) {
     const chunks: Buffer[] = [];
     call.on("data", (message: ProcessingRequest) => {
+      if (message.request === "response_headers") return call.write(responseHeadersResponse());
+      if (message.request === "response_body") {
+        const chunk = message.response_body;
+        return call.write(streamedBodyChunk("response_body", Buffer.from(chunk?.body ?? []), !!chunk?.end_of_stream));
+      }
       if (message.request !== "request_body") return;
       chunks.push(Buffer.from(message.request_body?.body ?? []));
       if (!message.request_body?.end_of_stream) return;
