@@ -99,8 +99,9 @@ async function allLoads(
   );
   await eppGateway.stop();
   await epp.stop();
-  // grpc-js's own floor for the EPP's side: the same gateway with a trivial grpc-js ext_proc echo.
-  const echo = await startChildServer("echo-ext-proc-server.ts");
+  // The EPP's transport with nothing to decide: the same gateway with a trivial ext_proc echo served
+  // on the EPP's own gRPC server.
+  const echo = await startChildServer("echo-ext-proc-server.ts", { SERVER: "testbed" });
   const echoGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort, EPP: echo.url });
   const withEcho = await load(
     echoGateway.url,
@@ -136,7 +137,7 @@ function extProcCpu({ withEpp, withEcho, floor }: { withEpp: Load; withEcho: Loa
   return (
     `CPU per request: gateway ${Math.round(gateway)} µs vs floor proxy ${Math.round(proxy)} µs ` +
     `(${(gateway / proxy).toFixed(2)}×, target ≤ 1.3×); EPP ${Math.round(epp)} µs vs floor processor ` +
-    `${Math.round(processor)} µs (${(epp / processor).toFixed(2)}×); grpc-js echo ${Math.round(echo)} µs ` +
+    `${Math.round(processor)} µs (${(epp / processor).toFixed(2)}×); transport echo ${Math.round(echo)} µs ` +
     `(${(echo / processor).toFixed(2)}×)`
   );
 }
@@ -148,7 +149,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   console.log(
     `round ${round}/${ROUNDS}: direct ${direct.perSecond.toFixed(0)} req/s; gateway ${plain.perSecond.toFixed(0)} ` +
       `(${percent(plain, direct).toFixed(0)}%); gateway + EPP ${withEpp.perSecond.toFixed(0)} (${percent(withEpp, direct).toFixed(0)}%)` +
-      `; gateway + grpc-js echo ${withEcho.perSecond.toFixed(0)} (${percent(withEcho, direct).toFixed(0)}%)` +
+      `; gateway + transport echo ${withEcho.perSecond.toFixed(0)} (${percent(withEcho, direct).toFixed(0)}%)` +
       `; Node floor ${floor.perSecond.toFixed(0)} (${percent(floor, direct).toFixed(0)}%)` +
       `; errors ${direct.errors + plain.errors + withEpp.errors + withEcho.errors + floor.errors}`,
   );
@@ -187,7 +188,10 @@ console.log(
   `  projected with a core per process (each load limited by its busiest process): gateway ${projected((r) => r.plain)}%, ` +
     `gateway + EPP ${projected((r) => r.withEpp)}% of direct`,
 );
-report("gateway + a trivial grpc-js ext_proc echo (grpc-js's floor for the EPP's side)", (round) => round.withEcho);
+report(
+  "gateway + a trivial ext_proc echo on the EPP's gRPC server (its transport, nothing decided)",
+  (round) => round.withEcho,
+);
 report(
   "Node floor for that path (bare HTTP/1.1 proxy + bare HTTP/2 peer, the same frames, no protobuf or logic)",
   (round) => round.floor,
@@ -197,7 +201,7 @@ const cpuRatios = (pick: (round: (typeof rounds)[number]) => Load, process: stri
 for (const [name, pick, process, floorProcess, target] of [
   ["gateway", (r: (typeof rounds)[number]) => r.withEpp, "gateway", "proxy", "; target ≤ 1.3×"],
   ["EPP", (r: (typeof rounds)[number]) => r.withEpp, "epp", "processor", "; target ≤ 1.3×"],
-  ["grpc-js echo (no scheduling)", (r: (typeof rounds)[number]) => r.withEcho, "echo", "processor", ""],
+  ["transport echo (nothing decided)", (r: (typeof rounds)[number]) => r.withEcho, "echo", "processor", ""],
 ] as const) {
   const ratios = cpuRatios(pick, process, floorProcess);
   console.log(

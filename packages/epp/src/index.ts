@@ -6,6 +6,8 @@ export { DEFAULT_EMULATED_VERSION, EMULATED_VERSIONS } from "./emulation/emulate
 export type { EppHandle } from "./epp.js";
 export { startEpp } from "./epp.js";
 export { EppArgsError, eppArgsUsage, parseEppArgs, parseGoDuration } from "./epp-args.js";
+export type { ServerStreamCall, StreamingMethod } from "./handlers/grpc-stream-server.js";
+export { GrpcStreamServer } from "./handlers/grpc-stream-server.js";
 export type { EppOptions } from "./options.js";
 export { DEFAULT_EPP_OPTIONS, resolveEppOptions } from "./options.js";
 export { ConfigError } from "./scheduling/config/config-error.js";
