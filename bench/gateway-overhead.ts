@@ -12,8 +12,10 @@ import { type ChildServer, startChildServer } from "./child-server.js";
  *
  * A shared machine drifts by ±20% within a minute, so the loads run back to back in each of
  * BENCH_ROUNDS rounds and every ratio compares loads of the same round; the summary is the median.
- * A fourth load measures Node's floor for the gateway + EPP path: a bare proxy and a bare HTTP/2
- * peer exchanging the same frames with nothing else to do (servers/node-floor-*.ts).
+ * A fourth load puts a trivial ext_proc echo on the EPP's own gRPC server behind the gateway (the
+ * EPP's transport with nothing decided); a fifth measures Node's floor for the gateway + EPP path:
+ * a bare proxy and a bare HTTP/2 peer exchanging the same frames with nothing else to do
+ * (servers/node-floor-*.ts).
  */
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
@@ -78,8 +80,26 @@ const pod = await startChildServer("vllm-sim-server.ts");
 const podHostPort = pod.url.replace("http://", "");
 
 /**
- * The loads back to back over `connections`: direct, through the gateway, through gateway +
- * EPP. Saturated (32), each load also measures the CPU its processes use; unloaded (1, one request
+ * A load through `front` (a gateway or the floor proxy) in front of an ext_proc `processor`, each
+ * started for this load under its name and stopped after it; saturated, with their CPU measured.
+ */
+async function loadThrough(
+  [processorName, startProcessor]: [string, () => Promise<ChildServer>],
+  [frontName, startFront]: [string, (processor: ChildServer) => Promise<ChildServer>],
+  connections: number,
+): Promise<Load> {
+  const processor = await startProcessor();
+  const front = await startFront(processor);
+  const servers = { [frontName]: front, [processorName]: processor, "vllm-sim": pod };
+  const result = await load(front.url, connections, connections > 1 ? servers : {});
+  await front.stop();
+  await processor.stop();
+  return result;
+}
+
+/**
+ * The loads back to back over `connections`: direct, through the gateway, through gateway + EPP,
+ * through gateway + a trivial echo, and Node's floor. Saturated (32), each load also measures the CPU its processes use; unloaded (1, one request
  * at a time), the latency is what the gateway adds rather than queueing on a shared 2-core machine.
  */
 async function allLoads(
@@ -90,39 +110,29 @@ async function allLoads(
   const plainGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort });
   const plain = await load(plainGateway.url, connections, measured ? { gateway: plainGateway, "vllm-sim": pod } : {});
   await plainGateway.stop();
-  const epp = await startChildServer("epp-server.ts", { ENDPOINTS: podHostPort });
-  const eppGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort, EPP: epp.url });
-  const withEpp = await load(
-    eppGateway.url,
+  const gatewayOver = (processor: ChildServer) =>
+    startChildServer("gateway-server.ts", { UPSTREAM: podHostPort, EPP: processor.url });
+  const withEpp = await loadThrough(
+    ["epp", () => startChildServer("epp-server.ts", { ENDPOINTS: podHostPort })],
+    ["gateway", gatewayOver],
     connections,
-    measured ? { gateway: eppGateway, epp, "vllm-sim": pod } : {},
   );
-  await eppGateway.stop();
-  await epp.stop();
   // The EPP's transport with nothing to decide: the same gateway with a trivial ext_proc echo served
   // on the EPP's own gRPC server.
-  const echo = await startChildServer("echo-ext-proc-server.ts", { SERVER: "testbed" });
-  const echoGateway = await startChildServer("gateway-server.ts", { UPSTREAM: podHostPort, EPP: echo.url });
-  const withEcho = await load(
-    echoGateway.url,
+  const withEcho = await loadThrough(
+    ["echo", () => startChildServer("echo-ext-proc-server.ts", { SERVER: "testbed" })],
+    ["gateway", gatewayOver],
     connections,
-    measured ? { gateway: echoGateway, echo, "vllm-sim": pod } : {},
   );
-  await echoGateway.stop();
-  await echo.stop();
   // Node's own floor for that path: a bare proxy and a bare HTTP/2 peer exchanging as many frames.
-  const floorProcessor = await startChildServer("node-floor-processor.ts");
-  const floorProxy = await startChildServer("node-floor-proxy.ts", {
-    UPSTREAM: podHostPort,
-    PROCESSOR: floorProcessor.url,
-  });
-  const floor = await load(
-    floorProxy.url,
+  const floor = await loadThrough(
+    ["processor", () => startChildServer("node-floor-processor.ts")],
+    [
+      "proxy",
+      (processor) => startChildServer("node-floor-proxy.ts", { UPSTREAM: podHostPort, PROCESSOR: processor.url }),
+    ],
     connections,
-    measured ? { proxy: floorProxy, processor: floorProcessor, "vllm-sim": pod } : {},
   );
-  await floorProxy.stop();
-  await floorProcessor.stop();
   return { direct, plain, withEpp, withEcho, floor };
 }
 
