@@ -58,15 +58,12 @@ export class ExtProcSession {
         this.waiter = resolve;
       });
     return new Promise((resolve, reject) => {
-      const timer =
-        timeoutMs === null
-          ? undefined
-          : this.clock.setTimeout(() => {
-              this.waiter = undefined;
-              reject(new Error(`no ext_proc message within ${timeoutMs} ms`));
-            }, timeoutMs);
+      const timer = this.clock.setTimeout(() => {
+        this.waiter = undefined;
+        reject(new Error(`no ext_proc message within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.waiter = (event) => {
-        if (timer !== undefined) this.clock.clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         resolve(event);
       };
     });

@@ -1,9 +1,18 @@
 import type { HeaderMap, HeaderValue, HeaderValueOption } from "./ext-proc-types.js";
 
+/**
+ * A decoded bytes field as a Buffer: the decoder's Buffer as it is (a view of the received message,
+ * nobody writes to it), a Uint8Array copied, nothing as an empty Buffer.
+ */
+export function bytesAsBuffer(bytes: Buffer | Uint8Array | undefined): Buffer {
+  if (Buffer.isBuffer(bytes)) return bytes;
+  return Buffer.from(bytes ?? []);
+}
+
 /** A header's value, whichever of `value` or `raw_value` the sender filled (Envoy now sends raw_value). */
 export function headerValueText(header: HeaderValue): string {
   const raw = header.raw_value;
-  if (raw && raw.length > 0) return (Buffer.isBuffer(raw) ? raw : Buffer.from(raw)).toString("utf8");
+  if (raw && raw.length > 0) return bytesAsBuffer(raw).toString("utf8");
   return header.value ?? "";
 }
 

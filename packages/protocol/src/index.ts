@@ -40,7 +40,14 @@ export {
   grpcMessageEncoded,
   isDeadlineExceeded,
 } from "./grpc/grpc-status.js";
-export { headerMapFrom, headerMapToRecord, headerValueText, isSystemHeader, setHeader } from "./headers.js";
+export {
+  bytesAsBuffer,
+  headerMapFrom,
+  headerMapToRecord,
+  headerValueText,
+  isSystemHeader,
+  setHeader,
+} from "./headers.js";
 export type { ServingStatus } from "./health-service.js";
 export { HealthService } from "./health-service.js";
 export { httpStatusName, httpStatusNumber } from "./http-status.js";

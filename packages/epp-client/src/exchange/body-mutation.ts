@@ -8,12 +8,3 @@ export function mutatedBody(mutation: BodyMutation | undefined, original: Buffer
   if (mutation.body !== undefined) return Buffer.from(mutation.body);
   return original;
 }
-
-/**
- * A decoded bytes field as a Buffer: the decoder's Buffer as it is (a view of the received message,
- * nobody writes to it), anything else (a Uint8Array, an array of bytes, nothing) copied.
- */
-export function bodyBytes(bytes: Uint8Array | number[] | undefined | null): Buffer {
-  if (Buffer.isBuffer(bytes)) return bytes;
-  return Buffer.from(bytes ?? []);
-}

@@ -1,7 +1,7 @@
 // A processor's HeaderMutation applied the way Envoy's ext_proc applies it
 // (source/extensions/filters/http/ext_proc/mutation_utils.cc applyHeaderMutations, with the checker
 // of source/extensions/filters/common/mutation_rules/mutation_rules.cc).
-import type { HeaderMutation, HeaderValue } from "@testbed/protocol";
+import { bytesAsBuffer, type HeaderMutation, type HeaderValue } from "@testbed/protocol";
 import { type HeaderMutationRules, mutationAllowed } from "./mutation-rules.js";
 
 export type { HeaderMutationRules };
@@ -103,7 +103,7 @@ function rawLength(header: HeaderValue): number {
 function rawText(header: HeaderValue): string {
   const raw = header.raw_value;
   if (!raw || raw.length === 0) return "";
-  return (Buffer.isBuffer(raw) ? raw : Buffer.from(raw)).toString("utf8");
+  return bytesAsBuffer(raw).toString("utf8");
 }
 
 /** HeaderUtility::headerNameIsValid: RFC 9110 token characters, a pseudo-header's leading ":" aside. */

@@ -1,6 +1,7 @@
 // The request phase of an ext_proc exchange: headers, then the body in its body-mode state, each
 // answer applied the way Envoy applies it (ext_proc.cc, processor_state.cc, mutation_utils.cc).
 import {
+  bytesAsBuffer,
   type Metadata,
   type ProcessingRequest,
   type ProcessingResponse,
@@ -9,7 +10,7 @@ import {
 } from "@testbed/protocol";
 import { applyAnswer } from "./answer.js";
 import { splitBody } from "./body-chunks.js";
-import { bodyBytes, mutatedBody } from "./body-mutation.js";
+import { mutatedBody } from "./body-mutation.js";
 import { requestBodyState } from "./body-state.js";
 import { applyModeOverride, type ExchangeSettings, removesContentLength } from "./exchange-settings.js";
 import { CONTINUE, type ExchangeOutcome } from "./immediate-response.js";
@@ -166,7 +167,7 @@ export class RequestExchange {
       const reply = this.apply(response, "request_body", request);
       if (reply) return reply;
       const streamed = response.request_body?.response?.body_mutation?.streamed_response;
-      const chunk = bodyBytes(streamed?.body);
+      const chunk = bytesAsBuffer(streamed?.body);
       returned.push(chunk);
       this.returnedChunkSizes.push(chunk.length);
       if (streamed?.end_of_stream) break;

@@ -1,9 +1,9 @@
 // The response phase of an ext_proc exchange: the response headers, then the body in its
 // body-mode state — buffered, streamed chunk by chunk, or full duplex with the body pumped into the
 // stream as it arrives and the client getting only what comes back.
-import { type ProcessingRequest, responseBodyMessage, responseHeadersMessage } from "@testbed/protocol";
+import { bytesAsBuffer, type ProcessingRequest, responseBodyMessage, responseHeadersMessage } from "@testbed/protocol";
 import { withEndOfStream } from "./body-chunks.js";
-import { bodyBytes, mutatedBody } from "./body-mutation.js";
+import { mutatedBody } from "./body-mutation.js";
 import { responseBodyState } from "./body-state.js";
 import { applyModeOverride, countRejected, type ExchangeSettings, removesContentLength } from "./exchange-settings.js";
 import { mutateHeaders } from "./header-mutation.js";
@@ -185,7 +185,7 @@ export class ResponseExchange {
         const response = await this.stream.next(null);
         const streamed = response.response_body?.response?.body_mutation?.streamed_response;
         if (!streamed) continue;
-        const body = bodyBytes(streamed.body);
+        const body = bytesAsBuffer(streamed.body);
         if (body.length > 0) write(body);
         if (streamed.end_of_stream) break;
       }

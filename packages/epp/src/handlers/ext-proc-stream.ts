@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "@testbed/common";
 import {
   type BodySendMode,
+  bytesAsBuffer,
   DESTINATION_HEADER,
   fromStruct,
   type HeaderValueOption,
@@ -139,7 +140,7 @@ export class ExtProcStream {
         return;
       case "request_body":
         this.onRequestBody(
-          asBuffer(message.request_body?.body),
+          bytesAsBuffer(message.request_body?.body),
           message.request_body?.end_of_stream === true,
           message.metadata_context,
         );
@@ -154,7 +155,7 @@ export class ExtProcStream {
         );
         return;
       case "response_body":
-        this.onResponseBody(asBuffer(message.response_body?.body), message.response_body?.end_of_stream === true);
+        this.onResponseBody(bytesAsBuffer(message.response_body?.body), message.response_body?.end_of_stream === true);
         return;
       case "response_trailers":
         this.send(responseTrailersResponse());
@@ -406,11 +407,6 @@ export class ExtProcStream {
 function exchangeFor(reported: BodySendMode | undefined, fallback: BodySendMode): Exchange {
   if (reported === undefined) return fallback === "FULL_DUPLEX_STREAMED" ? "full-duplex" : "one-reply-per-message";
   return reported === "BUFFERED" || reported === "BUFFERED_PARTIAL" ? "one-reply-per-message" : "full-duplex";
-}
-
-function asBuffer(bytes: Buffer | Uint8Array | undefined): Buffer {
-  if (!bytes) return Buffer.alloc(0);
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
 }
 
 function destinationMetadata(destination: string) {

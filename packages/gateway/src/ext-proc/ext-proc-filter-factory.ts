@@ -4,7 +4,7 @@ import type { EnvoyVersion } from "../envoy-version.js";
 import type { FilterRegistration } from "../filters/filter-registry.js";
 import type { FilterContext, FilterRun, HttpFilterFactory } from "../filters/http-filter.js";
 import { EXT_PROC_FILTER_NAME, readExternalProcessor, readPerRoute } from "./ext-proc-config.js";
-import { ExtProcFilterRun, type ExtProcRunSetup } from "./ext-proc-filter.js";
+import { ExtProcFilterRun } from "./ext-proc-filter.js";
 import { type EffectiveExtProc, effectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
 
@@ -16,13 +16,10 @@ export class ExtProcFilterFactory implements HttpFilterFactory {
     readonly base: ExternalProcessorConfig,
     private readonly stats: ExtProcStats,
     private readonly envoyVersion: EnvoyVersion,
-  ) {
-    this.setup = { base, envoyVersion };
-  }
+  ) {}
 
   /** Each route's merged settings, made on its first request: a config version's routes never change. */
   private readonly merged = new WeakMap<Route, EffectiveExtProc>();
-  private readonly setup: ExtProcRunSetup;
 
   create(context: FilterContext): FilterRun {
     let effective = this.merged.get(context.route);
@@ -31,7 +28,7 @@ export class ExtProcFilterFactory implements HttpFilterFactory {
       effective = effectiveExtProc(this.base, perRoute, this.envoyVersion);
       this.merged.set(context.route, effective);
     }
-    return new ExtProcFilterRun(effective, context, this.stats, this.setup);
+    return new ExtProcFilterRun(effective, context, this.stats, this.base);
   }
 }
 

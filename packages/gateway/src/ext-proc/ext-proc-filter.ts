@@ -31,15 +31,6 @@ import { protocolConfiguration } from "./protocol-config.js";
 
 const CONTINUE: PhaseOutcome = { action: "continue" };
 
-/** What one run needs besides the route's merged settings. */
-export interface ExtProcRunSetup {
-  /** The filter's own ExternalProcessor: what a route cannot override (rules, timeouts, attributes). */
-  base?: ExternalProcessorConfig;
-  envoyVersion?: EnvoyVersion;
-  /** Envoy's buffer limit (per_connection_buffer_limit_bytes, 1 MiB by default): BUFFERED bodies above it get 413. */
-  bufferLimitBytes?: number;
-}
-
 type RunContext = Pick<FilterContext, "grpc" | "clock"> &
   Partial<Pick<FilterContext, "downstream" | "routeName" | "trace">>;
 
@@ -65,18 +56,16 @@ export class ExtProcFilterRun implements FilterRun {
   private readonly response: ResponseExchange;
   private readonly settings: ExchangeSettings;
   private readonly version: EnvoyVersion;
-  private readonly base: ExternalProcessorConfig;
   private requestState: RequestState | undefined;
 
   constructor(
     private readonly config: EffectiveExtProc,
     private readonly context: RunContext,
     private readonly stats: ExtProcStats,
-    setup: ExtProcRunSetup | number = {},
+    /** The filter's own ExternalProcessor: what a route cannot override (rules, timeouts, attributes). */
+    private readonly base: ExternalProcessorConfig,
   ) {
-    const options = typeof setup === "number" ? { bufferLimitBytes: setup } : setup;
-    this.version = options.envoyVersion ?? DEFAULT_ENVOY_VERSION;
-    this.base = options.base ?? {};
+    this.version = config.envoyVersion;
     const count = stats.count;
     const rules = this.base.mutation_rules;
     this.settings = {
@@ -88,7 +77,7 @@ export class ExtProcFilterRun implements FilterRun {
       ...(rules ? { mutationRules: rules } : {}),
       routeCacheAction: this.base.disable_clear_route_cache ? "RETAIN" : (this.base.route_cache_action ?? "DEFAULT"),
       dropContentLength: true,
-      bufferLimitBytes: options.bufferLimitBytes ?? DEFAULT_BUFFER_LIMIT_BYTES,
+      bufferLimitBytes: DEFAULT_BUFFER_LIMIT_BYTES,
       chunkBytes: CHUNK_BYTES,
       count,
     };
