@@ -223,5 +223,6 @@ const added = (r: Load) =>
   `p50 +${(r.p50 - unloaded.direct.p50).toFixed(1)} ms, p99 +${(r.p99 - unloaded.direct.p99).toFixed(1)} ms`;
 console.log(
   `unloaded (1 connection): direct p50 ${unloaded.direct.p50} ms; gateway ${added(unloaded.plain)} (target ≤ 1 ms); ` +
-    `gateway + EPP ${added(unloaded.withEpp)} (target ≤ 3 ms); Node floor ${added(unloaded.floor)}`,
+    `gateway + EPP ${added(unloaded.withEpp)} (target ≤ 3 ms); gateway + transport echo ${added(unloaded.withEcho)}; ` +
+    `Node floor ${added(unloaded.floor)}`,
 );
