@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { startChildServer } from "./child-server.js";
 
@@ -66,7 +66,10 @@ function cpuPerExchangeUs(cpuSeconds: number, exchangesPerSecond: number): numbe
   return (cpuSeconds * 1e6) / (exchangesPerSecond * (DURATION_MS / 1000 + 1));
 }
 
-const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const loadAverage = () =>
+  loadavg()
+    .map((one) => one.toFixed(2))
+    .join(" ");
 
 const echo = await startChildServer("echo-ext-proc-server.ts");
 const baseline = await drive(echo.url);

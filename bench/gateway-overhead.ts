@@ -35,21 +35,21 @@ const body = JSON.stringify({
 /** Load `url`; with `servers`, also the CPU each used per request during the measured run. */
 async function load(url: string, connections = 32, servers: Record<string, ChildServer> = {}) {
   const measured = Object.keys(servers).length > 0;
-  const run = (duration = DURATION_SECONDS, amount?: number) =>
+  // autocannon ends a run by its amount of requests when one is set, by its duration otherwise.
+  const run = (until: { duration: number } | { amount: number }) =>
     autocannon({
       url: `${url}/v1/chat/completions`,
       method: "POST",
       headers: { "content-type": "application/json" },
       body,
       connections,
-      duration,
-      ...(amount ? { amount } : {}),
+      ...until,
     });
   // Warm-up: a number of requests under load; unloaded (one connection) a few seconds.
-  await (measured ? run(DURATION_SECONDS, WARMUP_REQUESTS) : run(Math.min(DURATION_SECONDS, 3)));
+  await run(measured ? { amount: WARMUP_REQUESTS } : { duration: Math.min(DURATION_SECONDS, 3) });
   const cpuBefore = Object.values(servers).map((server) => server.cpuSeconds());
   const loadGeneratorBefore = process.cpuUsage();
-  const result = await run();
+  const result = await run({ duration: DURATION_SECONDS });
   const requests = Math.max(1, result["2xx"]);
   const loadGenerator = process.cpuUsage(loadGeneratorBefore);
   const micros: Array<[string, number]> = Object.entries(servers).map(([name, server], i) => [
