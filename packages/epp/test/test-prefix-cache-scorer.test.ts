@@ -93,6 +93,24 @@ describe("approximate prefix index", () => {
     }
   });
 
+  it("reuses a removed endpoint's number, so pods coming and going keep the index bounded and matching right", () => {
+    const index = new PrefixIndex(8);
+    // Three pods live at a time; each replacement is a new "ip:port", as a rolled-out pod gets.
+    const live = ["10.1.0.0:8000", "10.1.0.1:8000", "10.1.0.2:8000"];
+    for (const [slot, endpoint] of live.entries()) index.add(endpoint, [slot + 1, 100]);
+    for (let generation = 3; generation < 1_000; generation++) {
+      const slot = generation % live.length;
+      index.removeEndpoint(live[slot] as string);
+      const endpoint = `10.1.${Math.floor(generation / 256)}.${generation % 256}:8000`;
+      live[slot] = endpoint;
+      index.add(endpoint, [slot + 1, 100]);
+      expect(index.match([slot + 1])).toEqual(new Map([[endpoint, 1]]));
+    }
+    expect(index.numberedEndpoints).toBe(3);
+    expect(new Set(index.match([100]).keys())).toEqual(new Set(live));
+    expect(index.size).toBe(4);
+  });
+
   it("forgets an endpoint's least recently used blocks beyond its capacity", () => {
     const index = new PrefixIndex(3);
     index.add("a", [1, 2, 3]);

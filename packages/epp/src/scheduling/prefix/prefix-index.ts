@@ -3,7 +3,8 @@
  * (capacity lruCapacityPerServer), plus a reverse map hash → endpoints for matching. Endpoints are
  * numbered inside the index, so matching counts into an array instead of a map keyed by "ip:port":
  * the walk is blocks × holders (as GIE's matchLongestPrefix), and with 64 pods holding a long
- * prompt that is a thousand increments per request.
+ * prompt that is a thousand increments per request. A removed endpoint's number is reused by the
+ * next new one, so a pool whose pods come and go keeps as many numbers as it held endpoints at once.
  */
 export class PrefixIndex {
   private readonly perEndpoint = new Map<string, Map<number, true>>();
@@ -11,12 +12,19 @@ export class PrefixIndex {
   /** Endpoint "ip:port" → its number here, and back. */
   private readonly numbers = new Map<string, number>();
   private readonly names: string[] = [];
+  /** Numbers of removed endpoints, which no holder set refers to any more: reused before new ones. */
+  private readonly freeNumbers: number[] = [];
 
   constructor(private readonly capacityPerEndpoint: number) {}
 
   /** Distinct blocks held by any endpoint (the real EPP's indexer size). */
   get size(): number {
     return this.endpointsByHash.size;
+  }
+
+  /** Endpoint numbers in use or free for reuse: the most endpoints held at once, not every one ever seen. */
+  get numberedEndpoints(): number {
+    return this.names.length;
   }
 
   /**
@@ -64,20 +72,25 @@ export class PrefixIndex {
     }
   }
 
-  /** Drop an endpoint that left the pool (its number stays reserved for it). */
+  /**
+   * Drop an endpoint that left the pool. Its number is held only by the holder sets of the blocks in
+   * its LRU, so once those are forgotten nothing refers to it and the next new endpoint may take it.
+   */
   removeEndpoint(endpoint: string): void {
     const lru = this.perEndpoint.get(endpoint);
     if (!lru) return;
     const number = this.numberOf(endpoint);
     for (const hash of lru.keys()) this.forget(hash, number);
     this.perEndpoint.delete(endpoint);
+    this.numbers.delete(endpoint);
+    this.freeNumbers.push(number);
   }
 
   private numberOf(endpoint: string): number {
     let number = this.numbers.get(endpoint);
     if (number === undefined) {
-      number = this.names.length;
-      this.names.push(endpoint);
+      number = this.freeNumbers.pop() ?? this.names.length;
+      this.names[number] = endpoint;
       this.numbers.set(endpoint, number);
     }
     return number;
