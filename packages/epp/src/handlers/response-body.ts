@@ -3,7 +3,7 @@
 // rewritten; anything else (other versions, no rewrite, a body that is not a JSON object) goes back
 // byte for byte.
 import type { EmulatedVersion } from "../emulation/emulated-version.js";
-import { goJsonSyntaxError, goMarshal } from "../emulation/go-json.js";
+import { goMarshal, goUnmarshal } from "../emulation/go-json.js";
 
 export function responseBodyBack(
   version: EmulatedVersion,
@@ -11,8 +11,9 @@ export function responseBodyBack(
   models: { client: string; target: string } | undefined,
 ): Buffer {
   if (!version.rewriteResponseModel || !models || models.client === models.target) return body;
-  if (goJsonSyntaxError(body)) return body;
-  const parsed: unknown = JSON.parse(body.toString("utf8"));
+  const decoded = goUnmarshal(body);
+  if (!("value" in decoded)) return body;
+  const parsed = decoded.value;
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return body;
   const object = parsed as Record<string, unknown>;
   if (object.model !== models.target) return body;
