@@ -105,30 +105,13 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
     for (const scorer of prefixScorers) scorer.index.removeEndpoint(hostPort(endpoint));
   });
   const eppMetrics = metrics;
-  // One histogram child per plugin and extension point, made once: label lookups are not free per
-  // request, and neither is a key string built for every plugin of every request.
-  const pluginTimers = new Map<string, Map<string, Map<string, { observe(seconds: number): void }>>>();
-  const pluginTimer = (point: string, type: string, name: string) => {
-    let byType = pluginTimers.get(point);
-    if (!byType) {
-      byType = new Map();
-      pluginTimers.set(point, byType);
-    }
-    let byName = byType.get(type);
-    if (!byName) {
-      byName = new Map();
-      byType.set(type, byName);
-    }
-    let timer = byName.get(name);
-    if (!timer) {
-      timer = eppMetrics.pluginDuration.labels({ extension_point: point, plugin_type: type, plugin_name: name });
-      byName.set(name, timer);
-    }
-    return timer;
-  };
+  // One histogram child per plugin and extension point, which the scheduler asks for once.
   const scheduler = new Scheduler(
     config,
-    (point, type, name, seconds) => pluginTimer(point, type, name).observe(seconds),
+    (point, type, name) => {
+      const child = eppMetrics.pluginDuration.labels({ extension_point: point, plugin_type: type, plugin_name: name });
+      return (seconds) => child.observe(seconds);
+    },
     resolved.clock,
   );
   const traces = new TraceRing("epp", `${resolved.poolName || "epp"}-epp`, undefined, resolved.trace);

@@ -62,3 +62,23 @@ describe("the scheduling cycle as the routing trace records it", () => {
     expect(trace).toEqual([]);
   });
 });
+
+describe("plugin timing (inference_extension_plugin_duration_seconds)", () => {
+  it("asks for each plugin's observer once per extension point and feeds it every run", () => {
+    const asked: string[] = [];
+    const observed = new Map<string, number>();
+    const scheduler = new Scheduler(load(SEED_PD_CONFIG), (point, type, name) => {
+      const key = `${point}/${type}/${name}`;
+      asked.push(key);
+      return () => observed.set(key, (observed.get(key) ?? 0) + 1);
+    });
+    const pool = [endpoint(1, {}, role("prefill")), endpoint(2, {}, role("decode"))];
+    for (let cycle = 0; cycle < 3; cycle++) scheduler.schedule(chatRequest(`Hi ${cycle}`), pool, false);
+    expect(new Set(asked).size).toBe(asked.length);
+    expect(asked).toContain("Scorer/queue-scorer/queue-scorer");
+    expect(asked.some((key) => key.startsWith("Filter/"))).toBe(true);
+    expect(asked.some((key) => key.startsWith("Picker/"))).toBe(true);
+    for (const key of asked) expect((observed.get(key) ?? 0) % 3).toBe(0);
+    expect(Math.min(...observed.values())).toBeGreaterThanOrEqual(3);
+  });
+});

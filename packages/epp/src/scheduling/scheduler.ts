@@ -25,8 +25,20 @@ export interface SchedulingOutcome {
   trace: ProfileTrace[];
 }
 
-/** Timing hook for inference_extension_plugin_duration_seconds. */
-export type PluginTimer = (extensionPoint: string, pluginType: string, pluginName: string, seconds: number) => void;
+/** The extension points a scheduling cycle times. */
+export type TimedExtensionPoint = "Filter" | "Scorer" | "Picker";
+
+/**
+ * Timing hook for inference_extension_plugin_duration_seconds: the observer of one plugin's runs at
+ * one extension point, asked for once per plugin and point (its histogram child, made once).
+ */
+export type PluginTimer = (
+  extensionPoint: TimedExtensionPoint,
+  pluginType: string,
+  pluginName: string,
+) => (seconds: number) => void;
+
+const untimed = () => {};
 
 /**
  * One scheduling cycle: ask the profile handler which profiles to run, run each (filters, then
@@ -34,9 +46,16 @@ export type PluginTimer = (extensionPoint: string, pluginType: string, pluginNam
  * primary result. Records every candidate's per-scorer scores so a decision can be explained.
  */
 export class Scheduler {
+  /** Each plugin's observer per extension point, keyed by the plugin object the profiles hold. */
+  private readonly observers: Record<TimedExtensionPoint, Map<Plugin, (seconds: number) => void>> = {
+    Filter: new Map(),
+    Scorer: new Map(),
+    Picker: new Map(),
+  };
+
   constructor(
     private readonly config: SchedulerConfig,
-    private readonly timePlugin: PluginTimer = () => {},
+    private readonly pluginTimer: PluginTimer = () => untimed,
     /** Times each plugin; on a simulated clock a plugin takes no time. */
     private readonly clock: Clock = systemClock,
   ) {}
@@ -114,8 +133,13 @@ export class Scheduler {
   }
 
   /** Reports a plugin's run that began at `started` (timed inline: no closure per plugin per request). */
-  private took(point: string, plugin: Plugin, started: number): void {
-    this.timePlugin(point, plugin.type, plugin.name, (this.clock.monotonicNow() - started) / 1000);
+  private took(point: TimedExtensionPoint, plugin: Plugin, started: number): void {
+    let observe = this.observers[point].get(plugin);
+    if (!observe) {
+      observe = this.pluginTimer(point, plugin.type, plugin.name);
+      this.observers[point].set(plugin, observe);
+    }
+    observe((this.clock.monotonicNow() - started) / 1000);
   }
 }
 
