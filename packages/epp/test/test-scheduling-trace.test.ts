@@ -37,6 +37,16 @@ describe("the scheduling cycle as the routing trace records it", () => {
     for (const scorer of run?.scorers ?? []) expect(Object.keys(scorer.scores)).toHaveLength(32);
     expect(run?.candidates.length).toBe(128);
     expect(run?.candidatesOmitted).toBe(72);
+    expect(Object.keys(JSON.parse(JSON.stringify(run)))).toEqual([
+      "name",
+      "candidates",
+      "candidatesOmitted",
+      "filters",
+      "scorers",
+      "totals",
+      "picker",
+      "picked",
+    ]);
     for (const pick of run?.picked ?? []) expect(run?.totals[pick]).toBeDefined();
   });
 

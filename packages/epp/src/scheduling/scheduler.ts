@@ -180,17 +180,22 @@ function profileRun(
     scores ??= traceScores(profile, perScorer, scored, picked);
     return scores;
   };
-  const run: Record<string, unknown> = {
+  const omitted = candidates.length - MAX_TRACED_PODS * 4;
+  // Getters in a literal are enumerable own properties in their place: JSON and a spread read them.
+  return {
     name: profile.name,
     candidates: candidates.slice(0, MAX_TRACED_PODS * 4).map(podName),
+    ...(omitted > 0 ? { candidatesOmitted: omitted } : {}),
+    filters,
+    get scorers() {
+      return scoresNow().scorers;
+    },
+    get totals() {
+      return scoresNow().totals;
+    },
+    picker: profile.picker.type,
+    picked: picked.map(podName),
   };
-  if (candidates.length > MAX_TRACED_PODS * 4) run.candidatesOmitted = candidates.length - MAX_TRACED_PODS * 4;
-  run.filters = filters;
-  Object.defineProperty(run, "scorers", { enumerable: true, get: () => scoresNow().scorers });
-  Object.defineProperty(run, "totals", { enumerable: true, get: () => scoresNow().totals });
-  run.picker = profile.picker.type;
-  run.picked = picked.map(podName);
-  return run as unknown as ProfileRun;
 }
 
 /** Each scorer's clamped scores and the weighted totals, per shown pod (3 decimals). */
