@@ -1,6 +1,8 @@
-import type { ProfileRun } from "@testbed/trace";
+import { systemClock } from "@testbed/common";
+import { hopStart, PartRecorder, type ProfileRun, type SchedulingHop } from "@testbed/trace";
 import { describe, expect, it } from "vitest";
 import { podName, Scheduler } from "../src/scheduling/scheduler.js";
+import { recordScheduling } from "../src/trace/scheduling-trace.js";
 import { chatRequest, endpoint, load, SEED_PD_CONFIG } from "./scheduling-builders.js";
 
 const role = (value: string) => ({ "llm-d.ai/role": value });
@@ -65,6 +67,23 @@ describe("the scheduling cycle as the routing trace records it", () => {
     expect(totals).toEqual([...totals].sort((a, b) => b - a));
     const queue = (json.scorers as ProfileRun["scorers"]).find((scorer) => scorer.type === "queue-scorer");
     expect(queue?.scores[podName(pool[0] as never)]).toBe(1);
+  });
+
+  it("names the picked pods in the hop as the profile runs name them, a name without a namespace too", () => {
+    const pool = [endpoint(1, {}, role("prefill")), endpoint(2, {}, role("decode"))];
+    const bare = pool[1];
+    if (bare) bare.namespacedName = "pod-2";
+    const runs: ProfileRun[] = [];
+    const start = hopStart(systemClock);
+    const { result } = new Scheduler(load(SEED_PD_CONFIG)).schedule(chatRequest("Hi there"), pool, false, runs);
+    const part = new PartRecorder("r1", "epp", "epp", 0);
+    recordScheduling(part, systemClock, start, { pool: "ns/pool", model: "m", runs, result, destination: "d" });
+    const hop = part.hops[0] as SchedulingHop;
+    const pickedBy = (profile: string) => runs.find((run) => run.name === profile)?.picked[0];
+    expect(hop.pickedPod).toBe("pod-2");
+    expect(hop.pickedPod).toBe(pickedBy("decode"));
+    expect(hop.prefillPod).toBe(pickedBy("prefill"));
+    expect(hop.prefillPod).toBe("pod-1");
   });
 
   it("records nothing when nobody asks for it", () => {

@@ -2,8 +2,9 @@
 // and served on its metrics port at /debug/traces — a side channel; the ext_proc wire is untouched.
 import type { Clock } from "@testbed/common";
 import { type HopStart, hopTime, type PartRecorder, type ProfileRun } from "@testbed/trace";
-import { type Endpoint, hostPort } from "../datastore/endpoint.js";
+import { hostPort } from "../datastore/endpoint.js";
 import type { SchedulingResult } from "../scheduling/framework.js";
+import { podName } from "../scheduling/scheduler.js";
 
 /** What the EPP decided for one request, in the trace's shape. */
 export function recordScheduling(
@@ -30,17 +31,12 @@ export function recordScheduling(
     model: facts.model,
     profiles: facts.runs,
     ...(facts.destination !== undefined ? { picked: facts.destination } : {}),
-    ...(primary ? { pickedPod: podLabel(primary) } : {}),
-    ...(prefill ? { prefill: hostPort(prefill), prefillPod: podLabel(prefill) } : {}),
+    ...(primary ? { pickedPod: podName(primary) } : {}),
+    ...(prefill ? { prefill: hostPort(prefill), prefillPod: podName(prefill) } : {}),
     headersSet: {
       ...(facts.destination !== undefined ? { "x-gateway-destination-endpoint": facts.destination } : {}),
       ...facts.headers,
     },
     ...(facts.error !== undefined ? { error: facts.error } : {}),
   });
-}
-
-function podLabel(endpoint: Endpoint): string {
-  const slash = endpoint.namespacedName.indexOf("/");
-  return slash >= 0 ? endpoint.namespacedName.slice(slash + 1) : hostPort(endpoint);
 }
