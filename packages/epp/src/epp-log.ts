@@ -4,6 +4,11 @@ import type { LogSink } from "@testbed/common";
 /** zap's encoders: console (tab-separated, what the seed shows) or json. */
 export type ZapEncoder = "console" | "json";
 
+/** The EPP's log at one verbosity, while -v lets its lines through. */
+export interface VerboseLog {
+  info(logger: string, message: string, fields?: Record<string, unknown>): void;
+}
+
 /**
  * The EPP's log lines as zap writes them.
  * console: `2026-11-27T06:30:00.000Z	INFO	setup	gRPC server listening	{"name": "ext-proc", "port": 9002}`
@@ -29,9 +34,14 @@ export class EppLogger {
     this.write(2, logger, message, fields);
   }
 
-  /** Logged only when -v is at least `level`. */
-  verbose(level: number, logger: string, message: string, fields: Record<string, unknown> = {}): void {
-    if (this.verbosity >= level) this.write(-level, logger, message, fields);
+  /**
+   * logr's V(level): lines at `level`, or undefined when -v is below it. A line written
+   * `log.v(3)?.info(…)` builds no fields while it is off (an optional call skips its arguments),
+   * with the one check here.
+   */
+  v(level: number): VerboseLog | undefined {
+    if (this.verbosity < level) return undefined;
+    return { info: (logger, message, fields = {}) => this.write(-level, logger, message, fields) };
   }
 
   private write(zapLevel: number, logger: string, message: string, fields: Record<string, unknown>): void {

@@ -15,7 +15,7 @@ import { hostPort } from "./datastore/endpoint.js";
 import { MetricsScraper } from "./datastore/metrics-scraper.js";
 import { type EndpointSource, StaticEndpointSource } from "./discovery/endpoint-source.js";
 import { parseEndpointList, parseEndpointsYaml } from "./discovery/endpoints-file.js";
-import { emulatedVersion } from "./emulation/emulated-version.js";
+import { controlHeaders, emulatedVersion } from "./emulation/emulated-version.js";
 import { EppLogger } from "./epp-log.js";
 import { BodyBudget } from "./handlers/body-budget.js";
 import { ExtProcStream } from "./handlers/ext-proc-stream.js";
@@ -57,6 +57,8 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
   const resolved = resolveEppOptions(options);
   const log = new EppLogger(resolved.log, () => resolved.clock.now(), resolved.verbosity, resolved.zapEncoder);
   const version = emulatedVersion(resolved.emulate);
+  // Every stream's parts share them: worked out here once, not per stream or request.
+  const streamControlHeaders = controlHeaders(version);
   const budget = new BodyBudget(resolved.maxBodyBytesPerStream, resolved.maxBodyBytesTotal);
   let metrics: EppMetrics | undefined;
   const random = new SeededRandom(resolved.randomSeed);
@@ -136,6 +138,7 @@ export async function startEpp(options: Partial<EppOptions> = {}): Promise<EppHa
         metrics: eppMetrics,
         log,
         version,
+        controlHeaders: streamControlHeaders,
         budget,
         defaultBodyMode: resolved.extProcBodyMode,
         responseHeaderPlugins: () => config.responseHeaders,

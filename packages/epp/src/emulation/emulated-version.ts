@@ -120,21 +120,16 @@ export function emulatedVersion(name: string): EmulatedVersion {
   return version;
 }
 
-/** Each version's control headers, worked out once (every routed request asks). */
-const controlHeadersOf = new WeakMap<EmulatedVersion, ReadonlySet<string>>();
-
-/** Request headers that steer the EPP and are never copied back (GIE's InputControlHeaders). */
+/**
+ * Request headers that steer the EPP and are never copied back (GIE's InputControlHeaders). Worked
+ * out once per EPP, beside its version (StreamParts.controlHeaders), not per request.
+ */
 export function controlHeaders(version: EmulatedVersion): ReadonlySet<string> {
-  let headers = controlHeadersOf.get(version);
-  if (!headers) {
-    const fairness = version.objectiveHeaders.map((name) => name.replace("objective", "fairness-id"));
-    headers = new Set([
-      ...version.objectiveHeaders,
-      ...version.modelRewriteHeaders,
-      ...fairness,
-      "x-gateway-destination-endpoint-subset",
-    ]);
-    controlHeadersOf.set(version, headers);
-  }
-  return headers;
+  const fairness = version.objectiveHeaders.map((name) => name.replace("objective", "fairness-id"));
+  return new Set([
+    ...version.objectiveHeaders,
+    ...version.modelRewriteHeaders,
+    ...fairness,
+    "x-gateway-destination-endpoint-subset",
+  ]);
 }

@@ -28,7 +28,7 @@ import {
   toStruct,
   WENT_INTO_RESPONSE_HEADER,
 } from "@testbed/protocol";
-import { controlHeaders, type EmulatedVersion } from "../emulation/emulated-version.js";
+import type { EmulatedVersion } from "../emulation/emulated-version.js";
 import type { EppLogger } from "../epp-log.js";
 import type { EppMetrics } from "../metrics/epp-metrics.js";
 import type { ResponseHeadersPlugin } from "../scheduling/framework.js";
@@ -48,6 +48,8 @@ export interface StreamParts {
   metrics: EppMetrics;
   log: EppLogger;
   version: EmulatedVersion;
+  /** The version's control headers (emulated-version.ts controlHeaders), never copied back. */
+  controlHeaders: ReadonlySet<string>;
   budget: BodyBudget;
   defaultBodyMode: BodySendMode;
   responseHeaderPlugins: () => ResponseHeadersPlugin[];
@@ -128,12 +130,10 @@ export class ExtProcStream {
     if (this.closed) return;
     this.exchange ??= exchangeFor(message.protocol_config?.request_body_mode, this.parts.defaultBodyMode);
     this.responseExchange ??= exchangeFor(message.protocol_config?.response_body_mode, this.parts.defaultBodyMode);
-    if (this.parts.log.verbosity >= 4) {
-      this.parts.log.verbose(4, "ext-proc", "Received message", {
-        phase: message.request,
-        "x-request-id": this.requestId,
-      });
-    }
+    this.parts.log.v(4)?.info("ext-proc", "Received message", {
+      phase: message.request,
+      "x-request-id": this.requestId,
+    });
     switch (message.request) {
       case "request_headers":
         this.onRequestHeaders(message);
@@ -255,7 +255,7 @@ export class ExtProcStream {
     // The routing headers, Content-Length, then the request's own headers the EPP does not own.
     const setHeaders = routing.slice();
     if (forwarded.length > 0) setHeaders.push(eppHeader("Content-Length", String(forwarded.length)));
-    const control = controlHeaders(version);
+    const control = this.parts.controlHeaders;
     for (const name of Object.keys(this.requestHeaders)) {
       if (isSystemOwnedHeader(name, control) || routing.some((h) => h.header.key === name)) continue;
       setHeaders.push(eppHeader(name, this.requestHeaders[name] as string));
@@ -322,7 +322,7 @@ export class ExtProcStream {
 
   /** Over the body budget: Envoy's own answer to a body over its buffer limit, 413, and the stream ends. */
   private refuseTooLarge(): void {
-    this.parts.log.verbose(2, "ext-proc", "Request body over the buffer limit", {
+    this.parts.log.v(2)?.info("ext-proc", "Request body over the buffer limit", {
       "x-request-id": this.requestId,
       perStreamLimit: this.parts.budget.perStreamLimit,
       totalLimit: this.parts.budget.totalLimit,
@@ -348,7 +348,7 @@ export class ExtProcStream {
 
   private fail(error: InferenceError, model: string, target = model): void {
     this.parts.metrics.requestErrors.inc({ model_name: model, target_model_name: target, error_code: error.code });
-    this.parts.log.verbose(2, "ext-proc", "Request failed", {
+    this.parts.log.v(2)?.info("ext-proc", "Request failed", {
       "x-request-id": this.requestId,
       code: error.code,
       error: error.message,

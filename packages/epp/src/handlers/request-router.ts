@@ -114,8 +114,7 @@ export class RequestRouter {
     const target = targets[0];
     if (!target) {
       metrics.schedulerAttempts.inc({ status: "failure" });
-      if (log.verbosity >= 4)
-        log.verbose(4, "scheduling", "Scheduling failed", { "x-request-id": request.requestId, profiles: trace });
+      log.v(4)?.info("scheduling", "Scheduling failed", { "x-request-id": request.requestId, profiles: trace });
       if (part && traceStart && runs && traces) {
         const facts = {
           pool: traces.pool,
@@ -138,22 +137,20 @@ export class RequestRouter {
     }
     // The real director's line (requestcontrol/director.go), at VERBOSE (3). Its fields are built
     // only when the line is written: the default verbosity (2) prints neither line.
-    if (log.verbosity >= 3)
-      log.verbose(3, "requestcontrol", "Request handled", {
-        "x-request-id": request.requestId,
-        objectiveKey: objectiveKey(request.headers, this.parts.version),
-        incomingModelName: clientModel,
-        targetModel: request.targetModel,
-        endpoint: destination,
-      });
-    if (log.verbosity >= 4)
-      log.verbose(4, "scheduling", "Scheduling decision", {
-        "x-request-id": request.requestId,
-        model: request.targetModel,
-        destination,
-        ...headers,
-        profiles: trace,
-      });
+    log.v(3)?.info("requestcontrol", "Request handled", {
+      "x-request-id": request.requestId,
+      objectiveKey: objectiveKey(request.headers, this.parts.version),
+      incomingModelName: clientModel,
+      targetModel: request.targetModel,
+      endpoint: destination,
+    });
+    log.v(4)?.info("scheduling", "Scheduling decision", {
+      "x-request-id": request.requestId,
+      model: request.targetModel,
+      destination,
+      ...headers,
+      profiles: trace,
+    });
     return { request, result, destination, target, headers };
   }
 }
