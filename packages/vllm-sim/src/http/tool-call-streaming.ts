@@ -160,7 +160,8 @@ export class HermesToolStream {
       portion = current.split(START).pop();
       textPortion = undefined;
     } else if (curStarts === curEnds && curEnds >= prevEnds) {
-      return this.closing(delta);
+      const closed = this.closing(delta);
+      if (closed !== undefined) return closed;
     } else {
       return { content: delta.replaceAll(START, "").replaceAll(END, ""), tool_calls: [] };
     }
@@ -171,10 +172,16 @@ export class HermesToolStream {
     return this.argumentsDelta(call, delta, callEnd);
   }
 
-  /** The case "the current tool call is being closed": the diff not streamed yet, if any. */
-  private closing(delta: string): DeltaMessage | null {
+  /**
+   * The case "the current tool call is being closed": the diff not streamed yet when the call has
+   * arguments; undefined when it has none, so the parse below runs (and sends "{}" for a call
+   * without arguments). A call the parser never diffed raises IndexError in vLLM: nothing is sent.
+   */
+  private closing(delta: string): DeltaMessage | null | undefined {
     if (this.previousCalls.length === 0) return null;
-    if (!truthy(this.previousCalls[this.currentToolId]?.arguments)) return null;
+    const previous = this.previousCalls[this.currentToolId];
+    if (previous === undefined) return null;
+    if (!truthy(previous.arguments)) return undefined;
     if (!delta.includes('"}')) return null;
     const diff = `${delta.slice(0, delta.lastIndexOf('"}'))}"}`;
     this.streamedArgs[this.currentToolId] += diff;
