@@ -64,6 +64,9 @@ describe("hermes", () => {
     expect(deltas[6]?.tool_calls?.[0]?.function).toEqual({ name: "now" });
     // prev_tool_call_arr is still empty there (the name delta returns before it is filled): vLLM returns None.
     expect(deltas[7]).toBeNull();
+    // Not auto_tools_called (no parse recorded), but tools_streamed: the choice still finishes "tool_calls".
+    expect(stream.called).toBe(false);
+    expect(stream.streamed).toBe(true);
   });
 });
 

@@ -128,11 +128,20 @@ export class HermesToolStream {
   readonly previousCalls: Array<Record<string, unknown>> = [];
   /** streamed_args_for_tool: the argument text sent so far for each call. */
   readonly streamedArgs: string[] = [];
+  /** tools_streamed: a delta with tool calls went out (a call's name counts before its arguments are parsed). */
+  streamed = false;
 
   constructor(private readonly newId: ToolCallIds) {}
 
-  /** extract_tool_calls_streaming for one token (one token per delta: delta_token_ids has length 1). */
+  /** One token's delta, noting (as the stream generator does) whether it carried tool calls. */
   next(previous: string, current: string, delta: string): DeltaMessage | null {
+    const message = this.parse(previous, current, delta);
+    if (message?.tool_calls?.length) this.streamed = true;
+    return message;
+  }
+
+  /** extract_tool_calls_streaming for one token (one token per delta: delta_token_ids has length 1). */
+  private parse(previous: string, current: string, delta: string): DeltaMessage | null {
     if (!current.includes(START)) return { content: delta };
     const prevStarts = count(previous, START);
     const prevEnds = count(previous, END);
