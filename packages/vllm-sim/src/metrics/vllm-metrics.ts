@@ -71,7 +71,7 @@ type Labels = { model_name: string; engine: string };
  * `scrapeTimeVersion` changes (the process reading, once a second) or on every scrape without one.
  * The body is kept as bytes: an idle pod answers each scrape with the same Buffer, without
  * rendering or encoding anything. vllm:lora_requests_info changes with engine steps only, as vLLM
- * records it with each step's scheduler stats, so it is cached with `registry`.
+ * records it with each step's stats, so it is cached with `registry`.
  */
 export class VllmMetrics implements EngineObserver {
   readonly registry = new Registry();
@@ -189,9 +189,9 @@ export class VllmMetrics implements EngineObserver {
           }
         },
       });
+      // No record before the first step: vLLM records LoRA stats only with a step's outputs, so a
+      // fresh pod exposes the family's HELP and TYPE without a sample.
       this.loraClock = config.clock;
-      // The first stats record, as the engine reports on start: nothing running or waiting.
-      this.recordLoraStats({ running: [], waiting: [] });
     }
 
     // Children are created at start-up, as prometheus_client does on .labels(), so every series
@@ -303,7 +303,8 @@ export class VllmMetrics implements EngineObserver {
 
   /**
    * PrometheusStatLogger.record: gauge_lora_info.labels(running=",".join(…), waiting=",".join(…),
-   * max_lora=…).set_to_current_time().
+   * max_lora=…).set_to_current_time(), after the step's outputs were processed (OutputProcessor
+   * drops finished requests from LoRARequestStates before update_iteration_stats).
    */
   private recordLoraStats(adapters: { running: string[]; waiting: string[] }): void {
     const running = adapters.running.join(",");
