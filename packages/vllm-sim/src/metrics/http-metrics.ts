@@ -63,7 +63,10 @@ export class HttpMetrics {
     });
   }
 
-  /** One finished request: `route` is the matched route template, undefined when none matched. */
+  /**
+   * One finished request of an instrumented route (isInstrumented): `route` is the matched route
+   * template, undefined when none matched.
+   */
   observe(
     route: string | undefined,
     method: string,
@@ -72,7 +75,6 @@ export class HttpMetrics {
     sizes: { request: number; response: number },
   ): void {
     const handler = route ?? "none";
-    if (!isInstrumented(route)) return;
     this.changed();
     this.requests.inc({ handler, method, status: `${Math.floor(status / 100)}xx` });
     this.requestSize.observe({ handler }, sizes.request);
