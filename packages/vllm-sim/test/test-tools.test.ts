@@ -222,6 +222,16 @@ describe("streamed tool calls (OpenAIServingChat.chat_completion_stream_generato
     expect(last?.finish_reason).toBe("tool_calls");
   });
 
+  it("auto (hermes): a token the parser holds back takes its logprobs with it; each chunk carries its own token's", async () => {
+    const stream = await chunks({ logprobs: true, top_logprobs: 2, stream_options: { include_usage: true } });
+    const withLogprobs = stream.filter((chunk) => chunk.choices[0]?.logprobs);
+    expect(withLogprobs.length).toBeGreaterThan(3);
+    for (const chunk of withLogprobs) expect(chunk.choices[0]?.logprobs?.content).toHaveLength(1);
+    // The <tool_call> token and the name's pieces sent no chunk, and no logprobs.
+    const completionTokens = stream.at(-1)?.usage?.completion_tokens as number;
+    expect(withLogprobs.length).toBeLessThan(completionTokens);
+  });
+
   it('"required": argument deltas carry "name": null as vLLM sets it', async () => {
     const response = await fetch(`${pod.url}/v1/chat/completions`, {
       method: "POST",

@@ -147,7 +147,11 @@ export class ChunkWriter {
     let delta: DeltaMessage | null = null;
     if (tools) {
       delta = this.toolDelta(choice, text, finished);
-      if (delta === null && !finished) return "";
+      if (delta === null && !finished) {
+        // vLLM skips the chunk after computing the token's logprobs: they are never sent.
+        choice.takePositions();
+        return "";
+      }
     }
     const finish_reason = finished ? this.finishReason(choice) : null;
     const logprobs = choice.logprobs ? choiceLogprobs(this.shape, choice, choice.streamedLength) : null;
