@@ -140,9 +140,9 @@ async function startProxyServer(
    * goes to that rank's decoder, an unknown one is answered 400 with no body — else the local decoder.
    */
   const decode = async (request: FastifyRequest, reply: FastifyReply, body: string | undefined) => {
-    const rank = dataParallel ? firstHeader(request, "x-data-parallel-host-port") : undefined;
-    if (!rank) return forward(request, reply, body);
-    const target = dataParallel?.get(rank);
+    const hostPort = dataParallel ? firstHeader(request, "x-data-parallel-host-port") : undefined;
+    if (!dataParallel || !hostPort) return forward(request, reply, body);
+    const target = dataParallel.get(hostPort);
     if (!target) return reply.code(400).send();
     return forward(request, reply, body, target);
   };
