@@ -42,7 +42,7 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
     await closeApiServers(apiServers);
   };
   try {
-    apiServers.push(await startApiServer(resolved, https));
+    apiServers.push(await startApiServer(resolved, https, 0));
     const { server, app, url } = apiServers[0] as ApiServer;
     await startDataParallelRanks(resolved, https, (app.server.address() as AddressInfo).port, apiServers);
     if (resolved.adminPort !== undefined) admin = await listenAdmin(server, resolved.host, resolved.adminPort);
@@ -81,7 +81,12 @@ interface ApiServer {
   url: string;
 }
 
-async function startApiServer(options: VllmSimOptions, https: HttpsMaterial | undefined): Promise<ApiServer> {
+/** One API server; `index` is the number its start-up line gives it (vLLM's _api_process_rank). */
+async function startApiServer(
+  options: VllmSimOptions,
+  https: HttpsMaterial | undefined,
+  index: number,
+): Promise<ApiServer> {
   const server = ModelServer.create(options);
   server.logStartup();
   const app = buildVllmApp(server, https);
@@ -94,7 +99,7 @@ async function startApiServer(options: VllmSimOptions, https: HttpsMaterial | un
   const scheme = https ? "https" : "http";
   const url = `${scheme}://${formatHost(options.host)}:${(app.server.address() as AddressInfo).port}`;
   server.listeningOn(url);
-  server.log.info("api_server.py:1912", `Starting vLLM API server 0 on ${url}`);
+  server.log.info("api_server.py:1912", `Starting vLLM API server ${index} on ${url}`);
   return { server, app, url };
 }
 
@@ -109,7 +114,9 @@ async function startDataParallelRanks(
   apiServers: ApiServer[],
 ): Promise<void> {
   for (let rank = 1; rank < options.dataParallelSize; rank++) {
-    apiServers.push(await startApiServer({ ...options, port: basePort + rank, seed: options.seed + rank }, https));
+    apiServers.push(
+      await startApiServer({ ...options, port: basePort + rank, seed: options.seed + rank }, https, rank),
+    );
   }
 }
 

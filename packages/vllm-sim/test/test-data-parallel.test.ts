@@ -8,6 +8,7 @@ import { silentSink } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StartupError } from "../src/model-server.js";
 import { startVllmSim, type VllmSimHandle } from "../src/vllm-sim.js";
+import { logCollector } from "./server-harness.js";
 
 // Subnet 78 of the loopback range: this file's own address, fixed ports as in a pod.
 const HOST = "127.0.78.11";
@@ -76,6 +77,17 @@ describe("--data-parallel-size (llm-d-inference-sim)", () => {
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
+  });
+
+  it("each rank logs its own start-up line, numbered as vLLM numbers its API servers", async () => {
+    const logs = logCollector();
+    const ranks = await startVllmSim({ host: "127.0.78.14", port: 9300, dataParallelSize: 2, log: logs.log });
+    await ranks.close();
+    const started = logs.lines.filter((line) => line.includes("Starting vLLM API server"));
+    expect(started.map((line) => line.slice(line.indexOf("Starting")))).toEqual([
+      "Starting vLLM API server 0 on http://127.0.78.14:9300",
+      "Starting vLLM API server 1 on http://127.0.78.14:9301",
+    ]);
   });
 
   it("refuses a size outside 1…8 as inference-sim's validation does", async () => {
