@@ -77,6 +77,15 @@ describe("Kubelet", () => {
     expect(() => kubelet.readLogs(NS, "vllm-a", "nope")).toThrow(/container nope is not valid for pod vllm-a/);
   });
 
+  it("a vLLM image serves --data-parallel-size behind its one port (only the simulator's ranks take port+1…)", async () => {
+    store.create(vllmPod("vllm-dp", "--data-parallel-size 2"));
+    await eventually(() => isPodReady(pod("vllm-dp") as KubeObject), WAIT);
+    const served = await kubelet.exec(NS, "vllm-dp", undefined, ["curl", "-s", "localhost:8000/v1/models"]);
+    expect(served.exitCode).toBe(0);
+    const nextPort = await kubelet.exec(NS, "vllm-dp", undefined, ["curl", "-s", "localhost:8001/v1/models"]);
+    expect(nextPort.exitCode).toBe(7);
+  });
+
   it("restarts a killed container and counts the restart", async () => {
     await eventually(() => isPodReady(pod("vllm-a") as KubeObject), WAIT);
     const killed = await kubelet.exec(NS, "vllm-a", "main", ["kill", "-9", "1"]);

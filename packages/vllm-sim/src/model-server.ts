@@ -122,13 +122,7 @@ export class ModelServer {
       showHiddenMetrics: options.showHiddenMetricsForVersion === "0.10",
       clock: options.clock,
     });
-    this.httpMetrics = new HttpMetrics(
-      this.metrics.registry,
-      () => this.metrics.changed(),
-      this.metrics.scrapeTimeRegistry,
-      options.clock,
-    );
-    this.metrics.scrapeTimeVersion = this.httpMetrics.processReadingVersion;
+    this.httpMetrics = new HttpMetrics(this.metrics.registry, () => this.metrics.changed());
     const ring = new TraceRing("vllm-sim", `${options.host}:${options.port}`, undefined, options.trace !== false);
     const pod = { model: this.modelNames[0] as string, role: options.role, blockSize: options.blockSize };
     this.traces = new EngineTraceRecorder(ring, options.clock, pod);

@@ -32,56 +32,47 @@ export async function startVllmSim(options: Partial<VllmSimOptions> = {}): Promi
   // Refused before anything listens, as the sidecar refuses an incomplete SSRF configuration.
   const allowlist = resolved.sidecarPort === undefined ? undefined : prefillAllowlist(resolved);
   const https = await loadHttpsMaterial(resolved);
-  const { server, app, url } = await startApiServer(resolved, https);
-  let ranks: ApiServer[];
+  // Rank 0 first, then the data-parallel ranks: whatever started is closed again if a later part fails.
+  const apiServers: ApiServer[] = [];
+  let admin: AdminListener | undefined;
+  let sidecar: RoutingSidecar | undefined;
+  const close = async () => {
+    await sidecar?.close();
+    await admin?.close();
+    await closeApiServers(apiServers);
+  };
   try {
-    ranks = await startDataParallelRanks(resolved, https, (app.server.address() as AddressInfo).port);
+    apiServers.push(await startApiServer(resolved, https, 0));
+    const { server, app, url } = apiServers[0] as ApiServer;
+    await startDataParallelRanks(resolved, https, (app.server.address() as AddressInfo).port, apiServers);
+    if (resolved.adminPort !== undefined) admin = await listenAdmin(server, resolved.host, resolved.adminPort);
+    if (resolved.sidecarPort !== undefined) {
+      sidecar = await startRoutingSidecar({
+        host: resolved.host,
+        port: resolved.sidecarPort,
+        decoderUrl: url,
+        prefillerUseTls: resolved.prefillerUseTls,
+        https,
+        log: resolved.log,
+        clock: resolved.clock,
+        allowlist,
+        dataParallelSize: resolved.dataParallelSize,
+        podIp: resolved.host,
+      });
+    }
+    return {
+      url,
+      sidecarUrl: sidecar?.url,
+      podUrl: sidecar?.url ?? url,
+      adminUrl: admin && `http://${formatHost(resolved.host)}:${admin.address.port}`,
+      server,
+      app,
+      close,
+    };
   } catch (error) {
-    await app.close();
-    server.close();
+    await close();
     throw error;
   }
-
-  let admin: AdminListener | undefined;
-  let adminUrl: string | undefined;
-  if (resolved.adminPort !== undefined) {
-    admin = await listenAdmin(server, resolved.host, resolved.adminPort);
-    adminUrl = `http://${formatHost(resolved.host)}:${admin.address.port}`;
-  }
-
-  let sidecar: RoutingSidecar | undefined;
-  if (resolved.sidecarPort !== undefined) {
-    sidecar = await startRoutingSidecar({
-      host: resolved.host,
-      port: resolved.sidecarPort,
-      decoderUrl: url,
-      prefillerUseTls: resolved.prefillerUseTls,
-      https,
-      log: resolved.log,
-      clock: resolved.clock,
-      allowlist,
-      dataParallelSize: resolved.dataParallelSize,
-      podIp: resolved.host,
-    });
-  }
-  return {
-    url,
-    sidecarUrl: sidecar?.url,
-    podUrl: sidecar?.url ?? url,
-    adminUrl,
-    server,
-    app,
-    async close() {
-      await sidecar?.close();
-      await admin?.close();
-      for (const rank of ranks) {
-        await rank.app.close();
-        rank.server.close();
-      }
-      await app.close();
-      server.close();
-    },
-  };
 }
 
 interface ApiServer {
@@ -90,40 +81,51 @@ interface ApiServer {
   url: string;
 }
 
-async function startApiServer(options: VllmSimOptions, https: HttpsMaterial | undefined): Promise<ApiServer> {
+/** One API server; `index` is the number its start-up line gives it (vLLM's _api_process_rank). */
+async function startApiServer(
+  options: VllmSimOptions,
+  https: HttpsMaterial | undefined,
+  index: number,
+): Promise<ApiServer> {
   const server = ModelServer.create(options);
   server.logStartup();
   const app = buildVllmApp(server, https);
-  await app.listen({ host: options.host, port: options.port });
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   const scheme = https ? "https" : "http";
   const url = `${scheme}://${formatHost(options.host)}:${(app.server.address() as AddressInfo).port}`;
   server.listeningOn(url);
-  server.log.info("api_server.py:1912", `Starting vLLM API server 0 on ${url}`);
+  server.log.info("api_server.py:1912", `Starting vLLM API server ${index} on ${url}`);
   return { server, app, url };
 }
 
 /**
  * llm-d-inference-sim's data parallelism: data-parallel-size - 1 further simulators on port+rank,
- * each its own engine (own KV cache, queue and metrics) and its own seed.
+ * each its own engine (own KV cache, queue and metrics) and its own seed, added to `apiServers`.
  */
 async function startDataParallelRanks(
   options: VllmSimOptions,
   https: HttpsMaterial | undefined,
   basePort: number,
-): Promise<ApiServer[]> {
-  const ranks: ApiServer[] = [];
-  try {
-    for (let rank = 1; rank < options.dataParallelSize; rank++) {
-      ranks.push(await startApiServer({ ...options, port: basePort + rank, seed: options.seed + rank }, https));
-    }
-  } catch (error) {
-    for (const rank of ranks) {
-      await rank.app.close();
-      rank.server.close();
-    }
-    throw error;
+  apiServers: ApiServer[],
+): Promise<void> {
+  for (let rank = 1; rank < options.dataParallelSize; rank++) {
+    apiServers.push(
+      await startApiServer({ ...options, port: basePort + rank, seed: options.seed + rank }, https, rank),
+    );
   }
-  return ranks;
+}
+
+/** Close the API servers, the last started first. */
+async function closeApiServers(apiServers: readonly ApiServer[]): Promise<void> {
+  for (const { app, server } of [...apiServers].reverse()) {
+    await app.close();
+    server.close();
+  }
 }
 
 /** The sidecar's SSRF allow-list, refused as its Options.Validate refuses an incomplete configuration. */

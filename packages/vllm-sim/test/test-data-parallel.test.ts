@@ -3,10 +3,12 @@
 // each rank and forwards a request carrying `x-data-parallel-host-port: POD_IP:port+r` to vLLM's
 // port+r (pkg/sidecar/proxy/data_parallel.go); an unknown rank is answered 400 with no body. The
 // x-inference-pod / x-inference-port headers (inference-sim's addResponseHeaders) name who answered.
+import { createServer } from "node:net";
 import { silentSink } from "@testbed/common";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StartupError } from "../src/model-server.js";
 import { startVllmSim, type VllmSimHandle } from "../src/vllm-sim.js";
+import { logCollector } from "./server-harness.js";
 
 // Subnet 78 of the loopback range: this file's own address, fixed ports as in a pod.
 const HOST = "127.0.78.11";
@@ -57,6 +59,35 @@ describe("--data-parallel-size (llm-d-inference-sim)", () => {
     await ask(`http://${HOST}:8201`);
     expect(await successes(8201)).toBe(rank1 + 1);
     expect(await successes(8200)).toBe(rank0);
+  });
+
+  it("a part that fails to start (the admin port taken, or the sidecar's) closes every rank started before it", async () => {
+    const host = "127.0.78.13";
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(9100, host, resolve));
+    const start = (extra: object) =>
+      startVllmSim({ host, port: 9200, dataParallelSize: 2, timeScale: 0, log: silentSink, ...extra });
+    try {
+      await expect(start({ adminPort: 9100 })).rejects.toThrow(/EADDRINUSE/);
+      await expect(start({ adminPort: 0, sidecarPort: 9100 })).rejects.toThrow(/EADDRINUSE/);
+      // Ranks 0 and 1 (9200, 9201) and the admin port were let go: the same pod starts again.
+      const again = await start({ adminPort: 0 });
+      expect((await ask(`http://${host}:9201`)).status).toBe(200);
+      await again.close();
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it("each rank logs its own start-up line, numbered as vLLM numbers its API servers", async () => {
+    const logs = logCollector();
+    const ranks = await startVllmSim({ host: "127.0.78.14", port: 9300, dataParallelSize: 2, log: logs.log });
+    await ranks.close();
+    const started = logs.lines.filter((line) => line.includes("Starting vLLM API server"));
+    expect(started.map((line) => line.slice(line.indexOf("Starting")))).toEqual([
+      "Starting vLLM API server 0 on http://127.0.78.14:9300",
+      "Starting vLLM API server 1 on http://127.0.78.14:9301",
+    ]);
   });
 
   it("refuses a size outside 1…8 as inference-sim's validation does", async () => {

@@ -1,5 +1,6 @@
 // vllm:lora_requests_info as vLLM 0.11 records it (v1/metrics/loggers.py, PrometheusStatLogger.record):
-// with each engine step's scheduler stats, the series labelled with the comma-joined adapter names of
+// with each engine step's stats, once the frontend has processed the step's outputs (finished requests
+// already dropped from LoRARequestStates), the series labelled with the comma-joined adapter names of
 // the running and of the waiting requests (and max_lora) is set to the current time. prometheus_client
 // keeps every label set it was given, so the exposition holds one series per (running, waiting) pair
 // seen, each at the time it was last recorded — the EPP reads the newest.
@@ -27,7 +28,15 @@ async function loraSeries() {
 }
 
 describe("vllm:lora_requests_info", () => {
-  it("before any request: the start-up record, nothing running or waiting", async () => {
+  it("before any request: the family without a sample (nothing records it before a step)", async () => {
+    const body = (await pod.app.inject({ method: "GET", url: "/metrics" })).body;
+    expect(body).toContain("# TYPE vllm:lora_requests_info gauge");
+    expect(await loraSeries()).toEqual([]);
+  });
+
+  it("a request done in one step never shows as running: its step is recorded after it finished", async () => {
+    const answer = await postJson(pod.app, "/v1/completions", { model: "lora-a", prompt: "Hi", max_tokens: 1 });
+    expect(answer.statusCode).toBe(200);
     const series = await loraSeries();
     expect(series).toEqual([
       { max_lora: "2", waiting_lora_adapters: "", running_lora_adapters: "", value: expect.any(Number) },

@@ -65,6 +65,8 @@ describe("vLLM metrics exposition", () => {
     expect(families.has("vllm:gpu_cache_usage_perc")).toBe(false);
     expect(families.has("vllm:lora_requests_info")).toBe(false);
     const pod = testApp({ enableLora: true, maxLoras: 4, showHiddenMetricsForVersion: "0.10" });
+    // vllm:lora_requests_info gets its first sample with the first engine step.
+    await postJson(pod.app, "/v1/chat/completions", { ...hi, max_tokens: 1 });
     const body = (await pod.app.inject({ method: "GET", url: "/metrics" })).body;
     await pod.app.close();
     const other = new Map(parsePrometheusTextFormat(body).map((family) => [family.name, family]));

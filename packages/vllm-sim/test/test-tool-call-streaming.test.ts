@@ -42,6 +42,32 @@ describe("hermes", () => {
       tool_calls: [{ id: "id", type: "function", index: 0, function: { name: "now", arguments: "{}" } }],
     });
   });
+
+  it.each([
+    ["empty arguments", ['"', ", ", '"', "arguments", '":', " {}", "}"]],
+    ["no arguments key", ['"', "}"]],
+  ])('a call with %s gets arguments "{}" when </tool_call> closes it', (_label, rest) => {
+    const stream = new HermesToolStream(() => "id");
+    const head = ["<tool_call>", "\n", '{"', "name", '":', ' "', "now"];
+    const deltas = run(stream, [...head, ...rest, "\n", "</tool_call>"]);
+    const named = deltas.findIndex((delta) => delta?.tool_calls?.[0]?.function.name === "now");
+    expect(named).toBeGreaterThan(0);
+    // Nothing between the name and the end: the parser has no arguments to diff.
+    expect(deltas.slice(named + 1, -1).every((delta) => delta === null)).toBe(true);
+    // vLLM's closing case falls through when the call's arguments are falsy; the parse then finds none.
+    expect(deltas.at(-1)).toEqual({ tool_calls: [{ index: 0, function: { arguments: "{}" } }] });
+  });
+
+  it("a call whose name completes on the token before </tool_call> gets nothing more", () => {
+    const stream = new HermesToolStream(() => "id");
+    const deltas = run(stream, ["<tool_call>", '{"', "name", '":', ' "', "now", '"}', "</tool_call>"]);
+    expect(deltas[6]?.tool_calls?.[0]?.function).toEqual({ name: "now" });
+    // prev_tool_call_arr is still empty there (the name delta returns before it is filled): vLLM returns None.
+    expect(deltas[7]).toBeNull();
+    // Not auto_tools_called (no parse recorded), but tools_streamed: the choice still finishes "tool_calls".
+    expect(stream.called).toBe(false);
+    expect(stream.streamed).toBe(true);
+  });
 });
 
 describe('"required"', () => {

@@ -198,6 +198,40 @@ describe("streamed tool calls (OpenAIServingChat.chat_completion_stream_generato
     expect(JSON.parse(call.function.arguments)).toEqual(JSON.parse(expected.function.arguments));
   });
 
+  /** The chunks of a raw SSE answer (without [DONE]). */
+  async function chunks(body: object): Promise<OpenAI.ChatCompletionChunk[]> {
+    const response = await fetch(`${pod.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model, messages: ask, tools: [weather], seed: 7, stream: true, ...body }),
+    });
+    const frames = (await response.text()).split("\n\n").filter((frame) => frame.startsWith("data: {"));
+    return frames.map((frame) => JSON.parse(frame.slice("data: ".length)) as OpenAI.ChatCompletionChunk);
+  }
+
+  it('auto (hermes): a call cut by max_tokens right after its name still finishes "tool_calls"', async () => {
+    const usage = { stream_options: { include_usage: true, continuous_usage_stats: true } };
+    const whole = await chunks(usage);
+    const named = whole.find((chunk) => chunk.choices[0]?.delta.tool_calls?.[0]?.function?.name === "get_weather");
+    const tokensToName = named?.usage?.completion_tokens as number;
+    expect(tokensToName).toBeGreaterThan(1);
+    const cut = await chunks({ max_tokens: tokensToName });
+    const last = cut.at(-1)?.choices[0];
+    expect(last?.delta.tool_calls?.[0]?.function?.name).toBe("get_weather");
+    // tools_streamed: the name went out, though the parser has not parsed the call's arguments yet.
+    expect(last?.finish_reason).toBe("tool_calls");
+  });
+
+  it("auto (hermes): a token the parser holds back takes its logprobs with it; each chunk carries its own token's", async () => {
+    const stream = await chunks({ logprobs: true, top_logprobs: 2, stream_options: { include_usage: true } });
+    const withLogprobs = stream.filter((chunk) => chunk.choices[0]?.logprobs);
+    expect(withLogprobs.length).toBeGreaterThan(3);
+    for (const chunk of withLogprobs) expect(chunk.choices[0]?.logprobs?.content).toHaveLength(1);
+    // The <tool_call> token and the name's pieces sent no chunk, and no logprobs.
+    const completionTokens = stream.at(-1)?.usage?.completion_tokens as number;
+    expect(withLogprobs.length).toBeLessThan(completionTokens);
+  });
+
   it('"required": argument deltas carry "name": null as vLLM sets it', async () => {
     const response = await fetch(`${pod.url}/v1/chat/completions`, {
       method: "POST",

@@ -46,7 +46,8 @@ export class EngineCore {
 
   /**
    * The LoRA adapters of running and of waiting requests, each name once in the order met
-   * (SchedulerStats.running_lora_adapters / waiting_lora_adapters, dicts keyed by adapter name).
+   * (IterationStats.running_lora_adapters / waiting_lora_adapters as vLLM 0.11's LoRARequestStates
+   * fills them: dicts keyed by adapter name, holding only adapters with such requests).
    */
   loraAdapters(): { running: string[]; waiting: string[] } {
     return { running: adapterNames(this.scheduler.running), waiting: adapterNames(this.scheduler.waiting) };
@@ -82,9 +83,11 @@ export class EngineCore {
     }
     let numTokens = 0;
     for (const item of work) numTokens += item.numTokens;
-    this.observer.onStep(numTokens);
     this.time.after(this.timing.stepSeconds(work), () => {
       this.complete(work);
+      // The step's stats go out with its outputs, once finished requests are freed (vLLM records them
+      // when the frontend has processed the step's EngineCoreOutputs).
+      this.observer.onStep(numTokens);
       this.step();
     });
   }

@@ -2,6 +2,7 @@ import type { EngineRequest } from "./engine-request.js";
 
 /** What the engine reports as it runs; the metrics module listens. Times are engine seconds. */
 export interface EngineObserver {
+  /** A step's outputs were applied: its tokens emitted, its finished requests freed. */
   onStep(numScheduledTokens: number): void;
   onPreemption(request: EngineRequest): void;
   onPrefixCacheLookup(queriedTokens: number, hitTokens: number): void;

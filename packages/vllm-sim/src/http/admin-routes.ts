@@ -12,7 +12,8 @@ import { isOpenAiError, readJsonBody } from "./request-body.js";
  * client of the model cannot reach fault injection through the gateways.
  */
 export function buildAdminApp(server: ModelServer): FastifyInstance {
-  const app = Fastify({ logger: false, forceCloseConnections: true }) as unknown as FastifyInstance;
+  // Never listens (admin-listener.ts routes its own server's requests into it): no connections to force closed.
+  const app = Fastify({ logger: false }) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
   registerAdminRoutes(app, server);

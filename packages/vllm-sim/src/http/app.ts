@@ -48,10 +48,11 @@ export function buildVllmApp(server: ModelServer, https?: HttpsMaterial): Fastif
   });
   app.addHook("onResponse", (request, reply, done) => {
     requestFinished(request.raw.socket as Socket);
-    const route = request.routeOptions.url;
-    if (isInstrumented(route)) {
-      const seconds = (clock.monotonicNow() - (startedAt.get(request) ?? clock.monotonicNow())) / 1000;
-      server.httpMetrics.observe(route, request.method, reply.statusCode, seconds, {
+    // Timed in onRequest only when the instrumentator counts the route.
+    const started = startedAt.get(request);
+    if (started !== undefined) {
+      const seconds = (clock.monotonicNow() - started) / 1000;
+      server.httpMetrics.observe(request.routeOptions.url, request.method, reply.statusCode, seconds, {
         request: Number(request.headers["content-length"] ?? 0),
         response: Number(reply.getHeader("content-length") ?? 0),
       });

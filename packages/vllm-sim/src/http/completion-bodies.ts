@@ -147,7 +147,11 @@ export class ChunkWriter {
     let delta: DeltaMessage | null = null;
     if (tools) {
       delta = this.toolDelta(choice, text, finished);
-      if (delta === null && !finished) return "";
+      if (delta === null && !finished) {
+        // vLLM skips the chunk after computing the token's logprobs: they are never sent.
+        choice.takePositions();
+        return "";
+      }
     }
     const finish_reason = finished ? this.finishReason(choice) : null;
     const logprobs = choice.logprobs ? choiceLogprobs(this.shape, choice, choice.streamedLength) : null;
@@ -199,12 +203,13 @@ export class ChunkWriter {
   }
 
   /**
-   * "tool_calls" when the hermes parser saw a call or a "required" call was streamed; a named tool
-   * call finishes as the engine did ("stop" or "length"), as in vLLM's stream generator.
+   * "tool_calls" when the hermes parser saw a call or streamed one (auto_tools_called or
+   * tools_streamed: a call cut right after its name counts) or a "required" call was streamed; a
+   * named tool call finishes as the engine did ("stop" or "length"), as in vLLM's stream generator.
    */
   private finishReason(choice: GenerationChoice): string | undefined {
     const stream = choice.toolStream;
-    if (stream instanceof HermesToolStream && stream.called) return "tool_calls";
+    if (stream instanceof HermesToolStream && (stream.called || stream.streamed)) return "tool_calls";
     if (stream instanceof RequiredToolStream && stream.streamed) return "tool_calls";
     return choice.engineRequest.finishReason;
   }

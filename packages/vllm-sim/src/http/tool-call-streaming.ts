@@ -128,11 +128,20 @@ export class HermesToolStream {
   readonly previousCalls: Array<Record<string, unknown>> = [];
   /** streamed_args_for_tool: the argument text sent so far for each call. */
   readonly streamedArgs: string[] = [];
+  /** tools_streamed: a delta with tool calls went out (a call's name counts before its arguments are parsed). */
+  streamed = false;
 
   constructor(private readonly newId: ToolCallIds) {}
 
-  /** extract_tool_calls_streaming for one token (one token per delta: delta_token_ids has length 1). */
+  /** One token's delta, noting (as the stream generator does) whether it carried tool calls. */
   next(previous: string, current: string, delta: string): DeltaMessage | null {
+    const message = this.parse(previous, current, delta);
+    if (message?.tool_calls?.length) this.streamed = true;
+    return message;
+  }
+
+  /** extract_tool_calls_streaming for one token (one token per delta: delta_token_ids has length 1). */
+  private parse(previous: string, current: string, delta: string): DeltaMessage | null {
     if (!current.includes(START)) return { content: delta };
     const prevStarts = count(previous, START);
     const prevEnds = count(previous, END);
@@ -160,7 +169,8 @@ export class HermesToolStream {
       portion = current.split(START).pop();
       textPortion = undefined;
     } else if (curStarts === curEnds && curEnds >= prevEnds) {
-      return this.closing(delta);
+      const closed = this.closing(delta);
+      if (closed !== undefined) return closed;
     } else {
       return { content: delta.replaceAll(START, "").replaceAll(END, ""), tool_calls: [] };
     }
@@ -171,10 +181,16 @@ export class HermesToolStream {
     return this.argumentsDelta(call, delta, callEnd);
   }
 
-  /** The case "the current tool call is being closed": the diff not streamed yet, if any. */
-  private closing(delta: string): DeltaMessage | null {
+  /**
+   * The case "the current tool call is being closed": the diff not streamed yet when the call has
+   * arguments; undefined when it has none, so the parse below runs (and sends "{}" for a call
+   * without arguments). A call the parser never diffed raises IndexError in vLLM: nothing is sent.
+   */
+  private closing(delta: string): DeltaMessage | null | undefined {
     if (this.previousCalls.length === 0) return null;
-    if (!truthy(this.previousCalls[this.currentToolId]?.arguments)) return null;
+    const previous = this.previousCalls[this.currentToolId];
+    if (previous === undefined) return null;
+    if (!truthy(previous.arguments)) return undefined;
     if (!delta.includes('"}')) return null;
     const diff = `${delta.slice(0, delta.lastIndexOf('"}'))}"}`;
     this.streamedArgs[this.currentToolId] += diff;

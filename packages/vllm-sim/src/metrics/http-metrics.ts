@@ -1,10 +1,7 @@
-// What vLLM's /metrics shows besides vllm:*: prometheus-fastapi-instrumentator's default HTTP
-// metrics (api_server.py: Instrumentator(excluded_handlers=[...]).add().instrument(app)) and
-// prometheus_client's process collector (process-metrics.ts). Handlers are route templates,
+// prometheus-fastapi-instrumentator's default HTTP metrics on vLLM's /metrics (api_server.py:
+// Instrumentator(excluded_handlers=[...]).add().instrument(app)). Handlers are route templates,
 // statuses grouped as "2xx".
-import type { Clock } from "@testbed/common";
 import { Counter, Histogram, type Registry, Summary } from "prom-client";
-import { registerProcessMetrics } from "./process-metrics.js";
 
 /** The handlers vLLM excludes from the instrumentator. */
 const EXCLUDED = new Set(["/metrics", "/health", "/load", "/ping", "/version", "/server_info"]);
@@ -24,18 +21,11 @@ export class HttpMetrics {
   private readonly responseSize;
   private readonly highr;
   private readonly duration;
-  /** The version of the process collector's families (see registerProcessMetrics). */
-  readonly processReadingVersion: () => number;
 
-  /**
-   * `registry` gets the instrumentator's families (`changed` is called when one of them changes),
-   * `scrapeTimeRegistry` the process collector's, which read the process when scraped.
-   */
+  /** `registry` gets the instrumentator's families; `changed` is called when one of them changes. */
   constructor(
     registry: Registry,
     private readonly changed: () => void,
-    scrapeTimeRegistry: Registry,
-    clock: Clock,
   ) {
     const registers = [registry];
     this.requests = new Counter({
@@ -71,10 +61,12 @@ export class HttpMetrics {
       buckets: [0.1, 0.5, 1],
       registers,
     });
-    this.processReadingVersion = registerProcessMetrics(scrapeTimeRegistry, clock);
   }
 
-  /** One finished request: `route` is the matched route template, undefined when none matched. */
+  /**
+   * One finished request of an instrumented route (isInstrumented): `route` is the matched route
+   * template, undefined when none matched.
+   */
   observe(
     route: string | undefined,
     method: string,
@@ -83,7 +75,6 @@ export class HttpMetrics {
     sizes: { request: number; response: number },
   ): void {
     const handler = route ?? "none";
-    if (!isInstrumented(route)) return;
     this.changed();
     this.requests.inc({ handler, method, status: `${Math.floor(status / 100)}xx` });
     this.requestSize.observe({ handler }, sizes.request);

@@ -2,6 +2,7 @@ import type { Clock } from "@testbed/common";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { EngineObserver } from "../engine/engine-observer.js";
 import type { EngineRequest } from "../engine/engine-request.js";
+import { registerProcessMetrics } from "./process-metrics.js";
 
 const TTFT_BUCKETS = [
   0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0,
@@ -53,7 +54,10 @@ export interface VllmMetricsConfig {
   maxLoras: number | undefined;
   /** --show-hidden-metrics-for-version=0.10: the deprecated vllm:gpu_cache_usage_perc too. */
   showHiddenMetrics: boolean;
-  /** Whose time vllm:lora_requests_info reports (vLLM sets it to the time it logs LoRA stats). */
+  /**
+   * Whose time vllm:lora_requests_info reports (vLLM sets it to the time it logs LoRA stats), and
+   * the process collector's (its start time, how long one reading of the process lasts).
+   */
   clock: Clock;
 }
 
@@ -67,32 +71,29 @@ type Labels = { model_name: string; engine: string };
  * The EPP scrapes every pod every 50 ms, and rendering ~40 families with prom-client takes about a
  * millisecond, so the text of `registry` is rendered again only when something in it changed: an
  * engine event, an HTTP request counted, or a gauge reading a different value. The process
- * collector's families live in `scrapeTimeRegistry`, rendered after the rest, again whenever
- * `scrapeTimeVersion` changes (the process reading, once a second) or on every scrape without one.
+ * collector's families live in `scrapeTimeRegistry`, rendered after the rest, again whenever the
+ * process reading they show changes (once a second).
  * The body is kept as bytes: an idle pod answers each scrape with the same Buffer, without
  * rendering or encoding anything. vllm:lora_requests_info changes with engine steps only, as vLLM
- * records it with each step's scheduler stats, so it is cached with `registry`.
+ * records it with each step's stats, so it is cached with `registry`.
  */
 export class VllmMetrics implements EngineObserver {
   readonly registry = new Registry();
-  /** Families whose value is the time or the process's state when scraped: never cached. */
+  /** prometheus_client's process collector: families read from the process when scraped. */
   readonly scrapeTimeRegistry = new Registry();
   overrides: MetricOverrides = {};
   private readonly labels: Labels;
   private source: EngineGaugeSource = { numRunning: () => 0, numWaiting: () => 0, kvCacheUsage: () => 0 };
   /** What the gauges read; their values are part of the rendered text's key. */
   private readonly gaugeReads: Array<() => number> = [];
-  /**
-   * What identifies the values of `scrapeTimeRegistry`'s families (the process reading they show);
-   * without it they are rendered for every scrape.
-   */
-  scrapeTimeVersion: (() => number) | undefined;
+  /** What identifies the values of `scrapeTimeRegistry`'s families: the process reading they show. */
+  private readonly scrapeTimeVersion: () => number;
   /** Bumped on every change to a counter or histogram of `registry`. */
   private version = 0;
   /** The version and gauge values `registry`'s text was last rendered for (compared without building a key). */
   private readonly renderedFor: number[] = [];
   private rendered: Promise<string> | undefined;
-  private scrapeTimeRendered: { version: number | undefined; text: Promise<string> } | undefined;
+  private scrapeTimeRendered: { version: number; text: Promise<string> } | undefined;
   /** The last body served, and the scrape-time version it holds (its `registry` part is `rendered`'s). */
   private served: { version: number; bytes: Buffer } | undefined;
   /** vllm:lora_requests_info's series: one per (running, waiting) pair ever recorded, and its time. */
@@ -123,6 +124,7 @@ export class VllmMetrics implements EngineObserver {
 
   constructor(config: VllmMetricsConfig) {
     this.labels = { model_name: config.modelName, engine: "0" };
+    this.scrapeTimeVersion = registerProcessMetrics(this.scrapeTimeRegistry, config.clock);
     const labelNames = ["model_name", "engine"] as const;
     const registers = [this.registry];
     const labels = this.labels;
@@ -189,9 +191,9 @@ export class VllmMetrics implements EngineObserver {
           }
         },
       });
+      // No record before the first step: vLLM records LoRA stats only with a step's outputs, so a
+      // fresh pod exposes the family's HELP and TYPE without a sample.
       this.loraClock = config.clock;
-      // The first stats record, as the engine reports on start: nothing running or waiting.
-      this.recordLoraStats({ running: [], waiting: [] });
     }
 
     // Children are created at start-up, as prometheus_client does on .labels(), so every series
@@ -303,7 +305,8 @@ export class VllmMetrics implements EngineObserver {
 
   /**
    * PrometheusStatLogger.record: gauge_lora_info.labels(running=",".join(…), waiting=",".join(…),
-   * max_lora=…).set_to_current_time().
+   * max_lora=…).set_to_current_time(), after the step's outputs were processed (OutputProcessor
+   * drops finished requests from LoRARequestStates before update_iteration_stats).
    */
   private recordLoraStats(adapters: { running: string[]; waiting: string[] }): void {
     const running = adapters.running.join(",");
@@ -374,7 +377,7 @@ export class VllmMetrics implements EngineObserver {
    */
   body(): Buffer | Promise<Buffer> {
     const familiesChanged = this.refreshFamilies();
-    const scrapeTimeVersion = this.scrapeTimeVersion?.();
+    const scrapeTimeVersion = this.scrapeTimeVersion();
     const served = this.served;
     if (!familiesChanged && served !== undefined && served.version === scrapeTimeVersion) return served.bytes;
     return this.render(scrapeTimeVersion);
@@ -400,15 +403,14 @@ export class VllmMetrics implements EngineObserver {
     return changed;
   }
 
-  private async render(scrapeTimeVersion: number | undefined): Promise<Buffer> {
+  private async render(scrapeTimeVersion: number): Promise<Buffer> {
     const rendered = this.rendered as Promise<string>;
-    if (scrapeTimeVersion === undefined || this.scrapeTimeRendered?.version !== scrapeTimeVersion)
+    if (this.scrapeTimeRendered?.version !== scrapeTimeVersion)
       this.scrapeTimeRendered = { version: scrapeTimeVersion, text: this.scrapeTimeRegistry.metrics() };
     const [cached, scrapeTime] = await Promise.all([rendered, this.scrapeTimeRendered.text]);
     const bytes = Buffer.from(scrapeTime === "" ? cached : `${cached}\n${scrapeTime}`);
     // Kept unless something changed meanwhile (a later scrape started another rendering).
-    if (scrapeTimeVersion !== undefined && this.rendered === rendered)
-      this.served = { version: scrapeTimeVersion, bytes };
+    if (this.rendered === rendered) this.served = { version: scrapeTimeVersion, bytes };
     return bytes;
   }
 }

@@ -13,7 +13,7 @@ import type { Dispatcher } from "undici";
 const PAUSE_AT_BYTES = 64 * 1024;
 
 /** Request headers the sidecar does not copy: connection-level ones, and host/content-length undici sets. */
-const REQUEST_NOT_FORWARDED = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length"]);
+const NOT_FORWARDED = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length"]);
 
 /**
  * Forward `request` (with `body`, if any) to `target`, e.g. https://127.0.0.1:8001. Resolves once
@@ -41,13 +41,13 @@ export function reverseProxy(
   });
 }
 
-/** The request's headers as a flat [name, value, …] list, repeated ones joined as Node joins them. */
-function forwardedHeaders(request: FastifyRequest): string[] {
-  const headers: string[] = [];
+/** The request's headers the sidecar copies upstream (decode and prefill legs), repeated ones joined as Node joins them. */
+export function forwardedHeaders(request: FastifyRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
   for (const name in request.headers) {
     const value = request.headers[name];
-    if (value === undefined || REQUEST_NOT_FORWARDED.has(name)) continue;
-    headers.push(name, Array.isArray(value) ? value.join(", ") : value);
+    if (value === undefined || NOT_FORWARDED.has(name)) continue;
+    headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return headers;
 }

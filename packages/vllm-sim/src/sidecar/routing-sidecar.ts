@@ -5,13 +5,13 @@
 // `kv_transfer_params`, so the decode pod pulls the KV instead of computing the prompt.
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { type Clock, HOP_BY_HOP_HEADERS, type LogSink } from "@testbed/common";
+import type { Clock, LogSink } from "@testbed/common";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Agent, request as httpRequest } from "undici";
 import type { HttpsMaterial } from "../http/app.js";
 import { buildDecodeBody, buildPrefillBody } from "./nixl-v2.js";
 import { type PrefillAllowlist, SSRF_FORBIDDEN_BODY } from "./prefill-allowlist.js";
-import { reverseProxy } from "./reverse-proxy.js";
+import { forwardedHeaders, reverseProxy } from "./reverse-proxy.js";
 
 export interface RoutingSidecarOptions {
   host: string;
@@ -39,9 +39,6 @@ export interface RoutingSidecar {
   app: FastifyInstance;
   close(): Promise<void>;
 }
-
-/** Headers the sidecar does not copy: connection-level ones, and host/content-length it sets itself. */
-const NOT_FORWARDED = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length"]);
 
 export async function startRoutingSidecar(options: RoutingSidecarOptions): Promise<RoutingSidecar> {
   // Pods present certificates for their Service names, not their IPs: the sidecar skips verification,
@@ -143,9 +140,9 @@ async function startProxyServer(
    * goes to that rank's decoder, an unknown one is answered 400 with no body — else the local decoder.
    */
   const decode = async (request: FastifyRequest, reply: FastifyReply, body: string | undefined) => {
-    const rank = dataParallel ? firstHeader(request, "x-data-parallel-host-port") : undefined;
-    if (!rank) return forward(request, reply, body);
-    const target = dataParallel?.get(rank);
+    const hostPort = dataParallel ? firstHeader(request, "x-data-parallel-host-port") : undefined;
+    if (!dataParallel || !hostPort) return forward(request, reply, body);
+    const target = dataParallel.get(hostPort);
     if (!target) return reply.code(400).send();
     return forward(request, reply, body, target);
   };
@@ -184,7 +181,7 @@ async function startProxyServer(
     try {
       prefill = await httpRequest(`${scheme}://${prefiller}${request.url}`, {
         method: "POST",
-        headers: { ...forwardableHeaders(request), "content-type": "application/json", "x-request-id": requestId },
+        headers: { ...forwardedHeaders(request), "content-type": "application/json", "x-request-id": requestId },
         body: JSON.stringify(buildPrefillBody(original)),
         dispatcher,
       });
@@ -247,13 +244,4 @@ function prefillerTarget(request: FastifyRequest): string | undefined {
   const url = request.headers["x-prefiller-url"];
   if (typeof url === "string" && url !== "") return url.replace(/^https?:\/\//, "");
   return undefined;
-}
-
-function forwardableHeaders(request: FastifyRequest): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (NOT_FORWARDED.has(name) || value === undefined) continue;
-    headers[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return headers;
 }

@@ -58,6 +58,9 @@ function vllmOptions(context: ContainerContext, vllm: typeof import("@testbed/vl
     ...vllm.vllmEnvironmentOptions(context.env),
     ...(simulated ? vllm.inferenceSimEnvironmentOptions(context.env) : {}),
     ...options,
+    // --data-parallel-size starts ranks on port+1… only in llm-d-inference-sim; vLLM serves every rank
+    // behind its one port (serve.py: one listening socket, shared by its API servers).
+    ...(simulated ? {} : { dataParallelSize: 1 }),
     model: resolveModel(context, options.model),
     host: context.podIP,
     // A simulator image needs no GPU: it simulates the one its --gpu names (charts/vllm-sim, llm-d-inference-sim).
