@@ -4,7 +4,7 @@
 // and allows every such pod's IP and name once it has an IP. A v1 pool's selector is
 // `{matchLabels: {...}}`: its one entry prints as `map[…]`, not a label value, so the pod LIST is
 // refused and nothing is allowed — as in a real cluster. Here the watch is on the testbed's store.
-import { type KubeObject, kindKey } from "@testbed/apimachinery";
+import { type KubeObject, kindKey, labelValueProblems } from "@testbed/apimachinery";
 import type { StoreView } from "../store/store-view.js";
 
 /** InferencePool groups the validator knows (inferencePoolGroupToVersion). */
@@ -67,23 +67,25 @@ export class PoolMembersWatch {
     this.members = next;
   }
 
-  /** The API server refuses a selector whose values are not label values (the LIST fails, retried). */
+  /**
+   * The API server refuses a selector whose values are not label values (the LIST fails, retried):
+   * labels/selector.go validateLabelValue, IsValidLabelValue's messages joined with "; ".
+   */
   private accepted(selector: Map<string, string>): boolean {
-    const invalid = [...selector].find(([, value]) => !LABEL_VALUE.test(value));
+    const invalid = [...selector].find(([, value]) => labelValueProblems(value).length > 0);
     if (!invalid) return true;
-    const text = [...selector].map(([key, value]) => `${key}=${value}`).join(",");
+    const [key, value] = invalid;
+    const problems = labelValueProblems(value).join("; ");
+    const text = [...selector].map(([k, v]) => `${k}=${v}`).join(",");
     if (this.refusedSelector !== text) {
       this.refusedSelector = text;
       this.log(
-        `E reflector.go: "Failed to watch" err="failed to list *unstructured.Unstructured: unable to parse requirement: values[0][${invalid[0]}]: Invalid value: \\"${invalid[1]}\\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"`,
+        `E reflector.go: "Failed to watch" err="failed to list *unstructured.Unstructured: unable to parse requirement: values[0][${key}]: Invalid value: \\"${value}\\": ${problems}"`,
       );
     }
     return false;
   }
 }
-
-/** A Kubernetes label value: empty, or alphanumerics with '-', '_', '.' inside, at most 63. */
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** updatePodsForPool's label set: each entry of spec.selector printed with Go's %v. */
 function labelSet(pool: KubeObject): Map<string, string> | undefined {
