@@ -1,7 +1,9 @@
+import type { KubeObject } from "@testbed/apimachinery";
 import { SimulatedClock } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { PoolMembersWatch } from "../src/discovery/pool-members.js";
 import { ObjectStore } from "../src/store/object-store.js";
+import { countingLists } from "./fixtures/counting-store-view.js";
 
 // The pd-sidecar's SSRF allow-list (llm-d pkg/sidecar/proxy/allowlist.go): the pool's spec.selector
 // entries as a label set, the matching pods of the pool's namespace by IP and name; a selector value
@@ -55,6 +57,26 @@ describe("PoolMembersWatch", () => {
     expect(lines).toEqual([
       `E reflector.go: "Failed to watch" err="failed to list *unstructured.Unstructured: unable to parse requirement: values[0][matchLabels]: Invalid value: \\"${value}\\": must be no more than 63 characters; a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"`,
     ]);
+    watch.close();
+  });
+
+  it("re-lists on events of pods the pool selects (or selected), not on the namespace's other pods", async () => {
+    const store = newStore({ app: "vllm" });
+    runningPod(store, "member", "127.0.0.2", "vllm");
+    await store.settled();
+    const { view, lists } = countingLists(store);
+    const watch = new PoolMembersWatch(view, POOL_REF, () => {});
+    expect(lists()).toBe(1);
+    runningPod(store, "other", "127.0.0.3", "other");
+    runningPod(store, "elsewhere", "127.0.0.4", "vllm", "elsewhere");
+    await store.settled();
+    expect(lists()).toBe(1);
+    // Relabelled out of the pool: the informer sees it leave.
+    const member = store.get("Pod", "models", "member") as KubeObject;
+    store.update({ ...member, metadata: { ...member.metadata, labels: { app: "other" } } });
+    await store.settled();
+    expect(lists()).toBe(2);
+    expect(watch.current().size).toBe(0);
     watch.close();
   });
 });

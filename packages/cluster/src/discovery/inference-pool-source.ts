@@ -80,9 +80,9 @@ export class InferencePoolEndpointSource implements EndpointSource {
   /** Every pod of the pool, from the store as it is now. */
   private relist(): void {
     this.byPod.clear();
-    this.membership = membershipOf(this.store.get(this.poolKey, this.pool.namespace, this.pool.name));
+    this.membership = membershipOf(this.store.peek(this.poolKey, this.pool.namespace, this.pool.name));
     if (!this.membership) return;
-    for (const pod of this.store.list("Pod", { namespace: this.pool.namespace })) {
+    for (const pod of this.store.peekList("Pod", { namespace: this.pool.namespace })) {
       const endpoint = endpointOf(pod, this.membership);
       if (endpoint) this.byPod.set(endpoint.namespacedName, endpoint);
     }

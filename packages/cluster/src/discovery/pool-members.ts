@@ -27,6 +27,8 @@ export class PoolMembersWatch {
   private readonly poolKey: string;
   private readonly unwatch: () => void;
   private refusedSelector: string | undefined;
+  /** The label set of the pod informer now running; undefined while the pool or its LIST is missing. */
+  private selector: Map<string, string> | undefined;
 
   constructor(
     private readonly store: StoreView,
@@ -35,10 +37,13 @@ export class PoolMembersWatch {
   ) {
     this.poolKey = kindKey({ group: pool.group, kind: "InferencePool" });
     this.rebuild();
-    // Its informers watch the pool's namespace only: a pod elsewhere never makes it rebuild.
+    // Its informers watch the one pool, and the pods of its namespace the pool's labels select: a pod
+    // entering or leaving that set is an event, any other pod is not.
     this.unwatch = store.watch((event) => {
-      if (event.object.metadata.namespace !== this.pool.namespace) return;
-      if (event.key === "Pod" || event.key === this.poolKey) this.rebuild();
+      const { namespace, name } = event.object.metadata;
+      if (namespace !== this.pool.namespace) return;
+      if (event.key === this.poolKey && name === this.pool.name) this.rebuild();
+      else if (event.key === "Pod" && (this.selects(event.object) || this.selects(event.previous))) this.rebuild();
     });
   }
 
@@ -52,19 +57,22 @@ export class PoolMembersWatch {
   }
 
   private rebuild(): void {
-    const pool = this.store.get(this.poolKey, this.pool.namespace, this.pool.name);
+    const pool = this.store.peek(this.poolKey, this.pool.namespace, this.pool.name);
     const selector = pool ? labelSet(pool) : undefined;
+    this.selector = selector && this.accepted(selector) ? selector : undefined;
     const next = new Set<string>();
-    if (selector && this.accepted(selector)) {
-      for (const pod of this.store.list("Pod", { namespace: this.pool.namespace })) {
-        if (!matches(selector, pod.metadata.labels ?? {})) continue;
-        const ip = pod.status?.podIP;
-        if (typeof ip !== "string" || ip === "") continue;
-        next.add(ip);
-        next.add(pod.metadata.name);
-      }
+    for (const pod of this.selector ? this.store.peekList("Pod", { namespace: this.pool.namespace }) : []) {
+      if (!this.selects(pod)) continue;
+      const ip = pod.status?.podIP;
+      if (typeof ip !== "string" || ip === "") continue;
+      next.add(ip);
+      next.add(pod.metadata.name);
     }
     this.members = next;
+  }
+
+  private selects(pod: KubeObject | undefined): boolean {
+    return pod !== undefined && this.selector !== undefined && matches(this.selector, pod.metadata.labels ?? {});
   }
 
   /**

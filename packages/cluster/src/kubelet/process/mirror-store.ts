@@ -29,10 +29,14 @@ export class MirrorStore implements StoreView {
   }
 
   list(key: string, options: ListOptions = {}): KubeObject[] {
+    return this.peekList(key, options).map((o) => structuredClone(o));
+  }
+
+  /** The mirrored objects themselves (see peek); the array is the caller's own. */
+  peekList(key: string, options: ListOptions = {}): KubeObject[] {
     return [...this.bucket(key).values()]
       .filter((o) => options.namespace === undefined || o.metadata.namespace === options.namespace)
       .filter((o) => !options.selector || matchesSelector(options.selector, o.metadata.labels))
-      .map((o) => structuredClone(o))
       .sort(byId);
   }
 
