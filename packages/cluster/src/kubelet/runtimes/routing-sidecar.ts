@@ -34,9 +34,13 @@ export const routingSidecarImage: ContainerImage = {
       },
       strict: false,
     });
-    const dataParallelSize = Number(values["data-parallel-size"]);
-    if (!Number.isInteger(dataParallelSize)) {
-      throw new ContainerStartError(`invalid argument "${values["data-parallel-size"]}" for "--data-parallel-size"`, 2);
+    const dataParallelSize = goInt(values["data-parallel-size"] as string);
+    if (dataParallelSize === undefined) {
+      const given = values["data-parallel-size"];
+      throw new ContainerStartError(
+        `invalid argument "${given}" for "--data-parallel-size" flag: strconv.ParseInt: parsing "${given}": invalid syntax`,
+        2,
+      );
     }
     const secure = values["secure-proxy"] !== "false";
     const certPath = values["cert-path"] as string | undefined;
@@ -77,3 +81,15 @@ export const routingSidecarImage: ContainerImage = {
     }
   },
 };
+
+/**
+ * pflag's int: strconv.ParseInt(s, 0, 64), so a sign, then decimal, 0x/0o/0b or a leading-0 octal;
+ * undefined when it is none (underscores and the range limit are not modelled).
+ */
+function goInt(text: string): number | undefined {
+  const match = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (!match) return undefined;
+  const [, sign, digits = ""] = match;
+  const magnitude = /^0[0-7]+$/.test(digits) ? Number.parseInt(digits, 8) : Number(digits);
+  return sign === "-" ? -magnitude : magnitude;
+}
