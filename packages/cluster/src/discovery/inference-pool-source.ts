@@ -8,6 +8,7 @@ import {
   selectorFromObject,
 } from "@testbed/apimachinery";
 import type { EndpointSource, EndpointSpec } from "@testbed/epp";
+import { byId } from "../store/object-store.js";
 import type { StoreView } from "../store/store-view.js";
 
 /**
@@ -90,9 +91,7 @@ export class InferencePoolEndpointSource implements EndpointSource {
 
   /** In the store's list order (namespace/name), as the endpoints have always been reported. */
   private sorted(): EndpointSpec[] {
-    return [...this.byPod.values()].sort((a, b) =>
-      a.namespacedName < b.namespacedName ? -1 : a.namespacedName > b.namespacedName ? 1 : 0,
-    );
+    return [...this.byPod.values()].sort((a, b) => byId(a.namespacedName, b.namespacedName));
   }
 }
 
