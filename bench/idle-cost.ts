@@ -10,7 +10,7 @@
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readRssBytes } from "./process-stats.js";
+import { median, readRssBytes } from "./process-stats.js";
 import { idleCpuShare, type RunningTestbed, startTestbed } from "./testbed-process.js";
 
 const HERE = fileURLToPath(new URL("..", import.meta.url));
@@ -52,8 +52,5 @@ for (let pair = 1; pair <= PAIRS; pair++) {
   }
 }
 for (const [root, shares] of results) {
-  const sorted = [...shares].sort((a, b) => a - b);
-  console.log(
-    `${root}: min ${((sorted[0] ?? 0) * 100).toFixed(1)}%, median ${((sorted[Math.floor(sorted.length / 2)] ?? 0) * 100).toFixed(1)}%`,
-  );
+  console.log(`${root}: min ${(Math.min(...shares) * 100).toFixed(1)}%, median ${(median(shares) * 100).toFixed(1)}%`);
 }

@@ -28,6 +28,16 @@ export function readCpuSeconds(pid: number): number {
   return cpuSecondsOf(readFileSync(`/proc/${pid}/stat`, "utf8"));
 }
 
+/** utime + stime of a process and all its descendants. */
+export function treeCpuSeconds(pid: number): number {
+  return readCpuSeconds(pid) + descendantsCpuSeconds(pid);
+}
+
+/** utime + stime of a process's descendants only (the pod processes under --isolation process). */
+export function descendantsCpuSeconds(pid: number): number {
+  return childPids(pid).reduce((total, child) => total + treeCpuSeconds(child), 0);
+}
+
 /** utime + stime of one thread of a process; its main thread has the process's own id. */
 export function readThreadCpuSeconds(pid: number, tid: number): number {
   return cpuSecondsOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8"));

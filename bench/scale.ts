@@ -9,13 +9,11 @@
 // shared machine, where other processes stretch the wall time.
 // Figures only; nothing here fails. `BENCH_SIZES=4,16` picks sizes, `BENCH_SECONDS` the load length.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { chatBody, EppClient, routeOnce } from "@testbed/epp-client";
-import { median, processTree, readCpuSeconds, readRssBytes, readThreadCpuSeconds } from "./process-stats.js";
-import { idleCpuShare, type RunningTestbed, startTestbed } from "./testbed-process.js";
+import { descendantsCpuSeconds, median, readRssBytes, readThreadCpuSeconds } from "./process-stats.js";
+import { idleCpuShare, largeTopology, type RunningTestbed, startTestbed } from "./testbed-process.js";
 
 const CLI = fileURLToPath(new URL("../packages/cli/bin/testbed.mjs", import.meta.url));
 const LARGE = fileURLToPath(new URL("../topologies/large", import.meta.url));
@@ -38,17 +36,6 @@ interface Running extends RunningTestbed {
   podProcessesCpu: number;
 }
 
-/** topologies/large with `pods` vLLM pods: a quarter of them per role per model. */
-function largeTopology(pods: number): string {
-  const dir = mkdtempSync(join(tmpdir(), "testbed-scale-"));
-  cpSync(LARGE, dir, { recursive: true });
-  for (const file of readdirSync(dir)) {
-    const path = join(dir, file);
-    writeFileSync(path, readFileSync(path, "utf8").replaceAll("replicas: 16", `replicas: ${pods / 4}`));
-  }
-  return dir;
-}
-
 async function up(topology: string, subnet: number, extra: string[] = []): Promise<Running> {
   const running = await startTestbed(CLI, [
     "--api-port",
@@ -63,9 +50,7 @@ async function up(topology: string, subnet: number, extra: string[] = []): Promi
   return {
     ...running,
     mainThreadCpu: readThreadCpuSeconds(pid, pid),
-    podProcessesCpu: processTree(pid)
-      .slice(1)
-      .reduce((total, each) => total + readCpuSeconds(each), 0),
+    podProcessesCpu: descendantsCpuSeconds(pid),
   };
 }
 
@@ -152,7 +137,7 @@ console.log(
 );
 
 for (const [index, size] of SIZES.entries()) {
-  const topology = largeTopology(size);
+  const topology = largeTopology(LARGE, size);
   const running = await up(topology, SUBNETS[index % SUBNETS.length] as number);
   const pid = running.child.pid as number;
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));

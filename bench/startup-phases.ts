@@ -9,11 +9,12 @@
 // bench/scale.ts), BENCH_TOPOLOGY=path any other topology; BENCH_ISOLATION=process profiles
 // `--isolation process` and adds the pod processes' CPU time to the banner.
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { median, processTree, readCpuSeconds } from "./process-stats.js";
+import { descendantsCpuSeconds, median } from "./process-stats.js";
+import { largeTopology } from "./testbed-process.js";
 
 const ROOT = resolve(process.env.BENCH_ROOT ?? fileURLToPath(new URL("..", import.meta.url)));
 const CLI = join(ROOT, "packages/cli/bin/testbed.mjs");
@@ -25,14 +26,7 @@ const ISOLATION = process.env.BENCH_ISOLATION ?? "in-process";
 function topologyArgs(): string[] {
   if (process.env.BENCH_TOPOLOGY) return ["--topology", resolve(process.env.BENCH_TOPOLOGY)];
   const pods = Number(process.env.BENCH_PODS ?? 0);
-  if (!pods) return [];
-  const dir = mkdtempSync(join(tmpdir(), "testbed-bench-topology-"));
-  cpSync(join(ROOT, "topologies/large"), dir, { recursive: true });
-  for (const file of readdirSync(dir)) {
-    const path = join(dir, file);
-    writeFileSync(path, readFileSync(path, "utf8").replaceAll("replicas: 16", `replicas: ${pods / 4}`));
-  }
-  return ["--topology", dir];
+  return pods ? ["--topology", largeTopology(join(ROOT, "topologies/large"), pods)] : [];
 }
 const TOPOLOGY_ARGS = topologyArgs();
 
@@ -146,8 +140,7 @@ function launch(): Promise<Launch> {
       output += data;
       if (bannerMs === 0 && /testbed is up in/.test(output)) {
         bannerMs = performance.now() - started;
-        const pods = processTree(child.pid as number).slice(1);
-        podProcessesCpuMs = pods.reduce((total, pid) => total + readCpuSeconds(pid) * 1000, 0);
+        podProcessesCpuMs = descendantsCpuSeconds(child.pid as number) * 1000;
         child.kill("SIGINT");
       }
     };

@@ -1,11 +1,12 @@
 // A `testbed up` child process for the benchmarks that measure a whole testbed (bench/scale.ts,
 // bench/idle-cost.ts): started with its own TESTBED_HOME, ready once its banner says "testbed is
-// up in N s", and stopped with SIGINT as a user's Ctrl-C stops it.
+// up in N s", and stopped with SIGINT as a user's Ctrl-C stops it; and the scaled copies of
+// topologies/large they and bench/startup-phases.ts start.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { processTree, readCpuSeconds } from "./process-stats.js";
+import { treeCpuSeconds } from "./process-stats.js";
 
 export interface RunningTestbed {
   child: ChildProcess;
@@ -52,8 +53,21 @@ export function startTestbed(cli: string, args: string[]): Promise<RunningTestbe
 
 /** CPU share of one core used by a process and its descendants (the pod processes) over `ms`. */
 export async function idleCpuShare(pid: number, ms: number): Promise<number> {
-  const cpu = () => processTree(pid).reduce((total, each) => total + readCpuSeconds(each), 0);
-  const before = cpu();
+  const before = treeCpuSeconds(pid);
   await new Promise((resolve) => setTimeout(resolve, ms));
-  return (cpu() - before) / (ms / 1000);
+  return (treeCpuSeconds(pid) - before) / (ms / 1000);
+}
+
+/**
+ * A copy of topologies/large (`source`, a checkout's own) with `pods` vLLM pods: a quarter of them
+ * per role per model (its manifests say `replicas: 16` for 64).
+ */
+export function largeTopology(source: string, pods: number): string {
+  const dir = mkdtempSync(join(tmpdir(), "testbed-bench-topology-"));
+  cpSync(source, dir, { recursive: true });
+  for (const file of readdirSync(dir)) {
+    const path = join(dir, file);
+    writeFileSync(path, readFileSync(path, "utf8").replaceAll("replicas: 16", `replicas: ${pods / 4}`));
+  }
+  return dir;
 }

@@ -72,35 +72,32 @@ function originalLocations(root) {
  * host it forks for `--isolation process`.
  */
 export async function bundleUp(esbuild, root) {
-  const outdir = join(root, ...OUT_DIR);
-  const worker = join(root, "packages", "common", "dist", "certificate-worker.js");
+  const workerDir = ["packages", "common", "dist"];
+  const worker = join(root, ...workerDir, "certificate-worker.js");
   await esbuild.build({
     ...common(root),
     entryPoints: [worker],
     outfile: worker,
-    banner: { js: banner(join("packages", "common", "dist")) },
+    banner: { js: banner(join(...workerDir)) },
   });
+  await bundleInPlace(esbuild, root, OUT_DIR, "up");
+  await bundleInPlace(esbuild, root, POD_HOST_DIR, "pod-host");
+}
+
+/** Bundle `<dir>/<entry>.js` over itself, its lazily loaded parts as `<entry>-<hash>.js` chunks beside it. */
+async function bundleInPlace(esbuild, root, dir, entry) {
+  const outdir = join(root, ...dir);
   await esbuild.build({
     ...common(root),
-    absWorkingDir: root,
-    entryPoints: [join(outdir, "up.js")],
+    entryPoints: [join(outdir, `${entry}.js`)],
     outdir,
-    chunkNames: "up-[hash]",
+    chunkNames: `${entry}-[hash]`,
     splitting: true,
-    banner: { js: banner(join(...OUT_DIR)) },
-  });
-  const podHostDir = join(root, ...POD_HOST_DIR);
-  await esbuild.build({
-    ...common(root),
-    entryPoints: [join(podHostDir, "pod-host.js")],
-    outdir: podHostDir,
-    chunkNames: "pod-host-[hash]",
-    splitting: true,
-    banner: { js: banner(join(...POD_HOST_DIR)) },
+    banner: { js: banner(join(...dir)) },
   });
 }
 
-/** What both bundles share. */
+/** What the three builds share. */
 function common(root) {
   return {
     absWorkingDir: root,

@@ -3,7 +3,7 @@ import type { EndpointSpec } from "@testbed/epp";
 import { describe, expect, it } from "vitest";
 import { InferencePoolEndpointSource } from "../src/discovery/inference-pool-source.js";
 import { ObjectStore } from "../src/store/object-store.js";
-import type { StoreView } from "../src/store/store-view.js";
+import { countingLists } from "./fixtures/counting-store-view.js";
 
 // The EPP's pool discovery reconciles one pod per Pod event, as the real pod reconciler does
 // (gateway-api-inference-extension pkg/epp/controller/pod_reconciler.go), and re-lists the pool's
@@ -38,21 +38,6 @@ function setStatus(store: ObjectStore, name: string, podIP: string, ready: boole
     podIP,
     conditions: [{ type: "Ready", status: ready ? "True" : "False" }],
   });
-}
-
-/** The store, counting the lists its reader asks for. */
-function countingLists(store: ObjectStore): { view: StoreView; lists: () => number } {
-  let lists = 0;
-  const view: StoreView = {
-    get: (key, namespace, name) => store.get(key, namespace, name),
-    peek: (key, namespace, name) => store.peek(key, namespace, name),
-    list: (key, options) => {
-      lists++;
-      return store.list(key, options);
-    },
-    watch: (handler) => store.watch(handler),
-  };
-  return { view, lists: () => lists };
 }
 
 const brief = (endpoints: EndpointSpec[]) =>

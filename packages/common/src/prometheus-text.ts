@@ -1,8 +1,9 @@
 // Just enough of Prometheus' text exposition format to read vLLM's and the EPP's /metrics: samples
 // with their labels. Comments (# HELP, # TYPE), blank lines and lines that are not samples are
 // skipped. Not parse-prometheus-text-format: it drops the labels, _sum and _count of a histogram
-// whose series carry labels besides `le`, and every vLLM histogram does. Shared by the load
-// generator and the workshop page.
+// whose series carry labels besides `le`, and every vLLM histogram does. Read by the load
+// generator's pod metrics (load/src/pod-metrics.ts), the workshop page's observation
+// (web/src/observation.ts) and the scenario checks on pod metrics (scenario/src/checks/cluster-checks.ts).
 
 /** One sample line: metric name, labels and value. */
 export interface Sample {

@@ -1,5 +1,3 @@
-export type { Sample } from "@testbed/common";
-export { parsePrometheusText, sumOf } from "@testbed/common";
 export type { ChatCall } from "./chat-request.js";
 export { flattenHeaders, sendChat } from "./chat-request.js";
 export {

@@ -1,13 +1,6 @@
+import { parsePrometheusText, sumOf } from "@testbed/common";
 import { describe, expect, it } from "vitest";
-import {
-  clusterReport,
-  diffSnapshots,
-  histogramOf,
-  histogramQuantile,
-  parsePrometheusText,
-  percentiles,
-  sumOf,
-} from "../src/index.js";
+import { clusterReport, diffSnapshots, histogramOf, histogramQuantile, percentiles } from "../src/index.js";
 
 const EXPOSITION = `# HELP vllm:request_success_total Count of successfully processed requests.
 # TYPE vllm:request_success_total counter

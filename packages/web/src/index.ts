@@ -1,5 +1,3 @@
-export type { Sample } from "@testbed/common";
-export { parsePrometheusText, sumOf } from "@testbed/common";
 export type { AccessLogEntry } from "./access-log-entry.js";
 export { parseAccessLogLine } from "./access-log-entry.js";
 export type { ClusterCounters } from "./admin-clusters.js";

@@ -1,4 +1,5 @@
-import { parseAccessLogLine, parseAdminClusters, parsePrometheusText, sampleEvenly, sumOf } from "@testbed/web";
+import { parsePrometheusText, sumOf } from "@testbed/common";
+import { parseAccessLogLine, parseAdminClusters, sampleEvenly } from "@testbed/web";
 import { describe, expect, it } from "vitest";
 
 const LINE =

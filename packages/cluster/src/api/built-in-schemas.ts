@@ -3,6 +3,7 @@
 // (protobuf-messages.ts): what `kubectl explain deployment.spec.template.spec.containers` walks
 // through with $ref. Named as kube-apiserver names them (io.k8s.api.core.v1.Container,
 // io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta); the field descriptions are not carried.
+import { decodedMessageOf } from "./protobuf-body.js";
 import { LEAF_MESSAGES, MESSAGES } from "./protobuf-messages.js";
 
 type Schema = Record<string, unknown>;
@@ -143,32 +144,21 @@ function isOpen(node: Schema | undefined): boolean {
   return Object.keys((node.properties ?? {}) as Schema).length === 0;
 }
 
-/** The built-in kinds whose writes are field-validated: those the table types down to every field. */
-const VALIDATED_KINDS = new Set([
-  "Deployment",
-  "ReplicaSet",
-  "Pod",
-  "Service",
-  "ServiceAccount",
-  "Event",
-  "Namespace",
-  "Secret",
-  "ConfigMap",
-]);
 const objectSchemas = new Map<string, Schema>();
 
 /**
  * A built-in kind's whole schema with every $ref inlined (core/v1 or apps/v1, `group` "" or "apps"),
- * what field validation walks as the typed decoder does; undefined for kinds the table does not type.
+ * what field validation walks as the typed decoder does; undefined for kinds the table does not type
+ * (those whose protobuf form is not decoded either).
  */
 export function builtInObjectSchema(group: string, kind: string): Schema | undefined {
-  if ((group !== "" && group !== "apps") || !VALIDATED_KINDS.has(kind)) return undefined;
-  if ((group === "apps") !== APPS.has(kind)) return undefined;
-  let schema = objectSchemas.get(kind);
+  const root = decodedMessageOf({ group, kind });
+  if (root === undefined) return undefined;
+  let schema = objectSchemas.get(root);
   if (!schema) {
-    const definitions = messageSchemas(kind, "#/");
-    schema = inlined(definitions.get(messageDefinition(kind)) ?? {}, definitions, new Set());
-    objectSchemas.set(kind, schema);
+    const definitions = messageSchemas(root, "#/");
+    schema = inlined(definitions.get(messageDefinition(root)) ?? {}, definitions, new Set());
+    objectSchemas.set(root, schema);
   }
   return schema;
 }

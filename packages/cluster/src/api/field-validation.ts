@@ -5,7 +5,7 @@
 // refuses the write — a create or update with handlers/rest.go's transformDecodeError text, a patch
 // with patch.go's Invalid on `patch`. The built-in kinds the protobuf table types (Deployment, Pod,
 // Service, Secret…) are checked the same way, as their typed decoder reports unknown fields.
-import { ApiError, invalid, type KubeObject, kindKey } from "@testbed/apimachinery";
+import { ApiError, invalid, type KindInfo, type KubeObject, kindKey } from "@testbed/apimachinery";
 import { builtInObjectSchema } from "./built-in-schemas.js";
 import { crdSchemaOf } from "./crd-schemas/crd-schemas.js";
 import { pruned } from "./crd-schemas/unknown-fields.js";
@@ -52,14 +52,27 @@ export function validateFields(
   directive: FieldValidation,
   verb: "write" | "patch",
 ): ValidatedWrite {
-  const custom = crdSchemaOf(kindKey(path.info), path.version);
-  const builtIn = custom ? undefined : builtInObjectSchema(path.info.group, path.info.kind);
-  const schema = custom ?? builtIn;
-  if (schema === undefined) return { object, warnings: [] };
-  const result = builtIn ? pruned(builtIn, object, TYPE_META) : pruned(schema, object);
+  const result = unknownFieldsOf(path.info, path.version, object);
+  if (result === undefined) return { object, warnings: [] };
   const messages = result.unknown.map((field) => `unknown field "${field}"`);
   if (messages.length > 0 && directive === "Strict") throw strictError(path, object, messages, verb);
   return { object: result.value as KubeObject, warnings: directive === "Warn" ? messages : [] };
+}
+
+/**
+ * `object` pruned by its kind's schema at `version` and the paths of the fields pruned, or undefined
+ * for a kind with no schema to check against. A custom resource's apiVersion, kind and metadata are
+ * the apiextensions server's own; a built-in kind's typed decoder reads its metadata too.
+ */
+export function unknownFieldsOf(
+  info: Pick<KindInfo, "group" | "kind">,
+  version: string,
+  object: unknown,
+): { value: unknown; unknown: string[] } | undefined {
+  const custom = crdSchemaOf(kindKey(info), version);
+  if (custom) return pruned(custom, object);
+  const builtIn = builtInObjectSchema(info.group, info.kind);
+  return builtIn ? pruned(builtIn, object, TYPE_META) : undefined;
 }
 
 function strictError(path: ResourcePath, object: KubeObject, messages: string[], verb: "write" | "patch"): ApiError {

@@ -5,6 +5,7 @@
 // (built-in-schemas.ts); the custom resources the seed touches publish their CRD's structural schema
 // inline, as kube-apiserver publishes a CRD's (crd-schemas/), the others stay open
 // (x-kubernetes-preserve-unknown-fields). The testbed validates objects itself (validation.ts).
+import { createHash } from "node:crypto";
 import { BUILT_IN_PATCH_META, KINDS, type KindInfo, kindKey, type PatchMeta } from "@testbed/apimachinery";
 import { addTypedDefinitions } from "./built-in-schemas.js";
 import { crdSchemaOf } from "./crd-schemas/crd-schemas.js";
@@ -14,25 +15,57 @@ type Schema = Record<string, unknown>;
 
 const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
-/** The index, built once: the documents come from the static kind and schema tables. */
-let v3Index: Schema | undefined;
+/** A /openapi/v3 document as served: its JSON and the hash of that JSON, kept once built. */
+export interface ServedDocument {
+  json: string;
+  /** kube-openapi's computeETag: the upper-case hex SHA-512 of the JSON. */
+  etag: string;
+}
 
-/** `/openapi/v3`: one entry per group/version, each with the URL of its document. */
-export function openApiV3Index(): Schema {
-  v3Index ??= buildV3Index();
+/** Built once each: the documents come from the static kind and schema tables. */
+let v3Index: ServedDocument | undefined;
+const v3Documents = new Map<string, ServedDocument>();
+
+/** `/openapi/v3`: one entry per group/version, each with the URL of its document and that document's hash. */
+export function openApiV3Index(): ServedDocument {
+  if (!v3Index) {
+    const paths: Record<string, { serverRelativeURL: string }> = {};
+    for (const gv of groupVersions()) {
+      const path = v3Path(gv.group, gv.version);
+      // kubectl caches a document under its hash, so a changed schema (a new testbed release) changes it.
+      const served = openApiV3Served(gv.group, gv.version) as ServedDocument;
+      paths[path] = { serverRelativeURL: v3Url(path, served.etag) };
+    }
+    v3Index = servedForm(JSON.stringify({ paths }));
+  }
   return v3Index;
 }
 
-function buildV3Index(): Schema {
-  const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const gv of groupVersions()) {
-    const path = gv.group === "" ? `api/${gv.version}` : `apis/${gv.group}/${gv.version}`;
-    // The hash is of the document's content, as kube-apiserver's: kubectl caches a document under its
-    // hash, so a changed schema (a new testbed release) must change it.
-    const document = openApiV3Document(gv.group, gv.version);
-    paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hashOf(JSON.stringify(document))}` };
+/** `api/v1` or `apis/<group>/<version>`: a document's path under /openapi/v3. */
+export function v3Path(group: string, version: string): string {
+  return group === "" ? `api/${version}` : `apis/${group}/${version}`;
+}
+
+/** handler3's constructServerRelativeURL: the document's URL with its hash. */
+export function v3Url(path: string, etag: string): string {
+  return `/openapi/v3/${path}?hash=${etag}`;
+}
+
+/** The served form of a group/version's document, or undefined for a group/version not served. */
+export function openApiV3Served(group: string, version: string): ServedDocument | undefined {
+  const key = v3Path(group, version);
+  let document = v3Documents.get(key);
+  if (!document) {
+    const built = openApiV3Document(group, version);
+    if (!built) return undefined;
+    document = servedForm(JSON.stringify(built));
+    v3Documents.set(key, document);
   }
-  return { paths };
+  return document;
+}
+
+function servedForm(json: string): ServedDocument {
+  return { json, etag: createHash("sha512").update(json).digest("hex").toUpperCase() };
 }
 
 /** `/openapi/v3/api/v1`, `/openapi/v3/apis/apps/v1`…, or undefined for a group/version not served. */
@@ -228,10 +261,4 @@ function kindPaths(
       post: operation("post", "create"),
     },
   };
-}
-
-function hashOf(text: string): string {
-  let hash = 2166136261;
-  for (const char of text) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
-  return hash.toString(16).toUpperCase().padStart(8, "0");
 }

@@ -190,7 +190,11 @@ export function checkResourceVersion(rv: string | undefined): void {
   if (!Number.isInteger(version) || version < 0) throw new ApiError("BadRequest", `invalid resource version: ${rv}`);
 }
 
-/** `watch=true` or `watch=1` (Go's strconv.ParseBool, as the real server's query decoding). */
+/**
+ * The `watch` query parameter as the real server decodes it into ListOptions (apimachinery
+ * runtime.Convert_Slice_string_To_bool): absent, "0" or "false" in any case is false; any other
+ * value, the empty one included, is true.
+ */
 export function isWatch(value: string | undefined): boolean {
-  return value !== undefined && ["1", "t", "T", "true", "TRUE", "True"].includes(value);
+  return value !== undefined && value !== "0" && value.toLowerCase() !== "false";
 }

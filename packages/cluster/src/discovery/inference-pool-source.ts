@@ -8,6 +8,7 @@ import {
   selectorFromObject,
 } from "@testbed/apimachinery";
 import type { EndpointSource, EndpointSpec } from "@testbed/epp";
+import { byId } from "../store/object-store.js";
 import type { StoreView } from "../store/store-view.js";
 
 /**
@@ -80,9 +81,9 @@ export class InferencePoolEndpointSource implements EndpointSource {
   /** Every pod of the pool, from the store as it is now. */
   private relist(): void {
     this.byPod.clear();
-    this.membership = membershipOf(this.store.get(this.poolKey, this.pool.namespace, this.pool.name));
+    this.membership = membershipOf(this.store.peek(this.poolKey, this.pool.namespace, this.pool.name));
     if (!this.membership) return;
-    for (const pod of this.store.list("Pod", { namespace: this.pool.namespace })) {
+    for (const pod of this.store.peekList("Pod", { namespace: this.pool.namespace })) {
       const endpoint = endpointOf(pod, this.membership);
       if (endpoint) this.byPod.set(endpoint.namespacedName, endpoint);
     }
@@ -90,9 +91,7 @@ export class InferencePoolEndpointSource implements EndpointSource {
 
   /** In the store's list order (namespace/name), as the endpoints have always been reported. */
   private sorted(): EndpointSpec[] {
-    return [...this.byPod.values()].sort((a, b) =>
-      a.namespacedName < b.namespacedName ? -1 : a.namespacedName > b.namespacedName ? 1 : 0,
-    );
+    return [...this.byPod.values()].sort((a, b) => byId(a.namespacedName, b.namespacedName));
   }
 }
 

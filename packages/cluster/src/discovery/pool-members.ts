@@ -4,7 +4,7 @@
 // and allows every such pod's IP and name once it has an IP. A v1 pool's selector is
 // `{matchLabels: {...}}`: its one entry prints as `map[…]`, not a label value, so the pod LIST is
 // refused and nothing is allowed — as in a real cluster. Here the watch is on the testbed's store.
-import { type KubeObject, kindKey } from "@testbed/apimachinery";
+import { type KubeObject, kindKey, labelValueProblems } from "@testbed/apimachinery";
 import type { StoreView } from "../store/store-view.js";
 
 /** InferencePool groups the validator knows (inferencePoolGroupToVersion). */
@@ -27,6 +27,8 @@ export class PoolMembersWatch {
   private readonly poolKey: string;
   private readonly unwatch: () => void;
   private refusedSelector: string | undefined;
+  /** The label set of the pod informer now running; undefined while the pool or its LIST is missing. */
+  private selector: Map<string, string> | undefined;
 
   constructor(
     private readonly store: StoreView,
@@ -35,10 +37,13 @@ export class PoolMembersWatch {
   ) {
     this.poolKey = kindKey({ group: pool.group, kind: "InferencePool" });
     this.rebuild();
-    // Its informers watch the pool's namespace only: a pod elsewhere never makes it rebuild.
+    // Its informers watch the one pool, and the pods of its namespace the pool's labels select: a pod
+    // entering or leaving that set is an event, any other pod is not.
     this.unwatch = store.watch((event) => {
-      if (event.object.metadata.namespace !== this.pool.namespace) return;
-      if (event.key === "Pod" || event.key === this.poolKey) this.rebuild();
+      const { namespace, name } = event.object.metadata;
+      if (namespace !== this.pool.namespace) return;
+      if (event.key === this.poolKey && name === this.pool.name) this.rebuild();
+      else if (event.key === "Pod" && (this.selects(event.object) || this.selects(event.previous))) this.rebuild();
     });
   }
 
@@ -52,38 +57,43 @@ export class PoolMembersWatch {
   }
 
   private rebuild(): void {
-    const pool = this.store.get(this.poolKey, this.pool.namespace, this.pool.name);
+    const pool = this.store.peek(this.poolKey, this.pool.namespace, this.pool.name);
     const selector = pool ? labelSet(pool) : undefined;
+    this.selector = selector && this.accepted(selector) ? selector : undefined;
     const next = new Set<string>();
-    if (selector && this.accepted(selector)) {
-      for (const pod of this.store.list("Pod", { namespace: this.pool.namespace })) {
-        if (!matches(selector, pod.metadata.labels ?? {})) continue;
-        const ip = pod.status?.podIP;
-        if (typeof ip !== "string" || ip === "") continue;
-        next.add(ip);
-        next.add(pod.metadata.name);
-      }
+    for (const pod of this.selector ? this.store.peekList("Pod", { namespace: this.pool.namespace }) : []) {
+      if (!this.selects(pod)) continue;
+      const ip = pod.status?.podIP;
+      if (typeof ip !== "string" || ip === "") continue;
+      next.add(ip);
+      next.add(pod.metadata.name);
     }
     this.members = next;
   }
 
-  /** The API server refuses a selector whose values are not label values (the LIST fails, retried). */
+  private selects(pod: KubeObject | undefined): boolean {
+    return pod !== undefined && this.selector !== undefined && matches(this.selector, pod.metadata.labels ?? {});
+  }
+
+  /**
+   * The API server refuses a selector whose values are not label values (the LIST fails, retried):
+   * labels/selector.go validateLabelValue, IsValidLabelValue's messages joined with "; ".
+   */
   private accepted(selector: Map<string, string>): boolean {
-    const invalid = [...selector].find(([, value]) => !LABEL_VALUE.test(value));
+    const invalid = [...selector].find(([, value]) => labelValueProblems(value).length > 0);
     if (!invalid) return true;
-    const text = [...selector].map(([key, value]) => `${key}=${value}`).join(",");
+    const [key, value] = invalid;
+    const problems = labelValueProblems(value).join("; ");
+    const text = [...selector].map(([k, v]) => `${k}=${v}`).join(",");
     if (this.refusedSelector !== text) {
       this.refusedSelector = text;
       this.log(
-        `E reflector.go: "Failed to watch" err="failed to list *unstructured.Unstructured: unable to parse requirement: values[0][${invalid[0]}]: Invalid value: \\"${invalid[1]}\\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"`,
+        `E reflector.go: "Failed to watch" err="failed to list *unstructured.Unstructured: unable to parse requirement: values[0][${key}]: Invalid value: \\"${value}\\": ${problems}"`,
       );
     }
     return false;
   }
 }
-
-/** A Kubernetes label value: empty, or alphanumerics with '-', '_', '.' inside, at most 63. */
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** updatePodsForPool's label set: each entry of spec.selector printed with Go's %v. */
 function labelSet(pool: KubeObject): Map<string, string> | undefined {

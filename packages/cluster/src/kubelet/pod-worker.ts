@@ -48,6 +48,8 @@ export class PodWorker {
   private readonly timers = new Set<TimerHandle>();
   readonly fs: PodFilesystem;
   private readonly startTime: string;
+  /** The node's address, as status.hostIP and the downward API's status.hostIP show it. */
+  private readonly hostIP: string;
   private statusQueued = false;
   private wakeMount: (() => void) | undefined;
   private stopping = false;
@@ -59,6 +61,7 @@ export class PodWorker {
     private readonly deps: PodWorkerDeps,
   ) {
     this.startTime = this.timestamp();
+    this.hostIP = `127.${node.octet}.0.1`;
     this.fs = new PodFilesystem(join(deps.stateDir, "pods", `${pod.metadata.namespace}_${pod.metadata.name}`));
     for (const spec of (pod.spec?.initContainers ?? []) as ContainerSpec[]) {
       this.containers.set(spec.name, newRecord(spec, spec.restartPolicy === "Always" ? "sidecar" : "init"));
@@ -317,7 +320,7 @@ export class PodWorker {
 
   /** The pod as the downward API shows it to a container's env. */
   private downward(): DownwardPod {
-    return { pod: this.pod, podIP: this.podIP, hostIP: `127.${this.node.octet}.0.1` };
+    return { pod: this.pod, podIP: this.podIP, hostIP: this.hostIP };
   }
 
   private writeStatus(): void {
@@ -330,7 +333,7 @@ export class PodWorker {
         phase: this.lifecycle.state(),
         containers: [...this.containers.values()],
         podIP: this.podIP,
-        hostIP: `127.${this.node.octet}.0.1`,
+        hostIP: this.hostIP,
         startTime: this.startTime,
         previous: this.pod.status,
         now: this.timestamp(),

@@ -441,9 +441,16 @@ function withoutVolatile(object: KubeObject): unknown {
   return { ...object, metadata };
 }
 
-function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
-  const left = objectId(a.metadata.namespace, a.metadata.name);
-  const right = objectId(b.metadata.namespace, b.metadata.name);
+/**
+ * The store's list order: namespace/name by code unit, not by locale (as etcd orders its keys by
+ * bytes), so every reader lists alike — and loads no ICU collation data to do so.
+ */
+export function byNamespaceAndName(a: KubeObject, b: KubeObject): number {
+  return byId(objectId(a.metadata.namespace, a.metadata.name), objectId(b.metadata.namespace, b.metadata.name));
+}
+
+/** Two object ids (`namespace/name`) in the store's list order. */
+export function byId(left: string, right: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 

@@ -11,5 +11,7 @@ export interface StoreView {
   /** The object as stored, without a copy: for readers that only read (ObjectStore.peek). */
   peek(key: string, namespace: string | undefined, name: string): KubeObject | undefined;
   list(key: string, options?: ListOptions): KubeObject[];
+  /** Like list, but the objects as stored, without copies (ObjectStore.peekList). */
+  peekList(key: string, options?: ListOptions): KubeObject[];
   watch(handler: WatchHandler): () => void;
 }

@@ -2,7 +2,7 @@
 // `pilot-agent request GET /clusters` in its istio-proxy container, as the seed does) and a sample
 // from the EPP's Prometheus endpoint on :9090.
 import { isPodReady, type KubeObject, matchesSelector, parseSelector } from "@testbed/apimachinery";
-import { parsePrometheusText, type Sample } from "@testbed/load";
+import { parsePrometheusText, type Sample } from "@testbed/common";
 import { request } from "undici";
 import type { ClustersCheck, EppMetricCheck } from "../model.js";
 import type { ExpectationResult } from "../results.js";

@@ -23,21 +23,20 @@ export function pruned(
   rootFields: ReadonlySet<string> = ROOT_FIELDS,
 ): { value: unknown; unknown: string[] } {
   const unknown: string[] = [];
-  return { value: prune(schema, value, "", unknown, rootFields), unknown };
+  // The root fields as open nodes: kept whole, in their place among the others.
+  const open = Object.fromEntries([...rootFields].map((field) => [field, OPEN]));
+  const root = { ...schema, properties: { ...((schema.properties ?? {}) as Record<string, Schema>), ...open } };
+  return { value: prune(root, value, "", unknown), unknown };
 }
 
-function prune(
-  schema: Schema,
-  value: unknown,
-  path: string,
-  unknown: string[],
-  rootFields: ReadonlySet<string>,
-): unknown {
+const OPEN: Schema = { "x-kubernetes-preserve-unknown-fields": true };
+
+function prune(schema: Schema, value: unknown, path: string, unknown: string[]): unknown {
   const preserve = schema["x-kubernetes-preserve-unknown-fields"] === true;
   if (preserve && schema.properties === undefined) return value;
   if (Array.isArray(value)) {
     const items = schema.items as Schema | undefined;
-    return items ? value.map((item, index) => prune(items, item, `${path}[${index}]`, unknown, rootFields)) : value;
+    return items ? value.map((item, index) => prune(items, item, `${path}[${index}]`, unknown)) : value;
   }
   if (value === null || typeof value !== "object") return value;
   const properties = schema.properties as Record<string, Schema> | undefined;
@@ -46,8 +45,7 @@ function prune(
   for (const [name, child] of Object.entries(value)) {
     const childPath = path === "" ? name : `${path}.${name}`;
     const declared = properties?.[name] ?? additional;
-    if (path === "" && rootFields.has(name)) kept[name] = child;
-    else if (declared) kept[name] = prune(declared, child, childPath, unknown, rootFields);
+    if (declared) kept[name] = prune(declared, child, childPath, unknown);
     else if (preserve) kept[name] = child;
     else unknown.push(childPath);
   }

@@ -1,6 +1,12 @@
 import type { KubeObject } from "@testbed/apimachinery";
 import { matchesSelector } from "@testbed/apimachinery";
-import { type ListOptions, objectId, type WatchEvent, type WatchHandler } from "../../store/object-store.js";
+import {
+  byNamespaceAndName,
+  type ListOptions,
+  objectId,
+  type WatchEvent,
+  type WatchHandler,
+} from "../../store/object-store.js";
 import type { StoreView } from "../../store/store-view.js";
 
 /** A read-only copy of some of the store's kinds inside a pod process, kept current by the kubelet's events. */
@@ -29,11 +35,15 @@ export class MirrorStore implements StoreView {
   }
 
   list(key: string, options: ListOptions = {}): KubeObject[] {
+    return this.peekList(key, options).map((o) => structuredClone(o));
+  }
+
+  /** The mirrored objects themselves (see peek); the array is the caller's own. */
+  peekList(key: string, options: ListOptions = {}): KubeObject[] {
     return [...this.bucket(key).values()]
       .filter((o) => options.namespace === undefined || o.metadata.namespace === options.namespace)
       .filter((o) => !options.selector || matchesSelector(options.selector, o.metadata.labels))
-      .map((o) => structuredClone(o))
-      .sort(byId);
+      .sort(byNamespaceAndName);
   }
 
   watch(handler: WatchHandler): () => void {
@@ -49,16 +59,6 @@ export class MirrorStore implements StoreView {
     }
     return bucket;
   }
-}
-
-/**
- * The store's own list order (ObjectStore.peekList): namespace/name by code unit, not by locale, so a
- * pod process lists as the kubelet's store does — and loads no ICU collation data to do so.
- */
-function byId(a: KubeObject, b: KubeObject): number {
-  const left = idOf(a);
-  const right = idOf(b);
-  return left < right ? -1 : left > right ? 1 : 0;
 }
 
 function idOf(object: KubeObject): string {

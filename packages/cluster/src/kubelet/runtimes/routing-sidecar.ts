@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { PoolMembersWatch, unsupportedPoolGroup } from "../../discovery/pool-members.js";
-import { type ContainerContext, type ContainerImage, ContainerStartError } from "./container-runtime.js";
+import { PoolMembersWatch } from "../../discovery/pool-members.js";
+import { type ContainerImage, ContainerStartError } from "./container-runtime.js";
+import { sidecarPool } from "./routing-sidecar-pool.js";
 
 /**
  * llm-d's routing sidecar (`llm-d-routing-sidecar`), with its real flags: `--port` (8000),
@@ -29,13 +30,17 @@ export const routingSidecarImage: ContainerImage = {
         "inference-pool": { type: "string" },
         "inference-pool-namespace": { type: "string" },
         "inference-pool-name": { type: "string" },
-        "pool-group": { type: "string", default: "inference.networking.k8s.io" },
+        "pool-group": { type: "string" },
       },
       strict: false,
     });
-    const dataParallelSize = Number(values["data-parallel-size"]);
-    if (!Number.isInteger(dataParallelSize)) {
-      throw new ContainerStartError(`invalid argument "${values["data-parallel-size"]}" for "--data-parallel-size"`, 2);
+    const dataParallelSize = goInt(values["data-parallel-size"] as string);
+    if (dataParallelSize === undefined) {
+      const given = values["data-parallel-size"];
+      throw new ContainerStartError(
+        `invalid argument "${given}" for "--data-parallel-size" flag: strconv.ParseInt: parsing "${given}": invalid syntax`,
+        2,
+      );
     }
     const secure = values["secure-proxy"] !== "false";
     const certPath = values["cert-path"] as string | undefined;
@@ -47,8 +52,8 @@ export const routingSidecarImage: ContainerImage = {
             key: readFileSync(context.fs.resolve(`${certPath}/tls.key`)),
           }
         : undefined;
-    const { PrefillAllowlist, startRoutingSidecar } = await import("@testbed/vllm-sim");
-    const pool = await ssrfPool(context, values);
+    const { PrefillAllowlist, ssrfConfigurationError, startRoutingSidecar } = await import("@testbed/vllm-sim");
+    const pool = sidecarPool(context.argv, values, context.env, ssrfConfigurationError);
     const members = pool ? new PoolMembersWatch(context.cluster.store, pool, context.log) : undefined;
     const decoderScheme = values["decoder-use-tls"] === "true" ? "https" : "http";
     try {
@@ -77,42 +82,14 @@ export const routingSidecarImage: ContainerImage = {
   },
 };
 
-type SidecarFlags = Record<string, string | boolean | undefined>;
-
 /**
- * Options.Complete + Validate for SSRF protection: the pool to watch, or undefined when protection
- * is off. --inference-pool (flag, else INFERENCE_POOL) overrides the namespace/name pair.
+ * pflag's int: strconv.ParseInt(s, 0, 64), so a sign, then decimal, 0x/0o/0b or a leading-0 octal;
+ * undefined when it is none (underscores and the range limit are not modelled).
  */
-async function ssrfPool(context: ContainerContext, values: SidecarFlags) {
-  if (!goBoolFlag(context.argv, "enable-ssrf-protection")) return undefined;
-  const { ssrfConfigurationError } = await import("@testbed/vllm-sim");
-  let namespace = stringFlag(values["inference-pool-namespace"]) ?? context.env.INFERENCE_POOL_NAMESPACE;
-  let name = stringFlag(values["inference-pool-name"]) ?? context.env.INFERENCE_POOL_NAME;
-  const combined = stringFlag(values["inference-pool"]) ?? context.env.INFERENCE_POOL;
-  if (combined) {
-    const slash = combined.indexOf("/");
-    namespace = slash === -1 ? "default" : combined.slice(0, slash);
-    name = slash === -1 ? combined : combined.slice(slash + 1);
-  }
-  const problem = ssrfConfigurationError(namespace, name);
-  if (problem) throw new ContainerStartError(problem, 1);
-  const group = stringFlag(values["pool-group"]) ?? "inference.networking.k8s.io";
-  const unsupported = unsupportedPoolGroup(group);
-  if (unsupported) throw new ContainerStartError(unsupported, 1);
-  return { group, namespace: namespace as string, name: name as string };
-}
-
-function stringFlag(value: string | boolean | undefined): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-/** A pflag boolean: `--flag` or `--flag=<strconv.ParseBool>`; the last occurrence wins. */
-function goBoolFlag(argv: readonly string[], name: string): boolean {
-  let on = false;
-  for (const arg of argv) {
-    if (arg === `--${name}`) on = true;
-    else if (arg.startsWith(`--${name}=`))
-      on = ["1", "t", "T", "true", "TRUE", "True"].includes(arg.slice(name.length + 3));
-  }
-  return on;
+function goInt(text: string): number | undefined {
+  const match = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
+  if (!match) return undefined;
+  const [, sign, digits = ""] = match;
+  const magnitude = /^0[0-7]+$/.test(digits) ? Number.parseInt(digits, 8) : Number(digits);
+  return sign === "-" ? -magnitude : magnitude;
 }
