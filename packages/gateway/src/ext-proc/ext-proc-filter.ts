@@ -13,7 +13,7 @@ import {
 import { toStruct } from "@testbed/protocol";
 import { hopStart } from "@testbed/trace";
 import type { ExternalProcessorConfig } from "../config/envoy-types.js";
-import { DEFAULT_ENVOY_VERSION, type EnvoyVersion, envoyAtLeast } from "../envoy-version.js";
+import { type EnvoyVersion, envoyAtLeast } from "../envoy-version.js";
 import type {
   FilterContext,
   FilterRun,
@@ -146,16 +146,7 @@ export class ExtProcFilterRun implements FilterRun {
   ): Promise<PhaseOutcome> {
     if (!this.active || this.settings.mode.response_header_mode !== "SEND") return CONTINUE;
     try {
-      const names = this.base.response_attributes;
-      const attributes =
-        names && names.length > 0
-          ? evaluateAttributes(names, {
-              requestHeaders: this.requestState?.headers ?? {},
-              responseHeaders: headers,
-              downstream: this.context.downstream ?? { remoteAddress: "", localAddress: "", tls: false },
-              routeName: this.context.routeName ?? "",
-            })
-          : undefined;
+      const attributes = this.attributes(this.base.response_attributes, this.requestState?.headers ?? {}, headers);
       return await this.response.headers(headers, endOfStream, body, attributes);
     } catch (error) {
       if (this.response.upstreamError) {
@@ -244,9 +235,7 @@ export class ExtProcFilterRun implements FilterRun {
 
   /** metadata_options.forwarding_namespaces: the request's dynamic metadata of those namespaces. */
   private forwardedMetadata(state: RequestState) {
-    const namespaces = this.config.forwardingNamespaces;
-    if (namespaces.length === 0) return undefined;
-    const forwarded = namespaces.filter((namespace) => state.metadata[namespace] !== undefined);
+    const forwarded = this.config.forwardingNamespaces.filter((namespace) => state.metadata[namespace] !== undefined);
     if (forwarded.length === 0) return undefined;
     return {
       filter_metadata: Object.fromEntries(
@@ -255,10 +244,15 @@ export class ExtProcFilterRun implements FilterRun {
     };
   }
 
-  private attributes(names: string[] | undefined, requestHeaders: Record<string, string>) {
-    if (!names || names.length === 0) return undefined;
+  /** request_attributes / response_attributes evaluated for this request (response headers once they exist). */
+  private attributes(
+    names: string[] | undefined,
+    requestHeaders: Record<string, string>,
+    responseHeaders?: Record<string, string>,
+  ) {
     return evaluateAttributes(names, {
       requestHeaders,
+      ...(responseHeaders ? { responseHeaders } : {}),
       downstream: this.context.downstream ?? { remoteAddress: "", localAddress: "", tls: false },
       routeName: this.context.routeName ?? "",
     });
