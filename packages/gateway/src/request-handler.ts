@@ -12,6 +12,7 @@ import { type CancelSignal, ClientGone } from "./client-gone.js";
 import type { Route, RouteAction } from "./config/envoy-types.js";
 import type { DownstreamRequest, DownstreamResponse } from "./downstream-server.js";
 import {
+  CONTINUE,
   type FilterRun,
   type LocalReply,
   type PhaseOutcome,
@@ -389,8 +390,6 @@ class DownstreamExchange {
     this.finish();
   }
 }
-
-const CONTINUE: PhaseOutcome = { action: "continue" };
 
 /** A route's retry policy, read once per route of a config version (a route without one shares NO_RETRY). */
 const retryPolicies = new WeakMap<RouteAction, RouteRetryPolicy>();

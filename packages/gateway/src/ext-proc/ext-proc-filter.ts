@@ -21,15 +21,13 @@ import type {
   RequestState,
   ResponseBodySource,
 } from "../filters/http-filter.js";
-import { UpstreamResetError } from "../filters/http-filter.js";
+import { CONTINUE, UpstreamResetError } from "../filters/http-filter.js";
 import { recordExtProc } from "../trace/gateway-trace.js";
 import { evaluateAttributes } from "./ext-proc-attributes.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
 import { openProcessorConnection } from "./processor-connection.js";
 import { protocolConfiguration } from "./protocol-config.js";
-
-const CONTINUE: PhaseOutcome = { action: "continue" };
 
 type RunContext = Pick<FilterContext, "grpc" | "clock"> &
   Partial<Pick<FilterContext, "downstream" | "routeName" | "trace">>;
