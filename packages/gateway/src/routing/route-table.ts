@@ -28,6 +28,8 @@ function pathOf(headers: Record<string, string>): string {
 
 export class RouteTable {
   private readonly regexes = new Map<string, RegExp>();
+  /** The virtual host of each :authority seen, looked up once (a bounded number of them). */
+  private readonly hostsByAuthority = new Map<string, VirtualHost | undefined>();
 
   constructor(private readonly config: RouteConfiguration) {}
 
@@ -47,7 +49,8 @@ export class RouteTable {
   /**
    * For the routing trace: the virtual host, and why each route before the one that matched (every
    * route, when none did) did not take the request — the same checks match() makes, in its order.
-   * `matched` (what match() found for these headers) spares finding the virtual host again.
+   * `matched` (what match() found for these headers) lets a request that took the virtual host's
+   * first route skip the walk: nothing came before it.
    */
   explain(
     headers: Record<string, string>,
@@ -72,9 +75,6 @@ export class RouteTable {
     }
     return { virtualHost: virtualHost.name, misses };
   }
-
-  /** The virtual host of each :authority seen, looked up once (a bounded number of them). */
-  private readonly hostsByAuthority = new Map<string, VirtualHost | undefined>();
 
   private virtualHost(authority: string): VirtualHost | undefined {
     if (this.hostsByAuthority.has(authority)) return this.hostsByAuthority.get(authority);
