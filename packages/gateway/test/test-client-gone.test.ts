@@ -1,12 +1,11 @@
 // A client that leaves while its response body is still streaming: the gateway resets the upstream
-// request and logs DC with the status that was already sent. Also the pieces that carry it: the
-// client-gone signal, and the route table's memory of virtual hosts per :authority.
+// request and logs DC with the status that was already sent. Also the piece that carries it: the client-gone
+// signal.
 import { createServer, request as httpRequest } from "node:http";
 import { eventually, silentSink } from "@testbed/common";
 import { describe, expect, it } from "vitest";
 import { ClientGone } from "../src/client-gone.js";
 import { startGateway } from "../src/gateway.js";
-import { RouteTable } from "../src/routing/route-table.js";
 import { simpleConfig } from "./fixtures/simple-config.js";
 import { listenOnLoopback } from "./loopback-server.js";
 
@@ -65,23 +64,5 @@ describe("the client-gone signal", () => {
     gone.addEventListener("abort", () => heard.push("late"));
     expect(gone.aborted).toBe(true);
     expect(heard).toEqual(["first", "second"]);
-  });
-});
-
-describe("the route table's virtual hosts per :authority", () => {
-  it("answers the same for every authority however many it has seen", () => {
-    const table = new RouteTable({
-      virtual_hosts: [
-        { name: "exact", domains: ["gw.example"], routes: [{ name: "exact-route", match: { prefix: "/" } }] },
-        { name: "wild", domains: ["*.example"], routes: [{ name: "wild-route", match: { prefix: "/" } }] },
-      ],
-    });
-    for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 600; i++) {
-        expect(table.match({ ":authority": `h${i}.example:80`, ":path": "/" })?.routeName).toBe("wild-route");
-        expect(table.match({ ":authority": `h${i}.other`, ":path": "/" })).toBeUndefined();
-        expect(table.match({ ":authority": "GW.example:8080", ":path": "/x?y=1" })?.routeName).toBe("exact-route");
-      }
-    }
   });
 });

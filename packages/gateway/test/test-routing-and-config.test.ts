@@ -69,6 +69,24 @@ describe("route matching", () => {
   });
 });
 
+describe("the route table's virtual hosts per :authority", () => {
+  it("answers the same for every authority however many it has seen", () => {
+    const table = new RouteTable({
+      virtual_hosts: [
+        { name: "exact", domains: ["gw.example"], routes: [{ name: "exact-route", match: { prefix: "/" } }] },
+        { name: "wild", domains: ["*.example"], routes: [{ name: "wild-route", match: { prefix: "/" } }] },
+      ],
+    });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 600; i++) {
+        expect(table.match({ ":authority": `h${i}.example:80`, ":path": "/" })?.routeName).toBe("wild-route");
+        expect(table.match({ ":authority": `h${i}.other`, ":path": "/" })).toBeUndefined();
+        expect(table.match({ ":authority": "GW.example:8080", ":path": "/x?y=1" })?.routeName).toBe("exact-route");
+      }
+    }
+  });
+});
+
 describe("Envoy config reading", () => {
   it("warns about every field it does not model, naming its path", () => {
     const config = simpleConfig({ upstream: ["127.0.0.1:1"] }) as {
