@@ -45,11 +45,18 @@ describe("route matching", () => {
     expect(name("/other")).toBeUndefined();
   });
 
+  it("matches the path without its query or #fragment (Envoy's PathUtil::removeQueryAndFragment)", () => {
+    expect(name("/health?verbose=1")).toBe("exact");
+    expect(name("/health#status")).toBe("exact");
+    expect(name("/v1/models#a?b")).toBe("regex");
+    expect(name("/v1/models?x=#y")).toBe("regex");
+  });
+
   it("chooses the virtual host by :authority, with or without a port", () => {
     expect(name("/anything", {}, "api.example.com:443")).toBe("api-all");
   });
 
-  it("rewrites paths as Envoy does: prefix_rewrite swaps the matched prefix only, regex_rewrite keeps the query", () => {
+  it("rewrites paths as Envoy does: prefix_rewrite swaps the matched prefix only, regex_rewrite keeps the query and fragment", () => {
     const model = "/my-first-model/qwen3-0-6b";
     // Plain prefix_rewrite "/" leaves the slash after the prefix: why Istio emits a regex_rewrite instead.
     expect(rewrittenPath(`${model}/v1/models`, { prefix_rewrite: "/" }, model)).toBe("//v1/models");
@@ -65,6 +72,9 @@ describe("route matching", () => {
     };
     expect(rewrittenPath(`${model}/v1/models?x=1`, istio, model)).toBe("/v1/models?x=1");
     expect(rewrittenPath(model, istio, model)).toBe("/");
+    const everyX = { regex_rewrite: { pattern: { regex: "x" }, substitution: "y" } };
+    expect(rewrittenPath("/ax?x#x", everyX, undefined)).toBe("/ay?x#x");
+    expect(rewrittenPath("/ax#x?x", everyX, undefined)).toBe("/ay#x?x");
     expect(rewrittenPath("/a/b", {}, "/a")).toBeUndefined();
   });
 });
