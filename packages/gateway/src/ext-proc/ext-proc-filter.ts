@@ -64,7 +64,6 @@ export class ExtProcFilterRun implements FilterRun {
     private readonly base: ExternalProcessorConfig,
   ) {
     this.version = config.envoyVersion;
-    const count = stats.count;
     const rules = this.base.mutation_rules;
     this.settings = {
       mode: { ...config.mode },
@@ -77,7 +76,7 @@ export class ExtProcFilterRun implements FilterRun {
       dropContentLength: true,
       bufferLimitBytes: DEFAULT_BUFFER_LIMIT_BYTES,
       chunkBytes: CHUNK_BYTES,
-      count,
+      count: stats.inc,
     };
     const clusterName = config.clusterName ?? "";
     this.stream = new ProcessorStream({
@@ -87,7 +86,7 @@ export class ExtProcFilterRun implements FilterRun {
       maxMessageTimeoutMs: (this.base.max_message_timeout ?? 0) * 1000,
       // Envoy tells the processor the body modes on the first message of every stream.
       protocolConfig: () => protocolConfiguration(config, this.version),
-      count,
+      count: stats.inc,
     });
     this.response = new ResponseExchange(this.stream, this.settings, (error) => this.failMidResponse(error));
   }
