@@ -1,11 +1,13 @@
 // A client that leaves while its response body is still streaming: the gateway resets the upstream
-// request and logs DC with the status that was already sent. Also the piece that carries it: the client-gone
-// signal.
+// request and logs DC with the status that was already sent. Also the pieces that carry it: the client-gone
+// signal, and an upstream exchange letting go of it.
 import { createServer, request as httpRequest } from "node:http";
-import { eventually, silentSink } from "@testbed/common";
+import { eventually, SimulatedClock, silentSink } from "@testbed/common";
+import { type Dispatcher, errors } from "undici";
 import { describe, expect, it } from "vitest";
-import { ClientGone } from "../src/client-gone.js";
+import { type CancelSignal, ClientGone } from "../src/client-gone.js";
 import { startGateway } from "../src/gateway.js";
+import { type ExchangeSite, UpstreamExchange } from "../src/upstream/upstream-exchange.js";
 import { simpleConfig } from "./fixtures/simple-config.js";
 import { listenOnLoopback } from "./loopback-server.js";
 
@@ -64,5 +66,33 @@ describe("the client-gone signal", () => {
     gone.addEventListener("abort", () => heard.push("late"));
     expect(gone.aborted).toBe(true);
     expect(heard).toEqual(["first", "second"]);
+  });
+});
+
+describe("an upstream exchange undici refuses to write", () => {
+  it("rejects once, counts the request finished once and stops listening for the client and the deadline", () => {
+    const clock = new SimulatedClock();
+    const listening = new Set<() => void>();
+    const clientGone: CancelSignal = {
+      aborted: false,
+      addEventListener: (_type, listener) => listening.add(listener),
+      removeEventListener: (_type, listener) => listening.delete(listener),
+    };
+    const finished: boolean[] = [];
+    const outcomes: string[] = [];
+    const site = {
+      pool: { drop: () => {} },
+      account: { requestFinished: (success: boolean) => finished.push(success) },
+      clock,
+    } as unknown as ExchangeSite;
+    const resolve = () => outcomes.push("resolved");
+    const exchange = new UpstreamExchange(site, resolve, (error) => outcomes.push(error.message), clientGone);
+    exchange.start(1000);
+    expect(listening.size).toBe(1);
+    exchange.onResponseError({} as Dispatcher.DispatchController, new errors.InvalidArgumentError("invalid header"));
+    expect(listening.size).toBe(0);
+    clock.advance(2000);
+    expect(outcomes).toEqual(["invalid header"]);
+    expect(finished).toEqual([false]);
   });
 });
