@@ -176,15 +176,25 @@ class DownstreamExchange {
   /** The response closed: before it was complete, the client left. The body deadline is over either way. */
   private closed(): void {
     if (!this.response.writableFinished) this.clientGone.abort();
-    if (this.bodyDeadline) this.context.clock.clearTimeout(this.bodyDeadline);
+    this.stopBodyDeadline();
   }
 
+  /**
+   * The request is over: the filters complete, the access log line is written, and the body deadline
+   * stops (a client that left before it was set had closed the response already).
+   */
   private finish(): void {
+    this.stopBodyDeadline();
     const { log, trace, traceStart, context } = this;
     for (const filter of this.filters) filter.complete?.({ status: log.responseCode });
     log.durationMs = context.clock.now() - this.started;
     context.accessLog(log);
     if (trace && traceStart) recordResponse(trace, context.clock, traceStart, trace.component, responseFacts(log));
+  }
+
+  private stopBodyDeadline(): void {
+    if (this.bodyDeadline) this.context.clock.clearTimeout(this.bodyDeadline);
+    this.bodyDeadline = undefined;
   }
 
   /** Read (and hold) the body; false when it is over the gateway's limit, which is then answered 413. */
