@@ -29,11 +29,15 @@ function minorRank(version: EnvoyVersion): number {
   return (major ?? 0) * 1000 + (minor ?? 0);
 }
 
-const MINOR_RANKS = new Map<string, number>(ENVOY_VERSIONS.map((version) => [version, minorRank(version)]));
+/** Every profile's rank: EnvoyVersion is a closed union, so each one has its entry. */
+const MINOR_RANKS = Object.fromEntries(ENVOY_VERSIONS.map((version) => [version, minorRank(version)])) as Record<
+  EnvoyVersion,
+  number
+>;
 
 /** True when `version` is of `minimum`'s minor release or a later one (a patch profile counts as its minor). */
 export function envoyAtLeast(version: EnvoyVersion, minimum: EnvoyVersion): boolean {
-  return (MINOR_RANKS.get(version) ?? minorRank(version)) >= (MINOR_RANKS.get(minimum) ?? minorRank(minimum));
+  return MINOR_RANKS[version] >= MINOR_RANKS[minimum];
 }
 
 /** A minor profile whose first patch release is not `.0` (1.35.0 is a profile of its own). */

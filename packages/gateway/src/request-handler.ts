@@ -12,6 +12,7 @@ import { type CancelSignal, ClientGone } from "./client-gone.js";
 import type { Route, RouteAction } from "./config/envoy-types.js";
 import type { DownstreamRequest, DownstreamResponse } from "./downstream-server.js";
 import {
+  CONTINUE,
   type FilterRun,
   type LocalReply,
   type PhaseOutcome,
@@ -175,15 +176,25 @@ class DownstreamExchange {
   /** The response closed: before it was complete, the client left. The body deadline is over either way. */
   private closed(): void {
     if (!this.response.writableFinished) this.clientGone.abort();
-    if (this.bodyDeadline) this.context.clock.clearTimeout(this.bodyDeadline);
+    this.stopBodyDeadline();
   }
 
+  /**
+   * The request is over: the filters complete, the access log line is written, and the body deadline
+   * stops (a client that left before it was set had closed the response already).
+   */
   private finish(): void {
+    this.stopBodyDeadline();
     const { log, trace, traceStart, context } = this;
     for (const filter of this.filters) filter.complete?.({ status: log.responseCode });
     log.durationMs = context.clock.now() - this.started;
     context.accessLog(log);
     if (trace && traceStart) recordResponse(trace, context.clock, traceStart, trace.component, responseFacts(log));
+  }
+
+  private stopBodyDeadline(): void {
+    if (this.bodyDeadline) this.context.clock.clearTimeout(this.bodyDeadline);
+    this.bodyDeadline = undefined;
   }
 
   /** Read (and hold) the body; false when it is over the gateway's limit, which is then answered 413. */
@@ -389,8 +400,6 @@ class DownstreamExchange {
     this.finish();
   }
 }
-
-const CONTINUE: PhaseOutcome = { action: "continue" };
 
 /** A route's retry policy, read once per route of a config version (a route without one shares NO_RETRY). */
 const retryPolicies = new WeakMap<RouteAction, RouteRetryPolicy>();

@@ -1,31 +1,20 @@
 // Regressions found in review, each pinned by the behaviour it broke.
 import { eventually, silentSink } from "@testbed/common";
 import { applyHeaderMutation, mutateHeaders } from "@testbed/epp-client/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type GatewayHandle, startGateway } from "../src/gateway.js";
-import { type EchoUpstream, startEchoUpstream } from "./echo-upstream.js";
+import { describe, expect, it } from "vitest";
+import { startGateway } from "../src/gateway.js";
+import { processorBench } from "./fixtures/processor-bench.js";
 import { simpleConfig } from "./fixtures/simple-config.js";
-import { startTestProcessor, type TestProcessor } from "./recording-processor.js";
 
-let processor: TestProcessor;
-let upstream: EchoUpstream;
-const gateways: GatewayHandle[] = [];
-beforeAll(async () => {
-  processor = await startTestProcessor();
-  upstream = await startEchoUpstream();
-});
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close()));
-  await processor.close();
-  await upstream.close();
-});
+const bench = processorBench();
+const { gateways } = bench;
 
 describe("processor streams, header mutations, filter validation and upstream accounting (found in review)", () => {
   it("concurrent first requests share one connection to the processor instead of killing each other's streams", async () => {
     const g = await startGateway(
       simpleConfig({
-        upstream: [upstream.hostPort],
-        processor: processor.address,
+        upstream: [bench.upstream.hostPort],
+        processor: bench.processor.address,
         mode: { request_header_mode: "SEND" },
       }),
       {
@@ -38,8 +27,8 @@ describe("processor streams, header mutations, filter validation and upstream ac
     const statuses = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/x`).then((r) => r.status)));
     expect(statuses.every((s) => s === 200)).toBe(true);
     const clusters = await (await fetch(`${g.adminUrl}/clusters`)).text();
-    expect(clusters).toContain(`processor::${processor.address}::cx_total::1`);
-    expect(clusters).toContain(`processor::${processor.address}::rq_success::20`);
+    expect(clusters).toContain(`processor::${bench.processor.address}::cx_total::1`);
+    expect(clusters).toContain(`processor::${bench.processor.address}::rq_success::20`);
   });
 
   it("a header mutation without append settings overwrites (Envoy's legacy append flag defaults to false)", () => {
@@ -70,8 +59,8 @@ describe("processor streams, header mutations, filter validation and upstream ac
     await expect(
       startGateway(
         simpleConfig({
-          upstream: [upstream.hostPort],
-          processor: processor.address,
+          upstream: [bench.upstream.hostPort],
+          processor: bench.processor.address,
           mode: { response_body_mode: "FULL_DUPLEX_STREAMED" },
         }),
         { log: silentSink },

@@ -45,11 +45,18 @@ describe("route matching", () => {
     expect(name("/other")).toBeUndefined();
   });
 
+  it("matches the path without its query or #fragment (Envoy's PathUtil::removeQueryAndFragment)", () => {
+    expect(name("/health?verbose=1")).toBe("exact");
+    expect(name("/health#status")).toBe("exact");
+    expect(name("/v1/models#a?b")).toBe("regex");
+    expect(name("/v1/models?x=#y")).toBe("regex");
+  });
+
   it("chooses the virtual host by :authority, with or without a port", () => {
     expect(name("/anything", {}, "api.example.com:443")).toBe("api-all");
   });
 
-  it("rewrites paths as Envoy does: prefix_rewrite swaps the matched prefix only, regex_rewrite keeps the query", () => {
+  it("rewrites paths as Envoy does: prefix_rewrite swaps the matched prefix only, regex_rewrite keeps the query and fragment", () => {
     const model = "/my-first-model/qwen3-0-6b";
     // Plain prefix_rewrite "/" leaves the slash after the prefix: why Istio emits a regex_rewrite instead.
     expect(rewrittenPath(`${model}/v1/models`, { prefix_rewrite: "/" }, model)).toBe("//v1/models");
@@ -65,7 +72,28 @@ describe("route matching", () => {
     };
     expect(rewrittenPath(`${model}/v1/models?x=1`, istio, model)).toBe("/v1/models?x=1");
     expect(rewrittenPath(model, istio, model)).toBe("/");
+    const everyX = { regex_rewrite: { pattern: { regex: "x" }, substitution: "y" } };
+    expect(rewrittenPath("/ax?x#x", everyX, undefined)).toBe("/ay?x#x");
+    expect(rewrittenPath("/ax#x?x", everyX, undefined)).toBe("/ay#x?x");
     expect(rewrittenPath("/a/b", {}, "/a")).toBeUndefined();
+  });
+});
+
+describe("the route table's virtual hosts per :authority", () => {
+  it("answers the same for every authority however many it has seen", () => {
+    const table = new RouteTable({
+      virtual_hosts: [
+        { name: "exact", domains: ["gw.example"], routes: [{ name: "exact-route", match: { prefix: "/" } }] },
+        { name: "wild", domains: ["*.example"], routes: [{ name: "wild-route", match: { prefix: "/" } }] },
+      ],
+    });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 600; i++) {
+        expect(table.match({ ":authority": `h${i}.example:80`, ":path": "/" })?.routeName).toBe("wild-route");
+        expect(table.match({ ":authority": `h${i}.other`, ":path": "/" })).toBeUndefined();
+        expect(table.match({ ":authority": "GW.example:8080", ":path": "/x?y=1" })?.routeName).toBe("exact-route");
+      }
+    }
   });
 });
 

@@ -172,7 +172,8 @@ export class RequestExchange {
       this.returnedChunkSizes.push(chunk.length);
       if (streamed?.end_of_stream) break;
     }
-    // One chunk (a body under 64 KiB) is the body as it is; more are joined.
+    // How many streamed_response chunks come back is the processor's choice: one returned chunk is
+    // used as it is; more are joined.
     request.body = returned.length === 1 ? (returned[0] as Buffer) : Buffer.concat(returned);
     return CONTINUE;
   }

@@ -48,8 +48,8 @@ export async function bootstrapFromConfigDump(
   const dumps = configsByType(input);
   const unsupported: string[] = [];
   const notes: string[] = [];
-  const routes = configsByName(dumps.get("RoutesConfigDump"), "route", "name");
-  const endpoints = configsByName(dumps.get("EndpointsConfigDump"), "endpoint", "cluster_name");
+  const routes = configsByName(dumps.get("RoutesConfigDump"), "route");
+  const endpoints = configsByName(dumps.get("EndpointsConfigDump"), "endpoint");
   const context = { options, unsupported, notes, routes, certificate: undefined as Promise<Raw> | undefined };
   const listeners: Raw[] = [];
   for (const listener of dumpedListeners(dumps.get("ListenersConfigDump"), unsupported)) {
@@ -123,7 +123,8 @@ function dumpedClusters(dump: Raw | undefined): Raw[] {
  * static/dynamic_route_configs[].route_config by `name`, "endpoint" EndpointsConfigDump's
  * static/dynamic_endpoint_configs[].endpoint_config by `cluster_name`.
  */
-function configsByName(dump: Raw | undefined, kind: "route" | "endpoint", nameField: string): Map<string, Raw> {
+function configsByName(dump: Raw | undefined, kind: "route" | "endpoint"): Map<string, Raw> {
+  const nameField = kind === "route" ? "name" : "cluster_name";
   const out = new Map<string, Raw>();
   for (const field of [`static_${kind}_configs`, `dynamic_${kind}_configs`]) {
     for (const entry of (dump?.[field] ?? []) as Raw[]) {

@@ -13,7 +13,7 @@ import {
 import { toStruct } from "@testbed/protocol";
 import { hopStart } from "@testbed/trace";
 import type { ExternalProcessorConfig } from "../config/envoy-types.js";
-import { DEFAULT_ENVOY_VERSION, type EnvoyVersion, envoyAtLeast } from "../envoy-version.js";
+import { type EnvoyVersion, envoyAtLeast } from "../envoy-version.js";
 import type {
   FilterContext,
   FilterRun,
@@ -21,15 +21,13 @@ import type {
   RequestState,
   ResponseBodySource,
 } from "../filters/http-filter.js";
-import { UpstreamResetError } from "../filters/http-filter.js";
+import { CONTINUE, UpstreamResetError } from "../filters/http-filter.js";
 import { recordExtProc } from "../trace/gateway-trace.js";
 import { evaluateAttributes } from "./ext-proc-attributes.js";
 import type { EffectiveExtProc } from "./ext-proc-merge.js";
 import type { ExtProcStats } from "./ext-proc-stats.js";
 import { openProcessorConnection } from "./processor-connection.js";
 import { protocolConfiguration } from "./protocol-config.js";
-
-const CONTINUE: PhaseOutcome = { action: "continue" };
 
 type RunContext = Pick<FilterContext, "grpc" | "clock"> &
   Partial<Pick<FilterContext, "downstream" | "routeName" | "trace">>;
@@ -66,7 +64,6 @@ export class ExtProcFilterRun implements FilterRun {
     private readonly base: ExternalProcessorConfig,
   ) {
     this.version = config.envoyVersion;
-    const count = stats.count;
     const rules = this.base.mutation_rules;
     this.settings = {
       mode: { ...config.mode },
@@ -79,7 +76,7 @@ export class ExtProcFilterRun implements FilterRun {
       dropContentLength: true,
       bufferLimitBytes: DEFAULT_BUFFER_LIMIT_BYTES,
       chunkBytes: CHUNK_BYTES,
-      count,
+      count: stats.inc,
     };
     const clusterName = config.clusterName ?? "";
     this.stream = new ProcessorStream({
@@ -89,7 +86,7 @@ export class ExtProcFilterRun implements FilterRun {
       maxMessageTimeoutMs: (this.base.max_message_timeout ?? 0) * 1000,
       // Envoy tells the processor the body modes on the first message of every stream.
       protocolConfig: () => protocolConfiguration(config, this.version),
-      count,
+      count: stats.inc,
     });
     this.response = new ResponseExchange(this.stream, this.settings, (error) => this.failMidResponse(error));
   }
@@ -146,16 +143,7 @@ export class ExtProcFilterRun implements FilterRun {
   ): Promise<PhaseOutcome> {
     if (!this.active || this.settings.mode.response_header_mode !== "SEND") return CONTINUE;
     try {
-      const names = this.base.response_attributes;
-      const attributes =
-        names && names.length > 0
-          ? evaluateAttributes(names, {
-              requestHeaders: this.requestState?.headers ?? {},
-              responseHeaders: headers,
-              downstream: this.context.downstream ?? { remoteAddress: "", localAddress: "", tls: false },
-              routeName: this.context.routeName ?? "",
-            })
-          : undefined;
+      const attributes = this.attributes(this.base.response_attributes, this.requestState?.headers ?? {}, headers);
       return await this.response.headers(headers, endOfStream, body, attributes);
     } catch (error) {
       if (this.response.upstreamError) {
@@ -244,9 +232,7 @@ export class ExtProcFilterRun implements FilterRun {
 
   /** metadata_options.forwarding_namespaces: the request's dynamic metadata of those namespaces. */
   private forwardedMetadata(state: RequestState) {
-    const namespaces = this.config.forwardingNamespaces;
-    if (namespaces.length === 0) return undefined;
-    const forwarded = namespaces.filter((namespace) => state.metadata[namespace] !== undefined);
+    const forwarded = this.config.forwardingNamespaces.filter((namespace) => state.metadata[namespace] !== undefined);
     if (forwarded.length === 0) return undefined;
     return {
       filter_metadata: Object.fromEntries(
@@ -255,10 +241,15 @@ export class ExtProcFilterRun implements FilterRun {
     };
   }
 
-  private attributes(names: string[] | undefined, requestHeaders: Record<string, string>) {
-    if (!names || names.length === 0) return undefined;
+  /** request_attributes / response_attributes evaluated for this request (response headers once they exist). */
+  private attributes(
+    names: string[] | undefined,
+    requestHeaders: Record<string, string>,
+    responseHeaders?: Record<string, string>,
+  ) {
     return evaluateAttributes(names, {
       requestHeaders,
+      ...(responseHeaders ? { responseHeaders } : {}),
       downstream: this.context.downstream ?? { remoteAddress: "", localAddress: "", tls: false },
       routeName: this.context.routeName ?? "",
     });

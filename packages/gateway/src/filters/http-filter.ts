@@ -22,6 +22,9 @@ export interface LocalReply extends ExchangeReply {
 /** What a filter's phase decided: let the request go on, or answer the client now. */
 export type PhaseOutcome = { action: "continue" } | { action: "reply"; reply: LocalReply };
 
+/** The outcome of a phase that lets the request go on: one shared value, no filter changes it. */
+export const CONTINUE: PhaseOutcome = { action: "continue" };
+
 /** The upstream response body, offered with the response headers to a filter that streams it early. */
 export interface ResponseBodySource {
   chunks: AsyncIterable<Buffer>;

@@ -10,12 +10,13 @@ import { hopStart } from "@testbed/trace";
 import type { HttpFilter } from "../config/envoy-types.js";
 import type { FilterRegistration } from "../filters/filter-registry.js";
 import { clusterOf, timeoutOf } from "../filters/grpc-service-config.js";
-import type {
-  FilterContext,
-  FilterRun,
-  HttpFilterFactory,
-  PhaseOutcome,
-  RequestState,
+import {
+  CONTINUE,
+  type FilterContext,
+  type FilterRun,
+  type HttpFilterFactory,
+  type PhaseOutcome,
+  type RequestState,
 } from "../filters/http-filter.js";
 import { lazyMethod } from "../grpc/envoy-grpc-stream.js";
 import { recordExtAuthz } from "../trace/gateway-trace.js";
@@ -146,7 +147,7 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
       headers[option.header.key.toLowerCase()] = headerValueText(option.header);
     for (const name of response.ok_response?.headers_to_remove ?? []) delete headers[name.toLowerCase()];
     if (response.dynamic_metadata) state.metadata[EXT_AUTHZ_METADATA_NAMESPACE] = fromStruct(response.dynamic_metadata);
-    return { action: "continue" };
+    return CONTINUE;
   }
 
   /** check(), and its decision in the routing trace (only while tracing: an untraced request pays nothing). */
@@ -200,7 +201,7 @@ export class ExtAuthzFilterFactory implements HttpFilterFactory {
   }
 
   private onError(): PhaseOutcome {
-    if (this.config.failureModeAllow) return { action: "continue" };
+    if (this.config.failureModeAllow) return CONTINUE;
     return {
       action: "reply",
       reply: { status: this.config.statusOnError, body: "", details: "ext_authz_error", flags: ["UAEX"] },

@@ -5,12 +5,13 @@ import { duration } from "../config/config-reader.js";
 import type { HttpFilter } from "../config/envoy-types.js";
 import type { FilterRegistration } from "../filters/filter-registry.js";
 import { clusterOf } from "../filters/grpc-service-config.js";
-import type {
-  FilterContext,
-  FilterRun,
-  HttpFilterFactory,
-  PhaseOutcome,
-  RequestState,
+import {
+  CONTINUE,
+  type FilterContext,
+  type FilterRun,
+  type HttpFilterFactory,
+  type PhaseOutcome,
+  type RequestState,
 } from "../filters/http-filter.js";
 import { lazyMethod } from "../grpc/envoy-grpc-stream.js";
 import { recordRateLimit } from "../trace/gateway-trace.js";
@@ -72,7 +73,7 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
       },
       responseHeaders: async (headers) => {
         Object.assign(headers, responseHeaders);
-        return { action: "continue" };
+        return CONTINUE;
       },
       observeResponseChunk: (chunk) => {
         if (tokenDescriptors.length > 0) tail = (tail + chunk.toString("utf8")).slice(-16_384);
@@ -108,7 +109,7 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
     const descriptors = rateLimits
       .map((limit) => descriptorFor(limit.actions ?? [], state, context))
       .filter((d): d is Descriptor => d !== undefined);
-    if (descriptors.length === 0) return { phase: { action: "continue" } as PhaseOutcome, headers: {} };
+    if (descriptors.length === 0) return { phase: CONTINUE, headers: {} };
     const start = context.trace && hopStart(context.clock);
     const client = context.grpc(this.config.clusterName);
     if (!client) {
@@ -149,7 +150,7 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
         headers,
       };
     }
-    return { phase: { action: "continue" } as PhaseOutcome, headers };
+    return { phase: CONTINUE, headers };
   }
 
   /** The routing trace's ratelimit hop. */
@@ -171,7 +172,7 @@ export class RateLimitFilterFactory implements HttpFilterFactory {
   }
 
   private onError(): PhaseOutcome {
-    if (!this.config.failureModeDeny) return { action: "continue" };
+    if (!this.config.failureModeDeny) return CONTINUE;
     return { action: "reply", reply: { status: 500, body: "", details: "rate_limiter_error", flags: ["RLSE"] } };
   }
 }

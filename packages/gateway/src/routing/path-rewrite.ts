@@ -2,9 +2,10 @@
 // - prefix_rewrite swaps what the path matcher matched (the prefix, or the whole path for path and
 //   safe_regex routes) for the given text, nothing more — "/" on prefix "/a" makes "/a/b" "//b",
 //   which is why Istio emits a regex_rewrite for Gateway API's ReplacePrefixMatch "/";
-// - regex_rewrite replaces every match of its RE2 pattern in the path (query string excluded, and
-//   kept) with the substitution, where \0–\9 name capture groups.
+// - regex_rewrite replaces every match of its RE2 pattern in the path (query string and fragment
+//   excluded, and kept) with the substitution, where \0–\9 name capture groups.
 import type { RouteAction } from "../config/envoy-types.js";
+import { removeQueryAndFragment } from "./remove-query-and-fragment.js";
 
 /** The upstream :path after the route's rewrite, or undefined when the route rewrites nothing. */
 export function rewrittenPath(
@@ -20,16 +21,15 @@ export function rewrittenPath(
 }
 
 function regexRewrite(path: string, rewrite: NonNullable<RouteAction["regex_rewrite"]>): string {
-  const queryAt = path.indexOf("?");
-  const justPath = queryAt < 0 ? path : path.slice(0, queryAt);
-  const query = queryAt < 0 ? "" : path.slice(queryAt);
+  const justPath = removeQueryAndFragment(path);
+  const queryAndFragment = path.slice(justPath.length);
   const pattern = new RegExp(rewrite.pattern.regex, "g");
   const replaced = justPath.replace(pattern, (...args: unknown[]) => {
     // (match, group 1 … group N, offset, whole string): the groups end where the offset comes.
     const offsetAt = args.findIndex((arg) => typeof arg === "number");
     return substitute(rewrite.substitution, args.slice(0, offsetAt) as Array<string | undefined>);
   });
-  return `${replaced}${query}`;
+  return `${replaced}${queryAndFragment}`;
 }
 
 /** RE2's Rewrite(): \N is capture group N (\0 the whole match), \\ a backslash. */

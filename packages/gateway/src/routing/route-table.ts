@@ -2,6 +2,7 @@
 // then the first route whose path match (prefix, path, safe_regex, path_separated_prefix) and
 // header matchers all hold. Path rewrites (prefix_rewrite, regex_rewrite) are in path-rewrite.ts.
 import type { HeaderMatcher, Route, RouteConfiguration, VirtualHost } from "../config/envoy-types.js";
+import { removeQueryAndFragment } from "./remove-query-and-fragment.js";
 
 /** The matched virtual host and route, and what the rewrite needs of the match. */
 export interface RouteMatchResult {
@@ -11,7 +12,7 @@ export interface RouteMatchResult {
   routeName: string;
   /**
    * What the route's path matcher matched, which prefix_rewrite replaces: the prefix for prefix and
-   * path_separated_prefix routes, the whole path (without the query) for path and safe_regex ones.
+   * path_separated_prefix routes, the whole path (without the query or fragment) for path and safe_regex ones.
    */
   matchedPrefix: string | undefined;
 }
@@ -19,15 +20,15 @@ export interface RouteMatchResult {
 /** Authorities whose virtual host a table remembers before it starts over (clients name few hosts). */
 const MAX_REMEMBERED_AUTHORITIES = 256;
 
-/** The request's path without its query, as routes match it. */
+/** The request's path as routes match it: without its query or fragment. */
 function pathOf(headers: Record<string, string>): string {
-  const path = headers[":path"] ?? "/";
-  const query = path.indexOf("?");
-  return query === -1 ? path : path.slice(0, query);
+  return removeQueryAndFragment(headers[":path"] ?? "/");
 }
 
 export class RouteTable {
   private readonly regexes = new Map<string, RegExp>();
+  /** The virtual host of each :authority seen, looked up once (a bounded number of them). */
+  private readonly hostsByAuthority = new Map<string, VirtualHost | undefined>();
 
   constructor(private readonly config: RouteConfiguration) {}
 
@@ -47,7 +48,8 @@ export class RouteTable {
   /**
    * For the routing trace: the virtual host, and why each route before the one that matched (every
    * route, when none did) did not take the request — the same checks match() makes, in its order.
-   * `matched` (what match() found for these headers) spares finding the virtual host again.
+   * `matched` (what match() found for these headers) lets a request that took the virtual host's
+   * first route skip the walk: nothing came before it.
    */
   explain(
     headers: Record<string, string>,
@@ -72,9 +74,6 @@ export class RouteTable {
     }
     return { virtualHost: virtualHost.name, misses };
   }
-
-  /** The virtual host of each :authority seen, looked up once (a bounded number of them). */
-  private readonly hostsByAuthority = new Map<string, VirtualHost | undefined>();
 
   private virtualHost(authority: string): VirtualHost | undefined {
     if (this.hostsByAuthority.has(authority)) return this.hostsByAuthority.get(authority);

@@ -9,7 +9,6 @@ import {
   type HopStart,
   hopTime,
   type PartRecorder,
-  type RouteHop,
   type RouteMiss,
 } from "@testbed/trace";
 import type { EffectiveExtProc } from "../ext-proc/ext-proc-merge.js";
@@ -31,17 +30,8 @@ export function recordRoute(
           { route: "…", reason: `${explained.misses.length - MAX_MISSES} more routes did not match` },
         ]
       : explained.misses;
-  const hop: { -readonly [K in keyof RouteHop]: RouteHop[K] } = {
-    kind: "route",
-    component,
-    time: hopTime(clock, start),
-    virtualHost: explained.virtualHost,
-    misses,
-  };
-  if (explained.route !== undefined) hop.route = explained.route;
-  if (explained.match !== undefined) hop.match = explained.match;
-  if (explained.cluster !== undefined) hop.cluster = explained.cluster;
-  part.hop(hop);
+  // The capped misses override the full list the spread brings.
+  part.hop({ kind: "route", component, time: hopTime(clock, start), ...explained, misses });
 }
 
 /** Routes listed as not matching: a virtual host of thousands of routes must not fill the ring. */

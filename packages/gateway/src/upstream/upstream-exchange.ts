@@ -1,6 +1,7 @@
 // One request on one upstream connection, from dispatch to the response headers, as undici's
-// dispatch handler: its state in fields and its callbacks as methods, so an exchange makes no
-// closures of its own beyond the listener the client-gone signal needs.
+// dispatch handler: its state in fields and undici's callbacks as methods. Its own callbacks are the
+// client-gone listener (a field), the route deadline's timer (start) and the response body's close
+// handler (onResponseStart).
 
 import type { IncomingHttpHeaders } from "node:http";
 import type { Clock, TimerHandle } from "@testbed/common";
@@ -103,8 +104,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, BodyFlow {
       this.response.body.fail(error);
     } else if (!this.controller && isInvalidArgument(error)) {
       // A request undici refuses to write (a header value it cannot send): nothing went out.
-      if (this.deadline) this.site.clock.clearTimeout(this.deadline);
-      this.settled = true;
+      if (!this.stop()) return;
       this.site.account.requestFinished(false);
       this.reject(error);
     } else {
@@ -135,12 +135,21 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, BodyFlow {
   };
 
   private settle(attempt: UpstreamAttempt, timedOut = false): void {
-    if (this.settled) return;
+    if (!this.stop()) return;
+    if (!attempt.ok) this.site.account.requestFinished(false, timedOut);
+    this.resolve(attempt);
+  }
+
+  /**
+   * The exchange has its outcome: the deadline and the client-gone listener go. False when it
+   * already had one (the first outcome wins).
+   */
+  private stop(): boolean {
+    if (this.settled) return false;
     this.settled = true;
     if (this.deadline) this.site.clock.clearTimeout(this.deadline);
     this.clientGone?.removeEventListener("abort", this.onClientGone);
-    if (!attempt.ok) this.site.account.requestFinished(false, timedOut);
-    this.resolve(attempt);
+    return true;
   }
 
   private finish(status: number): void {
